@@ -1,0 +1,91 @@
+#include "cli.hpp"
+
+namespace vnf::client {
+
+std::optional<std::string> Args::value(std::string_view name) const
+{
+    auto it = options.find(std::string(name));
+    if (it == options.end() || it->second.empty())
+        return std::nullopt;
+    return it->second.back();
+}
+
+std::vector<std::string> Args::values(std::string_view name) const
+{
+    auto it = options.find(std::string(name));
+    return it == options.end() ? std::vector<std::string>{} : it->second;
+}
+
+Args parseArgs(const Command& command, const std::vector<std::string>& argv)
+{
+    Args args;
+    bool optionsDone = false;
+    for (size_t i = 0; i < argv.size(); ++i) {
+        const std::string& arg = argv[i];
+        if (optionsDone || arg.size() < 3 || arg.rfind("--", 0) != 0) {
+            if (arg == "--") {
+                optionsDone = true;
+                continue;
+            }
+            args.positional.push_back(arg);
+            continue;
+        }
+        std::string name = arg.substr(2);
+        std::optional<std::string> inlineValue;
+        if (auto eq = name.find('='); eq != std::string::npos) {
+            inlineValue = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        }
+        const OptionSpec* spec = nullptr;
+        for (const auto& option : command.options)
+            if (option.name == name)
+                spec = &option;
+        if (!spec)
+            throw UsageError("unknown option --" + name);
+        auto& slot = args.options[name];
+        if (!spec->repeatable && !slot.empty())
+            throw UsageError("option --" + name + " given more than once");
+        if (!spec->takesValue) {
+            if (inlineValue)
+                throw UsageError("option --" + name + " takes no value");
+            slot.emplace_back();
+            continue;
+        }
+        if (inlineValue) {
+            slot.push_back(*inlineValue);
+        } else {
+            if (i + 1 >= argv.size())
+                throw UsageError("option --" + name + " needs a value");
+            slot.push_back(argv[++i]);
+        }
+    }
+    if (args.positional.size() < command.minPositional)
+        throw UsageError("missing argument");
+    if (args.positional.size() > command.maxPositional)
+        throw UsageError("too many arguments");
+    return args;
+}
+
+std::string commandHelp(const Command& command)
+{
+    std::string out = "usage: vnetfilterctl " + std::string(command.name);
+    if (!command.options.empty())
+        out += " [OPTIONS]";
+    if (!command.arguments.empty())
+        out += " " + std::string(command.arguments);
+    out += "\n\n" + std::string(command.summary) + "\n";
+    if (!command.options.empty()) {
+        out += "\noptions:\n";
+        for (const auto& option : command.options) {
+            std::string left = "  --" + std::string(option.name) + (option.takesValue ? " VALUE" : "");
+            if (left.size() < 26)
+                left.resize(26, ' ');
+            else
+                left += "  ";
+            out += left + std::string(option.help) + "\n";
+        }
+    }
+    return out;
+}
+
+} // namespace vnf::client

@@ -1,0 +1,50 @@
+// The command-line framework of vnetfilterctl: subcommands, their options,
+// and a parser that knows only what each command declares.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vnf::client {
+
+// A usage mistake: printed with the command's usage line, exit status 1.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct OptionSpec {
+    std::string_view name;  // without the leading "--"
+    bool takesValue = false;
+    bool repeatable = false;
+    std::string_view help;
+};
+
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::vector<std::string>> options;
+
+    bool flag(std::string_view name) const { return options.count(std::string(name)) > 0; }
+    std::optional<std::string> value(std::string_view name) const;
+    std::vector<std::string> values(std::string_view name) const;
+};
+
+struct Command {
+    std::string_view name;
+    std::string_view arguments;  // e.g. "FILE"
+    std::string_view summary;
+    std::vector<OptionSpec> options;
+    size_t minPositional = 0;
+    size_t maxPositional = 0;
+    std::function<int(const Args&)> run;
+};
+
+Args parseArgs(const Command& command, const std::vector<std::string>& argv);
+std::string commandHelp(const Command& command);
+
+} // namespace vnf::client

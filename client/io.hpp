@@ -1,0 +1,11 @@
+#pragma once
+
+#include <string>
+
+namespace vnf::client {
+
+// Reads a whole file, or standard input when `path` is "-". Throws
+// std::runtime_error with the path and the reason.
+std::string readInput(const std::string& path);
+
+} // namespace vnf::client

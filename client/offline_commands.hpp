@@ -1,0 +1,12 @@
+// Commands that need no daemon: they work on definition files directly.
+#pragma once
+
+#include "cli.hpp"
+
+#include <vector>
+
+namespace vnf::client {
+
+std::vector<Command> offlineCommands();
+
+} // namespace vnf::client

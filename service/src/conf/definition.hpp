@@ -1,0 +1,22 @@
+// Any of the definition documents vnetfilter understands, recognised by its
+// root element: <filter>, <filterbinding> (and <network>, see network.hpp).
+#pragma once
+
+#include "conf/binding.hpp"
+#include "conf/nwfilter.hpp"
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace vnf::conf {
+
+using Definition = std::variant<FilterDef, BindingDef>;
+
+// Throws DefinitionError, naming the root element when it is none of ours.
+Definition parseDefinition(std::string_view xml);
+std::string formatDefinition(const Definition& def);
+std::vector<std::string> definitionWarnings(const Definition& def);
+
+} // namespace vnf::conf
