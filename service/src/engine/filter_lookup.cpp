@@ -1,0 +1,11 @@
+#include "engine/filter_lookup.hpp"
+
+namespace vnf::engine {
+
+const conf::FilterDef* FilterMap::find(std::string_view name) const
+{
+    auto it = filters_.find(name);
+    return it == filters_.end() ? nullptr : &it->second;
+}
+
+} // namespace vnf::engine
