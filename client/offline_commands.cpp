@@ -2,6 +2,7 @@
 
 #include "conf/definition.hpp"
 #include "io.hpp"
+#include "plan_command.hpp"
 
 #include <iostream>
 
@@ -34,6 +35,7 @@ std::vector<Command> offlineCommands()
         "Print a filter or filter binding definition (FILE, or - for standard input) in libvirt's canonical\n"
         "format. Needs no daemon.",
         {}, 1, 1, printCanonical});
+    commands.push_back(planCommand());
     return commands;
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace vnf::conformance {
 
@@ -14,7 +15,16 @@ std::string harnessVariablesDescription();
 // libvirt's line-split form with the seven fixed blocks removed.
 std::string applyStepAsRecorded(const std::filesystem::path& dataDir, const std::string& name);
 
-// Removes HARNESS.md's seven blocks from a recorded text (line-split form).
-std::string removeFixedBlocks(const std::string& recorded);
+enum class RecordFormat { LibvirtLines, OneLine };
+
+// Removes HARNESS.md's seven blocks from a recorded text, in libvirt's
+// line-split form or one command per line.
+std::string removeFixedBlocks(const std::string& recorded, RecordFormat format = RecordFormat::LibvirtLines);
+
+// The variables as `vnetfilterctl plan` options (--param NAME=VALUE ...).
+std::vector<std::string> harnessParamOptions();
+
+// An .args file joined to one command per line (HARNESS.md's sed).
+std::string joinContinuationLines(const std::string& text);
 
 } // namespace vnf::conformance

@@ -2,6 +2,7 @@
 // "apply new rules" step for vnet0, recorded in libvirt's line-split form,
 // with the fixed prologue/epilogue blocks removed, compared byte for byte.
 #include "conformance/firewall_harness.hpp"
+#include "firewall/executor.hpp"
 #include "support/files.hpp"
 
 #include <gtest/gtest.h>
@@ -51,6 +52,30 @@ TEST(NwfilterXml2FirewallData, HasThirtyNineCases)
     if (!test::conformanceDir())
         GTEST_SKIP() << test::conformanceSkipMessage();
     EXPECT_EQ(caseNames().size(), 39u);
+}
+
+} // namespace
+
+namespace {
+
+// The same data through `vnetfilterctl plan --step apply` (one command per
+// line), compared with the .args file joined to one command per line.
+TEST_P(NwfilterXml2Firewall, PlanCommandMatchesLibvirt)
+{
+    auto dir = test::conformanceDir();
+    if (!dir)
+        GTEST_SKIP() << test::conformanceSkipMessage();
+    const auto data = *dir / "tests/nwfilterxml2firewalldata";
+    const std::string name = GetParam();
+    std::vector<std::string> argv = {VNETFILTERCTL, "plan", (data / (name + ".xml")).string(), "--portdev", "vnet0",
+                                     "--filter-dir", data.string(), "--step", "apply"};
+    for (const auto& option : conformance::harnessParamOptions())
+        argv.push_back(option);
+    fw::ProcessExecutor exec;
+    fw::ExecResult result = exec.run(argv);
+    ASSERT_TRUE(result.ok()) << result.err;
+    std::string actual = conformance::removeFixedBlocks(result.out, conformance::RecordFormat::OneLine);
+    EXPECT_EQ(actual, conformance::joinContinuationLines(test::readFile(data / (name + "-linux.args"))));
 }
 
 } // namespace

@@ -4,110 +4,125 @@ namespace vnf::fw::ebip {
 
 namespace {
 
+const std::vector<EbSubchain> kNone;
+
 class PlanWriter {
 public:
-    explicit PlanWriter(Plan& plan) : plan_(plan) {}
+    PlanWriter(Plan& plan, const PortState& state) : plan_(plan), state_(state) {}
 
-    void eb(std::vector<std::string> args, bool ignoreFailure = false, bool query = false)
+    void eb(std::vector<std::string> args) { add(Tool::Ebtables, std::move(args), false, false); }
+    void ipt(Tool tool, std::vector<std::string> args) { add(tool, std::move(args), false, false); }
+
+    // A cleanup: libvirt runs it and ignores failure; with exact knowledge
+    // it is emitted only when its target exists (`exists`), and must work.
+    void ebCleanup(bool exists, std::vector<std::string> args) { cleanup(Tool::Ebtables, exists, std::move(args)); }
+    void iptCleanup(Tool tool, bool exists, std::vector<std::string> args) { cleanup(tool, exists, std::move(args)); }
+
+    // libvirt's listing of a root chain; never needed with exact knowledge.
+    void ebList(std::string chain)
     {
-        args.insert(args.begin(), {"--concurrent", "-t", "nat"});
-        plan_.push_back(Command{Tool::Ebtables, std::move(args), ignoreFailure, query});
+        if (!state_.exact)
+            add(Tool::Ebtables, {"-L", std::move(chain)}, true, true);
     }
-    void ipt(Tool tool, std::vector<std::string> args, bool ignoreFailure = false)
-    {
-        args.insert(args.begin(), "-w");
-        plan_.push_back(Command{tool, std::move(args), ignoreFailure, false});
-    }
+
+    const PortState& state() const { return state_; }
 
 private:
+    void cleanup(Tool tool, bool exists, std::vector<std::string> args)
+    {
+        if (!state_.exact)
+            add(tool, std::move(args), true, false);
+        else if (exists)
+            add(tool, std::move(args), false, false);
+    }
+    void add(Tool tool, std::vector<std::string> args, bool ignoreFailure, bool query)
+    {
+        if (tool == Tool::Ebtables)
+            args.insert(args.begin(), {"--concurrent", "-t", "nat"});
+        else
+            args.insert(args.begin(), "-w");
+        plan_.push_back(Command{tool, std::move(args), ignoreFailure, query});
+    }
+
     Plan& plan_;
+    const PortState& state_;
 };
+
+bool hasIpt(const PortRuleSet* rules, Tool tool)
+{
+    return rules && !(tool == Tool::Iptables ? rules->ip4 : rules->ip6).empty();
+}
+
+bool hasRoot(const PortRuleSet* rules, bool incoming)
+{
+    return rules && (incoming ? rules->ebIn : rules->ebOut);
+}
 
 std::string hookChain(bool incoming)
 {
     return incoming ? "PREROUTING" : "POSTROUTING";
 }
 
-std::string hookInterfaceOption(bool incoming)
-{
-    return incoming ? "-i" : "-o";
-}
-
-void ebUnlinkRoot(PlanWriter& w, const std::string& ifname, bool incoming, Names names)
-{
-    w.eb({"-D", hookChain(incoming), hookInterfaceOption(incoming), ifname, "-j", ebRootChain(ifname, incoming, names)},
-         true);
-}
-
-void ebListRoots(PlanWriter& w, const std::string& ifname, Names names)
+// Unlink and remove root chains, then the sub-chains: a sub-chain can only
+// go once the root chain jumping to it is flushed. (libvirt's listing
+// callback appends these removals after the root chains', too.)
+// `present` says which chains exist when the state is exact.
+void ebRemoveAll(PlanWriter& w, const std::string& ifname, const PortRuleSet* present,
+                 const std::vector<EbSubchain>& subchains, Names names)
 {
     for (bool incoming : {true, false})
-        w.eb({"-L", ebRootChain(ifname, incoming, names)}, true, true);
-}
-
-void ebRemoveChain(PlanWriter& w, const std::string& chain)
-{
-    w.eb({"-F", chain}, true);
-    w.eb({"-X", chain}, true);
-}
-
-void ebRemoveSubchains(PlanWriter& w, const std::string& ifname, const std::vector<EbSubchain>& subchains, Names names)
-{
-    for (const auto& sub : subchains)
-        ebRemoveChain(w, ebSubChain(ifname, sub.incoming, sub.suffix, names));
-}
-
-void ebRemoveRoots(PlanWriter& w, const std::string& ifname, Names names)
-{
+        w.ebCleanup(hasRoot(present, incoming), {"-D", hookChain(incoming), incoming ? "-i" : "-o", ifname, "-j",
+                                                 ebRootChain(ifname, incoming, names)});
     for (bool incoming : {true, false})
-        ebRemoveChain(w, ebRootChain(ifname, incoming, names));
-}
-
-// Unlink, then remove sub-chains (found by listing) and root chains.
-void ebRemoveAll(PlanWriter& w, const std::string& ifname, const std::vector<EbSubchain>& subchains, Names names)
-{
-    for (bool incoming : {true, false})
-        ebUnlinkRoot(w, ifname, incoming, names);
-    ebListRoots(w, ifname, names);
-    ebRemoveSubchains(w, ifname, subchains, names);
-    ebRemoveRoots(w, ifname, names);
-}
-
-void iptUnlinkRoots(PlanWriter& w, Tool tool, const std::string& ifname, Names names)
-{
-    // libvirt removes the forward-out link in both its bridged and its plain form.
-    const std::string out = iptChain(IptChain::ForwardOut, ifname, names);
-    w.ipt(tool, {"-D", kLibvirtOut, "-m", "physdev", "--physdev-is-bridged", "--physdev-out", ifname, "-g", out}, true);
-    w.ipt(tool, {"-D", kLibvirtOut, "-m", "physdev", "--physdev-out", ifname, "-g", out}, true);
-    w.ipt(tool, {"-D", kLibvirtIn, "-m", "physdev", "--physdev-in", ifname, "-g", iptChain(IptChain::ForwardIn, ifname, names)},
-          true);
-    w.ipt(tool,
-          {"-D", kLibvirtHostIn, "-m", "physdev", "--physdev-in", ifname, "-g", iptChain(IptChain::HostIn, ifname, names)},
-          true);
-}
-
-void iptRemoveRoots(PlanWriter& w, Tool tool, const std::string& ifname, Names names)
-{
-    for (IptChain chain : kIptChains) {
-        w.ipt(tool, {"-F", iptChain(chain, ifname, names)}, true);
-        w.ipt(tool, {"-X", iptChain(chain, ifname, names)}, true);
+        w.ebList(ebRootChain(ifname, incoming, names));
+    for (bool incoming : {true, false}) {
+        w.ebCleanup(hasRoot(present, incoming), {"-F", ebRootChain(ifname, incoming, names)});
+        w.ebCleanup(hasRoot(present, incoming), {"-X", ebRootChain(ifname, incoming, names)});
+    }
+    for (const auto& sub : subchains) {
+        const std::string chain = ebSubChain(ifname, sub.incoming, sub.suffix, names);
+        w.ebCleanup(true, {"-F", chain});
+        w.ebCleanup(true, {"-X", chain});
     }
 }
 
-void iptInPostDelete(PlanWriter& w, Tool tool, const std::string& ifname)
+void iptUnlinkRoots(PlanWriter& w, Tool tool, const std::string& ifname, bool exists, Names names)
 {
-    w.ipt(tool, {"-D", kLibvirtInPost, "-m", "physdev", "--physdev-in", ifname, "-j", "ACCEPT"}, true);
+    // libvirt removes the forward-out link in both its bridged form (the one
+    // it creates) and its plain form (from older versions).
+    const std::string out = iptChain(IptChain::ForwardOut, ifname, names);
+    w.iptCleanup(tool, exists,
+                 {"-D", kLibvirtOut, "-m", "physdev", "--physdev-is-bridged", "--physdev-out", ifname, "-g", out});
+    w.iptCleanup(tool, false, {"-D", kLibvirtOut, "-m", "physdev", "--physdev-out", ifname, "-g", out});
+    w.iptCleanup(tool, exists,
+                 {"-D", kLibvirtIn, "-m", "physdev", "--physdev-in", ifname, "-g", iptChain(IptChain::ForwardIn, ifname, names)});
+    w.iptCleanup(tool, exists, {"-D", kLibvirtHostIn, "-m", "physdev", "--physdev-in", ifname, "-g",
+                                iptChain(IptChain::HostIn, ifname, names)});
+}
+
+void iptRemoveRoots(PlanWriter& w, Tool tool, const std::string& ifname, bool exists, Names names)
+{
+    for (IptChain chain : kIptChains) {
+        w.iptCleanup(tool, exists, {"-F", iptChain(chain, ifname, names)});
+        w.iptCleanup(tool, exists, {"-X", iptChain(chain, ifname, names)});
+    }
+}
+
+void iptInPostDelete(PlanWriter& w, Tool tool, const std::string& ifname, bool exists)
+{
+    w.iptCleanup(tool, exists, {"-D", kLibvirtInPost, "-m", "physdev", "--physdev-in", ifname, "-j", "ACCEPT"});
 }
 
 // The shared chains and their hooks; libvirt moves the hooks to the top each time.
 void iptCreateBaseChains(PlanWriter& w, Tool tool)
 {
+    const bool base = tool == Tool::Iptables ? w.state().base4 : w.state().base6;
     for (const char* chain : {kLibvirtIn, kLibvirtOut, kLibvirtInPost, kLibvirtHostIn})
-        w.ipt(tool, {"-N", chain}, true);
-    w.ipt(tool, {"-D", "FORWARD", "-j", kLibvirtIn}, true);
-    w.ipt(tool, {"-D", "FORWARD", "-j", kLibvirtOut}, true);
-    w.ipt(tool, {"-D", "FORWARD", "-j", kLibvirtInPost}, true);
-    w.ipt(tool, {"-D", "INPUT", "-j", kLibvirtHostIn}, true);
+        w.iptCleanup(tool, !base, {"-N", chain});  // exists already: nothing to create
+    w.iptCleanup(tool, base, {"-D", "FORWARD", "-j", kLibvirtIn});
+    w.iptCleanup(tool, base, {"-D", "FORWARD", "-j", kLibvirtOut});
+    w.iptCleanup(tool, base, {"-D", "FORWARD", "-j", kLibvirtInPost});
+    w.iptCleanup(tool, base, {"-D", "INPUT", "-j", kLibvirtHostIn});
     w.ipt(tool, {"-I", "FORWARD", "1", "-j", kLibvirtIn});
     w.ipt(tool, {"-I", "FORWARD", "2", "-j", kLibvirtOut});
     w.ipt(tool, {"-I", "FORWARD", "3", "-j", kLibvirtInPost});
@@ -116,8 +131,8 @@ void iptCreateBaseChains(PlanWriter& w, Tool tool)
 
 void iptApply(PlanWriter& w, Tool tool, const std::string& ifname, const std::vector<IptRule>& rules)
 {
-    iptUnlinkRoots(w, tool, ifname, Names::Temporary);
-    iptRemoveRoots(w, tool, ifname, Names::Temporary);
+    iptUnlinkRoots(w, tool, ifname, false, Names::Temporary);
+    iptRemoveRoots(w, tool, ifname, false, Names::Temporary);
     iptCreateBaseChains(w, tool);
     for (IptChain chain : kIptChains)
         w.ipt(tool, {"-N", iptChain(chain, ifname, Names::Temporary)});
@@ -127,7 +142,7 @@ void iptApply(PlanWriter& w, Tool tool, const std::string& ifname, const std::ve
         args.insert(args.end(), link.args.begin(), link.args.end());
         w.ipt(tool, args);
     }
-    iptInPostDelete(w, tool, ifname);
+    iptInPostDelete(w, tool, ifname, hasIpt(w.state().installed, tool));
     w.ipt(tool, {"-A", kLibvirtInPost, "-m", "physdev", "--physdev-in", ifname, "-j", "ACCEPT"});
     for (const auto& rule : rules) {
         std::vector<std::string> args = {"-A", iptChain(rule.chain, ifname, Names::Temporary)};
@@ -138,14 +153,14 @@ void iptApply(PlanWriter& w, Tool tool, const std::string& ifname, const std::ve
 
 } // namespace
 
-Plan applyNewRules(const PortRuleSet& rules, const std::vector<EbSubchain>& leftoverTemporary)
+Plan applyNewRules(const PortRuleSet& rules, const PortState& before)
 {
     Plan plan;
-    PlanWriter w(plan);
+    PlanWriter w(plan, before);
     const std::string& ifname = rules.ifname;
 
-    // Clean up whatever temporary chains a failed earlier attempt left.
-    ebRemoveAll(w, ifname, leftoverTemporary, Names::Temporary);
+    // Clean up temporary chains a failed earlier attempt may have left.
+    ebRemoveAll(w, ifname, nullptr, kNone, Names::Temporary);
 
     if (rules.ebIn)
         w.eb({"-N", ebRootChain(ifname, true, Names::Temporary)});
@@ -155,8 +170,8 @@ Plan applyNewRules(const PortRuleSet& rules, const std::vector<EbSubchain>& left
         if (step.kind == EbStep::Kind::CreateSubchain) {
             const EbSubchain& sub = rules.subchains[step.index];
             const std::string chain = ebSubChain(ifname, sub.incoming, sub.suffix, Names::Temporary);
-            w.eb({"-F", chain}, true);
-            w.eb({"-X", chain}, true);
+            w.ebCleanup(false, {"-F", chain});
+            w.ebCleanup(false, {"-X", chain});
             w.eb({"-N", chain});
             std::vector<std::string> jump = {"-A", ebRootChain(ifname, sub.incoming, Names::Temporary)};
             for (auto& arg : subChainJumpMatch(sub.suffix))
@@ -183,52 +198,61 @@ Plan applyNewRules(const PortRuleSet& rules, const std::vector<EbSubchain>& left
     return plan;
 }
 
-Plan tearNewRules(const std::string& ifname, const std::vector<EbSubchain>& temporary)
+Plan tearNewRules(const PortRuleSet& rules)
 {
     Plan plan;
-    PlanWriter w(plan);
+    PortState unknown;
+    PlanWriter w(plan, unknown);
     for (Tool tool : {Tool::Iptables, Tool::Ip6tables}) {
-        iptUnlinkRoots(w, tool, ifname, Names::Temporary);
-        iptRemoveRoots(w, tool, ifname, Names::Temporary);
+        iptUnlinkRoots(w, tool, rules.ifname, false, Names::Temporary);
+        iptRemoveRoots(w, tool, rules.ifname, false, Names::Temporary);
     }
-    ebRemoveAll(w, ifname, temporary, Names::Temporary);
+    ebRemoveAll(w, rules.ifname, nullptr, rules.subchains, Names::Temporary);
     return plan;
 }
 
-Plan tearOldRules(const std::string& ifname, const KnownSubchains& subchains)
+Plan tearOldRules(const PortRuleSet& newRules, const PortState& before)
 {
     Plan plan;
-    PlanWriter w(plan);
+    PlanWriter w(plan, before);
+    const std::string& ifname = newRules.ifname;
+    const PortRuleSet* old = before.installed;
     for (Tool tool : {Tool::Iptables, Tool::Ip6tables}) {
-        iptUnlinkRoots(w, tool, ifname, Names::Final);
-        iptRemoveRoots(w, tool, ifname, Names::Final);
+        iptUnlinkRoots(w, tool, ifname, hasIpt(old, tool), Names::Final);
+        iptRemoveRoots(w, tool, ifname, hasIpt(old, tool), Names::Final);
+        if (!hasIpt(&newRules, tool)) {
+            iptInPostDelete(w, tool, ifname, hasIpt(old, tool));
+            continue;
+        }
         for (IptChain chain : kIptChains)
-            w.ipt(tool, {"-E", iptChain(chain, ifname, Names::Temporary), iptChain(chain, ifname, Names::Final)}, true);
+            w.ipt(tool, {"-E", iptChain(chain, ifname, Names::Temporary), iptChain(chain, ifname, Names::Final)});
     }
-    ebRemoveAll(w, ifname, subchains.final, Names::Final);
-    ebListRoots(w, ifname, Names::Temporary);
-    for (const auto& sub : subchains.temporary)
-        w.eb({"-E", ebSubChain(ifname, sub.incoming, sub.suffix, Names::Temporary),
-              ebSubChain(ifname, sub.incoming, sub.suffix, Names::Final)},
-             true);
+    ebRemoveAll(w, ifname, old, old ? old->subchains : kNone, Names::Final);
     for (bool incoming : {true, false})
-        w.eb({"-E", ebRootChain(ifname, incoming, Names::Temporary), ebRootChain(ifname, incoming, Names::Final)}, true);
+        w.ebList(ebRootChain(ifname, incoming, Names::Temporary));
+    for (const auto& sub : newRules.subchains)
+        w.eb({"-E", ebSubChain(ifname, sub.incoming, sub.suffix, Names::Temporary),
+              ebSubChain(ifname, sub.incoming, sub.suffix, Names::Final)});
+    for (bool incoming : {true, false})
+        if (incoming ? newRules.ebIn : newRules.ebOut)
+            w.eb({"-E", ebRootChain(ifname, incoming, Names::Temporary), ebRootChain(ifname, incoming, Names::Final)});
     return plan;
 }
 
-Plan allTeardown(const std::string& ifname, const KnownSubchains& subchains)
+Plan allTeardown(const std::string& ifname, const PortState& before, const PortRuleSet* pending)
 {
     Plan plan;
-    PlanWriter w(plan);
+    PlanWriter w(plan, before);
+    const PortRuleSet* old = before.installed;
     for (Tool tool : {Tool::Iptables, Tool::Ip6tables}) {
-        iptUnlinkRoots(w, tool, ifname, Names::Final);
-        iptInPostDelete(w, tool, ifname);
-        iptRemoveRoots(w, tool, ifname, Names::Final);
-        iptUnlinkRoots(w, tool, ifname, Names::Temporary);
-        iptRemoveRoots(w, tool, ifname, Names::Temporary);
+        iptUnlinkRoots(w, tool, ifname, hasIpt(old, tool), Names::Final);
+        iptInPostDelete(w, tool, ifname, hasIpt(old, tool));
+        iptRemoveRoots(w, tool, ifname, hasIpt(old, tool), Names::Final);
+        iptUnlinkRoots(w, tool, ifname, hasIpt(pending, tool), Names::Temporary);
+        iptRemoveRoots(w, tool, ifname, hasIpt(pending, tool), Names::Temporary);
     }
-    ebRemoveAll(w, ifname, subchains.final, Names::Final);
-    ebRemoveAll(w, ifname, subchains.temporary, Names::Temporary);
+    ebRemoveAll(w, ifname, old, old ? old->subchains : kNone, Names::Final);
+    ebRemoveAll(w, ifname, pending, pending ? pending->subchains : kNone, Names::Temporary);
     return plan;
 }
 

@@ -7,9 +7,11 @@
 //                    to their final names (switch over)
 //   all teardown     remove everything of the port
 //
-// libvirt discovers sub-chains by listing the root chains (ebtables -L);
-// those listings appear as query commands, and the sub-chains they would
-// reveal are passed in, because vnetfilter knows them from its record.
+// libvirt does not know what exists: it runs every cleanup command and
+// ignores its failure, and it lists root chains (ebtables -L) to find
+// sub-chains. Given an exact PortState (exec mode knows it from its record)
+// the same sequences contain only the cleanups whose targets exist, none of
+// them allowed to fail, and no listings.
 #pragma once
 
 #include "firewall/command.hpp"
@@ -20,15 +22,22 @@
 
 namespace vnf::fw::ebip {
 
-// The sub-chains a port has, as libvirt would find them by listing.
-struct KnownSubchains {
-    std::vector<EbSubchain> final;      // I-/O- sub-chains
-    std::vector<EbSubchain> temporary;  // J-/P- sub-chains
+struct PortState {
+    // true: the fields below say exactly what exists; false: unknown, emit
+    // libvirt's defensive sequence.
+    bool exact = false;
+    const PortRuleSet* installed = nullptr;  // the port's rules under final names
+    bool base4 = false;                      // libvirt-in & co. exist for iptables
+    bool base6 = false;                      // ... for ip6tables
 };
 
-Plan applyNewRules(const PortRuleSet& rules, const std::vector<EbSubchain>& leftoverTemporary = {});
-Plan tearNewRules(const std::string& ifname, const std::vector<EbSubchain>& temporary);
-Plan tearOldRules(const std::string& ifname, const KnownSubchains& subchains);
-Plan allTeardown(const std::string& ifname, const KnownSubchains& subchains);
+Plan applyNewRules(const PortRuleSet& rules, const PortState& before = {});
+// Roll back a failed apply: remove whatever temporary chains `rules` may have.
+Plan tearNewRules(const PortRuleSet& rules);
+// Switch over to the temporary chains holding `newRules`.
+Plan tearOldRules(const PortRuleSet& newRules, const PortState& before = {});
+// Remove all of the port (final chains per `before`, and any temporary ones
+// of `pending` when given).
+Plan allTeardown(const std::string& ifname, const PortState& before = {}, const PortRuleSet* pending = nullptr);
 
 } // namespace vnf::fw::ebip

@@ -1,0 +1,402 @@
+#include "firewall/ebiptables/backend.hpp"
+
+#include "firewall/ebiptables/libvirt_steps.hpp"
+#include "firewall/ebiptables/restore.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace vnf::fw::ebip {
+
+struct EbiptablesBackend::Step {
+    Table table;
+    std::string forward;
+    std::string inverse;
+};
+
+namespace {
+
+const PortRuleSet kNoRules;
+
+std::string firstLine(const std::string& text)
+{
+    std::string t(util::trim(text));
+    return t.substr(0, t.find('\n'));
+}
+
+// What a *-restore run said, in one line: its messages joined, plus the
+// script line it names ("line 3:" / "Error occurred at line: 3").
+std::string restoreFailure(const ExecResult& result, const std::string& script)
+{
+    std::vector<std::string> messages;
+    size_t lineNumber = 0;
+    for (const auto& raw : util::split(result.err.empty() ? result.out : result.err, '\n')) {
+        std::string text(util::trim(raw));
+        if (text.empty() || text.rfind("Try `", 0) == 0)
+            continue;
+        for (const char* marker : {"Error occurred at line: ", "line "}) {
+            auto at = text.find(marker);
+            if (at != std::string::npos && !lineNumber)
+                lineNumber = std::strtoul(text.c_str() + at + std::strlen(marker), nullptr, 10);
+        }
+        messages.push_back(text);
+    }
+    std::string out = util::join(messages, " ");
+    auto lines = util::split(script, '\n');
+    if (lineNumber > 0 && lineNumber <= lines.size())
+        out += " [input line " + std::to_string(lineNumber) + ": " + lines[lineNumber - 1] + "]";
+    return out;
+}
+
+std::vector<std::string> programArgv(const std::string& program, const std::vector<std::string>& args)
+{
+    std::vector<std::string> argv{program};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
+TableContribution contributionOf(const PortRuleSet* rules, Table table)
+{
+    return rules ? portContribution(*rules, table) : TableContribution{};
+}
+
+bool usesTable(const PortRuleSet& rules, Table table)
+{
+    switch (table) {
+    case Table::Ebtables: return rules.hasEbtables();
+    case Table::Ipv4: return !rules.ip4.empty();
+    case Table::Ipv6: return !rules.ip6.empty();
+    }
+    return false;
+}
+
+} // namespace
+
+EbiptablesBackend::EbiptablesBackend(Executor& executor, BackendOptions options)
+    : executor_(executor), options_(options)
+{
+    if (options_.portsPerRun == 0)
+        options_.portsPerRun = 1;
+}
+
+const PortRuleSet* EbiptablesBackend::installed(const std::string& ifname) const
+{
+    auto it = installed_.find(ifname);
+    return it == installed_.end() ? nullptr : &it->second;
+}
+
+void EbiptablesBackend::apply(const std::vector<PortChange>& changes)
+{
+    // Drop changes that change nothing; a port named twice takes its last change.
+    std::map<std::string, std::optional<PortRuleSet>> effective;
+    for (const auto& change : changes)
+        effective[change.ifname] = change.rules;
+    std::vector<PortChange> real;
+    for (auto& [ifname, rules] : effective) {
+        const PortRuleSet* now = installed(ifname);
+        if (!now && !rules)
+            continue;
+        if (now && rules && *now == *rules)
+            continue;
+        real.push_back(PortChange{ifname, std::move(rules)});
+    }
+    if (real.empty())
+        return;
+    if (options_.mode == ApplyMode::Batch)
+        applyBatch(real);
+    else
+        applyExec(real);
+}
+
+// ---- batch mode ----------------------------------------------------------------
+
+std::vector<EbiptablesBackend::Step>
+EbiptablesBackend::batchSteps(const std::vector<std::pair<const PortRuleSet*, const PortRuleSet*>>& changes,
+                              bool withBase4, bool withBase6) const
+{
+    std::vector<Step> steps;
+    for (Table table : kTables) {
+        std::vector<ContributionChange> pending;
+        const bool withBase = (table == Table::Ipv4 && withBase4) || (table == Table::Ipv6 && withBase6);
+        if (withBase)
+            pending.push_back(ContributionChange{{}, baseContribution(table)});
+        auto flush = [&] {
+            std::vector<ContributionChange> inverse;
+            for (const auto& c : pending)
+                inverse.push_back(ContributionChange{c.to, c.from});
+            std::string forward = restoreScript(table, pending);
+            if (!forward.empty())
+                steps.push_back(Step{table, std::move(forward), restoreScript(table, inverse)});
+            pending.clear();
+        };
+        size_t ports = 0;
+        for (const auto& [from, to] : changes) {
+            ContributionChange change{contributionOf(from, table), contributionOf(to, table)};
+            if (change.from == change.to)
+                continue;
+            pending.push_back(std::move(change));
+            if (++ports % options_.portsPerRun == 0)
+                flush();
+        }
+        flush();
+    }
+    return steps;
+}
+
+bool EbiptablesBackend::runStep(const Step& step, std::string& error)
+{
+    ExecResult result = executor_.run(programArgv(restoreProgram(step.table), restoreArgs(step.table)), step.forward);
+    if (result.ok())
+        return true;
+    error = restoreProgram(step.table) + " failed: " + restoreFailure(result, step.forward);
+    return false;
+}
+
+void EbiptablesBackend::applyBatch(const std::vector<PortChange>& changes)
+{
+    std::vector<std::pair<const PortRuleSet*, const PortRuleSet*>> pairs;
+    bool need4 = false, need6 = false;
+    for (const auto& change : changes) {
+        pairs.emplace_back(installed(change.ifname), change.rules ? &*change.rules : nullptr);
+        if (change.rules) {
+            need4 = need4 || usesTable(*change.rules, Table::Ipv4);
+            need6 = need6 || usesTable(*change.rules, Table::Ipv6);
+        }
+    }
+    const bool createBase4 = need4 && !base4_, createBase6 = need6 && !base6_;
+    std::vector<Step> steps = batchSteps(pairs, createBase4, createBase6);
+
+    for (size_t i = 0; i < steps.size(); ++i) {
+        std::string error;
+        if (runStep(steps[i], error))
+            continue;
+        // Undo the steps already done, newest first.
+        bool rolledBack = true;
+        for (size_t j = i; j-- > 0;) {
+            if (steps[j].inverse.empty())
+                continue;
+            ExecResult r = executor_.run(programArgv(restoreProgram(steps[j].table), restoreArgs(steps[j].table)),
+                                         steps[j].inverse);
+            rolledBack = rolledBack && r.ok();
+        }
+        if (!rolledBack) {
+            needsResync_ = true;
+            throw BackendError(error + "; undoing the earlier steps also failed, the rules will be repaired by the "
+                                       "next resync");
+        }
+        throw BackendError(error + "; the previous rules are in force");
+    }
+    for (const auto& change : changes) {
+        if (change.rules)
+            installed_[change.ifname] = *change.rules;
+        else
+            installed_.erase(change.ifname);
+    }
+    base4_ = base4_ || createBase4;
+    base6_ = base6_ || createBase6;
+}
+
+// ---- exec mode -------------------------------------------------------------------
+
+namespace {
+
+// The commands that undo one executed command, given the rules of the chains
+// it may flush. Replaying the inverses of a transaction's commands newest
+// first restores the tables it started from (up to the order of rules in
+// built-in and shared chains, which carries no meaning).
+class UndoLog {
+public:
+    using Contents = std::map<std::pair<Tool, std::string>, std::vector<RuleArgs>>;
+
+    explicit UndoLog(Contents contents) : contents_(std::move(contents)) {}
+
+    void record(const Command& done)
+    {
+        const size_t prefix = done.tool == Tool::Ebtables ? 3 : 1;  // "--concurrent -t nat" / "-w"
+        const std::vector<std::string> head(done.args.begin(), done.args.begin() + static_cast<long>(prefix));
+        const std::string& op = done.args.at(prefix);
+        const std::string& chain = done.args.at(prefix + 1);
+        std::vector<std::string> rest(done.args.begin() + static_cast<long>(prefix + 2), done.args.end());
+        auto command = [&](std::vector<std::string> args) {
+            args.insert(args.begin(), head.begin(), head.end());
+            return Command{done.tool, std::move(args)};
+        };
+        Plan undo;
+        if (op == "-N") {
+            undo.push_back(command({"-X", chain}));
+        } else if (op == "-X") {
+            undo.push_back(command({"-N", chain}));
+        } else if (op == "-F") {
+            for (const auto& rule : contents_[{done.tool, chain}]) {
+                std::vector<std::string> args = {"-A", chain};
+                args.insert(args.end(), rule.begin(), rule.end());
+                undo.push_back(command(args));
+            }
+        } else if (op == "-A") {
+            rest.insert(rest.begin(), {"-D", chain});
+            undo.push_back(command(rest));
+        } else if (op == "-I") {
+            rest.erase(rest.begin());  // the position
+            rest.insert(rest.begin(), {"-D", chain});
+            undo.push_back(command(rest));
+        } else if (op == "-D") {
+            rest.insert(rest.begin(), {"-A", chain});
+            undo.push_back(command(rest));
+        } else if (op == "-E") {
+            undo.push_back(command({"-E", rest.at(0), chain}));
+        }
+        log_.push_back(std::move(undo));
+    }
+
+    // Runs every inverse, newest first; false if any of them failed.
+    bool unwind(Executor& executor)
+    {
+        bool ok = true;
+        for (auto it = log_.rbegin(); it != log_.rend(); ++it)
+            for (const auto& command : *it) {
+                std::vector<std::string> argv{std::string(programName(command.tool))};
+                argv.insert(argv.end(), command.args.begin(), command.args.end());
+                ok = executor.run(argv).ok() && ok;
+            }
+        log_.clear();
+        return ok;
+    }
+
+private:
+    Contents contents_;
+    std::vector<Plan> log_;
+};
+
+} // namespace
+
+void EbiptablesBackend::applyExec(const std::vector<PortChange>& changes)
+{
+    // What the commands may flush: the chains of the ports' current rules.
+    UndoLog::Contents contents;
+    for (const auto& change : changes)
+        if (const PortRuleSet* old = installed(change.ifname))
+            for (Table table : kTables)
+                for (const auto& [chain, rules] : portContribution(*old, table).chains)
+                    contents[{toolOf(table), chain}] = rules;
+    UndoLog undo(std::move(contents));
+    bool base4 = base4_, base6 = base6_;
+
+    auto run = [&](const Plan& plan) {
+        for (const auto& command : plan) {
+            ExecResult result = executor_.run(programArgv(std::string(programName(command.tool)), command.args));
+            if (!result.ok()) {
+                std::string error =
+                    formatCommand(command) + " failed: " + firstLine(result.err.empty() ? result.out : result.err);
+                if (!undo.unwind(executor_)) {
+                    needsResync_ = true;
+                    throw BackendError(error + "; undoing the earlier commands also failed, the rules will be "
+                                               "repaired by the next resync");
+                }
+                throw BackendError(error + "; the previous rules are in force");
+            }
+            undo.record(command);
+        }
+    };
+    // Phase 1: every port's new rules in temporary chains, linked.
+    for (const auto& change : changes) {
+        if (!change.rules)
+            continue;
+        run(applyNewRules(*change.rules, PortState{true, installed(change.ifname), base4, base6}));
+        base4 = base4 || !change.rules->ip4.empty();
+        base6 = base6 || !change.rules->ip6.empty();
+    }
+    // Phase 2: switch every port over, or remove it.
+    for (const auto& change : changes) {
+        PortState before{true, installed(change.ifname), base4, base6};
+        run(change.rules ? tearOldRules(*change.rules, before) : allTeardown(change.ifname, before));
+    }
+    for (const auto& change : changes) {
+        if (change.rules)
+            installed_[change.ifname] = *change.rules;
+        else
+            installed_.erase(change.ifname);
+    }
+    base4_ = base4;
+    base6_ = base6;
+}
+
+// ---- resync ------------------------------------------------------------------------
+
+void EbiptablesBackend::resyncTo(std::map<std::string, PortRuleSet> desired)
+{
+    installed_ = std::move(desired);
+    base4_ = base6_ = false;
+    for (const auto& [name, rules] : installed_) {
+        base4_ = base4_ || !rules.ip4.empty();
+        base6_ = base6_ || !rules.ip6.empty();
+    }
+    resync();
+}
+
+void EbiptablesBackend::resync()
+{
+    std::string errors;
+    for (Table table : kTables) {
+        std::vector<std::string> saveArgv = table == Table::Ebtables ? std::vector<std::string>{"ebtables-save", "-t", "nat"}
+                                            : std::vector<std::string>{table == Table::Ipv4 ? "iptables-save" : "ip6tables-save",
+                                                                       "-t", "filter"};
+        ExecResult listing = executor_.run(saveArgv);
+        if (!listing.ok()) {
+            errors += saveArgv[0] + " failed: " + firstLine(listing.err) + "; ";
+            continue;
+        }
+        auto listed = parseSaveOutput(table, listing.out);
+
+        std::map<std::string, TableContribution> desired;
+        const bool base = (table == Table::Ipv4 && base4_) || (table == Table::Ipv6 && base6_);
+        if (base)
+            desired[""] = baseContribution(table);
+        for (const auto& [ifname, rules] : installed_)
+            if (usesTable(rules, table))
+                desired[ifname] = portContribution(rules, table);
+
+        // Three phases: the base (ports link into its chains), then the ports
+        // in runs, then the removal of everything of ours that should not be
+        // there (an unwanted base last, in the same script as the ports that
+        // used it, so their links are gone before its chains are).
+        std::vector<std::vector<ContributionChange>> runs;
+        auto change = [&](const std::string& owner) {
+            auto l = listed.find(owner);
+            auto d = desired.find(owner);
+            return ContributionChange{l == listed.end() ? TableContribution{} : l->second,
+                                      d == desired.end() ? TableContribution{} : d->second};
+        };
+        if (desired.count(""))
+            runs.push_back({change("")});
+        size_t ports = 0;
+        for (const auto& [owner, contribution] : desired) {
+            if (owner.empty())
+                continue;
+            if (ports++ % options_.portsPerRun == 0)
+                runs.emplace_back();
+            runs.back().push_back(change(owner));
+        }
+        std::vector<ContributionChange> removals;
+        for (const auto& [owner, contribution] : listed)
+            if (!owner.empty() && !desired.count(owner))
+                removals.push_back(change(owner));
+        if (listed.count("") && !desired.count(""))
+            removals.push_back(change(""));
+        runs.push_back(std::move(removals));
+        for (const auto& run : runs) {
+            std::string script = restoreScript(table, run);
+            if (script.empty())
+                continue;
+            ExecResult r = executor_.run(programArgv(restoreProgram(table), restoreArgs(table)), script);
+            if (!r.ok())
+                errors += restoreProgram(table) + " failed: " + restoreFailure(r, script) + "; ";
+        }
+    }
+    needsResync_ = !errors.empty();
+    if (!errors.empty())
+        throw BackendError("resync incomplete: " + errors);
+}
+
+} // namespace vnf::fw::ebip

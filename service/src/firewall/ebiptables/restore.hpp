@@ -1,0 +1,88 @@
+// Batch mode: the changes of a transaction as ebtables-restore /
+// iptables-restore / ip6tables-restore --noflush scripts, computed from what
+// vnetfilter knows is installed (its record), so a script never has to guess
+// whether something exists and never lists the kernel's rules.
+//
+// Each script is one kernel transaction for its table: a port's new rules
+// replace its old ones atomically, in place (changed chains are flushed and
+// refilled, new ones created, obsolete ones removed). nftables-based tools
+// cannot create and rename (or create and delete) the same chain within one
+// transaction, and never need to here.
+#pragma once
+
+#include "firewall/command.hpp"
+#include "firewall/ebiptables/port_rules.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace vnf::fw::ebip {
+
+using RuleArgs = std::vector<std::string>;
+
+// A rule in a chain vnetfilter does not own exclusively (a built-in chain
+// such as PREROUTING or FORWARD, or one shared by all ports such as
+// libvirt-in): added and removed one by one.
+struct SharedRule {
+    std::string chain;
+    RuleArgs args;
+    int insertAt = 0;  // position for -I; 0 appends
+    bool operator==(const SharedRule&) const = default;
+    auto operator<=>(const SharedRule&) const = default;
+};
+
+// What one port (or the shared base chains) puts into one table.
+struct TableContribution {
+    std::map<std::string, std::vector<RuleArgs>> chains;  // chains owned by the port, rules in order
+    std::vector<SharedRule> sharedRules;
+    bool contentsUnknown = false;  // from a listing: every chain must be flushed before reuse
+    bool empty() const { return chains.empty() && sharedRules.empty(); }
+    bool operator==(const TableContribution&) const = default;
+};
+
+// The three tables the backend writes.
+enum class Table { Ebtables, Ipv4, Ipv6 };
+inline constexpr Table kTables[] = {Table::Ebtables, Table::Ipv4, Table::Ipv6};
+
+Tool toolOf(Table table);
+std::string restoreProgram(Table table);     // ebtables-restore, iptables-restore, ip6tables-restore
+std::vector<std::string> restoreArgs(Table table);  // --noflush (and -w)
+
+// A port's contribution to a table, under the final chain names.
+TableContribution portContribution(const PortRuleSet& rules, Table table);
+
+// The shared chains libvirt-in, libvirt-out, libvirt-in-post and
+// libvirt-host-in with their hooks in FORWARD and INPUT.
+TableContribution baseContribution(Table table);
+
+struct ContributionChange {
+    TableContribution from;  // empty: not there before
+    TableContribution to;    // empty: to be removed
+};
+
+// A restore script taking the table from every change's `from` to its `to`;
+// empty when nothing changes. Chains in both are flushed and refilled only
+// when their rules differ.
+std::string restoreScript(Table table, const std::vector<ContributionChange>& changes);
+
+// Quotes one argument for *-restore input (double quotes, with \ and "
+// escaped inside), only when it needs it.
+std::string restoreQuote(const std::string& arg);
+
+// ---- resynchronisation from a listing --------------------------------------
+
+// Parses ebtables-save (nat table) or iptables-save/ip6tables-save (filter
+// table) output into what vnetfilter owns there, per port (and "" for the
+// shared base chains): chain names with unknown contents (the transaction
+// flushes them) and the exact rules in built-in and shared chains. Chains
+// named like ours whose port cannot be told are returned under "?" and are
+// removed by a resync.
+std::map<std::string, TableContribution> parseSaveOutput(Table table, const std::string& saveOutput);
+
+// Is `chain` a name vnetfilter's ebtables/iptables backend uses?
+bool isOurChain(Table table, const std::string& chain);
+
+} // namespace vnf::fw::ebip

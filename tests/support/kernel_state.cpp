@@ -1,0 +1,61 @@
+#include "support/kernel_state.hpp"
+
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <vector>
+
+namespace vnf::test {
+
+namespace {
+
+std::string normalize(const std::string& save, const std::set<std::string>& unordered)
+{
+    std::map<std::string, std::vector<std::string>> chains;
+    for (const auto& raw : util::split(save, '\n')) {
+        std::string line(util::trim(raw));
+        if (line.empty() || line[0] == '#' || line[0] == '*' || line == "COMMIT")
+            continue;
+        if (line[0] == ':') {
+            // Drop counters ("[0:0]") that differ for no reason.
+            auto bracket = line.find(" [");
+            chains[line.substr(1, line.find(' ') - 1)];
+            if (bracket != std::string::npos)
+                line = line.substr(0, bracket);
+            chains["#decl"].push_back(line);
+            continue;
+        }
+        auto parts = util::split(line, ' ');
+        if (parts.size() >= 2 && parts[0] == "-A")
+            chains[parts[1]].push_back(line);
+    }
+    std::string out;
+    for (auto& [chain, rules] : chains) {
+        if (chain == "#decl" || unordered.count(chain) || chain.find_first_of("abcdefghijklmnopqrstuvwxyz") == std::string::npos)
+            std::sort(rules.begin(), rules.end());
+        for (const auto& r : rules)
+            out += r + "\n";
+    }
+    return out;
+}
+
+} // namespace
+
+TablesSnapshot snapshotTables(const Netns& ns)
+{
+    const std::set<std::string> shared = {"libvirt-in", "libvirt-out", "libvirt-in-post", "libvirt-host-in"};
+    TablesSnapshot s;
+    s.ebtables = normalize(ns.check({"ebtables-save", "-t", "nat"}), {});
+    s.ipv4 = normalize(ns.check({"iptables-save", "-t", "filter"}), shared);
+    s.ipv6 = normalize(ns.check({"ip6tables-save", "-t", "filter"}), shared);
+    return s;
+}
+
+std::string describe(const TablesSnapshot& s)
+{
+    return "--- ebtables\n" + s.ebtables + "--- iptables\n" + s.ipv4 + "--- ip6tables\n" + s.ipv6;
+}
+
+} // namespace vnf::test

@@ -1,0 +1,25 @@
+// Comparable snapshots of the firewall tables of a namespace.
+#pragma once
+
+#include "support/netns.hpp"
+
+#include <string>
+
+namespace vnf::test {
+
+struct TablesSnapshot {
+    std::string ebtables;  // ebtables-save -t nat
+    std::string ipv4;      // iptables-save -t filter
+    std::string ipv6;      // ip6tables-save -t filter
+    bool operator==(const TablesSnapshot&) const = default;
+};
+
+// Chains sorted by name, each with its rules in order, except that rules of
+// built-in chains and of the chains all ports share are sorted too: their
+// order carries no meaning (each rule is keyed by its own port) and differs
+// between exec and batch mode after updates.
+TablesSnapshot snapshotTables(const Netns& ns);
+
+std::string describe(const TablesSnapshot& snapshot);
+
+} // namespace vnf::test
