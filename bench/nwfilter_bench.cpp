@@ -1,0 +1,130 @@
+// Benchmark of the ebtables/iptables backend with clean-traffic on N veth
+// ports. Run it inside a fresh network namespace (bench/run-nwfilter.sh does):
+// it creates the ports and changes that namespace's firewall.
+//
+//   nwfilter-bench --ports N --mode batch|exec [--repeat R] [--ports-per-run K] [--all-at-once yes|no]
+//
+// Prints one line of key=value figures:
+//   render_ms        instantiating and rendering clean-traffic for N ports (pure CPU)
+//   all_at_once_ms   installing all N ports from nothing (daemon start-up);
+//                    batch: resyncTo (listing + restore runs), exec: one
+//                    transaction of N ports, one process per command
+//   add_one_ms       median time to add port N+1 while N are installed
+//   remove_one_ms    median time to remove it again
+#include "engine/instantiate.hpp"
+#include "firewall/ebiptables/backend.hpp"
+#include "store/filter_directory.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+using namespace vnf;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double msSince(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> values)
+{
+    std::sort(values.begin(), values.end());
+    return values.empty() ? 0 : values[values.size() / 2];
+}
+
+std::string port(int i)
+{
+    return "vnet" + std::to_string(i);
+}
+
+fw::ebip::PortRuleSet cleanTraffic(const engine::FilterMap& lookup, int i)
+{
+    char mac[32], ip[32];
+    std::snprintf(mac, sizeof mac, "52:54:00:00:%02x:%02x", (i >> 8) & 0xff, i & 0xff);
+    std::snprintf(ip, sizeof ip, "10.%d.%d.%d", 20 + i / 62500, (i / 250) % 250, i % 250 + 1);
+    engine::Instantiation inst =
+        engine::instantiate(*lookup.find("clean-traffic"), {{"MAC", {mac}}, {"IP", {ip}}}, lookup);
+    return fw::ebip::renderPort(port(i), inst.rules);
+}
+
+void createPorts(fw::Executor& exec, int count)
+{
+    std::string batch;
+    for (int i = 0; i < count; ++i)
+        batch += "link add " + port(i) + " type veth peer name " + port(i) + "p\nlink set " + port(i) + " up\n";
+    fw::ExecResult r = exec.run({"ip", "-batch", "-"}, batch);
+    if (!r.ok())
+        throw std::runtime_error("creating veth ports failed: " + r.err);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    int ports = 10, repeat = 5;
+    size_t perRun = fw::ebip::BackendOptions{}.portsPerRun;
+    bool allAtOnce = true;
+    std::string mode = "batch", filterDir = VNETFILTER_BUILTIN_FILTER_DIR;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string opt = argv[i], val = argv[i + 1];
+        if (opt == "--ports")
+            ports = std::stoi(val);
+        else if (opt == "--mode")
+            mode = val;
+        else if (opt == "--repeat")
+            repeat = std::stoi(val);
+        else if (opt == "--filter-dir")
+            filterDir = val;
+        else if (opt == "--ports-per-run")
+            perRun = std::stoul(val);
+        else if (opt == "--all-at-once")
+            allAtOnce = val != "no";
+    }
+    const fw::ebip::ApplyMode applyMode = mode == "exec" ? fw::ebip::ApplyMode::Exec : fw::ebip::ApplyMode::Batch;
+    fw::ProcessExecutor exec;
+    engine::FilterMap lookup = store::loadFilterDirectory(filterDir);
+
+    createPorts(exec, ports + 1);
+
+    auto start = Clock::now();
+    std::map<std::string, fw::ebip::PortRuleSet> all;
+    std::vector<fw::ebip::PortChange> changes;
+    for (int i = 0; i < ports; ++i) {
+        all[port(i)] = cleanTraffic(lookup, i);
+        changes.push_back({port(i), all[port(i)]});
+    }
+    const double renderMs = msSince(start);
+    const fw::ebip::PortRuleSet extra = cleanTraffic(lookup, ports);
+
+    fw::ebip::EbiptablesBackend backend(exec, {applyMode, perRun});
+    double allMs = -1;
+    if (allAtOnce) {
+        start = Clock::now();
+        if (applyMode == fw::ebip::ApplyMode::Batch)
+            backend.resyncTo(all);
+        else
+            backend.apply(changes);
+        allMs = msSince(start);
+    } else {
+        backend.resyncTo(all);  // installed the batch way; only the per-port figures are timed
+    }
+
+    std::vector<double> adds, removes;
+    for (int r = 0; r < repeat; ++r) {
+        start = Clock::now();
+        backend.apply({{port(ports), extra}});
+        adds.push_back(msSince(start));
+        start = Clock::now();
+        backend.apply({{port(ports), std::nullopt}});
+        removes.push_back(msSince(start));
+    }
+    std::printf("mode=%s ports=%d render_ms=%.1f all_at_once_ms=%.0f add_one_ms=%.1f remove_one_ms=%.1f\n",
+                mode.c_str(), ports, renderMs, allMs, median(adds), median(removes));
+    return 0;
+}
