@@ -2,6 +2,7 @@
 // tools that work on definition files without a daemon.
 #include "cli.hpp"
 #include "offline_commands.hpp"
+#include "online_commands.hpp"
 
 #include "conf/error.hpp"
 
@@ -17,7 +18,10 @@ using vnf::client::Command;
 
 std::vector<Command> allCommands()
 {
-    return vnf::client::offlineCommands();
+    auto commands = vnf::client::onlineCommands();
+    for (auto& c : vnf::client::offlineCommands())
+        commands.push_back(std::move(c));
+    return commands;
 }
 
 void printUsage(const std::vector<Command>& commands, std::ostream& out)

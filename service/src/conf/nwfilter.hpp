@@ -60,6 +60,7 @@ inline constexpr size_t kMaxFilterNameLength = 200;
 struct FilterDef {
     std::string name;
     Uuid uuid;
+    bool uuidGiven = true;  // false when the XML had none and one was generated
     std::string chain = "root";
     int chainPriority = 0;
     std::vector<FilterEntry> entries;  // rules and references, in document order

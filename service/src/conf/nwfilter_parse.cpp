@@ -329,8 +329,10 @@ FilterDef parseFilterElement(const xmlNode* root)
             throw DefinitionError(where + ": unknown element <" + element + "> (expected <uuid>, <rule>, <filterref>)");
         }
     }
-    if (!haveUuid)
+    if (!haveUuid) {
         def.uuid = Uuid::generate();
+        def.uuidGiven = false;
+    }
     return def;
 }
 

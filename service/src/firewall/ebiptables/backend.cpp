@@ -400,3 +400,48 @@ void EbiptablesBackend::resync()
 }
 
 } // namespace vnf::fw::ebip
+
+namespace vnf::fw::ebip {
+
+std::vector<RuleCounter> EbiptablesBackend::counters(const std::string& ifname)
+{
+    std::vector<RuleCounter> out;
+    const PortRuleSet* rules = installed(ifname);
+    if (!rules)
+        return out;
+    for (Table table : kTables) {
+        TableContribution contribution = portContribution(*rules, table);
+        if (contribution.chains.empty())
+            continue;
+        const bool eb = table == Table::Ebtables;
+        std::vector<std::string> argv = {eb ? "ebtables-save" : table == Table::Ipv4 ? "iptables-save" : "ip6tables-save",
+                                         "-c", "-t", eb ? "nat" : "filter"};
+        ExecResult listing = executor_.run(argv);
+        if (!listing.ok())
+            throw BackendError(argv[0] + " failed: " + firstLine(listing.err));
+        const std::string label = eb ? "ebtables-nat" : table == Table::Ipv4 ? "iptables-filter" : "ip6tables-filter";
+        for (const auto& raw : util::split(listing.out, '\n')) {
+            // "[packets:bytes] -A CHAIN rule..."
+            if (raw.size() < 5 || raw[0] != '[')
+                continue;
+            const auto close = raw.find("] -A ");
+            if (close == std::string::npos)
+                continue;
+            const std::string rest = raw.substr(close + 5);
+            const std::string chain = rest.substr(0, rest.find(' '));
+            if (!contribution.chains.count(chain))
+                continue;
+            RuleCounter c;
+            c.table = label;
+            c.chain = chain;
+            c.rule = rest.size() > chain.size() ? rest.substr(chain.size() + 1) : "";
+            const std::string numbers = raw.substr(1, close - 1);
+            c.packets = std::strtoull(numbers.c_str(), nullptr, 10);
+            c.bytes = std::strtoull(numbers.c_str() + numbers.find(':') + 1, nullptr, 10);
+            out.push_back(std::move(c));
+        }
+    }
+    return out;
+}
+
+} // namespace vnf::fw::ebip

@@ -15,6 +15,7 @@
 #include "firewall/command.hpp"
 #include "firewall/executor.hpp"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -43,6 +44,14 @@ struct BackendOptions {
     size_t portsPerRun = 100;
 };
 
+struct RuleCounter {
+    std::string table;  // ebtables-nat, iptables-filter, ip6tables-filter
+    std::string chain;
+    std::string rule;   // as the tool lists it
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+};
+
 class EbiptablesBackend {
 public:
     explicit EbiptablesBackend(Executor& executor, BackendOptions options = {});
@@ -60,6 +69,9 @@ public:
     // Start-up: adopts `desired` as the record and resyncs, replacing
     // whatever an earlier run left behind.
     void resyncTo(std::map<std::string, PortRuleSet> desired);
+
+    // The counters of every rule in the port's chains (lists the tables).
+    std::vector<RuleCounter> counters(const std::string& ifname);
 
     const std::map<std::string, PortRuleSet>& installed() const { return installed_; }
     const PortRuleSet* installed(const std::string& ifname) const;

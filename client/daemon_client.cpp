@@ -1,0 +1,191 @@
+#include "daemon_client.hpp"
+
+#include "dbus/raw_message.hpp"
+
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace vnf::client {
+
+namespace {
+
+constexpr const char* kBus = "org.vnetfilter1";
+constexpr const char* kManager = "org.vnetfilter1.Manager";
+constexpr const char* kFilter = "org.vnetfilter1.Filter";
+constexpr const char* kBinding = "org.vnetfilter1.Binding";
+
+std::string encode(const char* prefix, const std::string& id)
+{
+    char* out = nullptr;
+    if (sd_bus_path_encode(prefix, id.c_str(), &out) < 0 || !out)
+        throw std::runtime_error("cannot encode an object path for '" + id + "'");
+    std::string path = out;
+    std::free(out);
+    return path;
+}
+
+std::string decode(const std::string& path, const char* prefix)
+{
+    char* out = nullptr;
+    if (sd_bus_path_decode(path.c_str(), prefix, &out) <= 0 || !out)
+        return {};
+    std::string id = out;
+    std::free(out);
+    return id;
+}
+
+using Properties = std::map<std::string, sdbus::Variant>;
+using Interfaces = std::map<std::string, Properties>;
+using Objects = std::map<sdbus::ObjectPath, Interfaces>;
+
+template <typename T>
+T get(const Properties& props, const std::string& name, T fallback = {})
+{
+    auto it = props.find(name);
+    return it == props.end() ? fallback : it->second.get<T>();
+}
+
+} // namespace
+
+DaemonClient::DaemonClient() : connection_(sdbus::createSystemBusConnection()) {}
+
+std::string DaemonClient::filterPath(const std::string& name)
+{
+    return encode("/org/vnetfilter1/filter", name);
+}
+
+std::string DaemonClient::bindingPath(const std::string& port)
+{
+    return encode("/org/vnetfilter1/binding", port);
+}
+
+sdbus::MethodReply DaemonClient::call(const std::string& path, const std::string& interface, const std::string& method,
+                                      const std::vector<std::string>& args)
+{
+    auto proxy = sdbus::createProxy(*connection_, kBus, path);
+    auto message = proxy->createMethodCall(interface, method);
+    for (const auto& arg : args)
+        message << arg;
+    // On a terminal a polkit agent may ask the person for a password; in a
+    // script, never wait for one.
+    if (::isatty(STDIN_FILENO))
+        sd_bus_message_set_allow_interactive_authorization(dbus::RawMessage::of(message), 1);
+    // Interactive authorization and large transactions take their time.
+    return proxy->callMethod(message, 10ull * 60 * 1000 * 1000);
+}
+
+std::string DaemonClient::defineFilter(const std::string& xml)
+{
+    sdbus::ObjectPath path;
+    call("/org/vnetfilter1", kManager, "DefineFilter", {xml}) >> path;
+    return decode(path, "/org/vnetfilter1/filter");
+}
+
+void DaemonClient::undefineFilter(const std::string& name)
+{
+    call(filterPath(name), kFilter, "Undefine");
+}
+
+std::string DaemonClient::filterXml(const std::string& name)
+{
+    std::string xml;
+    call(filterPath(name), kFilter, "GetXML") >> xml;
+    return xml;
+}
+
+std::string DaemonClient::createBinding(const std::string& xml)
+{
+    sdbus::ObjectPath path;
+    call("/org/vnetfilter1", kManager, "CreateBinding", {xml}) >> path;
+    return decode(path, "/org/vnetfilter1/binding");
+}
+
+void DaemonClient::deleteBinding(const std::string& port)
+{
+    call(bindingPath(port), kBinding, "Delete");
+}
+
+std::string DaemonClient::bindingXml(const std::string& port)
+{
+    std::string xml;
+    call(bindingPath(port), kBinding, "GetXML") >> xml;
+    return xml;
+}
+
+void DaemonClient::reload()
+{
+    call("/org/vnetfilter1", kManager, "Reload");
+}
+
+std::vector<FilterRow> DaemonClient::filters()
+{
+    Objects objects;
+    auto reply = call("/org/vnetfilter1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
+    reply >> objects;
+    std::vector<FilterRow> rows;
+    for (const auto& [path, interfaces] : objects) {
+        auto it = interfaces.find(kFilter);
+        if (it == interfaces.end())
+            continue;
+        const Properties& p = it->second;
+        FilterRow row{get<std::string>(p, "Name"), get<std::string>(p, "UUID"), get<std::string>(p, "Chain"),
+                      get<int32_t>(p, "Priority"), get<bool>(p, "Builtin"), {}};
+        for (const auto& binding : get<std::vector<sdbus::ObjectPath>>(p, "Bindings"))
+            row.bindings.push_back(decode(binding, "/org/vnetfilter1/binding"));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::vector<BindingRow> DaemonClient::bindings()
+{
+    Objects objects;
+    auto reply = call("/org/vnetfilter1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
+    reply >> objects;
+    std::vector<BindingRow> rows;
+    for (const auto& [path, interfaces] : objects) {
+        auto it = interfaces.find(kBinding);
+        if (it == interfaces.end())
+            continue;
+        const Properties& p = it->second;
+        BindingRow row;
+        row.port = get<std::string>(p, "PortDev");
+        row.linkdev = get<std::string>(p, "LinkDev");
+        row.mac = get<std::string>(p, "MAC");
+        row.filter = get<std::string>(p, "Filter");
+        row.state = get<std::string>(p, "State");
+        row.ownerName = get<std::string>(p, "OwnerName");
+        row.ownerUuid = get<std::string>(p, "OwnerUUID");
+        row.parameters = get<std::map<std::string, std::vector<std::string>>>(p, "Parameters");
+        row.learned = get<std::vector<std::string>>(p, "LearnedAddresses");
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+ManagerState DaemonClient::manager()
+{
+    Properties props;
+    auto proxy = sdbus::createProxy(*connection_, kBus, "/org/vnetfilter1");
+    proxy->callMethod("GetAll").onInterface("org.freedesktop.DBus.Properties").withArguments(std::string(kManager)).storeResultsTo(props);
+    return ManagerState{get<std::string>(props, "Version"), get<std::string>(props, "Backend"),
+                        get<bool>(props, "FirewalldRunning")};
+}
+
+std::string describeError(const sdbus::Error& error)
+{
+    const std::string& name = error.getName();
+    if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner")
+        return "vnetfilterd is not running (nothing owns org.vnetfilter1 on the system bus)";
+    if (name == "org.freedesktop.DBus.Error.AccessDenied")
+        return "not authorized: " + error.getMessage();
+    if (name == "org.freedesktop.DBus.Error.UnknownObject")
+        return "no such filter or binding";
+    if (name.rfind("org.freedesktop.DBus.Error.", 0) == 0 || name.rfind("sdbus.Error", 0) == 0)
+        return "cannot talk to vnetfilterd: " + error.getMessage();
+    return error.getMessage();
+}
+
+} // namespace vnf::client

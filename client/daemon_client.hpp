@@ -1,0 +1,62 @@
+// vnetfilterctl's connection to vnetfilterd on the system bus
+// (DBUS_SYSTEM_BUS_ADDRESS is honoured).
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vnf::client {
+
+struct FilterRow {
+    std::string name, uuid, chain;
+    int priority = 0;
+    bool builtin = false;
+    std::vector<std::string> bindings;  // ports
+};
+
+struct BindingRow {
+    std::string port, linkdev, mac, filter, state, ownerName, ownerUuid;
+    std::map<std::string, std::vector<std::string>> parameters;
+    std::vector<std::string> learned;
+};
+
+struct ManagerState {
+    std::string version, backend;
+    bool firewalldRunning = false;
+};
+
+class DaemonClient {
+public:
+    DaemonClient();
+
+    std::string defineFilter(const std::string& xml);   // returns the filter's name
+    void undefineFilter(const std::string& name);
+    std::string filterXml(const std::string& name);
+    std::string createBinding(const std::string& xml);  // returns the port
+    void deleteBinding(const std::string& port);
+    std::string bindingXml(const std::string& port);
+    void reload();
+
+    std::vector<FilterRow> filters();
+    std::vector<BindingRow> bindings();
+    ManagerState manager();
+
+    static std::string filterPath(const std::string& name);
+    static std::string bindingPath(const std::string& port);
+
+private:
+    sdbus::MethodReply call(const std::string& path, const std::string& interface, const std::string& method,
+                            const std::vector<std::string>& args = {});
+
+    std::unique_ptr<sdbus::IConnection> connection_;
+};
+
+// One line for a failed call: "not authorized: ...", "vnetfilterd is not
+// running ...", or the daemon's own message.
+std::string describeError(const sdbus::Error& error);
+
+} // namespace vnf::client

@@ -1,0 +1,281 @@
+// The commands that talk to vnetfilterd; their names are virsh's.
+#include "online_commands.hpp"
+
+#include "daemon_client.hpp"
+#include "io.hpp"
+#include "util/json.hpp"
+#include "util/strings.hpp"
+
+#include <glib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace vnf::client {
+
+namespace {
+
+// Runs `body`; a D-Bus error becomes one clear line. `missing` says what an
+// unknown object path means for this command.
+int guarded(const std::string& missing, const std::function<void()>& body)
+{
+    try {
+        body();
+        return 0;
+    } catch (const sdbus::Error& e) {
+        std::cerr << "error: "
+                  << (e.getName() == "org.freedesktop.DBus.Error.UnknownObject" && !missing.empty() ? missing
+                                                                                                      : describeError(e))
+                  << "\n";
+        return 1;
+    }
+}
+
+std::string pad(std::string text, size_t width)
+{
+    if (text.size() < width)
+        text.resize(width, ' ');
+    return text;
+}
+
+int defineFilter(const Args& args)
+{
+    const std::string& file = args.positional.at(0);
+    const std::string xml = readInput(file);
+    return guarded("", [&] {
+        DaemonClient client;
+        std::string name = client.defineFilter(xml);
+        std::cout << "Network filter " << name << " defined from " << file << "\n";
+    });
+}
+
+int undefineFilter(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    return guarded("no filter named '" + name + "'", [&] {
+        DaemonClient().undefineFilter(name);
+        std::cout << "Network filter " << name << " undefined\n";
+    });
+}
+
+int dumpFilter(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    return guarded("no filter named '" + name + "'", [&] { std::cout << DaemonClient().filterXml(name); });
+}
+
+int listFilters(const Args& args)
+{
+    return guarded("", [&] {
+        auto rows = DaemonClient().filters();
+        if (args.flag("json")) {
+            std::vector<std::string> items;
+            for (const auto& f : rows)
+                items.push_back(util::JsonObject()
+                                    .add("name", f.name)
+                                    .add("uuid", f.uuid)
+                                    .add("chain", f.chain)
+                                    .add("priority", static_cast<int64_t>(f.priority))
+                                    .add("builtin", f.builtin)
+                                    .add("bindings", f.bindings)
+                                    .str());
+            std::cout << util::jsonArray(items) << "\n";
+            return;
+        }
+        std::cout << " " << pad("UUID", 38) << pad("Name", 28) << "Bindings\n";
+        std::cout << std::string(76, '-') << "\n";
+        for (const auto& f : rows)
+            std::cout << " " << pad(f.uuid, 38) << pad(f.name, 28) << f.bindings.size() << "\n";
+    });
+}
+
+// Runs $VISUAL or $EDITOR (split into words, no shell) on `file`.
+bool runEditor(const std::string& file)
+{
+    const char* editor = std::getenv("VISUAL");
+    if (!editor || !*editor)
+        editor = std::getenv("EDITOR");
+    if (!editor || !*editor)
+        editor = "vi";
+    gchar** words = nullptr;
+    GError* error = nullptr;
+    if (!g_shell_parse_argv(editor, nullptr, &words, &error)) {
+        std::cerr << "error: cannot parse the editor command '" << editor << "': " << error->message << "\n";
+        g_error_free(error);
+        return false;
+    }
+    std::vector<char*> argv;
+    for (gchar** w = words; *w; ++w)
+        argv.push_back(*w);
+    argv.push_back(const_cast<char*>(file.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::execvp(argv[0], argv.data());
+        std::perror(argv[0]);
+        ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    g_strfreev(words);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int editFilter(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    return guarded("no filter named '" + name + "'", [&] {
+        DaemonClient client;
+        const std::string original = client.filterXml(name);
+        char path[] = "/tmp/vnetfilterctl-edit-XXXXXX.xml";
+        int fd = ::mkstemps(path, 4);
+        if (fd < 0)
+            throw std::runtime_error("cannot create a temporary file");
+        ::close(fd);
+        std::ofstream(path) << original;
+        if (!runEditor(path)) {
+            std::remove(path);
+            throw std::runtime_error("the editor failed; nothing changed");
+        }
+        const std::string edited = readInput(path);
+        if (edited == original) {
+            std::remove(path);
+            std::cout << "Network filter " << name << " XML configuration not changed.\n";
+            return;
+        }
+        try {
+            std::string defined = client.defineFilter(edited);
+            std::remove(path);
+            std::cout << "Network filter " << defined << " XML configuration edited.\n";
+        } catch (const sdbus::Error& e) {
+            std::cerr << "your edits are kept in " << path << "\n";
+            throw;
+        }
+    });
+}
+
+int createBinding(const Args& args)
+{
+    const std::string& file = args.positional.at(0);
+    const std::string xml = readInput(file);
+    return guarded("", [&] {
+        std::string port = DaemonClient().createBinding(xml);
+        std::cout << "Network filter binding on " << port << " created from " << file << "\n";
+    });
+}
+
+int deleteBinding(const Args& args)
+{
+    const std::string& port = args.positional.at(0);
+    return guarded("port '" + port + "' has no binding", [&] {
+        DaemonClient().deleteBinding(port);
+        std::cout << "Network filter binding on " << port << " deleted\n";
+    });
+}
+
+int dumpBinding(const Args& args)
+{
+    const std::string& port = args.positional.at(0);
+    return guarded("port '" + port + "' has no binding", [&] { std::cout << DaemonClient().bindingXml(port); });
+}
+
+int listBindings(const Args& args)
+{
+    return guarded("", [&] {
+        auto rows = DaemonClient().bindings();
+        if (args.flag("json")) {
+            std::vector<std::string> items;
+            for (const auto& b : rows)
+                items.push_back(util::JsonObject()
+                                    .add("portdev", b.port)
+                                    .add("linkdev", b.linkdev)
+                                    .add("mac", b.mac)
+                                    .add("filter", b.filter)
+                                    .add("state", b.state)
+                                    .add("learned_addresses", b.learned)
+                                    .add("owner_name", b.ownerName)
+                                    .add("owner_uuid", b.ownerUuid)
+                                    .add("parameters", b.parameters)
+                                    .str());
+            std::cout << util::jsonArray(items) << "\n";
+            return;
+        }
+        std::cout << " " << pad("Port Dev", 18) << pad("Filter", 26) << pad("State", 10) << "Learned addresses\n";
+        std::cout << std::string(76, '-') << "\n";
+        for (const auto& b : rows)
+            std::cout << " " << pad(b.port, 18) << pad(b.filter, 26) << pad(b.state.substr(0, b.state.find(':')), 10)
+                      << util::join(b.learned, ",") << "\n";
+    });
+}
+
+int reload(const Args&)
+{
+    return guarded("", [] {
+        DaemonClient().reload();
+        std::cout << "Every binding re-applied\n";
+    });
+}
+
+int status(const Args& args)
+{
+    return guarded("", [&] {
+        DaemonClient client;
+        ManagerState m = client.manager();
+        auto filters = client.filters();
+        auto bindings = client.bindings();
+        const auto active = std::count_if(bindings.begin(), bindings.end(), [](const BindingRow& b) {
+            return b.state == "active";
+        });
+        if (args.flag("json")) {
+            std::cout << util::JsonObject()
+                             .add("version", m.version)
+                             .add("backend", m.backend)
+                             .add("firewalld_running", m.firewalldRunning)
+                             .add("filters", static_cast<int64_t>(filters.size()))
+                             .add("bindings", static_cast<int64_t>(bindings.size()))
+                             .add("bindings_active", static_cast<int64_t>(active))
+                             .str()
+                      << "\n";
+            return;
+        }
+        std::cout << "vnetfilterd " << m.version << " is running\n"
+                  << "backend:    " << m.backend << "\n"
+                  << "firewalld:  " << (m.firewalldRunning ? "running" : "not running") << "\n"
+                  << "filters:    " << filters.size() << "\n"
+                  << "bindings:   " << bindings.size() << " (" << active << " active)\n";
+    });
+}
+
+const OptionSpec kJson{"json", false, false, "print JSON instead of a table"};
+
+} // namespace
+
+std::vector<Command> onlineCommands()
+{
+    return {
+        {"nwfilter-define", "FILE", "Define a network filter from an XML file (or - for standard input), or update it.",
+         {}, 1, 1, defineFilter},
+        {"nwfilter-undefine", "NAME", "Remove a network filter that no binding uses.", {}, 1, 1, undefineFilter},
+        {"nwfilter-list", "", "List the network filters.", {kJson}, 0, 0, listFilters},
+        {"nwfilter-dumpxml", "NAME", "Print a network filter's XML.", {}, 1, 1, dumpFilter},
+        {"nwfilter-edit", "NAME",
+         "Edit a network filter's XML with $VISUAL or $EDITOR, then define it; unchanged XML changes nothing.", {}, 1,
+         1, editFilter},
+        {"nwfilter-binding-create", "FILE", "Attach a filter to a port from a <filterbinding> XML file.", {}, 1, 1,
+         createBinding},
+        {"nwfilter-binding-delete", "PORT", "Remove the binding of a port and all its rules.", {}, 1, 1, deleteBinding},
+        {"nwfilter-binding-list", "", "List the filter bindings with their state and learned addresses.", {kJson}, 0,
+         0, listBindings},
+        {"nwfilter-binding-dumpxml", "PORT", "Print the XML of a port's binding.", {}, 1, 1, dumpBinding},
+        {"reload", "", "Re-apply every binding (after something else flushed the firewall).", {}, 0, 0, reload},
+        {"status", "", "Show the daemon's version, backend and what it manages.", {kJson}, 0, 0, status},
+    };
+}
+
+} // namespace vnf::client

@@ -1,0 +1,12 @@
+// Commands that talk to vnetfilterd over D-Bus.
+#pragma once
+
+#include "cli.hpp"
+
+#include <vector>
+
+namespace vnf::client {
+
+std::vector<Command> onlineCommands();
+
+} // namespace vnf::client

@@ -1,0 +1,138 @@
+#include "daemon/config.hpp"
+
+#include <glib.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace vnf::daemon {
+
+namespace {
+
+struct KeyFileDeleter {
+    void operator()(GKeyFile* f) const { g_key_file_free(f); }
+};
+
+fw::ebip::ApplyMode parseMode(const std::string& text, const std::string& where)
+{
+    if (text == "batch")
+        return fw::ebip::ApplyMode::Batch;
+    if (text == "exec")
+        return fw::ebip::ApplyMode::Exec;
+    throw std::runtime_error(where + ": apply mode must be 'batch' or 'exec', not '" + text + "'");
+}
+
+// Applies the [vnetfilterd] group of the configuration file, when it exists.
+void applyFile(Config& config, bool mustExist)
+{
+    std::unique_ptr<GKeyFile, KeyFileDeleter> file(g_key_file_new());
+    GError* error = nullptr;
+    if (!g_key_file_load_from_file(file.get(), config.configFile.c_str(), G_KEY_FILE_NONE, &error)) {
+        const bool missing = g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+        std::string message = error->message;
+        g_error_free(error);
+        if (missing && !mustExist)
+            return;
+        throw std::runtime_error(config.configFile.string() + ": " + message);
+    }
+    const char* group = "vnetfilterd";
+    auto text = [&](const char* key) -> std::optional<std::string> {
+        gchar* value = g_key_file_get_string(file.get(), group, key, nullptr);
+        if (!value)
+            return std::nullopt;
+        std::string out = value;
+        g_free(value);
+        return out;
+    };
+    const std::string where = config.configFile.string();
+    if (auto v = text("builtin_filter_dir"))
+        config.builtinFilterDir = *v;
+    if (auto v = text("filter_dir"))
+        config.filterDir = *v;
+    if (auto v = text("binding_dir"))
+        config.bindingDir = *v;
+    if (auto v = text("apply_mode"))
+        config.applyMode = parseMode(*v, where + ": apply_mode");
+    if (auto v = text("ports_per_run")) {
+        try {
+            config.portsPerRun = std::stoul(*v);
+        } catch (const std::exception&) {
+            throw std::runtime_error(where + ": ports_per_run must be a number");
+        }
+    }
+    gsize count = 0;
+    gchar** keys = g_key_file_get_keys(file.get(), group, &count, nullptr);
+    for (gsize i = 0; keys && i < count; ++i) {
+        const std::string key = keys[i];
+        if (key != "builtin_filter_dir" && key != "filter_dir" && key != "binding_dir" && key != "apply_mode" &&
+            key != "ports_per_run") {
+            g_strfreev(keys);
+            throw std::runtime_error(where + ": unknown key '" + key + "' in [vnetfilterd]");
+        }
+    }
+    g_strfreev(keys);
+}
+
+} // namespace
+
+std::string usage()
+{
+    return "usage: vnetfilterd [OPTIONS]\n"
+           "\n"
+           "The vnetfilter D-Bus system service (org.vnetfilter1).\n"
+           "\n"
+           "options (each overrides the configuration file):\n"
+           "  --config FILE              configuration file (default /etc/vnetfilter/vnetfilterd.conf)\n"
+           "  --builtin-filter-dir DIR   the built-in filters\n"
+           "  --filter-dir DIR           defined filters (default /etc/vnetfilter/nwfilter)\n"
+           "  --binding-dir DIR          bindings (default /run/vnetfilter/nwfilter-binding)\n"
+           "  --apply-mode batch|exec    how rules are applied (default batch)\n"
+           "  --version                  print the version\n"
+           "  --help                     print this help\n";
+}
+
+ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config defaults)
+{
+    ParsedCommandLine parsed{std::move(defaults)};
+    std::optional<std::filesystem::path> builtin, filters, bindings, configFile;
+    std::optional<std::string> mode;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size())
+                throw std::runtime_error("option " + arg + " needs a value");
+            return args[++i];
+        };
+        if (arg == "--help" || arg == "-h")
+            parsed.help = true;
+        else if (arg == "--version")
+            parsed.version = true;
+        else if (arg == "--config")
+            configFile = value();
+        else if (arg == "--builtin-filter-dir")
+            builtin = value();
+        else if (arg == "--filter-dir")
+            filters = value();
+        else if (arg == "--binding-dir")
+            bindings = value();
+        else if (arg == "--apply-mode")
+            mode = value();
+        else
+            throw std::runtime_error("unknown option " + arg + " (see --help)");
+    }
+    Config& config = parsed.config;
+    if (configFile)
+        config.configFile = *configFile;
+    applyFile(config, configFile.has_value());
+    if (builtin)
+        config.builtinFilterDir = *builtin;
+    if (filters)
+        config.filterDir = *filters;
+    if (bindings)
+        config.bindingDir = *bindings;
+    if (mode)
+        config.applyMode = parseMode(*mode, "--apply-mode");
+    return parsed;
+}
+
+} // namespace vnf::daemon

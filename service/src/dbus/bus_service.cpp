@@ -1,0 +1,332 @@
+#include "dbus/bus_service.hpp"
+
+#include "Binding_adaptor.h"
+#include "Filter_adaptor.h"
+#include "Manager_adaptor.h"
+#include "util/log.hpp"
+
+#include <systemd/sd-bus.h>
+
+#include <cstdlib>
+
+namespace vnf::dbus {
+
+namespace {
+
+sdbus::ObjectPath encodedPath(const char* prefix, const std::string& id)
+{
+    char* out = nullptr;
+    if (sd_bus_path_encode(prefix, id.c_str(), &out) < 0 || !out)
+        throw std::runtime_error("cannot encode an object path for '" + id + "'");
+    sdbus::ObjectPath path(out);
+    std::free(out);
+    return path;
+}
+
+// The "name" attribute of a definition, for polkit's details; best effort,
+// the real parse happens on the worker.
+std::string peekAttribute(const std::string& xml, const std::string& element, const std::string& attribute)
+{
+    auto at = xml.find("<" + element);
+    if (at == std::string::npos)
+        return {};
+    auto end = xml.find('>', at);
+    for (char quote : {'\'', '"'}) {
+        auto key = xml.find(attribute + "=" + quote, at);
+        if (key == std::string::npos || key > end)
+            continue;
+        auto start = key + attribute.size() + 2;
+        auto close = xml.find(quote, start);
+        if (close != std::string::npos && close - start < 256)
+            return xml.substr(start, close - start);
+    }
+    return {};
+}
+
+} // namespace
+
+sdbus::ObjectPath filterPath(const std::string& name)
+{
+    return encodedPath("/org/vnetfilter1/filter", name);
+}
+
+sdbus::ObjectPath bindingPath(const std::string& port)
+{
+    return encodedPath("/org/vnetfilter1/binding", port);
+}
+
+sdbus::Error toDbusError(driver::ErrorKind kind, const std::string& message)
+{
+    const char* name = "Backend";
+    switch (kind) {
+    case driver::ErrorKind::InvalidDefinition: name = "InvalidDefinition"; break;
+    case driver::ErrorKind::NotFound: name = "NotFound"; break;
+    case driver::ErrorKind::Exists: name = "Exists"; break;
+    case driver::ErrorKind::InUse: name = "InUse"; break;
+    case driver::ErrorKind::Backend: name = "Backend"; break;
+    case driver::ErrorKind::Unsupported: name = "Unsupported"; break;
+    }
+    return sdbus::Error(std::string("org.vnetfilter1.Error.") + name, message);
+}
+
+// ---- objects -------------------------------------------------------------------------
+
+class ManagerObject final : public sdbus::AdaptorInterfaces<org::vnetfilter1::Manager_adaptor, sdbus::Properties_adaptor,
+                                                            sdbus::ObjectManager_adaptor> {
+public:
+    ManagerObject(BusService& service, sdbus::IConnection& connection)
+        : AdaptorInterfaces(connection, kRootPath), service_(service)
+    {
+        registerAdaptor();
+    }
+    ~ManagerObject() { unregisterAdaptor(); }
+
+    void reloaded(const std::string& reason) { emitReloaded(reason); }
+
+private:
+    const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
+
+    void DefineFilter(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
+    {
+        service_.handle<driver::Changes>(
+            call(), std::move(result), kActionFilterWrite, {{"filter", peekAttribute(xml, "filter", "name")}},
+            [xml](driver::NwfilterDriver& d) { return d.defineFilter(xml); },
+            [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
+                r.returnResults(filterPath(c.resultName));
+            });
+    }
+
+    void CreateBinding(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
+    {
+        service_.handle<driver::Changes>(
+            call(), std::move(result), kActionBindingWrite,
+            {{"portdev", peekAttribute(xml, "portdev", "name")}, {"filter", peekAttribute(xml, "filterref", "filter")}},
+            [xml](driver::NwfilterDriver& d) { return d.createBinding(xml); },
+            [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
+                r.returnResults(bindingPath(c.resultName));
+            });
+    }
+
+    void Reload(sdbus::Result<>&& result) override
+    {
+        service_.handle<driver::Changes>(
+            call(), std::move(result), kActionBindingWrite, {},
+            [](driver::NwfilterDriver& d) { return d.reload(); },
+            [this](const sdbus::Result<>& r, const driver::Changes&) {
+                r.returnResults();
+                emitReloaded("method");
+            });
+    }
+
+    std::string Version() override { return VNETFILTER_VERSION; }
+    std::string Backend() override { return service_.backendName(); }
+    bool FirewalldRunning() override { return false; }
+
+    BusService& service_;
+};
+
+class FilterObject final : public sdbus::AdaptorInterfaces<org::vnetfilter1::Filter_adaptor, sdbus::Properties_adaptor,
+                                                           sdbus::ManagedObject_adaptor> {
+public:
+    FilterObject(BusService& service, sdbus::IConnection& connection, driver::FilterInfo info)
+        : AdaptorInterfaces(connection, filterPath(info.name)), service_(service), info_(std::move(info))
+    {
+        registerAdaptor();
+        emitInterfacesAddedSignal();
+    }
+    ~FilterObject()
+    {
+        emitInterfacesRemovedSignal();
+        unregisterAdaptor();
+    }
+
+    void update(driver::FilterInfo info)
+    {
+        std::vector<std::string> changed;
+        if (info.uuid != info_.uuid)
+            changed.push_back("UUID");
+        if (info.chain != info_.chain)
+            changed.push_back("Chain");
+        if (info.priority != info_.priority)
+            changed.push_back("Priority");
+        if (info.bindings != info_.bindings)
+            changed.push_back("Bindings");
+        if (info.builtin != info_.builtin)
+            changed.push_back("Builtin");
+        info_ = std::move(info);
+        if (!changed.empty())
+            emitPropertiesChangedSignal(org::vnetfilter1::Filter_adaptor::INTERFACE_NAME, changed);
+    }
+
+private:
+    const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
+
+    void GetXML(sdbus::Result<std::string>&& result) override
+    {
+        service_.answer(call(), std::move(result), kActionRead, {{"filter", info_.name}},
+                                     [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
+    }
+
+    void Undefine(sdbus::Result<>&& result) override
+    {
+        service_.handle<driver::Changes>(
+            call(), std::move(result), kActionFilterWrite, {{"filter", info_.name}},
+            [name = info_.name](driver::NwfilterDriver& d) { return d.undefineFilter(name); },
+            [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
+    }
+
+    std::string Name() override { return info_.name; }
+    std::string UUID() override { return info_.uuid; }
+    std::string Chain() override { return info_.chain; }
+    int32_t Priority() override { return info_.priority; }
+    std::vector<sdbus::ObjectPath> Bindings() override { return service_.bindingPaths(info_.bindings); }
+    bool Builtin() override { return info_.builtin; }
+
+    BusService& service_;
+    driver::FilterInfo info_;
+};
+
+class BindingObject final : public sdbus::AdaptorInterfaces<org::vnetfilter1::Binding_adaptor, sdbus::Properties_adaptor,
+                                                            sdbus::ManagedObject_adaptor> {
+public:
+    BindingObject(BusService& service, sdbus::IConnection& connection, driver::BindingInfo info)
+        : AdaptorInterfaces(connection, bindingPath(info.portdev)), service_(service), info_(std::move(info))
+    {
+        registerAdaptor();
+        emitInterfacesAddedSignal();
+    }
+    ~BindingObject()
+    {
+        emitInterfacesRemovedSignal();
+        unregisterAdaptor();
+    }
+
+    void update(driver::BindingInfo info)
+    {
+        std::vector<std::string> changed;
+        if (info.filter != info_.filter)
+            changed.push_back("Filter");
+        if (info.parameters != info_.parameters)
+            changed.push_back("Parameters");
+        if (info.learnedAddresses != info_.learnedAddresses)
+            changed.push_back("LearnedAddresses");
+        if (info.state != info_.state)
+            changed.push_back("State");
+        const std::vector<std::string> newlyLearned = [&] {
+            std::vector<std::string> out;
+            for (const auto& a : info.learnedAddresses)
+                if (std::find(info_.learnedAddresses.begin(), info_.learnedAddresses.end(), a) ==
+                    info_.learnedAddresses.end())
+                    out.push_back(a);
+            return out;
+        }();
+        info_ = std::move(info);
+        if (!changed.empty())
+            emitPropertiesChangedSignal(org::vnetfilter1::Binding_adaptor::INTERFACE_NAME, changed);
+        for (const auto& address : newlyLearned)
+            emitAddressLearned(address);
+    }
+
+private:
+    const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
+
+    void GetXML(sdbus::Result<std::string>&& result) override
+    {
+        service_.answer(call(), std::move(result), kActionRead, {{"portdev", info_.portdev}},
+                                     [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
+    }
+
+    void Delete(sdbus::Result<>&& result) override
+    {
+        service_.handle<driver::Changes>(
+            call(), std::move(result), kActionBindingWrite, {{"portdev", info_.portdev}},
+            [port = info_.portdev](driver::NwfilterDriver& d) { return d.deleteBinding(port); },
+            [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
+    }
+
+    using CounterList = std::vector<sdbus::Struct<std::string, std::string, std::string, uint64_t, uint64_t>>;
+    void GetCounters(sdbus::Result<CounterList>&& result) override
+    {
+        service_.handle<CounterList>(
+            call(), std::move(result), kActionRead, {{"portdev", info_.portdev}},
+            [port = info_.portdev](driver::NwfilterDriver& d) {
+                CounterList out;
+                for (const auto& c : d.counters(port))
+                    out.emplace_back(c.table, c.chain, c.rule, c.packets, c.bytes);
+                return out;
+            },
+            [](const sdbus::Result<CounterList>& r, const CounterList& counters) { r.returnResults(counters); });
+    }
+
+    std::string PortDev() override { return info_.portdev; }
+    std::string LinkDev() override { return info_.linkdev; }
+    std::string MAC() override { return info_.mac; }
+    std::string Filter() override { return info_.filter; }
+    std::map<std::string, std::vector<std::string>> Parameters() override { return info_.parameters; }
+    std::vector<std::string> LearnedAddresses() override { return info_.learnedAddresses; }
+    std::string State() override { return info_.state; }
+    std::string OwnerName() override { return info_.ownerName; }
+    std::string OwnerUUID() override { return info_.ownerUuid; }
+
+    BusService& service_;
+    driver::BindingInfo info_;
+};
+
+// ---- service -------------------------------------------------------------------------
+
+BusService::BusService(sdbus::IConnection& connection, BusLoop& loop, util::Worker& worker,
+                       driver::NwfilterDriver& driver, std::string backendName)
+    : connection_(connection), loop_(loop), worker_(worker), driver_(driver), backendName_(std::move(backendName)),
+      authorizer_(connection), manager_(std::make_unique<ManagerObject>(*this, connection))
+{
+}
+
+BusService::~BusService() = default;
+
+void BusService::publish(const driver::Changes& initial)
+{
+    applyChanges(initial);
+}
+
+void BusService::applyChanges(const driver::Changes& changes)
+{
+    // Bindings first: filters list their paths.
+    for (const auto& port : changes.removedBindings)
+        bindings_.erase(port);
+    for (const auto& info : changes.bindings) {
+        if (auto it = bindings_.find(info.portdev); it != bindings_.end())
+            it->second->update(info);
+        else
+            bindings_[info.portdev] = std::make_unique<BindingObject>(*this, connection_, info);
+    }
+    for (const auto& name : changes.removedFilters)
+        filters_.erase(name);
+    for (const auto& info : changes.filters) {
+        if (auto it = filters_.find(info.name); it != filters_.end())
+            it->second->update(info);
+        else
+            filters_[info.name] = std::make_unique<FilterObject>(*this, connection_, info);
+    }
+}
+
+std::vector<sdbus::ObjectPath> BusService::bindingPaths(const std::vector<std::string>& ports) const
+{
+    std::vector<sdbus::ObjectPath> out;
+    for (const auto& port : ports)
+        out.push_back(bindingPath(port));
+    return out;
+}
+
+void BusService::reload(const std::string& reason)
+{
+    worker_.submit([this, reason] {
+        try {
+            driver_.reload();
+            loop_.post([this, reason] { manager_->reloaded(reason); });
+        } catch (const std::exception& e) {
+            util::logError("reload (" + reason + ") failed: " + e.what());
+        }
+    });
+}
+
+} // namespace vnf::dbus

@@ -1,0 +1,131 @@
+// vnetfilterd on the bus: the Manager, Filter and Binding objects. Each
+// method call is authorized by polkit, then its work runs on the worker
+// (firewall transactions, in order); the reply, and the objects' changes
+// (InterfacesAdded/Removed, PropertiesChanged), are sent back on the bus
+// thread. Nothing here touches the firewall or the files directly.
+#pragma once
+
+#include "dbus/bus_loop.hpp"
+#include "dbus/polkit.hpp"
+#include "driver/nwfilter_driver.hpp"
+#include "util/worker.hpp"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+namespace vnf::dbus {
+
+inline constexpr const char* kBusName = "org.vnetfilter1";
+inline constexpr const char* kRootPath = "/org/vnetfilter1";
+
+sdbus::ObjectPath filterPath(const std::string& name);
+sdbus::ObjectPath bindingPath(const std::string& port);
+
+// org.vnetfilter1.Error.* for a driver error.
+sdbus::Error toDbusError(driver::ErrorKind kind, const std::string& message);
+
+class ManagerObject;
+class FilterObject;
+class BindingObject;
+
+class BusService {
+public:
+    BusService(sdbus::IConnection& connection, BusLoop& loop, util::Worker& worker, driver::NwfilterDriver& driver,
+               std::string backendName);
+    ~BusService();
+
+    // Creates the objects for what the driver has after start-up.
+    void publish(const driver::Changes& initial);
+    // SIGHUP: re-apply everything, then signal Reloaded.
+    void reload(const std::string& reason);
+
+    // The path of the binding objects of these ports, for Filter.Bindings.
+    std::vector<sdbus::ObjectPath> bindingPaths(const std::vector<std::string>& ports) const;
+    const std::string& backendName() const { return backendName_; }
+
+    // Authorizes the caller of the message being processed for `action`,
+    // runs `job` on the worker and, back on the bus thread, applies the
+    // changes it returns (when it returns driver::Changes) and `reply`s.
+    // Errors become D-Bus errors.
+    template <typename T, typename... R>
+    void handle(const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
+                std::map<std::string, std::string> details,
+                std::type_identity_t<std::function<T(driver::NwfilterDriver&)>> job,
+                std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply);
+
+    // The same without worker: for answers the bus thread already has.
+    template <typename... R>
+    void answer(const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
+                std::map<std::string, std::string> details,
+                std::type_identity_t<std::function<void(const sdbus::Result<R...>&)>> reply);
+
+private:
+    void applyChanges(const driver::Changes& changes);
+
+    sdbus::IConnection& connection_;
+    BusLoop& loop_;
+    util::Worker& worker_;
+    driver::NwfilterDriver& driver_;
+    std::string backendName_;
+    Authorizer authorizer_;
+    std::unique_ptr<ManagerObject> manager_;
+    std::map<std::string, std::unique_ptr<FilterObject>> filters_;
+    std::map<std::string, std::unique_ptr<BindingObject>> bindings_;
+};
+
+// ---- implementation of the templates -------------------------------------------
+
+template <typename T, typename... R>
+void BusService::handle(const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
+                        std::map<std::string, std::string> details,
+                        std::type_identity_t<std::function<T(driver::NwfilterDriver&)>> job,
+                        std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply)
+{
+    // Results are move-only; the callbacks below are copied around.
+    auto shared = std::make_shared<sdbus::Result<R...>>(std::move(result));
+    authorizer_.check(Caller::of(call), action, details, [this, shared, job, reply](std::optional<std::string> denial) {
+        if (denial) {
+            shared->returnError(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", *denial));
+            return;
+        }
+        worker_.submit([this, shared, job, reply] {
+            try {
+                auto value = std::make_shared<T>(job(driver_));
+                loop_.post([this, shared, reply, value] {
+                    if constexpr (std::is_same_v<T, driver::Changes>)
+                        applyChanges(*value);
+                    reply(*shared, *value);
+                });
+            } catch (const driver::ServiceError& e) {
+                loop_.post([shared, kind = e.kind(), message = std::string(e.what())] {
+                    shared->returnError(toDbusError(kind, message));
+                });
+            } catch (const std::exception& e) {
+                loop_.post([shared, message = std::string(e.what())] {
+                    shared->returnError(toDbusError(driver::ErrorKind::Backend, message));
+                });
+            }
+        });
+    });
+}
+
+template <typename... R>
+void BusService::answer(const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
+                        std::map<std::string, std::string> details,
+                        std::type_identity_t<std::function<void(const sdbus::Result<R...>&)>> reply)
+{
+    auto shared = std::make_shared<sdbus::Result<R...>>(std::move(result));
+    authorizer_.check(Caller::of(call), action, details, [shared, reply](std::optional<std::string> denial) {
+        if (denial)
+            shared->returnError(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", *denial));
+        else
+            reply(*shared);
+    });
+}
+
+} // namespace vnf::dbus

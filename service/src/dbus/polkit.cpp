@@ -1,0 +1,87 @@
+#include "dbus/polkit.hpp"
+
+#include "dbus/raw_message.hpp"
+
+namespace vnf::dbus {
+
+namespace {
+
+bool polkitAbsent(const sdbus::Error& error)
+{
+    const std::string& name = error.getName();
+    return name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner";
+}
+
+// Interactive authentication waits for a person; allow for that.
+constexpr uint64_t kInteractiveTimeoutUsec = 5ull * 60 * 1000 * 1000;
+
+} // namespace
+
+Caller Caller::of(const sdbus::Message& message)
+{
+    Caller caller;
+    caller.busName = message.getSender();
+    try {
+        caller.uid = message.getCredsUid();
+    } catch (const sdbus::Error&) {
+    }
+    if (sd_bus_message* raw = RawMessage::of(message))
+        caller.allowInteraction = sd_bus_message_get_allow_interactive_authorization(raw) > 0;
+    return caller;
+}
+
+Authorizer::Authorizer(sdbus::IConnection& connection)
+    // A proxy on our own connection: its replies arrive in our bus loop.
+    : authority_(sdbus::createProxy(connection, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority"))
+{
+}
+
+void Authorizer::fallback(const Caller& caller, const std::string& action, const Done& done) const
+{
+    if (action == kActionRead || caller.uid == 0)
+        done(std::nullopt);
+    else
+        done("polkit is not available, and without it only root may do this");
+}
+
+void Authorizer::check(const Caller& caller, const std::string& action,
+                       const std::map<std::string, std::string>& details, Done done)
+{
+    using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
+    using Result = sdbus::Struct<bool, bool, std::map<std::string, std::string>>;
+    Subject subject{"system-bus-name", std::map<std::string, sdbus::Variant>{{"name", sdbus::Variant(caller.busName)}}};
+    const uint32_t flags = caller.allowInteraction ? 1 : 0;  // AllowUserInteraction
+    try {
+        // The invoker refers to the method name; it must outlive the call setup.
+        static const std::string kMethod = "CheckAuthorization";
+        auto invoker = authority_->callMethodAsync(kMethod);
+        invoker.onInterface("org.freedesktop.PolicyKit1.Authority")
+            .withArguments(subject, action, details, flags, std::string());
+        if (caller.allowInteraction)
+            invoker.withTimeout(kInteractiveTimeoutUsec);
+        invoker.uponReplyInvoke([this, caller, action, done](const sdbus::Error* error, Result result) {
+                            if (error) {
+                                if (polkitAbsent(*error))
+                                    fallback(caller, action, done);
+                                else
+                                    done("polkit could not decide: " + error->getMessage());
+                                return;
+                            }
+                            const bool authorized = std::get<0>(result), challenge = std::get<1>(result);
+                            if (authorized)
+                                done(std::nullopt);
+                            else if (challenge)
+                                done("authentication is required for " + action +
+                                     " (run the command with interactive authorization, or as an administrator)");
+                            else
+                                done("not authorized for " + action);
+                        });
+    } catch (const sdbus::Error& error) {
+        if (polkitAbsent(error))
+            fallback(caller, action, done);
+        else
+            done("polkit could not decide: " + error.getMessage());
+    }
+}
+
+} // namespace vnf::dbus

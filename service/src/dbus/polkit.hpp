@@ -1,0 +1,46 @@
+// Authorization of D-Bus callers with polkit: CheckAuthorization for the
+// caller's unique bus name, asynchronously, on the bus thread. When no
+// polkitd is on the bus, reading is open to all and only uid 0 may write.
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace vnf::dbus {
+
+// Who is calling: taken from the message while its handler runs.
+struct Caller {
+    std::string busName;
+    uid_t uid = static_cast<uid_t>(-1);
+    bool allowInteraction = false;  // the message allows interactive authorization
+
+    static Caller of(const sdbus::Message& message);
+};
+
+inline constexpr const char* kActionRead = "org.vnetfilter1.read";
+inline constexpr const char* kActionFilterWrite = "org.vnetfilter1.filter.write";
+inline constexpr const char* kActionBindingWrite = "org.vnetfilter1.binding.write";
+inline constexpr const char* kActionNetworkWrite = "org.vnetfilter1.network.write";
+
+class Authorizer {
+public:
+    explicit Authorizer(sdbus::IConnection& connection);
+
+    // Calls `done` on the bus thread with nullopt when authorized, or with
+    // the reason of the denial.
+    using Done = std::function<void(std::optional<std::string> denial)>;
+    void check(const Caller& caller, const std::string& action, const std::map<std::string, std::string>& details,
+               Done done);
+
+private:
+    void fallback(const Caller& caller, const std::string& action, const Done& done) const;
+
+    std::unique_ptr<sdbus::IProxy> authority_;
+};
+
+} // namespace vnf::dbus

@@ -1,0 +1,401 @@
+#include "driver/nwfilter_driver.hpp"
+
+#include "conf/error.hpp"
+#include "engine/instantiate.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+
+namespace vnf::driver {
+
+namespace {
+
+std::string listText(const std::vector<std::string>& names)
+{
+    std::vector<std::string> quoted;
+    for (const auto& n : names)
+        quoted.push_back("'" + n + "'");
+    return util::join(quoted, ", ");
+}
+
+} // namespace
+
+class NwfilterDriver::Lookup : public engine::FilterLookup {
+public:
+    explicit Lookup(const std::map<std::string, Filter>& filters) : filters_(filters) {}
+    const conf::FilterDef* find(std::string_view name) const override
+    {
+        auto it = filters_.find(std::string(name));
+        return it == filters_.end() ? nullptr : &it->second.def;
+    }
+
+private:
+    const std::map<std::string, Filter>& filters_;
+};
+
+NwfilterDriver::NwfilterDriver(DriverOptions options, fw::ebip::EbiptablesBackend& backend)
+    : options_(std::move(options)), backend_(backend), filterStore_(options_.builtinFilterDir, options_.filterDir),
+      bindingStore_(options_.bindingDir)
+{
+}
+
+// ---- helpers ---------------------------------------------------------------------
+
+engine::Variables NwfilterDriver::variablesOf(const conf::BindingDef& binding) const
+{
+    engine::Variables vars = binding.params;
+    if (!vars.count(engine::kVarMac))
+        vars[engine::kVarMac] = {binding.mac.str()};
+    return vars;
+}
+
+NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& binding,
+                                                     const engine::FilterLookup& lookup) const
+{
+    const conf::FilterDef* root = lookup.find(binding.filter);
+    if (!root)
+        throw ServiceError(ErrorKind::NotFound, "no filter named '" + binding.filter + "'");
+    try {
+        engine::Instantiation inst = engine::instantiate(*root, variablesOf(binding), lookup);
+        if (!inst.learnable.empty()) {
+            std::vector<std::string> names;
+            for (const auto& n : inst.learnable)
+                names.push_back("$" + n);
+            throw ServiceError(ErrorKind::Unsupported,
+                               "port '" + binding.portdev + "': filter '" + binding.filter + "' needs " +
+                                   util::join(names, ", ") +
+                                   ", which the binding does not give; give it as a parameter (learning addresses from "
+                                   "traffic is not available in this version)");
+        }
+        return Instance{fw::ebip::renderPort(binding.portdev, inst.rules),
+                        engine::referencedFilters(*root, lookup)};
+    } catch (const engine::InstantiationError& e) {
+        throw ServiceError(ErrorKind::InvalidDefinition, "port '" + binding.portdev + "': " + e.what());
+    }
+}
+
+void NwfilterDriver::apply(const std::vector<fw::ebip::PortChange>& changes)
+{
+    try {
+        backend_.apply(changes);
+    } catch (const fw::ebip::BackendError& e) {
+        throw ServiceError(ErrorKind::Backend, e.what());
+    }
+}
+
+// Puts the rules back after a step that followed the firewall change failed.
+void NwfilterDriver::restoreRules(const std::vector<fw::ebip::PortChange>& changes)
+{
+    try {
+        backend_.apply(changes);
+    } catch (const fw::ebip::BackendError& e) {
+        util::logError(std::string("restoring the previous rules failed; the next reload repairs them: ") + e.what());
+    }
+}
+
+FilterInfo NwfilterDriver::infoOf(const Filter& filter) const
+{
+    FilterInfo info;
+    info.name = filter.def.name;
+    info.uuid = filter.def.uuid.str();
+    info.chain = filter.def.chain;
+    info.priority = filter.def.chainPriority;
+    info.builtin = filter.builtin;
+    for (const auto& [port, binding] : bindings_)
+        if (binding.filters.count(filter.def.name))
+            info.bindings.push_back(port);
+    info.xml = conf::formatFilter(filter.def);
+    return info;
+}
+
+BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
+{
+    BindingInfo info;
+    info.portdev = binding.def.portdev;
+    info.linkdev = binding.def.linkdev.value_or("");
+    info.mac = binding.def.mac.str();
+    info.filter = binding.def.filter;
+    info.parameters = binding.def.params;
+    info.state = binding.state;
+    info.ownerName = binding.def.ownerName;
+    info.ownerUuid = binding.def.ownerUuid.str();
+    info.xml = conf::formatBinding(binding.def);
+    return info;
+}
+
+std::map<std::string, std::vector<std::string>> NwfilterDriver::usersByFilter() const
+{
+    std::map<std::string, std::vector<std::string>> users;
+    for (const auto& [port, binding] : bindings_)
+        for (const auto& name : binding.filters)
+            users[name].push_back(port);
+    return users;
+}
+
+// Reports the filters whose Bindings changed since `before`.
+void NwfilterDriver::addUserChanges(const std::map<std::string, std::vector<std::string>>& before,
+                                    Changes& changes) const
+{
+    const auto after = usersByFilter();
+    std::set<std::string> names;
+    for (const auto& [name, ports] : before)
+        names.insert(name);
+    for (const auto& [name, ports] : after)
+        names.insert(name);
+    for (const auto& name : names) {
+        auto b = before.find(name), a = after.find(name);
+        const bool same = (b == before.end() ? std::vector<std::string>{} : b->second) ==
+                          (a == after.end() ? std::vector<std::string>{} : a->second);
+        const bool listed = std::any_of(changes.filters.begin(), changes.filters.end(),
+                                        [&](const FilterInfo& f) { return f.name == name; });
+        if (!same && !listed)
+            if (auto it = filters_.find(name); it != filters_.end())
+                changes.filters.push_back(infoOf(it->second));
+    }
+}
+
+// ---- requests ----------------------------------------------------------------------
+
+Changes NwfilterDriver::start()
+{
+    store::FilterStore::Loaded loaded = filterStore_.load();
+    for (const auto& p : loaded.problems)
+        util::logWarning("skipping filter file " + p.file.string() + ": " + p.message);
+    builtins_ = loaded.builtin;
+    filters_.clear();
+    for (auto& [name, def] : loaded.builtin)
+        filters_[name] = Filter{def, true};
+    for (auto& [name, def] : loaded.defined)
+        filters_[name] = Filter{def, false};
+
+    store::BindingStore::Loaded stored = bindingStore_.load();
+    for (const auto& p : stored.problems)
+        util::logWarning("skipping binding file " + p.file.string() + ": " + p.message);
+    bindings_.clear();
+    std::map<std::string, fw::ebip::PortRuleSet> desired;
+    Lookup lookup(filters_);
+    for (auto& def : stored.bindings) {
+        Binding binding{def, {}, std::nullopt, "active"};
+        try {
+            Instance inst = instantiate(def, lookup);
+            binding.rules = std::move(inst.rules);
+            binding.filters = std::move(inst.filters);
+        } catch (const ServiceError& e) {
+            // Never leave a bound port open: it gets no traffic until fixed.
+            util::logError("binding of port '" + def.portdev + "' cannot be instantiated, its traffic is dropped: " +
+                           e.what());
+            binding.rules = fw::ebip::dropAllRules(def.portdev);
+            binding.state = std::string("failed: ") + e.what();
+            binding.filters.insert(def.filter);
+        }
+        desired[def.portdev] = *binding.rules;
+        bindings_[def.portdev] = std::move(binding);
+    }
+    try {
+        backend_.resyncTo(desired);
+    } catch (const fw::ebip::BackendError& e) {
+        util::logError(std::string("installing the bindings' rules at start-up: ") + e.what());
+    }
+    util::logInfo("started with " + std::to_string(filters_.size()) + " filters and " + std::to_string(bindings_.size()) +
+                  " bindings");
+    Changes changes;
+    changes.filters = filters();
+    changes.bindings = bindings();
+    return changes;
+}
+
+Changes NwfilterDriver::defineFilter(const std::string& xml)
+{
+    conf::FilterDef def;
+    try {
+        def = conf::parseFilter(xml);
+    } catch (const conf::DefinitionError& e) {
+        throw ServiceError(ErrorKind::InvalidDefinition, e.what());
+    }
+    auto existing = filters_.find(def.name);
+    if (existing != filters_.end()) {
+        if (!def.uuidGiven)
+            def.uuid = existing->second.def.uuid;
+        else if (def.uuid != existing->second.def.uuid)
+            throw ServiceError(ErrorKind::Exists, "filter '" + def.name + "' already exists with UUID " +
+                                                      existing->second.def.uuid.str() +
+                                                      "; to redefine it, give that UUID or none");
+    }
+    for (const auto& [name, other] : filters_)
+        if (name != def.name && other.def.uuid == def.uuid)
+            throw ServiceError(ErrorKind::Exists, "UUID " + def.uuid.str() + " belongs to filter '" + name + "'");
+    Lookup current(filters_);
+    try {
+        engine::checkNoReferenceCycle(def, current);
+    } catch (const engine::InstantiationError& e) {
+        throw ServiceError(ErrorKind::InvalidDefinition, e.what());
+    }
+    Changes changes;
+    changes.resultName = def.name;
+    if (existing != filters_.end() && existing->second.def.sameContent(def))
+        return changes;  // identical content: no rule changes
+
+    // Every binding that uses the filter gets its new rules, or none does.
+    engine::OverlayLookup next(current, def);
+    std::vector<fw::ebip::PortChange> portChanges;
+    std::map<std::string, Instance> instances;
+    for (const auto& [port, binding] : bindings_) {
+        if (!binding.filters.count(def.name))
+            continue;
+        try {
+            Instance inst = instantiate(binding.def, next);
+            portChanges.push_back({port, inst.rules});
+            instances.emplace(port, std::move(inst));
+        } catch (const ServiceError& e) {
+            throw ServiceError(ErrorKind::InvalidDefinition,
+                               "redefining filter '" + def.name + "' would break a binding: " + e.what());
+        }
+    }
+    apply(portChanges);
+    try {
+        filterStore_.save(def);
+    } catch (const std::exception& e) {
+        std::vector<fw::ebip::PortChange> back;
+        for (const auto& change : portChanges)
+            back.push_back({change.ifname, bindings_.at(change.ifname).rules});
+        restoreRules(back);
+        throw ServiceError(ErrorKind::Backend, std::string("cannot save the filter: ") + e.what());
+    }
+    const auto usersBefore = usersByFilter();
+    filters_[def.name] = Filter{def, false};
+    for (auto& [port, inst] : instances) {
+        Binding& binding = bindings_.at(port);
+        binding.rules = std::move(inst.rules);
+        binding.filters = std::move(inst.filters);
+        binding.state = "active";
+        changes.bindings.push_back(infoOf(binding));
+    }
+    changes.filters.push_back(infoOf(filters_.at(def.name)));
+    addUserChanges(usersBefore, changes);
+    return changes;
+}
+
+Changes NwfilterDriver::undefineFilter(const std::string& name)
+{
+    auto it = filters_.find(name);
+    if (it == filters_.end())
+        throw ServiceError(ErrorKind::NotFound, "no filter named '" + name + "'");
+    std::vector<std::string> users;
+    for (const auto& [port, binding] : bindings_)
+        if (binding.filters.count(name))
+            users.push_back(port);
+    if (!users.empty())
+        throw ServiceError(ErrorKind::InUse, "filter '" + name + "' is in use by the binding(s) of port(s) " +
+                                                 listText(users));
+    if (it->second.builtin)
+        throw ServiceError(ErrorKind::Unsupported,
+                           "'" + name + "' is a built-in filter and cannot be undefined; redefine it to change it");
+    try {
+        filterStore_.remove(name);
+    } catch (const std::exception& e) {
+        throw ServiceError(ErrorKind::Backend, std::string("cannot remove the filter's file: ") + e.what());
+    }
+    Changes changes;
+    changes.resultName = name;
+    if (auto builtin = builtins_.find(name); builtin != builtins_.end()) {
+        // The administrator's version goes; the shipped one is back.
+        it->second = Filter{builtin->second, true};
+        changes.filters.push_back(infoOf(it->second));
+    } else {
+        filters_.erase(it);
+        changes.removedFilters.push_back(name);
+    }
+    return changes;
+}
+
+Changes NwfilterDriver::createBinding(const std::string& xml)
+{
+    conf::BindingDef def;
+    try {
+        def = conf::parseBinding(xml);
+    } catch (const conf::DefinitionError& e) {
+        throw ServiceError(ErrorKind::InvalidDefinition, e.what());
+    }
+    if (auto existing = bindings_.find(def.portdev); existing != bindings_.end())
+        throw ServiceError(ErrorKind::Exists, "port '" + def.portdev + "' already has a binding (filter '" +
+                                                  existing->second.def.filter + "')");
+    // Like libvirt, the binding records the MAC as the filter sees it.
+    if (!def.params.count(engine::kVarMac))
+        def.params[engine::kVarMac] = {def.mac.str()};
+    Instance inst = instantiate(def, Lookup(filters_));
+    apply({{def.portdev, inst.rules}});
+    try {
+        bindingStore_.save(def);
+    } catch (const std::exception& e) {
+        restoreRules({{def.portdev, std::nullopt}});
+        throw ServiceError(ErrorKind::Backend, std::string("cannot save the binding: ") + e.what());
+    }
+    const auto usersBefore = usersByFilter();
+    Binding& binding = bindings_[def.portdev] = Binding{def, std::move(inst.filters), std::move(inst.rules), "active"};
+    Changes changes;
+    changes.resultName = def.portdev;
+    changes.bindings.push_back(infoOf(binding));
+    addUserChanges(usersBefore, changes);
+    return changes;
+}
+
+Changes NwfilterDriver::deleteBinding(const std::string& portdev)
+{
+    auto it = bindings_.find(portdev);
+    if (it == bindings_.end())
+        throw ServiceError(ErrorKind::NotFound, "port '" + portdev + "' has no binding");
+    apply({{portdev, std::nullopt}});
+    try {
+        bindingStore_.remove(portdev);
+    } catch (const std::exception& e) {
+        restoreRules({{portdev, it->second.rules}});
+        throw ServiceError(ErrorKind::Backend, std::string("cannot remove the binding's file: ") + e.what());
+    }
+    const auto usersBefore = usersByFilter();
+    bindings_.erase(it);
+    Changes changes;
+    changes.resultName = portdev;
+    changes.removedBindings.push_back(portdev);
+    addUserChanges(usersBefore, changes);
+    return changes;
+}
+
+Changes NwfilterDriver::reload()
+{
+    try {
+        backend_.resync();
+    } catch (const fw::ebip::BackendError& e) {
+        throw ServiceError(ErrorKind::Backend, e.what());
+    }
+    return {};
+}
+
+std::vector<fw::ebip::RuleCounter> NwfilterDriver::counters(const std::string& portdev)
+{
+    if (!bindings_.count(portdev))
+        throw ServiceError(ErrorKind::NotFound, "port '" + portdev + "' has no binding");
+    try {
+        return backend_.counters(portdev);
+    } catch (const fw::ebip::BackendError& e) {
+        throw ServiceError(ErrorKind::Backend, e.what());
+    }
+}
+
+std::vector<FilterInfo> NwfilterDriver::filters() const
+{
+    std::vector<FilterInfo> out;
+    for (const auto& [name, filter] : filters_)
+        out.push_back(infoOf(filter));
+    return out;
+}
+
+std::vector<BindingInfo> NwfilterDriver::bindings() const
+{
+    std::vector<BindingInfo> out;
+    for (const auto& [port, binding] : bindings_)
+        out.push_back(infoOf(binding));
+    return out;
+}
+
+} // namespace vnf::driver

@@ -1,0 +1,132 @@
+// The nwfilter driver: the daemon's filters and bindings, and every change
+// to them as one validated, all-or-nothing step: check everything first,
+// change the firewall in one transaction, then persist. It knows nothing of
+// D-Bus; its callers run it on one thread (the daemon's worker), in order.
+#pragma once
+
+#include "conf/binding.hpp"
+#include "conf/nwfilter.hpp"
+#include "engine/filter_lookup.hpp"
+#include "firewall/ebiptables/backend.hpp"
+#include "store/definition_store.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vnf::driver {
+
+enum class ErrorKind { InvalidDefinition, NotFound, Exists, InUse, Backend, Unsupported };
+
+// A refused or failed request; the message says what and why.
+class ServiceError : public std::runtime_error {
+public:
+    ServiceError(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+    ErrorKind kind() const { return kind_; }
+
+private:
+    ErrorKind kind_;
+};
+
+// What the outside (the D-Bus objects) shows of a filter and a binding.
+struct FilterInfo {
+    std::string name;
+    std::string uuid;
+    std::string chain;
+    int priority = 0;
+    bool builtin = false;
+    std::vector<std::string> bindings;  // ports using it, directly or through references
+    std::string xml;
+    bool operator==(const FilterInfo&) const = default;
+};
+
+struct BindingInfo {
+    std::string portdev;
+    std::string linkdev;
+    std::string mac;
+    std::string filter;
+    std::map<std::string, std::vector<std::string>> parameters;
+    std::vector<std::string> learnedAddresses;
+    std::string state;  // active | learning | failed: REASON
+    std::string ownerName;
+    std::string ownerUuid;
+    std::string xml;
+    bool operator==(const BindingInfo&) const = default;
+};
+
+// What a request changed.
+struct Changes {
+    std::vector<FilterInfo> filters;  // added or changed
+    std::vector<std::string> removedFilters;
+    std::vector<BindingInfo> bindings;
+    std::vector<std::string> removedBindings;
+    std::string resultName;  // the filter or port the request was about
+};
+
+struct DriverOptions {
+    std::filesystem::path builtinFilterDir;
+    std::filesystem::path filterDir;
+    std::filesystem::path bindingDir;
+};
+
+class NwfilterDriver {
+public:
+    NwfilterDriver(DriverOptions options, fw::ebip::EbiptablesBackend& backend);
+
+    // Loads every definition (bad files are reported and skipped, never
+    // deleted) and installs every binding in one batch, replacing whatever an
+    // earlier run left. A binding that cannot be instantiated gets drop-all
+    // rules and a failed state: a bound port is never left open.
+    Changes start();
+
+    Changes defineFilter(const std::string& xml);
+    Changes undefineFilter(const std::string& name);
+    Changes createBinding(const std::string& xml);
+    Changes deleteBinding(const std::string& portdev);
+    // Re-applies every binding from the daemon's state (after an external flush).
+    Changes reload();
+
+    std::vector<fw::ebip::RuleCounter> counters(const std::string& portdev);
+
+    std::vector<FilterInfo> filters() const;
+    std::vector<BindingInfo> bindings() const;
+
+private:
+    struct Filter {
+        conf::FilterDef def;
+        bool builtin = false;
+    };
+    struct Binding {
+        conf::BindingDef def;
+        std::set<std::string> filters;  // every filter its rules come from
+        std::optional<fw::ebip::PortRuleSet> rules;
+        std::string state;
+    };
+    class Lookup;
+    struct Instance {
+        fw::ebip::PortRuleSet rules;
+        std::set<std::string> filters;
+    };
+
+    Instance instantiate(const conf::BindingDef& binding, const engine::FilterLookup& lookup) const;
+    engine::Variables variablesOf(const conf::BindingDef& binding) const;
+    void apply(const std::vector<fw::ebip::PortChange>& changes);
+    void restoreRules(const std::vector<fw::ebip::PortChange>& changes);
+    FilterInfo infoOf(const Filter& filter) const;
+    BindingInfo infoOf(const Binding& binding) const;
+    std::map<std::string, std::vector<std::string>> usersByFilter() const;
+    void addUserChanges(const std::map<std::string, std::vector<std::string>>& before, Changes& changes) const;
+
+    DriverOptions options_;
+    fw::ebip::EbiptablesBackend& backend_;
+    store::FilterStore filterStore_;
+    store::BindingStore bindingStore_;
+    std::map<std::string, conf::FilterDef> builtins_;
+    std::map<std::string, Filter> filters_;
+    std::map<std::string, Binding> bindings_;
+};
+
+} // namespace vnf::driver
