@@ -177,8 +177,12 @@ ManagerState DaemonClient::manager()
 std::string describeError(const sdbus::Error& error)
 {
     const std::string& name = error.getName();
-    if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner")
+    if (name == "org.freedesktop.DBus.Error.NameHasNoOwner")
         return "vnetfilterd is not running (nothing owns org.vnetfilter1 on the system bus)";
+    if (name == "org.freedesktop.DBus.Error.ServiceUnknown")
+        return "vnetfilterd is not running and the bus could not start it: " + error.getMessage();
+    if (name == "org.freedesktop.DBus.Error.Spawn.ChildExited" || name.rfind("org.freedesktop.DBus.Error.Spawn.", 0) == 0)
+        return "the bus failed to start vnetfilterd: " + error.getMessage();
     if (name == "org.freedesktop.DBus.Error.AccessDenied")
         return "not authorized: " + error.getMessage();
     if (name == "org.freedesktop.DBus.Error.UnknownObject")

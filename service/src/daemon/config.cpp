@@ -1,5 +1,7 @@
 #include "daemon/config.hpp"
 
+#include "util/strings.hpp"
+
 #include <glib.h>
 
 #include <memory>
@@ -54,11 +56,10 @@ void applyFile(Config& config, bool mustExist)
     if (auto v = text("apply_mode"))
         config.applyMode = parseMode(*v, where + ": apply_mode");
     if (auto v = text("ports_per_run")) {
-        try {
-            config.portsPerRun = std::stoul(*v);
-        } catch (const std::exception&) {
-            throw std::runtime_error(where + ": ports_per_run must be a number");
-        }
+        auto n = util::parseUnsigned(*v);
+        if (!n || n->value == 0 || n->value > 100000)
+            throw std::runtime_error(where + ": ports_per_run must be a number from 1 to 100000, not '" + *v + "'");
+        config.portsPerRun = n->value;
     }
     gsize count = 0;
     gchar** keys = g_key_file_get_keys(file.get(), group, &count, nullptr);

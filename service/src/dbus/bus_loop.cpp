@@ -1,5 +1,7 @@
 #include "dbus/bus_loop.hpp"
 
+#include "util/log.hpp"
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -55,8 +57,14 @@ void BusLoop::runPosted()
         std::lock_guard lock(mutex_);
         tasks.swap(tasks_);
     }
-    for (auto& task : tasks)
-        task();
+    for (auto& task : tasks) {
+        // A reply that cannot be sent (the caller left, say) is no reason to stop.
+        try {
+            task();
+        } catch (const std::exception& e) {
+            util::logWarning(e.what());
+        }
+    }
 }
 
 void BusLoop::run(const std::function<void(int)>& onSignal)

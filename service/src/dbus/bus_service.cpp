@@ -72,7 +72,8 @@ sdbus::Error toDbusError(driver::ErrorKind kind, const std::string& message)
 // ---- objects -------------------------------------------------------------------------
 
 class ManagerObject final : public sdbus::AdaptorInterfaces<org::vnetfilter1::Manager_adaptor, sdbus::Properties_adaptor,
-                                                            sdbus::ObjectManager_adaptor> {
+                                                            sdbus::ObjectManager_adaptor>,
+                            public std::enable_shared_from_this<ManagerObject> {
 public:
     ManagerObject(BusService& service, sdbus::IConnection& connection)
         : AdaptorInterfaces(connection, kRootPath), service_(service)
@@ -89,7 +90,7 @@ private:
     void DefineFilter(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
     {
         service_.handle<driver::Changes>(
-            call(), std::move(result), kActionFilterWrite, {{"filter", peekAttribute(xml, "filter", "name")}},
+            shared_from_this(), call(), std::move(result), kActionFilterWrite, {{"filter", peekAttribute(xml, "filter", "name")}},
             [xml](driver::NwfilterDriver& d) { return d.defineFilter(xml); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
                 r.returnResults(filterPath(c.resultName));
@@ -99,7 +100,7 @@ private:
     void CreateBinding(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
     {
         service_.handle<driver::Changes>(
-            call(), std::move(result), kActionBindingWrite,
+            shared_from_this(), call(), std::move(result), kActionBindingWrite,
             {{"portdev", peekAttribute(xml, "portdev", "name")}, {"filter", peekAttribute(xml, "filterref", "filter")}},
             [xml](driver::NwfilterDriver& d) { return d.createBinding(xml); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
@@ -110,7 +111,7 @@ private:
     void Reload(sdbus::Result<>&& result) override
     {
         service_.handle<driver::Changes>(
-            call(), std::move(result), kActionBindingWrite, {},
+            shared_from_this(), call(), std::move(result), kActionBindingWrite, {},
             [](driver::NwfilterDriver& d) { return d.reload(); },
             [this](const sdbus::Result<>& r, const driver::Changes&) {
                 r.returnResults();
@@ -126,7 +127,8 @@ private:
 };
 
 class FilterObject final : public sdbus::AdaptorInterfaces<org::vnetfilter1::Filter_adaptor, sdbus::Properties_adaptor,
-                                                           sdbus::ManagedObject_adaptor> {
+                                                           sdbus::ManagedObject_adaptor>,
+                           public std::enable_shared_from_this<FilterObject> {
 public:
     FilterObject(BusService& service, sdbus::IConnection& connection, driver::FilterInfo info)
         : AdaptorInterfaces(connection, filterPath(info.name)), service_(service), info_(std::move(info))
@@ -163,14 +165,14 @@ private:
 
     void GetXML(sdbus::Result<std::string>&& result) override
     {
-        service_.answer(call(), std::move(result), kActionRead, {{"filter", info_.name}},
+        service_.answer(shared_from_this(), call(), std::move(result), kActionRead, {{"filter", info_.name}},
                                      [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
     }
 
     void Undefine(sdbus::Result<>&& result) override
     {
         service_.handle<driver::Changes>(
-            call(), std::move(result), kActionFilterWrite, {{"filter", info_.name}},
+            shared_from_this(), call(), std::move(result), kActionFilterWrite, {{"filter", info_.name}},
             [name = info_.name](driver::NwfilterDriver& d) { return d.undefineFilter(name); },
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
@@ -187,7 +189,8 @@ private:
 };
 
 class BindingObject final : public sdbus::AdaptorInterfaces<org::vnetfilter1::Binding_adaptor, sdbus::Properties_adaptor,
-                                                            sdbus::ManagedObject_adaptor> {
+                                                            sdbus::ManagedObject_adaptor>,
+                            public std::enable_shared_from_this<BindingObject> {
 public:
     BindingObject(BusService& service, sdbus::IConnection& connection, driver::BindingInfo info)
         : AdaptorInterfaces(connection, bindingPath(info.portdev)), service_(service), info_(std::move(info))
@@ -232,14 +235,14 @@ private:
 
     void GetXML(sdbus::Result<std::string>&& result) override
     {
-        service_.answer(call(), std::move(result), kActionRead, {{"portdev", info_.portdev}},
+        service_.answer(shared_from_this(), call(), std::move(result), kActionRead, {{"portdev", info_.portdev}},
                                      [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
     }
 
     void Delete(sdbus::Result<>&& result) override
     {
         service_.handle<driver::Changes>(
-            call(), std::move(result), kActionBindingWrite, {{"portdev", info_.portdev}},
+            shared_from_this(), call(), std::move(result), kActionBindingWrite, {{"portdev", info_.portdev}},
             [port = info_.portdev](driver::NwfilterDriver& d) { return d.deleteBinding(port); },
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
@@ -248,7 +251,7 @@ private:
     void GetCounters(sdbus::Result<CounterList>&& result) override
     {
         service_.handle<CounterList>(
-            call(), std::move(result), kActionRead, {{"portdev", info_.portdev}},
+            shared_from_this(), call(), std::move(result), kActionRead, {{"portdev", info_.portdev}},
             [port = info_.portdev](driver::NwfilterDriver& d) {
                 CounterList out;
                 for (const auto& c : d.counters(port))
@@ -277,7 +280,7 @@ private:
 BusService::BusService(sdbus::IConnection& connection, BusLoop& loop, util::Worker& worker,
                        driver::NwfilterDriver& driver, std::string backendName)
     : connection_(connection), loop_(loop), worker_(worker), driver_(driver), backendName_(std::move(backendName)),
-      authorizer_(connection), manager_(std::make_unique<ManagerObject>(*this, connection))
+      authorizer_(connection), manager_(std::make_shared<ManagerObject>(*this, connection))
 {
 }
 
@@ -288,25 +291,37 @@ void BusService::publish(const driver::Changes& initial)
     applyChanges(initial);
 }
 
+// An object that is removed while a call on it is in flight stays
+// registered (held by the pending call) until that call's reply is sent.
 void BusService::applyChanges(const driver::Changes& changes)
 {
     // Bindings first: filters list their paths.
     for (const auto& port : changes.removedBindings)
         bindings_.erase(port);
-    for (const auto& info : changes.bindings) {
-        if (auto it = bindings_.find(info.portdev); it != bindings_.end())
-            it->second->update(info);
-        else
-            bindings_[info.portdev] = std::make_unique<BindingObject>(*this, connection_, info);
-    }
+    for (const auto& info : changes.bindings)
+        upsert(bindings_, liveBindings_, info.portdev, info);
     for (const auto& name : changes.removedFilters)
         filters_.erase(name);
-    for (const auto& info : changes.filters) {
-        if (auto it = filters_.find(info.name); it != filters_.end())
-            it->second->update(info);
-        else
-            filters_[info.name] = std::make_unique<FilterObject>(*this, connection_, info);
+    for (const auto& info : changes.filters)
+        upsert(filters_, liveFilters_, info.name, info);
+}
+
+template <typename Object, typename Info>
+void BusService::upsert(std::map<std::string, std::shared_ptr<Object>>& objects,
+                        std::map<std::string, std::weak_ptr<Object>>& live, const std::string& key, const Info& info)
+{
+    if (auto it = objects.find(key); it != objects.end()) {
+        it->second->update(info);
+        return;
     }
+    if (auto retiring = live[key].lock()) {
+        retiring->update(info);
+        objects[key] = std::move(retiring);
+        return;
+    }
+    auto object = std::make_shared<Object>(*this, connection_, info);
+    live[key] = object;
+    objects[key] = std::move(object);
 }
 
 std::vector<sdbus::ObjectPath> BusService::bindingPaths(const std::vector<std::string>& ports) const

@@ -51,21 +51,28 @@ public:
     // Authorizes the caller of the message being processed for `action`,
     // runs `job` on the worker and, back on the bus thread, applies the
     // changes it returns (when it returns driver::Changes) and `reply`s.
-    // Errors become D-Bus errors.
+    // Errors become D-Bus errors. `object` is the object called: it stays
+    // registered until the reply is sent (sd-bus checks the reply against
+    // the object's method table).
     template <typename T, typename... R>
-    void handle(const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
+    void handle(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
+                const std::string& action,
                 std::map<std::string, std::string> details,
                 std::type_identity_t<std::function<T(driver::NwfilterDriver&)>> job,
                 std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply);
 
     // The same without worker: for answers the bus thread already has.
     template <typename... R>
-    void answer(const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
+    void answer(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
+                const std::string& action,
                 std::map<std::string, std::string> details,
                 std::type_identity_t<std::function<void(const sdbus::Result<R...>&)>> reply);
 
 private:
     void applyChanges(const driver::Changes& changes);
+    template <typename Object, typename Info>
+    void upsert(std::map<std::string, std::shared_ptr<Object>>& objects, std::map<std::string, std::weak_ptr<Object>>& live,
+                const std::string& key, const Info& info);
 
     sdbus::IConnection& connection_;
     BusLoop& loop_;
@@ -73,41 +80,56 @@ private:
     driver::NwfilterDriver& driver_;
     std::string backendName_;
     Authorizer authorizer_;
-    std::unique_ptr<ManagerObject> manager_;
-    std::map<std::string, std::unique_ptr<FilterObject>> filters_;
-    std::map<std::string, std::unique_ptr<BindingObject>> bindings_;
+    // A method call in flight: its result, and the object it was made on.
+    // Both are released on the bus thread only.
+    template <typename... R>
+    struct PendingCall {
+        std::shared_ptr<void> object;  // destroyed after the result
+        sdbus::Result<R...> result;
+    };
+
+    std::shared_ptr<ManagerObject> manager_;
+    std::map<std::string, std::shared_ptr<FilterObject>> filters_;
+    std::map<std::string, std::shared_ptr<BindingObject>> bindings_;
+    // Every object still registered, including removed ones that a call in
+    // flight keeps alive: one of those is revived when its name comes back,
+    // as its path is still taken.
+    std::map<std::string, std::weak_ptr<FilterObject>> liveFilters_;
+    std::map<std::string, std::weak_ptr<BindingObject>> liveBindings_;
 };
 
 // ---- implementation of the templates -------------------------------------------
 
 template <typename T, typename... R>
-void BusService::handle(const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
-                        std::map<std::string, std::string> details,
+void BusService::handle(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
+                        const std::string& action, std::map<std::string, std::string> details,
                         std::type_identity_t<std::function<T(driver::NwfilterDriver&)>> job,
                         std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply)
 {
-    // Results are move-only; the callbacks below are copied around.
-    auto shared = std::make_shared<sdbus::Result<R...>>(std::move(result));
-    authorizer_.check(Caller::of(call), action, details, [this, shared, job, reply](std::optional<std::string> denial) {
+    // The pending call holds an sd-bus message and an object: the worker's
+    // copy of it is moved into the task it posts back, so only the bus
+    // thread ever releases either.
+    auto pending = std::make_shared<PendingCall<R...>>(PendingCall<R...>{std::move(object), std::move(result)});
+    authorizer_.check(Caller::of(call), action, details, [this, pending, job, reply](std::optional<std::string> denial) {
         if (denial) {
-            shared->returnError(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", *denial));
+            pending->result.returnError(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", *denial));
             return;
         }
-        worker_.submit([this, shared, job, reply] {
+        worker_.submit([this, pending, job, reply]() mutable {
             try {
                 auto value = std::make_shared<T>(job(driver_));
-                loop_.post([this, shared, reply, value] {
+                loop_.post([this, pending = std::move(pending), reply, value] {
                     if constexpr (std::is_same_v<T, driver::Changes>)
                         applyChanges(*value);
-                    reply(*shared, *value);
+                    reply(pending->result, *value);
                 });
             } catch (const driver::ServiceError& e) {
-                loop_.post([shared, kind = e.kind(), message = std::string(e.what())] {
-                    shared->returnError(toDbusError(kind, message));
+                loop_.post([pending = std::move(pending), kind = e.kind(), message = std::string(e.what())] {
+                    pending->result.returnError(toDbusError(kind, message));
                 });
             } catch (const std::exception& e) {
-                loop_.post([shared, message = std::string(e.what())] {
-                    shared->returnError(toDbusError(driver::ErrorKind::Backend, message));
+                loop_.post([pending = std::move(pending), message = std::string(e.what())] {
+                    pending->result.returnError(toDbusError(driver::ErrorKind::Backend, message));
                 });
             }
         });
@@ -115,16 +137,16 @@ void BusService::handle(const sdbus::Message& call, sdbus::Result<R...>&& result
 }
 
 template <typename... R>
-void BusService::answer(const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
-                        std::map<std::string, std::string> details,
+void BusService::answer(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
+                        const std::string& action, std::map<std::string, std::string> details,
                         std::type_identity_t<std::function<void(const sdbus::Result<R...>&)>> reply)
 {
-    auto shared = std::make_shared<sdbus::Result<R...>>(std::move(result));
-    authorizer_.check(Caller::of(call), action, details, [shared, reply](std::optional<std::string> denial) {
+    auto pending = std::make_shared<PendingCall<R...>>(PendingCall<R...>{std::move(object), std::move(result)});
+    authorizer_.check(Caller::of(call), action, details, [pending, reply](std::optional<std::string> denial) {
         if (denial)
-            shared->returnError(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", *denial));
+            pending->result.returnError(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", *denial));
         else
-            reply(*shared);
+            reply(pending->result);
     });
 }
 

@@ -41,7 +41,7 @@ void Authorizer::fallback(const Caller& caller, const std::string& action, const
     if (action == kActionRead || caller.uid == 0)
         done(std::nullopt);
     else
-        done("polkit is not available, and without it only root may do this");
+        done("polkit is not available, and without it only root may do this (" + action + ")");
 }
 
 void Authorizer::check(const Caller& caller, const std::string& action,
@@ -71,10 +71,9 @@ void Authorizer::check(const Caller& caller, const std::string& action,
                             if (authorized)
                                 done(std::nullopt);
                             else if (challenge)
-                                done("authentication is required for " + action +
-                                     " (run the command with interactive authorization, or as an administrator)");
+                                done("authentication as an administrator is required for " + action);
                             else
-                                done("not authorized for " + action);
+                                done(action + " is not allowed for this caller");
                         });
     } catch (const sdbus::Error& error) {
         if (polkitAbsent(error))

@@ -1,0 +1,38 @@
+# Everything besides the programs that a system install needs, in the places
+# dbus-daemon, polkitd and systemd look for them. Configure with
+# -DCMAKE_INSTALL_PREFIX=/usr for a system install: dbus-daemon and polkitd
+# read /usr/share only.
+
+set(VNETFILTER_SYSTEMD_UNIT_DIR "lib/systemd/system"
+    CACHE STRING "Where vnetfilterd.service is installed (relative: under the prefix)")
+
+# D-Bus: introspection data, the bus policy, the activation file.
+install(FILES
+  ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Manager.xml
+  ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Filter.xml
+  ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Binding.xml
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/interfaces)
+install(FILES ${CMAKE_SOURCE_DIR}/systemd-units/org.vnetfilter1.conf
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/system.d)
+configure_file(${CMAKE_SOURCE_DIR}/systemd-units/org.vnetfilter1.service.in
+  ${CMAKE_BINARY_DIR}/systemd-units/org.vnetfilter1.service @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/systemd-units/org.vnetfilter1.service
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/system-services)
+
+# systemd
+configure_file(${CMAKE_SOURCE_DIR}/systemd-units/vnetfilterd.service.in
+  ${CMAKE_BINARY_DIR}/systemd-units/vnetfilterd.service @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/systemd-units/vnetfilterd.service
+  DESTINATION ${VNETFILTER_SYSTEMD_UNIT_DIR})
+
+# polkit: the actions; the example rule is documentation, not policy.
+install(FILES ${CMAKE_SOURCE_DIR}/polkit/org.vnetfilter1.policy
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/polkit-1/actions)
+install(FILES
+  ${CMAKE_SOURCE_DIR}/polkit/50-vnetfilter-example.rules
+  ${CMAKE_SOURCE_DIR}/service/vnetfilterd.conf.example
+  DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+
+# The user documentation (the unit's Documentation= points here).
+install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} FILES_MATCHING PATTERN "*.md")

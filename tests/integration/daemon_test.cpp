@@ -1,0 +1,509 @@
+// vnetfilterd on a private bus with a real polkitd, in network namespaces:
+// what an administrator and their tools see.
+#include "conf/xml.hpp"
+
+#include <libxml/parser.h>
+#include "support/bridge_lab.hpp"
+#include "support/dbus_lab.hpp"
+#include "support/files.hpp"
+#include "support/kernel_state.hpp"
+
+#include <gtest/gtest.h>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <atomic>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+using namespace vnf;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string bindingXml(const std::string& port, const std::string& mac, const std::string& filter,
+                       const std::map<std::string, std::string>& params = {})
+{
+    std::string xml = "<filterbinding><owner><name>guest-" + port +
+                      "</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner><portdev name='" + port +
+                      "'/><mac address='" + mac + "'/><filterref filter='" + filter + "'>";
+    for (const auto& [k, v] : params)
+        xml += "<parameter name='" + k + "' value='" + v + "'/>";
+    return xml + "</filterref></filterbinding>";
+}
+
+// A filter that lets tcp/PORT in and drops other tcp, on top of clean-traffic.
+std::string webFilter(const std::string& name, int port)
+{
+    return "<filter name='" + name + "' chain='root'><filterref filter='clean-traffic'/>"
+           "<rule action='accept' direction='in' priority='100'><tcp dstportstart='" + std::to_string(port) +
+           "'/></rule><rule action='accept' direction='out' priority='100'><tcp/></rule>"
+           "<rule action='accept' direction='inout' priority='200'><icmp/></rule>"
+           "<rule action='drop' direction='inout' priority='1000'><all/></rule></filter>";
+}
+
+class DaemonTest : public testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (::geteuid() != 0)
+            GTEST_SKIP() << "needs root (network namespaces, a private system bus, polkitd); skipping";
+        if (!test::Polkitd::available())
+            GTEST_SKIP() << "polkitd is not installed; skipping";
+    }
+};
+
+fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& input = {})
+{
+    return test::vnetfilterctl(args, input);
+}
+
+// Define, list, dumpxml, undefine filters; create, list, dumpxml, delete
+// bindings on veth ports of a bridge; packets prove the rules.
+TEST_F(DaemonTest, FiltersAndBindingsThroughVnetfilterctl)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(2);
+    test::Daemon daemon(lab.host());
+    test::TempDir files;
+    test::Guest& g0 = lab.guest(0);
+    test::Guest& g1 = lab.guest(1);
+
+    // Filters.
+    auto web = test::writeFile(files.path() / "web.xml", webFilter("web", 22));
+    auto r = ctl({"nwfilter-define", web.string()});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network filter web defined from " + web.string() + "\n");
+    r = ctl({"nwfilter-list", "--json"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(r.out.find("\"name\":\"web\""), std::string::npos);
+    EXPECT_NE(r.out.find("\"name\":\"clean-traffic\",\"uuid\""), std::string::npos);
+    r = ctl({"nwfilter-dumpxml", "web"});
+    EXPECT_EQ(r.out.find("<filter name='web' chain='root'>\n  <uuid>"), 0u) << r.out;
+    EXPECT_EQ(ctl({"nwfilter-dumpxml", "nosuch"}).err, "error: no filter named 'nosuch'\n");
+    r = ctl({"nwfilter-define", "-"}, "<filter name='bad'><rule action='accept' direction='sideways'/></filter>");
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("unknown direction 'sideways'"), std::string::npos) << r.err;
+    r = ctl({"nwfilter-undefine", "clean-traffic"});
+    EXPECT_NE(r.err.find("built-in"), std::string::npos) << r.err;
+
+    // Bindings: clean-traffic on g0's port, web (which references it) on g1's.
+    auto b0 = test::writeFile(files.path() / "b0.xml", bindingXml(g0.port, g0.mac, "clean-traffic", {{"IP", g0.ip}}));
+    auto b1 = test::writeFile(files.path() / "b1.xml", bindingXml(g1.port, g1.mac, "web", {{"IP", g1.ip}}));
+    r = ctl({"nwfilter-binding-create", b0.string()});
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(r.out, "Network filter binding on vnet0 created from " + b0.string() + "\n");
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", b1.string()}).ok());
+    r = ctl({"nwfilter-binding-create", b1.string()});
+    EXPECT_EQ(r.err, "error: port 'vnet1' already has a binding (filter 'web')\n");
+    r = ctl({"nwfilter-binding-list"});
+    EXPECT_NE(r.out.find(" vnet0             clean-traffic             active"), std::string::npos) << r.out;
+    r = ctl({"nwfilter-binding-dumpxml", "vnet1"});
+    EXPECT_NE(r.out.find("<parameter name='MAC' value='" + g1.mac + "'/>"), std::string::npos) << r.out;
+    r = ctl({"nwfilter-undefine", "web"});
+    EXPECT_EQ(r.err, "error: filter 'web' is in use by the binding(s) of port(s) 'vnet1'\n");
+
+    // Packets: g0 cannot spoof its address; ssh to g1 passes, telnet does not.
+    g0.ns->check({"ip", "addr", "add", "10.10.0.99/24", "dev", "eth0"});
+    EXPECT_TRUE(lab.ping(*g0.ns, "10.10.0.1", g0.ip));
+    EXPECT_FALSE(lab.ping(*g0.ns, "10.10.0.1", "10.10.0.99"));
+    test::Background ssh({"ip", "netns", "exec", g1.ns->name(), "nc", "-4", "-k", "-l", "22"});
+    test::Background telnet({"ip", "netns", "exec", g1.ns->name(), "nc", "-4", "-k", "-l", "23"});
+    EXPECT_TRUE(g0.ns->run({"nc", "-z", "-w", "2", "-s", g0.ip, g1.ip, "22"}).ok());
+    EXPECT_FALSE(g0.ns->run({"nc", "-z", "-w", "2", "-s", g0.ip, g1.ip, "23"}).ok());
+
+    // Delete: the port's rules are gone, traffic is free.
+    r = ctl({"nwfilter-binding-delete", "vnet1"});
+    EXPECT_EQ(r.out, "Network filter binding on vnet1 deleted\n");
+    EXPECT_TRUE(g0.ns->run({"nc", "-z", "-w", "2", "-s", g0.ip, g1.ip, "23"}).ok());
+    ASSERT_TRUE(ctl({"nwfilter-binding-delete", "vnet0"}).ok());
+    EXPECT_TRUE(lab.ping(*g0.ns, "10.10.0.1", "10.10.0.99"));
+    auto state = test::snapshotTables(lab.host());
+    EXPECT_EQ((state.ebtables + state.ipv4 + state.ipv6).find("vnet"), std::string::npos) << test::describe(state);
+    EXPECT_EQ(ctl({"nwfilter-binding-delete", "vnet0"}).err, "error: port 'vnet0' has no binding\n");
+    ASSERT_TRUE(ctl({"nwfilter-undefine", "web"}).ok());
+}
+
+// Every method annotated with a write action in the introspection data is
+// refused to nobody; reads work.
+TEST_F(DaemonTest, NobodyCanReadButNotWrite)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    ns.check({"ip", "link", "add", "vnet0", "type", "veth", "peer", "name", "vnet0p"});
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml("vnet0", "52:54:00:00:00:01", "clean-traffic",
+                                                                {{"IP", "10.0.0.2"}}))
+                    .ok());
+
+    EXPECT_TRUE(test::vnetfilterctlAsNobody({"nwfilter-list"}).ok());
+    EXPECT_TRUE(test::vnetfilterctlAsNobody({"nwfilter-dumpxml", "clean-traffic"}).ok());
+    EXPECT_TRUE(test::vnetfilterctlAsNobody({"nwfilter-binding-dumpxml", "vnet0"}).ok());
+
+    // Walk the interfaces' methods; call each write method as nobody.
+    const std::map<std::string, std::string> objectOf = {
+        {"org.vnetfilter1.Manager", "/org/vnetfilter1"},
+        {"org.vnetfilter1.Filter", "/org/vnetfilter1/filter/clean_2dtraffic"},
+        {"org.vnetfilter1.Binding", "/org/vnetfilter1/binding/vnet0"},
+    };
+    int writeMethods = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(VNETFILTER_SOURCE_DIR) + "/dbus-interfaces")) {
+        // Our own interface files, with their DOCTYPE: plain libxml2 (no DTD loading).
+        const std::string text = test::readFile(entry.path());
+        conf::XmlDocPtr doc(xmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, nullptr, XML_PARSE_NONET));
+        ASSERT_TRUE(doc) << entry.path();
+        for (xmlNode* iface : conf::childElements(conf::rootElement(doc))) {
+            const std::string interface = *conf::attribute(iface, "name");
+            if (!objectOf.count(interface))
+                continue;  // interfaces of later features are walked by their own tests
+            for (xmlNode* method : conf::childElements(iface)) {
+                if (conf::nodeName(method) != "method")
+                    continue;
+                std::string action;
+                std::vector<std::string> args;
+                for (xmlNode* child : conf::childElements(method)) {
+                    if (conf::nodeName(child) == "annotation" &&
+                        conf::attribute(child, "name") == std::optional<std::string>("org.vnetfilter1.PolkitAction"))
+                        action = *conf::attribute(child, "value");
+                    if (conf::nodeName(child) == "arg" && conf::attribute(child, "direction") == std::optional<std::string>("in")) {
+                        ASSERT_EQ(*conf::attribute(child, "type"), "s");  // every write method here takes strings
+                        args.push_back("'<filter name=\"x\"/>'");
+                    }
+                }
+                ASSERT_FALSE(action.empty()) << interface << "." << *conf::attribute(method, "name")
+                                             << " has no org.vnetfilter1.PolkitAction annotation";
+                if (action == "org.vnetfilter1.read")
+                    continue;
+                ++writeMethods;
+                const std::string name = interface + "." + *conf::attribute(method, "name");
+                auto r = test::gdbusCall(objectOf.at(interface), name, args, true);
+                EXPECT_FALSE(r.ok()) << name << " was allowed to nobody";
+                EXPECT_NE(r.err.find("org.freedesktop.DBus.Error.AccessDenied"), std::string::npos) << name << ": " << r.err;
+                EXPECT_NE(r.err.find(action), std::string::npos) << name << ": " << r.err;
+            }
+        }
+    }
+    EXPECT_EQ(writeMethods, 5);  // DefineFilter, CreateBinding, Reload, Filter.Undefine, Binding.Delete
+    // ... and nothing changed.
+    EXPECT_TRUE(ctl({"nwfilter-binding-dumpxml", "vnet0"}).ok());
+    EXPECT_TRUE(ctl({"nwfilter-dumpxml", "clean-traffic"}).ok());
+    // A polkit rule can grant the action: the denial above is polkit's decision.
+    EXPECT_NE(test::vnetfilterctlAsNobody({"reload"}).err.find("not authorized"), std::string::npos);
+}
+
+TEST_F(DaemonTest, PolkitRulesDecide)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd("polkit.addRule(function(action, subject) {\n"
+                          "  if (action.id == 'org.vnetfilter1.binding.write' && subject.user == 'nobody')\n"
+                          "    return polkit.Result.YES;\n});\n");
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    auto r = test::vnetfilterctlAsNobody({"reload"});
+    EXPECT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(test::vnetfilterctlAsNobody({"nwfilter-undefine", "clean-traffic"}).err.find("not authorized"),
+              std::string::npos);
+}
+
+std::vector<std::string> makePorts(const test::Netns& ns, int count)
+{
+    std::string batch;
+    std::vector<std::string> ports;
+    for (int i = 0; i < count; ++i) {
+        ports.push_back("vnet" + std::to_string(i));
+        batch += "link add " + ports.back() + " type veth peer name " + ports.back() + "p\n";
+    }
+    ns.check({"ip", "-batch", "-"}, batch);
+    return ports;
+}
+
+std::string macOf(int i)
+{
+    char mac[32];
+    std::snprintf(mac, sizeof mac, "52:54:00:00:%02x:%02x", i / 256, i % 256);
+    return mac;
+}
+
+// A filter with ebtables, iptables and ip6tables rules, so a redefinition
+// changes all three tables.
+std::string layeredFilter(int port)
+{
+    return "<filter name='layered' chain='root'><uuid>0f0f0f0f-0000-4000-8000-000000000001</uuid>"
+           "<rule action='drop' direction='out'><mac match='no' srcmacaddr='$MAC'/></rule>"
+           "<rule action='accept' direction='in'><tcp dstportstart='" + std::to_string(port) + "'/></rule>"
+           "<rule action='accept' direction='in'><tcp-ipv6 dstportstart='" + std::to_string(port) + "'/></rule>"
+           "</filter>";
+}
+
+// Redefining a filter used by 50 bindings switches them all; when the
+// transaction fails part way, all keep the old rules and the call fails.
+TEST_F(DaemonTest, RedefineUnderFiftyBindingsIsAllOrNothing)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    auto ports = makePorts(ns, 50);
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, layeredFilter(22)).ok());
+    // Through a reference: the bindings use 'outer', which uses 'layered'.
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='outer'><filterref filter='layered'/></filter>").ok());
+    for (size_t i = 0; i < ports.size(); ++i)
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml(ports[i], macOf(static_cast<int>(i)), "outer")).ok());
+    auto count = [&](const std::string& table, const std::string& needle) {
+        std::string out = ns.check({table, "-w", "-S"});
+        size_t n = 0;
+        for (size_t at = out.find(needle); at != std::string::npos; at = out.find(needle, at + 1))
+            ++n;
+        return n;
+    };
+    EXPECT_EQ(count("iptables", "--dport 22"), 50u);
+
+    auto r = ctl({"nwfilter-define", "-"}, layeredFilter(80));
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(count("iptables", "--dport 22"), 0u);
+    EXPECT_EQ(count("iptables", "--dport 80"), 50u);
+    EXPECT_EQ(count("ip6tables", "--dport 80"), 50u);
+
+    // Identical content changes no rule.
+    const auto before = test::snapshotTables(ns);
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, layeredFilter(80)).ok());
+    EXPECT_EQ(test::snapshotTables(ns), before);
+
+    // Sabotage one ip6tables chain: the ip6tables step fails after the
+    // ebtables and iptables steps succeeded; they must be undone.
+    ns.check({"ip6tables", "-w", "-E", "FI-vnet17", "stolen"});
+    const auto sabotaged = test::snapshotTables(ns);
+    r = ctl({"nwfilter-define", "-"}, layeredFilter(443));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("ip6tables-restore failed"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("the previous rules are in force"), std::string::npos) << r.err;
+    EXPECT_EQ(test::snapshotTables(ns), sabotaged);
+    EXPECT_EQ(count("iptables", "--dport 80"), 50u);
+    EXPECT_EQ(count("iptables", "--dport 443"), 0u);
+    EXPECT_NE(ctl({"nwfilter-dumpxml", "layered"}).out.find("dstportstart='80'"), std::string::npos);
+
+    // A reload repairs the sabotage (the renamed chain is no longer ours and
+    // stays, unreferenced); then the redefinition goes through.
+    ASSERT_TRUE(ctl({"reload"}).ok());
+    ns.check({"ip6tables", "-w", "-F", "stolen"});
+    ns.check({"ip6tables", "-w", "-X", "stolen"});
+    EXPECT_EQ(test::snapshotTables(ns), before) << "reload did not repair";
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, layeredFilter(443)).ok());
+    EXPECT_EQ(count("ip6tables", "--dport 443"), 50u);
+}
+
+TEST_F(DaemonTest, ReferenceCyclesAndUuidClashesAreRefused)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='a'><filterref filter='b'/></filter>").ok());
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='b'><filterref filter='c'/></filter>").ok());
+    auto r = ctl({"nwfilter-define", "-"}, "<filter name='c'><filterref filter='a'/></filter>");
+    EXPECT_EQ(r.err, "error: filter reference cycle: 'c' -> 'a' -> 'b' -> 'c'\n");
+    r = ctl({"nwfilter-define", "-"}, "<filter name='a'><uuid>11111111-2222-4333-8444-555555555555</uuid></filter>");
+    EXPECT_NE(r.err.find("already exists with UUID"), std::string::npos) << r.err;
+    auto uuidOfB = ctl({"nwfilter-dumpxml", "b"}).out;
+    uuidOfB = uuidOfB.substr(uuidOfB.find("<uuid>") + 6, 36);
+    r = ctl({"nwfilter-define", "-"}, "<filter name='d'><uuid>" + uuidOfB + "</uuid></filter>");
+    EXPECT_EQ(r.err, "error: UUID " + uuidOfB + " belongs to filter 'b'\n");
+}
+
+// Flush the tables by hand, SIGHUP: the rules are back. Restart: bindings
+// back. (libvirt's documented remedy for 'service iptables restart'.)
+TEST_F(DaemonTest, SighupAndRestartRestoreRules)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    auto ports = makePorts(ns, 3);
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, layeredFilter(22)).ok());
+    for (size_t i = 0; i < ports.size(); ++i)
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
+                        bindingXml(ports[i], macOf(static_cast<int>(i)), "clean-traffic", {{"IP", "10.0.0.2"}}))
+                        .ok());
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='ipt'><filterref filter='layered'/></filter>").ok());
+    ns.check({"ip", "link", "add", "vnet9", "type", "veth", "peer", "name", "vnet9p"});
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml("vnet9", macOf(9), "ipt")).ok());
+    const auto good = test::snapshotTables(ns);
+
+    for (const char* tool : {"iptables", "ip6tables"}) {
+        ns.check({tool, "-w", "-F"});
+        ns.check({tool, "-w", "-X"});
+    }
+    ns.check({"ebtables", "-t", "nat", "-F"});
+    ns.check({"ebtables", "-t", "nat", "-X"});
+    ASSERT_NE(test::snapshotTables(ns), good);
+    ::kill(daemon.pid(), SIGHUP);
+    for (int i = 0; i < 100 && test::snapshotTables(ns) != good; ++i)
+        std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(test::snapshotTables(ns), good) << daemon.log();
+
+    daemon.stop();
+    for (const char* tool : {"iptables", "ip6tables"}) {
+        ns.check({tool, "-w", "-F"});
+        ns.check({tool, "-w", "-X"});
+    }
+    daemon.start();
+    EXPECT_EQ(test::snapshotTables(ns), good);
+    auto r = ctl({"nwfilter-binding-list", "--json"});
+    for (const auto& port : {"vnet0", "vnet1", "vnet2", "vnet9"})
+        EXPECT_NE(r.out.find(std::string("\"portdev\":\"") + port + "\""), std::string::npos) << r.out;
+    EXPECT_NE(ctl({"nwfilter-dumpxml", "layered"}).out.find("dstportstart='22'"), std::string::npos);
+}
+
+// kill -9 while a redefinition runs, then restart: the rules match the
+// files (all old or all new), and every file parses.
+TEST_F(DaemonTest, Kill9DuringRedefineLeavesConsistentState)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    auto ports = makePorts(ns, 40);
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, layeredFilter(22)).ok());
+    for (size_t i = 0; i < ports.size(); ++i)
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml(ports[i], macOf(static_cast<int>(i)), "layered")).ok());
+
+    auto count = [&](const std::string& table, const std::string& needle) {
+        std::string out = ns.check({table, "-w", "-S"});
+        size_t n = 0;
+        for (size_t at = out.find(needle); at != std::string::npos; at = out.find(needle, at + 1))
+            ++n;
+        return n;
+    };
+    std::mt19937 random(12345);
+    for (int round = 0; round < 4; ++round) {
+        test::Background redefine({VNETFILTERCTL, "nwfilter-define",
+                                   test::writeFile(daemon.stateDir() / "next.xml", layeredFilter(1000 + round)).string()});
+        std::this_thread::sleep_for(std::chrono::milliseconds(random() % 200));
+        daemon.kill9();
+        daemon.start();
+        // No half-written file, every file parses (the daemon loaded them all) ...
+        for (const auto& dir : {daemon.filterDir(), daemon.bindingDir()})
+            for (const auto& entry : std::filesystem::directory_iterator(dir))
+                EXPECT_NE(entry.path().filename().string()[0], '.') << "leftover " << entry.path();
+        EXPECT_EQ(daemon.log().find("skipping"), std::string::npos) << daemon.log();
+        // ... and the rules of every port follow the filter file.
+        const std::string xml = ctl({"nwfilter-dumpxml", "layered"}).out;
+        const auto at = xml.find("dstportstart='") + 14;
+        const std::string port = xml.substr(at, xml.find('\'', at) - at);
+        EXPECT_EQ(count("iptables", "--dport " + port), ports.size()) << "round " << round;
+        EXPECT_EQ(count("iptables", "--dport "), ports.size()) << "round " << round;
+        EXPECT_EQ(count("ip6tables", "--dport " + port), ports.size()) << "round " << round;
+    }
+}
+
+// 20 clients at once: only Exists/NotFound errors, and the final state is
+// what the successful calls say.
+TEST_F(DaemonTest, ConcurrentClientsLeaveConsistentState)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    auto ports = makePorts(ns, 6);
+    std::mutex mutex;
+    std::map<std::string, int> balance;  // successful creates minus deletes, per port
+    std::vector<std::string> unexpected;
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 20; ++c) {
+        clients.emplace_back([&, c] {
+            std::mt19937 random(static_cast<unsigned>(c));
+            auto connection = sdbus::createSystemBusConnection();
+            auto manager = sdbus::createProxy(*connection, "org.vnetfilter1", "/org/vnetfilter1");
+            for (int i = 0; i < 15; ++i) {
+                const std::string port = ports[random() % ports.size()];
+                const int op = static_cast<int>(random() % 3);
+                try {
+                    if (op == 0) {
+                        sdbus::ObjectPath path;
+                        manager->callMethod("CreateBinding").onInterface("org.vnetfilter1.Manager")
+                            .withArguments(bindingXml(port, macOf(c), "clean-traffic", {{"IP", "10.0.0.9"}}))
+                            .storeResultsTo(path);
+                        std::lock_guard lock(mutex);
+                        ++balance[port];
+                    } else if (op == 1) {
+                        auto binding = sdbus::createProxy(*connection, "org.vnetfilter1",
+                                                          "/org/vnetfilter1/binding/" + port);
+                        binding->callMethod("Delete").onInterface("org.vnetfilter1.Binding");
+                        std::lock_guard lock(mutex);
+                        --balance[port];
+                    } else {
+                        sdbus::ObjectPath path;
+                        manager->callMethod("DefineFilter").onInterface("org.vnetfilter1.Manager")
+                            .withArguments("<filter name='shared-" + std::to_string(c % 3) +
+                                           "'><rule action='accept' direction='in'><tcp dstportstart='" +
+                                           std::to_string(1 + i) + "'/></rule></filter>")
+                            .storeResultsTo(path);
+                    }
+                } catch (const sdbus::Error& e) {
+                    const std::string& name = e.getName();
+                    if (name != "org.vnetfilter1.Error.Exists" && name != "org.vnetfilter1.Error.NotFound" &&
+                        name != "org.freedesktop.DBus.Error.UnknownObject") {
+                        std::lock_guard lock(mutex);
+                        unexpected.push_back(name + ": " + e.getMessage());
+                    }
+                }
+            }
+        });
+    }
+    for (auto& t : clients)
+        t.join();
+    for (const auto& e : unexpected)
+        ADD_FAILURE() << "unexpected error: " << e;
+    if (!unexpected.empty())
+        std::cout << "daemon log:\n" << daemon.log();
+    auto listed = ctl({"nwfilter-binding-list", "--json"}).out;
+    const auto tables = test::snapshotTables(ns);
+    for (const auto& port : ports) {
+        const int b = balance[port];
+        EXPECT_TRUE(b == 0 || b == 1) << port << " balance " << b;
+        const bool present = listed.find("\"portdev\":\"" + port + "\"") != std::string::npos;
+        EXPECT_EQ(present, b == 1) << port;
+        EXPECT_EQ(tables.ebtables.find("libvirt-I-" + port + " ") != std::string::npos ||
+                      tables.ebtables.find("libvirt-I-" + port + "\n") != std::string::npos,
+                  b == 1)
+            << port << "\n" << tables.ebtables;
+    }
+}
+
+// D-Bus activation: a call to org.vnetfilter1 starts the daemon.
+TEST_F(DaemonTest, ActivationStartsTheDaemon)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::TempDir state;
+    test::writeFile(state.path() / "vnetfilterd.conf", "[vnetfilterd]\nfilter_dir=" + (state.path() / "f").string() +
+                                                           "\nbinding_dir=" + (state.path() / "b").string() +
+                                                           "\nbuiltin_filter_dir=" VNETFILTER_SOURCE_DIR "/service/nwfilter\n");
+    test::writeFile(bus.servicesDir() / "org.vnetfilter1.service",
+                    "[D-BUS Service]\nName=org.vnetfilter1\nExec=/usr/sbin/ip netns exec " + ns.name() + " " VNETFILTERD
+                    " --config " + (state.path() / "vnetfilterd.conf").string() + "\nUser=root\n");
+    {
+        auto connection = sdbus::createSystemBusConnection();
+        auto busProxy = sdbus::createProxy(*connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+        busProxy->callMethod("ReloadConfig").onInterface("org.freedesktop.DBus");
+    }
+    auto r = ctl({"status"});
+    ASSERT_TRUE(r.ok()) << r.err << "\nbus log:\n" << bus.log();
+    EXPECT_NE(r.out.find("filters:    24"), std::string::npos) << r.out;
+    // Stop what activation started, by PID.
+    auto connection = sdbus::createSystemBusConnection();
+    auto dbusProxy = sdbus::createProxy(*connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    uint32_t pid = 0;
+    dbusProxy->callMethod("GetConnectionUnixProcessID").onInterface("org.freedesktop.DBus")
+        .withArguments(std::string("org.vnetfilter1")).storeResultsTo(pid);
+    ASSERT_GT(pid, 0u);
+    ::kill(static_cast<pid_t>(pid), SIGTERM);
+    for (int i = 0; i < 100 && ::kill(static_cast<pid_t>(pid), 0) == 0; ++i)
+        std::this_thread::sleep_for(50ms);
+}
+
+} // namespace

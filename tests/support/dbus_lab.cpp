@@ -1,0 +1,329 @@
+#include "support/dbus_lab.hpp"
+
+#include "support/files.hpp"
+
+#include <gtest/gtest.h>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace vnf::test {
+
+// ---- processes ---------------------------------------------------------------------
+
+Process::Process(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                 const std::map<std::string, std::string>& env)
+{
+    std::vector<std::string> envStrings;
+    for (char** e = environ; *e; ++e) {
+        std::string entry = *e;
+        if (!env.count(entry.substr(0, entry.find('='))))
+            envStrings.push_back(entry);
+    }
+    for (const auto& [k, v] : env)
+        envStrings.push_back(k + "=" + v);
+    std::vector<char*> cenv, cargv;
+    for (auto& s : envStrings)
+        cenv.push_back(s.data());
+    cenv.push_back(nullptr);
+    std::vector<std::string> args = argv;
+    for (auto& a : args)
+        cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    // The child gets default signal dispositions and an empty mask.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawnp(&pid_, cargv[0], &actions, &attr, cargv.data(), cenv.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0)
+        throw std::runtime_error("cannot start " + argv.at(0));
+}
+
+Process::~Process()
+{
+    if (pid_ > 0 && status_ < 0) {
+        ::kill(pid_, SIGTERM);
+        if (wait(std::chrono::seconds(10)) < 0) {
+            ::kill(pid_, SIGKILL);
+            wait(std::chrono::seconds(10));
+        }
+    }
+}
+
+bool Process::running()
+{
+    if (status_ >= 0)
+        return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return false;
+    }
+    return true;
+}
+
+void Process::signal(int sig)
+{
+    if (status_ < 0)
+        ::kill(pid_, sig);
+}
+
+int Process::wait(std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (running()) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return status_;
+}
+
+TempDir::TempDir()
+{
+    std::string pattern = "/tmp/vnft-XXXXXX";
+    if (!::mkdtemp(pattern.data()))
+        throw std::runtime_error("cannot create a temporary directory");
+    path_ = pattern;
+    std::filesystem::permissions(path_, std::filesystem::perms(0755));  // polkitd and nobody reach into it
+}
+
+TempDir::~TempDir()
+{
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+bool waitForBusName(const std::string& name, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            auto connection = sdbus::createSystemBusConnection();
+            auto proxy = sdbus::createProxy(*connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+            bool has = false;
+            proxy->callMethod("NameHasOwner").onInterface("org.freedesktop.DBus").withArguments(name).storeResultsTo(has);
+            if (has)
+                return true;
+        } catch (const sdbus::Error&) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+// ---- bus and polkitd -------------------------------------------------------------------
+
+PrivateBus::PrivateBus()
+{
+    const auto& dir = dir_.path();
+    std::filesystem::create_directories(dir / "services");
+    std::filesystem::create_directories(dir / "policy");
+    std::filesystem::copy_file(std::filesystem::path(VNETFILTER_SOURCE_DIR) / "systemd-units/org.vnetfilter1.conf",
+                               dir / "policy/org.vnetfilter1.conf");
+    std::string config = readFile(std::filesystem::path(VNETFILTER_SOURCE_DIR) / "tests/support/private-bus.conf.in");
+    for (auto [key, value] : {std::pair<std::string, std::string>{"@SERVICES_DIR@", (dir / "services").string()},
+                              {"@POLICY_DIR@", (dir / "policy").string()}, {"@ADDRESS@", address()}})
+        for (auto at = config.find(key); at != std::string::npos; at = config.find(key, at + value.size()))
+            config.replace(at, key.size(), value);
+    writeFile(dir / "bus.conf", config);
+    daemon_ = std::make_unique<Process>(std::vector<std::string>{"dbus-daemon", "--config-file=" + (dir / "bus.conf").string(),
+                                                                 "--nofork", "--nopidfile",
+                                                                 "--nosyslog"},
+                                        dir / "bus.log");
+    ::setenv("DBUS_SYSTEM_BUS_ADDRESS", address().c_str(), 1);
+    for (int i = 0; i < 200 && !std::filesystem::exists(dir / "socket"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!waitForBusName("org.freedesktop.DBus", std::chrono::seconds(5)))
+        throw std::runtime_error("the private bus did not come up: " + readFile(dir / "bus.log"));
+}
+
+std::string PrivateBus::log() const
+{
+    return readFile(dir_.path() / "bus.log");
+}
+
+PrivateBus::~PrivateBus()
+{
+    daemon_.reset();
+    ::unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+}
+
+bool Polkitd::available()
+{
+    return std::filesystem::exists("/usr/lib/polkit-1/polkitd") && std::filesystem::is_directory("/etc/polkit-1/rules.d") &&
+           std::filesystem::is_directory("/usr/share/polkit-1/actions");
+}
+
+Polkitd::Polkitd(const std::string& rules)
+{
+    const auto& dir = dir_.path();
+    std::filesystem::create_directories(dir / "actions");
+    std::filesystem::create_directories(dir / "rules.d");
+    // The system's actions must stay registered (polkit refuses unknown
+    // actions even for root); ours join them.
+    for (const auto& entry : std::filesystem::directory_iterator("/usr/share/polkit-1/actions"))
+        if (entry.path().extension() == ".policy")
+            std::filesystem::copy_file(std::filesystem::canonical(entry.path()), dir / "actions" / entry.path().filename());
+    std::filesystem::copy_file(std::filesystem::path(VNETFILTER_SOURCE_DIR) / "polkit/org.vnetfilter1.policy",
+                               dir / "actions/org.vnetfilter1.policy", std::filesystem::copy_options::overwrite_existing);
+    if (!rules.empty())
+        writeFile(dir / "rules.d/50-test.rules", rules);
+    for (const auto& sub : {"actions", "rules.d"}) {
+        std::filesystem::permissions(dir / sub, std::filesystem::perms(0755));
+        for (const auto& entry : std::filesystem::directory_iterator(dir / sub))
+            std::filesystem::permissions(entry.path(), std::filesystem::perms(0644));
+    }
+    daemon_ = std::make_unique<Process>(
+        std::vector<std::string>{RUN_WITH_MOUNTS, "--bind", (dir / "actions").string(), "/usr/share/polkit-1/actions",
+                                 "--bind", (dir / "rules.d").string(), "/etc/polkit-1/rules.d", "--",
+                                 "/usr/lib/polkit-1/polkitd", "--no-debug"},
+        dir / "polkitd.log");
+    if (!waitForBusName("org.freedesktop.PolicyKit1"))
+        throw std::runtime_error("polkitd did not come up: " + readFile(dir / "polkitd.log"));
+}
+
+Polkitd::~Polkitd() = default;
+
+// ---- the daemon --------------------------------------------------------------------------
+
+Daemon::Daemon(const Netns& ns, DaemonOptions options) : ns_(ns), options_(std::move(options))
+{
+    writeFile(dir_.path() / "vnetfilterd.conf", "[vnetfilterd]\n");
+    start();
+}
+
+Daemon::~Daemon()
+{
+    if (process_)
+        stop();
+}
+
+void Daemon::start()
+{
+    ++starts_;
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{"ip", "netns", "exec", ns_.name(), VNETFILTERD, "--config",
+                                 (dir_.path() / "vnetfilterd.conf").string(), "--builtin-filter-dir",
+                                 std::string(VNETFILTER_SOURCE_DIR) + "/service/nwfilter", "--filter-dir",
+                                 filterDir().string(), "--binding-dir", bindingDir().string(), "--apply-mode",
+                                 options_.applyMode},
+        dir_.path() / "daemon.log");
+    if (!waitForBusName("org.vnetfilter1"))
+        throw std::runtime_error("vnetfilterd did not come up:\n" + log());
+}
+
+namespace {
+
+// The bus notices a dead connection a moment later; wait for that, so the
+// next start does not mistake the old owner for the new daemon.
+void waitForNameGone(const std::string& name)
+{
+    for (int i = 0; i < 100; ++i) {
+        try {
+            auto connection = sdbus::createSystemBusConnection();
+            auto proxy = sdbus::createProxy(*connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+            bool has = true;
+            proxy->callMethod("NameHasOwner").onInterface("org.freedesktop.DBus").withArguments(name).storeResultsTo(has);
+            if (!has)
+                return;
+        } catch (const sdbus::Error&) {
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+} // namespace
+
+void Daemon::stop()
+{
+    process_->signal(SIGTERM);
+    process_->wait();
+    process_.reset();
+    waitForNameGone("org.vnetfilter1");
+}
+
+void Daemon::kill9()
+{
+    process_->signal(SIGKILL);
+    process_->wait();
+    process_.reset();
+    waitForNameGone("org.vnetfilter1");
+}
+
+pid_t Daemon::pid() const
+{
+    return process_ ? process_->pid() : -1;
+}
+
+std::string Daemon::log() const
+{
+    try {
+        return readFile(dir_.path() / "daemon.log");
+    } catch (...) {
+        return {};
+    }
+}
+
+// ---- clients ------------------------------------------------------------------------------
+
+fw::ExecResult vnetfilterctl(const std::vector<std::string>& args, const std::string& input)
+{
+    std::vector<std::string> argv = {VNETFILTERCTL};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return fw::ProcessExecutor().run(argv, input);
+}
+
+fw::ExecResult vnetfilterctlAsNobody(const std::vector<std::string>& args)
+{
+    std::vector<std::string> argv = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", VNETFILTERCTL};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return fw::ProcessExecutor().run(argv);
+}
+
+fw::ExecResult gdbusCall(const std::string& path, const std::string& method, const std::vector<std::string>& args,
+                         bool asNobody)
+{
+    std::vector<std::string> argv;
+    if (asNobody)
+        argv = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
+    argv.insert(argv.end(), {"gdbus", "call", "--system", "--dest", "org.vnetfilter1", "--object-path", path,
+                             "--method", method});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return fw::ProcessExecutor().run(argv);
+}
+
+std::filesystem::path writeFile(const std::filesystem::path& path, const std::string& content)
+{
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+    if (!out)
+        throw std::runtime_error("cannot write " + path.string());
+    return path;
+}
+
+} // namespace vnf::test

@@ -1,0 +1,122 @@
+// The service's environment for integration tests: a private system bus,
+// a real polkitd with the project's policy, and vnetfilterd in a network
+// namespace with temporary state. Everything started is stopped by PID and
+// every directory removed when the objects die.
+#pragma once
+
+#include "support/netns.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vnf::test {
+
+// A child process with its output in a log file; SIGTERM (then SIGKILL)
+// and reaped on destruction.
+class Process {
+public:
+    Process(const std::vector<std::string>& argv, const std::filesystem::path& log,
+            const std::map<std::string, std::string>& env = {});
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    bool running();
+    void signal(int sig);
+    // Waits for the process to end; its exit status (128 + signal when killed).
+    int wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+private:
+    pid_t pid_ = -1;
+    int status_ = -1;
+};
+
+// A temporary directory, removed with its contents.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+// Waits until `name` has an owner on the system bus (the one
+// DBUS_SYSTEM_BUS_ADDRESS names).
+bool waitForBusName(const std::string& name, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+class PrivateBus {
+public:
+    // Sets DBUS_SYSTEM_BUS_ADDRESS in this process (and so for children).
+    PrivateBus();
+    ~PrivateBus();
+    std::string address() const { return "unix:path=" + (dir_.path() / "socket").string(); }
+    // Activation: files put here are found by the bus.
+    std::filesystem::path servicesDir() const { return dir_.path() / "services"; }
+    // What dbus-daemon printed (activation failures show up here).
+    std::string log() const;
+
+private:
+    TempDir dir_;
+    std::unique_ptr<Process> daemon_;
+};
+
+class Polkitd {
+public:
+    // `rules`: extra JavaScript rules, e.g. to grant an action to nobody.
+    explicit Polkitd(const std::string& rules = {});
+    ~Polkitd();
+    static bool available();
+
+private:
+    TempDir dir_;
+    std::unique_ptr<Process> daemon_;
+};
+
+struct DaemonOptions {
+    std::string applyMode = "batch";
+};
+
+// vnetfilterd inside `ns`, with state in a temporary directory that
+// survives restarts of the daemon object's process.
+class Daemon {
+public:
+    Daemon(const Netns& ns, DaemonOptions options = {});
+    ~Daemon();
+
+    void start();
+    void stop();   // SIGTERM, waits
+    void kill9();  // SIGKILL, waits
+    pid_t pid() const;
+    const std::filesystem::path& stateDir() const { return dir_.path(); }
+    std::filesystem::path filterDir() const { return dir_.path() / "filters"; }
+    std::filesystem::path bindingDir() const { return dir_.path() / "bindings"; }
+    std::string log() const;
+
+private:
+    const Netns& ns_;
+    DaemonOptions options_;
+    TempDir dir_;
+    std::unique_ptr<Process> process_;
+    int starts_ = 0;
+};
+
+// Runs vnetfilterctl (on the private bus) and returns its result.
+fw::ExecResult vnetfilterctl(const std::vector<std::string>& args, const std::string& input = {});
+// The same as user nobody.
+fw::ExecResult vnetfilterctlAsNobody(const std::vector<std::string>& args);
+// gdbus call on org.vnetfilter1 (which prints error names and messages);
+// `method` is INTERFACE.METHOD, `args` in GVariant text form.
+fw::ExecResult gdbusCall(const std::string& path, const std::string& method, const std::vector<std::string>& args,
+                         bool asNobody = false);
+
+// Writes a file (tests' XML inputs).
+std::filesystem::path writeFile(const std::filesystem::path& path, const std::string& content);
+
+} // namespace vnf::test
