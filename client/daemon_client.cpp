@@ -165,6 +165,17 @@ std::vector<BindingRow> DaemonClient::bindings()
     return rows;
 }
 
+std::vector<CounterRow> DaemonClient::counters(const std::string& port)
+{
+    std::vector<sdbus::Struct<std::string, std::string, std::string, uint64_t, uint64_t>> raw;
+    auto reply = call(bindingPath(port), kBinding, "GetCounters");
+    reply >> raw;
+    std::vector<CounterRow> rows;
+    for (const auto& r : raw)
+        rows.push_back(CounterRow{r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>(), r.get<4>()});
+    return rows;
+}
+
 ManagerState DaemonClient::manager()
 {
     Properties props;

@@ -24,6 +24,12 @@ struct BindingRow {
     std::vector<std::string> learned;
 };
 
+// One rule's counters (Binding.GetCounters).
+struct CounterRow {
+    std::string table, chain, rule;
+    uint64_t packets = 0, bytes = 0;
+};
+
 struct ManagerState {
     std::string version, backend;
     bool firewalldRunning = false;
@@ -39,6 +45,7 @@ public:
     std::string createBinding(const std::string& xml);  // returns the port
     void deleteBinding(const std::string& port);
     std::string bindingXml(const std::string& port);
+    std::vector<CounterRow> counters(const std::string& port);
     void reload();
 
     std::vector<FilterRow> filters();

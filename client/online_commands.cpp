@@ -130,7 +130,8 @@ bool runEditor(const std::string& file)
 int editFilter(const Args& args)
 {
     const std::string& name = args.positional.at(0);
-    return guarded("no filter named '" + name + "'", [&] {
+    bool failed = false;
+    const int status = guarded("no filter named '" + name + "'", [&] {
         DaemonClient client;
         const std::string original = client.filterXml(name);
         char path[] = "/tmp/vnetfilterctl-edit-XXXXXX.xml";
@@ -154,10 +155,12 @@ int editFilter(const Args& args)
             std::remove(path);
             std::cout << "Network filter " << defined << " XML configuration edited.\n";
         } catch (const sdbus::Error& e) {
-            std::cerr << "your edits are kept in " << path << "\n";
-            throw;
+            std::cerr << "error: " << describeError(e) << "\n"
+                      << "your edits are kept in " << path << "\n";
+            failed = true;
         }
     });
+    return status != 0 || failed ? 1 : 0;
 }
 
 int createBinding(const Args& args)
@@ -183,6 +186,32 @@ int dumpBinding(const Args& args)
 {
     const std::string& port = args.positional.at(0);
     return guarded("port '" + port + "' has no binding", [&] { std::cout << DaemonClient().bindingXml(port); });
+}
+
+int bindingCounters(const Args& args)
+{
+    const std::string& port = args.positional.at(0);
+    return guarded("port '" + port + "' has no binding", [&] {
+        auto rows = DaemonClient().counters(port);
+        if (args.flag("json")) {
+            std::vector<std::string> items;
+            for (const auto& c : rows)
+                items.push_back(util::JsonObject()
+                                    .add("table", c.table)
+                                    .add("chain", c.chain)
+                                    .add("rule", c.rule)
+                                    .add("packets", static_cast<int64_t>(c.packets))
+                                    .add("bytes", static_cast<int64_t>(c.bytes))
+                                    .str());
+            std::cout << util::jsonArray(items) << "\n";
+            return;
+        }
+        std::cout << " " << pad("Packets", 12) << pad("Bytes", 14) << pad("Table", 18) << "Chain: rule\n";
+        std::cout << std::string(76, '-') << "\n";
+        for (const auto& c : rows)
+            std::cout << " " << pad(std::to_string(c.packets), 12) << pad(std::to_string(c.bytes), 14)
+                      << pad(c.table, 18) << c.chain << ": " << c.rule << "\n";
+    });
 }
 
 int listBindings(const Args& args)
@@ -273,6 +302,8 @@ std::vector<Command> onlineCommands()
         {"nwfilter-binding-list", "", "List the filter bindings with their state and learned addresses.", {kJson}, 0,
          0, listBindings},
         {"nwfilter-binding-dumpxml", "PORT", "Print the XML of a port's binding.", {}, 1, 1, dumpBinding},
+        {"nwfilter-binding-counters", "PORT", "Show the packet and byte counters of each rule of a port's binding.",
+         {kJson}, 1, 1, bindingCounters},
         {"reload", "", "Re-apply every binding (after something else flushed the firewall).", {}, 0, 0, reload},
         {"status", "", "Show the daemon's version, backend and what it manages.", {kJson}, 0, 0, status},
     };

@@ -11,7 +11,10 @@
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <fstream>
 #include <random>
 #include <set>
@@ -124,6 +127,132 @@ TEST_F(DaemonTest, FiltersAndBindingsThroughVnetfilterctl)
     EXPECT_EQ((state.ebtables + state.ipv4 + state.ipv6).find("vnet"), std::string::npos) << test::describe(state);
     EXPECT_EQ(ctl({"nwfilter-binding-delete", "vnet0"}).err, "error: port 'vnet0' has no binding\n");
     ASSERT_TRUE(ctl({"nwfilter-undefine", "web"}).ok());
+}
+
+// What GUIs and scripts watch: objects appear and go with
+// InterfacesAdded/Removed, properties announce their changes, counters
+// count real packets; nwfilter-edit defines only what changed.
+TEST_F(DaemonTest, SignalsCountersAndEdit)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(1);
+    test::Daemon daemon(lab.host());
+    test::Guest& g0 = lab.guest(0);
+
+    std::mutex mutex;
+    std::vector<std::string> added, removed;
+    std::vector<std::string> filterChanges;
+    auto manager = sdbus::createProxy("org.vnetfilter1", "/org/vnetfilter1");
+    manager->uponSignal("InterfacesAdded")
+        .onInterface("org.freedesktop.DBus.ObjectManager")
+        .call([&](const sdbus::ObjectPath& path, const std::map<std::string, std::map<std::string, sdbus::Variant>>&) {
+            std::lock_guard lock(mutex);
+            added.push_back(path);
+        });
+    manager->uponSignal("InterfacesRemoved")
+        .onInterface("org.freedesktop.DBus.ObjectManager")
+        .call([&](const sdbus::ObjectPath& path, const std::vector<std::string>&) {
+            std::lock_guard lock(mutex);
+            removed.push_back(path);
+        });
+    manager->finishRegistration();
+    // The object path escapes the name the way sd-bus does ('-' is _2d).
+    const std::string filterPath = "/org/vnetfilter1/filter/my_2dweb";
+    auto filter = sdbus::createProxy("org.vnetfilter1", filterPath);
+    filter->uponSignal("PropertiesChanged")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .call([&](const std::string&, const std::map<std::string, sdbus::Variant>& changed,
+                  const std::vector<std::string>&) {
+            std::lock_guard lock(mutex);
+            for (const auto& [name, value] : changed)
+                filterChanges.push_back(name);
+        });
+    filter->finishRegistration();
+    auto eventually = [&](const std::function<bool()>& condition) {
+        for (int i = 0; i < 100; ++i) {
+            {
+                std::lock_guard lock(mutex);
+                if (condition())
+                    return true;
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
+    };
+    auto contains = [](const std::vector<std::string>& v, const std::string& x) {
+        return std::find(v.begin(), v.end(), x) != v.end();
+    };
+
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, webFilter("my-web", 22)).ok());
+    EXPECT_TRUE(eventually([&] { return contains(added, filterPath); }));
+    // Redefining with another priority announces it.
+    std::string changed = webFilter("my-web", 22);
+    changed.replace(changed.find("chain='root'"), 12, "chain='root' priority='-300'");
+    auto r = ctl({"nwfilter-define", "-"}, changed);
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_TRUE(eventually([&] { return contains(filterChanges, "Priority"); }));
+
+    // A binding: its object appears, the filter's Bindings property changes.
+    const std::string bindingPath = "/org/vnetfilter1/binding/" + g0.port;
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml(g0.port, g0.mac, "my-web", {{"IP", g0.ip}})).ok());
+    EXPECT_TRUE(eventually([&] { return contains(added, bindingPath) && contains(filterChanges, "Bindings"); }));
+
+    // Counters: pings are counted by the port's rules.
+    auto total = [&] {
+        auto proxy = sdbus::createProxy("org.vnetfilter1", bindingPath);
+        std::vector<sdbus::Struct<std::string, std::string, std::string, uint64_t, uint64_t>> counters;
+        proxy->callMethod("GetCounters").onInterface("org.vnetfilter1.Binding").storeResultsTo(counters);
+        uint64_t packets = 0;
+        for (const auto& c : counters)
+            packets += c.get<3>();
+        return std::pair{counters.size(), packets};
+    };
+    auto [rules, before] = total();
+    EXPECT_GT(rules, 10u);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_TRUE(lab.ping(*g0.ns, "10.10.0.1", g0.ip));
+    EXPECT_GE(total().second, before + 6) << "3 requests and 3 replies cross the port's chains";
+    r = ctl({"nwfilter-binding-counters", g0.port, "--json"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(r.out.find("\"table\":\"ebtables-nat\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"table\":\"iptables-filter\""), std::string::npos) << r.out;
+    EXPECT_EQ(ctl({"nwfilter-binding-counters", "vnet99"}).err, "error: port 'vnet99' has no binding\n");
+
+    // nwfilter-edit: an editor that changes nothing makes no call; one that
+    // changes the priority redefines; a broken edit is refused and kept.
+    auto edit = [&](const std::string& editor) {
+        return fw::ProcessExecutor().run({"env", "VISUAL=", "EDITOR=" + editor, VNETFILTERCTL, "nwfilter-edit", "my-web"});
+    };
+    {
+        std::lock_guard lock(mutex);
+        filterChanges.clear();
+    }
+    r = edit("true");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network filter my-web XML configuration not changed.\n");
+    r = edit("sed -i \"s/priority='-300'/priority='-310'/\"");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network filter my-web XML configuration edited.\n");
+    EXPECT_NE(ctl({"nwfilter-dumpxml", "my-web"}).out.find("priority='-310'"), std::string::npos);
+    EXPECT_TRUE(eventually([&] { return filterChanges == std::vector<std::string>{"Priority"}; }));
+    r = edit("sed -i \"s/direction='in'/direction='sideways'/\"");
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.err.find("error: "), 0u) << r.err;
+    EXPECT_NE(r.err.find("unknown direction 'sideways'"), std::string::npos) << r.err;
+    const auto kept = r.err.find("your edits are kept in ");
+    ASSERT_NE(kept, std::string::npos) << r.err;
+    std::string keptFile = r.err.substr(kept + 23);
+    keptFile = keptFile.substr(0, keptFile.find('\n'));
+    EXPECT_TRUE(std::filesystem::exists(keptFile));
+    std::filesystem::remove(keptFile);
+    EXPECT_NE(ctl({"nwfilter-dumpxml", "my-web"}).out.find("priority='-310'"), std::string::npos);
+
+    // Deleting the binding removes its object.
+    ASSERT_TRUE(ctl({"nwfilter-binding-delete", g0.port}).ok());
+    EXPECT_TRUE(eventually([&] { return contains(removed, bindingPath); }));
+    ASSERT_TRUE(ctl({"nwfilter-undefine", "my-web"}).ok());
+    EXPECT_TRUE(eventually([&] { return contains(removed, filterPath); }));
 }
 
 // Every method annotated with a write action in the introspection data is
