@@ -3,21 +3,23 @@
 # libvirt's own figure measured in the same run (as root).
 #
 #   bench/run-nwfilter.sh [--sizes "1 10 100 1000"] [--exec-sizes "1 10 100"] [--libvirt N] [--no-libvirt]
+#                         [--install-libvirt]
 #
 # Every measurement runs in a network namespace of its own, created here and
-# removed on every exit path. libvirt is measured with
-# ../shared/test-env/bench-libvirt-nwfilter.sh (installing libvirt's packages
-# when missing); --no-libvirt skips it.
+# removed on every exit path. libvirt is measured with bench/libvirt-nwfilter.sh
+# (skipped with a message when not installed; --install-libvirt installs it
+# through scripts/bootstrap); --no-libvirt skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES="1 10 100 1000"; EXEC_SIZES="1 10 100"; EXEC_PORT_ONLY_SIZES="1000"; LIBVIRT_N=50; LIBVIRT=1
+SIZES="1 10 100 1000"; EXEC_SIZES="1 10 100"; EXEC_PORT_ONLY_SIZES="1000"; LIBVIRT_N=50; LIBVIRT=1; INSTALL_LIBVIRT=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes) SIZES=$2; shift 2 ;;
         --exec-sizes) EXEC_SIZES=$2; shift 2 ;;
         --libvirt) LIBVIRT_N=$2; shift 2 ;;
         --no-libvirt) LIBVIRT=0; shift ;;
-        *) echo "usage: $0 [--sizes LIST] [--exec-sizes LIST] [--libvirt N] [--no-libvirt]" >&2; exit 2 ;;
+        --install-libvirt) INSTALL_LIBVIRT=1; shift ;;
+        *) echo "usage: $0 [--sizes LIST] [--exec-sizes LIST] [--libvirt N] [--no-libvirt] [--install-libvirt]" >&2; exit 2 ;;
     esac
 done
 BUILD_DIR=${VNETFILTER_BUILD_DIR:-build}
@@ -45,15 +47,9 @@ for n in $EXEC_SIZES; do run exec "$n"; done
 for n in $EXEC_PORT_ONLY_SIZES; do run exec "$n" --all-at-once no; done
 
 if [ "$LIBVIRT" = 1 ]; then
-    LIBVIRT_SCRIPT=../shared/test-env/bench-libvirt-nwfilter.sh
-    if [ ! -x "$LIBVIRT_SCRIPT" ]; then
-        echo "# libvirt: $LIBVIRT_SCRIPT not found; skipped"
-    else
-        if ! command -v libvirtd >/dev/null; then
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-                libvirt-daemon libvirt-clients libvirt-daemon-config-nwfilter >/dev/null
-        fi
-        echo "# libvirt $(libvirtd --version | awk '{print $NF}'), clean-traffic, N=$LIBVIRT_N:"
-        "$LIBVIRT_SCRIPT" "$LIBVIRT_N" clean-traffic | grep -E '^(filter|create|delete)'
+    if [ "$INSTALL_LIBVIRT" = 1 ]; then
+        scripts/bootstrap libvirt-daemon libvirt-clients libvirt-daemon-config-nwfilter
     fi
+    echo "# libvirt, clean-traffic, N=$LIBVIRT_N (bench/libvirt-nwfilter.sh):"
+    bench/libvirt-nwfilter.sh "$LIBVIRT_N"
 fi

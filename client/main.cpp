@@ -8,6 +8,7 @@
 
 #include <libxml/parser.h>
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -28,7 +29,9 @@ void printUsage(const std::vector<Command>& commands, std::ostream& out)
 {
     out << "usage: vnetfilterctl COMMAND [OPTIONS] [ARGS]\n\ncommands:\n";
     for (const auto& command : commands) {
-        std::string summary(command.summary.substr(0, command.summary.find('\n')));
+        // The first sentence, which may span lines.
+        std::string summary(command.summary);
+        std::replace(summary.begin(), summary.end(), '\n', ' ');
         if (auto dot = summary.find(". "); dot != std::string::npos)
             summary = summary.substr(0, dot + 1);
         std::string left = "  " + std::string(command.name);
