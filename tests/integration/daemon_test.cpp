@@ -602,6 +602,82 @@ TEST_F(DaemonTest, ConcurrentClientsLeaveConsistentState)
     }
 }
 
+// Start-up: a corrupt or invalid file is reported and skipped, never fatal,
+// never deleted; a binding whose filter is gone fails closed (its port
+// drops everything) and says why.
+TEST_F(DaemonTest, StartupSkipsBadFilesAndFailsClosed)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(2);
+    test::Daemon daemon(lab.host());
+    test::Guest& g0 = lab.guest(0);
+    test::Guest& g1 = lab.guest(1);
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml(g0.port, g0.mac, "clean-traffic", {{"IP", g0.ip}})).ok());
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, webFilter("web", 22)).ok());
+    daemon.stop();
+
+    const auto brokenFilter = test::writeFile(daemon.filterDir() / "broken.xml", "<filter name='broken'><rule");
+    const auto invalidFilter = test::writeFile(daemon.filterDir() / "invalid.xml",
+                                               "<filter name='invalid'><rule action='accept' direction='sideways'/></filter>");
+    const auto brokenBinding = test::writeFile(daemon.bindingDir() / "vnet7.xml", "not xml at all");
+    test::writeFile(daemon.bindingDir() / (g1.port + ".xml"),
+                    bindingXml(g1.port, g1.mac, "ghost", {{"IP", g1.ip}}));
+    daemon.start();
+
+    const std::string log = daemon.log();
+    EXPECT_NE(log.find("skipping filter file " + brokenFilter.string()), std::string::npos) << log;
+    EXPECT_NE(log.find("skipping filter file " + invalidFilter.string()), std::string::npos) << log;
+    EXPECT_NE(log.find("skipping binding file " + brokenBinding.string()), std::string::npos) << log;
+    for (const auto& file : {brokenFilter, invalidFilter, brokenBinding})
+        EXPECT_TRUE(std::filesystem::exists(file)) << file << " must not be deleted";
+
+    auto r = ctl({"nwfilter-binding-list", "--json"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(r.out.find("\"portdev\":\"" + g0.port + "\",\"linkdev\":\"\",\"mac\":\"" + g0.mac +
+                         "\",\"filter\":\"clean-traffic\",\"state\":\"active\""),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("\"filter\":\"ghost\",\"state\":\"failed: no filter named 'ghost'\""), std::string::npos)
+        << r.out;
+    EXPECT_NE(ctl({"nwfilter-dumpxml", "web"}).out.find("dstportstart='22'"), std::string::npos);
+    EXPECT_FALSE(ctl({"nwfilter-dumpxml", "broken"}).ok());
+
+    // g0 is filtered as before; g1 is cut off rather than left unfiltered.
+    EXPECT_TRUE(lab.ping(*g0.ns, "10.10.0.1", g0.ip));
+    EXPECT_FALSE(lab.ping(*g1.ns, "10.10.0.1", g1.ip));
+    // A filter that references another missing one leaves it failed; once
+    // the whole chain exists, the binding comes back to life.
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='ghost'><filterref filter='ghost2'/></filter>").ok());
+    r = ctl({"nwfilter-binding-list"});
+    EXPECT_NE(r.out.find(" " + g1.port + "             ghost                     failed"), std::string::npos) << r.out;
+    ASSERT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='ghost2'><filterref filter='clean-traffic'/></filter>").ok());
+    r = ctl({"nwfilter-binding-list"});
+    EXPECT_NE(r.out.find(" " + g1.port + "             ghost                     active"), std::string::npos) << r.out;
+    EXPECT_TRUE(lab.ping(*g1.ns, "10.10.0.1", g1.ip));
+    g1.ns->check({"ip", "addr", "add", "10.10.0.98/24", "dev", "eth0"});
+    EXPECT_FALSE(lab.ping(*g1.ns, "10.10.0.1", "10.10.0.98")) << "clean-traffic through ghost -> ghost2";
+}
+
+// Without polkitd on the bus: reads stay open, only root may write.
+TEST_F(DaemonTest, WithoutPolkitdOnlyRootWrites)
+{
+    test::PrivateBus bus;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    auto r = test::vnetfilterctlAsNobody({"nwfilter-list"});
+    EXPECT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(r.out.find("clean-traffic"), std::string::npos);
+    r = test::vnetfilterctlAsNobody({"nwfilter-undefine", "allow-arp"});
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.err.find("error: not authorized: "), 0u) << r.err;
+    r = test::gdbusCall("/org/vnetfilter1", "org.vnetfilter1.Manager.DefineFilter", {"\"<filter name='x'/>\""}, true);
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("org.freedesktop.DBus.Error.AccessDenied"), std::string::npos) << r.err;
+    EXPECT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='x'/>").ok());
+    EXPECT_TRUE(ctl({"nwfilter-undefine", "x"}).ok());
+}
+
 // D-Bus activation: a call to org.vnetfilter1 starts the daemon.
 TEST_F(DaemonTest, ActivationStartsTheDaemon)
 {

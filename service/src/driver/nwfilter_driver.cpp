@@ -237,17 +237,23 @@ Changes NwfilterDriver::defineFilter(const std::string& xml)
         return changes;  // identical content: no rule changes
 
     // Every binding that uses the filter gets its new rules, or none does.
+    // Failed bindings (their filter was missing or broken at start-up) are
+    // tried too: the new definition may be what they were waiting for. One
+    // that still fails stays as it is and does not stop the define.
     engine::OverlayLookup next(current, def);
     std::vector<fw::ebip::PortChange> portChanges;
     std::map<std::string, Instance> instances;
     for (const auto& [port, binding] : bindings_) {
-        if (!binding.filters.count(def.name))
+        const bool failed = binding.state != "active";
+        if (!binding.filters.count(def.name) && !failed)
             continue;
         try {
             Instance inst = instantiate(binding.def, next);
             portChanges.push_back({port, inst.rules});
             instances.emplace(port, std::move(inst));
         } catch (const ServiceError& e) {
+            if (failed)
+                continue;
             throw ServiceError(ErrorKind::InvalidDefinition,
                                "redefining filter '" + def.name + "' would break a binding: " + e.what());
         }
