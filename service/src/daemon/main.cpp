@@ -1,14 +1,16 @@
 // vnetfilterd: the vnetfilter D-Bus system service.
 //
 // Threads: the main thread runs the bus loop (every D-Bus operation); one
-// worker runs firewall work in order. Start-up installs every binding
-// before the bus name is requested, so clients that activated the service
-// find it complete.
+// worker runs firewall work in order; one capture thread watches the ports
+// whose addresses are being learned and hands what it sees to the worker.
+// Start-up installs every binding before the bus name is requested, so
+// clients that activated the service find it complete.
 #include "daemon/config.hpp"
 #include "dbus/bus_loop.hpp"
 #include "dbus/bus_service.hpp"
 #include "driver/nwfilter_driver.hpp"
 #include "firewall/executor.hpp"
+#include "learn/capture.hpp"
 #include "util/log.hpp"
 #include "util/worker.hpp"
 
@@ -53,7 +55,9 @@ int main(int argc, char** argv)
     try {
         fw::ProcessExecutor executor;
         fw::ebip::EbiptablesBackend backend(executor, {config.applyMode, config.portsPerRun});
-        driver::NwfilterDriver driver({config.builtinFilterDir, config.filterDir, config.bindingDir}, backend);
+        learn::PcapCapture capture;
+        driver::NwfilterDriver driver({config.builtinFilterDir, config.filterDir, config.bindingDir, {}}, backend,
+                                      &capture);
         driver::Changes initial = driver.start();
 
         auto connection = sdbus::createSystemBusConnection();
@@ -63,6 +67,32 @@ int main(int argc, char** argv)
             config.applyMode == fw::ebip::ApplyMode::Batch ? "ebiptables-batch" : "ebiptables-exec";
         dbus::BusService service(*connection, loop, worker, driver, backendName);
         service.publish(initial);
+
+        // Learning events: capture thread -> worker (in order with the
+        // requests) -> bus thread (objects and signals).
+        auto deliver = [&](std::function<driver::Changes()> job) {
+            worker.submit([&loop, &service, job = std::move(job)] {
+                driver::Changes changes = job();
+                if (!changes.empty())
+                    loop.post([&service, changes = std::move(changes)] { service.publish(changes); });
+            });
+        };
+        capture.run({
+            [&](const std::string& port, uint64_t session, const learn::Observation& observation) {
+                deliver([&driver, port, session, observation] { return driver.observed(port, session, observation); });
+            },
+            [&](const std::string& port, uint64_t session, const std::string& reason) {
+                deliver([&driver, port, session, reason] { return driver.captureFailed(port, session, reason); });
+            },
+            [&] { deliver([&driver] { return driver.expireLeases(); }); },
+        });
+        // Whatever way this block is left, the capture thread stops first:
+        // its events refer to the worker and the service.
+        struct StopCapture {
+            learn::PcapCapture& capture;
+            ~StopCapture() { capture.shutdown(); }
+        } stopCapture{capture};
+
         connection->requestName(dbus::kBusName);
         util::logInfo(std::string("ready on the bus as ") + dbus::kBusName);
 
@@ -75,7 +105,9 @@ int main(int argc, char** argv)
                 loop.stop();
             }
         });
-        // Let running transactions finish before the objects go away.
+        // No more learning events; let running transactions finish before
+        // the objects go away.
+        capture.shutdown();
         worker.shutdown();
         connection->releaseName(dbus::kBusName);
         return 0;

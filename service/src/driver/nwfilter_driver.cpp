@@ -21,22 +21,10 @@ std::string listText(const std::vector<std::string>& names)
 
 } // namespace
 
-class NwfilterDriver::Lookup : public engine::FilterLookup {
-public:
-    explicit Lookup(const std::map<std::string, Filter>& filters) : filters_(filters) {}
-    const conf::FilterDef* find(std::string_view name) const override
-    {
-        auto it = filters_.find(std::string(name));
-        return it == filters_.end() ? nullptr : &it->second.def;
-    }
-
-private:
-    const std::map<std::string, Filter>& filters_;
-};
-
-NwfilterDriver::NwfilterDriver(DriverOptions options, fw::ebip::EbiptablesBackend& backend)
+NwfilterDriver::NwfilterDriver(DriverOptions options, fw::ebip::EbiptablesBackend& backend,
+                               learn::CaptureControl* capture)
     : options_(std::move(options)), backend_(backend), filterStore_(options_.builtinFilterDir, options_.filterDir),
-      bindingStore_(options_.bindingDir)
+      bindingStore_(options_.bindingDir), leaseStore_(options_.bindingDir), capture_(capture)
 {
 }
 
@@ -51,25 +39,50 @@ engine::Variables NwfilterDriver::variablesOf(const conf::BindingDef& binding) c
 }
 
 NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& binding,
-                                                     const engine::FilterLookup& lookup) const
+                                                     const engine::FilterLookup& lookup,
+                                                     const std::optional<learn::AddressLearner>& learner) const
 {
     const conf::FilterDef* root = lookup.find(binding.filter);
     if (!root)
         throw ServiceError(ErrorKind::NotFound, "no filter named '" + binding.filter + "'");
     try {
-        engine::Instantiation inst = engine::instantiate(*root, variablesOf(binding), lookup);
-        if (!inst.learnable.empty()) {
-            std::vector<std::string> names;
-            for (const auto& n : inst.learnable)
-                names.push_back("$" + n);
-            throw ServiceError(ErrorKind::Unsupported,
-                               "port '" + binding.portdev + "': filter '" + binding.filter + "' needs " +
-                                   util::join(names, ", ") +
-                                   ", which the binding does not give; give it as a parameter (learning addresses from "
-                                   "traffic is not available in this version)");
+        Instance out;
+        out.filters = engine::referencedFilters(*root, lookup);
+        engine::Variables vars = variablesOf(binding);
+        engine::Instantiation inst = engine::instantiate(*root, vars, lookup);
+        if (inst.learnable.empty()) {
+            // IP given, or not needed: nothing to learn.
+            out.rules = fw::ebip::renderPort(binding.portdev, inst.rules);
+            out.state = "active";
+            return out;
         }
-        return Instance{fw::ebip::renderPort(binding.portdev, inst.rules),
-                        engine::referencedFilters(*root, lookup)};
+        if (inst.learnable.count(engine::kVarIpv6))
+            throw ServiceError(ErrorKind::InvalidDefinition,
+                               "port '" + binding.portdev + "': filter '" + binding.filter +
+                                   "' needs $IPV6, which the binding does not give; IPv6 addresses are not learned, "
+                                   "give IPV6 as a parameter");
+        out.learner = learner ? *learner : makeLearner(binding);
+        if (!out.learner->leases().empty()) {
+            vars[engine::kVarIp] = out.learner->addresses();
+            out.rules = fw::ebip::renderPort(binding.portdev, engine::instantiate(*root, vars, lookup).rules);
+            out.state = "active";
+            return out;
+        }
+        // Until the address is known the port has the learning rules; the
+        // filter must still be complete apart from it, so a binding that
+        // could never be instantiated is refused now, not when traffic comes.
+        vars[engine::kVarIp] = {"0.0.0.0"};
+        engine::instantiate(*root, vars, lookup);
+        if (out.learner->mode() == learn::LearningMode::Any) {
+            out.rules = fw::ebip::basicRules(binding.portdev, binding.mac);
+        } else {
+            auto servers = binding.params.find(engine::kVarDhcpServer);
+            out.rules = fw::ebip::dhcpOnlyRules(binding.portdev, binding.mac,
+                                                servers == binding.params.end() ? std::vector<std::string>{}
+                                                                                : servers->second);
+        }
+        out.state = "learning";
+        return out;
     } catch (const engine::InstantiationError& e) {
         throw ServiceError(ErrorKind::InvalidDefinition, "port '" + binding.portdev + "': " + e.what());
     }
@@ -117,6 +130,8 @@ BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
     info.mac = binding.def.mac.str();
     info.filter = binding.def.filter;
     info.parameters = binding.def.params;
+    if (binding.learner)
+        info.learnedAddresses = binding.learner->addresses();
     info.state = binding.state;
     info.ownerName = binding.def.ownerName;
     info.ownerUuid = binding.def.ownerUuid.str();
@@ -176,11 +191,31 @@ Changes NwfilterDriver::start()
     std::map<std::string, fw::ebip::PortRuleSet> desired;
     Lookup lookup(filters_);
     for (auto& def : stored.bindings) {
-        Binding binding{def, {}, std::nullopt, "active"};
+        Binding binding{def, {}, std::nullopt, "active", std::nullopt, 0};
         try {
             Instance inst = instantiate(def, lookup);
+            if (inst.learner) {
+                // What the port learned before the restart still holds.
+                learn::AddressLearner learner = *inst.learner;
+                try {
+                    learner.restore(leaseStore_.load(def.portdev), now());
+                } catch (const std::exception& e) {
+                    util::logWarning("ignoring the learned addresses of port '" + def.portdev + "': " + e.what());
+                }
+                if (!learner.leases().empty())
+                    inst = instantiate(def, lookup, learner);
+            }
             binding.rules = std::move(inst.rules);
             binding.filters = std::move(inst.filters);
+            binding.state = inst.state;
+            binding.learner = std::move(inst.learner);
+            if (needsWatch(binding)) {
+                try {
+                    binding.session = capture_->watch(def.portdev, def.mac, binding.learner->mode());
+                } catch (const learn::CaptureError& e) {
+                    throw ServiceError(ErrorKind::Backend, std::string("cannot learn the port's address: ") + e.what());
+                }
+            }
         } catch (const ServiceError& e) {
             // Never leave a bound port open: it gets no traffic until fixed.
             util::logError("binding of port '" + def.portdev + "' cannot be instantiated, its traffic is dropped: " +
@@ -192,6 +227,7 @@ Changes NwfilterDriver::start()
         desired[def.portdev] = *binding.rules;
         bindings_[def.portdev] = std::move(binding);
     }
+    scheduleExpiry();
     try {
         backend_.resyncTo(desired);
     } catch (const fw::ebip::BackendError& e) {
@@ -244,11 +280,11 @@ Changes NwfilterDriver::defineFilter(const std::string& xml)
     std::vector<fw::ebip::PortChange> portChanges;
     std::map<std::string, Instance> instances;
     for (const auto& [port, binding] : bindings_) {
-        const bool failed = binding.state != "active";
+        const bool failed = binding.state.rfind("failed", 0) == 0;
         if (!binding.filters.count(def.name) && !failed)
             continue;
         try {
-            Instance inst = instantiate(binding.def, next);
+            Instance inst = instantiate(binding.def, next, binding.learner);
             portChanges.push_back({port, inst.rules});
             instances.emplace(port, std::move(inst));
         } catch (const ServiceError& e) {
@@ -272,11 +308,17 @@ Changes NwfilterDriver::defineFilter(const std::string& xml)
     filters_[def.name] = Filter{def, false};
     for (auto& [port, inst] : instances) {
         Binding& binding = bindings_.at(port);
+        const bool hadLearner = binding.learner.has_value();
         binding.rules = std::move(inst.rules);
         binding.filters = std::move(inst.filters);
-        binding.state = "active";
+        binding.state = inst.state;
+        binding.learner = std::move(inst.learner);
+        if (hadLearner && !binding.learner)
+            leaseStore_.remove(port);  // the filter no longer needs $IP
+        syncWatch(binding, changes);
         changes.bindings.push_back(infoOf(binding));
     }
+    scheduleExpiry();
     changes.filters.push_back(infoOf(filters_.at(def.name)));
     addUserChanges(usersBefore, changes);
     return changes;
@@ -330,15 +372,32 @@ Changes NwfilterDriver::createBinding(const std::string& xml)
     if (!def.params.count(engine::kVarMac))
         def.params[engine::kVarMac] = {def.mac.str()};
     Instance inst = instantiate(def, Lookup(filters_));
-    apply({{def.portdev, inst.rules}});
+    Binding candidate{def, std::move(inst.filters), std::move(inst.rules), inst.state, std::move(inst.learner), 0};
+    // A port whose address must be learned is watched before its rules go
+    // in, so that a port that cannot be watched fails the call cleanly.
+    if (needsWatch(candidate)) {
+        try {
+            candidate.session = capture_->watch(def.portdev, def.mac, candidate.learner->mode());
+        } catch (const learn::CaptureError& e) {
+            throw ServiceError(ErrorKind::Backend, std::string("cannot learn the port's address: ") + e.what());
+        }
+    }
     try {
-        bindingStore_.save(def);
-    } catch (const std::exception& e) {
-        restoreRules({{def.portdev, std::nullopt}});
-        throw ServiceError(ErrorKind::Backend, std::string("cannot save the binding: ") + e.what());
+        apply({{def.portdev, candidate.rules}});
+        try {
+            leaseStore_.remove(def.portdev);  // nothing learned yet; forget any leftover
+            bindingStore_.save(def);
+        } catch (const std::exception& e) {
+            restoreRules({{def.portdev, std::nullopt}});
+            throw ServiceError(ErrorKind::Backend, std::string("cannot save the binding: ") + e.what());
+        }
+    } catch (...) {
+        if (candidate.session)
+            capture_->unwatch(def.portdev);
+        throw;
     }
     const auto usersBefore = usersByFilter();
-    Binding& binding = bindings_[def.portdev] = Binding{def, std::move(inst.filters), std::move(inst.rules), "active"};
+    Binding& binding = bindings_[def.portdev] = std::move(candidate);
     Changes changes;
     changes.resultName = def.portdev;
     changes.bindings.push_back(infoOf(binding));
@@ -351,15 +410,29 @@ Changes NwfilterDriver::deleteBinding(const std::string& portdev)
     auto it = bindings_.find(portdev);
     if (it == bindings_.end())
         throw ServiceError(ErrorKind::NotFound, "port '" + portdev + "' has no binding");
-    apply({{portdev, std::nullopt}});
+    // Capture first: when the call returns, nothing watches the port any more.
+    Binding& binding = it->second;
+    if (binding.session) {
+        capture_->unwatch(portdev);
+        binding.session = 0;
+    }
+    Changes ignored;
     try {
-        bindingStore_.remove(portdev);
-    } catch (const std::exception& e) {
-        restoreRules({{portdev, it->second.rules}});
-        throw ServiceError(ErrorKind::Backend, std::string("cannot remove the binding's file: ") + e.what());
+        apply({{portdev, std::nullopt}});
+        try {
+            bindingStore_.remove(portdev);
+            leaseStore_.remove(portdev);
+        } catch (const std::exception& e) {
+            restoreRules({{portdev, binding.rules}});
+            throw ServiceError(ErrorKind::Backend, std::string("cannot remove the binding's file: ") + e.what());
+        }
+    } catch (...) {
+        syncWatch(binding, ignored);  // still bound: keep learning
+        throw;
     }
     const auto usersBefore = usersByFilter();
     bindings_.erase(it);
+    scheduleExpiry();
     Changes changes;
     changes.resultName = portdev;
     changes.removedBindings.push_back(portdev);

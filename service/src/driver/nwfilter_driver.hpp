@@ -8,7 +8,12 @@
 #include "conf/nwfilter.hpp"
 #include "engine/filter_lookup.hpp"
 #include "firewall/ebiptables/backend.hpp"
+#include "learn/address_learner.hpp"
+#include "learn/capture.hpp"
+#include "learn/lease_store.hpp"
 #include "store/definition_store.hpp"
+
+#include <functional>
 
 #include <map>
 #include <optional>
@@ -63,18 +68,30 @@ struct Changes {
     std::vector<std::string> removedFilters;
     std::vector<BindingInfo> bindings;
     std::vector<std::string> removedBindings;
+    std::vector<std::pair<std::string, std::string>> learned;  // (port, address) newly learned
     std::string resultName;  // the filter or port the request was about
+
+    bool empty() const
+    {
+        return filters.empty() && removedFilters.empty() && bindings.empty() && removedBindings.empty() &&
+               learned.empty();
+    }
 };
 
 struct DriverOptions {
     std::filesystem::path builtinFilterDir;
     std::filesystem::path filterDir;
-    std::filesystem::path bindingDir;
+    std::filesystem::path bindingDir;  // also holds the learned addresses (PORT.leases)
+    // Seconds since the epoch (lease expiry); replaceable in tests.
+    std::function<int64_t()> clock;
 };
 
 class NwfilterDriver {
 public:
-    NwfilterDriver(DriverOptions options, fw::ebip::EbiptablesBackend& backend);
+    // `capture` watches ports whose address must be learned; without one,
+    // bindings that need learning are refused (Unsupported).
+    NwfilterDriver(DriverOptions options, fw::ebip::EbiptablesBackend& backend,
+                   learn::CaptureControl* capture = nullptr);
 
     // Loads every definition (bad files are reported and skipped, never
     // deleted) and installs every binding in one batch, replacing whatever an
@@ -91,6 +108,14 @@ public:
 
     std::vector<fw::ebip::RuleCounter> counters(const std::string& portdev);
 
+    // Address learning (nwfilter_learning.cpp). Events of the capture,
+    // delivered in order on the same thread as the requests; stale sessions
+    // (the binding was deleted or recreated meanwhile) are ignored.
+    Changes observed(const std::string& portdev, uint64_t session, const learn::Observation& observation);
+    Changes captureFailed(const std::string& portdev, uint64_t session, const std::string& reason);
+    // Leases that expired by now are dropped and the rules follow.
+    Changes expireLeases();
+
     std::vector<FilterInfo> filters() const;
     std::vector<BindingInfo> bindings() const;
 
@@ -103,16 +128,47 @@ private:
         conf::BindingDef def;
         std::set<std::string> filters;  // every filter its rules come from
         std::optional<fw::ebip::PortRuleSet> rules;
-        std::string state;
+        std::string state;  // active | learning | failed: REASON
+        // When the filter needs $IP and the binding gives none.
+        std::optional<learn::AddressLearner> learner;
+        uint64_t session = 0;  // the capture watching the port, 0 when none
     };
-    class Lookup;
+    // The daemon's filters as the engine looks them up.
+    class Lookup : public engine::FilterLookup {
+    public:
+        explicit Lookup(const std::map<std::string, Filter>& filters) : filters_(filters) {}
+        const conf::FilterDef* find(std::string_view name) const override
+        {
+            auto it = filters_.find(std::string(name));
+            return it == filters_.end() ? nullptr : &it->second.def;
+        }
+
+    private:
+        const std::map<std::string, Filter>& filters_;
+    };
+    // What a binding's port should have, given its definition, the filters
+    // and what was learned.
     struct Instance {
         fw::ebip::PortRuleSet rules;
         std::set<std::string> filters;
+        std::string state;  // active | learning
+        std::optional<learn::AddressLearner> learner;
     };
 
-    Instance instantiate(const conf::BindingDef& binding, const engine::FilterLookup& lookup) const;
+    // `learner`: what the binding learned so far (nullopt: nothing yet, a
+    // learner is made when the filter needs one).
+    Instance instantiate(const conf::BindingDef& binding, const engine::FilterLookup& lookup,
+                         const std::optional<learn::AddressLearner>& learner = std::nullopt) const;
     engine::Variables variablesOf(const conf::BindingDef& binding) const;
+    learn::AddressLearner makeLearner(const conf::BindingDef& binding) const;
+    static bool needsWatch(const Binding& binding);
+    // Starts or stops the port's capture as its learner needs; a port that
+    // cannot be watched fails closed. Adds what changed to `changes`.
+    void syncWatch(Binding& binding, Changes& changes);
+    void failClosed(Binding& binding, const std::string& reason, Changes& changes);
+    void saveLeases(const Binding& binding);
+    void scheduleExpiry();
+    int64_t now() const;
     void apply(const std::vector<fw::ebip::PortChange>& changes);
     void restoreRules(const std::vector<fw::ebip::PortChange>& changes);
     FilterInfo infoOf(const Filter& filter) const;
@@ -124,6 +180,8 @@ private:
     fw::ebip::EbiptablesBackend& backend_;
     store::FilterStore filterStore_;
     store::BindingStore bindingStore_;
+    learn::LeaseStore leaseStore_;
+    learn::CaptureControl* capture_;
     std::map<std::string, conf::FilterDef> builtins_;
     std::map<std::string, Filter> filters_;
     std::map<std::string, Binding> bindings_;

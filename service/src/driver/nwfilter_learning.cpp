@@ -1,0 +1,207 @@
+// The nwfilter driver's side of address learning: which bindings learn,
+// keeping their captures in step, and turning what the capture observed
+// into rules. The policy itself is learn::AddressLearner.
+#include "driver/nwfilter_driver.hpp"
+
+#include "engine/instance.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace vnf::driver {
+
+int64_t NwfilterDriver::now() const
+{
+    if (options_.clock)
+        return options_.clock();
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+learn::AddressLearner NwfilterDriver::makeLearner(const conf::BindingDef& binding) const
+{
+    std::optional<learn::LearningMode> mode = learn::LearningMode::Any;  // libvirt's default
+    if (auto it = binding.params.find(engine::kVarIpLearning); it != binding.params.end()) {
+        if (it->second.size() != 1)
+            throw ServiceError(ErrorKind::InvalidDefinition, "CTRL_IP_LEARNING takes one value");
+        try {
+            mode = learn::parseLearningMode(it->second.front());
+        } catch (const std::invalid_argument& e) {
+            throw ServiceError(ErrorKind::InvalidDefinition, e.what());
+        }
+    }
+    if (!mode)
+        throw ServiceError(ErrorKind::InvalidDefinition,
+                           "port '" + binding.portdev + "': filter '" + binding.filter +
+                               "' needs $IP, which the binding does not give, and CTRL_IP_LEARNING=none forbids "
+                               "learning it; give IP as a parameter");
+    if (!capture_)
+        throw ServiceError(ErrorKind::Unsupported, "port '" + binding.portdev + "': filter '" + binding.filter +
+                                                       "' needs $IP and address learning is not available here");
+    std::vector<learn::Ipv4> servers;
+    if (auto it = binding.params.find(engine::kVarDhcpServer); it != binding.params.end())
+        for (const auto& text : it->second) {
+            auto server = learn::parseIpv4(text);
+            if (!server)
+                throw ServiceError(ErrorKind::InvalidDefinition,
+                                   "DHCPSERVER must list IPv4 addresses, not '" + text + "'");
+            servers.push_back(*server);
+        }
+    return learn::AddressLearner(*mode, std::move(servers));
+}
+
+// dhcp mode watches for the life of the binding (renewals, releases);
+// any mode only until it has its address.
+bool NwfilterDriver::needsWatch(const Binding& binding)
+{
+    return binding.learner &&
+           (binding.learner->mode() == learn::LearningMode::Dhcp || binding.learner->leases().empty());
+}
+
+void NwfilterDriver::syncWatch(Binding& binding, Changes& changes)
+{
+    const std::string& port = binding.def.portdev;
+    if (!needsWatch(binding)) {
+        if (binding.session) {
+            capture_->unwatch(port);
+            binding.session = 0;
+        }
+        return;
+    }
+    if (binding.session)
+        return;
+    try {
+        binding.session = capture_->watch(port, binding.def.mac, binding.learner->mode());
+    } catch (const learn::CaptureError& e) {
+        failClosed(binding, std::string("cannot learn the port's address: ") + e.what(), changes);
+    }
+}
+
+void NwfilterDriver::failClosed(Binding& binding, const std::string& reason, Changes& changes)
+{
+    const std::string& port = binding.def.portdev;
+    util::logError("binding of port '" + port + "' failed, its traffic is dropped: " + reason);
+    if (binding.session) {
+        capture_->unwatch(port);
+        binding.session = 0;
+    }
+    fw::ebip::PortRuleSet dropAll = fw::ebip::dropAllRules(port);
+    try {
+        apply({{port, dropAll}});
+        binding.rules = std::move(dropAll);
+    } catch (const ServiceError& e) {
+        util::logError("cannot install drop-all rules on port '" + port + "': " + e.what());
+    }
+    binding.state = "failed: " + reason;
+    changes.bindings.push_back(infoOf(binding));
+}
+
+void NwfilterDriver::saveLeases(const Binding& binding)
+{
+    try {
+        leaseStore_.save(binding.def.portdev, binding.learner->leases());
+    } catch (const std::exception& e) {
+        // The rules are right; only a restart would forget the address.
+        util::logError("cannot save the learned addresses of port '" + binding.def.portdev + "': " + e.what());
+    }
+}
+
+void NwfilterDriver::scheduleExpiry()
+{
+    if (!capture_)
+        return;
+    std::optional<int64_t> next;
+    for (const auto& [port, binding] : bindings_)
+        if (binding.learner)
+            if (auto expiry = binding.learner->nextExpiry(); expiry && (!next || *expiry < *next))
+                next = expiry;
+    capture_->wakeAt(next);
+}
+
+Changes NwfilterDriver::observed(const std::string& portdev, uint64_t session, const learn::Observation& observation)
+{
+    Changes changes;
+    auto it = bindings_.find(portdev);
+    if (it == bindings_.end() || it->second.session != session || !it->second.learner)
+        return changes;  // a late event of a capture already closed
+    Binding& binding = it->second;
+    learn::AddressLearner learner = *binding.learner;
+    const auto before = learner.addresses();
+    learner.observe(observation, now());
+    if (learner.leases() == binding.learner->leases())
+        return changes;
+    if (learner.addresses() == before) {
+        // A renewal: same addresses, later expiry; the rules stay.
+        binding.learner = std::move(learner);
+        saveLeases(binding);
+        scheduleExpiry();
+        return changes;
+    }
+    Instance inst;
+    try {
+        inst = instantiate(binding.def, Lookup(filters_), learner);
+        apply({{portdev, inst.rules}});
+    } catch (const ServiceError& e) {
+        // The port keeps its current rules; the next observation tries again.
+        util::logError("port '" + portdev + "': cannot apply the learned address(es) " +
+                       util::join(learner.addresses(), ", ") + ": " + e.what());
+        return changes;
+    }
+    for (const auto& address : learner.addresses())
+        if (std::find(before.begin(), before.end(), address) == before.end()) {
+            changes.learned.emplace_back(portdev, address);
+            util::logInfo("port '" + portdev + "' learned " + address);
+        }
+    binding.rules = std::move(inst.rules);
+    binding.state = inst.state;
+    binding.learner = std::move(inst.learner);
+    saveLeases(binding);
+    syncWatch(binding, changes);
+    scheduleExpiry();
+    changes.bindings.push_back(infoOf(binding));
+    return changes;
+}
+
+Changes NwfilterDriver::captureFailed(const std::string& portdev, uint64_t session, const std::string& reason)
+{
+    Changes changes;
+    auto it = bindings_.find(portdev);
+    if (it == bindings_.end() || it->second.session != session)
+        return changes;
+    it->second.session = 0;  // the capture is already closed
+    failClosed(it->second, "the capture on the port stopped: " + reason, changes);
+    return changes;
+}
+
+Changes NwfilterDriver::expireLeases()
+{
+    Changes changes;
+    const int64_t t = now();
+    for (auto& [port, binding] : bindings_) {
+        if (!binding.learner)
+            continue;
+        learn::AddressLearner learner = *binding.learner;
+        if (!learner.expire(t))
+            continue;
+        try {
+            Instance inst = instantiate(binding.def, Lookup(filters_), learner);
+            apply({{port, inst.rules}});
+            util::logInfo("port '" + port + "': leases expired; now " +
+                          (learner.leases().empty() ? std::string("learning again")
+                                                    : util::join(learner.addresses(), ", ")));
+            binding.rules = std::move(inst.rules);
+            binding.state = inst.state;
+            binding.learner = std::move(inst.learner);
+            saveLeases(binding);
+            changes.bindings.push_back(infoOf(binding));
+        } catch (const ServiceError& e) {
+            failClosed(binding, std::string("cannot apply the expiry of a lease: ") + e.what(), changes);
+        }
+    }
+    scheduleExpiry();
+    return changes;
+}
+
+} // namespace vnf::driver

@@ -1,0 +1,105 @@
+// Watching guest ports for their addresses with libpcap: one thread polls
+// every open capture (never a thread per port), turns frames into
+// observations (rate limited per port) and hands them to the daemon.
+#pragma once
+
+#include "conf/netaddr.hpp"
+#include "learn/address_learner.hpp"
+#include "learn/frame.hpp"
+#include "learn/rate_limiter.hpp"
+#include "util/unique_fd.hpp"
+
+#include <pcap/pcap.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace vnf::learn {
+
+class CaptureError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// What the nwfilter driver needs from a capture; an interface so that the
+// driver can be tested without one.
+class CaptureControl {
+public:
+    virtual ~CaptureControl() = default;
+    // Starts watching `port` for what it says about the guest with `mac`.
+    // Returns the session id its events carry. Throws CaptureError (no such
+    // port, no permission, ...).
+    virtual uint64_t watch(const std::string& port, const conf::MacAddr& mac, LearningMode mode) = 0;
+    // Stops watching at once: when this returns, the capture is closed and
+    // no further event of its session is delivered.
+    virtual void unwatch(const std::string& port) = 0;
+    // The timer event fires once at `epochSeconds` (nullopt: no timer).
+    virtual void wakeAt(std::optional<int64_t> epochSeconds) = 0;
+};
+
+struct CaptureEvents {
+    std::function<void(const std::string& port, uint64_t session, const Observation&)> observed;
+    std::function<void(const std::string& port, uint64_t session, const std::string& reason)> failed;
+    std::function<void()> timer;
+};
+
+// The BPF filter of a watch: frames from or to the guest and broadcasts;
+// in dhcp mode only DHCP among them.
+std::string captureFilter(const conf::MacAddr& mac, LearningMode mode);
+
+class PcapCapture final : public CaptureControl {
+public:
+    PcapCapture();
+    // Stops the thread and closes every capture.
+    ~PcapCapture() override;
+    PcapCapture(const PcapCapture&) = delete;
+    PcapCapture& operator=(const PcapCapture&) = delete;
+
+    // Starts delivering events (watches made before keep their frames
+    // buffered in the kernel until then). Events are delivered on the
+    // capture thread and must not block.
+    void run(CaptureEvents events);
+    // Stops the thread; no event is delivered afterwards.
+    void shutdown();
+
+    uint64_t watch(const std::string& port, const conf::MacAddr& mac, LearningMode mode) override;
+    void unwatch(const std::string& port) override;
+    void wakeAt(std::optional<int64_t> epochSeconds) override;
+
+    size_t watchCount() const;
+
+private:
+    struct PcapCloser {
+        void operator()(pcap_t* p) const { pcap_close(p); }
+    };
+    struct Watch {
+        uint64_t session = 0;
+        conf::MacAddr mac;
+        std::unique_ptr<pcap_t, PcapCloser> pcap;
+        int fd = -1;
+        RateLimiter limiter{10, 50};  // observations per second, burst
+    };
+
+    void loop();
+    void wake();
+    // Reads what is waiting on `watch`; false (with `error`) when it failed.
+    bool drain(const std::string& port, Watch& watch, std::string& error);
+
+    mutable std::mutex mutex_;
+    std::map<std::string, Watch> watches_;
+    std::optional<int64_t> wakeAt_;
+    uint64_t nextSession_ = 1;
+    bool stopping_ = false;
+    CaptureEvents events_;
+    util::UniqueFd wakeFd_;
+    std::thread thread_;
+};
+
+} // namespace vnf::learn

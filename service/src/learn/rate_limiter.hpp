@@ -1,0 +1,38 @@
+// A token bucket: at most `burst` events at once, refilled at `perSecond`.
+// Keeps a flooding guest from turning captured packets into work for the
+// daemon. Pure; the caller supplies the clock.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+
+namespace vnf::learn {
+
+class RateLimiter {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    RateLimiter(double perSecond, double burst) : rate_(perSecond), burst_(burst), tokens_(burst) {}
+
+    // True when an event at `now` is within the limit (and takes a token).
+    bool allow(Clock::time_point now)
+    {
+        if (last_ != Clock::time_point{}) {
+            const double elapsed = std::chrono::duration<double>(now - last_).count();
+            tokens_ = std::min(burst_, tokens_ + std::max(0.0, elapsed) * rate_);
+        }
+        last_ = now;
+        if (tokens_ < 1.0)
+            return false;
+        tokens_ -= 1.0;
+        return true;
+    }
+
+private:
+    double rate_;
+    double burst_;
+    double tokens_;
+    Clock::time_point last_{};
+};
+
+} // namespace vnf::learn

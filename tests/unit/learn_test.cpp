@@ -1,0 +1,345 @@
+// Address learning's pure parts: what a frame says, the any/dhcp policy,
+// the rate limiter and the lease file.
+#include "learn/address_learner.hpp"
+#include "learn/frame.hpp"
+#include "learn/lease_store.hpp"
+#include "learn/rate_limiter.hpp"
+#include "support/dbus_lab.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using namespace vnf;
+using namespace vnf::learn;
+using Kind = Observation::Kind;
+
+namespace {
+
+const conf::MacAddr kGuest = *conf::MacAddr::parse("52:54:00:aa:bb:cc");
+const conf::MacAddr kOther = *conf::MacAddr::parse("52:54:00:11:22:33");
+const conf::MacAddr kBroadcast = *conf::MacAddr::parse("ff:ff:ff:ff:ff:ff");
+
+Ipv4 ip(const char* text)
+{
+    return *parseIpv4(text);
+}
+
+// Builds frames byte by byte, as a guest or a server would send them.
+class FrameBuilder {
+public:
+    FrameBuilder& ethernet(const conf::MacAddr& dst, const conf::MacAddr& src, uint16_t type, bool vlan = false)
+    {
+        bytes(dst.bytes);
+        bytes(src.bytes);
+        if (vlan) {
+            u16(0x8100);
+            u16(42);
+        }
+        u16(type);
+        return *this;
+    }
+    FrameBuilder& ipv4(Ipv4 src, Ipv4 dst, uint8_t protocol, uint16_t payloadLength)
+    {
+        u8(0x45);
+        u8(0);
+        u16(static_cast<uint16_t>(20 + payloadLength));
+        u16(0);
+        u16(0x4000);  // don't fragment
+        u8(64);
+        u8(protocol);
+        u16(0);
+        u32(src);
+        u32(dst);
+        return *this;
+    }
+    FrameBuilder& udp(uint16_t sport, uint16_t dport, uint16_t payloadLength)
+    {
+        u16(sport);
+        u16(dport);
+        u16(static_cast<uint16_t>(8 + payloadLength));
+        u16(0);
+        return *this;
+    }
+    // A BOOTP message with the given DHCP options (code, value bytes).
+    FrameBuilder& dhcp(uint8_t op, const conf::MacAddr& chaddr, Ipv4 ciaddr, Ipv4 yiaddr,
+                       const std::vector<std::pair<uint8_t, std::vector<uint8_t>>>& options)
+    {
+        u8(op);
+        u8(1);
+        u8(6);
+        u8(0);
+        u32(0x12345678);
+        u16(0);
+        u16(0);
+        u32(ciaddr);
+        u32(yiaddr);
+        u32(0);
+        u32(0);
+        bytes(chaddr.bytes);
+        data_.resize(data_.size() + 10 + 64 + 128, 0);
+        u32(0x63825363);
+        for (const auto& [code, value] : options) {
+            u8(code);
+            u8(static_cast<uint8_t>(value.size()));
+            data_.insert(data_.end(), value.begin(), value.end());
+        }
+        u8(255);
+        return *this;
+    }
+    FrameBuilder& arp(uint16_t op, const conf::MacAddr& sha, Ipv4 spa, Ipv4 tpa)
+    {
+        u16(1);
+        u16(0x0800);
+        u8(6);
+        u8(4);
+        u16(op);
+        bytes(sha.bytes);
+        u32(spa);
+        bytes(std::array<uint8_t, 6>{});
+        u32(tpa);
+        return *this;
+    }
+    std::vector<uint8_t> take() { return std::move(data_); }
+    std::vector<uint8_t> truncated(size_t length)
+    {
+        data_.resize(length);
+        return std::move(data_);
+    }
+
+private:
+    template <typename C>
+    void bytes(const C& c) { data_.insert(data_.end(), c.begin(), c.end()); }
+    void u8(uint8_t v) { data_.push_back(v); }
+    void u16(uint16_t v) { u8(static_cast<uint8_t>(v >> 8)), u8(static_cast<uint8_t>(v)); }
+    void u32(uint32_t v) { u16(static_cast<uint16_t>(v >> 16)), u16(static_cast<uint16_t>(v)); }
+    std::vector<uint8_t> data_;
+};
+
+std::vector<uint8_t> be32(uint32_t v)
+{
+    return {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
+            static_cast<uint8_t>(v)};
+}
+
+// A DHCP message from a server (op 2) to the guest.
+std::vector<uint8_t> serverMessage(uint8_t type, Ipv4 server, Ipv4 yiaddr, std::optional<uint32_t> lease = 3600,
+                                   const conf::MacAddr& dst = kGuest, const conf::MacAddr& chaddr = kGuest)
+{
+    std::vector<std::pair<uint8_t, std::vector<uint8_t>>> options = {{53, {type}}, {54, be32(server)}};
+    if (lease)
+        options.push_back({51, be32(*lease)});
+    FrameBuilder dhcpOnly;
+    const size_t dhcpLength = dhcpOnly.dhcp(2, chaddr, 0, yiaddr, options).take().size();
+    return FrameBuilder()
+        .ethernet(dst, kOther, 0x0800)
+        .ipv4(server, yiaddr, 17, static_cast<uint16_t>(8 + dhcpLength))
+        .udp(67, 68, static_cast<uint16_t>(dhcpLength))
+        .dhcp(2, chaddr, 0, yiaddr, options)
+        .take();
+}
+
+// A DHCP message from the guest (op 1).
+std::vector<uint8_t> clientMessage(uint8_t type, Ipv4 source, Ipv4 ciaddr,
+                                   std::vector<std::pair<uint8_t, std::vector<uint8_t>>> extra = {})
+{
+    std::vector<std::pair<uint8_t, std::vector<uint8_t>>> options = {{53, {type}}};
+    options.insert(options.end(), extra.begin(), extra.end());
+    return FrameBuilder()
+        .ethernet(kOther, kGuest, 0x0800)
+        .ipv4(source, ip("10.0.0.1"), 17, 300)
+        .udp(68, 67, 292)
+        .dhcp(1, kGuest, ciaddr, 0, options)
+        .take();
+}
+
+std::vector<uint8_t> ipFrom(const conf::MacAddr& src, Ipv4 source, bool vlan = false)
+{
+    return FrameBuilder().ethernet(kOther, src, 0x0800, vlan).ipv4(source, ip("10.0.0.1"), 1, 8).take();
+}
+
+std::optional<Observation> inspect(const std::vector<uint8_t>& frame)
+{
+    return inspectFrame(frame, kGuest);
+}
+
+} // namespace
+
+// ---- frames -------------------------------------------------------------------------
+
+TEST(LearnFrame, Ipv4SourceFromTheGuestOnly)
+{
+    EXPECT_EQ(inspect(ipFrom(kGuest, ip("10.0.0.5"))), (Observation{Kind::Ipv4Source, ip("10.0.0.5"), 0, {}}));
+    EXPECT_EQ(inspect(ipFrom(kGuest, ip("10.0.0.6"), true)), (Observation{Kind::Ipv4Source, ip("10.0.0.6"), 0, {}}));
+    EXPECT_FALSE(inspect(ipFrom(kOther, ip("10.0.0.5"))));
+}
+
+TEST(LearnFrame, ArpReplySenderAndRequestTarget)
+{
+    auto reply = FrameBuilder().ethernet(kOther, kGuest, 0x0806).arp(2, kGuest, ip("10.0.0.7"), ip("10.0.0.1")).take();
+    EXPECT_EQ(inspect(reply), (Observation{Kind::ArpReply, ip("10.0.0.7"), 0, {}}));
+    auto request = FrameBuilder().ethernet(kBroadcast, kGuest, 0x0806).arp(1, kGuest, 0, ip("10.0.0.8")).take();
+    EXPECT_EQ(inspect(request), (Observation{Kind::ArpRequest, ip("10.0.0.8"), 0, {}}));
+    auto foreign = FrameBuilder().ethernet(kBroadcast, kOther, 0x0806).arp(2, kOther, ip("10.0.0.9"), 0).take();
+    EXPECT_FALSE(inspect(foreign));
+}
+
+TEST(LearnFrame, DhcpServerMessagesTowardsTheGuest)
+{
+    auto ack = inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120));
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(*ack, (Observation{Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 120u}));
+    auto offer = inspect(serverMessage(2, ip("10.0.0.1"), ip("10.0.0.51"), std::nullopt, kBroadcast));
+    ASSERT_TRUE(offer);
+    EXPECT_EQ(*offer, (Observation{Kind::DhcpOffer, ip("10.0.0.51"), ip("10.0.0.1"), std::nullopt}));
+    EXPECT_EQ(inspect(serverMessage(6, ip("10.0.0.1"), 0))->kind, Kind::DhcpNak);
+    // For another client, or sent to another host: nothing about our guest.
+    EXPECT_FALSE(inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120, kGuest, kOther)));
+    EXPECT_FALSE(inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120, kOther)));
+}
+
+TEST(LearnFrame, DhcpClientMessagesFromTheGuest)
+{
+    EXPECT_EQ(inspect(clientMessage(7, ip("10.0.0.50"), ip("10.0.0.50"))),
+              (Observation{Kind::DhcpRelease, ip("10.0.0.50"), ip("10.0.0.50"), {}}));
+    EXPECT_EQ(inspect(clientMessage(4, 0, 0, {{50, be32(ip("10.0.0.52"))}})),
+              (Observation{Kind::DhcpDecline, ip("10.0.0.52"), 0, {}}));
+    // A DISCOVER from 0.0.0.0 says nothing but its (unusable) source.
+    auto discover = inspect(clientMessage(1, 0, 0));
+    ASSERT_TRUE(discover);
+    EXPECT_EQ(discover->kind, Kind::Ipv4Source);
+    EXPECT_EQ(discover->address, 0u);
+}
+
+TEST(LearnFrame, TruncatedAndMalformedFramesSayNothing)
+{
+    const auto ack = serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120);
+    for (size_t length = 0; length < ack.size(); ++length) {
+        std::vector<uint8_t> cut(ack.begin(), ack.begin() + static_cast<long>(length));
+        auto obs = inspect(cut);
+        EXPECT_TRUE(!obs || obs->kind == Kind::Ipv4Source) << "length " << length << ": a cut DHCP message counts for nothing";
+    }
+    // An option claiming more bytes than the frame has.
+    auto bad = serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120);
+    bad[bad.size() - 6] = 0xff;  // the length byte of the last option (51 4 xx xx xx xx 255)
+    EXPECT_FALSE(inspect(bad));
+    // Options cut off before the end mark.
+    auto cut = serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120);
+    cut.pop_back();
+    EXPECT_FALSE(inspect(cut));
+    // IPv6, and IPv4 with a bad header length.
+    EXPECT_FALSE(inspect(FrameBuilder().ethernet(kOther, kGuest, 0x86dd).take()));
+    auto shortHeader = ipFrom(kGuest, ip("10.0.0.5"));
+    shortHeader[14] = 0x43;
+    EXPECT_FALSE(inspect(shortHeader));
+}
+
+TEST(LearnFrame, UsableGuestAddresses)
+{
+    EXPECT_TRUE(isUsableGuestAddress(ip("10.0.0.5")));
+    EXPECT_TRUE(isUsableGuestAddress(ip("192.168.122.200")));
+    for (const char* bad : {"0.0.0.0", "0.1.2.3", "224.0.0.1", "239.255.255.250", "255.255.255.255", "240.0.0.1"})
+        EXPECT_FALSE(isUsableGuestAddress(ip(bad))) << bad;
+    EXPECT_EQ(formatIpv4(ip("10.20.30.40")), "10.20.30.40");
+    EXPECT_FALSE(parseIpv4("10.0.0"));
+}
+
+// ---- the policy ---------------------------------------------------------------------
+
+TEST(LearnPolicy, AnyTakesTheFirstUsableAddressForGood)
+{
+    AddressLearner learner(LearningMode::Any, {});
+    EXPECT_FALSE(learner.observe({Kind::Ipv4Source, 0, 0, {}}, 100));
+    EXPECT_FALSE(learner.observe({Kind::Ipv4Source, ip("224.0.0.251"), 0, {}}, 100));
+    EXPECT_TRUE(learner.observe({Kind::ArpRequest, ip("10.0.0.5"), 0, {}}, 100));
+    EXPECT_FALSE(learner.observe({Kind::Ipv4Source, ip("10.0.0.6"), 0, {}}, 101));
+    EXPECT_FALSE(learner.observe({Kind::DhcpRelease, ip("10.0.0.5"), 0, {}}, 102));
+    EXPECT_FALSE(learner.expire(1'000'000'000));
+    EXPECT_EQ(learner.addresses(), std::vector<std::string>{"10.0.0.5"});
+    EXPECT_EQ(learner.nextExpiry(), std::nullopt);
+}
+
+TEST(LearnPolicy, AnyLearnsFromADhcpOfferToo)
+{
+    AddressLearner learner(LearningMode::Any, {ip("10.0.0.1")});
+    EXPECT_FALSE(learner.observe({Kind::DhcpOffer, ip("10.0.0.60"), ip("10.0.0.66"), {}}, 0)) << "untrusted server";
+    EXPECT_TRUE(learner.observe({Kind::DhcpOffer, ip("10.0.0.60"), ip("10.0.0.1"), {}}, 0));
+    EXPECT_EQ(learner.addresses(), std::vector<std::string>{"10.0.0.60"});
+}
+
+TEST(LearnPolicy, DhcpLeasesComeAndGo)
+{
+    AddressLearner learner(LearningMode::Dhcp, {ip("10.0.0.1")});
+    // Only DHCP counts in dhcp mode.
+    EXPECT_FALSE(learner.observe({Kind::Ipv4Source, ip("10.0.0.5"), 0, {}}, 0));
+    EXPECT_FALSE(learner.observe({Kind::DhcpOffer, ip("10.0.0.50"), ip("10.0.0.1"), {}}, 0));
+    // An ACK from an untrusted server is ignored.
+    EXPECT_FALSE(learner.observe({Kind::DhcpAck, ip("10.0.0.77"), ip("10.0.0.66"), 600u}, 0));
+    EXPECT_TRUE(learner.observe({Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 600u}, 1000));
+    EXPECT_EQ(learner.nextExpiry(), 1600);
+    // A renewal moves the expiry, not the addresses.
+    EXPECT_FALSE(learner.observe({Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 600u}, 1300));
+    EXPECT_EQ(learner.leases(), (std::vector<Lease>{{ip("10.0.0.50"), 1900}}));
+    EXPECT_FALSE(learner.expire(1899));
+    EXPECT_TRUE(learner.expire(1900));
+    EXPECT_TRUE(learner.addresses().empty());
+    // RELEASE and DECLINE remove; NAK voids everything.
+    EXPECT_TRUE(learner.observe({Kind::DhcpAck, ip("10.0.0.51"), ip("10.0.0.1"), 0xffffffffu}, 2000));
+    EXPECT_EQ(learner.nextExpiry(), std::nullopt) << "an infinite lease never expires";
+    EXPECT_TRUE(learner.observe({Kind::DhcpAck, ip("10.0.0.52"), ip("10.0.0.1"), 60u}, 2000));
+    EXPECT_EQ(learner.addresses(), (std::vector<std::string>{"10.0.0.51", "10.0.0.52"}));
+    EXPECT_TRUE(learner.observe({Kind::DhcpRelease, ip("10.0.0.51"), ip("10.0.0.51"), {}}, 2001));
+    EXPECT_FALSE(learner.observe({Kind::DhcpRelease, ip("10.0.0.51"), ip("10.0.0.51"), {}}, 2001));
+    EXPECT_TRUE(learner.observe({Kind::DhcpDecline, ip("10.0.0.52"), 0, {}}, 2002));
+    EXPECT_TRUE(learner.observe({Kind::DhcpAck, ip("10.0.0.53"), ip("10.0.0.1"), 60u}, 2003));
+    EXPECT_FALSE(learner.observe({Kind::DhcpNak, 0, ip("10.0.0.66"), {}}, 2004)) << "untrusted NAK";
+    EXPECT_TRUE(learner.observe({Kind::DhcpNak, 0, ip("10.0.0.1"), {}}, 2004));
+    EXPECT_TRUE(learner.leases().empty());
+}
+
+TEST(LearnPolicy, RestoreDropsWhatExpired)
+{
+    AddressLearner dhcp(LearningMode::Dhcp, {});
+    dhcp.restore({{ip("10.0.0.50"), 500}, {ip("10.0.0.51"), 1500}, {ip("0.0.0.0"), 0}}, 1000);
+    EXPECT_EQ(dhcp.leases(), (std::vector<Lease>{{ip("10.0.0.51"), 1500}}));
+    AddressLearner any(LearningMode::Any, {});
+    any.restore({{ip("10.0.0.5"), 0}, {ip("10.0.0.6"), 0}}, 1000);
+    EXPECT_EQ(any.addresses(), std::vector<std::string>{"10.0.0.5"});
+}
+
+TEST(LearnPolicy, ModeNames)
+{
+    EXPECT_EQ(parseLearningMode("any"), LearningMode::Any);
+    EXPECT_EQ(parseLearningMode("DHCP"), LearningMode::Dhcp);
+    EXPECT_EQ(parseLearningMode("none"), std::nullopt);
+    EXPECT_THROW(parseLearningMode("sometimes"), std::invalid_argument);
+}
+
+TEST(LearnRateLimiter, BurstThenRate)
+{
+    RateLimiter limiter(10, 5);
+    const auto t0 = RateLimiter::Clock::now();
+    int allowed = 0;
+    for (int i = 0; i < 20; ++i)
+        allowed += limiter.allow(t0);
+    EXPECT_EQ(allowed, 5);
+    EXPECT_FALSE(limiter.allow(t0 + std::chrono::milliseconds(50)));
+    EXPECT_TRUE(limiter.allow(t0 + std::chrono::milliseconds(100)));
+    allowed = 0;
+    for (int i = 0; i < 20; ++i)
+        allowed += limiter.allow(t0 + std::chrono::seconds(10));
+    EXPECT_EQ(allowed, 5) << "the bucket holds no more than the burst";
+}
+
+TEST(LearnLeaseStore, RoundTripAndCorruptFiles)
+{
+    test::TempDir dir;
+    LeaseStore store(dir.path() / "bindings");
+    EXPECT_TRUE(store.load("vnet0").empty());
+    store.save("vnet0", {{ip("10.0.0.50"), 1764200000}, {ip("10.0.0.51"), 0}});
+    EXPECT_EQ(store.load("vnet0"), (std::vector<Lease>{{ip("10.0.0.50"), 1764200000}, {ip("10.0.0.51"), 0}}));
+    std::ofstream(store.fileOf("vnet1")) << "10.0.0.50 soon\n";
+    EXPECT_THROW(store.load("vnet1"), std::runtime_error);
+    store.remove("vnet0");
+    EXPECT_TRUE(store.load("vnet0").empty());
+}
