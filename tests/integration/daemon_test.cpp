@@ -25,17 +25,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string bindingXml(const std::string& port, const std::string& mac, const std::string& filter,
-                       const std::map<std::string, std::string>& params = {})
-{
-    std::string xml = "<filterbinding><owner><name>guest-" + port +
-                      "</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner><portdev name='" + port +
-                      "'/><mac address='" + mac + "'/><filterref filter='" + filter + "'>";
-    for (const auto& [k, v] : params)
-        xml += "<parameter name='" + k + "' value='" + v + "'/>";
-    return xml + "</filterref></filterbinding>";
-}
-
 // A filter that lets tcp/PORT in and drops other tcp, on top of clean-traffic.
 std::string webFilter(const std::string& name, int port)
 {
@@ -93,8 +82,8 @@ TEST_F(DaemonTest, FiltersAndBindingsThroughVnetfilterctl)
     EXPECT_NE(r.err.find("built-in"), std::string::npos) << r.err;
 
     // Bindings: clean-traffic on g0's port, web (which references it) on g1's.
-    auto b0 = test::writeFile(files.path() / "b0.xml", bindingXml(g0.port, g0.mac, "clean-traffic", {{"IP", g0.ip}}));
-    auto b1 = test::writeFile(files.path() / "b1.xml", bindingXml(g1.port, g1.mac, "web", {{"IP", g1.ip}}));
+    auto b0 = test::writeFile(files.path() / "b0.xml", test::bindingXml(g0.port, g0.mac, "clean-traffic", {{"IP", g0.ip}}));
+    auto b1 = test::writeFile(files.path() / "b1.xml", test::bindingXml(g1.port, g1.mac, "web", {{"IP", g1.ip}}));
     r = ctl({"nwfilter-binding-create", b0.string()});
     ASSERT_TRUE(r.ok()) << r.err << daemon.log();
     EXPECT_EQ(r.out, "Network filter binding on vnet0 created from " + b0.string() + "\n");
@@ -195,7 +184,7 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
 
     // A binding: its object appears, the filter's Bindings property changes.
     const std::string bindingPath = "/org/vnetfilter1/binding/" + g0.port;
-    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml(g0.port, g0.mac, "my-web", {{"IP", g0.ip}})).ok());
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml(g0.port, g0.mac, "my-web", {{"IP", g0.ip}})).ok());
     EXPECT_TRUE(eventually([&] { return contains(added, bindingPath) && contains(filterChanges, "Bindings"); }));
 
     // Counters: pings are counted by the port's rules.
@@ -264,7 +253,7 @@ TEST_F(DaemonTest, NobodyCanReadButNotWrite)
     test::Netns ns;
     test::Daemon daemon(ns);
     ns.check({"ip", "link", "add", "vnet0", "type", "veth", "peer", "name", "vnet0p"});
-    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml("vnet0", "52:54:00:00:00:01", "clean-traffic",
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml("vnet0", "52:54:00:00:00:01", "clean-traffic",
                                                                 {{"IP", "10.0.0.2"}}))
                     .ok());
 
@@ -380,7 +369,7 @@ TEST_F(DaemonTest, RedefineUnderFiftyBindingsIsAllOrNothing)
     // Through a reference: the bindings use 'outer', which uses 'layered'.
     ASSERT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='outer'><filterref filter='layered'/></filter>").ok());
     for (size_t i = 0; i < ports.size(); ++i)
-        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml(ports[i], macOf(static_cast<int>(i)), "outer")).ok());
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml(ports[i], macOf(static_cast<int>(i)), "outer")).ok());
     auto count = [&](const std::string& table, const std::string& needle) {
         std::string out = ns.check({table, "-w", "-S"});
         size_t n = 0;
@@ -454,11 +443,11 @@ TEST_F(DaemonTest, SighupAndRestartRestoreRules)
     ASSERT_TRUE(ctl({"nwfilter-define", "-"}, layeredFilter(22)).ok());
     for (size_t i = 0; i < ports.size(); ++i)
         ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
-                        bindingXml(ports[i], macOf(static_cast<int>(i)), "clean-traffic", {{"IP", "10.0.0.2"}}))
+                        test::bindingXml(ports[i], macOf(static_cast<int>(i)), "clean-traffic", {{"IP", "10.0.0.2"}}))
                         .ok());
     ASSERT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='ipt'><filterref filter='layered'/></filter>").ok());
     ns.check({"ip", "link", "add", "vnet9", "type", "veth", "peer", "name", "vnet9p"});
-    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml("vnet9", macOf(9), "ipt")).ok());
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml("vnet9", macOf(9), "ipt")).ok());
     const auto good = test::snapshotTables(ns);
 
     for (const char* tool : {"iptables", "ip6tables"}) {
@@ -497,7 +486,7 @@ TEST_F(DaemonTest, Kill9DuringRedefineLeavesConsistentState)
     auto ports = makePorts(ns, 40);
     ASSERT_TRUE(ctl({"nwfilter-define", "-"}, layeredFilter(22)).ok());
     for (size_t i = 0; i < ports.size(); ++i)
-        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml(ports[i], macOf(static_cast<int>(i)), "layered")).ok());
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml(ports[i], macOf(static_cast<int>(i)), "layered")).ok());
 
     auto count = [&](const std::string& table, const std::string& needle) {
         std::string out = ns.check({table, "-w", "-S"});
@@ -553,7 +542,7 @@ TEST_F(DaemonTest, ConcurrentClientsLeaveConsistentState)
                     if (op == 0) {
                         sdbus::ObjectPath path;
                         manager->callMethod("CreateBinding").onInterface("org.vnetfilter1.Manager")
-                            .withArguments(bindingXml(port, macOf(c), "clean-traffic", {{"IP", "10.0.0.9"}}))
+                            .withArguments(test::bindingXml(port, macOf(c), "clean-traffic", {{"IP", "10.0.0.9"}}))
                             .storeResultsTo(path);
                         std::lock_guard lock(mutex);
                         ++balance[port];
@@ -613,7 +602,7 @@ TEST_F(DaemonTest, StartupSkipsBadFilesAndFailsClosed)
     test::Daemon daemon(lab.host());
     test::Guest& g0 = lab.guest(0);
     test::Guest& g1 = lab.guest(1);
-    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, bindingXml(g0.port, g0.mac, "clean-traffic", {{"IP", g0.ip}})).ok());
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml(g0.port, g0.mac, "clean-traffic", {{"IP", g0.ip}})).ok());
     ASSERT_TRUE(ctl({"nwfilter-define", "-"}, webFilter("web", 22)).ok());
     daemon.stop();
 
@@ -622,7 +611,7 @@ TEST_F(DaemonTest, StartupSkipsBadFilesAndFailsClosed)
                                                "<filter name='invalid'><rule action='accept' direction='sideways'/></filter>");
     const auto brokenBinding = test::writeFile(daemon.bindingDir() / "vnet7.xml", "not xml at all");
     test::writeFile(daemon.bindingDir() / (g1.port + ".xml"),
-                    bindingXml(g1.port, g1.mac, "ghost", {{"IP", g1.ip}}));
+                    test::bindingXml(g1.port, g1.mac, "ghost", {{"IP", g1.ip}}));
     daemon.start();
 
     const std::string log = daemon.log();

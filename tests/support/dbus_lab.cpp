@@ -326,4 +326,15 @@ std::filesystem::path writeFile(const std::filesystem::path& path, const std::st
     return path;
 }
 
+std::string bindingXml(const std::string& port, const std::string& mac, const std::string& filter,
+                       const std::map<std::string, std::string>& params)
+{
+    std::string xml = "<filterbinding><owner><name>guest-" + port +
+                      "</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner><portdev name='" + port +
+                      "'/><mac address='" + mac + "'/><filterref filter='" + filter + "'>";
+    for (const auto& [k, v] : params)
+        xml += "<parameter name='" + k + "' value='" + v + "'/>";
+    return xml + "</filterref></filterbinding>";
+}
+
 } // namespace vnf::test

@@ -116,6 +116,10 @@ fw::ExecResult vnetfilterctlAsNobody(const std::vector<std::string>& args);
 fw::ExecResult gdbusCall(const std::string& path, const std::string& method, const std::vector<std::string>& args,
                          bool asNobody = false);
 
+// A <filterbinding> of `filter` on `port` for the guest with `mac`.
+std::string bindingXml(const std::string& port, const std::string& mac, const std::string& filter,
+                       const std::map<std::string, std::string>& params = {});
+
 // Writes a file (tests' XML inputs).
 std::filesystem::path writeFile(const std::filesystem::path& path, const std::string& content);
 

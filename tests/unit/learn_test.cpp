@@ -174,12 +174,17 @@ TEST(LearnFrame, Ipv4SourceFromTheGuestOnly)
     EXPECT_FALSE(inspect(ipFrom(kOther, ip("10.0.0.5"))));
 }
 
-TEST(LearnFrame, ArpReplySenderAndRequestTarget)
+TEST(LearnFrame, ArpSenderOrProbeTarget)
 {
     auto reply = FrameBuilder().ethernet(kOther, kGuest, 0x0806).arp(2, kGuest, ip("10.0.0.7"), ip("10.0.0.1")).take();
     EXPECT_EQ(inspect(reply), (Observation{Kind::ArpReply, ip("10.0.0.7"), 0, {}}));
-    auto request = FrameBuilder().ethernet(kBroadcast, kGuest, 0x0806).arp(1, kGuest, 0, ip("10.0.0.8")).take();
-    EXPECT_EQ(inspect(request), (Observation{Kind::ArpRequest, ip("10.0.0.8"), 0, {}}));
+    // A probe (sender 0.0.0.0) asks for the guest's own address.
+    auto probe = FrameBuilder().ethernet(kBroadcast, kGuest, 0x0806).arp(1, kGuest, 0, ip("10.0.0.8")).take();
+    EXPECT_EQ(inspect(probe), (Observation{Kind::ArpRequest, ip("10.0.0.8"), 0, {}}));
+    // An ordinary request asks for a peer (the gateway) on the guest's behalf.
+    auto request =
+        FrameBuilder().ethernet(kBroadcast, kGuest, 0x0806).arp(1, kGuest, ip("10.0.0.7"), ip("10.0.0.1")).take();
+    EXPECT_EQ(inspect(request), (Observation{Kind::ArpRequest, ip("10.0.0.7"), 0, {}}));
     auto foreign = FrameBuilder().ethernet(kBroadcast, kOther, 0x0806).arp(2, kOther, ip("10.0.0.9"), 0).take();
     EXPECT_FALSE(inspect(foreign));
 }

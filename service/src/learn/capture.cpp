@@ -3,6 +3,7 @@
 #include "util/log.hpp"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
@@ -181,6 +182,8 @@ bool PcapCapture::drain(const std::string& port, Watch& watch, std::string& erro
 
 void PcapCapture::loop()
 {
+    // Named, so that an administrator (and the tests) can tell it in ps -T.
+    pthread_setname_np(pthread_self(), "vnf-capture");
     while (true) {
         std::vector<pollfd> fds{{wakeFd_.get(), POLLIN, 0}};
         std::vector<std::pair<std::string, uint64_t>> owners{{"", 0}};

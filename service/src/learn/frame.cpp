@@ -188,8 +188,13 @@ std::optional<Observation> inspectFrame(std::span<const uint8_t> frame, const co
             return std::nullopt;
         if (*op == 2)
             return Observation{Observation::Kind::ArpReply, *senderIp, 0, std::nullopt};
+        // A request names the guest as its sender ("who has T? tell S");
+        // only a probe (RFC 5227: sender 0.0.0.0) carries the guest's
+        // address as its target. libvirt takes the target of every request,
+        // which learns the gateway of a guest that ARPs before it sends.
         if (*op == 1)
-            return Observation{Observation::Kind::ArpRequest, *targetIp, 0, std::nullopt};
+            return Observation{Observation::Kind::ArpRequest, *senderIp != 0 ? *senderIp : *targetIp, 0,
+                               std::nullopt};
         return std::nullopt;
     }
     if (*type != kEtherIpv4)

@@ -23,7 +23,7 @@ struct Observation {
     enum class Kind {
         Ipv4Source,   // an IPv4 packet from the guest: its source address
         ArpReply,     // an ARP reply from the guest: its sender address
-        ArpRequest,   // an ARP request from the guest: its target address
+        ArpRequest,   // an ARP request from the guest: its sender (a probe's target)
         DhcpOffer,    // a server offers `address` to the guest
         DhcpAck,      // a server gives `address` to the guest for `leaseSeconds`
         DhcpNak,      // a server refuses the guest's request

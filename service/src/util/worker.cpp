@@ -1,5 +1,7 @@
 #include "util/worker.hpp"
 
+#include <pthread.h>
+
 namespace vnf::util {
 
 Worker::Worker() : thread_([this] { run(); }) {}
@@ -33,6 +35,7 @@ void Worker::submit(std::function<void()> job)
 
 void Worker::run()
 {
+    pthread_setname_np(pthread_self(), "vnf-worker");
     while (true) {
         std::function<void()> job;
         {

@@ -1,0 +1,371 @@
+// Address learning with real traffic: vnetfilterd on a private bus learns
+// guests' addresses from DHCP (dnsmasq, udhcpc) and from their packets,
+// and locks their ports to them.
+#include "support/bridge_lab.hpp"
+#include "support/dbus_lab.hpp"
+#include "support/dhcp.hpp"
+#include "support/files.hpp"
+#include "support/kernel_state.hpp"
+
+#include <gtest/gtest.h>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace vnf;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kBindingInterface = "org.vnetfilter1.Binding";
+
+class LearningTest : public testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (::geteuid() != 0)
+            GTEST_SKIP() << "needs root (network namespaces, a private system bus, polkitd, dnsmasq); skipping";
+        if (!test::Polkitd::available())
+            GTEST_SKIP() << "polkitd is not installed; skipping";
+    }
+};
+
+fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& input = {})
+{
+    return test::vnetfilterctl(args, input);
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s)
+{
+    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
+        if (condition())
+            return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return condition();
+}
+
+// The binding's State and LearnedAddresses as D-Bus clients read them.
+struct BindingView {
+    std::string state;
+    std::vector<std::string> learned;
+};
+
+BindingView readBinding(const std::string& port)
+{
+    auto proxy = sdbus::createProxy("org.vnetfilter1", "/org/vnetfilter1/binding/" + port);
+    BindingView view;
+    view.state = proxy->getProperty("State").onInterface(kBindingInterface).get<std::string>();
+    view.learned = proxy->getProperty("LearnedAddresses").onInterface(kBindingInterface).get<std::vector<std::string>>();
+    return view;
+}
+
+std::string describe(const BindingView& view)
+{
+    std::string learned;
+    for (const auto& a : view.learned)
+        learned += " " + a;
+    return "state '" + view.state + "', learned [" + learned + " ]";
+}
+
+// AddressLearned signals of one binding, as they arrive.
+class LearnedSignals {
+public:
+    explicit LearnedSignals(const std::string& port)
+        : proxy_(sdbus::createProxy("org.vnetfilter1", "/org/vnetfilter1/binding/" + port))
+    {
+        proxy_->uponSignal("AddressLearned").onInterface(kBindingInterface).call([this](const std::string& address) {
+            std::lock_guard lock(mutex_);
+            addresses_.push_back(address);
+        });
+        proxy_->finishRegistration();
+    }
+    std::vector<std::string> addresses() const
+    {
+        std::lock_guard lock(mutex_);
+        return addresses_;
+    }
+
+private:
+    std::unique_ptr<sdbus::IProxy> proxy_;
+    mutable std::mutex mutex_;
+    std::vector<std::string> addresses_;
+};
+
+// Packet sockets (what libpcap captures with) that `pid` holds open.
+size_t packetSockets(pid_t pid)
+{
+    const std::filesystem::path proc = "/proc/" + std::to_string(pid);
+    std::set<std::string> inodes;
+    std::ifstream table(proc / "net/packet");
+    std::string line;
+    std::getline(table, line);  // header
+    while (std::getline(table, line)) {
+        std::istringstream fields(line);
+        std::string field, last;
+        while (fields >> field)
+            last = field;
+        inodes.insert(last);
+    }
+    size_t count = 0;
+    for (const auto& fd : std::filesystem::directory_iterator(proc / "fd")) {
+        std::error_code ec;
+        std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
+        if (!ec && target.rfind("socket:[", 0) == 0 && inodes.count(target.substr(8, target.size() - 9)))
+            ++count;
+    }
+    return count;
+}
+
+// The names of `pid`'s threads, sorted; without GLib's "pool" threads,
+// which GSubprocess starts and retires on its own schedule.
+std::vector<std::string> threads(pid_t pid)
+{
+    std::vector<std::string> names;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task"))
+        if (std::string name = test::readFile(task.path() / "comm"); name != "pool\n")
+            names.push_back(name);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string describe(const std::vector<std::string>& names)
+{
+    std::string text;
+    for (const auto& name : names)
+        text += name;
+    return text;
+}
+
+std::string allTables(const test::TablesSnapshot& s)
+{
+    return s.ebtables + s.ipv4 + s.ipv6;
+}
+
+// dhcp mode with a trusted server: the lease passes the DHCP-only rules and
+// becomes the port's address; a rogue server gets no lease through; the
+// lease survives a daemon restart; RELEASE takes it away again.
+TEST_F(LearningTest, DhcpSnoopingLearnsTrustedLeasesOnly)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(2);
+    test::Daemon daemon(lab.host());
+    test::Guest& g0 = lab.guest(0);
+    test::Guest& g1 = lab.guest(1);
+    g0.ns->check({"ip", "-4", "addr", "flush", "dev", "eth0"});
+
+    // A rogue server on another guest's (unfiltered) port.
+    test::DhcpServer rogue(*g1.ns, "eth0", "10.10.0.200", "10.10.0.210");
+    auto r = ctl({"nwfilter-binding-create", "-"},
+                 test::bindingXml(g0.port, g0.mac, "clean-traffic",
+                                  {{"CTRL_IP_LEARNING", "dhcp"}, {"DHCPSERVER", "10.10.0.1"}}));
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    BindingView view = readBinding(g0.port);
+    EXPECT_EQ(view.state, "learning");
+    EXPECT_TRUE(view.learned.empty());
+    const test::TablesSnapshot learningRules = test::snapshotTables(lab.host());
+    EXPECT_EQ(packetSockets(daemon.pid()), 1u);
+
+    // Only the rogue answers: its offers are dropped, no lease, nothing learned.
+    EXPECT_EQ(test::dhcpLease(*g0.ns), std::nullopt);
+    EXPECT_NE(rogue.log().find("DHCPOFFER(eth0)"), std::string::npos) << "the rogue server must have offered:\n"
+                                                                       << rogue.log();
+    view = readBinding(g0.port);
+    EXPECT_EQ(view.state, "learning") << describe(view);
+    EXPECT_TRUE(view.learned.empty()) << describe(view);
+
+    // The trusted server on the bridge: its lease is learned.
+    LearnedSignals signals(g0.port);
+    test::DhcpServer trusted(lab.host(), "br0", "10.10.0.100", "10.10.0.110");
+    std::optional<std::string> lease = test::dhcpLease(*g0.ns);
+    ASSERT_TRUE(lease) << trusted.log() << daemon.log();
+    EXPECT_EQ(lease->rfind("10.10.0.1", 0), 0u) << *lease << " is not from the trusted range";
+    ASSERT_TRUE(eventually([&] { return readBinding(g0.port).learned == std::vector<std::string>{*lease}; }))
+        << describe(readBinding(g0.port)) << daemon.log();
+    EXPECT_EQ(readBinding(g0.port).state, "active");
+    EXPECT_TRUE(eventually([&] { return signals.addresses() == std::vector<std::string>{*lease}; }));
+    EXPECT_TRUE(std::filesystem::exists(daemon.bindingDir() / (g0.port + ".leases")));
+
+    // The lease's address passes, another does not.
+    g0.ns->check({"ip", "addr", "add", *lease + "/24", "dev", "eth0"});
+    EXPECT_TRUE(eventually([&] { return lab.ping(*g0.ns, "10.10.0.1", *lease); }, 5s));
+    g0.ns->check({"ip", "addr", "add", "10.10.0.99/24", "dev", "eth0"});
+    EXPECT_FALSE(lab.ping(*g0.ns, "10.10.0.1", "10.10.0.99"));
+    g0.ns->check({"ip", "addr", "del", "10.10.0.99/24", "dev", "eth0"});
+
+    // A restart keeps the lease and the very same rules.
+    const test::TablesSnapshot leaseRules = test::snapshotTables(lab.host());
+    EXPECT_NE(leaseRules, learningRules);
+    daemon.stop();
+    daemon.start();
+    view = readBinding(g0.port);
+    EXPECT_EQ(view.state, "active") << describe(view);
+    EXPECT_EQ(view.learned, std::vector<std::string>{*lease});
+    EXPECT_EQ(test::snapshotTables(lab.host()), leaseRules) << test::describe(test::snapshotTables(lab.host()));
+    EXPECT_TRUE(lab.ping(*g0.ns, "10.10.0.1", *lease));
+
+    // The guest renews and releases: the port is back to learning.
+    EXPECT_TRUE(test::dhcpRenewAndRelease(*g0.ns, *lease)) << trusted.log();
+    ASSERT_TRUE(eventually([&] { return readBinding(g0.port).learned.empty(); }))
+        << describe(readBinding(g0.port)) << trusted.log() << daemon.log();
+    EXPECT_EQ(readBinding(g0.port).state, "learning");
+    EXPECT_EQ(test::snapshotTables(lab.host()), learningRules);
+    EXPECT_FALSE(lab.ping(*g0.ns, "10.10.0.1", *lease));
+    EXPECT_EQ(test::readFile(daemon.bindingDir() / (g0.port + ".leases")).find(*lease), std::string::npos);
+
+    ASSERT_TRUE(ctl({"nwfilter-binding-delete", g0.port}).ok());
+    EXPECT_FALSE(std::filesystem::exists(daemon.bindingDir() / (g0.port + ".leases")));
+}
+
+// any mode (the default): a guest with a static address is locked to the
+// first address it uses; the capture ends once it is known.
+TEST_F(LearningTest, AnyModeLearnsTheFirstAddressFromTraffic)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(1);
+    test::Daemon daemon(lab.host());
+    test::Guest& g0 = lab.guest(0);
+
+    auto r = ctl({"nwfilter-binding-create", "-"}, test::bindingXml(g0.port, g0.mac, "clean-traffic"));
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(readBinding(g0.port).state, "learning");
+    r = ctl({"nwfilter-binding-list"});
+    EXPECT_NE(r.out.find(" vnet0             clean-traffic             learning  \n"), std::string::npos) << r.out;
+
+    // The guest talks from its address; the port learns it.
+    ASSERT_TRUE(eventually([&] {
+        lab.ping(*g0.ns, "10.10.0.1", g0.ip);
+        return readBinding(g0.port).learned == std::vector<std::string>{g0.ip};
+    })) << describe(readBinding(g0.port)) << daemon.log();
+    EXPECT_EQ(readBinding(g0.port).state, "active");
+    r = ctl({"nwfilter-binding-list"});
+    EXPECT_NE(r.out.find(" vnet0             clean-traffic             active    " + g0.ip + "\n"), std::string::npos)
+        << r.out;
+    r = ctl({"nwfilter-binding-list", "--json"});
+    EXPECT_NE(r.out.find("\"learned_addresses\":[\"" + g0.ip + "\"]"), std::string::npos) << r.out;
+
+    // Enforced: the learned address passes, a spoofed one does not.
+    EXPECT_TRUE(lab.ping(*g0.ns, "10.10.0.1", g0.ip));
+    g0.ns->check({"ip", "addr", "add", "10.10.0.99/24", "dev", "eth0"});
+    EXPECT_FALSE(lab.ping(*g0.ns, "10.10.0.1", "10.10.0.99"));
+    // Learned for good: the capture is closed.
+    EXPECT_TRUE(eventually([&] { return packetSockets(daemon.pid()) == 0; }));
+}
+
+// CTRL_IP_LEARNING=none without IP, and bad learning parameters, are
+// refused with a clear error and change nothing.
+TEST_F(LearningTest, BadLearningParametersAreRefused)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(1);
+    test::Daemon daemon(lab.host());
+    test::Guest& g0 = lab.guest(0);
+    const test::TablesSnapshot before = test::snapshotTables(lab.host());
+
+    auto r = ctl({"nwfilter-binding-create", "-"},
+                 test::bindingXml(g0.port, g0.mac, "clean-traffic", {{"CTRL_IP_LEARNING", "none"}}));
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.err, "error: port 'vnet0': filter 'clean-traffic' needs $IP, which the binding does not give, and "
+                     "CTRL_IP_LEARNING=none forbids learning it; give IP as a parameter\n");
+    r = ctl({"nwfilter-binding-create", "-"},
+            test::bindingXml(g0.port, g0.mac, "clean-traffic", {{"CTRL_IP_LEARNING", "sometimes"}}));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("CTRL_IP_LEARNING"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("'sometimes'"), std::string::npos) << r.err;
+    r = ctl({"nwfilter-binding-create", "-"},
+            test::bindingXml(g0.port, g0.mac, "clean-traffic",
+                             {{"CTRL_IP_LEARNING", "dhcp"}, {"DHCPSERVER", "fd00::1"}}));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("DHCPSERVER must list IPv4 addresses, not 'fd00::1'"), std::string::npos) << r.err;
+
+    // A port that does not exist cannot be watched.
+    r = ctl({"nwfilter-binding-create", "-"}, test::bindingXml("vnet9", g0.mac, "clean-traffic"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.err.rfind("error: cannot learn the port's address: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("vnet9"), std::string::npos) << r.err;
+
+    EXPECT_EQ(ctl({"nwfilter-binding-list", "--json"}).out, "[]\n");
+    EXPECT_EQ(test::snapshotTables(lab.host()), before);
+    EXPECT_EQ(packetSockets(daemon.pid()), 0u);
+    // With IP given, none mode is fine.
+    r = ctl({"nwfilter-binding-create", "-"},
+            test::bindingXml(g0.port, g0.mac, "clean-traffic", {{"CTRL_IP_LEARNING", "none"}, {"IP", g0.ip}}));
+    EXPECT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(readBinding(g0.port).state, "active");
+}
+
+// Deleting a binding while it learns stops its capture at once and leaves
+// no thread, socket or rule behind.
+TEST_F(LearningTest, DeleteWhileLearningLeavesNothingBehind)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(2);
+    test::Daemon daemon(lab.host());
+    const test::TablesSnapshot before = test::snapshotTables(lab.host());
+    const std::vector<std::string> threadsBefore = threads(daemon.pid());
+    ASSERT_EQ(std::count(threadsBefore.begin(), threadsBefore.end(), "vnf-capture\n"), 1)
+        << describe(threadsBefore);
+    ASSERT_EQ(packetSockets(daemon.pid()), 0u);
+
+    for (size_t i = 0; i < 2; ++i) {
+        test::Guest& g = lab.guest(i);
+        g.ns->check({"ip", "-4", "addr", "flush", "dev", "eth0"});  // silent: nothing to learn
+        auto r = ctl({"nwfilter-binding-create", "-"},
+                     test::bindingXml(g.port, g.mac, "clean-traffic", {{"CTRL_IP_LEARNING", i ? "dhcp" : "any"}}));
+        ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    }
+    EXPECT_EQ(packetSockets(daemon.pid()), 2u);
+    // One capture thread for every port, not one per port.
+    EXPECT_EQ(threads(daemon.pid()), threadsBefore) << describe(threads(daemon.pid()));
+
+    for (size_t i = 0; i < 2; ++i)
+        ASSERT_TRUE(ctl({"nwfilter-binding-delete", lab.guest(i).port}).ok());
+    EXPECT_EQ(packetSockets(daemon.pid()), 0u);
+    EXPECT_EQ(threads(daemon.pid()), threadsBefore) << describe(threadsBefore) << "---\n"
+                                                    << describe(threads(daemon.pid()));
+    EXPECT_EQ(test::snapshotTables(lab.host()), before) << test::describe(test::snapshotTables(lab.host()));
+    EXPECT_TRUE(std::filesystem::is_empty(daemon.bindingDir()));
+}
+
+// The port goes away under a learning binding: the capture fails, the port
+// is closed with drop-all rules and the binding says why.
+TEST_F(LearningTest, LostCaptureFailsClosed)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(1);
+    test::Daemon daemon(lab.host());
+    test::Guest& g0 = lab.guest(0);
+    g0.ns->check({"ip", "-4", "addr", "flush", "dev", "eth0"});
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml(g0.port, g0.mac, "clean-traffic")).ok());
+    EXPECT_EQ(readBinding(g0.port).state, "learning");
+
+    lab.host().check({"ip", "link", "del", g0.port});
+    ASSERT_TRUE(eventually([&] { return readBinding(g0.port).state.rfind("failed: ", 0) == 0; }))
+        << describe(readBinding(g0.port)) << daemon.log();
+    EXPECT_NE(readBinding(g0.port).state.find("capture"), std::string::npos) << readBinding(g0.port).state;
+    EXPECT_EQ(packetSockets(daemon.pid()), 0u);
+    // Drop-all: the port's chains hold nothing but a drop.
+    const std::string ebtables = test::snapshotTables(lab.host()).ebtables;
+    EXPECT_NE(ebtables.find("-A libvirt-I-vnet0 -j DROP\n"), std::string::npos) << ebtables;
+    EXPECT_NE(ebtables.find("-A libvirt-O-vnet0 -j DROP\n"), std::string::npos) << ebtables;
+    EXPECT_EQ(ebtables.find("-A libvirt-I-vnet0 -p"), std::string::npos) << ebtables;
+    auto r = ctl({"nwfilter-binding-list"});
+    EXPECT_NE(r.out.find(" vnet0             clean-traffic             failed"), std::string::npos) << r.out;
+
+    ASSERT_TRUE(ctl({"nwfilter-binding-delete", g0.port}).ok());
+    EXPECT_EQ(allTables(test::snapshotTables(lab.host())).find("vnet0"), std::string::npos);
+}
+
+} // namespace

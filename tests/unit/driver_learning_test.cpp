@@ -1,0 +1,241 @@
+// The nwfilter driver's learning logic with a scripted capture and clock:
+// which rules a port has while learning, after a lease, after expiry, and
+// when the capture fails. The backend runs against an executor that accepts
+// every command (no kernel here; the integration tests use the real one).
+#include "driver/nwfilter_driver.hpp"
+
+#include "support/dbus_lab.hpp"
+#include "support/files.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace vnf;
+using Kind = learn::Observation::Kind;
+
+namespace {
+
+class AcceptingExecutor : public fw::Executor {
+public:
+    fw::ExecResult run(const std::vector<std::string>&, const std::string&) override { return {0, "", ""}; }
+};
+
+// What the driver asked of the capture.
+class ScriptedCapture : public learn::CaptureControl {
+public:
+    uint64_t watch(const std::string& port, const conf::MacAddr&, learn::LearningMode mode) override
+    {
+        if (failNextWatch)
+            throw learn::CaptureError("no such device");
+        watching[port] = mode;
+        return ++lastSession;
+    }
+    void unwatch(const std::string& port) override { watching.erase(port); }
+    void wakeAt(std::optional<int64_t> epochSeconds) override { timer = epochSeconds; }
+
+    std::map<std::string, learn::LearningMode> watching;
+    std::optional<int64_t> timer;
+    uint64_t lastSession = 0;
+    bool failNextWatch = false;
+};
+
+learn::Ipv4 ip(const char* text)
+{
+    return *learn::parseIpv4(text);
+}
+
+const char* kMac = "52:54:00:00:00:10";
+
+std::string binding(const std::map<std::string, std::string>& params)
+{
+    return test::bindingXml("vnet0", kMac, "clean-traffic", params);
+}
+
+class DriverLearning : public testing::Test {
+protected:
+    DriverLearning()
+        : backend_(executor_),
+          driver_({test::builtinFilterDir(), dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }},
+                  backend_, &capture_)
+    {
+        driver_.start();
+    }
+
+    driver::BindingInfo info() const
+    {
+        auto all = driver_.bindings();
+        EXPECT_EQ(all.size(), 1u);
+        return all.empty() ? driver::BindingInfo{} : all.front();
+    }
+    const fw::ebip::PortRuleSet& rules() const { return *backend_.installed("vnet0"); }
+    // Does any ebtables rule of the port mention `text`?
+    bool rulesMention(const std::string& text) const
+    {
+        for (const auto& rule : rules().ebRules)
+            if (std::find(rule.args.begin(), rule.args.end(), text) != rule.args.end())
+                return true;
+        return false;
+    }
+    std::string leaseFile() const { return test::readFile(dir_.path() / "bindings" / "vnet0.leases"); }
+
+    test::TempDir dir_;
+    AcceptingExecutor executor_;
+    fw::ebip::EbiptablesBackend backend_;
+    ScriptedCapture capture_;
+    int64_t now_ = 1'000'000;
+    driver::NwfilterDriver driver_;
+};
+
+TEST_F(DriverLearning, DhcpLeasesDriveTheRules)
+{
+    driver_.createBinding(binding({{"CTRL_IP_LEARNING", "dhcp"}, {"DHCPSERVER", "10.0.0.1"}}));
+    EXPECT_EQ(info().state, "learning");
+    EXPECT_EQ(capture_.watching.at("vnet0"), learn::LearningMode::Dhcp);
+    EXPECT_EQ(rules(), fw::ebip::dhcpOnlyRules("vnet0", *conf::MacAddr::parse(kMac), {"10.0.0.1"}));
+    const uint64_t session = capture_.lastSession;
+
+    // A rogue server's ACK changes nothing.
+    auto changes = driver_.observed("vnet0", session, {Kind::DhcpAck, ip("10.0.0.66"), ip("10.0.0.9"), 60});
+    EXPECT_TRUE(changes.empty());
+    EXPECT_EQ(info().state, "learning");
+
+    // The trusted server's ACK: the filter with IP = the lease.
+    changes = driver_.observed("vnet0", session, {Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 60});
+    ASSERT_EQ(changes.learned.size(), 1u);
+    EXPECT_EQ(changes.learned.front(), std::make_pair(std::string("vnet0"), std::string("10.0.0.50")));
+    EXPECT_EQ(info().state, "active");
+    EXPECT_EQ(info().learnedAddresses, std::vector<std::string>{"10.0.0.50"});
+    EXPECT_TRUE(rulesMention("10.0.0.50"));
+    EXPECT_EQ(capture_.timer, now_ + 60);
+    EXPECT_NE(leaseFile().find("10.0.0.50 " + std::to_string(now_ + 60)), std::string::npos) << leaseFile();
+    // dhcp mode keeps watching for renewals and releases.
+    EXPECT_EQ(capture_.watching.count("vnet0"), 1u);
+
+    // A renewal moves the expiry and keeps the rules.
+    const auto leaseRules = rules();
+    now_ += 30;
+    changes = driver_.observed("vnet0", session, {Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 60});
+    EXPECT_TRUE(changes.learned.empty());
+    EXPECT_EQ(rules(), leaseRules);
+    EXPECT_EQ(capture_.timer, now_ + 60);
+
+    // Expiry: back to DHCP only.
+    now_ += 61;
+    changes = driver_.expireLeases();
+    EXPECT_EQ(changes.bindings.size(), 1u);
+    EXPECT_EQ(info().state, "learning");
+    EXPECT_TRUE(info().learnedAddresses.empty());
+    EXPECT_EQ(rules(), fw::ebip::dhcpOnlyRules("vnet0", *conf::MacAddr::parse(kMac), {"10.0.0.1"}));
+    EXPECT_EQ(capture_.timer, std::nullopt);
+    EXPECT_EQ(leaseFile().find("10.0.0.50"), std::string::npos);
+}
+
+TEST_F(DriverLearning, LeasesSurviveARestartUntilTheyExpire)
+{
+    driver_.createBinding(binding({{"CTRL_IP_LEARNING", "dhcp"}}));
+    driver_.observed("vnet0", capture_.lastSession, {Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 100});
+    driver_.observed("vnet0", capture_.lastSession, {Kind::DhcpAck, ip("10.0.0.51"), ip("10.0.0.2"), 300});
+    EXPECT_EQ(info().learnedAddresses, (std::vector<std::string>{"10.0.0.50", "10.0.0.51"}));
+    const auto leaseRules = rules();
+
+    // Another daemon run, 150 s later: the first lease has expired meanwhile.
+    now_ += 150;
+    ScriptedCapture capture;
+    fw::ebip::EbiptablesBackend backend(executor_);
+    driver::NwfilterDriver restarted(
+        {test::builtinFilterDir(), dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }},
+        backend, &capture);
+    restarted.start();
+    auto all = restarted.bindings();
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all.front().state, "active");
+    EXPECT_EQ(all.front().learnedAddresses, std::vector<std::string>{"10.0.0.51"});
+    EXPECT_EQ(capture.watching.count("vnet0"), 1u);
+    EXPECT_EQ(capture.timer, 1'000'000 + 300);
+    EXPECT_NE(*backend.installed("vnet0"), leaseRules);
+
+    // RELEASE of the last lease: learning again.
+    restarted.observed("vnet0", capture.lastSession, {Kind::DhcpRelease, ip("10.0.0.51"), ip("10.0.0.51"), {}});
+    EXPECT_EQ(restarted.bindings().front().state, "learning");
+}
+
+TEST_F(DriverLearning, AnyModeStopsWatchingOnceLearned)
+{
+    driver_.createBinding(binding({}));
+    EXPECT_EQ(capture_.watching.at("vnet0"), learn::LearningMode::Any);
+    EXPECT_EQ(rules(), fw::ebip::basicRules("vnet0", *conf::MacAddr::parse(kMac)));
+    // Unusable addresses teach nothing.
+    EXPECT_TRUE(driver_.observed("vnet0", capture_.lastSession, {Kind::Ipv4Source, 0, 0, {}}).empty());
+    auto changes = driver_.observed("vnet0", capture_.lastSession, {Kind::Ipv4Source, ip("10.0.0.7"), 0, {}});
+    EXPECT_EQ(changes.learned.size(), 1u);
+    EXPECT_EQ(info().state, "active");
+    EXPECT_TRUE(rulesMention("10.0.0.7"));
+    EXPECT_TRUE(capture_.watching.empty());
+    // A late event of the closed session is ignored.
+    EXPECT_TRUE(driver_.observed("vnet0", capture_.lastSession, {Kind::Ipv4Source, ip("10.0.0.8"), 0, {}}).empty());
+    EXPECT_EQ(info().learnedAddresses, std::vector<std::string>{"10.0.0.7"});
+}
+
+TEST_F(DriverLearning, CaptureFailuresCloseThePort)
+{
+    // At CreateBinding: a clear error, nothing changes.
+    capture_.failNextWatch = true;
+    try {
+        driver_.createBinding(binding({}));
+        FAIL() << "a binding whose port cannot be watched was accepted";
+    } catch (const driver::ServiceError& e) {
+        EXPECT_EQ(std::string(e.what()), "cannot learn the port's address: no such device");
+    }
+    EXPECT_TRUE(driver_.bindings().empty());
+    EXPECT_EQ(backend_.installed("vnet0"), nullptr);
+
+    // Later, while learning: drop-all and the reason.
+    capture_.failNextWatch = false;
+    driver_.createBinding(binding({}));
+    auto changes = driver_.captureFailed("vnet0", capture_.lastSession, "Network is down");
+    EXPECT_EQ(changes.bindings.size(), 1u);
+    EXPECT_EQ(info().state, "failed: the capture on the port stopped: Network is down");
+    EXPECT_EQ(rules(), fw::ebip::dropAllRules("vnet0"));
+
+    // At start-up (the port is gone while the daemon was down): the same.
+    ScriptedCapture capture;
+    capture.failNextWatch = true;
+    fw::ebip::EbiptablesBackend backend(executor_);
+    driver::NwfilterDriver restarted(
+        {test::builtinFilterDir(), dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }},
+        backend, &capture);
+    restarted.start();
+    ASSERT_EQ(restarted.bindings().size(), 1u);
+    EXPECT_EQ(restarted.bindings().front().state, "failed: cannot learn the port's address: no such device");
+    EXPECT_EQ(*backend.installed("vnet0"), fw::ebip::dropAllRules("vnet0"));
+}
+
+TEST_F(DriverLearning, DeleteStopsTheCaptureAndForgetsLeases)
+{
+    driver_.createBinding(binding({{"CTRL_IP_LEARNING", "dhcp"}}));
+    driver_.observed("vnet0", capture_.lastSession, {Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 100});
+    ASSERT_TRUE(std::filesystem::exists(dir_.path() / "bindings" / "vnet0.leases"));
+    driver_.deleteBinding("vnet0");
+    EXPECT_TRUE(capture_.watching.empty());
+    EXPECT_FALSE(std::filesystem::exists(dir_.path() / "bindings" / "vnet0.leases"));
+    EXPECT_EQ(backend_.installed("vnet0"), nullptr);
+    EXPECT_EQ(capture_.timer, std::nullopt);
+}
+
+TEST_F(DriverLearning, WithoutACaptureLearningIsUnsupported)
+{
+    fw::ebip::EbiptablesBackend backend(executor_);
+    test::TempDir dir;
+    driver::NwfilterDriver driver({test::builtinFilterDir(), dir.path() / "f", dir.path() / "b", {}}, backend);
+    driver.start();
+    try {
+        driver.createBinding(binding({}));
+        FAIL() << "a binding that must learn was accepted without a capture";
+    } catch (const driver::ServiceError& e) {
+        EXPECT_EQ(e.kind(), driver::ErrorKind::Unsupported);
+    }
+    EXPECT_TRUE(driver.bindings().empty());
+}
+
+} // namespace
