@@ -2,6 +2,7 @@
 
 #include "conf/definition.hpp"
 #include "io.hpp"
+#include "net_plan_command.hpp"
 #include "plan_command.hpp"
 
 #include <iostream>
@@ -27,15 +28,16 @@ std::vector<Command> offlineCommands()
     std::vector<Command> commands;
     commands.push_back(Command{
         "validate", "FILE",
-        "Check a filter or filter binding definition (FILE, or - for standard input) and print it in canonical form.\n"
+        "Check a filter, filter binding or network definition (FILE, or - for standard input) and print it in canonical form.\n"
         "On error, print what is wrong and where, and exit with status 1. Needs no daemon.",
         {}, 1, 1, printCanonical});
     commands.push_back(Command{
         "format", "FILE",
-        "Print a filter or filter binding definition (FILE, or - for standard input) in libvirt's canonical\n"
+        "Print a filter, filter binding or network definition (FILE, or - for standard input) in libvirt's canonical\n"
         "format. Needs no daemon.",
         {}, 1, 1, printCanonical});
     commands.push_back(planCommand());
+    commands.push_back(netPlanCommand());
     return commands;
 }
 

@@ -14,13 +14,17 @@ Definition parseDefinition(std::string_view xml)
         return parseFilterElement(root);
     if (name == "filterbinding")
         return parseBindingElement(root);
-    throw DefinitionError("unknown definition <" + name + ">: expected <filter> or <filterbinding>");
+    if (name == "network")
+        return parseNetwork(xml);
+    throw DefinitionError("unknown definition <" + name + ">: expected <filter>, <filterbinding> or <network>");
 }
 
 std::string formatDefinition(const Definition& def)
 {
     if (const auto* filter = std::get_if<FilterDef>(&def))
         return formatFilter(*filter);
+    if (const auto* network = std::get_if<NetworkDef>(&def))
+        return formatNetwork(*network);
     return formatBinding(std::get<BindingDef>(def));
 }
 

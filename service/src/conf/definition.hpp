@@ -1,8 +1,9 @@
 // Any of the definition documents vnetfilter understands, recognised by its
-// root element: <filter>, <filterbinding> (and <network>, see network.hpp).
+// root element: <filter>, <filterbinding>, <network>.
 #pragma once
 
 #include "conf/binding.hpp"
+#include "conf/network.hpp"
 #include "conf/nwfilter.hpp"
 
 #include <string>
@@ -12,7 +13,7 @@
 
 namespace vnf::conf {
 
-using Definition = std::variant<FilterDef, BindingDef>;
+using Definition = std::variant<FilterDef, BindingDef, NetworkDef>;
 
 // Throws DefinitionError, naming the root element when it is none of ours.
 Definition parseDefinition(std::string_view xml);

@@ -1,0 +1,9 @@
+#pragma once
+
+#include "cli.hpp"
+
+namespace vnf::client {
+
+Command netPlanCommand();
+
+} // namespace vnf::client

@@ -1,0 +1,117 @@
+// The virtual network definition model: the part of libvirt's <network>
+// format this service implements (bridge, forward modes nat/route/open or
+// isolated, addresses with DHCP, TFTP, DNS, domain).
+#pragma once
+
+#include "conf/netaddr.hpp"
+#include "conf/uuid.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vnf::conf {
+
+inline constexpr size_t kMaxNetworkNameLength = 64;
+
+enum class ForwardMode { None, Nat, Route, Open };  // None: isolated
+
+std::string_view forwardModeName(ForwardMode mode);
+
+struct BridgeDef {
+    std::string name;
+    bool stp = true;        // libvirt's default
+    unsigned delay = 0;     // forward delay, seconds
+    std::string zone;       // firewalld zone; empty: the default for the mode
+    bool operator==(const BridgeDef&) const = default;
+};
+
+struct NatDef {
+    std::string addressStart, addressEnd;  // SNAT to these (IPv4), empty: masquerade
+    unsigned portStart = 0, portEnd = 0;   // 0: 1024-65535
+    bool ipv6 = false;                     // masquerade IPv6 too
+    bool operator==(const NatDef&) const = default;
+};
+
+struct ForwardDef {
+    ForwardMode mode = ForwardMode::None;
+    std::string dev;  // the uplink the traffic may leave by; empty: any
+    NatDef nat;
+    bool operator==(const ForwardDef&) const = default;
+};
+
+struct DhcpRange {
+    std::string start, end;
+    bool operator==(const DhcpRange&) const = default;
+};
+
+struct DhcpHost {
+    std::optional<MacAddr> mac;
+    std::string id;    // DHCPv6 client id (IPv6)
+    std::string name;  // host name
+    std::string ip;
+    bool operator==(const DhcpHost&) const = default;
+};
+
+struct IpDef {
+    bool ipv6 = false;
+    std::string address;  // canonical text
+    unsigned prefix = 0;
+    bool prefixFromNetmask = false;  // written as netmask= (IPv4), kept for formatting
+    std::vector<DhcpRange> ranges;
+    std::vector<DhcpHost> hosts;
+    bool hasDhcp = false;      // a <dhcp> element (even an empty one)
+    std::string tftpRoot;      // IPv4 only
+    bool operator==(const IpDef&) const = default;
+
+    // The network the address is in, "192.168.122.0/24".
+    std::string networkCidr() const;
+    // The netmask in address form (IPv4).
+    std::string netmask() const;
+};
+
+struct DnsHost {
+    std::string ip;
+    std::vector<std::string> hostnames;
+    bool operator==(const DnsHost&) const = default;
+};
+
+struct DnsForwarder {
+    std::string addr;
+    std::string domain;
+    bool operator==(const DnsForwarder&) const = default;
+};
+
+struct DnsDef {
+    std::optional<bool> enable;  // absent: enabled
+    std::vector<DnsForwarder> forwarders;
+    std::vector<DnsHost> hosts;
+    bool operator==(const DnsDef&) const = default;
+    bool enabled() const { return enable.value_or(true); }
+};
+
+struct NetworkDef {
+    std::string name;
+    Uuid uuid;
+    BridgeDef bridge;
+    std::optional<MacAddr> mac;
+    ForwardDef forward;
+    std::string domain;
+    bool domainLocalOnly = false;
+    DnsDef dns;
+    std::vector<IpDef> ips;
+    bool ipv6 = false;  // <network ipv6='yes'>: guest-to-guest IPv6 without an IPv6 address
+
+    bool operator==(const NetworkDef&) const = default;
+    bool hasIpv4() const;
+    bool hasIpv6() const;
+};
+
+// Parses and validates; throws DefinitionError saying what and where. A
+// missing UUID is generated.
+NetworkDef parseNetwork(std::string_view xml);
+// The canonical form (libvirt's element order and formatting).
+std::string formatNetwork(const NetworkDef& def);
+
+} // namespace vnf::conf

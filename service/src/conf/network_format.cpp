@@ -1,0 +1,179 @@
+// The canonical text of a network definition, in libvirt's element order
+// and layout (two-space indent, single-quoted attributes), with the defaults
+// libvirt fills in made explicit (the NAT port range, stp, delay).
+#include "conf/network.hpp"
+
+#include "conf/xml.hpp"
+
+#include <arpa/inet.h>
+
+#include <array>
+
+namespace vnf::conf {
+
+std::string_view forwardModeName(ForwardMode mode)
+{
+    switch (mode) {
+    case ForwardMode::None:
+        return "none";
+    case ForwardMode::Nat:
+        return "nat";
+    case ForwardMode::Route:
+        return "route";
+    case ForwardMode::Open:
+        return "open";
+    }
+    return "none";
+}
+
+std::string IpDef::networkCidr() const
+{
+    std::array<uint8_t, 16> bytes{};
+    inet_pton(ipv6 ? AF_INET6 : AF_INET, address.c_str(), bytes.data());
+    const unsigned total = ipv6 ? 128 : 32;
+    for (unsigned bit = prefix; bit < total; ++bit)
+        bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+    char text[INET6_ADDRSTRLEN] = {};
+    inet_ntop(ipv6 ? AF_INET6 : AF_INET, bytes.data(), text, sizeof text);
+    return std::string(text) + "/" + std::to_string(prefix);
+}
+
+std::string IpDef::netmask() const
+{
+    const uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+    in_addr addr{htonl(mask)};
+    char text[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &addr, text, sizeof text);
+    return text;
+}
+
+bool NetworkDef::hasIpv4() const
+{
+    for (const auto& ip : ips)
+        if (!ip.ipv6)
+            return true;
+    return false;
+}
+
+bool NetworkDef::hasIpv6() const
+{
+    for (const auto& ip : ips)
+        if (ip.ipv6)
+            return true;
+    return false;
+}
+
+namespace {
+
+std::string attr(const char* name, const std::string& value)
+{
+    return std::string(" ") + name + "='" + escapeXml(value) + "'";
+}
+
+} // namespace
+
+std::string formatNetwork(const NetworkDef& def)
+{
+    std::string out = "<network";
+    if (def.ipv6)
+        out += attr("ipv6", "yes");
+    out += ">\n";
+    out += "  <name>" + escapeXml(def.name) + "</name>\n";
+    out += "  <uuid>" + def.uuid.str() + "</uuid>\n";
+    const ForwardDef& fwd = def.forward;
+    if (fwd.mode != ForwardMode::None) {
+        out += "  <forward" + attr("mode", std::string(forwardModeName(fwd.mode)));
+        if (!fwd.dev.empty())
+            out += attr("dev", fwd.dev);
+        if (fwd.mode != ForwardMode::Nat) {
+            out += "/>\n";
+        } else {
+            out += ">\n    <nat";
+            if (fwd.nat.ipv6)
+                out += attr("ipv6", "yes");
+            out += ">\n";
+            if (!fwd.nat.addressStart.empty())
+                out += "      <address" + attr("start", fwd.nat.addressStart) + attr("end", fwd.nat.addressEnd) +
+                       "/>\n";
+            out += "      <port" + attr("start", std::to_string(fwd.nat.portStart ? fwd.nat.portStart : 1024)) +
+                   attr("end", std::to_string(fwd.nat.portEnd ? fwd.nat.portEnd : 65535)) + "/>\n";
+            out += "    </nat>\n  </forward>\n";
+        }
+    }
+    out += "  <bridge" + attr("name", def.bridge.name);
+    if (!def.bridge.zone.empty())
+        out += attr("zone", def.bridge.zone);
+    out += attr("stp", def.bridge.stp ? "on" : "off") + attr("delay", std::to_string(def.bridge.delay)) + "/>\n";
+    if (def.mac)
+        out += "  <mac" + attr("address", def.mac->str()) + "/>\n";
+    if (!def.domain.empty()) {
+        out += "  <domain" + attr("name", def.domain);
+        if (def.domainLocalOnly)
+            out += attr("localOnly", "yes");
+        out += "/>\n";
+    }
+    const DnsDef& dns = def.dns;
+    if (dns.enable || !dns.forwarders.empty() || !dns.hosts.empty()) {
+        out += "  <dns";
+        if (dns.enable)
+            out += attr("enable", *dns.enable ? "yes" : "no");
+        if (dns.forwarders.empty() && dns.hosts.empty()) {
+            out += "/>\n";
+        } else {
+            out += ">\n";
+            for (const auto& f : dns.forwarders) {
+                out += "    <forwarder";
+                if (!f.domain.empty())
+                    out += attr("domain", f.domain);
+                if (!f.addr.empty())
+                    out += attr("addr", f.addr);
+                out += "/>\n";
+            }
+            for (const auto& h : dns.hosts) {
+                out += "    <host" + attr("ip", h.ip) + ">\n";
+                for (const auto& name : h.hostnames)
+                    out += "      <hostname>" + escapeXml(name) + "</hostname>\n";
+                out += "    </host>\n";
+            }
+            out += "  </dns>\n";
+        }
+    }
+    for (const auto& ip : def.ips) {
+        out += "  <ip";
+        if (ip.ipv6)
+            out += attr("family", "ipv6");
+        out += attr("address", ip.address);
+        out += ip.prefixFromNetmask ? attr("netmask", ip.netmask()) : attr("prefix", std::to_string(ip.prefix));
+        if (ip.tftpRoot.empty() && !ip.hasDhcp) {
+            out += "/>\n";
+            continue;
+        }
+        out += ">\n";
+        if (!ip.tftpRoot.empty())
+            out += "    <tftp" + attr("root", ip.tftpRoot) + "/>\n";
+        if (ip.hasDhcp) {
+            if (ip.ranges.empty() && ip.hosts.empty()) {
+                out += "    <dhcp/>\n";
+            } else {
+                out += "    <dhcp>\n";
+                for (const auto& r : ip.ranges)
+                    out += "      <range" + attr("start", r.start) + attr("end", r.end) + "/>\n";
+                for (const auto& h : ip.hosts) {
+                    out += "      <host";
+                    if (h.mac)
+                        out += attr("mac", h.mac->str());
+                    if (!h.id.empty())
+                        out += attr("id", h.id);
+                    if (!h.name.empty())
+                        out += attr("name", h.name);
+                    out += attr("ip", h.ip) + "/>\n";
+                }
+                out += "    </dhcp>\n";
+            }
+        }
+        out += "  </ip>\n";
+    }
+    return out + "</network>\n";
+}
+
+} // namespace vnf::conf

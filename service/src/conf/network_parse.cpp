@@ -1,0 +1,430 @@
+// Parsing and validating <network>. Everything a network definition says
+// ends up in kernel objects, dnsmasq's configuration and firewall rules, so
+// every value is checked against a strict form here: nothing that could
+// break out of a configuration line or a command argument gets through.
+#include "conf/network.hpp"
+
+#include "conf/error.hpp"
+#include "conf/xml.hpp"
+#include "util/strings.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <set>
+
+namespace vnf::conf {
+
+namespace {
+
+const xmlNode* onlyChild(const xmlNode* parent, const char* name, const std::string& where)
+{
+    const xmlNode* found = nullptr;
+    for (const xmlNode* child : childElements(parent))
+        if (nodeName(child) == name) {
+            if (found)
+                throw DefinitionError(where + ": more than one <" + name + ">");
+            found = child;
+        }
+    return found;
+}
+
+std::vector<const xmlNode*> children(const xmlNode* parent, const char* name)
+{
+    std::vector<const xmlNode*> found;
+    for (const xmlNode* child : childElements(parent))
+        if (nodeName(child) == name)
+            found.push_back(child);
+    return found;
+}
+
+void allowOnly(const xmlNode* node, const std::string& where, std::initializer_list<const char*> elements,
+               std::initializer_list<const char*> attributes)
+{
+    for (const xmlNode* child : childElements(node)) {
+        const std::string name = nodeName(child);
+        if (std::none_of(elements.begin(), elements.end(), [&](const char* e) { return name == e; }))
+            throw DefinitionError(where + ": <" + name + "> is not supported here");
+    }
+    for (const std::string& name : attributeNames(node))
+        if (std::none_of(attributes.begin(), attributes.end(), [&](const char* a) { return name == a; }))
+            throw DefinitionError(where + ": unknown attribute '" + name + "'");
+}
+
+std::string required(const xmlNode* node, const char* name, const std::string& where)
+{
+    auto value = attribute(node, name);
+    if (!value || value->empty())
+        throw DefinitionError(where + ": missing attribute '" + name + "'");
+    return *value;
+}
+
+bool yesNo(const xmlNode* node, const char* name, const std::string& where, bool fallback,
+           const char* yes = "yes", const char* no = "no")
+{
+    auto value = attribute(node, name);
+    if (!value)
+        return fallback;
+    if (*value == yes)
+        return true;
+    if (*value == no)
+        return false;
+    throw DefinitionError(where + ": " + name + "='" + *value + "' must be '" + yes + "' or '" + no + "'");
+}
+
+unsigned number(const std::string& text, unsigned min, unsigned max, const std::string& what)
+{
+    auto parsed = util::parseUnsigned(text);
+    if (!parsed || parsed->hex || parsed->value < min || parsed->value > max)
+        throw DefinitionError(what + " '" + text + "' must be a number from " + std::to_string(min) + " to " +
+                              std::to_string(max));
+    return static_cast<unsigned>(parsed->value);
+}
+
+std::string interfaceName(const std::string& name, const std::string& what)
+{
+    if (!isValidInterfaceName(name))
+        throw DefinitionError(what + " '" + name +
+                              "' is not a valid interface name (1-15 letters, digits, '_', '.', '-')");
+    return name;
+}
+
+// Host and domain names: RFC 1123 labels. They go into dnsmasq's
+// configuration, so nothing else is allowed.
+bool isDnsName(std::string_view name)
+{
+    if (name.empty() || name.size() > 253)
+        return false;
+    size_t label = 0;
+    for (char c : name) {
+        if (c == '.') {
+            if (label == 0)
+                return false;
+            label = 0;
+            continue;
+        }
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+            return false;
+        if (++label > 63)
+            return false;
+    }
+    return label > 0 && name.front() != '-';
+}
+
+bool isNetworkName(std::string_view name)
+{
+    if (name.empty() || name.size() > kMaxNetworkNameLength || name.front() == '.' || name.front() == '-')
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '+' ||
+               c == ':';
+    });
+}
+
+// Address bytes for containment checks.
+std::array<uint8_t, 16> bytesOf(const std::string& address, bool ipv6)
+{
+    std::array<uint8_t, 16> bytes{};
+    inet_pton(ipv6 ? AF_INET6 : AF_INET, address.c_str(), bytes.data());
+    return bytes;
+}
+
+bool sameNetwork(const std::string& a, const std::string& b, bool ipv6, unsigned prefix)
+{
+    auto x = bytesOf(a, ipv6), y = bytesOf(b, ipv6);
+    for (unsigned bit = 0; bit < prefix; ++bit) {
+        const uint8_t mask = static_cast<uint8_t>(0x80 >> (bit % 8));
+        if ((x[bit / 8] & mask) != (y[bit / 8] & mask))
+            return false;
+    }
+    return true;
+}
+
+std::string address(const std::string& text, bool ipv6, const std::string& what)
+{
+    auto canonical = ipv6 ? canonicalIpv6(text) : canonicalIpv4(text);
+    if (!canonical)
+        throw DefinitionError(what + " '" + text + "' is not an " + (ipv6 ? "IPv6" : "IPv4") + " address");
+    return *canonical;
+}
+
+std::string inNetwork(const IpDef& ip, const std::string& text, const std::string& what)
+{
+    std::string canonical = address(text, ip.ipv6, what);
+    if (!sameNetwork(canonical, ip.address, ip.ipv6, ip.prefix))
+        throw DefinitionError(what + " '" + text + "' is outside the network " + ip.networkCidr());
+    return canonical;
+}
+
+ForwardDef parseForward(const xmlNode* node)
+{
+    const std::string where = "network <forward>";
+    allowOnly(node, where, {"nat"}, {"mode", "dev"});
+    ForwardDef forward;
+    const std::string mode = attribute(node, "mode").value_or("nat");
+    if (mode == "nat")
+        forward.mode = ForwardMode::Nat;
+    else if (mode == "route")
+        forward.mode = ForwardMode::Route;
+    else if (mode == "open")
+        forward.mode = ForwardMode::Open;
+    else if (mode == "bridge" || mode == "private" || mode == "vepa" || mode == "passthrough" || mode == "hostdev")
+        throw DefinitionError(where + ": mode '" + mode +
+                              "' is not supported by vnetfilter (nat, route and open are; no <forward> is isolated)");
+    else
+        throw DefinitionError(where + ": unknown mode '" + mode + "'");
+    if (auto dev = attribute(node, "dev"))
+        forward.dev = interfaceName(*dev, where + " dev");
+    if (const xmlNode* nat = onlyChild(node, "nat", where)) {
+        const std::string natWhere = where + " <nat>";
+        if (forward.mode != ForwardMode::Nat)
+            throw DefinitionError(natWhere + " is only allowed with mode 'nat'");
+        allowOnly(nat, natWhere, {"address", "port"}, {"ipv6"});
+        forward.nat.ipv6 = yesNo(nat, "ipv6", natWhere, false);
+        if (const xmlNode* a = onlyChild(nat, "address", natWhere)) {
+            allowOnly(a, natWhere + " <address>", {}, {"start", "end"});
+            forward.nat.addressStart = address(required(a, "start", natWhere + " <address>"), false,
+                                               natWhere + " <address> start");
+            forward.nat.addressEnd = address(attribute(a, "end").value_or(forward.nat.addressStart), false,
+                                             natWhere + " <address> end");
+            if (ntohl(inet_addr(forward.nat.addressStart.c_str())) > ntohl(inet_addr(forward.nat.addressEnd.c_str())))
+                throw DefinitionError(natWhere + " <address>: start " + forward.nat.addressStart +
+                                      " is after end " + forward.nat.addressEnd);
+        }
+        if (const xmlNode* p = onlyChild(nat, "port", natWhere)) {
+            allowOnly(p, natWhere + " <port>", {}, {"start", "end"});
+            forward.nat.portStart = number(required(p, "start", natWhere + " <port>"), 1, 65535,
+                                           natWhere + " <port> start");
+            forward.nat.portEnd = number(required(p, "end", natWhere + " <port>"), 1, 65535, natWhere + " <port> end");
+            if (forward.nat.portStart > forward.nat.portEnd)
+                throw DefinitionError(natWhere + " <port>: start " + std::to_string(forward.nat.portStart) +
+                                      " is after end " + std::to_string(forward.nat.portEnd));
+        }
+    }
+    return forward;
+}
+
+IpDef parseIp(const xmlNode* node, size_t index)
+{
+    const std::string where = "network <ip> #" + std::to_string(index + 1);
+    allowOnly(node, where, {"dhcp", "tftp"}, {"family", "address", "netmask", "prefix"});
+    IpDef ip;
+    const std::string text = required(node, "address", where);
+    auto family = attribute(node, "family");
+    if (family && *family != "ipv4" && *family != "ipv6")
+        throw DefinitionError(where + ": family '" + *family + "' must be 'ipv4' or 'ipv6'");
+    ip.ipv6 = family ? *family == "ipv6" : text.find(':') != std::string::npos;
+    ip.address = address(text, ip.ipv6, where + " address");
+    auto netmask = attribute(node, "netmask");
+    auto prefix = attribute(node, "prefix");
+    if (netmask && prefix)
+        throw DefinitionError(where + ": give netmask or prefix, not both");
+    if (netmask) {
+        if (ip.ipv6)
+            throw DefinitionError(where + ": an IPv6 address takes a prefix, not a netmask");
+        auto bits = ipv4MaskPrefix(*netmask);
+        if (!bits || netmask->find('.') == std::string::npos)
+            throw DefinitionError(where + ": netmask '" + *netmask + "' is not a contiguous IPv4 netmask");
+        ip.prefix = *bits;
+        ip.prefixFromNetmask = true;
+    } else if (prefix) {
+        ip.prefix = number(*prefix, 1, ip.ipv6 ? 128 : 32, where + " prefix");
+    } else {
+        throw DefinitionError(where + ": missing netmask or prefix");
+    }
+
+    if (const xmlNode* tftp = onlyChild(node, "tftp", where)) {
+        allowOnly(tftp, where + " <tftp>", {}, {"root"});
+        if (ip.ipv6)
+            throw DefinitionError(where + ": <tftp> is only supported on IPv4 addresses");
+        ip.tftpRoot = required(tftp, "root", where + " <tftp>");
+        if (ip.tftpRoot.front() != '/' ||
+            std::any_of(ip.tftpRoot.begin(), ip.tftpRoot.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+            throw DefinitionError(where + ": <tftp> root '" + ip.tftpRoot +
+                                  "' must be an absolute path without control characters");
+    }
+    if (const xmlNode* dhcp = onlyChild(node, "dhcp", where)) {
+        const std::string dhcpWhere = where + " <dhcp>";
+        allowOnly(dhcp, dhcpWhere, {"range", "host"}, {});
+        ip.hasDhcp = true;
+        for (const xmlNode* r : children(dhcp, "range")) {
+            allowOnly(r, dhcpWhere + " <range>", {}, {"start", "end"});
+            DhcpRange range{inNetwork(ip, required(r, "start", dhcpWhere + " <range>"), dhcpWhere + " <range> start"),
+                            inNetwork(ip, required(r, "end", dhcpWhere + " <range>"), dhcpWhere + " <range> end")};
+            if (bytesOf(range.start, ip.ipv6) > bytesOf(range.end, ip.ipv6))
+                throw DefinitionError(dhcpWhere + " <range>: start " + range.start + " is after end " + range.end);
+            ip.ranges.push_back(range);
+        }
+        for (const xmlNode* h : children(dhcp, "host")) {
+            const std::string hostWhere = dhcpWhere + " <host>";
+            allowOnly(h, hostWhere, {}, {"mac", "id", "name", "ip"});
+            DhcpHost host;
+            if (auto mac = attribute(h, "mac")) {
+                if (ip.ipv6)
+                    throw DefinitionError(hostWhere + ": an IPv6 host is named by id or name, not mac");
+                host.mac = MacAddr::parse(*mac);
+                if (!host.mac || host.mac->isMulticast())
+                    throw DefinitionError(hostWhere + ": mac '" + *mac + "' is not a unicast MAC address");
+            }
+            if (auto id = attribute(h, "id")) {
+                if (id->empty() || !std::all_of(id->begin(), id->end(),
+                                                [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':'; }))
+                    throw DefinitionError(hostWhere + ": id '" + *id + "' must be hex digits and ':'");
+                host.id = *id;
+            }
+            if (auto name = attribute(h, "name")) {
+                if (!isDnsName(*name))
+                    throw DefinitionError(hostWhere + ": name '" + *name + "' is not a valid host name");
+                host.name = *name;
+            }
+            host.ip = inNetwork(ip, required(h, "ip", hostWhere), hostWhere + " ip");
+            if (!host.mac && host.id.empty() && host.name.empty())
+                throw DefinitionError(hostWhere + ": needs " + (ip.ipv6 ? "id or name" : "mac or name"));
+            ip.hosts.push_back(host);
+        }
+    }
+    return ip;
+}
+
+DnsDef parseDns(const xmlNode* node)
+{
+    const std::string where = "network <dns>";
+    allowOnly(node, where, {"forwarder", "host"}, {"enable"});
+    DnsDef dns;
+    if (attribute(node, "enable"))
+        dns.enable = yesNo(node, "enable", where, true);
+    for (const xmlNode* f : children(node, "forwarder")) {
+        allowOnly(f, where + " <forwarder>", {}, {"addr", "domain"});
+        DnsForwarder forwarder;
+        if (auto addr = attribute(f, "addr")) {
+            auto canonical = canonicalIpv4(*addr);
+            if (!canonical)
+                canonical = canonicalIpv6(*addr);
+            if (!canonical)
+                throw DefinitionError(where + " <forwarder>: addr '" + *addr + "' is not an IP address");
+            forwarder.addr = *canonical;
+        }
+        if (auto domain = attribute(f, "domain")) {
+            if (!isDnsName(*domain))
+                throw DefinitionError(where + " <forwarder>: domain '" + *domain + "' is not a valid domain name");
+            forwarder.domain = *domain;
+        }
+        if (forwarder.addr.empty() && forwarder.domain.empty())
+            throw DefinitionError(where + " <forwarder> needs addr or domain");
+        dns.forwarders.push_back(forwarder);
+    }
+    for (const xmlNode* h : children(node, "host")) {
+        allowOnly(h, where + " <host>", {"hostname"}, {"ip"});
+        DnsHost host;
+        const std::string ip = required(h, "ip", where + " <host>");
+        auto canonical = canonicalIpv4(ip);
+        if (!canonical)
+            canonical = canonicalIpv6(ip);
+        if (!canonical)
+            throw DefinitionError(where + " <host>: ip '" + ip + "' is not an IP address");
+        host.ip = *canonical;
+        for (const xmlNode* name : children(h, "hostname")) {
+            std::string text(util::trim(textContent(name)));
+            if (!isDnsName(text))
+                throw DefinitionError(where + " <host> <hostname> '" + text + "' is not a valid host name");
+            host.hostnames.push_back(text);
+        }
+        if (host.hostnames.empty())
+            throw DefinitionError(where + " <host ip='" + host.ip + "'> needs at least one <hostname>");
+        dns.hosts.push_back(host);
+    }
+    return dns;
+}
+
+} // namespace
+
+NetworkDef parseNetwork(std::string_view xml)
+{
+    XmlDocPtr doc = parseXmlSafely(xml);
+    const xmlNode* root = rootElement(doc);
+    if (nodeName(root) != "network")
+        throw DefinitionError("expected a <network> element, found <" + nodeName(root) + ">");
+    const std::string where = "network";
+    allowOnly(root, where, {"name", "uuid", "bridge", "mac", "forward", "domain", "dns", "ip"}, {"ipv6"});
+    NetworkDef def;
+    def.ipv6 = yesNo(root, "ipv6", where, false);
+
+    const xmlNode* name = onlyChild(root, "name", where);
+    if (!name)
+        throw DefinitionError(where + ": missing <name>");
+    def.name = std::string(util::trim(textContent(name)));
+    if (!isNetworkName(def.name))
+        throw DefinitionError(where + ": name '" + def.name + "' must have 1 to " +
+                              std::to_string(kMaxNetworkNameLength) +
+                              " letters, digits, '_', '-', '.', '+', ':' and not start with '.' or '-'");
+    if (const xmlNode* uuid = onlyChild(root, "uuid", where)) {
+        std::string text(util::trim(textContent(uuid)));
+        auto parsed = Uuid::parse(text);
+        if (!parsed)
+            throw DefinitionError(where + ": <uuid> '" + text + "' is not a valid UUID");
+        def.uuid = *parsed;
+    } else {
+        def.uuid = Uuid::generate();
+    }
+
+    const xmlNode* bridge = onlyChild(root, "bridge", where);
+    if (!bridge)
+        throw DefinitionError(where + ": missing <bridge name='...'/> (vnetfilter does not pick bridge names)");
+    allowOnly(bridge, where + " <bridge>", {}, {"name", "stp", "delay", "zone", "macTableManager"});
+    def.bridge.name = interfaceName(required(bridge, "name", where + " <bridge>"), where + " <bridge> name");
+    def.bridge.stp = yesNo(bridge, "stp", where + " <bridge>", true, "on", "off");
+    if (auto delay = attribute(bridge, "delay"))
+        def.bridge.delay = number(*delay, 0, 30, where + " <bridge> delay");
+    if (auto zone = attribute(bridge, "zone")) {
+        if (zone->empty() || zone->size() > 17 ||
+            !std::all_of(zone->begin(), zone->end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+            }))
+            throw DefinitionError(where + " <bridge>: zone '" + *zone +
+                                  "' must be 1 to 17 letters, digits, '_' or '-'");
+        def.bridge.zone = *zone;
+    }
+    if (auto mac = attribute(bridge, "macTableManager"); mac && *mac != "kernel")
+        throw DefinitionError(where + " <bridge>: macTableManager '" + *mac + "' is not supported (only 'kernel')");
+
+    if (const xmlNode* mac = onlyChild(root, "mac", where)) {
+        allowOnly(mac, where + " <mac>", {}, {"address"});
+        const std::string text = required(mac, "address", where + " <mac>");
+        def.mac = MacAddr::parse(text);
+        if (!def.mac || def.mac->isMulticast())
+            throw DefinitionError(where + " <mac>: address '" + text + "' is not a unicast MAC address");
+    }
+    if (const xmlNode* forward = onlyChild(root, "forward", where))
+        def.forward = parseForward(forward);
+    if (const xmlNode* domain = onlyChild(root, "domain", where)) {
+        allowOnly(domain, where + " <domain>", {}, {"name", "localOnly"});
+        def.domain = required(domain, "name", where + " <domain>");
+        if (!isDnsName(def.domain))
+            throw DefinitionError(where + " <domain>: name '" + def.domain + "' is not a valid domain name");
+        def.domainLocalOnly = yesNo(domain, "localOnly", where + " <domain>", false);
+    }
+    if (const xmlNode* dns = onlyChild(root, "dns", where))
+        def.dns = parseDns(dns);
+
+    size_t index = 0;
+    bool dhcp4 = false, dhcp6 = false;
+    for (const xmlNode* node : children(root, "ip")) {
+        IpDef ip = parseIp(node, index++);
+        if (ip.hasDhcp) {
+            bool& seen = ip.ipv6 ? dhcp6 : dhcp4;
+            if (seen)
+                throw DefinitionError(where + ": only one " + (ip.ipv6 ? "IPv6" : "IPv4") +
+                                      " address may have <dhcp>");
+            seen = true;
+        }
+        def.ips.push_back(std::move(ip));
+    }
+    if (def.forward.nat.ipv6 && !def.hasIpv6())
+        throw DefinitionError(where + " <forward> <nat ipv6='yes'> needs an IPv6 <ip>");
+    return def;
+}
+
+} // namespace vnf::conf

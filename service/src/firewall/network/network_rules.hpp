@@ -1,0 +1,36 @@
+// The firewall rules of virtual networks, as libvirt adds them: pure plans
+// for the iptables backend (global LIBVIRT_* chains) and the nftables
+// backend (the libvirt_network tables).
+#pragma once
+
+#include "conf/network.hpp"
+#include "firewall/command.hpp"
+
+#include <optional>
+#include <string_view>
+
+namespace vnf::fw::net {
+
+enum class NetworkBackend { Iptables, Nftables };
+
+std::string_view backendName(NetworkBackend backend);
+std::optional<NetworkBackend> parseBackend(std::string_view name);
+
+// The global chains (iptables: LIBVIRT_INP/OUT/FWO/FWI/FWX in filter,
+// LIBVIRT_PRT in nat and mangle; nftables: the libvirt_network tables with
+// their forward, guest_* and guest_nat chains), for IPv4 and IPv6. Set up
+// once, before the first network.
+Plan globalSetupPlan(NetworkBackend backend);
+
+// What starting `network` adds to the firewall, in libvirt's order: access
+// to the host's DHCP/DNS/TFTP (iptables only), the reject/cross rules of the
+// bridge, then per address the forwarding and NAT rules of the mode, and the
+// DHCP checksum fix. An open network adds nothing.
+Plan addNetworkPlan(const conf::NetworkDef& network, NetworkBackend backend);
+
+// What stopping it removes: every rule addNetworkPlan added, newest first
+// (iptables: the same rules with --delete; nftables: the rules by their
+// handles, which the caller recorded from `nft -ae`, and the tc filter).
+Plan removeNetworkPlanIptables(const conf::NetworkDef& network);
+
+} // namespace vnf::fw::net

@@ -1,0 +1,170 @@
+// Network rules for the nftables backend: libvirt's libvirt_network tables
+// (one per family) and each network's rules in them. Rules are inserted
+// with -ae so that nft echoes their handles, by which they are removed.
+#include "firewall/network/network_rules.hpp"
+
+#include <algorithm>
+
+namespace vnf::fw::net {
+
+namespace {
+
+const char* familyOf(bool ipv6)
+{
+    return ipv6 ? "ip6" : "ip";
+}
+
+Command rule(bool ipv6, const char* chain, std::vector<std::string> match)
+{
+    std::vector<std::string> args = {"-ae", "insert", "rule", familyOf(ipv6), "libvirt_network", chain};
+    args.insert(args.end(), match.begin(), match.end());
+    return Command{Tool::Nft, std::move(args)};
+}
+
+void bridgeBasics(Plan& plan, bool ipv6, const std::string& bridge)
+{
+    plan.push_back(rule(ipv6, "guest_output", {"iif", bridge, "counter", "reject"}));
+    plan.push_back(rule(ipv6, "guest_input", {"oif", bridge, "counter", "reject"}));
+    plan.push_back(rule(ipv6, "guest_cross", {"iif", bridge, "oif", bridge, "counter", "accept"}));
+}
+
+void forwardRules(Plan& plan, const conf::NetworkDef& def, const conf::IpDef& ip, bool onlyEstablished)
+{
+    const std::string net = ip.networkCidr();
+    const std::string& br = def.bridge.name;
+    const std::string& dev = def.forward.dev;
+    const std::string family = familyOf(ip.ipv6);
+    std::vector<std::string> out = {family, "saddr", net, "iif", br};
+    if (!dev.empty())
+        out.insert(out.end(), {"oifname", dev});
+    out.insert(out.end(), {"counter", "accept"});
+    plan.push_back(rule(ip.ipv6, "guest_output", out));
+    std::vector<std::string> in;
+    if (onlyEstablished) {
+        if (!dev.empty())
+            in.insert(in.end(), {"iifname", dev});
+        in.insert(in.end(), {"oif", br, family, "daddr", net, "ct", "state", "related,established"});
+    } else {
+        in.insert(in.end(), {family, "daddr", net});
+        if (!dev.empty())
+            in.insert(in.end(), {"iifname", dev});
+        in.insert(in.end(), {"oif", br});
+    }
+    in.insert(in.end(), {"counter", "accept"});
+    plan.push_back(rule(ip.ipv6, "guest_input", in));
+}
+
+void masquerade(Plan& plan, const conf::NetworkDef& def, const conf::IpDef& ip)
+{
+    const std::string net = ip.networkCidr();
+    const std::string& dev = def.forward.dev;
+    const std::string family = familyOf(ip.ipv6);
+    const conf::NatDef& nat = def.forward.nat;
+    const std::string ports = std::to_string(nat.portStart ? nat.portStart : 1024) + "-" +
+                              std::to_string(nat.portEnd ? nat.portEnd : 65535);
+    const bool snat = !ip.ipv6 && !nat.addressStart.empty();
+    for (const char* protocol : {"", "udp", "tcp"}) {
+        std::vector<std::string> match;
+        if (*protocol)
+            match.insert(match.end(), {"meta", "l4proto", protocol});
+        match.insert(match.end(), {family, "saddr", net, family, "daddr", "!=", net});
+        if (!dev.empty())
+            match.insert(match.end(), {"oifname", dev});
+        match.push_back("counter");
+        if (snat) {
+            std::string target = nat.addressStart;
+            if (nat.addressEnd != nat.addressStart)
+                target += "-" + nat.addressEnd;
+            if (*protocol)
+                target += ":" + ports;
+            match.insert(match.end(), {"snat", "to", target});
+        } else {
+            match.push_back("masquerade");
+            if (*protocol)
+                match.insert(match.end(), {"to", ":" + ports});
+        }
+        plan.push_back(rule(ip.ipv6, "guest_nat", match));
+    }
+    const std::vector<std::string> local =
+        ip.ipv6 ? std::vector<std::string>{"ff02::/16"} : std::vector<std::string>{"255.255.255.255/32", "224.0.0.0/24"};
+    for (const auto& destination : local) {
+        std::vector<std::string> match;
+        if (!dev.empty())
+            match.insert(match.end(), {"oifname", dev});
+        match.insert(match.end(), {family, "saddr", net, family, "daddr", destination, "counter", "return"});
+        plan.push_back(rule(ip.ipv6, "guest_nat", match));
+    }
+}
+
+// nftables has no CHECKSUM target: a tc filter on the bridge fills in the
+// checksum of DHCP replies. The qdisc is added only when the bridge has none.
+void checksumFix(Plan& plan, const std::string& bridge)
+{
+    Command show{Tool::Tc, {"qdisc", "show", "dev", bridge, "handle", "1:"}};
+    show.query = true;
+    plan.push_back(show);
+    plan.push_back(Command{Tool::Tc, {"qdisc", "add", "dev", bridge, "root", "handle", "1:", "htb", "default", "2"}});
+    plan.push_back(Command{Tool::Tc, {"filter", "add", "dev", bridge, "prio", "2", "protocol", "ip", "parent", "1:",
+                                      "u32", "match", "ip", "dport", "68", "ffff", "action", "csum", "ip", "and",
+                                      "udp"}});
+}
+
+} // namespace
+
+namespace detail {
+
+Plan nftablesGlobalSetup()
+{
+    Plan plan;
+    for (bool ipv6 : {false, true}) {
+        const char* family = familyOf(ipv6);
+        Command list{Tool::Nft, {"list", "table", family, "libvirt_network"}};
+        list.query = true;
+        plan.push_back(list);
+        plan.push_back(Command{Tool::Nft, {"add", "table", family, "libvirt_network"}});
+        plan.push_back(Command{Tool::Nft, {"add", "chain", family, "libvirt_network", "forward",
+                                           "{ type filter hook forward priority 0; policy accept; }"}});
+        for (const char* chain : {"guest_output", "guest_input", "guest_cross"}) {
+            plan.push_back(Command{Tool::Nft, {"add", "chain", family, "libvirt_network", chain}});
+            plan.push_back(
+                Command{Tool::Nft, {"insert", "rule", family, "libvirt_network", "forward", "counter", "jump", chain}});
+        }
+        plan.push_back(Command{Tool::Nft, {"add", "chain", family, "libvirt_network", "guest_nat",
+                                           "{ type nat hook postrouting priority 100; policy accept; }"}});
+    }
+    return plan;
+}
+
+Plan nftablesAddNetwork(const conf::NetworkDef& def)
+{
+    Plan plan;
+    if (def.forward.mode == conf::ForwardMode::Open)
+        return plan;
+    if (def.hasIpv4())
+        checksumFix(plan, def.bridge.name);
+    bridgeBasics(plan, false, def.bridge.name);
+    if (def.hasIpv6() || def.ipv6)
+        bridgeBasics(plan, true, def.bridge.name);
+    for (const auto& ip : def.ips) {
+        switch (def.forward.mode) {
+        case conf::ForwardMode::Nat:
+            if (ip.ipv6 && !def.forward.nat.ipv6) {
+                forwardRules(plan, def, ip, false);
+            } else {
+                forwardRules(plan, def, ip, true);
+                masquerade(plan, def, ip);
+            }
+            break;
+        case conf::ForwardMode::Route:
+            forwardRules(plan, def, ip, false);
+            break;
+        default:
+            break;
+        }
+    }
+    return plan;
+}
+
+} // namespace detail
+
+} // namespace vnf::fw::net
