@@ -103,4 +103,34 @@ TEST(NetworkXml2FirewallData, HasElevenCasesPerBackend)
         EXPECT_TRUE(std::filesystem::exists(dataDir() / expectedFile(c))) << expectedFile(c);
 }
 
+// `vnetfilterctl validate` knows networks too.
+TEST(NetworkXml2FirewallData, ValidatePrintsTheCanonicalForm)
+{
+    if (!test::conformanceDir())
+        GTEST_SKIP() << test::conformanceSkipMessage();
+    for (const char* name : kCases) {
+        const auto file = dataDir() / (std::string(name) + ".xml");
+        fw::ProcessExecutor exec;
+        fw::ExecResult result = exec.run({VNETFILTERCTL, "validate", file.string()});
+        ASSERT_TRUE(result.ok()) << name << ": " << result.err;
+        conf::NetworkDef printed = conf::parseNetwork(result.out);
+        conf::NetworkDef original = conf::parseNetwork(test::readFile(file));
+        printed.uuid = original.uuid;  // the data has none; each parse generates one
+        EXPECT_EQ(printed, original) << name << ":\n" << result.out;
+    }
+}
+
+TEST(NetPlanCommand, RefusesBadInputClearly)
+{
+    fw::ProcessExecutor exec;
+    fw::ExecResult r = exec.run({VNETFILTERCTL, "net-plan", "-", "--backend", "pf"}, "<network/>");
+    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_NE(r.err.find("--backend must be iptables or nftables, not 'pf'"), std::string::npos) << r.err;
+    r = exec.run({VNETFILTERCTL, "net-plan", "-"},
+                 "<network><name>n</name><bridge name='virbr1'/><forward mode='vepa'/></network>");
+    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_NE(r.err.find("mode 'vepa' is not supported by vnetfilter"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
 } // namespace

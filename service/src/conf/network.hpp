@@ -29,7 +29,7 @@ struct BridgeDef {
 
 struct NatDef {
     std::string addressStart, addressEnd;  // SNAT to these (IPv4), empty: masquerade
-    unsigned portStart = 0, portEnd = 0;   // 0: 1024-65535
+    unsigned portStart = 0, portEnd = 0;   // nat mode: 1024-65535 unless given
     bool ipv6 = false;                     // masquerade IPv6 too
     bool operator==(const NatDef&) const = default;
 };

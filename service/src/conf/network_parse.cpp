@@ -203,6 +203,10 @@ ForwardDef parseForward(const xmlNode* node)
                                       " is after end " + std::to_string(forward.nat.portEnd));
         }
     }
+    if (forward.mode == ForwardMode::Nat && forward.nat.portStart == 0) {
+        forward.nat.portStart = 1024;  // libvirt's default source ports
+        forward.nat.portEnd = 65535;
+    }
     return forward;
 }
 

@@ -1,0 +1,197 @@
+// The <network> model: what is accepted, the canonical form, and the
+// errors for what is not; and the rule plans beyond libvirt's test data.
+#include "conf/error.hpp"
+#include "conf/network.hpp"
+#include "firewall/network/network_rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace vnf;
+
+namespace {
+
+const char* kFull = R"(<network ipv6='yes'>
+  <name>lab-net</name>
+  <uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>
+  <forward mode='nat' dev='eth0'>
+    <nat ipv6='yes'>
+      <address start='203.0.113.10' end='203.0.113.20'/>
+      <port start='2000' end='3000'/>
+    </nat>
+  </forward>
+  <bridge name='virbr9' zone='trusted' stp='off' delay='2'/>
+  <mac address='52:54:00:aa:bb:cc'/>
+  <domain name='lab.example' localOnly='yes'/>
+  <dns enable='yes'>
+    <forwarder domain='corp.example' addr='192.0.2.53'/>
+    <host ip='10.9.0.5'>
+      <hostname>files</hostname>
+      <hostname>files.lab.example</hostname>
+    </host>
+  </dns>
+  <ip address='10.9.0.1' netmask='255.255.255.0'>
+    <tftp root='/srv/tftp'/>
+    <dhcp>
+      <range start='10.9.0.100' end='10.9.0.200'/>
+      <host mac='52:54:00:00:00:01' name='guest1' ip='10.9.0.11'/>
+    </dhcp>
+  </ip>
+  <ip family='ipv6' address='fd00:9::1' prefix='64'>
+    <dhcp>
+      <range start='fd00:9::100' end='fd00:9::1ff'/>
+    </dhcp>
+  </ip>
+</network>
+)";
+
+std::string errorOf(const std::string& xml)
+{
+    try {
+        conf::parseNetwork(xml);
+    } catch (const conf::DefinitionError& e) {
+        return e.what();
+    }
+    return "(accepted)";
+}
+
+std::string net(const std::string& inner, const std::string& bridge = "<bridge name='virbr1'/>")
+{
+    return "<network><name>n</name>" + bridge + inner + "</network>";
+}
+
+TEST(NetworkDef, CanonicalFormIsAFixedPoint)
+{
+    const conf::NetworkDef def = conf::parseNetwork(kFull);
+    EXPECT_EQ(conf::formatNetwork(def), kFull);
+    EXPECT_EQ(conf::parseNetwork(conf::formatNetwork(def)), def);
+}
+
+TEST(NetworkDef, DefaultsAreMadeExplicit)
+{
+    const conf::NetworkDef def = conf::parseNetwork(
+        "<network><name>default</name><bridge name='virbr0'/><forward/>"
+        "<ip address='192.168.122.1' prefix='24'><dhcp><range start='192.168.122.2' end='192.168.122.254'/>"
+        "</dhcp></ip></network>");
+    EXPECT_EQ(def.forward.mode, conf::ForwardMode::Nat);
+    const std::string text = conf::formatNetwork(def);
+    const std::string uuid = def.uuid.str();
+    EXPECT_EQ(text, "<network>\n  <name>default</name>\n  <uuid>" + uuid +
+                        "</uuid>\n  <forward mode='nat'>\n    <nat>\n      <port start='1024' end='65535'/>\n"
+                        "    </nat>\n  </forward>\n  <bridge name='virbr0' stp='on' delay='0'/>\n"
+                        "  <ip address='192.168.122.1' prefix='24'>\n    <dhcp>\n"
+                        "      <range start='192.168.122.2' end='192.168.122.254'/>\n    </dhcp>\n  </ip>\n"
+                        "</network>\n");
+    EXPECT_EQ(def.ips.at(0).networkCidr(), "192.168.122.0/24");
+    EXPECT_EQ(def.ips.at(0).netmask(), "255.255.255.0");
+}
+
+TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
+{
+    EXPECT_EQ(errorOf("<network><bridge name='virbr1'/></network>"), "network: missing <name>");
+    EXPECT_EQ(errorOf("<network><name>a/b</name><bridge name='virbr1'/></network>"),
+              "network: name 'a/b' must have 1 to 64 letters, digits, '_', '-', '.', '+', ':' and not start with "
+              "'.' or '-'");
+    EXPECT_EQ(errorOf("<network><name>n</name></network>"),
+              "network: missing <bridge name='...'/> (vnetfilter does not pick bridge names)");
+    EXPECT_EQ(errorOf(net("", "<bridge name='br0;reboot'/>")),
+              "network <bridge> name 'br0;reboot' is not a valid interface name (1-15 letters, digits, '_', '.', "
+              "'-')");
+    EXPECT_EQ(errorOf(net("", "<bridge name='virbr1' stp='maybe'/>")),
+              "network <bridge>: stp='maybe' must be 'on' or 'off'");
+    EXPECT_EQ(errorOf(net("", "<bridge name='virbr1' zone='a b'/>")),
+              "network <bridge>: zone 'a b' must be 1 to 17 letters, digits, '_' or '-'");
+    EXPECT_EQ(errorOf(net("<forward mode='bridge'/>")),
+              "network <forward>: mode 'bridge' is not supported by vnetfilter (nat, route and open are; no "
+              "<forward> is isolated)");
+    EXPECT_EQ(errorOf(net("<forward mode='sideways'/>")), "network <forward>: unknown mode 'sideways'");
+    EXPECT_EQ(errorOf(net("<forward mode='route'><nat/></forward>")),
+              "network <forward> <nat> is only allowed with mode 'nat'");
+    EXPECT_EQ(errorOf(net("<forward><nat><port start='3000' end='2000'/></nat></forward>")),
+              "network <forward> <nat> <port>: start 3000 is after end 2000");
+    EXPECT_EQ(errorOf(net("<forward><nat><port start='0' end='2000'/></nat></forward>")),
+              "network <forward> <nat> <port> start '0' must be a number from 1 to 65535");
+    EXPECT_EQ(errorOf(net("<forward><nat ipv6='yes'/></forward><ip address='10.0.0.1' prefix='24'/>")),
+              "network <forward> <nat ipv6='yes'> needs an IPv6 <ip>");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1'/>")), "network <ip> #1: missing netmask or prefix");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' netmask='255.0.255.0'/>")),
+              "network <ip> #1: netmask '255.0.255.0' is not a contiguous IPv4 netmask");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.300' prefix='24'/>")),
+              "network <ip> #1 address '10.0.0.300' is not an IPv4 address");
+    EXPECT_EQ(errorOf(net("<ip family='ipv6' address='fd00::1' netmask='255.255.255.0'/>")),
+              "network <ip> #1: an IPv6 address takes a prefix, not a netmask");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.1.2' end='10.0.0.9'/>"
+                          "</dhcp></ip>")),
+              "network <ip> #1 <dhcp> <range> start '10.0.1.2' is outside the network 10.0.0.0/24");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.9' end='10.0.0.2'/>"
+                          "</dhcp></ip>")),
+              "network <ip> #1 <dhcp> <range>: start 10.0.0.9 is after end 10.0.0.2");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><dhcp/></ip><ip address='10.1.0.1' prefix='24'>"
+                          "<dhcp/></ip>")),
+              "network: only one IPv4 address may have <dhcp>");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><tftp root='srv'/></ip>")),
+              "network <ip> #1: <tftp> root 'srv' must be an absolute path without control characters");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><tftp root='/srv&#10;dhcp-script=/x'/></ip>")),
+              "network <ip> #1: <tftp> root '/srv\ndhcp-script=/x' must be an absolute path without control "
+              "characters");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><dhcp><host mac='01:00:00:00:00:01' "
+                          "ip='10.0.0.5'/></dhcp></ip>")),
+              "network <ip> #1 <dhcp> <host>: mac '01:00:00:00:00:01' is not a unicast MAC address");
+    EXPECT_EQ(errorOf(net("<dns><host ip='10.0.0.5'><hostname>bad name</hostname></host></dns>")),
+              "network <dns> <host> <hostname> 'bad name' is not a valid host name");
+    EXPECT_EQ(errorOf(net("<domain name='-x'/>")), "network <domain>: name '-x' is not a valid domain name");
+    EXPECT_EQ(errorOf(net("<route address='10.1.0.0' prefix='24' gateway='10.0.0.2'/>")),
+              "network: <route> is not supported here");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24' color='red'/>")),
+              "network <ip> #1: unknown attribute 'color'");
+}
+
+fw::Plan plan(const std::string& xml, fw::net::NetworkBackend backend)
+{
+    return fw::net::addNetworkPlan(conf::parseNetwork(xml), backend);
+}
+
+TEST(NetworkRules, OpenNetworksAddNothing)
+{
+    const std::string xml = net("<forward mode='open'/><ip address='10.0.0.1' prefix='24'/>");
+    EXPECT_TRUE(plan(xml, fw::net::NetworkBackend::Iptables).empty());
+    EXPECT_TRUE(plan(xml, fw::net::NetworkBackend::Nftables).empty());
+}
+
+TEST(NetworkRules, NatAddressesBecomeSnat)
+{
+    const std::string xml = net("<forward><nat><address start='203.0.113.10' end='203.0.113.20'/>"
+                                "<port start='2000' end='3000'/></nat></forward><ip address='10.0.0.1' prefix='24'/>");
+    const std::string ipt = fw::formatPlan(plan(xml, fw::net::NetworkBackend::Iptables));
+    EXPECT_NE(ipt.find("iptables -w --table nat --insert LIBVIRT_PRT --source 10.0.0.0/24 '!' --destination "
+                       "10.0.0.0/24 --jump SNAT --to-source 203.0.113.10-203.0.113.20\n"),
+              std::string::npos)
+        << ipt;
+    EXPECT_NE(ipt.find("-p tcp '!' --destination 10.0.0.0/24 --jump SNAT --to-source "
+                       "203.0.113.10-203.0.113.20:2000-3000\n"),
+              std::string::npos)
+        << ipt;
+    const std::string nft = fw::formatPlan(plan(xml, fw::net::NetworkBackend::Nftables));
+    EXPECT_NE(nft.find("meta l4proto udp ip saddr 10.0.0.0/24 ip daddr '!=' 10.0.0.0/24 counter snat to "
+                       "203.0.113.10-203.0.113.20:2000-3000\n"),
+              std::string::npos)
+        << nft;
+}
+
+TEST(NetworkRules, RemovalUndoesAdditionNewestFirst)
+{
+    const conf::NetworkDef def = conf::parseNetwork(
+        net("<forward/><ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.9'/></dhcp>"
+            "</ip>"));
+    const fw::Plan add = fw::net::addNetworkPlan(def, fw::net::NetworkBackend::Iptables);
+    const fw::Plan remove = fw::net::removeNetworkPlanIptables(def);
+    ASSERT_EQ(add.size(), remove.size());
+    for (size_t i = 0; i < add.size(); ++i) {
+        fw::Command undone = remove[remove.size() - 1 - i];
+        std::replace(undone.args.begin(), undone.args.end(), std::string("--delete"), std::string("--insert"));
+        EXPECT_EQ(undone, add[i]);
+    }
+}
+
+} // namespace
