@@ -15,6 +15,7 @@ constexpr const char* kBus = "org.vnetfilter1";
 constexpr const char* kManager = "org.vnetfilter1.Manager";
 constexpr const char* kFilter = "org.vnetfilter1.Filter";
 constexpr const char* kBinding = "org.vnetfilter1.Binding";
+constexpr const char* kNetwork = "org.vnetfilter1.Network";
 
 std::string encode(const char* prefix, const std::string& id)
 {
@@ -119,6 +120,74 @@ void DaemonClient::reload()
     call("/org/vnetfilter1", kManager, "Reload");
 }
 
+std::string DaemonClient::networkPath(const std::string& name)
+{
+    return encode("/org/vnetfilter1/network", name);
+}
+
+std::string DaemonClient::defineNetwork(const std::string& xml)
+{
+    sdbus::ObjectPath path;
+    call("/org/vnetfilter1", kManager, "DefineNetwork", {xml}) >> path;
+    return decode(path, "/org/vnetfilter1/network");
+}
+
+std::string DaemonClient::createNetwork(const std::string& xml)
+{
+    sdbus::ObjectPath path;
+    call("/org/vnetfilter1", kManager, "CreateNetwork", {xml}) >> path;
+    return decode(path, "/org/vnetfilter1/network");
+}
+
+void DaemonClient::networkAction(const std::string& name, const std::string& method)
+{
+    call(networkPath(name), kNetwork, method);
+}
+
+void DaemonClient::setAutostart(const std::string& name, bool autostart)
+{
+    auto proxy = sdbus::createProxy(*connection_, kBus, networkPath(name));
+    auto message = proxy->createMethodCall(kNetwork, "SetAutostart");
+    message << autostart;
+    proxy->callMethod(message, 10ull * 60 * 1000 * 1000);
+}
+
+std::string DaemonClient::networkXml(const std::string& name)
+{
+    std::string xml;
+    call(networkPath(name), kNetwork, "GetXML") >> xml;
+    return xml;
+}
+
+std::vector<LeaseRow> DaemonClient::leases(const std::string& name)
+{
+    std::vector<sdbus::Struct<int64_t, std::string, std::string, std::string, std::string>> raw;
+    auto reply = call(networkPath(name), kNetwork, "GetDHCPLeases");
+    reply >> raw;
+    std::vector<LeaseRow> rows;
+    for (const auto& r : raw)
+        rows.push_back(LeaseRow{r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>(), r.get<4>()});
+    return rows;
+}
+
+std::vector<NetworkRow> DaemonClient::networks()
+{
+    Objects objects;
+    auto reply = call("/org/vnetfilter1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
+    reply >> objects;
+    std::vector<NetworkRow> rows;
+    for (const auto& [path, interfaces] : objects) {
+        auto it = interfaces.find(kNetwork);
+        if (it == interfaces.end())
+            continue;
+        const Properties& p = it->second;
+        rows.push_back(NetworkRow{get<std::string>(p, "Name"), get<std::string>(p, "UUID"),
+                                  get<std::string>(p, "Bridge"), get<std::string>(p, "ForwardMode"),
+                                  get<bool>(p, "Active"), get<bool>(p, "Persistent"), get<bool>(p, "Autostart")});
+    }
+    return rows;
+}
+
 std::vector<FilterRow> DaemonClient::filters()
 {
     Objects objects;
@@ -197,7 +266,7 @@ std::string describeError(const sdbus::Error& error)
     if (name == "org.freedesktop.DBus.Error.AccessDenied")
         return "not authorized: " + error.getMessage();
     if (name == "org.freedesktop.DBus.Error.UnknownObject")
-        return "no such filter or binding";
+        return "no such filter, binding or network";
     if (name.rfind("org.freedesktop.DBus.Error.", 0) == 0 || name.rfind("sdbus.Error", 0) == 0)
         return "cannot talk to vnetfilterd: " + error.getMessage();
     return error.getMessage();

@@ -30,6 +30,16 @@ struct CounterRow {
     uint64_t packets = 0, bytes = 0;
 };
 
+struct NetworkRow {
+    std::string name, uuid, bridge, forwardMode;
+    bool active = false, persistent = false, autostart = false;
+};
+
+struct LeaseRow {
+    int64_t expiry = 0;
+    std::string mac, ip, hostname, clientId;
+};
+
 struct ManagerState {
     std::string version, backend;
     bool firewalldRunning = false;
@@ -48,12 +58,22 @@ public:
     std::vector<CounterRow> counters(const std::string& port);
     void reload();
 
+    std::string defineNetwork(const std::string& xml);  // returns the network's name
+    std::string createNetwork(const std::string& xml);
+    // Network.Start, Stop, Undefine.
+    void networkAction(const std::string& name, const std::string& method);
+    void setAutostart(const std::string& name, bool autostart);
+    std::string networkXml(const std::string& name);
+    std::vector<LeaseRow> leases(const std::string& name);
+    std::vector<NetworkRow> networks();
+
     std::vector<FilterRow> filters();
     std::vector<BindingRow> bindings();
     ManagerState manager();
 
     static std::string filterPath(const std::string& name);
     static std::string bindingPath(const std::string& port);
+    static std::string networkPath(const std::string& name);
 
 private:
     sdbus::MethodReply call(const std::string& path, const std::string& interface, const std::string& method,

@@ -1,7 +1,9 @@
 // The commands that talk to vnetfilterd; their names are virsh's.
 #include "online_commands.hpp"
 
+#include "call_guard.hpp"
 #include "daemon_client.hpp"
+#include "network_commands.hpp"
 #include "io.hpp"
 #include "util/json.hpp"
 #include "util/strings.hpp"
@@ -20,29 +22,6 @@
 namespace vnf::client {
 
 namespace {
-
-// Runs `body`; a D-Bus error becomes one clear line. `missing` says what an
-// unknown object path means for this command.
-int guarded(const std::string& missing, const std::function<void()>& body)
-{
-    try {
-        body();
-        return 0;
-    } catch (const sdbus::Error& e) {
-        std::cerr << "error: "
-                  << (e.getName() == "org.freedesktop.DBus.Error.UnknownObject" && !missing.empty() ? missing
-                                                                                                      : describeError(e))
-                  << "\n";
-        return 1;
-    }
-}
-
-std::string pad(std::string text, size_t width)
-{
-    if (text.size() < width)
-        text.resize(width, ' ');
-    return text;
-}
 
 int defineFilter(const Args& args)
 {
@@ -287,7 +266,7 @@ const OptionSpec kJson{"json", false, false, "print JSON instead of a table"};
 
 std::vector<Command> onlineCommands()
 {
-    return {
+    std::vector<Command> commands = {
         {"nwfilter-define", "FILE", "Define a network filter from an XML file (or - for standard input), or update it.",
          {}, 1, 1, defineFilter},
         {"nwfilter-undefine", "NAME", "Remove a network filter that no binding uses.", {}, 1, 1, undefineFilter},
@@ -307,6 +286,9 @@ std::vector<Command> onlineCommands()
         {"reload", "", "Re-apply every binding (after something else flushed the firewall).", {}, 0, 0, reload},
         {"status", "", "Show the daemon's version, backend and what it manages.", {kJson}, 0, 0, status},
     };
+    for (auto& command : networkCommands())
+        commands.push_back(std::move(command));
+    return commands;
 }
 
 } // namespace vnf::client

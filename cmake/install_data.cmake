@@ -11,6 +11,7 @@ install(FILES
   ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Manager.xml
   ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Filter.xml
   ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Binding.xml
+  ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Network.xml
   DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/interfaces)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd-units/org.vnetfilter1.conf
   DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/system.d)

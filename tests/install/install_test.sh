@@ -21,7 +21,7 @@ expect() {
 }
 expect sbin/vnetfilterd
 expect bin/vnetfilterctl
-for iface in Manager Filter Binding; do
+for iface in Manager Filter Binding Network; do
     expect share/dbus-1/interfaces/org.vnetfilter1.$iface.xml
 done
 expect share/dbus-1/system.d/org.vnetfilter1.conf

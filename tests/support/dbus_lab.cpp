@@ -230,7 +230,8 @@ void Daemon::start()
                                  (dir_.path() / "vnetfilterd.conf").string(), "--builtin-filter-dir",
                                  std::string(VNETFILTER_SOURCE_DIR) + "/service/nwfilter", "--filter-dir",
                                  filterDir().string(), "--binding-dir", bindingDir().string(), "--apply-mode",
-                                 options_.applyMode},
+                                 options_.applyMode, "--network-dir", networkDir().string(), "--network-state-dir",
+                                 networkStateDir().string(), "--network-backend", options_.networkBackend},
         dir_.path() / "daemon.log");
     if (!waitForBusName("org.vnetfilter1"))
         throw std::runtime_error("vnetfilterd did not come up:\n" + log());

@@ -81,6 +81,7 @@ private:
 
 struct DaemonOptions {
     std::string applyMode = "batch";
+    std::string networkBackend = "auto";
 };
 
 // vnetfilterd inside `ns`, with state in a temporary directory that
@@ -97,6 +98,8 @@ public:
     const std::filesystem::path& stateDir() const { return dir_.path(); }
     std::filesystem::path filterDir() const { return dir_.path() / "filters"; }
     std::filesystem::path bindingDir() const { return dir_.path() / "bindings"; }
+    std::filesystem::path networkDir() const { return dir_.path() / "networks"; }
+    std::filesystem::path networkStateDir() const { return dir_.path() / "network-state"; }
     std::string log() const;
 
 private:

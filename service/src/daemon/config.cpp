@@ -24,6 +24,14 @@ fw::ebip::ApplyMode parseMode(const std::string& text, const std::string& where)
     throw std::runtime_error(where + ": apply mode must be 'batch' or 'exec', not '" + text + "'");
 }
 
+std::string checkBackend(const std::string& text, const std::string& where)
+{
+    if (text != "auto" && text != "nftables" && text != "iptables")
+        throw std::runtime_error(where + ": the network backend must be 'auto', 'nftables' or 'iptables', not '" +
+                                 text + "'");
+    return text;
+}
+
 // Applies the [vnetfilterd] group of the configuration file, when it exists.
 void applyFile(Config& config, bool mustExist)
 {
@@ -61,12 +69,18 @@ void applyFile(Config& config, bool mustExist)
             throw std::runtime_error(where + ": ports_per_run must be a number from 1 to 100000, not '" + *v + "'");
         config.portsPerRun = n->value;
     }
+    if (auto v = text("network_dir"))
+        config.networkDir = *v;
+    if (auto v = text("network_state_dir"))
+        config.networkStateDir = *v;
+    if (auto v = text("network_backend"))
+        config.networkBackend = checkBackend(*v, where + ": network_backend");
     gsize count = 0;
     gchar** keys = g_key_file_get_keys(file.get(), group, &count, nullptr);
     for (gsize i = 0; keys && i < count; ++i) {
         const std::string key = keys[i];
         if (key != "builtin_filter_dir" && key != "filter_dir" && key != "binding_dir" && key != "apply_mode" &&
-            key != "ports_per_run") {
+            key != "ports_per_run" && key != "network_dir" && key != "network_state_dir" && key != "network_backend") {
             g_strfreev(keys);
             throw std::runtime_error(where + ": unknown key '" + key + "' in [vnetfilterd]");
         }
@@ -88,6 +102,10 @@ std::string usage()
            "  --filter-dir DIR           defined filters (default /etc/vnetfilter/nwfilter)\n"
            "  --binding-dir DIR          bindings (default /run/vnetfilter/nwfilter-binding)\n"
            "  --apply-mode batch|exec    how rules are applied (default batch)\n"
+           "  --network-dir DIR          defined networks (default /etc/vnetfilter/network)\n"
+           "  --network-state-dir DIR    running networks (default /run/vnetfilter/network)\n"
+           "  --network-backend auto|nftables|iptables\n"
+           "                             firewall of virtual networks (default auto: nftables where nft works)\n"
            "  --version                  print the version\n"
            "  --help                     print this help\n";
 }
@@ -96,7 +114,8 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
 {
     ParsedCommandLine parsed{std::move(defaults)};
     std::optional<std::filesystem::path> builtin, filters, bindings, configFile;
-    std::optional<std::string> mode;
+    std::optional<std::string> mode, networkBackend;
+    std::optional<std::filesystem::path> networkDir, networkStateDir;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
         auto value = [&]() -> std::string {
@@ -118,6 +137,12 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
             bindings = value();
         else if (arg == "--apply-mode")
             mode = value();
+        else if (arg == "--network-dir")
+            networkDir = value();
+        else if (arg == "--network-state-dir")
+            networkStateDir = value();
+        else if (arg == "--network-backend")
+            networkBackend = value();
         else
             throw std::runtime_error("unknown option " + arg + " (see --help)");
     }
@@ -133,6 +158,12 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
         config.bindingDir = *bindings;
     if (mode)
         config.applyMode = parseMode(*mode, "--apply-mode");
+    if (networkDir)
+        config.networkDir = *networkDir;
+    if (networkStateDir)
+        config.networkStateDir = *networkStateDir;
+    if (networkBackend)
+        config.networkBackend = checkBackend(*networkBackend, "--network-backend");
     return parsed;
 }
 

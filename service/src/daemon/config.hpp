@@ -19,6 +19,9 @@ struct Config {
     std::filesystem::path bindingDir = "/run/vnetfilter/nwfilter-binding";
     fw::ebip::ApplyMode applyMode = fw::ebip::ApplyMode::Batch;
     size_t portsPerRun = 100;
+    std::filesystem::path networkDir = "/etc/vnetfilter/network";
+    std::filesystem::path networkStateDir = "/run/vnetfilter/network";
+    std::string networkBackend = "auto";  // auto (nftables where nft works) | nftables | iptables
 };
 
 struct ParsedCommandLine {

@@ -10,7 +10,9 @@
 #include "dbus/bus_service.hpp"
 #include "driver/nwfilter_driver.hpp"
 #include "firewall/executor.hpp"
+#include "driver/network_driver.hpp"
 #include "learn/capture.hpp"
+#include "util/ticker.hpp"
 #include "util/log.hpp"
 #include "util/worker.hpp"
 
@@ -59,13 +61,22 @@ int main(int argc, char** argv)
         driver::NwfilterDriver driver({config.builtinFilterDir, config.filterDir, config.bindingDir, {}}, backend,
                                       &capture);
         driver::Changes initial = driver.start();
+        const fw::net::NetworkBackend networkBackend =
+            config.networkBackend == "auto"       ? driver::detectNetworkBackend(executor)
+            : config.networkBackend == "iptables" ? fw::net::NetworkBackend::Iptables
+                                                  : fw::net::NetworkBackend::Nftables;
+        driver::NetworkDriver networks({config.networkDir, config.networkStateDir, networkBackend}, executor);
+        {
+            driver::Changes started = networks.start();
+            initial.networks = std::move(started.networks);
+        }
 
         auto connection = sdbus::createSystemBusConnection();
         dbus::BusLoop loop(*connection, signals);
         util::Worker worker;
         const std::string backendName =
             config.applyMode == fw::ebip::ApplyMode::Batch ? "ebiptables-batch" : "ebiptables-exec";
-        dbus::BusService service(*connection, loop, worker, driver, backendName);
+        dbus::BusService service(*connection, loop, worker, driver, networks, backendName);
         service.publish(initial);
 
         // Learning events: capture thread -> worker (in order with the
@@ -85,6 +96,10 @@ int main(int argc, char** argv)
                 deliver([&driver, port, session, reason] { return driver.captureFailed(port, session, reason); });
             },
             [&] { deliver([&driver] { return driver.expireLeases(); }); },
+        });
+        // dnsmasq supervision: once a second, on the worker.
+        util::Ticker supervision(std::chrono::seconds(1), [&] {
+            deliver([&networks] { return networks.supervise(); });
         });
         // Whatever way this block is left, the capture thread stops first:
         // its events refer to the worker and the service.
@@ -107,6 +122,7 @@ int main(int argc, char** argv)
         });
         // No more learning events; let running transactions finish before
         // the objects go away.
+        supervision.stop();
         capture.shutdown();
         worker.shutdown();
         connection->releaseName(dbus::kBusName);

@@ -3,6 +3,7 @@
 #include "Binding_adaptor.h"
 #include "Filter_adaptor.h"
 #include "Manager_adaptor.h"
+#include "Network_adaptor.h"
 #include "util/log.hpp"
 
 #include <systemd/sd-bus.h>
@@ -43,6 +44,19 @@ std::string peekAttribute(const std::string& xml, const std::string& element, co
     return {};
 }
 
+// The text of the first <element>, for polkit's details; best effort.
+std::string peekElement(const std::string& xml, const std::string& element)
+{
+    auto at = xml.find("<" + element + ">");
+    if (at == std::string::npos)
+        return {};
+    auto start = at + element.size() + 2;
+    auto end = xml.find('<', start);
+    if (end == std::string::npos || end - start > 256)
+        return {};
+    return xml.substr(start, end - start);
+}
+
 } // namespace
 
 sdbus::ObjectPath filterPath(const std::string& name)
@@ -53,6 +67,11 @@ sdbus::ObjectPath filterPath(const std::string& name)
 sdbus::ObjectPath bindingPath(const std::string& port)
 {
     return encodedPath("/org/vnetfilter1/binding", port);
+}
+
+sdbus::ObjectPath networkPath(const std::string& name)
+{
+    return encodedPath("/org/vnetfilter1/network", name);
 }
 
 sdbus::Error toDbusError(driver::ErrorKind kind, const std::string& message)
@@ -108,11 +127,34 @@ private:
             });
     }
 
+    void DefineNetwork(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
+    {
+        service_.handle<driver::Changes>(
+            shared_from_this(), call(), std::move(result), kActionNetworkWrite, {{"network", peekElement(xml, "name")}},
+            [xml, &networks = service_.networkDriver()](driver::NwfilterDriver&) { return networks.define(xml); },
+            [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
+                r.returnResults(networkPath(c.resultName));
+            });
+    }
+
+    void CreateNetwork(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
+    {
+        service_.handle<driver::Changes>(
+            shared_from_this(), call(), std::move(result), kActionNetworkWrite, {{"network", peekElement(xml, "name")}},
+            [xml, &networks = service_.networkDriver()](driver::NwfilterDriver&) { return networks.create(xml); },
+            [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
+                r.returnResults(networkPath(c.resultName));
+            });
+    }
+
     void Reload(sdbus::Result<>&& result) override
     {
         service_.handle<driver::Changes>(
             shared_from_this(), call(), std::move(result), kActionBindingWrite, {},
-            [](driver::NwfilterDriver& d) { return d.reload(); },
+            [&networks = service_.networkDriver()](driver::NwfilterDriver& d) {
+                networks.reapplyFirewall();
+                return d.reload();
+            },
             [this](const sdbus::Result<>& r, const driver::Changes&) {
                 r.returnResults();
                 emitReloaded("method");
@@ -275,11 +317,107 @@ private:
     driver::BindingInfo info_;
 };
 
+class NetworkObject final : public sdbus::AdaptorInterfaces<org::vnetfilter1::Network_adaptor, sdbus::Properties_adaptor,
+                                                            sdbus::ManagedObject_adaptor>,
+                            public std::enable_shared_from_this<NetworkObject> {
+public:
+    NetworkObject(BusService& service, sdbus::IConnection& connection, driver::NetworkInfo info)
+        : AdaptorInterfaces(connection, networkPath(info.name)), service_(service), info_(std::move(info))
+    {
+        registerAdaptor();
+        emitInterfacesAddedSignal();
+    }
+    ~NetworkObject()
+    {
+        emitInterfacesRemovedSignal();
+        unregisterAdaptor();
+    }
+
+    void update(driver::NetworkInfo info)
+    {
+        std::vector<std::string> changed;
+        if (info.uuid != info_.uuid)
+            changed.push_back("UUID");
+        if (info.bridge != info_.bridge)
+            changed.push_back("Bridge");
+        if (info.forwardMode != info_.forwardMode)
+            changed.push_back("ForwardMode");
+        if (info.active != info_.active)
+            changed.push_back("Active");
+        if (info.persistent != info_.persistent)
+            changed.push_back("Persistent");
+        if (info.autostart != info_.autostart)
+            changed.push_back("Autostart");
+        info_ = std::move(info);
+        if (!changed.empty())
+            emitPropertiesChangedSignal(org::vnetfilter1::Network_adaptor::INTERFACE_NAME, changed);
+    }
+
+private:
+    const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
+    using Job = std::function<driver::Changes(driver::NetworkDriver&)>;
+    void change(sdbus::Result<>&& result, Job job)
+    {
+        service_.handle<driver::Changes>(
+            shared_from_this(), call(), std::move(result), kActionNetworkWrite, {{"network", info_.name}},
+            [job, &networks = service_.networkDriver()](driver::NwfilterDriver&) { return job(networks); },
+            [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
+    }
+
+    void GetXML(sdbus::Result<std::string>&& result) override
+    {
+        service_.answer(shared_from_this(), call(), std::move(result), kActionRead, {{"network", info_.name}},
+                        [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
+    }
+    void Start(sdbus::Result<>&& result) override
+    {
+        change(std::move(result), [name = info_.name](driver::NetworkDriver& n) { return n.startNetwork(name); });
+    }
+    void Stop(sdbus::Result<>&& result) override
+    {
+        change(std::move(result), [name = info_.name](driver::NetworkDriver& n) { return n.stopNetwork(name); });
+    }
+    void Undefine(sdbus::Result<>&& result) override
+    {
+        change(std::move(result), [name = info_.name](driver::NetworkDriver& n) { return n.undefine(name); });
+    }
+    void SetAutostart(sdbus::Result<>&& result, bool autostart) override
+    {
+        change(std::move(result),
+               [name = info_.name, autostart](driver::NetworkDriver& n) { return n.setAutostart(name, autostart); });
+    }
+    using LeaseList = std::vector<sdbus::Struct<int64_t, std::string, std::string, std::string, std::string>>;
+    void GetDHCPLeases(sdbus::Result<LeaseList>&& result) override
+    {
+        service_.handle<LeaseList>(
+            shared_from_this(), call(), std::move(result), kActionRead, {{"network", info_.name}},
+            [name = info_.name, &networks = service_.networkDriver()](driver::NwfilterDriver&) {
+                LeaseList out;
+                for (const auto& l : networks.leases(name))
+                    out.emplace_back(l.expiry, l.mac, l.ip, l.hostname, l.clientId);
+                return out;
+            },
+            [](const sdbus::Result<LeaseList>& r, const LeaseList& leases) { r.returnResults(leases); });
+    }
+
+    std::string Name() override { return info_.name; }
+    std::string UUID() override { return info_.uuid; }
+    std::string Bridge() override { return info_.bridge; }
+    std::string ForwardMode() override { return info_.forwardMode; }
+    bool Active() override { return info_.active; }
+    bool Persistent() override { return info_.persistent; }
+    bool Autostart() override { return info_.autostart; }
+
+    BusService& service_;
+    driver::NetworkInfo info_;
+};
+
 // ---- service -------------------------------------------------------------------------
 
 BusService::BusService(sdbus::IConnection& connection, BusLoop& loop, util::Worker& worker,
-                       driver::NwfilterDriver& driver, std::string backendName)
-    : connection_(connection), loop_(loop), worker_(worker), driver_(driver), backendName_(std::move(backendName)),
+                       driver::NwfilterDriver& driver, driver::NetworkDriver& networks, std::string backendName)
+    : connection_(connection), loop_(loop), worker_(worker), driver_(driver), networks_(networks),
+      backendName_(std::move(backendName)),
       authorizer_(connection), manager_(std::make_shared<ManagerObject>(*this, connection))
 {
 }
@@ -304,6 +442,10 @@ void BusService::applyChanges(const driver::Changes& changes)
         filters_.erase(name);
     for (const auto& info : changes.filters)
         upsert(filters_, liveFilters_, info.name, info);
+    for (const auto& name : changes.removedNetworks)
+        networkObjects_.erase(name);
+    for (const auto& info : changes.networks)
+        upsert(networkObjects_, liveNetworks_, info.name, info);
 }
 
 template <typename Object, typename Info>
@@ -336,6 +478,7 @@ void BusService::reload(const std::string& reason)
 {
     worker_.submit([this, reason] {
         try {
+            networks_.reapplyFirewall();
             driver_.reload();
             loop_.post([this, reason] { manager_->reloaded(reason); });
         } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 
 #include "dbus/bus_loop.hpp"
 #include "dbus/polkit.hpp"
+#include "driver/network_driver.hpp"
 #include "driver/nwfilter_driver.hpp"
 #include "util/worker.hpp"
 
@@ -25,6 +26,7 @@ inline constexpr const char* kRootPath = "/org/vnetfilter1";
 
 sdbus::ObjectPath filterPath(const std::string& name);
 sdbus::ObjectPath bindingPath(const std::string& port);
+sdbus::ObjectPath networkPath(const std::string& name);
 
 // org.vnetfilter1.Error.* for a driver error.
 sdbus::Error toDbusError(driver::ErrorKind kind, const std::string& message);
@@ -32,11 +34,12 @@ sdbus::Error toDbusError(driver::ErrorKind kind, const std::string& message);
 class ManagerObject;
 class FilterObject;
 class BindingObject;
+class NetworkObject;
 
 class BusService {
 public:
     BusService(sdbus::IConnection& connection, BusLoop& loop, util::Worker& worker, driver::NwfilterDriver& driver,
-               std::string backendName);
+               driver::NetworkDriver& networks, std::string backendName);
     ~BusService();
 
     // Creates the objects for what the driver has after start-up.
@@ -47,6 +50,9 @@ public:
     // The path of the binding objects of these ports, for Filter.Bindings.
     std::vector<sdbus::ObjectPath> bindingPaths(const std::vector<std::string>& ports) const;
     const std::string& backendName() const { return backendName_; }
+    driver::NetworkDriver& networkDriver() { return networks_; }
+    // Changes that happened outside a call (supervision, learning).
+    void announce(const driver::Changes& changes) { applyChanges(changes); }
 
     // Authorizes the caller of the message being processed for `action`,
     // runs `job` on the worker and, back on the bus thread, applies the
@@ -78,6 +84,7 @@ private:
     BusLoop& loop_;
     util::Worker& worker_;
     driver::NwfilterDriver& driver_;
+    driver::NetworkDriver& networks_;
     std::string backendName_;
     Authorizer authorizer_;
     // A method call in flight: its result, and the object it was made on.
@@ -91,11 +98,13 @@ private:
     std::shared_ptr<ManagerObject> manager_;
     std::map<std::string, std::shared_ptr<FilterObject>> filters_;
     std::map<std::string, std::shared_ptr<BindingObject>> bindings_;
+    std::map<std::string, std::shared_ptr<NetworkObject>> networkObjects_;
     // Every object still registered, including removed ones that a call in
     // flight keeps alive: one of those is revived when its name comes back,
     // as its path is still taken.
     std::map<std::string, std::weak_ptr<FilterObject>> liveFilters_;
     std::map<std::string, std::weak_ptr<BindingObject>> liveBindings_;
+    std::map<std::string, std::weak_ptr<NetworkObject>> liveNetworks_;
 };
 
 // ---- implementation of the templates -------------------------------------------

@@ -62,6 +62,18 @@ struct BindingInfo {
     bool operator==(const BindingInfo&) const = default;
 };
 
+struct NetworkInfo {
+    std::string name;
+    std::string uuid;
+    std::string bridge;
+    std::string forwardMode;  // nat | route | open | none (isolated)
+    bool active = false;
+    bool autostart = false;
+    bool persistent = false;
+    std::string xml;
+    bool operator==(const NetworkInfo&) const = default;
+};
+
 // What a request changed.
 struct Changes {
     std::vector<FilterInfo> filters;  // added or changed
@@ -69,12 +81,14 @@ struct Changes {
     std::vector<BindingInfo> bindings;
     std::vector<std::string> removedBindings;
     std::vector<std::pair<std::string, std::string>> learned;  // (port, address) newly learned
-    std::string resultName;  // the filter or port the request was about
+    std::vector<NetworkInfo> networks;  // added or changed
+    std::vector<std::string> removedNetworks;
+    std::string resultName;  // the filter, port or network the request was about
 
     bool empty() const
     {
         return filters.empty() && removedFilters.empty() && bindings.empty() && removedBindings.empty() &&
-               learned.empty();
+               learned.empty() && networks.empty() && removedNetworks.empty();
     }
 };
 

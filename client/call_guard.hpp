@@ -1,0 +1,36 @@
+// Helpers shared by the commands that talk to vnetfilterd.
+#pragma once
+
+#include "daemon_client.hpp"
+
+#include <functional>
+#include <iostream>
+#include <string>
+
+namespace vnf::client {
+
+// Runs `body`; a D-Bus error becomes one clear line and exit status 1.
+// `missing` says what an unknown object path means for this command.
+inline int guarded(const std::string& missing, const std::function<void()>& body)
+{
+    try {
+        body();
+        return 0;
+    } catch (const sdbus::Error& e) {
+        std::cerr << "error: "
+                  << (e.getName() == "org.freedesktop.DBus.Error.UnknownObject" && !missing.empty() ? missing
+                                                                                                      : describeError(e))
+                  << "\n";
+        return 1;
+    }
+}
+
+// `text` padded with spaces to `width` (table columns).
+inline std::string pad(std::string text, size_t width)
+{
+    if (text.size() < width)
+        text.resize(width, ' ');
+    return text;
+}
+
+} // namespace vnf::client

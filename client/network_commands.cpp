@@ -1,0 +1,153 @@
+#include "network_commands.hpp"
+
+#include "call_guard.hpp"
+#include "io.hpp"
+#include "util/json.hpp"
+
+#include <ctime>
+#include <iostream>
+
+namespace vnf::client {
+
+namespace {
+
+std::string noNetwork(const std::string& name)
+{
+    return "no network named '" + name + "'";
+}
+
+int define(const Args& args)
+{
+    const std::string& file = args.positional.at(0);
+    const std::string xml = readInput(file);
+    return guarded("", [&] {
+        std::cout << "Network " << DaemonClient().defineNetwork(xml) << " defined from " << file << "\n";
+    });
+}
+
+int create(const Args& args)
+{
+    const std::string& file = args.positional.at(0);
+    const std::string xml = readInput(file);
+    return guarded("", [&] {
+        std::cout << "Network " << DaemonClient().createNetwork(xml) << " created from " << file << "\n";
+    });
+}
+
+Command action(std::string_view name, std::string_view summary, std::string method, std::string done)
+{
+    return Command{name, "NETWORK", summary, {}, 1, 1, [method, done](const Args& args) {
+                       const std::string& network = args.positional.at(0);
+                       return guarded(noNetwork(network), [&] {
+                           DaemonClient().networkAction(network, method);
+                           std::cout << "Network " << network << " " << done << "\n";
+                       });
+                   }};
+}
+
+int autostart(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    const bool enable = !args.flag("disable");
+    return guarded(noNetwork(name), [&] {
+        DaemonClient().setAutostart(name, enable);
+        std::cout << "Network " << name << (enable ? " marked as autostarted" : " unmarked as autostarted") << "\n";
+    });
+}
+
+int dumpxml(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    return guarded(noNetwork(name), [&] { std::cout << DaemonClient().networkXml(name); });
+}
+
+int list(const Args& args)
+{
+    return guarded("", [&] {
+        auto rows = DaemonClient().networks();
+        const bool all = args.flag("all");
+        if (args.flag("json")) {
+            std::vector<std::string> items;
+            for (const auto& n : rows)
+                items.push_back(util::JsonObject()
+                                    .add("name", n.name)
+                                    .add("uuid", n.uuid)
+                                    .add("bridge", n.bridge)
+                                    .add("forward_mode", n.forwardMode)
+                                    .add("active", n.active)
+                                    .add("persistent", n.persistent)
+                                    .add("autostart", n.autostart)
+                                    .str());
+            std::cout << util::jsonArray(items) << "\n";
+            return;
+        }
+        std::cout << " " << pad("Name", 20) << pad("State", 10) << pad("Autostart", 11) << pad("Persistent", 12)
+                  << pad("Bridge", 16) << "Forward\n";
+        std::cout << std::string(76, '-') << "\n";
+        for (const auto& n : rows)
+            if (all || n.active)
+                std::cout << " " << pad(n.name, 20) << pad(n.active ? "active" : "inactive", 10)
+                          << pad(n.autostart ? "yes" : "no", 11) << pad(n.persistent ? "yes" : "no", 12)
+                          << pad(n.bridge, 16) << n.forwardMode << "\n";
+    });
+}
+
+int leases(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    return guarded(noNetwork(name), [&] {
+        auto rows = DaemonClient().leases(name);
+        if (args.flag("json")) {
+            std::vector<std::string> items;
+            for (const auto& l : rows)
+                items.push_back(util::JsonObject()
+                                    .add("expiry_time", l.expiry)
+                                    .add("mac", l.mac)
+                                    .add("ip", l.ip)
+                                    .add("hostname", l.hostname)
+                                    .add("client_id", l.clientId)
+                                    .str());
+            std::cout << util::jsonArray(items) << "\n";
+            return;
+        }
+        std::cout << " " << pad("Expiry Time", 22) << pad("MAC address", 20) << pad("IP address", 20) << "Hostname\n";
+        std::cout << std::string(76, '-') << "\n";
+        for (const auto& l : rows) {
+            char when[32] = "never";
+            if (l.expiry) {
+                const std::time_t t = l.expiry;
+                std::tm tm{};
+                localtime_r(&t, &tm);
+                std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+            }
+            std::cout << " " << pad(when, 22) << pad(l.mac, 20) << pad(l.ip, 20)
+                      << (l.hostname.empty() ? "-" : l.hostname) << "\n";
+        }
+    });
+}
+
+const OptionSpec kJson{"json", false, false, "print JSON instead of a table"};
+
+} // namespace
+
+std::vector<Command> networkCommands()
+{
+    return {
+        {"net-define", "FILE", "Define a virtual network from a <network> XML file (or - for standard input), or update it.",
+         {}, 1, 1, define},
+        {"net-create", "FILE", "Start a transient virtual network from a <network> XML file; it is gone once stopped.",
+         {}, 1, 1, create},
+        action("net-start", "Start a defined network: bridge, dnsmasq, firewall rules.", "Start", "started"),
+        action("net-destroy", "Stop a network and remove its bridge, dnsmasq and rules.", "Stop", "destroyed"),
+        action("net-undefine", "Remove a network's definition (a running network goes on as a transient one).",
+               "Undefine", "has been undefined"),
+        {"net-autostart", "NETWORK", "Start the network whenever the daemon starts (--disable: no longer).",
+         {{"disable", false, false, "turn autostart off"}}, 1, 1, autostart},
+        {"net-list", "", "List the active networks (--all: the inactive ones too).",
+         {{"all", false, false, "include inactive networks"}, kJson}, 0, 0, list},
+        {"net-dumpxml", "NETWORK", "Print a network's XML.", {}, 1, 1, dumpxml},
+        {"net-dhcp-leases", "NETWORK", "Show the DHCP leases dnsmasq gave out on the network.", {kJson}, 1, 1, leases},
+    };
+}
+
+} // namespace vnf::client

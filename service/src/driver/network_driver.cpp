@@ -1,0 +1,427 @@
+#include "driver/network_driver.hpp"
+
+#include "conf/error.hpp"
+#include "network/bridge.hpp"
+#include "store/atomic_file.hpp"
+#include "store/filter_directory.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <signal.h>
+
+namespace vnf::driver {
+
+namespace {
+
+conf::NetworkDef parse(const std::string& xml)
+{
+    try {
+        return conf::parseNetwork(xml);
+    } catch (const conf::DefinitionError& e) {
+        throw ServiceError(ErrorKind::InvalidDefinition, e.what());
+    }
+}
+
+bool needsForwarding(const conf::NetworkDef& def)
+{
+    return def.forward.mode == conf::ForwardMode::Nat || def.forward.mode == conf::ForwardMode::Route ||
+           def.forward.mode == conf::ForwardMode::Open;
+}
+
+} // namespace
+
+fw::net::NetworkBackend detectNetworkBackend(fw::Executor& executor)
+{
+    return executor.run({"nft", "list", "tables"}).ok() ? fw::net::NetworkBackend::Nftables
+                                                        : fw::net::NetworkBackend::Iptables;
+}
+
+NetworkDriver::NetworkDriver(NetworkDriverOptions options, fw::Executor& executor)
+    : options_(std::move(options)), firewall_(executor, options_.backend)
+{
+}
+
+NetworkDriver::Network& NetworkDriver::find(const std::string& name)
+{
+    auto it = networks_.find(name);
+    if (it == networks_.end())
+        throw ServiceError(ErrorKind::NotFound, "no network named '" + name + "'");
+    return it->second;
+}
+
+const NetworkDriver::Network& NetworkDriver::find(const std::string& name) const
+{
+    return const_cast<NetworkDriver*>(this)->find(name);
+}
+
+NetworkInfo NetworkDriver::infoOf(const std::string& name, const Network& n) const
+{
+    const conf::NetworkDef& def = n.current();
+    return NetworkInfo{name,
+                       def.uuid.str(),
+                       def.bridge.name,
+                       std::string(conf::forwardModeName(def.forward.mode)),
+                       n.running.has_value(),
+                       n.autostart,
+                       n.persistent.has_value(),
+                       conf::formatNetwork(n.persistent ? *n.persistent : def)};
+}
+
+std::vector<NetworkInfo> NetworkDriver::networks() const
+{
+    std::vector<NetworkInfo> out;
+    for (const auto& [name, n] : networks_)
+        out.push_back(infoOf(name, n));
+    return out;
+}
+
+// Names, UUIDs and bridges are unique; a running network's bridge also
+// must not be an interface someone else made.
+void NetworkDriver::checkConflicts(const conf::NetworkDef& def, bool forStart) const
+{
+    for (const auto& [name, n] : networks_) {
+        const conf::NetworkDef& other = n.current();
+        if (name == def.name) {
+            if (other.uuid != def.uuid)
+                throw ServiceError(ErrorKind::Exists, "network '" + name + "' already exists with UUID " +
+                                                          other.uuid.str());
+            continue;
+        }
+        if (other.uuid == def.uuid)
+            throw ServiceError(ErrorKind::Exists,
+                               "UUID " + def.uuid.str() + " belongs to network '" + name + "'");
+        if (other.bridge.name == def.bridge.name)
+            throw ServiceError(ErrorKind::Exists,
+                               "bridge '" + def.bridge.name + "' belongs to network '" + name + "'");
+    }
+    if (forStart && network::Netlink().linkExists(def.bridge.name))
+        throw ServiceError(ErrorKind::Exists, "an interface named '" + def.bridge.name + "' already exists");
+}
+
+pid_t NetworkDriver::launchDnsmasq(const conf::NetworkDef& def) const
+{
+    const auto paths = network::dnsmasqPaths(options_.stateDir, def.name);
+    store::writeFileAtomically(paths.config, network::dnsmasqConfig(def, paths), 0600);
+    if (!def.dns.hosts.empty())
+        store::writeFileAtomically(paths.hostsFile, network::dnsmasqHosts(def), 0644);
+    return network::startDnsmasq(paths.config, options_.stateDir / (def.name + ".log"));
+}
+
+// Each step is undone, newest first, when a later one fails.
+NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
+{
+    Running running{def, 0, {}};
+    network::Netlink netlink;
+    bool bridgeMade = false;
+    try {
+        netlink.createBridge(def);
+        bridgeMade = true;
+        // No IPv6 on a bridge without IPv6 addresses (no link-local, no RA to guests).
+        if (!def.hasIpv6() && !def.ipv6)
+            network::writeSysctl("net/ipv6/conf/" + def.bridge.name + "/disable_ipv6", "1");
+        for (const auto& ip : def.ips)
+            netlink.addAddress(def.bridge.name, ip);
+        netlink.setUp(def.bridge.name);
+        if (needsForwarding(def)) {
+            if (def.hasIpv4())
+                network::writeSysctl("net/ipv4/ip_forward", "1");
+            if (def.hasIpv6())
+                network::writeSysctl("net/ipv6/conf/all/forwarding", "1");
+        }
+        firewall_.ensureGlobal();
+        running.firewallUndo = firewall_.add(def);
+        if (network::needsDnsmasq(def)) {
+            try {
+                running.dnsmasq = launchDnsmasq(def);
+            } catch (...) {
+                firewall_.remove(running.firewallUndo);
+                throw;
+            }
+        }
+    } catch (const std::exception& e) {
+        if (bridgeMade) {
+            try {
+                netlink.deleteLink(def.bridge.name);
+            } catch (const std::exception& cleanup) {
+                util::logError("cannot remove bridge " + def.bridge.name + ": " + cleanup.what());
+            }
+        }
+        throw ServiceError(ErrorKind::Backend, "cannot start network '" + def.name + "': " + e.what());
+    }
+    return running;
+}
+
+void NetworkDriver::bringDown(const std::string& name, Running& running)
+{
+    firewall_.remove(running.firewallUndo);
+    network::stopDnsmasq(running.dnsmasq);
+    try {
+        network::Netlink().deleteLink(running.def.bridge.name);
+    } catch (const std::exception& e) {
+        util::logError("network '" + name + "': " + e.what());
+    }
+    removeState(name);
+}
+
+void NetworkDriver::saveState(const std::string& name, const Running& running) const
+{
+    store::ensureDirectory(options_.stateDir, 0700);
+    store::writeFileAtomically(options_.stateDir / (name + ".firewall"), network::formatUndo(running.firewallUndo),
+                               0600);
+    store::writeFileAtomically(options_.stateDir / (name + ".pid"), std::to_string(running.dnsmasq) + "\n", 0600);
+    // Last: its presence says "running" to the next daemon.
+    store::writeFileAtomically(options_.stateDir / (name + ".xml"), conf::formatNetwork(running.def), 0600);
+}
+
+void NetworkDriver::removeState(const std::string& name) const
+{
+    const auto paths = network::dnsmasqPaths(options_.stateDir, name);
+    for (const auto& file : {options_.stateDir / (name + ".xml"), options_.stateDir / (name + ".firewall"),
+                             options_.stateDir / (name + ".pid"), paths.config, paths.leases, paths.hostsFile,
+                             options_.stateDir / (name + ".log")}) {
+        std::error_code ec;
+        std::filesystem::remove(file, ec);
+    }
+}
+
+// A network the previous daemon left running: its bridge is still there.
+bool NetworkDriver::adopt(const std::string& name, Network& n)
+{
+    const auto stateFile = options_.stateDir / (name + ".xml");
+    Running running;
+    running.def = conf::parseNetwork(store::readTextFile(stateFile));
+    running.firewallUndo = network::parseUndo(store::readTextFile(options_.stateDir / (name + ".firewall")));
+    if (auto pid = util::parseUnsigned(util::trim(store::readTextFile(options_.stateDir / (name + ".pid")))))
+        running.dnsmasq = static_cast<pid_t>(pid->value);
+    if (!network::Netlink().linkExists(running.def.bridge.name)) {
+        // Gone with a reboot or by hand: clean up what may be left.
+        util::logInfo("network '" + name + "' is no longer running (its bridge is gone); cleaning up");
+        firewall_.remove(running.firewallUndo);
+        network::stopDnsmasq(running.dnsmasq);
+        removeState(name);
+        return false;
+    }
+    if (network::needsDnsmasq(running.def) && !network::isDnsmasq(running.dnsmasq)) {
+        util::logInfo("network '" + name + "': dnsmasq is not running; starting it");
+        running.dnsmasq = launchDnsmasq(running.def);
+    }
+    n.running = std::move(running);
+    saveState(name, *n.running);
+    util::logInfo("network '" + name + "' adopted (still running)");
+    return true;
+}
+
+Changes NetworkDriver::start()
+{
+    store::ensureDirectory(options_.stateDir, 0700);
+    std::error_code ec;
+    if (std::filesystem::is_directory(options_.networkDir, ec))
+        for (const auto& entry : std::filesystem::directory_iterator(options_.networkDir)) {
+            if (entry.path().extension() != ".xml")
+                continue;
+            try {
+                conf::NetworkDef def = conf::parseNetwork(store::readTextFile(entry.path()));
+                if (def.name != entry.path().stem().string())
+                    throw std::runtime_error("the file name does not match the network's name '" + def.name + "'");
+                Network& n = networks_[def.name];
+                n.autostart = std::filesystem::exists(options_.networkDir / (def.name + ".autostart"));
+                n.persistent = std::move(def);
+            } catch (const std::exception& e) {
+                util::logError("skipping " + entry.path().string() + ": " + e.what());
+            }
+        }
+    for (const auto& entry : std::filesystem::directory_iterator(options_.stateDir)) {
+        if (entry.path().extension() != ".xml")
+            continue;
+        const std::string name = entry.path().stem().string();
+        Network candidate = networks_.count(name) ? networks_[name] : Network{};
+        try {
+            if (adopt(name, candidate))
+                networks_[name] = std::move(candidate);
+        } catch (const std::exception& e) {
+            util::logError("cannot adopt network '" + name + "': " + e.what());
+        }
+    }
+    for (auto& [name, n] : networks_)
+        if (n.autostart && !n.running && n.persistent) {
+            try {
+                n.running = bringUp(*n.persistent);
+                saveState(name, *n.running);
+                util::logInfo("network '" + name + "' started (autostart)");
+            } catch (const std::exception& e) {
+                util::logError(std::string("autostart: ") + e.what());
+            }
+        }
+    Changes changes;
+    changes.networks = networks();
+    return changes;
+}
+
+Changes NetworkDriver::define(const std::string& xml)
+{
+    conf::NetworkDef def = parse(xml);
+    // Keep the UUID of the network of that name when none is given.
+    if (xml.find("<uuid") == std::string::npos)
+        if (auto it = networks_.find(def.name); it != networks_.end())
+            def.uuid = it->second.current().uuid;
+    checkConflicts(def, false);
+    store::ensureDirectory(options_.networkDir, 0755);
+    store::writeFileAtomically(options_.networkDir / (def.name + ".xml"), conf::formatNetwork(def), 0644);
+    Network& n = networks_[def.name];
+    n.persistent = def;  // a running network keeps running as started; this applies at the next start
+    Changes changes;
+    changes.resultName = def.name;
+    changes.networks.push_back(infoOf(def.name, n));
+    return changes;
+}
+
+Changes NetworkDriver::undefine(const std::string& name)
+{
+    Network& n = find(name);
+    if (!n.persistent)
+        throw ServiceError(ErrorKind::NotFound, "network '" + name + "' is transient: stop it instead");
+    store::removeFileDurably(options_.networkDir / (name + ".xml"));
+    std::error_code ec;
+    std::filesystem::remove(options_.networkDir / (name + ".autostart"), ec);
+    Changes changes;
+    changes.resultName = name;
+    if (n.running) {
+        // Like libvirt: an active network lives on as a transient one.
+        n.persistent.reset();
+        n.autostart = false;
+        changes.networks.push_back(infoOf(name, n));
+    } else {
+        networks_.erase(name);
+        changes.removedNetworks.push_back(name);
+    }
+    return changes;
+}
+
+Changes NetworkDriver::create(const std::string& xml)
+{
+    conf::NetworkDef def = parse(xml);
+    if (networks_.count(def.name))
+        throw ServiceError(ErrorKind::Exists, "network '" + def.name + "' already exists");
+    checkConflicts(def, true);
+    Running running = bringUp(def);
+    saveState(def.name, running);
+    Network& n = networks_[def.name];
+    n.running = std::move(running);
+    Changes changes;
+    changes.resultName = def.name;
+    changes.networks.push_back(infoOf(def.name, n));
+    return changes;
+}
+
+Changes NetworkDriver::startNetwork(const std::string& name)
+{
+    Network& n = find(name);
+    if (n.running)
+        throw ServiceError(ErrorKind::Exists, "network '" + name + "' is already active");
+    checkConflicts(*n.persistent, true);
+    Running running = bringUp(*n.persistent);
+    try {
+        saveState(name, running);
+    } catch (const std::exception& e) {
+        bringDown(name, running);
+        throw ServiceError(ErrorKind::Backend, std::string("cannot save the network's state: ") + e.what());
+    }
+    n.running = std::move(running);
+    Changes changes;
+    changes.resultName = name;
+    changes.networks.push_back(infoOf(name, n));
+    return changes;
+}
+
+Changes NetworkDriver::stopNetwork(const std::string& name)
+{
+    Network& n = find(name);
+    if (!n.running)
+        throw ServiceError(ErrorKind::NotFound, "network '" + name + "' is not active");
+    bringDown(name, *n.running);
+    n.running.reset();
+    Changes changes;
+    changes.resultName = name;
+    if (!n.persistent) {
+        networks_.erase(name);
+        changes.removedNetworks.push_back(name);
+    } else {
+        changes.networks.push_back(infoOf(name, n));
+    }
+    return changes;
+}
+
+Changes NetworkDriver::setAutostart(const std::string& name, bool autostart)
+{
+    Network& n = find(name);
+    if (!n.persistent)
+        throw ServiceError(ErrorKind::Unsupported, "network '" + name + "' is transient: it cannot autostart");
+    const auto marker = options_.networkDir / (name + ".autostart");
+    if (autostart)
+        store::writeFileAtomically(marker, "", 0644);
+    else if (std::filesystem::exists(marker))
+        store::removeFileDurably(marker);
+    n.autostart = autostart;
+    Changes changes;
+    changes.resultName = name;
+    changes.networks.push_back(infoOf(name, n));
+    return changes;
+}
+
+std::vector<network::DhcpLease> NetworkDriver::leases(const std::string& name) const
+{
+    const Network& n = find(name);
+    if (!n.running)
+        return {};
+    const auto file = network::dnsmasqPaths(options_.stateDir, name).leases;
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec))
+        return {};
+    return network::parseLeases(store::readTextFile(file));
+}
+
+Changes NetworkDriver::supervise()
+{
+    for (auto& [name, n] : networks_) {
+        if (!n.running || !network::needsDnsmasq(n.running->def) || network::isDnsmasq(n.running->dnsmasq))
+            continue;
+        network::stopDnsmasq(n.running->dnsmasq);  // reaps it
+        try {
+            n.running->dnsmasq = launchDnsmasq(n.running->def);
+            saveState(name, *n.running);
+            util::logInfo("network '" + name + "': dnsmasq had stopped; restarted it");
+        } catch (const std::exception& e) {
+            util::logError("network '" + name + "': cannot restart dnsmasq: " + e.what());
+        }
+    }
+    return {};
+}
+
+void NetworkDriver::reapplyFirewall()
+{
+    bool any = false;
+    for (const auto& [name, n] : networks_)
+        any = any || n.running.has_value();
+    if (!any)
+        return;
+    try {
+        firewall_.ensureGlobal();
+    } catch (const std::exception& e) {
+        util::logError(std::string("cannot restore the global network chains: ") + e.what());
+        return;
+    }
+    for (auto& [name, n] : networks_) {
+        if (!n.running)
+            continue;
+        try {
+            firewall_.remove(n.running->firewallUndo);  // whatever is left of them
+            n.running->firewallUndo.clear();
+            n.running->firewallUndo = firewall_.add(n.running->def);
+            saveState(name, *n.running);
+        } catch (const std::exception& e) {
+            util::logError("network '" + name + "': cannot re-apply its rules: " + e.what());
+        }
+    }
+}
+
+} // namespace vnf::driver

@@ -1,0 +1,85 @@
+// The virtual network driver: definitions (persistent in network_dir,
+// transient ones only while running), and the life of a running network -
+// bridge, forwarding, dnsmasq, firewall rules - as one undoable sequence.
+// Runtime state lives in state_dir, so a restarted daemon adopts running
+// networks instead of restarting them. Runs on the worker, like the
+// nwfilter driver; no D-Bus here.
+#pragma once
+
+#include "conf/network.hpp"
+#include "driver/nwfilter_driver.hpp"
+#include "firewall/executor.hpp"
+#include "network/dnsmasq.hpp"
+#include "network/network_firewall.hpp"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vnf::driver {
+
+struct NetworkDriverOptions {
+    std::filesystem::path networkDir;  // NAME.xml, NAME.autostart
+    std::filesystem::path stateDir;    // running networks: definition, dnsmasq, firewall record
+    fw::net::NetworkBackend backend = fw::net::NetworkBackend::Nftables;
+};
+
+class NetworkDriver {
+public:
+    NetworkDriver(NetworkDriverOptions options, fw::Executor& executor);
+
+    // Loads definitions, adopts networks that are still running, starts
+    // autostart networks. Problems are logged per network, never fatal.
+    Changes start();
+
+    Changes define(const std::string& xml);
+    Changes undefine(const std::string& name);
+    Changes create(const std::string& xml);  // transient, started at once
+    Changes startNetwork(const std::string& name);
+    Changes stopNetwork(const std::string& name);
+    Changes setAutostart(const std::string& name, bool autostart);
+    std::vector<network::DhcpLease> leases(const std::string& name) const;
+
+    // Restarts dnsmasq of running networks where it died.
+    Changes supervise();
+    // Puts every running network's rules back (after a firewall reload).
+    void reapplyFirewall();
+
+    std::vector<NetworkInfo> networks() const;
+    fw::net::NetworkBackend backend() const { return firewall_.backend(); }
+
+private:
+    struct Running {
+        conf::NetworkDef def;  // as started
+        pid_t dnsmasq = 0;
+        fw::Plan firewallUndo;
+    };
+    struct Network {
+        std::optional<conf::NetworkDef> persistent;  // the definition on disk
+        bool autostart = false;
+        std::optional<Running> running;
+        const conf::NetworkDef& current() const { return running ? running->def : *persistent; }
+    };
+
+    Network& find(const std::string& name);
+    const Network& find(const std::string& name) const;
+    NetworkInfo infoOf(const std::string& name, const Network& n) const;
+    void checkConflicts(const conf::NetworkDef& def, bool forStart) const;
+    Running bringUp(const conf::NetworkDef& def);
+    void bringDown(const std::string& name, Running& running);
+    void saveState(const std::string& name, const Running& running) const;
+    void removeState(const std::string& name) const;
+    bool adopt(const std::string& name, Network& n);
+    pid_t launchDnsmasq(const conf::NetworkDef& def) const;
+
+    NetworkDriverOptions options_;
+    network::NetworkFirewall firewall_;
+    std::map<std::string, Network> networks_;
+};
+
+// nftables where `nft` works here, else iptables.
+fw::net::NetworkBackend detectNetworkBackend(fw::Executor& executor);
+
+} // namespace vnf::driver

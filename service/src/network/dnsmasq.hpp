@@ -1,0 +1,55 @@
+// dnsmasq for a virtual network: its configuration (pure), the process
+// (started, watched, stopped by PID) and its leases.
+#pragma once
+
+#include "conf/network.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vnf::network {
+
+struct DnsmasqPaths {
+    std::filesystem::path config;     // NAME.conf
+    std::filesystem::path leases;     // NAME.leases
+    std::filesystem::path hostsFile;  // NAME.addnhosts (DNS <host>s)
+};
+
+DnsmasqPaths dnsmasqPaths(const std::filesystem::path& stateDir, const std::string& network);
+
+// Does the network need dnsmasq at all (DHCP, DNS or TFTP on an address)?
+bool needsDnsmasq(const conf::NetworkDef& def);
+
+// The configuration file's text. Every value in it was validated by the
+// parser (no newlines, no separators where they do not belong).
+std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths);
+// The DNS hosts file (addn-hosts).
+std::string dnsmasqHosts(const conf::NetworkDef& def);
+
+struct DhcpLease {
+    int64_t expiry = 0;  // seconds since the epoch, 0: never
+    std::string mac;
+    std::string ip;
+    std::string hostname;  // "" when unknown
+    std::string clientId;
+    bool operator==(const DhcpLease&) const = default;
+};
+
+// dnsmasq's lease file (one "EXPIRY MAC IP HOSTNAME CLIENTID" per line;
+// '*' for unknown). Malformed lines are skipped.
+std::vector<DhcpLease> parseLeases(const std::string& text);
+
+// Starts dnsmasq (in the foreground, as a child) with `config`; waits until
+// it has bound its sockets, or throws std::runtime_error with what it said.
+pid_t startDnsmasq(const std::filesystem::path& config, const std::filesystem::path& log);
+// Is `pid` a running dnsmasq (not a recycled PID)?
+bool isDnsmasq(pid_t pid);
+// SIGTERM, then SIGKILL after a while; reaps it when it is our child.
+void stopDnsmasq(pid_t pid);
+
+} // namespace vnf::network

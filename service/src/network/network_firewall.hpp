@@ -1,0 +1,52 @@
+// Installing and removing a network's firewall rules. Each command that
+// adds something is recorded with the command that takes it away again
+// (iptables: --delete of the same rule; nft: delete by the handle nft
+// echoed; tc: the qdisc). A failure undoes what the transaction added,
+// newest first, so a network's rules are all in or all out. The record is
+// kept with the network's runtime state, so a restarted daemon can still
+// remove exactly what it added.
+#pragma once
+
+#include "conf/network.hpp"
+#include "firewall/executor.hpp"
+#include "firewall/network/network_rules.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vnf::network {
+
+class FirewallError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class NetworkFirewall {
+public:
+    NetworkFirewall(fw::Executor& executor, fw::net::NetworkBackend backend);
+
+    fw::net::NetworkBackend backend() const { return backend_; }
+
+    // Creates the global chains/tables that are missing (idempotent: after
+    // a firewall reload some or all are gone).
+    void ensureGlobal();
+    // Adds the network's rules; returns the undo record. Throws
+    // FirewallError with nothing left behind.
+    fw::Plan add(const conf::NetworkDef& def);
+    // Runs an undo record, newest first; failures (a rule someone else
+    // already removed) are logged, not fatal.
+    void remove(const fw::Plan& undo);
+
+private:
+    fw::ExecResult run(const fw::Command& command);
+    fw::Executor& executor_;
+    fw::net::NetworkBackend backend_;
+};
+
+// The undo record as text (one command per line, shell-quoted) and back,
+// for the runtime state file.
+std::string formatUndo(const fw::Plan& undo);
+fw::Plan parseUndo(const std::string& text);
+
+} // namespace vnf::network
