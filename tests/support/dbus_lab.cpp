@@ -220,6 +220,23 @@ Daemon::~Daemon()
 {
     if (process_)
         stop();
+    // Networks outlive the daemon by design; the dnsmasq processes of those
+    // the test left running are stopped here, by the PIDs the daemon recorded.
+    std::error_code ec;
+    if (!std::filesystem::is_directory(networkStateDir(), ec))
+        return;
+    for (const auto& entry : std::filesystem::directory_iterator(networkStateDir())) {
+        if (entry.path().extension() != ".pid")
+            continue;
+        std::ifstream in(entry.path());
+        long pid = 0;
+        in >> pid;
+        std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+        std::string name;
+        std::getline(comm, name);
+        if (pid > 0 && name == "dnsmasq")
+            ::kill(static_cast<pid_t>(pid), SIGTERM);
+    }
 }
 
 void Daemon::start()

@@ -1,0 +1,282 @@
+// Virtual networks with real packets: vnetfilterd (on a private bus, with
+// polkitd) creates bridges, runs dnsmasq and installs the firewall rules of
+// each forward mode in its namespace; guests in their own namespaces get
+// leases and talk to an "uplink" namespace that has no route back.
+#include "support/dbus_lab.hpp"
+#include "support/dhcp.hpp"
+#include "support/files.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <regex>
+#include <thread>
+
+using namespace vnf;
+using namespace std::chrono_literals;
+
+namespace {
+
+fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& input = {})
+{
+    return test::vnetfilterctl(args, input);
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s)
+{
+    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
+        if (condition())
+            return true;
+        std::this_thread::sleep_for(100ms);
+    }
+    return condition();
+}
+
+std::string networkXml(const std::string& name, const std::string& bridge, const std::string& forward,
+                       const std::string& subnet)
+{
+    return "<network><name>" + name + "</name><bridge name='" + bridge + "'/>" + forward + "<ip address='" + subnet +
+           ".1' netmask='255.255.255.0'><dhcp><range start='" + subnet + ".100' end='" + subnet +
+           ".150'/></dhcp></ip></network>";
+}
+
+// The daemon's namespace with an uplink: "up0" 203.0.113.1/24 towards a
+// namespace holding 203.0.113.2/24 and no route to the guests' networks.
+struct Topology {
+    test::Netns host;
+    test::Netns uplink;
+    Topology()
+    {
+        host.check({"ip", "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", uplink.name()});
+        host.check({"ip", "addr", "add", "203.0.113.1/24", "dev", "up0"});
+        host.check({"ip", "link", "set", "up0", "up"});
+        uplink.check({"ip", "addr", "add", "203.0.113.2/24", "dev", "eth0"});
+        uplink.check({"ip", "link", "set", "eth0", "up"});
+    }
+};
+
+// A guest namespace plugged into `bridge` by port `port`.
+std::unique_ptr<test::Netns> plugGuest(const test::Netns& host, const std::string& bridge, const std::string& port,
+                                       const std::string& mac)
+{
+    auto guest = std::make_unique<test::Netns>();
+    host.check({"ip", "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", guest->name()});
+    host.check({"ip", "link", "set", port, "master", bridge, "up"});
+    guest->check({"ip", "link", "set", "eth0", "address", mac});
+    guest->check({"ip", "link", "set", "eth0", "up"});
+    return guest;
+}
+
+// A DHCP lease for the guest, configured with a default route via `router`.
+std::string leaseAndConfigure(const test::Netns& guest, const std::string& router)
+{
+    std::optional<std::string> lease;
+    for (int attempt = 0; attempt < 3 && !lease; ++attempt)
+        lease = test::dhcpLease(guest);  // the bridge port needs a moment to forward
+    if (!lease)
+        return {};
+    guest.check({"ip", "addr", "add", *lease + "/24", "dev", "eth0"});
+    guest.check({"ip", "route", "add", "default", "via", router});
+    return *lease;
+}
+
+bool ping(const test::Netns& from, const std::string& to)
+{
+    return from.run({"ping", "-c", "1", "-W", "1", to}).ok();
+}
+
+pid_t dnsmasqPid(const test::Daemon& daemon, const std::string& network)
+{
+    auto text = test::readFile(daemon.networkStateDir() / (network + ".pid"));
+    return static_cast<pid_t>(std::stol(text));
+}
+
+bool alive(pid_t pid)
+{
+    return pid > 0 && ::kill(pid, 0) == 0 &&
+           test::readFile("/proc/" + std::to_string(pid) + "/stat").find(") Z") == std::string::npos;
+}
+
+std::string rulesOf(const test::Netns& ns)
+{
+    return ns.run({"nft", "list", "ruleset"}).out;
+}
+
+class NetworkTest : public testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override
+    {
+        if (::geteuid() != 0)
+            GTEST_SKIP() << "needs root (network namespaces, a private system bus, polkitd, dnsmasq); skipping";
+        if (!test::Polkitd::available())
+            GTEST_SKIP() << "polkitd is not installed; skipping";
+    }
+    test::DaemonOptions options() const
+    {
+        test::DaemonOptions o;
+        o.networkBackend = GetParam();
+        return o;
+    }
+};
+
+// NAT: a lease from the network's dnsmasq, masquerading to an uplink that
+// cannot route back, nothing in from outside; stop removes everything.
+TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    Topology net;
+    test::Daemon daemon(net.host, options());
+    const std::string before = rulesOf(net.host);
+
+    auto r = ctl({"net-define", "-"}, networkXml("natnet", "virbr5", "<forward/>", "192.168.50"));
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network natnet defined from -\n");
+    r = ctl({"net-start", "natnet"});
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    r = ctl({"net-list", "--json"});
+    EXPECT_NE(r.out.find("\"name\":\"natnet\",\"uuid\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"bridge\":\"virbr5\",\"forward_mode\":\"nat\",\"active\":true"), std::string::npos) << r.out;
+
+    auto guest = plugGuest(net.host, "virbr5", "vnet0", "52:54:00:00:05:01");
+    const std::string address = leaseAndConfigure(*guest, "192.168.50.1");
+    ASSERT_FALSE(address.empty()) << test::readFile(daemon.networkStateDir() / "natnet.log") << daemon.log();
+    EXPECT_EQ(address.rfind("192.168.50.1", 0), 0u) << address;
+    r = ctl({"net-dhcp-leases", "natnet", "--json"});
+    EXPECT_NE(r.out.find("\"mac\":\"52:54:00:00:05:01\",\"ip\":\"" + address + "\""), std::string::npos) << r.out;
+
+    EXPECT_TRUE(ping(*guest, "192.168.50.1"));
+    EXPECT_TRUE(ping(*guest, "203.0.113.2")) << rulesOf(net.host);  // masqueraded: the uplink answers 203.0.113.1
+    net.uplink.check({"ip", "route", "add", "192.168.50.0/24", "via", "203.0.113.1"});
+    EXPECT_FALSE(ping(net.uplink, address));  // NAT: nothing comes in unasked
+
+    const pid_t dnsmasq = dnsmasqPid(daemon, "natnet");
+    ASSERT_TRUE(alive(dnsmasq));
+    r = ctl({"net-destroy", "natnet"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_FALSE(alive(dnsmasq));
+    EXPECT_FALSE(net.host.run({"ip", "link", "show", "virbr5"}).ok());
+    EXPECT_EQ(rulesOf(net.host).find("virbr5"), std::string::npos) << rulesOf(net.host);
+    EXPECT_EQ(rulesOf(net.host).find("192.168.50"), std::string::npos) << rulesOf(net.host);
+    r = ctl({"net-list", "--all"});
+    EXPECT_NE(r.out.find(" natnet              inactive  no         yes         virbr5          nat\n"),
+              std::string::npos)
+        << r.out;
+    (void)before;
+}
+
+// Isolated: a lease and the host, nothing beyond - even with forwarding on
+// and a route.
+TEST_P(NetworkTest, IsolatedNetworkReachesOnlyTheHost)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    Topology net;
+    test::Daemon daemon(net.host, options());
+    net.host.check({"sysctl", "-q", "-w", "net.ipv4.ip_forward=1"});
+    auto r = ctl({"net-create", "-"}, networkXml("iso", "virbr6", "", "192.168.60"));
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    auto guest = plugGuest(net.host, "virbr6", "vnet0", "52:54:00:00:06:01");
+    const std::string address = leaseAndConfigure(*guest, "192.168.60.1");
+    ASSERT_FALSE(address.empty()) << test::readFile(daemon.networkStateDir() / "iso.log");
+    EXPECT_TRUE(ping(*guest, "192.168.60.1"));
+    EXPECT_FALSE(ping(*guest, "203.0.113.2"));
+    // Transient: gone once stopped.
+    ASSERT_TRUE(ctl({"net-destroy", "iso"}).ok());
+    EXPECT_EQ(ctl({"net-list", "--all", "--json"}).out, "[]\n");
+}
+
+// Routed: no NAT, both directions, once the uplink has a route back.
+TEST_P(NetworkTest, RoutedNetworkForwardsWithoutNat)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    Topology net;
+    test::Daemon daemon(net.host, options());
+    auto r = ctl({"net-create", "-"}, networkXml("routed", "virbr7", "<forward mode='route'/>", "192.168.70"));
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    auto guest = plugGuest(net.host, "virbr7", "vnet0", "52:54:00:00:07:01");
+    const std::string address = leaseAndConfigure(*guest, "192.168.70.1");
+    ASSERT_FALSE(address.empty());
+    // Without a route back the guest's packets reach the uplink but no answer returns: no masquerading.
+    EXPECT_FALSE(ping(*guest, "203.0.113.2"));
+    net.uplink.check({"ip", "route", "add", "192.168.70.0/24", "via", "203.0.113.1"});
+    EXPECT_TRUE(ping(*guest, "203.0.113.2"));
+    EXPECT_TRUE(ping(net.uplink, address));
+    ASSERT_TRUE(ctl({"net-destroy", "routed"}).ok());
+}
+
+// A restarted daemon adopts the running network (same bridge, same
+// dnsmasq); a killed dnsmasq comes back; autostart starts a network with
+// the daemon.
+TEST_P(NetworkTest, RestartAdoptsRunningNetworksAndDnsmasqIsSupervised)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    Topology net;
+    test::Daemon daemon(net.host, options());
+    ASSERT_TRUE(ctl({"net-define", "-"}, networkXml("keep", "virbr8", "<forward/>", "192.168.80")).ok());
+    ASSERT_TRUE(ctl({"net-start", "keep"}).ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, networkXml("later", "virbr9", "<forward/>", "192.168.90")).ok());
+    ASSERT_TRUE(ctl({"net-autostart", "later"}).ok());
+    const std::string ifindex = net.host.check({"cat", "/sys/class/net/virbr8/ifindex"});
+    const pid_t dnsmasq = dnsmasqPid(daemon, "keep");
+    const std::string rules = rulesOf(net.host);
+
+    daemon.stop();
+    EXPECT_TRUE(alive(dnsmasq));  // the network keeps running without the daemon
+    daemon.start();
+    auto r = ctl({"net-list", "--json"});
+    EXPECT_NE(r.out.find("\"name\":\"keep\""), std::string::npos) << r.out << daemon.log();
+    EXPECT_NE(r.out.find("\"name\":\"later\""), std::string::npos) << r.out << daemon.log();  // autostarted
+    EXPECT_EQ(net.host.check({"cat", "/sys/class/net/virbr8/ifindex"}), ifindex);
+    EXPECT_EQ(dnsmasqPid(daemon, "keep"), dnsmasq);
+    EXPECT_NE(rulesOf(net.host).find("virbr9"), std::string::npos);
+
+    // dnsmasq dies: the daemon starts another within a few seconds.
+    ::kill(dnsmasq, SIGKILL);
+    EXPECT_TRUE(eventually([&] { return dnsmasqPid(daemon, "keep") != dnsmasq && alive(dnsmasqPid(daemon, "keep")); }))
+        << daemon.log();
+
+    // The adopted network stops cleanly: its recorded rules go.
+    ASSERT_TRUE(ctl({"net-destroy", "keep"}).ok());
+    ASSERT_TRUE(ctl({"net-destroy", "later"}).ok());
+    EXPECT_EQ(rulesOf(net.host).find("virbr8"), std::string::npos) << rulesOf(net.host);
+    EXPECT_EQ(rulesOf(net.host).find("virbr9"), std::string::npos) << rulesOf(net.host);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backend, NetworkTest, testing::Values("nftables", "iptables"),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// Bad definitions and conflicts: clear errors, nothing created.
+TEST(NetworkErrors, RefusedWithClearErrors)
+{
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root; skipping";
+    if (!test::Polkitd::available())
+        GTEST_SKIP() << "polkitd is not installed; skipping";
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::Daemon daemon(host);
+    auto r = ctl({"net-define", "-"}, "<network><name>x</name><bridge name='virbr1'/><forward mode='vepa'/></network>");
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("mode 'vepa' is not supported by vnetfilter"), std::string::npos) << r.err;
+    // A bridge name someone else's interface has.
+    host.check({"ip", "link", "add", "virbr3", "type", "veth", "peer", "name", "virbr3p"});
+    r = ctl({"net-create", "-"}, networkXml("clash", "virbr3", "<forward/>", "192.168.30"));
+    EXPECT_EQ(r.err, "error: an interface named 'virbr3' already exists\n");
+    // Two networks, one bridge.
+    ASSERT_TRUE(ctl({"net-define", "-"}, networkXml("a", "virbr4", "", "192.168.40")).ok());
+    r = ctl({"net-define", "-"}, networkXml("b", "virbr4", "", "192.168.41"));
+    EXPECT_EQ(r.err, "error: bridge 'virbr4' belongs to network 'a'\n");
+    r = ctl({"net-start", "nosuch"});
+    EXPECT_EQ(r.err, "error: no network named 'nosuch'\n");
+    EXPECT_EQ(host.run({"nft", "list", "ruleset"}).out.find("libvirt_network"), std::string::npos);
+}
+
+} // namespace
