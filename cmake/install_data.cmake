@@ -37,3 +37,9 @@ install(FILES
 # The user documentation (the unit's Documentation= points here).
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} FILES_MATCHING PATTERN "*.md")
+
+# firewalld: the zones and policies the bridges of virtual networks go into.
+set(VNETFILTER_FIREWALLD_DIR "lib/firewalld"
+    CACHE STRING "firewalld's directory of shipped zones and policies (relative: under the prefix)")
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/firewalld-zones/zones ${CMAKE_SOURCE_DIR}/firewalld-zones/policies
+  DESTINATION ${VNETFILTER_FIREWALLD_DIR} FILES_MATCHING PATTERN "*.xml")

@@ -30,6 +30,8 @@ expect share/polkit-1/actions/org.vnetfilter1.policy
 expect lib/systemd/system/vnetfilterd.service
 expect share/vnetfilter/nwfilter/clean-traffic.xml
 expect share/doc/vnetfilter/daemon.md
+for zone in libvirt libvirt-routed; do expect lib/firewalld/zones/$zone.xml; done
+for policy in libvirt-routed-in libvirt-routed-out libvirt-to-host; do expect lib/firewalld/policies/$policy.xml; done
 [ "$(ls "$root/share/vnetfilter/nwfilter" | wc -l)" = 24 ] || { echo "expected 24 built-in filters" >&2; fail=1; }
 
 # Configured files: every @VARIABLE@ substituted, paths under the prefix.
@@ -54,7 +56,7 @@ fi
 
 # XML that other programs parse: well-formed.
 for f in "$root"/share/dbus-1/interfaces/*.xml "$root/share/dbus-1/system.d/org.vnetfilter1.conf" \
-         "$root/share/polkit-1/actions/org.vnetfilter1.policy"; do
+         "$root/share/polkit-1/actions/org.vnetfilter1.policy" "$root"/lib/firewalld/*/*.xml; do
     xmllint --noout --nonet "$f" || fail=1
 done
 

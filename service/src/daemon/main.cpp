@@ -11,6 +11,7 @@
 #include "driver/nwfilter_driver.hpp"
 #include "firewall/executor.hpp"
 #include "driver/network_driver.hpp"
+#include "firewalld/firewalld.hpp"
 #include "learn/capture.hpp"
 #include "util/ticker.hpp"
 #include "util/log.hpp"
@@ -65,7 +66,8 @@ int main(int argc, char** argv)
             config.networkBackend == "auto"       ? driver::detectNetworkBackend(executor)
             : config.networkBackend == "iptables" ? fw::net::NetworkBackend::Iptables
                                                   : fw::net::NetworkBackend::Nftables;
-        driver::NetworkDriver networks({config.networkDir, config.networkStateDir, networkBackend}, executor);
+        firewalld::FirewalldZones zones;
+        driver::NetworkDriver networks({config.networkDir, config.networkStateDir, networkBackend}, executor, &zones);
         {
             driver::Changes started = networks.start();
             initial.networks = std::move(started.networks);
@@ -97,6 +99,19 @@ int main(int argc, char** argv)
             },
             [&] { deliver([&driver] { return driver.expireLeases(); }); },
         });
+        // firewalld flushes the iptables/ebtables tables when it starts, reloads
+        // or stops, and forgets runtime zone assignments: put everything back.
+        firewalld::FirewalldWatch firewalldWatch(
+            *connection,
+            [&](bool running) {
+                service.setFirewalldRunning(running);
+                service.reload("firewalld", [&zones, running] {
+                    if (running)
+                        zones.waitUntilRunning();
+                });
+            },
+            [&] { service.reload("firewalld"); });
+        service.setFirewalldRunning(firewalldWatch.running());
         // dnsmasq supervision: once a second, on the worker.
         util::Ticker supervision(std::chrono::seconds(1), [&] {
             deliver([&networks] { return networks.supervise(); });

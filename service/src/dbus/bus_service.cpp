@@ -102,6 +102,10 @@ public:
     ~ManagerObject() { unregisterAdaptor(); }
 
     void reloaded(const std::string& reason) { emitReloaded(reason); }
+    void firewalldChanged()
+    {
+        emitPropertiesChangedSignal(org::vnetfilter1::Manager_adaptor::INTERFACE_NAME, {"FirewalldRunning"});
+    }
 
 private:
     const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
@@ -163,7 +167,7 @@ private:
 
     std::string Version() override { return VNETFILTER_VERSION; }
     std::string Backend() override { return service_.backendName(); }
-    bool FirewalldRunning() override { return false; }
+    bool FirewalldRunning() override { return service_.firewalldRunning(); }
 
     BusService& service_;
 };
@@ -474,10 +478,20 @@ std::vector<sdbus::ObjectPath> BusService::bindingPaths(const std::vector<std::s
     return out;
 }
 
-void BusService::reload(const std::string& reason)
+void BusService::setFirewalldRunning(bool running)
 {
-    worker_.submit([this, reason] {
+    if (running == firewalldRunning_)
+        return;
+    firewalldRunning_ = running;
+    manager_->firewalldChanged();
+}
+
+void BusService::reload(const std::string& reason, std::function<void()> prepare)
+{
+    worker_.submit([this, reason, prepare] {
         try {
+            if (prepare)
+                prepare();
             networks_.reapplyFirewall();
             driver_.reload();
             loop_.post([this, reason] { manager_->reloaded(reason); });

@@ -44,8 +44,12 @@ public:
 
     // Creates the objects for what the driver has after start-up.
     void publish(const driver::Changes& initial);
-    // SIGHUP: re-apply everything, then signal Reloaded.
-    void reload(const std::string& reason);
+    // SIGHUP, firewalld: re-apply everything, then signal Reloaded.
+    // `prepare` runs first, on the worker.
+    void reload(const std::string& reason, std::function<void()> prepare = {});
+    // Manager.FirewalldRunning (with PropertiesChanged).
+    void setFirewalldRunning(bool running);
+    bool firewalldRunning() const { return firewalldRunning_; }
 
     // The path of the binding objects of these ports, for Filter.Bindings.
     std::vector<sdbus::ObjectPath> bindingPaths(const std::vector<std::string>& ports) const;
@@ -86,6 +90,7 @@ private:
     driver::NwfilterDriver& driver_;
     driver::NetworkDriver& networks_;
     std::string backendName_;
+    bool firewalldRunning_ = false;
     Authorizer authorizer_;
     // A method call in flight: its result, and the object it was made on.
     // Both are released on the bus thread only.

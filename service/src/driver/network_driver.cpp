@@ -36,8 +36,8 @@ fw::net::NetworkBackend detectNetworkBackend(fw::Executor& executor)
                                                         : fw::net::NetworkBackend::Iptables;
 }
 
-NetworkDriver::NetworkDriver(NetworkDriverOptions options, fw::Executor& executor)
-    : options_(std::move(options)), firewall_(executor, options_.backend)
+NetworkDriver::NetworkDriver(NetworkDriverOptions options, fw::Executor& executor, firewalld::ZoneControl* zones)
+    : options_(std::move(options)), firewall_(executor, options_.backend), zones_(zones)
 {
 }
 
@@ -110,7 +110,7 @@ pid_t NetworkDriver::launchDnsmasq(const conf::NetworkDef& def) const
 // Each step is undone, newest first, when a later one fails.
 NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
 {
-    Running running{def, 0, {}};
+    Running running{def, 0, {}, {}};
     network::Netlink netlink;
     bool bridgeMade = false;
     try {
@@ -130,13 +130,16 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
         }
         firewall_.ensureGlobal();
         running.firewallUndo = firewall_.add(def);
-        if (network::needsDnsmasq(def)) {
-            try {
+        try {
+            if (zones_)
+                running.zone = zones_->assign(def);
+            if (network::needsDnsmasq(def))
                 running.dnsmasq = launchDnsmasq(def);
-            } catch (...) {
-                firewall_.remove(running.firewallUndo);
-                throw;
-            }
+        } catch (...) {
+            if (zones_)
+                zones_->release(def.bridge.name, running.zone);
+            firewall_.remove(running.firewallUndo);
+            throw;
         }
     } catch (const std::exception& e) {
         if (bridgeMade) {
@@ -153,6 +156,8 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
 
 void NetworkDriver::bringDown(const std::string& name, Running& running)
 {
+    if (zones_)
+        zones_->release(running.def.bridge.name, running.zone);
     firewall_.remove(running.firewallUndo);
     network::stopDnsmasq(running.dnsmasq);
     try {
@@ -169,6 +174,7 @@ void NetworkDriver::saveState(const std::string& name, const Running& running) c
     store::writeFileAtomically(options_.stateDir / (name + ".firewall"), network::formatUndo(running.firewallUndo),
                                0600);
     store::writeFileAtomically(options_.stateDir / (name + ".pid"), std::to_string(running.dnsmasq) + "\n", 0600);
+    store::writeFileAtomically(options_.stateDir / (name + ".zone"), running.zone + "\n", 0600);
     // Last: its presence says "running" to the next daemon.
     store::writeFileAtomically(options_.stateDir / (name + ".xml"), conf::formatNetwork(running.def), 0600);
 }
@@ -177,7 +183,7 @@ void NetworkDriver::removeState(const std::string& name) const
 {
     const auto paths = network::dnsmasqPaths(options_.stateDir, name);
     for (const auto& file : {options_.stateDir / (name + ".xml"), options_.stateDir / (name + ".firewall"),
-                             options_.stateDir / (name + ".pid"), paths.config, paths.leases, paths.hostsFile,
+                             options_.stateDir / (name + ".pid"), options_.stateDir / (name + ".zone"), paths.config, paths.leases, paths.hostsFile,
                              options_.stateDir / (name + ".log")}) {
         std::error_code ec;
         std::filesystem::remove(file, ec);
@@ -193,9 +199,13 @@ bool NetworkDriver::adopt(const std::string& name, Network& n)
     running.firewallUndo = network::parseUndo(store::readTextFile(options_.stateDir / (name + ".firewall")));
     if (auto pid = util::parseUnsigned(util::trim(store::readTextFile(options_.stateDir / (name + ".pid")))))
         running.dnsmasq = static_cast<pid_t>(pid->value);
+    if (std::filesystem::exists(options_.stateDir / (name + ".zone")))
+        running.zone = std::string(util::trim(store::readTextFile(options_.stateDir / (name + ".zone"))));
     if (!network::Netlink().linkExists(running.def.bridge.name)) {
         // Gone with a reboot or by hand: clean up what may be left.
         util::logInfo("network '" + name + "' is no longer running (its bridge is gone); cleaning up");
+        if (zones_)
+            zones_->release(running.def.bridge.name, running.zone);
         firewall_.remove(running.firewallUndo);
         network::stopDnsmasq(running.dnsmasq);
         removeState(name);
@@ -417,6 +427,8 @@ void NetworkDriver::reapplyFirewall()
             firewall_.remove(n.running->firewallUndo);  // whatever is left of them
             n.running->firewallUndo.clear();
             n.running->firewallUndo = firewall_.add(n.running->def);
+            if (zones_)
+                n.running->zone = zones_->assign(n.running->def);
             saveState(name, *n.running);
         } catch (const std::exception& e) {
             util::logError("network '" + name + "': cannot re-apply its rules: " + e.what());

@@ -9,6 +9,7 @@
 #include "conf/network.hpp"
 #include "driver/nwfilter_driver.hpp"
 #include "firewall/executor.hpp"
+#include "firewalld/firewalld.hpp"
 #include "network/dnsmasq.hpp"
 #include "network/network_firewall.hpp"
 
@@ -28,7 +29,8 @@ struct NetworkDriverOptions {
 
 class NetworkDriver {
 public:
-    NetworkDriver(NetworkDriverOptions options, fw::Executor& executor);
+    // `zones`: firewalld zone assignment (nullptr: none).
+    NetworkDriver(NetworkDriverOptions options, fw::Executor& executor, firewalld::ZoneControl* zones = nullptr);
 
     // Loads definitions, adopts networks that are still running, starts
     // autostart networks. Problems are logged per network, never fatal.
@@ -44,7 +46,8 @@ public:
 
     // Restarts dnsmasq of running networks where it died.
     Changes supervise();
-    // Puts every running network's rules back (after a firewall reload).
+    // Puts every running network's rules and firewalld zones back (after a
+    // firewall reload or a firewalld restart).
     void reapplyFirewall();
 
     std::vector<NetworkInfo> networks() const;
@@ -55,6 +58,7 @@ private:
         conf::NetworkDef def;  // as started
         pid_t dnsmasq = 0;
         fw::Plan firewallUndo;
+        std::string zone;  // firewalld zone of the bridge, "" when none
     };
     struct Network {
         std::optional<conf::NetworkDef> persistent;  // the definition on disk
@@ -76,6 +80,7 @@ private:
 
     NetworkDriverOptions options_;
     network::NetworkFirewall firewall_;
+    firewalld::ZoneControl* zones_;
     std::map<std::string, Network> networks_;
 };
 

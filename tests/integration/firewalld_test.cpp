@@ -1,0 +1,138 @@
+// vnetfilterd beside a real firewalld in the same namespace: bridges go into
+// the libvirt zone, and when firewalld reloads, stops or starts (flushing
+// the iptables/ebtables tables and forgetting runtime zones each time), the
+// zones, the network rules and the nwfilter bindings come back.
+#include "support/bridge_lab.hpp"
+#include "support/dbus_lab.hpp"
+#include "support/files.hpp"
+#include "support/firewalld.hpp"
+#include "support/kernel_state.hpp"
+
+#include <gtest/gtest.h>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+using namespace vnf;
+using namespace std::chrono_literals;
+
+namespace {
+
+fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& input = {})
+{
+    return test::vnetfilterctl(args, input);
+}
+
+// Waits for `condition`; returns how long it took (or nullopt). Generous:
+// the time is reported, not asserted (bench/ measures it).
+std::optional<std::chrono::milliseconds> within(const std::function<bool()>& condition,
+                                                std::chrono::milliseconds timeout = 15s)
+{
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < timeout) {
+        if (condition())
+            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+}
+
+bool firewalldRunningProperty()
+{
+    auto proxy = sdbus::createProxy("org.vnetfilter1", "/org/vnetfilter1");
+    return proxy->getProperty("FirewalldRunning").onInterface("org.vnetfilter1.Manager").get<bool>();
+}
+
+std::string networkRules(const test::Netns& ns)
+{
+    return ns.run({"nft", "list", "table", "ip", "libvirt_network"}).out;
+}
+
+TEST(FirewalldTest, ZonesNetworkRulesAndBindingsSurviveReloadsAndRestarts)
+{
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root (network namespaces, a private system bus, polkitd, firewalld); skipping";
+    if (!test::Polkitd::available() || !test::Firewalld::available())
+        GTEST_SKIP() << "polkitd or firewalld is not installed (scripts/bootstrap installs firewalld only where "
+                        "PID 1 is not systemd); skipping";
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(1);
+    test::Firewalld firewalld(lab.host());
+    test::Daemon daemon(lab.host());
+    test::Guest& g0 = lab.guest(0);
+    EXPECT_TRUE(firewalldRunningProperty());
+
+    // A NAT network (its bridge goes into the libvirt zone) and a binding.
+    auto r = ctl({"net-create", "-"},
+                 "<network><name>fwnet</name><bridge name='virbr5'/><forward/><ip address='192.168.50.1' "
+                 "netmask='255.255.255.0'><dhcp><range start='192.168.50.100' end='192.168.50.150'/></dhcp></ip>"
+                 "</network>");
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(firewalld.zoneOf("virbr5"), "libvirt");
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
+                    test::bindingXml(g0.port, g0.mac, "clean-traffic", {{"IP", g0.ip}}))
+                    .ok());
+    const test::TablesSnapshot bindings = test::snapshotTables(lab.host());
+    const std::string network = networkRules(lab.host());
+    ASSERT_NE(bindings.ebtables.find("libvirt-I-vnet0"), std::string::npos);
+    ASSERT_NE(network.find("virbr5"), std::string::npos);
+    auto restored = [&] {
+        return firewalld.zoneOf("virbr5") == "libvirt" && test::snapshotTables(lab.host()) == bindings &&
+               networkRules(lab.host()).find("virbr5") != std::string::npos;
+    };
+
+    // firewall-cmd --reload: tables flushed, runtime zones forgotten - and back.
+    firewalld.reload();
+    auto took = within(restored);
+    ASSERT_TRUE(took) << "not restored after a firewalld reload:\n"
+                      << test::describe(test::snapshotTables(lab.host())) << daemon.log();
+    std::cout << "[ info ] restored " << took->count() << " ms after the reload call returned\n";
+    EXPECT_EQ(networkRules(lab.host()), network);
+
+    // firewalld stops (cleaning up after itself): our rules are back, the property says so.
+    firewalld.stop();
+    EXPECT_TRUE(within([&] { return !firewalldRunningProperty(); }));
+    took = within([&] { return test::snapshotTables(lab.host()) == bindings; });
+    ASSERT_TRUE(took) << test::describe(test::snapshotTables(lab.host())) << daemon.log();
+
+    // firewalld starts again: zone, network rules and bindings come back.
+    firewalld.start();
+    took = within(restored);
+    ASSERT_TRUE(took) << "not restored after firewalld started:\n"
+                      << test::describe(test::snapshotTables(lab.host())) << daemon.log();
+    std::cout << "[ info ] restored " << took->count() << " ms after firewalld said RUNNING\n";
+    EXPECT_TRUE(firewalldRunningProperty());
+    EXPECT_TRUE(lab.ping(*g0.ns, "10.10.0.1", g0.ip));
+
+    // Stopping the network takes its bridge out of the zone.
+    ASSERT_TRUE(ctl({"net-destroy", "fwnet"}).ok());
+    EXPECT_EQ(firewalld.zoneOf("virbr5"), "");
+    EXPECT_EQ(networkRules(lab.host()).find("virbr5"), std::string::npos);
+}
+
+// A zone firewalld does not know: the network does not start, nothing stays.
+TEST(FirewalldTest, UnknownZoneFailsTheStartCleanly)
+{
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root; skipping";
+    if (!test::Polkitd::available() || !test::Firewalld::available())
+        GTEST_SKIP() << "polkitd or firewalld is not installed; skipping";
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::Firewalld firewalld(host);
+    test::Daemon daemon(host);
+    auto r = ctl({"net-create", "-"},
+                 "<network><name>z</name><bridge name='virbr6' zone='nosuchzone'/><forward/><ip address='192.168.60.1' "
+                 "netmask='255.255.255.0'/></network>");
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("firewalld has no zone 'nosuchzone'"), std::string::npos) << r.err;
+    EXPECT_FALSE(host.run({"ip", "link", "show", "virbr6"}).ok());
+    EXPECT_EQ(networkRules(host).find("virbr6"), std::string::npos);
+    EXPECT_EQ(ctl({"net-list", "--all", "--json"}).out, "[]\n");
+}
+
+} // namespace
