@@ -1,8 +1,8 @@
 #!/bin/bash
 # scripts/lab end to end: the demo passes, `-- CMD` gets the promised
 # environment and passes CMD's status through, the bus serves unprivileged
-# users, and every exit path (normal, failing CMD, SIGTERM) leaves no
-# process, namespace or directory behind.
+# users, every exit path (normal, failing CMD, SIGTERM) leaves no process,
+# namespace or directory behind, and --with-firewalld runs a real firewalld.
 #
 #   lab_test.sh SOURCE_DIR BUILD_DIR
 set -uo pipefail
@@ -86,6 +86,41 @@ rm -f "$work/env"
 status=$?
 [ $status = 1 ] || fail "lab -- false returned $status"
 check_gone "after a failing CMD"
+
+# 5. --with-firewalld: a network's bridge lands in the libvirt zone, a
+#    firewalld reload leaves it there, and the network's dnsmasq is stopped
+#    with the lab.
+if [ -x /usr/sbin/firewalld ]; then
+    cat >"$work/fw" <<'FW'
+set -e
+bash "$WORK/probe" >/dev/null || [ $? = 7 ]
+fw() { busctl --system call org.fedoraproject.FirewallD1 /org/fedoraproject/FirewallD1 "$@"; }
+vnetfilterctl status | grep -q 'firewalld:  running' || { echo "firewalld not seen"; exit 20; }
+vnetfilterctl net-create - <<XML
+<network><name>labnet</name><bridge name='virbr9'/><forward/>
+  <ip address='192.168.99.1' netmask='255.255.255.0'><dhcp><range start='192.168.99.10' end='192.168.99.20'/></dhcp></ip>
+</network>
+XML
+fw org.fedoraproject.FirewallD1.zone getZoneOfInterface s virbr9 | grep -q '"libvirt"' || { echo "zone"; exit 21; }
+echo "dnsmasq=$(cat "$(dirname "$(dirname "${DBUS_SYSTEM_BUS_ADDRESS#unix:path=}")")"/state/network-run/labnet.pid)" >>"$WORK/env"
+fw org.fedoraproject.FirewallD1 reload
+for i in $(seq 50); do
+    fw org.fedoraproject.FirewallD1.zone getZoneOfInterface s virbr9 | grep -q '"libvirt"' && exit 0
+    sleep 0.1
+done
+echo "the zone did not come back after a reload"; exit 22
+FW
+    rm -f "$work/env"
+    "$lab" --with-firewalld -- bash "$work/fw" >"$work/out" 2>&1
+    status=$?
+    [ $status = 0 ] || { fail "lab --with-firewalld returned $status"; cat "$work/out" >&2; }
+    check_gone "after --with-firewalld"
+    dnsmasq=$(sed -n 's/^dnsmasq=//p' "$work/env")
+    [ -n "$dnsmasq" ] || fail "--with-firewalld: no dnsmasq recorded"
+    [ -n "$dnsmasq" ] && [ "$(cat "/proc/$dnsmasq/comm" 2>/dev/null)" = dnsmasq ] && fail "the network's dnsmasq outlived the lab"
+else
+    echo "lab_test: firewalld is not installed; skipping the --with-firewalld check"
+fi
 
 [ $failures = 0 ] && echo "lab_test: all checks passed"
 exit $((failures > 0))
