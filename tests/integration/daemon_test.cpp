@@ -260,12 +260,18 @@ TEST_F(DaemonTest, NobodyCanReadButNotWrite)
     EXPECT_TRUE(test::vnetfilterctlAsNobody({"nwfilter-list"}).ok());
     EXPECT_TRUE(test::vnetfilterctlAsNobody({"nwfilter-dumpxml", "clean-traffic"}).ok());
     EXPECT_TRUE(test::vnetfilterctlAsNobody({"nwfilter-binding-dumpxml", "vnet0"}).ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>iso</name><bridge name='virbr1'/><ip address='10.1.0.1' "
+                                         "prefix='24'/></network>")
+                    .ok());
+    EXPECT_TRUE(test::vnetfilterctlAsNobody({"net-dumpxml", "iso"}).ok());
+    EXPECT_TRUE(test::vnetfilterctlAsNobody({"net-dhcp-leases", "iso"}).ok());
 
     // Walk the interfaces' methods; call each write method as nobody.
     const std::map<std::string, std::string> objectOf = {
         {"org.vnetfilter1.Manager", "/org/vnetfilter1"},
         {"org.vnetfilter1.Filter", "/org/vnetfilter1/filter/clean_2dtraffic"},
         {"org.vnetfilter1.Binding", "/org/vnetfilter1/binding/vnet0"},
+        {"org.vnetfilter1.Network", "/org/vnetfilter1/network/iso"},
     };
     int writeMethods = 0;
     for (const auto& entry : std::filesystem::directory_iterator(std::string(VNETFILTER_SOURCE_DIR) + "/dbus-interfaces")) {
@@ -287,8 +293,9 @@ TEST_F(DaemonTest, NobodyCanReadButNotWrite)
                         conf::attribute(child, "name") == std::optional<std::string>("org.vnetfilter1.PolkitAction"))
                         action = *conf::attribute(child, "value");
                     if (conf::nodeName(child) == "arg" && conf::attribute(child, "direction") == std::optional<std::string>("in")) {
-                        ASSERT_EQ(*conf::attribute(child, "type"), "s");  // every write method here takes strings
-                        args.push_back("'<filter name=\"x\"/>'");
+                        const std::string type = *conf::attribute(child, "type");
+                        ASSERT_TRUE(type == "s" || type == "b") << "an argument of a type this test cannot make up";
+                        args.push_back(type == "s" ? "'<filter name=\"x\"/>'" : "true");
                     }
                 }
                 ASSERT_FALSE(action.empty()) << interface << "." << *conf::attribute(method, "name")
@@ -304,10 +311,13 @@ TEST_F(DaemonTest, NobodyCanReadButNotWrite)
             }
         }
     }
-    EXPECT_EQ(writeMethods, 5);  // DefineFilter, CreateBinding, Reload, Filter.Undefine, Binding.Delete
+    // DefineFilter, CreateBinding, DefineNetwork, CreateNetwork, Reload, Filter.Undefine, Binding.Delete,
+    // Network.Start, Stop, Undefine, SetAutostart
+    EXPECT_EQ(writeMethods, 11);
     // ... and nothing changed.
     EXPECT_TRUE(ctl({"nwfilter-binding-dumpxml", "vnet0"}).ok());
     EXPECT_TRUE(ctl({"nwfilter-dumpxml", "clean-traffic"}).ok());
+    EXPECT_NE(ctl({"net-list", "--all"}).out.find(" iso                 inactive  no         yes"), std::string::npos);
     // A polkit rule can grant the action: the denial above is polkit's decision.
     EXPECT_NE(test::vnetfilterctlAsNobody({"reload"}).err.find("not authorized"), std::string::npos);
 }

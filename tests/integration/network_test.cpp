@@ -133,7 +133,13 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     test::Daemon daemon(net.host, options());
     const std::string before = rulesOf(net.host);
 
-    auto r = ctl({"net-define", "-"}, networkXml("natnet", "virbr5", "<forward/>", "192.168.50"));
+    // Only root (or whom polkit allows) may define networks; anyone may look.
+    std::string xml = networkXml("natnet", "virbr5", "<forward/>", "192.168.50");
+    xml.replace(xml.find("<ip "), 0, "<dns><host ip='192.168.50.5'><hostname>files</hostname></host></dns>");
+    auto r = test::vnetfilterctlAsNobody({"net-define", "-"}, xml);
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("not authorized"), std::string::npos) << r.err;
+    r = ctl({"net-define", "-"}, xml);
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_EQ(r.out, "Network natnet defined from -\n");
     r = ctl({"net-start", "natnet"});
@@ -150,6 +156,10 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_NE(r.out.find("\"mac\":\"52:54:00:00:05:01\",\"ip\":\"" + address + "\""), std::string::npos) << r.out;
 
     EXPECT_TRUE(ping(*guest, "192.168.50.1"));
+    // The network's DNS answers with its <dns><host>.
+    r = guest->run({"busybox", "nslookup", "files", "192.168.50.1"});
+    EXPECT_NE(r.out.find("192.168.50.5"), std::string::npos) << r.out << r.err;
+    EXPECT_TRUE(test::vnetfilterctlAsNobody({"net-list"}).ok());
     EXPECT_TRUE(ping(*guest, "203.0.113.2")) << rulesOf(net.host);  // masqueraded: the uplink answers 203.0.113.1
     net.uplink.check({"ip", "route", "add", "192.168.50.0/24", "via", "203.0.113.1"});
     EXPECT_FALSE(ping(net.uplink, address));  // NAT: nothing comes in unasked

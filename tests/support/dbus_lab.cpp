@@ -316,11 +316,11 @@ fw::ExecResult vnetfilterctl(const std::vector<std::string>& args, const std::st
     return fw::ProcessExecutor().run(argv, input);
 }
 
-fw::ExecResult vnetfilterctlAsNobody(const std::vector<std::string>& args)
+fw::ExecResult vnetfilterctlAsNobody(const std::vector<std::string>& args, const std::string& input)
 {
     std::vector<std::string> argv = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", VNETFILTERCTL};
     argv.insert(argv.end(), args.begin(), args.end());
-    return fw::ProcessExecutor().run(argv);
+    return fw::ProcessExecutor().run(argv, input);
 }
 
 fw::ExecResult gdbusCall(const std::string& path, const std::string& method, const std::vector<std::string>& args,

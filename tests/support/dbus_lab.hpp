@@ -113,7 +113,7 @@ private:
 // Runs vnetfilterctl (on the private bus) and returns its result.
 fw::ExecResult vnetfilterctl(const std::vector<std::string>& args, const std::string& input = {});
 // The same as user nobody.
-fw::ExecResult vnetfilterctlAsNobody(const std::vector<std::string>& args);
+fw::ExecResult vnetfilterctlAsNobody(const std::vector<std::string>& args, const std::string& input = {});
 // gdbus call on org.vnetfilter1 (which prints error names and messages);
 // `method` is INTERFACE.METHOD, `args` in GVariant text form.
 fw::ExecResult gdbusCall(const std::string& path, const std::string& method, const std::vector<std::string>& args,

@@ -3,6 +3,7 @@
 #include "conf/error.hpp"
 #include "conf/network.hpp"
 #include "firewall/network/network_rules.hpp"
+#include "network/dnsmasq.hpp"
 
 #include <gtest/gtest.h>
 
@@ -192,6 +193,44 @@ TEST(NetworkRules, RemovalUndoesAdditionNewestFirst)
         std::replace(undone.args.begin(), undone.args.end(), std::string("--delete"), std::string("--insert"));
         EXPECT_EQ(undone, add[i]);
     }
+}
+
+} // namespace
+
+namespace {
+
+TEST(Dnsmasq, ConfigurationCarriesTheDefinition)
+{
+    const conf::NetworkDef def = conf::parseNetwork(kFull);
+    const std::string config = network::dnsmasqConfig(def, network::dnsmasqPaths("/run/x", "lab-net"));
+    for (const char* line : {"interface=virbr9\n", "bind-dynamic\n", "except-interface=lo\n", "domain=lab.example\n",
+                             "local=/lab.example/\n", "server=/corp.example/192.0.2.53\n",
+                             "dhcp-range=10.9.0.100,10.9.0.200,255.255.255.0\n",
+                             "dhcp-host=52:54:00:00:00:01,10.9.0.11,guest1\n", "enable-tftp\ntftp-root=/srv/tftp\n",
+                             "dhcp-range=fd00:9::100,fd00:9::1ff,64\n", "enable-ra\n",
+                             "dhcp-leasefile=/run/x/lab-net.leases\n", "host-record=files,files.lab.example,10.9.0.5\n"})
+        EXPECT_NE(config.find(line), std::string::npos) << line << "in:\n" << config;
+    EXPECT_EQ(config.find("port=0"), std::string::npos);
+    EXPECT_EQ(config.find("dhcp-option=3"), std::string::npos);  // NAT: the bridge is the router
+
+    // Isolated: no default route offered; DNS off: no DNS port.
+    const conf::NetworkDef isolated = conf::parseNetwork(
+        "<network><name>i</name><bridge name='virbr2'/><dns enable='no'/><ip address='10.2.0.1' prefix='24'>"
+        "<dhcp><range start='10.2.0.10' end='10.2.0.20'/></dhcp></ip></network>");
+    const std::string text = network::dnsmasqConfig(isolated, network::dnsmasqPaths("/run/x", "i"));
+    EXPECT_NE(text.find("dhcp-option=3\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("port=0\n"), std::string::npos) << text;
+}
+
+TEST(Dnsmasq, LeasesFile)
+{
+    const auto leases = network::parseLeases("1795000000 52:54:00:00:05:01 192.168.50.103 web *\n"
+                                             "0 52:54:00:00:05:02 192.168.50.104 * 01:52:54:00:00:05:02\n"
+                                             "garbage\n");
+    ASSERT_EQ(leases.size(), 2u);
+    EXPECT_EQ(leases[0], (network::DhcpLease{1795000000, "52:54:00:00:05:01", "192.168.50.103", "web", ""}));
+    EXPECT_EQ(leases[1].hostname, "");
+    EXPECT_EQ(leases[1].clientId, "01:52:54:00:00:05:02");
 }
 
 } // namespace

@@ -102,8 +102,6 @@ pid_t NetworkDriver::launchDnsmasq(const conf::NetworkDef& def) const
 {
     const auto paths = network::dnsmasqPaths(options_.stateDir, def.name);
     store::writeFileAtomically(paths.config, network::dnsmasqConfig(def, paths), 0600);
-    if (!def.dns.hosts.empty())
-        store::writeFileAtomically(paths.hostsFile, network::dnsmasqHosts(def), 0644);
     return network::startDnsmasq(paths.config, options_.stateDir / (def.name + ".log"));
 }
 
@@ -183,7 +181,7 @@ void NetworkDriver::removeState(const std::string& name) const
 {
     const auto paths = network::dnsmasqPaths(options_.stateDir, name);
     for (const auto& file : {options_.stateDir / (name + ".xml"), options_.stateDir / (name + ".firewall"),
-                             options_.stateDir / (name + ".pid"), options_.stateDir / (name + ".zone"), paths.config, paths.leases, paths.hostsFile,
+                             options_.stateDir / (name + ".pid"), options_.stateDir / (name + ".zone"), paths.config, paths.leases,
                              options_.stateDir / (name + ".log")}) {
         std::error_code ec;
         std::filesystem::remove(file, ec);

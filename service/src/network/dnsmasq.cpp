@@ -23,7 +23,7 @@ namespace vnf::network {
 
 DnsmasqPaths dnsmasqPaths(const std::filesystem::path& stateDir, const std::string& network)
 {
-    return {stateDir / (network + ".conf"), stateDir / (network + ".leases"), stateDir / (network + ".addnhosts")};
+    return {stateDir / (network + ".conf"), stateDir / (network + ".leases")};
 }
 
 bool needsDnsmasq(const conf::NetworkDef& def)
@@ -96,17 +96,11 @@ std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths
     }
     if (ra)
         c << "enable-ra\n";
-    if (!def.dns.hosts.empty())
-        c << "addn-hosts=" << paths.hostsFile.string() << "\n";
-    return c.str();
-}
-
-std::string dnsmasqHosts(const conf::NetworkDef& def)
-{
-    std::string text;
+    // In the configuration, not an addn-hosts file: dnsmasq reads hosts files
+    // after dropping to its own user, which cannot enter the state directory.
     for (const auto& h : def.dns.hosts)
-        text += h.ip + "\t" + util::join(h.hostnames, "\t") + "\n";
-    return text;
+        c << "host-record=" << util::join(h.hostnames, ",") << "," << h.ip << "\n";
+    return c.str();
 }
 
 std::vector<DhcpLease> parseLeases(const std::string& text)

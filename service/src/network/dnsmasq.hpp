@@ -17,7 +17,6 @@ namespace vnf::network {
 struct DnsmasqPaths {
     std::filesystem::path config;     // NAME.conf
     std::filesystem::path leases;     // NAME.leases
-    std::filesystem::path hostsFile;  // NAME.addnhosts (DNS <host>s)
 };
 
 DnsmasqPaths dnsmasqPaths(const std::filesystem::path& stateDir, const std::string& network);
@@ -28,8 +27,6 @@ bool needsDnsmasq(const conf::NetworkDef& def);
 // The configuration file's text. Every value in it was validated by the
 // parser (no newlines, no separators where they do not belong).
 std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths);
-// The DNS hosts file (addn-hosts).
-std::string dnsmasqHosts(const conf::NetworkDef& def);
 
 struct DhcpLease {
     int64_t expiry = 0;  // seconds since the epoch, 0: never
