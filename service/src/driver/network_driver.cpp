@@ -412,8 +412,9 @@ void NetworkDriver::reapplyFirewall()
         any = any || n.running.has_value();
     if (!any)
         return;
+    bool globalsRecreated = false;
     try {
-        firewall_.ensureGlobal();
+        globalsRecreated = firewall_.ensureGlobal();
     } catch (const std::exception& e) {
         util::logError(std::string("cannot restore the global network chains: ") + e.what());
         return;
@@ -422,9 +423,14 @@ void NetworkDriver::reapplyFirewall()
         if (!n.running)
             continue;
         try {
-            firewall_.remove(n.running->firewallUndo);  // whatever is left of them
-            n.running->firewallUndo.clear();
-            n.running->firewallUndo = firewall_.add(n.running->def);
+            // firewalld flushes iptables' tables but leaves nftables tables
+            // other than its own alone: rules that are all still there stay.
+            if (globalsRecreated || !firewall_.intact(n.running->firewallUndo)) {
+                if (!globalsRecreated)
+                    firewall_.remove(n.running->firewallUndo);  // whatever is left of them
+                n.running->firewallUndo.clear();
+                n.running->firewallUndo = firewall_.add(n.running->def);
+            }
             if (zones_)
                 n.running->zone = zones_->assign(n.running->def);
             saveState(name, *n.running);

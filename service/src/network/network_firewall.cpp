@@ -36,8 +36,9 @@ fw::ExecResult NetworkFirewall::run(const fw::Command& command)
     return executor_.run(argvOf(command));
 }
 
-void NetworkFirewall::ensureGlobal()
+bool NetworkFirewall::ensureGlobal()
 {
+    bool created = false;
     const fw::Plan plan = fw::net::globalSetupPlan(backend_);
     if (backend_ == fw::net::NetworkBackend::Nftables) {
         // Per family: list the table; if it is there, everything in it is ours and complete.
@@ -47,13 +48,14 @@ void NetworkFirewall::ensureGlobal()
             while (end < plan.size() && !plan[end].query)
                 ++end;
             if (!run(list).ok()) {
+                created = true;
                 for (size_t j = i; j < end; ++j)
                     if (auto r = run(plan[j]); !r.ok())
                         throw FirewallError(failure(plan[j], r));
             }
             i = end;
         }
-        return;
+        return created;
     }
     // iptables: list each table once, then create what is missing: the
     // chain (-N) and the jump from the built-in chain (-A BUILTIN -j CHAIN).
@@ -74,9 +76,34 @@ void NetworkFirewall::ensureGlobal()
             newChain ? "-N " + command.args.at(4) + "\n" : "-A " + command.args.at(4) + " -j " + command.args.at(6) + "\n";
         if (listing.find(present) != std::string::npos)
             continue;
+        created = true;
         if (auto r = run(command); !r.ok())
             throw FirewallError(failure(command, r));
     }
+    return created;
+}
+
+bool NetworkFirewall::intact(const fw::Plan& undo)
+{
+    if (backend_ != fw::net::NetworkBackend::Nftables)
+        return false;
+    std::map<std::string, std::string> listings;  // family -> nft -a list table
+    for (const auto& command : undo) {
+        if (command.tool != fw::Tool::Nft)
+            continue;  // the tc qdisc: not worth a check, the bridge keeps it
+        // delete rule FAMILY TABLE CHAIN handle N
+        const std::string& family = command.args.at(2);
+        auto it = listings.find(family);
+        if (it == listings.end()) {
+            fw::ExecResult r = run(fw::Command{fw::Tool::Nft, {"-a", "list", "table", family, command.args.at(3)}});
+            if (!r.ok())
+                return false;
+            it = listings.emplace(family, r.out).first;
+        }
+        if (it->second.find("# handle " + command.args.at(6) + "\n") == std::string::npos)
+            return false;
+    }
+    return true;
 }
 
 fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)

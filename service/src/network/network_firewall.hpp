@@ -29,8 +29,13 @@ public:
     fw::net::NetworkBackend backend() const { return backend_; }
 
     // Creates the global chains/tables that are missing (idempotent: after
-    // a firewall reload some or all are gone).
-    void ensureGlobal();
+    // a firewall reload some or all are gone). True when something was
+    // missing: then the rules that lived in them are gone too.
+    bool ensureGlobal();
+    // Are all the rules of an undo record still there? Answered for the
+    // nftables backend from one listing per family (the handles); the
+    // iptables backend cannot tell cheaply and says no.
+    bool intact(const fw::Plan& undo);
     // Adds the network's rules; returns the undo record. Throws
     // FirewallError with nothing left behind.
     fw::Plan add(const conf::NetworkDef& def);
