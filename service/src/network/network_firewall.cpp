@@ -106,14 +106,84 @@ bool NetworkFirewall::intact(const fw::Plan& undo)
     return true;
 }
 
+namespace {
+
+// A run of commands one batch applies: the same tool and, for iptables, the
+// same table (one *-restore transaction each); all nft rules are one batch.
+struct Batch {
+    fw::Tool tool;
+    std::string table;  // iptables: filter/nat/mangle
+    std::vector<const fw::Command*> commands;
+};
+
+std::string tableOf(const fw::Command& command)
+{
+    return command.tool == fw::Tool::Iptables || command.tool == fw::Tool::Ip6tables ? command.args.at(2) : "";
+}
+
+std::vector<Batch> batchesOf(const std::vector<const fw::Command*>& commands)
+{
+    std::vector<Batch> batches;
+    for (const fw::Command* command : commands) {
+        const std::string table = tableOf(*command);
+        auto it = std::find_if(batches.begin(), batches.end(),
+                               [&](const Batch& b) { return b.tool == command->tool && b.table == table; });
+        if (it == batches.end())
+            batches.push_back(Batch{command->tool, table, {command}});
+        else
+            it->commands.push_back(command);
+    }
+    return batches;
+}
+
+// iptables args "-w --table T --insert|--delete CHAIN ..." as a restore line.
+std::string restoreLine(const fw::Command& command)
+{
+    std::vector<std::string> rest(command.args.begin() + 3, command.args.end());
+    return util::join(rest, " ") + "\n";
+}
+
+} // namespace
+
+bool NetworkFirewall::runBatch(const fw::Tool tool, const std::string& table,
+                               const std::vector<const fw::Command*>& commands, std::string& output,
+                               std::string& error)
+{
+    std::vector<std::string> argv;
+    std::string script;
+    if (tool == fw::Tool::Nft) {
+        argv = {"nft", "-ae", "-f", "-"};
+        for (const fw::Command* c : commands) {
+            // -ae insert rule ... / delete rule ...: the command without its options
+            auto first = std::find_if(c->args.begin(), c->args.end(), [](const std::string& a) { return a[0] != '-'; });
+            script += util::join(std::vector<std::string>(first, c->args.end()), " ") + "\n";
+        }
+    } else {
+        argv = {tool == fw::Tool::Iptables ? "iptables-restore" : "ip6tables-restore", "-w", "--noflush"};
+        script = "*" + table + "\n";
+        for (const fw::Command* c : commands)
+            script += restoreLine(*c);
+        script += "COMMIT\n";
+    }
+    fw::ExecResult r = executor_.run(argv, script);
+    output = r.out;
+    if (!r.ok())
+        error = argv.front() + " failed: " + std::string(util::trim(r.err.empty() ? r.out : r.err));
+    return r.ok();
+}
+
 fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)
 {
     fw::Plan undo;
     const fw::Plan plan = fw::net::addNetworkPlan(def, backend_);
-    static const std::regex handle("# handle ([0-9]+)");
+    std::vector<const fw::Command*> rules;
     try {
         for (size_t i = 0; i < plan.size(); ++i) {
             const fw::Command& command = plan[i];
+            if (command.tool != fw::Tool::Tc) {
+                rules.push_back(&command);
+                continue;
+            }
             if (command.query) {
                 // tc qdisc show: a qdisc already there is kept, not added again.
                 fw::ExecResult r = run(command);
@@ -122,7 +192,7 @@ fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)
                 continue;
             }
             fw::ExecResult r = run(command);
-            if (!r.ok() && command.tool == fw::Tool::Tc) {
+            if (!r.ok()) {
                 // The DHCP checksum fix helps only old DHCP clients; a kernel
                 // without the csum action (or qdisc) still gets a working network.
                 util::logInfo("network '" + def.name + "': no DHCP checksum fix: " + failure(command, r));
@@ -130,32 +200,37 @@ fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)
                     ++i;  // no qdisc, no filter on it
                 continue;
             }
-            if (!r.ok())
-                throw FirewallError(failure(command, r));
-            fw::Command inverse = command;
-            switch (command.tool) {
-            case fw::Tool::Iptables:
-            case fw::Tool::Ip6tables:
-                std::replace(inverse.args.begin(), inverse.args.end(), std::string("--insert"), std::string("--delete"));
-                break;
-            case fw::Tool::Nft: {
-                std::smatch m;
-                if (!std::regex_search(r.out, m, handle))
-                    throw FirewallError("nft did not echo the handle of a rule it added");
-                // -ae insert rule FAMILY TABLE CHAIN ...
-                inverse.args = {"delete", "rule", command.args.at(3), command.args.at(4), command.args.at(5), "handle",
-                                m[1].str()};
-                break;
+            if (command.args.at(0) == "qdisc")  // the filter goes with its qdisc
+                undo.push_back(fw::Command{fw::Tool::Tc, {"qdisc", "del", "dev", def.bridge.name, "root", "handle", "1:"}});
+        }
+        // The rules: one transaction per table (iptables) or one for all (nft),
+        // instead of a process per rule.
+        static const std::regex handle("# handle ([0-9]+)\n");
+        for (const Batch& batch : batchesOf(rules)) {
+            std::string output, error;
+            if (!runBatch(batch.tool, batch.table, batch.commands, output, error))
+                throw FirewallError(error);
+            if (batch.tool == fw::Tool::Nft) {
+                std::vector<std::string> handles;
+                for (std::sregex_iterator m(output.begin(), output.end(), handle), end; m != end; ++m)
+                    handles.push_back((*m)[1].str());
+                if (handles.size() != batch.commands.size())
+                    throw FirewallError("nft echoed " + std::to_string(handles.size()) + " handles for " +
+                                        std::to_string(batch.commands.size()) + " rules");
+                for (size_t k = 0; k < handles.size(); ++k) {
+                    // -ae insert rule FAMILY TABLE CHAIN ...
+                    const auto& args = batch.commands[k]->args;
+                    undo.push_back(fw::Command{fw::Tool::Nft,
+                                               {"delete", "rule", args.at(3), args.at(4), args.at(5), "handle", handles[k]}});
+                }
+            } else {
+                for (const fw::Command* c : batch.commands) {
+                    fw::Command inverse = *c;
+                    std::replace(inverse.args.begin(), inverse.args.end(), std::string("--insert"),
+                                 std::string("--delete"));
+                    undo.push_back(std::move(inverse));
+                }
             }
-            case fw::Tool::Tc:
-                if (command.args.at(0) != "qdisc")
-                    continue;  // the filter goes with its qdisc
-                inverse.args = {"qdisc", "del", "dev", def.bridge.name, "root", "handle", "1:"};
-                break;
-            default:
-                continue;
-            }
-            undo.push_back(std::move(inverse));
         }
     } catch (const FirewallError&) {
         remove(undo);
@@ -166,9 +241,25 @@ fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)
 
 void NetworkFirewall::remove(const fw::Plan& undo)
 {
+    // Newest first; each batch in one transaction, and when that fails
+    // (something of it is already gone) command by command.
+    std::vector<const fw::Command*> reversed;
     for (auto it = undo.rbegin(); it != undo.rend(); ++it)
-        if (fw::ExecResult r = run(*it); !r.ok())
-            util::logInfo("network rule already gone: " + failure(*it, r));
+        reversed.push_back(&*it);
+    std::vector<const fw::Command*> rules, tc;
+    for (const fw::Command* c : reversed)
+        (c->tool == fw::Tool::Tc ? tc : rules).push_back(c);
+    for (const Batch& batch : batchesOf(rules)) {
+        std::string output, error;
+        if (runBatch(batch.tool, batch.table, batch.commands, output, error))
+            continue;
+        for (const fw::Command* c : batch.commands)
+            if (fw::ExecResult r = run(*c); !r.ok())
+                util::logInfo("network rule already gone: " + failure(*c, r));
+    }
+    for (const fw::Command* c : tc)
+        if (fw::ExecResult r = run(*c); !r.ok())
+            util::logInfo("network qdisc already gone: " + failure(*c, r));
 }
 
 std::string formatUndo(const fw::Plan& undo)

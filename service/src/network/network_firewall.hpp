@@ -1,8 +1,10 @@
-// Installing and removing a network's firewall rules. Each command that
-// adds something is recorded with the command that takes it away again
-// (iptables: --delete of the same rule; nft: delete by the handle nft
-// echoed; tc: the qdisc). A failure undoes what the transaction added,
-// newest first, so a network's rules are all in or all out. The record is
+// Installing and removing a network's firewall rules. The plan's rules are
+// applied in batches - one `nft -ae -f -` transaction for all nft rules, one
+// `*-restore --noflush` transaction per iptables table - and each rule is
+// recorded with the command that takes it away again (iptables: --delete of
+// the same rule; nft: delete by the handle nft echoed; tc: the qdisc). A
+// failure undoes what the earlier batches added, so a network's rules are
+// all in or all out. The record is
 // kept with the network's runtime state, so a restarted daemon can still
 // remove exactly what it added.
 #pragma once
@@ -45,6 +47,9 @@ public:
 
 private:
     fw::ExecResult run(const fw::Command& command);
+    // One transaction: the commands as an nft script or a *-restore script.
+    bool runBatch(fw::Tool tool, const std::string& table, const std::vector<const fw::Command*>& commands,
+                  std::string& output, std::string& error);
     fw::Executor& executor_;
     fw::net::NetworkBackend backend_;
 };
