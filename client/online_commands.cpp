@@ -240,6 +240,8 @@ int status(const Args& args)
         const auto active = std::count_if(bindings.begin(), bindings.end(), [](const BindingRow& b) {
             return b.state == "active";
         });
+        auto networks = client.networks();
+        const auto running = std::count_if(networks.begin(), networks.end(), [](const NetworkRow& n) { return n.active; });
         if (args.flag("json")) {
             std::cout << util::JsonObject()
                              .add("version", m.version)
@@ -248,6 +250,8 @@ int status(const Args& args)
                              .add("filters", static_cast<int64_t>(filters.size()))
                              .add("bindings", static_cast<int64_t>(bindings.size()))
                              .add("bindings_active", static_cast<int64_t>(active))
+                             .add("networks", static_cast<int64_t>(networks.size()))
+                             .add("networks_active", static_cast<int64_t>(running))
                              .str()
                       << "\n";
             return;
@@ -256,7 +260,8 @@ int status(const Args& args)
                   << "backend:    " << m.backend << "\n"
                   << "firewalld:  " << (m.firewalldRunning ? "running" : "not running") << "\n"
                   << "filters:    " << filters.size() << "\n"
-                  << "bindings:   " << bindings.size() << " (" << active << " active)\n";
+                  << "bindings:   " << bindings.size() << " (" << active << " active)\n"
+                  << "networks:   " << networks.size() << " (" << running << " active)\n";
     });
 }
 
@@ -284,7 +289,7 @@ std::vector<Command> onlineCommands()
         {"nwfilter-binding-counters", "PORT", "Show the packet and byte counters of each rule of a port's binding.",
          {kJson}, 1, 1, bindingCounters},
         {"reload", "", "Re-apply every binding (after something else flushed the firewall).", {}, 0, 0, reload},
-        {"status", "", "Show the daemon's version, backend and what it manages.", {kJson}, 0, 0, status},
+        {"status", "", "Show the daemon's version, backends and what it manages.", {kJson}, 0, 0, status},
     };
     for (auto& command : networkCommands())
         commands.push_back(std::move(command));

@@ -102,6 +102,7 @@ vnetfilterctl net-create - <<XML
 </network>
 XML
 fw org.fedoraproject.FirewallD1.zone getZoneOfInterface s virbr9 | grep -q '"libvirt"' || { echo "zone"; exit 21; }
+vnetfilterctl status | grep -q 'networks:   1 (1 active)' || { echo "status does not count the network"; exit 23; }
 echo "dnsmasq=$(cat "$(dirname "$(dirname "${DBUS_SYSTEM_BUS_ADDRESS#unix:path=}")")"/state/network-run/labnet.pid)" >>"$WORK/env"
 fw org.fedoraproject.FirewallD1 reload
 for i in $(seq 50); do
