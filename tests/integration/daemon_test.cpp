@@ -39,10 +39,8 @@ class DaemonTest : public testing::Test {
 protected:
     void SetUp() override
     {
-        if (::geteuid() != 0)
-            GTEST_SKIP() << "needs root (network namespaces, a private system bus, polkitd); skipping";
-        if (!test::Polkitd::available())
-            GTEST_SKIP() << "polkitd is not installed; skipping";
+        if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+            GTEST_SKIP() << reason;
     }
 };
 

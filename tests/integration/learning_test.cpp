@@ -30,26 +30,14 @@ class LearningTest : public testing::Test {
 protected:
     void SetUp() override
     {
-        if (::geteuid() != 0)
-            GTEST_SKIP() << "needs root (network namespaces, a private system bus, polkitd, dnsmasq); skipping";
-        if (!test::Polkitd::available())
-            GTEST_SKIP() << "polkitd is not installed; skipping";
+        if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+            GTEST_SKIP() << reason;
     }
 };
 
 fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& input = {})
 {
     return test::vnetfilterctl(args, input);
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s)
-{
-    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
-        if (condition())
-            return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return condition();
 }
 
 // The binding's State and LearnedAddresses as D-Bus clients read them.
@@ -188,15 +176,15 @@ TEST_F(LearningTest, DhcpSnoopingLearnsTrustedLeasesOnly)
     std::optional<std::string> lease = test::dhcpLease(*g0.ns);
     ASSERT_TRUE(lease) << trusted.log() << daemon.log();
     EXPECT_EQ(lease->rfind("10.10.0.1", 0), 0u) << *lease << " is not from the trusted range";
-    ASSERT_TRUE(eventually([&] { return readBinding(g0.port).learned == std::vector<std::string>{*lease}; }))
+    ASSERT_TRUE(test::eventually([&] { return readBinding(g0.port).learned == std::vector<std::string>{*lease}; }))
         << describe(readBinding(g0.port)) << daemon.log();
     EXPECT_EQ(readBinding(g0.port).state, "active");
-    EXPECT_TRUE(eventually([&] { return signals.addresses() == std::vector<std::string>{*lease}; }));
+    EXPECT_TRUE(test::eventually([&] { return signals.addresses() == std::vector<std::string>{*lease}; }));
     EXPECT_TRUE(std::filesystem::exists(daemon.bindingDir() / (g0.port + ".leases")));
 
     // The lease's address passes, another does not.
     g0.ns->check({"ip", "addr", "add", *lease + "/24", "dev", "eth0"});
-    EXPECT_TRUE(eventually([&] { return lab.ping(*g0.ns, "10.10.0.1", *lease); }, 5s));
+    EXPECT_TRUE(test::eventually([&] { return lab.ping(*g0.ns, "10.10.0.1", *lease); }, 5s));
     g0.ns->check({"ip", "addr", "add", "10.10.0.99/24", "dev", "eth0"});
     EXPECT_FALSE(lab.ping(*g0.ns, "10.10.0.1", "10.10.0.99"));
     g0.ns->check({"ip", "addr", "del", "10.10.0.99/24", "dev", "eth0"});
@@ -214,7 +202,7 @@ TEST_F(LearningTest, DhcpSnoopingLearnsTrustedLeasesOnly)
 
     // The guest renews and releases: the port is back to learning.
     EXPECT_TRUE(test::dhcpRenewAndRelease(*g0.ns, *lease)) << trusted.log();
-    ASSERT_TRUE(eventually([&] { return readBinding(g0.port).learned.empty(); }))
+    ASSERT_TRUE(test::eventually([&] { return readBinding(g0.port).learned.empty(); }))
         << describe(readBinding(g0.port)) << trusted.log() << daemon.log();
     EXPECT_EQ(readBinding(g0.port).state, "learning");
     EXPECT_EQ(test::snapshotTables(lab.host()), learningRules);
@@ -242,7 +230,7 @@ TEST_F(LearningTest, AnyModeLearnsTheFirstAddressFromTraffic)
     EXPECT_NE(r.out.find(" vnet0             clean-traffic             learning  \n"), std::string::npos) << r.out;
 
     // The guest talks from its address; the port learns it.
-    ASSERT_TRUE(eventually([&] {
+    ASSERT_TRUE(test::eventually([&] {
         lab.ping(*g0.ns, "10.10.0.1", g0.ip);
         return readBinding(g0.port).learned == std::vector<std::string>{g0.ip};
     })) << describe(readBinding(g0.port)) << daemon.log();
@@ -258,7 +246,7 @@ TEST_F(LearningTest, AnyModeLearnsTheFirstAddressFromTraffic)
     g0.ns->check({"ip", "addr", "add", "10.10.0.99/24", "dev", "eth0"});
     EXPECT_FALSE(lab.ping(*g0.ns, "10.10.0.1", "10.10.0.99"));
     // Learned for good: the capture is closed.
-    EXPECT_TRUE(eventually([&] { return packetSockets(daemon.pid()) == 0; }));
+    EXPECT_TRUE(test::eventually([&] { return packetSockets(daemon.pid()) == 0; }));
 }
 
 // CTRL_IP_LEARNING=none without IP, and bad learning parameters, are
@@ -352,7 +340,7 @@ TEST_F(LearningTest, LostCaptureFailsClosed)
     EXPECT_EQ(readBinding(g0.port).state, "learning");
 
     lab.host().check({"ip", "link", "del", g0.port});
-    ASSERT_TRUE(eventually([&] { return readBinding(g0.port).state.rfind("failed: ", 0) == 0; }))
+    ASSERT_TRUE(test::eventually([&] { return readBinding(g0.port).state.rfind("failed: ", 0) == 0; }))
         << describe(readBinding(g0.port)) << daemon.log();
     EXPECT_NE(readBinding(g0.port).state.find("capture"), std::string::npos) << readBinding(g0.port).state;
     EXPECT_EQ(packetSockets(daemon.pid()), 0u);

@@ -26,16 +26,6 @@ fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& inpu
     return test::vnetfilterctl(args, input);
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s)
-{
-    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
-        if (condition())
-            return true;
-        std::this_thread::sleep_for(100ms);
-    }
-    return condition();
-}
-
 std::string networkXml(const std::string& name, const std::string& bridge, const std::string& forward,
                        const std::string& subnet)
 {
@@ -110,10 +100,8 @@ class NetworkTest : public testing::TestWithParam<std::string> {
 protected:
     void SetUp() override
     {
-        if (::geteuid() != 0)
-            GTEST_SKIP() << "needs root (network namespaces, a private system bus, polkitd, dnsmasq); skipping";
-        if (!test::Polkitd::available())
-            GTEST_SKIP() << "polkitd is not installed; skipping";
+        if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+            GTEST_SKIP() << reason;
     }
     test::DaemonOptions options() const
     {
@@ -249,7 +237,7 @@ TEST_P(NetworkTest, RestartAdoptsRunningNetworksAndDnsmasqIsSupervised)
 
     // dnsmasq dies: the daemon starts another within a few seconds.
     ::kill(dnsmasq, SIGKILL);
-    EXPECT_TRUE(eventually([&] { return dnsmasqPid(daemon, "keep") != dnsmasq && alive(dnsmasqPid(daemon, "keep")); }))
+    EXPECT_TRUE(test::eventually([&] { return dnsmasqPid(daemon, "keep") != dnsmasq && alive(dnsmasqPid(daemon, "keep")); }))
         << daemon.log();
 
     // The adopted network stops cleanly: its recorded rules go.

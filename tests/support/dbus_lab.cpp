@@ -1,13 +1,13 @@
 #include "support/dbus_lab.hpp"
 
 #include "support/files.hpp"
+#include "util/spawn.hpp"
 
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,42 +24,19 @@ namespace vnf::test {
 Process::Process(const std::vector<std::string>& argv, const std::filesystem::path& log,
                  const std::map<std::string, std::string>& env)
 {
-    std::vector<std::string> envStrings;
+    std::vector<std::string> environment;
     for (char** e = environ; *e; ++e) {
         std::string entry = *e;
         if (!env.count(entry.substr(0, entry.find('='))))
-            envStrings.push_back(entry);
+            environment.push_back(entry);
     }
     for (const auto& [k, v] : env)
-        envStrings.push_back(k + "=" + v);
-    std::vector<char*> cenv, cargv;
-    for (auto& s : envStrings)
-        cenv.push_back(s.data());
-    cenv.push_back(nullptr);
-    std::vector<std::string> args = argv;
-    for (auto& a : args)
-        cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    // The child gets default signal dispositions and an empty mask.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    int rc = posix_spawnp(&pid_, cargv[0], &actions, &attr, cargv.data(), cenv.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0)
-        throw std::runtime_error("cannot start " + argv.at(0));
+        environment.push_back(k + "=" + v);
+    util::SpawnOptions options;
+    options.log = log;
+    options.searchPath = true;
+    options.environment = &environment;
+    pid_ = util::spawnLogged(argv, options);
 }
 
 Process::~Process()
@@ -353,6 +330,25 @@ std::string bindingXml(const std::string& port, const std::string& mac, const st
     for (const auto& [k, v] : params)
         xml += "<parameter name='" + k + "' value='" + v + "'/>";
     return xml + "</filterref></filterbinding>";
+}
+
+std::string daemonTestsUnavailable()
+{
+    if (::geteuid() != 0)
+        return "needs root (network namespaces, a private system bus, polkitd); skipping";
+    if (!Polkitd::available())
+        return "polkitd is not installed; skipping";
+    return {};
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout)
+{
+    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
+        if (condition())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return condition();
 }
 
 } // namespace vnf::test

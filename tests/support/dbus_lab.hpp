@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -109,6 +110,14 @@ private:
     std::unique_ptr<Process> process_;
     int starts_ = 0;
 };
+
+// Why the daemon's integration tests cannot run here ("" when they can):
+// they need root and polkitd.
+std::string daemonTestsUnavailable();
+
+// Polls `condition` (every 50 ms) until it holds or `timeout` passes.
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // Runs vnetfilterctl (on the private bus) and returns its result.
 fw::ExecResult vnetfilterctl(const std::vector<std::string>& args, const std::string& input = {});

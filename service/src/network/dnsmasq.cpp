@@ -2,11 +2,10 @@
 
 #include "firewall/executor.hpp"
 #include "store/atomic_file.hpp"
+#include "util/spawn.hpp"
 #include "util/strings.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,8 +15,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-
-extern char** environ;
 
 namespace vnf::network {
 
@@ -143,32 +140,11 @@ pid_t startDnsmasq(const std::filesystem::path& config, const std::filesystem::p
     const std::string program = fw::findProgram("dnsmasq");
     if (program.empty())
         throw std::runtime_error("dnsmasq is not installed (package dnsmasq-base)");
-    std::vector<std::string> args = {program, "--keep-in-foreground", "--conf-file=" + config.string()};
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    // The daemon blocks its signals (they go to a signalfd); dnsmasq must not inherit that.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-    pid_t pid = -1;
-    int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0)
-        throw std::runtime_error("cannot start dnsmasq: " + std::string(strerror(rc)));
+    util::SpawnOptions options;
+    options.log = log;
+    options.truncateLog = true;
+    options.newSession = true;  // its own session: it outlives a restart of the daemon
+    const pid_t pid = util::spawnLogged({program, "--keep-in-foreground", "--conf-file=" + config.string()}, options);
     // Ready once it says it started (sockets are set up before that line).
     for (int i = 0; i < 100; ++i) {
         if (readLog(log).find("started, version") != std::string::npos)

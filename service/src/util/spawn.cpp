@@ -1,0 +1,59 @@
+#include "util/spawn.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace vnf::util {
+
+pid_t spawnLogged(const std::vector<std::string>& argv, const SpawnOptions& options)
+{
+    std::vector<std::string> args = argv;
+    std::vector<char*> cargv;
+    for (auto& a : args)
+        cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    std::vector<std::string> envCopy;
+    std::vector<char*> cenv;
+    if (options.environment) {
+        envCopy = *options.environment;
+        for (auto& e : envCopy)
+            cenv.push_back(e.data());
+        cenv.push_back(nullptr);
+    }
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, options.log.c_str(),
+                                     O_WRONLY | O_CREAT | (options.truncateLog ? O_TRUNC : O_APPEND), 0600);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (options.newSession)
+        flags |= POSIX_SPAWN_SETSID;
+    posix_spawnattr_setflags(&attr, flags);
+    pid_t pid = -1;
+    char** env = options.environment ? cenv.data() : environ;
+    const int rc = options.searchPath ? posix_spawnp(&pid, cargv[0], &actions, &attr, cargv.data(), env)
+                                      : posix_spawn(&pid, cargv[0], &actions, &attr, cargv.data(), env);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0)
+        throw std::runtime_error("cannot start " + argv.at(0) + ": " + std::strerror(rc));
+    return pid;
+}
+
+} // namespace vnf::util

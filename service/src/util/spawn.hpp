@@ -1,0 +1,27 @@
+// Starting a long-running child process (dnsmasq, test daemons) with its
+// output in a log file: posix_spawn, argv only, standard input from
+// /dev/null, default signal dispositions and an empty signal mask (the
+// daemon blocks the signals it reads from a signalfd; children must not
+// inherit that).
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vnf::util {
+
+struct SpawnOptions {
+    std::filesystem::path log;        // standard output and error
+    bool truncateLog = false;         // else append
+    bool newSession = false;          // setsid: outlives the parent's session and its signals
+    bool searchPath = false;          // argv[0] looked up in PATH (else a path)
+    const std::vector<std::string>* environment = nullptr;  // "K=V" entries; nullptr: the parent's
+};
+
+// Returns the child's PID; throws std::runtime_error when it cannot start.
+pid_t spawnLogged(const std::vector<std::string>& argv, const SpawnOptions& options);
+
+} // namespace vnf::util
