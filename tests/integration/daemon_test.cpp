@@ -4,6 +4,7 @@
 
 #include <libxml/parser.h>
 #include "support/bridge_lab.hpp"
+#include "support/daemon_fixture.hpp"
 #include "support/dbus_lab.hpp"
 #include "support/files.hpp"
 #include "support/kernel_state.hpp"
@@ -21,6 +22,7 @@
 #include <thread>
 
 using namespace vnf;
+using test::ctl;
 using namespace std::chrono_literals;
 
 namespace {
@@ -35,19 +37,7 @@ std::string webFilter(const std::string& name, int port)
            "<rule action='drop' direction='inout' priority='1000'><all/></rule></filter>";
 }
 
-class DaemonTest : public testing::Test {
-protected:
-    void SetUp() override
-    {
-        if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
-            GTEST_SKIP() << reason;
-    }
-};
-
-fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& input = {})
-{
-    return test::vnetfilterctl(args, input);
-}
+class DaemonTest : public test::DaemonFixture {};
 
 // Define, list, dumpxml, undefine filters; create, list, dumpxml, delete
 // bindings on veth ports of a bridge; packets prove the rules.

@@ -3,6 +3,7 @@
 // the iptables/ebtables tables and forgetting runtime zones each time), the
 // zones, the network rules and the nwfilter bindings come back.
 #include "support/bridge_lab.hpp"
+#include "support/daemon_fixture.hpp"
 #include "support/dbus_lab.hpp"
 #include "support/files.hpp"
 #include "support/firewalld.hpp"
@@ -17,14 +18,10 @@
 #include <thread>
 
 using namespace vnf;
+using test::ctl;
 using namespace std::chrono_literals;
 
 namespace {
-
-fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& input = {})
-{
-    return test::vnetfilterctl(args, input);
-}
 
 // Waits for `condition`; returns how long it took (or nullopt). Generous:
 // the time is reported, not asserted (bench/ measures it).

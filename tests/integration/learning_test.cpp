@@ -2,6 +2,7 @@
 // guests' addresses from DHCP (dnsmasq, udhcpc) and from their packets,
 // and locks their ports to them.
 #include "support/bridge_lab.hpp"
+#include "support/daemon_fixture.hpp"
 #include "support/dbus_lab.hpp"
 #include "support/dhcp.hpp"
 #include "support/files.hpp"
@@ -20,25 +21,14 @@
 #include <thread>
 
 using namespace vnf;
+using test::ctl;
 using namespace std::chrono_literals;
 
 namespace {
 
 constexpr const char* kBindingInterface = "org.vnetfilter1.Binding";
 
-class LearningTest : public testing::Test {
-protected:
-    void SetUp() override
-    {
-        if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
-            GTEST_SKIP() << reason;
-    }
-};
-
-fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& input = {})
-{
-    return test::vnetfilterctl(args, input);
-}
+class LearningTest : public test::DaemonFixture {};
 
 // The binding's State and LearnedAddresses as D-Bus clients read them.
 struct BindingView {

@@ -2,6 +2,7 @@
 // polkitd) creates bridges, runs dnsmasq and installs the firewall rules of
 // each forward mode in its namespace; guests in their own namespaces get
 // leases and talk to an "uplink" namespace that has no route back.
+#include "support/daemon_fixture.hpp"
 #include "support/dbus_lab.hpp"
 #include "support/dhcp.hpp"
 #include "support/files.hpp"
@@ -17,14 +18,10 @@
 #include <thread>
 
 using namespace vnf;
+using test::ctl;
 using namespace std::chrono_literals;
 
 namespace {
-
-fw::ExecResult ctl(const std::vector<std::string>& args, const std::string& input = {})
-{
-    return test::vnetfilterctl(args, input);
-}
 
 std::string networkXml(const std::string& name, const std::string& bridge, const std::string& forward,
                        const std::string& subnet)
@@ -96,13 +93,8 @@ std::string rulesOf(const test::Netns& ns)
     return ns.run({"nft", "list", "ruleset"}).out;
 }
 
-class NetworkTest : public testing::TestWithParam<std::string> {
+class NetworkTest : public test::DaemonFixtureWithParam<std::string> {
 protected:
-    void SetUp() override
-    {
-        if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
-            GTEST_SKIP() << reason;
-    }
     test::DaemonOptions options() const
     {
         test::DaemonOptions o;
