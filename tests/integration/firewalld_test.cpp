@@ -131,7 +131,8 @@ INSTANTIATE_TEST_SUITE_P(NetworkBackend, FirewalldTest, testing::Values("nftable
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // A zone firewalld does not know: the network does not start, nothing stays.
-TEST(FirewalldZones, UnknownZoneFailsTheStartCleanly)
+// Routed networks get libvirt-routed, a <bridge zone=...> wins.
+TEST(FirewalldZones, ZoneChoiceAndUnknownZones)
 {
     if (::geteuid() != 0)
         GTEST_SKIP() << "needs root; skipping";
@@ -150,6 +151,20 @@ TEST(FirewalldZones, UnknownZoneFailsTheStartCleanly)
     EXPECT_FALSE(host.run({"ip", "link", "show", "virbr6"}).ok());
     EXPECT_EQ(networkRules(host).find("virbr6"), std::string::npos);
     EXPECT_EQ(ctl({"net-list", "--all", "--json"}).out, "[]\n");
+
+    // Routed networks go into libvirt-routed (shipped with vnetfilter), a named zone wins.
+    r = ctl({"net-create", "-"}, "<network><name>r</name><bridge name='virbr7'/><forward mode='route'/>"
+                                 "<ip address='192.168.70.1' netmask='255.255.255.0'/></network>");
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(firewalld.zoneOf("virbr7"), "libvirt-routed");
+    r = ctl({"net-create", "-"}, "<network><name>t</name><bridge name='virbr8' zone='trusted'/><forward/>"
+                                 "<ip address='192.168.80.1' netmask='255.255.255.0'/></network>");
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(firewalld.zoneOf("virbr8"), "trusted");
+    ASSERT_TRUE(ctl({"net-destroy", "r"}).ok());
+    ASSERT_TRUE(ctl({"net-destroy", "t"}).ok());
+    EXPECT_EQ(firewalld.zoneOf("virbr7"), "");
+    EXPECT_EQ(firewalld.zoneOf("virbr8"), "");
 }
 
 } // namespace
