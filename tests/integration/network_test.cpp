@@ -115,7 +115,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
 
     // Only root (or whom polkit allows) may define networks; anyone may look.
     std::string xml = networkXml("natnet", "virbr5", "<forward/>", "192.168.50");
-    xml.replace(xml.find("<ip "), 0, "<dns><host ip='192.168.50.5'><hostname>files</hostname></host></dns>");
+    xml.replace(xml.find("<ip "), 0, "<mtu size='1400'/><dns><host ip='192.168.50.5'><hostname>files</hostname></host></dns>");
     auto r = test::vnetfilterctlAsNobody({"net-define", "-"}, xml);
     EXPECT_FALSE(r.ok());
     EXPECT_NE(r.err.find("not authorized"), std::string::npos) << r.err;
@@ -128,6 +128,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_NE(r.out.find("\"name\":\"natnet\",\"uuid\""), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"bridge\":\"virbr5\",\"forward_mode\":\"nat\",\"active\":true"), std::string::npos) << r.out;
 
+    EXPECT_NE(net.host.check({"ip", "link", "show", "virbr5"}).find(" mtu 1400 "), std::string::npos);
     auto guest = plugGuest(net.host, "virbr5", "vnet0", "52:54:00:00:05:01");
     const std::string address = leaseAndConfigure(*guest, "192.168.50.1");
     ASSERT_FALSE(address.empty()) << test::readFile(daemon.networkStateDir() / "natnet.log") << daemon.log();

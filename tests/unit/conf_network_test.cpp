@@ -28,6 +28,7 @@ const char* kFull = R"(<network ipv6='yes'>
   </forward>
   <bridge name='virbr9' zone='trusted' stp='off' delay='2'/>
   <mac address='52:54:00:aa:bb:cc'/>
+  <mtu size='9000'/>
   <domain name='lab.example' localOnly='yes'/>
   <dns enable='yes'>
     <forwarder domain='corp.example' addr='192.0.2.53'/>
@@ -39,7 +40,9 @@ const char* kFull = R"(<network ipv6='yes'>
   <ip address='10.9.0.1' netmask='255.255.255.0'>
     <tftp root='/srv/tftp'/>
     <dhcp>
-      <range start='10.9.0.100' end='10.9.0.200'/>
+      <range start='10.9.0.100' end='10.9.0.200'>
+        <lease expiry='2' unit='hours'/>
+      </range>
       <host mac='52:54:00:00:00:01' name='guest1' ip='10.9.0.11'/>
     </dhcp>
   </ip>
@@ -150,6 +153,15 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
               "network: <route> is not supported here");
     EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24' color='red'/>")),
               "network <ip> #1: unknown attribute 'color'");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.9'>"
+                          "<lease expiry='1' unit='fortnights'/></range></dhcp></ip>")),
+              "network <ip> #1 <dhcp> <range> <lease>: unit 'fortnights' must be seconds, minutes or hours");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.9'>"
+                          "<lease expiry='1'/></range></dhcp></ip>")),
+              "network <ip> #1 <dhcp> <range> <lease>: a lease must last at least 2 minutes (or 0 for ever)");
+    EXPECT_EQ(errorOf(net("<mtu size='20'/>")), "network <mtu> size '20' must be a number from 68 to 65535");
+    // What libvirt writes into a running network's XML defines again.
+    EXPECT_EQ(errorOf("<network connections='2'><name>n</name><bridge name='virbr1'/></network>"), "(accepted)");
 }
 
 fw::Plan plan(const std::string& xml, fw::net::NetworkBackend backend)
@@ -209,7 +221,7 @@ TEST(Dnsmasq, ConfigurationCarriesTheDefinition)
     const std::string config = network::dnsmasqConfig(def, network::dnsmasqPaths("/run/x", "lab-net"));
     for (const char* line : {"interface=virbr9\n", "bind-dynamic\n", "except-interface=lo\n", "domain=lab.example\n",
                              "local=/lab.example/\n", "server=/corp.example/192.0.2.53\n",
-                             "dhcp-range=10.9.0.100,10.9.0.200,255.255.255.0\n",
+                             "dhcp-range=10.9.0.100,10.9.0.200,255.255.255.0,7200\n",
                              "dhcp-host=52:54:00:00:00:01,10.9.0.11,guest1\n", "enable-tftp\ntftp-root=/srv/tftp\n",
                              "dhcp-range=fd00:9::100,fd00:9::1ff,64\n", "enable-ra\n",
                              "dhcp-leasefile=/run/x/lab-net.leases\n", "host-record=files,files.lab.example,10.9.0.5\n"})

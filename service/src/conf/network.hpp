@@ -6,6 +6,7 @@
 #include "conf/netaddr.hpp"
 #include "conf/uuid.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,10 @@ struct ForwardDef {
 
 struct DhcpRange {
     std::string start, end;
+    // <lease expiry='N' unit='seconds|minutes|hours'/>, in seconds; nullopt:
+    // dnsmasq's default (one hour); 0: infinite.
+    std::optional<uint64_t> leaseSeconds;
+    std::string leaseUnit;  // as written, for formatting
     bool operator==(const DhcpRange&) const = default;
 };
 
@@ -102,6 +107,7 @@ struct NetworkDef {
     DnsDef dns;
     std::vector<IpDef> ips;
     bool ipv6 = false;  // <network ipv6='yes'>: guest-to-guest IPv6 without an IPv6 address
+    unsigned mtu = 0;   // <mtu size='N'/> of the bridge; 0: the kernel's default
 
     bool operator==(const NetworkDef&) const = default;
     bool hasIpv4() const;

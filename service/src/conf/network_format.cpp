@@ -106,6 +106,8 @@ std::string formatNetwork(const NetworkDef& def)
     out += attr("stp", def.bridge.stp ? "on" : "off") + attr("delay", std::to_string(def.bridge.delay)) + "/>\n";
     if (def.mac)
         out += "  <mac" + attr("address", def.mac->str()) + "/>\n";
+    if (def.mtu)
+        out += "  <mtu" + attr("size", std::to_string(def.mtu)) + "/>\n";
     if (!def.domain.empty()) {
         out += "  <domain" + attr("name", def.domain);
         if (def.domainLocalOnly)
@@ -156,8 +158,16 @@ std::string formatNetwork(const NetworkDef& def)
                 out += "    <dhcp/>\n";
             } else {
                 out += "    <dhcp>\n";
-                for (const auto& r : ip.ranges)
-                    out += "      <range" + attr("start", r.start) + attr("end", r.end) + "/>\n";
+                for (const auto& r : ip.ranges) {
+                    out += "      <range" + attr("start", r.start) + attr("end", r.end);
+                    if (!r.leaseSeconds) {
+                        out += "/>\n";
+                        continue;
+                    }
+                    const uint64_t factor = r.leaseUnit == "hours" ? 3600 : r.leaseUnit == "minutes" ? 60 : 1;
+                    out += ">\n        <lease" + attr("expiry", std::to_string(*r.leaseSeconds / factor)) +
+                           attr("unit", r.leaseUnit) + "/>\n      </range>\n";
+                }
                 for (const auto& h : ip.hosts) {
                     out += "      <host";
                     if (h.mac)

@@ -255,9 +255,23 @@ IpDef parseIp(const xmlNode* node, size_t index)
         allowOnly(dhcp, dhcpWhere, {"range", "host"}, {});
         ip.hasDhcp = true;
         for (const xmlNode* r : children(dhcp, "range")) {
-            allowOnly(r, dhcpWhere + " <range>", {}, {"start", "end"});
+            allowOnly(r, dhcpWhere + " <range>", {"lease"}, {"start", "end"});
             DhcpRange range{inNetwork(ip, required(r, "start", dhcpWhere + " <range>"), dhcpWhere + " <range> start"),
-                            inNetwork(ip, required(r, "end", dhcpWhere + " <range>"), dhcpWhere + " <range> end")};
+                            inNetwork(ip, required(r, "end", dhcpWhere + " <range>"), dhcpWhere + " <range> end"),
+                            std::nullopt, {}};
+            if (const xmlNode* lease = onlyChild(r, "lease", dhcpWhere + " <range>")) {
+                const std::string leaseWhere = dhcpWhere + " <range> <lease>";
+                allowOnly(lease, leaseWhere, {}, {"expiry", "unit"});
+                const std::string unit = attribute(lease, "unit").value_or("minutes");  // libvirt's default unit
+                const uint64_t factor = unit == "seconds" ? 1 : unit == "minutes" ? 60 : unit == "hours" ? 3600 : 0;
+                if (!factor)
+                    throw DefinitionError(leaseWhere + ": unit '" + unit + "' must be seconds, minutes or hours");
+                const unsigned expiry = number(required(lease, "expiry", leaseWhere), 0, 4294967, leaseWhere + " expiry");
+                if (expiry != 0 && expiry * factor < 120)
+                    throw DefinitionError(leaseWhere + ": a lease must last at least 2 minutes (or 0 for ever)");
+                range.leaseSeconds = static_cast<uint64_t>(expiry) * factor;
+                range.leaseUnit = unit;
+            }
             if (bytesOf(range.start, ip.ipv6) > bytesOf(range.end, ip.ipv6))
                 throw DefinitionError(dhcpWhere + " <range>: start " + range.start + " is after end " + range.end);
             ip.ranges.push_back(range);
@@ -352,7 +366,10 @@ NetworkDef parseNetwork(std::string_view xml)
     if (nodeName(root) != "network")
         throw DefinitionError("expected a <network> element, found <" + nodeName(root) + ">");
     const std::string where = "network";
-    allowOnly(root, where, {"name", "uuid", "bridge", "mac", "forward", "domain", "dns", "ip"}, {"ipv6"});
+    // connections= is what libvirt writes into the XML of a running network
+    // (how many guests use it): accepted so that dumped XML defines again.
+    allowOnly(root, where, {"name", "uuid", "bridge", "mac", "mtu", "forward", "domain", "dns", "ip"},
+              {"ipv6", "connections"});
     NetworkDef def;
     def.ipv6 = yesNo(root, "ipv6", where, false);
 
@@ -400,6 +417,10 @@ NetworkDef parseNetwork(std::string_view xml)
         def.mac = MacAddr::parse(text);
         if (!def.mac || def.mac->isMulticast())
             throw DefinitionError(where + " <mac>: address '" + text + "' is not a unicast MAC address");
+    }
+    if (const xmlNode* mtu = onlyChild(root, "mtu", where)) {
+        allowOnly(mtu, where + " <mtu>", {}, {"size"});
+        def.mtu = number(required(mtu, "size", where + " <mtu>"), 68, 65535, where + " <mtu> size");
     }
     if (const xmlNode* forward = onlyChild(root, "forward", where))
         def.forward = parseForward(forward);

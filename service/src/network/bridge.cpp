@@ -60,6 +60,8 @@ void Netlink::createBridge(const conf::NetworkDef& def)
     NLA_PUT_STRING(msg.get(), IFLA_IFNAME, def.bridge.name.c_str());
     if (def.mac)
         NLA_PUT(msg.get(), IFLA_ADDRESS, 6, def.mac->bytes.data());
+    if (def.mtu)
+        NLA_PUT_U32(msg.get(), IFLA_MTU, def.mtu);
     {
         nlattr* linkinfo = nla_nest_start(msg.get(), IFLA_LINKINFO);
         NLA_PUT_STRING(msg.get(), IFLA_INFO_KIND, "bridge");

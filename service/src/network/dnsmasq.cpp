@@ -62,7 +62,10 @@ std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths
     for (const auto& ip : def.ips) {
         for (const auto& r : ip.ranges) {
             c << "dhcp-range=" << r.start << "," << r.end << ","
-              << (ip.ipv6 ? std::to_string(ip.prefix) : ip.netmask()) << "\n";
+              << (ip.ipv6 ? std::to_string(ip.prefix) : ip.netmask());
+            if (r.leaseSeconds)
+                c << "," << (*r.leaseSeconds == 0 ? std::string("infinite") : std::to_string(*r.leaseSeconds));
+            c << "\n";
             dhcp = true;
         }
         for (const auto& h : ip.hosts) {
