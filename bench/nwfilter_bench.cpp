@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <sys/stat.h>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -65,8 +67,32 @@ void createPorts(fw::Executor& exec, int count)
 
 } // namespace
 
+// True when this process runs in a named network namespace (`ip netns exec
+// NAME`: /run/netns/NAME is our namespace). Anywhere else - the host's own
+// namespace above all - the benchmark must not run: it creates ports and
+// changes the firewall of the namespace it is in.
+bool inNamedNetworkNamespace()
+{
+    struct stat self {};
+    if (::stat("/proc/self/ns/net", &self) != 0)
+        return false;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
+        struct stat named {};
+        if (::stat(entry.path().c_str(), &named) == 0 && named.st_ino == self.st_ino && named.st_dev == self.st_dev)
+            return true;
+    }
+    return false;
+}
+
 int main(int argc, char** argv)
 {
+    if (!inNamedNetworkNamespace()) {
+        std::cerr << "nwfilter-bench: run me in a network namespace of my own (bench/run-nwfilter.sh does, or "
+                     "ip netns exec NAME nwfilter-bench ...): I create ports and change the firewall of the "
+                     "namespace I run in\n";
+        return 2;
+    }
     int ports = 10, repeat = 5;
     size_t perRun = fw::ebip::BackendOptions{}.portsPerRun;
     bool allAtOnce = true;
