@@ -23,6 +23,9 @@ int runNetPlan(const Args& args)
     if (format != "commands" && format != "libvirt")
         throw UsageError("--format must be commands or libvirt, not '" + format + "'");
     const conf::NetworkDef def = conf::parseNetwork(readInput(args.positional.at(0)));
+    if (def.bridge.name.empty())
+        throw conf::DefinitionError("network: the rules name the bridge; give <bridge name='...'/> (the daemon "
+                                    "picks a free virbrN when it defines the network)");
     fw::Plan plan = args.flag("no-global") ? fw::Plan{} : fw::net::globalSetupPlan(*backend);
     const fw::Plan rules = fw::net::addNetworkPlan(def, *backend);
     plan.insert(plan.end(), rules.begin(), rules.end());

@@ -131,6 +131,9 @@ TEST(NetPlanCommand, RefusesBadInputClearly)
     EXPECT_EQ(r.exitStatus, 1);
     EXPECT_NE(r.err.find("mode 'vepa' is not supported by vnetfilter"), std::string::npos) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
+    r = exec.run({VNETFILTERCTL, "net-plan", "-"}, "<network><name>n</name><forward/></network>");
+    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_NE(r.err.find("give <bridge name='...'/>"), std::string::npos) << r.err;
 }
 
 } // namespace

@@ -267,6 +267,13 @@ TEST(NetworkErrors, RefusedWithClearErrors)
     EXPECT_EQ(r.err, "error: bridge 'virbr4' belongs to network 'a'\n");
     r = ctl({"net-start", "nosuch"});
     EXPECT_EQ(r.err, "error: no network named 'nosuch'\n");
+    // Without a bridge name the first free virbrN is taken (virbr3 is an interface, virbr4 network a's).
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto0</name><bridge name='virbr%d'/></network>").ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto1</name></network>").ok());
+    EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find("<bridge name='virbr0' "), std::string::npos);
+    EXPECT_NE(ctl({"net-dumpxml", "auto1"}).out.find("<bridge name='virbr1' "), std::string::npos);
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto0</name></network>").ok());  // a redefine keeps it
+    EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find("<bridge name='virbr0' "), std::string::npos);
     EXPECT_EQ(host.run({"nft", "list", "ruleset"}).out.find("libvirt_network"), std::string::npos);
 }
 

@@ -101,8 +101,9 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
     EXPECT_EQ(errorOf("<network><name>a/b</name><bridge name='virbr1'/></network>"),
               "network: name 'a/b' must have 1 to 64 letters, digits, '_', '-', '.', '+', ':' and not start with "
               "'.' or '-'");
-    EXPECT_EQ(errorOf("<network><name>n</name></network>"),
-              "network: missing <bridge name='...'/> (vnetfilter does not pick bridge names)");
+    // No bridge name (or libvirt's 'virbr%d' template): the daemon picks one.
+    EXPECT_EQ(conf::parseNetwork("<network><name>n</name></network>").bridge.name, "");
+    EXPECT_EQ(conf::parseNetwork("<network><name>n</name><bridge name='virbr%d'/></network>").bridge.name, "");
     EXPECT_EQ(errorOf(net("", "<bridge name='br0;reboot'/>")),
               "network <bridge> name 'br0;reboot' is not a valid interface name (1-15 letters, digits, '_', '.', "
               "'-')");

@@ -21,7 +21,7 @@ enum class ForwardMode { None, Nat, Route, Open };  // None: isolated
 std::string_view forwardModeName(ForwardMode mode);
 
 struct BridgeDef {
-    std::string name;
+    std::string name;       // "": not given; the network driver picks a free virbrN
     bool stp = true;        // libvirt's default
     unsigned delay = 0;     // forward delay, seconds
     std::string zone;       // firewalld zone; empty: the default for the mode

@@ -100,7 +100,9 @@ std::string formatNetwork(const NetworkDef& def)
             out += "    </nat>\n  </forward>\n";
         }
     }
-    out += "  <bridge" + attr("name", def.bridge.name);
+    out += "  <bridge";
+    if (!def.bridge.name.empty())
+        out += attr("name", def.bridge.name);
     if (!def.bridge.zone.empty())
         out += attr("zone", def.bridge.zone);
     out += attr("stp", def.bridge.stp ? "on" : "off") + attr("delay", std::to_string(def.bridge.delay)) + "/>\n";

@@ -391,25 +391,28 @@ NetworkDef parseNetwork(std::string_view xml)
         def.uuid = Uuid::generate();
     }
 
-    const xmlNode* bridge = onlyChild(root, "bridge", where);
-    if (!bridge)
-        throw DefinitionError(where + ": missing <bridge name='...'/> (vnetfilter does not pick bridge names)");
-    allowOnly(bridge, where + " <bridge>", {}, {"name", "stp", "delay", "zone", "macTableManager"});
-    def.bridge.name = interfaceName(required(bridge, "name", where + " <bridge>"), where + " <bridge> name");
-    def.bridge.stp = yesNo(bridge, "stp", where + " <bridge>", true, "on", "off");
-    if (auto delay = attribute(bridge, "delay"))
-        def.bridge.delay = number(*delay, 0, 30, where + " <bridge> delay");
-    if (auto zone = attribute(bridge, "zone")) {
-        if (zone->empty() || zone->size() > 17 ||
-            !std::all_of(zone->begin(), zone->end(), [](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-            }))
-            throw DefinitionError(where + " <bridge>: zone '" + *zone +
-                                  "' must be 1 to 17 letters, digits, '_' or '-'");
-        def.bridge.zone = *zone;
+    // No <bridge>, no name, or libvirt's template 'virbr%d': the driver picks
+    // a free virbrN when the network is defined or created.
+    if (const xmlNode* bridge = onlyChild(root, "bridge", where)) {
+        allowOnly(bridge, where + " <bridge>", {}, {"name", "stp", "delay", "zone", "macTableManager"});
+        if (auto name = attribute(bridge, "name"); name && !name->empty() && *name != "virbr%d")
+            def.bridge.name = interfaceName(*name, where + " <bridge> name");
+        def.bridge.stp = yesNo(bridge, "stp", where + " <bridge>", true, "on", "off");
+        if (auto delay = attribute(bridge, "delay"))
+            def.bridge.delay = number(*delay, 0, 30, where + " <bridge> delay");
+        if (auto zone = attribute(bridge, "zone")) {
+            if (zone->empty() || zone->size() > 17 ||
+                !std::all_of(zone->begin(), zone->end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                }))
+                throw DefinitionError(where + " <bridge>: zone '" + *zone +
+                                      "' must be 1 to 17 letters, digits, '_' or '-'");
+            def.bridge.zone = *zone;
+        }
+        if (auto mac = attribute(bridge, "macTableManager"); mac && *mac != "kernel")
+            throw DefinitionError(where + " <bridge>: macTableManager '" + *mac +
+                                  "' is not supported (only 'kernel')");
     }
-    if (auto mac = attribute(bridge, "macTableManager"); mac && *mac != "kernel")
-        throw DefinitionError(where + " <bridge>: macTableManager '" + *mac + "' is not supported (only 'kernel')");
 
     if (const xmlNode* mac = onlyChild(root, "mac", where)) {
         allowOnly(mac, where + " <mac>", {}, {"address"});

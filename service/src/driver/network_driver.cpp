@@ -9,6 +9,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+
 namespace vnf::driver {
 
 namespace {
@@ -96,6 +98,28 @@ void NetworkDriver::checkConflicts(const conf::NetworkDef& def, bool forStart) c
     }
     if (forStart && network::Netlink().linkExists(def.bridge.name))
         throw ServiceError(ErrorKind::Exists, "an interface named '" + def.bridge.name + "' already exists");
+}
+
+void NetworkDriver::pickBridge(conf::NetworkDef& def) const
+{
+    if (!def.bridge.name.empty())
+        return;
+    // Redefining a network keeps its bridge.
+    if (auto it = networks_.find(def.name); it != networks_.end()) {
+        def.bridge.name = it->second.current().bridge.name;
+        return;
+    }
+    network::Netlink netlink;
+    for (int i = 0; i < 256; ++i) {
+        const std::string name = "virbr" + std::to_string(i);
+        const bool used = std::any_of(networks_.begin(), networks_.end(),
+                                      [&](const auto& n) { return n.second.current().bridge.name == name; });
+        if (!used && !netlink.linkExists(name)) {
+            def.bridge.name = name;
+            return;
+        }
+    }
+    throw ServiceError(ErrorKind::Exists, "no free bridge name virbr0..virbr255; give <bridge name='...'/>");
 }
 
 pid_t NetworkDriver::launchDnsmasq(const conf::NetworkDef& def) const
@@ -231,6 +255,10 @@ Changes NetworkDriver::start()
                 conf::NetworkDef def = conf::parseNetwork(store::readTextFile(entry.path()));
                 if (def.name != entry.path().stem().string())
                     throw std::runtime_error("the file name does not match the network's name '" + def.name + "'");
+                if (def.bridge.name.empty()) {  // written by hand without one
+                    pickBridge(def);
+                    store::writeFileAtomically(entry.path(), conf::formatNetwork(def), 0644);
+                }
                 Network& n = networks_[def.name];
                 n.autostart = std::filesystem::exists(options_.networkDir / (def.name + ".autostart"));
                 n.persistent = std::move(def);
@@ -272,6 +300,7 @@ Changes NetworkDriver::define(const std::string& xml)
     if (xml.find("<uuid") == std::string::npos)
         if (auto it = networks_.find(def.name); it != networks_.end())
             def.uuid = it->second.current().uuid;
+    pickBridge(def);
     checkConflicts(def, false);
     store::ensureDirectory(options_.networkDir, 0755);
     store::writeFileAtomically(options_.networkDir / (def.name + ".xml"), conf::formatNetwork(def), 0644);
@@ -310,6 +339,7 @@ Changes NetworkDriver::create(const std::string& xml)
     conf::NetworkDef def = parse(xml);
     if (networks_.count(def.name))
         throw ServiceError(ErrorKind::Exists, "network '" + def.name + "' already exists");
+    pickBridge(def);
     checkConflicts(def, true);
     Running running = bringUp(def);
     saveState(def.name, running);

@@ -71,6 +71,9 @@ private:
     const Network& find(const std::string& name) const;
     NetworkInfo infoOf(const std::string& name, const Network& n) const;
     void checkConflicts(const conf::NetworkDef& def, bool forStart) const;
+    // A definition without a bridge name gets the first virbrN that no
+    // network uses and no interface has (libvirt's rule).
+    void pickBridge(conf::NetworkDef& def) const;
     Running bringUp(const conf::NetworkDef& def);
     void bringDown(const std::string& name, Running& running);
     void saveState(const std::string& name, const Running& running) const;
