@@ -114,7 +114,7 @@ private:
     {
         service_.handle<driver::Changes>(
             shared_from_this(), call(), std::move(result), kActionFilterWrite, {{"filter", peekAttribute(xml, "filter", "name")}},
-            [xml](driver::NwfilterDriver& d) { return d.defineFilter(xml); },
+            [this, xml] { return service_.nwfilterDriver().defineFilter(xml); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
                 r.returnResults(filterPath(c.resultName));
             });
@@ -125,7 +125,7 @@ private:
         service_.handle<driver::Changes>(
             shared_from_this(), call(), std::move(result), kActionBindingWrite,
             {{"portdev", peekAttribute(xml, "portdev", "name")}, {"filter", peekAttribute(xml, "filterref", "filter")}},
-            [xml](driver::NwfilterDriver& d) { return d.createBinding(xml); },
+            [this, xml] { return service_.nwfilterDriver().createBinding(xml); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
                 r.returnResults(bindingPath(c.resultName));
             });
@@ -135,7 +135,7 @@ private:
     {
         service_.handle<driver::Changes>(
             shared_from_this(), call(), std::move(result), kActionNetworkWrite, {{"network", peekElement(xml, "name")}},
-            [xml, &networks = service_.networkDriver()](driver::NwfilterDriver&) { return networks.define(xml); },
+            [this, xml] { return service_.networkDriver().define(xml); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
                 r.returnResults(networkPath(c.resultName));
             });
@@ -145,7 +145,7 @@ private:
     {
         service_.handle<driver::Changes>(
             shared_from_this(), call(), std::move(result), kActionNetworkWrite, {{"network", peekElement(xml, "name")}},
-            [xml, &networks = service_.networkDriver()](driver::NwfilterDriver&) { return networks.create(xml); },
+            [this, xml] { return service_.networkDriver().create(xml); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
                 r.returnResults(networkPath(c.resultName));
             });
@@ -155,10 +155,7 @@ private:
     {
         service_.handle<driver::Changes>(
             shared_from_this(), call(), std::move(result), kActionBindingWrite, {},
-            [&networks = service_.networkDriver()](driver::NwfilterDriver& d) {
-                networks.reapplyFirewall();
-                return d.reload();
-            },
+            [this] { return service_.reapplyAll(); },
             [this](const sdbus::Result<>& r, const driver::Changes&) {
                 r.returnResults();
                 emitReloaded("method");
@@ -219,7 +216,7 @@ private:
     {
         service_.handle<driver::Changes>(
             shared_from_this(), call(), std::move(result), kActionFilterWrite, {{"filter", info_.name}},
-            [name = info_.name](driver::NwfilterDriver& d) { return d.undefineFilter(name); },
+            [this, name = info_.name] { return service_.nwfilterDriver().undefineFilter(name); },
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
 
@@ -289,7 +286,7 @@ private:
     {
         service_.handle<driver::Changes>(
             shared_from_this(), call(), std::move(result), kActionBindingWrite, {{"portdev", info_.portdev}},
-            [port = info_.portdev](driver::NwfilterDriver& d) { return d.deleteBinding(port); },
+            [this, port = info_.portdev] { return service_.nwfilterDriver().deleteBinding(port); },
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
 
@@ -298,9 +295,9 @@ private:
     {
         service_.handle<CounterList>(
             shared_from_this(), call(), std::move(result), kActionRead, {{"portdev", info_.portdev}},
-            [port = info_.portdev](driver::NwfilterDriver& d) {
+            [this, port = info_.portdev] {
                 CounterList out;
-                for (const auto& c : d.counters(port))
+                for (const auto& c : service_.nwfilterDriver().counters(port))
                     out.emplace_back(c.table, c.chain, c.rule, c.packets, c.bytes);
                 return out;
             },
@@ -364,7 +361,7 @@ private:
     {
         service_.handle<driver::Changes>(
             shared_from_this(), call(), std::move(result), kActionNetworkWrite, {{"network", info_.name}},
-            [job, &networks = service_.networkDriver()](driver::NwfilterDriver&) { return job(networks); },
+            [this, job] { return job(service_.networkDriver()); },
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
 
@@ -395,9 +392,9 @@ private:
     {
         service_.handle<LeaseList>(
             shared_from_this(), call(), std::move(result), kActionRead, {{"network", info_.name}},
-            [name = info_.name, &networks = service_.networkDriver()](driver::NwfilterDriver&) {
+            [this, name = info_.name] {
                 LeaseList out;
-                for (const auto& l : networks.leases(name))
+                for (const auto& l : service_.networkDriver().leases(name))
                     out.emplace_back(l.expiry, l.mac, l.ip, l.hostname, l.clientId);
                 return out;
             },
@@ -478,6 +475,12 @@ std::vector<sdbus::ObjectPath> BusService::bindingPaths(const std::vector<std::s
     return out;
 }
 
+driver::Changes BusService::reapplyAll()
+{
+    networks_.reapplyFirewall();
+    return driver_.reload();
+}
+
 void BusService::setFirewalldRunning(bool running)
 {
     if (running == firewalldRunning_)
@@ -492,8 +495,7 @@ void BusService::reload(const std::string& reason, std::function<void()> prepare
         try {
             if (prepare)
                 prepare();
-            networks_.reapplyFirewall();
-            driver_.reload();
+            reapplyAll();
             loop_.post([this, reason] { manager_->reloaded(reason); });
         } catch (const std::exception& e) {
             util::logError("reload (" + reason + ") failed: " + e.what());

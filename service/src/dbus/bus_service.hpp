@@ -54,7 +54,11 @@ public:
     // The path of the binding objects of these ports, for Filter.Bindings.
     std::vector<sdbus::ObjectPath> bindingPaths(const std::vector<std::string>& ports) const;
     const std::string& backendName() const { return backendName_; }
+    // The drivers; only jobs running on the worker may use them.
+    driver::NwfilterDriver& nwfilterDriver() { return driver_; }
     driver::NetworkDriver& networkDriver() { return networks_; }
+    // Every network's rules and zones, then every binding (worker only).
+    driver::Changes reapplyAll();
     // Changes that happened outside a call (supervision, learning).
     void announce(const driver::Changes& changes) { applyChanges(changes); }
 
@@ -68,7 +72,7 @@ public:
     void handle(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
                 const std::string& action,
                 std::map<std::string, std::string> details,
-                std::type_identity_t<std::function<T(driver::NwfilterDriver&)>> job,
+                std::type_identity_t<std::function<T()>> job,
                 std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply);
 
     // The same without worker: for answers the bus thread already has.
@@ -117,7 +121,7 @@ private:
 template <typename T, typename... R>
 void BusService::handle(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
                         const std::string& action, std::map<std::string, std::string> details,
-                        std::type_identity_t<std::function<T(driver::NwfilterDriver&)>> job,
+                        std::type_identity_t<std::function<T()>> job,
                         std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply)
 {
     // The pending call holds an sd-bus message and an object: the worker's
@@ -131,7 +135,7 @@ void BusService::handle(std::shared_ptr<void> object, const sdbus::Message& call
         }
         worker_.submit([this, pending, job, reply]() mutable {
             try {
-                auto value = std::make_shared<T>(job(driver_));
+                auto value = std::make_shared<T>(job());
                 loop_.post([this, pending = std::move(pending), reply, value] {
                     if constexpr (std::is_same_v<T, driver::Changes>)
                         applyChanges(*value);

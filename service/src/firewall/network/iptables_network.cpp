@@ -2,6 +2,8 @@
 // and each network's rules in them.
 #include "firewall/network/network_rules.hpp"
 
+#include "firewall/network/address_policy.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -112,24 +114,16 @@ void masquerade(Plan& plan, const conf::NetworkDef& def, const conf::IpDef& ip)
 {
     const std::string net = ip.networkCidr();
     const std::string& dev = def.forward.dev;
-    const conf::NatDef& nat = def.forward.nat;
-    const std::string ports = std::to_string(nat.portStart ? nat.portStart : 1024) + "-" +
-                              std::to_string(nat.portEnd ? nat.portEnd : 65535);
-    const bool snat = !ip.ipv6 && !nat.addressStart.empty();
-    for (const char* protocol : {"", "udp", "tcp"}) {
+    const std::string ports = natPorts(def.forward.nat);
+    for (const char* protocol : kNatProtocols) {
         std::vector<std::string> rule = {"--source", net};
         if (*protocol)
             rule.insert(rule.end(), {"-p", protocol});
         rule.insert(rule.end(), {"!", "--destination", net});
         if (!dev.empty())
             rule.insert(rule.end(), {"--out-interface", dev});
-        if (snat) {
-            std::string target = nat.addressStart;
-            if (nat.addressEnd != nat.addressStart)
-                target += "-" + nat.addressEnd;
-            if (*protocol)
-                target += ":" + ports;
-            rule.insert(rule.end(), {"--jump", "SNAT", "--to-source", target});
+        if (auto target = snatTarget(def, ip, *protocol != '\0')) {
+            rule.insert(rule.end(), {"--jump", "SNAT", "--to-source", *target});
         } else {
             rule.insert(rule.end(), {"--jump", "MASQUERADE"});
             if (*protocol)
@@ -137,10 +131,7 @@ void masquerade(Plan& plan, const conf::NetworkDef& def, const conf::IpDef& ip)
         }
         plan.push_back(insert(ip.ipv6, "nat", "LIBVIRT_PRT", rule));
     }
-    // Broadcast and multicast stay unmasqueraded (the local segment).
-    const std::vector<std::string> local =
-        ip.ipv6 ? std::vector<std::string>{"ff02::/16"} : std::vector<std::string>{"255.255.255.255/32", "224.0.0.0/24"};
-    for (const auto& destination : local) {
+    for (const auto& destination : unmasqueradedDestinations(ip.ipv6)) {
         std::vector<std::string> rule;
         if (!dev.empty())
             rule.insert(rule.end(), {"--out-interface", dev});
@@ -185,19 +176,15 @@ Plan iptablesAddNetwork(const conf::NetworkDef& def)
     if (def.hasIpv6() || def.ipv6)
         generalIpv6(plan, def);
     for (const auto& ip : def.ips) {
-        switch (def.forward.mode) {
-        case conf::ForwardMode::Nat:
-            if (ip.ipv6 && !def.forward.nat.ipv6) {
-                forwardRules(plan, def, ip, false);  // IPv6 is routed unless masquerading is asked for
-            } else {
-                forwardRules(plan, def, ip, true);
-                masquerade(plan, def, ip);
-            }
-            break;
-        case conf::ForwardMode::Route:
+        switch (treatmentOf(def, ip)) {
+        case AddressTreatment::Routed:
             forwardRules(plan, def, ip, false);
             break;
-        default:
+        case AddressTreatment::Masqueraded:
+            forwardRules(plan, def, ip, true);
+            masquerade(plan, def, ip);
+            break;
+        case AddressTreatment::None:
             break;
         }
     }

@@ -3,6 +3,8 @@
 // with -ae so that nft echoes their handles, by which they are removed.
 #include "firewall/network/network_rules.hpp"
 
+#include "firewall/network/address_policy.hpp"
+
 #include <algorithm>
 
 namespace vnf::fw::net {
@@ -59,11 +61,8 @@ void masquerade(Plan& plan, const conf::NetworkDef& def, const conf::IpDef& ip)
     const std::string net = ip.networkCidr();
     const std::string& dev = def.forward.dev;
     const std::string family = familyOf(ip.ipv6);
-    const conf::NatDef& nat = def.forward.nat;
-    const std::string ports = std::to_string(nat.portStart ? nat.portStart : 1024) + "-" +
-                              std::to_string(nat.portEnd ? nat.portEnd : 65535);
-    const bool snat = !ip.ipv6 && !nat.addressStart.empty();
-    for (const char* protocol : {"", "udp", "tcp"}) {
+    const std::string ports = natPorts(def.forward.nat);
+    for (const char* protocol : kNatProtocols) {
         std::vector<std::string> match;
         if (*protocol)
             match.insert(match.end(), {"meta", "l4proto", protocol});
@@ -71,13 +70,8 @@ void masquerade(Plan& plan, const conf::NetworkDef& def, const conf::IpDef& ip)
         if (!dev.empty())
             match.insert(match.end(), {"oifname", dev});
         match.push_back("counter");
-        if (snat) {
-            std::string target = nat.addressStart;
-            if (nat.addressEnd != nat.addressStart)
-                target += "-" + nat.addressEnd;
-            if (*protocol)
-                target += ":" + ports;
-            match.insert(match.end(), {"snat", "to", target});
+        if (auto target = snatTarget(def, ip, *protocol != '\0')) {
+            match.insert(match.end(), {"snat", "to", *target});
         } else {
             match.push_back("masquerade");
             if (*protocol)
@@ -85,9 +79,7 @@ void masquerade(Plan& plan, const conf::NetworkDef& def, const conf::IpDef& ip)
         }
         plan.push_back(rule(ip.ipv6, "guest_nat", match));
     }
-    const std::vector<std::string> local =
-        ip.ipv6 ? std::vector<std::string>{"ff02::/16"} : std::vector<std::string>{"255.255.255.255/32", "224.0.0.0/24"};
-    for (const auto& destination : local) {
+    for (const auto& destination : unmasqueradedDestinations(ip.ipv6)) {
         std::vector<std::string> match;
         if (!dev.empty())
             match.insert(match.end(), {"oifname", dev});
@@ -146,19 +138,15 @@ Plan nftablesAddNetwork(const conf::NetworkDef& def)
     if (def.hasIpv6() || def.ipv6)
         bridgeBasics(plan, true, def.bridge.name);
     for (const auto& ip : def.ips) {
-        switch (def.forward.mode) {
-        case conf::ForwardMode::Nat:
-            if (ip.ipv6 && !def.forward.nat.ipv6) {
-                forwardRules(plan, def, ip, false);
-            } else {
-                forwardRules(plan, def, ip, true);
-                masquerade(plan, def, ip);
-            }
-            break;
-        case conf::ForwardMode::Route:
+        switch (treatmentOf(def, ip)) {
+        case AddressTreatment::Routed:
             forwardRules(plan, def, ip, false);
             break;
-        default:
+        case AddressTreatment::Masqueraded:
+            forwardRules(plan, def, ip, true);
+            masquerade(plan, def, ip);
+            break;
+        case AddressTreatment::None:
             break;
         }
     }

@@ -1,0 +1,43 @@
+#include "firewall/network/address_policy.hpp"
+
+namespace vnf::fw::net {
+
+AddressTreatment treatmentOf(const conf::NetworkDef& network, const conf::IpDef& ip)
+{
+    switch (network.forward.mode) {
+    case conf::ForwardMode::Nat:
+        // IPv6 is routed unless masquerading it is asked for (<nat ipv6='yes'>).
+        return ip.ipv6 && !network.forward.nat.ipv6 ? AddressTreatment::Routed : AddressTreatment::Masqueraded;
+    case conf::ForwardMode::Route:
+        return AddressTreatment::Routed;
+    default:
+        return AddressTreatment::None;
+    }
+}
+
+std::string natPorts(const conf::NatDef& nat)
+{
+    return std::to_string(nat.portStart ? nat.portStart : 1024) + "-" + std::to_string(nat.portEnd ? nat.portEnd : 65535);
+}
+
+std::optional<std::string> snatTarget(const conf::NetworkDef& network, const conf::IpDef& ip, bool withPorts)
+{
+    const conf::NatDef& nat = network.forward.nat;
+    if (ip.ipv6 || nat.addressStart.empty())
+        return std::nullopt;
+    std::string target = nat.addressStart;
+    if (nat.addressEnd != nat.addressStart)
+        target += "-" + nat.addressEnd;
+    if (withPorts)
+        target += ":" + natPorts(nat);
+    return target;
+}
+
+std::vector<std::string> unmasqueradedDestinations(bool ipv6)
+{
+    if (ipv6)
+        return {"ff02::/16"};
+    return {"255.255.255.255/32", "224.0.0.0/24"};
+}
+
+} // namespace vnf::fw::net
