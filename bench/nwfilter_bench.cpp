@@ -3,14 +3,19 @@
 // it creates the ports and changes that namespace's firewall.
 //
 //   nwfilter-bench --ports N --mode batch|exec [--repeat R] [--ports-per-run K] [--all-at-once yes|no]
+//                  [--ebtables-writer auto|netlink|restore]
 //
 // Prints one line of key=value figures:
 //   render_ms        instantiating and rendering clean-traffic for N ports (pure CPU)
 //   all_at_once_ms   installing all N ports from nothing (daemon start-up);
 //                    batch: resyncTo (listing + restore runs), exec: one
 //                    transaction of N ports, one process per command
-//   add_one_ms       median time to add port N+1 while N are installed
-//   remove_one_ms    median time to remove it again
+//   add_one_ms       median time to add one more port while N (and the ones
+//                    added before it) are installed
+//   remove_one_ms    median time to remove one of them again
+//   add_after_remove_ms  median time to add a port right after one was removed
+//                    (a guest restarting): the kernel first finishes destroying
+//                    the removed rules
 #include "engine/instantiate.hpp"
 #include "firewall/ebiptables/backend.hpp"
 #include "store/filter_directory.hpp"
@@ -96,7 +101,7 @@ int main(int argc, char** argv)
     int ports = 10, repeat = 5;
     size_t perRun = fw::ebip::BackendOptions{}.portsPerRun;
     bool allAtOnce = true;
-    std::string mode = "batch", filterDir = VNETFILTER_BUILTIN_FILTER_DIR;
+    std::string mode = "batch", filterDir = VNETFILTER_BUILTIN_FILTER_DIR, writer = "auto";
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string opt = argv[i], val = argv[i + 1];
         if (opt == "--ports")
@@ -111,12 +116,17 @@ int main(int argc, char** argv)
             perRun = std::stoul(val);
         else if (opt == "--all-at-once")
             allAtOnce = val != "no";
+        else if (opt == "--ebtables-writer")
+            writer = val;
     }
+    const auto ebtablesWriter = writer == "netlink"   ? fw::ebip::EbtablesWriter::Netlink
+                                : writer == "restore" ? fw::ebip::EbtablesWriter::Restore
+                                                      : fw::ebip::EbtablesWriter::Auto;
     const fw::ebip::ApplyMode applyMode = mode == "exec" ? fw::ebip::ApplyMode::Exec : fw::ebip::ApplyMode::Batch;
     fw::ProcessExecutor exec;
     engine::FilterMap lookup = store::loadFilterDirectory(filterDir);
 
-    createPorts(exec, ports + 1);
+    createPorts(exec, ports + repeat);
 
     auto start = Clock::now();
     std::map<std::string, fw::ebip::PortRuleSet> all;
@@ -128,7 +138,7 @@ int main(int argc, char** argv)
     const double renderMs = msSince(start);
     const fw::ebip::PortRuleSet extra = cleanTraffic(lookup, ports);
 
-    fw::ebip::EbiptablesBackend backend(exec, {applyMode, perRun});
+    fw::ebip::EbiptablesBackend backend(exec, {applyMode, perRun, ebtablesWriter});
     double allMs = -1;
     if (allAtOnce) {
         start = Clock::now();
@@ -141,16 +151,36 @@ int main(int argc, char** argv)
         backend.resyncTo(all);  // installed the batch way; only the per-port figures are timed
     }
 
-    std::vector<double> adds, removes;
+    // Adding R more ports one after the other, then removing them again.
+    // An add right after a removal is measured on its own: the kernel makes
+    // a rule with an x_tables match wait until the rules removed before are
+    // destroyed (an RCU grace period), whoever writes them.
+    std::vector<double> adds, removes, addsAfterRemove;
+    std::vector<fw::ebip::PortRuleSet> more;
+    for (int r = 0; r < repeat; ++r)
+        more.push_back(r == 0 ? extra : cleanTraffic(lookup, ports + r));
     for (int r = 0; r < repeat; ++r) {
         start = Clock::now();
-        backend.apply({{port(ports), extra}});
+        backend.apply({{port(ports + r), more[r]}});
         adds.push_back(msSince(start));
+    }
+    for (int r = 0; r < repeat; ++r) {
         start = Clock::now();
-        backend.apply({{port(ports), std::nullopt}});
+        backend.apply({{port(ports + r), std::nullopt}});
         removes.push_back(msSince(start));
     }
-    std::printf("mode=%s ports=%d render_ms=%.1f all_at_once_ms=%.0f add_one_ms=%.1f remove_one_ms=%.1f\n",
-                mode.c_str(), ports, renderMs, allMs, median(adds), median(removes));
+    for (int r = 0; r < repeat; ++r) {
+        backend.apply({{port(ports + r), more[r]}});
+        backend.apply({{port(ports + r), std::nullopt}});
+        start = Clock::now();
+        backend.apply({{port(ports + r), more[r]}});
+        addsAfterRemove.push_back(msSince(start));
+        backend.apply({{port(ports + r), std::nullopt}});
+    }
+    if (applyMode == fw::ebip::ApplyMode::Batch)
+        mode += backend.ebtablesOverNetlink() ? "-netlink" : "-restore";
+    std::printf("mode=%s ports=%d render_ms=%.1f all_at_once_ms=%.0f add_one_ms=%.1f remove_one_ms=%.1f "
+                "add_after_remove_ms=%.1f\n",
+                mode.c_str(), ports, renderMs, allMs, median(adds), median(removes), median(addsAfterRemove));
     return 0;
 }

@@ -127,4 +127,16 @@ std::string hex(uint64_t value)
     return "0x" + std::string(buf, ptr);
 }
 
+std::string hexBytes(std::string_view bytes)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 0xf];
+    }
+    return out;
+}
+
 } // namespace vnf::util

@@ -33,5 +33,6 @@ std::optional<long long> parseSigned(std::string_view text);
 std::string shellQuote(std::string_view arg);
 
 std::string hex(uint64_t value);  // "0x%x"
+std::string hexBytes(std::string_view bytes);  // two lowercase hex digits per byte
 
 } // namespace vnf::util

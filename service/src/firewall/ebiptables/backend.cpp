@@ -1,5 +1,6 @@
 #include "firewall/ebiptables/backend.hpp"
 
+#include "firewall/ebiptables/ebt_netlink.hpp"
 #include "firewall/ebiptables/libvirt_steps.hpp"
 #include "firewall/ebiptables/restore.hpp"
 #include "util/strings.hpp"
@@ -12,8 +13,8 @@ namespace vnf::fw::ebip {
 
 struct EbiptablesBackend::Step {
     Table table;
-    std::string forward;
-    std::string inverse;
+    std::vector<ContributionChange> changes;
+    bool overNetlink = false;  // how it was done, so that it is undone the same way
 };
 
 namespace {
@@ -72,13 +73,43 @@ bool usesTable(const PortRuleSet& rules, Table table)
     return false;
 }
 
+std::vector<ContributionChange> inverseOf(const std::vector<ContributionChange>& changes)
+{
+    std::vector<ContributionChange> out;
+    for (const auto& c : changes)
+        out.push_back(ContributionChange{c.to, c.from});
+    return out;
+}
+
 } // namespace
 
-EbiptablesBackend::EbiptablesBackend(Executor& executor, BackendOptions options)
+EbiptablesBackend::EbiptablesBackend(Executor& executor, BackendOptions options, nl::NfTransport* transport)
     : executor_(executor), options_(options)
 {
     if (options_.portsPerRun == 0)
         options_.portsPerRun = 1;
+    if (!transport) {
+        ownTransport_ = std::make_unique<nl::NetlinkTransport>();
+        transport = ownTransport_.get();
+    }
+    ebNetlink_ = std::make_unique<EbtablesNetlink>(*transport);
+}
+
+EbiptablesBackend::~EbiptablesBackend() = default;
+
+bool EbiptablesBackend::ebtablesOverNetlink()
+{
+    if (options_.mode != ApplyMode::Batch || options_.ebtablesWriter == EbtablesWriter::Restore)
+        return false;
+    if (options_.ebtablesWriter == EbtablesWriter::Netlink)
+        return true;
+    if (!ebOverNetlink_) {
+        // ebtables-legacy keeps its rules out of nf_tables: writing there
+        // would install rules its tools never show.
+        ExecResult version = executor_.run({"ebtables", "--version"});
+        ebOverNetlink_ = version.ok() && version.out.find("nf_tables") != std::string::npos;
+    }
+    return *ebOverNetlink_;
 }
 
 const PortRuleSet* EbiptablesBackend::installed(const std::string& ifname) const
@@ -123,12 +154,8 @@ EbiptablesBackend::batchSteps(const std::vector<std::pair<const PortRuleSet*, co
         if (withBase)
             pending.push_back(ContributionChange{{}, baseContribution(table)});
         auto flush = [&] {
-            std::vector<ContributionChange> inverse;
-            for (const auto& c : pending)
-                inverse.push_back(ContributionChange{c.to, c.from});
-            std::string forward = restoreScript(table, pending);
-            if (!forward.empty())
-                steps.push_back(Step{table, std::move(forward), restoreScript(table, inverse)});
+            if (!restoreScript(table, pending).empty())
+                steps.push_back(Step{table, std::move(pending)});
             pending.clear();
         };
         size_t ports = 0;
@@ -145,13 +172,52 @@ EbiptablesBackend::batchSteps(const std::vector<std::pair<const PortRuleSet*, co
     return steps;
 }
 
-bool EbiptablesBackend::runStep(const Step& step, std::string& error)
+EbiptablesBackend::StepResult EbiptablesBackend::write(Table table, const std::vector<ContributionChange>& changes,
+                                                      bool& overNetlink, std::string& error)
 {
-    ExecResult result = executor_.run(programArgv(restoreProgram(step.table), restoreArgs(step.table)), step.forward);
+    overNetlink = false;
+    if (table == Table::Ebtables && ebtablesOverNetlink()) {
+        try {
+            if (ebNetlink_->apply(changes)) {
+                overNetlink = true;
+                return StepResult::Done;
+            }
+            // Not for the writer (the table is new, or a rule is beyond it):
+            // ebtables-restore does this step.
+        } catch (const EbNetlinkError& e) {
+            error = e.what();
+            return e.outcomeUnknown ? StepResult::Unknown : StepResult::Refused;
+        }
+    }
+    const std::string script = restoreScript(table, changes);
+    if (script.empty())
+        return StepResult::Done;
+    ExecResult result = executor_.run(programArgv(restoreProgram(table), restoreArgs(table)), script);
     if (result.ok())
-        return true;
-    error = restoreProgram(step.table) + " failed: " + restoreFailure(result, step.forward);
-    return false;
+        return StepResult::Done;
+    error = restoreProgram(table) + " failed: " + restoreFailure(result, script);
+    return StepResult::Refused;
+}
+
+EbiptablesBackend::StepResult EbiptablesBackend::runStep(Step& step, std::string& error)
+{
+    return write(step.table, step.changes, step.overNetlink, error);
+}
+
+bool EbiptablesBackend::undoStep(const Step& step)
+{
+    const std::vector<ContributionChange> inverse = inverseOf(step.changes);
+    if (step.overNetlink) {
+        try {
+            if (ebNetlink_->apply(inverse))
+                return true;
+        } catch (const EbNetlinkError&) {
+            return false;
+        }
+    }
+    const std::string script = restoreScript(step.table, inverse);
+    return script.empty() ||
+           executor_.run(programArgv(restoreProgram(step.table), restoreArgs(step.table)), script).ok();
 }
 
 void EbiptablesBackend::applyBatch(const std::vector<PortChange>& changes)
@@ -170,17 +236,18 @@ void EbiptablesBackend::applyBatch(const std::vector<PortChange>& changes)
 
     for (size_t i = 0; i < steps.size(); ++i) {
         std::string error;
-        if (runStep(steps[i], error))
+        const StepResult result = runStep(steps[i], error);
+        if (result == StepResult::Done)
             continue;
+        if (result == StepResult::Unknown) {
+            needsResync_ = true;
+            throw BackendError(error + "; whether it took effect is unknown, the rules will be repaired by the "
+                                       "next resync");
+        }
         // Undo the steps already done, newest first.
         bool rolledBack = true;
-        for (size_t j = i; j-- > 0;) {
-            if (steps[j].inverse.empty())
-                continue;
-            ExecResult r = executor_.run(programArgv(restoreProgram(steps[j].table), restoreArgs(steps[j].table)),
-                                         steps[j].inverse);
-            rolledBack = rolledBack && r.ok();
-        }
+        for (size_t j = i; j-- > 0;)
+            rolledBack = undoStep(steps[j]) && rolledBack;
         if (!rolledBack) {
             needsResync_ = true;
             throw BackendError(error + "; undoing the earlier steps also failed, the rules will be repaired by the "
@@ -338,6 +405,7 @@ void EbiptablesBackend::resyncTo(std::map<std::string, PortRuleSet> desired)
 void EbiptablesBackend::resync()
 {
     std::string errors;
+    ebNetlink_->forgetHandles();
     for (Table table : kTables) {
         std::vector<std::string> saveArgv = table == Table::Ebtables ? std::vector<std::string>{"ebtables-save", "-t", "nat"}
                                             : std::vector<std::string>{table == Table::Ipv4 ? "iptables-save" : "ip6tables-save",
@@ -385,13 +453,24 @@ void EbiptablesBackend::resync()
         if (listed.count("") && !desired.count(""))
             removals.push_back(change(""));
         runs.push_back(std::move(removals));
+        bool overNetlink = false;
         for (const auto& run : runs) {
-            std::string script = restoreScript(table, run);
-            if (script.empty())
-                continue;
-            ExecResult r = executor_.run(programArgv(restoreProgram(table), restoreArgs(table)), script);
-            if (!r.ok())
-                errors += restoreProgram(table) + " failed: " + restoreFailure(r, script) + "; ";
+            std::string error;
+            if (write(table, run, overNetlink, error) != StepResult::Done)
+                errors += error + "; ";
+        }
+    }
+    if (errors.empty() && ebtablesOverNetlink()) {
+        // Rules kept as they were, or written by ebtables-restore, came
+        // without handles; the hot path must not have to list for them.
+        std::vector<SharedRule> shared;
+        for (const auto& [ifname, rules] : installed_)
+            for (auto& rule : portContribution(rules, Table::Ebtables).sharedRules)
+                shared.push_back(std::move(rule));
+        try {
+            ebNetlink_->discover(shared);
+        } catch (const EbNetlinkError& e) {
+            errors += e.what() + std::string("; ");
         }
     }
     needsResync_ = !errors.empty();

@@ -2,9 +2,12 @@
 // the rules of ports as transactions, and keeps the record of what it has
 // installed.
 //
-// Batch mode (the default) writes each table with one *-restore run per
-// transaction step, computed from the record. Exec mode runs libvirt's
-// command sequence, one process per command. Both leave the same rules.
+// Batch mode (the default) writes each table in one kernel transaction per
+// step, computed from the record: the ebtables nat table straight over
+// nf_tables netlink where ebtables is the nf_tables variant (ebt_netlink.hpp),
+// otherwise and for iptables/ip6tables with one *-restore run. Exec mode runs
+// libvirt's command sequence, one process per command. All leave the same
+// rules.
 //
 // A transaction applies completely or not at all: when a step fails, the
 // steps already done are undone (from the record), so the previous rules
@@ -12,11 +15,14 @@
 #pragma once
 
 #include "firewall/ebiptables/port_rules.hpp"
+#include "firewall/ebiptables/restore.hpp"
 #include "firewall/command.hpp"
 #include "firewall/executor.hpp"
+#include "firewall/netlink/nf_transport.hpp"
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -24,7 +30,16 @@
 
 namespace vnf::fw::ebip {
 
+class EbtablesNetlink;
+
 enum class ApplyMode { Batch, Exec };
+
+// How batch mode writes the ebtables nat table.
+enum class EbtablesWriter {
+    Auto,     // netlink when `ebtables --version` says nf_tables, else restore
+    Netlink,  // straight over nf_tables netlink
+    Restore,  // ebtables-restore
+};
 
 class BackendError : public std::runtime_error {
 public:
@@ -42,6 +57,7 @@ struct BackendOptions {
     // ebtables-nft-restore slows down more than linearly with the size of
     // its input (see bench/README.md).
     size_t portsPerRun = 100;
+    EbtablesWriter ebtablesWriter = EbtablesWriter::Auto;
 };
 
 struct RuleCounter {
@@ -54,7 +70,10 @@ struct RuleCounter {
 
 class EbiptablesBackend {
 public:
-    explicit EbiptablesBackend(Executor& executor, BackendOptions options = {});
+    // `transport` carries the netlink transactions (tests pass one that
+    // fails on demand); by default the backend has its own.
+    explicit EbiptablesBackend(Executor& executor, BackendOptions options = {}, nl::NfTransport* transport = nullptr);
+    ~EbiptablesBackend();
 
     // Applies all changes as one transaction. Ports whose rules do not
     // change are not touched. Throws BackendError (previous rules in force).
@@ -82,16 +101,28 @@ public:
 
     ApplyMode mode() const { return options_.mode; }
 
+    // Whether batch mode writes the ebtables nat table over netlink (decided
+    // on first use in Auto).
+    bool ebtablesOverNetlink();
+
 private:
     struct Step;
+    enum class StepResult { Done, Refused, Unknown };
     void applyBatch(const std::vector<PortChange>& changes);
     void applyExec(const std::vector<PortChange>& changes);
     std::vector<Step> batchSteps(const std::vector<std::pair<const PortRuleSet*, const PortRuleSet*>>& changes,
                                  bool withBase4, bool withBase6) const;
-    bool runStep(const Step& step, std::string& error);
+    StepResult runStep(Step& step, std::string& error);
+    bool undoStep(const Step& step);
+    // One table's changes, the way the backend writes that table.
+    StepResult write(Table table, const std::vector<ContributionChange>& changes, bool& overNetlink,
+                     std::string& error);
 
     Executor& executor_;
     BackendOptions options_;
+    std::unique_ptr<nl::NfTransport> ownTransport_;
+    std::unique_ptr<EbtablesNetlink> ebNetlink_;
+    std::optional<bool> ebOverNetlink_;
     std::map<std::string, PortRuleSet> installed_;
     bool base4_ = false;
     bool base6_ = false;

@@ -1,0 +1,279 @@
+#include "firewall/ebiptables/ebt_batch.hpp"
+
+#include "firewall/ebiptables/ebt_encode.hpp"
+#include "firewall/netlink/nl_message.hpp"
+#include "util/strings.hpp"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+
+namespace vnf::fw::ebip {
+
+namespace {
+
+constexpr uint16_t msgType(int nftMessage)
+{
+    return static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | nftMessage);
+}
+
+std::string argsText(const RuleArgs& args)
+{
+    return util::join(args, " ");
+}
+
+class Composer {
+public:
+    Composer()
+    {
+        out_.begin(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, seq_++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+        out_.end();
+    }
+
+    void newChain(const std::string& chain)
+    {
+        begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, "creating chain " + chain);
+        out_.putString(NFTA_CHAIN_TABLE, kEbTable);
+        out_.putString(NFTA_CHAIN_NAME, chain);
+        out_.end();
+    }
+
+    void deleteChain(const std::string& chain)
+    {
+        begin(NFT_MSG_DELCHAIN, 0, "deleting chain " + chain);
+        out_.putString(NFTA_CHAIN_TABLE, kEbTable);
+        out_.putString(NFTA_CHAIN_NAME, chain);
+        out_.end();
+    }
+
+    // Every rule of the chain, its policy rule included.
+    void flushChain(const std::string& chain)
+    {
+        begin(NFT_MSG_DELRULE, 0, "flushing chain " + chain);
+        out_.putString(NFTA_RULE_TABLE, kEbTable);
+        out_.putString(NFTA_RULE_CHAIN, chain);
+        out_.end();
+    }
+
+    void deleteRule(const SharedRule& rule, uint64_t handle)
+    {
+        begin(NFT_MSG_DELRULE, 0, "removing '" + argsText(rule.args) + "' from " + rule.chain);
+        out_.putString(NFTA_RULE_TABLE, kEbTable);
+        out_.putString(NFTA_RULE_CHAIN, rule.chain);
+        out_.putBe64(NFTA_RULE_HANDLE, handle);
+        out_.end();
+    }
+
+    uint32_t appendRule(const std::string& chain, const EncodedEbRule& rule, const std::string& what, bool echo)
+    {
+        const uint32_t seq =
+            begin(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | (echo ? NLM_F_ECHO : 0), what);
+        out_.putString(NFTA_RULE_TABLE, kEbTable);
+        out_.putString(NFTA_RULE_CHAIN, chain);
+        const size_t exprs = out_.beginNested(NFTA_RULE_EXPRESSIONS);
+        out_.appendRaw(rule.expressions);
+        out_.endNested(exprs);
+        putCompat(rule.compatProto, rule.compatInvert);
+        out_.end();
+        return seq;
+    }
+
+    void appendPolicyRule(const std::string& chain)
+    {
+        begin(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, "closing chain " + chain + " with its policy");
+        out_.putString(NFTA_RULE_TABLE, kEbTable);
+        out_.putString(NFTA_RULE_CHAIN, chain);
+        out_.putBytes(NFTA_RULE_USERDATA, policyRuleUserdata());
+        const size_t exprs = out_.beginNested(NFTA_RULE_EXPRESSIONS);
+        out_.appendRaw(policyRuleExpressions());
+        out_.endNested(exprs);
+        putCompat(0, false);
+        out_.end();
+    }
+
+    EbBatch finish()
+    {
+        out_.begin(NFNL_MSG_BATCH_END, NLM_F_REQUEST, seq_++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+        out_.end();
+        batch_.messages = out_.data();
+        return std::move(batch_);
+    }
+
+    EbBatch& batch() { return batch_; }
+
+private:
+    uint32_t begin(int type, uint16_t flags, std::string description)
+    {
+        const uint32_t seq = seq_++;
+        out_.begin(msgType(type), static_cast<uint16_t>(NLM_F_REQUEST | flags), seq, NFPROTO_BRIDGE);
+        batch_.descriptions[seq] = std::move(description);
+        return seq;
+    }
+
+    void putCompat(uint16_t proto, bool invert)
+    {
+        // The kernel reads the protocol as the __be16 of struct ebt_entry,
+        // carried in a big-endian u32.
+        const uint16_t be = static_cast<uint16_t>((proto >> 8) | (proto << 8));
+        const size_t compat = out_.beginNested(NFTA_RULE_COMPAT);
+        out_.putBe32(NFTA_RULE_COMPAT_PROTO, be);
+        out_.putBe32(NFTA_RULE_COMPAT_FLAGS, invert ? NFT_RULE_COMPAT_F_INV : 0);
+        out_.endNested(compat);
+    }
+
+    nl::MessageWriter out_;
+    EbBatch batch_;
+    uint32_t seq_ = 1;
+};
+
+bool containsRule(const std::vector<SharedRule>& rules, const SharedRule& rule)
+{
+    return std::find_if(rules.begin(), rules.end(), [&](const SharedRule& r) {
+               return r.chain == rule.chain && r.args == rule.args;
+           }) != rules.end();
+}
+
+struct ChainFill {
+    std::string chain;
+    const std::vector<RuleArgs>* rules;
+};
+
+} // namespace
+
+EbBatch composeEbBatch(const std::vector<ContributionChange>& changes, const SharedRuleHandles& handles)
+{
+    // Grouped like restoreScript: chains are declared before anything jumps
+    // to them, and every jump to a chain is gone before the chain is.
+    std::vector<std::string> declares, flushes, deletes;
+    std::vector<ChainFill> fills;
+    std::vector<SharedRule> removals, additions;
+    for (const auto& change : changes) {
+        const TableContribution& from = change.from;
+        const TableContribution& to = change.to;
+        for (const auto& [name, rules] : to.chains) {
+            auto old = from.chains.find(name);
+            if (old == from.chains.end())
+                declares.push_back(name);
+            else if (from.contentsUnknown || old->second != rules)
+                flushes.push_back(name);
+            else
+                continue;  // unchanged
+            fills.push_back(ChainFill{name, &rules});
+        }
+        for (const auto& rule : from.sharedRules)
+            if (!containsRule(to.sharedRules, rule))
+                removals.push_back(rule);
+        for (const auto& [name, rules] : from.chains)
+            if (!to.chains.count(name)) {
+                flushes.push_back(name);
+                deletes.push_back(name);
+            }
+        for (const auto& rule : to.sharedRules)
+            if (!containsRule(from.sharedRules, rule)) {
+                if (rule.insertAt != 0)
+                    throw UnsupportedRule("a rule inserted at a position in " + rule.chain);
+                additions.push_back(rule);
+            }
+    }
+
+    // Encode everything first: an unsupported rule must leave nothing half-built.
+    std::vector<std::vector<EncodedEbRule>> encodedFills;
+    for (const auto& fill : fills) {
+        std::vector<EncodedEbRule> encoded;
+        for (const auto& rule : *fill.rules)
+            encoded.push_back(encodeEbtablesRule(rule));
+        encodedFills.push_back(std::move(encoded));
+    }
+    std::vector<EncodedEbRule> encodedAdditions;
+    for (const auto& rule : additions)
+        encodedAdditions.push_back(encodeEbtablesRule(rule.args));
+
+    SharedRuleHandles available = handles;
+    Composer c;
+    for (const auto& chain : declares)
+        c.newChain(chain);
+    for (const auto& rule : removals) {
+        auto it = available.find(SharedRule{rule.chain, rule.args, 0});
+        if (it == available.end() || it->second.empty())
+            throw MissingHandle(rule);
+        const uint64_t handle = it->second.back();
+        it->second.pop_back();
+        c.deleteRule(rule, handle);
+        c.batch().removed.emplace_back(SharedRule{rule.chain, rule.args, 0}, handle);
+    }
+    for (const auto& chain : flushes)
+        c.flushChain(chain);
+    for (const auto& chain : deletes)
+        c.deleteChain(chain);
+    for (size_t i = 0; i < fills.size(); ++i) {
+        for (size_t r = 0; r < encodedFills[i].size(); ++r)
+            c.appendRule(fills[i].chain, encodedFills[i][r],
+                         "adding '" + argsText((*fills[i].rules)[r]) + "' to " + fills[i].chain, false);
+        c.appendPolicyRule(fills[i].chain);
+    }
+    for (size_t i = 0; i < additions.size(); ++i) {
+        const uint32_t seq = c.appendRule(additions[i].chain, encodedAdditions[i],
+                                          "adding '" + argsText(additions[i].args) + "' to " + additions[i].chain,
+                                          true);
+        c.batch().added[seq] = SharedRule{additions[i].chain, additions[i].args, 0};
+    }
+    return c.finish();
+}
+
+namespace {
+
+// The kernel dumps nested attributes without NLA_F_NESTED; the same bytes
+// with the flag cleared compare equal.
+std::string withoutNestedFlags(std::string_view data)
+{
+    std::string out;
+    for (const nl::Attr& a : nl::parseAttrs(data)) {
+        const std::string payload = a.nested ? withoutNestedFlags(a.payload) : std::string(a.payload);
+        const uint16_t length = static_cast<uint16_t>(NLA_HDRLEN + payload.size());
+        out.append(reinterpret_cast<const char*>(&length), 2);
+        out.append(reinterpret_cast<const char*>(&a.type), 2);
+        out += payload;
+        out.resize((out.size() + 3) & ~size_t{3}, '\0');
+    }
+    return out;
+}
+
+// An expression's attributes, in type order (the kernel dumps some in
+// another order than they are sent).
+void canonicalAttrs(std::string_view data, std::string& out)
+{
+    std::vector<nl::Attr> attrs = nl::parseAttrs(data);
+    std::stable_sort(attrs.begin(), attrs.end(), [](const nl::Attr& a, const nl::Attr& b) { return a.type < b.type; });
+    for (const nl::Attr& a : attrs)
+        out += "<" + std::to_string(a.type) + ":" +
+               util::hexBytes(a.nested ? withoutNestedFlags(a.payload) : std::string(a.payload)) + ">";
+}
+
+} // namespace
+
+std::string canonicalExpressions(std::string_view expressions)
+{
+    std::string out;
+    for (const nl::Attr& elem : nl::parseAttrs(expressions)) {
+        auto name = nl::findAttr(elem.payload, NFTA_EXPR_NAME);
+        auto data = nl::findAttr(elem.payload, NFTA_EXPR_DATA);
+        const std::string exprName = name ? name->str() : "?";
+        out += "[" + exprName;
+        if (data && exprName != "counter")  // counter values change with traffic
+            canonicalAttrs(data->payload, out);
+        out += "]";
+    }
+    return out;
+}
+
+std::string canonicalSharedRule(const SharedRule& rule)
+{
+    return canonicalExpressions(encodeEbtablesRule(rule.args).expressions);
+}
+
+} // namespace vnf::fw::ebip

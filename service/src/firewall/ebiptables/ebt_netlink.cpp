@@ -1,0 +1,173 @@
+#include "firewall/ebiptables/ebt_netlink.hpp"
+
+#include "firewall/ebiptables/ebt_encode.hpp"
+#include "firewall/netlink/nl_message.hpp"
+#include "util/strings.hpp"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include <cstring>
+#include <set>
+
+namespace vnf::fw::ebip {
+
+namespace {
+
+constexpr const char* kBuiltinChains[] = {"PREROUTING", "POSTROUTING"};
+
+constexpr uint16_t msgType(int nftMessage)
+{
+    return static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | nftMessage);
+}
+
+std::string errorText(const nl::NfReply& reply)
+{
+    std::string text = std::strerror(reply.error);
+    if (!reply.text.empty())
+        text += " (" + reply.text + ")";
+    return text;
+}
+
+} // namespace
+
+bool EbtablesNetlink::builtinChainsExist()
+{
+    nl::MessageWriter query;
+    uint32_t seq = 1;
+    for (const char* chain : kBuiltinChains) {
+        query.begin(msgType(NFT_MSG_GETCHAIN), NLM_F_REQUEST, seq++, NFPROTO_BRIDGE);
+        query.putString(NFTA_CHAIN_TABLE, kEbTable);
+        query.putString(NFTA_CHAIN_NAME, chain);
+        query.end();
+    }
+    std::set<uint32_t> found;
+    for (const nl::NfReply& r : transport_.transact(query.data())) {
+        if (r.type == NLMSG_ERROR && r.error == ENOENT)
+            return false;
+        if (r.type == NLMSG_ERROR && r.error)
+            throw EbNetlinkError("ebtables nat table: " + errorText(r), false);
+        if (r.type == msgType(NFT_MSG_NEWCHAIN))
+            found.insert(r.seq);
+    }
+    return found.size() == std::size(kBuiltinChains);
+}
+
+bool EbtablesNetlink::apply(const std::vector<ContributionChange>& changes)
+{
+    EbBatch batch;
+    try {
+        try {
+            batch = composeEbBatch(changes, handles_);
+        } catch (const MissingHandle&) {
+            // Rules installed before this process (or a resync) knew them.
+            std::vector<SharedRule> wanted;
+            for (const auto& change : changes)
+                for (const auto& rule : change.from.sharedRules)
+                    wanted.push_back(rule);
+            discover(wanted);
+            batch = composeEbBatch(changes, handles_);
+        }
+    } catch (const UnsupportedRule&) {
+        return false;
+    } catch (const MissingHandle& missing) {
+        throw EbNetlinkError("ebtables: '" + util::join(missing.rule.args, " ") + "' is not in " +
+                                 missing.rule.chain + " any more",
+                             false);
+    }
+    if (batch.empty())
+        return true;
+    if (!builtinChainsExist())
+        return false;
+    send(batch);
+    return true;
+}
+
+void EbtablesNetlink::send(const EbBatch& batch)
+{
+    std::vector<nl::NfReply> replies;
+    try {
+        replies = transport_.transact(batch.messages);
+    } catch (const nl::NetlinkError& e) {
+        throw EbNetlinkError(std::string("ebtables transaction: ") + e.what(), true);
+    }
+    std::vector<std::string> errors;
+    std::map<uint32_t, uint64_t> echoed;
+    for (const nl::NfReply& r : replies) {
+        if (r.type == NLMSG_ERROR) {
+            if (!r.error)
+                continue;
+            auto what = batch.descriptions.find(r.seq);
+            errors.push_back((what == batch.descriptions.end() ? std::string("committing the transaction")
+                                                               : what->second) +
+                             ": " + errorText(r));
+        } else if (r.type == msgType(NFT_MSG_NEWRULE) && batch.added.count(r.seq)) {
+            if (auto handle = nl::findAttr(r.body.substr(NLMSG_ALIGN(sizeof(nfgenmsg))), NFTA_RULE_HANDLE))
+                echoed[r.seq] = handle->be64();
+        }
+    }
+    if (!errors.empty())
+        throw EbNetlinkError("ebtables transaction refused by the kernel: " + util::join(errors, "; "), false);
+
+    for (const auto& [rule, handle] : batch.removed) {
+        auto& list = handles_[rule];
+        std::erase(list, handle);
+        if (list.empty())
+            handles_.erase(rule);
+    }
+    // A rule whose echo went missing is found again by discover() when needed.
+    for (const auto& [seq, rule] : batch.added)
+        if (auto it = echoed.find(seq); it != echoed.end())
+            handles_[rule].push_back(it->second);
+}
+
+void EbtablesNetlink::discover(const std::vector<SharedRule>& rules)
+{
+    std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> dumped;  // (chain, canonical) -> handles
+    std::set<std::string> chains;
+    for (const auto& rule : rules)
+        chains.insert(rule.chain);
+    for (const std::string& chain : chains) {
+        nl::MessageWriter request;
+        request.begin(msgType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
+        request.putString(NFTA_RULE_TABLE, kEbTable);
+        request.putString(NFTA_RULE_CHAIN, chain);
+        request.end();
+        std::vector<nl::NfReply> entries;
+        try {
+            entries = transport_.dump(request.data());
+        } catch (const nl::NetlinkError& e) {
+            throw EbNetlinkError(std::string("listing ") + chain + ": " + e.what(), false);
+        }
+        for (const nl::NfReply& r : entries) {
+            if (r.type == NLMSG_ERROR) {
+                if (r.error == ENOENT)
+                    continue;  // no such chain: nothing of ours in it
+                throw EbNetlinkError("listing " + chain + ": " + errorText(r), false);
+            }
+            const std::string_view attrs = std::string_view(r.body).substr(NLMSG_ALIGN(sizeof(nfgenmsg)));
+            auto handle = nl::findAttr(attrs, NFTA_RULE_HANDLE);
+            auto exprs = nl::findAttr(attrs, NFTA_RULE_EXPRESSIONS);
+            if (handle && exprs)
+                dumped[{chain, canonicalExpressions(exprs->payload)}].push_back(handle->be64());
+        }
+    }
+    for (const auto& rule : rules) {
+        const SharedRule key{rule.chain, rule.args, 0};
+        std::string canonical;
+        try {
+            canonical = canonicalSharedRule(key);
+        } catch (const UnsupportedRule&) {
+            continue;
+        }
+        auto it = dumped.find({rule.chain, canonical});
+        if (it == dumped.end())
+            handles_.erase(key);
+        else
+            handles_[key] = it->second;
+    }
+}
+
+} // namespace vnf::fw::ebip

@@ -1,0 +1,58 @@
+// Transactions on ebtables' bridge nat table written straight to the
+// kernel over nf_tables netlink, in the form ebtables-nft itself writes
+// (see ebt_encode.hpp). Why not ebtables-restore: for every run it starts a
+// process and, whenever a rule is appended anywhere, reads back every rule
+// of PREROUTING and POSTROUTING - one jump per port - so adding a port grew
+// with the number of ports (20 ms at 1000). Here a transaction is one
+// sendmsg, and the kernel's own commit is what remains.
+//
+// Only for hosts whose ebtables is the nf_tables variant (ebtables-legacy
+// keeps its rules elsewhere); the backend decides.
+#pragma once
+
+#include "firewall/ebiptables/ebt_batch.hpp"
+#include "firewall/netlink/nf_transport.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vnf::fw::ebip {
+
+class EbNetlinkError : public std::runtime_error {
+public:
+    EbNetlinkError(const std::string& what, bool outcomeUnknown)
+        : std::runtime_error(what), outcomeUnknown(outcomeUnknown) {}
+    // The transaction may or may not have taken effect (the socket failed
+    // after sending); otherwise the kernel refused it and nothing changed.
+    bool outcomeUnknown;
+};
+
+class EbtablesNetlink {
+public:
+    explicit EbtablesNetlink(nl::NfTransport& transport) : transport_(transport) {}
+
+    // Applies `changes` as one kernel transaction. Returns false, having
+    // changed nothing, when this writer cannot: a rule beyond its subset, or
+    // the nat table or its built-in chains do not exist yet (ebtables
+    // creates them). Throws EbNetlinkError when the kernel refused it.
+    bool apply(const std::vector<ContributionChange>& changes);
+
+    // Learns the kernel handles of these installed shared rules with one
+    // listing of the built-in chains (after a restart or a resync).
+    void discover(const std::vector<SharedRule>& rules);
+
+    // Someone else may have rewritten the table: no handle is trusted.
+    void forgetHandles() { handles_.clear(); }
+
+    const SharedRuleHandles& handles() const { return handles_; }
+
+private:
+    bool builtinChainsExist();
+    void send(const EbBatch& batch);
+
+    nl::NfTransport& transport_;
+    SharedRuleHandles handles_;
+};
+
+} // namespace vnf::fw::ebip
