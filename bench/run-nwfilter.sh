@@ -1,6 +1,8 @@
 #!/bin/bash
-# clean-traffic on N = 1, 10, 100, 1000 veth ports, exec vs batch mode, and
-# libvirt's own figure measured in the same run (as root).
+# clean-traffic on N = 1, 10, 100, 1000 veth ports: batch mode with the
+# ebtables nat table written over netlink (the default) and with
+# ebtables-restore, exec mode (libvirt's commands), and libvirt's own figure
+# measured in the same run (as root).
 #
 #   bench/run-nwfilter.sh [--sizes "1 10 100 1000"] [--exec-sizes "1 10 100"] [--libvirt N] [--no-libvirt]
 #                         [--install-libvirt]
@@ -32,7 +34,7 @@ cleanup() { [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null; NS=""; }
 trap cleanup EXIT INT TERM
 
 run() {  # mode N [extra options]
-    NS="vnfbench-$$-$1-$2"
+    NS="vnfbench-$$-$1-$2-${4:-x}"
     ip netns add "$NS"
     ip netns exec "$NS" "$BENCH" --mode "$1" --ports "$2" --repeat 5 "${@:3}"
     cleanup
@@ -40,7 +42,8 @@ run() {  # mode N [extra options]
 
 echo "# vnetfilter nwfilter benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r)"
 echo "# $(ebtables --version) / $(iptables --version)"
-for n in $SIZES; do run batch "$n"; done
+for n in $SIZES; do run batch "$n" --ebtables-writer netlink; done
+for n in $SIZES; do run batch "$n" --ebtables-writer restore; done
 for n in $EXEC_SIZES; do run exec "$n"; done
 # Exec mode's "all at once" grows to tens of minutes at 1000 ports; the
 # per-port figures at 1000 are measured on ports installed the batch way.

@@ -4,13 +4,20 @@
 #include "firewall/ebiptables/backend.hpp"
 #include "firewall/ebiptables/libvirt_steps.hpp"
 #include "firewall/ebiptables/port_rules.hpp"
+#include "firewall/netlink/nf_transport.hpp"
+#include "firewall/netlink/nl_message.hpp"
 #include "store/filter_directory.hpp"
 #include "support/files.hpp"
 #include "support/kernel_state.hpp"
 #include "support/netns.hpp"
+#include "support/nft_state.hpp"
+
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 
 using namespace vnf;
@@ -21,28 +28,73 @@ using fw::ebip::PortRuleSet;
 
 namespace {
 
-// Once armed, fails the n-th command (counting from 0) instead of running it.
-class FailingExecutor : public fw::Executor {
+// Once armed, fails the n-th operation (counting from 0) that would change
+// the kernel: a command, or a netlink transaction, which then looks to the
+// backend as if the kernel had refused it. Queries and listings pass.
+class FaultInjector {
 public:
-    explicit FailingExecutor(fw::Executor& real) : real_(real) {}
+    explicit FaultInjector(fw::Executor& real) : executor_(*this, real) {}
     void arm(int failAt)
     {
         failAt_ = failAt;
         calls_ = 0;
     }
-    fw::ExecResult run(const std::vector<std::string>& argv, const std::string& input) override
+    bool injected() const { return injected_; }
+    void reset() { injected_ = false; }
+    fw::Executor& executor() { return executor_; }
+    fw::nl::NfTransport& transport() { return transport_; }
+
+private:
+    bool failNow()
     {
         if (failAt_ >= 0 && calls_++ == failAt_) {
             injected_ = true;
-            return fw::ExecResult{1, "", "injected failure"};
+            return true;
         }
-        return real_.run(argv, input);
+        return false;
     }
-    bool injected() const { return injected_; }
-    void reset() { injected_ = false; }
 
-private:
-    fw::Executor& real_;
+    class Exec : public fw::Executor {
+    public:
+        Exec(FaultInjector& owner, fw::Executor& real) : owner_(owner), real_(real) {}
+        fw::ExecResult run(const std::vector<std::string>& argv, const std::string& input) override
+        {
+            if (owner_.failNow())
+                return fw::ExecResult{1, "", "injected failure"};
+            return real_.run(argv, input);
+        }
+
+    private:
+        FaultInjector& owner_;
+        fw::Executor& real_;
+    };
+
+    class Transport : public fw::nl::NfTransport {
+    public:
+        explicit Transport(FaultInjector& owner) : owner_(owner) {}
+        std::vector<fw::nl::NfReply> transact(const std::string& batch) override
+        {
+            auto messages = fw::nl::splitMessages(batch);
+            const bool isBatch = messages.size() > 2 && messages.front().type == NFNL_MSG_BATCH_BEGIN;
+            if (isBatch && owner_.failNow()) {
+                fw::nl::NfReply refused;
+                refused.seq = messages[1].seq;
+                refused.type = NLMSG_ERROR;
+                refused.error = EPERM;
+                refused.text = "injected failure";
+                return {refused};
+            }
+            return real_.transact(batch);
+        }
+        std::vector<fw::nl::NfReply> dump(const std::string& request) override { return real_.dump(request); }
+
+    private:
+        FaultInjector& owner_;
+        fw::nl::NetlinkTransport real_;
+    };
+
+    Exec executor_;
+    Transport transport_{*this};
     int failAt_ = -1;
     int calls_ = 0;
     bool injected_ = false;
@@ -207,12 +259,12 @@ void faultInjection(fw::ebip::BackendOptions options, PortRuleSet (*port)(const 
                                             PortChange{"vnet1", std::nullopt},
                                             PortChange{"vnet2", port("vnet2", 443)}};
     Lab lab;
-    FailingExecutor failing(lab.real);
-    EbiptablesBackend backend(failing, options);
-    apply(lab, failing, options.mode, {before}, &backend);
+    FaultInjector failing(lab.real);
+    EbiptablesBackend backend(failing.executor(), options, &failing.transport());
+    apply(lab, failing.executor(), options.mode, {before}, &backend);
     const auto record = backend.installed();
     const auto oldState = test::snapshotTables(lab.ns);
-    apply(lab, failing, options.mode, {change}, &backend);
+    apply(lab, failing.executor(), options.mode, {change}, &backend);
     const auto newState = test::snapshotTables(lab.ns);
     ASSERT_NE(oldState, newState);
 
@@ -223,10 +275,11 @@ void faultInjection(fw::ebip::BackendOptions options, PortRuleSet (*port)(const 
             backend.resyncTo(record);
         }
         ASSERT_EQ(test::snapshotTables(lab.ns), oldState) << "reset before attempt " << failAt;
+        const std::string oldBytecode = test::bridgeNatBytecode(lab.ns);
         failing.arm(failAt);
         bool threw = false;
         try {
-            apply(lab, failing, options.mode, {change}, &backend);
+            apply(lab, failing.executor(), options.mode, {change}, &backend);
         } catch (const fw::ebip::BackendError&) {
             threw = true;
         }
@@ -234,7 +287,8 @@ void faultInjection(fw::ebip::BackendOptions options, PortRuleSet (*port)(const 
         const auto state = test::snapshotTables(lab.ns);
         if (threw) {
             ++failures;
-            EXPECT_EQ(state, oldState) << "failure injected at command " << failAt << " left:\n" << test::describe(state);
+            EXPECT_EQ(state, oldState) << "failure injected at operation " << failAt << " left:\n" << test::describe(state);
+            EXPECT_EQ(test::bridgeNatBytecode(lab.ns), oldBytecode) << "failure injected at operation " << failAt;
             EXPECT_EQ(backend.installed(), record);
             EXPECT_FALSE(backend.needsResync());
         } else {
@@ -254,6 +308,12 @@ TEST(BackendInKernel, FailureAtAnyStepKeepsPreviousRulesBatch)
 {
     VNF_REQUIRE_ROOT();
     faultInjection({ApplyMode::Batch}, guardedPortFor);
+}
+
+TEST(BackendInKernel, FailureAtAnyStepKeepsPreviousRulesBatchWithEbtablesRestore)
+{
+    VNF_REQUIRE_ROOT();
+    faultInjection({ApplyMode::Batch, 100, fw::ebip::EbtablesWriter::Restore}, guardedPortFor);
 }
 
 TEST(BackendInKernel, FailureAtAnyStepKeepsPreviousRulesBatchOnePortPerRun)

@@ -24,6 +24,18 @@ fw::ebip::ApplyMode parseMode(const std::string& text, const std::string& where)
     throw std::runtime_error(where + ": apply mode must be 'batch' or 'exec', not '" + text + "'");
 }
 
+fw::ebip::EbtablesWriter parseWriter(const std::string& text, const std::string& where)
+{
+    if (text == "auto")
+        return fw::ebip::EbtablesWriter::Auto;
+    if (text == "netlink")
+        return fw::ebip::EbtablesWriter::Netlink;
+    if (text == "restore")
+        return fw::ebip::EbtablesWriter::Restore;
+    throw std::runtime_error(where + ": the ebtables writer must be 'auto', 'netlink' or 'restore', not '" + text +
+                             "'");
+}
+
 std::string checkBackend(const std::string& text, const std::string& where)
 {
     if (text != "auto" && text != "nftables" && text != "iptables")
@@ -63,6 +75,8 @@ void applyFile(Config& config, bool mustExist)
         config.bindingDir = *v;
     if (auto v = text("apply_mode"))
         config.applyMode = parseMode(*v, where + ": apply_mode");
+    if (auto v = text("ebtables_writer"))
+        config.ebtablesWriter = parseWriter(*v, where + ": ebtables_writer");
     if (auto v = text("ports_per_run")) {
         auto n = util::parseUnsigned(*v);
         if (!n || n->value == 0 || n->value > 100000)
@@ -80,7 +94,7 @@ void applyFile(Config& config, bool mustExist)
     for (gsize i = 0; keys && i < count; ++i) {
         const std::string key = keys[i];
         if (key != "builtin_filter_dir" && key != "filter_dir" && key != "binding_dir" && key != "apply_mode" &&
-            key != "ports_per_run" && key != "network_dir" && key != "network_state_dir" && key != "network_backend") {
+            key != "ebtables_writer" && key != "ports_per_run" && key != "network_dir" && key != "network_state_dir" && key != "network_backend") {
             g_strfreev(keys);
             throw std::runtime_error(where + ": unknown key '" + key + "' in [vnetfilterd]");
         }
@@ -102,6 +116,9 @@ std::string usage()
            "  --filter-dir DIR           defined filters (default /etc/vnetfilter/nwfilter)\n"
            "  --binding-dir DIR          bindings (default /run/vnetfilter/nwfilter-binding)\n"
            "  --apply-mode batch|exec    how rules are applied (default batch)\n"
+           "  --ebtables-writer auto|netlink|restore\n"
+           "                             how batch mode writes ebtables' nat table (default auto: netlink\n"
+           "                             where ebtables is the nf_tables variant)\n"
            "  --network-dir DIR          defined networks (default /etc/vnetfilter/network)\n"
            "  --network-state-dir DIR    running networks (default /run/vnetfilter/network)\n"
            "  --network-backend auto|nftables|iptables\n"
@@ -114,7 +131,7 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
 {
     ParsedCommandLine parsed{std::move(defaults)};
     std::optional<std::filesystem::path> builtin, filters, bindings, configFile;
-    std::optional<std::string> mode, networkBackend;
+    std::optional<std::string> mode, writer, networkBackend;
     std::optional<std::filesystem::path> networkDir, networkStateDir;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
@@ -137,6 +154,8 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
             bindings = value();
         else if (arg == "--apply-mode")
             mode = value();
+        else if (arg == "--ebtables-writer")
+            writer = value();
         else if (arg == "--network-dir")
             networkDir = value();
         else if (arg == "--network-state-dir")
@@ -158,6 +177,8 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
         config.bindingDir = *bindings;
     if (mode)
         config.applyMode = parseMode(*mode, "--apply-mode");
+    if (writer)
+        config.ebtablesWriter = parseWriter(*writer, "--ebtables-writer");
     if (networkDir)
         config.networkDir = *networkDir;
     if (networkStateDir)

@@ -19,6 +19,7 @@ struct Config {
     std::filesystem::path bindingDir = "/run/vnetfilter/nwfilter-binding";
     fw::ebip::ApplyMode applyMode = fw::ebip::ApplyMode::Batch;
     size_t portsPerRun = 100;
+    fw::ebip::EbtablesWriter ebtablesWriter = fw::ebip::EbtablesWriter::Auto;
     std::filesystem::path networkDir = "/etc/vnetfilter/network";
     std::filesystem::path networkStateDir = "/run/vnetfilter/network";
     std::string networkBackend = "auto";  // auto (nftables where nft works) | nftables | iptables

@@ -57,7 +57,7 @@ int main(int argc, char** argv)
 
     try {
         fw::ProcessExecutor executor;
-        fw::ebip::EbiptablesBackend backend(executor, {config.applyMode, config.portsPerRun});
+        fw::ebip::EbiptablesBackend backend(executor, {config.applyMode, config.portsPerRun, config.ebtablesWriter});
         learn::PcapCapture capture;
         driver::NwfilterDriver driver({config.builtinFilterDir, config.filterDir, config.bindingDir, {}}, backend,
                                       &capture);

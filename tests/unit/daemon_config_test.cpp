@@ -1,0 +1,77 @@
+// vnetfilterd's options: the file, the command line over it, clear errors.
+#include "daemon/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+using namespace vnf;
+using daemon::Config;
+using daemon::parseCommandLine;
+
+namespace {
+
+class ConfigFile {
+public:
+    explicit ConfigFile(const std::string& text)
+    {
+        char pattern[] = "/tmp/vnf-config-XXXXXX";
+        dir_ = ::mkdtemp(pattern);
+        std::ofstream(path()) << text;
+    }
+    ~ConfigFile() { std::filesystem::remove_all(dir_); }
+    std::string path() const { return dir_ + "/vnetfilterd.conf"; }
+
+private:
+    std::string dir_;
+};
+
+Config noFile()
+{
+    Config c;
+    c.configFile = "/nonexistent/vnetfilterd.conf";
+    return c;
+}
+
+TEST(DaemonConfig, EbtablesWriterDefaultsToAuto)
+{
+    EXPECT_EQ(parseCommandLine({}, noFile()).config.ebtablesWriter, fw::ebip::EbtablesWriter::Auto);
+}
+
+TEST(DaemonConfig, EbtablesWriterFromTheFileAndTheCommandLineOverIt)
+{
+    ConfigFile file("[vnetfilterd]\nebtables_writer=restore\n");
+    EXPECT_EQ(parseCommandLine({"--config", file.path()}, {}).config.ebtablesWriter,
+              fw::ebip::EbtablesWriter::Restore);
+    EXPECT_EQ(parseCommandLine({"--config", file.path(), "--ebtables-writer", "netlink"}, {}).config.ebtablesWriter,
+              fw::ebip::EbtablesWriter::Netlink);
+}
+
+TEST(DaemonConfig, BadEbtablesWriterIsAClearError)
+{
+    try {
+        parseCommandLine({"--ebtables-writer", "fast"}, noFile());
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "--ebtables-writer: the ebtables writer must be 'auto', 'netlink' or 'restore', not 'fast'");
+    }
+    ConfigFile file("[vnetfilterd]\nebtables_writer=legacy\n");
+    try {
+        parseCommandLine({"--config", file.path()}, {});
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("ebtables_writer: the ebtables writer must be"), std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(DaemonConfig, UnknownKeysAndOptionsAreErrors)
+{
+    ConfigFile file("[vnetfilterd]\nebtables_writr=restore\n");
+    EXPECT_THROW(parseCommandLine({"--config", file.path()}, {}), std::runtime_error);
+    EXPECT_THROW(parseCommandLine({"--ebtables-writer"}, noFile()), std::runtime_error);
+}
+
+} // namespace
