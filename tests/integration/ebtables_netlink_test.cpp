@@ -317,6 +317,38 @@ TEST(EbtablesNetlink, LeavesOthersRulesAlone)
     EXPECT_NE(listing.find("libvirt-I-vnet1"), std::string::npos) << listing;
 }
 
+// Someone deleted and re-added a port's jump by hand: its handle changed.
+// The writer finds the new one and goes on; a jump that is really gone is a
+// clear error that changes nothing, as ebtables-restore's -D would be.
+TEST(EbtablesNetlink, CopesWithJumpsReplacedByHand)
+{
+    VNF_REQUIRE_ROOT();
+    test::Netns ns;
+    fw::ProcessExecutor exec;
+    test::EnterNetns inside(ns);
+    EbiptablesBackend backend(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink});
+    backend.apply({PortChange{"vnet0", cleanTraffic("vnet0", 1)}, PortChange{"vnet1", cleanTraffic("vnet1", 2)}});
+    for (const char* op : {"-D", "-A"})
+        ns.check({"ebtables", "-t", "nat", op, "PREROUTING", "-i", "vnet0", "-j", "libvirt-I-vnet0"});
+    backend.apply({PortChange{"vnet0", std::nullopt}});
+    EXPECT_EQ(test::snapshotTables(ns).ebtables.find("vnet0"), std::string::npos) << test::snapshotTables(ns).ebtables;
+
+    ns.check({"ebtables", "-t", "nat", "-D", "PREROUTING", "-i", "vnet1", "-j", "libvirt-I-vnet1"});
+    const auto before = test::snapshotTables(ns);
+    try {
+        backend.apply({PortChange{"vnet1", std::nullopt}});
+        FAIL() << "removing a jump that is gone should fail";
+    } catch (const fw::ebip::BackendError& e) {
+        EXPECT_NE(std::string(e.what()).find("'-i vnet1 -j libvirt-I-vnet1' is not in PREROUTING any more"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(test::snapshotTables(ns), before);
+    backend.resync();  // puts the jump back, from the record
+    backend.apply({PortChange{"vnet1", std::nullopt}});
+    EXPECT_EQ(test::snapshotTables(ns).ebtables.find("vnet1"), std::string::npos);
+}
+
 // The kernel refuses a transaction (a chain of the new port exists already,
 // made by someone else): nothing of it takes effect, the error says which
 // message and why, and the record is unchanged.

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -43,7 +44,7 @@ std::vector<fw::nl::NfReply> dumpOf(fw::nl::NfTransport& transport, int type)
 
 } // namespace
 
-std::string bridgeNatBytecode(const Netns& ns)
+std::string bridgeNatBytecode(const Netns& ns, BuiltinChainOrder order)
 {
     EnterNetns inside(ns);
     fw::nl::NetlinkTransport transport;
@@ -74,9 +75,13 @@ std::string bridgeNatBytecode(const Netns& ns)
         chains[chain->str()].push_back(line);
     }
     std::string out;
-    for (const auto& [name, lines] : chains)
+    for (auto& [name, lines] : chains) {
+        const bool builtin = !lines.empty() && lines.front().find(" hook ") != std::string::npos;
+        if (builtin && order == BuiltinChainOrder::Ignore)
+            std::sort(lines.begin() + 1, lines.end());
         for (const auto& l : lines)
             out += l + "\n";
+    }
     return out;
 }
 

@@ -11,9 +11,13 @@
 
 namespace vnf::test {
 
+enum class BuiltinChainOrder { Keep, Ignore };
+
 // One line per chain ("chain NAME [hook]") and per rule (its canonical
 // expressions, then "userdata=" and its bytes when it has some). Chains are
-// sorted by name; rules keep their order.
-std::string bridgeNatBytecode(const Netns& ns);
+// sorted by name; rules keep their order, except that with Ignore the rules
+// of built-in chains (PREROUTING, ...) are sorted: there each port's jump is
+// on its own, and an undo may put one back at the end.
+std::string bridgeNatBytecode(const Netns& ns, BuiltinChainOrder order = BuiltinChainOrder::Keep);
 
 } // namespace vnf::test

@@ -62,7 +62,8 @@ public:
 
     void deleteRule(const SharedRule& rule, uint64_t handle)
     {
-        begin(NFT_MSG_DELRULE, 0, "removing '" + argsText(rule.args) + "' from " + rule.chain);
+        const uint32_t seq = begin(NFT_MSG_DELRULE, 0, "removing '" + argsText(rule.args) + "' from " + rule.chain);
+        batch_.removedBySeq[seq] = SharedRule{rule.chain, rule.args, 0};
         out_.putString(NFTA_RULE_TABLE, kEbTable);
         out_.putString(NFTA_RULE_CHAIN, rule.chain);
         out_.putBe64(NFTA_RULE_HANDLE, handle);

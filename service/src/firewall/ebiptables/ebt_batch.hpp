@@ -34,6 +34,7 @@ struct EbBatch {
     std::map<uint32_t, std::string> descriptions;  // seq -> what the message does
     std::map<uint32_t, SharedRule> added;          // seq -> shared rule added (echoed)
     std::vector<std::pair<SharedRule, uint64_t>> removed;  // shared rules removed, by handle
+    std::map<uint32_t, SharedRule> removedBySeq;   // seq -> the shared rule that message removes
     bool empty() const { return descriptions.empty(); }
 };
 

@@ -55,37 +55,53 @@ bool EbtablesNetlink::builtinChainsExist()
     return found.size() == std::size(kBuiltinChains);
 }
 
-bool EbtablesNetlink::apply(const std::vector<ContributionChange>& changes)
+void EbtablesNetlink::discoverRemovals(const std::vector<ContributionChange>& changes)
 {
-    EbBatch batch;
-    try {
-        try {
-            batch = composeEbBatch(changes, handles_);
-        } catch (const MissingHandle&) {
-            // Rules installed before this process (or a resync) knew them.
-            std::vector<SharedRule> wanted;
-            for (const auto& change : changes)
-                for (const auto& rule : change.from.sharedRules)
-                    wanted.push_back(rule);
-            discover(wanted);
-            batch = composeEbBatch(changes, handles_);
-        }
-    } catch (const UnsupportedRule&) {
-        return false;
-    } catch (const MissingHandle& missing) {
-        throw EbNetlinkError("ebtables: '" + util::join(missing.rule.args, " ") + "' is not in " +
-                                 missing.rule.chain + " any more",
-                             false);
-    }
-    if (batch.empty())
-        return true;
-    if (!builtinChainsExist())
-        return false;
-    send(batch);
-    return true;
+    std::vector<SharedRule> wanted;
+    for (const auto& change : changes)
+        for (const auto& rule : change.from.sharedRules)
+            wanted.push_back(rule);
+    discover(wanted);
 }
 
-void EbtablesNetlink::send(const EbBatch& batch)
+bool EbtablesNetlink::apply(const std::vector<ContributionChange>& changes)
+{
+    // At most two attempts: handles are rediscovered once when they are
+    // missing (rules installed before this process or a resync knew them)
+    // or stale (someone deleted and re-added such a rule).
+    for (int attempt = 0;; ++attempt) {
+        EbBatch batch;
+        try {
+            try {
+                batch = composeEbBatch(changes, handles_);
+            } catch (const MissingHandle&) {
+                if (attempt > 0)
+                    throw;
+                discoverRemovals(changes);
+                batch = composeEbBatch(changes, handles_);
+            }
+        } catch (const UnsupportedRule&) {
+            return false;
+        } catch (const MissingHandle& missing) {
+            throw EbNetlinkError("ebtables: '" + util::join(missing.rule.args, " ") + "' is not in " +
+                                     missing.rule.chain + " any more",
+                                 false);
+        }
+        if (batch.empty())
+            return true;
+        if (attempt == 0 && !builtinChainsExist())
+            return false;
+        if (send(batch))
+            return true;
+        if (attempt > 0)
+            throw EbNetlinkError("ebtables: rules in PREROUTING/POSTROUTING keep changing under vnetfilter", false);
+        for (const auto& [seq, rule] : batch.removedBySeq)
+            handles_.erase(rule);
+        discoverRemovals(changes);
+    }
+}
+
+bool EbtablesNetlink::send(const EbBatch& batch)
 {
     std::vector<nl::NfReply> replies;
     try {
@@ -94,11 +110,13 @@ void EbtablesNetlink::send(const EbBatch& batch)
         throw EbNetlinkError(std::string("ebtables transaction: ") + e.what(), true);
     }
     std::vector<std::string> errors;
+    bool onlyStaleHandles = true;
     std::map<uint32_t, uint64_t> echoed;
     for (const nl::NfReply& r : replies) {
         if (r.type == NLMSG_ERROR) {
             if (!r.error)
                 continue;
+            onlyStaleHandles = onlyStaleHandles && r.error == ENOENT && batch.removedBySeq.count(r.seq);
             auto what = batch.descriptions.find(r.seq);
             errors.push_back((what == batch.descriptions.end() ? std::string("committing the transaction")
                                                                : what->second) +
@@ -108,6 +126,8 @@ void EbtablesNetlink::send(const EbBatch& batch)
                 echoed[r.seq] = handle->be64();
         }
     }
+    if (!errors.empty() && onlyStaleHandles)
+        return false;
     if (!errors.empty())
         throw EbNetlinkError("ebtables transaction refused by the kernel: " + util::join(errors, "; "), false);
 
@@ -121,6 +141,7 @@ void EbtablesNetlink::send(const EbBatch& batch)
     for (const auto& [seq, rule] : batch.added)
         if (auto it = echoed.find(seq); it != echoed.end())
             handles_[rule].push_back(it->second);
+    return true;
 }
 
 void EbtablesNetlink::discover(const std::vector<SharedRule>& rules)

@@ -49,7 +49,10 @@ public:
 
 private:
     bool builtinChainsExist();
-    void send(const EbBatch& batch);
+    // Sends the batch; false when the kernel refused it only because handles
+    // were stale (someone replaced those rules): nothing changed.
+    bool send(const EbBatch& batch);
+    void discoverRemovals(const std::vector<ContributionChange>& changes);
 
     nl::NfTransport& transport_;
     SharedRuleHandles handles_;
