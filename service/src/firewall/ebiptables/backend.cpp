@@ -199,11 +199,6 @@ EbiptablesBackend::StepResult EbiptablesBackend::write(Table table, const std::v
     return StepResult::Refused;
 }
 
-EbiptablesBackend::StepResult EbiptablesBackend::runStep(Step& step, std::string& error)
-{
-    return write(step.table, step.changes, step.overNetlink, error);
-}
-
 bool EbiptablesBackend::undoStep(const Step& step)
 {
     const std::vector<ContributionChange> inverse = inverseOf(step.changes);
@@ -236,7 +231,7 @@ void EbiptablesBackend::applyBatch(const std::vector<PortChange>& changes)
 
     for (size_t i = 0; i < steps.size(); ++i) {
         std::string error;
-        const StepResult result = runStep(steps[i], error);
+        const StepResult result = write(steps[i].table, steps[i].changes, steps[i].overNetlink, error);
         if (result == StepResult::Done)
             continue;
         if (result == StepResult::Unknown) {

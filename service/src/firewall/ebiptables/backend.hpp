@@ -112,7 +112,6 @@ private:
     void applyExec(const std::vector<PortChange>& changes);
     std::vector<Step> batchSteps(const std::vector<std::pair<const PortRuleSet*, const PortRuleSet*>>& changes,
                                  bool withBase4, bool withBase6) const;
-    StepResult runStep(Step& step, std::string& error);
     bool undoStep(const Step& step);
     // One table's changes, the way the backend writes that table.
     StepResult write(Table table, const std::vector<ContributionChange>& changes, bool& overNetlink,

@@ -1,5 +1,7 @@
 #include "firewall/ebiptables/ebt_encode.hpp"
 
+#include "firewall/ebiptables/ebt_values.hpp"
+
 #include "firewall/ebiptables/restore.hpp"
 #include "firewall/netlink/nft_expr.hpp"
 
@@ -15,7 +17,6 @@
 #include <linux/netfilter_bridge/ebt_vlan.h>
 
 #include <array>
-#include <charconv>
 #include <cstring>
 #include <optional>
 
@@ -23,155 +24,13 @@ namespace vnf::fw::ebip {
 
 namespace {
 
-using Mac = std::array<uint8_t, ETH_ALEN>;
-constexpr Mac kAllOnesMac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+using values::kAllOnesMac;
+using values::Mac;
 constexpr Mac kBridgeGroupAddress = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x00};
 
 [[noreturn]] void unsupported(const std::string& why)
 {
     throw UnsupportedRule(why);
-}
-
-// ---- values -------------------------------------------------------------------
-
-// An unsigned number in `base`, at most `max`; a "0x" prefix is allowed in
-// base 16, as strtol allows it.
-uint32_t number(const std::string& text, int base, uint32_t max, const std::string& what)
-{
-    std::string_view digits = text;
-    if (base == 16 && digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
-        digits.remove_prefix(2);
-    uint64_t value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
-    if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || value > max)
-        unsupported(what + " '" + text + "'");
-    return static_cast<uint32_t>(value);
-}
-
-// "lo[:hi]" with lo <= hi, both at most max.
-std::array<uint32_t, 2> range(const std::string& text, uint32_t max, const std::string& what)
-{
-    const auto colon = text.find(':');
-    if (colon == std::string::npos) {
-        uint32_t v = number(text, 10, max, what);
-        return {v, v};
-    }
-    uint32_t lo = number(text.substr(0, colon), 10, max, what);
-    uint32_t hi = number(text.substr(colon + 1), 10, max, what);
-    if (lo > hi)
-        unsupported(what + " '" + text + "' (start above end)");
-    return {lo, hi};
-}
-
-Mac mac(const std::string& text, const std::string& what)
-{
-    Mac out{};
-    size_t group = 0, at = 0;
-    while (group < ETH_ALEN) {
-        size_t end = text.find(':', at);
-        if (end == std::string::npos)
-            end = text.size();
-        const std::string part = text.substr(at, end - at);
-        if (part.empty() || part.size() > 2)
-            unsupported(what + " '" + text + "'");
-        out[group++] = static_cast<uint8_t>(number(part, 16, 0xff, what));
-        if (end == text.size())
-            break;
-        at = end + 1;
-    }
-    if (group != ETH_ALEN || text.find(':', at) != std::string::npos)
-        unsupported(what + " '" + text + "'");
-    return out;
-}
-
-// "mac[/mask]"; the address is masked, as ebtables stores it.
-std::pair<Mac, Mac> macWithMask(const std::string& text, const std::string& what)
-{
-    const auto slash = text.find('/');
-    Mac addr = mac(text.substr(0, slash), what);
-    Mac mask = slash == std::string::npos ? kAllOnesMac : mac(text.substr(slash + 1), what);
-    for (size_t i = 0; i < ETH_ALEN; ++i)
-        addr[i] &= mask[i];
-    return {addr, mask};
-}
-
-// "a.b.c.d[/prefix|/mask]", network order, the address masked.
-std::pair<uint32_t, uint32_t> ipv4WithMask(const std::string& text, const std::string& what)
-{
-    const auto slash = text.find('/');
-    in_addr addr{}, mask{};
-    if (inet_pton(AF_INET, text.substr(0, slash).c_str(), &addr) != 1)
-        unsupported(what + " '" + text + "'");
-    if (slash == std::string::npos) {
-        mask.s_addr = 0xffffffff;
-    } else {
-        const std::string m = text.substr(slash + 1);
-        if (m.find('.') != std::string::npos) {
-            if (inet_pton(AF_INET, m.c_str(), &mask) != 1)
-                unsupported(what + " '" + text + "'");
-        } else {
-            const uint32_t bits = number(m, 10, 32, what);
-            mask.s_addr = bits == 0 ? 0 : htonl(~uint32_t{0} << (32 - bits));
-        }
-    }
-    return {addr.s_addr & mask.s_addr, mask.s_addr};
-}
-
-// "addr[/prefix]", the address masked.
-std::pair<in6_addr, in6_addr> ipv6WithMask(const std::string& text, const std::string& what)
-{
-    const auto slash = text.find('/');
-    in6_addr addr{}, mask{};
-    if (inet_pton(AF_INET6, text.substr(0, slash).c_str(), &addr) != 1)
-        unsupported(what + " '" + text + "'");
-    uint32_t bits = 128;
-    if (slash != std::string::npos) {
-        const std::string m = text.substr(slash + 1);
-        if (m.find(':') != std::string::npos) {
-            if (inet_pton(AF_INET6, m.c_str(), &mask) != 1)
-                unsupported(what + " '" + text + "'");
-            bits = 129;  // mask given in address form
-        } else {
-            bits = number(m, 10, 128, what);
-        }
-    }
-    if (bits <= 128)
-        for (uint32_t i = 0; i < 16; ++i) {
-            const uint32_t left = bits > i * 8 ? bits - i * 8 : 0;
-            mask.s6_addr[i] = left >= 8 ? 0xff : static_cast<uint8_t>(0xff00 >> left);
-        }
-    for (int i = 0; i < 16; ++i)
-        addr.s6_addr[i] &= mask.s6_addr[i];
-    return {addr, mask};
-}
-
-// The ethertype of -p: a hex number (0x0600 and above; below is an 802.3
-// length, which needs -p LENGTH) or one of the names vnetfilter writes.
-uint16_t ethertype(const std::string& text)
-{
-    if (text == "ipv4" || text == "IPv4")
-        return ETH_P_IP;
-    if (text == "ipv6" || text == "IPv6")
-        return ETH_P_IPV6;
-    if (text == "arp" || text == "ARP")
-        return ETH_P_ARP;
-    const uint32_t v = number(text, 16, 0xffff, "protocol");
-    if (v < 0x0600)
-        unsupported("protocol '" + text + "' below 0x0600");
-    return static_cast<uint16_t>(v);
-}
-
-// --ip-protocol/--ip6-protocol: a number, or a name ebtables looks up in
-// /etc/protocols. Only names whose numbers IANA fixed are taken here.
-uint8_t ipProtocol(const std::string& text, const std::string& what)
-{
-    static const std::pair<const char*, uint8_t> kNames[] = {
-        {"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"esp", 50}, {"ah", 51},
-        {"ipv6-icmp", 58}, {"sctp", 132}, {"udplite", 136}};
-    for (const auto& [name, number] : kNames)
-        if (text == name)
-            return number;
-    return static_cast<uint8_t>(number(text, 10, 0xff, what));
 }
 
 template <typename T>
@@ -287,7 +146,7 @@ void Parser::handle(const std::string& option, bool negated)
     if (option == "-s" || option == "-d") {
         auto& slot = option == "-s" ? header.source : header.destination;
         once(slot.has_value());
-        slot = macWithMask(value(negated), option);
+        slot = values::macWithMask(value(negated), option);
         (option == "-s" ? header.invSource : header.invDestination) = negated;
     } else if (option == "-i" || option == "-o") {
         std::string& slot = option == "-i" ? header.in : header.out;
@@ -299,7 +158,7 @@ void Parser::handle(const std::string& option, bool negated)
         (option == "-i" ? header.invIn : header.invOut) = negated;
     } else if (option == "-p") {
         once(header.proto.has_value());
-        header.proto = ethertype(value(negated));
+        header.proto = values::ethertype(value(negated));
         header.invProto = negated;
     } else if (option == "-j") {
         once(haveTarget_);
@@ -356,22 +215,22 @@ void Parser::ipOption(const std::string& option, bool negated)
     ebt_ip_info& ip = ext.use(Extension::Kind::Ip, ext.ip);
     if (option == "--ip-source" || option == "--ip-src" || option == "--ip-destination" || option == "--ip-dst") {
         const bool src = option == "--ip-source" || option == "--ip-src";
-        auto [addr, mask] = ipv4WithMask(value(negated), option);
+        auto [addr, mask] = values::ipv4WithMask(value(negated), option);
         mark(ip, src ? EBT_IP_SOURCE : EBT_IP_DEST, negated, option);
         (src ? ip.saddr : ip.daddr) = addr;
         (src ? ip.smsk : ip.dmsk) = mask;
     } else if (option == "--ip-tos") {
-        const uint32_t tos = number(value(negated), 16, 0xff, option);
+        const uint32_t tos = values::number(value(negated), 16, 0xff, option);
         mark(ip, EBT_IP_TOS, negated, option);
         ip.tos = static_cast<uint8_t>(tos);
     } else if (option == "--ip-protocol" || option == "--ip-proto") {
-        const uint8_t proto = ipProtocol(value(negated), option);
+        const uint8_t proto = values::ipProtocol(value(negated), option);
         mark(ip, EBT_IP_PROTO, negated, option);
         ip.protocol = proto;
     } else if (option == "--ip-source-port" || option == "--ip-sport" || option == "--ip-destination-port" ||
                option == "--ip-dport") {
         const bool src = option == "--ip-source-port" || option == "--ip-sport";
-        auto ports = range(value(negated), 0xffff, option);
+        auto ports = values::range(value(negated), 0xffff, option);
         mark(ip, src ? EBT_IP_SPORT : EBT_IP_DPORT, negated, option);
         auto& slot = src ? ip.sport : ip.dport;
         slot[0] = static_cast<uint16_t>(ports[0]);
@@ -386,18 +245,18 @@ void Parser::ip6Option(const std::string& option, bool negated)
     ebt_ip6_info& ip = ext.use(Extension::Kind::Ip6, ext.ip6);
     if (option == "--ip6-source" || option == "--ip6-src" || option == "--ip6-destination" || option == "--ip6-dst") {
         const bool src = option == "--ip6-source" || option == "--ip6-src";
-        auto [addr, mask] = ipv6WithMask(value(negated), option);
+        auto [addr, mask] = values::ipv6WithMask(value(negated), option);
         mark(ip, src ? EBT_IP6_SOURCE : EBT_IP6_DEST, negated, option);
         (src ? ip.saddr : ip.daddr) = addr;
         (src ? ip.smsk : ip.dmsk) = mask;
     } else if (option == "--ip6-protocol" || option == "--ip6-proto") {
-        const uint8_t proto = ipProtocol(value(negated), option);
+        const uint8_t proto = values::ipProtocol(value(negated), option);
         mark(ip, EBT_IP6_PROTO, negated, option);
         ip.protocol = proto;
     } else if (option == "--ip6-source-port" || option == "--ip6-sport" || option == "--ip6-destination-port" ||
                option == "--ip6-dport") {
         const bool src = option == "--ip6-source-port" || option == "--ip6-sport";
-        auto ports = range(value(negated), 0xffff, option);
+        auto ports = values::range(value(negated), 0xffff, option);
         mark(ip, src ? EBT_IP6_SPORT : EBT_IP6_DPORT, negated, option);
         auto& slot = src ? ip.sport : ip.dport;
         slot[0] = static_cast<uint16_t>(ports[0]);
@@ -408,8 +267,8 @@ void Parser::ip6Option(const std::string& option, bool negated)
         const auto slash = text.find('/');
         if (slash == std::string::npos)
             unsupported(option + " '" + text + "' without a code range");
-        auto types = range(text.substr(0, slash), 0xff, option);
-        auto codes = range(text.substr(slash + 1), 0xff, option);
+        auto types = values::range(text.substr(0, slash), 0xff, option);
+        auto codes = values::range(text.substr(slash + 1), 0xff, option);
         mark(ip, EBT_IP6_ICMP6, negated, option);
         ip.icmpv6_type[0] = static_cast<uint8_t>(types[0]);
         ip.icmpv6_type[1] = static_cast<uint8_t>(types[1]);
@@ -424,26 +283,26 @@ void Parser::arpOption(const std::string& option, bool negated)
 {
     ebt_arp_info& arp = ext.use(Extension::Kind::Arp, ext.arp);
     if (option == "--arp-opcode" || option == "--arp-op") {
-        const uint32_t v = number(value(negated), 10, 0xffff, option);
+        const uint32_t v = values::number(value(negated), 10, 0xffff, option);
         mark(arp, EBT_ARP_OPCODE, negated, option);
         arp.opcode = htons(static_cast<uint16_t>(v));
     } else if (option == "--arp-htype") {
-        const uint32_t v = number(value(negated), 10, 0xffff, option);
+        const uint32_t v = values::number(value(negated), 10, 0xffff, option);
         mark(arp, EBT_ARP_HTYPE, negated, option);
         arp.htype = htons(static_cast<uint16_t>(v));
     } else if (option == "--arp-ptype") {
-        const uint32_t v = number(value(negated), 16, 0xffff, option);
+        const uint32_t v = values::number(value(negated), 16, 0xffff, option);
         mark(arp, EBT_ARP_PTYPE, negated, option);
         arp.ptype = htons(static_cast<uint16_t>(v));
     } else if (option == "--arp-ip-src" || option == "--arp-ip-dst") {
         const bool src = option == "--arp-ip-src";
-        auto [addr, mask] = ipv4WithMask(value(negated), option);
+        auto [addr, mask] = values::ipv4WithMask(value(negated), option);
         mark(arp, src ? EBT_ARP_SRC_IP : EBT_ARP_DST_IP, negated, option);
         (src ? arp.saddr : arp.daddr) = addr;
         (src ? arp.smsk : arp.dmsk) = mask;
     } else if (option == "--arp-mac-src" || option == "--arp-mac-dst") {
         const bool src = option == "--arp-mac-src";
-        auto [addr, mask] = macWithMask(value(negated), option);
+        auto [addr, mask] = values::macWithMask(value(negated), option);
         mark(arp, src ? EBT_ARP_SRC_MAC : EBT_ARP_DST_MAC, negated, option);
         std::memcpy(src ? arp.smaddr : arp.dmaddr, addr.data(), ETH_ALEN);
         std::memcpy(src ? arp.smmsk : arp.dmmsk, mask.data(), ETH_ALEN);
@@ -458,15 +317,15 @@ void Parser::vlanOption(const std::string& option, bool negated)
 {
     ebt_vlan_info& vlan = ext.use(Extension::Kind::Vlan, ext.vlan);
     if (option == "--vlan-id") {
-        const uint32_t v = number(value(negated), 10, 4094, option);
+        const uint32_t v = values::number(value(negated), 10, 4094, option);
         mark(vlan, EBT_VLAN_ID, negated, option);
         vlan.id = static_cast<uint16_t>(v);
     } else if (option == "--vlan-prio") {
-        const uint32_t v = number(value(negated), 10, 7, option);
+        const uint32_t v = values::number(value(negated), 10, 7, option);
         mark(vlan, EBT_VLAN_PRIO, negated, option);
         vlan.prio = static_cast<uint8_t>(v);
     } else if (option == "--vlan-encap") {
-        const uint32_t v = number(value(negated), 16, 0xffff, option);
+        const uint32_t v = values::number(value(negated), 16, 0xffff, option);
         mark(vlan, EBT_VLAN_ENCAP, negated, option);
         vlan.encap = htons(static_cast<uint16_t>(v));
     } else {
@@ -479,23 +338,23 @@ void Parser::stpOption(const std::string& option, bool negated)
     ebt_stp_info& stp = ext.use(Extension::Kind::Stp, ext.stp);
     ebt_stp_config_info& c = stp.config;
     auto u16Range = [&](uint16_t flag, uint16_t& lo, uint16_t& hi) {
-        auto r = range(value(negated), 0xffff, option);
+        auto r = values::range(value(negated), 0xffff, option);
         mark(stp, flag, negated, option);
         lo = static_cast<uint16_t>(r[0]);
         hi = static_cast<uint16_t>(r[1]);
     };
     auto address = [&](uint16_t flag, char* addr, char* mask) {
-        auto [a, m] = macWithMask(value(negated), option);
+        auto [a, m] = values::macWithMask(value(negated), option);
         mark(stp, flag, negated, option);
         std::memcpy(addr, a.data(), ETH_ALEN);
         std::memcpy(mask, m.data(), ETH_ALEN);
     };
     if (option == "--stp-type") {
-        const uint32_t v = number(value(negated), 10, 0xff, option);
+        const uint32_t v = values::number(value(negated), 10, 0xff, option);
         mark(stp, EBT_STP_TYPE, negated, option);
         stp.type = static_cast<uint8_t>(v);
     } else if (option == "--stp-flags") {
-        const uint32_t v = number(value(negated), 10, 0xff, option);
+        const uint32_t v = values::number(value(negated), 10, 0xff, option);
         mark(stp, EBT_STP_FLAGS, negated, option);
         c.flags = static_cast<uint8_t>(v);
     } else if (option == "--stp-root-pri") {
@@ -503,7 +362,7 @@ void Parser::stpOption(const std::string& option, bool negated)
     } else if (option == "--stp-root-addr") {
         address(EBT_STP_ROOTADDR, c.root_addr, c.root_addrmsk);
     } else if (option == "--stp-root-cost") {
-        auto r = range(value(negated), 0xffffffff, option);
+        auto r = values::range(value(negated), 0xffffffff, option);
         mark(stp, EBT_STP_ROOTCOST, negated, option);
         c.root_costl = r[0];
         c.root_costu = r[1];
