@@ -641,7 +641,11 @@ TEST_F(DaemonTest, StartupSkipsBadFilesAndFailsClosed)
     ASSERT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='ghost2'><filterref filter='clean-traffic'/></filter>").ok());
     r = ctl({"nwfilter-binding-list"});
     EXPECT_NE(r.out.find(" " + g1.port + "             ghost                     active"), std::string::npos) << r.out;
-    EXPECT_TRUE(lab.ping(*g1.ns, "10.10.0.1", g1.ip));
+    // The rules are in force when the call returns, but g1's ARP entry for
+    // the host may still be in the kernel's retry cycle from the pings that
+    // drop-all swallowed (INCOMPLETE, re-probed once a second): allow it
+    // that long to resolve.
+    EXPECT_TRUE(test::eventually([&] { return lab.ping(*g1.ns, "10.10.0.1", g1.ip); }, std::chrono::seconds(5)));
     g1.ns->check({"ip", "addr", "add", "10.10.0.98/24", "dev", "eth0"});
     EXPECT_FALSE(lab.ping(*g1.ns, "10.10.0.1", "10.10.0.98")) << "clean-traffic through ghost -> ghost2";
 }
