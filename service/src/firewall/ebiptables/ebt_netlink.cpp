@@ -43,8 +43,14 @@ bool EbtablesNetlink::builtinChainsExist()
         query.putString(NFTA_CHAIN_NAME, chain);
         query.end();
     }
+    std::vector<nl::NfReply> replies;
+    try {
+        replies = transport_.transact(query.data());
+    } catch (const nl::NetlinkError& e) {
+        throw EbNetlinkError(std::string("ebtables nat table: ") + e.what(), false);  // a query: nothing changed
+    }
     std::set<uint32_t> found;
-    for (const nl::NfReply& r : transport_.transact(query.data())) {
+    for (const nl::NfReply& r : replies) {
         if (r.type == NLMSG_ERROR && r.error == ENOENT)
             return false;
         if (r.type == NLMSG_ERROR && r.error)
