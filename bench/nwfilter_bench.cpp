@@ -136,7 +136,6 @@ int main(int argc, char** argv)
         changes.push_back({port(i), all[port(i)]});
     }
     const double renderMs = msSince(start);
-    const fw::ebip::PortRuleSet extra = cleanTraffic(lookup, ports);
 
     fw::ebip::EbiptablesBackend backend(exec, {applyMode, perRun, ebtablesWriter});
     double allMs = -1;
@@ -158,7 +157,7 @@ int main(int argc, char** argv)
     std::vector<double> adds, removes, addsAfterRemove;
     std::vector<fw::ebip::PortRuleSet> more;
     for (int r = 0; r < repeat; ++r)
-        more.push_back(r == 0 ? extra : cleanTraffic(lookup, ports + r));
+        more.push_back(cleanTraffic(lookup, ports + r));
     for (int r = 0; r < repeat; ++r) {
         start = Clock::now();
         backend.apply({{port(ports + r), more[r]}});
@@ -169,9 +168,9 @@ int main(int argc, char** argv)
         backend.apply({{port(ports + r), std::nullopt}});
         removes.push_back(msSince(start));
     }
+    // Each of these adds follows a removal at once: the last one above, then
+    // the removal of the port added before.
     for (int r = 0; r < repeat; ++r) {
-        backend.apply({{port(ports + r), more[r]}});
-        backend.apply({{port(ports + r), std::nullopt}});
         start = Clock::now();
         backend.apply({{port(ports + r), more[r]}});
         addsAfterRemove.push_back(msSince(start));

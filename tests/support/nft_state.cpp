@@ -20,16 +20,10 @@ namespace vnf::test {
 
 namespace {
 
-std::string_view attributesOf(const fw::nl::NfReply& reply)
-{
-    return std::string_view(reply.body).substr(NLMSG_ALIGN(sizeof(nfgenmsg)));
-}
-
 std::vector<fw::nl::NfReply> dumpOf(fw::nl::NfTransport& transport, int type)
 {
     fw::nl::MessageWriter request;
-    request.begin(static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | type), NLM_F_REQUEST | NLM_F_DUMP, 1,
-                  NFPROTO_BRIDGE);
+    request.begin(fw::nl::nftMessageType(type), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
     // NFTA_RULE_TABLE and NFTA_CHAIN_TABLE are both attribute 1.
     request.putString(NFTA_RULE_TABLE, "nat");
     request.end();
@@ -50,7 +44,7 @@ std::string bridgeNatBytecode(const Netns& ns, BuiltinChainOrder order)
     fw::nl::NetlinkTransport transport;
     std::map<std::string, std::vector<std::string>> chains;
     for (const auto& r : dumpOf(transport, NFT_MSG_GETCHAIN)) {
-        const auto attrs = attributesOf(r);
+        const auto attrs = fw::nl::nfAttributes(r.body);
         auto name = fw::nl::findAttr(attrs, NFTA_CHAIN_NAME);
         if (!name)
             continue;
@@ -64,7 +58,7 @@ std::string bridgeNatBytecode(const Netns& ns, BuiltinChainOrder order)
     // Table and chains are dumped, then every rule; a rule dump lists
     // chains in their order and each chain's rules in order.
     for (const auto& r : dumpOf(transport, NFT_MSG_GETRULE)) {
-        const auto attrs = attributesOf(r);
+        const auto attrs = fw::nl::nfAttributes(r.body);
         auto chain = fw::nl::findAttr(attrs, NFTA_RULE_CHAIN);
         auto exprs = fw::nl::findAttr(attrs, NFTA_RULE_EXPRESSIONS);
         if (!chain || !exprs)

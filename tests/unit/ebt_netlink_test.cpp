@@ -198,7 +198,7 @@ std::vector<Sent> messagesOf(const EbBatch& batch)
     std::vector<Sent> out;
     for (const auto& m : nl::splitMessages(batch.messages)) {
         Sent s{static_cast<uint16_t>(m.type & 0xff), m.flags, {}};
-        if (m.type >= (NFNL_SUBSYS_NFTABLES << 8)) {
+        if (m.type >= nl::nftMessageType(0)) {
             const auto attrs = nl::nfAttributes(m);
             // NFTA_RULE_CHAIN and NFTA_CHAIN_NAME differ: 2 and 3.
             const bool chainMessage = (m.type & 0xff) == NFT_MSG_NEWCHAIN || (m.type & 0xff) == NFT_MSG_DELCHAIN;
@@ -256,7 +256,7 @@ TEST(EbtablesBatch, RemovalNeedsTheHandleAndDeletesJumpsBeforeChains)
     EXPECT_EQ(sent[2].chain, "libvirt-I-vnet0");
     EXPECT_EQ(sent[3].type, NFT_MSG_DELCHAIN);
     ASSERT_EQ(batch.removed.size(), 1u);
-    EXPECT_EQ(batch.removed[0].second, 42u);
+    EXPECT_EQ(batch.removed.begin()->second.handle, 42u);
 }
 
 TEST(EbtablesBatch, ChangedChainsAreRefilledAndUnchangedOnesLeftAlone)
@@ -312,7 +312,7 @@ public:
             return replies;
         }
         for (const auto& m : messages)  // the check for the built-in chains
-            replies.push_back({m.seq, static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN), 0, "", ""});
+            replies.push_back({m.seq, nl::nftMessageType(NFT_MSG_NEWCHAIN), 0, "", ""});
         return replies;
     }
     std::vector<nl::NfReply> dump(const std::string&) override { return {}; }

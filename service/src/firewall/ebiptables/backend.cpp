@@ -154,7 +154,7 @@ EbiptablesBackend::batchSteps(const std::vector<std::pair<const PortRuleSet*, co
         if (withBase)
             pending.push_back(ContributionChange{{}, baseContribution(table)});
         auto flush = [&] {
-            if (!restoreScript(table, pending).empty())
+            if (!pending.empty())  // every change in it changes something
                 steps.push_back(Step{table, std::move(pending)});
             pending.clear();
         };
@@ -172,31 +172,32 @@ EbiptablesBackend::batchSteps(const std::vector<std::pair<const PortRuleSet*, co
     return steps;
 }
 
-EbiptablesBackend::StepResult EbiptablesBackend::write(Table table, const std::vector<ContributionChange>& changes,
-                                                      bool& overNetlink, std::string& error)
+EbiptablesBackend::Written EbiptablesBackend::write(Table table, const std::vector<ContributionChange>& changes)
 {
-    overNetlink = false;
+    Written out;
     if (table == Table::Ebtables && ebtablesOverNetlink()) {
         try {
             if (ebNetlink_->apply(changes)) {
-                overNetlink = true;
-                return StepResult::Done;
+                out.overNetlink = true;
+                return out;
             }
             // Not for the writer (the table is new, or a rule is beyond it):
             // ebtables-restore does this step.
         } catch (const EbNetlinkError& e) {
-            error = e.what();
-            return e.outcomeUnknown ? StepResult::Unknown : StepResult::Refused;
+            out.result = e.outcomeUnknown ? StepResult::Unknown : StepResult::Refused;
+            out.error = e.what();
+            return out;
         }
     }
     const std::string script = restoreScript(table, changes);
     if (script.empty())
-        return StepResult::Done;
+        return out;
     ExecResult result = executor_.run(programArgv(restoreProgram(table), restoreArgs(table)), script);
-    if (result.ok())
-        return StepResult::Done;
-    error = restoreProgram(table) + " failed: " + restoreFailure(result, script);
-    return StepResult::Refused;
+    if (!result.ok()) {
+        out.result = StepResult::Refused;
+        out.error = restoreProgram(table) + " failed: " + restoreFailure(result, script);
+    }
+    return out;
 }
 
 bool EbiptablesBackend::undoStep(const Step& step)
@@ -230,11 +231,12 @@ void EbiptablesBackend::applyBatch(const std::vector<PortChange>& changes)
     std::vector<Step> steps = batchSteps(pairs, createBase4, createBase6);
 
     for (size_t i = 0; i < steps.size(); ++i) {
-        std::string error;
-        const StepResult result = write(steps[i].table, steps[i].changes, steps[i].overNetlink, error);
-        if (result == StepResult::Done)
+        const Written written = write(steps[i].table, steps[i].changes);
+        steps[i].overNetlink = written.overNetlink;
+        const std::string& error = written.error;
+        if (written.result == StepResult::Done)
             continue;
-        if (result == StepResult::Unknown) {
+        if (written.result == StepResult::Unknown) {
             needsResync_ = true;
             throw BackendError(error + "; whether it took effect is unknown, the rules will be repaired by the "
                                        "next resync");
@@ -448,12 +450,9 @@ void EbiptablesBackend::resync()
         if (listed.count("") && !desired.count(""))
             removals.push_back(change(""));
         runs.push_back(std::move(removals));
-        bool overNetlink = false;
-        for (const auto& run : runs) {
-            std::string error;
-            if (write(table, run, overNetlink, error) != StepResult::Done)
-                errors += error + "; ";
-        }
+        for (const auto& run : runs)
+            if (Written written = write(table, run); written.result != StepResult::Done)
+                errors += written.error + "; ";
     }
     if (errors.empty() && ebtablesOverNetlink()) {
         // Rules kept as they were, or written by ebtables-restore, came

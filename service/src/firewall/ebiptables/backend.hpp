@@ -113,9 +113,13 @@ private:
     std::vector<Step> batchSteps(const std::vector<std::pair<const PortRuleSet*, const PortRuleSet*>>& changes,
                                  bool withBase4, bool withBase6) const;
     bool undoStep(const Step& step);
+    struct Written {
+        StepResult result = StepResult::Done;
+        bool overNetlink = false;  // how, so that it is undone the same way
+        std::string error;         // unless Done
+    };
     // One table's changes, the way the backend writes that table.
-    StepResult write(Table table, const std::vector<ContributionChange>& changes, bool& overNetlink,
-                     std::string& error);
+    Written write(Table table, const std::vector<ContributionChange>& changes);
 
     Executor& executor_;
     BackendOptions options_;

@@ -4,6 +4,7 @@
 #include "firewall/netlink/nl_message.hpp"
 #include "util/strings.hpp"
 
+#include <arpa/inet.h>  // before the kernel headers, which clash with it otherwise
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -16,11 +17,6 @@
 namespace vnf::fw::ebip {
 
 namespace {
-
-constexpr uint16_t msgType(int nftMessage)
-{
-    return static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | nftMessage);
-}
 
 std::string argsText(const RuleArgs& args)
 {
@@ -63,38 +59,39 @@ public:
     void deleteRule(const SharedRule& rule, uint64_t handle)
     {
         const uint32_t seq = begin(NFT_MSG_DELRULE, 0, "removing '" + argsText(rule.args) + "' from " + rule.chain);
-        batch_.removedBySeq[seq] = SharedRule{rule.chain, rule.args, 0};
+        batch_.removed[seq] = EbBatch::Removal{handleKey(rule), handle};
         out_.putString(NFTA_RULE_TABLE, kEbTable);
         out_.putString(NFTA_RULE_CHAIN, rule.chain);
         out_.putBe64(NFTA_RULE_HANDLE, handle);
         out_.end();
     }
 
-    uint32_t appendRule(const std::string& chain, const EncodedEbRule& rule, const std::string& what, bool echo)
+    uint32_t appendRule(const std::string& chain, const EncodedEbRule& rule, std::string what, bool echo,
+                        const std::string& userdata = {})
     {
         const uint32_t seq =
-            begin(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | (echo ? NLM_F_ECHO : 0), what);
+            begin(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | (echo ? NLM_F_ECHO : 0), std::move(what));
         out_.putString(NFTA_RULE_TABLE, kEbTable);
         out_.putString(NFTA_RULE_CHAIN, chain);
+        if (!userdata.empty())
+            out_.putBytes(NFTA_RULE_USERDATA, userdata);
         const size_t exprs = out_.beginNested(NFTA_RULE_EXPRESSIONS);
         out_.appendRaw(rule.expressions);
         out_.endNested(exprs);
-        putCompat(rule.compatProto, rule.compatInvert);
+        // The kernel reads the protocol as the __be16 of struct ebt_entry,
+        // carried in a big-endian u32.
+        const size_t compat = out_.beginNested(NFTA_RULE_COMPAT);
+        out_.putBe32(NFTA_RULE_COMPAT_PROTO, htons(rule.compatProto));
+        out_.putBe32(NFTA_RULE_COMPAT_FLAGS, rule.compatInvert ? NFT_RULE_COMPAT_F_INV : 0);
+        out_.endNested(compat);
         out_.end();
         return seq;
     }
 
     void appendPolicyRule(const std::string& chain)
     {
-        begin(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, "closing chain " + chain + " with its policy");
-        out_.putString(NFTA_RULE_TABLE, kEbTable);
-        out_.putString(NFTA_RULE_CHAIN, chain);
-        out_.putBytes(NFTA_RULE_USERDATA, policyRuleUserdata());
-        const size_t exprs = out_.beginNested(NFTA_RULE_EXPRESSIONS);
-        out_.appendRaw(policyRuleExpressions());
-        out_.endNested(exprs);
-        putCompat(0, false);
-        out_.end();
+        appendRule(chain, EncodedEbRule{policyRuleExpressions()}, "closing chain " + chain + " with its policy",
+                   false, policyRuleUserdata());
     }
 
     EbBatch finish()
@@ -111,20 +108,9 @@ private:
     uint32_t begin(int type, uint16_t flags, std::string description)
     {
         const uint32_t seq = seq_++;
-        out_.begin(msgType(type), static_cast<uint16_t>(NLM_F_REQUEST | flags), seq, NFPROTO_BRIDGE);
+        out_.begin(nl::nftMessageType(type), static_cast<uint16_t>(NLM_F_REQUEST | flags), seq, NFPROTO_BRIDGE);
         batch_.descriptions[seq] = std::move(description);
         return seq;
-    }
-
-    void putCompat(uint16_t proto, bool invert)
-    {
-        // The kernel reads the protocol as the __be16 of struct ebt_entry,
-        // carried in a big-endian u32.
-        const uint16_t be = static_cast<uint16_t>((proto >> 8) | (proto << 8));
-        const size_t compat = out_.beginNested(NFTA_RULE_COMPAT);
-        out_.putBe32(NFTA_RULE_COMPAT_PROTO, be);
-        out_.putBe32(NFTA_RULE_COMPAT_FLAGS, invert ? NFT_RULE_COMPAT_F_INV : 0);
-        out_.endNested(compat);
     }
 
     nl::MessageWriter out_;
@@ -132,96 +118,54 @@ private:
     uint32_t seq_ = 1;
 };
 
-bool containsRule(const std::vector<SharedRule>& rules, const SharedRule& rule)
-{
-    return std::find_if(rules.begin(), rules.end(), [&](const SharedRule& r) {
-               return r.chain == rule.chain && r.args == rule.args;
-           }) != rules.end();
-}
-
-struct ChainFill {
-    std::string chain;
-    const std::vector<RuleArgs>* rules;
-};
-
 } // namespace
 
 EbBatch composeEbBatch(const std::vector<ContributionChange>& changes, const SharedRuleHandles& handles)
 {
-    // Grouped like restoreScript: chains are declared before anything jumps
-    // to them, and every jump to a chain is gone before the chain is.
-    std::vector<std::string> declares, flushes, deletes;
-    std::vector<ChainFill> fills;
-    std::vector<SharedRule> removals, additions;
-    for (const auto& change : changes) {
-        const TableContribution& from = change.from;
-        const TableContribution& to = change.to;
-        for (const auto& [name, rules] : to.chains) {
-            auto old = from.chains.find(name);
-            if (old == from.chains.end())
-                declares.push_back(name);
-            else if (from.contentsUnknown || old->second != rules)
-                flushes.push_back(name);
-            else
-                continue;  // unchanged
-            fills.push_back(ChainFill{name, &rules});
-        }
-        for (const auto& rule : from.sharedRules)
-            if (!containsRule(to.sharedRules, rule))
-                removals.push_back(rule);
-        for (const auto& [name, rules] : from.chains)
-            if (!to.chains.count(name)) {
-                flushes.push_back(name);
-                deletes.push_back(name);
-            }
-        for (const auto& rule : to.sharedRules)
-            if (!containsRule(from.sharedRules, rule)) {
-                if (rule.insertAt != 0)
-                    throw UnsupportedRule("a rule inserted at a position in " + rule.chain);
-                additions.push_back(rule);
-            }
-    }
+    const TableDiff diff = diffContributions(changes);
+    for (const auto& rule : diff.addedShared)
+        if (rule.insertAt != 0)
+            throw UnsupportedRule("a rule inserted at a position in " + rule.chain);
 
     // Encode everything first: an unsupported rule must leave nothing half-built.
     std::vector<std::vector<EncodedEbRule>> encodedFills;
-    for (const auto& fill : fills) {
+    for (const auto& fill : diff.fills) {
         std::vector<EncodedEbRule> encoded;
         for (const auto& rule : *fill.rules)
             encoded.push_back(encodeEbtablesRule(rule));
         encodedFills.push_back(std::move(encoded));
     }
     std::vector<EncodedEbRule> encodedAdditions;
-    for (const auto& rule : additions)
+    for (const auto& rule : diff.addedShared)
         encodedAdditions.push_back(encodeEbtablesRule(rule.args));
 
     SharedRuleHandles available = handles;
     Composer c;
-    for (const auto& chain : declares)
+    for (const auto& chain : diff.declares)
         c.newChain(chain);
-    for (const auto& rule : removals) {
-        auto it = available.find(SharedRule{rule.chain, rule.args, 0});
+    for (const auto& rule : diff.removedShared) {
+        auto it = available.find(handleKey(rule));
         if (it == available.end() || it->second.empty())
             throw MissingHandle(rule);
-        const uint64_t handle = it->second.back();
+        c.deleteRule(rule, it->second.back());
         it->second.pop_back();
-        c.deleteRule(rule, handle);
-        c.batch().removed.emplace_back(SharedRule{rule.chain, rule.args, 0}, handle);
     }
-    for (const auto& chain : flushes)
+    for (const auto& chain : diff.flushes)
         c.flushChain(chain);
-    for (const auto& chain : deletes)
+    for (const auto& chain : diff.deletes)
         c.deleteChain(chain);
-    for (size_t i = 0; i < fills.size(); ++i) {
+    for (size_t i = 0; i < diff.fills.size(); ++i) {
+        const TableDiff::Fill& fill = diff.fills[i];
         for (size_t r = 0; r < encodedFills[i].size(); ++r)
-            c.appendRule(fills[i].chain, encodedFills[i][r],
-                         "adding '" + argsText((*fills[i].rules)[r]) + "' to " + fills[i].chain, false);
-        c.appendPolicyRule(fills[i].chain);
+            c.appendRule(fill.chain, encodedFills[i][r], "adding '" + argsText((*fill.rules)[r]) + "' to " + fill.chain,
+                         false);
+        c.appendPolicyRule(fill.chain);
     }
-    for (size_t i = 0; i < additions.size(); ++i) {
-        const uint32_t seq = c.appendRule(additions[i].chain, encodedAdditions[i],
-                                          "adding '" + argsText(additions[i].args) + "' to " + additions[i].chain,
-                                          true);
-        c.batch().added[seq] = SharedRule{additions[i].chain, additions[i].args, 0};
+    for (size_t i = 0; i < diff.addedShared.size(); ++i) {
+        const SharedRule& rule = diff.addedShared[i];
+        const uint32_t seq =
+            c.appendRule(rule.chain, encodedAdditions[i], "adding '" + argsText(rule.args) + "' to " + rule.chain, true);
+        c.batch().added[seq] = handleKey(rule);
     }
     return c.finish();
 }

@@ -19,7 +19,15 @@
 namespace vnf::fw::ebip {
 
 // The handles of installed shared rules; a rule can be there more than once.
+// Keyed by handleKey(rule).
 using SharedRuleHandles = std::map<SharedRule, std::vector<uint64_t>>;
+
+// A shared rule as a key of SharedRuleHandles: its chain and arguments (a
+// position to insert at does not make it another rule).
+inline SharedRule handleKey(const SharedRule& rule)
+{
+    return SharedRule{rule.chain, rule.args, 0};
+}
 
 // A shared rule is to be removed but its handle is not known.
 class MissingHandle : public std::runtime_error {
@@ -30,11 +38,14 @@ public:
 };
 
 struct EbBatch {
+    struct Removal {
+        SharedRule rule;  // its handleKey
+        uint64_t handle;
+    };
     std::string messages;                          // NFNL_MSG_BATCH_BEGIN ... BATCH_END
     std::map<uint32_t, std::string> descriptions;  // seq -> what the message does
-    std::map<uint32_t, SharedRule> added;          // seq -> shared rule added (echoed)
-    std::vector<std::pair<SharedRule, uint64_t>> removed;  // shared rules removed, by handle
-    std::map<uint32_t, SharedRule> removedBySeq;   // seq -> the shared rule that message removes
+    std::map<uint32_t, SharedRule> added;          // seq -> shared rule added (echoed), its handleKey
+    std::map<uint32_t, Removal> removed;           // seq -> shared rule removed by handle
     bool empty() const { return descriptions.empty(); }
 };
 

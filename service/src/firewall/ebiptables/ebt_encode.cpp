@@ -162,11 +162,9 @@ void Parser::handle(const std::string& option, bool negated)
         header.invProto = negated;
     } else if (option == "-j") {
         once(haveTarget_);
-        if (negated)
-            unsupported("'!' before -j");
         const std::string target = value(negated);
-        if (negated)
-            unsupported("'!' for -j");
+        if (negated)  // before -j or before its target
+            unsupported("'!' with -j");
         haveTarget_ = true;
         if (target == "ACCEPT")
             verdict = nft::Verdict::Accept;

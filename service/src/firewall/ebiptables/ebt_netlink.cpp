@@ -6,7 +6,6 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
 #include <cstring>
@@ -17,11 +16,6 @@ namespace vnf::fw::ebip {
 namespace {
 
 constexpr const char* kBuiltinChains[] = {"PREROUTING", "POSTROUTING"};
-
-constexpr uint16_t msgType(int nftMessage)
-{
-    return static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | nftMessage);
-}
 
 std::string errorText(const nl::NfReply& reply)
 {
@@ -38,7 +32,7 @@ bool EbtablesNetlink::builtinChainsExist()
     nl::MessageWriter query;
     uint32_t seq = 1;
     for (const char* chain : kBuiltinChains) {
-        query.begin(msgType(NFT_MSG_GETCHAIN), NLM_F_REQUEST, seq++, NFPROTO_BRIDGE);
+        query.begin(nl::nftMessageType(NFT_MSG_GETCHAIN), NLM_F_REQUEST, seq++, NFPROTO_BRIDGE);
         query.putString(NFTA_CHAIN_TABLE, kEbTable);
         query.putString(NFTA_CHAIN_NAME, chain);
         query.end();
@@ -55,7 +49,7 @@ bool EbtablesNetlink::builtinChainsExist()
             return false;
         if (r.type == NLMSG_ERROR && r.error)
             throw EbNetlinkError("ebtables nat table: " + errorText(r), false);
-        if (r.type == msgType(NFT_MSG_NEWCHAIN))
+        if (r.type == nl::nftMessageType(NFT_MSG_NEWCHAIN))
             found.insert(r.seq);
     }
     return found.size() == std::size(kBuiltinChains);
@@ -101,8 +95,8 @@ bool EbtablesNetlink::apply(const std::vector<ContributionChange>& changes)
             return true;
         if (attempt > 0)
             throw EbNetlinkError("ebtables: rules in PREROUTING/POSTROUTING keep changing under vnetfilter", false);
-        for (const auto& [seq, rule] : batch.removedBySeq)
-            handles_.erase(rule);
+        for (const auto& [seq, removal] : batch.removed)
+            handles_.erase(removal.rule);
         discoverRemovals(changes);
     }
 }
@@ -122,13 +116,13 @@ bool EbtablesNetlink::send(const EbBatch& batch)
         if (r.type == NLMSG_ERROR) {
             if (!r.error)
                 continue;
-            onlyStaleHandles = onlyStaleHandles && r.error == ENOENT && batch.removedBySeq.count(r.seq);
+            onlyStaleHandles = onlyStaleHandles && r.error == ENOENT && batch.removed.count(r.seq);
             auto what = batch.descriptions.find(r.seq);
             errors.push_back((what == batch.descriptions.end() ? std::string("committing the transaction")
                                                                : what->second) +
                              ": " + errorText(r));
-        } else if (r.type == msgType(NFT_MSG_NEWRULE) && batch.added.count(r.seq)) {
-            if (auto handle = nl::findAttr(r.body.substr(NLMSG_ALIGN(sizeof(nfgenmsg))), NFTA_RULE_HANDLE))
+        } else if (r.type == nl::nftMessageType(NFT_MSG_NEWRULE) && batch.added.count(r.seq)) {
+            if (auto handle = nl::findAttr(nl::nfAttributes(r.body), NFTA_RULE_HANDLE))
                 echoed[r.seq] = handle->be64();
         }
     }
@@ -137,11 +131,11 @@ bool EbtablesNetlink::send(const EbBatch& batch)
     if (!errors.empty())
         throw EbNetlinkError("ebtables transaction refused by the kernel: " + util::join(errors, "; "), false);
 
-    for (const auto& [rule, handle] : batch.removed) {
-        auto& list = handles_[rule];
-        std::erase(list, handle);
+    for (const auto& [seq, removal] : batch.removed) {
+        auto& list = handles_[removal.rule];
+        std::erase(list, removal.handle);
         if (list.empty())
-            handles_.erase(rule);
+            handles_.erase(removal.rule);
     }
     // A rule whose echo went missing is found again by discover() when needed.
     for (const auto& [seq, rule] : batch.added)
@@ -158,7 +152,7 @@ void EbtablesNetlink::discover(const std::vector<SharedRule>& rules)
         chains.insert(rule.chain);
     for (const std::string& chain : chains) {
         nl::MessageWriter request;
-        request.begin(msgType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
+        request.begin(nl::nftMessageType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
         request.putString(NFTA_RULE_TABLE, kEbTable);
         request.putString(NFTA_RULE_CHAIN, chain);
         request.end();
@@ -174,7 +168,7 @@ void EbtablesNetlink::discover(const std::vector<SharedRule>& rules)
                     continue;  // no such chain: nothing of ours in it
                 throw EbNetlinkError("listing " + chain + ": " + errorText(r), false);
             }
-            const std::string_view attrs = std::string_view(r.body).substr(NLMSG_ALIGN(sizeof(nfgenmsg)));
+            const std::string_view attrs = nl::nfAttributes(r.body);
             auto handle = nl::findAttr(attrs, NFTA_RULE_HANDLE);
             auto exprs = nl::findAttr(attrs, NFTA_RULE_EXPRESSIONS);
             if (handle && exprs)
@@ -182,7 +176,7 @@ void EbtablesNetlink::discover(const std::vector<SharedRule>& rules)
         }
     }
     for (const auto& rule : rules) {
-        const SharedRule key{rule.chain, rule.args, 0};
+        const SharedRule key = handleKey(rule);
         std::string canonical;
         try {
             canonical = canonicalSharedRule(key);

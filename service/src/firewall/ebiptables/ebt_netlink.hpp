@@ -45,8 +45,6 @@ public:
     // Someone else may have rewritten the table: no handle is trusted.
     void forgetHandles() { handles_.clear(); }
 
-    const SharedRuleHandles& handles() const { return handles_; }
-
 private:
     bool builtinChainsExist();
     // Sends the batch; false when the kernel refused it only because handles

@@ -154,44 +154,58 @@ std::string restoreQuote(const std::string& arg)
     return out + "\"";
 }
 
-std::string restoreScript(Table table, const std::vector<ContributionChange>& changes)
+TableDiff diffContributions(const std::vector<ContributionChange>& changes)
 {
-    std::vector<std::string> declares, removeShared, flushes, deletes, appends, addShared;
+    TableDiff diff;
     for (const auto& change : changes) {
         const TableContribution& from = change.from;
         const TableContribution& to = change.to;
         for (const auto& [name, rules] : to.chains) {
             auto old = from.chains.find(name);
-            if (old == from.chains.end()) {
-                declares.push_back(declare(table, name));
-            } else if (from.contentsUnknown || old->second != rules) {
-                flushes.push_back("-F " + name);
-            } else {
+            if (old == from.chains.end())
+                diff.declares.push_back(name);
+            else if (from.contentsUnknown || old->second != rules)
+                diff.flushes.push_back(name);
+            else
                 continue;  // unchanged
-            }
-            for (const auto& rule : rules)
-                appends.push_back(line("-A", name, rule));
+            diff.fills.push_back(TableDiff::Fill{name, &rules});
         }
         for (const auto& rule : from.sharedRules)
             if (!contains(to.sharedRules, rule))
-                removeShared.push_back(line("-D", rule.chain, rule.args));
+                diff.removedShared.push_back(rule);
         for (const auto& [name, rules] : from.chains) {
             if (to.chains.count(name))
                 continue;
-            flushes.push_back("-F " + name);
-            deletes.push_back("-X " + name);
+            diff.flushes.push_back(name);
+            diff.deletes.push_back(name);
         }
         for (const auto& rule : to.sharedRules)
             if (!contains(from.sharedRules, rule))
-                addShared.push_back(insertLine(rule));
+                diff.addedShared.push_back(rule);
     }
-    std::string script;
-    for (const auto* group : {&declares, &removeShared, &flushes, &deletes, &appends, &addShared})
-        for (const auto& l : *group)
-            script += l + "\n";
-    if (script.empty())
+    return diff;
+}
+
+std::string restoreScript(Table table, const std::vector<ContributionChange>& changes)
+{
+    const TableDiff diff = diffContributions(changes);
+    if (diff.empty())
         return {};
-    return (table == Table::Ebtables ? "*nat\n" : "*filter\n") + script + "COMMIT\n";
+    std::string script = table == Table::Ebtables ? "*nat\n" : "*filter\n";
+    for (const auto& chain : diff.declares)
+        script += declare(table, chain) + "\n";
+    for (const auto& rule : diff.removedShared)
+        script += line("-D", rule.chain, rule.args) + "\n";
+    for (const auto& chain : diff.flushes)
+        script += "-F " + chain + "\n";
+    for (const auto& chain : diff.deletes)
+        script += "-X " + chain + "\n";
+    for (const auto& fill : diff.fills)
+        for (const auto& rule : *fill.rules)
+            script += line("-A", fill.chain, rule) + "\n";
+    for (const auto& rule : diff.addedShared)
+        script += insertLine(rule) + "\n";
+    return script + "COMMIT\n";
 }
 
 // ---- listings -----------------------------------------------------------------

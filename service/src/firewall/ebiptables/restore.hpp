@@ -63,9 +63,34 @@ struct ContributionChange {
     TableContribution to;    // empty: to be removed
 };
 
+// What taking a table from every change's `from` to its `to` involves, in
+// the order it must happen: chains are declared before anything jumps to
+// them, and every jump to a chain is gone before the chain is. Chains in both
+// are flushed and refilled only when their rules differ (or their contents
+// are unknown). Both ways of writing a table render this: restoreScript as
+// *-restore input, composeEbBatch (ebt_batch.hpp) as nf_tables messages.
+struct TableDiff {
+    struct Fill {
+        std::string chain;
+        const std::vector<RuleArgs>* rules;  // into the changes' `to`
+    };
+    std::vector<std::string> declares;       // new chains
+    std::vector<SharedRule> removedShared;   // shared rules to delete
+    std::vector<std::string> flushes;        // changed chains and chains going away
+    std::vector<std::string> deletes;        // chains going away (flushed above)
+    std::vector<Fill> fills;                 // rules of new and flushed chains
+    std::vector<SharedRule> addedShared;     // shared rules to add
+    bool empty() const
+    {
+        return declares.empty() && removedShared.empty() && flushes.empty() && fills.empty() && addedShared.empty();
+    }
+};
+
+// Refers into `changes`, which must outlive the diff.
+TableDiff diffContributions(const std::vector<ContributionChange>& changes);
+
 // A restore script taking the table from every change's `from` to its `to`;
-// empty when nothing changes. Chains in both are flushed and refilled only
-// when their rules differ.
+// empty when nothing changes.
 std::string restoreScript(Table table, const std::vector<ContributionChange>& changes);
 
 // Quotes one argument for *-restore input (double quotes, with \ and "

@@ -56,10 +56,13 @@ public:
     void send(const std::string& data)
     {
         // A batch is one message buffer; the kernel takes it only if it fits
-        // the send buffer.
+        // the send buffer, which grows with the largest batch.
         const int size = static_cast<int>(std::min<size_t>(data.size() + 4096, 1u << 30));
-        if (::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
-            ::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+        if (size > sendBuffer_) {
+            if (::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+                ::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+            sendBuffer_ = size;
+        }
         sockaddr_nl kernel{};
         kernel.nl_family = AF_NETLINK;
         iovec iov{const_cast<char*>(data.data()), data.size()};
@@ -101,6 +104,7 @@ public:
 
 private:
     util::UniqueFd fd_;
+    int sendBuffer_ = 0;
 };
 
 namespace {
@@ -166,8 +170,7 @@ std::vector<NfReply> NetlinkTransport::transact(const std::string& batch)
         // the batch is in.
         const uint32_t barrier = highestSeq(batch) + 1;
         MessageWriter query;
-        query.begin(static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN), NLM_F_REQUEST, barrier,
-                    AF_UNSPEC);
+        query.begin(nftMessageType(NFT_MSG_GETGEN), NLM_F_REQUEST, barrier, AF_UNSPEC);
         query.end();
         socket.send(query.data());
 

@@ -1,6 +1,7 @@
 #include "firewall/netlink/nl_message.hpp"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
@@ -14,11 +15,6 @@ namespace {
 constexpr size_t align4(size_t n)
 {
     return (n + 3) & ~size_t{3};
-}
-
-uint64_t toBe64(uint64_t v)
-{
-    return (uint64_t{htonl(static_cast<uint32_t>(v))} << 32) | htonl(static_cast<uint32_t>(v >> 32));
 }
 
 } // namespace
@@ -65,7 +61,7 @@ void MessageWriter::putBe32(uint16_t type, uint32_t value)
 
 void MessageWriter::putBe64(uint16_t type, uint64_t value)
 {
-    const uint64_t be = toBe64(value);
+    const uint64_t be = htobe64(value);
     putAttr(type, &be, sizeof be);
 }
 
@@ -120,7 +116,7 @@ uint64_t Attr::be64() const
         return 0;
     uint64_t v;
     std::memcpy(&v, payload.data(), 8);
-    return toBe64(v);  // the swap is its own inverse
+    return be64toh(v);
 }
 
 std::string Attr::str() const
@@ -171,10 +167,12 @@ std::vector<Message> splitMessages(std::string_view buffer)
     return out;
 }
 
-std::string_view nfAttributes(const Message& message)
+std::string_view nfAttributes(std::string_view body)
 {
     const size_t skip = NLMSG_ALIGN(sizeof(nfgenmsg));
-    return message.body.size() < skip ? std::string_view{} : message.body.substr(skip);
+    return body.size() < skip ? std::string_view{} : body.substr(skip);
 }
+
+static_assert(nftMessageType(0) == NFNL_SUBSYS_NFTABLES << 8);
 
 } // namespace vnf::fw::nl

@@ -70,7 +70,18 @@ struct Message {
 // Splits a buffer into its messages. Stops at the first malformed one.
 std::vector<Message> splitMessages(std::string_view buffer);
 
-// The attributes of a netfilter message: its body after struct nfgenmsg.
-std::string_view nfAttributes(const Message& message);
+// The attributes of a netfilter message: its body (what follows struct
+// nlmsghdr) after struct nfgenmsg.
+std::string_view nfAttributes(std::string_view body);
+inline std::string_view nfAttributes(const Message& message)
+{
+    return nfAttributes(message.body);
+}
+
+// The netlink message type of an nf_tables message (NFT_MSG_NEWRULE, ...).
+constexpr uint16_t nftMessageType(int nftMessage)
+{
+    return static_cast<uint16_t>((10 /* NFNL_SUBSYS_NFTABLES */ << 8) | nftMessage);
+}
 
 } // namespace vnf::fw::nl
