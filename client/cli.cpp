@@ -22,11 +22,17 @@ Args parseArgs(const Command& command, const std::vector<std::string>& argv)
     bool optionsDone = false;
     for (size_t i = 0; i < argv.size(); ++i) {
         const std::string& arg = argv[i];
-        if (optionsDone || arg.size() < 3 || arg.rfind("--", 0) != 0) {
-            if (arg == "--") {
-                optionsDone = true;
-                continue;
-            }
+        // After "--" everything is an argument, "--" included (a port may
+        // be called that).
+        if (optionsDone) {
+            args.positional.push_back(arg);
+            continue;
+        }
+        if (arg == "--") {
+            optionsDone = true;
+            continue;
+        }
+        if (arg.size() < 3 || arg.rfind("--", 0) != 0) {
             args.positional.push_back(arg);
             continue;
         }

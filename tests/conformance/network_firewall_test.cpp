@@ -103,7 +103,7 @@ TEST(NetworkXml2FirewallData, HasElevenCasesPerBackend)
         EXPECT_TRUE(std::filesystem::exists(dataDir() / expectedFile(c))) << expectedFile(c);
 }
 
-// `vnetfilterctl validate` knows networks too.
+// `vnetfilterctl validate --print` knows networks too.
 TEST(NetworkXml2FirewallData, ValidatePrintsTheCanonicalForm)
 {
     if (!test::conformanceDir())
@@ -111,7 +111,7 @@ TEST(NetworkXml2FirewallData, ValidatePrintsTheCanonicalForm)
     for (const char* name : kCases) {
         const auto file = dataDir() / (std::string(name) + ".xml");
         fw::ProcessExecutor exec;
-        fw::ExecResult result = exec.run({VNETFILTERCTL, "validate", file.string()});
+        fw::ExecResult result = exec.run({VNETFILTERCTL, "validate", "--print", file.string()});
         ASSERT_TRUE(result.ok()) << name << ": " << result.err;
         conf::NetworkDef printed = conf::parseNetwork(result.out);
         conf::NetworkDef original = conf::parseNetwork(test::readFile(file));

@@ -58,3 +58,16 @@ TEST(Binding, RequiredElements)
 }
 
 } // namespace
+
+// Regression (hardening issue, item 8): attributes that are not part of
+// the format are refused (lenient: ignored, as libvirt does).
+TEST(Binding, UnknownAttributesAreRefusedUnlessLenient)
+{
+    const std::string xml = binding("vnet0", "52:54:0:0:0:1", "<linkdev name='eth0' mode='x'/>");
+    EXPECT_NE(rejection(xml).find("<linkdev> attribute 'mode' is not known"), std::string::npos) << rejection(xml);
+    EXPECT_NO_THROW(parseBinding(xml, Strictness::Lenient));
+    const std::string other =
+        "<filterbinding><owner><name>vm1</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid><id>3</id></owner>"
+        "<portdev name='vnet0'/><mac address='52:54:0:0:0:1'/><filterref filter='f'/></filterbinding>";
+    EXPECT_NE(rejection(other).find("<id>"), std::string::npos) << rejection(other);
+}

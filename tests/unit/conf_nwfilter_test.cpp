@@ -153,11 +153,30 @@ TEST(Rule, VariablesWhereAllowed)
     EXPECT_NO_THROW(parseFilter(withRule("<rule action='accept' direction='in'><all comment='$5 off'/></rule>")));
 }
 
-TEST(Rule, UnknownAttributesAreIgnoredWithAWarning)
+TEST(Rule, UnknownAttributesAreIgnoredWithAWarningWhenLenient)
 {
-    auto def = parseFilter(withRule("<rule action='accept' direction='in'><tcp srcporttend='24'/></rule>"));
+    auto def = parseFilter(withRule("<rule action='accept' direction='in'><tcp srcporttend='24'/></rule>"),
+                           Strictness::Lenient);
     ASSERT_EQ(def.warnings.size(), 1u);
     EXPECT_NE(def.warnings[0].find("'srcporttend'"), std::string::npos);
+}
+
+// Regression (hardening issue, item 8): <tcp dstport='22'/> (a typo for
+// dstportstart) was accepted and became "accept all TCP".
+TEST(Rule, UnknownAttributesAreRefusedByDefault)
+{
+    const std::string msg = rejection(withRule("<rule action='accept' direction='in'><tcp dstport='22'/></rule>"));
+    EXPECT_NE(msg.find("<tcp> attribute 'dstport' is not known"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("did you mean 'dstportstart'"), std::string::npos) << msg;
+    EXPECT_NE(rejection(withRule("<rule action='accept' direction='in' prio='1'><all/></rule>")).find("'prio'"),
+              std::string::npos);
+    EXPECT_NE(rejection("<filter name='f' chains='root'/>").find("'chains'"), std::string::npos);
+    EXPECT_NE(rejection("<filter name='f'><filterref filter='x' param='1'/></filter>").find("'param'"),
+              std::string::npos);
+    EXPECT_NE(rejection("<filter name='f'><filterref filter='x'><parameter name='A' value='1' x='2'/></filterref>"
+                        "</filter>")
+                  .find("'x'"),
+              std::string::npos);
 }
 
 TEST(Rule, NegatedAndPositiveAttributesFormatAsTwoElements)

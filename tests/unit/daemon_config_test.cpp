@@ -75,3 +75,34 @@ TEST(DaemonConfig, UnknownKeysAndOptionsAreErrors)
 }
 
 } // namespace
+
+// Every limit is a key of the file, range-checked (docs/daemon.md, "Limits").
+TEST(DaemonConfig, LimitsFromTheFile)
+{
+    ConfigFile file("[vnetfilterd]\nmax_rules_per_port=100\nmax_leases_per_port=2\ntool_timeout=5\n"
+                    "max_calls_per_connection=3\nlenient_definitions=true\n");
+    Config c = parseCommandLine({"--config", file.path()}, noFile()).config;
+    EXPECT_EQ(c.limits.maxRulesPerPort, 100u);
+    EXPECT_EQ(c.limits.maxLeasesPerPort, 2u);
+    EXPECT_EQ(c.limits.toolTimeoutSeconds, 5u);
+    EXPECT_EQ(c.limits.maxCallsPerConnection, 3u);
+    EXPECT_EQ(c.limits.maxCalls, 1024u);  // default
+    EXPECT_TRUE(c.lenientDefinitions);
+    ConfigFile bad("[vnetfilterd]\nmax_leases_per_port=0\n");
+    try {
+        parseCommandLine({"--config", bad.path()}, noFile());
+        FAIL() << "accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("max_leases_per_port must be a number from 1"), std::string::npos)
+            << e.what();
+    }
+}
+
+// The example configuration documents every key the daemon knows.
+TEST(DaemonConfig, TheExampleFileNamesEveryKey)
+{
+    std::ifstream in(std::string(VNETFILTER_SOURCE_DIR) + "/service/vnetfilterd.conf.example");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& key : daemon::configKeys())
+        EXPECT_NE(text.find("#" + key + "="), std::string::npos) << key;
+}

@@ -16,6 +16,17 @@ using Kind = learn::Observation::Kind;
 
 namespace {
 
+driver::DriverOptions options(const std::filesystem::path& filters, const std::filesystem::path& bindings,
+                              std::function<int64_t()> clock = {})
+{
+    driver::DriverOptions o;
+    o.builtinFilterDir = test::builtinFilterDir();
+    o.filterDir = filters;
+    o.bindingDir = bindings;
+    o.clock = std::move(clock);
+    return o;
+}
+
 class AcceptingExecutor : public fw::Executor {
 public:
     fw::ExecResult run(const std::vector<std::string>&, const std::string&) override { return {0, "", ""}; }
@@ -56,7 +67,7 @@ class DriverLearning : public testing::Test {
 protected:
     DriverLearning()
         : backend_(executor_),
-          driver_({test::builtinFilterDir(), dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }},
+          driver_(options(dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }),
                   backend_, &capture_)
     {
         driver_.start();
@@ -144,8 +155,7 @@ TEST_F(DriverLearning, LeasesSurviveARestartUntilTheyExpire)
     ScriptedCapture capture;
     fw::ebip::EbiptablesBackend backend(executor_);
     driver::NwfilterDriver restarted(
-        {test::builtinFilterDir(), dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }},
-        backend, &capture);
+        options(dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }), backend, &capture);
     restarted.start();
     auto all = restarted.bindings();
     ASSERT_EQ(all.size(), 1u);
@@ -203,8 +213,7 @@ TEST_F(DriverLearning, CaptureFailuresCloseThePort)
     capture.failNextWatch = true;
     fw::ebip::EbiptablesBackend backend(executor_);
     driver::NwfilterDriver restarted(
-        {test::builtinFilterDir(), dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }},
-        backend, &capture);
+        options(dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }), backend, &capture);
     restarted.start();
     ASSERT_EQ(restarted.bindings().size(), 1u);
     EXPECT_EQ(restarted.bindings().front().state, "failed: cannot learn the port's address: no such device");
@@ -227,7 +236,7 @@ TEST_F(DriverLearning, WithoutACaptureLearningIsUnsupported)
 {
     fw::ebip::EbiptablesBackend backend(executor_);
     test::TempDir dir;
-    driver::NwfilterDriver driver({test::builtinFilterDir(), dir.path() / "f", dir.path() / "b", {}}, backend);
+    driver::NwfilterDriver driver(options(dir.path() / "f", dir.path() / "b"), backend);
     driver.start();
     try {
         driver.createBinding(binding({}));

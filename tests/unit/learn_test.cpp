@@ -158,10 +158,11 @@ std::vector<uint8_t> ipFrom(const conf::MacAddr& src, Ipv4 source, bool vlan = f
     return FrameBuilder().ethernet(kOther, src, 0x0800, vlan).ipv4(source, ip("10.0.0.1"), 1, 8).take();
 }
 
-std::optional<Observation> inspect(const std::vector<uint8_t>& frame)
+std::optional<Observation> inspect(const std::vector<uint8_t>& frame, FrameDirection direction = FrameDirection::FromGuest)
 {
-    return inspectFrame(frame, kGuest);
+    return inspectFrame(frame, kGuest, direction);
 }
+constexpr FrameDirection kToGuest = FrameDirection::ToGuest;
 
 } // namespace
 
@@ -191,16 +192,37 @@ TEST(LearnFrame, ArpSenderOrProbeTarget)
 
 TEST(LearnFrame, DhcpServerMessagesTowardsTheGuest)
 {
-    auto ack = inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120));
+    auto ack = inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120), kToGuest);
     ASSERT_TRUE(ack);
     EXPECT_EQ(*ack, (Observation{Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 120u}));
-    auto offer = inspect(serverMessage(2, ip("10.0.0.1"), ip("10.0.0.51"), std::nullopt, kBroadcast));
+    auto offer = inspect(serverMessage(2, ip("10.0.0.1"), ip("10.0.0.51"), std::nullopt, kBroadcast), kToGuest);
     ASSERT_TRUE(offer);
     EXPECT_EQ(*offer, (Observation{Kind::DhcpOffer, ip("10.0.0.51"), ip("10.0.0.1"), std::nullopt}));
-    EXPECT_EQ(inspect(serverMessage(6, ip("10.0.0.1"), 0))->kind, Kind::DhcpNak);
+    EXPECT_EQ(inspect(serverMessage(6, ip("10.0.0.1"), 0), kToGuest)->kind, Kind::DhcpNak);
     // For another client, or sent to another host: nothing about our guest.
-    EXPECT_FALSE(inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120, kGuest, kOther)));
-    EXPECT_FALSE(inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120, kOther)));
+    EXPECT_FALSE(inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120, kGuest, kOther), kToGuest));
+    EXPECT_FALSE(inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.50"), 120, kOther), kToGuest));
+}
+
+// Regression (hardening issue, item 2): a guest that forges a server's ACK
+// (broadcast, IP source the trusted server, chaddr its own MAC) must not
+// teach anything. Only the direction the kernel saw decides, and frames
+// the guest sends can never be server messages.
+TEST(LearnFrame, ServerMessagesForgedByTheGuestTeachNothing)
+{
+    for (const auto& dst : {kBroadcast, kGuest}) {
+        EXPECT_FALSE(inspect(serverMessage(5, ip("10.0.0.1"), ip("10.0.0.254"), 120, dst), FrameDirection::FromGuest));
+        EXPECT_FALSE(inspect(serverMessage(2, ip("10.0.0.1"), ip("10.0.0.254"), 120, dst), FrameDirection::FromGuest));
+        EXPECT_FALSE(inspect(serverMessage(6, ip("10.0.0.1"), 0, 120, dst), FrameDirection::FromGuest));
+    }
+}
+
+// What travels to the guest says nothing about the guest's own address,
+// even when its source MAC is the guest's (another port spoofing it).
+TEST(LearnFrame, FramesToTheGuestAreNotItsOwn)
+{
+    EXPECT_FALSE(inspect(ipFrom(kGuest, ip("10.0.0.5")), kToGuest));
+    EXPECT_FALSE(inspect(clientMessage(7, ip("10.0.0.50"), ip("10.0.0.50")), kToGuest));
 }
 
 TEST(LearnFrame, DhcpClientMessagesFromTheGuest)
@@ -347,4 +369,22 @@ TEST(LearnLeaseStore, RoundTripAndCorruptFiles)
     EXPECT_THROW(store.load("vnet1"), std::runtime_error);
     store.remove("vnet0");
     EXPECT_TRUE(store.load("vnet0").empty());
+}
+
+// Regression (hardening issue, item 6): a guest made the daemon hold 903
+// leases. At most maxLeases at once; a new address beyond them is refused
+// until one goes.
+TEST(LearnPolicy, LeasesPerPortAreCapped)
+{
+    AddressLearner learner(LearningMode::Dhcp, {ip("10.0.0.1")}, 3);
+    for (int i = 0; i < 50; ++i)
+        learner.observe({Kind::DhcpAck, ip(("10.0.0." + std::to_string(10 + i)).c_str()), ip("10.0.0.1"), 3600}, 1000);
+    EXPECT_EQ(learner.leases().size(), 3u);
+    EXPECT_EQ(learner.refusedLeases(), 47u);
+    // A renewal of a held address still counts; a release makes room.
+    EXPECT_FALSE(learner.observe({Kind::DhcpAck, ip("10.0.0.10"), ip("10.0.0.1"), 7200}, 1000));
+    EXPECT_TRUE(learner.observe({Kind::DhcpRelease, ip("10.0.0.11"), 0, {}}, 1000));
+    EXPECT_EQ(learner.refusedLeases(), 0u);
+    EXPECT_TRUE(learner.observe({Kind::DhcpAck, ip("10.0.0.99"), ip("10.0.0.1"), 3600}, 1000));
+    EXPECT_EQ(learner.addresses(), (std::vector<std::string>{"10.0.0.10", "10.0.0.12", "10.0.0.99"}));
 }

@@ -5,6 +5,8 @@
 #include "conf/xml.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
+
 namespace vnf::conf {
 
 namespace {
@@ -41,15 +43,22 @@ std::string interfaceName(const xmlNode* node, const std::string& where)
     return name;
 }
 
-} // namespace
-
-BindingDef parseBinding(std::string_view xml)
+void onlyAttributes(const xmlNode* node, std::initializer_list<std::string_view> known, const std::string& where)
 {
-    XmlDocPtr doc = parseXmlSafely(xml);
-    return parseBindingElement(rootElement(doc));
+    for (const auto& name : attributeNames(node))
+        if (std::find(known.begin(), known.end(), name) == known.end())
+            throw DefinitionError(where + ": <" + nodeName(node) + "> attribute '" + name + "' is not known");
 }
 
-BindingDef parseBindingElement(const xmlNode* root)
+} // namespace
+
+BindingDef parseBinding(std::string_view xml, Strictness strictness)
+{
+    XmlDocPtr doc = parseXmlSafely(xml);
+    return parseBindingElement(rootElement(doc), strictness);
+}
+
+BindingDef parseBindingElement(const xmlNode* root, Strictness strictness)
 {
     if (nodeName(root) != "filterbinding")
         throw DefinitionError("expected a <filterbinding> element, found <" + nodeName(root) + ">");
@@ -58,6 +67,23 @@ BindingDef parseBindingElement(const xmlNode* root)
         const std::string name = nodeName(child);
         if (name != "owner" && name != "portdev" && name != "linkdev" && name != "mac" && name != "filterref")
             throw DefinitionError(where + ": unknown element <" + name + ">");
+    }
+    if (strictness == Strictness::Strict) {
+        onlyAttributes(root, {}, where);
+        for (const xmlNode* child : childElements(root)) {
+            const std::string name = nodeName(child);
+            onlyAttributes(child, name == "portdev" || name == "linkdev" ? std::initializer_list<std::string_view>{"name"}
+                                  : name == "mac"                      ? std::initializer_list<std::string_view>{"address"}
+                                  : name == "filterref" ? std::initializer_list<std::string_view>{"filter"}
+                                                        : std::initializer_list<std::string_view>{},
+                           where);
+            if (name == "owner")
+                for (const xmlNode* part : childElements(child)) {
+                    if (nodeName(part) != "name" && nodeName(part) != "uuid")
+                        throw DefinitionError(where + ": <owner> has an unknown element <" + nodeName(part) + ">");
+                    onlyAttributes(part, {}, where + " <owner>");
+                }
+        }
     }
     BindingDef def;
 
@@ -93,7 +119,7 @@ BindingDef parseBindingElement(const xmlNode* root)
     def.filter = requiredAttribute(filterref, "filter", where);
     if (!isValidFilterName(def.filter))
         throw DefinitionError(where + ": <filterref> names an invalid filter '" + def.filter + "'");
-    def.params = parseParameters(filterref, where + " <filterref>");
+    def.params = parseParameters(filterref, where + " <filterref>", strictness);
     return def;
 }
 

@@ -5,6 +5,7 @@
 #include "conf/netaddr.hpp"
 #include "conf/params.hpp"
 #include "conf/uuid.hpp"
+#include "conf/xml.hpp"
 
 #include <libxml/tree.h>
 
@@ -28,8 +29,10 @@ struct BindingDef {
     bool operator==(const BindingDef&) const = default;
 };
 
-BindingDef parseBinding(std::string_view xml);
-BindingDef parseBindingElement(const xmlNode* root);
+// Strict: an attribute the format does not have is an error; lenient:
+// ignored, as libvirt does. Unknown elements are always an error.
+BindingDef parseBinding(std::string_view xml, Strictness strictness = Strictness::Strict);
+BindingDef parseBindingElement(const xmlNode* root, Strictness strictness = Strictness::Strict);
 std::string formatBinding(const BindingDef& def);
 
 } // namespace vnf::conf

@@ -5,15 +5,15 @@
 
 namespace vnf::conf {
 
-Definition parseDefinition(std::string_view xml)
+Definition parseDefinition(std::string_view xml, Strictness strictness)
 {
     XmlDocPtr doc = parseXmlSafely(xml);
     const xmlNode* root = rootElement(doc);
     const std::string name = nodeName(root);
     if (name == "filter")
-        return parseFilterElement(root);
+        return parseFilterElement(root, strictness);
     if (name == "filterbinding")
-        return parseBindingElement(root);
+        return parseBindingElement(root, strictness);
     if (name == "network")
         return parseNetwork(xml);
     throw DefinitionError("unknown definition <" + name + ">: expected <filter>, <filterbinding> or <network>");

@@ -16,7 +16,7 @@ namespace vnf::conf {
 using Definition = std::variant<FilterDef, BindingDef, NetworkDef>;
 
 // Throws DefinitionError, naming the root element when it is none of ours.
-Definition parseDefinition(std::string_view xml);
+Definition parseDefinition(std::string_view xml, Strictness strictness = Strictness::Strict);
 std::string formatDefinition(const Definition& def);
 std::vector<std::string> definitionWarnings(const Definition& def);
 

@@ -6,6 +6,8 @@
 #include "conf/netaddr.hpp"
 #include "conf/uuid.hpp"
 
+#include <tuple>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -108,11 +110,20 @@ struct NetworkDef {
     std::vector<IpDef> ips;
     bool ipv6 = false;  // <network ipv6='yes'>: guest-to-guest IPv6 without an IPv6 address
     unsigned mtu = 0;   // <mtu size='N'/> of the bridge; 0: the kernel's default
+    bool uuidGiven = true;  // false when the XML had none and one was generated (not content)
 
-    bool operator==(const NetworkDef&) const = default;
+    bool operator==(const NetworkDef& other) const;
     bool hasIpv4() const;
     bool hasIpv6() const;
+
+private:
+    auto content() const { return std::tie(name, uuid, bridge, mac, forward, domain, domainLocalOnly, dns, ips, ipv6, mtu); }
 };
+
+inline bool NetworkDef::operator==(const NetworkDef& other) const
+{
+    return content() == other.content();
+}
 
 // Parses and validates; throws DefinitionError saying what and where. A
 // missing UUID is generated.

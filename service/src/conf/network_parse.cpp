@@ -389,6 +389,7 @@ NetworkDef parseNetwork(std::string_view xml)
         def.uuid = *parsed;
     } else {
         def.uuid = Uuid::generate();
+        def.uuidGiven = false;
     }
 
     // No <bridge>, no name, or libvirt's template 'virbr%d': the driver picks

@@ -6,6 +6,7 @@
 #include "conf/uuid.hpp"
 #include "conf/values.hpp"
 #include "conf/variables.hpp"
+#include "conf/xml.hpp"
 
 #include <string>
 #include <string_view>
@@ -65,7 +66,8 @@ struct FilterDef {
     int chainPriority = 0;
     std::vector<FilterEntry> entries;  // rules and references, in document order
 
-    // Things libvirt accepts and ignores (unknown attributes); reported, not fatal.
+    // Things libvirt accepts and ignores (unknown attributes); in lenient
+    // mode reported here, in strict mode an error.
     std::vector<std::string> warnings;
 
     // Equality of content: warnings do not count.
@@ -78,8 +80,8 @@ bool isValidFilterName(std::string_view name);
 
 // Parse a <filter> document. The uuid is generated when absent. Throws
 // DefinitionError naming the element, attribute and value at fault.
-FilterDef parseFilter(std::string_view xml);
-FilterDef parseFilterElement(const xmlNode* root);
+FilterDef parseFilter(std::string_view xml, Strictness strictness = Strictness::Strict);
+FilterDef parseFilterElement(const xmlNode* root, Strictness strictness = Strictness::Strict);
 
 // libvirt's canonical format, byte for byte.
 std::string formatFilter(const FilterDef& def);

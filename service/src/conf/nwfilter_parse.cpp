@@ -16,6 +16,60 @@ std::string quoted(std::string_view text)
     return "'" + std::string(text) + "'";
 }
 
+// What to do with an attribute the format does not have: refuse it
+// (strict) or, as libvirt does, ignore it with a warning (lenient).
+class UnknownAttributes {
+public:
+    UnknownAttributes(Strictness strictness, std::vector<std::string>& warnings)
+        : strictness_(strictness), warnings_(warnings) {}
+
+    void report(const std::string& where, const std::string& element, const std::string& name,
+                const std::vector<std::string_view>& known) const
+    {
+        std::string message = where + ": " + element + " attribute " + quoted(name) + " is not known";
+        if (auto guess = closest(name, known))
+            message += " (did you mean " + quoted(*guess) + "?)";
+        if (strictness_ == Strictness::Strict)
+            throw DefinitionError(message);
+        warnings_.push_back(message + " and is ignored");
+    }
+
+private:
+    // A known name the unknown one is probably a typo of: one it starts
+    // or that starts it, or one within two edits.
+    static std::optional<std::string_view> closest(std::string_view name, const std::vector<std::string_view>& known)
+    {
+        for (auto k : known)
+            if (k.starts_with(name) || name.starts_with(k))
+                return k;
+        for (auto k : known)
+            if (editDistance(name, k) <= 2)
+                return k;
+        return std::nullopt;
+    }
+    static size_t editDistance(std::string_view a, std::string_view b)
+    {
+        if (a.size() > 64 || b.size() > 64)
+            return 64;
+        std::vector<size_t> row(b.size() + 1);
+        for (size_t j = 0; j <= b.size(); ++j)
+            row[j] = j;
+        for (size_t i = 1; i <= a.size(); ++i) {
+            size_t diagonal = row[0];
+            row[0] = i;
+            for (size_t j = 1; j <= b.size(); ++j) {
+                const size_t above = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                diagonal = above;
+            }
+        }
+        return row[b.size()];
+    }
+
+    Strictness strictness_;
+    std::vector<std::string>& warnings_;
+};
+
 struct ActionName {
     std::string_view name;
     Action action;
@@ -45,7 +99,7 @@ int parsePriority(const std::optional<std::string>& text, const std::string& whe
 // the same protocol element several times; libvirt merges them, later
 // attributes replacing earlier ones, so we do the same.
 void parseProtocolElement(const xmlNode* node, const ProtocolSpec& spec, RuleDef& rule, const std::string& where,
-                          std::vector<std::string>& warnings)
+                          const UnknownAttributes& unknown)
 {
     const std::string element = "<" + std::string(spec.element) + ">";
     bool negated = false;
@@ -61,8 +115,12 @@ void parseProtocolElement(const xmlNode* node, const ProtocolSpec& spec, RuleDef
             continue;
         auto known = std::find_if(spec.attributes.begin(), spec.attributes.end(),
                                   [&](const AttrSpec& a) { return a.name == name; });
-        if (known == spec.attributes.end())
-            warnings.push_back(where + ": " + element + " attribute " + quoted(name) + " is not known and is ignored");
+        if (known == spec.attributes.end()) {
+            std::vector<std::string_view> names{"match"};
+            for (const AttrSpec& a : spec.attributes)
+                names.push_back(a.name);
+            unknown.report(where, element, name, names);
+        }
     }
     for (const AttrSpec& attr : spec.attributes) {
         auto text = attribute(node, std::string(attr.name).c_str());
@@ -185,7 +243,7 @@ void checkCombinations(const RuleDef& rule, const ProtocolSpec& spec, const std:
     }
 }
 
-RuleDef parseRule(const xmlNode* node, const std::string& where, std::vector<std::string>& warnings)
+RuleDef parseRule(const xmlNode* node, const std::string& where, const UnknownAttributes& unknown)
 {
     RuleDef rule;
     auto action = attribute(node, "action");
@@ -219,7 +277,7 @@ RuleDef parseRule(const xmlNode* node, const std::string& where, std::vector<std
     }
     for (const auto& name : attributeNames(node))
         if (name != "action" && name != "direction" && name != "priority" && name != "statematch")
-            warnings.push_back(where + ": <rule> attribute " + quoted(name) + " is not known and is ignored");
+            unknown.report(where, "<rule>", name, {"action", "direction", "priority", "statematch"});
 
     const ProtocolSpec* spec = nullptr;
     for (const xmlNode* child : childElements(node)) {
@@ -231,7 +289,7 @@ RuleDef parseRule(const xmlNode* node, const std::string& where, std::vector<std
             throw DefinitionError(where + ": a rule may match one protocol only, found <" + std::string(spec->element) +
                                   "> and <" + element + ">");
         spec = childSpec;
-        parseProtocolElement(child, *spec, rule, where, warnings);
+        parseProtocolElement(child, *spec, rule, where, unknown);
     }
     if (spec) {
         rule.protocol = spec->protocol;
@@ -242,16 +300,20 @@ RuleDef parseRule(const xmlNode* node, const std::string& where, std::vector<std
     return rule;
 }
 
-FilterRef parseFilterRef(const xmlNode* node, const std::string& where)
+FilterRef parseFilterRef(const xmlNode* node, const std::string& where, const UnknownAttributes& unknown,
+                         Strictness strictness)
 {
     FilterRef ref;
+    for (const auto& name : attributeNames(node))
+        if (name != "filter")
+            unknown.report(where, "<filterref>", name, {"filter"});
     auto filter = attribute(node, "filter");
     if (!filter)
         throw DefinitionError(where + ": <filterref> has no 'filter' attribute");
     if (!isValidFilterName(*filter))
         throw DefinitionError(where + ": <filterref> names an invalid filter " + quoted(*filter));
     ref.filter = *filter;
-    ref.params = parseParameters(node, where + ", <filterref filter='" + *filter + "'>");
+    ref.params = parseParameters(node, where + ", <filterref filter='" + *filter + "'>", strictness);
     return ref;
 }
 
@@ -269,17 +331,18 @@ bool isValidFilterName(std::string_view name)
     return true;
 }
 
-FilterDef parseFilter(std::string_view xml)
+FilterDef parseFilter(std::string_view xml, Strictness strictness)
 {
     XmlDocPtr doc = parseXmlSafely(xml);
-    return parseFilterElement(rootElement(doc));
+    return parseFilterElement(rootElement(doc), strictness);
 }
 
-FilterDef parseFilterElement(const xmlNode* root)
+FilterDef parseFilterElement(const xmlNode* root, Strictness strictness)
 {
     if (nodeName(root) != "filter")
         throw DefinitionError("expected a <filter> element, found <" + nodeName(root) + ">");
     FilterDef def;
+    const UnknownAttributes unknown(strictness, def.warnings);
     auto name = attribute(root, "name");
     if (!name || name->empty())
         throw DefinitionError("<filter> has no 'name' attribute");
@@ -302,7 +365,7 @@ FilterDef parseFilterElement(const xmlNode* root)
         def.chainPriority = defaultChainPriority(def.chain);
     for (const auto& attr : attributeNames(root))
         if (attr != "name" && attr != "chain" && attr != "priority")
-            def.warnings.push_back(where + ": <filter> attribute " + quoted(attr) + " is not known and is ignored");
+            unknown.report(where, "<filter>", attr, {"name", "chain", "priority"});
 
     bool haveUuid = false;
     size_t ruleNumber = 0;
@@ -322,9 +385,9 @@ FilterDef parseFilterElement(const xmlNode* root)
             def.entries.emplace_back(
                 parseRule(child, where + ", rule " + std::to_string(ruleNumber) + " (line " +
                                      std::to_string(lineOf(child)) + ")",
-                          def.warnings));
+                          unknown));
         } else if (element == "filterref") {
-            def.entries.emplace_back(parseFilterRef(child, where));
+            def.entries.emplace_back(parseFilterRef(child, where, unknown, strictness));
         } else {
             throw DefinitionError(where + ": unknown element <" + element + "> (expected <uuid>, <rule>, <filterref>)");
         }

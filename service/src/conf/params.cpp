@@ -21,7 +21,7 @@ void checkParameterValue(std::string_view value)
                              "' may contain only letters, digits, '_', '.' and ':'");
 }
 
-Parameters parseParameters(const xmlNode* parent, const std::string& where)
+Parameters parseParameters(const xmlNode* parent, const std::string& where, Strictness strictness)
 {
     Parameters params;
     size_t count = 0;
@@ -30,6 +30,10 @@ Parameters parseParameters(const xmlNode* parent, const std::string& where)
             throw DefinitionError(where + ": unexpected element <" + nodeName(child) + ">, only <parameter> is allowed");
         auto name = attribute(child, "name");
         auto value = attribute(child, "value");
+        if (strictness == Strictness::Strict)
+            for (const auto& attr : attributeNames(child))
+                if (attr != "name" && attr != "value")
+                    throw DefinitionError(where + ": <parameter> attribute '" + attr + "' is not known");
         if (!name)
             throw DefinitionError(where + ": <parameter> has no 'name' attribute");
         if (!value)

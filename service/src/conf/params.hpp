@@ -2,6 +2,8 @@
 // name maps to an ordered list of values; repeating a name makes a list.
 #pragma once
 
+#include "conf/xml.hpp"
+
 #include <libxml/tree.h>
 
 #include <map>
@@ -24,7 +26,8 @@ void checkParameterValue(std::string_view value);
 
 // Reads the <parameter name='' value=''/> children of `parent`; `where`
 // names the parent in error messages. Throws DefinitionError.
-Parameters parseParameters(const xmlNode* parent, const std::string& where);
+// Unknown attributes of <parameter> are an error when strict, ignored when lenient.
+Parameters parseParameters(const xmlNode* parent, const std::string& where, Strictness strictness = Strictness::Strict);
 
 // Appends the <parameter/> lines, each indented by `indent` spaces.
 void formatParameters(std::string& out, const Parameters& params, int indent);

@@ -27,7 +27,82 @@ std::string trimmedMessage(const char* message)
     return out;
 }
 
+// libxml2 reports every error to a callback; we keep the first.
+struct FirstError {
+    bool seen = false;
+    int line = 0;
+    std::string message;
+};
+
+void recordError(void* data, xmlErrorPtr error)
+{
+    auto* first = static_cast<FirstError*>(static_cast<xmlParserCtxt*>(data)->_private);
+    if (!first || first->seen || !error)
+        return;
+    first->seen = true;
+    first->line = error->line;
+    first->message = trimmedMessage(error->message);
+}
+
+int lineAt(std::string_view text, size_t offset)
+{
+    int line = 1;
+    for (size_t i = 0; i < offset && i < text.size(); ++i)
+        line += text[i] == '\n';
+    return line;
+}
+
 } // namespace
+
+void checkAttributeCount(std::string_view text, size_t limit)
+{
+    // States of the scan: outside markup, inside a start tag (counting '='
+    // outside quoted values), or skipping a comment, CDATA section or
+    // processing instruction, whose contents are not markup.
+    size_t i = 0;
+    const size_t n = text.size();
+    while (i < n) {
+        const size_t open = text.find('<', i);
+        if (open == std::string_view::npos)
+            return;
+        auto skipTo = [&](std::string_view end) {
+            const size_t at = text.find(end, open);
+            i = at == std::string_view::npos ? n : at + end.size();
+        };
+        const std::string_view rest = text.substr(open);
+        if (rest.starts_with("<!--")) {
+            skipTo("-->");
+            continue;
+        }
+        if (rest.starts_with("<![CDATA[")) {
+            skipTo("]]>");
+            continue;
+        }
+        if (rest.starts_with("<?")) {
+            skipTo("?>");
+            continue;
+        }
+        size_t count = 0;
+        char quote = 0;
+        size_t j = open + 1;
+        for (; j < n; ++j) {
+            const char c = text[j];
+            if (quote) {
+                if (c == quote)
+                    quote = 0;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '=') {
+                if (++count > limit)
+                    throw DefinitionError("an element at line " + std::to_string(lineAt(text, open)) +
+                                          " has more than " + std::to_string(limit) + " attributes");
+            } else if (c == '>') {
+                break;
+            }
+        }
+        i = j + 1;
+    }
+}
 
 XmlDocPtr parseXmlSafely(std::string_view text)
 {
@@ -39,6 +114,11 @@ XmlDocPtr parseXmlSafely(std::string_view text)
     // before the parser can act on any of it.
     if (text.find("<!DOCTYPE") != std::string_view::npos || text.find("<!ENTITY") != std::string_view::npos)
         throw DefinitionError("definition contains a DOCTYPE or ENTITY declaration, which is not allowed");
+    // libxml2 would stop at a NUL and parse only what comes before it.
+    if (const size_t nul = text.find('\0'); nul != std::string_view::npos)
+        throw DefinitionError("definition contains a NUL byte (line " + std::to_string(lineAt(text, nul)) +
+                              "), which XML does not allow");
+    checkAttributeCount(text);
 
     ParserCtxtPtr ctxt(xmlNewParserCtxt());
     if (!ctxt)
@@ -46,12 +126,19 @@ XmlDocPtr parseXmlSafely(std::string_view text)
     // NONET: never fetch anything. No NOENT/DTDLOAD/DTDATTR/XINCLUDE: entities
     // are never substituted and nothing external is ever loaded.
     const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+    FirstError first;
+    ctxt->_private = &first;
+    ctxt->sax->serror = recordError;
     XmlDocPtr doc(xmlCtxtReadMemory(ctxt.get(), text.data(), static_cast<int>(text.size()), "definition.xml", nullptr,
                                     options));
     if (!doc || !ctxt->wellFormed) {
-        const xmlError* err = xmlCtxtGetLastError(ctxt.get());
-        std::string where = err && err->line > 0 ? " (line " + std::to_string(err->line) + ")" : "";
-        throw DefinitionError("malformed XML" + where + ": " + trimmedMessage(err ? err->message : nullptr));
+        if (!first.seen) {
+            const xmlError* err = xmlCtxtGetLastError(ctxt.get());
+            first.line = err ? err->line : 0;
+            first.message = trimmedMessage(err ? err->message : nullptr);
+        }
+        std::string where = first.line > 0 ? " (line " + std::to_string(first.line) + ")" : "";
+        throw DefinitionError("malformed XML" + where + ": " + first.message);
     }
     if (doc->intSubset || doc->extSubset)
         throw DefinitionError("definition contains a DOCTYPE declaration, which is not allowed");

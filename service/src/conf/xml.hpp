@@ -16,6 +16,18 @@ namespace vnf::conf {
 // Definitions are small (the largest of libvirt's test data is a few KiB);
 // anything bigger than this is refused before libxml2 sees it.
 inline constexpr size_t kMaxDefinitionBytes = 1024 * 1024;
+// No element of our formats has more than about 30 attributes. libxml2 2.9
+// checks each attribute of an element against all earlier ones (quadratic:
+// 100,000 attributes on one element take over half a minute), so a
+// linear scan refuses more than this before libxml2 sees the text.
+inline constexpr size_t kMaxAttributesPerElement = 256;
+
+// How strictly a definition is read. Strict (the default everywhere): an
+// attribute or element that is not part of the format is an error, since
+// ignoring it could widen a rule (<tcp dstport='22'/> would accept all TCP).
+// Lenient: libvirt's behaviour, unknown attributes are ignored and reported
+// as warnings (the libvirt round-trip conformance runs in this mode).
+enum class Strictness { Strict, Lenient };
 
 struct XmlDocDeleter {
     void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
@@ -24,8 +36,15 @@ using XmlDocPtr = std::unique_ptr<xmlDoc, XmlDocDeleter>;
 
 // Parses a definition document. Throws DefinitionError (with the line number
 // libxml2 reports) on malformed XML, on any DOCTYPE/ENTITY declaration, and on
-// input larger than kMaxDefinitionBytes.
+// input larger than kMaxDefinitionBytes, on a NUL byte, and on an element with
+// more than kMaxAttributesPerElement attributes. The message is libxml2's
+// first error (later ones are usually its consequences).
 XmlDocPtr parseXmlSafely(std::string_view text);
+
+// Throws DefinitionError when an element of `text` has more than `limit`
+// attributes. Linear in the text; a lexical scan that only needs to be right
+// for well-formed XML (anything else is then refused by libxml2).
+void checkAttributeCount(std::string_view text, size_t limit = kMaxAttributesPerElement);
 
 xmlNode* rootElement(const XmlDocPtr& doc);
 std::string nodeName(const xmlNode* node);

@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -43,6 +44,20 @@ std::string checkBackend(const std::string& text, const std::string& where)
                                  text + "'");
     return text;
 }
+
+bool parseBool(const std::string& text, const std::string& where)
+{
+    if (text == "true" || text == "yes" || text == "1")
+        return true;
+    if (text == "false" || text == "no" || text == "0")
+        return false;
+    throw std::runtime_error(where + " must be 'true' or 'false', not '" + text + "'");
+}
+
+const std::vector<std::string> kTextKeys = {"builtin_filter_dir", "filter_dir",        "binding_dir",
+                                            "apply_mode",         "ebtables_writer",   "ports_per_run",
+                                            "network_dir",        "network_state_dir", "network_backend",
+                                            "lenient_definitions"};
 
 // Applies the [vnetfilterd] group of the configuration file, when it exists.
 void applyFile(Config& config, bool mustExist)
@@ -89,12 +104,22 @@ void applyFile(Config& config, bool mustExist)
         config.networkStateDir = *v;
     if (auto v = text("network_backend"))
         config.networkBackend = checkBackend(*v, where + ": network_backend");
+    if (auto v = text("lenient_definitions"))
+        config.lenientDefinitions = parseBool(*v, where + ": lenient_definitions");
+    for (const NumericKey& k : numericKeys())
+        if (auto v = text(k.key)) {
+            auto n = util::parseUnsigned(*v);
+            if (!n || n->hex || n->value < k.min || n->value > k.max)
+                throw std::runtime_error(where + ": " + k.key + " must be a number from " + std::to_string(k.min) +
+                                         " to " + std::to_string(k.max) + ", not '" + *v + "'");
+            config.limits.*k.field = n->value;
+        }
     gsize count = 0;
     gchar** keys = g_key_file_get_keys(file.get(), group, &count, nullptr);
+    const std::vector<std::string> known = configKeys();
     for (gsize i = 0; keys && i < count; ++i) {
         const std::string key = keys[i];
-        if (key != "builtin_filter_dir" && key != "filter_dir" && key != "binding_dir" && key != "apply_mode" &&
-            key != "ebtables_writer" && key != "ports_per_run" && key != "network_dir" && key != "network_state_dir" && key != "network_backend") {
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
             g_strfreev(keys);
             throw std::runtime_error(where + ": unknown key '" + key + "' in [vnetfilterd]");
         }
@@ -103,6 +128,31 @@ void applyFile(Config& config, bool mustExist)
 }
 
 } // namespace
+
+const std::vector<NumericKey>& numericKeys()
+{
+    using L = Config::Limits;
+    static const std::vector<NumericKey> keys = {
+        {"max_rules_per_port", 1, 1000000, &L::maxRulesPerPort},
+        {"max_filter_visits_per_port", 1, 100000, &L::maxFilterVisitsPerPort},
+        {"max_leases_per_port", 1, 1024, &L::maxLeasesPerPort},
+        {"learning_rebuilds_per_minute", 1, 6000, &L::learningRebuildsPerMinute},
+        {"max_calls_per_connection", 1, 100000, &L::maxCallsPerConnection},
+        {"max_calls_per_user", 1, 100000, &L::maxCallsPerUser},
+        {"max_calls", 1, 1000000, &L::maxCalls},
+        {"tool_timeout", 1, 3600, &L::toolTimeoutSeconds},
+        {"call_queue_timeout", 1, 3600, &L::callQueueTimeoutSeconds},
+    };
+    return keys;
+}
+
+std::vector<std::string> configKeys()
+{
+    std::vector<std::string> keys = kTextKeys;
+    for (const NumericKey& k : numericKeys())
+        keys.push_back(k.key);
+    return keys;
+}
 
 std::string usage()
 {
@@ -123,6 +173,11 @@ std::string usage()
            "  --network-state-dir DIR    running networks (default /run/vnetfilter/network)\n"
            "  --network-backend auto|nftables|iptables\n"
            "                             firewall of virtual networks (default auto: nftables where nft works)\n"
+           "  --lenient-definitions      ignore unknown attributes in definitions, as libvirt does\n"
+           "                             (default: refuse them)\n"
+           "\n"
+           "Limits are keys of the configuration file only (see vnetfilterd.conf.example).\n"
+           "\n"
            "  --version                  print the version\n"
            "  --help                     print this help\n";
 }
@@ -133,6 +188,7 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
     std::optional<std::filesystem::path> builtin, filters, bindings, configFile;
     std::optional<std::string> mode, writer, networkBackend;
     std::optional<std::filesystem::path> networkDir, networkStateDir;
+    bool lenient = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
         auto value = [&]() -> std::string {
@@ -162,6 +218,8 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
             networkStateDir = value();
         else if (arg == "--network-backend")
             networkBackend = value();
+        else if (arg == "--lenient-definitions")
+            lenient = true;
         else
             throw std::runtime_error("unknown option " + arg + " (see --help)");
     }
@@ -185,6 +243,8 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
         config.networkStateDir = *networkStateDir;
     if (networkBackend)
         config.networkBackend = checkBackend(*networkBackend, "--network-backend");
+    if (lenient)
+        config.lenientDefinitions = true;
     return parsed;
 }
 

@@ -23,7 +23,34 @@ struct Config {
     std::filesystem::path networkDir = "/etc/vnetfilter/network";
     std::filesystem::path networkStateDir = "/run/vnetfilter/network";
     std::string networkBackend = "auto";  // auto (nftables where nft works) | nftables | iptables
+    // Definitions: strict (unknown attributes are errors) or lenient (libvirt's: ignored).
+    bool lenientDefinitions = false;
+    // Limits on what callers and guests can make the daemon do; each is a
+    // key of the configuration file (docs/daemon.md, "Limits").
+    struct Limits {
+        size_t maxRulesPerPort = 4096;        // max_rules_per_port
+        size_t maxFilterVisitsPerPort = 1000;  // max_filter_visits_per_port
+        size_t maxLeasesPerPort = 8;          // max_leases_per_port
+        size_t learningRebuildsPerMinute = 30;  // learning_rebuilds_per_minute (burst 5)
+        size_t maxCallsPerConnection = 16;    // max_calls_per_connection
+        size_t maxCallsPerUser = 64;          // max_calls_per_user
+        size_t maxCalls = 1024;               // max_calls
+        size_t toolTimeoutSeconds = 30;       // tool_timeout
+        size_t callQueueTimeoutSeconds = 20;  // call_queue_timeout
+    } limits;
 };
+
+// The numeric keys of [vnetfilterd], their range and where they go; the one
+// list that the parser, usage() and the documentation test read.
+struct NumericKey {
+    const char* key;
+    size_t min;
+    size_t max;
+    size_t Config::Limits::*field;
+};
+const std::vector<NumericKey>& numericKeys();
+// Every key [vnetfilterd] accepts.
+std::vector<std::string> configKeys();
 
 struct ParsedCommandLine {
     Config config;

@@ -20,6 +20,8 @@
 #include <libxml/parser.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -46,6 +48,11 @@ int main(int argc, char** argv)
     }
     const daemon::Config& config = cmd.config;
     xmlInitParser();
+    // Large buffers (definitions of up to 1 MiB, their copies) are mapped
+    // and unmapped on their own, so memory a burst of calls took goes back
+    // to the system when they are answered. Without this glibc raises the
+    // threshold after the first such free and keeps the memory in its heap.
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
     // Signals become events of the bus loop; block them before any thread starts.
     const std::vector<int> signals = {SIGHUP, SIGTERM, SIGINT};
@@ -56,11 +63,19 @@ int main(int argc, char** argv)
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
 
     try {
-        fw::ProcessExecutor executor;
+        const auto& limits = config.limits;
+        fw::ProcessExecutor executor(std::chrono::seconds(limits.toolTimeoutSeconds));
         fw::ebip::EbiptablesBackend backend(executor, {config.applyMode, config.portsPerRun, config.ebtablesWriter});
         learn::PcapCapture capture;
-        driver::NwfilterDriver driver({config.builtinFilterDir, config.filterDir, config.bindingDir, {}}, backend,
-                                      &capture);
+        driver::DriverOptions driverOptions;
+        driverOptions.builtinFilterDir = config.builtinFilterDir;
+        driverOptions.filterDir = config.filterDir;
+        driverOptions.bindingDir = config.bindingDir;
+        driverOptions.strictness = config.lenientDefinitions ? conf::Strictness::Lenient : conf::Strictness::Strict;
+        driverOptions.limits = {limits.maxFilterVisitsPerPort, limits.maxRulesPerPort};
+        driverOptions.maxLeasesPerPort = limits.maxLeasesPerPort;
+        driverOptions.learningRebuildsPerMinute = limits.learningRebuildsPerMinute;
+        driver::NwfilterDriver driver(driverOptions, backend, &capture);
         driver::Changes initial = driver.start();
         const fw::net::NetworkBackend networkBackend =
             config.networkBackend == "auto"       ? driver::detectNetworkBackend(executor)
@@ -75,10 +90,15 @@ int main(int argc, char** argv)
 
         auto connection = sdbus::createSystemBusConnection();
         dbus::BusLoop loop(*connection, signals);
-        util::Worker worker;
+        util::Worker worker("vnf-worker");
+        util::Worker parser("vnf-parse");
         const std::string backendName =
             config.applyMode == fw::ebip::ApplyMode::Batch ? "ebiptables-batch" : "ebiptables-exec";
-        dbus::BusService service(*connection, loop, worker, driver, networks, backendName);
+        dbus::ServiceOptions serviceOptions;
+        serviceOptions.strictness = driverOptions.strictness;
+        serviceOptions.admission = {limits.maxCallsPerConnection, limits.maxCallsPerUser, limits.maxCalls};
+        serviceOptions.queueTimeout = std::chrono::seconds(limits.callQueueTimeoutSeconds);
+        dbus::BusService service(*connection, loop, worker, parser, driver, networks, backendName, serviceOptions);
         service.publish(initial);
 
         // Learning events: capture thread -> worker (in order with the
@@ -126,7 +146,7 @@ int main(int argc, char** argv)
         connection->requestName(dbus::kBusName);
         util::logInfo(std::string("ready on the bus as ") + dbus::kBusName);
 
-        loop.run([&](int signal) {
+        const std::optional<std::string> lost = loop.run([&](int signal) {
             if (signal == SIGHUP) {
                 util::logInfo("SIGHUP: re-applying every binding");
                 service.reload("SIGHUP");
@@ -135,10 +155,23 @@ int main(int argc, char** argv)
                 loop.stop();
             }
         });
+        if (lost) {
+            // Without the bus nobody can reach us; the kernel keeps every
+            // rule as it is. Exit (systemd restarts the service, which adopts
+            // the rules) without touching the dead connection again.
+            util::logError("lost the system bus (" + *lost +
+                           "); exiting, the firewall rules stay in force until the service is back");
+            supervision.stop();
+            capture.shutdown();
+            parser.shutdown();
+            worker.shutdown();
+            std::_Exit(1);
+        }
         // No more learning events; let running transactions finish before
         // the objects go away.
         supervision.stop();
         capture.shutdown();
+        parser.shutdown();
         worker.shutdown();
         connection->releaseName(dbus::kBusName);
         return 0;

@@ -2,6 +2,8 @@
 
 #include "util/log.hpp"
 
+#include <sdbus-c++/Error.h>
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -67,12 +69,17 @@ void BusLoop::runPosted()
     }
 }
 
-void BusLoop::run(const std::function<void(int)>& onSignal)
+std::optional<std::string> BusLoop::run(const std::function<void(int)>& onSignal)
 {
     while (!stopping_) {
-        while (connection_.processPendingRequest()) {
+        sdbus::IConnection::PollData data{};
+        try {
+            while (connection_.processPendingRequest()) {
+            }
+            data = connection_.getEventLoopPollData();
+        } catch (const sdbus::Error& e) {
+            return e.getMessage().empty() ? e.getName() : e.getMessage();
         }
-        auto data = connection_.getEventLoopPollData();
         int timeout = -1;
         if (data.timeout_usec != UINT64_MAX) {
             timespec now;
@@ -81,6 +88,8 @@ void BusLoop::run(const std::function<void(int)>& onSignal)
             timeout = data.timeout_usec > nowUsec ? static_cast<int>((data.timeout_usec - nowUsec + 999) / 1000) : 0;
         }
         pollfd fds[3] = {{data.fd, data.events, 0}, {taskFd_, POLLIN, 0}, {signalFd_, POLLIN, 0}};
+        if (data.fd < 0)
+            return std::string("the bus connection is closed");
         if (::poll(fds, 3, timeout) < 0 && errno != EINTR)
             throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
         if (fds[1].revents & POLLIN)
@@ -91,6 +100,7 @@ void BusLoop::run(const std::function<void(int)>& onSignal)
                 onSignal(static_cast<int>(info.ssi_signo));
         }
     }
+    return std::nullopt;
 }
 
 } // namespace vnf::dbus

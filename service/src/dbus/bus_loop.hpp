@@ -9,6 +9,8 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
 
 namespace vnf::dbus {
 
@@ -24,8 +26,9 @@ public:
     // Runs `task` on the bus thread, soon. Callable from any thread.
     void post(std::function<void()> task);
 
-    // Runs until stop(); `onSignal` gets each signal received.
-    void run(const std::function<void(int)>& onSignal);
+    // Runs until stop() (returns nullopt) or until the bus connection fails
+    // (returns why: the bus went away, say); `onSignal` gets each signal.
+    std::optional<std::string> run(const std::function<void(int)>& onSignal);
     void stop();
 
 private:

@@ -4,11 +4,13 @@
 #include "Filter_adaptor.h"
 #include "Manager_adaptor.h"
 #include "Network_adaptor.h"
+#include "dbus/raw_message.hpp"
 #include "util/log.hpp"
 
 #include <systemd/sd-bus.h>
 
 #include <cstdlib>
+#include <cstring>
 
 namespace vnf::dbus {
 
@@ -24,37 +26,39 @@ sdbus::ObjectPath encodedPath(const char* prefix, const std::string& id)
     return path;
 }
 
-// The "name" attribute of a definition, for polkit's details; best effort,
-// the real parse happens on the worker.
-std::string peekAttribute(const std::string& xml, const std::string& element, const std::string& attribute)
+// Calls on our interfaces whose first argument is a string longer than a
+// definition may be are answered here, from the message sd-bus has read,
+// before sdbus-c++ copies the string out of it.
+int refuseOversizedCalls(sd_bus_message* message, void*, sd_bus_error*)
 {
-    auto at = xml.find("<" + element);
-    if (at == std::string::npos)
-        return {};
-    auto end = xml.find('>', at);
-    for (char quote : {'\'', '"'}) {
-        auto key = xml.find(attribute + "=" + quote, at);
-        if (key == std::string::npos || key > end)
-            continue;
-        auto start = key + attribute.size() + 2;
-        auto close = xml.find(quote, start);
-        if (close != std::string::npos && close - start < 256)
-            return xml.substr(start, close - start);
-    }
-    return {};
+    uint8_t type = 0;
+    if (sd_bus_message_get_type(message, &type) < 0 || type != SD_BUS_MESSAGE_METHOD_CALL)
+        return 0;
+    const char* interface = sd_bus_message_get_interface(message);
+    const char* signature = sd_bus_message_get_signature(message, 1);
+    if (!interface || std::strncmp(interface, "org.vnetfilter1.", 16) != 0 || !signature || signature[0] != 's')
+        return 0;
+    const char* text = nullptr;
+    const int read = sd_bus_message_read_basic(message, 's', &text);
+    const size_t length = read > 0 && text ? std::strlen(text) : 0;
+    sd_bus_message_rewind(message, 1);
+    if (length <= conf::kMaxDefinitionBytes)
+        return 0;
+    sd_bus_reply_method_errorf(message, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                               "the argument is %zu bytes; a definition may have at most %zu bytes", length,
+                               conf::kMaxDefinitionBytes);
+    return 1;
 }
 
-// The text of the first <element>, for polkit's details; best effort.
-std::string peekElement(const std::string& xml, const std::string& element)
+// Emitting signals from a destructor must never throw (the bus may be gone).
+template <typename F>
+void quietly(F&& f) noexcept
 {
-    auto at = xml.find("<" + element + ">");
-    if (at == std::string::npos)
-        return {};
-    auto start = at + element.size() + 2;
-    auto end = xml.find('<', start);
-    if (end == std::string::npos || end - start > 256)
-        return {};
-    return xml.substr(start, end - start);
+    try {
+        f();
+    } catch (const std::exception& e) {
+        util::logWarning(std::string("while removing an object from the bus: ") + e.what());
+    }
 }
 
 } // namespace
@@ -99,7 +103,17 @@ public:
     {
         registerAdaptor();
     }
-    ~ManagerObject() { unregisterAdaptor(); }
+    ~ManagerObject()
+    {
+        quietly([this] { unregisterAdaptor(); });
+    }
+    // The sd-bus connection under sdbus-c++ (which does not expose it): the
+    // bus of a message made on it.
+    sd_bus* bus()
+    {
+        auto signal = getObject().createSignal(org::vnetfilter1::Manager_adaptor::INTERFACE_NAME, "Reloaded");
+        return sd_bus_message_get_bus(RawMessage::of(signal));
+    }
 
     void reloaded(const std::string& reason) { emitReloaded(reason); }
     void firewalldChanged()
@@ -110,11 +124,16 @@ public:
 private:
     const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
 
+    // Definitions are parsed first; polkit's details are the parsed names,
+    // exactly what the driver will act on (never a scan of the text).
     void DefineFilter(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
     {
-        service_.handle<driver::Changes>(
-            shared_from_this(), call(), std::move(result), kActionFilterWrite, {{"filter", peekAttribute(xml, "filter", "name")}},
-            [this, xml] { return service_.nwfilterDriver().defineFilter(xml); },
+        const conf::Strictness strictness = service_.strictness();
+        service_.handleDefinition<conf::FilterDef>(
+            shared_from_this(), call(), std::move(result), kActionFilterWrite, std::move(xml),
+            [strictness](const std::string& text) { return conf::parseFilter(text, strictness); },
+            [](const conf::FilterDef& def) { return std::map<std::string, std::string>{{"filter", def.name}}; },
+            [this](conf::FilterDef def) { return service_.nwfilterDriver().defineFilter(std::move(def)); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
                 r.returnResults(filterPath(c.resultName));
             });
@@ -122,10 +141,14 @@ private:
 
     void CreateBinding(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
     {
-        service_.handle<driver::Changes>(
-            shared_from_this(), call(), std::move(result), kActionBindingWrite,
-            {{"portdev", peekAttribute(xml, "portdev", "name")}, {"filter", peekAttribute(xml, "filterref", "filter")}},
-            [this, xml] { return service_.nwfilterDriver().createBinding(xml); },
+        const conf::Strictness strictness = service_.strictness();
+        service_.handleDefinition<conf::BindingDef>(
+            shared_from_this(), call(), std::move(result), kActionBindingWrite, std::move(xml),
+            [strictness](const std::string& text) { return conf::parseBinding(text, strictness); },
+            [](const conf::BindingDef& def) {
+                return std::map<std::string, std::string>{{"portdev", def.portdev}, {"filter", def.filter}};
+            },
+            [this](conf::BindingDef def) { return service_.nwfilterDriver().createBinding(std::move(def)); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
                 r.returnResults(bindingPath(c.resultName));
             });
@@ -133,9 +156,11 @@ private:
 
     void DefineNetwork(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
     {
-        service_.handle<driver::Changes>(
-            shared_from_this(), call(), std::move(result), kActionNetworkWrite, {{"network", peekElement(xml, "name")}},
-            [this, xml] { return service_.networkDriver().define(xml); },
+        service_.handleDefinition<conf::NetworkDef>(
+            shared_from_this(), call(), std::move(result), kActionNetworkWrite, std::move(xml),
+            [](const std::string& text) { return conf::parseNetwork(text); },
+            [](const conf::NetworkDef& def) { return std::map<std::string, std::string>{{"network", def.name}}; },
+            [this](conf::NetworkDef def) { return service_.networkDriver().define(std::move(def)); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
                 r.returnResults(networkPath(c.resultName));
             });
@@ -143,9 +168,11 @@ private:
 
     void CreateNetwork(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
     {
-        service_.handle<driver::Changes>(
-            shared_from_this(), call(), std::move(result), kActionNetworkWrite, {{"network", peekElement(xml, "name")}},
-            [this, xml] { return service_.networkDriver().create(xml); },
+        service_.handleDefinition<conf::NetworkDef>(
+            shared_from_this(), call(), std::move(result), kActionNetworkWrite, std::move(xml),
+            [](const std::string& text) { return conf::parseNetwork(text); },
+            [](const conf::NetworkDef& def) { return std::map<std::string, std::string>{{"network", def.name}}; },
+            [this](conf::NetworkDef def) { return service_.networkDriver().create(std::move(def)); },
             [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
                 r.returnResults(networkPath(c.resultName));
             });
@@ -181,8 +208,8 @@ public:
     }
     ~FilterObject()
     {
-        emitInterfacesRemovedSignal();
-        unregisterAdaptor();
+        quietly([this] { emitInterfacesRemovedSignal(); });
+        quietly([this] { unregisterAdaptor(); });
     }
 
     void update(driver::FilterInfo info)
@@ -243,8 +270,8 @@ public:
     }
     ~BindingObject()
     {
-        emitInterfacesRemovedSignal();
-        unregisterAdaptor();
+        quietly([this] { emitInterfacesRemovedSignal(); });
+        quietly([this] { unregisterAdaptor(); });
     }
 
     void update(driver::BindingInfo info)
@@ -330,8 +357,8 @@ public:
     }
     ~NetworkObject()
     {
-        emitInterfacesRemovedSignal();
-        unregisterAdaptor();
+        quietly([this] { emitInterfacesRemovedSignal(); });
+        quietly([this] { unregisterAdaptor(); });
     }
 
     void update(driver::NetworkInfo info)
@@ -415,15 +442,35 @@ private:
 
 // ---- service -------------------------------------------------------------------------
 
-BusService::BusService(sdbus::IConnection& connection, BusLoop& loop, util::Worker& worker,
-                       driver::NwfilterDriver& driver, driver::NetworkDriver& networks, std::string backendName)
-    : connection_(connection), loop_(loop), worker_(worker), driver_(driver), networks_(networks),
-      backendName_(std::move(backendName)),
-      authorizer_(connection), manager_(std::make_shared<ManagerObject>(*this, connection))
+BusService::BusService(sdbus::IConnection& connection, BusLoop& loop, util::Worker& worker, util::Worker& parser,
+                       driver::NwfilterDriver& driver, driver::NetworkDriver& networks, std::string backendName,
+                       ServiceOptions options)
+    : connection_(connection), loop_(loop), worker_(worker), parser_(parser), driver_(driver), networks_(networks),
+      backendName_(std::move(backendName)), options_(options), authorizer_(connection),
+      admission_(options.admission), manager_(std::make_shared<ManagerObject>(*this, connection))
 {
+    installBusHooks();
 }
 
 BusService::~BusService() = default;
+
+void BusService::installBusHooks()
+{
+    sd_bus_slot* slot = nullptr;
+    if (sd_bus_add_filter(manager_->bus(), &slot, refuseOversizedCalls, nullptr) < 0)
+        throw std::runtime_error("cannot install the D-Bus message filter");
+    filterSlot_ = std::unique_ptr<void, void (*)(void*)>(slot, [](void* s) { sd_bus_slot_unref(static_cast<sd_bus_slot*>(s)); });
+    // Callers that leave: their work not yet started is dropped.
+    connection_.addMatch(
+        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged'",
+        [this](sdbus::Message& message) {
+            std::string name, oldOwner, newOwner;
+            message >> name >> oldOwner >> newOwner;
+            if (newOwner.empty() && !name.empty() && name[0] == ':')
+                admission_.senderGone(name);
+        },
+        sdbus::floating_slot);
+}
 
 void BusService::publish(const driver::Changes& initial)
 {

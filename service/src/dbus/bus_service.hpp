@@ -5,6 +5,7 @@
 // thread. Nothing here touches the firewall or the files directly.
 #pragma once
 
+#include "dbus/admission.hpp"
 #include "dbus/bus_loop.hpp"
 #include "dbus/polkit.hpp"
 #include "driver/network_driver.hpp"
@@ -13,6 +14,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,10 +38,20 @@ class FilterObject;
 class BindingObject;
 class NetworkObject;
 
+// How the service treats calls (docs/daemon.md, "Limits").
+struct ServiceOptions {
+    conf::Strictness strictness = conf::Strictness::Strict;
+    AdmissionLimits admission;
+    std::chrono::seconds queueTimeout{20};
+};
+
 class BusService {
 public:
-    BusService(sdbus::IConnection& connection, BusLoop& loop, util::Worker& worker, driver::NwfilterDriver& driver,
-               driver::NetworkDriver& networks, std::string backendName);
+    // `parser`: the thread that parses definitions (never the firewall
+    // worker: a large definition must not hold up rule changes).
+    BusService(sdbus::IConnection& connection, BusLoop& loop, util::Worker& worker, util::Worker& parser,
+               driver::NwfilterDriver& driver, driver::NetworkDriver& networks, std::string backendName,
+               ServiceOptions options = {});
     ~BusService();
 
     // Creates the objects for what the driver has after start-up.
@@ -54,6 +66,7 @@ public:
     // The path of the binding objects of these ports, for Filter.Bindings.
     std::vector<sdbus::ObjectPath> bindingPaths(const std::vector<std::string>& ports) const;
     const std::string& backendName() const { return backendName_; }
+    conf::Strictness strictness() const { return options_.strictness; }
     // The drivers; only jobs running on the worker may use them.
     driver::NwfilterDriver& nwfilterDriver() { return driver_; }
     driver::NetworkDriver& networkDriver() { return networks_; }
@@ -62,18 +75,30 @@ public:
     // Changes that happened outside a call (supervision, learning).
     void announce(const driver::Changes& changes) { applyChanges(changes); }
 
-    // Authorizes the caller of the message being processed for `action`,
-    // runs `job` on the worker and, back on the bus thread, applies the
-    // changes it returns (when it returns driver::Changes) and `reply`s.
-    // Errors become D-Bus errors. `object` is the object called: it stays
-    // registered until the reply is sent (sd-bus checks the reply against
-    // the object's method table).
+    // Admits the call being processed (or refuses it at once), authorizes
+    // its caller for `action`, runs `job` on the worker and, back on the bus
+    // thread, applies the changes it returns (when it returns
+    // driver::Changes) and `reply`s. Errors become D-Bus errors. `object` is
+    // the object called: it stays registered until the reply is sent (sd-bus
+    // checks the reply against the object's method table).
     template <typename T, typename... R>
     void handle(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
                 const std::string& action,
                 std::map<std::string, std::string> details,
                 std::type_identity_t<std::function<T()>> job,
                 std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply);
+
+    // The same for a call that brings a definition: it is parsed first (on
+    // the parser thread, fairly among users), then the caller is authorized
+    // with details taken from what was parsed - exactly what will be acted
+    // on - and `job` gets the parsed definition.
+    template <typename Def, typename... R>
+    void handleDefinition(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
+                          const std::string& action, std::string xml,
+                          std::type_identity_t<std::function<Def(const std::string&)>> parse,
+                          std::type_identity_t<std::function<std::map<std::string, std::string>(const Def&)>> details,
+                          std::type_identity_t<std::function<driver::Changes(Def)>> job,
+                          std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const driver::Changes&)>> reply);
 
     // The same without worker: for answers the bus thread already has.
     template <typename... R>
@@ -83,6 +108,25 @@ public:
                 std::type_identity_t<std::function<void(const sdbus::Result<R...>&)>> reply);
 
 private:
+    // A method call in flight: its admission ticket, its result, and the
+    // object it was made on. All are released on the bus thread only.
+    template <typename... R>
+    struct PendingCall {
+        std::shared_ptr<void> object;  // destroyed after the result
+        sdbus::Result<R...> result;
+        std::unique_ptr<Admission::Ticket> ticket;
+        Caller caller;
+    };
+    template <typename... R>
+    std::shared_ptr<PendingCall<R...>> admit(std::shared_ptr<void> object, const sdbus::Message& call,
+                                             sdbus::Result<R...>&& result);
+    template <typename T, typename... R>
+    void runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::function<T()> job,
+                     std::function<void(const sdbus::Result<R...>&, const T&)> reply);
+    // Refuses oversized calls before sdbus-c++ copies them; follows callers
+    // that leave the bus.
+    void installBusHooks();
+
     void applyChanges(const driver::Changes& changes);
     template <typename Object, typename Info>
     void upsert(std::map<std::string, std::shared_ptr<Object>>& objects, std::map<std::string, std::weak_ptr<Object>>& live,
@@ -91,18 +135,15 @@ private:
     sdbus::IConnection& connection_;
     BusLoop& loop_;
     util::Worker& worker_;
+    util::Worker& parser_;
     driver::NwfilterDriver& driver_;
     driver::NetworkDriver& networks_;
     std::string backendName_;
+    ServiceOptions options_;
     bool firewalldRunning_ = false;
     Authorizer authorizer_;
-    // A method call in flight: its result, and the object it was made on.
-    // Both are released on the bus thread only.
-    template <typename... R>
-    struct PendingCall {
-        std::shared_ptr<void> object;  // destroyed after the result
-        sdbus::Result<R...> result;
-    };
+    Admission admission_;
+    std::unique_ptr<void, void (*)(void*)> filterSlot_{nullptr, [](void*) {}};
 
     std::shared_ptr<ManagerObject> manager_;
     std::map<std::string, std::shared_ptr<FilterObject>> filters_;
@@ -118,40 +159,129 @@ private:
 
 // ---- implementation of the templates -------------------------------------------
 
+inline sdbus::Error accessDenied(const std::string& denial)
+{
+    return sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", denial);
+}
+
+template <typename... R>
+std::shared_ptr<BusService::PendingCall<R...>> BusService::admit(std::shared_ptr<void> object, const sdbus::Message& call,
+                                                                  sdbus::Result<R...>&& result)
+{
+    Caller caller = Caller::of(call);
+    std::string refusal;
+    auto ticket = admission_.admit(caller.busName, caller.uid, refusal);
+    if (!ticket) {
+        result.returnError(sdbus::Error("org.freedesktop.DBus.Error.LimitsExceeded", refusal));
+        return nullptr;
+    }
+    return std::make_shared<PendingCall<R...>>(
+        PendingCall<R...>{std::move(object), std::move(result), std::move(ticket), std::move(caller)});
+}
+
+template <typename T, typename... R>
+void BusService::runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::function<T()> job,
+                             std::function<void(const sdbus::Result<R...>&, const T&)> reply)
+{
+    // The pending call holds an sd-bus message and an object: the worker's
+    // copy of it is moved into the task it posts back, so only the bus
+    // thread ever releases either.
+    const auto queued = std::chrono::steady_clock::now();
+    worker_.submit([this, pending = std::move(pending), job = std::move(job), reply = std::move(reply), queued]() mutable {
+        // Work whose caller is gone, or that waited longer than a caller
+        // waits for its answer, is not done: nobody would learn its outcome.
+        const auto waited = std::chrono::steady_clock::now() - queued;
+        if (pending->ticket->callerGone()) {
+            loop_.post([pending = std::move(pending)] {});
+            return;
+        }
+        if (waited > options_.queueTimeout) {
+            const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(waited).count();
+            loop_.post([pending = std::move(pending), seconds, limit = options_.queueTimeout.count()] {
+                pending->result.returnError(sdbus::Error(
+                    "org.freedesktop.DBus.Error.Timeout",
+                    "not applied: the call waited " + std::to_string(seconds) + " s behind earlier work, longer than " +
+                        std::to_string(limit) + " s (call_queue_timeout); nothing was changed"));
+            });
+            return;
+        }
+        try {
+            auto value = std::make_shared<T>(job());
+            loop_.post([this, pending = std::move(pending), reply, value] {
+                if constexpr (std::is_same_v<T, driver::Changes>)
+                    applyChanges(*value);
+                reply(pending->result, *value);
+            });
+        } catch (const driver::ServiceError& e) {
+            loop_.post([pending = std::move(pending), kind = e.kind(), message = std::string(e.what())] {
+                pending->result.returnError(toDbusError(kind, message));
+            });
+        } catch (const std::exception& e) {
+            loop_.post([pending = std::move(pending), message = std::string(e.what())] {
+                pending->result.returnError(toDbusError(driver::ErrorKind::Backend, message));
+            });
+        }
+    });
+}
+
 template <typename T, typename... R>
 void BusService::handle(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
                         const std::string& action, std::map<std::string, std::string> details,
                         std::type_identity_t<std::function<T()>> job,
                         std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply)
 {
-    // The pending call holds an sd-bus message and an object: the worker's
-    // copy of it is moved into the task it posts back, so only the bus
-    // thread ever releases either.
-    auto pending = std::make_shared<PendingCall<R...>>(PendingCall<R...>{std::move(object), std::move(result)});
-    authorizer_.check(Caller::of(call), action, details, [this, pending, job, reply](std::optional<std::string> denial) {
+    auto pending = admit(std::move(object), call, std::move(result));
+    if (!pending)
+        return;
+    const Caller caller = pending->caller;
+    authorizer_.check(caller, action, details, [this, pending, job, reply](std::optional<std::string> denial) mutable {
         if (denial) {
-            pending->result.returnError(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", *denial));
+            pending->result.returnError(accessDenied(*denial));
             return;
         }
-        worker_.submit([this, pending, job, reply]() mutable {
+        runOnWorker<T, R...>(std::move(pending), std::move(job), std::move(reply));
+    });
+}
+
+template <typename Def, typename... R>
+void BusService::handleDefinition(
+    std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
+    std::string xml, std::type_identity_t<std::function<Def(const std::string&)>> parse,
+    std::type_identity_t<std::function<std::map<std::string, std::string>(const Def&)>> details,
+    std::type_identity_t<std::function<driver::Changes(Def)>> job,
+    std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const driver::Changes&)>> reply)
+{
+    auto pending = admit(std::move(object), call, std::move(result));
+    if (!pending)
+        return;
+    const uint64_t lane = pending->caller.uid;
+    parser_.submit(
+        [this, pending = std::move(pending), action, xml = std::move(xml), parse, details, job, reply]() mutable {
+            std::shared_ptr<Def> def;
             try {
-                auto value = std::make_shared<T>(job());
-                loop_.post([this, pending = std::move(pending), reply, value] {
-                    if constexpr (std::is_same_v<T, driver::Changes>)
-                        applyChanges(*value);
-                    reply(pending->result, *value);
-                });
-            } catch (const driver::ServiceError& e) {
-                loop_.post([pending = std::move(pending), kind = e.kind(), message = std::string(e.what())] {
-                    pending->result.returnError(toDbusError(kind, message));
-                });
+                def = std::make_shared<Def>(parse(xml));
             } catch (const std::exception& e) {
                 loop_.post([pending = std::move(pending), message = std::string(e.what())] {
-                    pending->result.returnError(toDbusError(driver::ErrorKind::Backend, message));
+                    pending->result.returnError(toDbusError(driver::ErrorKind::InvalidDefinition, message));
                 });
+                return;
             }
-        });
-    });
+            std::string().swap(xml);  // the text is not needed any more
+            loop_.post([this, pending = std::move(pending), action, def, details, job, reply]() mutable {
+                const Caller caller = pending->caller;
+                authorizer_.check(caller, action, details(*def),
+                                  [this, pending, def, job, reply](std::optional<std::string> denial) mutable {
+                                      if (denial) {
+                                          pending->result.returnError(accessDenied(*denial));
+                                          return;
+                                      }
+                                      runOnWorker<driver::Changes, R...>(
+                                          std::move(pending), [def, job] { return job(std::move(*def)); },
+                                          std::move(reply));
+                                  });
+            });
+        },
+        lane);
 }
 
 template <typename... R>
@@ -159,10 +289,13 @@ void BusService::answer(std::shared_ptr<void> object, const sdbus::Message& call
                         const std::string& action, std::map<std::string, std::string> details,
                         std::type_identity_t<std::function<void(const sdbus::Result<R...>&)>> reply)
 {
-    auto pending = std::make_shared<PendingCall<R...>>(PendingCall<R...>{std::move(object), std::move(result)});
-    authorizer_.check(Caller::of(call), action, details, [pending, reply](std::optional<std::string> denial) {
+    auto pending = admit(std::move(object), call, std::move(result));
+    if (!pending)
+        return;
+    const Caller caller = pending->caller;
+    authorizer_.check(caller, action, details, [pending, reply](std::optional<std::string> denial) {
         if (denial)
-            pending->result.returnError(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", *denial));
+            pending->result.returnError(accessDenied(*denial));
         else
             reply(pending->result);
     });

@@ -295,9 +295,13 @@ Changes NetworkDriver::start()
 
 Changes NetworkDriver::define(const std::string& xml)
 {
-    conf::NetworkDef def = parse(xml);
+    return define(parse(xml));
+}
+
+Changes NetworkDriver::define(conf::NetworkDef def)
+{
     // Keep the UUID of the network of that name when none is given.
-    if (xml.find("<uuid") == std::string::npos)
+    if (!def.uuidGiven)
         if (auto it = networks_.find(def.name); it != networks_.end())
             def.uuid = it->second.current().uuid;
     pickBridge(def);
@@ -336,7 +340,11 @@ Changes NetworkDriver::undefine(const std::string& name)
 
 Changes NetworkDriver::create(const std::string& xml)
 {
-    conf::NetworkDef def = parse(xml);
+    return create(parse(xml));
+}
+
+Changes NetworkDriver::create(conf::NetworkDef def)
+{
     if (networks_.count(def.name))
         throw ServiceError(ErrorKind::Exists, "network '" + def.name + "' already exists");
     pickBridge(def);

@@ -36,9 +36,13 @@ public:
     // autostart networks. Problems are logged per network, never fatal.
     Changes start();
 
+    // The definition as parsed (the bus layer parses before it authorizes),
+    // or as XML.
+    Changes define(conf::NetworkDef def);
     Changes define(const std::string& xml);
     Changes undefine(const std::string& name);
-    Changes create(const std::string& xml);  // transient, started at once
+    Changes create(conf::NetworkDef def);  // transient, started at once
+    Changes create(const std::string& xml);
     Changes startNetwork(const std::string& name);
     Changes stopNetwork(const std::string& name);
     Changes setAutostart(const std::string& name, bool autostart);

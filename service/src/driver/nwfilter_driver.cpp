@@ -49,7 +49,7 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         Instance out;
         out.filters = engine::referencedFilters(*root, lookup);
         engine::Variables vars = variablesOf(binding);
-        engine::Instantiation inst = engine::instantiate(*root, vars, lookup);
+        engine::Instantiation inst = engine::instantiate(*root, vars, lookup, options_.limits);
         if (inst.learnable.empty()) {
             // IP given, or not needed: nothing to learn.
             out.rules = fw::ebip::renderPort(binding.portdev, inst.rules);
@@ -64,7 +64,8 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         out.learner = learner ? *learner : makeLearner(binding);
         if (!out.learner->leases().empty()) {
             vars[engine::kVarIp] = out.learner->addresses();
-            out.rules = fw::ebip::renderPort(binding.portdev, engine::instantiate(*root, vars, lookup).rules);
+            out.rules =
+                fw::ebip::renderPort(binding.portdev, engine::instantiate(*root, vars, lookup, options_.limits).rules);
             out.state = "active";
             return out;
         }
@@ -72,7 +73,7 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         // filter must still be complete apart from it, so a binding that
         // could never be instantiated is refused now, not when traffic comes.
         vars[engine::kVarIp] = {"0.0.0.0"};
-        engine::instantiate(*root, vars, lookup);
+        engine::instantiate(*root, vars, lookup, options_.limits);
         if (out.learner->mode() == learn::LearningMode::Any) {
             out.rules = fw::ebip::basicRules(binding.portdev, binding.mac);
         } else {
@@ -191,7 +192,8 @@ Changes NwfilterDriver::start()
     std::map<std::string, fw::ebip::PortRuleSet> desired;
     Lookup lookup(filters_);
     for (auto& def : stored.bindings) {
-        Binding binding{def, {}, std::nullopt, "active", std::nullopt, 0};
+        Binding binding{def, {}, std::nullopt, "active", std::nullopt, 0, false, std::nullopt, false};
+        bool definitionProblem = true;
         try {
             Instance inst = instantiate(def, lookup);
             if (inst.learner) {
@@ -210,6 +212,7 @@ Changes NwfilterDriver::start()
             binding.state = inst.state;
             binding.learner = std::move(inst.learner);
             if (needsWatch(binding)) {
+                definitionProblem = false;
                 try {
                     binding.session = capture_->watch(def.portdev, def.mac, binding.learner->mode());
                 } catch (const learn::CaptureError& e) {
@@ -217,6 +220,7 @@ Changes NwfilterDriver::start()
                 }
             }
         } catch (const ServiceError& e) {
+            binding.failedByDefinition = definitionProblem;
             // Never leave a bound port open: it gets no traffic until fixed.
             util::logError("binding of port '" + def.portdev + "' cannot be instantiated, its traffic is dropped: " +
                            e.what());
@@ -243,12 +247,15 @@ Changes NwfilterDriver::start()
 
 Changes NwfilterDriver::defineFilter(const std::string& xml)
 {
-    conf::FilterDef def;
     try {
-        def = conf::parseFilter(xml);
+        return defineFilter(conf::parseFilter(xml, options_.strictness));
     } catch (const conf::DefinitionError& e) {
         throw ServiceError(ErrorKind::InvalidDefinition, e.what());
     }
+}
+
+Changes NwfilterDriver::defineFilter(conf::FilterDef def)
+{
     auto existing = filters_.find(def.name);
     if (existing != filters_.end()) {
         if (!def.uuidGiven)
@@ -273,15 +280,17 @@ Changes NwfilterDriver::defineFilter(const std::string& xml)
         return changes;  // identical content: no rule changes
 
     // Every binding that uses the filter gets its new rules, or none does.
-    // Failed bindings (their filter was missing or broken at start-up) are
-    // tried too: the new definition may be what they were waiting for. One
-    // that still fails stays as it is and does not stop the define.
+    // Bindings that failed for their definition (their filter was missing or
+    // broken at start-up) are tried too: the new definition may be what they
+    // were waiting for. One that still fails stays as it is and does not stop
+    // the define. Bindings that failed for another reason (their port could
+    // not be watched, say) are not: a filter cannot mend that.
     engine::OverlayLookup next(current, def);
     std::vector<fw::ebip::PortChange> portChanges;
     std::map<std::string, Instance> instances;
     for (const auto& [port, binding] : bindings_) {
         const bool failed = binding.state.rfind("failed", 0) == 0;
-        if (!binding.filters.count(def.name) && !failed)
+        if (failed ? !binding.failedByDefinition : !binding.filters.count(def.name))
             continue;
         try {
             Instance inst = instantiate(binding.def, next, binding.learner);
@@ -313,6 +322,7 @@ Changes NwfilterDriver::defineFilter(const std::string& xml)
         binding.filters = std::move(inst.filters);
         binding.state = inst.state;
         binding.learner = std::move(inst.learner);
+        binding.failedByDefinition = false;
         if (hadLearner && !binding.learner)
             leaseStore_.remove(port);  // the filter no longer needs $IP
         syncWatch(binding, changes);
@@ -359,12 +369,15 @@ Changes NwfilterDriver::undefineFilter(const std::string& name)
 
 Changes NwfilterDriver::createBinding(const std::string& xml)
 {
-    conf::BindingDef def;
     try {
-        def = conf::parseBinding(xml);
+        return createBinding(conf::parseBinding(xml, options_.strictness));
     } catch (const conf::DefinitionError& e) {
         throw ServiceError(ErrorKind::InvalidDefinition, e.what());
     }
+}
+
+Changes NwfilterDriver::createBinding(conf::BindingDef def)
+{
     if (auto existing = bindings_.find(def.portdev); existing != bindings_.end())
         throw ServiceError(ErrorKind::Exists, "port '" + def.portdev + "' already has a binding (filter '" +
                                                   existing->second.def.filter + "')");
@@ -372,7 +385,8 @@ Changes NwfilterDriver::createBinding(const std::string& xml)
     if (!def.params.count(engine::kVarMac))
         def.params[engine::kVarMac] = {def.mac.str()};
     Instance inst = instantiate(def, Lookup(filters_));
-    Binding candidate{def, std::move(inst.filters), std::move(inst.rules), inst.state, std::move(inst.learner), 0};
+    Binding candidate{def,         std::move(inst.filters), std::move(inst.rules), inst.state, std::move(inst.learner),
+                      0,           false,                   std::nullopt,          false};
     // A port whose address must be learned is watched before its rules go
     // in, so that a port that cannot be watched fails the call cleanly.
     if (needsWatch(candidate)) {

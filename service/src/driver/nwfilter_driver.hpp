@@ -11,6 +11,8 @@
 #include "learn/address_learner.hpp"
 #include "learn/capture.hpp"
 #include "learn/lease_store.hpp"
+#include "learn/rate_limiter.hpp"
+#include "engine/instantiate.hpp"
 #include "store/definition_store.hpp"
 
 #include <functional>
@@ -98,6 +100,12 @@ struct DriverOptions {
     std::filesystem::path bindingDir;  // also holds the learned addresses (PORT.leases)
     // Seconds since the epoch (lease expiry); replaceable in tests.
     std::function<int64_t()> clock;
+    // How definitions given as XML are read (the bus layer parses itself).
+    conf::Strictness strictness = conf::Strictness::Strict;
+    // Bounds on the work of one port (docs/daemon.md, "Limits").
+    engine::InstantiationLimits limits;
+    size_t maxLeasesPerPort = 8;
+    size_t learningRebuildsPerMinute = 30;
 };
 
 class NwfilterDriver {
@@ -113,8 +121,12 @@ public:
     // rules and a failed state: a bound port is never left open.
     Changes start();
 
+    // Definitions as parsed (the bus layer parses, then authorizes on what
+    // it parsed, then calls these), or as XML read with options.strictness.
+    Changes defineFilter(conf::FilterDef def);
     Changes defineFilter(const std::string& xml);
     Changes undefineFilter(const std::string& name);
+    Changes createBinding(conf::BindingDef def);
     Changes createBinding(const std::string& xml);
     Changes deleteBinding(const std::string& portdev);
     // Re-applies every binding from the daemon's state (after an external flush).
@@ -146,6 +158,14 @@ private:
         // When the filter needs $IP and the binding gives none.
         std::optional<learn::AddressLearner> learner;
         uint64_t session = 0;  // the capture watching the port, 0 when none
+        // Failed because its definition could not be instantiated (a filter
+        // missing or broken): a new filter definition may mend it. Other
+        // failures (capture, kernel) are not retried on definitions.
+        bool failedByDefinition = false;
+        // Rule rebuilds for learned addresses: a guest cannot make the
+        // daemon rebuild its rules more often than this.
+        std::optional<learn::RateLimiter> rebuilds;
+        bool throttleLogged = false;  // "rebuilds throttled" logged once per episode
     };
     // The daemon's filters as the engine looks them up.
     class Lookup : public engine::FilterLookup {

@@ -49,7 +49,7 @@ learn::AddressLearner NwfilterDriver::makeLearner(const conf::BindingDef& bindin
                                    "DHCPSERVER must list IPv4 addresses, not '" + text + "'");
             servers.push_back(*server);
         }
-    return learn::AddressLearner(*mode, std::move(servers));
+    return learn::AddressLearner(*mode, std::move(servers), options_.maxLeasesPerPort);
 }
 
 // dhcp mode watches for the life of the binding (renewals, releases);
@@ -82,7 +82,9 @@ void NwfilterDriver::syncWatch(Binding& binding, Changes& changes)
 void NwfilterDriver::failClosed(Binding& binding, const std::string& reason, Changes& changes)
 {
     const std::string& port = binding.def.portdev;
-    util::logError("binding of port '" + port + "' failed, its traffic is dropped: " + reason);
+    // Logged once per change of state, not once per attempt.
+    if (binding.state != "failed: " + reason)
+        util::logError("binding of port '" + port + "' failed, its traffic is dropped: " + reason);
     if (binding.session) {
         capture_->unwatch(port);
         binding.session = 0;
@@ -129,9 +131,28 @@ Changes NwfilterDriver::observed(const std::string& portdev, uint64_t session, c
     Binding& binding = it->second;
     learn::AddressLearner learner = *binding.learner;
     const auto before = learner.addresses();
+    const size_t refusedBefore = learner.refusedLeases();
     learner.observe(observation, now());
+    if (learner.refusedLeases() > refusedBefore && refusedBefore == 0)
+        util::logWarning("port '" + portdev + "' holds " + std::to_string(learner.leases().size()) +
+                         " learned addresses, the limit (max_leases_per_port); further addresses are not learned "
+                         "until one is released or expires");
     if (learner.leases() == binding.learner->leases())
         return changes;
+    if (learner.addresses() != before) {
+        // A guest changing its addresses costs a rule rebuild each time:
+        // bounded per port. What is dropped here comes again (DHCP retries).
+        if (!binding.rebuilds)
+            binding.rebuilds.emplace(static_cast<double>(options_.learningRebuildsPerMinute) / 60.0, 5.0);
+        if (!binding.rebuilds->allow(learn::RateLimiter::Clock::now())) {
+            if (!binding.throttleLogged)
+                util::logWarning("port '" + portdev + "' changes its addresses faster than learning_rebuilds_per_minute (" +
+                                 std::to_string(options_.learningRebuildsPerMinute) + "); changes are ignored for now");
+            binding.throttleLogged = true;
+            return changes;
+        }
+        binding.throttleLogged = false;
+    }
     if (learner.addresses() == before) {
         // A renewal: same addresses, later expiry; the rules stay.
         binding.learner = std::move(learner);

@@ -4,7 +4,10 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <map>
+#include <set>
 
 namespace vnf::engine {
 
@@ -62,6 +65,66 @@ void walk(const conf::FilterDef& def, std::shared_ptr<const Variables> scope, co
     stack.pop_back();
 }
 
+size_t saturatingAdd(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+size_t saturatingMul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+// How many filters a walk from `def` enters and how many rules it reaches,
+// counting every path; memoized per filter, so linear in the DAG's size even
+// when the paths are exponentially many. A cycle or a missing filter stops
+// the count there (the walk then reports it).
+struct WalkSize {
+    size_t visits = 0;
+    size_t rules = 0;
+};
+
+WalkSize walkSize(const conf::FilterDef& def, const FilterLookup& lookup, std::map<std::string, WalkSize>& memo,
+                  std::set<std::string>& open)
+{
+    if (auto it = memo.find(def.name); it != memo.end())
+        return it->second;
+    if (!open.insert(def.name).second)
+        return {};
+    WalkSize size{1, 0};
+    for (const auto& entry : def.entries) {
+        if (std::holds_alternative<conf::RuleDef>(entry)) {
+            size.rules = saturatingAdd(size.rules, 1);
+            continue;
+        }
+        if (const conf::FilterDef* child = lookup.find(std::get<conf::FilterRef>(entry).filter)) {
+            const WalkSize sub = walkSize(*child, lookup, memo, open);
+            size.visits = saturatingAdd(size.visits, sub.visits);
+            size.rules = saturatingAdd(size.rules, sub.rules);
+        }
+    }
+    open.erase(def.name);
+    memo[def.name] = size;
+    return size;
+}
+
+void checkWalkSize(const conf::FilterDef& root, const FilterLookup& lookup, const InstantiationLimits& limits)
+{
+    std::map<std::string, WalkSize> memo;
+    std::set<std::string> open;
+    const WalkSize size = walkSize(root, lookup, memo, open);
+    if (size.visits > limits.maxFilterVisits)
+        throw InstantiationError("filter '" + root.name + "' enters " +
+                                 (size.visits == SIZE_MAX ? std::string("too many") : std::to_string(size.visits)) +
+                                 " filters through its references (each path counts), more than the limit of " +
+                                 std::to_string(limits.maxFilterVisits) + " per port (max_filter_visits_per_port)");
+    if (size.rules > limits.maxRules)
+        throw InstantiationError("filter '" + root.name + "' reaches " +
+                                 (size.rules == SIZE_MAX ? std::string("too many") : std::to_string(size.rules)) +
+                                 " rules through its references, more than the limit of " +
+                                 std::to_string(limits.maxRules) + " rules per port (max_rules_per_port)");
+}
+
 bool isLearnable(const std::string& name)
 {
     return name == kVarIp || name == kVarIpv6;
@@ -87,9 +150,21 @@ public:
                                                          ? nullptr
                                                          : &conf::protocolSpec(sr.rule->protocol)) {}
 
-    void expandInto(std::vector<RuleInstance>& out)
+    // The number of instances the rule expands to, at most (repeated value
+    // combinations are dropped): known before any is made.
+    size_t combinations()
     {
         collectIterators();
+        size_t product = 1;
+        for (const auto& iter : iterators_)
+            product = saturatingMul(product, iter.rows.size());
+        return product;
+    }
+
+    void expandInto(std::vector<RuleInstance>& out)
+    {
+        if (!collected_)
+            collectIterators();
         std::vector<size_t> position(iterators_.size(), 0);
         while (true) {
             out.push_back(instanceAt(position));
@@ -109,6 +184,7 @@ private:
 
     void collectIterators()
     {
+        collected_ = true;
         for (const auto& attr : sr_.rule->attrs) {
             const auto* ref = std::get_if<VarRef>(&attr.value.value);
             if (!ref || ref->access != VarRef::Access::Iterator)
@@ -130,14 +206,14 @@ private:
             it->variables.push_back(ref->name);
         }
         for (auto& iter : iterators_) {
-            // Keep the first index of every distinct combination of values.
+            // Keep the first index of every distinct combination of values
+            // (a set: linear-logarithmic in the list length, not quadratic).
+            std::set<std::vector<std::string_view>> seen;
             for (size_t i = 0; i < iter.length; ++i) {
-                bool repeated = std::any_of(iter.rows.begin(), iter.rows.end(), [&](size_t j) {
-                    return std::all_of(iter.variables.begin(), iter.variables.end(), [&](const std::string& v) {
-                        return valuesOf(v)[i] == valuesOf(v)[j];
-                    });
-                });
-                if (!repeated)
+                std::vector<std::string_view> combination;
+                for (const auto& v : iter.variables)
+                    combination.push_back(valuesOf(v)[i]);
+                if (seen.insert(std::move(combination)).second)
                     iter.rows.push_back(i);
             }
         }
@@ -182,6 +258,7 @@ private:
     const ScopedRule& sr_;
     const conf::ProtocolSpec* spec_;
     std::vector<Iterator> iterators_;
+    bool collected_ = false;
 };
 
 } // namespace
@@ -194,8 +271,10 @@ const ResolvedAttr* RuleInstance::get(conf::AttrId id) const
     return nullptr;
 }
 
-Instantiation instantiate(const conf::FilterDef& root, const Variables& vars, const FilterLookup& lookup)
+Instantiation instantiate(const conf::FilterDef& root, const Variables& vars, const FilterLookup& lookup,
+                          const InstantiationLimits& limits)
 {
+    checkWalkSize(root, lookup, limits);
     std::vector<ScopedRule> scoped;
     std::vector<std::string> stack;
     walk(root, std::make_shared<const Variables>(vars), lookup, stack, &scoped, nullptr);
@@ -230,8 +309,18 @@ Instantiation instantiate(const conf::FilterDef& root, const Variables& vars, co
         return result;
     }
 
-    for (const auto& sr : scoped)
-        RuleExpander(sr).expandInto(result.rules);
+    size_t total = 0;
+    for (const auto& sr : scoped) {
+        RuleExpander expander(sr);
+        total = saturatingAdd(total, expander.combinations());
+        if (total > limits.maxRules)
+            throw InstantiationError(where(sr) + ": the rules of filter '" + root.name + "' expand to " +
+                                     (total == SIZE_MAX ? std::string("too many") : std::to_string(total)) +
+                                     " rule instances for this port (iterators over lists make every combination), "
+                                     "more than the limit of " + std::to_string(limits.maxRules) +
+                                     " (max_rules_per_port)");
+        expander.expandInto(result.rules);
+    }
     sortForApplication(result.rules);
     return result;
 }
@@ -247,9 +336,28 @@ void sortForApplication(std::vector<RuleInstance>& rules)
 
 std::set<std::string> referencedFilters(const conf::FilterDef& root, const FilterLookup& lookup)
 {
+    // Each filter is entered once, however many paths lead to it.
     std::set<std::string> names;
     std::vector<std::string> stack;
-    walk(root, std::make_shared<const Variables>(), lookup, stack, nullptr, &names);
+    auto visit = [&](auto&& self, const conf::FilterDef& def) -> void {
+        stack.push_back(def.name);
+        names.insert(def.name);
+        for (const auto& entry : def.entries) {
+            const auto* ref = std::get_if<conf::FilterRef>(&entry);
+            if (!ref)
+                continue;
+            if (std::find(stack.begin(), stack.end(), ref->filter) != stack.end())
+                throw InstantiationError("filter reference cycle: " + pathText(stack, ref->filter));
+            const conf::FilterDef* child = lookup.find(ref->filter);
+            if (!child)
+                throw InstantiationError("filter '" + def.name + "' references filter '" + ref->filter +
+                                         "', which does not exist");
+            if (!names.count(ref->filter))
+                self(self, *child);
+        }
+        stack.pop_back();
+    };
+    visit(visit, root);
     return names;
 }
 

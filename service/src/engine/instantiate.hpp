@@ -28,7 +28,18 @@ public:
 //
 // A missing IP or IPV6 is reported in Instantiation::learnable (nothing is
 // guessed); any other missing variable is an InstantiationError.
-Instantiation instantiate(const conf::FilterDef& root, const Variables& vars, const FilterLookup& lookup);
+//
+// The work is bounded by `limits`, checked before it is done: the filters
+// entered (a filter reached through several paths of references counts once
+// per path, as each path instantiates it again) and the rule instances
+// (a rule with iterators over lists counts the combinations it expands to).
+// Above a limit: an InstantiationError naming it.
+struct InstantiationLimits {
+    size_t maxFilterVisits = 1000;  // vnetfilterd.conf max_filter_visits_per_port
+    size_t maxRules = 4096;         // vnetfilterd.conf max_rules_per_port
+};
+Instantiation instantiate(const conf::FilterDef& root, const Variables& vars, const FilterLookup& lookup,
+                          const InstantiationLimits& limits = {});
 
 // The names of `root` and every filter reachable from it. Throws
 // InstantiationError on a cycle or a missing filter.

@@ -1,38 +1,66 @@
 #include "firewall/executor.hpp"
 
-#include <gio/gio.h>
+#include "util/unique_fd.hpp"
 
-#include <filesystem>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;
 
 namespace vnf::fw {
 
 namespace {
 
-template <typename T>
-struct GObjectDeleter {
-    void operator()(T* object) const { g_object_unref(object); }
+// A pipe whose ends are closed on exec in the parent; posix_spawn's dup2
+// gives the child its end without the flag.
+struct Pipe {
+    util::UniqueFd read;
+    util::UniqueFd write;
+    bool open()
+    {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0)
+            return false;
+        read = util::UniqueFd(fds[0]);
+        write = util::UniqueFd(fds[1]);
+        return true;
+    }
 };
-template <typename T>
-using GObjectPtr = std::unique_ptr<T, GObjectDeleter<T>>;
 
-struct GErrorDeleter {
-    void operator()(GError* error) const { g_error_free(error); }
-};
-using GErrorPtr = std::unique_ptr<GError, GErrorDeleter>;
-
-struct GBytesDeleter {
-    void operator()(GBytes* bytes) const { g_bytes_unref(bytes); }
-};
-using GBytesPtr = std::unique_ptr<GBytes, GBytesDeleter>;
-
-std::string bytesToString(GBytes* bytes)
+// Writes to the child's standard input without SIGPIPE reaching the
+// process when the child has gone: blocked in this thread, and a pending
+// one consumed before it is unblocked again.
+ssize_t writeWithoutSigpipe(int fd, const char* data, size_t size)
 {
-    if (!bytes)
-        return {};
-    gsize size = 0;
-    const auto* data = static_cast<const char*>(g_bytes_get_data(bytes, &size));
-    return std::string(data ? data : "", size);
+    sigset_t pipe, old;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &old);
+    const ssize_t n = ::write(fd, data, size);
+    const int saved = errno;
+    if (n < 0 && saved == EPIPE) {
+        const timespec zero{0, 0};
+        while (sigtimedwait(&pipe, nullptr, &zero) == SIGPIPE) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    errno = saved;
+    return n;
+}
+
+int64_t monotonicMs()
+{
+    timespec now;
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
 }
 
 } // namespace
@@ -49,6 +77,8 @@ std::string findProgram(const std::string& name)
     return {};
 }
 
+ProcessExecutor::ProcessExecutor(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+
 ExecResult ProcessExecutor::run(const std::vector<std::string>& argv, const std::string& input)
 {
     ExecResult result;
@@ -59,38 +89,111 @@ ExecResult ProcessExecutor::run(const std::vector<std::string>& argv, const std:
         result.err = argv[0] + ": program not found";
         return result;
     }
-    std::vector<const char*> cargv;
-    cargv.push_back(program.c_str());
-    for (size_t i = 1; i < argv.size(); ++i)
-        cargv.push_back(argv[i].c_str());
+    std::vector<std::string> args = argv;
+    args[0] = program;
+    std::vector<char*> cargv;
+    for (auto& a : args)
+        cargv.push_back(a.data());
     cargv.push_back(nullptr);
 
-    const auto flags = static_cast<GSubprocessFlags>(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                     G_SUBPROCESS_FLAGS_STDERR_PIPE);
-    GError* rawError = nullptr;
-    GObjectPtr<GSubprocess> process(g_subprocess_newv(cargv.data(), flags, &rawError));
-    if (!process) {
-        GErrorPtr error(rawError);
-        result.err = error ? error->message : "cannot start " + program;
+    Pipe in, out, err;
+    if (!in.open() || !out.open() || !err.open()) {
+        result.err = std::string("cannot create pipes: ") + std::strerror(errno);
         return result;
     }
-    GBytesPtr stdinBytes(g_bytes_new(input.data(), input.size()));
-    GBytes* outBytes = nullptr;
-    GBytes* errBytes = nullptr;
-    rawError = nullptr;
-    gboolean ok = g_subprocess_communicate(process.get(), stdinBytes.get(), nullptr, &outBytes, &errBytes, &rawError);
-    GBytesPtr out(outBytes), err(errBytes);
-    GErrorPtr error(rawError);
-    result.out = bytesToString(out.get());
-    result.err = bytesToString(err.get());
-    if (!ok) {
-        result.err += error ? error->message : "communication with the process failed";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in.read.get(), STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out.write.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err.write.get(), STDERR_FILENO);
+    // The daemon blocks the signals it reads from a signalfd; a child must
+    // not inherit that (a hung tool would ignore SIGTERM), nor our
+    // dispositions. Its own process group lets a timeout kill all of it.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, cargv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+        result.err = "cannot start " + program + ": " + std::strerror(rc);
         return result;
     }
-    if (g_subprocess_get_if_exited(process.get()))
-        result.exitStatus = g_subprocess_get_exit_status(process.get());
-    else
-        result.exitStatus = 128 + g_subprocess_get_term_sig(process.get());
+    in.read.reset();
+    out.write.reset();
+    err.write.reset();
+    ::fcntl(in.write.get(), F_SETFL, O_NONBLOCK);
+
+    // Feed standard input and collect both outputs until the child closes
+    // them, or until the deadline.
+    size_t written = 0;
+    if (input.empty())
+        in.write.reset();
+    const int64_t deadline = monotonicMs() + timeout_.count();
+    bool timedOut = false;
+    char buffer[65536];
+    while (out.read || err.read || in.write) {
+        pollfd fds[3];
+        nfds_t n = 0;
+        auto add = [&](util::UniqueFd& fd, short events) {
+            if (fd)
+                fds[n++] = {fd.get(), events, 0};
+        };
+        add(out.read, POLLIN);
+        add(err.read, POLLIN);
+        add(in.write, POLLOUT);
+        const int64_t left = deadline - monotonicMs();
+        if (left <= 0) {
+            timedOut = true;
+            break;
+        }
+        if (::poll(fds, n, static_cast<int>(std::min<int64_t>(left, 1000))) < 0 && errno != EINTR)
+            break;
+        for (nfds_t i = 0; i < n; ++i) {
+            if (!fds[i].revents)
+                continue;
+            if (out.read && fds[i].fd == out.read.get()) {
+                const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
+                if (got > 0)
+                    result.out.append(buffer, static_cast<size_t>(got));
+                else if (got == 0 || errno != EINTR)
+                    out.read.reset();
+            } else if (err.read && fds[i].fd == err.read.get()) {
+                const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
+                if (got > 0)
+                    result.err.append(buffer, static_cast<size_t>(got));
+                else if (got == 0 || errno != EINTR)
+                    err.read.reset();
+            } else if (in.write && fds[i].fd == in.write.get()) {
+                const ssize_t put = writeWithoutSigpipe(fds[i].fd, input.data() + written, input.size() - written);
+                if (put > 0)
+                    written += static_cast<size_t>(put);
+                else if (errno != EAGAIN && errno != EINTR)
+                    in.write.reset();  // the child closed its input (or died)
+                if (written == input.size())
+                    in.write.reset();
+            }
+        }
+    }
+    if (timedOut)
+        ::kill(-pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (timedOut) {
+        result.exitStatus = 128 + SIGKILL;
+        result.err += (result.err.empty() || result.err.back() == '\n' ? "" : "\n") + argv[0] + " did not finish within " +
+                      std::to_string(timeout_.count() / 1000) + " s and was killed (tool_timeout)";
+        return result;
+    }
+    result.exitStatus = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return result;
 }
 

@@ -2,6 +2,7 @@
 // can inject failures at any position of a transaction.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,11 +24,19 @@ public:
     virtual ExecResult run(const std::vector<std::string>& argv, const std::string& input = {}) = 0;
 };
 
-// Runs real processes (GSubprocess). Program names are resolved once to
-// absolute paths in the sbin/bin directories, so PATH cannot redirect them.
+// Runs real processes (posix_spawn, argv only). Program names are resolved
+// to absolute paths in the sbin/bin directories, so PATH cannot redirect
+// them. Children start with an empty signal mask and default dispositions,
+// in a process group of their own; one still running at the deadline is
+// killed (the whole group) and reported as failed, so a hung tool (one
+// waiting on the xtables lock, say) cannot hold the daemon's work queue.
 class ProcessExecutor : public Executor {
 public:
+    explicit ProcessExecutor(std::chrono::milliseconds timeout = std::chrono::minutes(5));
     ExecResult run(const std::vector<std::string>& argv, const std::string& input = {}) override;
+
+private:
+    std::chrono::milliseconds timeout_;
 };
 
 // The absolute path of a system program ("" when it is not installed).

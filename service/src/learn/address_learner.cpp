@@ -25,8 +25,8 @@ std::string learningModeName(LearningMode mode)
     return mode == LearningMode::Any ? "any" : "dhcp";
 }
 
-AddressLearner::AddressLearner(LearningMode mode, std::vector<Ipv4> trustedServers)
-    : mode_(mode), trustedServers_(std::move(trustedServers))
+AddressLearner::AddressLearner(LearningMode mode, std::vector<Ipv4> trustedServers, size_t maxLeases)
+    : mode_(mode), trustedServers_(std::move(trustedServers)), maxLeases_(std::max<size_t>(1, maxLeases))
 {
 }
 
@@ -43,6 +43,10 @@ bool AddressLearner::addOrRenew(Ipv4 address, int64_t expires)
             lease.expires = expires;
             return false;  // same address, new expiry: the rules stay
         }
+    if (leases_.size() >= maxLeases_) {
+        ++refused_;
+        return false;
+    }
     leases_.push_back(Lease{address, expires});
     return true;
 }
@@ -53,6 +57,7 @@ bool AddressLearner::remove(Ipv4 address)
     if (it == leases_.end())
         return false;
     leases_.erase(it);
+    refused_ = 0;
     return true;
 }
 
@@ -95,6 +100,7 @@ bool AddressLearner::observe(const Observation& obs, int64_t now)
         // (NAK names no address); the guest starts over with DISCOVER.
         const bool had = !leases_.empty();
         leases_.clear();
+        refused_ = 0;
         return had;
     }
     default:
@@ -106,6 +112,8 @@ bool AddressLearner::expire(int64_t now)
 {
     const auto before = leases_.size();
     std::erase_if(leases_, [&](const Lease& l) { return l.expires != 0 && l.expires <= now; });
+    if (leases_.size() != before)
+        refused_ = 0;
     return leases_.size() != before;
 }
 

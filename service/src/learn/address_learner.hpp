@@ -34,7 +34,10 @@ struct Lease {
 class AddressLearner {
 public:
     // `trustedServers`: DHCP replies count only from these (all when empty).
-    AddressLearner(LearningMode mode, std::vector<Ipv4> trustedServers);
+    // `maxLeases`: at most this many addresses at once; a new address beyond
+    // it is refused (counted in refusedLeases()) until one is released or
+    // expires, so a guest cannot make the port hold leases without bound.
+    AddressLearner(LearningMode mode, std::vector<Ipv4> trustedServers, size_t maxLeases = 8);
 
     LearningMode mode() const { return mode_; }
     // Applies an observation at time `now`; true when the addresses changed.
@@ -48,6 +51,9 @@ public:
     std::vector<std::string> addresses() const;
     // When the next lease expires, if any will.
     std::optional<int64_t> nextExpiry() const;
+    // New addresses refused because the port held maxLeases; reset when a
+    // lease goes.
+    size_t refusedLeases() const { return refused_; }
 
 private:
     bool trusted(Ipv4 server) const;
@@ -57,6 +63,8 @@ private:
     LearningMode mode_;
     std::vector<Ipv4> trustedServers_;
     std::vector<Lease> leases_;  // in the order learned
+    size_t maxLeases_;
+    size_t refused_ = 0;
 };
 
 } // namespace vnf::learn

@@ -33,12 +33,14 @@ std::string socketError(int fd)
 
 } // namespace
 
-std::string captureFilter(const conf::MacAddr& mac, LearningMode mode)
+std::string captureFilter(const conf::MacAddr& mac, LearningMode mode, FrameDirection direction)
 {
-    const std::string frames = "(ether host " + mac.str() + " or ether dst ff:ff:ff:ff:ff:ff)";
-    if (mode == LearningMode::Dhcp)
-        return frames + " and ip and udp and (port 67 or port 68)";
-    return frames;
+    const std::string dhcp = " and ip and udp and (port 67 or port 68)";
+    if (direction == FrameDirection::FromGuest) {
+        const std::string frames = "ether src " + mac.str();
+        return mode == LearningMode::Dhcp ? frames + dhcp : frames;
+    }
+    return "(ether dst " + mac.str() + " or ether dst ff:ff:ff:ff:ff:ff)" + dhcp;
 }
 
 PcapCapture::PcapCapture() : wakeFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
@@ -80,10 +82,11 @@ void PcapCapture::wake()
     [[maybe_unused]] ssize_t n = ::write(wakeFd_.get(), &one, sizeof one);
 }
 
-uint64_t PcapCapture::watch(const std::string& port, const conf::MacAddr& mac, LearningMode mode)
+PcapCapture::PcapPtr PcapCapture::open(const std::string& port, const conf::MacAddr& mac, LearningMode mode,
+                                       FrameDirection direction)
 {
     char error[PCAP_ERRBUF_SIZE] = {};
-    std::unique_ptr<pcap_t, PcapCloser> pcap(pcap_create(port.c_str(), error));
+    PcapPtr pcap(pcap_create(port.c_str(), error));
     if (!pcap)
         throw CaptureError("cannot capture on port '" + port + "': " + error);
     // Immediate mode: a frame is delivered when it arrives, not when a
@@ -99,20 +102,29 @@ uint64_t PcapCapture::watch(const std::string& port, const conf::MacAddr& mac, L
             reason = pcap_statustostr(status);
         throw CaptureError("cannot capture on port '" + port + "': " + reason);
     }
+    // The kernel knows which way a frame went (packet type outgoing or not);
+    // this is what makes a server's answer trustworthy, not its addresses.
+    if (pcap_setdirection(pcap.get(), direction == FrameDirection::FromGuest ? PCAP_D_IN : PCAP_D_OUT) < 0)
+        throw CaptureError("cannot capture one direction on port '" + port + "': " + pcap_geterr(pcap.get()));
     if (pcap_setnonblock(pcap.get(), 1, error) < 0)
         throw CaptureError("cannot capture on port '" + port + "': " + error);
     bpf_program program{};
-    const std::string filter = captureFilter(mac, mode);
+    const std::string filter = captureFilter(mac, mode, direction);
     if (pcap_compile(pcap.get(), &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) < 0)
         throw CaptureError("cannot compile the capture filter '" + filter + "': " + pcap_geterr(pcap.get()));
     const int set = pcap_setfilter(pcap.get(), &program);
     pcap_freecode(&program);
     if (set < 0)
         throw CaptureError("cannot set the capture filter on port '" + port + "': " + pcap_geterr(pcap.get()));
-    const int fd = pcap_get_selectable_fd(pcap.get());
-    if (fd < 0)
+    if (pcap_get_selectable_fd(pcap.get()) < 0)
         throw CaptureError("port '" + port + "' cannot be polled for captured frames");
+    return pcap;
+}
 
+uint64_t PcapCapture::watch(const std::string& port, const conf::MacAddr& mac, LearningMode mode)
+{
+    PcapPtr fromGuest = open(port, mac, mode, FrameDirection::FromGuest);
+    PcapPtr toGuest = open(port, mac, mode, FrameDirection::ToGuest);
     uint64_t session;
     {
         std::lock_guard lock(mutex_);
@@ -121,8 +133,10 @@ uint64_t PcapCapture::watch(const std::string& port, const conf::MacAddr& mac, L
         w = Watch{};
         w.session = session;
         w.mac = mac;
-        w.pcap = std::move(pcap);
-        w.fd = fd;
+        w.fromGuestFd = pcap_get_selectable_fd(fromGuest.get());
+        w.toGuestFd = pcap_get_selectable_fd(toGuest.get());
+        w.fromGuest = std::move(fromGuest);
+        w.toGuest = std::move(toGuest);
     }
     wake();
     return session;
@@ -154,16 +168,18 @@ size_t PcapCapture::watchCount() const
     return watches_.size();
 }
 
-bool PcapCapture::drain(const std::string& port, Watch& watch, std::string& error)
+bool PcapCapture::drain(const std::string& port, Watch& watch, FrameDirection direction, std::string& error)
 {
     struct Context {
         PcapCapture* self;
         const std::string* port;
         Watch* watch;
-    } context{this, &port, &watch};
+        FrameDirection direction;
+    } context{this, &port, &watch, direction};
     auto onFrame = [](u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
         auto* c = reinterpret_cast<Context*>(user);
-        auto observation = inspectFrame(std::span<const uint8_t>(bytes, header->caplen), c->watch->mac);
+        auto observation =
+            inspectFrame(std::span<const uint8_t>(bytes, header->caplen), c->watch->mac, c->direction);
         if (!observation)
             return;
         if (!c->watch->limiter.allow(RateLimiter::Clock::now()))
@@ -172,9 +188,10 @@ bool PcapCapture::drain(const std::string& port, Watch& watch, std::string& erro
             c->self->events_.observed(*c->port, c->watch->session, *observation);
     };
     // Bounded: one busy port cannot starve the others.
-    const int n = pcap_dispatch(watch.pcap.get(), 64, onFrame, reinterpret_cast<u_char*>(&context));
+    pcap_t* pcap = direction == FrameDirection::FromGuest ? watch.fromGuest.get() : watch.toGuest.get();
+    const int n = pcap_dispatch(pcap, 64, onFrame, reinterpret_cast<u_char*>(&context));
     if (n < 0) {
-        error = pcap_geterr(watch.pcap.get());
+        error = pcap_geterr(pcap);
         return false;
     }
     return true;
@@ -186,15 +203,22 @@ void PcapCapture::loop()
     pthread_setname_np(pthread_self(), "vnf-capture");
     while (true) {
         std::vector<pollfd> fds{{wakeFd_.get(), POLLIN, 0}};
-        std::vector<std::pair<std::string, uint64_t>> owners{{"", 0}};
+        struct Owner {
+            std::string port;
+            uint64_t session = 0;
+            FrameDirection direction = FrameDirection::FromGuest;
+        };
+        std::vector<Owner> owners{{}};
         int timeoutMs = -1;
         {
             std::lock_guard lock(mutex_);
             if (stopping_)
                 return;
             for (const auto& [port, w] : watches_) {
-                fds.push_back({w.fd, POLLIN, 0});
-                owners.emplace_back(port, w.session);
+                fds.push_back({w.fromGuestFd, POLLIN, 0});
+                owners.push_back({port, w.session, FrameDirection::FromGuest});
+                fds.push_back({w.toGuestFd, POLLIN, 0});
+                owners.push_back({port, w.session, FrameDirection::ToGuest});
             }
             if (wakeAt_) {
                 const int64_t left = *wakeAt_ - epochNow();
@@ -220,14 +244,14 @@ void PcapCapture::loop()
         for (size_t i = 1; i < fds.size(); ++i) {
             if (!fds[i].revents)
                 continue;
-            auto it = watches_.find(owners[i].first);
-            if (it == watches_.end() || it->second.session != owners[i].second)
-                continue;  // unwatched (or replaced) while we polled
+            auto it = watches_.find(owners[i].port);
+            if (it == watches_.end() || it->second.session != owners[i].session)
+                continue;  // unwatched (or replaced, or failed) while we polled
             std::string error;
             const bool broken = fds[i].revents & (POLLERR | POLLHUP | POLLNVAL);
             if (broken)
                 error = socketError(fds[i].fd);
-            if (broken || !drain(it->first, it->second, error)) {
+            if (broken || !drain(it->first, it->second, owners[i].direction, error)) {
                 const std::string port = it->first;
                 const uint64_t session = it->second.session;
                 watches_.erase(it);

@@ -50,9 +50,10 @@ struct CaptureEvents {
     std::function<void()> timer;
 };
 
-// The BPF filter of a watch: frames from or to the guest and broadcasts;
-// in dhcp mode only DHCP among them.
-std::string captureFilter(const conf::MacAddr& mac, LearningMode mode);
+// The BPF filter of one direction of a watch: frames from the guest, or
+// frames to it (its MAC or broadcast); in dhcp mode only DHCP among them,
+// and to the guest only DHCP in any mode (a server's offer or ack).
+std::string captureFilter(const conf::MacAddr& mac, LearningMode mode, FrameDirection direction);
 
 class PcapCapture final : public CaptureControl {
 public:
@@ -79,18 +80,25 @@ private:
     struct PcapCloser {
         void operator()(pcap_t* p) const { pcap_close(p); }
     };
+    using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
+    // Two captures per port, one per direction (libpcap tells no direction
+    // per frame): what the guest sends, and what is sent to it. Only the
+    // second can carry a DHCP server's answer.
     struct Watch {
         uint64_t session = 0;
         conf::MacAddr mac;
-        std::unique_ptr<pcap_t, PcapCloser> pcap;
-        int fd = -1;
+        PcapPtr fromGuest;
+        PcapPtr toGuest;
+        int fromGuestFd = -1;
+        int toGuestFd = -1;
         RateLimiter limiter{10, 50};  // observations per second, burst
     };
+    static PcapPtr open(const std::string& port, const conf::MacAddr& mac, LearningMode mode, FrameDirection direction);
 
     void loop();
     void wake();
     // Reads what is waiting on `watch`; false (with `error`) when it failed.
-    bool drain(const std::string& port, Watch& watch, std::string& error);
+    bool drain(const std::string& port, Watch& watch, FrameDirection direction, std::string& error);
 
     mutable std::mutex mutex_;
     std::map<std::string, Watch> watches_;

@@ -162,7 +162,8 @@ bool isUsableGuestAddress(Ipv4 address)
     return first != 0 && first < 224;  // not 0/8, not multicast 224/4, not 240/4 (incl. 255.255.255.255)
 }
 
-std::optional<Observation> inspectFrame(std::span<const uint8_t> frame, const conf::MacAddr& guest)
+std::optional<Observation> inspectFrame(std::span<const uint8_t> frame, const conf::MacAddr& guest,
+                                        FrameDirection direction)
 {
     Reader eth(frame);
     auto type = eth.u16(12);
@@ -173,8 +174,9 @@ std::optional<Observation> inspectFrame(std::span<const uint8_t> frame, const co
     }
     if (!type)
         return std::nullopt;
-    const bool fromGuest = eth.macAt(6, guest);
-    const bool towardsGuest = eth.macAt(0, guest) || eth.broadcastAt(0);
+    const bool fromGuest = direction == FrameDirection::FromGuest && eth.macAt(6, guest);
+    const bool towardsGuest =
+        direction == FrameDirection::ToGuest && (eth.macAt(0, guest) || eth.broadcastAt(0));
 
     if (*type == kEtherArp) {
         // Ethernet/IPv4 ARP: htype 1, ptype 0x0800, hlen 6, plen 4.

@@ -39,11 +39,20 @@ struct Observation {
     bool operator==(const Observation&) const = default;
 };
 
+// Which way a frame crossed the guest's port, as the kernel saw it (the
+// capture's direction), never as the frame's addresses claim: a guest can
+// write any address into a frame, but cannot make it travel towards itself.
+enum class FrameDirection {
+    FromGuest,  // sent by the guest (received on the host side of its port)
+    ToGuest,    // sent to the guest (transmitted on its port)
+};
+
 // The observation in `frame` about the guest with MAC `guest`, if any.
 // Frames may carry one 802.1Q tag. DHCP messages count only when their
-// client hardware address is the guest's; server messages only when they
-// travel towards the guest (destination the guest's MAC or broadcast), client
-// messages only when they come from it.
-std::optional<Observation> inspectFrame(std::span<const uint8_t> frame, const conf::MacAddr& guest);
+// client hardware address is the guest's; server messages (OFFER, ACK, NAK)
+// only when they travel to the guest, client messages (RELEASE, DECLINE),
+// ARP and IPv4 sources only when they come from it (source MAC the guest's).
+std::optional<Observation> inspectFrame(std::span<const uint8_t> frame, const conf::MacAddr& guest,
+                                        FrameDirection direction);
 
 } // namespace vnf::learn

@@ -51,8 +51,12 @@ void syncDirectory(const std::filesystem::path& dir)
 void writeFileAtomically(const std::filesystem::path& path, const std::string& content, unsigned mode)
 {
     const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
-    std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
-    Fd fd(::mkostemp(temp.data(), O_CLOEXEC));
+    // NAME.XXXXXX.tmp: a temporary file never ends in the target's
+    // extension, so a reader selecting *.xml can never mistake one for a
+    // definition, whatever NAME is (a port may be called ".x", say).
+    static constexpr const char* kTempSuffix = ".tmp";
+    std::string temp = (dir / (path.filename().string() + ".XXXXXX" + kTempSuffix)).string();
+    Fd fd(::mkostemps(temp.data(), static_cast<int>(std::char_traits<char>::length(kTempSuffix)), O_CLOEXEC));
     if (fd.get() < 0)
         fail(temp, "create temporary file");
     bool renamed = false;

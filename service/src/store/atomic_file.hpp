@@ -8,6 +8,7 @@
 
 namespace vnf::store {
 
+// The temporary file is NAME.XXXXXX.tmp beside it: never NAME's extension.
 // Throws std::runtime_error naming the file and the failing step.
 void writeFileAtomically(const std::filesystem::path& path, const std::string& content, unsigned mode = 0644);
 

@@ -9,15 +9,25 @@ namespace vnf::store {
 
 namespace {
 
-std::vector<std::filesystem::path> xmlFiles(const std::filesystem::path& dir)
+// Every NAME.xml file of `dir` (any NAME: a port may be called ".x");
+// everything else is reported as skipped, but for the companion files named
+// in `companions` (a binding's PORT.leases).
+std::vector<std::filesystem::path> xmlFiles(const std::filesystem::path& dir, std::vector<LoadProblem>& problems,
+                                            std::initializer_list<const char*> companions = {})
 {
     std::vector<std::filesystem::path> files;
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec))
         return files;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
-        if (entry.path().extension() == ".xml" && entry.path().filename().string()[0] != '.' && entry.is_regular_file())
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const auto extension = entry.path().extension();
+        if (extension == ".xml" && entry.is_regular_file(ec))
             files.push_back(entry.path());
+        else if (std::none_of(companions.begin(), companions.end(), [&](const char* c) { return extension == c; }))
+            problems.push_back({entry.path(), extension == ".tmp" ? "a temporary file left by an interrupted write"
+                                              : extension == ".xml" ? "not a regular file"
+                                                                    : "not a definition file (NAME.xml)"});
+    }
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -25,7 +35,8 @@ std::vector<std::filesystem::path> xmlFiles(const std::filesystem::path& dir)
 std::string readDefinition(const std::filesystem::path& file)
 {
     std::error_code ec;
-    if (std::filesystem::file_size(file, ec) > conf::kMaxDefinitionBytes)
+    const auto size = std::filesystem::file_size(file, ec);
+    if (!ec && size > conf::kMaxDefinitionBytes)
         throw std::runtime_error("file is larger than " + std::to_string(conf::kMaxDefinitionBytes) + " bytes");
     return readTextFile(file);
 }
@@ -42,7 +53,7 @@ FilterStore::Loaded FilterStore::load() const
     Loaded loaded;
     for (auto* target : {&loaded.builtin, &loaded.defined}) {
         const auto& dir = target == &loaded.builtin ? builtinDir_ : configDir_;
-        for (const auto& file : xmlFiles(dir)) {
+        for (const auto& file : xmlFiles(dir, loaded.problems)) {
             try {
                 conf::FilterDef def = conf::parseFilter(readDefinition(file));
                 if (file.stem() != def.name)
@@ -73,7 +84,7 @@ BindingStore::BindingStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
 BindingStore::Loaded BindingStore::load() const
 {
     Loaded loaded;
-    for (const auto& file : xmlFiles(dir_)) {
+    for (const auto& file : xmlFiles(dir_, loaded.problems, {".leases"})) {
         try {
             conf::BindingDef def = conf::parseBinding(readDefinition(file));
             if (file.stem() != def.portdev)

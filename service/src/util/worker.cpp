@@ -4,7 +4,7 @@
 
 namespace vnf::util {
 
-Worker::Worker() : thread_([this] { run(); }) {}
+Worker::Worker(std::string threadName) : threadName_(std::move(threadName)), thread_([this] { run(); }) {}
 
 Worker::~Worker()
 {
@@ -22,29 +22,40 @@ void Worker::shutdown()
         thread_.join();
 }
 
-void Worker::submit(std::function<void()> job)
+void Worker::submit(std::function<void()> job, uint64_t lane)
 {
     {
         std::lock_guard lock(mutex_);
         if (stopping_ && !thread_.joinable())
             return;
-        jobs_.push_back(std::move(job));
+        auto& queue = lanes_[lane];
+        if (queue.empty())
+            rotation_.push_back(lane);
+        queue.push_back(std::move(job));
     }
     wake_.notify_one();
 }
 
 void Worker::run()
 {
-    pthread_setname_np(pthread_self(), "vnf-worker");
+    // Named, so that an administrator (and the tests) can tell it in ps -T.
+    pthread_setname_np(pthread_self(), threadName_.substr(0, 15).c_str());
     while (true) {
         std::function<void()> job;
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-            if (jobs_.empty())
+            wake_.wait(lock, [this] { return stopping_ || !rotation_.empty(); });
+            if (rotation_.empty())
                 return;  // stopping, and nothing left to do
-            job = std::move(jobs_.front());
-            jobs_.pop_front();
+            const uint64_t lane = rotation_.front();
+            rotation_.pop_front();
+            auto it = lanes_.find(lane);
+            job = std::move(it->second.front());
+            it->second.pop_front();
+            if (it->second.empty())
+                lanes_.erase(it);
+            else
+                rotation_.push_back(lane);
         }
         job();
     }
