@@ -150,7 +150,7 @@ TEST_F(LearningTest, DhcpSnoopingLearnsTrustedLeasesOnly)
     EXPECT_EQ(view.state, "learning");
     EXPECT_TRUE(view.learned.empty());
     const test::TablesSnapshot learningRules = test::snapshotTables(lab.host());
-    EXPECT_EQ(packetSockets(daemon.pid()), 1u);
+    EXPECT_EQ(packetSockets(daemon.pid()), 2u);  // one capture per direction
 
     // Only the rogue answers: its offers are dropped, no lease, nothing learned.
     EXPECT_EQ(test::dhcpLease(*g0.ns), std::nullopt);
@@ -303,7 +303,7 @@ TEST_F(LearningTest, DeleteWhileLearningLeavesNothingBehind)
                      test::bindingXml(g.port, g.mac, "clean-traffic", {{"CTRL_IP_LEARNING", i ? "dhcp" : "any"}}));
         ASSERT_TRUE(r.ok()) << r.err << daemon.log();
     }
-    EXPECT_EQ(packetSockets(daemon.pid()), 2u);
+    EXPECT_EQ(packetSockets(daemon.pid()), 4u);  // two ports, one capture per direction
     // One capture thread for every port, not one per port.
     EXPECT_EQ(threads(daemon.pid()), threadsBefore) << describe(threads(daemon.pid()));
 
@@ -347,3 +347,36 @@ TEST_F(LearningTest, LostCaptureFailsClosed)
 }
 
 } // namespace
+
+// Hardening issue, item 2: a DHCPACK the guest forges itself (broadcast,
+// IPv4 source the trusted server, chaddr its own MAC), giving it the
+// gateway's address, teaches nothing: only frames that travel to the guest
+// can carry a server's answer. Before, the port was locked to the forged
+// address and the guest passed the ARP checks as the gateway.
+TEST_F(LearningTest, ForgedServerAnswersFromTheGuestTeachNothing)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(1);
+    test::Daemon daemon(lab.host());
+    test::Guest& g = lab.guest(0);
+    for (const char* mode : {"dhcp", "any"}) {
+        g.ns->check({"ip", "-4", "addr", "flush", "dev", "eth0"});  // nothing else to learn from
+        auto r = ctl({"nwfilter-binding-create", "-"},
+                     test::bindingXml(g.port, g.mac, "clean-traffic", {{"CTRL_IP_LEARNING", mode}, {"DHCPSERVER", "10.10.0.1"}}));
+        ASSERT_TRUE(r.ok()) << r.err;
+        for (int i = 0; i < 5; ++i) {
+            // dhcp: the gateway's address; any: another one (the ACK's source
+            // address is the gateway's either way).
+            auto sent = g.ns->run({FORGE_DHCP_ACK, "eth0", g.mac, "10.10.0.1",
+                                   std::string(mode) == "dhcp" ? "10.10.0.1" : "10.10.0.77"});
+            ASSERT_TRUE(sent.ok()) << sent.err;
+            std::this_thread::sleep_for(100ms);
+        }
+        std::this_thread::sleep_for(500ms);
+        const BindingView view = readBinding(g.port);
+        EXPECT_EQ(view.state, "learning") << mode << ": " << describe(view);
+        EXPECT_TRUE(view.learned.empty()) << mode << ": " << describe(view);
+        ASSERT_TRUE(ctl({"nwfilter-binding-delete", g.port}).ok());
+    }
+}

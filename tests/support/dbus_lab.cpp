@@ -143,6 +143,12 @@ std::string PrivateBus::log() const
     return readFile(dir_.path() / "bus.log");
 }
 
+void PrivateBus::kill()
+{
+    daemon_->signal(SIGKILL);
+    daemon_->wait();
+}
+
 PrivateBus::~PrivateBus()
 {
     daemon_.reset();
@@ -189,7 +195,7 @@ Polkitd::~Polkitd() = default;
 
 Daemon::Daemon(const Netns& ns, DaemonOptions options) : ns_(ns), options_(std::move(options))
 {
-    writeFile(dir_.path() / "vnetfilterd.conf", "[vnetfilterd]\n");
+    writeFile(dir_.path() / "vnetfilterd.conf", "[vnetfilterd]\n" + options_.extraConfig);
     start();
 }
 
@@ -268,6 +274,13 @@ void Daemon::kill9()
     process_->wait();
     process_.reset();
     waitForNameGone("org.vnetfilter1");
+}
+
+int Daemon::waitExit(std::chrono::milliseconds timeout)
+{
+    const int status = process_->wait(timeout);
+    process_.reset();
+    return status;
 }
 
 pid_t Daemon::pid() const

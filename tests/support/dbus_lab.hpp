@@ -62,6 +62,8 @@ public:
     std::filesystem::path servicesDir() const { return dir_.path() / "services"; }
     // What dbus-daemon printed (activation failures show up here).
     std::string log() const;
+    // Ends the bus daemon (SIGKILL): every connection on it is lost.
+    void kill();
 
 private:
     TempDir dir_;
@@ -83,6 +85,7 @@ private:
 struct DaemonOptions {
     std::string applyMode = "batch";
     std::string networkBackend = "auto";
+    std::string extraConfig;  // lines added to [vnetfilterd] of its configuration file
 };
 
 // vnetfilterd inside `ns`, with state in a temporary directory that
@@ -95,6 +98,8 @@ public:
     void start();
     void stop();   // SIGTERM, waits
     void kill9();  // SIGKILL, waits
+    // Waits for the daemon to exit on its own; its status (128 + signal when killed).
+    int waitExit(std::chrono::milliseconds timeout);
     pid_t pid() const;
     const std::filesystem::path& stateDir() const { return dir_.path(); }
     std::filesystem::path filterDir() const { return dir_.path() / "filters"; }

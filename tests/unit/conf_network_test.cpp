@@ -103,7 +103,7 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
     EXPECT_EQ(conf::parseNetwork("<network><name>n</name><bridge name='virbr%d'/></network>").bridge.name, "");
     EXPECT_EQ(errorOf(net("", "<bridge name='br0;reboot'/>")),
               "network <bridge> name 'br0;reboot' is not a valid interface name (1-15 letters, digits, '_', '.', "
-              "'-')");
+              "'-', starting with a letter, digit or '_')");
     EXPECT_EQ(errorOf(net("", "<bridge name='virbr1' stp='maybe'/>")),
               "network <bridge>: stp='maybe' must be 'on' or 'off'");
     EXPECT_EQ(errorOf(net("", "<bridge name='virbr1' zone='a b'/>")),
@@ -137,10 +137,11 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
                           "<dhcp/></ip>")),
               "network: only one IPv4 address may have <dhcp>");
     EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><tftp root='srv'/></ip>")),
-              "network <ip> #1: <tftp> root 'srv' must be an absolute path without control characters");
+              "network <ip> #1: <tftp> root 'srv' must be an absolute path without control characters, ',', '#', quotes "
+              "or '\\' (dnsmasq would read them differently)");
     EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><tftp root='/srv&#10;dhcp-script=/x'/></ip>")),
               "network <ip> #1: <tftp> root '/srv\ndhcp-script=/x' must be an absolute path without control "
-              "characters");
+              "characters, ',', '#', quotes or '\\' (dnsmasq would read them differently)");
     EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><dhcp><host mac='01:00:00:00:00:01' "
                           "ip='10.0.0.5'/></dhcp></ip>")),
               "network <ip> #1 <dhcp> <host>: mac '01:00:00:00:00:01' is not a unicast MAC address");
@@ -248,3 +249,16 @@ TEST(Dnsmasq, LeasesFile)
 }
 
 } // namespace
+
+// Hardening (should-fix): values that passed validation but were read
+// differently downstream are refused with what the consumer accepts.
+TEST(NetworkDef, ValuesTheConsumersWouldMisreadAreRefused)
+{
+    EXPECT_NE(errorOf(net("", "<bridge name='-i'/>")).find("not a valid interface name"), std::string::npos);
+    for (const char* root : {"/srv/tftp#x", "/srv/a,eth0", "/srv/\"q\""}) {
+        const std::string msg = errorOf(net(std::string("<ip address='10.0.0.1' prefix='24'><tftp root='") +
+                                            (std::string(root).find('"') != std::string::npos ? "/srv/&quot;q&quot;" : root) +
+                                            "'/></ip>"));
+        EXPECT_NE(msg.find("dnsmasq would read them differently"), std::string::npos) << root << ": " << msg;
+    }
+}

@@ -215,6 +215,10 @@ TEST(LearnFrame, ServerMessagesForgedByTheGuestTeachNothing)
         EXPECT_FALSE(inspect(serverMessage(2, ip("10.0.0.1"), ip("10.0.0.254"), 120, dst), FrameDirection::FromGuest));
         EXPECT_FALSE(inspect(serverMessage(6, ip("10.0.0.1"), 0, 120, dst), FrameDirection::FromGuest));
     }
+    // Not even its IPv4 source counts (any mode would learn the server's address).
+    auto forged = serverMessage(5, ip("10.0.0.1"), ip("10.0.0.254"));
+    std::copy(kGuest.bytes.begin(), kGuest.bytes.end(), forged.begin() + 6);
+    EXPECT_FALSE(inspect(forged, FrameDirection::FromGuest));
 }
 
 // What travels to the guest says nothing about the guest's own address,

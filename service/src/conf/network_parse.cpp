@@ -83,11 +83,15 @@ unsigned number(const std::string& text, unsigned min, unsigned max, const std::
     return static_cast<unsigned>(parsed->value);
 }
 
+// A network's interface names also appear in nft scripts and in dnsmasq's
+// and iptables' arguments, where a leading '-' or '.' reads as something
+// else (an option; "-i" broke the network's nft script): refused here.
 std::string interfaceName(const std::string& name, const std::string& what)
 {
-    if (!isValidInterfaceName(name))
+    if (!isValidInterfaceName(name) || name.front() == '-' || name.front() == '.')
         throw DefinitionError(what + " '" + name +
-                              "' is not a valid interface name (1-15 letters, digits, '_', '.', '-')");
+                              "' is not a valid interface name (1-15 letters, digits, '_', '.', '-', "
+                              "starting with a letter, digit or '_')");
     return name;
 }
 
@@ -244,11 +248,16 @@ IpDef parseIp(const xmlNode* node, size_t index)
         if (ip.ipv6)
             throw DefinitionError(where + ": <tftp> is only supported on IPv4 addresses");
         ip.tftpRoot = required(tftp, "root", where + " <tftp>");
+        // dnsmasq reads "tftp-root=DIR[,INTERFACE]": a ',' starts the
+        // interface, '#' a comment, and it strips quotes. None may appear.
         if (ip.tftpRoot.front() != '/' ||
-            std::any_of(ip.tftpRoot.begin(), ip.tftpRoot.end(),
-                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+            std::any_of(ip.tftpRoot.begin(), ip.tftpRoot.end(), [](char c) {
+                return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ',' || c == '#' || c == '"' ||
+                       c == '\'' || c == '\\';
+            }))
             throw DefinitionError(where + ": <tftp> root '" + ip.tftpRoot +
-                                  "' must be an absolute path without control characters");
+                                  "' must be an absolute path without control characters, ',', '#', quotes or '\\' "
+                                  "(dnsmasq would read them differently)");
     }
     if (const xmlNode* dhcp = onlyChild(node, "dhcp", where)) {
         const std::string dhcpWhere = where + " <dhcp>";

@@ -140,6 +140,8 @@ const std::vector<NumericKey>& numericKeys()
         {"max_calls_per_connection", 1, 100000, &L::maxCallsPerConnection},
         {"max_calls_per_user", 1, 100000, &L::maxCallsPerUser},
         {"max_calls", 1, 1000000, &L::maxCalls},
+        {"max_call_bytes_per_user", 1024 * 1024, size_t(1) << 34, &L::maxCallBytesPerUser},
+        {"max_call_bytes", 1024 * 1024, size_t(1) << 36, &L::maxCallBytes},
         {"tool_timeout", 1, 3600, &L::toolTimeoutSeconds},
         {"call_queue_timeout", 1, 3600, &L::callQueueTimeoutSeconds},
     };

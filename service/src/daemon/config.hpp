@@ -35,6 +35,8 @@ struct Config {
         size_t maxCallsPerConnection = 16;    // max_calls_per_connection
         size_t maxCallsPerUser = 64;          // max_calls_per_user
         size_t maxCalls = 1024;               // max_calls
+        size_t maxCallBytesPerUser = 16 * 1024 * 1024;  // max_call_bytes_per_user
+        size_t maxCallBytes = 128 * 1024 * 1024;        // max_call_bytes
         size_t toolTimeoutSeconds = 30;       // tool_timeout
         size_t callQueueTimeoutSeconds = 20;  // call_queue_timeout
     } limits;

@@ -96,7 +96,8 @@ int main(int argc, char** argv)
             config.applyMode == fw::ebip::ApplyMode::Batch ? "ebiptables-batch" : "ebiptables-exec";
         dbus::ServiceOptions serviceOptions;
         serviceOptions.strictness = driverOptions.strictness;
-        serviceOptions.admission = {limits.maxCallsPerConnection, limits.maxCallsPerUser, limits.maxCalls};
+        serviceOptions.admission = {limits.maxCallsPerConnection, limits.maxCallsPerUser, limits.maxCalls,
+                                    limits.maxCallBytesPerUser, limits.maxCallBytes};
         serviceOptions.queueTimeout = std::chrono::seconds(limits.callQueueTimeoutSeconds);
         dbus::BusService service(*connection, loop, worker, parser, driver, networks, backendName, serviceOptions);
         service.publish(initial);

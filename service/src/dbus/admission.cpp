@@ -7,15 +7,15 @@ Admission::Admission(AdmissionLimits limits) : state_(std::make_shared<State>())
     state_->limits = limits;
 }
 
-Admission::Ticket::Ticket(std::shared_ptr<State> owner, std::string sender, uid_t uid,
+Admission::Ticket::Ticket(std::shared_ptr<State> owner, std::string sender, uid_t uid, size_t bytes,
                           std::shared_ptr<std::atomic<bool>> gone)
-    : owner_(std::move(owner)), sender_(std::move(sender)), uid_(uid), gone_(std::move(gone))
+    : owner_(std::move(owner)), sender_(std::move(sender)), uid_(uid), bytes_(bytes), gone_(std::move(gone))
 {
 }
 
 Admission::Ticket::~Ticket()
 {
-    owner_->release(sender_, uid_);
+    owner_->release(sender_, uid_, bytes_);
 }
 
 size_t Admission::inFlight() const
@@ -23,20 +23,21 @@ size_t Admission::inFlight() const
     return state_->total;
 }
 
-std::unique_ptr<Admission::Ticket> Admission::admit(const std::string& sender, uid_t uid, std::string& refusal)
+std::unique_ptr<Admission::Ticket> Admission::admit(const std::string& sender, uid_t uid, size_t bytes,
+                                                    std::string& refusal)
 {
     State& st = *state_;
     auto s = st.senders.find(sender);
     const size_t connectionCalls = s == st.senders.end() ? 0 : s->second.calls;
     auto u = st.users.find(uid);
-    const size_t userCalls = u == st.users.end() ? 0 : u->second;
+    const State::User user = u == st.users.end() ? State::User{} : u->second;
     if (connectionCalls >= st.limits.perConnection) {
         refusal = "this connection has " + std::to_string(connectionCalls) +
                   " calls in flight, the limit (max_calls_per_connection); wait for their answers";
         return nullptr;
     }
-    if (userCalls >= st.limits.perUser) {
-        refusal = "this user has " + std::to_string(userCalls) +
+    if (user.calls >= st.limits.perUser) {
+        refusal = "this user has " + std::to_string(user.calls) +
                   " calls in flight, the limit (max_calls_per_user); wait for their answers";
         return nullptr;
     }
@@ -44,20 +45,40 @@ std::unique_ptr<Admission::Ticket> Admission::admit(const std::string& sender, u
         refusal = "the service has " + std::to_string(st.total) + " calls in flight, the limit (max_calls); try again";
         return nullptr;
     }
+    // A call always gets in when its user has nothing in flight, however
+    // large (up to the definition limit checked elsewhere).
+    if (user.calls > 0 && user.bytes + bytes > st.limits.bytesPerUser) {
+        refusal = "this user has " + std::to_string(user.bytes) +
+                  " bytes of calls in flight; with this one it would exceed the limit (max_call_bytes_per_user); "
+                  "wait for their answers";
+        return nullptr;
+    }
+    if (st.total > 0 && st.totalBytes + bytes > st.limits.bytesTotal) {
+        refusal = "the service has " + std::to_string(st.totalBytes) +
+                  " bytes of calls in flight, the limit (max_call_bytes); try again";
+        return nullptr;
+    }
     State::Sender& entry = st.senders[sender];
     ++entry.calls;
-    ++st.users[uid];
+    State::User& slot = st.users[uid];
+    ++slot.calls;
+    slot.bytes += bytes;
     ++st.total;
-    return std::make_unique<Ticket>(state_, sender, uid, entry.gone);
+    st.totalBytes += bytes;
+    return std::make_unique<Ticket>(state_, sender, uid, bytes, entry.gone);
 }
 
-void Admission::State::release(const std::string& sender, uid_t uid)
+void Admission::State::release(const std::string& sender, uid_t uid, size_t bytes)
 {
     if (auto s = senders.find(sender); s != senders.end() && --s->second.calls == 0)
         senders.erase(s);
-    if (auto u = users.find(uid); u != users.end() && --u->second == 0)
-        users.erase(u);
+    if (auto u = users.find(uid); u != users.end()) {
+        u->second.bytes -= bytes;
+        if (--u->second.calls == 0)
+            users.erase(u);
+    }
     --total;
+    totalBytes -= bytes;
 }
 
 void Admission::senderGone(const std::string& sender)

@@ -21,6 +21,10 @@ struct AdmissionLimits {
     size_t perConnection = 16;
     size_t perUser = 64;
     size_t total = 1024;
+    // Bytes of definitions in flight (a call holds its message and a copy
+    // until it is answered): per user and in all.
+    size_t bytesPerUser = 16 * 1024 * 1024;
+    size_t bytesTotal = 128 * 1024 * 1024;
 };
 
 class Admission {
@@ -34,7 +38,8 @@ public:
     struct State;
     class Ticket {
     public:
-        Ticket(std::shared_ptr<State> owner, std::string sender, uid_t uid, std::shared_ptr<std::atomic<bool>> gone);
+        Ticket(std::shared_ptr<State> owner, std::string sender, uid_t uid, size_t bytes,
+               std::shared_ptr<std::atomic<bool>> gone);
         ~Ticket();
         Ticket(const Ticket&) = delete;
         Ticket& operator=(const Ticket&) = delete;
@@ -46,11 +51,13 @@ public:
         std::shared_ptr<State> owner_;
         std::string sender_;
         uid_t uid_;
+        size_t bytes_;
         std::shared_ptr<std::atomic<bool>> gone_;
     };
 
-    // A ticket, or nullopt with the reason in `refusal`.
-    std::unique_ptr<Ticket> admit(const std::string& sender, uid_t uid, std::string& refusal);
+    // A ticket for a call carrying `bytes` of data, or nullptr with the
+    // reason in `refusal`.
+    std::unique_ptr<Ticket> admit(const std::string& sender, uid_t uid, size_t bytes, std::string& refusal);
     // The connection `sender` left the bus (NameOwnerChanged).
     void senderGone(const std::string& sender);
 
@@ -65,9 +72,14 @@ public:
         };
         AdmissionLimits limits;
         std::map<std::string, Sender> senders;
-        std::map<uid_t, size_t> users;
+        struct User {
+            size_t calls = 0;
+            size_t bytes = 0;
+        };
+        std::map<uid_t, User> users;
         size_t total = 0;
-        void release(const std::string& sender, uid_t uid);
+        size_t totalBytes = 0;
+        void release(const std::string& sender, uid_t uid, size_t bytes);
     };
 
 private:

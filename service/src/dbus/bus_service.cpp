@@ -454,10 +454,27 @@ BusService::BusService(sdbus::IConnection& connection, BusLoop& loop, util::Work
 
 BusService::~BusService() = default;
 
+uid_t BusService::uidOf(const std::string& sender)
+{
+    if (auto it = uids_.find(sender); it != uids_.end())
+        return it->second;
+    uid_t uid = static_cast<uid_t>(-1);
+    sd_bus_creds* creds = nullptr;
+    if (sd_bus_get_name_creds(bus_, sender.c_str(), SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID, &creds) >= 0) {
+        if (sd_bus_creds_get_euid(creds, &uid) < 0 && sd_bus_creds_get_uid(creds, &uid) < 0)
+            uid = static_cast<uid_t>(-1);
+        sd_bus_creds_unref(creds);
+    }
+    // Unknown callers (-1) are cached too; they only ever get polkit's answer.
+    uids_[sender] = uid;
+    return uid;
+}
+
 void BusService::installBusHooks()
 {
+    bus_ = manager_->bus();
     sd_bus_slot* slot = nullptr;
-    if (sd_bus_add_filter(manager_->bus(), &slot, refuseOversizedCalls, nullptr) < 0)
+    if (sd_bus_add_filter(bus_, &slot, refuseOversizedCalls, nullptr) < 0)
         throw std::runtime_error("cannot install the D-Bus message filter");
     filterSlot_ = std::unique_ptr<void, void (*)(void*)>(slot, [](void* s) { sd_bus_slot_unref(static_cast<sd_bus_slot*>(s)); });
     // Callers that leave: their work not yet started is dropped.
@@ -466,8 +483,10 @@ void BusService::installBusHooks()
         [this](sdbus::Message& message) {
             std::string name, oldOwner, newOwner;
             message >> name >> oldOwner >> newOwner;
-            if (newOwner.empty() && !name.empty() && name[0] == ':')
+            if (newOwner.empty() && !name.empty() && name[0] == ':') {
                 admission_.senderGone(name);
+                uids_.erase(name);
+            }
         },
         sdbus::floating_slot);
 }

@@ -13,6 +13,7 @@
 #include "util/worker.hpp"
 
 #include <sdbus-c++/sdbus-c++.h>
+#include <systemd/sd-bus.h>
 
 #include <chrono>
 #include <functional>
@@ -119,13 +120,19 @@ private:
     };
     template <typename... R>
     std::shared_ptr<PendingCall<R...>> admit(std::shared_ptr<void> object, const sdbus::Message& call,
-                                             sdbus::Result<R...>&& result);
+                                             sdbus::Result<R...>&& result, size_t bytes = 0);
     template <typename T, typename... R>
     void runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::function<T()> job,
                      std::function<void(const sdbus::Result<R...>&, const T&)> reply);
     // Refuses oversized calls before sdbus-c++ copies them; follows callers
     // that leave the bus.
     void installBusHooks();
+    // The uid of a connection, asked of the bus once per connection (a
+    // synchronous call, during which incoming messages queue up in memory:
+    // once per connection, not once per call); forgotten when it leaves.
+    uid_t uidOf(const std::string& sender);
+    std::map<std::string, uid_t> uids_;
+    sd_bus* bus_ = nullptr;  // the connection's sd-bus handle (sdbus-c++ does not expose it)
 
     void applyChanges(const driver::Changes& changes);
     template <typename Object, typename Info>
@@ -166,11 +173,12 @@ inline sdbus::Error accessDenied(const std::string& denial)
 
 template <typename... R>
 std::shared_ptr<BusService::PendingCall<R...>> BusService::admit(std::shared_ptr<void> object, const sdbus::Message& call,
-                                                                  sdbus::Result<R...>&& result)
+                                                                  sdbus::Result<R...>&& result, size_t bytes)
 {
-    Caller caller = Caller::of(call);
+    Caller caller = Caller::of(call, uidOf(call.getSender()));
     std::string refusal;
-    auto ticket = admission_.admit(caller.busName, caller.uid, refusal);
+    // Twice the text: the message and the copy taken out of it.
+    auto ticket = admission_.admit(caller.busName, caller.uid, 2 * bytes, refusal);
     if (!ticket) {
         result.returnError(sdbus::Error("org.freedesktop.DBus.Error.LimitsExceeded", refusal));
         return nullptr;
@@ -251,7 +259,7 @@ void BusService::handleDefinition(
     std::type_identity_t<std::function<driver::Changes(Def)>> job,
     std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const driver::Changes&)>> reply)
 {
-    auto pending = admit(std::move(object), call, std::move(result));
+    auto pending = admit(std::move(object), call, std::move(result), xml.size());
     if (!pending)
         return;
     const uint64_t lane = pending->caller.uid;
@@ -261,8 +269,15 @@ void BusService::handleDefinition(
             try {
                 def = std::make_shared<Def>(parse(xml));
             } catch (const std::exception& e) {
-                loop_.post([pending = std::move(pending), message = std::string(e.what())] {
-                    pending->result.returnError(toDbusError(driver::ErrorKind::InvalidDefinition, message));
+                // Nothing was parsed to take details from: the caller is
+                // authorized for the action alone, and learns what is wrong
+                // with its definition only when it may write at all.
+                loop_.post([this, pending = std::move(pending), action, message = std::string(e.what())]() mutable {
+                    const Caller caller = pending->caller;
+                    authorizer_.check(caller, action, {}, [pending, message](std::optional<std::string> denial) {
+                        pending->result.returnError(denial ? accessDenied(*denial)
+                                                           : toDbusError(driver::ErrorKind::InvalidDefinition, message));
+                    });
                 });
                 return;
             }

@@ -17,14 +17,11 @@ constexpr uint64_t kInteractiveTimeoutUsec = 5ull * 60 * 1000 * 1000;
 
 } // namespace
 
-Caller Caller::of(const sdbus::Message& message)
+Caller Caller::of(const sdbus::Message& message, uid_t uid)
 {
     Caller caller;
     caller.busName = message.getSender();
-    try {
-        caller.uid = message.getCredsUid();
-    } catch (const sdbus::Error&) {
-    }
+    caller.uid = uid;
     if (sd_bus_message* raw = RawMessage::of(message))
         caller.allowInteraction = sd_bus_message_get_allow_interactive_authorization(raw) > 0;
     return caller;

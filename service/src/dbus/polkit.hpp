@@ -19,7 +19,10 @@ struct Caller {
     uid_t uid = static_cast<uid_t>(-1);
     bool allowInteraction = false;  // the message allows interactive authorization
 
-    static Caller of(const sdbus::Message& message);
+    // `uid` is looked up by the caller of this (BusService caches it per
+    // connection): asking the bus for a message's credentials is a
+    // synchronous call, during which every incoming message piles up.
+    static Caller of(const sdbus::Message& message, uid_t uid);
 };
 
 inline constexpr const char* kActionRead = "org.vnetfilter1.read";

@@ -222,6 +222,10 @@ std::optional<Observation> inspectFrame(std::span<const uint8_t> frame, const co
             if (auto dhcp = inspectDhcp(ip, headerLength, guest, fromGuest, towardsGuest))
                 return dhcp;
         }
+        // A server's answer sent by the guest itself is a forgery: it
+        // teaches nothing, not even its source address.
+        if (toClient && direction == FrameDirection::FromGuest)
+            return std::nullopt;
     }
     if (fromGuest)
         return Observation{Observation::Kind::Ipv4Source, *source, 0, std::nullopt};
