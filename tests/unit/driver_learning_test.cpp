@@ -37,6 +37,7 @@ class ScriptedCapture : public learn::CaptureControl {
 public:
     uint64_t watch(const std::string& port, const conf::MacAddr&, learn::LearningMode mode) override
     {
+        ++watchCalls;
         if (failNextWatch)
             throw learn::CaptureError("no such device");
         watching[port] = mode;
@@ -49,6 +50,7 @@ public:
     std::optional<int64_t> timer;
     uint64_t lastSession = 0;
     bool failNextWatch = false;
+    int watchCalls = 0;
 };
 
 learn::Ipv4 ip(const char* text)
@@ -245,6 +247,48 @@ TEST_F(DriverLearning, WithoutACaptureLearningIsUnsupported)
         EXPECT_EQ(e.kind(), driver::ErrorKind::Unsupported);
     }
     EXPECT_TRUE(driver.bindings().empty());
+}
+
+// Hardening (should-fix): a binding that failed because its port cannot be
+// watched was retried - and logged - at every DefineFilter. A filter cannot
+// mend that: it is not retried on definitions.
+TEST_F(DriverLearning, CaptureFailuresAreNotRetriedOnDefinitions)
+{
+    driver_.createBinding(binding({}));
+    capture_.failNextWatch = true;
+    driver_.captureFailed("vnet0", capture_.lastSession, "Network is down");
+    const int watches = capture_.watchCalls;
+    for (int i = 0; i < 3; ++i) {
+        driver_.defineFilter("<filter name='other" + std::to_string(i) + "'/>");
+        driver_.defineFilter(test::readFile(test::builtinFilterDir() / "clean-traffic.xml"));
+    }
+    EXPECT_EQ(capture_.watchCalls, watches);
+    EXPECT_EQ(info().state, "failed: the capture on the port stopped: Network is down");
+    EXPECT_EQ(rules(), fw::ebip::dropAllRules("vnet0"));
+}
+
+// Hardening, item 6, in the driver: the lease cap and the rebuild rate.
+TEST_F(DriverLearning, LeasesAndRebuildsPerPortAreBounded)
+{
+    test::TempDir dir;
+    auto opts = options(dir.path() / "f", dir.path() / "b", [this] { return now_; });
+    opts.maxLeasesPerPort = 3;
+    opts.learningRebuildsPerMinute = 1;  // bursts of 5
+    ScriptedCapture capture;
+    fw::ebip::EbiptablesBackend backend(executor_);
+    driver::NwfilterDriver driver(opts, backend, &capture);
+    driver.start();
+    driver.createBinding(binding({{"CTRL_IP_LEARNING", "dhcp"}}));
+    auto addresses = [&] { return driver.bindings().front().learnedAddresses; };
+    for (int i = 1; i <= 6; ++i)
+        driver.observed("vnet0", capture.lastSession,
+                        {Kind::DhcpAck, ip(("10.0.0." + std::to_string(i)).c_str()), ip("10.0.0.254"), 600});
+    EXPECT_EQ(addresses(), (std::vector<std::string>{"10.0.0.1", "10.0.0.2", "10.0.0.3"}));
+    // Releases and new leases: rebuilds 4 and 5 pass, the 6th is ignored.
+    driver.observed("vnet0", capture.lastSession, {Kind::DhcpRelease, ip("10.0.0.1"), 0, {}});
+    driver.observed("vnet0", capture.lastSession, {Kind::DhcpAck, ip("10.0.0.7"), ip("10.0.0.254"), 600});
+    driver.observed("vnet0", capture.lastSession, {Kind::DhcpRelease, ip("10.0.0.2"), 0, {}});
+    EXPECT_EQ(addresses(), (std::vector<std::string>{"10.0.0.2", "10.0.0.3", "10.0.0.7"}));
 }
 
 } // namespace
