@@ -124,7 +124,8 @@ TEST_F(HardeningTest, FloodOfLargeRefusedCallsStaysBounded)
     for (int i = 0; i < 8; ++i)
         clients.push_back(std::make_unique<test::Process>(
             std::vector<std::string>{"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", FLOOD_CLIENT,
-                                     "40", std::to_string(1000 * 1000)},
+                                     std::getenv("VNF_FLOOD_CALLS") ? std::getenv("VNF_FLOOD_CALLS") : "40",
+                                     std::to_string(1000 * 1000)},
             logs.path() / ("client" + std::to_string(i) + ".log")));
     // Root keeps being answered while the flood goes on.
     std::this_thread::sleep_for(300ms);

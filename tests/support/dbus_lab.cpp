@@ -1,5 +1,7 @@
 #include "support/dbus_lab.hpp"
 
+#include "util/strings.hpp"
+
 #include "support/files.hpp"
 #include "util/spawn.hpp"
 
@@ -225,14 +227,20 @@ Daemon::~Daemon()
 void Daemon::start()
 {
     ++starts_;
-    process_ = std::make_unique<Process>(
-        std::vector<std::string>{"ip", "netns", "exec", ns_.name(), VNETFILTERD, "--config",
+    // VNETFILTERD_WRAPPER (e.g. "heaptrack -o /tmp/vnf"): a tool the daemon
+    // runs under, for investigating a test by hand.
+    std::vector<std::string> wrapper;
+    if (const char* w = std::getenv("VNETFILTERD_WRAPPER"))
+        wrapper = util::split(w, ' ');
+    std::vector<std::string> argv = {"ip", "netns", "exec", ns_.name()};
+    argv.insert(argv.end(), wrapper.begin(), wrapper.end());
+    argv.insert(argv.end(), {VNETFILTERD, "--config",
                                  (dir_.path() / "vnetfilterd.conf").string(), "--builtin-filter-dir",
                                  std::string(VNETFILTER_SOURCE_DIR) + "/service/nwfilter", "--filter-dir",
                                  filterDir().string(), "--binding-dir", bindingDir().string(), "--apply-mode",
                                  options_.applyMode, "--network-dir", networkDir().string(), "--network-state-dir",
-                                 networkStateDir().string(), "--network-backend", options_.networkBackend},
-        dir_.path() / "daemon.log");
+                                 networkStateDir().string(), "--network-backend", options_.networkBackend});
+    process_ = std::make_unique<Process>(argv, dir_.path() / "daemon.log");
     if (!waitForBusName("org.vnetfilter1"))
         throw std::runtime_error("vnetfilterd did not come up:\n" + log());
 }

@@ -4,6 +4,10 @@
 // it, so that no caller - authorized or not - can make the daemon hold an
 // unbounded number of requests, and one user cannot crowd out the others.
 //
+// Two stages, because a caller's uid is known only after an asynchronous
+// question to the bus: admit() checks what needs no uid (the connection's
+// calls, all calls and bytes) and assignUser() then charges the user.
+//
 // Pure bookkeeping, used on the bus thread only: no D-Bus here.
 #pragma once
 
@@ -38,8 +42,7 @@ public:
     struct State;
     class Ticket {
     public:
-        Ticket(std::shared_ptr<State> owner, std::string sender, uid_t uid, size_t bytes,
-               std::shared_ptr<std::atomic<bool>> gone);
+        Ticket(std::shared_ptr<State> owner, std::string sender, size_t bytes, std::shared_ptr<std::atomic<bool>> gone);
         ~Ticket();
         Ticket(const Ticket&) = delete;
         Ticket& operator=(const Ticket&) = delete;
@@ -48,15 +51,21 @@ public:
         bool callerGone() const { return gone_->load(); }
 
     private:
+        friend class Admission;
         std::shared_ptr<State> owner_;
         std::string sender_;
-        uid_t uid_;
+        std::optional<uid_t> uid_;  // once the user is charged
         size_t bytes_;
         std::shared_ptr<std::atomic<bool>> gone_;
     };
 
     // A ticket for a call carrying `bytes` of data, or nullptr with the
-    // reason in `refusal`.
+    // reason in `refusal`: the connection's and the service's limits.
+    std::unique_ptr<Ticket> admit(const std::string& sender, size_t bytes, std::string& refusal);
+    // Charges the call to its user: false (with the reason) over the user's
+    // limits, and the ticket should then be dropped.
+    bool assignUser(Ticket& ticket, uid_t uid, std::string& refusal);
+    // Both at once, for callers whose uid is known.
     std::unique_ptr<Ticket> admit(const std::string& sender, uid_t uid, size_t bytes, std::string& refusal);
     // The connection `sender` left the bus (NameOwnerChanged).
     void senderGone(const std::string& sender);
@@ -79,7 +88,7 @@ public:
         std::map<uid_t, User> users;
         size_t total = 0;
         size_t totalBytes = 0;
-        void release(const std::string& sender, uid_t uid, size_t bytes);
+        void release(const std::string& sender, std::optional<uid_t> uid, size_t bytes);
     };
 
 private:

@@ -449,25 +449,41 @@ BusService::BusService(sdbus::IConnection& connection, BusLoop& loop, util::Work
       backendName_(std::move(backendName)), options_(options), authorizer_(connection),
       admission_(options.admission), manager_(std::make_shared<ManagerObject>(*this, connection))
 {
+    // A proxy on our own connection: its replies arrive in our bus loop.
+    busDaemon_ = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
     installBusHooks();
 }
 
 BusService::~BusService() = default;
 
-uid_t BusService::uidOf(const std::string& sender)
+void BusService::withUid(const std::string& sender, std::function<void(uid_t)> next)
 {
-    if (auto it = uids_.find(sender); it != uids_.end())
-        return it->second;
-    uid_t uid = static_cast<uid_t>(-1);
-    sd_bus_creds* creds = nullptr;
-    if (sd_bus_get_name_creds(bus_, sender.c_str(), SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID, &creds) >= 0) {
-        if (sd_bus_creds_get_euid(creds, &uid) < 0 && sd_bus_creds_get_uid(creds, &uid) < 0)
-            uid = static_cast<uid_t>(-1);
-        sd_bus_creds_unref(creds);
+    if (auto it = uids_.find(sender); it != uids_.end()) {
+        next(it->second);
+        return;
     }
-    // Unknown callers (-1) are cached too; they only ever get polkit's answer.
-    uids_[sender] = uid;
-    return uid;
+    auto& waiters = uidWaiters_[sender];
+    waiters.push_back(std::move(next));
+    if (waiters.size() > 1)
+        return;  // asked already
+    auto done = [this, sender](uid_t uid) {
+        uids_[sender] = uid;
+        auto waiting = std::move(uidWaiters_[sender]);
+        uidWaiters_.erase(sender);
+        for (auto& waiter : waiting)
+            waiter(uid);
+    };
+    try {
+        static const std::string kMethod = "GetConnectionUnixUser";
+        busDaemon_->callMethodAsync(kMethod)
+            .onInterface("org.freedesktop.DBus")
+            .withArguments(sender)
+            .uponReplyInvoke([done](const sdbus::Error* error, uint32_t uid) {
+                done(error ? static_cast<uid_t>(-1) : static_cast<uid_t>(uid));
+            });
+    } catch (const sdbus::Error&) {
+        done(static_cast<uid_t>(-1));
+    }
 }
 
 void BusService::installBusHooks()

@@ -118,20 +118,27 @@ private:
         std::unique_ptr<Admission::Ticket> ticket;
         Caller caller;
     };
+    // Admits the call (or refuses it at once), learns its caller's uid and
+    // charges the user, then calls `next` (on the bus thread; at once when
+    // the uid is known).
     template <typename... R>
-    std::shared_ptr<PendingCall<R...>> admit(std::shared_ptr<void> object, const sdbus::Message& call,
-                                             sdbus::Result<R...>&& result, size_t bytes = 0);
+    void admit(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result, size_t bytes,
+               std::type_identity_t<std::function<void(std::shared_ptr<PendingCall<R...>>)>> next);
     template <typename T, typename... R>
     void runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::function<T()> job,
                      std::function<void(const sdbus::Result<R...>&, const T&)> reply);
     // Refuses oversized calls before sdbus-c++ copies them; follows callers
     // that leave the bus.
     void installBusHooks();
-    // The uid of a connection, asked of the bus once per connection (a
-    // synchronous call, during which incoming messages queue up in memory:
-    // once per connection, not once per call); forgotten when it leaves.
-    uid_t uidOf(const std::string& sender);
+    // The uid of a connection: asked of the bus asynchronously, once per
+    // connection, and forgotten when it leaves. (sdbus-c++'s getCredsUid()
+    // asks synchronously for every call; while it waits, every incoming
+    // message piles up in sd-bus's queue - under a flood of 1 MB calls that
+    // was hundreds of MB.) -1 when the bus does not say.
+    void withUid(const std::string& sender, std::function<void(uid_t)> next);
     std::map<std::string, uid_t> uids_;
+    std::map<std::string, std::vector<std::function<void(uid_t)>>> uidWaiters_;
+    std::unique_ptr<sdbus::IProxy> busDaemon_;
     sd_bus* bus_ = nullptr;  // the connection's sd-bus handle (sdbus-c++ does not expose it)
 
     void applyChanges(const driver::Changes& changes);
@@ -171,20 +178,35 @@ inline sdbus::Error accessDenied(const std::string& denial)
     return sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", denial);
 }
 
-template <typename... R>
-std::shared_ptr<BusService::PendingCall<R...>> BusService::admit(std::shared_ptr<void> object, const sdbus::Message& call,
-                                                                  sdbus::Result<R...>&& result, size_t bytes)
+inline sdbus::Error limitsExceeded(const std::string& refusal)
 {
-    Caller caller = Caller::of(call, uidOf(call.getSender()));
+    return sdbus::Error("org.freedesktop.DBus.Error.LimitsExceeded", refusal);
+}
+
+template <typename... R>
+void BusService::admit(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
+                       size_t bytes, std::type_identity_t<std::function<void(std::shared_ptr<PendingCall<R...>>)>> next)
+{
+    Caller caller = Caller::of(call, static_cast<uid_t>(-1));
     std::string refusal;
     // Twice the text: the message and the copy taken out of it.
-    auto ticket = admission_.admit(caller.busName, caller.uid, 2 * bytes, refusal);
+    auto ticket = admission_.admit(caller.busName, 2 * bytes, refusal);
     if (!ticket) {
-        result.returnError(sdbus::Error("org.freedesktop.DBus.Error.LimitsExceeded", refusal));
-        return nullptr;
+        result.returnError(limitsExceeded(refusal));
+        return;
     }
-    return std::make_shared<PendingCall<R...>>(
+    const std::string sender = caller.busName;
+    auto pending = std::make_shared<PendingCall<R...>>(
         PendingCall<R...>{std::move(object), std::move(result), std::move(ticket), std::move(caller)});
+    withUid(sender, [this, pending, next = std::move(next)](uid_t uid) {
+        pending->caller.uid = uid;
+        std::string refusal;
+        if (!admission_.assignUser(*pending->ticket, uid, refusal)) {
+            pending->result.returnError(limitsExceeded(refusal));
+            return;
+        }
+        next(pending);
+    });
 }
 
 template <typename T, typename... R>
@@ -238,17 +260,18 @@ void BusService::handle(std::shared_ptr<void> object, const sdbus::Message& call
                         std::type_identity_t<std::function<T()>> job,
                         std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply)
 {
-    auto pending = admit(std::move(object), call, std::move(result));
-    if (!pending)
-        return;
-    const Caller caller = pending->caller;
-    authorizer_.check(caller, action, details, [this, pending, job, reply](std::optional<std::string> denial) mutable {
-        if (denial) {
-            pending->result.returnError(accessDenied(*denial));
-            return;
-        }
-        runOnWorker<T, R...>(std::move(pending), std::move(job), std::move(reply));
-    });
+    admit(std::move(object), call, std::move(result), 0,
+                [this, action, details, job, reply](std::shared_ptr<PendingCall<R...>> pending) {
+                    const Caller caller = pending->caller;
+                    authorizer_.check(caller, action, details,
+                                      [this, pending, job, reply](std::optional<std::string> denial) mutable {
+                                          if (denial) {
+                                              pending->result.returnError(accessDenied(*denial));
+                                              return;
+                                          }
+                                          runOnWorker<T, R...>(std::move(pending), std::move(job), std::move(reply));
+                                      });
+                });
 }
 
 template <typename Def, typename... R>
@@ -259,12 +282,13 @@ void BusService::handleDefinition(
     std::type_identity_t<std::function<driver::Changes(Def)>> job,
     std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const driver::Changes&)>> reply)
 {
-    auto pending = admit(std::move(object), call, std::move(result), xml.size());
-    if (!pending)
-        return;
+    const size_t bytes = xml.size();
+    auto xmlHolder = std::make_shared<std::string>(std::move(xml));
+    admit(std::move(object), call, std::move(result), bytes,
+                [this, action, xmlHolder, parse, details, job, reply](std::shared_ptr<PendingCall<R...>> pending) mutable {
     const uint64_t lane = pending->caller.uid;
     parser_.submit(
-        [this, pending = std::move(pending), action, xml = std::move(xml), parse, details, job, reply]() mutable {
+        [this, pending = std::move(pending), action, xml = std::move(*xmlHolder), parse, details, job, reply]() mutable {
             std::shared_ptr<Def> def;
             try {
                 def = std::make_shared<Def>(parse(xml));
@@ -297,6 +321,7 @@ void BusService::handleDefinition(
             });
         },
         lane);
+                });
 }
 
 template <typename... R>
@@ -304,16 +329,16 @@ void BusService::answer(std::shared_ptr<void> object, const sdbus::Message& call
                         const std::string& action, std::map<std::string, std::string> details,
                         std::type_identity_t<std::function<void(const sdbus::Result<R...>&)>> reply)
 {
-    auto pending = admit(std::move(object), call, std::move(result));
-    if (!pending)
-        return;
-    const Caller caller = pending->caller;
-    authorizer_.check(caller, action, details, [pending, reply](std::optional<std::string> denial) {
-        if (denial)
-            pending->result.returnError(accessDenied(*denial));
-        else
-            reply(pending->result);
-    });
+    admit(std::move(object), call, std::move(result), 0,
+                [this, action, details, reply](std::shared_ptr<PendingCall<R...>> pending) {
+                    const Caller caller = pending->caller;
+                    authorizer_.check(caller, action, details, [pending, reply](std::optional<std::string> denial) {
+                        if (denial)
+                            pending->result.returnError(accessDenied(*denial));
+                        else
+                            reply(pending->result);
+                    });
+                });
 }
 
 } // namespace vnf::dbus
