@@ -9,6 +9,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
 #include <thread>
 
 using namespace vnf;
@@ -239,4 +242,65 @@ TEST(CtlInputs, DirectoriesEndlessInputsAndNulBytesAreClearErrors)
     r = test::vnetfilterctl({"validate", "-"}, std::string("<filter name='a'/>\0<filter name='b'/>", 37));
     EXPECT_EQ(r.exitStatus, 1);
     EXPECT_NE(r.err.find("NUL"), std::string::npos) << r.err;
+    // After "--" everything is an argument, "--" included (a port may be called that).
+    r = test::vnetfilterctl({"validate", "--", "--"});
+    EXPECT_NE(r.err.find("--: No such file or directory"), std::string::npos) << r.err;
+}
+
+namespace {
+
+std::map<std::string, int> answerCounts(const std::string& text)
+{
+    std::map<std::string, int> out;
+    std::istringstream in(text);
+    std::string name;
+    int n = 0;
+    while (in >> name >> n)
+        out[name] = n;
+    return out;
+}
+
+size_t bindingCount()
+{
+    auto r = ctl({"nwfilter-binding-list", "--json"});
+    size_t count = 0;
+    for (size_t at = r.out.find("\"portdev\""); at != std::string::npos; at = r.out.find("\"portdev\"", at + 1))
+        ++count;
+    return count;
+}
+
+} // namespace
+
+// Item 10: a call that waited longer than call_queue_timeout behind earlier
+// work is not applied (and says so); one whose caller left is not applied.
+// Exec mode (one process per rule) makes each binding slow enough to queue.
+TEST_F(HardeningTest, StaleAndOrphanedCallsAreNotApplied)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    {
+        test::Daemon daemon(ns, {"exec", "auto", "call_queue_timeout=1\nmax_calls_per_connection=100\n"});
+        test::TempDir logs;
+        test::Process client({FLOOD_CLIENT, "30", "bindings"}, logs.path() / "client.log");
+        ASSERT_EQ(client.wait(std::chrono::seconds(120)), 0);
+        const auto answers = answerCounts(test::readFile(logs.path() / "client.log"));
+        EXPECT_GT(answers.count("ok") ? answers.at("ok") : 0, 0) << test::readFile(logs.path() / "client.log");
+        ASSERT_TRUE(answers.count("org.freedesktop.DBus.Error.Timeout")) << test::readFile(logs.path() / "client.log");
+        std::cout << "  applied in time: " << bindingCount() << ", timed out: " << answers.at("org.freedesktop.DBus.Error.Timeout") << "\n";
+        EXPECT_EQ(bindingCount(), static_cast<size_t>(answers.at("ok"))) << "a timed-out call was applied";
+    }
+    test::Netns ns2;
+    test::Daemon daemon(ns2, {"exec", "auto", "max_calls_per_connection=100\n"});
+    test::TempDir logs;
+    test::Process client({FLOOD_CLIENT, "30", "bindings", "leave"}, logs.path() / "client.log");
+    ASSERT_EQ(client.wait(std::chrono::seconds(30)), 0);
+    // Wait until the work queue is idle (the count stops moving).
+    size_t last = SIZE_MAX;
+    for (int i = 0; i < 100 && bindingCount() != last; ++i) {
+        last = bindingCount();
+        std::this_thread::sleep_for(1s);
+    }
+    std::cout << "  applied after the client left: " << bindingCount() << " of 30\n";
+    EXPECT_LT(bindingCount(), 30u) << "every call of a client that left was applied";
 }

@@ -1,10 +1,17 @@
-// A misbehaving D-Bus client for the hardening tests: sends COUNT
-// Manager.DefineFilter calls of SIZE bytes each, all at once (pipelined,
-// without waiting for answers), then waits for every answer and prints how
-// many of each error name came back, one "NAME COUNT" per line.
+// A demanding D-Bus client for the hardening tests. Sends COUNT calls at
+// once (pipelined, without waiting for answers), then waits for every answer
+// and prints how many of each error name came back ("ok" for successes), one
+// "NAME COUNT" per line.
+//   flood_client COUNT SIZE            Manager.DefineFilter, SIZE bytes each
+//   flood_client COUNT bindings [leave]
+//                                      Manager.CreateBinding of ports q0..qN-1
+//                                      (clean-traffic); with "leave", exit as
+//                                      soon as the calls are sent
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -14,28 +21,44 @@
 
 int main(int argc, char** argv)
 {
-    if (argc != 3) {
+    if (argc < 3 || argc > 4) {
         std::cerr << "usage: flood_client COUNT SIZE\n";
         return 2;
     }
     const int count = std::stoi(argv[1]);
-    const size_t size = std::stoul(argv[2]);
-    const std::string head = "<filter name='flood'>", tail = "</filter>";
-    const std::string xml = head + std::string(size > head.size() + tail.size() ? size - head.size() - tail.size() : 0, ' ') + tail;
+    const bool bindings = std::string(argv[2]) == "bindings";
+    const bool leave = argc > 3 && std::string(argv[3]) == "leave";
+    auto xmlOf = [&](int i) {
+        if (bindings)
+            return "<filterbinding><owner><name>vm" + std::to_string(i) +
+                   "</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner><portdev name='q" +
+                   std::to_string(i) + "'/><mac address='52:54:00:00:01:" + (i < 16 ? "0" : "") +
+                   [&] { char b[8]; std::snprintf(b, sizeof b, "%x", i % 256); return std::string(b); }() +
+                   "'/><filterref filter='clean-traffic'><parameter name='IP' value='10.0.1." + std::to_string(i % 250 + 1) +
+                   "'/></filterref></filterbinding>";
+        const size_t size = std::stoul(argv[2]);
+        const std::string head = "<filter name='flood'>", tail = "</filter>";
+        return head + std::string(size > head.size() + tail.size() ? size - head.size() - tail.size() : 0, ' ') + tail;
+    };
     auto proxy = sdbus::createProxy("org.vnetfilter1", "/org/vnetfilter1");
     std::mutex mutex;
     std::map<std::string, int> answers;
     std::atomic<int> done{0};
     for (int i = 0; i < count; ++i)
-        proxy->callMethodAsync("DefineFilter")
+        proxy->callMethodAsync(bindings ? "CreateBinding" : "DefineFilter")
             .onInterface("org.vnetfilter1.Manager")
-            .withArguments(xml)
+            .withArguments(xmlOf(i))
             .withTimeout(std::chrono::seconds(120))
             .uponReplyInvoke([&](const sdbus::Error* error, sdbus::ObjectPath) {
                 std::lock_guard lock(mutex);
                 ++answers[error ? error->getName() : std::string("ok")];
                 ++done;
             });
+    if (leave) {
+        // The calls are out once the bus has them; then the connection goes.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::_Exit(0);
+    }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(150);
     while (done < count && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
