@@ -5,8 +5,7 @@
 #include "conf/error.hpp"
 #include "conf/params.hpp"
 #include "engine/instantiate.hpp"
-#include "firewall/ebiptables/libvirt_steps.hpp"
-#include "firewall/ebiptables/restore.hpp"
+#include "firewall/plan.hpp"
 #include "io.hpp"
 #include "store/filter_directory.hpp"
 
@@ -72,39 +71,11 @@ int runPlan(const Args& args)
                                  ", which the daemon would learn from the guest's traffic; give it with --param " +
                                  *inst.learnable.begin() + "=VALUE");
     }
-    fw::ebip::PortRuleSet rules = fw::ebip::renderPort(*port, inst.rules);
-
-    if (format == "commands") {
-        fw::Plan plan;
-        auto append = [&](const fw::Plan& more) { plan.insert(plan.end(), more.begin(), more.end()); };
-        if (step == "apply" || step == "all")
-            append(fw::ebip::applyNewRules(rules));
-        if (step == "switch" || step == "all")
-            append(fw::ebip::tearOldRules(rules));
-        if (step == "teardown")
-            append(fw::ebip::allTeardown(*port, fw::ebip::PortState{false, &rules}));
-        std::cout << fw::formatPlan(plan);
-        return 0;
-    }
-    // Batch mode has no separate switch: a port's rules are replaced in place,
-    // one transaction per table.
-    if (step == "switch")
-        throw UsageError("batch mode replaces a port's rules in place in one transaction per table; there is no "
-                         "separate switch step (use --step apply, all or teardown)");
-    for (auto table : fw::ebip::kTables) {
-        fw::ebip::TableContribution contribution = fw::ebip::portContribution(rules, table);
-        if (contribution.empty())
-            continue;
-        std::vector<fw::ebip::ContributionChange> changes;
-        const bool install = step != "teardown";
-        if (install && table != fw::ebip::Table::Ebtables)
-            changes.push_back({{}, fw::ebip::baseContribution(table)});
-        changes.push_back(install ? fw::ebip::ContributionChange{{}, contribution}
-                                  : fw::ebip::ContributionChange{contribution, {}});
-        std::cout << "# " << fw::ebip::restoreProgram(table);
-        for (const auto& a : fw::ebip::restoreArgs(table))
-            std::cout << " " << a;
-        std::cout << "\n" << fw::ebip::restoreScript(table, changes);
+    fw::PlanOptions options{args.value("backend").value_or("ebiptables"), step, format};
+    try {
+        std::cout << fw::planText(*port, fw::PortPolicy::ofRules(std::move(inst.rules)), options);
+    } catch (const fw::PlanError& e) {
+        throw UsageError(e.what());
     }
     return 0;
 }
@@ -123,6 +94,7 @@ Command planCommand()
         "  --step teardown  removing the port's rules\n"
         "  --step all       apply, then switch: what creating a binding runs\n"
         "  --format restore the *-restore scripts batch mode runs instead (for a port not yet installed)\n"
+        "  --backend NAME   the nwfilter backend whose commands are shown (default ebiptables)\n"
         "Referenced filters are looked up in --filter-dir (default: the built-in filters).",
         {
             {"portdev", true, false, "the port (tap/veth device) the filter is bound to (required)"},
@@ -131,6 +103,7 @@ Command planCommand()
             {"filter-dir", true, false, "directory with the referenced filters (*.xml)"},
             {"step", true, false, "apply | switch | teardown | all"},
             {"format", true, false, "commands | restore"},
+            {"backend", true, false, "ebiptables (default): libvirt's layout"},
         },
         1,
         1,

@@ -37,16 +37,15 @@ Config noFile()
 
 TEST(DaemonConfig, EbtablesWriterDefaultsToAuto)
 {
-    EXPECT_EQ(parseCommandLine({}, noFile()).config.ebtablesWriter, fw::ebip::EbtablesWriter::Auto);
+    EXPECT_EQ(parseCommandLine({}, noFile()).config.nwfilter.ebtablesWriter, "auto");
 }
 
 TEST(DaemonConfig, EbtablesWriterFromTheFileAndTheCommandLineOverIt)
 {
     ConfigFile file("[vnetfilterd]\nebtables_writer=restore\n");
-    EXPECT_EQ(parseCommandLine({"--config", file.path()}, {}).config.ebtablesWriter,
-              fw::ebip::EbtablesWriter::Restore);
-    EXPECT_EQ(parseCommandLine({"--config", file.path(), "--ebtables-writer", "netlink"}, {}).config.ebtablesWriter,
-              fw::ebip::EbtablesWriter::Netlink);
+    EXPECT_EQ(parseCommandLine({"--config", file.path()}, {}).config.nwfilter.ebtablesWriter, "restore");
+    EXPECT_EQ(parseCommandLine({"--config", file.path(), "--ebtables-writer", "netlink"}, {}).config.nwfilter.ebtablesWriter,
+              "netlink");
 }
 
 TEST(DaemonConfig, BadEbtablesWriterIsAClearError)
@@ -105,4 +104,17 @@ TEST(DaemonConfig, TheExampleFileNamesEveryKey)
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     for (const auto& key : daemon::configKeys())
         EXPECT_NE(text.find("#" + key + "="), std::string::npos) << key;
+}
+
+// The nwfilter backend is chosen in the file or on the command line.
+TEST(DaemonConfig, NwfilterBackend)
+{
+    EXPECT_EQ(parseCommandLine({}, noFile()).config.nwfilter.backend, "ebiptables");
+    ConfigFile bad("[vnetfilterd]\nnwfilter_backend=pf\n");
+    try {
+        parseCommandLine({"--config", bad.path()}, noFile());
+        FAIL() << "accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("nwfilter backend must be ebiptables"), std::string::npos) << e.what();
+    }
 }

@@ -4,7 +4,9 @@
 // every command (no kernel here; the integration tests use the real one).
 #include "driver/nwfilter_driver.hpp"
 
+#include "firewall/ebiptables/nwfilter_backend.hpp"
 #include "support/dbus_lab.hpp"
+#include "support/fake_backend.hpp"
 #include "support/files.hpp"
 
 #include <gtest/gtest.h>
@@ -27,10 +29,6 @@ driver::DriverOptions options(const std::filesystem::path& filters, const std::f
     return o;
 }
 
-class AcceptingExecutor : public fw::Executor {
-public:
-    fw::ExecResult run(const std::vector<std::string>&, const std::string&) override { return {0, "", ""}; }
-};
 
 // What the driver asked of the capture.
 class ScriptedCapture : public learn::CaptureControl {
@@ -68,8 +66,7 @@ std::string binding(const std::map<std::string, std::string>& params)
 class DriverLearning : public testing::Test {
 protected:
     DriverLearning()
-        : backend_(executor_),
-          driver_(options(dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }),
+        :           driver_(options(dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }),
                   backend_, &capture_)
     {
         driver_.start();
@@ -81,11 +78,11 @@ protected:
         EXPECT_EQ(all.size(), 1u);
         return all.empty() ? driver::BindingInfo{} : all.front();
     }
-    const fw::ebip::PortRuleSet& rules() const { return *backend_.installed("vnet0"); }
-    // Does any ebtables rule of the port mention `text`?
+    const fw::PortPolicy& rules() const { return *backend_.policy("vnet0"); }
+    // Does any rule of the port (as libvirt's layout renders it) mention `text`?
     bool rulesMention(const std::string& text) const
     {
-        for (const auto& rule : rules().ebRules)
+        for (const auto& rule : fw::ebip::render("vnet0", rules()).ebRules)
             if (std::find(rule.args.begin(), rule.args.end(), text) != rule.args.end())
                 return true;
         return false;
@@ -93,8 +90,7 @@ protected:
     std::string leaseFile() const { return test::readFile(dir_.path() / "bindings" / "vnet0.leases"); }
 
     test::TempDir dir_;
-    AcceptingExecutor executor_;
-    fw::ebip::EbiptablesBackend backend_;
+    test::FakeBackend backend_;
     ScriptedCapture capture_;
     int64_t now_ = 1'000'000;
     driver::NwfilterDriver driver_;
@@ -105,7 +101,7 @@ TEST_F(DriverLearning, DhcpLeasesDriveTheRules)
     driver_.createBinding(binding({{"CTRL_IP_LEARNING", "dhcp"}, {"DHCPSERVER", "10.0.0.1"}}));
     EXPECT_EQ(info().state, "learning");
     EXPECT_EQ(capture_.watching.at("vnet0"), learn::LearningMode::Dhcp);
-    EXPECT_EQ(rules(), fw::ebip::dhcpOnlyRules("vnet0", *conf::MacAddr::parse(kMac), {"10.0.0.1"}));
+    EXPECT_EQ(rules(), fw::PortPolicy::dhcpOnly(*conf::MacAddr::parse(kMac), {"10.0.0.1"}));
     const uint64_t session = capture_.lastSession;
 
     // A rogue server's ACK changes nothing.
@@ -139,7 +135,7 @@ TEST_F(DriverLearning, DhcpLeasesDriveTheRules)
     EXPECT_EQ(changes.bindings.size(), 1u);
     EXPECT_EQ(info().state, "learning");
     EXPECT_TRUE(info().learnedAddresses.empty());
-    EXPECT_EQ(rules(), fw::ebip::dhcpOnlyRules("vnet0", *conf::MacAddr::parse(kMac), {"10.0.0.1"}));
+    EXPECT_EQ(rules(), fw::PortPolicy::dhcpOnly(*conf::MacAddr::parse(kMac), {"10.0.0.1"}));
     EXPECT_EQ(capture_.timer, std::nullopt);
     EXPECT_EQ(leaseFile().find("10.0.0.50"), std::string::npos);
 }
@@ -155,7 +151,7 @@ TEST_F(DriverLearning, LeasesSurviveARestartUntilTheyExpire)
     // Another daemon run, 150 s later: the first lease has expired meanwhile.
     now_ += 150;
     ScriptedCapture capture;
-    fw::ebip::EbiptablesBackend backend(executor_);
+    test::FakeBackend backend;
     driver::NwfilterDriver restarted(
         options(dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }), backend, &capture);
     restarted.start();
@@ -165,7 +161,7 @@ TEST_F(DriverLearning, LeasesSurviveARestartUntilTheyExpire)
     EXPECT_EQ(all.front().learnedAddresses, std::vector<std::string>{"10.0.0.51"});
     EXPECT_EQ(capture.watching.count("vnet0"), 1u);
     EXPECT_EQ(capture.timer, 1'000'000 + 300);
-    EXPECT_NE(*backend.installed("vnet0"), leaseRules);
+    EXPECT_NE(*backend.policy("vnet0"), leaseRules);
 
     // RELEASE of the last lease: learning again.
     restarted.observed("vnet0", capture.lastSession, {Kind::DhcpRelease, ip("10.0.0.51"), ip("10.0.0.51"), {}});
@@ -176,7 +172,7 @@ TEST_F(DriverLearning, AnyModeStopsWatchingOnceLearned)
 {
     driver_.createBinding(binding({}));
     EXPECT_EQ(capture_.watching.at("vnet0"), learn::LearningMode::Any);
-    EXPECT_EQ(rules(), fw::ebip::basicRules("vnet0", *conf::MacAddr::parse(kMac)));
+    EXPECT_EQ(rules(), fw::PortPolicy::basic(*conf::MacAddr::parse(kMac)));
     // Unusable addresses teach nothing.
     EXPECT_TRUE(driver_.observed("vnet0", capture_.lastSession, {Kind::Ipv4Source, 0, 0, {}}).empty());
     auto changes = driver_.observed("vnet0", capture_.lastSession, {Kind::Ipv4Source, ip("10.0.0.7"), 0, {}});
@@ -200,7 +196,7 @@ TEST_F(DriverLearning, CaptureFailuresCloseThePort)
         EXPECT_EQ(std::string(e.what()), "cannot learn the port's address: no such device");
     }
     EXPECT_TRUE(driver_.bindings().empty());
-    EXPECT_EQ(backend_.installed("vnet0"), nullptr);
+    EXPECT_EQ(backend_.policy("vnet0"), nullptr);
 
     // Later, while learning: drop-all and the reason.
     capture_.failNextWatch = false;
@@ -208,18 +204,18 @@ TEST_F(DriverLearning, CaptureFailuresCloseThePort)
     auto changes = driver_.captureFailed("vnet0", capture_.lastSession, "Network is down");
     EXPECT_EQ(changes.bindings.size(), 1u);
     EXPECT_EQ(info().state, "failed: the capture on the port stopped: Network is down");
-    EXPECT_EQ(rules(), fw::ebip::dropAllRules("vnet0"));
+    EXPECT_EQ(rules(), fw::PortPolicy::dropAll());
 
     // At start-up (the port is gone while the daemon was down): the same.
     ScriptedCapture capture;
     capture.failNextWatch = true;
-    fw::ebip::EbiptablesBackend backend(executor_);
+    test::FakeBackend backend;
     driver::NwfilterDriver restarted(
         options(dir_.path() / "filters", dir_.path() / "bindings", [this] { return now_; }), backend, &capture);
     restarted.start();
     ASSERT_EQ(restarted.bindings().size(), 1u);
     EXPECT_EQ(restarted.bindings().front().state, "failed: cannot learn the port's address: no such device");
-    EXPECT_EQ(*backend.installed("vnet0"), fw::ebip::dropAllRules("vnet0"));
+    EXPECT_EQ(*backend.policy("vnet0"), fw::PortPolicy::dropAll());
 }
 
 TEST_F(DriverLearning, DeleteStopsTheCaptureAndForgetsLeases)
@@ -230,13 +226,13 @@ TEST_F(DriverLearning, DeleteStopsTheCaptureAndForgetsLeases)
     driver_.deleteBinding("vnet0");
     EXPECT_TRUE(capture_.watching.empty());
     EXPECT_FALSE(std::filesystem::exists(dir_.path() / "bindings" / "vnet0.leases"));
-    EXPECT_EQ(backend_.installed("vnet0"), nullptr);
+    EXPECT_EQ(backend_.policy("vnet0"), nullptr);
     EXPECT_EQ(capture_.timer, std::nullopt);
 }
 
 TEST_F(DriverLearning, WithoutACaptureLearningIsUnsupported)
 {
-    fw::ebip::EbiptablesBackend backend(executor_);
+    test::FakeBackend backend;
     test::TempDir dir;
     driver::NwfilterDriver driver(options(dir.path() / "f", dir.path() / "b"), backend);
     driver.start();
@@ -264,7 +260,7 @@ TEST_F(DriverLearning, CaptureFailuresAreNotRetriedOnDefinitions)
     }
     EXPECT_EQ(capture_.watchCalls, watches);
     EXPECT_EQ(info().state, "failed: the capture on the port stopped: Network is down");
-    EXPECT_EQ(rules(), fw::ebip::dropAllRules("vnet0"));
+    EXPECT_EQ(rules(), fw::PortPolicy::dropAll());
 }
 
 // Hardening, item 6, in the driver: the lease cap and the rebuild rate.
@@ -275,7 +271,7 @@ TEST_F(DriverLearning, LeasesAndRebuildsPerPortAreBounded)
     opts.maxLeasesPerPort = 3;
     opts.learningRebuildsPerMinute = 1;  // bursts of 5
     ScriptedCapture capture;
-    fw::ebip::EbiptablesBackend backend(executor_);
+    test::FakeBackend backend;
     driver::NwfilterDriver driver(opts, backend, &capture);
     driver.start();
     driver.createBinding(binding({{"CTRL_IP_LEARNING", "dhcp"}}));

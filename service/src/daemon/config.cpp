@@ -16,24 +16,29 @@ struct KeyFileDeleter {
     void operator()(GKeyFile* f) const { g_key_file_free(f); }
 };
 
-fw::ebip::ApplyMode parseMode(const std::string& text, const std::string& where)
+bool parseMode(const std::string& text, const std::string& where)
 {
     if (text == "batch")
-        return fw::ebip::ApplyMode::Batch;
+        return false;
     if (text == "exec")
-        return fw::ebip::ApplyMode::Exec;
+        return true;
     throw std::runtime_error(where + ": apply mode must be 'batch' or 'exec', not '" + text + "'");
 }
 
-fw::ebip::EbtablesWriter parseWriter(const std::string& text, const std::string& where)
+std::string parseWriter(const std::string& text, const std::string& where)
 {
-    if (text == "auto")
-        return fw::ebip::EbtablesWriter::Auto;
-    if (text == "netlink")
-        return fw::ebip::EbtablesWriter::Netlink;
-    if (text == "restore")
-        return fw::ebip::EbtablesWriter::Restore;
+    if (text == "auto" || text == "netlink" || text == "restore")
+        return text;
     throw std::runtime_error(where + ": the ebtables writer must be 'auto', 'netlink' or 'restore', not '" + text +
+                             "'");
+}
+
+std::string parseNwfilterBackend(const std::string& text, const std::string& where)
+{
+    const auto names = fw::nwfilterBackendNames();
+    if (std::find(names.begin(), names.end(), text) != names.end())
+        return text;
+    throw std::runtime_error(where + ": the nwfilter backend must be " + util::join(names, " or ") + ", not '" + text +
                              "'");
 }
 
@@ -55,9 +60,9 @@ bool parseBool(const std::string& text, const std::string& where)
 }
 
 const std::vector<std::string> kTextKeys = {"builtin_filter_dir", "filter_dir",        "binding_dir",
-                                            "apply_mode",         "ebtables_writer",   "ports_per_run",
-                                            "network_dir",        "network_state_dir", "network_backend",
-                                            "lenient_definitions"};
+                                            "nwfilter_backend",   "apply_mode",        "ebtables_writer",
+                                            "ports_per_run",      "network_dir",       "network_state_dir",
+                                            "network_backend",    "lenient_definitions"};
 
 // Applies the [vnetfilterd] group of the configuration file, when it exists.
 void applyFile(Config& config, bool mustExist)
@@ -89,14 +94,16 @@ void applyFile(Config& config, bool mustExist)
     if (auto v = text("binding_dir"))
         config.bindingDir = *v;
     if (auto v = text("apply_mode"))
-        config.applyMode = parseMode(*v, where + ": apply_mode");
+        config.nwfilter.execMode = parseMode(*v, where + ": apply_mode");
     if (auto v = text("ebtables_writer"))
-        config.ebtablesWriter = parseWriter(*v, where + ": ebtables_writer");
+        config.nwfilter.ebtablesWriter = parseWriter(*v, where + ": ebtables_writer");
+    if (auto v = text("nwfilter_backend"))
+        config.nwfilter.backend = parseNwfilterBackend(*v, where + ": nwfilter_backend");
     if (auto v = text("ports_per_run")) {
         auto n = util::parseUnsigned(*v);
         if (!n || n->value == 0 || n->value > 100000)
             throw std::runtime_error(where + ": ports_per_run must be a number from 1 to 100000, not '" + *v + "'");
-        config.portsPerRun = n->value;
+        config.nwfilter.portsPerRun = n->value;
     }
     if (auto v = text("network_dir"))
         config.networkDir = *v;
@@ -167,7 +174,9 @@ std::string usage()
            "  --builtin-filter-dir DIR   the built-in filters\n"
            "  --filter-dir DIR           defined filters (default /etc/vnetfilter/nwfilter)\n"
            "  --binding-dir DIR          bindings (default /run/vnetfilter/nwfilter-binding)\n"
-           "  --apply-mode batch|exec    how rules are applied (default batch)\n"
+           "  --nwfilter-backend ebiptables\n"
+           "                             the firewall of network filters (default ebiptables: libvirt's layout)\n"
+           "  --apply-mode batch|exec    how the ebiptables backend applies rules (default batch)\n"
            "  --ebtables-writer auto|netlink|restore\n"
            "                             how batch mode writes ebtables' nat table (default auto: netlink\n"
            "                             where ebtables is the nf_tables variant)\n"
@@ -188,7 +197,7 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
 {
     ParsedCommandLine parsed{std::move(defaults)};
     std::optional<std::filesystem::path> builtin, filters, bindings, configFile;
-    std::optional<std::string> mode, writer, networkBackend;
+    std::optional<std::string> mode, writer, networkBackend, nwfilterBackend;
     std::optional<std::filesystem::path> networkDir, networkStateDir;
     bool lenient = false;
     for (size_t i = 0; i < args.size(); ++i) {
@@ -220,6 +229,8 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
             networkStateDir = value();
         else if (arg == "--network-backend")
             networkBackend = value();
+        else if (arg == "--nwfilter-backend")
+            nwfilterBackend = value();
         else if (arg == "--lenient-definitions")
             lenient = true;
         else
@@ -236,9 +247,11 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
     if (bindings)
         config.bindingDir = *bindings;
     if (mode)
-        config.applyMode = parseMode(*mode, "--apply-mode");
+        config.nwfilter.execMode = parseMode(*mode, "--apply-mode");
     if (writer)
-        config.ebtablesWriter = parseWriter(*writer, "--ebtables-writer");
+        config.nwfilter.ebtablesWriter = parseWriter(*writer, "--ebtables-writer");
+    if (nwfilterBackend)
+        config.nwfilter.backend = parseNwfilterBackend(*nwfilterBackend, "--nwfilter-backend");
     if (networkDir)
         config.networkDir = *networkDir;
     if (networkStateDir)

@@ -3,7 +3,7 @@
 // options, each overriding the one before.
 #pragma once
 
-#include "firewall/ebiptables/backend.hpp"
+#include "firewall/backend.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -17,9 +17,8 @@ struct Config {
     std::filesystem::path builtinFilterDir;  // the installed default set
     std::filesystem::path filterDir = "/etc/vnetfilter/nwfilter";
     std::filesystem::path bindingDir = "/run/vnetfilter/nwfilter-binding";
-    fw::ebip::ApplyMode applyMode = fw::ebip::ApplyMode::Batch;
-    size_t portsPerRun = 100;
-    fw::ebip::EbtablesWriter ebtablesWriter = fw::ebip::EbtablesWriter::Auto;
+    // nwfilter_backend, apply_mode, ports_per_run, ebtables_writer.
+    fw::NwfilterBackendConfig nwfilter;
     std::filesystem::path networkDir = "/etc/vnetfilter/network";
     std::filesystem::path networkStateDir = "/run/vnetfilter/network";
     std::string networkBackend = "auto";  // auto (nftables where nft works) | nftables | iptables

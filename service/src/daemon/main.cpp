@@ -9,6 +9,7 @@
 #include "dbus/bus_loop.hpp"
 #include "dbus/bus_service.hpp"
 #include "driver/nwfilter_driver.hpp"
+#include "firewall/backend.hpp"
 #include "firewall/executor.hpp"
 #include "driver/network_driver.hpp"
 #include "firewalld/firewalld.hpp"
@@ -65,7 +66,7 @@ int main(int argc, char** argv)
     try {
         const auto& limits = config.limits;
         fw::ProcessExecutor executor(std::chrono::seconds(limits.toolTimeoutSeconds));
-        fw::ebip::EbiptablesBackend backend(executor, {config.applyMode, config.portsPerRun, config.ebtablesWriter});
+        std::unique_ptr<fw::NwfilterBackend> backend = fw::makeNwfilterBackend(config.nwfilter, executor);
         learn::PcapCapture capture;
         driver::DriverOptions driverOptions;
         driverOptions.builtinFilterDir = config.builtinFilterDir;
@@ -75,7 +76,7 @@ int main(int argc, char** argv)
         driverOptions.limits = {limits.maxFilterVisitsPerPort, limits.maxRulesPerPort};
         driverOptions.maxLeasesPerPort = limits.maxLeasesPerPort;
         driverOptions.learningRebuildsPerMinute = limits.learningRebuildsPerMinute;
-        driver::NwfilterDriver driver(driverOptions, backend, &capture);
+        driver::NwfilterDriver driver(driverOptions, *backend, &capture);
         driver::Changes initial = driver.start();
         const fw::net::NetworkBackend networkBackend =
             config.networkBackend == "auto"       ? driver::detectNetworkBackend(executor)
@@ -92,8 +93,7 @@ int main(int argc, char** argv)
         dbus::BusLoop loop(*connection, signals);
         util::Worker worker("vnf-worker");
         util::Worker parser("vnf-parse");
-        const std::string backendName =
-            config.applyMode == fw::ebip::ApplyMode::Batch ? "ebiptables-batch" : "ebiptables-exec";
+        const std::string backendName = backend->name();
         dbus::ServiceOptions serviceOptions;
         serviceOptions.strictness = driverOptions.strictness;
         serviceOptions.admission = {limits.maxCallsPerConnection, limits.maxCallsPerUser, limits.maxCalls,

@@ -21,7 +21,7 @@ std::string listText(const std::vector<std::string>& names)
 
 } // namespace
 
-NwfilterDriver::NwfilterDriver(DriverOptions options, fw::ebip::EbiptablesBackend& backend,
+NwfilterDriver::NwfilterDriver(DriverOptions options, fw::NwfilterBackend& backend,
                                learn::CaptureControl* capture)
     : options_(std::move(options)), backend_(backend), filterStore_(options_.builtinFilterDir, options_.filterDir),
       bindingStore_(options_.bindingDir), leaseStore_(options_.bindingDir), capture_(capture)
@@ -52,7 +52,7 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         engine::Instantiation inst = engine::instantiate(*root, vars, lookup, options_.limits);
         if (inst.learnable.empty()) {
             // IP given, or not needed: nothing to learn.
-            out.rules = fw::ebip::renderPort(binding.portdev, inst.rules);
+            out.rules = fw::PortPolicy::ofRules(std::move(inst.rules));
             out.state = "active";
             return out;
         }
@@ -64,8 +64,7 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         out.learner = learner ? *learner : makeLearner(binding);
         if (!out.learner->leases().empty()) {
             vars[engine::kVarIp] = out.learner->addresses();
-            out.rules =
-                fw::ebip::renderPort(binding.portdev, engine::instantiate(*root, vars, lookup, options_.limits).rules);
+            out.rules = fw::PortPolicy::ofRules(engine::instantiate(*root, vars, lookup, options_.limits).rules);
             out.state = "active";
             return out;
         }
@@ -75,12 +74,12 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         vars[engine::kVarIp] = {"0.0.0.0"};
         engine::instantiate(*root, vars, lookup, options_.limits);
         if (out.learner->mode() == learn::LearningMode::Any) {
-            out.rules = fw::ebip::basicRules(binding.portdev, binding.mac);
+            out.rules = fw::PortPolicy::basic(binding.mac);
         } else {
             auto servers = binding.params.find(engine::kVarDhcpServer);
-            out.rules = fw::ebip::dhcpOnlyRules(binding.portdev, binding.mac,
-                                                servers == binding.params.end() ? std::vector<std::string>{}
-                                                                                : servers->second);
+            out.rules = fw::PortPolicy::dhcpOnly(binding.mac, servers == binding.params.end()
+                                                                  ? std::vector<std::string>{}
+                                                                  : servers->second);
         }
         out.state = "learning";
         return out;
@@ -89,21 +88,21 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
     }
 }
 
-void NwfilterDriver::apply(const std::vector<fw::ebip::PortChange>& changes)
+void NwfilterDriver::apply(const std::vector<fw::PolicyChange>& changes)
 {
     try {
         backend_.apply(changes);
-    } catch (const fw::ebip::BackendError& e) {
+    } catch (const fw::BackendError& e) {
         throw ServiceError(ErrorKind::Backend, e.what());
     }
 }
 
 // Puts the rules back after a step that followed the firewall change failed.
-void NwfilterDriver::restoreRules(const std::vector<fw::ebip::PortChange>& changes)
+void NwfilterDriver::restoreRules(const std::vector<fw::PolicyChange>& changes)
 {
     try {
         backend_.apply(changes);
-    } catch (const fw::ebip::BackendError& e) {
+    } catch (const fw::BackendError& e) {
         util::logError(std::string("restoring the previous rules failed; the next reload repairs them: ") + e.what());
     }
 }
@@ -189,7 +188,7 @@ Changes NwfilterDriver::start()
     for (const auto& p : stored.problems)
         util::logWarning("skipping binding file " + p.file.string() + ": " + p.message);
     bindings_.clear();
-    std::map<std::string, fw::ebip::PortRuleSet> desired;
+    std::map<std::string, fw::PortPolicy> desired;
     Lookup lookup(filters_);
     for (auto& def : stored.bindings) {
         Binding binding{def, {}, std::nullopt, "active", std::nullopt, 0, false, std::nullopt, false};
@@ -224,7 +223,7 @@ Changes NwfilterDriver::start()
             // Never leave a bound port open: it gets no traffic until fixed.
             util::logError("binding of port '" + def.portdev + "' cannot be instantiated, its traffic is dropped: " +
                            e.what());
-            binding.rules = fw::ebip::dropAllRules(def.portdev);
+            binding.rules = fw::PortPolicy::dropAll();
             binding.state = std::string("failed: ") + e.what();
             binding.filters.insert(def.filter);
         }
@@ -234,7 +233,7 @@ Changes NwfilterDriver::start()
     scheduleExpiry();
     try {
         backend_.resyncTo(desired);
-    } catch (const fw::ebip::BackendError& e) {
+    } catch (const fw::BackendError& e) {
         util::logError(std::string("installing the bindings' rules at start-up: ") + e.what());
     }
     util::logInfo("started with " + std::to_string(filters_.size()) + " filters and " + std::to_string(bindings_.size()) +
@@ -286,7 +285,7 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     // the define. Bindings that failed for another reason (their port could
     // not be watched, say) are not: a filter cannot mend that.
     engine::OverlayLookup next(current, def);
-    std::vector<fw::ebip::PortChange> portChanges;
+    std::vector<fw::PolicyChange> portChanges;
     std::map<std::string, Instance> instances;
     for (const auto& [port, binding] : bindings_) {
         const bool failed = binding.state.rfind("failed", 0) == 0;
@@ -307,9 +306,9 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     try {
         filterStore_.save(def);
     } catch (const std::exception& e) {
-        std::vector<fw::ebip::PortChange> back;
+        std::vector<fw::PolicyChange> back;
         for (const auto& change : portChanges)
-            back.push_back({change.ifname, bindings_.at(change.ifname).rules});
+            back.push_back({change.port, bindings_.at(change.port).rules});
         restoreRules(back);
         throw ServiceError(ErrorKind::Backend, std::string("cannot save the filter: ") + e.what());
     }
@@ -458,19 +457,19 @@ Changes NwfilterDriver::reload()
 {
     try {
         backend_.resync();
-    } catch (const fw::ebip::BackendError& e) {
+    } catch (const fw::BackendError& e) {
         throw ServiceError(ErrorKind::Backend, e.what());
     }
     return {};
 }
 
-std::vector<fw::ebip::RuleCounter> NwfilterDriver::counters(const std::string& portdev)
+std::vector<fw::RuleCounter> NwfilterDriver::counters(const std::string& portdev)
 {
     if (!bindings_.count(portdev))
         throw ServiceError(ErrorKind::NotFound, "port '" + portdev + "' has no binding");
     try {
         return backend_.counters(portdev);
-    } catch (const fw::ebip::BackendError& e) {
+    } catch (const fw::BackendError& e) {
         throw ServiceError(ErrorKind::Backend, e.what());
     }
 }

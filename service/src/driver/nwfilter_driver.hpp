@@ -7,7 +7,7 @@
 #include "conf/binding.hpp"
 #include "conf/nwfilter.hpp"
 #include "engine/filter_lookup.hpp"
-#include "firewall/ebiptables/backend.hpp"
+#include "firewall/backend.hpp"
 #include "learn/address_learner.hpp"
 #include "learn/capture.hpp"
 #include "learn/lease_store.hpp"
@@ -112,7 +112,7 @@ class NwfilterDriver {
 public:
     // `capture` watches ports whose address must be learned; without one,
     // bindings that need learning are refused (Unsupported).
-    NwfilterDriver(DriverOptions options, fw::ebip::EbiptablesBackend& backend,
+    NwfilterDriver(DriverOptions options, fw::NwfilterBackend& backend,
                    learn::CaptureControl* capture = nullptr);
 
     // Loads every definition (bad files are reported and skipped, never
@@ -132,7 +132,7 @@ public:
     // Re-applies every binding from the daemon's state (after an external flush).
     Changes reload();
 
-    std::vector<fw::ebip::RuleCounter> counters(const std::string& portdev);
+    std::vector<fw::RuleCounter> counters(const std::string& portdev);
 
     // Address learning (nwfilter_learning.cpp). Events of the capture,
     // delivered in order on the same thread as the requests; stale sessions
@@ -153,7 +153,7 @@ private:
     struct Binding {
         conf::BindingDef def;
         std::set<std::string> filters;  // every filter its rules come from
-        std::optional<fw::ebip::PortRuleSet> rules;
+        std::optional<fw::PortPolicy> rules;
         std::string state;  // active | learning | failed: REASON
         // When the filter needs $IP and the binding gives none.
         std::optional<learn::AddressLearner> learner;
@@ -183,7 +183,7 @@ private:
     // What a binding's port should have, given its definition, the filters
     // and what was learned.
     struct Instance {
-        fw::ebip::PortRuleSet rules;
+        fw::PortPolicy rules;
         std::set<std::string> filters;
         std::string state;  // active | learning
         std::optional<learn::AddressLearner> learner;
@@ -203,15 +203,15 @@ private:
     void saveLeases(const Binding& binding);
     void scheduleExpiry();
     int64_t now() const;
-    void apply(const std::vector<fw::ebip::PortChange>& changes);
-    void restoreRules(const std::vector<fw::ebip::PortChange>& changes);
+    void apply(const std::vector<fw::PolicyChange>& changes);
+    void restoreRules(const std::vector<fw::PolicyChange>& changes);
     FilterInfo infoOf(const Filter& filter) const;
     BindingInfo infoOf(const Binding& binding) const;
     std::map<std::string, std::vector<std::string>> usersByFilter() const;
     void addUserChanges(const std::map<std::string, std::vector<std::string>>& before, Changes& changes) const;
 
     DriverOptions options_;
-    fw::ebip::EbiptablesBackend& backend_;
+    fw::NwfilterBackend& backend_;
     store::FilterStore filterStore_;
     store::BindingStore bindingStore_;
     learn::LeaseStore leaseStore_;

@@ -89,7 +89,7 @@ void NwfilterDriver::failClosed(Binding& binding, const std::string& reason, Cha
         capture_->unwatch(port);
         binding.session = 0;
     }
-    fw::ebip::PortRuleSet dropAll = fw::ebip::dropAllRules(port);
+    fw::PortPolicy dropAll = fw::PortPolicy::dropAll();
     try {
         apply({{port, dropAll}});
         binding.rules = std::move(dropAll);

@@ -14,6 +14,7 @@
 // stay in force; the record changes only when everything succeeded.
 #pragma once
 
+#include "firewall/backend.hpp"
 #include "firewall/ebiptables/port_rules.hpp"
 #include "firewall/ebiptables/restore.hpp"
 #include "firewall/command.hpp"
@@ -41,10 +42,8 @@ enum class EbtablesWriter {
     Restore,  // ebtables-restore
 };
 
-class BackendError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+using BackendError = fw::BackendError;
+using RuleCounter = fw::RuleCounter;
 
 struct PortChange {
     std::string ifname;
@@ -60,13 +59,6 @@ struct BackendOptions {
     EbtablesWriter ebtablesWriter = EbtablesWriter::Auto;
 };
 
-struct RuleCounter {
-    std::string table;  // ebtables-nat, iptables-filter, ip6tables-filter
-    std::string chain;
-    std::string rule;   // as the tool lists it
-    uint64_t packets = 0;
-    uint64_t bytes = 0;
-};
 
 class EbiptablesBackend {
 public:

@@ -1,0 +1,40 @@
+#include "firewall/backend.hpp"
+
+namespace vnf::fw {
+
+PortPolicy PortPolicy::ofRules(std::vector<engine::RuleInstance> rules)
+{
+    PortPolicy p;
+    p.kind = Kind::Rules;
+    p.rules = std::move(rules);
+    return p;
+}
+
+PortPolicy PortPolicy::basic(const conf::MacAddr& mac)
+{
+    PortPolicy p;
+    p.kind = Kind::Basic;
+    p.mac = mac;
+    return p;
+}
+
+PortPolicy PortPolicy::dhcpOnly(const conf::MacAddr& mac, std::vector<std::string> dhcpServers)
+{
+    PortPolicy p;
+    p.kind = Kind::DhcpOnly;
+    p.mac = mac;
+    p.dhcpServers = std::move(dhcpServers);
+    return p;
+}
+
+PortPolicy PortPolicy::dropAll()
+{
+    return PortPolicy{};
+}
+
+std::vector<std::string> nwfilterBackendNames()
+{
+    return {"ebiptables"};
+}
+
+} // namespace vnf::fw

@@ -1,0 +1,96 @@
+// The seam between the nwfilter driver and the firewall: a backend takes
+// neutral per-port policies - the engine's rule instances for a port, or one
+// of the learning sets - and turns them into kernel rules in transactions,
+// keeping whatever record it needs inside. Nothing above firewall/ knows
+// which backend runs (docs/architecture.md, "The backend seam").
+#pragma once
+
+#include "conf/netaddr.hpp"
+#include "engine/instance.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vnf::fw {
+
+class Executor;
+
+// What one port should have.
+struct PortPolicy {
+    enum class Kind {
+        Rules,     // the filter's rule instances
+        Basic,     // learning (any): foreign source MACs dropped, IPv4 and ARP accepted, the rest dropped
+        DhcpOnly,  // learning (dhcp): DHCP requests out, replies from `dhcpServers` (any when empty) in
+        DropAll,   // nothing in, nothing out (a binding that failed)
+    };
+    Kind kind = Kind::DropAll;
+    std::vector<engine::RuleInstance> rules;  // Rules
+    conf::MacAddr mac;                        // Basic, DhcpOnly
+    std::vector<std::string> dhcpServers;     // DhcpOnly
+
+    static PortPolicy ofRules(std::vector<engine::RuleInstance> rules);
+    static PortPolicy basic(const conf::MacAddr& mac);
+    static PortPolicy dhcpOnly(const conf::MacAddr& mac, std::vector<std::string> dhcpServers);
+    static PortPolicy dropAll();
+    bool operator==(const PortPolicy&) const = default;
+};
+
+struct PolicyChange {
+    std::string port;
+    std::optional<PortPolicy> policy;  // nullopt: remove the port's rules
+};
+
+// The backend could not make the kernel hold the rules; the previous rules
+// are in force (the transaction was rolled back).
+class BackendError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct RuleCounter {
+    std::string table;  // where the rule lives, in the backend's terms (ebtables-nat, bridge vnetfilter, ...)
+    std::string chain;
+    std::string rule;   // as the backend's tools list it
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+};
+
+class NwfilterBackend {
+public:
+    virtual ~NwfilterBackend() = default;
+
+    // What Manager.Backend says: "ebiptables-batch", "nftables", ...
+    virtual std::string name() const = 0;
+    // All changes as one transaction; ports whose policy does not change are
+    // not touched. Throws BackendError, with the previous rules in force.
+    virtual void apply(const std::vector<PolicyChange>& changes) = 0;
+    // Makes the kernel match the record again after someone else changed it.
+    virtual void resync() = 0;
+    // Start-up: `desired` is every port's policy; whatever an earlier run
+    // left that is not in it goes.
+    virtual void resyncTo(const std::map<std::string, PortPolicy>& desired) = 0;
+    // The counters of the port's rules.
+    virtual std::vector<RuleCounter> counters(const std::string& port) = 0;
+};
+
+// How vnetfilterd.conf chooses and tunes the backend.
+struct NwfilterBackendConfig {
+    std::string backend = "ebiptables";  // nwfilter_backend: ebiptables | nftables
+    // ebiptables only:
+    bool execMode = false;  // apply_mode=exec: libvirt's command sequence, one process per command
+    size_t portsPerRun = 100;
+    std::string ebtablesWriter = "auto";  // auto | netlink | restore
+};
+
+// The backends this build has (for messages and option checks).
+std::vector<std::string> nwfilterBackendNames();
+
+// The backend `config` names. Throws std::runtime_error for an unknown one.
+std::unique_ptr<NwfilterBackend> makeNwfilterBackend(const NwfilterBackendConfig& config, Executor& executor);
+
+} // namespace vnf::fw

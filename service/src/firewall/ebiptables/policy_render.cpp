@@ -1,0 +1,17 @@
+// Neutral policies as libvirt's layout renders them (pure).
+#include "firewall/ebiptables/nwfilter_backend.hpp"
+
+namespace vnf::fw::ebip {
+
+PortRuleSet render(const std::string& ifname, const PortPolicy& policy)
+{
+    switch (policy.kind) {
+    case PortPolicy::Kind::Rules: return renderPort(ifname, policy.rules);
+    case PortPolicy::Kind::Basic: return basicRules(ifname, policy.mac);
+    case PortPolicy::Kind::DhcpOnly: return dhcpOnlyRules(ifname, policy.mac, policy.dhcpServers);
+    case PortPolicy::Kind::DropAll: break;
+    }
+    return dropAllRules(ifname);
+}
+
+} // namespace vnf::fw::ebip

@@ -1,0 +1,49 @@
+// A backend for the driver's unit tests: keeps the policies it was given,
+// and fails a transaction on demand (leaving its record as it was, as a real
+// backend's rollback does). No kernel, no root.
+#pragma once
+
+#include "firewall/backend.hpp"
+
+#include <map>
+#include <string>
+
+namespace vnf::test {
+
+class FakeBackend : public fw::NwfilterBackend {
+public:
+    std::string name() const override { return "fake"; }
+    void apply(const std::vector<fw::PolicyChange>& changes) override
+    {
+        ++transactions;
+        if (failNext) {
+            failNext = false;
+            throw fw::BackendError("injected failure");
+        }
+        for (const auto& change : changes) {
+            if (change.policy)
+                installed[change.port] = *change.policy;
+            else
+                installed.erase(change.port);
+        }
+    }
+    void resync() override { ++resyncs; }
+    void resyncTo(const std::map<std::string, fw::PortPolicy>& desired) override { installed = desired; }
+    std::vector<fw::RuleCounter> counters(const std::string& port) override
+    {
+        return {{"fake", port, "rule", 1, 2}};
+    }
+
+    const fw::PortPolicy* policy(const std::string& port) const
+    {
+        auto it = installed.find(port);
+        return it == installed.end() ? nullptr : &it->second;
+    }
+
+    std::map<std::string, fw::PortPolicy> installed;
+    bool failNext = false;
+    int transactions = 0;
+    int resyncs = 0;
+};
+
+} // namespace vnf::test

@@ -1,0 +1,151 @@
+// The nwfilter driver's semantics against a fake backend (the seam): what is
+// refused, what is all-or-nothing, what fails closed. No kernel, no root.
+#include "driver/nwfilter_driver.hpp"
+
+#include "support/dbus_lab.hpp"
+#include "support/fake_backend.hpp"
+#include "support/files.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace vnf;
+
+namespace {
+
+class DriverSemantics : public testing::Test {
+protected:
+    DriverSemantics() { restart(); }
+
+    void restart()
+    {
+        driver_.reset();
+        driver::DriverOptions o;
+        o.builtinFilterDir = test::builtinFilterDir();
+        o.filterDir = dir_.path() / "filters";
+        o.bindingDir = dir_.path() / "bindings";
+        driver_ = std::make_unique<driver::NwfilterDriver>(o, backend_);
+        driver_->start();
+    }
+
+    driver::ErrorKind errorOf(const std::function<void()>& f)
+    {
+        try {
+            f();
+        } catch (const driver::ServiceError& e) {
+            return e.kind();
+        }
+        ADD_FAILURE() << "no error";
+        return driver::ErrorKind::Backend;
+    }
+
+    std::string binding(const std::string& port, const std::string& filter, int n = 1)
+    {
+        return test::bindingXml(port, "52:54:00:00:00:0" + std::to_string(n), filter,
+                                {{"IP", "10.0.0." + std::to_string(n)}});
+    }
+
+    driver::BindingInfo info(const std::string& port)
+    {
+        for (const auto& b : driver_->bindings())
+            if (b.portdev == port)
+                return b;
+        ADD_FAILURE() << "no binding " << port;
+        return {};
+    }
+
+    test::TempDir dir_;
+    test::FakeBackend backend_;
+    std::unique_ptr<driver::NwfilterDriver> driver_;
+};
+
+const std::string kWeb = "<filter name='web'><uuid>0f0f0f0f-0000-4000-8000-000000000001</uuid>"
+                         "<filterref filter='clean-traffic'/>"
+                         "<rule action='accept' direction='in'><tcp dstportstart='80'/></rule></filter>";
+
+} // namespace
+
+TEST_F(DriverSemantics, BindingsGetTheirFiltersRulesAsOnePolicy)
+{
+    driver_->defineFilter(kWeb);
+    driver_->createBinding(binding("vnet0", "web"));
+    const fw::PortPolicy* policy = backend_.policy("vnet0");
+    ASSERT_NE(policy, nullptr);
+    EXPECT_EQ(policy->kind, fw::PortPolicy::Kind::Rules);
+    EXPECT_FALSE(policy->rules.empty());
+    EXPECT_EQ(info("vnet0").state, "active");
+}
+
+TEST_F(DriverSemantics, InUseExistsAndNotFound)
+{
+    driver_->defineFilter(kWeb);
+    driver_->createBinding(binding("vnet0", "web"));
+    EXPECT_EQ(errorOf([&] { driver_->undefineFilter("web"); }), driver::ErrorKind::InUse);
+    EXPECT_EQ(errorOf([&] { driver_->undefineFilter("clean-traffic"); }), driver::ErrorKind::InUse);
+    EXPECT_EQ(errorOf([&] { driver_->createBinding(binding("vnet0", "web", 2)); }), driver::ErrorKind::Exists);
+    EXPECT_EQ(errorOf([&] {
+                  driver_->defineFilter("<filter name='web'><uuid>0f0f0f0f-0000-4000-8000-000000000002</uuid></filter>");
+              }),
+              driver::ErrorKind::Exists);
+    EXPECT_EQ(errorOf([&] { driver_->createBinding(binding("vnet1", "nosuch")); }), driver::ErrorKind::NotFound);
+    EXPECT_EQ(errorOf([&] { driver_->deleteBinding("vnet9"); }), driver::ErrorKind::NotFound);
+    EXPECT_EQ(errorOf([&] { driver_->undefineFilter("allow-arp"); }), driver::ErrorKind::Unsupported);
+}
+
+// A filter redefined under several bindings: all get the new rules, or -
+// when the transaction fails - none does, and the old definition stays.
+TEST_F(DriverSemantics, RedefineIsAllOrNothing)
+{
+    driver_->defineFilter(kWeb);
+    for (int i = 0; i < 3; ++i)
+        driver_->createBinding(binding("vnet" + std::to_string(i), "web", i + 1));
+    const auto before = backend_.installed;
+    const std::string redefined = "<filter name='web'><filterref filter='clean-traffic'/>"
+                                  "<rule action='accept' direction='in'><tcp dstportstart='443'/></rule></filter>";
+    backend_.failNext = true;
+    EXPECT_EQ(errorOf([&] { driver_->defineFilter(redefined); }), driver::ErrorKind::Backend);
+    EXPECT_EQ(backend_.installed, before);
+    const auto web = [&] {
+        for (const auto& f : driver_->filters())
+            if (f.name == "web")
+                return f.xml;
+        return std::string();
+    };
+    EXPECT_NE(web().find("dstportstart='80'"), std::string::npos);
+    restart();  // nothing was saved either
+    EXPECT_NE(web().find("dstportstart='80'"), std::string::npos);
+
+    const int transactions = backend_.transactions;
+    driver_->defineFilter(redefined);
+    EXPECT_EQ(backend_.transactions, transactions + 1) << "one transaction for every binding";
+    for (int i = 0; i < 3; ++i)
+        EXPECT_NE(backend_.installed.at("vnet" + std::to_string(i)), before.at("vnet" + std::to_string(i)));
+}
+
+TEST_F(DriverSemantics, AFailedCreateOrDeleteChangesNothing)
+{
+    backend_.failNext = true;
+    EXPECT_EQ(errorOf([&] { driver_->createBinding(binding("vnet0", "clean-traffic")); }), driver::ErrorKind::Backend);
+    EXPECT_TRUE(driver_->bindings().empty());
+    restart();
+    EXPECT_TRUE(driver_->bindings().empty()) << "a binding whose rules failed was saved";
+    driver_->createBinding(binding("vnet0", "clean-traffic"));
+    backend_.failNext = true;
+    EXPECT_EQ(errorOf([&] { driver_->deleteBinding("vnet0"); }), driver::ErrorKind::Backend);
+    EXPECT_EQ(driver_->bindings().size(), 1u);
+    EXPECT_NE(backend_.policy("vnet0"), nullptr);
+}
+
+// A binding whose filter is missing at start-up fails closed (drop-all) and
+// comes back when the filter is defined.
+TEST_F(DriverSemantics, MissingFilterAtStartFailsClosedUntilDefined)
+{
+    driver_->defineFilter(kWeb);
+    driver_->createBinding(binding("vnet0", "web"));
+    std::filesystem::remove(dir_.path() / "filters" / "web.xml");
+    restart();
+    EXPECT_EQ(info("vnet0").state, "failed: no filter named 'web'");
+    EXPECT_EQ(*backend_.policy("vnet0"), fw::PortPolicy::dropAll());
+    driver_->defineFilter(kWeb);
+    EXPECT_EQ(info("vnet0").state, "active");
+    EXPECT_EQ(backend_.policy("vnet0")->kind, fw::PortPolicy::Kind::Rules);
+}
