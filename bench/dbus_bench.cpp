@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // CreateBinding and Delete through D-Bus, as a client sees them: each call
 // includes the bus round trip, the polkit check, the firewall transaction
 // and persisting the binding. Run against a daemon on the bus that

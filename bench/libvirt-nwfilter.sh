@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libvirt's figure for the same work: N clean-traffic bindings created and
 # deleted with `virsh nwfilter-binding-create/-delete`, one call per binding.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Creates N veth ports vnet1..vnetN in network namespace NS and writes one
 # clean-traffic <filterbinding> per port into DIR (b0001.xml, ...), the same
 # bindings for vnetfilter and libvirt.

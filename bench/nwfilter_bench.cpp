@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Benchmark of the ebtables/iptables backend with clean-traffic on N veth
 // ports. Run it inside a fresh network namespace (bench/run-nwfilter.sh does):
 // it creates the ports and changes that namespace's firewall.

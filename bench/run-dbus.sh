@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # CreateBinding through D-Bus for N ports in scripts/lab (private bus, real
 # polkitd, vnetfilterd in its own namespace), beside libvirt's figure for
 # the same N bindings measured in the same run.

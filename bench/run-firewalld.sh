@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # How long after a firewalld reload all of vnetfilter's state is back: N
 # clean-traffic bindings (their ebtables chains) and M NAT networks (their
 # rules and firewalld zones).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Starting and stopping a NAT network through D-Bus (vnetfilterctl net-create
 # / net-destroy) in scripts/lab: bridge, forwarding, firewall rules, dnsmasq.
 #

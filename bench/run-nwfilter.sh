@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # clean-traffic on N = 1, 10, 100, 1000 veth ports: batch mode with the
 # ebtables nat table written over netlink (the default) and with
 # ebtables-restore, exec mode (libvirt's commands), and libvirt's own figure

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where the built-in filters are: installed, or (when running from a build
 // tree) in the source tree.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Helpers shared by the commands that talk to vnetfilterd.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The command-line framework of vnetfilterctl: subcommands, their options,
 // and a parser that knows only what each command declares.
 #pragma once

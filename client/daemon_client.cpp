@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon_client.hpp"
 
 #include "dbus/raw_message.hpp"

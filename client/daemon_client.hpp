@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterctl's connection to vnetfilterd on the system bus
 // (DBUS_SYSTEM_BUS_ADDRESS is honoured).
 #pragma once

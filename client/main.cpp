@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterctl: the administrator's client for vnetfilterd, plus offline
 // tools that work on definition files without a daemon.
 #include "cli.hpp"

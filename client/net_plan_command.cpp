@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterctl net-plan: the firewall commands starting a network adds,
 // computed offline from its definition.
 #include "net_plan_command.hpp"

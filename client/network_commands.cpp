@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "network_commands.hpp"
 
 #include "call_guard.hpp"

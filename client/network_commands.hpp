@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterctl's net-* commands (virsh's names) for virtual networks.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Commands that need no daemon: they work on definition files directly.
 #pragma once
 

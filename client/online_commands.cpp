@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The commands that talk to vnetfilterd; their names are virsh's.
 #include "online_commands.hpp"
 

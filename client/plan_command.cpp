@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterctl plan: the commands a binding would run, without a daemon.
 #include "plan_command.hpp"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Everything besides the programs that a system install needs, in the places
 # dbus-daemon, polkitd and systemd look for them. Configure with
 # -DCMAKE_INSTALL_PREFIX=/usr for a system install: dbus-daemon and polkitd

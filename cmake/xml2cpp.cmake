@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs sdbus-c++-xml2cpp on one interface file (cmake -P script).
 # The generator warns about annotations it does not use (our documentation
 # annotations); those warnings are dropped, real failures are not.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target for the definition parsers (built with clang, ASan and
 // UBSan by scripts/fuzz). One source, three targets: FUZZ_KIND selects the
 // parser. Properties checked on every input:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libvirt's nwfilter and binding round-trip data through `vnetfilterctl format --lenient`
 # (libvirt ignores unknown attributes; its data relies on that).
 # Usage: cli_xml2xml.sh VNETFILTERCTL CONFORMANCE_DIR   (exit 77 = skipped)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "conformance/firewall_harness.hpp"
 
 #include "engine/instantiate.hpp"

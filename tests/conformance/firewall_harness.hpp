@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The harness of libvirt's nwfilterxml2firewall test, as HARNESS.md
 // describes it; shared by the C++ test and `vnetfilterctl plan`'s test.
 #pragma once

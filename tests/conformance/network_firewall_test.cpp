@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libvirt's networkxml2firewall data, run as HARNESS.md describes: the
 // commands that adding each network's rules runs, per backend, in libvirt's
 // line-split form; the global chains (set up once, by the first network)

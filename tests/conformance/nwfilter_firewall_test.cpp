@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libvirt's nwfilterxml2firewall data, run as HARNESS.md describes: the
 // "apply new rules" step for vnet0, recorded in libvirt's line-split form,
 // with the fixed prologue/epilogue blocks removed, compared byte for byte.

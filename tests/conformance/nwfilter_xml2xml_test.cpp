@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libvirt's nwfilter and filter binding round-trip data (HARNESS.md):
 // valid cases format byte for byte to their out file, *-invalid cases are
 // rejected (quirks-invalid is schema-invalid but parses).

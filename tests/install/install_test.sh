@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `cmake --install` puts every piece where dbus-daemon, polkitd and systemd
 # look for it, with no placeholder left, and the installed programs work from
 # there. Installs into a temporary DESTDIR; the host is not touched.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterd on a private bus with a real polkitd, in network namespaces:
 // what an administrator and their tools see.
 #include "conf/xml.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The ebtables/iptables backend against the real kernel and the real tools,
 // each test in network namespaces of its own.
 #include "engine/instantiate.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The netlink writer of the ebtables nat table against ebtables-restore, in
 // the real kernel: for every filter of libvirt's data, every built-in filter,
 // the learning rule sets and rules with every kind of negation and mask, both

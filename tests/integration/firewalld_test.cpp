@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterd beside a real firewalld in the same namespace: bridges go into
 // the libvirt zone, and when firewalld reloads, stops or starts (flushing
 // the iptables/ebtables tables and forgetting runtime zones each time), the

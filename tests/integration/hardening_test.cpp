@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The hardening issue's regressions, against the real daemon on a private
 // bus with a real polkitd, in network namespaces: each of these was a way
 // around the service's protections or a way to hang or grow it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Address learning with real traffic: vnetfilterd on a private bus learns
 // guests' addresses from DHCP (dnsmasq, udhcpc) and from their packets,
 // and locks their ports to them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Virtual networks with real packets: vnetfilterd (on a private bus, with
 // polkitd) creates bridges, runs dnsmasq and installs the firewall rules of
 // each forward mode in its namespace; guests in their own namespaces get

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Real packets through real rules: guests on a bridge, each in its own
 // namespace, the backend applying filters to their ports.
 #include "engine/instantiate.hpp"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/lab end to end: the demo passes, `-- CMD` gets the promised
 # environment and passes CMD's status through, the bus serves unprivileged
 # users, every exit path (normal, failing CMD, SIGTERM) leaves no process,

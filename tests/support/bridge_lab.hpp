@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A bridge with guests for packet tests: a "host" namespace holding bridge
 // br0 (10.10.0.1/24, fd00::1/64) and one veth port per guest (vnet0,
 // vnet1, ...), each guest in its own namespace with eth0 at 10.10.0.(10+i)

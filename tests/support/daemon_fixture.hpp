@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the daemon's integration tests share: they skip (with the reason)
 // where they cannot run, and `ctl` runs vnetfilterctl on the private bus.
 #pragma once

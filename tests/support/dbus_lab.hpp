@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The service's environment for integration tests: a private system bus,
 // a real polkitd with the project's policy, and vnetfilterd in a network
 // namespace with temporary state. Everything started is stopped by PID and

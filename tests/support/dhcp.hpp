@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // DHCP for learning tests: a real dnsmasq serving a range on an interface
 // of a namespace, and a real client (busybox udhcpc) in a guest.
 #pragma once

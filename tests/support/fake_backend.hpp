@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A backend for the driver's unit tests: keeps the policies it was given,
 // and fails a transaction on demand (leaving its record as it was, as a real
 // backend's rollback does). No kernel, no root.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A real firewalld for integration tests: in a namespace the test owns, on
 // the private bus, with a private copy of /etc/firewalld plus vnetfilter's
 // zones and policies. Stopped by PID with the object.

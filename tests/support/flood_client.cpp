@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A demanding D-Bus client for the hardening tests. Sends COUNT calls at
 // once (pipelined, without waiting for answers), then waits for every answer
 // and prints how many of each error name came back ("ok" for successes), one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A guest's forgery for the hardening tests: sends, on INTERFACE, a DHCPACK
 // as if from SERVER (IPv4 source SERVER, broadcast, chaddr MAC) giving
 // ADDRESS to MAC. A raw frame on a packet socket, as a hostile guest would.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Comparable snapshots of the firewall tables of a namespace.
 #pragma once
 

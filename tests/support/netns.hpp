@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Network namespaces for integration tests. Every namespace a test creates
 // is named "vnft-<pid>-<n>" and removed when its owner object dies; a CTest
 // fixture (cleanup-stale-netns.sh) removes those of test processes that were

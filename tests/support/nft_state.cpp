@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "support/nft_state.hpp"
 
 #include "firewall/ebiptables/ebt_batch.hpp"

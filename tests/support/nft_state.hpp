@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The ebtables nat table as the kernel holds it: every chain, and every
 // rule's expressions (counter values left out) and userdata, in order. Two
 // ways of writing the same rules must leave this identical byte for byte -

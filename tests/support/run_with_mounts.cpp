@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Test helper: runs a program in a private mount namespace with some bind
 // mounts, without a shell.
 //   run_with_mounts --bind SRC DST [--bind SRC DST]... -- PROGRAM [ARGS...]

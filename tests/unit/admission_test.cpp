@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Calls in flight are bounded per connection, per user and in all
 // (hardening issue, item 4); a slot comes back with its ticket.
 #include "dbus/admission.hpp"

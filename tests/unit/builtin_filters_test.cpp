@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The 24 built-in filters: all present, all parse and format to a fixed
 // point, and each has the same meaning as libvirt's (when libvirt's set is
 // at hand for comparison).

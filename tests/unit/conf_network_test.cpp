@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The <network> model: what is accepted, the canonical form, and the
 // errors for what is not; and the rule plans beyond libvirt's test data.
 #include "conf/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Structure of <filter>: names, chains, priorities, rules and references,
 // and the errors for everything that is wrong.
 #include "conf/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Every attribute value type, with good and bad values.
 #include "conf/error.hpp"
 #include "conf/values.hpp"

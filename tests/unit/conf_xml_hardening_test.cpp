@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The XML parser refuses what could read files, reach the network, or blow
 // up memory, and inputs larger than the limit.
 #include "conf/error.hpp"

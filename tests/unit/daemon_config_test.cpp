@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterd's options: the file, the command line over it, clear errors.
 #include "daemon/config.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nwfilter driver's learning logic with a scripted capture and clock:
 // which rules a port has while learning, after a lease, after expiry, and
 // when the capture fails. The backend runs against an executor that accepts

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nwfilter driver's semantics against a fake backend (the seam): what is
 // refused, what is all-or-nothing, what fails closed. No kernel, no root.
 #include "driver/nwfilter_driver.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The pure parts of the ebtables netlink writer: netlink messages, the
 // encoding of rules (pinned to the bytes the kernel returned for rules the
 // ebtables tool made), what the encoder refuses, and batch composition.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Instantiation is bounded: the limits are checked before the work, and a
 // filter or binding above them is refused with an error naming the limit
 // (hardening issue, item 5). Below them libvirt's semantics hold.

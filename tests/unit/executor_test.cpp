@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Firewall tools run with a deadline and a clean signal mask (hardening
 // issue, item 10). Real processes, no root needed.
 #include "firewall/executor.hpp"

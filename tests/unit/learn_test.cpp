@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Address learning's pure parts: what a frame says, the any/dhcp policy,
 // the rate limiter and the lease file.
 #include "learn/address_learner.hpp"

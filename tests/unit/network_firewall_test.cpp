@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The network firewall's transactions, with a scripted executor: rules go
 // in as batches (one nft transaction, one iptables-restore per table), a
 // failure takes the earlier batches out again, removal goes by handle.

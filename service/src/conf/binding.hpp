@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The filter binding definition model: libvirt's <filterbinding> format,
 // which attaches a filter (with parameters) to one port of a guest.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Any of the definition documents vnetfilter understands, recognised by its
 // root element: <filter>, <filterbinding>, <network>.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one error type of the definition model: a definition (filter, binding,
 // network) is invalid. The message says what is wrong and where, in words an
 // administrator can act on: element, attribute, value, and the rule.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Addresses as they appear in definitions: parse, validate and print them in
 // the canonical form libvirt uses (lowercase two-digit MACs, inet_ntop for IP).
 #pragma once

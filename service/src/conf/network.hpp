@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The virtual network definition model: the part of libvirt's <network>
 // format this service implements (bridge, forward modes nat/route/open or
 // isolated, addresses with DHCP, TFTP, DNS, domain).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The canonical text of a network definition, in libvirt's element order
 // and layout (two-space indent, single-quoted attributes), with the defaults
 // libvirt fills in made explicit (the NAT port range, stp, delay).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parsing and validating <network>. Everything a network definition says
 // ends up in kernel objects, dnsmasq's configuration and firewall rules, so
 // every value is checked against a strict form here: nothing that could

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The network filter definition model: libvirt's <filter> format.
 #pragma once
 

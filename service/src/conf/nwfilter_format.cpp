@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libvirt's canonical <filter> format.
 #include "conf/nwfilter.hpp"
 #include "conf/xml.hpp"

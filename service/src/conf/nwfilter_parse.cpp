@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parsing and validation of <filter> definitions.
 #include "conf/error.hpp"
 #include "conf/nwfilter.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a <rule> may contain: the protocol elements, the attributes each one
 // accepts (in the order libvirt formats them), their value types, and the
 // filter chain types with their default priorities. Pure data; parser,

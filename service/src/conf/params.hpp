@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parameters passed to a filter through <filterref> (and a binding): each
 // name maps to an ordered list of values; repeating a name makes a list.
 #pragma once

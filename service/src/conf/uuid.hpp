@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // RFC 4122 UUIDs as libvirt writes them (lowercase, dashed).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The types of attribute values in nwfilter rules, and literals of those
 // types: parsed, range-checked, and kept in canonical (libvirt-format) text.
 // The same parser checks literal values in XML and the values variables take

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // References to variables in attribute values: "$NAME" (the current value of
 // iterator 0), "$NAME[@n]" (iterator n), "$NAME[k]" (fixed element k).
 // Resolution is the engine's job; the model only knows their shape.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libxml2 behind RAII handles, with the hardening every definition parser
 // needs: no network, no DTD (so no external entities and no entity expansion
 // bombs), and an upper bound on the input size.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterd's configuration: built-in defaults, then the configuration
 // file (GKeyFile, /etc/vnetfilter/vnetfilterd.conf), then command-line
 // options, each overriding the one before.

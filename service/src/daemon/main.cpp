@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterd: the vnetfilter D-Bus system service.
 //
 // Threads: the main thread runs the bus loop (every D-Bus operation); one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Admission of D-Bus calls: how many calls may be in flight (received, not
 // yet answered) per connection, per user and in all. A call beyond a limit is
 // refused at once, before any work (parsing, polkit, firewall) is done for

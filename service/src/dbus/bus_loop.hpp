@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The bus thread's event loop: sd-bus I/O, tasks posted from other threads
 // (through an eventfd), and signals (through a signalfd). Every D-Bus
 // operation - replies, signals, objects coming and going - happens here, so

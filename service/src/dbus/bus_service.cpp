@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "dbus/bus_service.hpp"
 
 #include "Binding_adaptor.h"

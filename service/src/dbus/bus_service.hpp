@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterd on the bus: the Manager, Filter and Binding objects. Each
 // method call is authorized by polkit, then its work runs on the worker
 // (firewall transactions, in order); the reply, and the objects' changes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "dbus/polkit.hpp"
 
 #include "dbus/raw_message.hpp"

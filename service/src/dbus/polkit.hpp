@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Authorization of D-Bus callers with polkit: CheckAuthorization for the
 // caller's unique bus name, asynchronously, on the bus thread. When no
 // polkitd is on the bus, reading is open to all and only uid 0 may write.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Access to the sd-bus message inside an sdbus::Message. sdbus-c++ 1.2 keeps
 // it in a protected member and exposes neither reading nor setting the
 // ALLOW_INTERACTIVE_AUTHORIZATION header flag, which polkit-aware services

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The virtual network driver: definitions (persistent in network_dir,
 // transient ones only while running), and the life of a running network -
 // bridge, forwarding, dnsmasq, firewall rules - as one undoable sequence.

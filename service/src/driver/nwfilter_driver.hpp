@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nwfilter driver: the daemon's filters and bindings, and every change
 // to them as one validated, all-or-nothing step: check everything first,
 // change the firewall in one transaction, then persist. It knows nothing of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nwfilter driver's side of address learning: which bindings learn,
 // keeping their captures in step, and turning what the capture observed
 // into rules. The policy itself is learn::AddressLearner.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How the engine finds referenced filters by name. The daemon answers from
 // its store, tests and `vnetfilterctl plan` from a directory of files.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The engine's output: concrete rule instances for one port, every variable
 // replaced by a checked value, in the order libvirt applies them.
 #pragma once

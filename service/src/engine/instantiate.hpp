@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Instantiation: a filter and the variables of one port become concrete rule
 // instances. Pure: no I/O, no state; the filter DAG comes from a lookup.
 #pragma once

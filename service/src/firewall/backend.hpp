@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The seam between the nwfilter driver and the firewall: a backend takes
 // neutral per-port policies - the engine's rule instances for a port, or one
 // of the learning sets - and turns them into kernel rules in transactions,

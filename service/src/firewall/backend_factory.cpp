@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one place that knows every nwfilter backend: the daemon asks it for the
 // one vnetfilterd.conf names.
 #include "firewall/backend.hpp"

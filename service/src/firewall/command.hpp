@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Firewall commands as data: a program and its argument vector, never a
 // shell line. A plan is an ordered list of them; it can be printed the way
 // libvirt prints commands, or executed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "firewall/executor.hpp"
 
 #include "util/unique_fd.hpp"

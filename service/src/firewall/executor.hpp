@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Running firewall tools: argv only, never a shell. An interface, so tests
 // can inject failures at any position of a transaction.
 #pragma once

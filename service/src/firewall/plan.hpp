@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a binding would do to the firewall, as text, without doing it
 // (vnetfilterctl plan): the backend's own commands or scripts.
 #pragma once

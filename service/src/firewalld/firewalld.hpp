@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // firewalld over its D-Bus API: putting network bridges into zones (from the
 // worker, on a connection of its own), and watching firewalld come, go and
 // reload (on the bus thread, from the service's connection).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The learning policy of one port, as a pure state machine: observations
 // and the clock in, the port's current addresses out.
 //

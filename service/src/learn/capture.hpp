@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Watching guest ports for their addresses with libpcap: one thread polls
 // every open capture (never a thread per port), turns frames into
 // observations (rate limited per port) and hands them to the daemon.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What one captured Ethernet frame says about a guest's IPv4 address. Pure:
 // bytes in, an observation out; every length is checked, nothing is trusted.
 #pragma once

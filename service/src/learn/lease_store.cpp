@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "learn/lease_store.hpp"
 
 #include "store/atomic_file.hpp"

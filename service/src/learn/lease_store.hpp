@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The addresses learned for each port, kept in the runtime directory beside
 // the port's binding (PORT.leases) so that a daemon restart keeps every port
 // locked to what it learned. Written atomically.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A token bucket: at most `burst` events at once, refilled at `perSecond`.
 // Keeps a flooding guest from turning captured packets into work for the
 // daemon. Pure; the caller supplies the clock.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Bridges for virtual networks, over rtnetlink (libnl-3): created with their
 // MAC, STP and forward delay in one message, addressed, brought up, removed.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dnsmasq for a virtual network: its configuration (pure), the process
 // (started, watched, stopped by PID) and its leases.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Installing and removing a network's firewall rules. The plan's rules are
 // applied in batches - one `nft -ae -f -` transaction for all nft rules, one
 // `*-restore --noflush` transaction per iptables table - and each rule is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Writing files so that a crash at any moment leaves either the old or the
 // new content, never a mix: write a temporary file in the same directory,
 // fsync it, rename it over the target, fsync the directory.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where definitions live on disk: one canonical XML file per definition,
 // named after it, written atomically. Filters: the configuration directory
 // (/etc/vnetfilter/nwfilter) over the read-only built-in set. Bindings: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Loading a directory of filter definition files (*.xml).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A minimal JSON writer for command-line output.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Logging to standard error, which systemd's journal (or the terminal)
 // collects. Under the journal, lines carry sd-daemon priority prefixes.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Starting a long-running child process (dnsmasq, test daemons) with its
 // output in a log file: posix_spawn, argv only, standard input from
 // /dev/null, default signal dispositions and an empty signal mask (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Small, pure string helpers shared by every layer.
 #pragma once
 

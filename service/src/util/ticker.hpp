@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Calls a function every `period` on a thread of its own until stopped
 // (used to hand periodic work, like dnsmasq supervision, to the worker).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One thread that runs submitted jobs. Firewall work goes through one of
 // these, so concurrent requests never interleave half-transactions.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The ebtables/iptables/ip6tables backend: installs, replaces and removes
 // the rules of ports as transactions, and keeps the record of what it has
 // installed.

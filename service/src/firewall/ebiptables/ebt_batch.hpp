@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One transaction on ebtables' bridge nat table as an nf_tables batch: the
 // netlink equivalent of restoreScript(Table::Ebtables, ...). Pure.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ebtables rules as nf_tables expressions, written the way ebtables-nft
 // (iptables 1.8, nf_tables variant) writes them: the frame header fields
 // (-s, -d, -i, -o, -p) as native payload/meta comparisons, the extensions

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "firewall/ebiptables/ebt_netlink.hpp"
 
 #include "firewall/ebiptables/ebt_encode.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Transactions on ebtables' bridge nat table written straight to the
 // kernel over nf_tables netlink, in the form ebtables-nft itself writes
 // (see ebt_encode.hpp). Why not ebtables-restore: for every run it starts a

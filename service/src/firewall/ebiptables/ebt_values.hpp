@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The values of ebtables options as ebtables parses them - numbers in the
 // base each option uses, ranges, MAC and IP addresses with their masks,
 // ethertypes, protocol names - for the netlink writer's encoder. Pure. A

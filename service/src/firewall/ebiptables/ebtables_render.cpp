@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ebtables (bridge nat table) rules for layer-2 rule instances.
 #include "firewall/ebiptables/rule_render.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // iptables/ip6tables rules for layer-3/4 rule instances, with libvirt's
 // connection-tracking semantics.
 //

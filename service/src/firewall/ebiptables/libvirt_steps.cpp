@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "firewall/ebiptables/libvirt_steps.hpp"
 
 namespace vnf::fw::ebip {

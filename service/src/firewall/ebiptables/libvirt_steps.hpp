@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The command sequences of libvirt's ebiptables driver, step by step. Exec
 // mode runs them one process per command; `vnetfilterctl plan` prints them.
 //

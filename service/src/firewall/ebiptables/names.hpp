@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libvirt's chain names for a port, in their final and temporary forms.
 //
 // ebtables nat table: root chains libvirt-I-<if> (frames from the guest) and

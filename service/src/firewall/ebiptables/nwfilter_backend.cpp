@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "firewall/ebiptables/nwfilter_backend.hpp"
 
 namespace vnf::fw::ebip {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libvirt's layout behind the backend seam: policies are rendered into
 // libvirt's ebtables/iptables/ip6tables rule sets and applied by
 // EbiptablesBackend.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libvirt's command sequence (what its nwfilterxml2firewall test records) or
 // the restore scripts batch mode runs, for one port.
 #include "firewall/ebiptables/plan.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Neutral policies as libvirt's layout renders them (pure).
 #include "firewall/ebiptables/nwfilter_backend.hpp"
 

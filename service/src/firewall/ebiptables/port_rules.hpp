@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Everything one port gets from the ebtables/iptables backend, in a form
 // independent of chain naming (final or temporary) and of how it is applied
 // (libvirt's command sequence in exec mode, restore scripts in batch mode).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Batch mode: the changes of a transaction as ebtables-restore /
 // iptables-restore / ip6tables-restore --noflush scripts, computed from what
 // vnetfilter knows is installed (its record), so a script never has to guess

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Rendering of one rule instance into ebtables or iptables/ip6tables match
 // arguments, exactly as libvirt writes them. Pure functions.
 #pragma once

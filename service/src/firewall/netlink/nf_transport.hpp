@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Talking nf_tables over netlink: one batch is one kernel transaction.
 // An interface, so that tests can make any transaction fail.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "firewall/netlink/nft_expr.hpp"
 
 #include <linux/netfilter/nf_tables.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nf_tables rule expressions in their wire format: the contents of a rule's
 // NFTA_RULE_EXPRESSIONS attribute, one expression after the other. Pure.
 //

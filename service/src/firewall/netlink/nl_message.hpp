@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Netlink messages as bytes: building netfilter (nfnetlink) messages with
 // nested attributes, and reading messages and attributes back. Pure: no
 // sockets here (nf_transport.hpp sends and receives).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "firewall/network/address_policy.hpp"
 
 namespace vnf::fw::net {

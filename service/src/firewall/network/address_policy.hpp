@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What both network rule renderers agree on, independent of the tool: how
 // each address of a network is treated by its forward mode, and the NAT
 // details (source ports, SNAT target, destinations left alone).

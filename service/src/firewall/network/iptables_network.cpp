@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Network rules for the iptables backend: libvirt's global LIBVIRT_* chains
 // and each network's rules in them.
 #include "firewall/network/network_rules.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The firewall rules of virtual networks, as libvirt adds them: pure plans
 // for the iptables backend (global LIBVIRT_* chains) and the nftables
 // backend (the libvirt_network tables).

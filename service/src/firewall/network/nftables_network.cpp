@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Network rules for the nftables backend: libvirt's libvirt_network tables
 // (one per family) and each network's rules in them. Rules are inserted
 // with -ae so that nft echoes their handles, by which they are removed.
