@@ -2,6 +2,7 @@
 // Helpers shared by the commands that talk to vnetfilterd.
 #pragma once
 
+#include "cli.hpp"
 #include "daemon_client.hpp"
 
 #include <functional>
@@ -10,7 +11,7 @@
 
 namespace vnf::client {
 
-// Runs `body`; a D-Bus error becomes one clear line and exit status 1.
+// Runs `body`; a D-Bus error becomes one clear line and its exit status.
 // `missing` says what an unknown object path means for this command.
 inline int guarded(const std::string& missing, const std::function<void()>& body)
 {
@@ -22,8 +23,15 @@ inline int guarded(const std::string& missing, const std::function<void()>& body
                   << (e.getName() == "org.freedesktop.DBus.Error.UnknownObject" && !missing.empty() ? missing
                                                                                                       : describeError(e))
                   << "\n";
-        return 1;
+        return exitStatusOf(e);
     }
+}
+
+// A confirmation line ("Network filter x defined"): not with -q.
+inline void confirm(const Args& args, const std::string& line)
+{
+    if (!args.quiet)
+        std::cout << line << "\n";
 }
 
 // `text` padded with spaces to `width` (table columns).

@@ -13,7 +13,13 @@
 
 namespace vnf::client {
 
-// A usage mistake: printed with the command's usage line, exit status 1.
+// Exit statuses (documented in vnetfilterctl(1)).
+inline constexpr int kExitFailure = 1;      // the request failed (the message says why)
+inline constexpr int kExitUsage = 2;        // the command line is wrong
+inline constexpr int kExitNoDaemon = 3;     // vnetfilterd is not running or cannot be reached
+inline constexpr int kExitNotAuthorized = 4;  // polkit said no
+
+// A usage mistake: one error line naming the command's usage, exit status 2.
 class UsageError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -29,6 +35,7 @@ struct OptionSpec {
 struct Args {
     std::vector<std::string> positional;
     std::map<std::string, std::vector<std::string>> options;
+    bool quiet = false;  // -q/--quiet (any command): no confirmation lines
 
     bool flag(std::string_view name) const { return options.count(std::string(name)) > 0; }
     std::optional<std::string> value(std::string_view name) const;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon_client.hpp"
 
+#include "cli.hpp"
+
 #include "dbus/raw_message.hpp"
 
 #include <systemd/sd-bus.h>
@@ -252,7 +254,20 @@ ManagerState DaemonClient::manager()
     auto proxy = sdbus::createProxy(*connection_, kBus, "/org/vnetfilter1");
     proxy->callMethod("GetAll").onInterface("org.freedesktop.DBus.Properties").withArguments(std::string(kManager)).storeResultsTo(props);
     return ManagerState{get<std::string>(props, "Version"), get<std::string>(props, "Backend"),
-                        get<bool>(props, "FirewalldRunning")};
+                        get<std::string>(props, "NetworkBackend"), get<bool>(props, "FirewalldRunning")};
+}
+
+int exitStatusOf(const sdbus::Error& error)
+{
+    const std::string& name = error.getName();
+    if (name == "org.freedesktop.DBus.Error.AccessDenied")
+        return kExitNotAuthorized;
+    if (name == "org.freedesktop.DBus.Error.NameHasNoOwner" || name == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+        name.rfind("org.freedesktop.DBus.Error.Spawn.", 0) == 0 || name.rfind("sdbus.Error", 0) == 0 ||
+        name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected" ||
+        name == "org.freedesktop.DBus.Error.FileNotFound" || name == "org.freedesktop.DBus.Error.NoServer")
+        return kExitNoDaemon;
+    return kExitFailure;
 }
 
 std::string describeError(const sdbus::Error& error)

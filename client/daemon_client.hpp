@@ -42,7 +42,7 @@ struct LeaseRow {
 };
 
 struct ManagerState {
-    std::string version, backend;
+    std::string version, backend, networkBackend;
     bool firewalldRunning = false;
 };
 
@@ -86,5 +86,7 @@ private:
 // One line for a failed call: "not authorized: ...", "vnetfilterd is not
 // running ...", or the daemon's own message.
 std::string describeError(const sdbus::Error& error);
+// The exit status for a D-Bus error: kExitNoDaemon, kExitNotAuthorized or kExitFailure.
+int exitStatusOf(const sdbus::Error& error);
 
 } // namespace vnf::client

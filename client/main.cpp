@@ -17,6 +17,8 @@
 namespace {
 
 using vnf::client::Command;
+using vnf::client::kExitFailure;
+using vnf::client::kExitUsage;
 
 std::vector<Command> allCommands()
 {
@@ -49,39 +51,70 @@ int main(int argc, char** argv)
     xmlInitParser();
     const auto commands = allCommands();
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        printUsage(commands, args.empty() ? std::cerr : std::cout);
-        return args.empty() ? 1 : 0;
+    // -q/--quiet may come first, before the command, too.
+    bool quiet = false;
+    while (!args.empty() && (args[0] == "-q" || args[0] == "--quiet")) {
+        quiet = true;
+        args.erase(args.begin());
     }
-    const Command* command = nullptr;
-    for (const auto& c : commands)
-        if (c.name == args[0])
-            command = &c;
+    if (args.empty()) {
+        std::cerr << "error: no command given; see 'vnetfilterctl --help'\n";
+        return kExitUsage;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
+        printUsage(commands, std::cout);
+        return 0;
+    }
+    if (args[0] == "--version") {
+        std::cout << "vnetfilterctl " << VNETFILTER_VERSION << "\n";
+        return 0;
+    }
+    auto find = [&](const std::string& name) -> const Command* {
+        for (const auto& c : commands)
+            if (c.name == name)
+                return &c;
+        return nullptr;
+    };
+    if (args[0] == "help") {  // help COMMAND
+        if (const Command* c = find(args[1])) {
+            std::cout << vnf::client::commandHelp(*c);
+            return 0;
+        }
+        std::cerr << "error: unknown command '" << args[1] << "'; see 'vnetfilterctl --help'\n";
+        return kExitUsage;
+    }
+    const Command* command = find(args[0]);
     if (!command) {
-        std::cerr << "vnetfilterctl: unknown command '" << args[0] << "'; see 'vnetfilterctl --help'\n";
-        return 1;
+        std::cerr << "error: unknown command '" << args[0] << "'; see 'vnetfilterctl --help'\n";
+        return kExitUsage;
     }
-    std::vector<std::string> rest(args.begin() + 1, args.end());
-    for (const auto& arg : rest) {
-        if (arg == "--")
-            break;
-        if (arg == "--help" || arg == "-h") {
+    std::vector<std::string> rest;
+    bool optionsDone = false;
+    for (const auto& arg : std::vector<std::string>(args.begin() + 1, args.end())) {
+        if (!optionsDone && (arg == "--help" || arg == "-h")) {
             std::cout << vnf::client::commandHelp(*command);
             return 0;
         }
+        if (!optionsDone && (arg == "-q" || arg == "--quiet")) {
+            quiet = true;
+            continue;
+        }
+        optionsDone = optionsDone || arg == "--";
+        rest.push_back(arg);
     }
+    // Every failure is one "error: ..." line on standard error, nothing on
+    // standard output, and an exit status that says what kind it was.
     try {
-        return command->run(vnf::client::parseArgs(*command, rest));
+        vnf::client::Args parsed = vnf::client::parseArgs(*command, rest);
+        parsed.quiet = quiet;
+        return command->run(parsed);
     } catch (const vnf::client::UsageError& e) {
-        std::cerr << "vnetfilterctl " << command->name << ": " << e.what() << "\n"
-                  << "usage: vnetfilterctl " << command->name << " " << command->arguments
-                  << " (see --help)\n";
-        return 1;
-    } catch (const vnf::conf::DefinitionError& e) {
-        std::cerr << "error: " << e.what() << "\n";
-        return 1;
+        std::cerr << "error: " << e.what() << " (usage: vnetfilterctl " << command->name
+                  << (command->arguments.empty() ? "" : " ") << command->arguments << "; see 'vnetfilterctl "
+                  << command->name << " --help')\n";
+        return kExitUsage;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
-        return 1;
+        return kExitFailure;
     }
 }

@@ -22,7 +22,7 @@ int define(const Args& args)
     const std::string& file = args.positional.at(0);
     const std::string xml = readInput(file);
     return guarded("", [&] {
-        std::cout << "Network " << DaemonClient().defineNetwork(xml) << " defined from " << file << "\n";
+        confirm(args, std::string("Network ") + std::string(DaemonClient().defineNetwork(xml)) + " defined from " + file);
     });
 }
 
@@ -31,7 +31,7 @@ int create(const Args& args)
     const std::string& file = args.positional.at(0);
     const std::string xml = readInput(file);
     return guarded("", [&] {
-        std::cout << "Network " << DaemonClient().createNetwork(xml) << " created from " << file << "\n";
+        confirm(args, std::string("Network ") + std::string(DaemonClient().createNetwork(xml)) + " created from " + file);
     });
 }
 
@@ -41,7 +41,7 @@ Command action(std::string_view name, std::string_view summary, std::string meth
                        const std::string& network = args.positional.at(0);
                        return guarded(noNetwork(network), [&] {
                            DaemonClient().networkAction(network, method);
-                           std::cout << "Network " << network << " " << done << "\n";
+                           confirm(args, std::string("Network ") + network + " " + done);
                        });
                    }};
 }
@@ -52,7 +52,7 @@ int autostart(const Args& args)
     const bool enable = !args.flag("disable");
     return guarded(noNetwork(name), [&] {
         DaemonClient().setAutostart(name, enable);
-        std::cout << "Network " << name << (enable ? " marked as autostarted" : " unmarked as autostarted") << "\n";
+        confirm(args, std::string("Network ") + name + (enable ? " marked as autostarted" : " unmarked as autostarted"));
     });
 }
 
@@ -67,6 +67,12 @@ int list(const Args& args)
     return guarded("", [&] {
         auto rows = DaemonClient().networks();
         const bool all = args.flag("all");
+        if (args.flag("name")) {
+            for (const auto& n : rows)
+                if (all || n.active)
+                    std::cout << n.name << "\n";
+            return;
+        }
         if (args.flag("json")) {
             std::vector<std::string> items;
             for (const auto& n : rows)
@@ -145,7 +151,8 @@ std::vector<Command> networkCommands()
         {"net-autostart", "NETWORK", "Start the network whenever the daemon starts (--disable: no longer).",
          {{"disable", false, false, "turn autostart off"}}, 1, 1, autostart},
         {"net-list", "", "List the active networks (--all: the inactive ones too).",
-         {{"all", false, false, "include inactive networks"}, kJson}, 0, 0, list},
+         {{"all", false, false, "include inactive networks"}, kJson,
+          {"name", false, false, "print only the names, one per line"}}, 0, 0, list},
         {"net-dumpxml", "NETWORK", "Print a network's XML.", {}, 1, 1, dumpxml},
         {"net-dhcp-leases", "NETWORK", "Show the DHCP leases dnsmasq gave out on the network.", {kJson}, 1, 1, leases},
     };

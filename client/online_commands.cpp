@@ -31,7 +31,7 @@ int defineFilter(const Args& args)
     return guarded("", [&] {
         DaemonClient client;
         std::string name = client.defineFilter(xml);
-        std::cout << "Network filter " << name << " defined from " << file << "\n";
+        confirm(args, std::string("Network filter ") + name + " defined from " + file);
     });
 }
 
@@ -40,7 +40,7 @@ int undefineFilter(const Args& args)
     const std::string& name = args.positional.at(0);
     return guarded("no filter named '" + name + "'", [&] {
         DaemonClient().undefineFilter(name);
-        std::cout << "Network filter " << name << " undefined\n";
+        confirm(args, std::string("Network filter ") + name + " undefined");
     });
 }
 
@@ -54,6 +54,11 @@ int listFilters(const Args& args)
 {
     return guarded("", [&] {
         auto rows = DaemonClient().filters();
+        if (args.flag("name")) {
+            for (const auto& f : rows)
+                std::cout << f.name << "\n";
+            return;
+        }
         if (args.flag("json")) {
             std::vector<std::string> items;
             for (const auto& f : rows)
@@ -127,13 +132,13 @@ int editFilter(const Args& args)
         const std::string edited = readInput(path);
         if (edited == original) {
             std::remove(path);
-            std::cout << "Network filter " << name << " XML configuration not changed.\n";
+            confirm(args, std::string("Network filter ") + name + " XML configuration not changed.");
             return;
         }
         try {
             std::string defined = client.defineFilter(edited);
             std::remove(path);
-            std::cout << "Network filter " << defined << " XML configuration edited.\n";
+            confirm(args, std::string("Network filter ") + defined + " XML configuration edited.");
         } catch (const sdbus::Error& e) {
             std::cerr << "error: " << describeError(e) << "\n"
                       << "your edits are kept in " << path << "\n";
@@ -149,7 +154,7 @@ int createBinding(const Args& args)
     const std::string xml = readInput(file);
     return guarded("", [&] {
         std::string port = DaemonClient().createBinding(xml);
-        std::cout << "Network filter binding on " << port << " created from " << file << "\n";
+        confirm(args, std::string("Network filter binding on ") + port + " created from " + file);
     });
 }
 
@@ -158,7 +163,7 @@ int deleteBinding(const Args& args)
     const std::string& port = args.positional.at(0);
     return guarded("port '" + port + "' has no binding", [&] {
         DaemonClient().deleteBinding(port);
-        std::cout << "Network filter binding on " << port << " deleted\n";
+        confirm(args, std::string("Network filter binding on ") + port + " deleted");
     });
 }
 
@@ -198,6 +203,11 @@ int listBindings(const Args& args)
 {
     return guarded("", [&] {
         auto rows = DaemonClient().bindings();
+        if (args.flag("name")) {
+            for (const auto& b : rows)
+                std::cout << b.port << "\n";
+            return;
+        }
         if (args.flag("json")) {
             std::vector<std::string> items;
             for (const auto& b : rows)
@@ -223,16 +233,28 @@ int listBindings(const Args& args)
     });
 }
 
-int reload(const Args&)
+int reload(const Args& args)
 {
-    return guarded("", [] {
+    return guarded("", [&] {
         DaemonClient().reload();
-        std::cout << "Every binding re-applied\n";
+        confirm(args, std::string("Every binding re-applied"));
     });
 }
 
 int status(const Args& args)
 {
+    // "Not running" is a state status reports (exit 3), not an error line.
+    try {
+        DaemonClient().manager();
+    } catch (const sdbus::Error& e) {
+        if (exitStatusOf(e) != kExitNoDaemon)
+            return guarded("", [&] { throw; });
+        if (args.flag("json"))
+            std::cout << util::JsonObject().add("running", false).str() << "\n";
+        else
+            std::cout << "vnetfilterd is not running (" << describeError(e) << ")\n";
+        return kExitNoDaemon;
+    }
     return guarded("", [&] {
         DaemonClient client;
         ManagerState m = client.manager();
@@ -245,8 +267,10 @@ int status(const Args& args)
         const auto running = std::count_if(networks.begin(), networks.end(), [](const NetworkRow& n) { return n.active; });
         if (args.flag("json")) {
             std::cout << util::JsonObject()
+                             .add("running", true)
                              .add("version", m.version)
                              .add("backend", m.backend)
+                             .add("network_backend", m.networkBackend)
                              .add("firewalld_running", m.firewalldRunning)
                              .add("filters", static_cast<int64_t>(filters.size()))
                              .add("bindings", static_cast<int64_t>(bindings.size()))
@@ -258,7 +282,7 @@ int status(const Args& args)
             return;
         }
         std::cout << "vnetfilterd " << m.version << " is running\n"
-                  << "backend:    " << m.backend << "\n"
+                  << "backend:    " << m.backend << " (filters), " << m.networkBackend << " (networks)\n"
                   << "firewalld:  " << (m.firewalldRunning ? "running" : "not running") << "\n"
                   << "filters:    " << filters.size() << "\n"
                   << "bindings:   " << bindings.size() << " (" << active << " active)\n"
@@ -267,6 +291,8 @@ int status(const Args& args)
 }
 
 const OptionSpec kJson{"json", false, false, "print JSON instead of a table"};
+const OptionSpec kName{"name", false, false, "print only the names, one per line"};
+const OptionSpec kPortName{"name", false, false, "print only the ports, one per line"};
 
 } // namespace
 
@@ -276,7 +302,7 @@ std::vector<Command> onlineCommands()
         {"nwfilter-define", "FILE", "Define a network filter from an XML file (or - for standard input), or update it.",
          {}, 1, 1, defineFilter},
         {"nwfilter-undefine", "NAME", "Remove a network filter that no binding uses.", {}, 1, 1, undefineFilter},
-        {"nwfilter-list", "", "List the network filters.", {kJson}, 0, 0, listFilters},
+        {"nwfilter-list", "", "List the network filters.", {kJson, kName}, 0, 0, listFilters},
         {"nwfilter-dumpxml", "NAME", "Print a network filter's XML.", {}, 1, 1, dumpFilter},
         {"nwfilter-edit", "NAME",
          "Edit a network filter's XML with $VISUAL or $EDITOR, then define it; unchanged XML changes nothing.", {}, 1,
@@ -284,7 +310,7 @@ std::vector<Command> onlineCommands()
         {"nwfilter-binding-create", "FILE", "Attach a filter to a port from a <filterbinding> XML file.", {}, 1, 1,
          createBinding},
         {"nwfilter-binding-delete", "PORT", "Remove the binding of a port and all its rules.", {}, 1, 1, deleteBinding},
-        {"nwfilter-binding-list", "", "List the filter bindings with their state and learned addresses.", {kJson}, 0,
+        {"nwfilter-binding-list", "", "List the filter bindings with their state and learned addresses.", {kJson, kPortName}, 0,
          0, listBindings},
         {"nwfilter-binding-dumpxml", "PORT", "Print the XML of a port's binding.", {}, 1, 1, dumpBinding},
         {"nwfilter-binding-counters", "PORT", "Show the packet and byte counters of each rule of a port's binding.",

@@ -44,3 +44,22 @@ set(VNETFILTER_FIREWALLD_DIR "lib/firewalld"
     CACHE STRING "firewalld's directory of shipped zones and policies (relative: under the prefix)")
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/firewalld-zones/zones ${CMAKE_SOURCE_DIR}/firewalld-zones/policies
   DESTINATION ${VNETFILTER_FIREWALLD_DIR} FILES_MATCHING PATTERN "*.xml")
+
+# Man pages: written in scdoc (docs/man/*.scd), built to roff here.
+find_program(SCDOC scdoc)
+if(SCDOC)
+  set(VNETFILTER_MAN_PAGES)
+  foreach(page vnetfilterctl.1 vnetfilterd.8 vnetfilterd.conf.5)
+    string(REGEX REPLACE ".*\\.([0-9])$" "\\1" section ${page})
+    add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/man/${page}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
+      COMMAND ${SCDOC} < ${CMAKE_SOURCE_DIR}/docs/man/${page}.scd > ${CMAKE_BINARY_DIR}/man/${page}
+      DEPENDS ${CMAKE_SOURCE_DIR}/docs/man/${page}.scd
+      COMMENT "man page ${page}")
+    list(APPEND VNETFILTER_MAN_PAGES ${CMAKE_BINARY_DIR}/man/${page})
+    install(FILES ${CMAKE_BINARY_DIR}/man/${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+  endforeach()
+  add_custom_target(man ALL DEPENDS ${VNETFILTER_MAN_PAGES})
+else()
+  message(WARNING "scdoc not found: the man pages are not built (scripts/bootstrap installs it)")
+endif()

@@ -125,7 +125,7 @@ TEST(NetPlanCommand, RefusesBadInputClearly)
 {
     fw::ProcessExecutor exec;
     fw::ExecResult r = exec.run({VNETFILTERCTL, "net-plan", "-", "--backend", "pf"}, "<network/>");
-    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_EQ(r.exitStatus, 2);  // a usage error
     EXPECT_NE(r.err.find("--backend must be iptables or nftables, not 'pf'"), std::string::npos) << r.err;
     r = exec.run({VNETFILTERCTL, "net-plan", "-"},
                  "<network><name>n</name><bridge name='virbr1'/><forward mode='vepa'/></network>");

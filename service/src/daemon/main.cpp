@@ -100,6 +100,7 @@ int main(int argc, char** argv)
         serviceOptions.admission = {limits.maxCallsPerConnection, limits.maxCallsPerUser, limits.maxCalls,
                                     limits.maxCallBytesPerUser, limits.maxCallBytes};
         serviceOptions.queueTimeout = std::chrono::seconds(limits.callQueueTimeoutSeconds);
+        serviceOptions.networkBackend = networkBackend == fw::net::NetworkBackend::Nftables ? "nftables" : "iptables";
         dbus::BusService service(*connection, loop, worker, parser, driver, networks, backendName, serviceOptions);
         service.publish(initial);
 

@@ -192,6 +192,7 @@ private:
 
     std::string Version() override { return VNETFILTER_VERSION; }
     std::string Backend() override { return service_.backendName(); }
+    std::string NetworkBackend() override { return service_.networkBackendName(); }
     bool FirewalldRunning() override { return service_.firewalldRunning(); }
 
     BusService& service_;

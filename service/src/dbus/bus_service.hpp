@@ -45,6 +45,7 @@ struct ServiceOptions {
     conf::Strictness strictness = conf::Strictness::Strict;
     AdmissionLimits admission;
     std::chrono::seconds queueTimeout{20};
+    std::string networkBackend;  // Manager.NetworkBackend
 };
 
 class BusService {
@@ -68,6 +69,7 @@ public:
     // The path of the binding objects of these ports, for Filter.Bindings.
     std::vector<sdbus::ObjectPath> bindingPaths(const std::vector<std::string>& ports) const;
     const std::string& backendName() const { return backendName_; }
+    const std::string& networkBackendName() const { return options_.networkBackend; }
     conf::Strictness strictness() const { return options_.strictness; }
     // The drivers; only jobs running on the worker may use them.
     driver::NwfilterDriver& nwfilterDriver() { return driver_; }
