@@ -4,7 +4,40 @@
 # -DCMAKE_INSTALL_PREFIX=/usr for a system install: dbus-daemon and polkitd
 # read /usr/share only.
 
-set(VNETFILTER_SYSTEMD_UNIT_DIR "lib/systemd/system"
+# Install directories come from the pkg-config files of the programs that
+# read them, with the prefix put in (so that a staged or /usr/local install
+# stays under its prefix); a fallback where the .pc file is missing. Paths
+# under the prefix are made relative to it.
+function(vnf_install_dir out module variable fallback)
+  set(value "")
+  if(PKG_CONFIG_EXECUTABLE)
+    execute_process(
+      COMMAND ${PKG_CONFIG_EXECUTABLE} --define-variable=prefix=${CMAKE_INSTALL_PREFIX}
+              --define-variable=rootprefix=${CMAKE_INSTALL_PREFIX}
+              --define-variable=datadir=${CMAKE_INSTALL_FULL_DATADIR} --variable=${variable} ${module}
+      OUTPUT_VARIABLE value OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc ERROR_QUIET)
+    if(NOT rc EQUAL 0)
+      set(value "")
+    endif()
+  endif()
+  if(value STREQUAL "")
+    set(value ${fallback})
+  endif()
+  string(FIND "${value}" "${CMAKE_INSTALL_PREFIX}/" at)
+  if(at EQUAL 0)
+    string(LENGTH "${CMAKE_INSTALL_PREFIX}/" length)
+    string(SUBSTRING "${value}" ${length} -1 value)
+  endif()
+  set(${out} ${value} PARENT_SCOPE)
+endfunction()
+
+vnf_install_dir(unit_dir systemd systemdsystemunitdir "lib/systemd/system")
+vnf_install_dir(dbus_services_dir dbus-1 system_bus_services_dir "${CMAKE_INSTALL_DATADIR}/dbus-1/system-services")
+vnf_install_dir(dbus_interfaces_dir dbus-1 interfaces_dir "${CMAKE_INSTALL_DATADIR}/dbus-1/interfaces")
+vnf_install_dir(polkit_actions_dir polkit-gobject-1 actiondir "${CMAKE_INSTALL_DATADIR}/polkit-1/actions")
+vnf_install_dir(completions_dir bash-completion completionsdir "${CMAKE_INSTALL_DATADIR}/bash-completion/completions")
+
+set(VNETFILTER_SYSTEMD_UNIT_DIR "${unit_dir}"
     CACHE STRING "Where vnetfilterd.service is installed (relative: under the prefix)")
 
 # D-Bus: introspection data, the bus policy, the activation file.
@@ -13,13 +46,13 @@ install(FILES
   ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Filter.xml
   ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Binding.xml
   ${CMAKE_SOURCE_DIR}/dbus-interfaces/org.vnetfilter1.Network.xml
-  DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/interfaces)
+  DESTINATION ${dbus_interfaces_dir})
 install(FILES ${CMAKE_SOURCE_DIR}/systemd-units/org.vnetfilter1.conf
   DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/system.d)
 configure_file(${CMAKE_SOURCE_DIR}/systemd-units/org.vnetfilter1.service.in
   ${CMAKE_BINARY_DIR}/systemd-units/org.vnetfilter1.service @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/systemd-units/org.vnetfilter1.service
-  DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/system-services)
+  DESTINATION ${dbus_services_dir})
 
 # systemd
 configure_file(${CMAKE_SOURCE_DIR}/systemd-units/vnetfilterd.service.in
@@ -29,7 +62,10 @@ install(FILES ${CMAKE_BINARY_DIR}/systemd-units/vnetfilterd.service
 
 # polkit: the actions; the example rule is documentation, not policy.
 install(FILES ${CMAKE_SOURCE_DIR}/polkit/org.vnetfilter1.policy
-  DESTINATION ${CMAKE_INSTALL_DATADIR}/polkit-1/actions)
+  DESTINATION ${polkit_actions_dir})
+
+# bash completion for vnetfilterctl.
+install(FILES ${CMAKE_SOURCE_DIR}/client/completion/vnetfilterctl DESTINATION ${completions_dir})
 install(FILES
   ${CMAKE_SOURCE_DIR}/polkit/50-vnetfilter-example.rules
   ${CMAKE_SOURCE_DIR}/service/vnetfilterd.conf.example

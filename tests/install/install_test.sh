@@ -31,6 +31,12 @@ expect share/polkit-1/actions/org.vnetfilter1.policy
 expect lib/systemd/system/vnetfilterd.service
 expect share/vnetfilter/nwfilter/clean-traffic.xml
 expect share/doc/vnetfilter/daemon.md
+expect share/bash-completion/completions/vnetfilterctl
+if command -v scdoc >/dev/null; then
+    expect share/man/man1/vnetfilterctl.1
+    expect share/man/man8/vnetfilterd.8
+    expect share/man/man5/vnetfilterd.conf.5
+fi
 for zone in libvirt libvirt-routed; do expect lib/firewalld/zones/$zone.xml; done
 for policy in libvirt-routed-in libvirt-routed-out libvirt-to-host; do expect lib/firewalld/policies/$policy.xml; done
 [ "$(ls "$root/share/vnetfilter/nwfilter" | wc -l)" = 24 ] || { echo "expected 24 built-in filters" >&2; fail=1; }
@@ -64,7 +70,7 @@ done
 # The installed programs run from there.
 "$root/sbin/vnetfilterd" --help >/dev/null || { echo "installed vnetfilterd --help failed" >&2; fail=1; }
 for f in "$root"/share/vnetfilter/nwfilter/*.xml; do
-    "$root/bin/vnetfilterctl" validate "$f" >/dev/null || { echo "installed $f does not validate" >&2; fail=1; }
+    "$root/bin/vnetfilterctl" validate "$f" >/dev/null 2>&1 || { echo "installed $f does not validate" >&2; fail=1; }
 done
 
 exit $fail

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bash completion for vnetfilterctl: what a few prefixes complete to. The
+# names from the daemon come from a stand-in vnetfilterctl on PATH that
+# answers the list commands as the real one would (the real one answers
+# everything else).
+# Usage: completion_test.sh COMPLETION_FILE VNETFILTERCTL
+set -uo pipefail
+completion=$1 real=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cat >"$dir/vnetfilterctl" <<STAND_IN
+#!/bin/bash
+case "\$*" in
+    "nwfilter-list --name") printf 'clean-traffic\nno-ip-spoofing\nweb\n' ;;
+    "nwfilter-binding-list --name") printf 'vnet0\nvnet1\ntap3\n' ;;
+    "net-list --all --name") printf 'default\nisolated\n' ;;
+    "net-list --name") printf 'default\n' ;;
+    *) exec "$real" "\$@" ;;
+esac
+STAND_IN
+chmod +x "$dir/vnetfilterctl"
+export PATH="$dir:$PATH"
+# shellcheck disable=SC1090
+source "$completion"
+fail=0
+complete_words() {
+    COMP_WORDS=("$@")
+    COMP_CWORD=$(($# - 1))
+    _vnetfilterctl
+    printf '%s\n' "${COMPREPLY[@]}" | sort | paste -sd ' '
+}
+expect() {
+    local want=$1; shift
+    local got
+    got=$(complete_words "$@")
+    if [ "$got" != "$want" ]; then
+        echo "FAIL '$*' completed to '$got', expected '$want'"; fail=1
+    else
+        echo "ok   '$*' -> '$got'"
+    fi
+}
+expect "nwfilter-binding-counters nwfilter-binding-create nwfilter-binding-delete nwfilter-binding-dumpxml nwfilter-binding-list" vnetfilterctl nwfilter-b
+expect "net-define net-destroy net-dhcp-leases net-dumpxml" vnetfilterctl net-d
+expect "clean-traffic" vnetfilterctl nwfilter-dumpxml cl
+expect "vnet0 vnet1" vnetfilterctl nwfilter-binding-delete vn
+expect "default isolated" vnetfilterctl net-start ""
+expect "--all" vnetfilterctl net-list --a
+expect "--portdev" vnetfilterctl plan --port
+expect "status" vnetfilterctl -q sta
+expect "--version" vnetfilterctl --vers
+exit $fail
