@@ -43,7 +43,7 @@ for policy in libvirt-routed-in libvirt-routed-out libvirt-to-host; do expect li
 
 # Configured files: every @VARIABLE@ substituted, paths under the prefix.
 for f in "$root/share/dbus-1/system-services/org.vnetfilter1.service" "$root/lib/systemd/system/vnetfilterd.service"; do
-    if grep -n '@' "$f"; then echo "unsubstituted placeholder in $f" >&2; fail=1; fi
+    if grep -nE '@[A-Z_]+@' "$f"; then echo "unsubstituted placeholder in $f" >&2; fail=1; fi
 done
 grep -qx "Exec=$prefix/sbin/vnetfilterd" "$root/share/dbus-1/system-services/org.vnetfilter1.service" \
     || { echo "activation file does not start $prefix/sbin/vnetfilterd" >&2; fail=1; }

@@ -162,14 +162,47 @@ pid_t startDnsmasq(const std::filesystem::path& config, const std::filesystem::p
     throw std::runtime_error("dnsmasq did not start within 2 s: " + std::string(util::trim(readLog(log))));
 }
 
+namespace {
+
+// The cgroup this process is in ("/system.slice/vnetfilterd.service"), from
+// /proc/self/cgroup (cgroup v2: "0::PATH").
+std::string ownCgroup()
+{
+    std::ifstream in("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("0::", 0) == 0)
+            return line.substr(3);
+    return {};
+}
+
+// Whether `pid` is a living process of our own cgroup. dnsmasq stays in the
+// service's cgroup (KillMode=process), also across a restart of the daemon.
+bool inOwnCgroup(pid_t pid)
+{
+    const std::string cgroup = ownCgroup();
+    if (cgroup.empty())
+        return false;
+    std::ifstream procs("/sys/fs/cgroup" + cgroup + "/cgroup.procs");
+    for (pid_t member; procs >> member;)
+        if (member == pid)
+            return true;
+    return false;
+}
+
+} // namespace
+
 bool isDnsmasq(pid_t pid)
 {
     if (pid <= 0)
         return false;
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string line;
-    if (!std::getline(stat, line))
-        return false;
+    if (!std::getline(stat, line)) {
+        // Under ProtectProc=invisible the processes of other users (dnsmasq
+        // runs as its own) are hidden; one that lives in our cgroup is ours.
+        return ::kill(pid, 0) == 0 && inOwnCgroup(pid);
+    }
     // "PID (comm) STATE ..."
     auto open = line.find('('), close = line.rfind(')');
     if (open == std::string::npos || close == std::string::npos || close + 2 >= line.size())
