@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon_client.hpp"
 
+#include <algorithm>
+
 #include "cli.hpp"
 
 #include "dbus/raw_message.hpp"
@@ -73,9 +75,15 @@ sdbus::MethodReply DaemonClient::call(const std::string& path, const std::string
     for (const auto& arg : args)
         message << arg;
     // On a terminal a polkit agent may ask the person for a password; in a
-    // script, never wait for one.
-    if (::isatty(STDIN_FILENO))
+    // script, never wait for one. Reads need no password.
+    static const std::vector<std::string> kChanges = {"DefineFilter", "Undefine", "CreateBinding", "Delete",
+                                                      "Reload",       "DefineNetwork", "CreateNetwork", "Start",
+                                                      "Stop",         "SetAutostart"};
+    if (::isatty(STDIN_FILENO)) {
+        if (std::find(kChanges.begin(), kChanges.end(), method) != kChanges.end())
+            agent_.ensureRunning();
         sd_bus_message_set_allow_interactive_authorization(dbus::RawMessage::of(message), 1);
+    }
     // Interactive authorization and large transactions take their time.
     return proxy->callMethod(message, 10ull * 60 * 1000 * 1000);
 }

@@ -3,6 +3,8 @@
 // (DBUS_SYSTEM_BUS_ADDRESS is honoured).
 #pragma once
 
+#include "tty_agent.hpp"
+
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <map>
@@ -81,6 +83,7 @@ private:
                             const std::vector<std::string>& args = {});
 
     std::unique_ptr<sdbus::IConnection> connection_;
+    TtyAgent agent_;  // started before the first change on a terminal
 };
 
 // One line for a failed call: "not authorized: ...", "vnetfilterd is not

@@ -211,6 +211,8 @@ TEST_F(HardeningTest, UnknownAttributesAreRefusedUnlessLenient)
     }
     test::Daemon lenient(ns, {"batch", "auto", "lenient_definitions=true\n"});
     EXPECT_TRUE(ctl({"nwfilter-define", "-"}, typo).ok());
+    // Every change is logged once, with what and who (journal fields under systemd).
+    EXPECT_NE(lenient.log().find("DefineFilter ssh by uid 0 (:"), std::string::npos) << lenient.log();
 }
 
 // Item 9: losing the bus is a clean, logged exit; the rules stay.

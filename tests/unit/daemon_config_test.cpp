@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // vnetfilterd's options: the file, the command line over it, clear errors.
 #include "daemon/config.hpp"
+#include "util/log.hpp"
 
 #include <gtest/gtest.h>
 
@@ -118,4 +119,13 @@ TEST(DaemonConfig, NwfilterBackend)
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find("nwfilter backend must be ebiptables"), std::string::npos) << e.what();
     }
+}
+
+// A message is one log entry: a tool's multi-line error output is folded.
+TEST(Log, MultiLineTextIsFolded)
+{
+    EXPECT_EQ(util::foldLines("iptables-restore: line 3 failed\nTry `iptables-restore -h'\n"),
+              "iptables-restore: line 3 failed | Try `iptables-restore -h'");
+    EXPECT_EQ(util::foldLines("one"), "one");
+    EXPECT_EQ(util::foldLines("\n\na\r\n\nb\n"), "a | b");
 }

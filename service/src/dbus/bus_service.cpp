@@ -488,6 +488,41 @@ void BusService::withUid(const std::string& sender, std::function<void(uid_t)> n
     }
 }
 
+util::LogFields BusService::fieldsOf(const std::map<std::string, std::string>& details)
+{
+    util::LogFields fields;
+    for (const auto& [key, value] : details) {
+        if (key == "filter")
+            fields["VNETFILTER_FILTER"] = value;
+        else if (key == "portdev")
+            fields["VNETFILTER_PORT"] = value;
+        else if (key == "network")
+            fields["VNETFILTER_NETWORK"] = value;
+    }
+    if (fields.empty())
+        fields["VNETFILTER_REQUEST"] = "all";  // Reload: about everything
+    return fields;
+}
+
+void BusService::logChange(const std::string& method, const util::LogFields& fields, const Caller& caller,
+                           const std::string& outcome, bool failed)
+{
+    std::string what;
+    for (const auto& [key, value] : fields)
+        if (key != "VNETFILTER_REQUEST")
+            what += (what.empty() ? " " : ", ") + value;
+    util::LogFields all = fields;
+    all["VNETFILTER_REQUEST"] = method;
+    all["VNETFILTER_CALLER"] = caller.busName;
+    all["VNETFILTER_CALLER_UID"] = std::to_string(static_cast<int64_t>(caller.uid == static_cast<uid_t>(-1) ? -1 : caller.uid));
+    const std::string message = method + what + " by uid " + all["VNETFILTER_CALLER_UID"] + " (" + caller.busName +
+                                "): " + outcome;
+    if (failed)
+        util::logError(message, all);
+    else
+        util::logInfo(message, all);
+}
+
 void BusService::installBusHooks()
 {
     bus_ = manager_->bus();

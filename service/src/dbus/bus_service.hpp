@@ -11,6 +11,7 @@
 #include "dbus/polkit.hpp"
 #include "driver/network_driver.hpp"
 #include "driver/nwfilter_driver.hpp"
+#include "util/log.hpp"
 #include "util/worker.hpp"
 
 #include <sdbus-c++/sdbus-c++.h>
@@ -120,7 +121,14 @@ private:
         sdbus::Result<R...> result;
         std::unique_ptr<Admission::Ticket> ticket;
         Caller caller;
+        std::string method;     // for the journal
+        util::LogFields fields;  // what a change is about; empty for reads
     };
+    // The journal fields of polkit's details (the names acted on).
+    static util::LogFields fieldsOf(const std::map<std::string, std::string>& details);
+    // One journal entry per change: what, on what, who asked.
+    static void logChange(const std::string& method, const util::LogFields& fields, const Caller& caller,
+                          const std::string& outcome, bool failed);
     // Admits the call (or refuses it at once), learns its caller's uid and
     // charges the user, then calls `next` (on the bus thread; at once when
     // the uid is known).
@@ -199,8 +207,8 @@ void BusService::admit(std::shared_ptr<void> object, const sdbus::Message& call,
         return;
     }
     const std::string sender = caller.busName;
-    auto pending = std::make_shared<PendingCall<R...>>(
-        PendingCall<R...>{std::move(object), std::move(result), std::move(ticket), std::move(caller)});
+    auto pending = std::make_shared<PendingCall<R...>>(PendingCall<R...>{
+        std::move(object), std::move(result), std::move(ticket), std::move(caller), call.getMemberName(), {}});
     withUid(sender, [this, pending, next = std::move(next)](uid_t uid) {
         pending->caller.uid = uid;
         std::string refusal;
@@ -240,12 +248,16 @@ void BusService::runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::fu
         }
         try {
             auto value = std::make_shared<T>(job());
+            if (!pending->fields.empty())
+                logChange(pending->method, pending->fields, pending->caller, "done", false);
             loop_.post([this, pending = std::move(pending), reply, value] {
                 if constexpr (std::is_same_v<T, driver::Changes>)
                     applyChanges(*value);
                 reply(pending->result, *value);
             });
         } catch (const driver::ServiceError& e) {
+            if (!pending->fields.empty() && e.kind() == driver::ErrorKind::Backend)
+                logChange(pending->method, pending->fields, pending->caller, e.what(), true);
             loop_.post([pending = std::move(pending), kind = e.kind(), message = std::string(e.what())] {
                 pending->result.returnError(toDbusError(kind, message));
             });
@@ -265,6 +277,8 @@ void BusService::handle(std::shared_ptr<void> object, const sdbus::Message& call
 {
     admit(std::move(object), call, std::move(result), 0,
                 [this, action, details, job, reply](std::shared_ptr<PendingCall<R...>> pending) {
+                    if (action != kActionRead)
+                        pending->fields = fieldsOf(details);
                     const Caller caller = pending->caller;
                     authorizer_.check(caller, action, details,
                                       [this, pending, job, reply](std::optional<std::string> denial) mutable {
@@ -310,6 +324,7 @@ void BusService::handleDefinition(
             }
             std::string().swap(xml);  // the text is not needed any more
             loop_.post([this, pending = std::move(pending), action, def, details, job, reply]() mutable {
+                pending->fields = fieldsOf(details(*def));
                 const Caller caller = pending->caller;
                 authorizer_.check(caller, action, details(*def),
                                   [this, pending, def, job, reply](std::optional<std::string> denial) mutable {

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// vnetfilterctl as scripts and people meet it: exit statuses per kind of
+// failure, and a polkit text agent on a terminal.
+#include "support/daemon_fixture.hpp"
+#include "support/dbus_lab.hpp"
+#include "support/files.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+using namespace vnf;
+using test::ctl;
+
+namespace {
+
+class CliTest : public test::DaemonFixture {};
+
+fw::ExecResult asNobody(const std::vector<std::string>& argv)
+{
+    std::vector<std::string> full = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
+    full.insert(full.end(), argv.begin(), argv.end());
+    return fw::ProcessExecutor().run(full);
+}
+
+} // namespace
+
+TEST_F(CliTest, ExitStatusSaysWhatKindOfFailure)
+{
+    {
+        // No bus at all: "not running" (3), for status too.
+        const char* saved = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        ::setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus", 1);
+        auto r = ctl({"nwfilter-list"});
+        EXPECT_EQ(r.exitStatus, 3) << r.err;
+        r = ctl({"status", "--json"});
+        EXPECT_EQ(r.exitStatus, 3);
+        EXPECT_EQ(r.out, "{\"running\":false}\n");
+        if (saved)
+            ::setenv("DBUS_SYSTEM_BUS_ADDRESS", saved, 1);
+        else
+            ::unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+    }
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    auto r = ctl({"nwfilter-list", "--bogus"});
+    EXPECT_EQ(r.exitStatus, 2);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    r = ctl({"nwfilter-undefine", "no-such-filter"});
+    EXPECT_EQ(r.exitStatus, 1) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    r = test::vnetfilterctlAsNobody({"nwfilter-undefine", "allow-arp"});
+    EXPECT_EQ(r.exitStatus, 4) << r.err;
+    EXPECT_NE(r.err.find("not authorized"), std::string::npos);
+    // -q: no confirmation line, the same status.
+    r = ctl({"-q", "nwfilter-define", "-"}, "<filter name='quiet'/>");
+    EXPECT_EQ(r.exitStatus, 0);
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_EQ(ctl({"nwfilter-list", "--name"}).out.find("quiet\n") != std::string::npos, true);
+}
+
+// On a terminal, a user who is not root gets a polkit text agent for the
+// call (pkttyagent --fallback, found on PATH: here a stand-in that records
+// how it was started); root and scripts get none.
+TEST_F(CliTest, AgentOnATerminal)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    test::TempDir dir;
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::all);
+    const auto marker = dir.path() / "agent.log";
+    test::writeFile(dir.path() / "pkttyagent",
+                    "#!/bin/sh\necho \"$@\" >> " + marker.string() +
+                        "\nexec 3>&-\ntrap 'echo stopped >> " + marker.string() +
+                        "; exit 0' TERM\nsleep 30 &\nwait\n");
+    std::filesystem::permissions(dir.path() / "pkttyagent", std::filesystem::perms(0755));
+    const std::string path = dir.path().string() + ":" + std::getenv("PATH");
+    const std::string command = std::string("env PATH=") + path + " " + VNETFILTERCTL + " nwfilter-undefine allow-arp";
+    // script(1) gives the client a terminal.
+    auto r = asNobody({"script", "-qec", command, "/dev/null"});
+    EXPECT_NE(r.out.find("not authorized"), std::string::npos) << r.out << r.err;
+    ASSERT_TRUE(std::filesystem::exists(marker)) << "no agent was started";
+    const std::string log = test::readFile(marker);
+    EXPECT_NE(log.find("--notify-fd 3 --fallback"), std::string::npos) << log;
+    EXPECT_NE(log.find("--process "), std::string::npos) << log;
+    EXPECT_NE(log.find("stopped"), std::string::npos) << "the agent outlived the client: " << log;
+    // Without a terminal, no agent.
+    std::filesystem::remove(marker);
+    r = asNobody({"env", "PATH=" + path, VNETFILTERCTL, "nwfilter-undefine", "allow-arp"});
+    EXPECT_EQ(r.exitStatus, 4);
+    EXPECT_FALSE(std::filesystem::exists(marker));
+}
