@@ -247,12 +247,12 @@ std::vector<BindingRow> DaemonClient::bindings()
 
 std::vector<CounterRow> DaemonClient::counters(const std::string& port)
 {
-    std::vector<sdbus::Struct<std::string, std::string, std::string, uint64_t, uint64_t>> raw;
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>> raw;
     auto reply = call(bindingPath(port), kBinding, "GetCounters");
     reply >> raw;
     std::vector<CounterRow> rows;
     for (const auto& r : raw)
-        rows.push_back(CounterRow{r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>(), r.get<4>()});
+        rows.push_back(CounterRow{r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>(), r.get<4>(), r.get<5>()});
     return rows;
 }
 

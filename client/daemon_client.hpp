@@ -29,7 +29,7 @@ struct BindingRow {
 
 // One rule's counters (Binding.GetCounters).
 struct CounterRow {
-    std::string table, chain, rule;
+    std::string table, chain, rule, origin;
     uint64_t packets = 0, bytes = 0;
 };
 

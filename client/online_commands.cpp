@@ -185,17 +185,19 @@ int bindingCounters(const Args& args)
                                     .add("table", c.table)
                                     .add("chain", c.chain)
                                     .add("rule", c.rule)
+                                    .add("origin", c.origin)
                                     .add("packets", static_cast<int64_t>(c.packets))
                                     .add("bytes", static_cast<int64_t>(c.bytes))
                                     .str());
             std::cout << util::jsonArray(items) << "\n";
             return;
         }
-        std::cout << " " << pad("Packets", 12) << pad("Bytes", 14) << pad("Table", 18) << "Chain: rule\n";
+        // In the order packets meet the rules; each with the XML rule it came from.
+        std::cout << " " << pad("Packets", 12) << pad("Bytes", 14) << pad("From", 30) << "Chain: rule\n";
         std::cout << std::string(76, '-') << "\n";
         for (const auto& c : rows)
             std::cout << " " << pad(std::to_string(c.packets), 12) << pad(std::to_string(c.bytes), 14)
-                      << pad(c.table, 18) << c.chain << ": " << c.rule << "\n";
+                      << pad(c.origin.empty() ? "-" : c.origin, 30) << c.chain << ": " << c.rule << "\n";
     });
 }
 

@@ -56,10 +56,10 @@ for f in /usr/sbin/vnetfilterd /usr/bin/vnetfilterctl /lib/systemd/system/vnetfi
          /usr/share/bash-completion/completions/vnetfilterctl; do
     [ -e "$f" ] || { echo "FAIL: $f not installed"; fail=1; }
 done
-dpkg-divert --list vnetfilter | grep -q "/usr/lib/firewalld/zones/libvirt.xml" \
+dpkg-divert --list /usr/lib/firewalld/zones/libvirt.xml | grep -q "by vnetfilter" \
     || { echo "FAIL: libvirt's zone file is not diverted"; fail=1; }
 dpkg --purge vnetfilter >"$work/remove.log" 2>&1 || { echo "FAIL: dpkg --purge:"; cat "$work/remove.log"; fail=1; }
 [ ! -e /usr/bin/vnetfilterctl ] || { echo "FAIL: vnetfilterctl left behind"; fail=1; }
-[ -z "$(dpkg-divert --list vnetfilter)" ] || { echo "FAIL: diversions left behind"; fail=1; }
+[ -z "$(dpkg-divert --list '/usr/lib/firewalld/*' | grep 'by vnetfilter')" ] || { echo "FAIL: diversions left behind"; fail=1; }
 echo "package: $([ $fail = 0 ] && echo ok || echo FAILED)"
 exit $fail

@@ -179,11 +179,11 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     // Counters: pings are counted by the port's rules.
     auto total = [&] {
         auto proxy = sdbus::createProxy("org.vnetfilter1", bindingPath);
-        std::vector<sdbus::Struct<std::string, std::string, std::string, uint64_t, uint64_t>> counters;
+        std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>> counters;
         proxy->callMethod("GetCounters").onInterface("org.vnetfilter1.Binding").storeResultsTo(counters);
         uint64_t packets = 0;
         for (const auto& c : counters)
-            packets += c.get<3>();
+            packets += c.get<4>();
         return std::pair{counters.size(), packets};
     };
     auto [rules, before] = total();
@@ -195,6 +195,16 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_NE(r.out.find("\"table\":\"ebtables-nat\""), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"table\":\"iptables-filter\""), std::string::npos) << r.out;
+    // Each rule with the XML rule it came from, in the order packets meet
+    // them: the port's root chain first, a protocol chain right after its jump.
+    EXPECT_NE(r.out.find("\"origin\":\"my-web rule 1\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"origin\":\"no-mac-spoofing rule 1\""), std::string::npos) << r.out;
+    const auto jump = r.out.find("\"origin\":\"jump to I-" + g0.port + "-mac\"");
+    const auto firstMacRule = r.out.find("\"chain\":\"I-" + g0.port + "-mac\"");
+    ASSERT_NE(jump, std::string::npos) << r.out;
+    EXPECT_LT(jump, firstMacRule) << r.out;
+    EXPECT_EQ(r.out.find("\"chain\":\"libvirt-I-" + g0.port + "\"", firstMacRule), r.out.find("\"chain\":\"libvirt-I-" + g0.port + "\"", jump + 1))
+        << "the mac chain's rules come right after its jump:\n" << r.out;
     EXPECT_EQ(ctl({"nwfilter-binding-counters", "vnet99"}).err, "error: port 'vnet99' has no binding\n");
 
     // nwfilter-edit: an editor that changes nothing makes no call; one that

@@ -32,7 +32,7 @@ public:
     void resyncTo(const std::map<std::string, fw::PortPolicy>& desired) override { installed = desired; }
     std::vector<fw::RuleCounter> counters(const std::string& port) override
     {
-        return {{"fake", port, "rule", 1, 2}};
+        return {{"fake", port, "rule", "origin", 1, 2}};
     }
 
     const fw::PortPolicy* policy(const std::string& port) const

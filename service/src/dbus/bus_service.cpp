@@ -319,7 +319,8 @@ private:
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
 
-    using CounterList = std::vector<sdbus::Struct<std::string, std::string, std::string, uint64_t, uint64_t>>;
+    using CounterList =
+        std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>>;
     void GetCounters(sdbus::Result<CounterList>&& result) override
     {
         service_.handle<CounterList>(
@@ -327,7 +328,7 @@ private:
             [this, port = info_.portdev] {
                 CounterList out;
                 for (const auto& c : service_.nwfilterDriver().counters(port))
-                    out.emplace_back(c.table, c.chain, c.rule, c.packets, c.bytes);
+                    out.emplace_back(c.table, c.chain, c.rule, c.origin, c.packets, c.bytes);
                 return out;
             },
             [](const sdbus::Result<CounterList>& r, const CounterList& counters) { r.returnResults(counters); });

@@ -28,6 +28,7 @@ struct RuleInstance {
 
     std::string chain;      // chain suffix of the filter the rule belongs to ("root", "mac", ...)
     int chainPriority = 0;  // that filter's chain priority
+    std::string origin;     // the XML rule it came from: "clean-traffic rule 3" (for counters)
 
     const ResolvedAttr* get(conf::AttrId id) const;
     bool has(conf::AttrId id) const { return get(id) != nullptr; }

@@ -231,6 +231,7 @@ private:
         inst.protocol = rule.protocol;
         inst.chain = sr_.filter->chain;
         inst.chainPriority = sr_.filter->chainPriority;
+        inst.origin = sr_.filter->name + " rule " + std::to_string(sr_.ruleNumber);
         for (const auto& attr : rule.attrs) {
             if (const auto* lit = std::get_if<conf::Literal>(&attr.value.value)) {
                 inst.attrs.push_back(ResolvedAttr{attr.id, *lit, attr.value.negated});

@@ -57,6 +57,7 @@ struct RuleCounter {
     std::string table;  // where the rule lives, in the backend's terms (ebtables-nat, bridge vnetfilter, ...)
     std::string chain;
     std::string rule;   // as the backend's tools list it
+    std::string origin;  // the XML rule it came from: "clean-traffic rule 3", "jump to CHAIN", "" when unknown
     uint64_t packets = 0;
     uint64_t bytes = 0;
 };

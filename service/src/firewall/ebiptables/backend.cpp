@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <set>
 
 namespace vnf::fw::ebip {
 
@@ -494,6 +496,8 @@ std::vector<RuleCounter> EbiptablesBackend::counters(const std::string& ifname)
         if (!listing.ok())
             throw BackendError(argv[0] + " failed: " + firstLine(listing.err));
         const std::string label = eb ? "ebtables-nat" : table == Table::Ipv4 ? "iptables-filter" : "ip6tables-filter";
+        // The port's chains as the kernel lists them, rule by rule.
+        std::map<std::string, std::vector<RuleCounter>> byChain;
         for (const auto& raw : util::split(listing.out, '\n')) {
             // "[packets:bytes] -A CHAIN rule..."
             if (raw.size() < 5 || raw[0] != '[')
@@ -512,8 +516,40 @@ std::vector<RuleCounter> EbiptablesBackend::counters(const std::string& ifname)
             const std::string numbers = raw.substr(1, close - 1);
             c.packets = std::strtoull(numbers.c_str(), nullptr, 10);
             c.bytes = std::strtoull(numbers.c_str() + numbers.find(':') + 1, nullptr, 10);
-            out.push_back(std::move(c));
+            byChain[chain].push_back(std::move(c));
         }
+        // Where each came from: the kernel holds the record's rules in the
+        // record's order (when it does not, the origins stay unknown).
+        for (const auto& [chain, origins] : portRuleOrigins(*rules, table)) {
+            auto& listed = byChain[chain];
+            if (listed.size() == origins.size())
+                for (size_t i = 0; i < listed.size(); ++i)
+                    listed[i].origin = origins[i];
+        }
+        // In the order packets meet them: each root chain's rules, a jump's
+        // sub-chain right where the jump is.
+        std::set<std::string> visited;
+        auto walk = [&](auto&& self, const std::string& chain) -> void {
+            if (!visited.insert(chain).second)
+                return;
+            for (const auto& c : byChain[chain]) {
+                const auto jump = c.rule.rfind("-j ");
+                const std::string target = jump == std::string::npos ? "" : c.rule.substr(jump + 3);
+                out.push_back(c);
+                if (target != chain && byChain.count(target))
+                    self(self, target);
+            }
+        };
+        const std::vector<std::string> roots =
+            eb ? std::vector<std::string>{ebRootChain(ifname, true, Names::Final), ebRootChain(ifname, false, Names::Final)}
+               : std::vector<std::string>{iptChain(kIptChains[0], ifname, Names::Final),
+                                          iptChain(kIptChains[1], ifname, Names::Final),
+                                          iptChain(kIptChains[2], ifname, Names::Final)};
+        for (const auto& root : roots)
+            walk(walk, root);
+        for (const auto& [chain, listed] : byChain)  // anything not reached (never, with libvirt's layout)
+            if (!visited.count(chain))
+                out.insert(out.end(), listed.begin(), listed.end());
     }
     return out;
 }

@@ -216,7 +216,7 @@ std::optional<IptRule> renderPass(const RuleInstance& rule, const Pass& pass)
         a.args.insert(a.args.end(), {"-m", "comment", "--comment", comment->value.text});
     if (!target.empty())
         a.args.insert(a.args.end(), {"-j", target});
-    return IptRule{pass.chain, std::move(a.args)};
+    return IptRule{pass.chain, std::move(a.args), rule.origin};
 }
 
 } // namespace

@@ -89,7 +89,7 @@ public:
                 if (set_.subchains[i].incoming == incoming && set_.subchains[i].suffix == suffix)
                     createSubchain(i);
         }
-        set_.ebRules.push_back({incoming, suffix, ebtablesRuleArgs(rule, reverse)});
+        set_.ebRules.push_back({incoming, suffix, ebtablesRuleArgs(rule, reverse), rule.origin});
         set_.ebSteps.push_back({EbStep::Kind::AppendRule, set_.ebRules.size() - 1});
     }
 
@@ -134,7 +134,7 @@ namespace {
 
 void rootRule(PortRuleSet& set, bool incoming, std::vector<std::string> args)
 {
-    set.ebRules.push_back({incoming, "", std::move(args)});
+    set.ebRules.push_back({incoming, "", std::move(args), ""});
     set.ebSteps.push_back({EbStep::Kind::AppendRule, set.ebRules.size() - 1});
 }
 

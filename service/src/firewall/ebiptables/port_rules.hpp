@@ -8,6 +8,7 @@
 #include "engine/instance.hpp"
 #include "firewall/ebiptables/rule_render.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct EbRule {
     bool incoming;
     std::string suffix;
     std::vector<std::string> args;  // after "-A <chain>"
+    std::string origin;             // the XML rule it came from ("" for the learning sets)
     bool operator==(const EbRule&) const = default;
 };
 

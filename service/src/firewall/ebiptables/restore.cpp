@@ -122,6 +122,30 @@ TableContribution portContribution(const PortRuleSet& rules, Table table)
     return out;
 }
 
+std::map<std::string, std::vector<std::string>> portRuleOrigins(const PortRuleSet& rules, Table table)
+{
+    std::map<std::string, std::vector<std::string>> out;
+    const std::string& port = rules.ifname;
+    if (table == Table::Ebtables) {
+        for (const auto& step : rules.ebSteps) {
+            if (step.kind == EbStep::Kind::CreateSubchain) {
+                const EbSubchain& sub = rules.subchains[step.index];
+                const std::string name = ebSubChain(port, sub.incoming, sub.suffix, Names::Final);
+                out[ebRootChain(port, sub.incoming, Names::Final)].push_back("jump to " + name);
+            } else {
+                const EbRule& rule = rules.ebRules[step.index];
+                const std::string chain = rule.suffix.empty() ? ebRootChain(port, rule.incoming, Names::Final)
+                                                              : ebSubChain(port, rule.incoming, rule.suffix, Names::Final);
+                out[chain].push_back(rule.origin);
+            }
+        }
+        return out;
+    }
+    for (const auto& rule : table == Table::Ipv4 ? rules.ip4 : rules.ip6)
+        out[iptChain(rule.chain, port, Names::Final)].push_back(rule.origin);
+    return out;
+}
+
 TableContribution baseContribution(Table table)
 {
     TableContribution out;

@@ -55,6 +55,11 @@ std::vector<std::string> restoreArgs(Table table);  // --noflush (and -w)
 // A port's contribution to a table, under the final chain names.
 TableContribution portContribution(const PortRuleSet& rules, Table table);
 
+// Where each rule of the port's chains in `table` came from, chain by chain
+// in the same order as portContribution: the XML rule ("clean-traffic rule
+// 3"), "jump to CHAIN" for a jump to a protocol sub-chain, "" when unknown.
+std::map<std::string, std::vector<std::string>> portRuleOrigins(const PortRuleSet& rules, Table table);
+
 // The shared chains libvirt-in, libvirt-out, libvirt-in-post and
 // libvirt-host-in with their hooks in FORWARD and INPUT.
 TableContribution baseContribution(Table table);

@@ -22,6 +22,7 @@ std::vector<std::string> ebtablesRuleArgs(const engine::RuleInstance& rule, bool
 struct IptRule {
     IptChain chain;
     std::vector<std::string> args;
+    std::string origin;  // the XML rule it came from
     bool operator==(const IptRule&) const = default;
 };
 
