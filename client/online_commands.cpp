@@ -140,8 +140,7 @@ int editFilter(const Args& args)
             std::remove(path);
             confirm(args, std::string("Network filter ") + defined + " XML configuration edited.");
         } catch (const sdbus::Error& e) {
-            std::cerr << "error: " << describeError(e) << "\n"
-                      << "your edits are kept in " << path << "\n";
+            std::cerr << "error: " << describeError(e) << " (your edits are kept in " << path << ")\n";
             failed = true;
         }
     });

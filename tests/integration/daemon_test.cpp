@@ -231,7 +231,8 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     const auto kept = r.err.find("your edits are kept in ");
     ASSERT_NE(kept, std::string::npos) << r.err;
     std::string keptFile = r.err.substr(kept + 23);
-    keptFile = keptFile.substr(0, keptFile.find('\n'));
+    keptFile = keptFile.substr(0, keptFile.find(")\n"));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one error line: " << r.err;
     EXPECT_TRUE(std::filesystem::exists(keptFile));
     std::filesystem::remove(keptFile);
     EXPECT_NE(ctl({"nwfilter-dumpxml", "my-web"}).out.find("priority='-310'"), std::string::npos);
