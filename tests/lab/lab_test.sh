@@ -88,6 +88,13 @@ status=$?
 [ $status = 1 ] || fail "lab -- false returned $status"
 check_gone "after a failing CMD"
 
+# 4b. --conf: lines for the lab daemon's configuration; a bad one is refused.
+"$lab" --conf apply_mode=exec --conf max_leases_per_port=2 -- bash -c 'vnetfilterctl status' >"$work/out" 2>&1
+status=$?
+[ $status = 0 ] && grep -q "ebiptables-exec" "$work/out" \
+    || { fail "lab --conf apply_mode=exec: status $status, daemon not in exec mode"; cat "$work/out" >&2; }
+"$lab" --conf 'bogus' -- true >"$work/out" 2>&1 && fail "lab --conf bogus was accepted"
+
 # 5. --with-firewalld: a network's bridge lands in the libvirt zone, a
 #    firewalld reload leaves it there, and the network's dnsmasq is stopped
 #    with the lab.
