@@ -336,14 +336,19 @@ void sortForApplication(std::vector<RuleInstance>& rules)
     });
 }
 
-std::set<std::string> referencedFilters(const conf::FilterDef& root, const FilterLookup& lookup)
+namespace {
+
+// Depth-first over the references from `root`, entering each filter once
+// however many paths lead to it: linear in the DAG. Throws on a cycle, and on
+// a reference to a missing filter when `missingIsError`. Returns the names of
+// the filters entered.
+std::set<std::string> walkReferences(const conf::FilterDef& root, const FilterLookup& lookup, bool missingIsError)
 {
-    // Each filter is entered once, however many paths lead to it.
-    std::set<std::string> names;
+    std::set<std::string> entered;
     std::vector<std::string> stack;
     auto visit = [&](auto&& self, const conf::FilterDef& def) -> void {
         stack.push_back(def.name);
-        names.insert(def.name);
+        entered.insert(def.name);
         for (const auto& entry : def.entries) {
             const auto* ref = std::get_if<conf::FilterRef>(&entry);
             if (!ref)
@@ -351,42 +356,31 @@ std::set<std::string> referencedFilters(const conf::FilterDef& root, const Filte
             if (std::find(stack.begin(), stack.end(), ref->filter) != stack.end())
                 throw InstantiationError("filter reference cycle: " + pathText(stack, ref->filter));
             const conf::FilterDef* child = lookup.find(ref->filter);
-            if (!child)
+            if (!child && missingIsError)
                 throw InstantiationError("filter '" + def.name + "' references filter '" + ref->filter +
                                          "', which does not exist");
-            if (!names.count(ref->filter))
+            if (child && !entered.count(ref->filter))
                 self(self, *child);
         }
         stack.pop_back();
     };
     visit(visit, root);
-    return names;
+    return entered;
+}
+
+} // namespace
+
+std::set<std::string> referencedFilters(const conf::FilterDef& root, const FilterLookup& lookup)
+{
+    return walkReferences(root, lookup, true);
 }
 
 void checkNoReferenceCycle(const conf::FilterDef& candidate, const FilterLookup& lookup)
 {
-    OverlayLookup view(lookup, candidate);
-    // Depth-first search that tolerates missing filters; a cycle through the
-    // candidate is the only kind that can appear, as the rest was acyclic.
-    std::vector<std::string> stack;
-    std::set<std::string> done;
-    auto visit = [&](auto&& self, const conf::FilterDef& def) -> void {
-        stack.push_back(def.name);
-        for (const auto& entry : def.entries) {
-            const auto* ref = std::get_if<conf::FilterRef>(&entry);
-            if (!ref)
-                continue;
-            if (std::find(stack.begin(), stack.end(), ref->filter) != stack.end())
-                throw InstantiationError("filter reference cycle: " + pathText(stack, ref->filter));
-            if (done.count(ref->filter))
-                continue;
-            if (const conf::FilterDef* child = view.find(ref->filter))
-                self(self, *child);
-        }
-        stack.pop_back();
-        done.insert(def.name);
-    };
-    visit(visit, candidate);
+    // References to filters that do not exist (yet) are allowed; a cycle
+    // through the candidate is the only kind that can appear, as the rest
+    // was acyclic.
+    walkReferences(candidate, OverlayLookup(lookup, candidate), false);
 }
 
 } // namespace vnf::engine

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "firewall/executor.hpp"
 
+#include "util/spawn.hpp"
 #include "util/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -107,22 +108,12 @@ ExecResult ProcessExecutor::run(const std::vector<std::string>& argv, const std:
     posix_spawn_file_actions_adddup2(&actions, in.read.get(), STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, out.write.get(), STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err.write.get(), STDERR_FILENO);
-    // The daemon blocks the signals it reads from a signalfd; a child must
-    // not inherit that (a hung tool would ignore SIGTERM), nor our
-    // dispositions. Its own process group lets a timeout kill all of it.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+    // A clean signal mask and dispositions; its own process group lets a
+    // timeout kill all of it.
+    const util::CleanSpawnAttributes attr(POSIX_SPAWN_SETPGROUP);
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, cargv.data(), environ);
+    const int rc = posix_spawn(&pid, program.c_str(), &actions, attr.get(), cargv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
     if (rc != 0) {
         result.err = "cannot start " + program + ": " + std::strerror(rc);
         return result;
@@ -157,21 +148,21 @@ ExecResult ProcessExecutor::run(const std::vector<std::string>& argv, const std:
         }
         if (::poll(fds, n, static_cast<int>(std::min<int64_t>(left, 1000))) < 0 && errno != EINTR)
             break;
+        // One read of a ready output into `text`; its end closes the pipe.
+        auto drain = [&](util::UniqueFd& fd, std::string& text) {
+            const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+            if (got > 0)
+                text.append(buffer, static_cast<size_t>(got));
+            else if (got == 0 || errno != EINTR)
+                fd.reset();
+        };
         for (nfds_t i = 0; i < n; ++i) {
             if (!fds[i].revents)
                 continue;
             if (out.read && fds[i].fd == out.read.get()) {
-                const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
-                if (got > 0)
-                    result.out.append(buffer, static_cast<size_t>(got));
-                else if (got == 0 || errno != EINTR)
-                    out.read.reset();
+                drain(out.read, result.out);
             } else if (err.read && fds[i].fd == err.read.get()) {
-                const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
-                if (got > 0)
-                    result.err.append(buffer, static_cast<size_t>(got));
-                else if (got == 0 || errno != EINTR)
-                    err.read.reset();
+                drain(err.read, result.err);
             } else if (in.write && fds[i].fd == in.write.get()) {
                 const ssize_t put = writeWithoutSigpipe(fds[i].fd, input.data() + written, input.size() - written);
                 if (put > 0)

@@ -13,6 +13,24 @@ extern char** environ;
 
 namespace vnf::util {
 
+CleanSpawnAttributes::CleanSpawnAttributes(short extraFlags)
+{
+    posix_spawnattr_init(&attr_);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr_, &none);
+    posix_spawnattr_setsigdefault(&attr_, &all);
+    if (extraFlags & POSIX_SPAWN_SETPGROUP)
+        posix_spawnattr_setpgroup(&attr_, 0);
+    posix_spawnattr_setflags(&attr_, static_cast<short>(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | extraFlags));
+}
+
+CleanSpawnAttributes::~CleanSpawnAttributes()
+{
+    posix_spawnattr_destroy(&attr_);
+}
+
 pid_t spawnLogged(const std::vector<std::string>& argv, const SpawnOptions& options)
 {
     std::vector<std::string> args = argv;
@@ -35,23 +53,12 @@ pid_t spawnLogged(const std::vector<std::string>& argv, const SpawnOptions& opti
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, options.log.c_str(),
                                      O_WRONLY | O_CREAT | (options.truncateLog ? O_TRUNC : O_APPEND), 0600);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-    if (options.newSession)
-        flags |= POSIX_SPAWN_SETSID;
-    posix_spawnattr_setflags(&attr, flags);
+    const CleanSpawnAttributes attr(options.newSession ? POSIX_SPAWN_SETSID : 0);
     pid_t pid = -1;
     char** env = options.environment ? cenv.data() : environ;
-    const int rc = options.searchPath ? posix_spawnp(&pid, cargv[0], &actions, &attr, cargv.data(), env)
-                                      : posix_spawn(&pid, cargv[0], &actions, &attr, cargv.data(), env);
+    const int rc = options.searchPath ? posix_spawnp(&pid, cargv[0], &actions, attr.get(), cargv.data(), env)
+                                      : posix_spawn(&pid, cargv[0], &actions, attr.get(), cargv.data(), env);
     posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
     if (rc != 0)
         throw std::runtime_error("cannot start " + argv.at(0) + ": " + std::strerror(rc));
     return pid;

@@ -6,6 +6,7 @@
 // inherit that).
 #pragma once
 
+#include <spawn.h>
 #include <sys/types.h>
 
 #include <filesystem>
@@ -24,5 +25,21 @@ struct SpawnOptions {
 
 // Returns the child's PID; throws std::runtime_error when it cannot start.
 pid_t spawnLogged(const std::vector<std::string>& argv, const SpawnOptions& options);
+
+// posix_spawn attributes for a clean child: an empty signal mask and default
+// dispositions (the daemon blocks the signals it reads from a signalfd; a
+// child must not inherit that, or a hung tool would ignore SIGTERM), plus
+// `extraFlags` (POSIX_SPAWN_SETSID, POSIX_SPAWN_SETPGROUP with group 0).
+class CleanSpawnAttributes {
+public:
+    explicit CleanSpawnAttributes(short extraFlags = 0);
+    ~CleanSpawnAttributes();
+    CleanSpawnAttributes(const CleanSpawnAttributes&) = delete;
+    CleanSpawnAttributes& operator=(const CleanSpawnAttributes&) = delete;
+    const posix_spawnattr_t* get() const { return &attr_; }
+
+private:
+    posix_spawnattr_t attr_;
+};
 
 } // namespace vnf::util
