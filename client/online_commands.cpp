@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -244,9 +245,13 @@ int reload(const Args& args)
 
 int status(const Args& args)
 {
-    // "Not running" is a state status reports (exit 3), not an error line.
+    // "Not running" is a state status reports (exit 3), not an error line;
+    // the one call that finds out is also the first of the report.
+    std::optional<DaemonClient> client;
+    ManagerState m;
     try {
-        DaemonClient().manager();
+        client.emplace();
+        m = client->manager();
     } catch (const sdbus::Error& e) {
         if (exitStatusOf(e) != kExitNoDaemon)
             return guarded("", [&] { throw; });
@@ -257,14 +262,12 @@ int status(const Args& args)
         return kExitNoDaemon;
     }
     return guarded("", [&] {
-        DaemonClient client;
-        ManagerState m = client.manager();
-        auto filters = client.filters();
-        auto bindings = client.bindings();
+        auto filters = client->filters();
+        auto bindings = client->bindings();
         const auto active = std::count_if(bindings.begin(), bindings.end(), [](const BindingRow& b) {
             return b.state == "active";
         });
-        auto networks = client.networks();
+        auto networks = client->networks();
         const auto running = std::count_if(networks.begin(), networks.end(), [](const NetworkRow& n) { return n.active; });
         if (args.flag("json")) {
             std::cout << util::JsonObject()
