@@ -17,6 +17,8 @@
 // packet; in the forward-out chain it ACCEPTs.
 #include "firewall/ebiptables/rule_render.hpp"
 
+#include "firewall/rule_order.hpp"
+
 #include <optional>
 
 namespace vnf::fw::ebip {
@@ -223,37 +225,21 @@ std::optional<IptRule> renderPass(const RuleInstance& rule, const Pass& pass)
 
 std::vector<IptRule> iptablesRules(const RuleInstance& rule)
 {
-    const bool directionIn = rule.direction != conf::Direction::Out;
-    const bool inout = rule.direction == conf::Direction::InOut;
-    const ResolvedAttr* state = rule.get(AttrId::State);
-
-    std::vector<Pass> passes;
-    if (state && rule.statematch) {
-        // Explicit states: only the chains of the rule's own direction.
-        std::optional<std::string> match;
-        if (state->value.number != 0)
-            match = state->value.text;
-        if (!directionIn || inout)
-            passes.push_back({IptChain::ForwardIn, directionIn, match, false, "RETURN", directionIn || inout});
-        if (directionIn)
-            passes.push_back({IptChain::ForwardOut, !directionIn, match, false, "ACCEPT", !directionIn || inout});
-        if (!directionIn || inout)
-            passes.push_back({IptChain::HostIn, directionIn, match, false, "RETURN", directionIn});
-    } else {
-        const bool track = rule.statematch && !inout;
-        auto stateFor = [&](bool opening) -> std::optional<std::string> {
-            if (!track)
-                return std::nullopt;
-            return std::string(opening ? kStateOpening : kStateReply);
-        };
-        passes.push_back({IptChain::ForwardIn, directionIn, stateFor(!directionIn), true, "RETURN", directionIn || inout});
-        passes.push_back({IptChain::ForwardOut, !directionIn, stateFor(directionIn), true, "ACCEPT", !directionIn || inout});
-        passes.push_back({IptChain::HostIn, directionIn, stateFor(!directionIn), true, "RETURN", directionIn});
-    }
     std::vector<IptRule> out;
-    for (const auto& pass : passes)
+    for (const Layer3Pass& p : layer3Passes(rule)) {
+        Pass pass{p.chain == Layer3Chain::ForwardFromGuest ? IptChain::ForwardIn
+                  : p.chain == Layer3Chain::ForwardToGuest ? IptChain::ForwardOut
+                                                           : IptChain::HostIn,
+                  p.reverse, std::nullopt, p.stateIsDefault, p.acceptContinues ? "RETURN" : "ACCEPT", p.maySkipIcmp};
+        if (p.state) {
+            if (!p.stateIsDefault)
+                pass.state = rule.get(AttrId::State)->value.text;  // as the XML spells it
+            else
+                pass.state = *p.state & conf::kStateNew ? kStateOpening : kStateReply;
+        }
         if (auto r = renderPass(rule, pass))
             out.push_back(std::move(*r));
+    }
     return out;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "firewall/ebiptables/names.hpp"
 
+#include "firewall/rule_order.hpp"
+
 #include <cstdio>
 
 namespace vnf::fw::ebip {
@@ -31,26 +33,14 @@ std::string iptChain(IptChain chain, std::string_view ifname, Names names)
 
 std::vector<std::string> subChainJumpMatch(std::string_view suffix)
 {
-    struct Prefix {
-        std::string_view prefix;
-        int ethertype;  // 0: no ethertype match
-    };
-    // "rarp" is tested before "arp" is irrelevant: neither is a prefix of the other.
-    static constexpr Prefix kPrefixes[] = {
-        {"mac", 0}, {"stp", -1}, {"vlan", 0x8100}, {"arp", 0x0806}, {"rarp", 0x8035}, {"ipv4", 0x0800}, {"ipv6", 0x86dd},
-    };
-    for (const auto& p : kPrefixes) {
-        if (suffix.substr(0, p.prefix.size()) != p.prefix)
-            continue;
-        if (p.ethertype == 0)
-            return {};
-        if (p.ethertype < 0)
-            return {"-d", "01:80:c2:00:00:00"};
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "0x%04x", p.ethertype);
-        return {"-p", buf};
-    }
-    return {};
+    const int ethertype = subchainEthertype(suffix);
+    if (ethertype == 0)
+        return {};
+    if (ethertype < 0)
+        return {"-d", "01:80:c2:00:00:00"};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%04x", ethertype);
+    return {"-p", buf};
 }
 
 IptLink iptLink(IptChain chain, std::string_view ifname, Names names)
