@@ -74,7 +74,7 @@ int runPlan(const Args& args)
     }
     fw::PlanOptions options{args.value("backend").value_or("ebiptables"), step, format};
     try {
-        std::cout << fw::planText(*port, fw::PortPolicy::ofRules(std::move(inst.rules)), options);
+        std::cout << fw::planText(*port, fw::PortPolicy::ofRules(std::move(inst.rules), filter.name), options);
     } catch (const fw::PlanError& e) {
         throw UsageError(e.what());
     }
@@ -95,7 +95,8 @@ Command planCommand()
         "  --step teardown  removing the port's rules\n"
         "  --step all       apply, then switch: what creating a binding runs\n"
         "  --format restore the *-restore scripts batch mode runs instead (for a port not yet installed)\n"
-        "  --backend NAME   the nwfilter backend whose commands are shown (default ebiptables)\n"
+        "  --backend NAME   the nwfilter backend whose commands are shown: ebiptables (default), or nftables\n"
+        "                   (an nft -f script of the whole table with this one port)\n"
         "Referenced filters are looked up in --filter-dir (default: the built-in filters).",
         {
             {"portdev", true, false, "the port (tap/veth device) the filter is bound to (required)"},
@@ -104,7 +105,7 @@ Command planCommand()
             {"filter-dir", true, false, "directory with the referenced filters (*.xml)"},
             {"step", true, false, "apply | switch | teardown | all"},
             {"format", true, false, "commands | restore"},
-            {"backend", true, false, "ebiptables (default): libvirt's layout"},
+            {"backend", true, false, "ebiptables (default): libvirt's layout; nftables: an nft -f script"},
         },
         1,
         1,

@@ -2,8 +2,10 @@
 // Real packets through real rules: guests on a bridge, each in its own
 // namespace, the backend applying filters to their ports.
 #include "engine/instantiate.hpp"
-#include "firewall/ebiptables/backend.hpp"
+#include "firewall/backend.hpp"
+#include "firewall/executor.hpp"
 #include "store/filter_directory.hpp"
+#include "support/backends.hpp"
 #include "support/bridge_lab.hpp"
 #include "support/files.hpp"
 #include "support/kernel_state.hpp"
@@ -11,20 +13,16 @@
 #include <gtest/gtest.h>
 
 using namespace vnf;
-using fw::ebip::ApplyMode;
-using fw::ebip::EbiptablesBackend;
-using fw::ebip::PortChange;
 
 namespace {
 
-fw::ebip::PortRuleSet instantiateFor(const test::Guest& guest, const conf::FilterDef& filter,
-                                     engine::Variables vars = {})
+fw::PortPolicy instantiateFor(const test::Guest& guest, const conf::FilterDef& filter, engine::Variables vars = {})
 {
     engine::FilterMap lookup = store::loadFilterDirectory(test::builtinFilterDir());
     vars[engine::kVarMac] = {guest.mac};
     engine::Instantiation inst = engine::instantiate(filter, vars, engine::OverlayLookup(lookup, filter));
     EXPECT_TRUE(inst.learnable.empty());
-    return fw::ebip::renderPort(guest.port, inst.rules);
+    return fw::PortPolicy::ofRules(inst.rules, filter.name);
 }
 
 conf::FilterDef builtin(const std::string& name)
@@ -32,7 +30,12 @@ conf::FilterDef builtin(const std::string& name)
     return conf::parseFilter(test::readFile(test::builtinFilterDir() / (name + ".xml")));
 }
 
-class Packets : public testing::TestWithParam<ApplyMode> {};
+// Every nwfilter backend, through the seam the driver uses.
+class Packets : public testing::TestWithParam<test::BackendVariant> {
+protected:
+    std::unique_ptr<fw::NwfilterBackend> makeBackend() { return fw::makeNwfilterBackend(GetParam().config, exec_); }
+    fw::ProcessExecutor exec_;
+};
 
 // clean-traffic lets the guest's own traffic through and drops frames with a
 // foreign source MAC, IP packets with a foreign source address and ARP with
@@ -43,11 +46,11 @@ TEST_P(Packets, CleanTrafficDropsSpoofing)
     test::BridgeLab lab(2);
     test::Guest& g0 = lab.guest(0);
     test::Guest& g1 = lab.guest(1);
-    fw::ProcessExecutor exec;
-    EbiptablesBackend backend(exec, {GetParam()});
+    std::unique_ptr<fw::NwfilterBackend> backend;
     {
         test::EnterNetns inside(lab.host());
-        backend.apply({PortChange{g0.port, instantiateFor(g0, builtin("clean-traffic"), {{"IP", {g0.ip}}})}});
+        backend = makeBackend();
+        backend->apply({{g0.port, instantiateFor(g0, builtin("clean-traffic"), {{"IP", {g0.ip}}})}});
     }
     // Legitimate traffic: to the host and to the other guest.
     EXPECT_TRUE(lab.ping(*g0.ns, "10.10.0.1"));
@@ -78,10 +81,10 @@ TEST_P(Packets, CleanTrafficDropsSpoofing)
     // Teardown leaves nothing of the port behind, and traffic is free again.
     {
         test::EnterNetns inside(lab.host());
-        backend.apply({PortChange{g0.port, std::nullopt}});
+        backend->apply({{g0.port, std::nullopt}});
     }
     auto state = test::snapshotTables(lab.host());
-    for (const std::string& text : {state.ebtables, state.ipv4, state.ipv6})
+    for (const std::string& text : {state.ebtables, state.ipv4, state.ipv6, state.nftBridge})
         EXPECT_EQ(text.find(g0.port), std::string::npos) << test::describe(state);
     EXPECT_TRUE(lab.ping(*g0.ns, g1.ip, "10.10.0.99"));
     EXPECT_TRUE(g0.ns->run({"arping", "-c", "2", "-w", "3", "-I", "eth0", "-s", "10.10.0.99", "10.10.0.1"}).ok());
@@ -109,11 +112,13 @@ TEST_P(Packets, Layer4RulesForIpv4AndIpv6)
           <rule action='drop' direction='inout' priority='1000'><all/></rule>
           <rule action='drop' direction='inout' priority='1000'><all-ipv6/></rule>
         </filter>)");
-    fw::ProcessExecutor exec;
-    EbiptablesBackend backend(exec, {GetParam()});
+    if (GetParam().config.backend == "nftables" && !test::bridgeConntrackAvailable())
+        GTEST_SKIP() << test::kNoBridgeConntrack;
+    std::unique_ptr<fw::NwfilterBackend> backend;
     {
         test::EnterNetns inside(lab.host());
-        backend.apply({PortChange{g0.port, instantiateFor(g0, filter)}});
+        backend = makeBackend();
+        backend->apply({{g0.port, instantiateFor(g0, filter)}});
     }
     // Listeners on an allowed and a forbidden port, so a refusal is the filter's doing.
     // (OpenBSD nc listens on one address family at a time.)
@@ -151,9 +156,7 @@ TEST_P(Packets, Layer4RulesForIpv4AndIpv6)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, Packets, testing::Values(ApplyMode::Batch, ApplyMode::Exec),
-                         [](const testing::TestParamInfo<ApplyMode>& info) {
-                             return info.param == ApplyMode::Batch ? "Batch" : "Exec";
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, Packets, testing::ValuesIn(test::allBackendVariants()),
+                         [](const auto& info) { return info.param.name; });
 
 } // namespace

@@ -51,12 +51,15 @@ TablesSnapshot snapshotTables(const Netns& ns)
     s.ebtables = normalize(ns.check({"ebtables-save", "-t", "nat"}), {});
     s.ipv4 = normalize(ns.check({"iptables-save", "-t", "filter"}), shared);
     s.ipv6 = normalize(ns.check({"ip6tables-save", "-t", "filter"}), shared);
+    if (auto r = ns.run({"nft", "-s", "list", "table", "bridge", "vnetfilter"}); r.ok())
+        s.nftBridge = r.out;
     return s;
 }
 
 std::string describe(const TablesSnapshot& s)
 {
-    return "--- ebtables\n" + s.ebtables + "--- iptables\n" + s.ipv4 + "--- ip6tables\n" + s.ipv6;
+    return "--- ebtables\n" + s.ebtables + "--- iptables\n" + s.ipv4 + "--- ip6tables\n" + s.ipv6 +
+           "--- nft bridge vnetfilter\n" + s.nftBridge;
 }
 
 } // namespace vnf::test

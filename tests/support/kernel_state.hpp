@@ -12,6 +12,7 @@ struct TablesSnapshot {
     std::string ebtables;  // ebtables-save -t nat
     std::string ipv4;      // iptables-save -t filter
     std::string ipv6;      // ip6tables-save -t filter
+    std::string nftBridge;  // nft -s list table bridge vnetfilter (the nftables backend's), "" when absent
     bool operator==(const TablesSnapshot&) const = default;
 };
 

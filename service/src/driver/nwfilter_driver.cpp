@@ -53,7 +53,7 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         engine::Instantiation inst = engine::instantiate(*root, vars, lookup, options_.limits);
         if (inst.learnable.empty()) {
             // IP given, or not needed: nothing to learn.
-            out.rules = fw::PortPolicy::ofRules(std::move(inst.rules));
+            out.rules = fw::PortPolicy::ofRules(std::move(inst.rules), binding.filter);
             out.state = "active";
             return out;
         }
@@ -65,7 +65,8 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         out.learner = learner ? *learner : makeLearner(binding);
         if (!out.learner->leases().empty()) {
             vars[engine::kVarIp] = out.learner->addresses();
-            out.rules = fw::PortPolicy::ofRules(engine::instantiate(*root, vars, lookup, options_.limits).rules);
+            out.rules = fw::PortPolicy::ofRules(engine::instantiate(*root, vars, lookup, options_.limits).rules,
+                                                binding.filter);
             out.state = "active";
             return out;
         }

@@ -3,11 +3,12 @@
 
 namespace vnf::fw {
 
-PortPolicy PortPolicy::ofRules(std::vector<engine::RuleInstance> rules)
+PortPolicy PortPolicy::ofRules(std::vector<engine::RuleInstance> rules, std::string label)
 {
     PortPolicy p;
     p.kind = Kind::Rules;
     p.rules = std::move(rules);
+    p.label = std::move(label);
     return p;
 }
 
@@ -35,7 +36,7 @@ PortPolicy PortPolicy::dropAll()
 
 std::vector<std::string> nwfilterBackendNames()
 {
-    return {"ebiptables"};
+    return {"ebiptables", "nftables"};
 }
 
 } // namespace vnf::fw

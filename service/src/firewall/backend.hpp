@@ -33,8 +33,9 @@ struct PortPolicy {
     std::vector<engine::RuleInstance> rules;  // Rules
     conf::MacAddr mac;                        // Basic, DhcpOnly
     std::vector<std::string> dhcpServers;     // DhcpOnly
+    std::string label;  // Rules: the binding's filter, for names an admin reads (nftables chains)
 
-    static PortPolicy ofRules(std::vector<engine::RuleInstance> rules);
+    static PortPolicy ofRules(std::vector<engine::RuleInstance> rules, std::string label = {});
     static PortPolicy basic(const conf::MacAddr& mac);
     static PortPolicy dhcpOnly(const conf::MacAddr& mac, std::vector<std::string> dhcpServers);
     static PortPolicy dropAll();

@@ -3,6 +3,7 @@
 // one vnetfilterd.conf names.
 #include "firewall/backend.hpp"
 #include "firewall/ebiptables/nwfilter_backend.hpp"
+#include "firewall/nftables/nwfilter_backend.hpp"
 
 #include <stdexcept>
 
@@ -19,6 +20,8 @@ std::unique_ptr<NwfilterBackend> makeNwfilterBackend(const NwfilterBackendConfig
                                                                       : ebip::EbtablesWriter::Auto;
         return std::make_unique<ebip::EbiptablesNwfilterBackend>(executor, options);
     }
+    if (config.backend == "nftables")
+        return std::make_unique<nft::NftablesNwfilterBackend>();
     throw std::runtime_error("unknown nwfilter backend '" + config.backend + "'");
 }
 

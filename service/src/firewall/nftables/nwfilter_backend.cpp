@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "firewall/nftables/nwfilter_backend.hpp"
+
+#include "firewall/netlink/nl_message.hpp"
+#include "firewall/nftables/encode.hpp"
+#include "firewall/nftables/layout.hpp"
+#include "firewall/nftables/script.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace vnf::fw::nft {
+
+namespace {
+
+std::string errorText(const nl::NfReply& r)
+{
+    std::string text = std::strerror(r.error);
+    if (!r.text.empty())
+        text += " (" + r.text + ")";
+    return text;
+}
+
+struct TableRefused {
+    int error;
+};
+
+} // namespace
+
+NftablesNwfilterBackend::NftablesNwfilterBackend(std::unique_ptr<nl::NfTransport> transport)
+    : transport_(transport ? std::move(transport) : std::make_unique<nl::NetlinkTransport>()),
+      tableFlags_(kTableOwner | kTablePersist)
+{
+}
+
+std::string NftablesNwfilterBackend::name() const
+{
+    return "nftables";
+}
+
+std::string NftablesNwfilterBackend::tableProtection() const
+{
+    if ((tableFlags_ & kTableOwner) && (tableFlags_ & kTablePersist))
+        return "owner, persist";
+    if (tableFlags_ & kTableOwner)
+        return "owner";
+    return "none";
+}
+
+int NftablesNwfilterBackend::send(const std::string& batch, const std::map<uint32_t, std::string>& descriptions,
+                                  uint32_t tableSeq, bool retryableTableError)
+{
+    std::vector<nl::NfReply> replies;
+    try {
+        replies = transport_->transact(batch);
+    } catch (const nl::NetlinkError& e) {
+        // The outcome is unknown, and a new socket does not own the table:
+        // the next change rebuilds it.
+        built_ = false;
+        throw BackendError(std::string("nftables transaction: ") + e.what());
+    }
+    std::vector<std::string> errors;
+    for (const nl::NfReply& r : replies) {
+        if (r.type != NLMSG_ERROR || !r.error)
+            continue;
+        if (retryableTableError && r.seq == tableSeq && (r.error == EOPNOTSUPP || r.error == EINVAL))
+            return r.error;
+        auto what = descriptions.find(r.seq);
+        errors.push_back((what == descriptions.end() ? std::string("committing the transaction") : what->second) +
+                         ": " + errorText(r));
+        if (r.error == EPERM && r.seq == tableSeq)
+            errors.back() += " - the table belongs to another process (another vnetfilterd?)";
+    }
+    if (!errors.empty())
+        throw BackendError("nftables transaction refused by the kernel: " + util::join(errors, "; "));
+    return 0;
+}
+
+bool NftablesNwfilterBackend::tableExists()
+{
+    nl::MessageWriter request;
+    request.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
+    request.end();
+    std::vector<nl::NfReply> entries;
+    try {
+        entries = transport_->dump(request.data());
+    } catch (const nl::NetlinkError& e) {
+        throw BackendError(std::string("listing nftables tables: ") + e.what());
+    }
+    for (const auto& entry : entries) {
+        if (entry.type == NLMSG_ERROR)
+            throw BackendError("listing nftables tables: " + errorText(entry));
+        if (auto name = nl::findAttr(nl::nfAttributes(entry.body), NFTA_TABLE_NAME); name && name->str() == kTable)
+            return true;
+    }
+    return false;
+}
+
+void NftablesNwfilterBackend::rebuild(const std::map<std::string, Port>& ports)
+{
+    const bool exists = tableExists();
+    for (;;) {
+        Batch batch;
+        if (exists)
+            batch.deleteTable();  // whatever is there (an earlier run's table) goes in the same transaction
+        batch.newTable(tableFlags_);
+        batch.newSkeleton();
+        std::map<std::string, const Shape*> groups;
+        for (const auto& [port, p] : ports)
+            groups.emplace(p.group, &p.layout.shape);
+        for (const auto& [group, shape] : groups)
+            batch.newGroup(group, *shape);
+        for (const auto& [port, p] : ports)
+            batch.addPort(port, p.group, p.layout);
+        const uint32_t tableSeq = batch.tableMessage();
+        const auto descriptions = batch.descriptions();
+        const int refused = send(batch.finish(), descriptions, tableSeq, tableFlags_ != 0);
+        if (!refused)
+            break;
+        // An older kernel: without persist (before 6.9), then without owner (before 5.12).
+        const uint32_t before = tableFlags_;
+        tableFlags_ = (tableFlags_ & kTablePersist) ? kTableOwner : 0;
+        util::logWarning(std::string("nftables: this kernel refuses table flags ") + (before & kTablePersist ? "owner, persist" : "owner") +
+                         "; the table is protected by: " + tableProtection() +
+                         (tableFlags_ & kTableOwner ? " (it goes when the daemon stops)"
+                                                     : " (other programs can change it)"));
+    }
+    ports_ = ports;
+    groups_.clear();
+    layouts_.clear();
+    for (const auto& [port, p] : ports_) {
+        auto& g = groups_[p.group];
+        g.shape = p.layout.shape;
+        ++g.ports;
+        layouts_[port] = p.layout;
+    }
+    built_ = true;
+}
+
+void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
+{
+    // Everything is computed before the kernel is asked: a policy this
+    // backend cannot express changes nothing.
+    std::map<std::string, Port> next = ports_;
+    struct Step {
+        std::string port;
+        const Port* old;  // in ports_
+        const Port* now;  // in next
+    };
+    std::vector<Step> steps;
+    for (const auto& change : changes) {
+        auto old = ports_.find(change.port);
+        if (change.policy && old != ports_.end() && old->second.policy == *change.policy)
+            continue;
+        if (!change.policy) {
+            if (old == ports_.end())
+                continue;
+            next.erase(change.port);
+            steps.push_back({change.port, &old->second, nullptr});
+            continue;
+        }
+        Port port;
+        port.policy = *change.policy;
+        try {
+            port.layout = layoutOf(port.policy);
+        } catch (const BackendError& e) {
+            throw BackendError("port " + change.port + ": " + e.what());
+        }
+        port.group = groupName(port.layout.shape);
+        next[change.port] = std::move(port);
+        steps.push_back({change.port, old == ports_.end() ? nullptr : &old->second, &next[change.port]});
+    }
+    if (steps.empty())
+        return;
+    if (!built_) {
+        rebuild(next);
+        return;
+    }
+
+    std::map<std::string, Group> groups = groups_;
+    Batch batch;
+    for (const auto& step : steps)
+        if (step.old) {
+            batch.removePort(step.port, step.old->group, step.old->layout);
+            --groups[step.old->group].ports;
+        }
+    for (const auto& step : steps)
+        if (step.now) {
+            auto [it, created] = groups.try_emplace(step.now->group);
+            if (created || (it->second.ports == 0 && !groups_.count(step.now->group))) {
+                it->second.shape = step.now->layout.shape;
+                batch.newGroup(step.now->group, it->second.shape);
+            }
+            ++it->second.ports;
+        }
+    for (const auto& step : steps)
+        if (step.now)
+            batch.addPort(step.port, step.now->group, step.now->layout);
+    for (auto it = groups.begin(); it != groups.end();) {
+        if (it->second.ports == 0) {
+            batch.deleteGroup(it->first, it->second.shape);
+            it = groups.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    const auto descriptions = batch.descriptions();
+    send(batch.finish(), descriptions, 0, false);
+    ports_ = std::move(next);
+    groups_ = std::move(groups);
+    for (const auto& step : steps) {
+        if (step.now)
+            layouts_[step.port] = ports_.at(step.port).layout;
+        else
+            layouts_.erase(step.port);
+    }
+}
+
+void NftablesNwfilterBackend::resync()
+{
+    rebuild(ports_);
+}
+
+void NftablesNwfilterBackend::resyncTo(const std::map<std::string, PortPolicy>& desired)
+{
+    std::map<std::string, Port> ports;
+    std::vector<std::string> failed;
+    for (const auto& [name, policy] : desired) {
+        Port port;
+        port.policy = policy;
+        port.layout = layoutOf(policy);
+        port.group = groupName(port.layout.shape);
+        ports[name] = std::move(port);
+    }
+    rebuild(ports);
+}
+
+std::vector<RuleCounter> NftablesNwfilterBackend::counters(const std::string& port)
+{
+    auto it = ports_.find(port);
+    if (it == ports_.end())
+        return {};
+    const Port& p = it->second;
+    std::vector<RuleCounter> out;
+    for (const auto& chain : p.layout.shape.chains) {
+        const std::string name = chainName(p.group, chain.suffix);
+        nl::MessageWriter request;
+        request.begin(nl::nftMessageType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
+        request.putString(NFTA_RULE_TABLE, kTable);
+        request.putString(NFTA_RULE_CHAIN, name);
+        request.end();
+        std::vector<nl::NfReply> entries;
+        try {
+            entries = transport_->dump(request.data());
+        } catch (const nl::NetlinkError& e) {
+            throw BackendError(std::string("reading counters: ") + e.what());
+        }
+        size_t index = 0;
+        for (const auto& entry : entries) {
+            if (entry.type == NLMSG_ERROR)
+                throw BackendError("reading counters of " + name + ": " + errorText(entry));
+            if (index >= chain.rules.size())
+                break;
+            const Rule& rule = chain.rules[index++];
+            RuleCounter c;
+            c.table = std::string("bridge ") + kTable;
+            c.chain = name;
+            c.rule = ruleText(rule, p.group);
+            c.origin = rule.comment;
+            const auto attrs = nl::nfAttributes(entry.body);
+            if (auto exprs = nl::findAttr(attrs, NFTA_RULE_EXPRESSIONS)) {
+                for (const auto& element : nl::parseAttrs(exprs->payload)) {
+                    auto exprName = nl::findAttr(element.payload, NFTA_EXPR_NAME);
+                    auto data = nl::findAttr(element.payload, NFTA_EXPR_DATA);
+                    if (!exprName || !data || exprName->str() != "counter")
+                        continue;
+                    if (auto v = nl::findAttr(data->payload, NFTA_COUNTER_PACKETS))
+                        c.packets = v->be64();
+                    if (auto v = nl::findAttr(data->payload, NFTA_COUNTER_BYTES))
+                        c.bytes = v->be64();
+                }
+            }
+            out.push_back(std::move(c));
+        }
+    }
+    return out;
+}
+
+} // namespace vnf::fw::nft

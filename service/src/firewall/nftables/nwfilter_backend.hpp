@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The native nftables backend: one owned table in the bridge family, ports
+// dispatched through verdict maps, rules shared by every port of the same
+// shape (model.hpp), every change one netlink transaction (encode.hpp).
+//
+// The table is created with NFT_TABLE_F_OWNER, so no other process can flush,
+// change or delete it, and NFT_TABLE_F_PERSIST (Linux 6.9), so it outlives
+// the daemon: a restarted daemon replaces it in one transaction and guests
+// are never unfiltered. Kernels without the flags get a plain table (logged,
+// and said by tableProtection()).
+#pragma once
+
+#include "firewall/backend.hpp"
+#include "firewall/netlink/nf_transport.hpp"
+#include "firewall/nftables/model.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace vnf::fw::nft {
+
+class NftablesNwfilterBackend final : public NwfilterBackend {
+public:
+    // `transport` null: a netlink socket of its own, kept open for the
+    // daemon's life (the table belongs to it).
+    explicit NftablesNwfilterBackend(std::unique_ptr<nl::NfTransport> transport = nullptr);
+
+    std::string name() const override;
+    void apply(const std::vector<PolicyChange>& changes) override;
+    void resync() override;
+    void resyncTo(const std::map<std::string, PortPolicy>& desired) override;
+    std::vector<RuleCounter> counters(const std::string& port) override;
+
+    // "owner, persist", "owner", or "none": what protects the table.
+    std::string tableProtection() const;
+    // The record: each port's layout (tests compare it with the kernel).
+    const std::map<std::string, PortLayout>& layouts() const { return layouts_; }
+
+private:
+    struct Port {
+        PortPolicy policy;
+        PortLayout layout;
+        std::string group;
+    };
+    struct Group {
+        Shape shape;
+        size_t ports = 0;
+    };
+
+    // Replaces the whole table with `ports` in one transaction.
+    void rebuild(const std::map<std::string, Port>& ports);
+    bool tableExists();
+    // Sends a batch; throws BackendError naming what the kernel refused.
+    // Returns the refusal's errno for the table message (0: none).
+    int send(const std::string& batch, const std::map<uint32_t, std::string>& descriptions, uint32_t tableSeq,
+             bool retryableTableError);
+
+    std::unique_ptr<nl::NfTransport> transport_;
+    std::map<std::string, Port> ports_;
+    std::map<std::string, Group> groups_;
+    std::map<std::string, PortLayout> layouts_;
+    uint32_t tableFlags_;
+    bool built_ = false;  // the kernel holds the table as recorded
+};
+
+} // namespace vnf::fw::nft

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "firewall/nftables/script.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <set>
+
+namespace vnf::fw::nft {
+
+namespace {
+
+std::string setRef(const std::string& group, int slot)
+{
+    return "@" + slotSetName(group, static_cast<size_t>(slot));
+}
+
+std::string matchText(const Match& m, const std::string& group)
+{
+    const std::string neg = m.negated ? "!= " : "";
+    switch (m.kind) {
+    case Match::Kind::Value:
+        if (!m.maskText.empty())
+            return m.field.text + " & " + m.maskText + (m.negated ? " != " : " == ") + m.valueText;
+        return m.field.text + " " + neg + m.valueText;
+    case Match::Kind::Range:
+        return m.field.text + " " + neg + m.valueText + "-" + m.highText;
+    case Match::Kind::Flags:
+        return m.field.text + " " + neg + m.valueText;
+    case Match::Kind::Slot:
+        return std::string(m.keyedByOutput ? "oifname" : "iifname") + " . " + m.field.text + " " + neg +
+               setRef(group, m.slot);
+    }
+    return {};
+}
+
+std::string verdictText(const Rule& rule, const std::string& group)
+{
+    switch (rule.verdict) {
+    case RuleVerdict::Accept: return "accept";
+    case RuleVerdict::Drop: return "drop";
+    case RuleVerdict::Return: return "return";
+    case RuleVerdict::Continue: return "continue";
+    case RuleVerdict::Jump: return "jump " + chainName(group, rule.target);
+    }
+    return "drop";
+}
+
+std::string valueText(const SlotType& type, const std::string& bytes)
+{
+    char buf[INET6_ADDRSTRLEN];
+    if (type.field.front() == '@') {
+        // A raw field: nft knows its value only as a number.
+        std::string out = "0x";
+        for (unsigned char c : bytes) {
+            std::snprintf(buf, sizeof buf, "%02x", c);
+            out += buf;
+        }
+        return out;
+    }
+    const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+    switch (type.type) {
+    case DataType::Ether:
+        std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+        return buf;
+    case DataType::Ipv4:
+    case DataType::Ipv6:
+        inet_ntop(type.type == DataType::Ipv6 ? AF_INET6 : AF_INET, bytes.data(), buf, sizeof buf);
+        return buf;
+    default:
+        return {};
+    }
+}
+
+std::string quoted(const std::string& port)
+{
+    return "\"" + port + "\"";
+}
+
+struct Hook {
+    const char* chain;
+    const char* hook;
+    int priority;
+};
+
+} // namespace
+
+std::string ruleText(const Rule& rule, const std::string& group)
+{
+    std::string out;
+    for (const auto& m : rule.matches)
+        out += matchText(m, group) + " ";
+    out += "counter " + verdictText(rule, group);
+    if (!rule.comment.empty())
+        out += " comment \"" + rule.comment + "\"";
+    return out;
+}
+
+std::string shapeText(const Shape& shape)
+{
+    std::string out = shape.label + "\n";
+    for (const auto& slot : shape.slots)
+        out += "slot " + slot.field + "\n";
+    for (const auto& entry : shape.entries)
+        out += std::string("entry ") + mapName(entry.dispatch) + " " + entry.chain + "\n";
+    for (const auto& chain : shape.chains) {
+        out += "chain " + chain.suffix + "\n";
+        for (const auto& rule : chain.rules)
+            out += "  " + ruleText(rule, "") + "\n";
+    }
+    return out;
+}
+
+std::string tableScript(const std::map<std::string, PortLayout>& ports)
+{
+    // Groups in name order, each with its ports.
+    std::map<std::string, const Shape*> groups;
+    std::map<std::string, std::vector<const std::pair<const std::string, PortLayout>*>> members;
+    for (const auto& entry : ports) {
+        const std::string group = groupName(entry.second.shape);
+        groups.emplace(group, &entry.second.shape);
+        members[group].push_back(&entry);
+    }
+    std::string out = std::string("table bridge ") + kTable + " {\n";
+    for (const auto& [group, shape] : groups) {
+        for (size_t slot = 0; slot < shape->slots.size(); ++slot) {
+            out += "\tset " + slotSetName(group, slot) + " {\n\t\ttypeof iifname . " + shape->slots[slot].field +
+                   "\n";
+            std::string elements;
+            for (const auto* port : members[group])
+                elements += std::string(elements.empty() ? "" : ", ") + quoted(port->first) + " . " +
+                            valueText(shape->slots[slot], port->second.slotValues[slot]);
+            out += "\t\telements = { " + elements + " }\n\t}\n";
+        }
+        // Sub-chains before the chains that jump to them.
+        for (bool roots : {false, true}) {
+            for (const auto& chain : shape->chains) {
+                const bool isRoot = chain.suffix.find('-') == std::string::npos;
+                if (isRoot != roots)
+                    continue;
+                out += "\tchain " + chainName(group, chain.suffix) + " {\n";
+                for (const auto& rule : chain.rules)
+                    out += "\t\t" + ruleText(rule, group) + "\n";
+                out += "\t}\n";
+            }
+        }
+    }
+    for (Dispatch dispatch : kDispatches) {
+        out += std::string("\tmap ") + mapName(dispatch) + " {\n\t\ttype ifname : verdict\n";
+        std::string elements;
+        for (const auto& [group, shape] : groups)
+            for (const auto& entry : shape->entries)
+                if (entry.dispatch == dispatch)
+                    for (const auto* port : members[group])
+                        elements += std::string(elements.empty() ? "" : ", ") + quoted(port->first) + " : jump " +
+                                    chainName(group, entry.chain);
+        if (!elements.empty())
+            out += "\t\telements = { " + elements + " }\n";
+        out += "\t}\n";
+    }
+    static const Hook kHooks[] = {
+        {"from-guest", "prerouting", -300}, {"to-guest", "postrouting", 300},
+        {"forward", "forward", 0}, {"host-input", "input", 0},
+    };
+    for (const Hook& hook : kHooks) {
+        out += std::string("\tchain ") + hook.chain + " {\n\t\ttype filter hook " + hook.hook + " priority " +
+               std::to_string(hook.priority) + "; policy accept;\n";
+        for (Dispatch dispatch : kDispatches) {
+            const bool here = (dispatch == Dispatch::L2FromGuest && std::string(hook.chain) == "from-guest") ||
+                              (dispatch == Dispatch::L2ToGuest && std::string(hook.chain) == "to-guest") ||
+                              ((dispatch == Dispatch::ForwardToGuest || dispatch == Dispatch::ForwardFromGuest) &&
+                               std::string(hook.chain) == "forward") ||
+                              (dispatch == Dispatch::HostFromGuest && std::string(hook.chain) == "host-input");
+            if (here)
+                out += std::string("\t\t") + (keyedByOutput(dispatch) ? "oifname" : "iifname") + " vmap @" +
+                       mapName(dispatch) + "\n";
+        }
+        out += "\t}\n";
+    }
+    out += "}\n";
+    return out;
+}
+
+} // namespace vnf::fw::nft
