@@ -34,6 +34,8 @@ conf::FilterDef builtin(const std::string& name)
 class Packets : public testing::TestWithParam<test::BackendVariant> {
 protected:
     std::unique_ptr<fw::NwfilterBackend> makeBackend() { return fw::makeNwfilterBackend(GetParam().config, exec_); }
+    // tcp/udp/icmp rules, tracked (libvirt's default) or not (statematch='false').
+    void checkLayer4Rules(bool stateful);
     fw::ProcessExecutor exec_;
 };
 
@@ -95,13 +97,12 @@ TEST_P(Packets, CleanTrafficDropsSpoofing)
 
 // A filter with tcp/udp/icmp rules (iptables and ip6tables through physdev)
 // allows and drops what it says, for IPv4 and IPv6.
-TEST_P(Packets, Layer4RulesForIpv4AndIpv6)
+void Packets::checkLayer4Rules(bool stateful)
 {
-    VNF_REQUIRE_ROOT();
     test::BridgeLab lab(2);
     test::Guest& g0 = lab.guest(0);
     test::Guest& g1 = lab.guest(1);
-    const conf::FilterDef filter = conf::parseFilter(R"(
+    std::string xml = R"(
         <filter name='services'>
           <rule action='accept' direction='in' priority='100'><tcp dstportstart='22'/></rule>
           <rule action='accept' direction='in' priority='100'><tcp-ipv6 dstportstart='22'/></rule>
@@ -111,9 +112,11 @@ TEST_P(Packets, Layer4RulesForIpv4AndIpv6)
           <rule action='accept' direction='inout' priority='200'><icmpv6/></rule>
           <rule action='drop' direction='inout' priority='1000'><all/></rule>
           <rule action='drop' direction='inout' priority='1000'><all-ipv6/></rule>
-        </filter>)");
-    if (GetParam().config.backend == "nftables" && !test::bridgeConntrackAvailable())
-        GTEST_SKIP() << test::kNoBridgeConntrack;
+        </filter>)";
+    if (!stateful)
+        for (size_t at = 0; (at = xml.find("<rule ", at)) != std::string::npos; at += 6)
+            xml.insert(at + 6, "statematch='false' ");
+    const conf::FilterDef filter = conf::parseFilter(xml);
     std::unique_ptr<fw::NwfilterBackend> backend;
     {
         test::EnterNetns inside(lab.host());
@@ -154,6 +157,21 @@ TEST_P(Packets, Layer4RulesForIpv4AndIpv6)
                 EXPECT_EQ(got.find("hello"), std::string::npos) << "udp/54 to " << to;
         }
     }
+}
+
+TEST_P(Packets, Layer4RulesForIpv4AndIpv6)
+{
+    VNF_REQUIRE_ROOT();
+    if (GetParam().config.backend == "nftables" && !test::bridgeConntrackAvailable())
+        GTEST_SKIP() << test::kNoBridgeConntrack;
+    checkLayer4Rules(true);
+}
+
+// The same rules without connection tracking: every backend on every kernel.
+TEST_P(Packets, StatelessLayer4RulesForIpv4AndIpv6)
+{
+    VNF_REQUIRE_ROOT();
+    checkLayer4Rules(false);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Packets, testing::ValuesIn(test::allBackendVariants()),
