@@ -225,6 +225,12 @@ Daemon::~Daemon()
     }
 }
 
+std::string testNwfilterBackend()
+{
+    const char* backend = std::getenv("VNETFILTER_TEST_NWFILTER_BACKEND");
+    return backend && *backend ? backend : "ebiptables";
+}
+
 void Daemon::start()
 {
     ++starts_;
@@ -240,7 +246,8 @@ void Daemon::start()
                                  std::string(VNETFILTER_SOURCE_DIR) + "/service/nwfilter", "--filter-dir",
                                  filterDir().string(), "--binding-dir", bindingDir().string(), "--apply-mode",
                                  options_.applyMode, "--network-dir", networkDir().string(), "--network-state-dir",
-                                 networkStateDir().string(), "--network-backend", options_.networkBackend});
+                                 networkStateDir().string(), "--network-backend", options_.networkBackend,
+                             "--nwfilter-backend", options_.nwfilterBackend});
     process_ = std::make_unique<Process>(argv, dir_.path() / "daemon.log");
     if (!waitForBusName("org.vnetfilter1"))
         throw std::runtime_error("vnetfilterd did not come up:\n" + log());

@@ -83,10 +83,15 @@ private:
     std::unique_ptr<Process> daemon_;
 };
 
+// The nwfilter backend daemon tests run with: VNETFILTER_TEST_NWFILTER_BACKEND
+// (ctest registers the binding tests once per backend), else ebiptables.
+std::string testNwfilterBackend();
+
 struct DaemonOptions {
     std::string applyMode = "batch";
     std::string networkBackend = "auto";
     std::string extraConfig;  // lines added to [vnetfilterd] of its configuration file
+    std::string nwfilterBackend = testNwfilterBackend();
 };
 
 // vnetfilterd inside `ns`, with state in a temporary directory that

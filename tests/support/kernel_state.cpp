@@ -42,6 +42,40 @@ std::string normalize(const std::string& save, const std::set<std::string>& unor
     return out;
 }
 
+// nft lists set and map elements in hash order, which differs between two
+// builds of the same content: elements sorted, one per line.
+std::string normalizeNft(const std::string& listing)
+{
+    std::string out, elements;
+    bool inElements = false;
+    for (const auto& raw : util::split(listing, '\n')) {
+        std::string line(util::trim(raw));
+        if (!inElements && line.rfind("elements = {", 0) == 0) {
+            inElements = true;
+            line = line.substr(12);
+        }
+        if (!inElements) {
+            out += line + "\n";
+            continue;
+        }
+        const bool last = line.find('}') != std::string::npos;
+        elements += " " + line.substr(0, line.find('}')) + ",";
+        if (!last)
+            continue;
+        inElements = false;
+        std::vector<std::string> items;
+        for (const auto& item : util::split(elements, ','))
+            if (!util::trim(item).empty())
+                items.emplace_back(util::trim(item));
+        std::sort(items.begin(), items.end());
+        out += "elements:\n";
+        for (const auto& item : items)
+            out += "  " + item + "\n";
+        elements.clear();
+    }
+    return out;
+}
+
 } // namespace
 
 TablesSnapshot snapshotTables(const Netns& ns)
@@ -52,7 +86,7 @@ TablesSnapshot snapshotTables(const Netns& ns)
     s.ipv4 = normalize(ns.check({"iptables-save", "-t", "filter"}), shared);
     s.ipv6 = normalize(ns.check({"ip6tables-save", "-t", "filter"}), shared);
     if (auto r = ns.run({"nft", "-s", "list", "table", "bridge", "vnetfilter"}); r.ok())
-        s.nftBridge = r.out;
+        s.nftBridge = normalizeNft(r.out);
     return s;
 }
 

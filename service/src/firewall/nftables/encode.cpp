@@ -19,8 +19,6 @@ uint32_t concatType(DataType first, DataType second)
     return (static_cast<uint32_t>(first) << 6) | static_cast<uint32_t>(second);
 }
 
-constexpr uint32_t kTypeInteger = 4;
-
 uint32_t padded(uint32_t length)
 {
     return (length + 3) / 4 * 4;
@@ -85,10 +83,32 @@ Verdict wireVerdict(RuleVerdict v)
     return Verdict::Drop;
 }
 
-uint32_t slotKeyType(const SlotType& slot)
+// What nft itself stores with a set (libnftnl's TLVs, host byte order), so
+// that `nft list` prints its elements as names and addresses.
+std::string udataU32(uint8_t type, uint32_t value)
 {
-    const bool raw = !slot.field.empty() && slot.field.front() == '@';
-    return raw ? (static_cast<uint32_t>(DataType::Ifname) << 6) | kTypeInteger : concatType(DataType::Ifname, slot.type);
+    std::string out{static_cast<char>(type), 4};
+    out.append(reinterpret_cast<const char*>(&value), sizeof value);
+    return out;
+}
+
+constexpr uint8_t kUdataKeyByteorder = 0, kUdataDataByteorder = 1, kUdataKeyTypeof = 3, kUdataDataInterval = 6;
+constexpr uint32_t kHostEndian = 1;
+constexpr uint32_t kExprConcat = 13;
+
+// "type ifname : verdict": the key is a string in host order.
+std::string verdictMapUserdata()
+{
+    return udataU32(kUdataKeyByteorder, kHostEndian) + udataU32(kUdataDataByteorder, 0) +
+           udataU32(kUdataDataInterval, 0);
+}
+
+// "type ifname . ADDRESS": a concatenation.
+std::string slotSetUserdata()
+{
+    std::string concat = udataU32(0, kExprConcat) + std::string{1, 0};
+    return udataU32(kUdataKeyByteorder, 0) + std::string{static_cast<char>(kUdataKeyTypeof), static_cast<char>(concat.size())} +
+           concat;
 }
 
 } // namespace
@@ -196,6 +216,7 @@ void Batch::newSkeleton()
         out_.putBe32(NFTA_SET_KEY_LEN, 16);
         out_.putBe32(NFTA_SET_DATA_TYPE, NFT_DATA_VERDICT);
         out_.putBe32(NFTA_SET_ID, nextSetId_++);
+        out_.putBytes(NFTA_SET_USERDATA, verdictMapUserdata());
         out_.end();
     }
     for (const BaseChain& base : baseChains()) {
@@ -227,9 +248,10 @@ void Batch::newGroup(const std::string& group, const Shape& shape)
         out_.putString(NFTA_SET_TABLE, kTable);
         out_.putString(NFTA_SET_NAME, name);
         out_.putBe32(NFTA_SET_FLAGS, 0);
-        out_.putBe32(NFTA_SET_KEY_TYPE, slotKeyType(type));
+        out_.putBe32(NFTA_SET_KEY_TYPE, concatType(DataType::Ifname, type.type));
         out_.putBe32(NFTA_SET_KEY_LEN, 16 + padded(type.length));
         out_.putBe32(NFTA_SET_ID, nextSetId_++);
+        out_.putBytes(NFTA_SET_USERDATA, slotSetUserdata());
         out_.end();
     }
     // Sub-chains first: a rule may only jump to a chain that exists.

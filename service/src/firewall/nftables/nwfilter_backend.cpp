@@ -13,6 +13,7 @@
 #include <linux/netlink.h>
 
 #include <cerrno>
+#include <functional>
 #include <cstring>
 
 namespace vnf::fw::nft {
@@ -241,54 +242,75 @@ void NftablesNwfilterBackend::resyncTo(const std::map<std::string, PortPolicy>& 
     rebuild(ports);
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> NftablesNwfilterBackend::chainCounters(const std::string& chain)
+{
+    nl::MessageWriter request;
+    request.begin(nl::nftMessageType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
+    request.putString(NFTA_RULE_TABLE, kTable);
+    request.putString(NFTA_RULE_CHAIN, chain);
+    request.end();
+    std::vector<nl::NfReply> entries;
+    try {
+        entries = transport_->dump(request.data());
+    } catch (const nl::NetlinkError& e) {
+        throw BackendError(std::string("reading counters: ") + e.what());
+    }
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    for (const auto& entry : entries) {
+        if (entry.type == NLMSG_ERROR)
+            throw BackendError("reading counters of " + chain + ": " + errorText(entry));
+        std::pair<uint64_t, uint64_t> counts{0, 0};
+        if (auto exprs = nl::findAttr(nl::nfAttributes(entry.body), NFTA_RULE_EXPRESSIONS)) {
+            for (const auto& element : nl::parseAttrs(exprs->payload)) {
+                auto exprName = nl::findAttr(element.payload, NFTA_EXPR_NAME);
+                auto data = nl::findAttr(element.payload, NFTA_EXPR_DATA);
+                if (!exprName || !data || exprName->str() != "counter")
+                    continue;
+                if (auto v = nl::findAttr(data->payload, NFTA_COUNTER_PACKETS))
+                    counts.first = v->be64();
+                if (auto v = nl::findAttr(data->payload, NFTA_COUNTER_BYTES))
+                    counts.second = v->be64();
+            }
+        }
+        out.push_back(counts);
+    }
+    return out;
+}
+
 std::vector<RuleCounter> NftablesNwfilterBackend::counters(const std::string& port)
 {
     auto it = ports_.find(port);
     if (it == ports_.end())
         return {};
     const Port& p = it->second;
+    // In the order frames meet the rules: each entry chain from its map, a
+    // chain's rules right after the jump to it.
     std::vector<RuleCounter> out;
-    for (const auto& chain : p.layout.shape.chains) {
+    std::function<void(const Chain&)> walk = [&](const Chain& chain) {
         const std::string name = chainName(p.group, chain.suffix);
-        nl::MessageWriter request;
-        request.begin(nl::nftMessageType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
-        request.putString(NFTA_RULE_TABLE, kTable);
-        request.putString(NFTA_RULE_CHAIN, name);
-        request.end();
-        std::vector<nl::NfReply> entries;
-        try {
-            entries = transport_->dump(request.data());
-        } catch (const nl::NetlinkError& e) {
-            throw BackendError(std::string("reading counters: ") + e.what());
-        }
-        size_t index = 0;
-        for (const auto& entry : entries) {
-            if (entry.type == NLMSG_ERROR)
-                throw BackendError("reading counters of " + name + ": " + errorText(entry));
-            if (index >= chain.rules.size())
-                break;
-            const Rule& rule = chain.rules[index++];
+        const auto counts = chainCounters(name);
+        for (size_t i = 0; i < chain.rules.size(); ++i) {
+            const Rule& rule = chain.rules[i];
             RuleCounter c;
             c.table = std::string("bridge ") + kTable;
             c.chain = name;
             c.rule = ruleText(rule, p.group);
-            c.origin = rule.comment;
-            const auto attrs = nl::nfAttributes(entry.body);
-            if (auto exprs = nl::findAttr(attrs, NFTA_RULE_EXPRESSIONS)) {
-                for (const auto& element : nl::parseAttrs(exprs->payload)) {
-                    auto exprName = nl::findAttr(element.payload, NFTA_EXPR_NAME);
-                    auto data = nl::findAttr(element.payload, NFTA_EXPR_DATA);
-                    if (!exprName || !data || exprName->str() != "counter")
-                        continue;
-                    if (auto v = nl::findAttr(data->payload, NFTA_COUNTER_PACKETS))
-                        c.packets = v->be64();
-                    if (auto v = nl::findAttr(data->payload, NFTA_COUNTER_BYTES))
-                        c.bytes = v->be64();
-                }
+            c.origin = rule.verdict == RuleVerdict::Jump ? "jump to " + chainName(p.group, rule.target) : rule.comment;
+            if (i < counts.size()) {
+                c.packets = counts[i].first;
+                c.bytes = counts[i].second;
             }
             out.push_back(std::move(c));
+            if (rule.verdict == RuleVerdict::Jump)
+                for (const auto& target : p.layout.shape.chains)
+                    if (target.suffix == rule.target)
+                        walk(target);
         }
-    }
+    };
+    for (const auto& entry : p.layout.shape.entries)
+        for (const auto& chain : p.layout.shape.chains)
+            if (chain.suffix == entry.chain)
+                walk(chain);
     return out;
 }
 

@@ -51,6 +51,8 @@ private:
     // Replaces the whole table with `ports` in one transaction.
     void rebuild(const std::map<std::string, Port>& ports);
     bool tableExists();
+    // Packets and bytes of each rule of a chain, in order.
+    std::vector<std::pair<uint64_t, uint64_t>> chainCounters(const std::string& chain);
     // Sends a batch; throws BackendError naming what the kernel refused.
     // Returns the refusal's errno for the table message (0: none).
     int send(const std::string& batch, const std::map<uint32_t, std::string>& descriptions, uint32_t tableSeq,

@@ -46,6 +46,16 @@ std::string verdictText(const Rule& rule, const std::string& group)
     return "drop";
 }
 
+const char* typeName(DataType type)
+{
+    switch (type) {
+    case DataType::Ether: return "ether_addr";
+    case DataType::Ipv4: return "ipv4_addr";
+    case DataType::Ipv6: return "ipv6_addr";
+    default: return "integer";
+    }
+}
+
 std::string valueText(const SlotType& type, const std::string& bytes)
 {
     char buf[INET6_ADDRSTRLEN];
@@ -124,7 +134,10 @@ std::string tableScript(const std::map<std::string, PortLayout>& ports)
     std::string out = std::string("table bridge ") + kTable + " {\n";
     for (const auto& [group, shape] : groups) {
         for (size_t slot = 0; slot < shape->slots.size(); ++slot) {
-            out += "\tset " + slotSetName(group, slot) + " {\n\t\ttypeof iifname . " + shape->slots[slot].field +
+            // A raw field has no type of its own: nft needs typeof to accept it.
+            const SlotType& type = shape->slots[slot];
+            out += "\tset " + slotSetName(group, slot) + " {\n\t\t" +
+                   (type.field.front() == '@' ? "typeof iifname . " + type.field : std::string("type ifname . ") + typeName(type.type)) +
                    "\n";
             std::string elements;
             for (const auto* port : members[group])
