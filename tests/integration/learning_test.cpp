@@ -2,6 +2,7 @@
 // Address learning with real traffic: vnetfilterd on a private bus learns
 // guests' addresses from DHCP (dnsmasq, udhcpc) and from their packets,
 // and locks their ports to them.
+#include "support/backends.hpp"
 #include "support/bridge_lab.hpp"
 #include "support/daemon_fixture.hpp"
 #include "support/dbus_lab.hpp"
@@ -336,10 +337,16 @@ TEST_F(LearningTest, LostCaptureFailsClosed)
     EXPECT_NE(readBinding(g0.port).state.find("capture"), std::string::npos) << readBinding(g0.port).state;
     EXPECT_EQ(packetSockets(daemon.pid()), 0u);
     // Drop-all: the port's chains hold nothing but a drop.
-    const std::string ebtables = test::snapshotTables(lab.host()).ebtables;
-    EXPECT_NE(ebtables.find("-A libvirt-I-vnet0 -j DROP\n"), std::string::npos) << ebtables;
-    EXPECT_NE(ebtables.find("-A libvirt-O-vnet0 -j DROP\n"), std::string::npos) << ebtables;
-    EXPECT_EQ(ebtables.find("-A libvirt-I-vnet0 -p"), std::string::npos) << ebtables;
+    if (test::testNwfilterBackend() == "nftables") {
+        const test::NftTableView table = test::nftTable(lab.host());
+        EXPECT_EQ(table.rulesOf("l2-from-guest", g0.port), std::vector<std::string>{"counter drop"});
+        EXPECT_EQ(table.rulesOf("l2-to-guest", g0.port), std::vector<std::string>{"counter drop"});
+    } else {
+        const std::string ebtables = test::snapshotTables(lab.host()).ebtables;
+        EXPECT_NE(ebtables.find("-A libvirt-I-vnet0 -j DROP\n"), std::string::npos) << ebtables;
+        EXPECT_NE(ebtables.find("-A libvirt-O-vnet0 -j DROP\n"), std::string::npos) << ebtables;
+        EXPECT_EQ(ebtables.find("-A libvirt-I-vnet0 -p"), std::string::npos) << ebtables;
+    }
     auto r = ctl({"nwfilter-binding-list"});
     EXPECT_NE(r.out.find(" vnet0             clean-traffic             failed"), std::string::npos) << r.out;
 

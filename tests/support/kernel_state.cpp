@@ -50,6 +50,12 @@ std::string normalizeNft(const std::string& listing)
     bool inElements = false;
     for (const auto& raw : util::split(listing, '\n')) {
         std::string line(util::trim(raw));
+        // Who owns the table is not part of the rules: a table outlives its
+        // owner (persist), and then lists without "flags owner" and its name.
+        if (line == "flags" || line.rfind("flags ", 0) == 0)
+            continue;
+        if (auto comment = line.find(" # progname"); comment != std::string::npos)
+            line.erase(comment);
         if (!inElements && line.rfind("elements = {", 0) == 0) {
             inElements = true;
             line = line.substr(12);

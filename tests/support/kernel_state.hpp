@@ -4,6 +4,7 @@
 
 #include "support/netns.hpp"
 
+#include <ostream>
 #include <string>
 
 namespace vnf::test {
@@ -23,5 +24,11 @@ struct TablesSnapshot {
 TablesSnapshot snapshotTables(const Netns& ns);
 
 std::string describe(const TablesSnapshot& snapshot);
+
+// For gtest's messages.
+inline void PrintTo(const TablesSnapshot& snapshot, std::ostream* os)
+{
+    *os << "\n" << describe(snapshot);
+}
 
 } // namespace vnf::test
