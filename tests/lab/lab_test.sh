@@ -88,6 +88,14 @@ status=$?
 [ $status = 1 ] || fail "lab -- false returned $status"
 check_gone "after a failing CMD"
 
+# 2b. The demo with the nftables backend.
+"$lab" --conf nwfilter_backend=nftables </dev/null >"$work/demo" 2>&1
+status=$?
+[ $status = 0 ] || { fail "the nftables demo returned $status"; cat "$work/demo" >&2; }
+grep -q "ok: ping from a spoofed address 10.77.0.99: drop" "$work/demo" || fail "the nftables demo did not drop the spoofed ping"
+grep -q "table bridge vnetfilter" "$work/demo" || fail "the nftables demo did not show its table"
+grep -q "backend: *nftables (filters)" "$work/demo" || fail "the nftables demo's status did not name the backend"
+
 # 4b. --conf: lines for the lab daemon's configuration; a bad one is refused.
 "$lab" --conf apply_mode=exec --conf max_leases_per_port=2 -- bash -c 'vnetfilterctl status' >"$work/out" 2>&1
 status=$?
