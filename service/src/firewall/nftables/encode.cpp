@@ -124,10 +124,36 @@ const std::vector<BaseChain>& baseChains()
     return chains;
 }
 
+// Whole-field equality on two adjacent header fields is one comparison of
+// both: nft merges them so, and so do we (one load fewer per frame, and the
+// bytecode of a rule is the same whichever of the two wrote it).
+bool mergeable(const Match& a, const Match& b)
+{
+    auto plain = [](const Match& m) {
+        return m.kind == Match::Kind::Value && m.field.kind == Field::Kind::Payload && m.mask.empty() && !m.negated;
+    };
+    return plain(a) && plain(b) && a.field.base == b.field.base && a.field.offset + a.field.length == b.field.offset &&
+           a.field.length + b.field.length <= 16;
+}
+
+std::vector<Match> mergeAdjacent(const std::vector<Match>& matches)
+{
+    std::vector<Match> out;
+    for (const auto& m : matches) {
+        if (!out.empty() && mergeable(out.back(), m)) {
+            out.back().field.length += m.field.length;
+            out.back().value += m.value;
+        } else {
+            out.push_back(m);
+        }
+    }
+    return out;
+}
+
 std::string ruleExpressions(const Rule& rule, const std::string& group)
 {
     ExprList e;
-    for (const auto& m : rule.matches)
+    for (const auto& m : mergeAdjacent(rule.matches))
         encodeMatch(e, m, group);
     e.counter();
     e.verdict(wireVerdict(rule.verdict), rule.verdict == RuleVerdict::Jump ? chainName(group, rule.target) : "");
