@@ -239,4 +239,24 @@ TEST_F(NftablesBackend, ForeignFlushesAndRestartsLeaveGuestsFiltered)
     EXPECT_FALSE(lab.host().run({"nft", "delete", "table", "bridge", "vnetfilter"}).ok());
 }
 
+// Back to libvirt's layout: the persistent table, which would go on
+// filtering with old rules, goes when a daemon with the other backend starts.
+TEST_F(NftablesBackend, SwitchingBackToEbiptablesRemovesTheTable)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    {
+        test::Daemon daemon(ns, {"batch", "auto", "", "nftables"});
+        ASSERT_TRUE(test::ctl({"nwfilter-binding-create", "-"},
+                              test::bindingXml("vnet0", "52:54:00:00:00:01", "clean-traffic", {{"IP", "10.0.0.2"}}))
+                        .ok());
+        daemon.stop();
+        ASSERT_TRUE(test::nftTable(ns).exists);
+        test::Daemon again(ns, {"batch", "auto", "", "ebiptables"});
+        (void)again;
+    }
+    EXPECT_FALSE(test::nftTable(ns).exists) << "the nftables table outlived the switch";
+}
+
 } // namespace

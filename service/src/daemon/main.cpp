@@ -67,6 +67,7 @@ int main(int argc, char** argv)
     try {
         const auto& limits = config.limits;
         fw::ProcessExecutor executor(std::chrono::seconds(limits.toolTimeoutSeconds));
+        fw::removeRulesOfOtherBackends(config.nwfilter);
         std::unique_ptr<fw::NwfilterBackend> backend = fw::makeNwfilterBackend(config.nwfilter, executor);
         learn::PcapCapture capture;
         driver::DriverOptions driverOptions;

@@ -93,6 +93,12 @@ struct NwfilterBackendConfig {
 // The backends this build has (for messages and option checks).
 std::vector<std::string> nwfilterBackendNames();
 
+// Start-up: rules another backend left in the kernel that would go on
+// filtering (the nftables backend's persistent table when ebiptables runs
+// now) are removed, and logged. libvirt's layout is never removed for
+// nftables: libvirtd itself may be using it.
+void removeRulesOfOtherBackends(const NwfilterBackendConfig& active);
+
 // The backend `config` names. Throws std::runtime_error for an unknown one.
 std::unique_ptr<NwfilterBackend> makeNwfilterBackend(const NwfilterBackendConfig& config, Executor& executor);
 

@@ -5,9 +5,24 @@
 #include "firewall/ebiptables/nwfilter_backend.hpp"
 #include "firewall/nftables/nwfilter_backend.hpp"
 
+#include "util/log.hpp"
+
 #include <stdexcept>
 
 namespace vnf::fw {
+
+void removeRulesOfOtherBackends(const NwfilterBackendConfig& active)
+{
+    if (active.backend == "nftables")
+        return;
+    try {
+        nl::NetlinkTransport transport;
+        if (nft::removeLeftoverTable(transport))
+            util::logWarning("removed table bridge vnetfilter, left by the nftables backend of an earlier run");
+    } catch (const std::exception& e) {
+        util::logError(std::string("could not remove the nftables backend's old table: ") + e.what());
+    }
+}
 
 std::unique_ptr<NwfilterBackend> makeNwfilterBackend(const NwfilterBackendConfig& config, Executor& executor)
 {

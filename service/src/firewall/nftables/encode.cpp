@@ -184,6 +184,8 @@ uint32_t Batch::begin(int type, uint16_t flags, std::string description)
     const uint32_t seq = seq_++;
     out_.begin(nl::nftMessageType(type), static_cast<uint16_t>(NLM_F_REQUEST | flags), seq, NFPROTO_BRIDGE);
     descriptions_[seq] = std::move(description);
+    if (!currentGroup_.empty())
+        groups_[seq] = currentGroup_;
     return seq;
 }
 
@@ -267,6 +269,7 @@ void Batch::newSkeleton()
 
 void Batch::newGroup(const std::string& group, const Shape& shape)
 {
+    currentGroup_ = group;
     for (size_t slot = 0; slot < shape.slots.size(); ++slot) {
         const SlotType& type = shape.slots[slot];
         const std::string name = slotSetName(group, slot);
@@ -286,6 +289,7 @@ void Batch::newGroup(const std::string& group, const Shape& shape)
     for (const auto& chain : shape.chains)
         for (const auto& r : chain.rules)
             rule(chainName(group, chain.suffix), ruleExpressions(r, group), r.comment);
+    currentGroup_.clear();
 }
 
 void Batch::deleteGroup(const std::string& group, const Shape& shape)
@@ -339,12 +343,14 @@ void Batch::elements(bool add, const std::string& set,
 
 void Batch::addPort(const std::string& port, const std::string& group, const PortLayout& layout)
 {
+    currentGroup_ = group;
     for (const auto& entry : layout.shape.entries)
         elements(true, mapName(entry.dispatch), {{ifnameKey(port), chainName(group, entry.chain)}},
                  "adding port " + port + " to map " + mapName(entry.dispatch));
     for (size_t slot = 0; slot < layout.slotValues.size(); ++slot)
         elements(true, slotSetName(group, slot), {{slotKey(port, layout.slotValues[slot]), ""}},
                  "adding port " + port + " to set " + slotSetName(group, slot));
+    currentGroup_.clear();
 }
 
 void Batch::removePort(const std::string& port, const std::string& group, const PortLayout& layout)

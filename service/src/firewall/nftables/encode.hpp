@@ -49,6 +49,12 @@ public:
     // The finished batch, and what each message did (by sequence number).
     std::string finish();
     const std::map<uint32_t, std::string>& descriptions() const { return descriptions_; }
+    // The group a message belongs to ("" for the table's own objects).
+    std::string groupOf(uint32_t seq) const
+    {
+        auto it = groups_.find(seq);
+        return it == groups_.end() ? std::string() : it->second;
+    }
     uint32_t tableMessage() const { return tableSeq_; }
 
 private:
@@ -60,6 +66,8 @@ private:
 
     nl::MessageWriter out_;
     std::map<uint32_t, std::string> descriptions_;
+    std::map<uint32_t, std::string> groups_;
+    std::string currentGroup_;
     uint32_t seq_ = 1;
     uint32_t nextSetId_ = 1;  // the kernel wants an id, unique in the batch, for every new set
     uint32_t tableSeq_ = 0;

@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <functional>
+#include <set>
 #include <cstring>
 
 namespace vnf::fw::nft {
@@ -27,10 +28,6 @@ std::string errorText(const nl::NfReply& r)
         text += " (" + r.text + ")";
     return text;
 }
-
-struct TableRefused {
-    int error;
-};
 
 } // namespace
 
@@ -54,33 +51,41 @@ std::string NftablesNwfilterBackend::tableProtection() const
     return "none";
 }
 
-int NftablesNwfilterBackend::send(const std::string& batch, const std::map<uint32_t, std::string>& descriptions,
-                                  uint32_t tableSeq, bool retryableTableError)
+std::vector<NftablesNwfilterBackend::Refusal> NftablesNwfilterBackend::send(const Batch& batch)
 {
+    const auto descriptions = batch.descriptions();
+    Batch copy = batch;
     std::vector<nl::NfReply> replies;
     try {
-        replies = transport_->transact(batch);
+        replies = transport_->transact(copy.finish());
     } catch (const nl::NetlinkError& e) {
         // The outcome is unknown, and a new socket does not own the table:
         // the next change rebuilds it.
         built_ = false;
         throw BackendError(std::string("nftables transaction: ") + e.what());
     }
-    std::vector<std::string> errors;
+    std::vector<Refusal> refusals;
     for (const nl::NfReply& r : replies) {
         if (r.type != NLMSG_ERROR || !r.error)
             continue;
-        if (retryableTableError && r.seq == tableSeq && (r.error == EOPNOTSUPP || r.error == EINVAL))
-            return r.error;
         auto what = descriptions.find(r.seq);
-        errors.push_back((what == descriptions.end() ? std::string("committing the transaction") : what->second) +
-                         ": " + errorText(r));
-        if (r.error == EPERM && r.seq == tableSeq)
-            errors.back() += " - the table belongs to another process (another vnetfilterd?)";
+        std::string text = (what == descriptions.end() ? std::string("committing the transaction") : what->second) +
+                           ": " + errorText(r);
+        if (r.error == EPERM && r.seq == batch.tableMessage())
+            text += " - the table belongs to another process (another vnetfilterd?)";
+        if (r.error == EPROTO)
+            text += " - connection tracking in the bridge family (nf_conntrack_bridge) is not available";
+        refusals.push_back({r.seq, std::move(text), r.error});
     }
-    if (!errors.empty())
-        throw BackendError("nftables transaction refused by the kernel: " + util::join(errors, "; "));
-    return 0;
+    return refusals;
+}
+
+void NftablesNwfilterBackend::fail(const std::vector<Refusal>& refusals)
+{
+    std::vector<std::string> texts;
+    for (const auto& r : refusals)
+        texts.push_back(r.what);
+    throw BackendError("nftables transaction refused by the kernel: " + util::join(texts, "; "));
 }
 
 bool NftablesNwfilterBackend::tableExists()
@@ -103,10 +108,11 @@ bool NftablesNwfilterBackend::tableExists()
     return false;
 }
 
-void NftablesNwfilterBackend::rebuild(const std::map<std::string, Port>& ports)
+void NftablesNwfilterBackend::rebuild(const std::map<std::string, Port>& wanted)
 {
     const bool exists = tableExists();
-    for (;;) {
+    std::map<std::string, Port> ports = wanted;
+    for (int attempt = 0;; ++attempt) {
         Batch batch;
         if (exists)
             batch.deleteTable();  // whatever is there (an earlier run's table) goes in the same transaction
@@ -119,18 +125,38 @@ void NftablesNwfilterBackend::rebuild(const std::map<std::string, Port>& ports)
             batch.newGroup(group, *shape);
         for (const auto& [port, p] : ports)
             batch.addPort(port, p.group, p.layout);
-        const uint32_t tableSeq = batch.tableMessage();
-        const auto descriptions = batch.descriptions();
-        const int refused = send(batch.finish(), descriptions, tableSeq, tableFlags_ != 0);
-        if (!refused)
+        const auto refusals = send(batch);
+        if (refusals.empty())
             break;
-        // An older kernel: without persist (before 6.9), then without owner (before 5.12).
-        const uint32_t before = tableFlags_;
-        tableFlags_ = (tableFlags_ & kTablePersist) ? kTableOwner : 0;
-        util::logWarning(std::string("nftables: this kernel refuses table flags ") + (before & kTablePersist ? "owner, persist" : "owner") +
-                         "; the table is protected by: " + tableProtection() +
-                         (tableFlags_ & kTableOwner ? " (it goes when the daemon stops)"
-                                                     : " (other programs can change it)"));
+        const bool flagsRefused = refusals.size() == 1 && refusals.front().seq == batch.tableMessage() &&
+                                  (refusals.front().error == EOPNOTSUPP || refusals.front().error == EINVAL);
+        if (flagsRefused && tableFlags_ != 0) {
+            // An older kernel: without persist (before 6.9), then without owner (before 5.12).
+            tableFlags_ = (tableFlags_ & kTablePersist) ? kTableOwner : 0;
+            util::logWarning("nftables: this kernel refuses the table flags; the table is protected by: " +
+                             tableProtection() +
+                             (tableFlags_ & kTableOwner ? " (it goes when the daemon stops)"
+                                                        : " (other programs can change it)"));
+            continue;
+        }
+        // Some groups the kernel cannot take (stateful rules without bridge
+        // conntrack, say): their ports drop everything, the others get their
+        // rules. Once; a second refusal is the whole table's.
+        std::set<std::string> failed;
+        for (const auto& r : refusals)
+            if (auto group = batch.groupOf(r.seq); !group.empty())
+                failed.insert(group);
+        if (attempt > 0 || failed.empty())
+            fail(refusals);
+        const PortLayout dropAll = layoutOf(PortPolicy::dropAll());
+        for (auto& [port, p] : ports) {
+            if (!failed.count(p.group))
+                continue;
+            util::logError("nftables: port " + port + " cannot get its rules, its traffic is dropped: " +
+                           refusals.front().what);
+            p.layout = dropAll;
+            p.group = groupName(dropAll.shape);
+        }
     }
     ports_ = ports;
     groups_.clear();
@@ -211,8 +237,8 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
             ++it;
         }
     }
-    const auto descriptions = batch.descriptions();
-    send(batch.finish(), descriptions, 0, false);
+    if (const auto refusals = send(batch); !refusals.empty())
+        fail(refusals);
     ports_ = std::move(next);
     groups_ = std::move(groups);
     for (const auto& step : steps) {
@@ -231,11 +257,16 @@ void NftablesNwfilterBackend::resync()
 void NftablesNwfilterBackend::resyncTo(const std::map<std::string, PortPolicy>& desired)
 {
     std::map<std::string, Port> ports;
-    std::vector<std::string> failed;
     for (const auto& [name, policy] : desired) {
         Port port;
         port.policy = policy;
-        port.layout = layoutOf(policy);
+        try {
+            port.layout = layoutOf(policy);
+        } catch (const BackendError& e) {
+            // Never leave a bound port open: it drops everything until fixed.
+            util::logError("nftables: port " + name + " cannot get its rules, its traffic is dropped: " + e.what());
+            port.layout = layoutOf(PortPolicy::dropAll());
+        }
         port.group = groupName(port.layout.shape);
         ports[name] = std::move(port);
     }
@@ -312,6 +343,25 @@ std::vector<RuleCounter> NftablesNwfilterBackend::counters(const std::string& po
             if (chain.suffix == entry.chain)
                 walk(chain);
     return out;
+}
+
+bool removeLeftoverTable(nl::NfTransport& transport)
+{
+    nl::MessageWriter request;
+    request.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
+    request.end();
+    bool exists = false;
+    for (const auto& entry : transport.dump(request.data()))
+        if (auto name = nl::findAttr(nl::nfAttributes(entry.body), NFTA_TABLE_NAME); name && name->str() == kTable)
+            exists = true;
+    if (!exists)
+        return false;
+    Batch batch;
+    batch.deleteTable();
+    for (const auto& r : transport.transact(batch.finish()))
+        if (r.type == NLMSG_ERROR && r.error)
+            throw BackendError(std::string("removing the nftables backend's table: ") + std::strerror(r.error));
+    return true;
 }
 
 } // namespace vnf::fw::nft

@@ -12,6 +12,7 @@
 
 #include "firewall/backend.hpp"
 #include "firewall/netlink/nf_transport.hpp"
+#include "firewall/nftables/encode.hpp"
 #include "firewall/nftables/model.hpp"
 
 #include <map>
@@ -53,10 +54,15 @@ private:
     bool tableExists();
     // Packets and bytes of each rule of a chain, in order.
     std::vector<std::pair<uint64_t, uint64_t>> chainCounters(const std::string& chain);
-    // Sends a batch; throws BackendError naming what the kernel refused.
-    // Returns the refusal's errno for the table message (0: none).
-    int send(const std::string& batch, const std::map<uint32_t, std::string>& descriptions, uint32_t tableSeq,
-             bool retryableTableError);
+    struct Refusal {
+        uint32_t seq;
+        std::string what;  // the message's description and the kernel's reason
+        int error;
+    };
+    // Sends a batch; what the kernel refused (nothing took effect then).
+    // Throws BackendError when the outcome is unknown (the socket failed).
+    std::vector<Refusal> send(const Batch& batch);
+    [[noreturn]] static void fail(const std::vector<Refusal>& refusals);
 
     std::unique_ptr<nl::NfTransport> transport_;
     std::map<std::string, Port> ports_;
@@ -65,5 +71,10 @@ private:
     uint32_t tableFlags_;
     bool built_ = false;  // the kernel holds the table as recorded
 };
+
+// Removes the backend's table (left by a run with this backend) when
+// another backend runs now: its persistent table would otherwise keep
+// filtering with old rules. True when there was one.
+bool removeLeftoverTable(nl::NfTransport& transport);
 
 } // namespace vnf::fw::nft

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The nftables backend without a kernel: what a policy becomes (shapes,
+// per-port values, shared groups), what each change sends (one batch), and
+// that a refused or lost transaction leaves the record as the kernel has it.
+#include "engine/instantiate.hpp"
+#include "firewall/netlink/nf_transport.hpp"
+#include "firewall/netlink/nl_message.hpp"
+#include "firewall/nftables/layout.hpp"
+#include "firewall/nftables/nwfilter_backend.hpp"
+#include "firewall/nftables/script.hpp"
+#include "firewall/plan.hpp"
+#include "store/filter_directory.hpp"
+#include "support/files.hpp"
+
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include <gtest/gtest.h>
+
+using namespace vnf;
+using namespace vnf::fw;
+
+namespace {
+
+PortPolicy cleanTraffic(const std::string& mac, const std::string& ip)
+{
+    static const engine::FilterMap filters = store::loadFilterDirectory(test::builtinFilterDir());
+    const conf::FilterDef& filter = *filters.find("clean-traffic");
+    engine::Variables vars = {{"MAC", {mac}}, {"IP", {ip}}};
+    return PortPolicy::ofRules(engine::instantiate(filter, vars, filters).rules, "clean-traffic");
+}
+
+PortPolicy fromXml(const std::string& xml, engine::Variables vars = {})
+{
+    const conf::FilterDef filter = conf::parseFilter(xml);
+    engine::FilterMap none;
+    return PortPolicy::ofRules(engine::instantiate(filter, vars, engine::OverlayLookup(none, filter)).rules, filter.name);
+}
+
+TEST(NftablesLayout, PortsOfAFilterShareOneShapeAndDifferInValuesOnly)
+{
+    const auto a = nft::layoutOf(cleanTraffic("52:54:00:00:00:01", "10.0.0.1"));
+    const auto b = nft::layoutOf(cleanTraffic("52:54:00:00:00:02", "10.0.0.2"));
+    EXPECT_EQ(a.shape, b.shape);
+    EXPECT_EQ(nft::groupName(a.shape), nft::groupName(b.shape));
+    EXPECT_EQ(nft::groupName(a.shape).rfind("clean-traffic-", 0), 0u);
+    EXPECT_NE(a.slotValues, b.slotValues);
+    EXPECT_EQ(a.slotValues.size(), a.shape.slots.size());
+    // No per-port value in any rule: addresses are looked up by port.
+    const std::string text = nft::shapeText(a.shape);
+    EXPECT_EQ(text.find("52:54:00"), std::string::npos) << text;
+    EXPECT_EQ(text.find("10.0.0."), std::string::npos) << text;
+    EXPECT_NE(text.find("iifname . ether saddr"), std::string::npos) << text;
+}
+
+TEST(NftablesLayout, TwoAddressesAreAnotherShape)
+{
+    auto one = cleanTraffic("52:54:00:00:00:01", "10.0.0.1");
+    static const engine::FilterMap filters = store::loadFilterDirectory(test::builtinFilterDir());
+    engine::Variables vars = {{"MAC", {"52:54:00:00:00:02"}}, {"IP", {"10.0.0.2", "10.0.0.3"}}};
+    auto two = PortPolicy::ofRules(engine::instantiate(*filters.find("clean-traffic"), vars, filters).rules,
+                                   "clean-traffic");
+    EXPECT_NE(nft::groupName(nft::layoutOf(one).shape), nft::groupName(nft::layoutOf(two).shape));
+}
+
+TEST(NftablesLayout, MaskedAddressesStayInTheRule)
+{
+    const auto layout = nft::layoutOf(fromXml(
+        "<filter name='f'><rule action='drop' direction='out'><ip srcipaddr='10.1.0.0' srcipmask='16'/></rule>"
+        "<rule action='drop' direction='out'><ip srcipaddr='10.2.0.1'/></rule></filter>"));
+    const std::string text = nft::shapeText(layout.shape);
+    EXPECT_NE(text.find("ip saddr & 255.255.0.0 == 10.1.0.0"), std::string::npos) << text;
+    EXPECT_EQ(layout.shape.slots.size(), 1u) << text;
+}
+
+TEST(NftablesLayout, DirectionsAndActionsFollowLibvirt)
+{
+    const auto layout = nft::layoutOf(fromXml(
+        "<filter name='f'><rule action='accept' direction='in' statematch='false'><tcp dstportstart='22'/></rule>"
+        "<rule action='reject' direction='inout'><mac protocolid='0x88b5'/></rule></filter>"));
+    std::map<std::string, std::string> chains;
+    for (const auto& c : layout.shape.chains)
+        for (const auto& r : c.rules)
+            chains[c.suffix] += nft::ruleText(r, "g") + "\n";
+    // To the guest: accepted; the guest's answers: on to later checks (libvirt's RETURN).
+    EXPECT_NE(chains["fo"].find("th dport 22 counter accept"), std::string::npos) << chains["fo"];
+    EXPECT_NE(chains["fi"].find("th sport 22 counter return"), std::string::npos) << chains["fi"];
+    EXPECT_NE(chains["hi"].find("th sport 22 counter return"), std::string::npos) << chains["hi"];
+    // Layer 2 cannot reject: drop, both ways.
+    EXPECT_NE(chains["l2i"].find("ether type 0x88b5 counter drop"), std::string::npos) << chains["l2i"];
+    EXPECT_NE(chains["l2o"].find("ether type 0x88b5 counter drop"), std::string::npos) << chains["l2o"];
+}
+
+TEST(NftablesLayout, StatefulRulesUseConntrack)
+{
+    const auto layout = nft::layoutOf(fromXml(
+        "<filter name='f'><rule action='accept' direction='out'><tcp dstportstart='80'/></rule></filter>"));
+    std::string text = nft::shapeText(layout.shape);
+    EXPECT_NE(text.find("ct state established,new ct direction original counter return"), std::string::npos) << text;
+    EXPECT_NE(text.find("ct state established ct direction reply counter accept"), std::string::npos) << text;
+}
+
+TEST(NftablesLayout, WhatNftablesCannotExpressIsRefusedNamingTheRule)
+{
+    try {
+        nft::layoutOf(fromXml("<filter name='f'><rule action='accept' direction='in'><tcp option='2'/></rule></filter>"));
+        FAIL() << "accepted";
+    } catch (const BackendError& e) {
+        EXPECT_NE(std::string(e.what()).find("f rule 1: option="), std::string::npos) << e.what();
+    }
+}
+
+TEST(NftablesLayout, LearningSetsAndDropAll)
+{
+    const auto mac = *conf::MacAddr::parse("52:54:00:00:00:01");
+    const auto any = nft::layoutOf(PortPolicy::basic(mac));
+    EXPECT_EQ(any.shape.label, "learning-any");
+    EXPECT_EQ(any.slotValues.size(), 1u);
+    const auto dhcp = nft::layoutOf(PortPolicy::dhcpOnly(mac, {"10.0.0.1", "10.0.0.2"}));
+    EXPECT_EQ(dhcp.shape.label, "learning-dhcp");
+    const auto drop = nft::layoutOf(PortPolicy::dropAll());
+    EXPECT_EQ(nft::shapeText(drop.shape), "drop-all\nentry l2-from-guest l2i\nentry l2-to-guest l2o\nchain l2i\n  counter drop\nchain l2o\n  counter drop\n");
+}
+
+TEST(NftablesPlan, ScriptForOnePortAndStepsAreRefused)
+{
+    const auto policy = cleanTraffic("52:54:00:00:00:01", "10.0.0.1");
+    const std::string script = planText("vnet0", policy, {"nftables", "apply", "commands"});
+    EXPECT_EQ(script.rfind("#!/usr/sbin/nft -f\ntable bridge vnetfilter {\n", 0), 0u) << script;
+    EXPECT_NE(script.find("\"vnet0\" : jump clean-traffic-"), std::string::npos) << script;
+    EXPECT_NE(script.find("type filter hook prerouting priority -300; policy accept;"), std::string::npos);
+    EXPECT_THROW(planText("vnet0", policy, {"nftables", "switch", "commands"}), PlanError);
+    EXPECT_THROW(planText("vnet0", policy, {"nftables", "apply", "restore"}), PlanError);
+}
+
+// ---- the backend against a recording transport ---------------------------------------
+
+class RecordingTransport : public nl::NfTransport {
+public:
+    std::vector<nl::NfReply> transact(const std::string& batch) override
+    {
+        if (failSocket)
+            throw nl::NetlinkError("socket gone");
+        batches.push_back(batch);
+        std::vector<nl::NfReply> replies;
+        for (const auto& m : nl::splitMessages(batch)) {
+            if (refuseRulesOf.empty() || m.type != nl::nftMessageType(NFT_MSG_NEWRULE))
+                continue;
+            auto chain = nl::findAttr(nl::nfAttributes(m), NFTA_RULE_CHAIN);
+            if (chain && chain->str().rfind(refuseRulesOf, 0) == 0)
+                replies.push_back({m.seq, NLMSG_ERROR, EPROTO, "", ""});
+        }
+        if (refuse) {
+            // The kernel refuses the second message of the batch.
+            auto messages = nl::splitMessages(batch);
+            replies.push_back({messages.at(2).seq, NLMSG_ERROR, EINVAL, "", ""});
+        }
+        return replies;
+    }
+    std::vector<nl::NfReply> dump(const std::string&) override { return {}; }
+
+    // Messages of a type in batch `i`.
+    size_t count(size_t i, int nftMessage) const
+    {
+        size_t n = 0;
+        for (const auto& m : nl::splitMessages(batches.at(i)))
+            n += m.type == nl::nftMessageType(nftMessage);
+        return n;
+    }
+
+    std::vector<std::string> batches;
+    std::string refuseRulesOf;  // refuse rules of chains starting so (as a kernel without a feature would)
+    bool refuse = false;
+    bool failSocket = false;
+};
+
+struct BackendWithRecorder {
+    BackendWithRecorder()
+    {
+        auto owned = std::make_unique<RecordingTransport>();
+        transport = owned.get();
+        backend = std::make_unique<nft::NftablesNwfilterBackend>(std::move(owned));
+    }
+    RecordingTransport* transport;
+    std::unique_ptr<nft::NftablesNwfilterBackend> backend;
+};
+
+TEST(NftablesBackendRecord, FirstChangeBuildsTheTableThenPortsAreElements)
+{
+    BackendWithRecorder b;
+    b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    ASSERT_EQ(b.transport->batches.size(), 1u);
+    EXPECT_EQ(b.transport->count(0, NFT_MSG_NEWTABLE), 1u);
+    EXPECT_EQ(b.transport->count(0, NFT_MSG_DELTABLE), 0u) << "no table was there";
+    const size_t rules = b.transport->count(0, NFT_MSG_NEWRULE);
+
+    // 99 more ports in one change: one batch, elements only.
+    std::vector<PolicyChange> more;
+    for (int i = 1; i < 100; ++i)
+        more.push_back({"vnet" + std::to_string(i), cleanTraffic("52:54:00:00:01:" + std::to_string(10 + i % 80), "10.0.1." + std::to_string(i))});
+    b.backend->apply(more);
+    ASSERT_EQ(b.transport->batches.size(), 2u);
+    EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWRULE), 0u);
+    EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWCHAIN), 0u);
+    EXPECT_GT(b.transport->count(1, NFT_MSG_NEWSETELEM), 99u);
+    EXPECT_GT(rules, 10u);
+
+    // The same policy again sends nothing.
+    b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    EXPECT_EQ(b.transport->batches.size(), 2u);
+
+    // Removing all but one port keeps the group; removing the last deletes it.
+    std::vector<PolicyChange> gone;
+    for (int i = 1; i < 100; ++i)
+        gone.push_back({"vnet" + std::to_string(i), std::nullopt});
+    b.backend->apply(gone);
+    EXPECT_EQ(b.transport->count(2, NFT_MSG_DELCHAIN), 0u);
+    b.backend->apply({{"vnet0", std::nullopt}});
+    EXPECT_GT(b.transport->count(3, NFT_MSG_DELCHAIN), 0u);
+    EXPECT_GT(b.transport->count(3, NFT_MSG_DELSET), 0u);
+    EXPECT_TRUE(b.backend->layouts().empty());
+}
+
+TEST(NftablesBackendRecord, RedefiningUnderManyPortsIsOneTransaction)
+{
+    BackendWithRecorder b;
+    std::vector<PolicyChange> ports, redefined;
+    for (int i = 0; i < 1000; ++i) {
+        const std::string port = "vnet" + std::to_string(i);
+        ports.push_back({port, fromXml("<filter name='web'><rule action='accept' direction='in' statematch='false'>"
+                                       "<tcp dstportstart='22'/></rule></filter>")});
+        redefined.push_back({port, fromXml("<filter name='web'><rule action='accept' direction='in' statematch='false'>"
+                                           "<tcp dstportstart='80'/></rule></filter>")});
+    }
+    b.backend->apply(ports);
+    b.backend->apply(redefined);
+    ASSERT_EQ(b.transport->batches.size(), 2u);
+    // The new group once, every port's entries moved, the old group gone.
+    EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWRULE), 3u);
+    EXPECT_EQ(b.transport->count(1, NFT_MSG_DELCHAIN), 3u);
+}
+
+TEST(NftablesBackendRecord, ARefusedTransactionChangesNothing)
+{
+    BackendWithRecorder b;
+    const auto old = cleanTraffic("52:54:00:00:00:01", "10.0.0.1");
+    b.backend->apply({{"vnet0", old}});
+    const auto before = b.backend->layouts();
+    b.transport->refuse = true;
+    EXPECT_THROW(b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.9")}}), BackendError);
+    EXPECT_EQ(b.backend->layouts(), before);
+    // The next change still starts from what the kernel holds.
+    b.transport->refuse = false;
+    b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.9")}});
+    EXPECT_EQ(b.transport->count(2, NFT_MSG_NEWTABLE), 0u) << "an ordinary change, not a rebuild";
+}
+
+TEST(NftablesBackendRecord, AnUnknownOutcomeRebuildsTheTable)
+{
+    BackendWithRecorder b;
+    b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    b.transport->failSocket = true;
+    EXPECT_THROW(b.backend->apply({{"vnet1", cleanTraffic("52:54:00:00:00:02", "10.0.0.2")}}), BackendError);
+    b.transport->failSocket = false;
+    b.backend->apply({{"vnet1", cleanTraffic("52:54:00:00:00:02", "10.0.0.2")}});
+    const size_t last = b.transport->batches.size() - 1;
+    EXPECT_EQ(b.transport->count(last, NFT_MSG_NEWTABLE), 1u) << "the whole table, from the record";
+    EXPECT_EQ(b.backend->layouts().size(), 2u);
+}
+
+// At start-up one filter the kernel cannot take (stateful rules without
+// bridge conntrack) costs its ports their traffic, not everyone their rules.
+TEST(NftablesBackendRecord, StartUpFailsClosedOnlyThePortsTheKernelRefuses)
+{
+    BackendWithRecorder b;
+    b.transport->refuseRulesOf = "web-";
+    b.backend->resyncTo({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")},
+                         {"vnet1", fromXml("<filter name='web'><rule action='accept' direction='in'>"
+                                           "<tcp dstportstart='80'/></rule></filter>")}});
+    ASSERT_EQ(b.transport->batches.size(), 2u) << "one refused build, one that went in";
+    EXPECT_EQ(b.backend->layouts().at("vnet1").shape.label, "drop-all");
+    EXPECT_EQ(b.backend->layouts().at("vnet0").shape.label, "clean-traffic");
+}
+
+TEST(NftablesBackendRecord, InexpressiblePoliciesNeverReachTheKernel)
+{
+    BackendWithRecorder b;
+    EXPECT_THROW(b.backend->apply({{"vnet0", fromXml("<filter name='f'><rule action='accept' direction='in'>"
+                                                     "<tcp option='2'/></rule></filter>")}}),
+                 BackendError);
+    EXPECT_TRUE(b.transport->batches.empty());
+}
+
+} // namespace
