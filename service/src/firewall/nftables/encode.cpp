@@ -9,6 +9,9 @@
 #include <linux/netfilter_bridge.h>
 #include <linux/netlink.h>
 
+#include <algorithm>
+#include <functional>
+
 namespace vnf::fw::nft {
 
 namespace {
@@ -179,19 +182,76 @@ Batch::Batch()
     out_.end();
 }
 
-uint32_t Batch::begin(int type, uint16_t flags, std::string description)
+uint32_t Batch::begin(int type, uint16_t flags)
 {
     const uint32_t seq = seq_++;
     out_.begin(nl::nftMessageType(type), static_cast<uint16_t>(NLM_F_REQUEST | flags), seq, NFPROTO_BRIDGE);
-    descriptions_[seq] = std::move(description);
-    if (!currentGroup_.empty())
-        groups_[seq] = currentGroup_;
     return seq;
+}
+
+void Batch::enterGroup(const std::string& group)
+{
+    sections_.push_back({seq_, group});
+}
+
+void Batch::leaveGroup()
+{
+    sections_.push_back({seq_, ""});
+}
+
+std::string Batch::groupOf(uint32_t seq) const
+{
+    std::string group;
+    for (const auto& section : sections_) {
+        if (section.first > seq)
+            break;
+        group = section.group;
+    }
+    return group;
+}
+
+std::string Batch::describe(uint32_t seq) const
+{
+    // Built from the message itself when needed: nothing is kept per
+    // message on the way to the kernel.
+    for (const nl::Message& m : nl::splitMessages(out_.data())) {
+        if (m.seq != seq)
+            continue;
+        const std::string_view attrs = nl::nfAttributes(m);
+        auto text = [&](uint16_t type) {
+            auto a = nl::findAttr(attrs, type);
+            return a ? a->str() : std::string();
+        };
+        auto port = [&] {
+            auto list = nl::findAttr(attrs, NFTA_SET_ELEM_LIST_ELEMENTS);
+            if (!list)
+                return std::string();
+            for (const auto& element : nl::parseAttrs(list->payload))
+                if (auto key = nl::findAttr(element.payload, NFTA_SET_ELEM_KEY))
+                    if (auto value = nl::findAttr(key->payload, NFTA_DATA_VALUE))
+                        return value->str();
+            return std::string();
+        };
+        switch (m.type & 0xff) {
+        case NFT_MSG_NEWTABLE: return std::string("creating table bridge ") + kTable;
+        case NFT_MSG_DELTABLE: return std::string("replacing table bridge ") + kTable;
+        case NFT_MSG_NEWCHAIN: return "creating chain " + text(NFTA_CHAIN_NAME);
+        case NFT_MSG_DELCHAIN: return "deleting chain " + text(NFTA_CHAIN_NAME);
+        case NFT_MSG_NEWRULE: return "adding a rule to chain " + text(NFTA_RULE_CHAIN);
+        case NFT_MSG_DELRULE: return "flushing chain " + text(NFTA_RULE_CHAIN);
+        case NFT_MSG_NEWSET: return "creating set " + text(NFTA_SET_NAME);
+        case NFT_MSG_DELSET: return "deleting set " + text(NFTA_SET_NAME);
+        case NFT_MSG_NEWSETELEM: return "adding port " + port() + " to " + text(NFTA_SET_ELEM_LIST_SET);
+        case NFT_MSG_DELSETELEM: return "removing port " + port() + " from " + text(NFTA_SET_ELEM_LIST_SET);
+        default: break;
+        }
+    }
+    return "committing the transaction";
 }
 
 void Batch::newTable(uint32_t flags)
 {
-    tableSeq_ = begin(NFT_MSG_NEWTABLE, NLM_F_CREATE, std::string("creating table bridge ") + kTable);
+    tableSeq_ = begin(NFT_MSG_NEWTABLE, NLM_F_CREATE);
     out_.putString(NFTA_TABLE_NAME, kTable);
     out_.putBe32(NFTA_TABLE_FLAGS, flags);
     out_.end();
@@ -199,14 +259,14 @@ void Batch::newTable(uint32_t flags)
 
 void Batch::deleteTable()
 {
-    begin(NFT_MSG_DELTABLE, 0, std::string("replacing table bridge ") + kTable);
+    begin(NFT_MSG_DELTABLE, 0);
     out_.putString(NFTA_TABLE_NAME, kTable);
     out_.end();
 }
 
 void Batch::newChain(const std::string& name, const BaseChain* base)
 {
-    begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE, "creating chain " + name);
+    begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
     out_.putString(NFTA_CHAIN_TABLE, kTable);
     out_.putString(NFTA_CHAIN_NAME, name);
     if (base) {
@@ -222,7 +282,7 @@ void Batch::newChain(const std::string& name, const BaseChain* base)
 
 void Batch::rule(const std::string& chain, const std::string& expressions, const std::string& comment)
 {
-    begin(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, "adding a rule to chain " + chain);
+    begin(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
     out_.putString(NFTA_RULE_TABLE, kTable);
     out_.putString(NFTA_RULE_CHAIN, chain);
     const size_t exprs = out_.beginNested(NFTA_RULE_EXPRESSIONS);
@@ -236,7 +296,7 @@ void Batch::rule(const std::string& chain, const std::string& expressions, const
 void Batch::newSkeleton()
 {
     for (Dispatch dispatch : kDispatches) {
-        begin(NFT_MSG_NEWSET, NLM_F_CREATE, std::string("creating map ") + mapName(dispatch));
+        begin(NFT_MSG_NEWSET, NLM_F_CREATE);
         out_.putString(NFTA_SET_TABLE, kTable);
         out_.putString(NFTA_SET_NAME, mapName(dispatch));
         out_.putBe32(NFTA_SET_FLAGS, NFT_SET_MAP);
@@ -269,11 +329,11 @@ void Batch::newSkeleton()
 
 void Batch::newGroup(const std::string& group, const Shape& shape)
 {
-    currentGroup_ = group;
+    enterGroup(group);
     for (size_t slot = 0; slot < shape.slots.size(); ++slot) {
         const SlotType& type = shape.slots[slot];
         const std::string name = slotSetName(group, slot);
-        begin(NFT_MSG_NEWSET, NLM_F_CREATE, "creating set " + name);
+        begin(NFT_MSG_NEWSET, NLM_F_CREATE);
         out_.putString(NFTA_SET_TABLE, kTable);
         out_.putString(NFTA_SET_NAME, name);
         out_.putBe32(NFTA_SET_FLAGS, 0);
@@ -289,81 +349,93 @@ void Batch::newGroup(const std::string& group, const Shape& shape)
     for (const auto& chain : shape.chains)
         for (const auto& r : chain.rules)
             rule(chainName(group, chain.suffix), ruleExpressions(r, group), r.comment);
-    currentGroup_.clear();
+    leaveGroup();
 }
 
 void Batch::deleteGroup(const std::string& group, const Shape& shape)
 {
     // Rules first (they hold the jumps and set references), then chains and sets.
     for (const auto& chain : shape.chains) {
-        begin(NFT_MSG_DELRULE, 0, "flushing chain " + chainName(group, chain.suffix));
+        begin(NFT_MSG_DELRULE, 0);
         out_.putString(NFTA_RULE_TABLE, kTable);
         out_.putString(NFTA_RULE_CHAIN, chainName(group, chain.suffix));
         out_.end();
     }
     for (const auto& chain : shape.chains) {
-        begin(NFT_MSG_DELCHAIN, 0, "deleting chain " + chainName(group, chain.suffix));
+        begin(NFT_MSG_DELCHAIN, 0);
         out_.putString(NFTA_CHAIN_TABLE, kTable);
         out_.putString(NFTA_CHAIN_NAME, chainName(group, chain.suffix));
         out_.end();
     }
     for (size_t slot = 0; slot < shape.slots.size(); ++slot) {
-        begin(NFT_MSG_DELSET, 0, "deleting set " + slotSetName(group, slot));
+        begin(NFT_MSG_DELSET, 0);
         out_.putString(NFTA_SET_TABLE, kTable);
         out_.putString(NFTA_SET_NAME, slotSetName(group, slot));
         out_.end();
     }
 }
 
-void Batch::elements(bool add, const std::string& set,
-                     const std::vector<std::pair<std::string, std::string>>& keysAndJumps, std::string description)
+void Batch::elementsOf(bool add, std::string_view set, const std::vector<const PortRef*>& ports,
+                       const std::function<void(const PortRef&)>& key, std::string_view jump)
 {
-    begin(add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, add ? NLM_F_CREATE : 0, std::move(description));
-    out_.putString(NFTA_SET_ELEM_LIST_TABLE, kTable);
-    out_.putString(NFTA_SET_ELEM_LIST_SET, set);
-    const size_t list = out_.beginNested(NFTA_SET_ELEM_LIST_ELEMENTS);
-    for (const auto& [key, jump] : keysAndJumps) {
-        const size_t element = out_.beginNested(NFTA_LIST_ELEM);
-        size_t n = out_.beginNested(NFTA_SET_ELEM_KEY);
-        out_.putBytes(NFTA_DATA_VALUE, key);
-        out_.endNested(n);
-        if (add && !jump.empty()) {
-            n = out_.beginNested(NFTA_SET_ELEM_DATA);
-            const size_t verdict = out_.beginNested(NFTA_DATA_VERDICT);
-            out_.putBe32(NFTA_VERDICT_CODE, static_cast<uint32_t>(NFT_JUMP));
-            out_.putString(NFTA_VERDICT_CHAIN, jump);
-            out_.endNested(verdict);
+    // A nested attribute holds at most 64 KiB: 256 elements (well under
+    // 200 bytes each) per message.
+    constexpr size_t kPerMessage = 256;
+    for (size_t first = 0; first < ports.size(); first += kPerMessage) {
+        begin(add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, add ? NLM_F_CREATE : 0);
+        out_.putString(NFTA_SET_ELEM_LIST_TABLE, kTable);
+        out_.putString(NFTA_SET_ELEM_LIST_SET, set);
+        const size_t list = out_.beginNested(NFTA_SET_ELEM_LIST_ELEMENTS);
+        for (size_t i = first; i < std::min(ports.size(), first + kPerMessage); ++i) {
+            const size_t element = out_.beginNested(NFTA_LIST_ELEM);
+            size_t n = out_.beginNested(NFTA_SET_ELEM_KEY);
+            key(*ports[i]);
             out_.endNested(n);
+            if (add && !jump.empty()) {
+                n = out_.beginNested(NFTA_SET_ELEM_DATA);
+                const size_t verdict = out_.beginNested(NFTA_DATA_VERDICT);
+                out_.putBe32(NFTA_VERDICT_CODE, static_cast<uint32_t>(NFT_JUMP));
+                out_.putString(NFTA_VERDICT_CHAIN, jump);
+                out_.endNested(verdict);
+                out_.endNested(n);
+            }
+            out_.endNested(element);
         }
-        out_.endNested(element);
+        out_.endNested(list);
+        out_.end();
     }
-    out_.endNested(list);
-    out_.end();
 }
 
-void Batch::addPort(const std::string& port, const std::string& group, const PortLayout& layout)
+void Batch::ports(bool add, const std::vector<PortRef>& ports)
 {
-    currentGroup_ = group;
-    for (const auto& entry : layout.shape.entries)
-        elements(true, mapName(entry.dispatch), {{ifnameKey(port), chainName(group, entry.chain)}},
-                 "adding port " + port + " to map " + mapName(entry.dispatch));
-    for (size_t slot = 0; slot < layout.slotValues.size(); ++slot)
-        elements(true, slotSetName(group, slot), {{slotKey(port, layout.slotValues[slot]), ""}},
-                 "adding port " + port + " to set " + slotSetName(group, slot));
-    currentGroup_.clear();
+    // Per group and set one message (per 256 ports) with every port's
+    // element, written straight into the batch: thousands of ports are a
+    // few dozen messages, and no name is built per port.
+    std::map<std::string_view, std::vector<const PortRef*>> byGroup;
+    for (const auto& p : ports)
+        byGroup[*p.group].push_back(&p);
+    std::string key;
+    for (const auto& [group, members] : byGroup) {
+        const Shape& shape = *members.front()->shape;
+        const std::string name(group);
+        for (const auto& entry : shape.entries)
+            elementsOf(add, mapName(entry.dispatch), members,
+                       [&](const PortRef& p) {
+                           key = ifnameKey(*p.port);
+                           out_.putBytes(NFTA_DATA_VALUE, key);
+                       },
+                       add ? chainName(name, entry.chain) : std::string());
+        for (size_t slot = 0; slot < shape.slots.size(); ++slot)
+            elementsOf(add, slotSetName(name, slot), members,
+                       [&](const PortRef& p) {
+                           key = slotKey(*p.port, (*p.values)[slot]);
+                           out_.putBytes(NFTA_DATA_VALUE, key);
+                       },
+                       {});
+    }
 }
 
-void Batch::removePort(const std::string& port, const std::string& group, const PortLayout& layout)
-{
-    for (const auto& entry : layout.shape.entries)
-        elements(false, mapName(entry.dispatch), {{ifnameKey(port), ""}},
-                 "removing port " + port + " from map " + mapName(entry.dispatch));
-    for (size_t slot = 0; slot < layout.slotValues.size(); ++slot)
-        elements(false, slotSetName(group, slot), {{slotKey(port, layout.slotValues[slot]), ""}},
-                 "removing port " + port + " from set " + slotSetName(group, slot));
-}
-
-std::string Batch::finish()
+const std::string& Batch::finish()
 {
     out_.begin(NFNL_MSG_BATCH_END, NLM_F_REQUEST, seq_++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
     out_.end();

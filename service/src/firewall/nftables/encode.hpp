@@ -9,9 +9,11 @@
 #include "firewall/nftables/model.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vnf::fw::nft {
@@ -43,31 +45,39 @@ public:
 
     // A port's elements: its entries in the dispatch maps and its values in
     // the group's sets.
-    void addPort(const std::string& port, const std::string& group, const PortLayout& layout);
-    void removePort(const std::string& port, const std::string& group, const PortLayout& layout);
+    struct PortRef {
+        const std::string* port;
+        const std::string* group;
+        const Shape* shape;
+        const std::vector<std::string>* values;  // one per slot
+    };
+    void ports(bool add, const std::vector<PortRef>& ports);
 
-    // The finished batch, and what each message did (by sequence number).
-    std::string finish();
-    const std::map<uint32_t, std::string>& descriptions() const { return descriptions_; }
+
+    // The finished batch (once).
+    const std::string& finish();
+    // What message `seq` did, in words (read back from the message: nothing
+    // is kept per message on the way to the kernel).
+    std::string describe(uint32_t seq) const;
     // The group a message belongs to ("" for the table's own objects).
-    std::string groupOf(uint32_t seq) const
-    {
-        auto it = groups_.find(seq);
-        return it == groups_.end() ? std::string() : it->second;
-    }
+    std::string groupOf(uint32_t seq) const;
     uint32_t tableMessage() const { return tableSeq_; }
 
 private:
-    uint32_t begin(int type, uint16_t flags, std::string description);
+    uint32_t begin(int type, uint16_t flags);
+    void enterGroup(const std::string& group);
+    void leaveGroup();
+    void elementsOf(bool add, std::string_view set, const std::vector<const PortRef*>& ports,
+                    const std::function<void(const PortRef&)>& key, std::string_view jump);
     void newChain(const std::string& name, const BaseChain* base);
     void rule(const std::string& chain, const std::string& expressions, const std::string& comment);
-    void elements(bool add, const std::string& set, const std::vector<std::pair<std::string, std::string>>& keysAndJumps,
-                  std::string description);
 
     nl::MessageWriter out_;
-    std::map<uint32_t, std::string> descriptions_;
-    std::map<uint32_t, std::string> groups_;
-    std::string currentGroup_;
+    struct Section {
+        uint32_t first;     // the first message of the section
+        std::string group;  // "" after a group's messages
+    };
+    std::vector<Section> sections_;
     uint32_t seq_ = 1;
     uint32_t nextSetId_ = 1;  // the kernel wants an id, unique in the batch, for every new set
     uint32_t tableSeq_ = 0;

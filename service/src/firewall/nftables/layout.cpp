@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -176,14 +177,22 @@ Match range(Field field, uint64_t lo, uint64_t hi, bool negated)
 
 class Builder {
 public:
-    explicit Builder(Shape& shape, std::vector<std::string>& slotValues) : shape_(shape), values_(slotValues) {}
+    Builder(Shape& shape, std::vector<std::string>& slotValues, std::vector<SlotSource>* sources = nullptr)
+        : shape_(shape), values_(slotValues), sources_(sources)
+    {
+    }
+
+    // The rule instance the next addresses come from (for SlotSource).
+    void atRule(size_t index) { rule_ = index; }
 
     // An address compared whole goes into a per-port set; a masked one stays
     // in the rule (masks are rare and seldom per port).
     Match address(const Field& field, const std::string& bytes, const std::string& mask, DataType type,
-                  bool negated, bool output)
+                  bool negated, bool output, std::optional<AttrId> attr = std::nullopt)
     {
         if (mask.empty() || allOnes(mask)) {
+            if (sources_ && attr)
+                sources_->push_back({rule_, *attr});
             Match m;
             m.kind = Match::Kind::Slot;
             m.field = field;
@@ -216,6 +225,8 @@ public:
 private:
     Shape& shape_;
     std::vector<std::string>& values_;
+    std::vector<SlotSource>* sources_;
+    size_t rule_ = 0;
 };
 
 // A rule comment nft can read back: no double quotes, at most 128 bytes.
@@ -265,7 +276,7 @@ public:
             return;
         const ResolvedAttr* mask = maskId ? get(*maskId) : nullptr;
         out.push_back(b_.address(field, macBytes(addr->value.text), mask ? macBytes(mask->value.text) : "",
-                                 DataType::Ether, addr->negated, output_));
+                                 DataType::Ether, addr->negated, output_, addrId));
     }
 
     void ip(AttrId addrId, AttrId maskId, const Field& field, bool ipv6)
@@ -277,7 +288,7 @@ public:
         const size_t bytes = ipv6 ? 16 : 4;
         out.push_back(b_.address(field, ipBytes(addr->value.text, ipv6),
                                  mask ? prefixMask(mask->value.number, bytes) : "",
-                                 ipv6 ? DataType::Ipv6 : DataType::Ipv4, addr->negated, output_));
+                                 ipv6 ? DataType::Ipv6 : DataType::Ipv4, addr->negated, output_, addrId));
     }
 
     void numberRange(AttrId lo, AttrId hi, const Field& field)
@@ -607,10 +618,10 @@ Chain& chainOf(Shape& shape, const std::string& suffix)
     return shape.chains.back();
 }
 
-void layoutRules(PortLayout& layout, const std::vector<RuleInstance>& rules)
+void layoutRules(PortLayout& layout, const std::vector<RuleInstance>& rules, std::vector<SlotSource>* sources)
 {
     Shape& shape = layout.shape;
-    Builder b(shape, layout.slotValues);
+    Builder b(shape, layout.slotValues, sources);
     const Layer2Order order = layer2Order(rules);
     if (order.fromGuest)
         chainOf(shape, "l2i");
@@ -634,6 +645,7 @@ void layoutRules(PortLayout& layout, const std::vector<RuleInstance>& rules)
             continue;
         }
         const RuleInstance& rule = rules[step.index];
+        b.atRule(step.index);
         Rule r;
         r.matches = layer2Matches(b, rule, !step.fromGuest, step.reverse);
         r.verdict = verdictOf(rule.action);
@@ -641,9 +653,11 @@ void layoutRules(PortLayout& layout, const std::vector<RuleInstance>& rules)
         const std::string root = step.fromGuest ? "l2i" : "l2o";
         chainOf(shape, rule.inRootChain() ? root : root + "-" + rule.chain).rules.push_back(std::move(r));
     }
-    for (const auto& rule : rules) {
+    for (size_t index = 0; index < rules.size(); ++index) {
+        const RuleInstance& rule = rules[index];
         if (isLayer2(rule))
             continue;
+        b.atRule(index);
         for (const Layer3Pass& pass : layer3Passes(rule)) {
             auto r = layer3Rule(b, rule, pass);
             if (!r)
@@ -716,13 +730,13 @@ void layoutLearning(PortLayout& layout, const PortPolicy& policy)
 
 } // namespace
 
-PortLayout layoutOf(const PortPolicy& policy)
+PortLayout layoutOf(const PortPolicy& policy, std::vector<SlotSource>* sources)
 {
     PortLayout layout;
     switch (policy.kind) {
     case PortPolicy::Kind::Rules:
         layout.shape.label = policy.label.empty() ? "filter" : policy.label;
-        layoutRules(layout, policy.rules);
+        layoutRules(layout, policy.rules, sources);
         break;
     case PortPolicy::Kind::Basic:
     case PortPolicy::Kind::DhcpOnly:
@@ -749,6 +763,97 @@ PortLayout layoutOf(const PortPolicy& policy)
             layout.shape.entries.push_back({Dispatch::HostFromGuest, chain.suffix});
     }
     return layout;
+}
+
+namespace {
+
+bool isAddress(AttrId id)
+{
+    switch (id) {
+    case AttrId::SrcMacAddr: case AttrId::DstMacAddr: case AttrId::RootAddress: case AttrId::SenderAddress:
+    case AttrId::ArpSrcMacAddr: case AttrId::ArpDstMacAddr: case AttrId::ArpSrcIpAddr: case AttrId::ArpDstIpAddr:
+    case AttrId::SrcIpAddr: case AttrId::DstIpAddr:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void mix(uint64_t& hash, std::string_view bytes)
+{
+    for (unsigned char c : bytes) {
+        hash ^= c;
+        hash *= 0x100000001b3ULL;
+    }
+    hash ^= 0xff;
+    hash *= 0x100000001b3ULL;
+}
+
+void mix(uint64_t& hash, uint64_t value)
+{
+    mix(hash, std::string_view(reinterpret_cast<const char*>(&value), sizeof value));
+}
+
+} // namespace
+
+uint64_t hashApartFromAddresses(const std::vector<RuleInstance>& rules)
+{
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    mix(hash, rules.size());
+    for (const auto& rule : rules) {
+        mix(hash, (static_cast<uint64_t>(rule.action) << 40) | (static_cast<uint64_t>(rule.direction) << 32) |
+                      (static_cast<uint64_t>(rule.protocol) << 8) | (rule.statematch ? 1 : 0));
+        mix(hash, static_cast<uint64_t>(static_cast<int64_t>(rule.priority)));
+        mix(hash, rule.chain);
+        mix(hash, rule.origin);
+        for (const auto& attr : rule.attrs) {
+            mix(hash, (static_cast<uint64_t>(attr.id) << 1) | (attr.negated ? 1 : 0));
+            if (!isAddress(attr.id))
+                mix(hash, attr.value.text);
+        }
+    }
+    return hash;
+}
+
+bool sameApartFrom(const std::vector<RuleInstance>& a, const std::vector<RuleInstance>& b,
+                   const std::vector<SlotSource>& sources)
+{
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        const RuleInstance& x = a[i];
+        const RuleInstance& y = b[i];
+        if (x.action != y.action || x.direction != y.direction || x.priority != y.priority ||
+            x.statematch != y.statematch || x.protocol != y.protocol || x.chain != y.chain ||
+            x.chainPriority != y.chainPriority || x.origin != y.origin || x.attrs.size() != y.attrs.size())
+            return false;
+        for (size_t j = 0; j < x.attrs.size(); ++j) {
+            const auto& p = x.attrs[j];
+            const auto& q = y.attrs[j];
+            if (p.id != q.id || p.negated != q.negated)
+                return false;
+            const bool looked = std::any_of(sources.begin(), sources.end(),
+                                            [&](const SlotSource& s) { return s.rule == i && s.attr == p.id; });
+            if (!looked && p.value != q.value)
+                return false;
+        }
+    }
+    return true;
+}
+
+std::vector<std::string> slotValuesOf(const std::vector<RuleInstance>& rules, const std::vector<SlotSource>& sources,
+                                      const std::vector<SlotType>& slots)
+{
+    std::vector<std::string> values;
+    values.reserve(sources.size());
+    for (size_t i = 0; i < sources.size(); ++i) {
+        const ResolvedAttr* attr = rules.at(sources[i].rule).get(sources[i].attr);
+        if (!attr)
+            throw BackendError("internal: a slot's attribute is missing");
+        values.push_back(slots.at(i).type == DataType::Ether ? macBytes(attr->value.text)
+                                                             : ipBytes(attr->value.text, slots[i].type == DataType::Ipv6));
+    }
+    return values;
 }
 
 } // namespace vnf::fw::nft

@@ -42,6 +42,52 @@ std::string NftablesNwfilterBackend::name() const
     return "nftables";
 }
 
+NftablesNwfilterBackend::Port NftablesNwfilterBackend::makePort(const PortPolicy& policy)
+{
+    Port port;
+    if (policy.kind == PortPolicy::Kind::Rules) {
+        // A filter seen before with other addresses: its shape, these values.
+        const uint64_t key = hashApartFromAddresses(policy.rules);
+        if (auto bucket = laid_.find(key); bucket != laid_.end())
+            for (const Laid& laid : bucket->second)
+                if (laid.shape->label == (policy.label.empty() ? "filter" : policy.label) &&
+                    sameApartFrom(laid.rules, policy.rules, laid.sources)) {
+                    port.shape = laid.shape;
+                    port.group = laid.group;
+                    port.values = slotValuesOf(policy.rules, laid.sources, laid.shape->slots);
+                    return port;
+                }
+        std::vector<SlotSource> sources;
+        PortLayout layout = layoutOf(policy, &sources);
+        port.shape = std::make_shared<const Shape>(std::move(layout.shape));
+        port.values = std::move(layout.slotValues);
+        port.group = groupName(*port.shape);
+        if (sources.size() == port.shape->slots.size()) {
+            // Bounded: as many filters as callers define; start again past it.
+            if (laidCount_ >= kMaxLaidOut) {
+                laid_.clear();
+                laidCount_ = 0;
+            }
+            laid_[key].push_back({policy.rules, std::move(sources), port.shape, port.group});
+            ++laidCount_;
+        }
+        return port;
+    }
+    PortLayout layout = layoutOf(policy);
+    port.shape = std::make_shared<const Shape>(std::move(layout.shape));
+    port.values = std::move(layout.slotValues);
+    port.group = groupName(*port.shape);
+    return port;
+}
+
+std::map<std::string, PortLayout> NftablesNwfilterBackend::layouts() const
+{
+    std::map<std::string, PortLayout> out;
+    for (const auto& [port, p] : ports_)
+        out.emplace(port, PortLayout{*p.shape, p.values});
+    return out;
+}
+
 std::string NftablesNwfilterBackend::tableProtection() const
 {
     if ((tableFlags_ & kTableOwner) && (tableFlags_ & kTablePersist))
@@ -51,13 +97,11 @@ std::string NftablesNwfilterBackend::tableProtection() const
     return "none";
 }
 
-std::vector<NftablesNwfilterBackend::Refusal> NftablesNwfilterBackend::send(const Batch& batch)
+std::vector<NftablesNwfilterBackend::Refusal> NftablesNwfilterBackend::send(Batch& batch)
 {
-    const auto descriptions = batch.descriptions();
-    Batch copy = batch;
     std::vector<nl::NfReply> replies;
     try {
-        replies = transport_->transact(copy.finish());
+        replies = transport_->transact(batch.finish());
     } catch (const nl::NetlinkError& e) {
         // The outcome is unknown, and a new socket does not own the table:
         // the next change rebuilds it.
@@ -68,9 +112,7 @@ std::vector<NftablesNwfilterBackend::Refusal> NftablesNwfilterBackend::send(cons
     for (const nl::NfReply& r : replies) {
         if (r.type != NLMSG_ERROR || !r.error)
             continue;
-        auto what = descriptions.find(r.seq);
-        std::string text = (what == descriptions.end() ? std::string("committing the transaction") : what->second) +
-                           ": " + errorText(r);
+        std::string text = batch.describe(r.seq) + ": " + errorText(r);
         if (r.error == EPERM && r.seq == batch.tableMessage())
             text += " - the table belongs to another process (another vnetfilterd?)";
         if (r.error == EPROTO)
@@ -108,10 +150,9 @@ bool NftablesNwfilterBackend::tableExists()
     return false;
 }
 
-void NftablesNwfilterBackend::rebuild(const std::map<std::string, Port>& wanted)
+void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool failClosed)
 {
     const bool exists = tableExists();
-    std::map<std::string, Port> ports = wanted;
     for (int attempt = 0;; ++attempt) {
         Batch batch;
         if (exists)
@@ -120,11 +161,14 @@ void NftablesNwfilterBackend::rebuild(const std::map<std::string, Port>& wanted)
         batch.newSkeleton();
         std::map<std::string, const Shape*> groups;
         for (const auto& [port, p] : ports)
-            groups.emplace(p.group, &p.layout.shape);
+            groups.emplace(p.group, p.shape.get());
         for (const auto& [group, shape] : groups)
             batch.newGroup(group, *shape);
+        std::vector<Batch::PortRef> refs;
+        refs.reserve(ports.size());
         for (const auto& [port, p] : ports)
-            batch.addPort(port, p.group, p.layout);
+            refs.push_back({&port, &p.group, p.shape.get(), &p.values});
+        batch.ports(true, refs);
         const auto refusals = send(batch);
         if (refusals.empty())
             break;
@@ -146,26 +190,26 @@ void NftablesNwfilterBackend::rebuild(const std::map<std::string, Port>& wanted)
         for (const auto& r : refusals)
             if (auto group = batch.groupOf(r.seq); !group.empty())
                 failed.insert(group);
-        if (attempt > 0 || failed.empty())
+        if (!failClosed || attempt > 0 || failed.empty())
             fail(refusals);
-        const PortLayout dropAll = layoutOf(PortPolicy::dropAll());
+        const Port dropAll = makePort(PortPolicy::dropAll());
         for (auto& [port, p] : ports) {
             if (!failed.count(p.group))
                 continue;
             util::logError("nftables: port " + port + " cannot get its rules, its traffic is dropped: " +
                            refusals.front().what);
-            p.layout = dropAll;
-            p.group = groupName(dropAll.shape);
+            p.shape = dropAll.shape;
+            p.values = dropAll.values;
+            p.group = dropAll.group;
         }
     }
-    ports_ = ports;
+    ports_ = std::move(ports);
     groups_.clear();
-    layouts_.clear();
     for (const auto& [port, p] : ports_) {
         auto& g = groups_[p.group];
-        g.shape = p.layout.shape;
+        if (!g.ports)
+            g.shape = *p.shape;
         ++g.ports;
-        layouts_[port] = p.layout;
     }
     built_ = true;
 }
@@ -173,104 +217,118 @@ void NftablesNwfilterBackend::rebuild(const std::map<std::string, Port>& wanted)
 void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
 {
     // Everything is computed before the kernel is asked: a policy this
-    // backend cannot express changes nothing.
-    std::map<std::string, Port> next = ports_;
+    // backend cannot express changes nothing. Only the changed ports are
+    // looked at, so a change costs the same with 10 ports or 10,000.
     struct Step {
         std::string port;
-        const Port* old;  // in ports_
-        const Port* now;  // in next
+        const Port* old = nullptr;  // in ports_
+        std::optional<Port> now;
     };
     std::vector<Step> steps;
     for (const auto& change : changes) {
         auto old = ports_.find(change.port);
-        if (change.policy && old != ports_.end() && old->second.policy == *change.policy)
-            continue;
+        const Port* previous = old == ports_.end() ? nullptr : &old->second;
         if (!change.policy) {
-            if (old == ports_.end())
-                continue;
-            next.erase(change.port);
-            steps.push_back({change.port, &old->second, nullptr});
+            if (previous)
+                steps.push_back({change.port, previous, std::nullopt});
             continue;
         }
         Port port;
-        port.policy = *change.policy;
         try {
-            port.layout = layoutOf(port.policy);
+            port = makePort(*change.policy);
         } catch (const BackendError& e) {
             throw BackendError("port " + change.port + ": " + e.what());
         }
-        port.group = groupName(port.layout.shape);
-        next[change.port] = std::move(port);
-        steps.push_back({change.port, old == ports_.end() ? nullptr : &old->second, &next[change.port]});
+        if (previous && previous->group == port.group && previous->values == port.values)
+            continue;  // the kernel holds exactly this already
+        steps.push_back({change.port, previous, std::move(port)});
     }
     if (steps.empty())
         return;
     if (!built_) {
-        rebuild(next);
+        std::map<std::string, Port> next = ports_;
+        for (auto& step : steps) {
+            if (step.now)
+                next[step.port] = *step.now;
+            else
+                next.erase(step.port);
+        }
+        rebuild(std::move(next), false);  // a caller's change fails as a whole
         return;
     }
 
-    std::map<std::string, Group> groups = groups_;
+    // Port counts of the groups this change touches.
+    std::map<std::string, long> counts;
+    auto countOf = [&](const std::string& group) -> long& {
+        auto [it, added] = counts.try_emplace(group, 0);
+        if (added) {
+            auto known = groups_.find(group);
+            it->second = known == groups_.end() ? 0 : static_cast<long>(known->second.ports);
+        }
+        return it->second;
+    };
     Batch batch;
+    std::vector<Batch::PortRef> removed, added;
     for (const auto& step : steps)
         if (step.old) {
-            batch.removePort(step.port, step.old->group, step.old->layout);
-            --groups[step.old->group].ports;
+            removed.push_back({&step.port, &step.old->group, step.old->shape.get(), &step.old->values});
+            --countOf(step.old->group);
         }
+    batch.ports(false, removed);
+    std::map<std::string, const Shape*> created;
     for (const auto& step : steps)
         if (step.now) {
-            auto [it, created] = groups.try_emplace(step.now->group);
-            if (created || (it->second.ports == 0 && !groups_.count(step.now->group))) {
-                it->second.shape = step.now->layout.shape;
-                batch.newGroup(step.now->group, it->second.shape);
+            long& count = countOf(step.now->group);
+            if (!groups_.count(step.now->group) && !created.count(step.now->group)) {
+                created[step.now->group] = step.now->shape.get();
+                batch.newGroup(step.now->group, *step.now->shape);
             }
-            ++it->second.ports;
+            ++count;
         }
     for (const auto& step : steps)
         if (step.now)
-            batch.addPort(step.port, step.now->group, step.now->layout);
-    for (auto it = groups.begin(); it != groups.end();) {
-        if (it->second.ports == 0) {
-            batch.deleteGroup(it->first, it->second.shape);
-            it = groups.erase(it);
-        } else {
-            ++it;
-        }
-    }
+            added.push_back({&step.port, &step.now->group, step.now->shape.get(), &step.now->values});
+    batch.ports(true, added);
+    for (const auto& [group, count] : counts)
+        if (count == 0 && groups_.count(group))
+            batch.deleteGroup(group, groups_.at(group).shape);
     if (const auto refusals = send(batch); !refusals.empty())
         fail(refusals);
-    ports_ = std::move(next);
-    groups_ = std::move(groups);
-    for (const auto& step : steps) {
-        if (step.now)
-            layouts_[step.port] = ports_.at(step.port).layout;
+
+    for (const auto& [group, shape] : created)
+        groups_[group].shape = *shape;
+    for (const auto& [group, count] : counts) {
+        if (count == 0)
+            groups_.erase(group);
         else
-            layouts_.erase(step.port);
+            groups_[group].ports = static_cast<size_t>(count);
+    }
+    for (auto& step : steps) {
+        if (step.now)
+            ports_[step.port] = std::move(*step.now);
+        else
+            ports_.erase(step.port);
     }
 }
 
 void NftablesNwfilterBackend::resync()
 {
-    rebuild(ports_);
+    rebuild(ports_, true);
 }
 
 void NftablesNwfilterBackend::resyncTo(const std::map<std::string, PortPolicy>& desired)
 {
     std::map<std::string, Port> ports;
     for (const auto& [name, policy] : desired) {
-        Port port;
-        port.policy = policy;
         try {
-            port.layout = layoutOf(policy);
+            ports[name] = makePort(policy);
         } catch (const BackendError& e) {
             // Never leave a bound port open: it drops everything until fixed.
             util::logError("nftables: port " + name + " cannot get its rules, its traffic is dropped: " + e.what());
-            port.layout = layoutOf(PortPolicy::dropAll());
+            ports[name] = makePort(PortPolicy::dropAll());
         }
-        port.group = groupName(port.layout.shape);
-        ports[name] = std::move(port);
     }
-    rebuild(ports);
+    rebuild(std::move(ports), true);
 }
 
 std::vector<std::pair<uint64_t, uint64_t>> NftablesNwfilterBackend::chainCounters(const std::string& chain)
@@ -333,13 +391,13 @@ std::vector<RuleCounter> NftablesNwfilterBackend::counters(const std::string& po
             }
             out.push_back(std::move(c));
             if (rule.verdict == RuleVerdict::Jump)
-                for (const auto& target : p.layout.shape.chains)
+                for (const auto& target : p.shape->chains)
                     if (target.suffix == rule.target)
                         walk(target);
         }
     };
-    for (const auto& entry : p.layout.shape.entries)
-        for (const auto& chain : p.layout.shape.chains)
+    for (const auto& entry : p.shape->entries)
+        for (const auto& chain : p.shape->chains)
             if (chain.suffix == entry.chain)
                 walk(chain);
     return out;

@@ -13,9 +13,11 @@
 #include "firewall/backend.hpp"
 #include "firewall/netlink/nf_transport.hpp"
 #include "firewall/nftables/encode.hpp"
+#include "firewall/nftables/layout.hpp"
 #include "firewall/nftables/model.hpp"
 
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 
@@ -36,21 +38,38 @@ public:
     // "owner, persist", "owner", or "none": what protects the table.
     std::string tableProtection() const;
     // The record: each port's layout (tests compare it with the kernel).
-    const std::map<std::string, PortLayout>& layouts() const { return layouts_; }
+    std::map<std::string, PortLayout> layouts() const;
 
 private:
+    // What the kernel holds for a port: a group's chains and the port's
+    // values, nothing more (two policies that lay out the same are the same).
     struct Port {
-        PortPolicy policy;
-        PortLayout layout;
+        std::shared_ptr<const Shape> shape;  // shared by the ports of a group
+        std::vector<std::string> values;     // one per slot
         std::string group;
     };
+    // What a policy becomes, laid out once per filter (see layout.hpp's
+    // SlotSource). Throws BackendError.
+    Port makePort(const PortPolicy& policy);
+    struct Laid {
+        std::vector<engine::RuleInstance> rules;
+        std::vector<SlotSource> sources;
+        std::shared_ptr<const Shape> shape;
+        std::string group;
+    };
+    static constexpr size_t kMaxLaidOut = 4096;
+    std::unordered_map<uint64_t, std::vector<Laid>> laid_;
+    size_t laidCount_ = 0;
     struct Group {
         Shape shape;
         size_t ports = 0;
     };
 
-    // Replaces the whole table with `ports` in one transaction.
-    void rebuild(const std::map<std::string, Port>& ports);
+    // Replaces the whole table with `ports` in one transaction. With
+    // `failClosed` (start-up, resync), ports whose rules the kernel refuses
+    // drop everything and the others get their rules; otherwise the
+    // refusal is the caller's error.
+    void rebuild(std::map<std::string, Port> ports, bool failClosed);
     bool tableExists();
     // Packets and bytes of each rule of a chain, in order.
     std::vector<std::pair<uint64_t, uint64_t>> chainCounters(const std::string& chain);
@@ -61,13 +80,12 @@ private:
     };
     // Sends a batch; what the kernel refused (nothing took effect then).
     // Throws BackendError when the outcome is unknown (the socket failed).
-    std::vector<Refusal> send(const Batch& batch);
+    std::vector<Refusal> send(Batch& batch);
     [[noreturn]] static void fail(const std::vector<Refusal>& refusals);
 
     std::unique_ptr<nl::NfTransport> transport_;
     std::map<std::string, Port> ports_;
     std::map<std::string, Group> groups_;
-    std::map<std::string, PortLayout> layouts_;
     uint32_t tableFlags_;
     bool built_ = false;  // the kernel holds the table as recorded
 };
