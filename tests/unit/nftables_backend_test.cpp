@@ -151,6 +151,15 @@ public:
             if (chain && chain->str().rfind(refuseRulesOf, 0) == 0)
                 replies.push_back({m.seq, NLMSG_ERROR, EPROTO, "", ""});
         }
+        if (refuseTableFlags > 0) {
+            // An older kernel: the table message (after DELTABLE, if any) refuses unknown flags.
+            for (const auto& m : nl::splitMessages(batch))
+                if (m.type == nl::nftMessageType(NFT_MSG_NEWTABLE)) {
+                    --refuseTableFlags;
+                    replies.push_back({m.seq, NLMSG_ERROR, EOPNOTSUPP, "", ""});
+                    return replies;
+                }
+        }
         if (refuse) {
             // The kernel refuses the second message of the batch.
             auto messages = nl::splitMessages(batch);
@@ -173,6 +182,7 @@ public:
     std::string refuseRulesOf;  // refuse rules of chains starting so (as a kernel without a feature would)
     bool refuse = false;
     bool failSocket = false;
+    int refuseTableFlags = 0;  // how many table messages to refuse for their flags
 };
 
 struct BackendWithRecorder {
@@ -282,6 +292,20 @@ TEST(NftablesBackendRecord, StartUpFailsClosedOnlyThePortsTheKernelRefuses)
     ASSERT_EQ(b.transport->batches.size(), 2u) << "one refused build, one that went in";
     EXPECT_EQ(b.backend->layouts().at("vnet1").shape.label, "drop-all");
     EXPECT_EQ(b.backend->layouts().at("vnet0").shape.label, "clean-traffic");
+}
+
+TEST(NftablesBackendRecord, OlderKernelsGetFewerTableFlagsAndStatusSaysSo)
+{
+    BackendWithRecorder b;
+    EXPECT_EQ(b.backend->name(), "nftables");
+    b.transport->refuseTableFlags = 1;  // no persist (before 6.9)
+    b.backend->resyncTo({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    EXPECT_EQ(b.backend->tableProtection(), "owner");
+    EXPECT_NE(b.backend->name().find("goes with the daemon"), std::string::npos) << b.backend->name();
+    b.transport->refuseTableFlags = 1;  // no owner either (before 5.12)
+    b.backend->resync();
+    EXPECT_EQ(b.backend->tableProtection(), "none");
+    EXPECT_NE(b.backend->name().find("unprotected"), std::string::npos) << b.backend->name();
 }
 
 TEST(NftablesBackendRecord, InexpressiblePoliciesNeverReachTheKernel)

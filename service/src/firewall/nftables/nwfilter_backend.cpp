@@ -39,6 +39,11 @@ NftablesNwfilterBackend::NftablesNwfilterBackend(std::unique_ptr<nl::NfTransport
 
 std::string NftablesNwfilterBackend::name() const
 {
+    // Status shows what the kernel could not give (Manager.Backend).
+    if (!(tableFlags_ & kTableOwner))
+        return "nftables (table unprotected: this kernel has no table owner, Linux 5.12)";
+    if (!(tableFlags_ & kTablePersist))
+        return "nftables (table goes with the daemon: this kernel cannot keep it, Linux 6.9)";
     return "nftables";
 }
 
