@@ -12,36 +12,27 @@
 //   remove_add_ms    median time to remove a port and add it again (a guest restarting)
 //   redefine_ms      median time to switch all N ports to a changed filter (a
 //                    filter used by N bindings redefined: one change of N ports)
+#include "bench_util.hpp"
 #include "engine/instantiate.hpp"
 #include "firewall/backend.hpp"
 #include "firewall/executor.hpp"
 #include "store/filter_directory.hpp"
 
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
 using namespace vnf;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::inNamedNetworkNamespace;
+using bench::median;
+using bench::msSince;
 
 namespace {
-
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    return values.empty() ? 0 : values[values.size() / 2];
-}
 
 std::string port(int i)
 {
@@ -78,19 +69,6 @@ fw::PortPolicy policy(const engine::FilterMap& lookup, const Addresses& a, bool 
     return fw::PortPolicy::ofRules(inst.rules, "clean-traffic");
 }
 
-bool inNamedNetworkNamespace()
-{
-    struct stat self {};
-    if (::stat("/proc/self/ns/net", &self) != 0)
-        return false;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
-        struct stat named {};
-        if (::stat(entry.path().c_str(), &named) == 0 && named.st_ino == self.st_ino && named.st_dev == self.st_dev)
-            return true;
-    }
-    return false;
-}
 
 } // namespace
 

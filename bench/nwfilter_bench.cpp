@@ -17,6 +17,7 @@
 //   add_after_remove_ms  median time to add a port right after one was removed
 //                    (a guest restarting): the kernel first finishes destroying
 //                    the removed rules
+#include "bench_util.hpp"
 #include "engine/instantiate.hpp"
 #include "firewall/ebiptables/backend.hpp"
 #include "store/filter_directory.hpp"
@@ -24,27 +25,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <sys/stat.h>
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
 using namespace vnf;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::inNamedNetworkNamespace;
+using bench::median;
+using bench::msSince;
 
 namespace {
-
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    return values.empty() ? 0 : values[values.size() / 2];
-}
 
 std::string port(int i)
 {
@@ -72,24 +63,6 @@ void createPorts(fw::Executor& exec, int count)
 }
 
 } // namespace
-
-// True when this process runs in a named network namespace (`ip netns exec
-// NAME`: /run/netns/NAME is our namespace). Anywhere else - the host's own
-// namespace above all - the benchmark must not run: it creates ports and
-// changes the firewall of the namespace it is in.
-bool inNamedNetworkNamespace()
-{
-    struct stat self {};
-    if (::stat("/proc/self/ns/net", &self) != 0)
-        return false;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
-        struct stat named {};
-        if (::stat(entry.path().c_str(), &named) == 0 && named.st_ino == self.st_ino && named.st_dev == self.st_dev)
-            return true;
-    }
-    return false;
-}
 
 int main(int argc, char** argv)
 {

@@ -115,46 +115,22 @@ void ExprList::lookupVerdict(uint32_t sreg, std::string_view map)
 
 void ExprList::linkPayload(uint32_t offset, uint32_t length)
 {
-    const Open e = beginExpr("payload");
-    out_.putBe32(NFTA_PAYLOAD_DREG, kReg1);
-    out_.putBe32(NFTA_PAYLOAD_BASE, NFT_PAYLOAD_LL_HEADER);
-    out_.putBe32(NFTA_PAYLOAD_OFFSET, offset);
-    out_.putBe32(NFTA_PAYLOAD_LEN, length);
-    endExpr(e);
+    payload(NFT_PAYLOAD_LL_HEADER, offset, length, kReg1);
 }
 
 void ExprList::bitwiseAnd(std::string_view mask)
 {
-    const Open e = beginExpr("bitwise");
-    out_.putBe32(NFTA_BITWISE_SREG, kReg1);
-    out_.putBe32(NFTA_BITWISE_DREG, kReg1);
-    out_.putBe32(NFTA_BITWISE_LEN, static_cast<uint32_t>(mask.size()));
-    size_t n = out_.beginNested(NFTA_BITWISE_MASK);
-    out_.putBytes(NFTA_DATA_VALUE, mask);
-    out_.endNested(n);
-    n = out_.beginNested(NFTA_BITWISE_XOR);
-    out_.putBytes(NFTA_DATA_VALUE, std::string(mask.size(), '\0'));
-    out_.endNested(n);
-    endExpr(e);
+    bitwiseAnd(kReg1, mask);
 }
 
 void ExprList::meta(uint32_t key)
 {
-    const Open e = beginExpr("meta");
-    out_.putBe32(NFTA_META_KEY, key);
-    out_.putBe32(NFTA_META_DREG, kReg1);
-    endExpr(e);
+    meta(key, kReg1);
 }
 
 void ExprList::cmp(CmpOp op, std::string_view data)
 {
-    const Open e = beginExpr("cmp");
-    out_.putBe32(NFTA_CMP_SREG, kReg1);
-    out_.putBe32(NFTA_CMP_OP, static_cast<uint32_t>(op));
-    const size_t n = out_.beginNested(NFTA_CMP_DATA);
-    out_.putBytes(NFTA_DATA_VALUE, data);
-    out_.endNested(n);
-    endExpr(e);
+    cmp(kReg1, op, data);
 }
 
 void ExprList::xtMatch(std::string_view name, uint32_t revision, std::string_view info)
