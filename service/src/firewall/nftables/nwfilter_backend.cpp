@@ -66,7 +66,7 @@ NftablesNwfilterBackend::Port NftablesNwfilterBackend::makePort(const PortPolicy
         PortLayout layout = layoutOf(policy, &sources);
         port.shape = std::make_shared<const Shape>(std::move(layout.shape));
         port.values = std::move(layout.slotValues);
-        port.group = groupName(*port.shape);
+        port.group = uniqueGroupName(*port.shape);
         if (sources.size() == port.shape->slots.size()) {
             // Bounded: as many filters as callers define; start again past it.
             if (laidCount_ >= kMaxLaidOut) {
@@ -81,8 +81,21 @@ NftablesNwfilterBackend::Port NftablesNwfilterBackend::makePort(const PortPolicy
     PortLayout layout = layoutOf(policy);
     port.shape = std::make_shared<const Shape>(std::move(layout.shape));
     port.values = std::move(layout.slotValues);
-    port.group = groupName(*port.shape);
+    port.group = uniqueGroupName(*port.shape);
     return port;
+}
+
+std::string NftablesNwfilterBackend::uniqueGroupName(const Shape& shape) const
+{
+    // Two shapes of one filter whose hashes meet (32 bits of it in the name)
+    // must never share chains: the later one gets another name.
+    std::string name = groupName(shape);
+    for (;;) {
+        auto known = groups_.find(name);
+        if (known == groups_.end() || known->second.shape == shape)
+            return name;
+        name += "x";
+    }
 }
 
 std::map<std::string, PortLayout> NftablesNwfilterBackend::layouts() const

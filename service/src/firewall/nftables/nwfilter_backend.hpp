@@ -51,6 +51,7 @@ private:
     // What a policy becomes, laid out once per filter (see layout.hpp's
     // SlotSource). Throws BackendError.
     Port makePort(const PortPolicy& policy);
+    std::string uniqueGroupName(const Shape& shape) const;
     struct Laid {
         std::vector<engine::RuleInstance> rules;
         std::vector<SlotSource> sources;
