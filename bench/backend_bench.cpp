@@ -34,22 +34,8 @@ using bench::msSince;
 
 namespace {
 
-std::string port(int i)
-{
-    return "vnet" + std::to_string(i);
-}
-
-struct Addresses {
-    std::string mac, ip;
-};
-
-Addresses addressesOf(int i)
-{
-    char mac[32], ip[32];
-    std::snprintf(mac, sizeof mac, "52:54:00:00:%02x:%02x", (i >> 8) & 0xff, i & 0xff);
-    std::snprintf(ip, sizeof ip, "10.%d.%d.%d", 20 + i / 62500, (i / 250) % 250, i % 250 + 1);
-    return {mac, ip};
-}
+using Addresses = bench::GuestAddresses;
+using bench::portName;
 
 // clean-traffic, or (`extra`) clean-traffic with one more rule: what a
 // redefinition of a filter all ports use changes.
@@ -105,7 +91,7 @@ int main(int argc, char** argv)
 
     std::map<std::string, fw::PortPolicy> all;
     for (int i = 0; i < ports - static_cast<int>(bound.size()); ++i)
-        all[port(i)] = policy(lookup, addressesOf(i), false);
+        all[portName(i)] = policy(lookup, bench::guestAddresses(i), false);
     if (!bound.empty()) {
         // Throughput set-up: the others first, the measured ports last (the
         // end of every list libvirt's layout walks).
@@ -122,22 +108,22 @@ int main(int argc, char** argv)
 
     std::vector<double> adds, removeAdds, redefines;
     for (int r = 0; r < repeat; ++r) {
-        const auto p = policy(lookup, addressesOf(ports + r), false);
+        const auto p = policy(lookup, bench::guestAddresses(ports + r), false);
         start = Clock::now();
-        backend->apply({fw::PolicyChange{port(ports + r), p}});
+        backend->apply({fw::PolicyChange{portName(ports + r), p}});
         adds.push_back(msSince(start));
     }
     for (int r = 0; r < repeat; ++r) {
-        const auto p = policy(lookup, addressesOf(r), false);
+        const auto p = policy(lookup, bench::guestAddresses(r), false);
         start = Clock::now();
-        backend->apply({fw::PolicyChange{port(r), std::nullopt}});
-        backend->apply({fw::PolicyChange{port(r), p}});
+        backend->apply({fw::PolicyChange{portName(r), std::nullopt}});
+        backend->apply({fw::PolicyChange{portName(r), p}});
         removeAdds.push_back(msSince(start));
     }
     for (int r = 0; r < std::min(repeat, 3); ++r) {
         std::vector<fw::PolicyChange> changes;
         for (int i = 0; i < ports; ++i)
-            changes.push_back({port(i), policy(lookup, addressesOf(i), r % 2 == 0)});
+            changes.push_back({portName(i), policy(lookup, bench::guestAddresses(i), r % 2 == 0)});
         start = Clock::now();
         backend->apply(changes);
         redefines.push_back(msSince(start));

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace vnf::bench {
@@ -40,6 +42,25 @@ inline bool inNamedNetworkNamespace()
             return true;
     }
     return false;
+}
+
+// Port i of a benchmark, and the guest addresses behind it (unique up to
+// 62,500 x 250 ports).
+inline std::string portName(int i)
+{
+    return "vnet" + std::to_string(i);
+}
+
+struct GuestAddresses {
+    std::string mac, ip;
+};
+
+inline GuestAddresses guestAddresses(int i)
+{
+    char mac[32], ip[32];
+    std::snprintf(mac, sizeof mac, "52:54:00:00:%02x:%02x", (i >> 8) & 0xff, i & 0xff);
+    std::snprintf(ip, sizeof ip, "10.%d.%d.%d", 20 + i / 62500, (i / 250) % 250, i % 250 + 1);
+    return {mac, ip};
 }
 
 } // namespace vnf::bench

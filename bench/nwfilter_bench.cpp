@@ -37,26 +37,21 @@ using bench::msSince;
 
 namespace {
 
-std::string port(int i)
-{
-    return "vnet" + std::to_string(i);
-}
+using bench::portName;
 
 fw::ebip::PortRuleSet cleanTraffic(const engine::FilterMap& lookup, int i)
 {
-    char mac[32], ip[32];
-    std::snprintf(mac, sizeof mac, "52:54:00:00:%02x:%02x", (i >> 8) & 0xff, i & 0xff);
-    std::snprintf(ip, sizeof ip, "10.%d.%d.%d", 20 + i / 62500, (i / 250) % 250, i % 250 + 1);
+    const bench::GuestAddresses a = bench::guestAddresses(i);
     engine::Instantiation inst =
-        engine::instantiate(*lookup.find("clean-traffic"), {{"MAC", {mac}}, {"IP", {ip}}}, lookup);
-    return fw::ebip::renderPort(port(i), inst.rules);
+        engine::instantiate(*lookup.find("clean-traffic"), {{"MAC", {a.mac}}, {"IP", {a.ip}}}, lookup);
+    return fw::ebip::renderPort(portName(i), inst.rules);
 }
 
 void createPorts(fw::Executor& exec, int count)
 {
     std::string batch;
     for (int i = 0; i < count; ++i)
-        batch += "link add " + port(i) + " type veth peer name " + port(i) + "p\nlink set " + port(i) + " up\n";
+        batch += "link add " + portName(i) + " type veth peer name " + portName(i) + "p\nlink set " + portName(i) + " up\n";
     fw::ExecResult r = exec.run({"ip", "-batch", "-"}, batch);
     if (!r.ok())
         throw std::runtime_error("creating veth ports failed: " + r.err);
@@ -106,8 +101,8 @@ int main(int argc, char** argv)
     std::map<std::string, fw::ebip::PortRuleSet> all;
     std::vector<fw::ebip::PortChange> changes;
     for (int i = 0; i < ports; ++i) {
-        all[port(i)] = cleanTraffic(lookup, i);
-        changes.push_back({port(i), all[port(i)]});
+        all[portName(i)] = cleanTraffic(lookup, i);
+        changes.push_back({portName(i), all[portName(i)]});
     }
     const double renderMs = msSince(start);
 
@@ -134,21 +129,21 @@ int main(int argc, char** argv)
         more.push_back(cleanTraffic(lookup, ports + r));
     for (int r = 0; r < repeat; ++r) {
         start = Clock::now();
-        backend.apply({{port(ports + r), more[r]}});
+        backend.apply({{portName(ports + r), more[r]}});
         adds.push_back(msSince(start));
     }
     for (int r = 0; r < repeat; ++r) {
         start = Clock::now();
-        backend.apply({{port(ports + r), std::nullopt}});
+        backend.apply({{portName(ports + r), std::nullopt}});
         removes.push_back(msSince(start));
     }
     // Each of these adds follows a removal at once: the last one above, then
     // the removal of the port added before.
     for (int r = 0; r < repeat; ++r) {
         start = Clock::now();
-        backend.apply({{port(ports + r), more[r]}});
+        backend.apply({{portName(ports + r), more[r]}});
         addsAfterRemove.push_back(msSince(start));
-        backend.apply({{port(ports + r), std::nullopt}});
+        backend.apply({{portName(ports + r), std::nullopt}});
     }
     if (applyMode == fw::ebip::ApplyMode::Batch)
         mode += backend.ebtablesOverNetlink() ? "-netlink" : "-restore";

@@ -39,7 +39,11 @@ Process::Process(const std::vector<std::string>& argv, const std::filesystem::pa
     options.log = log;
     options.searchPath = true;
     options.environment = &environment;
-    pid_ = util::spawnLogged(argv, options);
+    // Dies with the test: a test process killed before its destructors run
+    // (a signal, a closed pipe) must not leave daemons behind.
+    std::vector<std::string> withParent = {"setpriv", "--pdeathsig", "TERM", "--"};
+    withParent.insert(withParent.end(), argv.begin(), argv.end());
+    pid_ = util::spawnLogged(withParent, options);
 }
 
 Process::~Process()

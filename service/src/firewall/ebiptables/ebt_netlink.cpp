@@ -18,13 +18,6 @@ namespace {
 
 constexpr const char* kBuiltinChains[] = {"PREROUTING", "POSTROUTING"};
 
-std::string errorText(const nl::NfReply& reply)
-{
-    std::string text = std::strerror(reply.error);
-    if (!reply.text.empty())
-        text += " (" + reply.text + ")";
-    return text;
-}
 
 } // namespace
 
@@ -49,7 +42,7 @@ bool EbtablesNetlink::builtinChainsExist()
         if (r.type == NLMSG_ERROR && r.error == ENOENT)
             return false;
         if (r.type == NLMSG_ERROR && r.error)
-            throw EbNetlinkError("ebtables nat table: " + errorText(r), false);
+            throw EbNetlinkError("ebtables nat table: " + nl::errorText(r), false);
         if (r.type == nl::nftMessageType(NFT_MSG_NEWCHAIN))
             found.insert(r.seq);
     }
@@ -121,7 +114,7 @@ bool EbtablesNetlink::send(const EbBatch& batch)
             auto what = batch.descriptions.find(r.seq);
             errors.push_back((what == batch.descriptions.end() ? std::string("committing the transaction")
                                                                : what->second) +
-                             ": " + errorText(r));
+                             ": " + nl::errorText(r));
         } else if (r.type == nl::nftMessageType(NFT_MSG_NEWRULE) && batch.added.count(r.seq)) {
             if (auto handle = nl::findAttr(nl::nfAttributes(r.body), NFTA_RULE_HANDLE))
                 echoed[r.seq] = handle->be64();
@@ -167,7 +160,7 @@ void EbtablesNetlink::discover(const std::vector<SharedRule>& rules)
             if (r.type == NLMSG_ERROR) {
                 if (r.error == ENOENT)
                     continue;  // no such chain: nothing of ours in it
-                throw EbNetlinkError("listing " + chain + ": " + errorText(r), false);
+                throw EbNetlinkError("listing " + chain + ": " + nl::errorText(r), false);
             }
             const std::string_view attrs = nl::nfAttributes(r.body);
             auto handle = nl::findAttr(attrs, NFTA_RULE_HANDLE);

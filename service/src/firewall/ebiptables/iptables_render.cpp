@@ -32,15 +32,6 @@ using engine::RuleInstance;
 constexpr const char* kStateOpening = "NEW,ESTABLISHED";
 constexpr const char* kStateReply = "ESTABLISHED";
 
-struct Pass {
-    IptChain chain;
-    bool reverse;                      // swap source and destination
-    std::optional<std::string> state;  // the conntrack --ctstate match, if any
-    bool stateIsDefault;               // derived from the direction (adds --ctdir)
-    const char* acceptTarget;
-    bool maySkipIcmp;                  // an ICMP rule with a type does not apply here
-};
-
 std::string protocolName(conf::Protocol protocol)
 {
     using P = conf::Protocol;
@@ -109,7 +100,28 @@ private:
 };
 
 // Builds the rule for one chain; nullopt when the rule does not apply there.
-std::optional<IptRule> renderPass(const RuleInstance& rule, const Pass& pass)
+IptChain iptChainOf(Layer3Chain chain)
+{
+    switch (chain) {
+    case Layer3Chain::ForwardFromGuest: return IptChain::ForwardIn;
+    case Layer3Chain::ForwardToGuest: return IptChain::ForwardOut;
+    case Layer3Chain::HostFromGuest: return IptChain::HostIn;
+    }
+    return IptChain::ForwardIn;
+}
+
+// The --ctstate text of a pass: an explicit state as the XML spells it, the
+// default ones as libvirt writes them.
+std::optional<std::string> stateText(const RuleInstance& rule, const Layer3Pass& pass)
+{
+    if (!pass.state)
+        return std::nullopt;
+    if (!pass.stateIsDefault)
+        return rule.get(AttrId::State)->value.text;
+    return std::string(*pass.state & conf::kStateNew ? kStateOpening : kStateReply);
+}
+
+std::optional<IptRule> renderPass(const RuleInstance& rule, const Layer3Pass& pass)
 {
     IptArgs a(rule);
     const bool reverse = pass.reverse;
@@ -185,7 +197,7 @@ std::optional<IptRule> renderPass(const RuleInstance& rule, const Pass& pass)
 
     std::string target;
     if (rule.action == conf::Action::Accept) {
-        target = pass.acceptTarget;
+        target = pass.acceptContinues ? "RETURN" : "ACCEPT";
     } else {
         if (pass.stateIsDefault)
             skipState = true;  // only accepted traffic is tracked by default
@@ -196,8 +208,8 @@ std::optional<IptRule> renderPass(const RuleInstance& rule, const Pass& pass)
         default: break;  // continue: iptables has no such target; a rule without one falls through
         }
     }
-    if (pass.state && !skipState) {
-        a.args.insert(a.args.end(), {"-m", "conntrack", "--ctstate", *pass.state});
+    if (const auto state = stateText(rule, pass); state && !skipState) {
+        a.args.insert(a.args.end(), {"-m", "conntrack", "--ctstate", *state});
         if (pass.stateIsDefault && !hasIcmpType)
             a.args.insert(a.args.end(), {"-m", "conntrack", "--ctdir", reverse ? "Reply" : "Original"});
     }
@@ -218,7 +230,7 @@ std::optional<IptRule> renderPass(const RuleInstance& rule, const Pass& pass)
         a.args.insert(a.args.end(), {"-m", "comment", "--comment", comment->value.text});
     if (!target.empty())
         a.args.insert(a.args.end(), {"-j", target});
-    return IptRule{pass.chain, std::move(a.args), rule.origin};
+    return IptRule{iptChainOf(pass.chain), std::move(a.args), rule.origin};
 }
 
 } // namespace
@@ -226,20 +238,9 @@ std::optional<IptRule> renderPass(const RuleInstance& rule, const Pass& pass)
 std::vector<IptRule> iptablesRules(const RuleInstance& rule)
 {
     std::vector<IptRule> out;
-    for (const Layer3Pass& p : layer3Passes(rule)) {
-        Pass pass{p.chain == Layer3Chain::ForwardFromGuest ? IptChain::ForwardIn
-                  : p.chain == Layer3Chain::ForwardToGuest ? IptChain::ForwardOut
-                                                           : IptChain::HostIn,
-                  p.reverse, std::nullopt, p.stateIsDefault, p.acceptContinues ? "RETURN" : "ACCEPT", p.maySkipIcmp};
-        if (p.state) {
-            if (!p.stateIsDefault)
-                pass.state = rule.get(AttrId::State)->value.text;  // as the XML spells it
-            else
-                pass.state = *p.state & conf::kStateNew ? kStateOpening : kStateReply;
-        }
+    for (const Layer3Pass& pass : layer3Passes(rule))
         if (auto r = renderPass(rule, pass))
             out.push_back(std::move(*r));
-    }
     return out;
 }
 

@@ -143,6 +143,14 @@ uint32_t highestSeq(const std::string& batch)
 
 } // namespace
 
+std::string errorText(const NfReply& reply)
+{
+    std::string text = std::strerror(reply.error);
+    if (!reply.text.empty())
+        text += " (" + reply.text + ")";
+    return text;
+}
+
 NetlinkTransport::NetlinkTransport() = default;
 NetlinkTransport::~NetlinkTransport() = default;
 

@@ -27,6 +27,10 @@ struct NfReply {
     std::string body;   // other types: the message body (after struct nlmsghdr)
 };
 
+// A refusal in words: the errno's text and the kernel's extended-ack
+// message, when it gave one.
+std::string errorText(const NfReply& reply);
+
 class NfTransport {
 public:
     virtual ~NfTransport() = default;

@@ -6,8 +6,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter_bridge.h>
 #include <linux/netlink.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <functional>
@@ -115,17 +115,6 @@ std::string slotSetUserdata()
 }
 
 } // namespace
-
-const std::vector<BaseChain>& baseChains()
-{
-    static const std::vector<BaseChain> chains = {
-        {"from-guest", NF_BR_PRE_ROUTING, -300},
-        {"to-guest", NF_BR_POST_ROUTING, 300},
-        {"forward", NF_BR_FORWARD, 0},
-        {"host-input", NF_BR_LOCAL_IN, 0},
-    };
-    return chains;
-}
 
 // Whole-field equality on two adjacent header fields is one comparison of
 // both: nft merges them so, and so do we (one load fewer per frame, and the
@@ -311,12 +300,7 @@ void Batch::newSkeleton()
         newChain(base.name, &base);
         for (Dispatch dispatch : kDispatches) {
             const std::string chain = base.name;
-            const bool here = (dispatch == Dispatch::L2FromGuest && chain == "from-guest") ||
-                              (dispatch == Dispatch::L2ToGuest && chain == "to-guest") ||
-                              ((dispatch == Dispatch::ForwardToGuest || dispatch == Dispatch::ForwardFromGuest) &&
-                               chain == "forward") ||
-                              (dispatch == Dispatch::HostFromGuest && chain == "host-input");
-            if (!here)
+            if (chain != baseChainOf(dispatch))
                 continue;
             // iifname vmap @map: the port name, looked up for a verdict.
             ExprList e;

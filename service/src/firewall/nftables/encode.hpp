@@ -22,13 +22,6 @@ namespace vnf::fw::nft {
 inline constexpr uint32_t kTableOwner = 0x2;
 inline constexpr uint32_t kTablePersist = 0x4;
 
-struct BaseChain {
-    const char* name;
-    uint32_t hook;  // NF_BR_*
-    int32_t priority;
-};
-// from-guest, to-guest, forward, host-input.
-const std::vector<BaseChain>& baseChains();
 
 class Batch {
 public:

@@ -119,24 +119,25 @@ Field raw(Base base, uint32_t offset, uint32_t length)
                    "@" + std::string(name) + "," + std::to_string(offset * 8) + "," + std::to_string(length * 8));
 }
 
-Field metaField(uint32_t key, uint32_t length, std::string text)
+// A meta or conntrack key: loaded whole, `length` bytes.
+Field keyField(Field::Kind kind, uint32_t key, uint32_t length, std::string text)
 {
     Field f;
-    f.kind = Field::Kind::Meta;
+    f.kind = kind;
     f.key = key;
     f.length2 = length;
     f.text = std::move(text);
     return f;
 }
 
+Field metaField(uint32_t key, uint32_t length, std::string text)
+{
+    return keyField(Field::Kind::Meta, key, length, std::move(text));
+}
+
 Field ctField(uint32_t key, uint32_t length, std::string text)
 {
-    Field f;
-    f.kind = Field::Kind::Ct;
-    f.key = key;
-    f.length2 = length;
-    f.text = std::move(text);
-    return f;
+    return keyField(Field::Kind::Ct, key, length, std::move(text));
 }
 
 const Field kEtherSaddr = payload(Base::Link, 6, 6, "ether saddr");

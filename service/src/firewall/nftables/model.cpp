@@ -3,6 +3,8 @@
 
 #include "firewall/nftables/script.hpp"
 
+#include <linux/netfilter_bridge.h>
+
 #include <cctype>
 #include <cstdio>
 
@@ -23,6 +25,31 @@ const char* mapName(Dispatch dispatch)
 bool keyedByOutput(Dispatch dispatch)
 {
     return dispatch == Dispatch::L2ToGuest || dispatch == Dispatch::ForwardToGuest;
+}
+
+const std::vector<BaseChain>& baseChains()
+{
+    // libvirt's hooks: ebtables nat PREROUTING/POSTROUTING for layer 2,
+    // FORWARD and INPUT (through br_netfilter) for layers 3 and 4.
+    static const std::vector<BaseChain> chains = {
+        {"from-guest", "prerouting", NF_BR_PRE_ROUTING, -300},
+        {"to-guest", "postrouting", NF_BR_POST_ROUTING, 300},
+        {"forward", "forward", NF_BR_FORWARD, 0},
+        {"host-input", "input", NF_BR_LOCAL_IN, 0},
+    };
+    return chains;
+}
+
+const char* baseChainOf(Dispatch dispatch)
+{
+    switch (dispatch) {
+    case Dispatch::L2FromGuest: return "from-guest";
+    case Dispatch::L2ToGuest: return "to-guest";
+    case Dispatch::ForwardToGuest:  // looked up first, as libvirt's FORWARD jumps libvirt-out first
+    case Dispatch::ForwardFromGuest: return "forward";
+    case Dispatch::HostFromGuest: return "host-input";
+    }
+    return "";
 }
 
 std::string groupName(const Shape& shape)

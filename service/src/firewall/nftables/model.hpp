@@ -82,6 +82,17 @@ inline constexpr Dispatch kDispatches[] = {Dispatch::L2FromGuest, Dispatch::L2To
 const char* mapName(Dispatch dispatch);  // "l2-from-guest", ...
 bool keyedByOutput(Dispatch dispatch);
 
+// The base chains, one per bridge hook, each looking ports up in its maps.
+struct BaseChain {
+    const char* name;      // from-guest, to-guest, forward, host-input
+    const char* hookName;  // as nft writes it
+    uint32_t hook;         // NF_BR_*
+    int32_t priority;
+};
+const std::vector<BaseChain>& baseChains();
+// The base chain whose rule looks a port up in `dispatch`'s map.
+const char* baseChainOf(Dispatch dispatch);
+
 struct Entry {
     Dispatch dispatch;
     std::string chain;  // suffix

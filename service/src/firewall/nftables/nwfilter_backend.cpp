@@ -21,12 +21,26 @@ namespace vnf::fw::nft {
 
 namespace {
 
-std::string errorText(const nl::NfReply& r)
+// Is the backend's table in the kernel? One listing of the bridge family's
+// tables (start-up and resync only, never on the hot path).
+bool tableExists(nl::NfTransport& transport)
 {
-    std::string text = std::strerror(r.error);
-    if (!r.text.empty())
-        text += " (" + r.text + ")";
-    return text;
+    nl::MessageWriter request;
+    request.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
+    request.end();
+    std::vector<nl::NfReply> entries;
+    try {
+        entries = transport.dump(request.data());
+    } catch (const nl::NetlinkError& e) {
+        throw BackendError(std::string("listing nftables tables: ") + e.what());
+    }
+    for (const auto& entry : entries) {
+        if (entry.type == NLMSG_ERROR)
+            throw BackendError("listing nftables tables: " + nl::errorText(entry));
+        if (auto name = nl::findAttr(nl::nfAttributes(entry.body), NFTA_TABLE_NAME); name && name->str() == kTable)
+            return true;
+    }
+    return false;
 }
 
 } // namespace
@@ -130,7 +144,7 @@ std::vector<NftablesNwfilterBackend::Refusal> NftablesNwfilterBackend::send(Batc
     for (const nl::NfReply& r : replies) {
         if (r.type != NLMSG_ERROR || !r.error)
             continue;
-        std::string text = batch.describe(r.seq) + ": " + errorText(r);
+        std::string text = batch.describe(r.seq) + ": " + nl::errorText(r);
         if (r.error == EPERM && r.seq == batch.tableMessage())
             text += " - the table belongs to another process (another vnetfilterd?)";
         if (r.error == EPROTO)
@@ -148,29 +162,9 @@ void NftablesNwfilterBackend::fail(const std::vector<Refusal>& refusals)
     throw BackendError("nftables transaction refused by the kernel: " + util::join(texts, "; "));
 }
 
-bool NftablesNwfilterBackend::tableExists()
-{
-    nl::MessageWriter request;
-    request.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
-    request.end();
-    std::vector<nl::NfReply> entries;
-    try {
-        entries = transport_->dump(request.data());
-    } catch (const nl::NetlinkError& e) {
-        throw BackendError(std::string("listing nftables tables: ") + e.what());
-    }
-    for (const auto& entry : entries) {
-        if (entry.type == NLMSG_ERROR)
-            throw BackendError("listing nftables tables: " + errorText(entry));
-        if (auto name = nl::findAttr(nl::nfAttributes(entry.body), NFTA_TABLE_NAME); name && name->str() == kTable)
-            return true;
-    }
-    return false;
-}
-
 void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool failClosed)
 {
-    const bool exists = tableExists();
+    const bool exists = tableExists(*transport_);
     for (int attempt = 0;; ++attempt) {
         Batch batch;
         if (exists)
@@ -365,7 +359,7 @@ std::vector<std::pair<uint64_t, uint64_t>> NftablesNwfilterBackend::chainCounter
     std::vector<std::pair<uint64_t, uint64_t>> out;
     for (const auto& entry : entries) {
         if (entry.type == NLMSG_ERROR)
-            throw BackendError("reading counters of " + chain + ": " + errorText(entry));
+            throw BackendError("reading counters of " + chain + ": " + nl::errorText(entry));
         std::pair<uint64_t, uint64_t> counts{0, 0};
         if (auto exprs = nl::findAttr(nl::nfAttributes(entry.body), NFTA_RULE_EXPRESSIONS)) {
             for (const auto& element : nl::parseAttrs(exprs->payload)) {
@@ -423,20 +417,13 @@ std::vector<RuleCounter> NftablesNwfilterBackend::counters(const std::string& po
 
 bool removeLeftoverTable(nl::NfTransport& transport)
 {
-    nl::MessageWriter request;
-    request.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
-    request.end();
-    bool exists = false;
-    for (const auto& entry : transport.dump(request.data()))
-        if (auto name = nl::findAttr(nl::nfAttributes(entry.body), NFTA_TABLE_NAME); name && name->str() == kTable)
-            exists = true;
-    if (!exists)
+    if (!tableExists(transport))
         return false;
     Batch batch;
     batch.deleteTable();
     for (const auto& r : transport.transact(batch.finish()))
         if (r.type == NLMSG_ERROR && r.error)
-            throw BackendError(std::string("removing the nftables backend's table: ") + std::strerror(r.error));
+            throw BackendError("removing the nftables backend's table: " + nl::errorText(r));
     return true;
 }
 

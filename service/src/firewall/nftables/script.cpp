@@ -87,12 +87,6 @@ std::string quoted(const std::string& port)
     return "\"" + port + "\"";
 }
 
-struct Hook {
-    const char* chain;
-    const char* hook;
-    int priority;
-};
-
 } // namespace
 
 std::string ruleText(const Rule& rule, const std::string& group)
@@ -171,20 +165,11 @@ std::string tableScript(const std::map<std::string, PortLayout>& ports)
             out += "\t\telements = { " + elements + " }\n";
         out += "\t}\n";
     }
-    static const Hook kHooks[] = {
-        {"from-guest", "prerouting", -300}, {"to-guest", "postrouting", 300},
-        {"forward", "forward", 0}, {"host-input", "input", 0},
-    };
-    for (const Hook& hook : kHooks) {
-        out += std::string("\tchain ") + hook.chain + " {\n\t\ttype filter hook " + hook.hook + " priority " +
-               std::to_string(hook.priority) + "; policy accept;\n";
+    for (const BaseChain& base : baseChains()) {
+        out += std::string("\tchain ") + base.name + " {\n\t\ttype filter hook " + base.hookName + " priority " +
+               std::to_string(base.priority) + "; policy accept;\n";
         for (Dispatch dispatch : kDispatches) {
-            const bool here = (dispatch == Dispatch::L2FromGuest && std::string(hook.chain) == "from-guest") ||
-                              (dispatch == Dispatch::L2ToGuest && std::string(hook.chain) == "to-guest") ||
-                              ((dispatch == Dispatch::ForwardToGuest || dispatch == Dispatch::ForwardFromGuest) &&
-                               std::string(hook.chain) == "forward") ||
-                              (dispatch == Dispatch::HostFromGuest && std::string(hook.chain) == "host-input");
-            if (here)
+            if (std::string(base.name) == baseChainOf(dispatch))
                 out += std::string("\t\t") + (keyedByOutput(dispatch) ? "oifname" : "iifname") + " vmap @" +
                        mapName(dispatch) + "\n";
         }
