@@ -28,7 +28,17 @@ public:
                 installed.erase(change.port);
         }
     }
-    void resync() override { ++resyncs; }
+    bool resync() override
+    {
+        ++resyncs;
+        return resyncFinds;
+    }
+    std::optional<std::string> concerns(const fw::nl::ObjectChange& change) const override
+    {
+        if (change.table.name != "fake")
+            return std::nullopt;
+        return change.chain;
+    }
     void resyncTo(const std::map<std::string, fw::PortPolicy>& desired) override { installed = desired; }
     std::vector<fw::RuleCounter> counters(const std::string& port) override
     {
@@ -43,6 +53,7 @@ public:
 
     std::map<std::string, fw::PortPolicy> installed;
     bool failNext = false;
+    bool resyncFinds = true;  // what resync() says it repaired
     int transactions = 0;
     int resyncs = 0;
 };

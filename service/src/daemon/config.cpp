@@ -43,6 +43,14 @@ std::string parseNwfilterBackend(const std::string& text, const std::string& whe
                              "'");
 }
 
+std::string checkGuard(const std::string& text, const std::string& where)
+{
+    if (text != "notify" && text != "periodic" && text != "off")
+        throw std::runtime_error(where + ": the firewall guard must be 'notify', 'periodic' or 'off', not '" + text +
+                                 "'");
+    return text;
+}
+
 std::string checkBackend(const std::string& text, const std::string& where)
 {
     if (text != "auto" && text != "nftables" && text != "iptables")
@@ -63,7 +71,7 @@ bool parseBool(const std::string& text, const std::string& where)
 const std::vector<std::string> kTextKeys = {"builtin_filter_dir", "filter_dir",        "binding_dir",
                                             "nwfilter_backend",   "apply_mode",        "ebtables_writer",
                                             "ports_per_run",      "network_dir",       "network_state_dir",
-                                            "network_backend",    "lenient_definitions"};
+                                            "network_backend",    "lenient_definitions", "firewall_guard"};
 
 // Applies the [vnetfilterd] group of the configuration file, when it exists.
 void applyFile(Config& config, bool mustExist)
@@ -112,6 +120,8 @@ void applyFile(Config& config, bool mustExist)
         config.networkStateDir = *v;
     if (auto v = text("network_backend"))
         config.networkBackend = checkBackend(*v, where + ": network_backend");
+    if (auto v = text("firewall_guard"))
+        config.firewallGuard = checkGuard(*v, where + ": firewall_guard");
     if (auto v = text("lenient_definitions"))
         config.lenientDefinitions = parseBool(*v, where + ": lenient_definitions");
     for (const NumericKey& k : numericKeys())
@@ -152,6 +162,7 @@ const std::vector<NumericKey>& numericKeys()
         {"max_call_bytes", 1024 * 1024, size_t(1) << 36, &L::maxCallBytes},
         {"tool_timeout", 1, 3600, &L::toolTimeoutSeconds},
         {"call_queue_timeout", 1, 3600, &L::callQueueTimeoutSeconds},
+        {"firewall_check_interval", 1, 86400, &L::firewallCheckIntervalSeconds},
     };
     return keys;
 }
@@ -186,6 +197,10 @@ std::string usage()
            "  --network-state-dir DIR    running networks (default /run/vnetfilter/network)\n"
            "  --network-backend auto|nftables|iptables\n"
            "                             firewall of virtual networks (default auto: nftables where nft works)\n"
+           "  --firewall-guard notify|periodic|off\n"
+           "                             how the daemon sees others change its rules to repair them (default\n"
+           "                             notify: nf_tables notifications; periodic: a check every\n"
+           "                             firewall_check_interval seconds)\n"
            "  --lenient-definitions      ignore unknown attributes in definitions, as libvirt does\n"
            "                             (default: refuse them)\n"
            "\n"
@@ -199,7 +214,7 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
 {
     ParsedCommandLine parsed{std::move(defaults)};
     std::optional<std::filesystem::path> builtin, filters, bindings, configFile;
-    std::optional<std::string> mode, writer, networkBackend, nwfilterBackend;
+    std::optional<std::string> mode, writer, networkBackend, nwfilterBackend, guard;
     std::optional<std::filesystem::path> networkDir, networkStateDir;
     bool lenient = false;
     for (size_t i = 0; i < args.size(); ++i) {
@@ -233,6 +248,8 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
             networkBackend = value();
         else if (arg == "--nwfilter-backend")
             nwfilterBackend = value();
+        else if (arg == "--firewall-guard")
+            guard = value();
         else if (arg == "--lenient-definitions")
             lenient = true;
         else
@@ -262,6 +279,8 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, Config 
         config.networkBackend = checkBackend(*networkBackend, "--network-backend");
     if (lenient)
         config.lenientDefinitions = true;
+    if (guard)
+        config.firewallGuard = checkGuard(*guard, "--firewall-guard");
     return parsed;
 }
 

@@ -25,6 +25,10 @@ struct Config {
     std::string networkBackend = "auto";  // auto (nftables where nft works) | nftables | iptables
     // Definitions: strict (unknown attributes are errors) or lenient (libvirt's: ignored).
     bool lenientDefinitions = false;
+    // The firewall guard (docs/daemon.md, "Rules that stay in force"):
+    // notify (nf_tables notifications; periodic checks where they cannot
+    // see the tools' changes), periodic (checks only), off.
+    std::string firewallGuard = "notify";
     // Limits on what callers and guests can make the daemon do; each is a
     // key of the configuration file (docs/daemon.md, "Limits").
     struct Limits {
@@ -39,6 +43,7 @@ struct Config {
         size_t maxCallBytes = 128 * 1024 * 1024;        // max_call_bytes
         size_t toolTimeoutSeconds = 30;       // tool_timeout
         size_t callQueueTimeoutSeconds = 20;  // call_queue_timeout
+        size_t firewallCheckIntervalSeconds = 30;  // firewall_check_interval (periodic guard checks)
     } limits;
 };
 

@@ -7,6 +7,7 @@
 // Start-up installs every binding before the bus name is requested, so
 // clients that activated the service find it complete.
 #include "daemon/config.hpp"
+#include "daemon/firewall_guard.hpp"
 #include "dbus/bus_loop.hpp"
 #include "dbus/bus_service.hpp"
 #include "driver/nwfilter_driver.hpp"
@@ -15,6 +16,7 @@
 #include "driver/network_driver.hpp"
 #include "firewalld/firewalld.hpp"
 #include "learn/capture.hpp"
+#include "net/link_watch.hpp"
 #include "util/ticker.hpp"
 #include "util/log.hpp"
 #include "util/worker.hpp"
@@ -78,6 +80,7 @@ int main(int argc, char** argv)
         driverOptions.limits = {limits.maxFilterVisitsPerPort, limits.maxRulesPerPort};
         driverOptions.maxLeasesPerPort = limits.maxLeasesPerPort;
         driverOptions.learningRebuildsPerMinute = limits.learningRebuildsPerMinute;
+        driverOptions.portExists = net::linkExists;
         driver::NwfilterDriver driver(driverOptions, *backend, &capture);
         driver::Changes initial = driver.start();
         const fw::net::NetworkBackend networkBackend =
@@ -136,6 +139,84 @@ int main(int argc, char** argv)
             },
             [&] { service.reload("firewalld"); });
         service.setFirewalldRunning(firewalldWatch.running());
+
+        // The firewall guard: others' changes to our rules are put back, and
+        // bindings follow their ports (docs/daemon.md, "Rules that stay in force").
+        daemon::FirewallGuard::Options guardOptions;
+        guardOptions.mode = config.firewallGuard == "off"        ? daemon::FirewallGuard::Mode::Off
+                            : config.firewallGuard == "periodic" ? daemon::FirewallGuard::Mode::Periodic
+                                                                 : daemon::FirewallGuard::Mode::Notify;
+        guardOptions.checkInterval = std::chrono::seconds(limits.firewallCheckIntervalSeconds);
+        guardOptions.notificationsSeeTools =
+            (config.nwfilter.backend == "nftables" && networkBackend == fw::net::NetworkBackend::Nftables) ||
+            fw::xtablesToolsUseNfTables(executor);
+        std::unique_ptr<daemon::FirewallGuard> guard;
+        daemon::FirewallGuard::Hooks guardHooks;
+        guardHooks.classify = [&backend, &networks](const fw::nl::ObjectChange& change) {
+            daemon::Damage damage;
+            if (std::optional<std::string> port = backend->concerns(change)) {
+                damage.allPorts = port->empty();
+                if (!port->empty())
+                    damage.ports.insert(*port);
+            }
+            damage.networks = networks.firewallConcerns(change);
+            if (damage.any())
+                damage.tables.insert(change.table);
+            return damage;
+        };
+        guardHooks.ours = [&executor](pid_t task) {
+            return daemon::isOwnThread(task) || executor.ranRecently(task);
+        };
+        guardHooks.repair = [&](daemon::Damage damage, daemon::FirewallGuard::Clock::time_point firstSeen) {
+            worker.submit([&, damage = std::move(damage), firstSeen] {
+                bool ok = true;
+                bool rulesRepaired = false;
+                bool networksRepaired = false;
+                const bool ports = damage.allPorts || !damage.ports.empty();
+                if (ports && !damage.periodic) {
+                    driver::Changes marked = driver.markRepairing(damage.allPorts, damage.ports);
+                    if (!marked.empty())
+                        loop.post([&service, marked = std::move(marked)] { service.publish(marked); });
+                }
+                if (ports) {
+                    try {
+                        driver::Changes back = driver.repair(rulesRepaired, damage.tables);
+                        if (!back.empty())
+                            loop.post([&service, back = std::move(back)] { service.publish(back); });
+                    } catch (const std::exception& e) {
+                        ok = false;
+                        util::logError(std::string("firewall guard: cannot put the bindings' rules back: ") +
+                                       e.what());
+                    }
+                }
+                if (damage.networks)
+                    networksRepaired = networks.reapplyFirewall();
+                const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                        daemon::FirewallGuard::Clock::now() - firstSeen)
+                                        .count();
+                const std::string what = damage.summary();
+                if (rulesRepaired || networksRepaired) {
+                    util::logWarning("firewall guard: put back " +
+                                     std::string(rulesRepaired && networksRepaired ? "bindings' and networks'"
+                                                 : rulesRepaired                 ? "bindings'"
+                                                                                 : "networks'") +
+                                     " rules after " + what + ", " + std::to_string(micros / 1000) +
+                                     " ms after the change");
+                    loop.post([&service, what, micros] { service.repaired(what, static_cast<uint64_t>(micros)); });
+                } else if (!damage.periodic) {
+                    util::logInfo("firewall guard: " + what + "; none of our rules had changed");
+                }
+                guard->repairDone(ok);
+            });
+        };
+        guardHooks.links = [&](std::optional<std::vector<std::string>> names) {
+            deliver([&driver, names = std::move(names)] { return driver.portsChanged(names); });
+        };
+        guard = std::make_unique<daemon::FirewallGuard>(guardOptions, std::move(guardHooks));
+        service.setGuardDescription(guard->description());
+        util::logInfo("firewall guard: " + guard->description());
+        // Ports that came or went before the link watch started.
+        deliver([&driver] { return driver.portsChanged(std::nullopt); });
         // dnsmasq supervision: once a second, on the worker.
         util::Ticker supervision(std::chrono::seconds(1), [&] {
             deliver([&networks] { return networks.supervise(); });
@@ -166,6 +247,7 @@ int main(int argc, char** argv)
             util::logError("lost the system bus (" + *lost +
                            "); exiting, the firewall rules stay in force until the service is back");
             supervision.stop();
+            guard->stop();
             capture.shutdown();
             parser.shutdown();
             worker.shutdown();
@@ -174,6 +256,7 @@ int main(int argc, char** argv)
         // No more learning events; let running transactions finish before
         // the objects go away.
         supervision.stop();
+        guard->stop();
         capture.shutdown();
         parser.shutdown();
         worker.shutdown();

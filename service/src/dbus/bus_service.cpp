@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace vnf::dbus {
 
@@ -117,6 +118,11 @@ public:
     }
 
     void reloaded(const std::string& reason) { emitReloaded(reason); }
+    void repaired(const std::string& what, uint64_t microseconds)
+    {
+        emitPropertiesChangedSignal(org::vnetfilter1::Manager_adaptor::INTERFACE_NAME, {"Repairs", "LastRepair"});
+        emitRepaired(what, microseconds);
+    }
     void firewalldChanged()
     {
         emitPropertiesChangedSignal(org::vnetfilter1::Manager_adaptor::INTERFACE_NAME, {"FirewalldRunning"});
@@ -194,6 +200,9 @@ private:
     std::string Backend() override { return service_.backendName(); }
     std::string NetworkBackend() override { return service_.networkBackendName(); }
     bool FirewalldRunning() override { return service_.firewalldRunning(); }
+    std::string Guard() override { return service_.guardDescription(); }
+    uint64_t Repairs() override { return service_.repairs(); }
+    std::string LastRepair() override { return service_.lastRepair(); }
 
     BusService& service_;
 };
@@ -615,12 +624,26 @@ void BusService::reload(const std::string& reason, std::function<void()> prepare
         try {
             if (prepare)
                 prepare();
-            reapplyAll();
-            loop_.post([this, reason] { manager_->reloaded(reason); });
+            driver::Changes changes = reapplyAll();
+            loop_.post([this, reason, changes = std::move(changes)] {
+                applyChanges(changes);
+                manager_->reloaded(reason);
+            });
         } catch (const std::exception& e) {
             util::logError("reload (" + reason + ") failed: " + e.what());
         }
     });
+}
+
+void BusService::repaired(const std::string& what, uint64_t microseconds)
+{
+    ++repairs_;
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    lastRepair_ = std::string(stamp) + ": " + what + "; repaired in " + std::to_string(microseconds / 1000) + "." +
+                  std::to_string(microseconds % 1000 / 100) + " ms";
+    manager_->repaired(what, microseconds);
 }
 
 } // namespace vnf::dbus

@@ -66,6 +66,13 @@ public:
     // Manager.FirewalldRunning (with PropertiesChanged).
     void setFirewalldRunning(bool running);
     bool firewalldRunning() const { return firewalldRunning_; }
+    // The firewall guard (bus thread): Manager.Guard, and a repair done
+    // (Manager.Repairs, LastRepair, the Repaired signal).
+    void setGuardDescription(std::string description) { guardDescription_ = std::move(description); }
+    const std::string& guardDescription() const { return guardDescription_; }
+    void repaired(const std::string& what, uint64_t microseconds);
+    uint64_t repairs() const { return repairs_; }
+    const std::string& lastRepair() const { return lastRepair_; }
 
     // The path of the binding objects of these ports, for Filter.Bindings.
     std::vector<sdbus::ObjectPath> bindingPaths(const std::vector<std::string>& ports) const;
@@ -166,6 +173,9 @@ private:
     std::string backendName_;
     ServiceOptions options_;
     bool firewalldRunning_ = false;
+    std::string guardDescription_ = "off";
+    uint64_t repairs_ = 0;
+    std::string lastRepair_;
     Authorizer authorizer_;
     Admission admission_;
     std::unique_ptr<void, void (*)(void*)> filterSlot_{nullptr, [](void*) {}};

@@ -444,19 +444,20 @@ Changes NetworkDriver::supervise()
     return {};
 }
 
-void NetworkDriver::reapplyFirewall()
+bool NetworkDriver::reapplyFirewall()
 {
     bool any = false;
     for (const auto& [name, n] : networks_)
         any = any || n.running.has_value();
     if (!any)
-        return;
+        return false;
     bool globalsRecreated = false;
+    bool repaired = false;
     try {
         globalsRecreated = firewall_.ensureGlobal();
     } catch (const std::exception& e) {
         util::logError(std::string("cannot restore the global network chains: ") + e.what());
-        return;
+        return true;
     }
     for (auto& [name, n] : networks_) {
         if (!n.running)
@@ -465,6 +466,7 @@ void NetworkDriver::reapplyFirewall()
             // firewalld flushes iptables' tables but leaves nftables tables
             // other than its own alone: rules that are all still there stay.
             if (globalsRecreated || !firewall_.intact(n.running->firewallUndo)) {
+                repaired = true;
                 if (!globalsRecreated)
                     firewall_.remove(n.running->firewallUndo);  // whatever is left of them
                 n.running->firewallUndo.clear();
@@ -477,6 +479,12 @@ void NetworkDriver::reapplyFirewall()
             util::logError("network '" + name + "': cannot re-apply its rules: " + e.what());
         }
     }
+    return repaired || globalsRecreated;
+}
+
+bool NetworkDriver::firewallConcerns(const fw::nl::ObjectChange& change) const
+{
+    return firewall_.concerns(change);
 }
 
 } // namespace vnf::driver

@@ -53,7 +53,11 @@ public:
     Changes supervise();
     // Puts every running network's rules and firewalld zones back (after a
     // firewall reload or a firewalld restart).
-    void reapplyFirewall();
+    // True when something was missing and was put back.
+    bool reapplyFirewall();
+    // Whether a change another process made to the firewall may have
+    // touched running networks' rules.
+    bool firewallConcerns(const fw::nl::ObjectChange& change) const;
 
     std::vector<NetworkInfo> networks() const;
     fw::net::NetworkBackend backend() const { return firewall_.backend(); }

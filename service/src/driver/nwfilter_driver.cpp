@@ -134,7 +134,16 @@ BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
     info.parameters = binding.def.params;
     if (binding.learner)
         info.learnedAddresses = binding.learner->addresses();
-    info.state = binding.state;
+    // What the kernel holds, most telling first: a failure, a missing port,
+    // rules someone else changed, then learning or active.
+    if (binding.state.rfind("failed", 0) == 0)
+        info.state = binding.state;
+    else if (!binding.present)
+        info.state = "waiting";
+    else if (binding.repairing)
+        info.state = "repairing";
+    else
+        info.state = binding.state;
     info.ownerName = binding.def.ownerName;
     info.ownerUuid = binding.def.ownerUuid.str();
     info.xml = conf::formatBinding(binding.def);
@@ -212,6 +221,7 @@ Changes NwfilterDriver::start()
             binding.filters = std::move(inst.filters);
             binding.state = inst.state;
             binding.learner = std::move(inst.learner);
+            binding.present = portPresent(def.portdev);
             if (needsWatch(binding)) {
                 definitionProblem = false;
                 try {
@@ -388,6 +398,7 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
     Instance inst = instantiate(def, Lookup(filters_));
     Binding candidate{def,         std::move(inst.filters), std::move(inst.rules), inst.state, std::move(inst.learner),
                       0,           false,                   std::nullopt,          false};
+    candidate.present = portPresent(def.portdev);
     // A port whose address must be learned is watched before its rules go
     // in, so that a port that cannot be watched fails the call cleanly.
     if (needsWatch(candidate)) {
@@ -455,6 +466,69 @@ Changes NwfilterDriver::deleteBinding(const std::string& portdev)
     return changes;
 }
 
+bool NwfilterDriver::portPresent(const std::string& port) const
+{
+    return !options_.portExists || options_.portExists(port);
+}
+
+Changes NwfilterDriver::markRepairing(bool all, const std::set<std::string>& ports)
+{
+    Changes changes;
+    auto mark = [&](Binding& binding) {
+        if (binding.repairing)
+            return;
+        binding.repairing = true;
+        changes.bindings.push_back(infoOf(binding));
+    };
+    if (all) {
+        for (auto& [port, binding] : bindings_)
+            mark(binding);
+    } else {
+        for (const auto& port : ports)
+            if (auto it = bindings_.find(port); it != bindings_.end())
+                mark(it->second);
+    }
+    return changes;
+}
+
+Changes NwfilterDriver::repair(bool& repaired, const std::set<fw::nl::TableRef>& tables)
+{
+    try {
+        repaired = backend_.repair(tables);
+    } catch (const fw::BackendError& e) {
+        throw ServiceError(ErrorKind::Backend, e.what());
+    }
+    Changes changes;
+    for (auto& [port, binding] : bindings_)
+        if (std::exchange(binding.repairing, false))
+            changes.bindings.push_back(infoOf(binding));
+    return changes;
+}
+
+Changes NwfilterDriver::portsChanged(const std::optional<std::vector<std::string>>& names)
+{
+    Changes changes;
+    auto check = [&](Binding& binding) {
+        const bool present = portPresent(binding.def.portdev);
+        if (present == binding.present)
+            return;
+        binding.present = present;
+        util::logInfo("port '" + binding.def.portdev + "' " + (present ? "appeared" : "disappeared") +
+                      (present ? "" : "; its binding waits for it"));
+        syncWatch(binding, changes);
+        changes.bindings.push_back(infoOf(binding));
+    };
+    if (!names) {
+        for (auto& [port, binding] : bindings_)
+            check(binding);
+    } else {
+        for (const auto& name : *names)
+            if (auto it = bindings_.find(name); it != bindings_.end())
+                check(it->second);
+    }
+    return changes;
+}
+
 Changes NwfilterDriver::reload()
 {
     try {
@@ -462,7 +536,11 @@ Changes NwfilterDriver::reload()
     } catch (const fw::BackendError& e) {
         throw ServiceError(ErrorKind::Backend, e.what());
     }
-    return {};
+    Changes changes;
+    for (auto& [port, binding] : bindings_)
+        if (std::exchange(binding.repairing, false))
+            changes.bindings.push_back(infoOf(binding));
+    return changes;
 }
 
 std::vector<fw::RuleCounter> NwfilterDriver::counters(const std::string& portdev)

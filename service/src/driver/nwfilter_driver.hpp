@@ -58,7 +58,7 @@ struct BindingInfo {
     std::string filter;
     std::map<std::string, std::vector<std::string>> parameters;
     std::vector<std::string> learnedAddresses;
-    std::string state;  // active | learning | failed: REASON
+    std::string state;  // active | learning | waiting | repairing | failed: REASON
     std::string ownerName;
     std::string ownerUuid;
     std::string xml;
@@ -107,6 +107,9 @@ struct DriverOptions {
     engine::InstantiationLimits limits;
     size_t maxLeasesPerPort = 8;
     size_t learningRebuildsPerMinute = 30;
+    // Whether a port exists (the daemon asks the kernel). Unset: every port
+    // exists, for tests of the driver's semantics without links.
+    std::function<bool(const std::string&)> portExists;
 };
 
 class NwfilterDriver {
@@ -132,6 +135,22 @@ public:
     Changes deleteBinding(const std::string& portdev);
     // Re-applies every binding from the daemon's state (after an external flush).
     Changes reload();
+
+    // The firewall guard (docs/daemon.md, "Rules that stay in force"):
+    // someone else changed the firewall where these ports' rules live
+    // (`all`: where every port's may). Their bindings say `repairing` until
+    // repair() has made the kernel match the record again.
+    Changes markRepairing(bool all, const std::set<std::string>& ports);
+    // Puts back what is missing or changed. `repaired` says whether the
+    // kernel differed from the record. Throws ServiceError (Backend); the
+    // bindings stay `repairing` then.
+    // `tables`: where the changes were seen (empty: anywhere).
+    Changes repair(bool& repaired, const std::set<fw::nl::TableRef>& tables = {});
+
+    // Links appeared or disappeared: bindings of those ports (of every port
+    // when `names` is nullopt) go `waiting` while their port is missing and
+    // back when it exists; learning follows the port.
+    Changes portsChanged(const std::optional<std::vector<std::string>>& names);
 
     std::vector<fw::RuleCounter> counters(const std::string& portdev);
 
@@ -167,6 +186,11 @@ private:
         // daemon rebuild its rules more often than this.
         std::optional<learn::RateLimiter> rebuilds;
         bool throttleLogged = false;  // "rebuilds throttled" logged once per episode
+        // The port exists. Its rules are installed either way (they match
+        // the port by name, so it is filtered from its first frame); its
+        // address is learned only while it exists.
+        bool present = true;
+        bool repairing = false;  // someone else changed its rules; not yet put back
     };
     // The daemon's filters as the engine looks them up.
     class Lookup : public engine::FilterLookup {
@@ -204,6 +228,7 @@ private:
     void saveLeases(const Binding& binding);
     void scheduleExpiry();
     int64_t now() const;
+    bool portPresent(const std::string& port) const;
     void apply(const std::vector<fw::PolicyChange>& changes);
     void restoreRules(const std::vector<fw::PolicyChange>& changes);
     FilterInfo infoOf(const Filter& filter) const;

@@ -57,7 +57,7 @@ learn::AddressLearner NwfilterDriver::makeLearner(const conf::BindingDef& bindin
 // any mode only until it has its address.
 bool NwfilterDriver::needsWatch(const Binding& binding)
 {
-    return binding.learner &&
+    return binding.present && binding.learner &&
            (binding.learner->mode() == learn::LearningMode::Dhcp || binding.learner->leases().empty());
 }
 
@@ -193,6 +193,13 @@ Changes NwfilterDriver::captureFailed(const std::string& portdev, uint64_t sessi
     if (it == bindings_.end() || it->second.session != session)
         return changes;
     it->second.session = 0;  // the capture is already closed
+    if (!portPresent(portdev)) {
+        // The port went away (the link watch will say so too): the binding
+        // waits for it, learning resumes when it is back.
+        it->second.present = false;
+        changes.bindings.push_back(infoOf(it->second));
+        return changes;
+    }
     failClosed(it->second, "the capture on the port stopped: " + reason, changes);
     return changes;
 }

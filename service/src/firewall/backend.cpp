@@ -39,4 +39,5 @@ std::vector<std::string> nwfilterBackendNames()
     return {"ebiptables", "nftables"};
 }
 
+
 } // namespace vnf::fw

@@ -8,11 +8,13 @@
 
 #include "conf/netaddr.hpp"
 #include "engine/instance.hpp"
+#include "firewall/netlink/nft_monitor.hpp"
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -73,7 +75,20 @@ public:
     // not touched. Throws BackendError, with the previous rules in force.
     virtual void apply(const std::vector<PolicyChange>& changes) = 0;
     // Makes the kernel match the record again after someone else changed it.
-    virtual void resync() = 0;
+    // True when the kernel differed (something was put back).
+    virtual bool resync() = 0;
+    // The same after the firewall guard saw others change `tables` (empty:
+    // it cannot tell which); a backend may look at those only.
+    virtual bool repair(const std::set<nl::TableRef>& tables)
+    {
+        (void)tables;
+        return resync();
+    }
+    // The firewall guard's question: may this change by another process
+    // have touched the backend's rules? nullopt: no; "": any port's; else
+    // the port whose rules it touched. Called from the guard's thread: it
+    // reads nothing the backend changes.
+    virtual std::optional<std::string> concerns(const nl::ObjectChange& change) const = 0;
     // Start-up: `desired` is every port's policy; whatever an earlier run
     // left that is not in it goes.
     virtual void resyncTo(const std::map<std::string, PortPolicy>& desired) = 0;
@@ -98,6 +113,11 @@ std::vector<std::string> nwfilterBackendNames();
 // now) are removed, and logged. libvirt's layout is never removed for
 // nftables: libvirtd itself may be using it.
 void removeRulesOfOtherBackends(const NwfilterBackendConfig& active);
+
+// Whether iptables, ip6tables and ebtables (those installed) are the
+// nf_tables variants, whose changes nf_tables notifications show; legacy
+// xtables changes are invisible to them.
+bool xtablesToolsUseNfTables(Executor& executor);
 
 // The backend `config` names. Throws std::runtime_error for an unknown one.
 std::unique_ptr<NwfilterBackend> makeNwfilterBackend(const NwfilterBackendConfig& config, Executor& executor);

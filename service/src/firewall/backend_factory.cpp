@@ -40,4 +40,16 @@ std::unique_ptr<NwfilterBackend> makeNwfilterBackend(const NwfilterBackendConfig
     throw std::runtime_error("unknown nwfilter backend '" + config.backend + "'");
 }
 
+bool xtablesToolsUseNfTables(Executor& executor)
+{
+    for (const char* tool : {"iptables", "ip6tables", "ebtables"}) {
+        if (findProgram(tool).empty())
+            continue;
+        ExecResult version = executor.run({tool, "--version"});
+        if (version.ok() && version.out.find("nf_tables") == std::string::npos)
+            return false;
+    }
+    return true;
+}
+
 } // namespace vnf::fw

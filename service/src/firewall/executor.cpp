@@ -81,6 +81,24 @@ std::string findProgram(const std::string& name)
 
 ProcessExecutor::ProcessExecutor(std::chrono::milliseconds timeout) : timeout_(timeout) {}
 
+void ProcessExecutor::remember(pid_t pid)
+{
+    std::lock_guard lock(mutex_);
+    if (recent_.size() >= kRecent)
+        recent_.pop_front();
+    recent_.emplace_back(pid, std::chrono::steady_clock::now());
+}
+
+bool ProcessExecutor::ranRecently(pid_t pid) const
+{
+    const auto horizon = std::chrono::steady_clock::now() - std::chrono::minutes(1);
+    std::lock_guard lock(mutex_);
+    for (const auto& [p, when] : recent_)
+        if (p == pid && when >= horizon)
+            return true;
+    return false;
+}
+
 ExecResult ProcessExecutor::run(const std::vector<std::string>& argv, const std::string& input)
 {
     ExecResult result;
@@ -118,6 +136,7 @@ ExecResult ProcessExecutor::run(const std::vector<std::string>& argv, const std:
         result.err = "cannot start " + program + ": " + std::strerror(rc);
         return result;
     }
+    remember(pid);
     in.read.reset();
     out.write.reset();
     err.write.reset();

@@ -3,7 +3,11 @@
 // can inject failures at any position of a transaction.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <deque>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,8 +40,17 @@ public:
     explicit ProcessExecutor(std::chrono::milliseconds timeout = std::chrono::minutes(5));
     ExecResult run(const std::vector<std::string>& argv, const std::string& input = {}) override;
 
+    // Whether `pid` is a tool this executor started in the last minute (the
+    // firewall guard tells the daemon's own changes from others' by it).
+    // Thread-safe.
+    bool ranRecently(pid_t pid) const;
+
 private:
+    void remember(pid_t pid);
     std::chrono::milliseconds timeout_;
+    mutable std::mutex mutex_;
+    std::deque<std::pair<pid_t, std::chrono::steady_clock::time_point>> recent_;  // newest last, bounded
+    static constexpr size_t kRecent = 256;
 };
 
 // The absolute path of a system program ("" when it is not installed).

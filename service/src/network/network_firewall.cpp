@@ -4,9 +4,12 @@
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
+#include <linux/netfilter.h>
+
 #include <algorithm>
 #include <map>
 #include <regex>
+#include <set>
 
 namespace vnf::network {
 
@@ -298,6 +301,20 @@ fw::Plan parseUndo(const std::string& text)
         plan.push_back(std::move(command));
     }
     return plan;
+}
+
+bool NetworkFirewall::concerns(const fw::nl::ObjectChange& change) const
+{
+    if (change.table.family != NFPROTO_IPV4 && change.table.family != NFPROTO_IPV6)
+        return false;
+    if (backend_ == fw::net::NetworkBackend::Nftables)
+        return change.table.name == "libvirt_network";
+    // iptables: the LIBVIRT_* chains and the built-in chains they hang off.
+    const std::string& table = change.table.name;
+    if (table != "filter" && table != "nat" && table != "mangle")
+        return false;
+    static const std::set<std::string> kRoots = {"INPUT", "OUTPUT", "FORWARD", "POSTROUTING"};
+    return change.chain.empty() || change.chain.rfind("LIBVIRT_", 0) == 0 || kRoots.count(change.chain) > 0;
 }
 
 } // namespace vnf::network

@@ -13,6 +13,7 @@
 #include "conf/network.hpp"
 #include "firewall/executor.hpp"
 #include "firewall/network/network_rules.hpp"
+#include "firewall/netlink/nft_monitor.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,9 @@ public:
     // nftables backend from one listing per family (the handles); the
     // iptables backend cannot tell cheaply and says no.
     bool intact(const fw::Plan& undo);
+    // The firewall guard's question: may this change by another process
+    // have touched networks' rules (the tables they live in)?
+    bool concerns(const fw::nl::ObjectChange& change) const;
     // Adds the network's rules; returns the undo record. Throws
     // FirewallError with nothing left behind.
     fw::Plan add(const conf::NetworkDef& def);

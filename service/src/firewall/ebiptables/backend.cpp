@@ -6,6 +6,8 @@
 #include "firewall/ebiptables/restore.hpp"
 #include "util/strings.hpp"
 
+#include <linux/netfilter.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -402,11 +404,35 @@ void EbiptablesBackend::resyncTo(std::map<std::string, PortRuleSet> desired)
     resync();
 }
 
-void EbiptablesBackend::resync()
+namespace {
+
+// The same rules, whatever a listing left unknown (positions, flags).
+bool sameRules(const TableContribution& a, const TableContribution& b)
 {
+    if (a.chains != b.chains || a.sharedRules.size() != b.sharedRules.size())
+        return false;
+    auto key = [](const TableContribution& c) {
+        std::vector<std::pair<std::string, RuleArgs>> out;
+        for (const auto& rule : c.sharedRules)
+            out.emplace_back(rule.chain, rule.args);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    return key(a) == key(b);
+}
+
+} // namespace
+
+bool EbiptablesBackend::resync(const std::set<Table>& only)
+{
+    bool differed = false;
     std::string errors;
-    ebNetlink_->forgetHandles();
+    auto included = [&](Table t) { return only.empty() || only.count(t) > 0; };
+    if (included(Table::Ebtables))
+        ebNetlink_->forgetHandles();
     for (Table table : kTables) {
+        if (!included(table))
+            continue;
         std::vector<std::string> saveArgv = table == Table::Ebtables ? std::vector<std::string>{"ebtables-save", "-t", "nat"}
                                             : std::vector<std::string>{table == Table::Ipv4 ? "iptables-save" : "ip6tables-save",
                                                                        "-t", "filter"};
@@ -433,8 +459,10 @@ void EbiptablesBackend::resync()
         auto change = [&](const std::string& owner) {
             auto l = listed.find(owner);
             auto d = desired.find(owner);
-            return ContributionChange{l == listed.end() ? TableContribution{} : l->second,
-                                      d == desired.end() ? TableContribution{} : d->second};
+            ContributionChange c{l == listed.end() ? TableContribution{} : l->second,
+                                 d == desired.end() ? TableContribution{} : d->second};
+            differed = differed || !sameRules(c.from, c.to);
+            return c;
         };
         if (desired.count(""))
             runs.push_back({change("")});
@@ -457,7 +485,7 @@ void EbiptablesBackend::resync()
             if (Written written = write(table, run); written.result != StepResult::Done)
                 errors += written.error + "; ";
     }
-    if (errors.empty() && ebtablesOverNetlink()) {
+    if (errors.empty() && included(Table::Ebtables) && ebtablesOverNetlink()) {
         // Rules kept as they were, or written by ebtables-restore, came
         // without handles; the hot path must not have to list for them.
         std::vector<SharedRule> shared;
@@ -473,6 +501,42 @@ void EbiptablesBackend::resync()
     needsResync_ = !errors.empty();
     if (!errors.empty())
         throw BackendError("resync incomplete: " + errors);
+    return differed;
+}
+
+std::optional<Table> EbiptablesBackend::tableOf(const nl::TableRef& ref)
+{
+    if (ref.family == NFPROTO_BRIDGE && ref.name == "nat")
+        return Table::Ebtables;
+    if (ref.family == NFPROTO_IPV4 && ref.name == "filter")
+        return Table::Ipv4;
+    if (ref.family == NFPROTO_IPV6 && ref.name == "filter")
+        return Table::Ipv6;
+    return std::nullopt;
+}
+
+std::optional<std::string> EbiptablesBackend::concerns(const nl::ObjectChange& change) const
+{
+    // The tables libvirt's layout lives in: ebtables nat, iptables and
+    // ip6tables filter (all nf_tables here; see the guard in docs/daemon.md
+    // for legacy xtables).
+    const std::optional<Table> table = tableOf(change.table);
+    if (!table)
+        return std::nullopt;
+    if (change.chain.empty())
+        return std::string();  // the table itself
+    if (isOurChain(*table, change.chain)) {
+        // From the name alone (the record belongs to the worker): a
+        // sub-chain's port cannot always be told, then it may be any.
+        std::string owner = chainOwner(*table, change.chain, {});
+        return owner == "?" ? std::string() : owner;
+    }
+    // The built-in chains our jumps hang off; another process's own chains
+    // are not ours to look at.
+    static const std::set<std::string> kRoots = {"PREROUTING", "POSTROUTING", "FORWARD", "INPUT"};
+    if (kRoots.count(change.chain))
+        return std::string();
+    return std::nullopt;
 }
 
 } // namespace vnf::fw::ebip

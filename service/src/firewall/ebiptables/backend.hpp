@@ -21,11 +21,13 @@
 #include "firewall/command.hpp"
 #include "firewall/executor.hpp"
 #include "firewall/netlink/nf_transport.hpp"
+#include "firewall/netlink/nft_monitor.hpp"
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -76,7 +78,16 @@ public:
     // tables (a firewall restart flushed them, say): lists the tables (the
     // only time the backend reads them) and repairs them in place, removing
     // anything of ours that is not in the record.
-    void resync();
+    // True when something differed from the record. `only`: these tables
+    // (the ones someone else changed), empty: all.
+    bool resync(const std::set<Table>& only = {});
+    // The table of libvirt's layout a kernel table is, if it is one.
+    static std::optional<Table> tableOf(const nl::TableRef& ref);
+
+    // Whether a change by another process may have touched our rules:
+    // nullopt no, "" any port's (a shared chain, a whole table), else the
+    // port whose chain it was.
+    std::optional<std::string> concerns(const nl::ObjectChange& change) const;
 
     // Start-up: adopts `desired` as the record and resyncs, replacing
     // whatever an earlier run left behind.

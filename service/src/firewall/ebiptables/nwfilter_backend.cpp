@@ -24,9 +24,25 @@ void EbiptablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
     backend_.apply(rendered);
 }
 
-void EbiptablesNwfilterBackend::resync()
+bool EbiptablesNwfilterBackend::resync()
 {
-    backend_.resync();
+    return backend_.resync();
+}
+
+bool EbiptablesNwfilterBackend::repair(const std::set<nl::TableRef>& tables)
+{
+    std::set<Table> only;
+    for (const auto& ref : tables)
+        if (auto table = EbiptablesBackend::tableOf(ref))
+            only.insert(*table);
+        else
+            return backend_.resync();  // not one of ours: look at everything
+    return backend_.resync(only);
+}
+
+std::optional<std::string> EbiptablesNwfilterBackend::concerns(const nl::ObjectChange& change) const
+{
+    return backend_.concerns(change);
 }
 
 void EbiptablesNwfilterBackend::resyncTo(const std::map<std::string, PortPolicy>& desired)

@@ -306,6 +306,11 @@ std::string ownerOfChain(Table table, const std::string& chain, const std::set<s
 
 } // namespace
 
+std::string chainOwner(Table table, const std::string& chain, const std::set<std::string>& ports)
+{
+    return ownerOfChain(table, chain, ports);
+}
+
 bool isOurChain(Table table, const std::string& chain)
 {
     auto startsWith = [&](const char* p) { return chain.rfind(p, 0) == 0; };

@@ -115,5 +115,8 @@ std::map<std::string, TableContribution> parseSaveOutput(Table table, const std:
 
 // Is `chain` a name vnetfilter's ebtables/iptables backend uses?
 bool isOurChain(Table table, const std::string& chain);
+// The port one of our chains belongs to ("" for the shared chains), given
+// the ports known; "?" when it cannot be told.
+std::string chainOwner(Table table, const std::string& chain, const std::set<std::string>& ports);
 
 } // namespace vnf::fw::ebip

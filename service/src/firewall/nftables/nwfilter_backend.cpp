@@ -323,9 +323,19 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
     }
 }
 
-void NftablesNwfilterBackend::resync()
+bool NftablesNwfilterBackend::resync()
 {
     rebuild(ports_, true);
+    return true;
+}
+
+std::optional<std::string> NftablesNwfilterBackend::concerns(const nl::ObjectChange& change) const
+{
+    // One table holds every port's rules; with the owner flag no one else
+    // can change it, without it (older kernels) anyone can.
+    if (change.table.family == NFPROTO_BRIDGE && change.table.name == kTable)
+        return std::string();
+    return std::nullopt;
 }
 
 void NftablesNwfilterBackend::resyncTo(const std::map<std::string, PortPolicy>& desired)

@@ -31,7 +31,8 @@ public:
 
     std::string name() const override;
     void apply(const std::vector<PolicyChange>& changes) override;
-    void resync() override;
+    bool resync() override;
+    std::optional<std::string> concerns(const nl::ObjectChange& change) const override;
     void resyncTo(const std::map<std::string, PortPolicy>& desired) override;
     std::vector<RuleCounter> counters(const std::string& port) override;
 

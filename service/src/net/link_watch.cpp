@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "net/link_watch.hpp"
+
+#include <netlink/msg.h>
+#include <netlink/route/link.h>
+
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+
+#include <stdexcept>
+#include <utility>
+
+namespace vnf::net {
+
+bool linkExists(const std::string& name)
+{
+    return !name.empty() && ::if_nametoindex(name.c_str()) != 0;
+}
+
+void LinkWatch::SocketDeleter::operator()(nl_sock* s) const
+{
+    nl_socket_free(s);
+}
+
+LinkWatch::LinkWatch() : sock_(nl_socket_alloc())
+{
+    if (!sock_)
+        throw std::runtime_error("cannot allocate a netlink socket");
+    nl_socket_disable_seq_check(sock_.get());
+    nl_socket_modify_cb(sock_.get(), NL_CB_VALID, NL_CB_CUSTOM, &LinkWatch::onMessage, this);
+    if (int err = nl_connect(sock_.get(), NETLINK_ROUTE); err < 0)
+        throw std::runtime_error(std::string("cannot connect to rtnetlink: ") + nl_geterror(err));
+    if (int err = nl_socket_add_membership(sock_.get(), RTNLGRP_LINK); err < 0)
+        throw std::runtime_error(std::string("cannot watch links: ") + nl_geterror(err));
+    nl_socket_set_nonblocking(sock_.get());
+    nl_socket_set_buffer_size(sock_.get(), 4 << 20, 0);
+}
+
+int LinkWatch::fd() const
+{
+    return nl_socket_get_fd(sock_.get());
+}
+
+int LinkWatch::onMessage(nl_msg* msg, void* self)
+{
+    auto& watch = *static_cast<LinkWatch*>(self);
+    nlmsghdr* header = nlmsg_hdr(msg);
+    if (header->nlmsg_type != RTM_NEWLINK && header->nlmsg_type != RTM_DELLINK)
+        return NL_OK;
+    nlattr* attrs[IFLA_MAX + 1];
+    if (nlmsg_parse(header, sizeof(ifinfomsg), attrs, IFLA_MAX, nullptr) < 0 || !attrs[IFLA_IFNAME])
+        return NL_OK;
+    const auto* info = static_cast<const ifinfomsg*>(nlmsg_data(header));
+    const std::string name = nla_get_string(attrs[IFLA_IFNAME]);
+    const bool present = header->nlmsg_type == RTM_NEWLINK;
+    auto known = watch.names_.find(info->ifi_index);
+    if (known != watch.names_.end() && known->second != name)
+        watch.pending_.push_back({known->second, false});  // renamed away from the old name
+    if (present)
+        watch.names_[info->ifi_index] = name;
+    else
+        watch.names_.erase(info->ifi_index);
+    watch.pending_.push_back({name, present});
+    return NL_OK;
+}
+
+std::vector<LinkEvent> LinkWatch::read(bool& lost)
+{
+    lost = false;
+    for (;;) {
+        const int rc = nl_recvmsgs_default(sock_.get());
+        if (rc == -NLE_AGAIN || rc >= 0) {
+            if (rc >= 0)
+                continue;
+            break;
+        }
+        if (rc == -NLE_NOMEM) {  // ENOBUFS: notifications were dropped
+            lost = true;
+            names_.clear();
+            continue;
+        }
+        if (rc == -NLE_INTR)
+            continue;
+        break;
+    }
+    return std::exchange(pending_, {});
+}
+
+} // namespace vnf::net

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Which links appear and disappear (rtnetlink group RTNLGRP_LINK), by name:
+// a binding's port may be created after its binding, and may go away and
+// come back. Renames are a disappearance and an appearance.
+#pragma once
+
+#include <netlink/netlink.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vnf::net {
+
+struct LinkEvent {
+    std::string name;
+    bool present = false;
+    bool operator==(const LinkEvent&) const = default;
+};
+
+// Whether a link of that name exists in this thread's network namespace.
+bool linkExists(const std::string& name);
+
+// A subscribed socket, non-blocking: poll fd(), then read().
+class LinkWatch {
+public:
+    LinkWatch();  // throws std::runtime_error
+    int fd() const;
+    // What changed since the last read. `lost` is set when notifications
+    // were lost (the buffer overflowed): any link may have changed.
+    std::vector<LinkEvent> read(bool& lost);
+
+private:
+    struct SocketDeleter {
+        void operator()(nl_sock* s) const;
+    };
+    static int onMessage(nl_msg* msg, void* self);
+    std::unique_ptr<nl_sock, SocketDeleter> sock_;
+    std::map<int, std::string> names_;  // ifindex -> name, to see renames
+    std::vector<LinkEvent> pending_;
+};
+
+} // namespace vnf::net

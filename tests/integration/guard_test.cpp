@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The firewall guard with real packets: another process flushes, deletes or
+// replaces what the daemon installed and the guests are filtered again at
+// once; a process that keeps flushing gets repairs at a bounded rate; a
+// binding follows its port (waiting while it is missing). Run with either
+// nwfilter backend (ctest registers the suite for both) and, for networks,
+// either network backend.
+#include "support/backends.hpp"
+#include "support/bridge_lab.hpp"
+#include "support/daemon_fixture.hpp"
+#include "support/dbus_lab.hpp"
+#include "support/kernel_state.hpp"
+#include "util/strings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <regex>
+#include <thread>
+
+using namespace vnf;
+using test::ctl;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// clean-traffic (MAC/IP/ARP anti-spoofing: ebtables, or the nftables
+// table's layer-2 chains) plus a layer-3 rule (iptables, or the forward
+// chains): no ping request reaches the guest. Stateless, so that every kernel
+// (bridge conntrack or not) runs it the same with either backend.
+constexpr const char* kGuardedFilter = R"(
+    <filter name='guarded' chain='root'>
+      <filterref filter='clean-traffic'/>
+      <rule action='drop' direction='in' priority='500' statematch='false'><icmp type='8'/></rule>
+    </filter>)";
+
+std::string stateOf(const std::string& port)
+{
+    const std::string list = ctl({"nwfilter-binding-list", "--json"}).out;
+    const std::regex re("\"portdev\":\"" + port + "\"[^}]*\"state\":\"([^\"]*)\"");
+    std::smatch m;
+    return std::regex_search(list, m, re) ? m[1].str() : "(no binding)";
+}
+
+uint64_t managerRepairs()
+{
+    const auto r = test::gdbusCall("/org/vnetfilter1", "org.freedesktop.DBus.Properties.Get",
+                                   {"org.vnetfilter1.Manager", "Repairs"});
+    std::smatch m;
+    return std::regex_search(r.out, m, std::regex("uint64 (\\d+)")) ? std::stoull(m[1].str()) : 0;
+}
+
+std::string lastRepair()
+{
+    return test::gdbusCall("/org/vnetfilter1", "org.freedesktop.DBus.Properties.Get",
+                           {"org.vnetfilter1.Manager", "LastRepair"})
+        .out;
+}
+
+// One guest bound to `guarded` on a two-guest bridge, and the checks that
+// show whether its rules are in force.
+class GuardedLab {
+public:
+    GuardedLab() : lab_(2), g0_(lab_.guest(0)), g1_(lab_.guest(1)) {}
+
+    void bind(test::Daemon& daemon)
+    {
+        ASSERT_TRUE(ctl({"nwfilter-define", "-"}, kGuardedFilter).ok());
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml(g0_.port, g0_.mac, "guarded", {{"IP", g0_.ip}}))
+                        .ok())
+            << daemon.log();
+        // A second address the filter does not know; static neighbours keep
+        // ARP (which the filter also checks) out of the way, so only the IP
+        // check stands between a spoofed ping and its answer.
+        const std::string link = lab_.host().check({"ip", "-o", "link", "show", "br0"});
+        const std::string bridgeMac = link.substr(link.find("link/ether ") + 11, 17);
+        g0_.ns->check({"ip", "addr", "add", "10.10.0.99/24", "dev", "eth0"});
+        g0_.ns->check({"ip", "neigh", "replace", "10.10.0.1", "lladdr", bridgeMac, "dev", "eth0", "nud", "permanent"});
+        lab_.host().check(
+            {"ip", "neigh", "replace", "10.10.0.99", "lladdr", g0_.mac, "dev", "br0", "nud", "permanent"});
+    }
+
+    // The guest's own traffic passes (the filter is not simply dropping all).
+    bool legitimatePasses() { return lab_.ping(*g0_.ns, "10.10.0.1", g0_.ip); }
+    bool spoofedPasses() { return lab_.ping(*g0_.ns, "10.10.0.1", "10.10.0.99"); }
+    bool icmpReachesGuest() { return lab_.ping(*g1_.ns, g0_.ip); }
+    // Every rule in force, as packets show.
+    ::testing::AssertionResult filtered()
+    {
+        if (spoofedPasses())
+            return ::testing::AssertionFailure() << "a spoofed ping from the guest was answered";
+        if (icmpReachesGuest())
+            return ::testing::AssertionFailure() << "ICMP reached the guest";
+        if (!legitimatePasses())
+            return ::testing::AssertionFailure() << "the guest's own ping went unanswered";
+        return ::testing::AssertionSuccess();
+    }
+
+    test::Netns& host() { return lab_.host(); }
+    test::Guest& guest() { return g0_; }
+
+private:
+    test::BridgeLab lab_;
+    test::Guest& g0_;
+    test::Guest& g1_;
+};
+
+// The rules as the kernel holds them, to see the moment they are back.
+bool kernelMatches(const test::Netns& host, const test::TablesSnapshot& expected)
+{
+    return test::snapshotTables(host) == expected;
+}
+
+class GuardTest : public test::DaemonFixture {};
+
+// Each foreign change another firewall tool can make to the daemon's rules:
+// the guests are filtered again (packets), the repair is counted and says
+// how long it took.
+TEST_F(GuardTest, ForeignChangesAreRepaired)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    GuardedLab lab;
+    test::Daemon daemon(lab.host());
+    lab.bind(daemon);
+    ASSERT_TRUE(lab.filtered()) << daemon.log();
+    const test::TablesSnapshot installed = test::snapshotTables(lab.host());
+    const std::string port = lab.guest().port;
+    const bool nft = test::testNwfilterBackend() == "nftables";
+
+    // The rule behind a jump, as `iptables -S` or `ebtables -L` print it.
+    auto ruleWith = [&](const std::vector<std::string>& list, const std::string& what) {
+        for (const auto& line : util::split(lab.host().check(list), '\n'))
+            if (line.find(what) != std::string::npos)
+                return line;
+        return std::string();
+    };
+    struct Attack {
+        std::string name;
+        std::vector<std::vector<std::string>> commands;
+    };
+    std::vector<Attack> attacks = {{"nft flush ruleset", {{"nft", "flush", "ruleset"}}}};
+    if (!nft) {
+        const std::string jump = ruleWith({"iptables", "-S", "libvirt-out"}, port);
+        ASSERT_FALSE(jump.empty()) << lab.host().check({"iptables-save"});
+        std::vector<std::string> deleteJump = {"iptables"};
+        for (auto& word : util::split(jump, ' '))
+            deleteJump.push_back(word == "-A" ? "-D" : word);
+        attacks.push_back({"ebtables -t nat -F", {{"ebtables", "-t", "nat", "-F"}}});
+        attacks.push_back({"iptables -F of our chain", {{"iptables", "-F", "FO-" + port}}});
+        attacks.push_back({"iptables -F and -X", {{"iptables", "-F"}, {"iptables", "-X"}}});
+        attacks.push_back({"deleting our jump", {deleteJump}});
+        attacks.push_back({"deleting our ebtables jump",
+                           {{"ebtables", "-t", "nat", "-D", "PREROUTING", "-i", port, "-j", "libvirt-I-" + port}}});
+        attacks.push_back({"replacing our rule", {{"iptables", "-R", "FO-" + port, "1", "-j", "ACCEPT"}}});
+    }
+    uint64_t repairs = managerRepairs();
+    for (const Attack& attack : attacks) {
+        SCOPED_TRACE(attack.name);
+        const Clock::time_point t0 = Clock::now();
+        for (const auto& command : attack.commands)
+            ASSERT_TRUE(lab.host().run(command).ok()) << util::join(command, " ");
+        ASSERT_TRUE(test::eventually([&] { return kernelMatches(lab.host(), installed); }, 5s))
+            << test::describe(test::snapshotTables(lab.host())) << daemon.log();
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+        EXPECT_TRUE(lab.filtered()) << daemon.log();
+        if (nft) {
+            // The owned table is immune: nothing was touched, nothing repaired.
+            EXPECT_EQ(managerRepairs(), repairs);
+            continue;
+        }
+        EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs; }, 2s)) << daemon.log();
+        repairs = managerRepairs();
+        const std::string last = lastRepair();
+        std::smatch took;
+        ASSERT_TRUE(std::regex_search(last, took, std::regex("repaired in ([0-9.]+) ms"))) << last;
+        std::cout << "[ guard    ] " << attack.name << ": repaired in " << took[1] << " ms (seen by the test after "
+                  << ms << " ms)\n";
+        RecordProperty(attack.name, took[1].str());
+        EXPECT_EQ(stateOf(port), "active");
+    }
+    // The daemon's own changes never count as repairs.
+    ASSERT_TRUE(ctl({"nwfilter-binding-delete", port}).ok());
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
+                    test::bindingXml(port, lab.guest().mac, "guarded", {{"IP", lab.guest().ip}}))
+                    .ok());
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(managerRepairs(), repairs) << daemon.log();
+}
+
+// A process that flushes every 10 ms for 5 s: the daemon stays responsive
+// and the rules are back when it stops.
+TEST_F(GuardTest, FlushLoopLeavesTheDaemonResponsive)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    GuardedLab lab;
+    test::Daemon daemon(lab.host());
+    lab.bind(daemon);
+    ASSERT_TRUE(lab.filtered()) << daemon.log();
+    const test::TablesSnapshot installed = test::snapshotTables(lab.host());
+    const std::vector<std::string> flush = test::testNwfilterBackend() == "nftables"
+                                               ? std::vector<std::string>{"nft", "flush", "ruleset"}
+                                               : std::vector<std::string>{"ebtables", "-t", "nat", "-F"};
+    std::atomic<bool> done{false};
+    std::thread loop([&] {
+        const Clock::time_point end = Clock::now() + 5s;
+        while (Clock::now() < end) {
+            lab.host().run(flush);
+            std::this_thread::sleep_for(10ms);
+        }
+        done = true;
+    });
+    long slowest = 0;
+    while (!done) {
+        const Clock::time_point t0 = Clock::now();
+        const auto r = ctl({"status"});
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+        EXPECT_TRUE(r.ok()) << r.err;
+        slowest = std::max<long>(slowest, ms);
+        std::this_thread::sleep_for(200ms);
+    }
+    loop.join();
+    EXPECT_LT(slowest, 1000) << "status took " << slowest << " ms during the flush loop";
+    std::cout << "[ guard    ] status answered within " << slowest << " ms during the flush loop; "
+              << managerRepairs() << " repairs\n";
+    ASSERT_TRUE(test::eventually([&] { return kernelMatches(lab.host(), installed); }, 3s))
+        << test::describe(test::snapshotTables(lab.host())) << daemon.log();
+    EXPECT_TRUE(lab.filtered()) << daemon.log();
+    if (test::testNwfilterBackend() != "nftables") {
+        // Bounded: a burst, then two a second (docs/daemon.md).
+        EXPECT_LE(managerRepairs(), 5u + 2u * 6u + 2u) << daemon.log();
+        EXPECT_NE(daemon.log().find("the firewall keeps being changed"), std::string::npos) << daemon.log();
+    }
+}
+
+// A binding for a port that does not exist yet waits for it; the port
+// appears and it is active with its rules proven by packets; it goes and the
+// binding waits again.
+TEST_F(GuardTest, BindingsFollowTheirPort)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    GuardedLab lab;
+    test::Daemon daemon(lab.host());
+    lab.bind(daemon);
+    const std::string port = lab.guest().port;
+    ASSERT_EQ(stateOf(port), "active");
+
+    // A binding for a port that is not there.
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
+                    test::bindingXml("vnet7", "52:54:00:00:07:07", "guarded", {{"IP", "10.10.0.77"}}))
+                    .ok())
+        << daemon.log();
+    EXPECT_EQ(stateOf("vnet7"), "waiting");
+    // And one that learns: waiting too, no capture on a port that is not there.
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml("vnet8", "52:54:00:00:08:08", "clean-traffic"))
+                    .ok())
+        << daemon.log();
+    EXPECT_EQ(stateOf("vnet8"), "waiting");
+
+    // The port appears: a guest on it, filtered from its first packet.
+    test::Netns guest;
+    lab.host().check({"ip", "link", "add", "vnet7", "type", "veth", "peer", "name", "eth0", "netns", guest.name()});
+    ASSERT_TRUE(test::eventually([&] { return stateOf("vnet7") == "active"; }, 2s)) << stateOf("vnet7") << daemon.log();
+    lab.host().check({"ip", "link", "set", "vnet7", "master", "br0", "up"});
+    guest.check({"ip", "link", "set", "eth0", "address", "52:54:00:00:07:07", "up"});
+    guest.check({"ip", "addr", "add", "10.10.0.77/24", "dev", "eth0"});
+    guest.check({"ip", "addr", "add", "10.10.0.78/24", "dev", "eth0"});
+    auto pingFrom = [&](const std::string& source) {
+        return guest.run({"ping", "-c", "1", "-W", "1", "-I", source, "10.10.0.1"}).ok();
+    };
+    EXPECT_TRUE(test::eventually([&] { return pingFrom("10.10.0.77"); }, 5s)) << "the guest's own address";
+    EXPECT_FALSE(pingFrom("10.10.0.78")) << "a spoofed address passed";
+    // The learning binding starts learning when its port appears.
+    lab.host().check({"ip", "link", "add", "vnet8", "type", "dummy"});
+    EXPECT_TRUE(test::eventually([&] { return stateOf("vnet8") == "learning"; }, 2s)) << stateOf("vnet8");
+
+    // The ports go: waiting again.
+    lab.host().check({"ip", "link", "del", "vnet7"});
+    lab.host().check({"ip", "link", "del", "vnet8"});
+    EXPECT_TRUE(test::eventually([&] { return stateOf("vnet7") == "waiting"; }, 2s)) << stateOf("vnet7");
+    EXPECT_TRUE(test::eventually([&] { return stateOf("vnet8") == "waiting"; }, 2s)) << stateOf("vnet8");
+    // A renamed port is gone under its old name.
+    lab.host().check({"ip", "link", "set", port, "down"});
+    lab.host().check({"ip", "link", "set", port, "name", "renamed0"});
+    EXPECT_TRUE(test::eventually([&] { return stateOf(port) == "waiting"; }, 2s)) << stateOf(port);
+    lab.host().check({"ip", "link", "set", "renamed0", "name", port});
+    EXPECT_TRUE(test::eventually([&] { return stateOf(port) == "active"; }, 2s)) << stateOf(port);
+}
+
+// The periodic check (what runs where notifications cannot see changes,
+// legacy xtables) repairs too.
+TEST_F(GuardTest, PeriodicChecksRepair)
+{
+    if (test::testNwfilterBackend() == "nftables")
+        GTEST_SKIP() << "the nftables backend's table is owned: nothing to repair";
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    GuardedLab lab;
+    test::DaemonOptions options;
+    options.extraConfig = "firewall_guard = periodic\nfirewall_check_interval = 1\n";
+    test::Daemon daemon(lab.host(), options);
+    lab.bind(daemon);
+    const test::TablesSnapshot installed = test::snapshotTables(lab.host());
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_EQ(managerRepairs(), 0u) << "a check that found everything in place counted as a repair";
+    ASSERT_TRUE(lab.host().run({"ebtables", "-t", "nat", "-F"}).ok());
+    ASSERT_TRUE(test::eventually([&] { return kernelMatches(lab.host(), installed); }, 3s)) << daemon.log();
+    EXPECT_TRUE(lab.filtered());
+    EXPECT_EQ(managerRepairs(), 1u) << daemon.log();
+}
+
+// Virtual networks: the network's rules are put back (NAT works again).
+class GuardNetworkTest : public test::DaemonFixtureWithParam<std::string> {};
+
+TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::Netns uplink;
+    host.check({"ip", "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", uplink.name()});
+    host.check({"ip", "addr", "add", "203.0.113.1/24", "dev", "up0"});
+    host.check({"ip", "link", "set", "up0", "up"});
+    uplink.check({"ip", "addr", "add", "203.0.113.2/24", "dev", "eth0"});
+    uplink.check({"ip", "link", "set", "eth0", "up"});
+    test::DaemonOptions options;
+    options.networkBackend = GetParam();
+    test::Daemon daemon(host, options);
+    ASSERT_TRUE(ctl({"net-create", "-"}, "<network><name>guarded</name><bridge name='virbr6'/><forward/>"
+                                         "<ip address='192.168.60.1' netmask='255.255.255.0'/></network>")
+                    .ok())
+        << daemon.log();
+    test::Netns guest;
+    host.check({"ip", "link", "add", "vnet0", "type", "veth", "peer", "name", "eth0", "netns", guest.name()});
+    host.check({"ip", "link", "set", "vnet0", "master", "virbr6", "up"});
+    guest.check({"ip", "link", "set", "eth0", "up"});
+    guest.check({"ip", "addr", "add", "192.168.60.10/24", "dev", "eth0"});
+    guest.check({"ip", "route", "add", "default", "via", "192.168.60.1"});
+    auto natWorks = [&] { return guest.run({"ping", "-c", "1", "-W", "1", "203.0.113.2"}).ok(); };
+    ASSERT_TRUE(test::eventually(natWorks, 5s)) << host.check({"nft", "list", "ruleset"});
+
+    std::vector<std::vector<std::string>> attacks = {{"nft", "flush", "ruleset"}};
+    if (GetParam() == "nftables")
+        attacks.push_back({"nft", "delete", "table", "ip", "libvirt_network"});
+    else
+        attacks.push_back({"iptables", "-t", "nat", "-F", "LIBVIRT_PRT"});
+    uint64_t repairs = managerRepairs();
+    for (const auto& attack : attacks) {
+        SCOPED_TRACE(util::join(attack, " "));
+        ASSERT_TRUE(host.run(attack).ok());
+        EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs; }, 3s)) << daemon.log();
+        repairs = managerRepairs();
+        EXPECT_TRUE(natWorks()) << host.check({"nft", "list", "ruleset"}) << daemon.log();
+        std::cout << "[ guard    ] " << util::join(attack, " ") << ": " << lastRepair();
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(NetworkBackends, GuardNetworkTest, testing::Values("nftables", "iptables"));
+
+} // namespace
