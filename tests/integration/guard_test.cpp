@@ -151,7 +151,13 @@ TEST_F(GuardTest, ForeignChangesAreRepaired)
             deleteJump.push_back(word == "-A" ? "-D" : word);
         attacks.push_back({"ebtables -t nat -F", {{"ebtables", "-t", "nat", "-F"}}});
         attacks.push_back({"iptables -F of our chain", {{"iptables", "-F", "FO-" + port}}});
-        attacks.push_back({"iptables -F and -X", {{"iptables", "-F"}, {"iptables", "-X"}}});
+        attacks.push_back({"iptables -F", {{"iptables", "-F"}}});
+        // Our chain deleted (-F, -X) with the jump to it, in one transaction.
+        std::vector<std::string> restoreDeletion = {"sh", "-c",
+                                                    "printf '*filter\\n" + util::join(deleteJump, " ").substr(9) +
+                                                        "\\n-F FO-" + port + "\\n-X FO-" + port +
+                                                        "\\nCOMMIT\\n' | iptables-restore --noflush"};
+        attacks.push_back({"iptables -X of our chain", {restoreDeletion}});
         attacks.push_back({"deleting our jump", {deleteJump}});
         attacks.push_back({"deleting our ebtables jump",
                            {{"ebtables", "-t", "nat", "-D", "PREROUTING", "-i", port, "-j", "libvirt-I-" + port}}});
@@ -262,11 +268,14 @@ TEST_F(GuardTest, BindingsFollowTheirPort)
         << daemon.log();
     EXPECT_EQ(stateOf("vnet8"), "waiting");
 
-    // The port appears: a guest on it, filtered from its first packet.
+    // The port appears (down: still waiting, nothing flows), then comes up:
+    // a guest on it, filtered from its first packet.
     test::Netns guest;
     lab.host().check({"ip", "link", "add", "vnet7", "type", "veth", "peer", "name", "eth0", "netns", guest.name()});
-    ASSERT_TRUE(test::eventually([&] { return stateOf("vnet7") == "active"; }, 2s)) << stateOf("vnet7") << daemon.log();
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(stateOf("vnet7"), "waiting");
     lab.host().check({"ip", "link", "set", "vnet7", "master", "br0", "up"});
+    ASSERT_TRUE(test::eventually([&] { return stateOf("vnet7") == "active"; }, 2s)) << stateOf("vnet7") << daemon.log();
     guest.check({"ip", "link", "set", "eth0", "address", "52:54:00:00:07:07", "up"});
     guest.check({"ip", "addr", "add", "10.10.0.77/24", "dev", "eth0"});
     guest.check({"ip", "addr", "add", "10.10.0.78/24", "dev", "eth0"});
@@ -276,7 +285,8 @@ TEST_F(GuardTest, BindingsFollowTheirPort)
     EXPECT_TRUE(test::eventually([&] { return pingFrom("10.10.0.77"); }, 5s)) << "the guest's own address";
     EXPECT_FALSE(pingFrom("10.10.0.78")) << "a spoofed address passed";
     // The learning binding starts learning when its port appears.
-    lab.host().check({"ip", "link", "add", "vnet8", "type", "dummy"});
+    lab.host().check({"ip", "link", "add", "vnet8", "type", "veth", "peer", "name", "vnet8p"});
+    lab.host().check({"ip", "link", "set", "vnet8", "up"});
     EXPECT_TRUE(test::eventually([&] { return stateOf("vnet8") == "learning"; }, 2s)) << stateOf("vnet8");
 
     // The ports go: waiting again.
@@ -284,12 +294,18 @@ TEST_F(GuardTest, BindingsFollowTheirPort)
     lab.host().check({"ip", "link", "del", "vnet8"});
     EXPECT_TRUE(test::eventually([&] { return stateOf("vnet7") == "waiting"; }, 2s)) << stateOf("vnet7");
     EXPECT_TRUE(test::eventually([&] { return stateOf("vnet8") == "waiting"; }, 2s)) << stateOf("vnet8");
-    // A renamed port is gone under its old name.
+    // A port taken down waits; renamed, it is gone under its old name.
     lab.host().check({"ip", "link", "set", port, "down"});
-    lab.host().check({"ip", "link", "set", port, "name", "renamed0"});
     EXPECT_TRUE(test::eventually([&] { return stateOf(port) == "waiting"; }, 2s)) << stateOf(port);
+    lab.host().check({"ip", "link", "set", port, "name", "renamed0"});
+    lab.host().check({"ip", "link", "set", "renamed0", "up"});
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(stateOf(port), "waiting");
+    lab.host().check({"ip", "link", "set", "renamed0", "down"});
     lab.host().check({"ip", "link", "set", "renamed0", "name", port});
+    lab.host().check({"ip", "link", "set", port, "up"});
     EXPECT_TRUE(test::eventually([&] { return stateOf(port) == "active"; }, 2s)) << stateOf(port);
+    EXPECT_TRUE(lab.filtered());
 }
 
 // The periodic check (what runs where notifications cannot see changes,

@@ -33,11 +33,11 @@ public:
         ++resyncs;
         return resyncFinds;
     }
-    std::optional<std::string> concerns(const fw::nl::ObjectChange& change) const override
+    std::optional<fw::Concern> concerns(const fw::nl::ObjectChange& change) const override
     {
         if (change.table.name != "fake")
             return std::nullopt;
-        return change.chain;
+        return fw::Concern{change.chain, true};
     }
     void resyncTo(const std::map<std::string, fw::PortPolicy>& desired) override { installed = desired; }
     std::vector<fw::RuleCounter> counters(const std::string& port) override

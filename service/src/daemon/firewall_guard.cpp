@@ -27,6 +27,7 @@ void Damage::merge(const Damage& other)
     if (unknown)
         tables.clear();
     periodic = periodic && other.periodic;
+    certain = certain || other.certain;
     for (const auto& w : other.what)
         if (what.size() < kMaxWhat)
             what.push_back(w);

@@ -38,6 +38,7 @@ struct Damage {
     std::set<std::string> ports;
     bool networks = false;
     bool periodic = false;          // a periodic check, not a seen change
+    bool certain = false;           // our own chains or tables were changed (not only chains we hang off)
     std::vector<std::string> what;  // "rule deleted in bridge nat libvirt-I-vnet0", the first few
     size_t changes = 0;             // how many changes in all
     std::set<std::string> by;       // "nft (pid 4711)"

@@ -80,7 +80,7 @@ int main(int argc, char** argv)
         driverOptions.limits = {limits.maxFilterVisitsPerPort, limits.maxRulesPerPort};
         driverOptions.maxLeasesPerPort = limits.maxLeasesPerPort;
         driverOptions.learningRebuildsPerMinute = limits.learningRebuildsPerMinute;
-        driverOptions.portExists = net::linkExists;
+        driverOptions.portUp = net::linkUp;
         driver::NwfilterDriver driver(driverOptions, *backend, &capture);
         driver::Changes initial = driver.start();
         const fw::net::NetworkBackend networkBackend =
@@ -154,10 +154,11 @@ int main(int argc, char** argv)
         daemon::FirewallGuard::Hooks guardHooks;
         guardHooks.classify = [&backend, &networks](const fw::nl::ObjectChange& change) {
             daemon::Damage damage;
-            if (std::optional<std::string> port = backend->concerns(change)) {
-                damage.allPorts = port->empty();
-                if (!port->empty())
-                    damage.ports.insert(*port);
+            if (std::optional<fw::Concern> concern = backend->concerns(change)) {
+                damage.allPorts = concern->port.empty();
+                if (!concern->port.empty())
+                    damage.ports.insert(concern->port);
+                damage.certain = concern->ours;
             }
             damage.networks = networks.firewallConcerns(change);
             if (damage.any())
@@ -181,6 +182,9 @@ int main(int argc, char** argv)
                 if (ports) {
                     try {
                         driver::Changes back = driver.repair(rulesRepaired, damage.tables);
+                        // A listing cannot show a rule replaced in place;
+                        // the notifications did.
+                        rulesRepaired = rulesRepaired || damage.certain;
                         if (!back.empty())
                             loop.post([&service, back = std::move(back)] { service.publish(back); });
                     } catch (const std::exception& e) {

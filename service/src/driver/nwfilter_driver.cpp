@@ -468,7 +468,7 @@ Changes NwfilterDriver::deleteBinding(const std::string& portdev)
 
 bool NwfilterDriver::portPresent(const std::string& port) const
 {
-    return !options_.portExists || options_.portExists(port);
+    return !options_.portUp || options_.portUp(port);
 }
 
 Changes NwfilterDriver::markRepairing(bool all, const std::set<std::string>& ports)

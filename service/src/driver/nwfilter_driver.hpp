@@ -107,9 +107,9 @@ struct DriverOptions {
     engine::InstantiationLimits limits;
     size_t maxLeasesPerPort = 8;
     size_t learningRebuildsPerMinute = 30;
-    // Whether a port exists (the daemon asks the kernel). Unset: every port
-    // exists, for tests of the driver's semantics without links.
-    std::function<bool(const std::string&)> portExists;
+    // Whether a port exists and is up (the daemon asks the kernel). Unset:
+    // every port is, for tests of the driver's semantics without links.
+    std::function<bool(const std::string&)> portUp;
 };
 
 class NwfilterDriver {
@@ -186,7 +186,7 @@ private:
         // daemon rebuild its rules more often than this.
         std::optional<learn::RateLimiter> rebuilds;
         bool throttleLogged = false;  // "rebuilds throttled" logged once per episode
-        // The port exists. Its rules are installed either way (they match
+        // The port exists and is up. Its rules are installed either way (they match
         // the port by name, so it is filtered from its first frame); its
         // address is learned only while it exists.
         bool present = true;

@@ -65,6 +65,14 @@ struct RuleCounter {
     uint64_t bytes = 0;
 };
 
+// What a change by another process means for a backend's rules.
+struct Concern {
+    std::string port;  // the port whose rules it touched, "" any port's
+    // The change was to the backend's own chains or tables (damage for
+    // certain), not only to a chain its jumps hang off.
+    bool ours = false;
+};
+
 class NwfilterBackend {
 public:
     virtual ~NwfilterBackend() = default;
@@ -85,10 +93,9 @@ public:
         return resync();
     }
     // The firewall guard's question: may this change by another process
-    // have touched the backend's rules? nullopt: no; "": any port's; else
-    // the port whose rules it touched. Called from the guard's thread: it
+    // have touched the backend's rules? Called from the guard's thread: it
     // reads nothing the backend changes.
-    virtual std::optional<std::string> concerns(const nl::ObjectChange& change) const = 0;
+    virtual std::optional<Concern> concerns(const nl::ObjectChange& change) const = 0;
     // Start-up: `desired` is every port's policy; whatever an earlier run
     // left that is not in it goes.
     virtual void resyncTo(const std::map<std::string, PortPolicy>& desired) = 0;

@@ -7,15 +7,30 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "util/unique_fd.hpp"
+
+#include <cstring>
 
 #include <stdexcept>
 #include <utility>
 
 namespace vnf::net {
 
-bool linkExists(const std::string& name)
+bool linkUp(const std::string& name)
 {
-    return !name.empty() && ::if_nametoindex(name.c_str()) != 0;
+    if (name.empty() || name.size() >= IFNAMSIZ)
+        return false;
+    util::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd)
+        return ::if_nametoindex(name.c_str()) != 0;
+    ifreq request{};
+    std::memcpy(request.ifr_name, name.data(), name.size());
+    if (::ioctl(fd.get(), SIOCGIFFLAGS, &request) != 0)
+        return false;
+    return (request.ifr_flags & IFF_UP) != 0;
 }
 
 void LinkWatch::SocketDeleter::operator()(nl_sock* s) const

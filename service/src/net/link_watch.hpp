@@ -19,8 +19,9 @@ struct LinkEvent {
     bool operator==(const LinkEvent&) const = default;
 };
 
-// Whether a link of that name exists in this thread's network namespace.
-bool linkExists(const std::string& name);
+// Whether a link of that name exists in this thread's network namespace
+// and is up (a port that is down carries nothing and cannot be watched).
+bool linkUp(const std::string& name);
 
 // A subscribed socket, non-blocking: poll fd(), then read().
 class LinkWatch {

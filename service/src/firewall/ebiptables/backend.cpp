@@ -7,6 +7,7 @@
 #include "util/strings.hpp"
 
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -406,19 +407,35 @@ void EbiptablesBackend::resyncTo(std::map<std::string, PortRuleSet> desired)
 
 namespace {
 
-// The same rules, whatever a listing left unknown (positions, flags).
-bool sameRules(const TableContribution& a, const TableContribution& b)
+// Whether the listed contribution (`listed`) holds what the record wants
+// (`wanted`), as far as a listing tells: the same chains with as many
+// rules each (port chains are not read back rule by rule; a rule replaced
+// in place is seen by the guard's notifications, not here) and the same
+// jumps and hooks, whatever order the tool prints options in.
+bool sameRules(const TableContribution& listed, const TableContribution& wanted)
 {
-    if (a.chains != b.chains || a.sharedRules.size() != b.sharedRules.size())
+    if (listed.chains.size() != wanted.chains.size() || listed.sharedRules.size() != wanted.sharedRules.size())
         return false;
+    for (const auto& [chain, rules] : wanted.chains) {
+        if (!listed.chains.count(chain))
+            return false;
+        if (listed.contentsUnknown) {
+            auto count = listed.listedRuleCounts.find(chain);
+            if (count == listed.listedRuleCounts.end() || count->second != rules.size())
+                return false;
+        }
+    }
     auto key = [](const TableContribution& c) {
         std::vector<std::pair<std::string, RuleArgs>> out;
-        for (const auto& rule : c.sharedRules)
-            out.emplace_back(rule.chain, rule.args);
+        for (const auto& rule : c.sharedRules) {
+            RuleArgs words = rule.args;
+            std::sort(words.begin(), words.end());
+            out.emplace_back(rule.chain, std::move(words));
+        }
         std::sort(out.begin(), out.end());
         return out;
     };
-    return key(a) == key(b);
+    return key(listed) == key(wanted);
 }
 
 } // namespace
@@ -515,7 +532,7 @@ std::optional<Table> EbiptablesBackend::tableOf(const nl::TableRef& ref)
     return std::nullopt;
 }
 
-std::optional<std::string> EbiptablesBackend::concerns(const nl::ObjectChange& change) const
+std::optional<Concern> EbiptablesBackend::concerns(const nl::ObjectChange& change) const
 {
     // The tables libvirt's layout lives in: ebtables nat, iptables and
     // ip6tables filter (all nf_tables here; see the guard in docs/daemon.md
@@ -524,18 +541,18 @@ std::optional<std::string> EbiptablesBackend::concerns(const nl::ObjectChange& c
     if (!table)
         return std::nullopt;
     if (change.chain.empty())
-        return std::string();  // the table itself
+        return Concern{"", change.message == NFT_MSG_DELTABLE};  // the table itself
     if (isOurChain(*table, change.chain)) {
         // From the name alone (the record belongs to the worker): a
         // sub-chain's port cannot always be told, then it may be any.
         std::string owner = chainOwner(*table, change.chain, {});
-        return owner == "?" ? std::string() : owner;
+        return Concern{owner == "?" ? std::string() : owner, true};
     }
     // The built-in chains our jumps hang off; another process's own chains
     // are not ours to look at.
     static const std::set<std::string> kRoots = {"PREROUTING", "POSTROUTING", "FORWARD", "INPUT"};
     if (kRoots.count(change.chain))
-        return std::string();
+        return Concern{};
     return std::nullopt;
 }
 

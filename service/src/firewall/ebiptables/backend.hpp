@@ -84,10 +84,9 @@ public:
     // The table of libvirt's layout a kernel table is, if it is one.
     static std::optional<Table> tableOf(const nl::TableRef& ref);
 
-    // Whether a change by another process may have touched our rules:
-    // nullopt no, "" any port's (a shared chain, a whole table), else the
-    // port whose chain it was.
-    std::optional<std::string> concerns(const nl::ObjectChange& change) const;
+    // Whether a change by another process may have touched our rules (see
+    // NwfilterBackend::concerns).
+    std::optional<Concern> concerns(const nl::ObjectChange& change) const;
 
     // Start-up: adopts `desired` as the record and resyncs, replacing
     // whatever an earlier run left behind.

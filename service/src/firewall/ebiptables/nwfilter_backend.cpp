@@ -40,7 +40,7 @@ bool EbiptablesNwfilterBackend::repair(const std::set<nl::TableRef>& tables)
     return backend_.resync(only);
 }
 
-std::optional<std::string> EbiptablesNwfilterBackend::concerns(const nl::ObjectChange& change) const
+std::optional<Concern> EbiptablesNwfilterBackend::concerns(const nl::ObjectChange& change) const
 {
     return backend_.concerns(change);
 }

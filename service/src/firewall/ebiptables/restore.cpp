@@ -330,6 +330,7 @@ std::map<std::string, TableContribution> parseSaveOutput(Table table, const std:
 {
     const std::string section = table == Table::Ebtables ? "*nat" : "*filter";
     std::set<std::string> ourChains;
+    std::map<std::string, size_t> counts;
     std::vector<std::pair<std::string, RuleArgs>> rules;  // (chain, args) of rules outside our port chains
     bool inSection = false;
     for (const auto& raw : util::split(saveOutput, '\n')) {
@@ -354,8 +355,10 @@ std::map<std::string, TableContribution> parseSaveOutput(Table table, const std:
         std::string chain = args[1];
         args.erase(args.begin(), args.begin() + 2);
         const bool inShared = table != Table::Ebtables && isSharedChain(chain);
-        if (isOurChain(table, chain) && !inShared)
+        if (isOurChain(table, chain) && !inShared) {
+            ++counts[chain];
             continue;  // contents of port chains are flushed, not read
+        }
         const std::string target = optionValue(args, {"-j", "-g"});
         if (inShared || isOurChain(table, target))
             rules.emplace_back(chain, std::move(args));
@@ -374,6 +377,8 @@ std::map<std::string, TableContribution> parseSaveOutput(Table table, const std:
         TableContribution& c = out[owner];
         c.chains[chain];
         c.contentsUnknown = owner != "";  // shared chains hold only rules attributed to ports
+        if (c.contentsUnknown)
+            c.listedRuleCounts[chain] = counts.count(chain) ? counts.at(chain) : 0;
     }
     for (auto& [chain, args] : rules) {
         const std::string target = optionValue(args, {"-j", "-g"});

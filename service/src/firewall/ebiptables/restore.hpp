@@ -40,6 +40,9 @@ struct TableContribution {
     std::map<std::string, std::vector<RuleArgs>> chains;  // chains owned by the port, rules in order
     std::vector<SharedRule> sharedRules;
     bool contentsUnknown = false;  // from a listing: every chain must be flushed before reuse
+    // From a listing: how many rules each of the port's chains holds (their
+    // contents are not read back; a repair check compares the counts).
+    std::map<std::string, size_t> listedRuleCounts;
     bool empty() const { return chains.empty() && sharedRules.empty(); }
     bool operator==(const TableContribution&) const = default;
 };

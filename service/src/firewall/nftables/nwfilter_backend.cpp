@@ -329,12 +329,22 @@ bool NftablesNwfilterBackend::resync()
     return true;
 }
 
-std::optional<std::string> NftablesNwfilterBackend::concerns(const nl::ObjectChange& change) const
+bool NftablesNwfilterBackend::repair(const std::set<nl::TableRef>& tables)
+{
+    // An owned table no one else can change: a check (periodic, or after
+    // lost notifications) finds it as built. Without the owner flag, or
+    // after changes seen in it, it is replaced.
+    if ((tableFlags_ & kTableOwner) && built_ && tables.empty())
+        return false;
+    return resync();
+}
+
+std::optional<Concern> NftablesNwfilterBackend::concerns(const nl::ObjectChange& change) const
 {
     // One table holds every port's rules; with the owner flag no one else
     // can change it, without it (older kernels) anyone can.
     if (change.table.family == NFPROTO_BRIDGE && change.table.name == kTable)
-        return std::string();
+        return Concern{"", true};
     return std::nullopt;
 }
 

@@ -32,7 +32,8 @@ public:
     std::string name() const override;
     void apply(const std::vector<PolicyChange>& changes) override;
     bool resync() override;
-    std::optional<std::string> concerns(const nl::ObjectChange& change) const override;
+    bool repair(const std::set<nl::TableRef>& tables) override;
+    std::optional<Concern> concerns(const nl::ObjectChange& change) const override;
     void resyncTo(const std::map<std::string, PortPolicy>& desired) override;
     std::vector<RuleCounter> counters(const std::string& port) override;
 
