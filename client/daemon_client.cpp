@@ -262,7 +262,9 @@ ManagerState DaemonClient::manager()
     auto proxy = sdbus::createProxy(*connection_, kBus, "/org/vnetfilter1");
     proxy->callMethod("GetAll").onInterface("org.freedesktop.DBus.Properties").withArguments(std::string(kManager)).storeResultsTo(props);
     return ManagerState{get<std::string>(props, "Version"), get<std::string>(props, "Backend"),
-                        get<std::string>(props, "NetworkBackend"), get<bool>(props, "FirewalldRunning")};
+                        get<std::string>(props, "NetworkBackend"), get<bool>(props, "FirewalldRunning"),
+                        get<std::string>(props, "Guard"),        get<uint64_t>(props, "Repairs"),
+                        get<std::string>(props, "LastRepair")};
 }
 
 int exitStatusOf(const sdbus::Error& error)

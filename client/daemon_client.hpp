@@ -46,6 +46,9 @@ struct LeaseRow {
 struct ManagerState {
     std::string version, backend, networkBackend;
     bool firewalldRunning = false;
+    std::string guard;       // how others' changes are seen
+    uint64_t repairs = 0;    // rules put back since start
+    std::string lastRepair;  // "" before the first
 };
 
 class DaemonClient {

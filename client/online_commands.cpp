@@ -276,6 +276,9 @@ int status(const Args& args)
                              .add("backend", m.backend)
                              .add("network_backend", m.networkBackend)
                              .add("firewalld_running", m.firewalldRunning)
+                             .add("guard", m.guard)
+                             .add("repairs", static_cast<int64_t>(m.repairs))
+                             .add("last_repair", m.lastRepair)
                              .add("filters", static_cast<int64_t>(filters.size()))
                              .add("bindings", static_cast<int64_t>(bindings.size()))
                              .add("bindings_active", static_cast<int64_t>(active))
@@ -290,7 +293,11 @@ int status(const Args& args)
                   << "firewalld:  " << (m.firewalldRunning ? "running" : "not running") << "\n"
                   << "filters:    " << filters.size() << "\n"
                   << "bindings:   " << bindings.size() << " (" << active << " active)\n"
-                  << "networks:   " << networks.size() << " (" << running << " active)\n";
+                  << "networks:   " << networks.size() << " (" << running << " active)\n"
+                  << "guard:      " << m.guard << "; " << m.repairs << (m.repairs == 1 ? " repair" : " repairs")
+                  << " since start\n";
+        if (!m.lastRepair.empty())
+            std::cout << "last repair: " << m.lastRepair << "\n";
     });
 }
 

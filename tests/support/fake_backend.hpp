@@ -31,6 +31,8 @@ public:
     bool resync() override
     {
         ++resyncs;
+        if (failResync)
+            throw fw::BackendError("injected resync failure");
         return resyncFinds;
     }
     std::optional<fw::Concern> concerns(const fw::nl::ObjectChange& change) const override
@@ -53,7 +55,8 @@ public:
 
     std::map<std::string, fw::PortPolicy> installed;
     bool failNext = false;
-    bool resyncFinds = true;  // what resync() says it repaired
+    bool resyncFinds = true;
+    bool failResync = false;  // what resync() says it repaired
     int transactions = 0;
     int resyncs = 0;
 };

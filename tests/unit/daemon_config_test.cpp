@@ -129,3 +129,27 @@ TEST(Log, MultiLineTextIsFolded)
     EXPECT_EQ(util::foldLines("one"), "one");
     EXPECT_EQ(util::foldLines("\n\na\r\n\nb\n"), "a | b");
 }
+
+namespace {
+
+TEST(DaemonConfig, FirewallGuardFromTheFileAndTheCommandLine)
+{
+    EXPECT_EQ(parseCommandLine({}, noFile()).config.firewallGuard, "notify");
+    EXPECT_EQ(parseCommandLine({}, noFile()).config.limits.firewallCheckIntervalSeconds, 30u);
+    ConfigFile file("[vnetfilterd]\nfirewall_guard=periodic\nfirewall_check_interval=5\n");
+    const Config c = parseCommandLine({"--config", file.path()}, {}).config;
+    EXPECT_EQ(c.firewallGuard, "periodic");
+    EXPECT_EQ(c.limits.firewallCheckIntervalSeconds, 5u);
+    EXPECT_EQ(parseCommandLine({"--config", file.path(), "--firewall-guard", "off"}, {}).config.firewallGuard, "off");
+    try {
+        parseCommandLine({"--firewall-guard", "sometimes"}, noFile());
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(),
+                     "--firewall-guard: the firewall guard must be 'notify', 'periodic' or 'off', not 'sometimes'");
+    }
+    ConfigFile zero("[vnetfilterd]\nfirewall_check_interval=0\n");
+    EXPECT_THROW(parseCommandLine({"--config", zero.path()}, {}), std::runtime_error);
+}
+
+} // namespace

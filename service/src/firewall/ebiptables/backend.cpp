@@ -534,10 +534,15 @@ std::optional<Table> EbiptablesBackend::tableOf(const nl::TableRef& ref)
 
 std::optional<Concern> EbiptablesBackend::concerns(const nl::ObjectChange& change) const
 {
+    return layoutConcern(change);
+}
+
+std::optional<Concern> layoutConcern(const nl::ObjectChange& change)
+{
     // The tables libvirt's layout lives in: ebtables nat, iptables and
     // ip6tables filter (all nf_tables here; see the guard in docs/daemon.md
     // for legacy xtables).
-    const std::optional<Table> table = tableOf(change.table);
+    const std::optional<Table> table = EbiptablesBackend::tableOf(change.table);
     if (!table)
         return std::nullopt;
     if (change.chain.empty())

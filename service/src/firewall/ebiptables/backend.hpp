@@ -135,4 +135,10 @@ private:
     bool needsResync_ = false;
 };
 
+// What a change by another process means for libvirt's layout: changes in
+// our chains (damage for certain, of the port the name tells, else of any)
+// and in the built-in chains our jumps hang off (maybe damage); nullopt for
+// everything else. Pure.
+std::optional<Concern> layoutConcern(const nl::ObjectChange& change);
+
 } // namespace vnf::fw::ebip
