@@ -197,6 +197,39 @@ TEST_F(GuardTest, ForeignChangesAreRepaired)
     EXPECT_EQ(managerRepairs(), repairs) << daemon.log();
 }
 
+// The nftables backend on a table without the owner flag (older kernels,
+// or nftables_table_owner = false): others can change it, the guard puts it
+// back.
+TEST_F(GuardTest, UnownedNftablesTableIsRepaired)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    GuardedLab lab;
+    test::DaemonOptions options;
+    options.nwfilterBackend = "nftables";
+    options.extraConfig = "nftables_table_owner = false\n";
+    test::Daemon daemon(lab.host(), options);
+    lab.bind(daemon);
+    ASSERT_TRUE(lab.filtered()) << daemon.log();
+    const test::TablesSnapshot installed = test::snapshotTables(lab.host());
+    const std::string port = lab.guest().port;
+    uint64_t repairs = managerRepairs();
+    for (const auto& attack : std::vector<std::vector<std::string>>{
+             {"nft", "flush", "ruleset"},
+             {"nft", "delete", "element", "bridge", "vnetfilter", "l2-from-guest", "{", port, "}"},
+             {"nft", "flush", "chain", "bridge", "vnetfilter", "from-guest"},
+             {"nft", "insert", "rule", "bridge", "vnetfilter", "from-guest", "accept"}}) {
+        SCOPED_TRACE(util::join(attack, " "));
+        ASSERT_TRUE(lab.host().run(attack).ok());
+        ASSERT_TRUE(test::eventually([&] { return kernelMatches(lab.host(), installed); }, 5s))
+            << test::describe(test::snapshotTables(lab.host())) << daemon.log();
+        EXPECT_TRUE(lab.filtered()) << daemon.log();
+        EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs; }, 2s)) << daemon.log();
+        repairs = managerRepairs();
+        std::cout << "[ guard    ] nftables, unowned table, " << util::join(attack, " ") << ": " << lastRepair();
+    }
+}
+
 // A process that flushes every 10 ms for 5 s: the daemon stays responsive
 // and the rules are back when it stops.
 TEST_F(GuardTest, FlushLoopLeavesTheDaemonResponsive)

@@ -71,7 +71,8 @@ bool parseBool(const std::string& text, const std::string& where)
 const std::vector<std::string> kTextKeys = {"builtin_filter_dir", "filter_dir",        "binding_dir",
                                             "nwfilter_backend",   "apply_mode",        "ebtables_writer",
                                             "ports_per_run",      "network_dir",       "network_state_dir",
-                                            "network_backend",    "lenient_definitions", "firewall_guard"};
+                                            "network_backend",    "lenient_definitions", "firewall_guard",
+                                            "nftables_table_owner"};
 
 // Applies the [vnetfilterd] group of the configuration file, when it exists.
 void applyFile(Config& config, bool mustExist)
@@ -120,6 +121,8 @@ void applyFile(Config& config, bool mustExist)
         config.networkStateDir = *v;
     if (auto v = text("network_backend"))
         config.networkBackend = checkBackend(*v, where + ": network_backend");
+    if (auto v = text("nftables_table_owner"))
+        config.nwfilter.nftablesTableOwner = parseBool(*v, where + ": nftables_table_owner");
     if (auto v = text("firewall_guard"))
         config.firewallGuard = checkGuard(*v, where + ": firewall_guard");
     if (auto v = text("lenient_definitions"))

@@ -110,6 +110,9 @@ struct NwfilterBackendConfig {
     bool execMode = false;  // apply_mode=exec: libvirt's command sequence, one process per command
     size_t portsPerRun = 100;
     std::string ebtablesWriter = "auto";  // auto | netlink | restore
+    // nftables only: nftables_table_owner. false: a table other programs can
+    // change (the firewall guard repairs what they do).
+    bool nftablesTableOwner = true;
 };
 
 // The backends this build has (for messages and option checks).

@@ -36,7 +36,7 @@ std::unique_ptr<NwfilterBackend> makeNwfilterBackend(const NwfilterBackendConfig
         return std::make_unique<ebip::EbiptablesNwfilterBackend>(executor, options);
     }
     if (config.backend == "nftables")
-        return std::make_unique<nft::NftablesNwfilterBackend>();
+        return std::make_unique<nft::NftablesNwfilterBackend>(nullptr, config.nftablesTableOwner);
     throw std::runtime_error("unknown nwfilter backend '" + config.backend + "'");
 }
 

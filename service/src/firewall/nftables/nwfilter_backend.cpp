@@ -45,15 +45,17 @@ bool tableExists(nl::NfTransport& transport)
 
 } // namespace
 
-NftablesNwfilterBackend::NftablesNwfilterBackend(std::unique_ptr<nl::NfTransport> transport)
+NftablesNwfilterBackend::NftablesNwfilterBackend(std::unique_ptr<nl::NfTransport> transport, bool owned)
     : transport_(transport ? std::move(transport) : std::make_unique<nl::NetlinkTransport>()),
-      tableFlags_(kTableOwner | kTablePersist)
+      tableFlags_(owned ? kTableOwner | kTablePersist : 0), ownerDeclined_(!owned)
 {
 }
 
 std::string NftablesNwfilterBackend::name() const
 {
     // Status shows what the kernel could not give (Manager.Backend).
+    if (ownerDeclined_)
+        return "nftables (table unprotected: nftables_table_owner = false)";
     if (!(tableFlags_ & kTableOwner))
         return "nftables (table unprotected: this kernel has no table owner, Linux 5.12)";
     if (!(tableFlags_ & kTablePersist))

@@ -27,7 +27,9 @@ class NftablesNwfilterBackend final : public NwfilterBackend {
 public:
     // `transport` null: a netlink socket of its own, kept open for the
     // daemon's life (the table belongs to it).
-    explicit NftablesNwfilterBackend(std::unique_ptr<nl::NfTransport> transport = nullptr);
+    // `owned` false: the table is made without the owner and persist flags
+    // (nftables_table_owner = false), so other programs can change it.
+    explicit NftablesNwfilterBackend(std::unique_ptr<nl::NfTransport> transport = nullptr, bool owned = true);
 
     std::string name() const override;
     void apply(const std::vector<PolicyChange>& changes) override;
@@ -89,6 +91,7 @@ private:
     std::map<std::string, Port> ports_;
     std::map<std::string, Group> groups_;
     uint32_t tableFlags_;
+    bool ownerDeclined_ = false;  // configured without the owner flag
     bool built_ = false;  // the kernel holds the table as recorded
 };
 
