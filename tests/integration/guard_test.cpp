@@ -9,6 +9,7 @@
 #include "support/bridge_lab.hpp"
 #include "support/daemon_fixture.hpp"
 #include "support/dbus_lab.hpp"
+#include "support/files.hpp"
 #include "support/kernel_state.hpp"
 #include "util/strings.hpp"
 
@@ -163,6 +164,12 @@ TEST_F(GuardTest, ForeignChangesAreRepaired)
                            {{"ebtables", "-t", "nat", "-D", "PREROUTING", "-i", port, "-j", "libvirt-I-" + port}}});
         attacks.push_back({"replacing our rule", {{"iptables", "-R", "FO-" + port, "1", "-j", "ACCEPT"}}});
     }
+    // What a GUI sees: the Repaired signal.
+    test::TempDir signals;
+    const std::string signalLog = (signals.path() / "monitor").string();
+    auto monitor = std::make_unique<test::Background>(std::vector<std::string>{
+        "sh", "-c", "exec gdbus monitor --system --dest org.vnetfilter1 --object-path /org/vnetfilter1 > " + signalLog});
+    std::this_thread::sleep_for(300ms);  // subscribed before the first flush
     uint64_t repairs = managerRepairs();
     for (const Attack& attack : attacks) {
         SCOPED_TRACE(attack.name);
@@ -187,6 +194,14 @@ TEST_F(GuardTest, ForeignChangesAreRepaired)
                   << ms << " ms)\n";
         RecordProperty(attack.name, took[1].str());
         EXPECT_EQ(stateOf(port), "active");
+    }
+    monitor.reset();
+    const std::string seen = test::readFile(signalLog);
+    if (!nft) {
+        EXPECT_NE(seen.find("org.vnetfilter1.Manager.Repaired ("), std::string::npos) << seen;
+        EXPECT_NE(seen.find("by ebtables (pid "), std::string::npos) << seen;
+    } else {
+        EXPECT_EQ(seen.find("Repaired"), std::string::npos) << seen;
     }
     // The daemon's own changes never count as repairs.
     ASSERT_TRUE(ctl({"nwfilter-binding-delete", port}).ok());

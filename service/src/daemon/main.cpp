@@ -8,6 +8,7 @@
 // clients that activated the service find it complete.
 #include "daemon/config.hpp"
 #include "daemon/firewall_guard.hpp"
+#include "daemon/guard_repair.hpp"
 #include "dbus/bus_loop.hpp"
 #include "dbus/bus_service.hpp"
 #include "driver/nwfilter_driver.hpp"
@@ -170,47 +171,13 @@ int main(int argc, char** argv)
         };
         guardHooks.repair = [&](daemon::Damage damage, daemon::FirewallGuard::Clock::time_point firstSeen) {
             worker.submit([&, damage = std::move(damage), firstSeen] {
-                bool ok = true;
-                bool rulesRepaired = false;
-                bool networksRepaired = false;
-                const bool ports = damage.allPorts || !damage.ports.empty();
-                if (ports && !damage.periodic) {
-                    driver::Changes marked = driver.markRepairing(damage.allPorts, damage.ports);
-                    if (!marked.empty())
-                        loop.post([&service, marked = std::move(marked)] { service.publish(marked); });
-                }
-                if (ports) {
-                    try {
-                        driver::Changes back = driver.repair(rulesRepaired, damage.tables);
-                        // A listing cannot show a rule replaced in place;
-                        // the notifications did.
-                        rulesRepaired = rulesRepaired || damage.certain;
-                        if (!back.empty())
-                            loop.post([&service, back = std::move(back)] { service.publish(back); });
-                    } catch (const std::exception& e) {
-                        ok = false;
-                        util::logError(std::string("firewall guard: cannot put the bindings' rules back: ") +
-                                       e.what());
-                    }
-                }
-                if (damage.networks)
-                    networksRepaired = networks.reapplyFirewall();
-                const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                        daemon::FirewallGuard::Clock::now() - firstSeen)
-                                        .count();
-                const std::string what = damage.summary();
-                if (rulesRepaired || networksRepaired) {
-                    util::logWarning("firewall guard: put back " +
-                                     std::string(rulesRepaired && networksRepaired ? "bindings' and networks'"
-                                                 : rulesRepaired                 ? "bindings'"
-                                                                                 : "networks'") +
-                                     " rules after " + what + ", " + std::to_string(micros / 1000) +
-                                     " ms after the change");
-                    loop.post([&service, what, micros] { service.repaired(what, static_cast<uint64_t>(micros)); });
-                } else if (!damage.periodic) {
-                    util::logInfo("firewall guard: " + what + "; none of our rules had changed");
-                }
-                guard->repairDone(ok);
+                const daemon::RepairReport report =
+                    daemon::runRepair(damage, firstSeen, driver, networks, [&](driver::Changes changes) {
+                        loop.post([&service, changes = std::move(changes)] { service.publish(changes); });
+                    });
+                if (report.repaired)
+                    loop.post([&service, report] { service.repaired(report.what, report.microseconds); });
+                guard->repairDone(report.ok);
             });
         };
         guardHooks.links = [&](std::optional<std::vector<std::string>> names) {

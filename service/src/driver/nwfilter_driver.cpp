@@ -466,6 +466,15 @@ Changes NwfilterDriver::deleteBinding(const std::string& portdev)
     return changes;
 }
 
+Changes NwfilterDriver::repaired()
+{
+    Changes changes;
+    for (auto& [port, binding] : bindings_)
+        if (std::exchange(binding.repairing, false))
+            changes.bindings.push_back(infoOf(binding));
+    return changes;
+}
+
 bool NwfilterDriver::portPresent(const std::string& port) const
 {
     return !options_.portUp || options_.portUp(port);
@@ -491,18 +500,14 @@ Changes NwfilterDriver::markRepairing(bool all, const std::set<std::string>& por
     return changes;
 }
 
-Changes NwfilterDriver::repair(bool& repaired, const std::set<fw::nl::TableRef>& tables)
+Changes NwfilterDriver::repair(bool& differed, const std::set<fw::nl::TableRef>& tables)
 {
     try {
-        repaired = backend_.repair(tables);
+        differed = backend_.repair(tables);
     } catch (const fw::BackendError& e) {
         throw ServiceError(ErrorKind::Backend, e.what());
     }
-    Changes changes;
-    for (auto& [port, binding] : bindings_)
-        if (std::exchange(binding.repairing, false))
-            changes.bindings.push_back(infoOf(binding));
-    return changes;
+    return repaired();
 }
 
 Changes NwfilterDriver::portsChanged(const std::optional<std::vector<std::string>>& names)
@@ -536,11 +541,7 @@ Changes NwfilterDriver::reload()
     } catch (const fw::BackendError& e) {
         throw ServiceError(ErrorKind::Backend, e.what());
     }
-    Changes changes;
-    for (auto& [port, binding] : bindings_)
-        if (std::exchange(binding.repairing, false))
-            changes.bindings.push_back(infoOf(binding));
-    return changes;
+    return repaired();
 }
 
 std::vector<fw::RuleCounter> NwfilterDriver::counters(const std::string& portdev)

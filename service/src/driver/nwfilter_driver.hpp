@@ -141,11 +141,11 @@ public:
     // (`all`: where every port's may). Their bindings say `repairing` until
     // repair() has made the kernel match the record again.
     Changes markRepairing(bool all, const std::set<std::string>& ports);
-    // Puts back what is missing or changed. `repaired` says whether the
-    // kernel differed from the record. Throws ServiceError (Backend); the
-    // bindings stay `repairing` then.
-    // `tables`: where the changes were seen (empty: anywhere).
-    Changes repair(bool& repaired, const std::set<fw::nl::TableRef>& tables = {});
+    // Puts back what is missing or changed. `differed` says whether the
+    // kernel differed from the record; `tables`: where the changes were
+    // seen (empty: anywhere). Throws ServiceError (Backend); the bindings
+    // stay `repairing` then.
+    Changes repair(bool& differed, const std::set<fw::nl::TableRef>& tables = {});
 
     // Links appeared or disappeared: bindings of those ports (of every port
     // when `names` is nullopt) go `waiting` while their port is missing and
@@ -229,6 +229,8 @@ private:
     void scheduleExpiry();
     int64_t now() const;
     bool portPresent(const std::string& port) const;
+    // Bindings that were `repairing` are not any more (the kernel matches the record).
+    Changes repaired();
     void apply(const std::vector<fw::PolicyChange>& changes);
     void restoreRules(const std::vector<fw::PolicyChange>& changes);
     FilterInfo infoOf(const Filter& filter) const;
