@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "$0: needs root (network namespaces)" >&2; exit 1; }
 echo "# vnetfilter firewall guard, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), clean-traffic"
-for variant in ebiptables nftables nftables-unowned; do
+for variant in ${VARIANTS:-ebiptables nftables nftables-unowned}; do
     conf=(--conf nwfilter_backend=${variant%-unowned})
     [ "$variant" = nftables-unowned ] && conf+=(--conf nftables_table_owner=false)
     for n in $SIZES; do

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <limits>
 #include <map>
 #include <set>
 
@@ -171,7 +170,7 @@ EbiptablesBackend::batchSteps(const std::vector<std::pair<const PortRuleSet*, co
             if (change.from == change.to)
                 continue;
             pending.push_back(std::move(change));
-            if (++ports % runSize(table) == 0)
+            if (++ports % options_.portsPerRun == 0)
                 flush();
         }
         flush();
@@ -205,18 +204,6 @@ EbiptablesBackend::Written EbiptablesBackend::write(Table table, const std::vect
         out.error = restoreProgram(table) + " failed: " + restoreFailure(result, script);
     }
     return out;
-}
-
-size_t EbiptablesBackend::runSize(Table table) const
-{
-    // ebtables-restore and iptables-restore slow down more than linearly
-    // with their input, so their transactions are cut into runs; the
-    // netlink writer does not, and every commit into a large bridge table
-    // costs the kernel a check of the whole table: far larger runs (bounded,
-    // as a run the writer cannot take goes to ebtables-restore whole).
-    if (table == Table::Ebtables && ebOverNetlink_.value_or(false))
-        return std::max<size_t>(options_.portsPerRun, 4096);
-    return options_.portsPerRun;
 }
 
 bool EbiptablesBackend::undoStep(const Step& step)
@@ -458,10 +445,8 @@ bool EbiptablesBackend::resync(const std::set<Table>& only)
     bool differed = false;
     std::string errors;
     auto included = [&](Table t) { return only.empty() || only.count(t) > 0; };
-    if (included(Table::Ebtables)) {
+    if (included(Table::Ebtables))
         ebNetlink_->forgetHandles();
-        ebtablesOverNetlink();  // decided before the runs are cut (runSize)
-    }
     for (Table table : kTables) {
         if (!included(table))
             continue;
@@ -502,7 +487,7 @@ bool EbiptablesBackend::resync(const std::set<Table>& only)
         for (const auto& [owner, contribution] : desired) {
             if (owner.empty())
                 continue;
-            if (ports++ % runSize(table) == 0)
+            if (ports++ % options_.portsPerRun == 0)
                 runs.emplace_back();
             runs.back().push_back(change(owner));
         }

@@ -116,8 +116,6 @@ private:
     std::vector<Step> batchSteps(const std::vector<std::pair<const PortRuleSet*, const PortRuleSet*>>& changes,
                                  bool withBase4, bool withBase6) const;
     bool undoStep(const Step& step);
-    // How many ports one transaction of `table` takes.
-    size_t runSize(Table table) const;
     struct Written {
         StepResult result = StepResult::Done;
         bool overNetlink = false;  // how, so that it is undone the same way
