@@ -115,6 +115,21 @@ bool kernelMatches(const test::Netns& host, const test::TablesSnapshot& expected
     return test::snapshotTables(host) == expected;
 }
 
+// A private bus, polkitd, the lab and the daemon with the guest bound; the
+// rules as installed, to see when they are back.
+struct GuardedDaemon {
+    explicit GuardedDaemon(test::DaemonOptions options = {}) : daemon(lab.host(), std::move(options))
+    {
+        lab.bind(daemon);
+        installed = test::snapshotTables(lab.host());
+    }
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    GuardedLab lab;
+    test::Daemon daemon;
+    test::TablesSnapshot installed;
+};
+
 class GuardTest : public test::DaemonFixture {};
 
 // Each foreign change another firewall tool can make to the daemon's rules:
@@ -122,13 +137,11 @@ class GuardTest : public test::DaemonFixture {};
 // how long it took.
 TEST_F(GuardTest, ForeignChangesAreRepaired)
 {
-    test::PrivateBus bus;
-    test::Polkitd polkitd;
-    GuardedLab lab;
-    test::Daemon daemon(lab.host());
-    lab.bind(daemon);
+    GuardedDaemon guarded;
+    GuardedLab& lab = guarded.lab;
+    test::Daemon& daemon = guarded.daemon;
     ASSERT_TRUE(lab.filtered()) << daemon.log();
-    const test::TablesSnapshot installed = test::snapshotTables(lab.host());
+    const test::TablesSnapshot& installed = guarded.installed;
     const std::string port = lab.guest().port;
     const bool nft = test::testNwfilterBackend() == "nftables";
 
@@ -217,16 +230,14 @@ TEST_F(GuardTest, ForeignChangesAreRepaired)
 // back.
 TEST_F(GuardTest, UnownedNftablesTableIsRepaired)
 {
-    test::PrivateBus bus;
-    test::Polkitd polkitd;
-    GuardedLab lab;
     test::DaemonOptions options;
     options.nwfilterBackend = "nftables";
     options.extraConfig = "nftables_table_owner = false\n";
-    test::Daemon daemon(lab.host(), options);
-    lab.bind(daemon);
+    GuardedDaemon guarded(options);
+    GuardedLab& lab = guarded.lab;
+    test::Daemon& daemon = guarded.daemon;
     ASSERT_TRUE(lab.filtered()) << daemon.log();
-    const test::TablesSnapshot installed = test::snapshotTables(lab.host());
+    const test::TablesSnapshot& installed = guarded.installed;
     const std::string port = lab.guest().port;
     uint64_t repairs = managerRepairs();
     for (const auto& attack : std::vector<std::vector<std::string>>{
@@ -249,13 +260,11 @@ TEST_F(GuardTest, UnownedNftablesTableIsRepaired)
 // and the rules are back when it stops.
 TEST_F(GuardTest, FlushLoopLeavesTheDaemonResponsive)
 {
-    test::PrivateBus bus;
-    test::Polkitd polkitd;
-    GuardedLab lab;
-    test::Daemon daemon(lab.host());
-    lab.bind(daemon);
+    GuardedDaemon guarded;
+    GuardedLab& lab = guarded.lab;
+    test::Daemon& daemon = guarded.daemon;
     ASSERT_TRUE(lab.filtered()) << daemon.log();
-    const test::TablesSnapshot installed = test::snapshotTables(lab.host());
+    const test::TablesSnapshot& installed = guarded.installed;
     const std::vector<std::string> flush = test::testNwfilterBackend() == "nftables"
                                                ? std::vector<std::string>{"nft", "flush", "ruleset"}
                                                : std::vector<std::string>{"ebtables", "-t", "nat", "-F"};
@@ -296,11 +305,9 @@ TEST_F(GuardTest, FlushLoopLeavesTheDaemonResponsive)
 // binding waits again.
 TEST_F(GuardTest, BindingsFollowTheirPort)
 {
-    test::PrivateBus bus;
-    test::Polkitd polkitd;
-    GuardedLab lab;
-    test::Daemon daemon(lab.host());
-    lab.bind(daemon);
+    GuardedDaemon guarded;
+    GuardedLab& lab = guarded.lab;
+    test::Daemon& daemon = guarded.daemon;
     const std::string port = lab.guest().port;
     ASSERT_EQ(stateOf(port), "active");
 
@@ -362,14 +369,12 @@ TEST_F(GuardTest, PeriodicChecksRepair)
 {
     if (test::testNwfilterBackend() == "nftables")
         GTEST_SKIP() << "the nftables backend's table is owned: nothing to repair";
-    test::PrivateBus bus;
-    test::Polkitd polkitd;
-    GuardedLab lab;
     test::DaemonOptions options;
     options.extraConfig = "firewall_guard = periodic\nfirewall_check_interval = 1\n";
-    test::Daemon daemon(lab.host(), options);
-    lab.bind(daemon);
-    const test::TablesSnapshot installed = test::snapshotTables(lab.host());
+    GuardedDaemon guarded(options);
+    GuardedLab& lab = guarded.lab;
+    test::Daemon& daemon = guarded.daemon;
+    const test::TablesSnapshot& installed = guarded.installed;
     std::this_thread::sleep_for(1500ms);
     EXPECT_EQ(managerRepairs(), 0u) << "a check that found everything in place counted as a repair";
     ASSERT_TRUE(lab.host().run({"ebtables", "-t", "nat", "-F"}).ok());
