@@ -157,7 +157,7 @@ void FirewallGuard::readCommits(Clock::time_point now)
             seen_.front().pid = 0;
             seen_.front().damage.merge(damage);
         } else {
-            seen_.push_back({commit.lost ? 0 : commit.pid, commit.process, std::move(damage)});
+            seen_.push_back({commit.lost ? 0 : commit.pid, std::move(damage)});
         }
         pacer_.changed(now);
     }
@@ -173,7 +173,7 @@ void FirewallGuard::startRepairIfDue(Clock::time_point now)
         again.networks = true;
         again.changes = 1;
         again.what.push_back("the last repair failed");
-        seen_.push_back({0, {}, std::move(again)});
+        seen_.push_back({0, std::move(again)});
         pacer_.changed(now);
     }
     if (pacer_.pending() && now >= pacer_.due()) {
@@ -247,15 +247,11 @@ void FirewallGuard::run()
         const Clock::time_point after = Clock::now();
         if (fds[1].revents) {
             bool lost = false;
-            std::vector<net::LinkEvent> events = links_->read(lost);
-            if (lost) {
+            std::vector<std::string> names = links_->read(lost);
+            if (lost)
                 hooks_.links(std::nullopt);
-            } else if (!events.empty()) {
-                std::vector<std::string> names;
-                for (auto& e : events)
-                    names.push_back(std::move(e.name));
+            else if (!names.empty())
                 hooks_.links(std::move(names));
-            }
         }
         if (monitor_ && fds[2].revents && options_.mode != Mode::Off)
             readCommits(after);

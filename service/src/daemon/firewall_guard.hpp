@@ -97,8 +97,7 @@ public:
 
 private:
     struct Seen {
-        pid_t pid = 0;
-        std::string process;
+        pid_t pid = 0;  // 0: unknown (lost notifications, a retry): foreign
         Damage damage;
     };
     void run();

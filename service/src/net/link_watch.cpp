@@ -68,36 +68,28 @@ int LinkWatch::onMessage(nl_msg* msg, void* self)
         return NL_OK;
     const auto* info = static_cast<const ifinfomsg*>(nlmsg_data(header));
     const std::string name = nla_get_string(attrs[IFLA_IFNAME]);
-    const bool present = header->nlmsg_type == RTM_NEWLINK;
     auto known = watch.names_.find(info->ifi_index);
     if (known != watch.names_.end() && known->second != name)
-        watch.pending_.push_back({known->second, false});  // renamed away from the old name
-    if (present)
+        watch.pending_.push_back(known->second);  // renamed away from the old name
+    if (header->nlmsg_type == RTM_NEWLINK)
         watch.names_[info->ifi_index] = name;
     else
         watch.names_.erase(info->ifi_index);
-    watch.pending_.push_back({name, present});
+    watch.pending_.push_back(name);
     return NL_OK;
 }
 
-std::vector<LinkEvent> LinkWatch::read(bool& lost)
+std::vector<std::string> LinkWatch::read(bool& lost)
 {
     lost = false;
-    for (;;) {
-        const int rc = nl_recvmsgs_default(sock_.get());
-        if (rc == -NLE_AGAIN || rc >= 0) {
-            if (rc >= 0)
-                continue;
-            break;
-        }
+    // Until the socket is drained (NLE_AGAIN) or fails.
+    for (int rc; (rc = nl_recvmsgs_default(sock_.get())) != -NLE_AGAIN;) {
         if (rc == -NLE_NOMEM) {  // ENOBUFS: notifications were dropped
             lost = true;
             names_.clear();
-            continue;
+        } else if (rc < 0 && rc != -NLE_INTR) {
+            break;
         }
-        if (rc == -NLE_INTR)
-            continue;
-        break;
     }
     return std::exchange(pending_, {});
 }

@@ -13,12 +13,6 @@
 
 namespace vnf::net {
 
-struct LinkEvent {
-    std::string name;
-    bool present = false;
-    bool operator==(const LinkEvent&) const = default;
-};
-
 // Whether a link of that name exists in this thread's network namespace
 // and is up (a port that is down carries nothing and cannot be watched).
 bool linkUp(const std::string& name);
@@ -28,9 +22,11 @@ class LinkWatch {
 public:
     LinkWatch();  // throws std::runtime_error
     int fd() const;
-    // What changed since the last read. `lost` is set when notifications
-    // were lost (the buffer overflowed): any link may have changed.
-    std::vector<LinkEvent> read(bool& lost);
+    // The names of the links that changed since the last read (appeared,
+    // went, came up or down, renamed: old and new name); whether a port is
+    // there now is for linkUp() to say. `lost` is set when notifications were
+    // lost (the buffer overflowed): any link may have changed.
+    std::vector<std::string> read(bool& lost);
 
 private:
     struct SocketDeleter {
@@ -39,7 +35,7 @@ private:
     static int onMessage(nl_msg* msg, void* self);
     std::unique_ptr<nl_sock, SocketDeleter> sock_;
     std::map<int, std::string> names_;  // ifindex -> name, to see renames
-    std::vector<LinkEvent> pending_;
+    std::vector<std::string> pending_;
 };
 
 } // namespace vnf::net
