@@ -119,6 +119,11 @@ void DaemonClient::deleteBinding(const std::string& port)
     call(bindingPath(port), kBinding, "Delete");
 }
 
+void DaemonClient::updateBinding(const std::string& port, const std::string& xml)
+{
+    call(bindingPath(port), kBinding, "Update", {xml});
+}
+
 std::string DaemonClient::bindingXml(const std::string& port)
 {
     std::string xml;
@@ -261,10 +266,24 @@ ManagerState DaemonClient::manager()
     Properties props;
     auto proxy = sdbus::createProxy(*connection_, kBus, "/org/vnetfilter1");
     proxy->callMethod("GetAll").onInterface("org.freedesktop.DBus.Properties").withArguments(std::string(kManager)).storeResultsTo(props);
-    return ManagerState{get<std::string>(props, "Version"), get<std::string>(props, "Backend"),
-                        get<std::string>(props, "NetworkBackend"), get<bool>(props, "FirewalldRunning"),
-                        get<std::string>(props, "Guard"),        get<uint64_t>(props, "Repairs"),
-                        get<std::string>(props, "LastRepair")};
+    ManagerState m;
+    m.version = get<std::string>(props, "Version");
+    m.backend = get<std::string>(props, "Backend");
+    m.networkBackend = get<std::string>(props, "NetworkBackend");
+    m.firewalldRunning = get<bool>(props, "FirewalldRunning");
+    m.guard = get<std::string>(props, "Guard");
+    m.repairs = get<uint64_t>(props, "Repairs");
+    m.lastRepair = get<std::string>(props, "LastRepair");
+    m.state = get<std::string>(props, "State");
+    const auto progress = get<sdbus::Struct<uint32_t, uint32_t>>(props, "StartProgress");
+    m.startDone = std::get<0>(progress);
+    m.startTotal = std::get<1>(progress);
+    m.filters = get<uint32_t>(props, "FilterCount");
+    m.bindings = get<uint32_t>(props, "BindingCount");
+    m.bindingStates = get<std::map<std::string, uint32_t>>(props, "BindingStates");
+    m.networks = get<uint32_t>(props, "NetworkCount");
+    m.activeNetworks = get<uint32_t>(props, "ActiveNetworkCount");
+    return m;
 }
 
 int exitStatusOf(const sdbus::Error& error)

@@ -49,6 +49,11 @@ struct ManagerState {
     std::string guard;       // how others' changes are seen
     uint64_t repairs = 0;    // rules put back since start
     std::string lastRepair;  // "" before the first
+    // Counts the daemon keeps (status never lists every object).
+    std::string state;  // starting | running
+    uint32_t startDone = 0, startTotal = 0;
+    uint32_t filters = 0, bindings = 0, networks = 0, activeNetworks = 0;
+    std::map<std::string, uint32_t> bindingStates;  // state word -> bindings in it
 };
 
 class DaemonClient {
@@ -59,6 +64,7 @@ public:
     void undefineFilter(const std::string& name);
     std::string filterXml(const std::string& name);
     std::string createBinding(const std::string& xml);  // returns the port
+    void updateBinding(const std::string& port, const std::string& xml);
     void deleteBinding(const std::string& port);
     std::string bindingXml(const std::string& port);
     std::vector<CounterRow> counters(const std::string& port);

@@ -158,6 +158,17 @@ int createBinding(const Args& args)
     });
 }
 
+int updateBinding(const Args& args)
+{
+    const std::string& port = args.positional.at(0);
+    const std::string& file = args.positional.at(1);
+    const std::string xml = readInput(file);
+    return guarded("port '" + port + "' has no binding", [&] {
+        DaemonClient().updateBinding(port, xml);
+        confirm(args, std::string("Network filter binding on ") + port + " updated from " + file);
+    });
+}
+
 int deleteBinding(const Args& args)
 {
     const std::string& port = args.positional.at(0);
@@ -262,38 +273,51 @@ int status(const Args& args)
         return kExitNoDaemon;
     }
     return guarded("", [&] {
-        auto filters = client->filters();
-        auto bindings = client->bindings();
-        const auto active = std::count_if(bindings.begin(), bindings.end(), [](const BindingRow& b) {
-            return b.state == "active";
-        });
-        auto networks = client->networks();
-        const auto running = std::count_if(networks.begin(), networks.end(), [](const NetworkRow& n) { return n.active; });
+        // Everything from the Manager's properties: one call, whatever the
+        // number of objects.
+        auto stateCount = [&](const char* state) -> int64_t {
+            auto it = m.bindingStates.find(state);
+            return it == m.bindingStates.end() ? 0 : it->second;
+        };
         if (args.flag("json")) {
+            util::JsonObject states;
+            for (const auto& [state, count] : m.bindingStates)
+                states.add(state, static_cast<int64_t>(count));
             std::cout << util::JsonObject()
                              .add("running", true)
                              .add("version", m.version)
+                             .add("state", m.state)
+                             .add("start_done", static_cast<int64_t>(m.startDone))
+                             .add("start_total", static_cast<int64_t>(m.startTotal))
                              .add("backend", m.backend)
                              .add("network_backend", m.networkBackend)
                              .add("firewalld_running", m.firewalldRunning)
                              .add("guard", m.guard)
                              .add("repairs", static_cast<int64_t>(m.repairs))
                              .add("last_repair", m.lastRepair)
-                             .add("filters", static_cast<int64_t>(filters.size()))
-                             .add("bindings", static_cast<int64_t>(bindings.size()))
-                             .add("bindings_active", static_cast<int64_t>(active))
-                             .add("networks", static_cast<int64_t>(networks.size()))
-                             .add("networks_active", static_cast<int64_t>(running))
+                             .add("filters", static_cast<int64_t>(m.filters))
+                             .add("bindings", static_cast<int64_t>(m.bindings))
+                             .add("bindings_active", stateCount("active"))
+                             .addRaw("binding_states", states.str())
+                             .add("networks", static_cast<int64_t>(m.networks))
+                             .add("networks_active", static_cast<int64_t>(m.activeNetworks))
                              .str()
                       << "\n";
             return;
         }
-        std::cout << "vnetfilterd " << m.version << " is running\n"
+        std::string bindingDetail;
+        for (const auto& [state, count] : m.bindingStates)
+            bindingDetail += (bindingDetail.empty() ? "" : ", ") + std::to_string(count) + " " + state;
+        std::cout << "vnetfilterd " << m.version << " is running"
+                  << (m.state == "starting" ? " (starting: " + std::to_string(m.startDone) + " of " +
+                                                  std::to_string(m.startTotal) + " bindings prepared)"
+                                            : std::string())
+                  << "\n"
                   << "backend:    " << m.backend << " (filters), " << m.networkBackend << " (networks)\n"
                   << "firewalld:  " << (m.firewalldRunning ? "running" : "not running") << "\n"
-                  << "filters:    " << filters.size() << "\n"
-                  << "bindings:   " << bindings.size() << " (" << active << " active)\n"
-                  << "networks:   " << networks.size() << " (" << running << " active)\n"
+                  << "filters:    " << m.filters << "\n"
+                  << "bindings:   " << m.bindings << (bindingDetail.empty() ? "" : " (" + bindingDetail + ")") << "\n"
+                  << "networks:   " << m.networks << " (" << m.activeNetworks << " active)\n"
                   << "guard:      " << m.guard << "; " << m.repairs << (m.repairs == 1 ? " repair" : " repairs")
                   << " since start\n";
         if (!m.lastRepair.empty())
@@ -320,6 +344,10 @@ std::vector<Command> onlineCommands()
          1, editFilter},
         {"nwfilter-binding-create", "FILE", "Attach a filter to a port from a <filterbinding> XML file.", {}, 1, 1,
          createBinding},
+        {"nwfilter-binding-update", "PORT FILE",
+         "Replace a port's binding (filter, parameters) from a <filterbinding> XML file in one transaction: the port "
+         "keeps its old rules until the new ones are in force.",
+         {}, 2, 2, updateBinding},
         {"nwfilter-binding-delete", "PORT", "Remove the binding of a port and all its rules.", {}, 1, 1, deleteBinding},
         {"nwfilter-binding-list", "", "List the filter bindings with their state and learned addresses.", {kJson, kPortName}, 0,
          0, listBindings},

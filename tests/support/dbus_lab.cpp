@@ -119,6 +119,23 @@ bool waitForBusName(const std::string& name, std::chrono::milliseconds timeout)
     return false;
 }
 
+bool waitForDaemonRunning(std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            auto connection = sdbus::createSystemBusConnection();
+            auto proxy = sdbus::createProxy(*connection, "org.vnetfilter1", "/org/vnetfilter1");
+            sdbus::Variant state = proxy->getProperty("State").onInterface("org.vnetfilter1.Manager");
+            if (state.get<std::string>() == "running")
+                return true;
+        } catch (const sdbus::Error&) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
 // ---- bus and polkitd -------------------------------------------------------------------
 
 PrivateBus::PrivateBus()
@@ -255,6 +272,10 @@ void Daemon::start()
     process_ = std::make_unique<Process>(argv, dir_.path() / "daemon.log");
     if (!waitForBusName("org.vnetfilter1"))
         throw std::runtime_error("vnetfilterd did not come up:\n" + log());
+    // Start-up installs the rules with the bus answering; tests look at
+    // the kernel once it is done.
+    if (!waitForDaemonRunning())
+        throw std::runtime_error("vnetfilterd did not finish starting:\n" + log());
 }
 
 namespace {

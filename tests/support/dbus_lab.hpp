@@ -52,6 +52,8 @@ private:
 // Waits until `name` has an owner on the system bus (the one
 // DBUS_SYSTEM_BUS_ADDRESS names).
 bool waitForBusName(const std::string& name, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+// Until vnetfilterd's Manager.State is 'running' (start-up done).
+bool waitForDaemonRunning(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 class PrivateBus {
 public:

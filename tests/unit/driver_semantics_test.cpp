@@ -150,3 +150,60 @@ TEST_F(DriverSemantics, MissingFilterAtStartFailsClosedUntilDefined)
     EXPECT_EQ(info("vnet0").state, "active");
     EXPECT_EQ(backend_.policy("vnet0")->kind, fw::PortPolicy::Kind::Rules);
 }
+
+// Update: the port goes from its old rules to its new ones in one backend
+// transaction (never through "no rules"), and is persisted.
+TEST_F(DriverSemantics, UpdateReplacesTheRulesInOneTransaction)
+{
+    driver_->defineFilter(kWeb);
+    driver_->createBinding(binding("vnet0", "clean-traffic"));
+    // Binding.Filters: the filter and everything it references, sorted.
+    EXPECT_EQ(info("vnet0").filters,
+              (std::vector<std::string>{"allow-incoming-ipv4", "clean-traffic", "no-arp-ip-spoofing",
+                                        "no-arp-mac-spoofing", "no-arp-spoofing", "no-ip-spoofing", "no-mac-spoofing",
+                                        "no-other-l2-traffic", "no-other-rarp-traffic", "qemu-announce-self",
+                                        "qemu-announce-self-rarp"}));
+    const fw::PortPolicy before = *backend_.policy("vnet0");
+    const int transactions = backend_.transactions;
+    driver::Changes changes = driver_->updateBinding("vnet0", conf::parseBinding(binding("vnet0", "web")));
+    EXPECT_EQ(backend_.transactions, transactions + 1) << "one transaction, no delete in between";
+    ASSERT_EQ(changes.bindings.size(), 1u);
+    EXPECT_EQ(changes.bindings[0].filter, "web");
+    EXPECT_TRUE(std::count(changes.bindings[0].filters.begin(), changes.bindings[0].filters.end(), "web"));
+    EXPECT_NE(*backend_.policy("vnet0"), before);
+    EXPECT_TRUE(changes.filters.empty()) << "a binding's change lists no filter (Binding.Filters says it)";
+    restart();
+    EXPECT_EQ(info("vnet0").filter, "web") << "the update was saved";
+
+    // The same definition again: nothing to do, no transaction.
+    const int now = backend_.transactions;
+    driver_->updateBinding("vnet0", conf::parseBinding(binding("vnet0", "web")));
+    EXPECT_EQ(backend_.transactions, now);
+}
+
+TEST_F(DriverSemantics, AFailedOrRefusedUpdateKeepsTheOldBinding)
+{
+    driver_->createBinding(binding("vnet0", "clean-traffic"));
+    const fw::PortPolicy before = *backend_.policy("vnet0");
+    EXPECT_EQ(errorOf([&] { driver_->updateBinding("vnet0", conf::parseBinding(binding("vnet0", "nosuch"))); }),
+              driver::ErrorKind::NotFound);
+    EXPECT_EQ(errorOf([&] { driver_->updateBinding("vnet0", conf::parseBinding(binding("vnet1", "web"))); }),
+              driver::ErrorKind::InvalidDefinition)
+        << "a binding cannot move to another port";
+    EXPECT_EQ(errorOf([&] { driver_->updateBinding("vnet9", conf::parseBinding(binding("vnet9", "clean-traffic"))); }),
+              driver::ErrorKind::NotFound);
+    // clean-traffic without IP on a driver without capture: refused (it would need learning).
+    EXPECT_EQ(errorOf([&] {
+                  driver_->updateBinding("vnet0", conf::parseBinding(test::bindingXml(
+                                                      "vnet0", "52:54:00:00:00:01", "clean-traffic", {})));
+              }),
+              driver::ErrorKind::Unsupported);
+    driver_->defineFilter(kWeb);
+    backend_.failNext = true;
+    EXPECT_EQ(errorOf([&] { driver_->updateBinding("vnet0", conf::parseBinding(binding("vnet0", "web"))); }),
+              driver::ErrorKind::Backend);
+    EXPECT_EQ(*backend_.policy("vnet0"), before);
+    EXPECT_EQ(info("vnet0").filter, "clean-traffic");
+    restart();
+    EXPECT_EQ(info("vnet0").filter, "clean-traffic") << "nothing was saved";
+}

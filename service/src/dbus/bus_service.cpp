@@ -10,8 +10,10 @@
 
 #include <systemd/sd-bus.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 #include <ctime>
 
 namespace vnf::dbus {
@@ -123,6 +125,11 @@ public:
         emitPropertiesChangedSignal(org::vnetfilter1::Manager_adaptor::INTERFACE_NAME, {"Repairs", "LastRepair"});
         emitRepaired(what, microseconds);
     }
+    void changed(std::vector<std::string> properties)
+    {
+        if (!properties.empty())
+            emitPropertiesChangedSignal(org::vnetfilter1::Manager_adaptor::INTERFACE_NAME, properties);
+    }
     void firewalldChanged()
     {
         emitPropertiesChangedSignal(org::vnetfilter1::Manager_adaptor::INTERFACE_NAME, {"FirewalldRunning"});
@@ -200,6 +207,16 @@ private:
     std::string Backend() override { return service_.backendName(); }
     std::string NetworkBackend() override { return service_.networkBackendName(); }
     bool FirewalldRunning() override { return service_.firewalldRunning(); }
+    std::string State() override { return service_.starting() ? "starting" : "running"; }
+    sdbus::Struct<uint32_t, uint32_t> StartProgress() override
+    {
+        return sdbus::Struct<uint32_t, uint32_t>(service_.progress());
+    }
+    uint32_t FilterCount() override { return service_.filterCount(); }
+    uint32_t BindingCount() override { return service_.bindingCount(); }
+    std::map<std::string, uint32_t> BindingStates() override { return service_.bindingStates(); }
+    uint32_t NetworkCount() override { return service_.networkCount(); }
+    uint32_t ActiveNetworkCount() override { return service_.activeNetworkCount(); }
     std::string Guard() override { return service_.guardDescription(); }
     uint64_t Repairs() override { return service_.repairs(); }
     std::string LastRepair() override { return service_.lastRepair(); }
@@ -223,6 +240,14 @@ public:
         quietly([this] { unregisterAdaptor(); });
     }
 
+    // Filter.Bindings changed: its value is not sent (it grows with the
+    // number of bindings; annotated `invalidates`).
+    void usersChanged()
+    {
+        emitPropertiesChangedSignal(org::vnetfilter1::Filter_adaptor::INTERFACE_NAME,
+                                    std::vector<std::string>{"Bindings"});
+    }
+
     void update(driver::FilterInfo info)
     {
         std::vector<std::string> changed;
@@ -232,8 +257,6 @@ public:
             changed.push_back("Chain");
         if (info.priority != info_.priority)
             changed.push_back("Priority");
-        if (info.bindings != info_.bindings)
-            changed.push_back("Bindings");
         if (info.builtin != info_.builtin)
             changed.push_back("Builtin");
         info_ = std::move(info);
@@ -262,7 +285,7 @@ private:
     std::string UUID() override { return info_.uuid; }
     std::string Chain() override { return info_.chain; }
     int32_t Priority() override { return info_.priority; }
-    std::vector<sdbus::ObjectPath> Bindings() override { return service_.bindingPaths(info_.bindings); }
+    std::vector<sdbus::ObjectPath> Bindings() override { return service_.bindingsUsing(info_.name); }
     bool Builtin() override { return info_.builtin; }
 
     BusService& service_;
@@ -285,11 +308,15 @@ public:
         quietly([this] { unregisterAdaptor(); });
     }
 
+    const driver::BindingInfo& info() const { return info_; }
+
     void update(driver::BindingInfo info)
     {
         std::vector<std::string> changed;
         if (info.filter != info_.filter)
             changed.push_back("Filter");
+        if (info.filters != info_.filters)
+            changed.push_back("Filters");
         if (info.parameters != info_.parameters)
             changed.push_back("Parameters");
         if (info.learnedAddresses != info_.learnedAddresses)
@@ -328,6 +355,24 @@ private:
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
 
+    // Authorized on what will be acted on: this object's port, and the
+    // filter the parsed definition names (the driver refuses a definition
+    // for another port).
+    void Update(sdbus::Result<>&& result, std::string xml) override
+    {
+        const conf::Strictness strictness = service_.strictness();
+        service_.handleDefinition<conf::BindingDef>(
+            shared_from_this(), call(), std::move(result), kActionBindingWrite, std::move(xml),
+            [strictness](const std::string& text) { return conf::parseBinding(text, strictness); },
+            [port = info_.portdev](const conf::BindingDef& def) {
+                return std::map<std::string, std::string>{{"portdev", port}, {"filter", def.filter}};
+            },
+            [this, port = info_.portdev](conf::BindingDef def) {
+                return service_.nwfilterDriver().updateBinding(port, std::move(def));
+            },
+            [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
+    }
+
     using CounterList =
         std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>>;
     void GetCounters(sdbus::Result<CounterList>&& result) override
@@ -347,6 +392,7 @@ private:
     std::string LinkDev() override { return info_.linkdev; }
     std::string MAC() override { return info_.mac; }
     std::string Filter() override { return info_.filter; }
+    std::vector<std::string> Filters() override { return info_.filters; }
     std::map<std::string, std::vector<std::string>> Parameters() override { return info_.parameters; }
     std::vector<std::string> LearnedAddresses() override { return info_.learnedAddresses; }
     std::string State() override { return info_.state; }
@@ -440,6 +486,10 @@ private:
             [](const sdbus::Result<LeaseList>& r, const LeaseList& leases) { r.returnResults(leases); });
     }
 
+public:
+    bool active() const { return info_.active; }
+
+private:
     std::string Name() override { return info_.name; }
     std::string UUID() override { return info_.uuid; }
     std::string Bridge() override { return info_.bridge; }
@@ -563,19 +613,103 @@ void BusService::publish(const driver::Changes& initial)
 // registered (held by the pending call) until that call's reply is sent.
 void BusService::applyChanges(const driver::Changes& changes)
 {
-    // Bindings first: filters list their paths.
+    const auto countsBefore = std::make_tuple(filterCount(), bindingCount(), bindingStates_, networkCount(),
+                                              activeNetworkCount());
+    std::set<std::string> usersChanged;
     for (const auto& port : changes.removedBindings)
-        bindings_.erase(port);
-    for (const auto& info : changes.bindings)
+        if (auto it = bindings_.find(port); it != bindings_.end()) {
+            indexBinding(port, it->second->info().filters, {}, usersChanged);
+            countState(it->second->info().state, -1);
+            bindings_.erase(it);
+        }
+    for (const auto& info : changes.bindings) {
+        auto it = bindings_.find(info.portdev);
+        if (it != bindings_.end())
+            countState(it->second->info().state, -1);
+        countState(info.state, +1);
+        indexBinding(info.portdev, it == bindings_.end() ? std::vector<std::string>{} : it->second->info().filters,
+                     info.filters, usersChanged);
         upsert(bindings_, liveBindings_, info.portdev, info);
+    }
     for (const auto& name : changes.removedFilters)
         filters_.erase(name);
     for (const auto& info : changes.filters)
         upsert(filters_, liveFilters_, info.name, info);
+    for (const auto& name : usersChanged)
+        if (auto it = filters_.find(name); it != filters_.end())
+            it->second->usersChanged();
     for (const auto& name : changes.removedNetworks)
         networkObjects_.erase(name);
     for (const auto& info : changes.networks)
         upsert(networkObjects_, liveNetworks_, info.name, info);
+
+    // One signal for the counts a status display shows, when they moved.
+    std::vector<std::string> moved;
+    if (std::get<0>(countsBefore) != filterCount())
+        moved.push_back("FilterCount");
+    if (std::get<1>(countsBefore) != bindingCount())
+        moved.push_back("BindingCount");
+    if (std::get<2>(countsBefore) != bindingStates_)
+        moved.push_back("BindingStates");
+    if (std::get<3>(countsBefore) != networkCount())
+        moved.push_back("NetworkCount");
+    if (std::get<4>(countsBefore) != activeNetworkCount())
+        moved.push_back("ActiveNetworkCount");
+    manager_->changed(std::move(moved));
+}
+
+void BusService::countState(const std::string& state, int delta)
+{
+    const std::string word = state.substr(0, state.find(':'));
+    auto& count = bindingStates_[word];
+    count += delta;
+    if (count == 0)
+        bindingStates_.erase(word);
+}
+
+uint32_t BusService::activeNetworkCount() const
+{
+    // Networks are few (each has a bridge and a dnsmasq).
+    return static_cast<uint32_t>(std::count_if(networkObjects_.begin(), networkObjects_.end(),
+                                               [](const auto& entry) { return entry.second->active(); }));
+}
+
+void BusService::startProgress(uint32_t done, uint32_t total)
+{
+    const bool wasStarting = std::exchange(starting_, true);
+    progress_ = {done, total};
+    manager_->changed(wasStarting ? std::vector<std::string>{"StartProgress"}
+                                  : std::vector<std::string>{"State", "StartProgress"});
+}
+
+void BusService::started()
+{
+    if (!std::exchange(starting_, false))
+        return;
+    progress_.first = progress_.second;
+    manager_->changed({"State", "StartProgress"});
+}
+
+void BusService::indexBinding(const std::string& port, const std::vector<std::string>& before,
+                              const std::vector<std::string>& after, std::set<std::string>& changedFilters)
+{
+    if (before == after)
+        return;
+    for (const auto& name : before)
+        if (!std::binary_search(after.begin(), after.end(), name)) {
+            auto users = usersOfFilter_.find(name);
+            if (users == usersOfFilter_.end())
+                continue;
+            users->second.erase(port);
+            if (users->second.empty())
+                usersOfFilter_.erase(users);
+            changedFilters.insert(name);
+        }
+    for (const auto& name : after)
+        if (!std::binary_search(before.begin(), before.end(), name)) {
+            usersOfFilter_[name].emplace(port, bindingPath(port));
+            changedFilters.insert(name);
+        }
 }
 
 template <typename Object, typename Info>
@@ -596,11 +730,14 @@ void BusService::upsert(std::map<std::string, std::shared_ptr<Object>>& objects,
     objects[key] = std::move(object);
 }
 
-std::vector<sdbus::ObjectPath> BusService::bindingPaths(const std::vector<std::string>& ports) const
+std::vector<sdbus::ObjectPath> BusService::bindingsUsing(const std::string& filter) const
 {
     std::vector<sdbus::ObjectPath> out;
-    for (const auto& port : ports)
-        out.push_back(bindingPath(port));
+    if (auto users = usersOfFilter_.find(filter); users != usersOfFilter_.end()) {
+        out.reserve(users->second.size());
+        for (const auto& [port, path] : users->second)
+            out.push_back(path);
+    }
     return out;
 }
 

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <type_traits>
 
@@ -72,10 +73,25 @@ public:
     const std::string& guardDescription() const { return guardDescription_; }
     void repaired(const std::string& what, uint64_t microseconds);
     uint64_t repairs() const { return repairs_; }
+    // Start-up (bus thread): State is 'starting' with StartProgress (done,
+    // total) until started().
+    void startProgress(uint32_t done, uint32_t total);
+    void started();
+    bool starting() const { return starting_; }
+    std::pair<uint32_t, uint32_t> progress() const { return progress_; }
+    // What `vnetfilterctl status` shows, kept as objects change (never a
+    // walk over every object).
+    uint32_t filterCount() const { return static_cast<uint32_t>(filters_.size()); }
+    uint32_t bindingCount() const { return static_cast<uint32_t>(bindings_.size()); }
+    const std::map<std::string, uint32_t>& bindingStates() const { return bindingStates_; }
+    uint32_t networkCount() const { return static_cast<uint32_t>(networkObjects_.size()); }
+    uint32_t activeNetworkCount() const;
     const std::string& lastRepair() const { return lastRepair_; }
 
-    // The path of the binding objects of these ports, for Filter.Bindings.
-    std::vector<sdbus::ObjectPath> bindingPaths(const std::vector<std::string>& ports) const;
+    // Filter.Bindings: the bindings whose rules come from this filter. Kept
+    // from the bindings' own Filters, so it costs nothing per call; computed
+    // only when asked for.
+    std::vector<sdbus::ObjectPath> bindingsUsing(const std::string& filter) const;
     const std::string& backendName() const { return backendName_; }
     const std::string& networkBackendName() const { return options_.networkBackend; }
     conf::Strictness strictness() const { return options_.strictness; }
@@ -160,6 +176,9 @@ private:
     sd_bus* bus_ = nullptr;  // the connection's sd-bus handle (sdbus-c++ does not expose it)
 
     void applyChanges(const driver::Changes& changes);
+    // Keeps usersOfFilter_ and says which filters' users changed.
+    void indexBinding(const std::string& port, const std::vector<std::string>& before,
+                      const std::vector<std::string>& after, std::set<std::string>& changedFilters);
     template <typename Object, typename Info>
     void upsert(std::map<std::string, std::shared_ptr<Object>>& objects, std::map<std::string, std::weak_ptr<Object>>& live,
                 const std::string& key, const Info& info);
@@ -176,6 +195,10 @@ private:
     std::string guardDescription_ = "off";
     uint64_t repairs_ = 0;
     std::string lastRepair_;
+    bool starting_ = false;
+    std::pair<uint32_t, uint32_t> progress_{0, 0};
+    std::map<std::string, uint32_t> bindingStates_;  // state word -> bindings in it
+    void countState(const std::string& state, int delta);
     Authorizer authorizer_;
     Admission admission_;
     std::unique_ptr<void, void (*)(void*)> filterSlot_{nullptr, [](void*) {}};
@@ -184,6 +207,8 @@ private:
     std::map<std::string, std::shared_ptr<FilterObject>> filters_;
     std::map<std::string, std::shared_ptr<BindingObject>> bindings_;
     std::map<std::string, std::shared_ptr<NetworkObject>> networkObjects_;
+    // filter -> (port -> binding path): who uses each filter.
+    std::map<std::string, std::map<std::string, sdbus::ObjectPath>> usersOfFilter_;
     // Every object still registered, including removed ones that a call in
     // flight keeps alive: one of those is revived when its name comes back,
     // as its path is still taken.

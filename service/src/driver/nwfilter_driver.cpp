@@ -117,9 +117,6 @@ FilterInfo NwfilterDriver::infoOf(const Filter& filter) const
     info.chain = filter.def.chain;
     info.priority = filter.def.chainPriority;
     info.builtin = filter.builtin;
-    for (const auto& [port, binding] : bindings_)
-        if (binding.filters.count(filter.def.name))
-            info.bindings.push_back(port);
     info.xml = conf::formatFilter(filter.def);
     return info;
 }
@@ -131,6 +128,7 @@ BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
     info.linkdev = binding.def.linkdev.value_or("");
     info.mac = binding.def.mac.str();
     info.filter = binding.def.filter;
+    info.filters.assign(binding.filters.begin(), binding.filters.end());
     info.parameters = binding.def.params;
     if (binding.learner)
         info.learnedAddresses = binding.learner->addresses();
@@ -150,40 +148,9 @@ BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
     return info;
 }
 
-std::map<std::string, std::vector<std::string>> NwfilterDriver::usersByFilter() const
-{
-    std::map<std::string, std::vector<std::string>> users;
-    for (const auto& [port, binding] : bindings_)
-        for (const auto& name : binding.filters)
-            users[name].push_back(port);
-    return users;
-}
-
-// Reports the filters whose Bindings changed since `before`.
-void NwfilterDriver::addUserChanges(const std::map<std::string, std::vector<std::string>>& before,
-                                    Changes& changes) const
-{
-    const auto after = usersByFilter();
-    std::set<std::string> names;
-    for (const auto& [name, ports] : before)
-        names.insert(name);
-    for (const auto& [name, ports] : after)
-        names.insert(name);
-    for (const auto& name : names) {
-        auto b = before.find(name), a = after.find(name);
-        const bool same = (b == before.end() ? std::vector<std::string>{} : b->second) ==
-                          (a == after.end() ? std::vector<std::string>{} : a->second);
-        const bool listed = std::any_of(changes.filters.begin(), changes.filters.end(),
-                                        [&](const FilterInfo& f) { return f.name == name; });
-        if (!same && !listed)
-            if (auto it = filters_.find(name); it != filters_.end())
-                changes.filters.push_back(infoOf(it->second));
-    }
-}
-
 // ---- requests ----------------------------------------------------------------------
 
-Changes NwfilterDriver::start()
+Changes NwfilterDriver::start(const Progress& progress)
 {
     store::FilterStore::Loaded loaded = filterStore_.load();
     for (const auto& p : loaded.problems)
@@ -201,7 +168,12 @@ Changes NwfilterDriver::start()
     bindings_.clear();
     std::map<std::string, fw::PortPolicy> desired;
     Lookup lookup(filters_);
+    const size_t total = stored.bindings.size();
+    size_t prepared = 0;
     for (auto& def : stored.bindings) {
+        if (progress && prepared % 256 == 0)
+            progress(prepared, total);
+        ++prepared;
         Binding binding{def, {}, std::nullopt, "active", std::nullopt, 0, false, std::nullopt, false};
         bool definitionProblem = true;
         try {
@@ -248,6 +220,8 @@ Changes NwfilterDriver::start()
     } catch (const fw::BackendError& e) {
         util::logError(std::string("installing the bindings' rules at start-up: ") + e.what());
     }
+    if (progress)
+        progress(total, total);
     util::logInfo("started with " + std::to_string(filters_.size()) + " filters and " + std::to_string(bindings_.size()) +
                   " bindings");
     Changes changes;
@@ -324,7 +298,6 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
         restoreRules(back);
         throw ServiceError(ErrorKind::Backend, std::string("cannot save the filter: ") + e.what());
     }
-    const auto usersBefore = usersByFilter();
     filters_[def.name] = Filter{def, false};
     for (auto& [port, inst] : instances) {
         Binding& binding = bindings_.at(port);
@@ -341,7 +314,6 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     }
     scheduleExpiry();
     changes.filters.push_back(infoOf(filters_.at(def.name)));
-    addUserChanges(usersBefore, changes);
     return changes;
 }
 
@@ -422,12 +394,10 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
             capture_->unwatch(def.portdev);
         throw;
     }
-    const auto usersBefore = usersByFilter();
     Binding& binding = bindings_[def.portdev] = std::move(candidate);
     Changes changes;
     changes.resultName = def.portdev;
     changes.bindings.push_back(infoOf(binding));
-    addUserChanges(usersBefore, changes);
     return changes;
 }
 
@@ -456,13 +426,92 @@ Changes NwfilterDriver::deleteBinding(const std::string& portdev)
         syncWatch(binding, ignored);  // still bound: keep learning
         throw;
     }
-    const auto usersBefore = usersByFilter();
     bindings_.erase(it);
     scheduleExpiry();
     Changes changes;
     changes.resultName = portdev;
     changes.removedBindings.push_back(portdev);
-    addUserChanges(usersBefore, changes);
+    return changes;
+}
+
+Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingDef def)
+{
+    auto it = bindings_.find(portdev);
+    if (it == bindings_.end())
+        throw ServiceError(ErrorKind::NotFound, "port '" + portdev + "' has no binding");
+    if (def.portdev != portdev)
+        throw ServiceError(ErrorKind::InvalidDefinition, "the definition is for port '" + def.portdev +
+                                                              "', not '" + portdev +
+                                                              "'; a binding cannot move to another port");
+    if (!def.params.count(engine::kVarMac))
+        def.params[engine::kVarMac] = {def.mac.str()};
+    Binding& current = it->second;
+    Changes changes;
+    changes.resultName = portdev;
+    if (conf::formatBinding(def) == conf::formatBinding(current.def) && current.state.rfind("failed", 0) != 0)
+        return changes;  // the same binding: nothing to do
+
+    // What was learned still holds when the guest is the same (same MAC)
+    // and is learned the same way.
+    std::optional<learn::AddressLearner> kept;
+    if (current.learner && current.def.mac == def.mac && makeLearner(def).mode() == current.learner->mode())
+        kept = current.learner;
+    Instance inst = instantiate(def, Lookup(filters_), kept);
+    Binding next{def,          std::move(inst.filters), std::move(inst.rules), inst.state, std::move(inst.learner),
+                 0,            false,                   std::nullopt,          false};
+    next.present = current.present;
+    next.repairing = current.repairing;
+
+    // The capture follows: kept when it watches for the same guest the
+    // same way, otherwise the old one closes and the new one opens before
+    // the rules change (a port that cannot be watched fails the call).
+    const bool sameWatch = current.session && needsWatch(next) && current.def.mac == def.mac &&
+                           current.learner->mode() == next.learner->mode();
+    const uint64_t oldSession = current.session;
+    auto restoreWatch = [&] {
+        Changes ignored;
+        if (!sameWatch && next.session) {
+            capture_->unwatch(portdev);
+            next.session = 0;
+        }
+        if (!sameWatch && oldSession) {
+            current.session = 0;
+            syncWatch(current, ignored);
+        }
+    };
+    if (sameWatch) {
+        next.session = oldSession;
+    } else {
+        if (oldSession)
+            capture_->unwatch(portdev);
+        if (needsWatch(next)) {
+            try {
+                next.session = capture_->watch(portdev, def.mac, next.learner->mode());
+            } catch (const learn::CaptureError& e) {
+                restoreWatch();
+                throw ServiceError(ErrorKind::Backend, std::string("cannot learn the port's address: ") + e.what());
+            }
+        }
+    }
+    try {
+        apply({{portdev, next.rules}});  // old rules -> new rules, one change
+        try {
+            bindingStore_.save(def);
+            if (!kept)
+                leaseStore_.remove(portdev);
+        } catch (const std::exception& e) {
+            restoreRules({{portdev, current.rules}});
+            throw ServiceError(ErrorKind::Backend, std::string("cannot save the binding: ") + e.what());
+        }
+    } catch (...) {
+        restoreWatch();
+        throw;
+    }
+    if (current.rebuilds && kept)
+        next.rebuilds = std::move(current.rebuilds);
+    current = std::move(next);
+    scheduleExpiry();
+    changes.bindings.push_back(infoOf(current));
     return changes;
 }
 

@@ -46,7 +46,6 @@ struct FilterInfo {
     std::string chain;
     int priority = 0;
     bool builtin = false;
-    std::vector<std::string> bindings;  // ports using it, directly or through references
     std::string xml;
     bool operator==(const FilterInfo&) const = default;
 };
@@ -56,6 +55,10 @@ struct BindingInfo {
     std::string linkdev;
     std::string mac;
     std::string filter;
+    // Every filter its rules come from (the filter and what it references,
+    // sorted): which filters a binding uses is told by the binding, so a
+    // change to one binding never costs a listing of all the others.
+    std::vector<std::string> filters;
     std::map<std::string, std::vector<std::string>> parameters;
     std::vector<std::string> learnedAddresses;
     std::string state;  // active | learning | waiting | repairing | failed: REASON
@@ -123,7 +126,10 @@ public:
     // deleted) and installs every binding in one batch, replacing whatever an
     // earlier run left. A binding that cannot be instantiated gets drop-all
     // rules and a failed state: a bound port is never left open.
-    Changes start();
+    // `progress(done, total)`: bindings prepared so far (called every few
+    // hundred, and once more when their rules are in the kernel).
+    using Progress = std::function<void(size_t done, size_t total)>;
+    Changes start(const Progress& progress = {});
 
     // Definitions as parsed (the bus layer parses, then authorizes on what
     // it parsed, then calls these), or as XML read with options.strictness.
@@ -133,6 +139,11 @@ public:
     Changes createBinding(conf::BindingDef def);
     Changes createBinding(const std::string& xml);
     Changes deleteBinding(const std::string& portdev);
+    // Replaces the binding of `portdev` (a new filter, parameters, MAC or
+    // owner) in one firewall change: the port keeps its old rules until the
+    // new ones are in force. `def` must name the same port. Anything refused
+    // or failed leaves the old binding and its rules as they were.
+    Changes updateBinding(const std::string& portdev, conf::BindingDef def);
     // Re-applies every binding from the daemon's state (after an external flush).
     Changes reload();
 
@@ -235,8 +246,6 @@ private:
     void restoreRules(const std::vector<fw::PolicyChange>& changes);
     FilterInfo infoOf(const Filter& filter) const;
     BindingInfo infoOf(const Binding& binding) const;
-    std::map<std::string, std::vector<std::string>> usersByFilter() const;
-    void addUserChanges(const std::map<std::string, std::vector<std::string>>& before, Changes& changes) const;
 
     DriverOptions options_;
     fw::NwfilterBackend& backend_;
