@@ -309,8 +309,8 @@ int status(const Args& args)
         for (const auto& [state, count] : m.bindingStates)
             bindingDetail += (bindingDetail.empty() ? "" : ", ") + std::to_string(count) + " " + state;
         std::cout << "vnetfilterd " << m.version << " is running"
-                  << (m.state == "starting" ? " (starting: " + std::to_string(m.startDone) + " of " +
-                                                  std::to_string(m.startTotal) + " bindings prepared)"
+                  << (m.state == "starting" ? " (starting: installing the rules of " +
+                                                  std::to_string(m.startTotal) + " bindings)"
                                             : std::string())
                   << "\n"
                   << "backend:    " << m.backend << " (filters), " << m.networkBackend << " (networks)\n"

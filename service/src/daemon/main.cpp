@@ -83,12 +83,17 @@ int main(int argc, char** argv)
         driverOptions.learningRebuildsPerMinute = limits.learningRebuildsPerMinute;
         driverOptions.portUp = net::linkUp;
         driver::NwfilterDriver driver(driverOptions, *backend, &capture);
+        // Definitions are read before the bus name is taken, so the objects
+        // are complete when anyone can see them; the kernel's rules are
+        // installed afterwards, with the bus answering (below).
+        driver::Changes initial = driver.load();
         const fw::net::NetworkBackend networkBackend =
             config.networkBackend == "auto"       ? driver::detectNetworkBackend(executor)
             : config.networkBackend == "iptables" ? fw::net::NetworkBackend::Iptables
                                                   : fw::net::NetworkBackend::Nftables;
         firewalld::FirewalldZones zones;
         driver::NetworkDriver networks({config.networkDir, config.networkStateDir, networkBackend}, executor, &zones);
+        initial.networks = networks.start().networks;
 
         auto connection = sdbus::createSystemBusConnection();
         dbus::BusLoop loop(*connection, signals);
@@ -103,36 +108,16 @@ int main(int argc, char** argv)
         serviceOptions.networkBackend = networkBackend == fw::net::NetworkBackend::Nftables ? "nftables" : "iptables";
         dbus::BusService service(*connection, loop, worker, parser, driver, networks, backendName, serviceOptions);
 
-        // Start-up runs on the worker while the bus answers: Manager.State
-        // says 'starting' with StartProgress, calls wait behind it, and the
-        // objects appear when it is done (docs/daemon.md, "Start-up").
-        bool startFailed = false;
-        service.startProgress(0, 0);
+        service.publish(initial);
+
+        // The bindings' rules go in on the worker while the bus answers:
+        // Manager.State says 'starting' (StartProgress: how many), calls
+        // wait behind that work (docs/daemon.md, "Start-up").
+        const auto total = static_cast<uint32_t>(driver.bindingCount());
+        service.startProgress(0, total);
         worker.submit([&] {
-            try {
-                auto lastReport = std::chrono::steady_clock::time_point{};
-                driver::Changes initial = driver.start([&](size_t done, size_t total) {
-                    const auto now = std::chrono::steady_clock::now();
-                    if (done != total && now - lastReport < std::chrono::milliseconds(200))
-                        return;  // a few signals a second at most
-                    lastReport = now;
-                    loop.post([&service, done, total] {
-                        service.startProgress(static_cast<uint32_t>(done), static_cast<uint32_t>(total));
-                    });
-                });
-                initial.networks = networks.start().networks;
-                loop.post([&service, initial = std::move(initial)] {
-                    service.publish(initial);
-                    service.started();
-                    util::logInfo("start-up done: every binding's and network's rules are in force");
-                });
-            } catch (const std::exception& e) {
-                util::logError(std::string("start-up failed: ") + e.what());
-                loop.post([&] {
-                    startFailed = true;
-                    loop.stop();
-                });
-            }
+            driver.install();
+            loop.post([&service] { service.started(); });
         });
 
         // Learning events: capture thread -> worker (in order with the
@@ -258,7 +243,7 @@ int main(int argc, char** argv)
         parser.shutdown();
         worker.shutdown();
         connection->releaseName(dbus::kBusName);
-        return startFailed ? 1 : 0;
+        return 0;
     } catch (const std::exception& e) {
         util::logError(e.what());
         return 1;

@@ -150,7 +150,14 @@ BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
 
 // ---- requests ----------------------------------------------------------------------
 
-Changes NwfilterDriver::start(const Progress& progress)
+Changes NwfilterDriver::start()
+{
+    Changes changes = load();
+    install();
+    return changes;
+}
+
+Changes NwfilterDriver::load()
 {
     store::FilterStore::Loaded loaded = filterStore_.load();
     for (const auto& p : loaded.problems)
@@ -166,14 +173,8 @@ Changes NwfilterDriver::start(const Progress& progress)
     for (const auto& p : stored.problems)
         util::logWarning("skipping binding file " + p.file.string() + ": " + p.message);
     bindings_.clear();
-    std::map<std::string, fw::PortPolicy> desired;
     Lookup lookup(filters_);
-    const size_t total = stored.bindings.size();
-    size_t prepared = 0;
     for (auto& def : stored.bindings) {
-        if (progress && prepared % 256 == 0)
-            progress(prepared, total);
-        ++prepared;
         Binding binding{def, {}, std::nullopt, "active", std::nullopt, 0, false, std::nullopt, false};
         bool definitionProblem = true;
         try {
@@ -211,23 +212,27 @@ Changes NwfilterDriver::start(const Progress& progress)
             binding.state = std::string("failed: ") + e.what();
             binding.filters.insert(def.filter);
         }
-        desired[def.portdev] = *binding.rules;
         bindings_[def.portdev] = std::move(binding);
     }
     scheduleExpiry();
+    Changes changes;
+    changes.filters = filters();
+    changes.bindings = bindings();
+    return changes;
+}
+
+void NwfilterDriver::install()
+{
+    std::map<std::string, fw::PortPolicy> desired;
+    for (const auto& [port, binding] : bindings_)
+        desired[port] = *binding.rules;
     try {
         backend_.resyncTo(desired);
     } catch (const fw::BackendError& e) {
         util::logError(std::string("installing the bindings' rules at start-up: ") + e.what());
     }
-    if (progress)
-        progress(total, total);
     util::logInfo("started with " + std::to_string(filters_.size()) + " filters and " + std::to_string(bindings_.size()) +
                   " bindings");
-    Changes changes;
-    changes.filters = filters();
-    changes.bindings = bindings();
-    return changes;
 }
 
 Changes NwfilterDriver::defineFilter(const std::string& xml)

@@ -126,10 +126,12 @@ public:
     // deleted) and installs every binding in one batch, replacing whatever an
     // earlier run left. A binding that cannot be instantiated gets drop-all
     // rules and a failed state: a bound port is never left open.
-    // `progress(done, total)`: bindings prepared so far (called every few
-    // hundred, and once more when their rules are in the kernel).
-    using Progress = std::function<void(size_t done, size_t total)>;
-    Changes start(const Progress& progress = {});
+    // start() is load() then install(): the daemon publishes what load()
+    // found before it installs the rules with the bus answering.
+    Changes start();
+    Changes load();
+    void install();
+    size_t bindingCount() const { return bindings_.size(); }
 
     // Definitions as parsed (the bus layer parses, then authorizes on what
     // it parsed, then calls these), or as XML read with options.strictness.
