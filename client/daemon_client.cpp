@@ -209,6 +209,12 @@ std::vector<FilterRow> DaemonClient::filters()
     Objects objects;
     auto reply = call("/org/vnetfilter1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
     reply >> objects;
+    // Which bindings use a filter: each binding says which filters it uses.
+    std::map<std::string, std::vector<std::string>> users;
+    for (const auto& [path, interfaces] : objects)
+        if (auto it = interfaces.find(kBinding); it != interfaces.end())
+            for (const auto& name : get<std::vector<std::string>>(it->second, "Filters"))
+                users[name].push_back(get<std::string>(it->second, "PortDev"));
     std::vector<FilterRow> rows;
     for (const auto& [path, interfaces] : objects) {
         auto it = interfaces.find(kFilter);
@@ -217,8 +223,7 @@ std::vector<FilterRow> DaemonClient::filters()
         const Properties& p = it->second;
         FilterRow row{get<std::string>(p, "Name"), get<std::string>(p, "UUID"), get<std::string>(p, "Chain"),
                       get<int32_t>(p, "Priority"), get<bool>(p, "Builtin"), {}};
-        for (const auto& binding : get<std::vector<sdbus::ObjectPath>>(p, "Bindings"))
-            row.bindings.push_back(decode(binding, "/org/vnetfilter1/binding"));
+        row.bindings = users[row.name];
         rows.push_back(std::move(row));
     }
     return rows;

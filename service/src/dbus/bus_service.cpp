@@ -240,14 +240,6 @@ public:
         quietly([this] { unregisterAdaptor(); });
     }
 
-    // Filter.Bindings changed: its value is not sent (it grows with the
-    // number of bindings; annotated `invalidates`).
-    void usersChanged()
-    {
-        emitPropertiesChangedSignal(org::vnetfilter1::Filter_adaptor::INTERFACE_NAME,
-                                    std::vector<std::string>{"Bindings"});
-    }
-
     void update(driver::FilterInfo info)
     {
         std::vector<std::string> changed;
@@ -273,6 +265,14 @@ private:
                                      [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
     }
 
+    void GetBindings(sdbus::Result<std::vector<sdbus::ObjectPath>>&& result) override
+    {
+        service_.answer(shared_from_this(), call(), std::move(result), kActionRead, {{"filter", info_.name}},
+                        [this, name = info_.name](const sdbus::Result<std::vector<sdbus::ObjectPath>>& r) {
+                            r.returnResults(service_.bindingsUsing(name));
+                        });
+    }
+
     void Undefine(sdbus::Result<>&& result) override
     {
         service_.handle<driver::Changes>(
@@ -285,7 +285,6 @@ private:
     std::string UUID() override { return info_.uuid; }
     std::string Chain() override { return info_.chain; }
     int32_t Priority() override { return info_.priority; }
-    std::vector<sdbus::ObjectPath> Bindings() override { return service_.bindingsUsing(info_.name); }
     bool Builtin() override { return info_.builtin; }
 
     BusService& service_;
@@ -343,8 +342,10 @@ private:
 
     void GetXML(sdbus::Result<std::string>&& result) override
     {
-        service_.answer(shared_from_this(), call(), std::move(result), kActionRead, {{"portdev", info_.portdev}},
-                                     [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
+        service_.handle<std::string>(
+            shared_from_this(), call(), std::move(result), kActionRead, {{"portdev", info_.portdev}},
+            [this, port = info_.portdev] { return service_.nwfilterDriver().bindingXml(port); },
+            [](const sdbus::Result<std::string>& r, const std::string& xml) { r.returnResults(xml); });
     }
 
     void Delete(sdbus::Result<>&& result) override
@@ -615,29 +616,21 @@ void BusService::applyChanges(const driver::Changes& changes)
 {
     const auto countsBefore = std::make_tuple(filterCount(), bindingCount(), bindingStates_, networkCount(),
                                               activeNetworkCount());
-    std::set<std::string> usersChanged;
     for (const auto& port : changes.removedBindings)
         if (auto it = bindings_.find(port); it != bindings_.end()) {
-            indexBinding(port, it->second->info().filters, {}, usersChanged);
             countState(it->second->info().state, -1);
             bindings_.erase(it);
         }
     for (const auto& info : changes.bindings) {
-        auto it = bindings_.find(info.portdev);
-        if (it != bindings_.end())
+        if (auto it = bindings_.find(info.portdev); it != bindings_.end())
             countState(it->second->info().state, -1);
         countState(info.state, +1);
-        indexBinding(info.portdev, it == bindings_.end() ? std::vector<std::string>{} : it->second->info().filters,
-                     info.filters, usersChanged);
         upsert(bindings_, liveBindings_, info.portdev, info);
     }
     for (const auto& name : changes.removedFilters)
         filters_.erase(name);
     for (const auto& info : changes.filters)
         upsert(filters_, liveFilters_, info.name, info);
-    for (const auto& name : usersChanged)
-        if (auto it = filters_.find(name); it != filters_.end())
-            it->second->usersChanged();
     for (const auto& name : changes.removedNetworks)
         networkObjects_.erase(name);
     for (const auto& info : changes.networks)
@@ -690,28 +683,6 @@ void BusService::started()
     manager_->changed({"State", "StartProgress"});
 }
 
-void BusService::indexBinding(const std::string& port, const std::vector<std::string>& before,
-                              const std::vector<std::string>& after, std::set<std::string>& changedFilters)
-{
-    if (before == after)
-        return;
-    for (const auto& name : before)
-        if (!std::binary_search(after.begin(), after.end(), name)) {
-            auto users = usersOfFilter_.find(name);
-            if (users == usersOfFilter_.end())
-                continue;
-            users->second.erase(port);
-            if (users->second.empty())
-                usersOfFilter_.erase(users);
-            changedFilters.insert(name);
-        }
-    for (const auto& name : after)
-        if (!std::binary_search(before.begin(), before.end(), name)) {
-            usersOfFilter_[name].emplace(port, bindingPath(port));
-            changedFilters.insert(name);
-        }
-}
-
 template <typename Object, typename Info>
 void BusService::upsert(std::map<std::string, std::shared_ptr<Object>>& objects,
                         std::map<std::string, std::weak_ptr<Object>>& live, const std::string& key, const Info& info)
@@ -733,10 +704,10 @@ void BusService::upsert(std::map<std::string, std::shared_ptr<Object>>& objects,
 std::vector<sdbus::ObjectPath> BusService::bindingsUsing(const std::string& filter) const
 {
     std::vector<sdbus::ObjectPath> out;
-    if (auto users = usersOfFilter_.find(filter); users != usersOfFilter_.end()) {
-        out.reserve(users->second.size());
-        for (const auto& [port, path] : users->second)
-            out.push_back(path);
+    for (const auto& [port, binding] : bindings_) {
+        const auto& used = binding->info().filters;  // sorted
+        if (std::binary_search(used.begin(), used.end(), filter))
+            out.push_back(binding->getObjectPath());
     }
     return out;
 }

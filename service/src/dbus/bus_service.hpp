@@ -88,9 +88,9 @@ public:
     uint32_t activeNetworkCount() const;
     const std::string& lastRepair() const { return lastRepair_; }
 
-    // Filter.Bindings: the bindings whose rules come from this filter. Kept
-    // from the bindings' own Filters, so it costs nothing per call; computed
-    // only when asked for.
+    // Filter.GetBindings: the bindings whose rules come from this filter,
+    // from the bindings' own Filters; computed only when asked for, so
+    // that no call's cost grows with the number of bindings.
     std::vector<sdbus::ObjectPath> bindingsUsing(const std::string& filter) const;
     const std::string& backendName() const { return backendName_; }
     const std::string& networkBackendName() const { return options_.networkBackend; }
@@ -176,9 +176,6 @@ private:
     sd_bus* bus_ = nullptr;  // the connection's sd-bus handle (sdbus-c++ does not expose it)
 
     void applyChanges(const driver::Changes& changes);
-    // Keeps usersOfFilter_ and says which filters' users changed.
-    void indexBinding(const std::string& port, const std::vector<std::string>& before,
-                      const std::vector<std::string>& after, std::set<std::string>& changedFilters);
     template <typename Object, typename Info>
     void upsert(std::map<std::string, std::shared_ptr<Object>>& objects, std::map<std::string, std::weak_ptr<Object>>& live,
                 const std::string& key, const Info& info);
@@ -207,8 +204,6 @@ private:
     std::map<std::string, std::shared_ptr<FilterObject>> filters_;
     std::map<std::string, std::shared_ptr<BindingObject>> bindings_;
     std::map<std::string, std::shared_ptr<NetworkObject>> networkObjects_;
-    // filter -> (port -> binding path): who uses each filter.
-    std::map<std::string, std::map<std::string, sdbus::ObjectPath>> usersOfFilter_;
     // Every object still registered, including removed ones that a call in
     // flight keeps alive: one of those is revived when its name comes back,
     // as its path is still taken.

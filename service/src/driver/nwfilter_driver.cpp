@@ -144,7 +144,6 @@ BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
         info.state = binding.state;
     info.ownerName = binding.def.ownerName;
     info.ownerUuid = binding.def.ownerUuid.str();
-    info.xml = conf::formatBinding(binding.def);
     return info;
 }
 
@@ -615,6 +614,14 @@ std::vector<FilterInfo> NwfilterDriver::filters() const
     for (const auto& [name, filter] : filters_)
         out.push_back(infoOf(filter));
     return out;
+}
+
+std::string NwfilterDriver::bindingXml(const std::string& portdev) const
+{
+    auto it = bindings_.find(portdev);
+    if (it == bindings_.end())
+        throw ServiceError(ErrorKind::NotFound, "port '" + portdev + "' has no binding");
+    return conf::formatBinding(it->second.def);
 }
 
 std::vector<BindingInfo> NwfilterDriver::bindings() const

@@ -64,7 +64,8 @@ struct BindingInfo {
     std::string state;  // active | learning | waiting | repairing | failed: REASON
     std::string ownerName;
     std::string ownerUuid;
-    std::string xml;
+    // No XML here: it is formatted when asked for (bindingXml), not kept
+    // twice for every binding nor formatted on every change.
     bool operator==(const BindingInfo&) const = default;
 };
 
@@ -177,6 +178,8 @@ public:
 
     std::vector<FilterInfo> filters() const;
     std::vector<BindingInfo> bindings() const;
+    // The binding in libvirt's canonical format. Throws NotFound.
+    std::string bindingXml(const std::string& portdev) const;
 
 private:
     struct Filter {

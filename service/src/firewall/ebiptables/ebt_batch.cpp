@@ -140,16 +140,20 @@ EbBatch composeEbBatch(const std::vector<ContributionChange>& changes, const Sha
     for (const auto& rule : diff.addedShared)
         encodedAdditions.push_back(encodeEbtablesRule(rule.args));
 
-    SharedRuleHandles available = handles;
+    // Handles taken so far, per rule (the same rule may be removed more than
+    // once); the record itself is not copied: it holds every port's rules.
+    std::map<SharedRule, size_t> taken;
     Composer c;
     for (const auto& chain : diff.declares)
         c.newChain(chain);
     for (const auto& rule : diff.removedShared) {
-        auto it = available.find(handleKey(rule));
-        if (it == available.end() || it->second.empty())
+        const SharedRule key = handleKey(rule);
+        auto it = handles.find(key);
+        size_t& used = taken[key];
+        if (it == handles.end() || it->second.size() <= used)
             throw MissingHandle(rule);
-        c.deleteRule(rule, it->second.back());
-        it->second.pop_back();
+        c.deleteRule(rule, it->second[it->second.size() - 1 - used]);
+        ++used;
     }
     for (const auto& chain : diff.flushes)
         c.flushChain(chain);

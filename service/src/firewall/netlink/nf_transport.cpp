@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 namespace vnf::fw::nl {
 
@@ -85,8 +86,11 @@ public:
     // The next buffer of messages from the kernel.
     std::string receive()
     {
-        std::string buffer(kReadSize, '\0');
-        iovec iov{buffer.data(), buffer.size()};
+        // One buffer for the socket's life: a fresh 256 KiB per read was
+        // mapped, zeroed and unmapped each time (a tenth of a create's CPU).
+        if (!readBuffer_)
+            readBuffer_ = std::make_unique_for_overwrite<char[]>(kReadSize);
+        iovec iov{readBuffer_.get(), kReadSize};
         msghdr msg{};
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
@@ -99,12 +103,12 @@ public:
                                                : errnoText("netlink receive"));
         if (msg.msg_flags & MSG_TRUNC)
             throw NetlinkError("netlink receive: message truncated");
-        buffer.resize(static_cast<size_t>(got));
-        return buffer;
+        return std::string(readBuffer_.get(), static_cast<size_t>(got));
     }
 
 private:
     util::UniqueFd fd_;
+    std::unique_ptr<char[]> readBuffer_;
     int sendBuffer_ = 0;
 };
 

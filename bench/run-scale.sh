@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The control plane with many bindings: per-call cost of a create and a
+# delete, GetManagedObjects, status, start-up time and RSS at each size,
+# both nwfilter backends in one run. Each backend gets one scripts/lab (its
+# own network namespace, private bus, polkitd, vnetfilterd), grown from one
+# size to the next; between sizes the daemon is restarted to time start-up.
+#
+#   bench/run-scale.sh [--sizes "100 1000 10000"] [--sample K]
+#
+# Start-up is timed from the new process to Manager.State 'running' (every
+# binding's rules in the kernel); `status` is the whole vnetfilterctl
+# process, as an admin runs it. See bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES="100 1000 10000" SAMPLE=200
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --sizes) SIZES=$2; shift 2 ;;
+        --sample) SAMPLE=$2; shift 2 ;;
+        *) echo "usage: $0 [--sizes LIST] [--sample K]" >&2; exit 2 ;;
+    esac
+done
+[ "$(id -u)" = 0 ] || { echo "$0: needs root (network namespaces)" >&2; exit 1; }
+BUILD_DIR=${VNETFILTER_BUILD_DIR:-build}
+case $BUILD_DIR in /*) build=$BUILD_DIR ;; *) build=$PWD/$BUILD_DIR ;; esac
+cmake -S . -B "$build" >/dev/null
+cmake --build "$build" -j"$(nproc)" --target vnetfilterd vnetfilterctl vnetfilter-scale-bench >/dev/null
+echo "# vnetfilter control plane at scale, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), clean-traffic, sample $SAMPLE calls"
+for backend in ${BACKENDS:-ebiptables nftables}; do
+    BENCH=$build/bench/vnetfilter-scale-bench VNFD=$build/service/vnetfilterd SIZES=$SIZES SAMPLE=$SAMPLE \
+    scripts/lab --conf nwfilter_backend=$backend -- bash -c '
+        set -euo pipefail
+        [ -n "${VNETFILTER_NETNS:-}" ] && ip netns list | grep -qw "$VNETFILTER_NETNS" || {
+            echo "not in a lab namespace" >&2; exit 1; }
+        backend=$(busctl --system get-property org.vnetfilter1 /org/vnetfilter1 org.vnetfilter1.Manager Backend | cut -d\" -f2)
+        pid=$VNETFILTER_DAEMON_PID started=""
+        # The daemon this script started (after the first restart) is
+        # stopped by its PID on every exit path; the lab stops its own.
+        trap "[ -n \"\$started\" ] && kill \$started 2>/dev/null; wait 2>/dev/null || true" EXIT
+        ms() { echo $(($(date +%s%N) / 1000000)); }
+        for n in $SIZES; do
+            "$BENCH" --fill-to "$n" --pid "$pid" --sample "$SAMPLE" | sed "s/^/$backend /"
+            times=()
+            for i in 1 2 3 4 5; do
+                t0=$(ms); vnetfilterctl status >/dev/null; times+=($(( $(ms) - t0 )))
+            done
+            printf "%s n=%s vnetfilterctl_status median_ms=%s\n" "$backend" "$n" \
+                "$(printf "%s\n" "${times[@]}" | sort -n | sed -n 3p)"
+            # Restart: stop the daemon, start a new one on the same state.
+            kill -TERM "$pid"
+            while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+            while busctl --system status org.vnetfilter1 >/dev/null 2>&1; do sleep 0.05; done
+            t0=$(ms)
+            ip netns exec "$VNETFILTER_NETNS" setpriv --pdeathsig TERM -- "$VNFD" --config "$VNETFILTER_CONFIG" \
+                >>"$(dirname "$VNETFILTER_CONFIG")/vnetfilterd.log" 2>&1 &
+            pid=$! started=$!
+            until busctl --system get-property org.vnetfilter1 /org/vnetfilter1 org.vnetfilter1.Manager State 2>/dev/null \
+                    | grep -q "\"starting\"\|\"running\""; do sleep 0.01; done
+            t1=$(ms)
+            # While the rules go in, the bus answers (the time of one status call).
+            s0=$(ms); vnetfilterctl status >/dev/null; s1=$(ms)
+            until busctl --system get-property org.vnetfilter1 /org/vnetfilter1 org.vnetfilter1.Manager State 2>/dev/null \
+                    | grep -q "\"running\""; do sleep 0.01; done
+            t2=$(ms)
+            printf "%s n=%s startup on_bus_s=%.2f running_s=%.2f status_while_starting_ms=%s rss_mb=%s\n" "$backend" "$n" \
+                "$(awk "BEGIN {print ($t1 - $t0) / 1000}")" "$(awk "BEGIN {print ($t2 - $t0) / 1000}")" $((s1 - s0)) \
+                "$(awk "/VmRSS/ {printf \"%.1f\", \$2 / 1024}" /proc/$pid/status)"
+        done
+    ' 2> >(grep -v "^lab:" >&2)
+done

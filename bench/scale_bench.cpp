@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The control plane at scale: what one call costs with N bindings already
+// there. Run against the daemon on the bus DBUS_SYSTEM_BUS_ADDRESS names
+// (bench/run-scale.sh runs it in scripts/lab, at 100, 1000 and 10,000).
+//
+//   vnetfilter-scale-bench --fill-to N --pid PID [--sample K]
+//
+// 1. Creates bindings vnet1..vnetN that do not exist yet (16 calls in
+//    flight). Their ports do not exist: the rules are installed by port
+//    name all the same (the bindings are 'waiting'), so the firewall work
+//    is the same as for real ports without 2N links in the namespace.
+// 2. Measures K more creates, one after the other, and deletes them again:
+//    per call the median and p95 latency and the daemon's CPU - its own
+//    user and system time (/proc/PID/stat), and what its child processes
+//    (iptables-restore, ...) used, reported apart.
+// 3. GetManagedObjects and Manager GetAll (what `vnetfilterctl status`
+//    asks), five times each, median; the daemon's RSS.
+//
+// Prints one key=value line per measure, each starting with "n=N".
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kService = "org.vnetfilter1";
+constexpr uint64_t kTimeoutUs = 600ull * 1000 * 1000;
+constexpr size_t kWindow = 16;  // max_calls_per_connection (default 16)
+
+double msSince(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double percentile(std::vector<double> values, double p)
+{
+    if (values.empty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
+}
+
+// The same clean-traffic binding bench/make-bindings.sh writes.
+std::string bindingXml(size_t i)
+{
+    char mac[32], ip[32], uuid[64];
+    std::snprintf(mac, sizeof mac, "52:54:00:%02zx:%02zx:%02zx", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+    std::snprintf(ip, sizeof ip, "10.%zu.%zu.%zu", 10 + i / 62500, i / 250 % 250, i % 250 + 1);
+    std::snprintf(uuid, sizeof uuid, "d5b3f3b4-0000-4000-8000-%012zu", i);
+    return "<filterbinding><owner><name>guest" + std::to_string(i) + "</name><uuid>" + uuid +
+           "</uuid></owner><portdev name='vnet" + std::to_string(i) + "'/><mac address='" + mac +
+           "'/><filterref filter='clean-traffic'><parameter name='IP' value='" + ip +
+           "'/></filterref></filterbinding>";
+}
+
+// CPU seconds of a process: its own user and system time, and its waited-for
+// children's (fields 14-17 of /proc/PID/stat).
+struct Cpu {
+    double user = 0, system = 0, children = 0;
+};
+
+Cpu cpuOf(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream rest(text.substr(text.rfind(')') + 2));
+    std::vector<std::string> fields;
+    for (std::string f; rest >> f;)
+        fields.push_back(f);
+    const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+    // After the name: state is field 3, utime 14 -> index 11.
+    return {std::stod(fields.at(11)) / tick, std::stod(fields.at(12)) / tick,
+            (std::stod(fields.at(13)) + std::stod(fields.at(14))) / tick};
+}
+
+long rssKb(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("VmRSS:", 0) == 0)
+            return std::stol(line.substr(6));
+    return 0;
+}
+
+void createPipelined(sdbus::IProxy& manager, size_t from, size_t to)
+{
+    std::mutex mutex;
+    std::condition_variable done;
+    size_t sent = 0, replies = 0;
+    std::string firstError;
+    for (size_t i = from; i <= to; ++i) {
+        {
+            std::unique_lock lock(mutex);
+            done.wait(lock, [&] { return sent - replies < kWindow; });
+        }
+        ++sent;
+        manager.callMethodAsync("CreateBinding")
+            .onInterface("org.vnetfilter1.Manager")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .withArguments(bindingXml(i))
+            .uponReplyInvoke([&](const sdbus::Error* error, sdbus::ObjectPath) {
+                std::lock_guard lock(mutex);
+                if (error && firstError.empty())
+                    firstError = error->getName() + ": " + error->getMessage();
+                ++replies;
+                done.notify_all();
+            });
+    }
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return replies == sent; });
+    if (!firstError.empty())
+        throw std::runtime_error(firstError);
+}
+
+void report(size_t n, const char* what, const std::vector<double>& calls, const Cpu& before, const Cpu& after)
+{
+    const double k = static_cast<double>(calls.size());
+    std::printf("n=%zu %s calls=%zu median_ms=%.2f p95_ms=%.2f daemon_user_ms=%.3f daemon_sys_ms=%.3f "
+                "children_ms=%.3f\n",
+                n, what, calls.size(), percentile(calls, 0.5), percentile(calls, 0.95),
+                1000 * (after.user - before.user) / k, 1000 * (after.system - before.system) / k,
+                1000 * (after.children - before.children) / k);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    size_t fillTo = 0, sample = 100;
+    pid_t pid = 0;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string arg = argv[i];
+        if (arg == "--fill-to")
+            fillTo = std::stoul(argv[i + 1]);
+        else if (arg == "--pid")
+            pid = static_cast<pid_t>(std::stol(argv[i + 1]));
+        else if (arg == "--sample")
+            sample = std::stoul(argv[i + 1]);
+    }
+    if (fillTo == 0 || pid == 0) {
+        std::cerr << "usage: vnetfilter-scale-bench --fill-to N --pid PID [--sample K]\n";
+        return 2;
+    }
+    try {
+        auto manager = sdbus::createProxy(kService, "/org/vnetfilter1");
+        uint32_t existing = 0;
+        existing = manager->getProperty("BindingCount").onInterface("org.vnetfilter1.Manager").get<uint32_t>();
+        const auto fillStart = Clock::now();
+        if (existing < fillTo)
+            createPipelined(*manager, existing + 1, fillTo);
+        std::printf("n=%zu fill from=%u s=%.1f\n", fillTo, existing, msSince(fillStart) / 1000);
+
+        // K creates and deletes at this population, one after the other.
+        std::vector<double> creates, deletes;
+        std::vector<sdbus::ObjectPath> paths;
+        Cpu before = cpuOf(pid);
+        for (size_t i = 1; i <= sample; ++i) {
+            const auto start = Clock::now();
+            sdbus::ObjectPath path;
+            manager->callMethod("CreateBinding")
+                .onInterface("org.vnetfilter1.Manager")
+                .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                .withArguments(bindingXml(900000 + i))
+                .storeResultsTo(path);
+            creates.push_back(msSince(start));
+            paths.push_back(path);
+        }
+        Cpu after = cpuOf(pid);
+        report(fillTo, "create", creates, before, after);
+        before = cpuOf(pid);
+        for (const auto& path : paths) {
+            const auto start = Clock::now();
+            auto binding = sdbus::createProxy(manager->getConnection(), kService, path);
+            binding->callMethod("Delete").onInterface("org.vnetfilter1.Binding").withTimeout(
+                std::chrono::microseconds(kTimeoutUs));
+            deletes.push_back(msSince(start));
+        }
+        after = cpuOf(pid);
+        report(fillTo, "delete", deletes, before, after);
+
+        std::vector<double> managed, status;
+        size_t objects = 0;
+        for (int i = 0; i < 5; ++i) {
+            auto start = Clock::now();
+            std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> all;
+            manager->callMethod("GetManagedObjects")
+                .onInterface("org.freedesktop.DBus.ObjectManager")
+                .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                .storeResultsTo(all);
+            managed.push_back(msSince(start));
+            objects = all.size();
+            start = Clock::now();
+            std::map<std::string, sdbus::Variant> props;
+            manager->callMethod("GetAll")
+                .onInterface("org.freedesktop.DBus.Properties")
+                .withArguments(std::string("org.vnetfilter1.Manager"))
+                .storeResultsTo(props);
+            status.push_back(msSince(start));
+        }
+        std::printf("n=%zu GetManagedObjects objects=%zu median_ms=%.1f\n", fillTo, objects, percentile(managed, 0.5));
+        std::printf("n=%zu status_call median_ms=%.2f\n", fillTo, percentile(status, 0.5));
+        std::printf("n=%zu rss_mb=%.1f\n", fillTo, rssKb(pid) / 1024.0);
+    } catch (const std::exception& e) {
+        std::cerr << "vnetfilter-scale-bench: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
