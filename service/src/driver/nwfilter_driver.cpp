@@ -90,6 +90,13 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
     }
 }
 
+fw::PortPolicy NwfilterDriver::policyOf(const Binding& binding) const
+{
+    if (binding.state.rfind("failed", 0) == 0)
+        return fw::PortPolicy::dropAll();
+    return instantiate(binding.def, Lookup(filters_), binding.learner).rules;
+}
+
 void NwfilterDriver::apply(const std::vector<fw::PolicyChange>& changes)
 {
     try {
@@ -172,9 +179,11 @@ Changes NwfilterDriver::load()
     for (const auto& p : stored.problems)
         util::logWarning("skipping binding file " + p.file.string() + ": " + p.message);
     bindings_.clear();
+    loadedRules_.clear();
     Lookup lookup(filters_);
     for (auto& def : stored.bindings) {
-        Binding binding{def, {}, std::nullopt, "active", std::nullopt, 0, false, std::nullopt, false};
+        Binding binding{def, {}, "active", std::nullopt, 0, false, std::nullopt, false};
+        fw::PortPolicy rules;
         bool definitionProblem = true;
         try {
             Instance inst = instantiate(def, lookup);
@@ -189,7 +198,7 @@ Changes NwfilterDriver::load()
                 if (!learner.leases().empty())
                     inst = instantiate(def, lookup, learner);
             }
-            binding.rules = std::move(inst.rules);
+            rules = std::move(inst.rules);
             binding.filters = std::move(inst.filters);
             binding.state = inst.state;
             binding.learner = std::move(inst.learner);
@@ -207,10 +216,11 @@ Changes NwfilterDriver::load()
             // Never leave a bound port open: it gets no traffic until fixed.
             util::logError("binding of port '" + def.portdev + "' cannot be instantiated, its traffic is dropped: " +
                            e.what());
-            binding.rules = fw::PortPolicy::dropAll();
+            rules = fw::PortPolicy::dropAll();
             binding.state = std::string("failed: ") + e.what();
             binding.filters.insert(def.filter);
         }
+        loadedRules_[def.portdev] = std::move(rules);
         bindings_[def.portdev] = std::move(binding);
     }
     scheduleExpiry();
@@ -222,9 +232,7 @@ Changes NwfilterDriver::load()
 
 void NwfilterDriver::install()
 {
-    std::map<std::string, fw::PortPolicy> desired;
-    for (const auto& [port, binding] : bindings_)
-        desired[port] = *binding.rules;
+    std::map<std::string, fw::PortPolicy> desired = std::exchange(loadedRules_, {});
     try {
         backend_.resyncTo(desired);
     } catch (const fw::BackendError& e) {
@@ -298,7 +306,7 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     } catch (const std::exception& e) {
         std::vector<fw::PolicyChange> back;
         for (const auto& change : portChanges)
-            back.push_back({change.port, bindings_.at(change.port).rules});
+            back.push_back({change.port, policyOf(bindings_.at(change.port))});
         restoreRules(back);
         throw ServiceError(ErrorKind::Backend, std::string("cannot save the filter: ") + e.what());
     }
@@ -306,7 +314,6 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     for (auto& [port, inst] : instances) {
         Binding& binding = bindings_.at(port);
         const bool hadLearner = binding.learner.has_value();
-        binding.rules = std::move(inst.rules);
         binding.filters = std::move(inst.filters);
         binding.state = inst.state;
         binding.learner = std::move(inst.learner);
@@ -372,8 +379,7 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
     if (!def.params.count(engine::kVarMac))
         def.params[engine::kVarMac] = {def.mac.str()};
     Instance inst = instantiate(def, Lookup(filters_));
-    Binding candidate{def,         std::move(inst.filters), std::move(inst.rules), inst.state, std::move(inst.learner),
-                      0,           false,                   std::nullopt,          false};
+    Binding candidate{def, std::move(inst.filters), inst.state, std::move(inst.learner), 0, false, std::nullopt, false};
     candidate.present = portPresent(def.portdev);
     // A port whose address must be learned is watched before its rules go
     // in, so that a port that cannot be watched fails the call cleanly.
@@ -385,7 +391,7 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
         }
     }
     try {
-        apply({{def.portdev, candidate.rules}});
+        apply({{def.portdev, inst.rules}});
         try {
             leaseStore_.remove(def.portdev);  // nothing learned yet; forget any leftover
             bindingStore_.save(def);
@@ -423,7 +429,7 @@ Changes NwfilterDriver::deleteBinding(const std::string& portdev)
             bindingStore_.remove(portdev);
             leaseStore_.remove(portdev);
         } catch (const std::exception& e) {
-            restoreRules({{portdev, binding.rules}});
+            restoreRules({{portdev, policyOf(binding)}});
             throw ServiceError(ErrorKind::Backend, std::string("cannot remove the binding's file: ") + e.what());
         }
     } catch (...) {
@@ -461,8 +467,7 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
     if (current.learner && current.def.mac == def.mac && makeLearner(def).mode() == current.learner->mode())
         kept = current.learner;
     Instance inst = instantiate(def, Lookup(filters_), kept);
-    Binding next{def,          std::move(inst.filters), std::move(inst.rules), inst.state, std::move(inst.learner),
-                 0,            false,                   std::nullopt,          false};
+    Binding next{def, std::move(inst.filters), inst.state, std::move(inst.learner), 0, false, std::nullopt, false};
     next.present = current.present;
     next.repairing = current.repairing;
 
@@ -498,13 +503,13 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
         }
     }
     try {
-        apply({{portdev, next.rules}});  // old rules -> new rules, one change
+        apply({{portdev, inst.rules}});  // old rules -> new rules, one change
         try {
             bindingStore_.save(def);
             if (!kept)
                 leaseStore_.remove(portdev);
         } catch (const std::exception& e) {
-            restoreRules({{portdev, current.rules}});
+            restoreRules({{portdev, policyOf(current)}});
             throw ServiceError(ErrorKind::Backend, std::string("cannot save the binding: ") + e.what());
         }
     } catch (...) {

@@ -189,7 +189,9 @@ private:
     struct Binding {
         conf::BindingDef def;
         std::set<std::string> filters;  // every filter its rules come from
-        std::optional<fw::PortPolicy> rules;
+        // Its rules are not kept here: the backend holds them (the same
+        // rules twice cost ~10 KB a port); policyOf() recomputes them for
+        // the rare rollback.
         std::string state;  // active | learning | failed: REASON
         // When the filter needs $IP and the binding gives none.
         std::optional<learn::AddressLearner> learner;
@@ -247,6 +249,9 @@ private:
     bool portPresent(const std::string& port) const;
     // Bindings that were `repairing` are not any more (the kernel matches the record).
     Changes repaired();
+    // The rules the port has: drop-all when failed, else its instantiation
+    // (a pure function of its definition, the filters and what it learned).
+    fw::PortPolicy policyOf(const Binding& binding) const;
     void apply(const std::vector<fw::PolicyChange>& changes);
     void restoreRules(const std::vector<fw::PolicyChange>& changes);
     FilterInfo infoOf(const Filter& filter) const;
@@ -261,6 +266,8 @@ private:
     std::map<std::string, conf::FilterDef> builtins_;
     std::map<std::string, Filter> filters_;
     std::map<std::string, Binding> bindings_;
+    // What load() instantiated, until install() has handed it to the backend.
+    std::map<std::string, fw::PortPolicy> loadedRules_;
 };
 
 } // namespace vnf::driver

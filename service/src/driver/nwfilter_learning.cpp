@@ -93,7 +93,6 @@ void NwfilterDriver::failClosed(Binding& binding, const std::string& reason, Cha
     fw::PortPolicy dropAll = fw::PortPolicy::dropAll();
     try {
         apply({{port, dropAll}});
-        binding.rules = std::move(dropAll);
     } catch (const ServiceError& e) {
         util::logError("cannot install drop-all rules on port '" + port + "': " + e.what());
     }
@@ -176,7 +175,6 @@ Changes NwfilterDriver::observed(const std::string& portdev, uint64_t session, c
             changes.learned.emplace_back(portdev, address);
             util::logInfo("port '" + portdev + "' learned " + address);
         }
-    binding.rules = std::move(inst.rules);
     binding.state = inst.state;
     binding.learner = std::move(inst.learner);
     saveLeases(binding);
@@ -220,8 +218,7 @@ Changes NwfilterDriver::expireLeases()
             util::logInfo("port '" + port + "': leases expired; now " +
                           (learner.leases().empty() ? std::string("learning again")
                                                     : util::join(learner.addresses(), ", ")));
-            binding.rules = std::move(inst.rules);
-            binding.state = inst.state;
+                    binding.state = inst.state;
             binding.learner = std::move(inst.learner);
             saveLeases(binding);
             changes.bindings.push_back(infoOf(binding));
