@@ -76,7 +76,7 @@ sdbus::MethodReply DaemonClient::call(const std::string& path, const std::string
         message << arg;
     // On a terminal a polkit agent may ask the person for a password; in a
     // script, never wait for one. Reads need no password.
-    static const std::vector<std::string> kChanges = {"DefineFilter", "Undefine", "CreateBinding", "Delete",
+    static const std::vector<std::string> kChanges = {"DefineFilter", "Undefine", "CreateBinding", "Update", "Delete",
                                                       "Reload",       "DefineNetwork", "CreateNetwork", "Start",
                                                       "Stop",         "SetAutostart"};
     if (::isatty(STDIN_FILENO)) {
