@@ -436,8 +436,12 @@ Changes NwfilterDriver::deleteBinding(const std::string& portdev)
         syncWatch(binding, ignored);  // still bound: keep learning
         throw;
     }
+    const bool hadLearner = binding.learner.has_value();
     bindings_.erase(it);
-    scheduleExpiry();
+    // Only a port that learned can have been the next lease to expire (and
+    // looking at every binding on each delete grew with their number).
+    if (hadLearner)
+        scheduleExpiry();
     Changes changes;
     changes.resultName = portdev;
     changes.removedBindings.push_back(portdev);
@@ -518,8 +522,10 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
     }
     if (current.rebuilds && kept)
         next.rebuilds = std::move(current.rebuilds);
+    const bool learners = current.learner || next.learner;
     current = std::move(next);
-    scheduleExpiry();
+    if (learners)
+        scheduleExpiry();
     changes.bindings.push_back(infoOf(current));
     return changes;
 }

@@ -146,9 +146,13 @@ NftMonitor::NftMonitor() : fd_(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SO
 std::vector<Commit> NftMonitor::read()
 {
     std::vector<Commit> out;
-    std::string buffer(kReadSize, '\0');
+    // One buffer for the monitor's life: a fresh zeroed 256 KiB per read
+    // was most of the guard thread's work while the daemon commits.
+    if (!buffer_)
+        buffer_ = std::make_unique_for_overwrite<char[]>(kReadSize);
+    char* const buffer = buffer_.get();
     for (;;) {
-        const ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
+        const ssize_t n = ::recv(fd_.get(), buffer, kReadSize, 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -163,7 +167,7 @@ std::vector<Commit> NftMonitor::read()
             }
             break;  // EAGAIN: drained
         }
-        for (Commit& commit : parser_.feed(std::string_view(buffer.data(), static_cast<size_t>(n))))
+        for (Commit& commit : parser_.feed(std::string_view(buffer, static_cast<size_t>(n))))
             out.push_back(std::move(commit));
     }
     return out;

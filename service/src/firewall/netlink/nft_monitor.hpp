@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,7 @@ public:
 
 private:
     util::UniqueFd fd_;
+    std::unique_ptr<char[]> buffer_;
     NotificationParser parser_;
 };
 
