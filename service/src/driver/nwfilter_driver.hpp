@@ -266,8 +266,6 @@ private:
     std::map<std::string, conf::FilterDef> builtins_;
     std::map<std::string, Filter> filters_;
     std::map<std::string, Binding> bindings_;
-    // What load() instantiated, until install() has handed it to the backend.
-    std::map<std::string, fw::PortPolicy> loadedRules_;
 };
 
 } // namespace vnf::driver
