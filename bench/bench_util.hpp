@@ -21,6 +21,15 @@ inline double msSince(Clock::time_point start)
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// The value below which a share `p` (0..1) of the values lie; 1 is the maximum.
+inline double percentile(std::vector<double> values, double p)
+{
+    if (values.empty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    return values[std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())))];
+}
+
 inline double median(std::vector<double> values)
 {
     std::sort(values.begin(), values.end());

@@ -28,22 +28,14 @@
 #include <string>
 #include <vector>
 
-using Clock = std::chrono::steady_clock;
+#include "bench_util.hpp"
+
+using vnf::bench::Clock;
+using vnf::bench::msSince;
+using vnf::bench::percentile;
 
 namespace {
 
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double percentile(std::vector<double> values, double p)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
-}
 
 std::vector<std::string> readBindings(const std::filesystem::path& dir)
 {

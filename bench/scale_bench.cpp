@@ -33,7 +33,11 @@
 #include <string>
 #include <vector>
 
-using Clock = std::chrono::steady_clock;
+#include "bench_util.hpp"
+
+using vnf::bench::Clock;
+using vnf::bench::msSince;
+using vnf::bench::percentile;
 
 namespace {
 
@@ -41,18 +45,6 @@ constexpr const char* kService = "org.vnetfilter1";
 constexpr uint64_t kTimeoutUs = 600ull * 1000 * 1000;
 constexpr size_t kWindow = 16;  // max_calls_per_connection (default 16)
 
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double percentile(std::vector<double> values, double p)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
-}
 
 // The same clean-traffic binding bench/make-bindings.sh writes.
 std::string bindingXml(size_t i)
