@@ -21,7 +21,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <type_traits>
 
@@ -73,6 +72,7 @@ public:
     const std::string& guardDescription() const { return guardDescription_; }
     void repaired(const std::string& what, uint64_t microseconds);
     uint64_t repairs() const { return repairs_; }
+    const std::string& lastRepair() const { return lastRepair_; }
     // Start-up (bus thread): State is 'starting' with StartProgress (done,
     // total) until started().
     void startProgress(uint32_t done, uint32_t total);
@@ -86,7 +86,6 @@ public:
     const std::map<std::string, uint32_t>& bindingStates() const { return bindingStates_; }
     uint32_t networkCount() const { return static_cast<uint32_t>(networkObjects_.size()); }
     uint32_t activeNetworkCount() const;
-    const std::string& lastRepair() const { return lastRepair_; }
 
     // Filter.GetBindings: the bindings whose rules come from this filter,
     // from the bindings' own Filters; computed only when asked for, so
