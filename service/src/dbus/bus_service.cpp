@@ -620,6 +620,7 @@ void BusService::applyChanges(const driver::Changes& changes)
         if (auto it = bindings_.find(port); it != bindings_.end()) {
             countState(it->second->info().state, -1);
             bindings_.erase(it);
+            forgetIfGone(liveBindings_, port);
         }
     for (const auto& info : changes.bindings) {
         if (auto it = bindings_.find(info.portdev); it != bindings_.end())
@@ -627,12 +628,16 @@ void BusService::applyChanges(const driver::Changes& changes)
         countState(info.state, +1);
         upsert(bindings_, liveBindings_, info.portdev, info);
     }
-    for (const auto& name : changes.removedFilters)
+    for (const auto& name : changes.removedFilters) {
         filters_.erase(name);
+        forgetIfGone(liveFilters_, name);
+    }
     for (const auto& info : changes.filters)
         upsert(filters_, liveFilters_, info.name, info);
-    for (const auto& name : changes.removedNetworks)
+    for (const auto& name : changes.removedNetworks) {
         networkObjects_.erase(name);
+        forgetIfGone(liveNetworks_, name);
+    }
     for (const auto& info : changes.networks)
         upsert(networkObjects_, liveNetworks_, info.name, info);
 
@@ -681,6 +686,16 @@ void BusService::started()
         return;
     progress_.first = progress_.second;
     manager_->changed({"State", "StartProgress"});
+}
+
+// The registry of live objects keeps a name only while its object lives
+// (a call in flight may hold a removed one): ports come and go by the
+// thousand, their names must not pile up.
+template <typename Object>
+void BusService::forgetIfGone(std::map<std::string, std::weak_ptr<Object>>& live, const std::string& key)
+{
+    if (auto it = live.find(key); it != live.end() && it->second.expired())
+        live.erase(it);
 }
 
 template <typename Object, typename Info>

@@ -175,6 +175,8 @@ private:
     sd_bus* bus_ = nullptr;  // the connection's sd-bus handle (sdbus-c++ does not expose it)
 
     void applyChanges(const driver::Changes& changes);
+    template <typename Object>
+    static void forgetIfGone(std::map<std::string, std::weak_ptr<Object>>& live, const std::string& key);
     template <typename Object, typename Info>
     void upsert(std::map<std::string, std::shared_ptr<Object>>& objects, std::map<std::string, std::weak_ptr<Object>>& live,
                 const std::string& key, const Info& info);
