@@ -40,10 +40,14 @@ expect() {
         echo "ok   '$*' -> '$got'"
     fi
 }
-expect "nwfilter-binding-counters nwfilter-binding-create nwfilter-binding-delete nwfilter-binding-dumpxml nwfilter-binding-list" vnetfilterctl nwfilter-b
+expect "nwfilter-binding-counters nwfilter-binding-create nwfilter-binding-delete nwfilter-binding-dumpxml nwfilter-binding-list nwfilter-binding-update" vnetfilterctl nwfilter-b
 expect "net-define net-destroy net-dhcp-leases net-dumpxml" vnetfilterctl net-d
 expect "clean-traffic" vnetfilterctl nwfilter-dumpxml cl
 expect "vnet0 vnet1" vnetfilterctl nwfilter-binding-delete vn
+# update: a port first, then a file.
+expect "tap3" vnetfilterctl nwfilter-binding-update ta
+touch "$dir/update-me.xml"
+expect "$dir/update-me.xml" vnetfilterctl nwfilter-binding-update vnet0 "$dir/update-me"
 expect "default isolated" vnetfilterctl net-start ""
 expect "--all" vnetfilterctl net-list --a
 expect "--portdev" vnetfilterctl plan --port
