@@ -113,8 +113,7 @@ int main(int argc, char** argv)
         // The bindings' rules go in on the worker while the bus answers:
         // Manager.State says 'starting' (StartProgress: how many), calls
         // wait behind that work (docs/daemon.md, "Start-up").
-        const auto total = static_cast<uint32_t>(driver.bindingCount());
-        service.startProgress(0, total);
+        service.startingUp();
         worker.submit([&] {
             driver.install();
             // Installing every port at once needed twice the record for a

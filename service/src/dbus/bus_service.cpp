@@ -672,12 +672,11 @@ uint32_t BusService::activeNetworkCount() const
                                                [](const auto& entry) { return entry.second->active(); }));
 }
 
-void BusService::startProgress(uint32_t done, uint32_t total)
+void BusService::startingUp()
 {
-    const bool wasStarting = std::exchange(starting_, true);
-    progress_ = {done, total};
-    manager_->changed(wasStarting ? std::vector<std::string>{"StartProgress"}
-                                  : std::vector<std::string>{"State", "StartProgress"});
+    starting_ = true;
+    progress_ = {0, bindingCount()};
+    manager_->changed({"State", "StartProgress"});
 }
 
 void BusService::started()

@@ -73,9 +73,10 @@ public:
     void repaired(const std::string& what, uint64_t microseconds);
     uint64_t repairs() const { return repairs_; }
     const std::string& lastRepair() const { return lastRepair_; }
-    // Start-up (bus thread): State is 'starting' with StartProgress (done,
-    // total) until started().
-    void startProgress(uint32_t done, uint32_t total);
+    // Start-up (bus thread), after publish(): State is 'starting' with
+    // StartProgress (0, bindings) until started() makes it (bindings,
+    // bindings); the backends install every port in one batch.
+    void startingUp();
     void started();
     bool starting() const { return starting_; }
     std::pair<uint32_t, uint32_t> progress() const { return progress_; }

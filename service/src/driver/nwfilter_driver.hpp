@@ -132,7 +132,6 @@ public:
     Changes start();
     Changes load();
     void install();
-    size_t bindingCount() const { return bindings_.size(); }
 
     // Definitions as parsed (the bus layer parses, then authorizes on what
     // it parsed, then calls these), or as XML read with options.strictness.
