@@ -182,9 +182,9 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_TRUE(eventually([&] { return contains(filterChanges, "Priority"); }));
 
-    // A binding: its object appears with the filters it uses (Filters);
-    // the filter's GetBindings lists it. Nothing is sent about the filter:
-    // no signal grows with the number of bindings.
+    // A binding: its object appears; the filter's GetBindings lists it,
+    // and the filter's References say what it pulls in. Nothing is sent
+    // about the filter: no signal grows with the number of bindings.
     const std::string bindingPath = "/org/vnetfilter1/binding/" + g0.port;
     const size_t filterSignals = [&] {
         std::lock_guard lock(mutex);
@@ -196,10 +196,21 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
         std::vector<sdbus::ObjectPath> users;
         filter->callMethod("GetBindings").onInterface("org.vnetfilter1.Filter").storeResultsTo(users);
         EXPECT_EQ(users, std::vector<sdbus::ObjectPath>{sdbus::ObjectPath(bindingPath)});
-        auto binding = sdbus::createProxy("org.vnetfilter1", bindingPath);
-        auto filters =
-            binding->getProperty("Filters").onInterface("org.vnetfilter1.Binding").get<std::vector<std::string>>();
-        EXPECT_TRUE(std::count(filters.begin(), filters.end(), "my-web") && std::count(filters.begin(), filters.end(), "clean-traffic"));
+        EXPECT_EQ(filter->getProperty("References").onInterface("org.vnetfilter1.Filter").get<std::vector<std::string>>(),
+                  std::vector<std::string>{"clean-traffic"});
+        // nwfilter-list finds the binding under every filter it reaches.
+        auto list = ctl({"nwfilter-list", "--json"});
+        ASSERT_TRUE(list.ok()) << list.err;
+        auto usersOf = [&](const std::string& name) {
+            const auto at = list.out.find("\"name\":\"" + name + "\"");
+            const auto from = list.out.find("\"bindings\":", at);
+            return at == std::string::npos ? std::string() : list.out.substr(from, list.out.find(']', from) - from + 1);
+        };
+        const std::string port = "\"bindings\":[\"" + g0.port + "\"]";
+        EXPECT_EQ(usersOf("my-web"), port) << list.out;
+        EXPECT_EQ(usersOf("clean-traffic"), port) << list.out;
+        EXPECT_EQ(usersOf("no-mac-spoofing"), port) << "reached through clean-traffic: " << list.out;
+        EXPECT_EQ(usersOf("allow-arp"), "\"bindings\":[]") << list.out;
         {
             std::lock_guard lock(mutex);
             EXPECT_EQ(filterChanges.size(), filterSignals) << "a binding's creation sent a signal about its filter";
@@ -284,6 +295,35 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     EXPECT_TRUE(std::filesystem::exists(keptFile));
     std::filesystem::remove(keptFile);
     EXPECT_NE(ctl({"nwfilter-dumpxml", "my-web"}).out.find("priority='-310'"), std::string::npos);
+
+    // GetManagedObjects (the daemon writes it itself, from the snapshots
+    // the properties are served from) says of each object what GetAll
+    // says, and lists only the object's own interface.
+    {
+        ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>listed</name><bridge name='virbr7'/></network>").ok());
+        auto connection = sdbus::createSystemBusConnection();
+        auto root = sdbus::createProxy(*connection, "org.vnetfilter1", "/org/vnetfilter1");
+        std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> objects;
+        root->callMethod("GetManagedObjects").onInterface("org.freedesktop.DBus.ObjectManager").storeResultsTo(objects);
+        const auto count = [&](const char* property) {
+            return root->getProperty(property).onInterface("org.vnetfilter1.Manager").get<uint32_t>();
+        };
+        EXPECT_EQ(objects.size(), count("FilterCount") + count("BindingCount") + count("NetworkCount"));
+        std::set<std::string> kinds;
+        for (const auto& [path, interfaces] : objects) {
+            ASSERT_EQ(interfaces.size(), 1u) << path;
+            const auto& [interface, listed] = *interfaces.begin();
+            kinds.insert(interface);
+            std::map<std::string, sdbus::Variant> all;
+            sdbus::createProxy(*connection, "org.vnetfilter1", path)
+                ->callMethod("GetAll").onInterface("org.freedesktop.DBus.Properties").withArguments(interface)
+                .storeResultsTo(all);
+            EXPECT_EQ(test::shown(listed), test::shown(all)) << path;
+        }
+        EXPECT_EQ(kinds, (std::set<std::string>{"org.vnetfilter1.Binding", "org.vnetfilter1.Filter",
+                                                "org.vnetfilter1.Network"}));
+        ASSERT_TRUE(ctl({"net-undefine", "listed"}).ok());
+    }
 
     // Deleting the binding removes its object.
     ASSERT_TRUE(ctl({"nwfilter-binding-delete", g0.port}).ok());

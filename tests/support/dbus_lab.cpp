@@ -405,4 +405,48 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
     return condition();
 }
 
+namespace {
+
+std::string joined(const std::vector<std::string>& values)
+{
+    std::string out = "[";
+    for (const auto& value : values)
+        out += (out.size() > 1 ? "," : "") + value;
+    return out + "]";
+}
+
+std::string shownValue(const sdbus::Variant& value)
+{
+    const std::string type = value.peekValueType();
+    if (type == "s")
+        return value.get<std::string>();
+    if (type == "b")
+        return value.get<bool>() ? "true" : "false";
+    if (type == "i")
+        return std::to_string(value.get<int32_t>());
+    if (type == "u")
+        return std::to_string(value.get<uint32_t>());
+    if (type == "t")
+        return std::to_string(value.get<uint64_t>());
+    if (type == "as")
+        return joined(value.get<std::vector<std::string>>());
+    if (type == "a{sas}") {
+        std::string out;
+        for (const auto& [key, list] : value.get<std::map<std::string, std::vector<std::string>>>())
+            out += key + "=" + joined(list) + ";";
+        return out;
+    }
+    return "?";
+}
+
+} // namespace
+
+std::map<std::string, std::string> shown(const std::map<std::string, sdbus::Variant>& properties)
+{
+    std::map<std::string, std::string> out;
+    for (const auto& [name, value] : properties)
+        out[name] = value.peekValueType() + ":" + shownValue(value);
+    return out;
+}
+
 } // namespace vnf::test

@@ -7,6 +7,8 @@
 
 #include "support/netns.hpp"
 
+#include <sdbus-c++/Types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -140,6 +142,10 @@ fw::ExecResult vnetfilterctlAsNobody(const std::vector<std::string>& args, const
 // `method` is INTERFACE.METHOD, `args` in GVariant text form.
 fw::ExecResult gdbusCall(const std::string& path, const std::string& method, const std::vector<std::string>& args,
                          bool asNobody = false);
+
+// Properties as text ("s:name", "as:[a,b]", ...), to compare what two
+// calls say of an object; a type the daemon does not use shows as "?TYPE".
+std::map<std::string, std::string> shown(const std::map<std::string, sdbus::Variant>& properties);
 
 // A <filterbinding> of `filter` on `port` for the guest with `mac`.
 std::string bindingXml(const std::string& port, const std::string& mac, const std::string& filter,

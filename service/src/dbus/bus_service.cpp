@@ -5,6 +5,7 @@
 #include "Filter_adaptor.h"
 #include "Manager_adaptor.h"
 #include "Network_adaptor.h"
+#include "dbus/managed_objects.hpp"
 #include "dbus/raw_message.hpp"
 #include "util/log.hpp"
 
@@ -240,6 +241,8 @@ public:
         quietly([this] { unregisterAdaptor(); });
     }
 
+    const driver::FilterInfo& info() const { return info_; }
+
     void update(driver::FilterInfo info)
     {
         std::vector<std::string> changed;
@@ -251,6 +254,8 @@ public:
             changed.push_back("Priority");
         if (info.builtin != info_.builtin)
             changed.push_back("Builtin");
+        if (info.references != info_.references)
+            changed.push_back("References");
         info_ = std::move(info);
         if (!changed.empty())
             emitPropertiesChangedSignal(org::vnetfilter1::Filter_adaptor::INTERFACE_NAME, changed);
@@ -286,6 +291,7 @@ private:
     std::string Chain() override { return info_.chain; }
     int32_t Priority() override { return info_.priority; }
     bool Builtin() override { return info_.builtin; }
+    std::vector<std::string> References() override { return info_.references; }
 
     BusService& service_;
     driver::FilterInfo info_;
@@ -314,8 +320,6 @@ public:
         std::vector<std::string> changed;
         if (info.filter != info_.filter)
             changed.push_back("Filter");
-        if (info.filters != info_.filters)
-            changed.push_back("Filters");
         if (info.parameters != info_.parameters)
             changed.push_back("Parameters");
         if (info.learnedAddresses != info_.learnedAddresses)
@@ -393,7 +397,6 @@ private:
     std::string LinkDev() override { return info_.linkdev; }
     std::string MAC() override { return info_.mac; }
     std::string Filter() override { return info_.filter; }
-    std::vector<std::string> Filters() override { return info_.filters; }
     std::map<std::string, std::vector<std::string>> Parameters() override { return info_.parameters; }
     std::vector<std::string> LearnedAddresses() override { return info_.learnedAddresses; }
     std::string State() override { return info_.state; }
@@ -419,6 +422,8 @@ public:
         quietly([this] { emitInterfacesRemovedSignal(); });
         quietly([this] { unregisterAdaptor(); });
     }
+
+    const driver::NetworkInfo& info() const { return info_; }
 
     void update(driver::NetworkInfo info)
     {
@@ -591,6 +596,12 @@ void BusService::installBusHooks()
     if (sd_bus_add_filter(bus_, &slot, refuseOversizedCalls, nullptr) < 0)
         throw std::runtime_error("cannot install the D-Bus message filter");
     filterSlot_ = std::unique_ptr<void, void (*)(void*)>(slot, [](void* s) { sd_bus_slot_unref(static_cast<sd_bus_slot*>(s)); });
+    // GetManagedObjects is answered here: sd-bus runs an object callback of
+    // a path before its own handling of the standard interfaces.
+    slot = nullptr;
+    if (sd_bus_add_object(bus_, &slot, kRootPath, answerManagedObjects, this) < 0)
+        throw std::runtime_error("cannot install the GetManagedObjects handler");
+    objectsSlot_ = std::unique_ptr<void, void (*)(void*)>(slot, [](void* s) { sd_bus_slot_unref(static_cast<sd_bus_slot*>(s)); });
     // Callers that leave: their work not yet started is dropped.
     connection_.addMatch(
         "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged'",
@@ -603,6 +614,32 @@ void BusService::installBusHooks()
             }
         },
         sdbus::floating_slot);
+}
+
+int BusService::answerManagedObjects(sd_bus_message* call, void* service, sd_bus_error*)
+{
+    if (!sd_bus_message_is_method_call(call, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"))
+        return 0;  // anything else at the root: sd-bus and the Manager's adaptor
+    const auto& self = *static_cast<const BusService*>(service);
+    sd_bus_message* raw = nullptr;
+    if (const int r = sd_bus_message_new_method_return(call, &raw); r < 0)
+        return sd_bus_reply_method_errno(call, r, nullptr);
+    std::unique_ptr<sd_bus_message, decltype(&sd_bus_message_unref)> reply(raw, sd_bus_message_unref);
+    try {
+        ManagedObjectsReply objects(reply.get());
+        for (const auto& [name, filter] : self.filters_)
+            objects.add(filter->getObjectPath(), filter->info());
+        for (const auto& [port, binding] : self.bindings_)
+            objects.add(binding->getObjectPath(), binding->info());
+        for (const auto& [name, network] : self.networkObjects_)
+            objects.add(network->getObjectPath(), network->info());
+        objects.finish();
+    } catch (const std::system_error& e) {
+        util::logError(std::string("GetManagedObjects: ") + e.what());
+        return sd_bus_reply_method_errno(call, e.code().value(), nullptr);
+    }
+    const int r = sd_bus_send(nullptr, reply.get(), nullptr);
+    return r < 0 ? r : 1;
 }
 
 void BusService::publish(const driver::Changes& initial)

@@ -124,6 +124,10 @@ FilterInfo NwfilterDriver::infoOf(const Filter& filter) const
     info.chain = filter.def.chain;
     info.priority = filter.def.chainPriority;
     info.builtin = filter.builtin;
+    for (const auto& entry : filter.def.entries)
+        if (const auto* ref = std::get_if<conf::FilterRef>(&entry);
+            ref && std::find(info.references.begin(), info.references.end(), ref->filter) == info.references.end())
+            info.references.push_back(ref->filter);
     info.xml = conf::formatFilter(filter.def);
     return info;
 }

@@ -46,6 +46,10 @@ struct FilterInfo {
     std::string chain;
     int priority = 0;
     bool builtin = false;
+    // The filters its <filterref>s name, in the order they appear, each
+    // once (Filter.References): with each binding's Filter, a client has
+    // which bindings use which filter without a list that grows with them.
+    std::vector<std::string> references;
     std::string xml;
     bool operator==(const FilterInfo&) const = default;
 };
@@ -56,8 +60,7 @@ struct BindingInfo {
     std::string mac;
     std::string filter;
     // Every filter its rules come from (the filter and what it references,
-    // sorted): which filters a binding uses is told by the binding, so a
-    // change to one binding never costs a listing of all the others.
+    // sorted): Filter.GetBindings asks the bindings, never the filters.
     std::vector<std::string> filters;
     std::map<std::string, std::vector<std::string>> parameters;
     std::vector<std::string> learnedAddresses;

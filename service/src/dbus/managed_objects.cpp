@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "dbus/managed_objects.hpp"
+
+#include "Binding_adaptor.h"
+#include "Filter_adaptor.h"
+#include "Network_adaptor.h"
+
+#include <system_error>
+
+namespace vnf::dbus {
+
+namespace {
+
+void check(int r)
+{
+    if (r < 0)
+        throw std::system_error(-r, std::generic_category(), "cannot write the GetManagedObjects reply");
+}
+
+} // namespace
+
+// One object: {o a{s a{sv}}} with its one interface. Each property is an
+// entry {sv}, written with the type the interface's XML gives it.
+class ManagedObjectsReply::Object {
+public:
+    Object(sd_bus_message* m, const std::string& path, const char* interface) : m_(m)
+    {
+        check(sd_bus_message_open_container(m_, 'e', "oa{sa{sv}}"));
+        check(sd_bus_message_append_basic(m_, 'o', path.c_str()));
+        check(sd_bus_message_open_container(m_, 'a', "{sa{sv}}"));
+        check(sd_bus_message_open_container(m_, 'e', "sa{sv}"));
+        check(sd_bus_message_append_basic(m_, 's', interface));
+        check(sd_bus_message_open_container(m_, 'a', "{sv}"));
+    }
+    void close()
+    {
+        for (int i = 0; i < 4; ++i)
+            check(sd_bus_message_close_container(m_));
+    }
+
+    void property(const char* name, const std::string& value) { basic(name, 's', "s", value.c_str()); }
+    void property(const char* name, bool value)
+    {
+        const int asInt = value;
+        basic(name, 'b', "b", &asInt);
+    }
+    void property(const char* name, int32_t value) { basic(name, 'i', "i", &value); }
+    void property(const char* name, const std::vector<std::string>& values)
+    {
+        open(name, "as");
+        strings(values);
+        close(2);
+    }
+    void property(const char* name, const std::map<std::string, std::vector<std::string>>& values)
+    {
+        open(name, "a{sas}");
+        check(sd_bus_message_open_container(m_, 'a', "{sas}"));
+        for (const auto& [key, list] : values) {
+            check(sd_bus_message_open_container(m_, 'e', "sas"));
+            check(sd_bus_message_append_basic(m_, 's', key.c_str()));
+            strings(list);
+            check(sd_bus_message_close_container(m_));
+        }
+        check(sd_bus_message_close_container(m_));
+        close(2);
+    }
+
+private:
+    void open(const char* name, const char* signature)
+    {
+        check(sd_bus_message_open_container(m_, 'e', "sv"));
+        check(sd_bus_message_append_basic(m_, 's', name));
+        check(sd_bus_message_open_container(m_, 'v', signature));
+    }
+    void close(int levels)
+    {
+        for (int i = 0; i < levels; ++i)
+            check(sd_bus_message_close_container(m_));
+    }
+    void basic(const char* name, char type, const char* signature, const void* value)
+    {
+        open(name, signature);
+        check(sd_bus_message_append_basic(m_, type, value));
+        close(2);
+    }
+    void strings(const std::vector<std::string>& values)
+    {
+        check(sd_bus_message_open_container(m_, 'a', "s"));
+        for (const auto& value : values)
+            check(sd_bus_message_append_basic(m_, 's', value.c_str()));
+        check(sd_bus_message_close_container(m_));
+    }
+
+    sd_bus_message* m_;
+};
+
+ManagedObjectsReply::ManagedObjectsReply(sd_bus_message* reply) : reply_(reply)
+{
+    check(sd_bus_message_open_container(reply_, 'a', "{oa{sa{sv}}}"));
+}
+
+void ManagedObjectsReply::finish()
+{
+    check(sd_bus_message_close_container(reply_));
+}
+
+// The properties below are those of dbus-interfaces/*.xml, in their order.
+void ManagedObjectsReply::add(const std::string& path, const driver::FilterInfo& filter)
+{
+    Object object(reply_, path, org::vnetfilter1::Filter_adaptor::INTERFACE_NAME);
+    object.property("Name", filter.name);
+    object.property("UUID", filter.uuid);
+    object.property("Chain", filter.chain);
+    object.property("Priority", static_cast<int32_t>(filter.priority));
+    object.property("Builtin", filter.builtin);
+    object.property("References", filter.references);
+    object.close();
+}
+
+void ManagedObjectsReply::add(const std::string& path, const driver::BindingInfo& binding)
+{
+    Object object(reply_, path, org::vnetfilter1::Binding_adaptor::INTERFACE_NAME);
+    object.property("PortDev", binding.portdev);
+    object.property("LinkDev", binding.linkdev);
+    object.property("MAC", binding.mac);
+    object.property("Filter", binding.filter);
+    object.property("Parameters", binding.parameters);
+    object.property("LearnedAddresses", binding.learnedAddresses);
+    object.property("State", binding.state);
+    object.property("OwnerName", binding.ownerName);
+    object.property("OwnerUUID", binding.ownerUuid);
+    object.close();
+}
+
+void ManagedObjectsReply::add(const std::string& path, const driver::NetworkInfo& network)
+{
+    Object object(reply_, path, org::vnetfilter1::Network_adaptor::INTERFACE_NAME);
+    object.property("Name", network.name);
+    object.property("UUID", network.uuid);
+    object.property("Bridge", network.bridge);
+    object.property("ForwardMode", network.forwardMode);
+    object.property("Active", network.active);
+    object.property("Persistent", network.persistent);
+    object.property("Autostart", network.autostart);
+    object.close();
+}
+
+} // namespace vnf::dbus
