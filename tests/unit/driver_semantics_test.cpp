@@ -172,20 +172,25 @@ TEST_F(DriverSemantics, UpdateReplacesTheRulesInOneTransaction)
               (std::vector<std::string>{"no-mac-spoofing", "no-ip-spoofing", "allow-incoming-ipv4", "no-arp-spoofing",
                                         "no-other-l2-traffic", "qemu-announce-self"}));
     EXPECT_TRUE(referencesOf("allow-arp").empty());
-    // What the driver knows of a binding for Filter.GetBindings: the filter
-    // and everything it reaches, sorted.
-    EXPECT_EQ(info("vnet0").filters,
-              (std::vector<std::string>{"allow-incoming-ipv4", "clean-traffic", "no-arp-ip-spoofing",
-                                        "no-arp-mac-spoofing", "no-arp-spoofing", "no-ip-spoofing", "no-mac-spoofing",
-                                        "no-other-l2-traffic", "no-other-rarp-traffic", "qemu-announce-self",
-                                        "qemu-announce-self-rarp"}));
+    // Filter.GetBindings: a binding uses its filter and every filter it
+    // reaches; the failed binding of a missing filter uses that name.
+    driver_->createBinding(binding("vnet1", "twice"));
+    const std::vector<std::string> both{"vnet0", "vnet1"}, first{"vnet0"}, second{"vnet1"};
+    EXPECT_EQ(driver_->bindingsUsing("clean-traffic"), first);
+    EXPECT_EQ(driver_->bindingsUsing("no-arp-mac-spoofing"), first) << "two references away";
+    EXPECT_EQ(driver_->bindingsUsing("no-ip-spoofing"), both);
+    EXPECT_EQ(driver_->bindingsUsing("twice"), second);
+    EXPECT_TRUE(driver_->bindingsUsing("allow-dhcp").empty());
+    EXPECT_EQ(errorOf([&] { driver_->undefineFilter("twice"); }), driver::ErrorKind::InUse);
+    driver_->deleteBinding("vnet1");
     const fw::PortPolicy before = *backend_.policy("vnet0");
     const int transactions = backend_.transactions;
     driver::Changes changes = driver_->updateBinding("vnet0", conf::parseBinding(binding("vnet0", "web")));
     EXPECT_EQ(backend_.transactions, transactions + 1) << "one transaction, no delete in between";
     ASSERT_EQ(changes.bindings.size(), 1u);
     EXPECT_EQ(changes.bindings[0].filter, "web");
-    EXPECT_TRUE(std::count(changes.bindings[0].filters.begin(), changes.bindings[0].filters.end(), "web"));
+    EXPECT_EQ(driver_->bindingsUsing("web"), std::vector<std::string>{"vnet0"});
+    EXPECT_EQ(driver_->bindingsUsing("no-mac-spoofing"), std::vector<std::string>{"vnet0"}) << "web -> clean-traffic";
     EXPECT_NE(*backend_.policy("vnet0"), before);
     EXPECT_TRUE(changes.filters.empty()) << "a binding's change lists no filter";
     restart();

@@ -270,12 +270,19 @@ private:
                                      [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
     }
 
+    // On the worker: the driver knows which filters each binding reaches.
     void GetBindings(sdbus::Result<std::vector<sdbus::ObjectPath>>&& result) override
     {
-        service_.answer(shared_from_this(), call(), std::move(result), kActionRead, {{"filter", info_.name}},
-                        [this, name = info_.name](const sdbus::Result<std::vector<sdbus::ObjectPath>>& r) {
-                            r.returnResults(service_.bindingsUsing(name));
-                        });
+        service_.handle<std::vector<std::string>>(
+            shared_from_this(), call(), std::move(result), kActionRead, {{"filter", info_.name}},
+            [this, name = info_.name] { return service_.nwfilterDriver().bindingsUsing(name); },
+            [](const sdbus::Result<std::vector<sdbus::ObjectPath>>& r, const std::vector<std::string>& ports) {
+                std::vector<sdbus::ObjectPath> paths;
+                paths.reserve(ports.size());
+                for (const auto& port : ports)
+                    paths.push_back(bindingPath(port));
+                r.returnResults(paths);
+            });
     }
 
     void Undefine(sdbus::Result<>&& result) override
@@ -750,17 +757,6 @@ void BusService::upsert(std::map<std::string, std::shared_ptr<Object>>& objects,
     auto object = std::make_shared<Object>(*this, connection_, info);
     live[key] = object;
     objects[key] = std::move(object);
-}
-
-std::vector<sdbus::ObjectPath> BusService::bindingsUsing(const std::string& filter) const
-{
-    std::vector<sdbus::ObjectPath> out;
-    for (const auto& [port, binding] : bindings_) {
-        const auto& used = binding->info().filters;  // sorted
-        if (std::binary_search(used.begin(), used.end(), filter))
-            out.push_back(binding->getObjectPath());
-    }
-    return out;
 }
 
 driver::Changes BusService::reapplyAll()

@@ -88,10 +88,6 @@ public:
     uint32_t networkCount() const { return static_cast<uint32_t>(networkObjects_.size()); }
     uint32_t activeNetworkCount() const;
 
-    // Filter.GetBindings: the bindings whose rules come from this filter,
-    // from what the driver knows of each binding; computed when asked, so
-    // that no call's cost grows with the number of bindings.
-    std::vector<sdbus::ObjectPath> bindingsUsing(const std::string& filter) const;
     const std::string& backendName() const { return backendName_; }
     const std::string& networkBackendName() const { return options_.networkBackend; }
     conf::Strictness strictness() const { return options_.strictness; }

@@ -48,7 +48,6 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         throw ServiceError(ErrorKind::NotFound, "no filter named '" + binding.filter + "'");
     try {
         Instance out;
-        out.filters = engine::referencedFilters(*root, lookup);
         engine::Variables vars = variablesOf(binding);
         engine::Instantiation inst = engine::instantiate(*root, vars, lookup, options_.limits);
         if (inst.learnable.empty()) {
@@ -116,6 +115,27 @@ void NwfilterDriver::restoreRules(const std::vector<fw::PolicyChange>& changes)
     }
 }
 
+bool NwfilterDriver::FilterReach::uses(const conf::BindingDef& binding, const std::string& filter)
+{
+    if (binding.filter == filter)
+        return true;
+    auto [entry, fresh] = reach_.try_emplace(binding.filter);
+    if (fresh)
+        if (const conf::FilterDef* root = lookup_.find(binding.filter))
+            entry->second = engine::reachableFilters(*root, lookup_);
+    return entry->second.count(filter) > 0;
+}
+
+std::vector<std::string> NwfilterDriver::bindingsUsing(const std::string& filter) const
+{
+    FilterReach reach(filters_);
+    std::vector<std::string> ports;
+    for (const auto& [port, binding] : bindings_)
+        if (reach.uses(binding.def, filter))
+            ports.push_back(port);
+    return ports;
+}
+
 FilterInfo NwfilterDriver::infoOf(const Filter& filter) const
 {
     FilterInfo info;
@@ -139,7 +159,6 @@ BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
     info.linkdev = binding.def.linkdev.value_or("");
     info.mac = binding.def.mac.str();
     info.filter = binding.def.filter;
-    info.filters.assign(binding.filters.begin(), binding.filters.end());
     info.parameters = binding.def.params;
     if (binding.learner)
         info.learnedAddresses = binding.learner->addresses();
@@ -185,7 +204,7 @@ Changes NwfilterDriver::load()
     bindings_.clear();
     Lookup lookup(filters_);
     for (auto& def : stored.bindings) {
-        Binding binding{def, {}, "active", std::nullopt, 0, false, std::nullopt, false};
+        Binding binding{def, "active", std::nullopt, 0, false, std::nullopt, false};
         bool definitionProblem = true;
         try {
             Instance inst = instantiate(def, lookup);
@@ -200,7 +219,6 @@ Changes NwfilterDriver::load()
                 if (!learner.leases().empty())
                     inst = instantiate(def, lookup, learner);
             }
-            binding.filters = std::move(inst.filters);
             binding.state = inst.state;
             binding.learner = std::move(inst.learner);
             binding.present = portPresent(def.portdev);
@@ -218,7 +236,6 @@ Changes NwfilterDriver::load()
             util::logError("binding of port '" + def.portdev + "' cannot be instantiated, its traffic is dropped: " +
                            e.what());
             binding.state = std::string("failed: ") + e.what();
-            binding.filters.insert(def.filter);
         }
         bindings_[def.portdev] = std::move(binding);
     }
@@ -296,9 +313,10 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     engine::OverlayLookup next(current, def);
     std::vector<fw::PolicyChange> portChanges;
     std::map<std::string, Instance> instances;
+    FilterReach reach(filters_);
     for (const auto& [port, binding] : bindings_) {
         const bool failed = binding.state.rfind("failed", 0) == 0;
-        if (failed ? !binding.failedByDefinition : !binding.filters.count(def.name))
+        if (failed ? !binding.failedByDefinition : !reach.uses(binding.def, def.name))
             continue;
         try {
             Instance inst = instantiate(binding.def, next, binding.learner);
@@ -325,7 +343,6 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     for (auto& [port, inst] : instances) {
         Binding& binding = bindings_.at(port);
         const bool hadLearner = binding.learner.has_value();
-        binding.filters = std::move(inst.filters);
         binding.state = inst.state;
         binding.learner = std::move(inst.learner);
         binding.failedByDefinition = false;
@@ -344,10 +361,7 @@ Changes NwfilterDriver::undefineFilter(const std::string& name)
     auto it = filters_.find(name);
     if (it == filters_.end())
         throw ServiceError(ErrorKind::NotFound, "no filter named '" + name + "'");
-    std::vector<std::string> users;
-    for (const auto& [port, binding] : bindings_)
-        if (binding.filters.count(name))
-            users.push_back(port);
+    const std::vector<std::string> users = bindingsUsing(name);
     if (!users.empty())
         throw ServiceError(ErrorKind::InUse, "filter '" + name + "' is in use by the binding(s) of port(s) " +
                                                  listText(users));
@@ -390,7 +404,7 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
     if (!def.params.count(engine::kVarMac))
         def.params[engine::kVarMac] = {def.mac.str()};
     Instance inst = instantiate(def, Lookup(filters_));
-    Binding candidate{def, std::move(inst.filters), inst.state, std::move(inst.learner), 0, false, std::nullopt, false};
+    Binding candidate{def, inst.state, std::move(inst.learner), 0, false, std::nullopt, false};
     candidate.present = portPresent(def.portdev);
     // A port whose address must be learned is watched before its rules go
     // in, so that a port that cannot be watched fails the call cleanly.
@@ -482,7 +496,7 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
     if (current.learner && current.def.mac == def.mac && makeLearner(def).mode() == current.learner->mode())
         kept = current.learner;
     Instance inst = instantiate(def, Lookup(filters_), kept);
-    Binding next{def, std::move(inst.filters), inst.state, std::move(inst.learner), 0, false, std::nullopt, false};
+    Binding next{def, inst.state, std::move(inst.learner), 0, false, std::nullopt, false};
     next.present = current.present;
     next.repairing = current.repairing;
 

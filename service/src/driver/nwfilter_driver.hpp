@@ -59,9 +59,6 @@ struct BindingInfo {
     std::string linkdev;
     std::string mac;
     std::string filter;
-    // Every filter its rules come from (the filter and what it references,
-    // sorted): Filter.GetBindings asks the bindings, never the filters.
-    std::vector<std::string> filters;
     std::map<std::string, std::vector<std::string>> parameters;
     std::vector<std::string> learnedAddresses;
     std::string state;  // active | learning | waiting | repairing | failed: REASON
@@ -182,6 +179,9 @@ public:
     std::vector<BindingInfo> bindings() const;
     // The binding in libvirt's canonical format. Throws NotFound.
     std::string bindingXml(const std::string& portdev) const;
+    // The ports whose rules come from `filter`, directly or through
+    // references (Filter.GetBindings), sorted.
+    std::vector<std::string> bindingsUsing(const std::string& filter) const;
 
 private:
     struct Filter {
@@ -190,7 +190,8 @@ private:
     };
     struct Binding {
         conf::BindingDef def;
-        std::set<std::string> filters;  // every filter its rules come from
+        // Nor which filters its rules come from: that follows from the
+        // filters (FilterReach), and 11 names a port were ~1.6 KB.
         // Its rules are not kept here: the backend holds them (the same
         // rules twice cost ~10 KB a port); policyOf() recomputes them for
         // the rare rollback.
@@ -227,9 +228,20 @@ private:
     };
     // What a binding's port should have, given its definition, the filters
     // and what was learned.
+    // Which filters a binding's rules come from: its filter and every
+    // filter reachable from it, computed once per filter a call meets.
+    class FilterReach {
+    public:
+        explicit FilterReach(const std::map<std::string, Filter>& filters) : lookup_(filters) {}
+        bool uses(const conf::BindingDef& binding, const std::string& filter);
+
+    private:
+        Lookup lookup_;
+        std::map<std::string, std::set<std::string>> reach_;  // bound filter -> reachable
+    };
+
     struct Instance {
         fw::PortPolicy rules;
-        std::set<std::string> filters;
         std::string state;  // active | learning
         std::optional<learn::AddressLearner> learner;
     };

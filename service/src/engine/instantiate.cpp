@@ -375,6 +375,11 @@ std::set<std::string> referencedFilters(const conf::FilterDef& root, const Filte
     return walkReferences(root, lookup, true);
 }
 
+std::set<std::string> reachableFilters(const conf::FilterDef& root, const FilterLookup& lookup)
+{
+    return walkReferences(root, lookup, false);
+}
+
 void checkNoReferenceCycle(const conf::FilterDef& candidate, const FilterLookup& lookup)
 {
     // References to filters that do not exist (yet) are allowed; a cycle

@@ -45,6 +45,9 @@ Instantiation instantiate(const conf::FilterDef& root, const Variables& vars, co
 // The names of `root` and every filter reachable from it. Throws
 // InstantiationError on a cycle or a missing filter.
 std::set<std::string> referencedFilters(const conf::FilterDef& root, const FilterLookup& lookup);
+// The same, where a missing filter is skipped instead of an error (a
+// binding that failed for it still reaches the others).
+std::set<std::string> reachableFilters(const conf::FilterDef& root, const FilterLookup& lookup);
 
 // Throws InstantiationError naming the cycle when `candidate`, put in place
 // of the filter of the same name, would make a reference cycle. References
