@@ -4,7 +4,9 @@
 
 namespace vnf::fw::ebip {
 
-PortRuleSet render(const std::string& ifname, const PortPolicy& policy)
+namespace {
+
+PortRuleSet renderPolicy(const std::string& ifname, const PortPolicy& policy)
 {
     switch (policy.kind) {
     case PortPolicy::Kind::Rules: return renderPort(ifname, policy.rules);
@@ -13,6 +15,16 @@ PortRuleSet render(const std::string& ifname, const PortPolicy& policy)
     case PortPolicy::Kind::DropAll: break;
     }
     return dropAllRules(ifname);
+}
+
+} // namespace
+
+// What the backend keeps for the port: rendered once, kept as small as it is.
+PortRuleSet render(const std::string& ifname, const PortPolicy& policy)
+{
+    PortRuleSet set = renderPolicy(ifname, policy);
+    shrinkToFit(set);
+    return set;
 }
 
 } // namespace vnf::fw::ebip

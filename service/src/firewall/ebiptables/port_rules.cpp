@@ -93,4 +93,36 @@ PortRuleSet dropAllRules(const std::string& ifname)
     return set;
 }
 
+namespace {
+
+void shrinkArgs(std::vector<std::string>& args)
+{
+    for (auto& arg : args)
+        arg.shrink_to_fit();
+    args.shrink_to_fit();
+}
+
+} // namespace
+
+void shrinkToFit(PortRuleSet& set)
+{
+    for (auto& sub : set.subchains)
+        sub.suffix.shrink_to_fit();
+    for (auto& rule : set.ebRules) {
+        rule.suffix.shrink_to_fit();
+        rule.origin.shrink_to_fit();
+        shrinkArgs(rule.args);
+    }
+    for (auto* ipt : {&set.ip4, &set.ip6})
+        for (auto& rule : *ipt) {
+            rule.origin.shrink_to_fit();
+            shrinkArgs(rule.args);
+        }
+    set.subchains.shrink_to_fit();
+    set.ebRules.shrink_to_fit();
+    set.ebSteps.shrink_to_fit();
+    set.ip4.shrink_to_fit();
+    set.ip6.shrink_to_fit();
+}
+
 } // namespace vnf::fw::ebip
