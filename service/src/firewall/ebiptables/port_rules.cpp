@@ -95,10 +95,8 @@ PortRuleSet dropAllRules(const std::string& ifname)
 
 namespace {
 
-void shrinkArgs(std::vector<std::string>& args)
+void shrinkArgs(PackedArgs& args)
 {
-    for (auto& arg : args)
-        arg.shrink_to_fit();
     args.shrink_to_fit();
 }
 

@@ -26,7 +26,7 @@ struct EbSubchain {
 struct EbRule {
     bool incoming;
     std::string suffix;
-    std::vector<std::string> args;  // after "-A <chain>"
+    PackedArgs args;  // after "-A <chain>"
     std::string origin;             // the XML rule it came from ("" for the learning sets)
     bool operator==(const EbRule&) const = default;
 };

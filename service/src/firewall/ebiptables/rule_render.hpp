@@ -5,6 +5,7 @@
 
 #include "engine/instance.hpp"
 #include "firewall/ebiptables/names.hpp"
+#include "firewall/ebiptables/packed_args.hpp"
 
 #include <string>
 #include <vector>
@@ -21,7 +22,7 @@ std::vector<std::string> ebtablesRuleArgs(const engine::RuleInstance& rule, bool
 // after "-A <chain>".
 struct IptRule {
     IptChain chain;
-    std::vector<std::string> args;
+    PackedArgs args;
     std::string origin;  // the XML rule it came from
     bool operator==(const IptRule&) const = default;
 };
