@@ -15,6 +15,7 @@
 #include "firewall/backend.hpp"
 #include "firewall/executor.hpp"
 #include "driver/network_driver.hpp"
+#include "firewall/network/detect_backend.hpp"
 #include "firewalld/firewalld.hpp"
 #include "learn/capture.hpp"
 #include "net/link_watch.hpp"
@@ -88,7 +89,7 @@ int main(int argc, char** argv)
         // installed afterwards, with the bus answering (below).
         driver::Changes initial = driver.load();
         const fw::net::NetworkBackend networkBackend =
-            config.networkBackend == "auto"       ? driver::detectNetworkBackend(executor)
+            config.networkBackend == "auto"       ? fw::net::detectNetworkBackend(executor)
             : config.networkBackend == "iptables" ? fw::net::NetworkBackend::Iptables
                                                   : fw::net::NetworkBackend::Nftables;
         firewalld::FirewalldZones zones;

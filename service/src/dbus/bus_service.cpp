@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <tuple>
 #include <ctime>
 
 namespace vnf::dbus {
@@ -658,8 +657,7 @@ void BusService::publish(const driver::Changes& initial)
 // registered (held by the pending call) until that call's reply is sent.
 void BusService::applyChanges(const driver::Changes& changes)
 {
-    const auto countsBefore = std::make_tuple(filterCount(), bindingCount(), bindingStates_, networkCount(),
-                                              activeNetworkCount());
+    const Counts before = counts();
     for (const auto& port : changes.removedBindings)
         if (auto it = bindings_.find(port); it != bindings_.end()) {
             countState(it->second->info().state, -1);
@@ -686,18 +684,24 @@ void BusService::applyChanges(const driver::Changes& changes)
         upsert(networkObjects_, liveNetworks_, info.name, info);
 
     // One signal for the counts a status display shows, when they moved.
+    const Counts after = counts();
     std::vector<std::string> moved;
-    if (std::get<0>(countsBefore) != filterCount())
+    if (before.filters != after.filters)
         moved.push_back("FilterCount");
-    if (std::get<1>(countsBefore) != bindingCount())
+    if (before.bindings != after.bindings)
         moved.push_back("BindingCount");
-    if (std::get<2>(countsBefore) != bindingStates_)
+    if (before.bindingStates != after.bindingStates)
         moved.push_back("BindingStates");
-    if (std::get<3>(countsBefore) != networkCount())
+    if (before.networks != after.networks)
         moved.push_back("NetworkCount");
-    if (std::get<4>(countsBefore) != activeNetworkCount())
+    if (before.activeNetworks != after.activeNetworks)
         moved.push_back("ActiveNetworkCount");
     manager_->changed(std::move(moved));
+}
+
+BusService::Counts BusService::counts() const
+{
+    return Counts{filterCount(), bindingCount(), bindingStates_, networkCount(), activeNetworkCount()};
 }
 
 void BusService::countState(const std::string& state, int delta)

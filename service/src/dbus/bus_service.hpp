@@ -194,6 +194,16 @@ private:
     std::pair<uint32_t, uint32_t> progress_{0, 0};
     std::map<std::string, uint32_t> bindingStates_;  // state word -> bindings in it
     void countState(const std::string& state, int delta);
+    // The Manager's counts, compared before and after a change to know
+    // which of them to announce.
+    struct Counts {
+        uint32_t filters = 0;
+        uint32_t bindings = 0;
+        std::map<std::string, uint32_t> bindingStates;
+        uint32_t networks = 0;
+        uint32_t activeNetworks = 0;
+    };
+    Counts counts() const;
     Authorizer authorizer_;
     Admission admission_;
     std::unique_ptr<void, void (*)(void*)> filterSlot_{nullptr, [](void*) {}};

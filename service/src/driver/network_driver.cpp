@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "driver/network_driver.hpp"
 
-#include "firewall/netlink/nf_transport.hpp"
-#include "firewall/netlink/nl_message.hpp"
 
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netlink.h>
 
 #include "conf/error.hpp"
 #include "network/bridge.hpp"
@@ -39,28 +34,6 @@ bool needsForwarding(const conf::NetworkDef& def)
 }
 
 } // namespace
-
-// nftables when the nft tool runs and the kernel answers nf_tables requests.
-// Not `nft list tables`: nft reads the whole ruleset for it, and with
-// libvirt's layout for 10,000 ports (ebtables over nf_tables) that took
-// minutes. One table dump of the ip family over netlink takes microseconds.
-fw::net::NetworkBackend detectNetworkBackend(fw::Executor& executor)
-{
-    if (!executor.run({"nft", "--version"}).ok())
-        return fw::net::NetworkBackend::Iptables;
-    try {
-        fw::nl::NetlinkTransport transport;
-        fw::nl::MessageWriter request;
-        request.begin(fw::nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_IPV4);
-        request.end();
-        for (const fw::nl::NfReply& reply : transport.dump(request.data()))
-            if (reply.type == NLMSG_ERROR && reply.error)
-                return fw::net::NetworkBackend::Iptables;
-        return fw::net::NetworkBackend::Nftables;
-    } catch (const fw::nl::NetlinkError&) {
-        return fw::net::NetworkBackend::Iptables;
-    }
-}
 
 NetworkDriver::NetworkDriver(NetworkDriverOptions options, fw::Executor& executor, firewalld::ZoneControl* zones)
     : options_(std::move(options)), firewall_(executor, options_.backend), zones_(zones)

@@ -96,7 +96,4 @@ private:
     std::map<std::string, Network> networks_;
 };
 
-// nftables where `nft` works here, else iptables.
-fw::net::NetworkBackend detectNetworkBackend(fw::Executor& executor);
-
 } // namespace vnf::driver

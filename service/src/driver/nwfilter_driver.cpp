@@ -487,7 +487,7 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
     Binding& current = it->second;
     Changes changes;
     changes.resultName = portdev;
-    if (conf::formatBinding(def) == conf::formatBinding(current.def) && current.state.rfind("failed", 0) != 0)
+    if (def == current.def && current.state.rfind("failed", 0) != 0)
         return changes;  // the same binding: nothing to do
 
     // What was learned still holds when the guest is the same (same MAC)
