@@ -13,7 +13,7 @@
 # process, as an admin runs it. See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES="100 1000 10000" SAMPLE=200
+SIZES="100 1000 10000" SAMPLE=1000
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes) SIZES=$2; shift 2 ;;
