@@ -9,10 +9,11 @@
 //    flight). Their ports do not exist: the rules are installed by port
 //    name all the same (the bindings are 'waiting'), so the firewall work
 //    is the same as for real ports without 2N links in the namespace.
-// 2. Measures K more creates, one after the other, and deletes them again:
-//    per call the median and p95 latency and the daemon's CPU - its own
-//    user and system time (/proc/PID/stat), and what its child processes
-//    (iptables-restore, ...) used, reported apart.
+// 2. Measures K creates and K deletes, one after the other, in rounds of
+//    ten creates then their deletes (the population stays at N): per call
+//    the median and p95 latency and the daemon's CPU - its own user and
+//    system time (/proc/PID/stat, summed over each call's window), and what
+//    its child processes (iptables-restore, ...) used, reported apart.
 // 3. GetManagedObjects (until the reply is in, and with sdbus-c++ parsing
 //    it into Variants) and Manager GetAll (what `vnetfilterctl status`
 //    asks), five times each, median; the daemon's RSS.
@@ -118,14 +119,13 @@ void createPipelined(sdbus::IProxy& manager, size_t from, size_t to)
         throw std::runtime_error(firstError);
 }
 
-void report(size_t n, const char* what, const std::vector<double>& calls, const Cpu& before, const Cpu& after)
+void report(size_t n, const char* what, const std::vector<double>& calls, const Cpu& used)
 {
     const double k = static_cast<double>(calls.size());
     std::printf("n=%zu %s calls=%zu median_ms=%.2f p95_ms=%.2f daemon_user_ms=%.3f daemon_sys_ms=%.3f "
                 "children_ms=%.3f\n",
-                n, what, calls.size(), percentile(calls, 0.5), percentile(calls, 0.95),
-                1000 * (after.user - before.user) / k, 1000 * (after.system - before.system) / k,
-                1000 * (after.children - before.children) / k);
+                n, what, calls.size(), percentile(calls, 0.5), percentile(calls, 0.95), 1000 * used.user / k,
+                1000 * used.system / k, 1000 * used.children / k);
 }
 
 } // namespace
@@ -156,33 +156,47 @@ int main(int argc, char** argv)
             createPipelined(*manager, existing + 1, fillTo);
         std::printf("n=%zu fill from=%u s=%.1f\n", fillTo, existing, msSince(fillStart) / 1000);
 
-        // K creates and deletes at this population, one after the other.
+        // K creates and K deletes at this population, one call after the
+        // other, in rounds of ten creates then their ten deletes: the
+        // population stays within ten of N (K more bindings would make the
+        // measure at 100 one at 100..1100). The daemon's CPU is summed over
+        // each call's own window; work a call leaves behind after its reply
+        // (signals, the guard reading the commit) lands in the next one.
+        constexpr size_t kRound = 10;
         std::vector<double> creates, deletes;
-        std::vector<sdbus::ObjectPath> paths;
-        Cpu before = cpuOf(pid);
-        for (size_t i = 1; i <= sample; ++i) {
-            const auto start = Clock::now();
-            sdbus::ObjectPath path;
-            manager->callMethod("CreateBinding")
-                .onInterface("org.vnetfilter1.Manager")
-                .withTimeout(std::chrono::microseconds(kTimeoutUs))
-                .withArguments(bindingXml(900000 + i))
-                .storeResultsTo(path);
-            creates.push_back(msSince(start));
-            paths.push_back(path);
+        Cpu createCpu, deleteCpu;
+        auto add = [](Cpu& sum, const Cpu& before, const Cpu& after) {
+            sum.user += after.user - before.user;
+            sum.system += after.system - before.system;
+            sum.children += after.children - before.children;
+        };
+        for (size_t round = 0; round * kRound < sample; ++round) {
+            std::vector<sdbus::ObjectPath> paths;
+            for (size_t i = round * kRound + 1; i <= std::min(sample, (round + 1) * kRound); ++i) {
+                const Cpu before = cpuOf(pid);
+                const auto start = Clock::now();
+                sdbus::ObjectPath path;
+                manager->callMethod("CreateBinding")
+                    .onInterface("org.vnetfilter1.Manager")
+                    .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                    .withArguments(bindingXml(900000 + i))
+                    .storeResultsTo(path);
+                creates.push_back(msSince(start));
+                add(createCpu, before, cpuOf(pid));
+                paths.push_back(path);
+            }
+            for (const auto& path : paths) {
+                auto binding = sdbus::createProxy(manager->getConnection(), kService, path);
+                const Cpu before = cpuOf(pid);
+                const auto start = Clock::now();
+                binding->callMethod("Delete").onInterface("org.vnetfilter1.Binding").withTimeout(
+                    std::chrono::microseconds(kTimeoutUs));
+                deletes.push_back(msSince(start));
+                add(deleteCpu, before, cpuOf(pid));
+            }
         }
-        Cpu after = cpuOf(pid);
-        report(fillTo, "create", creates, before, after);
-        before = cpuOf(pid);
-        for (const auto& path : paths) {
-            const auto start = Clock::now();
-            auto binding = sdbus::createProxy(manager->getConnection(), kService, path);
-            binding->callMethod("Delete").onInterface("org.vnetfilter1.Binding").withTimeout(
-                std::chrono::microseconds(kTimeoutUs));
-            deletes.push_back(msSince(start));
-        }
-        after = cpuOf(pid);
-        report(fillTo, "delete", deletes, before, after);
+        report(fillTo, "create", creates, createCpu);
+        report(fillTo, "delete", deletes, deleteCpu);
 
         // The reply as a client receives it; how the client then parses it
         // is the client's cost (sdbus-c++'s Variants take longer than the
