@@ -409,10 +409,7 @@ namespace {
 
 std::string joined(const std::vector<std::string>& values)
 {
-    std::string out = "[";
-    for (const auto& value : values)
-        out += (out.size() > 1 ? "," : "") + value;
-    return out + "]";
+    return "[" + util::join(values, ",") + "]";
 }
 
 std::string shownValue(const sdbus::Variant& value)

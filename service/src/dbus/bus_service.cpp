@@ -601,13 +601,13 @@ void BusService::installBusHooks()
     sd_bus_slot* slot = nullptr;
     if (sd_bus_add_filter(bus_, &slot, refuseOversizedCalls, nullptr) < 0)
         throw std::runtime_error("cannot install the D-Bus message filter");
-    filterSlot_ = std::unique_ptr<void, void (*)(void*)>(slot, [](void* s) { sd_bus_slot_unref(static_cast<sd_bus_slot*>(s)); });
+    filterSlot_.reset(slot);
     // GetManagedObjects is answered here: sd-bus runs an object callback of
     // a path before its own handling of the standard interfaces.
     slot = nullptr;
     if (sd_bus_add_object(bus_, &slot, kRootPath, answerManagedObjects, this) < 0)
         throw std::runtime_error("cannot install the GetManagedObjects handler");
-    objectsSlot_ = std::unique_ptr<void, void (*)(void*)>(slot, [](void* s) { sd_bus_slot_unref(static_cast<sd_bus_slot*>(s)); });
+    objectsSlot_.reset(slot);
     // Callers that leave: their work not yet started is dropped.
     connection_.addMatch(
         "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged'",

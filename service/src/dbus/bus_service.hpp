@@ -206,11 +206,13 @@ private:
     Counts counts() const;
     Authorizer authorizer_;
     Admission admission_;
-    std::unique_ptr<void, void (*)(void*)> filterSlot_{nullptr, [](void*) {}};
+    // An sd-bus slot this service installed, removed with it.
+    using Slot = std::unique_ptr<sd_bus_slot, decltype(&sd_bus_slot_unref)>;
+    Slot filterSlot_{nullptr, sd_bus_slot_unref};
     // ObjectManager.GetManagedObjects from the objects' snapshots, in one
     // pass (dbus/managed_objects.hpp says why not sd-bus's own answer).
     static int answerManagedObjects(sd_bus_message* call, void* service, sd_bus_error*);
-    std::unique_ptr<void, void (*)(void*)> objectsSlot_{nullptr, [](void*) {}};
+    Slot objectsSlot_{nullptr, sd_bus_slot_unref};
 
     std::shared_ptr<ManagerObject> manager_;
     std::map<std::string, std::shared_ptr<FilterObject>> filters_;

@@ -32,11 +32,8 @@ public:
         check(sd_bus_message_append_basic(m_, 's', interface));
         check(sd_bus_message_open_container(m_, 'a', "{sv}"));
     }
-    void close()
-    {
-        for (int i = 0; i < 4; ++i)
-            check(sd_bus_message_close_container(m_));
-    }
+    // Closes the object's four containers: its entry is complete.
+    void finish() { close(4); }
 
     void property(const char* name, const std::string& value) { basic(name, 's', "s", value.c_str()); }
     void property(const char* name, bool value)
@@ -114,7 +111,7 @@ void ManagedObjectsReply::add(const std::string& path, const driver::FilterInfo&
     object.property("Priority", static_cast<int32_t>(filter.priority));
     object.property("Builtin", filter.builtin);
     object.property("References", filter.references);
-    object.close();
+    object.finish();
 }
 
 void ManagedObjectsReply::add(const std::string& path, const driver::BindingInfo& binding)
@@ -129,7 +126,7 @@ void ManagedObjectsReply::add(const std::string& path, const driver::BindingInfo
     object.property("State", binding.state);
     object.property("OwnerName", binding.ownerName);
     object.property("OwnerUUID", binding.ownerUuid);
-    object.close();
+    object.finish();
 }
 
 void ManagedObjectsReply::add(const std::string& path, const driver::NetworkInfo& network)
@@ -142,7 +139,7 @@ void ManagedObjectsReply::add(const std::string& path, const driver::NetworkInfo
     object.property("Active", network.active);
     object.property("Persistent", network.persistent);
     object.property("Autostart", network.autostart);
-    object.close();
+    object.finish();
 }
 
 } // namespace vnf::dbus

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "driver/network_driver.hpp"
 
-
-
 #include "conf/error.hpp"
 #include "network/bridge.hpp"
 #include "store/atomic_file.hpp"

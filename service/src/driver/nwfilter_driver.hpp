@@ -190,11 +190,10 @@ private:
     };
     struct Binding {
         conf::BindingDef def;
-        // Nor which filters its rules come from: that follows from the
-        // filters (FilterReach), and 11 names a port were ~1.6 KB.
         // Its rules are not kept here: the backend holds them (the same
         // rules twice cost ~10 KB a port); policyOf() recomputes them for
-        // the rare rollback.
+        // the rare rollback. Nor which filters they come from: that follows
+        // from the filters (FilterReach), and 11 names a port were ~1.6 KB.
         std::string state;  // active | learning | failed: REASON
         // When the filter needs $IP and the binding gives none.
         std::optional<learn::AddressLearner> learner;
@@ -226,8 +225,6 @@ private:
     private:
         const std::map<std::string, Filter>& filters_;
     };
-    // What a binding's port should have, given its definition, the filters
-    // and what was learned.
     // Which filters a binding's rules come from: its filter and every
     // filter reachable from it, computed once per filter a call meets.
     class FilterReach {
@@ -240,6 +237,8 @@ private:
         std::map<std::string, std::set<std::string>> reach_;  // bound filter -> reachable
     };
 
+    // What a binding's port should have, given its definition, the filters
+    // and what was learned.
     struct Instance {
         fw::PortPolicy rules;
         std::string state;  // active | learning

@@ -339,10 +339,10 @@ void sortForApplication(std::vector<RuleInstance>& rules)
 namespace {
 
 // Depth-first over the references from `root`, entering each filter once
-// however many paths lead to it: linear in the DAG. Throws on a cycle, and on
-// a reference to a missing filter when `missingIsError`. Returns the names of
-// the filters entered.
-std::set<std::string> walkReferences(const conf::FilterDef& root, const FilterLookup& lookup, bool missingIsError)
+// however many paths lead to it: linear in the DAG. A reference to a missing
+// filter is passed over; throws on a cycle. Returns the names of the filters
+// entered.
+std::set<std::string> walkReferences(const conf::FilterDef& root, const FilterLookup& lookup)
 {
     std::set<std::string> entered;
     std::vector<std::string> stack;
@@ -356,9 +356,6 @@ std::set<std::string> walkReferences(const conf::FilterDef& root, const FilterLo
             if (std::find(stack.begin(), stack.end(), ref->filter) != stack.end())
                 throw InstantiationError("filter reference cycle: " + pathText(stack, ref->filter));
             const conf::FilterDef* child = lookup.find(ref->filter);
-            if (!child && missingIsError)
-                throw InstantiationError("filter '" + def.name + "' references filter '" + ref->filter +
-                                         "', which does not exist");
             if (child && !entered.count(ref->filter))
                 self(self, *child);
         }
@@ -370,14 +367,9 @@ std::set<std::string> walkReferences(const conf::FilterDef& root, const FilterLo
 
 } // namespace
 
-std::set<std::string> referencedFilters(const conf::FilterDef& root, const FilterLookup& lookup)
-{
-    return walkReferences(root, lookup, true);
-}
-
 std::set<std::string> reachableFilters(const conf::FilterDef& root, const FilterLookup& lookup)
 {
-    return walkReferences(root, lookup, false);
+    return walkReferences(root, lookup);
 }
 
 void checkNoReferenceCycle(const conf::FilterDef& candidate, const FilterLookup& lookup)
@@ -385,7 +377,7 @@ void checkNoReferenceCycle(const conf::FilterDef& candidate, const FilterLookup&
     // References to filters that do not exist (yet) are allowed; a cycle
     // through the candidate is the only kind that can appear, as the rest
     // was acyclic.
-    walkReferences(candidate, OverlayLookup(lookup, candidate), false);
+    walkReferences(candidate, OverlayLookup(lookup, candidate));
 }
 
 } // namespace vnf::engine

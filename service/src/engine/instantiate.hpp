@@ -42,11 +42,9 @@ struct InstantiationLimits {
 Instantiation instantiate(const conf::FilterDef& root, const Variables& vars, const FilterLookup& lookup,
                           const InstantiationLimits& limits = {});
 
-// The names of `root` and every filter reachable from it. Throws
-// InstantiationError on a cycle or a missing filter.
-std::set<std::string> referencedFilters(const conf::FilterDef& root, const FilterLookup& lookup);
-// The same, where a missing filter is skipped instead of an error (a
-// binding that failed for it still reaches the others).
+// The names of `root` and every filter reachable from it; a missing filter
+// is skipped (a binding that failed for it still reaches the others).
+// Throws InstantiationError on a cycle.
 std::set<std::string> reachableFilters(const conf::FilterDef& root, const FilterLookup& lookup);
 
 // Throws InstantiationError naming the cycle when `candidate`, put in place

@@ -8,9 +8,9 @@
 // by a NUL (no argument of a command line or a netlink string has one).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <initializer_list>
-#include <algorithm>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -30,7 +30,7 @@ public:
         using reference = std::string_view;
 
         const_iterator() = default;
-        const_iterator(const char* at, const char* end) : at_(at), end_(end) {}
+        explicit const_iterator(const char* at) : at_(at) {}
         std::string_view operator*() const { return std::string_view(at_); }
         const_iterator& operator++()
         {
@@ -47,15 +47,14 @@ public:
 
     private:
         const char* at_ = nullptr;
-        const char* end_ = nullptr;
     };
 
     PackedArgs() = default;
     PackedArgs(const std::vector<std::string>& args) { append(args.begin(), args.end()); }  // NOLINT: implicit by design
     PackedArgs(std::initializer_list<std::string_view> args) { append(args.begin(), args.end()); }
 
-    const_iterator begin() const { return {text_.data(), text_.data() + text_.size()}; }
-    const_iterator end() const { return {text_.data() + text_.size(), text_.data() + text_.size()}; }
+    const_iterator begin() const { return const_iterator(text_.data()); }
+    const_iterator end() const { return const_iterator(text_.data() + text_.size()); }
     bool empty() const { return text_.empty(); }
     size_t size() const { return static_cast<size_t>(std::distance(begin(), end())); }
     std::string_view operator[](size_t index) const { return *std::next(begin(), static_cast<std::ptrdiff_t>(index)); }

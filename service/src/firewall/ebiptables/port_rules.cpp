@@ -93,15 +93,6 @@ PortRuleSet dropAllRules(const std::string& ifname)
     return set;
 }
 
-namespace {
-
-void shrinkArgs(PackedArgs& args)
-{
-    args.shrink_to_fit();
-}
-
-} // namespace
-
 void shrinkToFit(PortRuleSet& set)
 {
     for (auto& sub : set.subchains)
@@ -109,12 +100,12 @@ void shrinkToFit(PortRuleSet& set)
     for (auto& rule : set.ebRules) {
         rule.suffix.shrink_to_fit();
         rule.origin.shrink_to_fit();
-        shrinkArgs(rule.args);
+        rule.args.shrink_to_fit();
     }
     for (auto* ipt : {&set.ip4, &set.ip6})
         for (auto& rule : *ipt) {
             rule.origin.shrink_to_fit();
-            shrinkArgs(rule.args);
+            rule.args.shrink_to_fit();
         }
     set.subchains.shrink_to_fit();
     set.ebRules.shrink_to_fit();
