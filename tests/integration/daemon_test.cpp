@@ -301,6 +301,12 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     // says, and lists only the object's own interface.
     {
         ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>listed</name><bridge name='virbr7'/></network>").ok());
+        // An owner's name need not be ASCII (the reply writes ASCII strings
+        // its own way, anything else through sd-bus's checked append).
+        const std::string unicodeOwner = "g\u00e4st-\u03c9";
+        std::string unicodeBinding = test::bindingXml("vnet77", "52:54:00:00:00:77", "allow-arp");
+        unicodeBinding.replace(unicodeBinding.find("guest-vnet77"), 12, unicodeOwner);
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, unicodeBinding).ok());
         auto connection = sdbus::createSystemBusConnection();
         auto root = sdbus::createProxy(*connection, "org.vnetfilter1", "/org/vnetfilter1");
         std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> objects;
@@ -322,6 +328,11 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
         }
         EXPECT_EQ(kinds, (std::set<std::string>{"org.vnetfilter1.Binding", "org.vnetfilter1.Filter",
                                                 "org.vnetfilter1.Network"}));
+        EXPECT_EQ(test::shown(objects.at(sdbus::ObjectPath("/org/vnetfilter1/binding/vnet77"))
+                                  .at("org.vnetfilter1.Binding"))
+                      .at("OwnerName"),
+                  "s:" + unicodeOwner);
+        ASSERT_TRUE(ctl({"nwfilter-binding-delete", "vnet77"}).ok());
         ASSERT_TRUE(ctl({"net-undefine", "listed"}).ok());
     }
 

@@ -5,6 +5,9 @@
 #include "Filter_adaptor.h"
 #include "Network_adaptor.h"
 
+#include <algorithm>
+#include <cstring>
+#include <string_view>
 #include <system_error>
 
 namespace vnf::dbus {
@@ -15,6 +18,25 @@ void check(int r)
 {
     if (r < 0)
         throw std::system_error(-r, std::generic_category(), "cannot write the GetManagedObjects reply");
+}
+
+// Appends a string. Nearly every string here is ASCII (names, addresses,
+// states): those are copied into space reserved at their known length,
+// which skips sd-bus's strlen and its character-by-character UTF-8 check
+// (30 of the daemon's 70 ms per call at 10,000 bindings). Anything else
+// goes through sd-bus's checked append, so the reply stays valid D-Bus
+// whatever a definition held.
+void appendString(sd_bus_message* m, std::string_view value)
+{
+    const bool ascii = std::all_of(value.begin(), value.end(),
+                                   [](char c) { return c != '\0' && static_cast<unsigned char>(c) < 0x80; });
+    if (!ascii) {
+        check(sd_bus_message_append_basic(m, 's', std::string(value).c_str()));
+        return;
+    }
+    char* space = nullptr;
+    check(sd_bus_message_append_string_space(m, value.size(), &space));
+    std::memcpy(space, value.data(), value.size());
 }
 
 } // namespace
@@ -29,13 +51,18 @@ public:
         check(sd_bus_message_append_basic(m_, 'o', path.c_str()));
         check(sd_bus_message_open_container(m_, 'a', "{sa{sv}}"));
         check(sd_bus_message_open_container(m_, 'e', "sa{sv}"));
-        check(sd_bus_message_append_basic(m_, 's', interface));
+        appendString(m_, interface);
         check(sd_bus_message_open_container(m_, 'a', "{sv}"));
     }
     // Closes the object's four containers: its entry is complete.
     void finish() { close(4); }
 
-    void property(const char* name, const std::string& value) { basic(name, 's', "s", value.c_str()); }
+    void property(const char* name, const std::string& value)
+    {
+        open(name, "s");
+        appendString(m_, value);
+        close(2);
+    }
     void property(const char* name, bool value)
     {
         const int asInt = value;
@@ -54,7 +81,7 @@ public:
         check(sd_bus_message_open_container(m_, 'a', "{sas}"));
         for (const auto& [key, list] : values) {
             check(sd_bus_message_open_container(m_, 'e', "sas"));
-            check(sd_bus_message_append_basic(m_, 's', key.c_str()));
+            appendString(m_, key);
             strings(list);
             check(sd_bus_message_close_container(m_));
         }
@@ -66,7 +93,7 @@ private:
     void open(const char* name, const char* signature)
     {
         check(sd_bus_message_open_container(m_, 'e', "sv"));
-        check(sd_bus_message_append_basic(m_, 's', name));
+        appendString(m_, name);
         check(sd_bus_message_open_container(m_, 'v', signature));
     }
     void close(int levels)
@@ -84,7 +111,7 @@ private:
     {
         check(sd_bus_message_open_container(m_, 'a', "s"));
         for (const auto& value : values)
-            check(sd_bus_message_append_basic(m_, 's', value.c_str()));
+            appendString(m_, value);
         check(sd_bus_message_close_container(m_));
     }
 
