@@ -79,7 +79,7 @@ sdbus::MethodReply DaemonClient::call(const std::string& path, const std::string
     // script, never wait for one. Reads need no password.
     static const std::vector<std::string> kChanges = {"DefineFilter", "Undefine", "CreateBinding", "Update", "Delete",
                                                       "Reload",       "DefineNetwork", "CreateNetwork", "Start",
-                                                      "Stop",         "SetAutostart"};
+                                                      "Stop",         "SetAutostart",  "AddDHCPHost",   "RemoveDHCPHost"};
     if (::isatty(STDIN_FILENO)) {
         if (std::find(kChanges.begin(), kChanges.end(), method) != kChanges.end())
             agent_.ensureRunning();
@@ -167,6 +167,11 @@ void DaemonClient::setAutostart(const std::string& name, bool autostart)
     auto message = proxy->createMethodCall(kNetwork, "SetAutostart");
     message << autostart;
     proxy->callMethod(message, 10ull * 60 * 1000 * 1000);
+}
+
+void DaemonClient::changeDhcpHost(const std::string& name, bool add, const std::string& hostXml)
+{
+    call(networkPath(name), kNetwork, add ? "AddDHCPHost" : "RemoveDHCPHost", {hostXml});
 }
 
 std::string DaemonClient::networkXml(const std::string& name)

@@ -75,6 +75,8 @@ public:
     // Network.Start, Stop, Undefine.
     void networkAction(const std::string& name, const std::string& method);
     void setAutostart(const std::string& name, bool autostart);
+    // Network.AddDHCPHost / RemoveDHCPHost with a <host/> element.
+    void changeDhcpHost(const std::string& name, bool add, const std::string& hostXml);
     std::string networkXml(const std::string& name);
     std::vector<LeaseRow> leases(const std::string& name);
     std::vector<NetworkRow> networks();

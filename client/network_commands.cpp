@@ -56,6 +56,30 @@ int autostart(const Args& args)
     });
 }
 
+// virsh net-update's form, for the one section that changes live:
+// net-update NETWORK add|delete ip-dhcp-host XML (the element, or a file
+// holding it).
+int update(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    const std::string& command = args.positional.at(1);
+    const std::string& section = args.positional.at(2);
+    const std::string& xmlOrFile = args.positional.at(3);
+    if (command != "add" && command != "add-last" && command != "add-first" && command != "delete") {
+        std::cerr << "error: net-update: command '" << command << "' is not add or delete\n";
+        return 1;
+    }
+    if (section != "ip-dhcp-host") {
+        std::cerr << "error: net-update: section '" << section << "' cannot be updated (only ip-dhcp-host)\n";
+        return 1;
+    }
+    const std::string xml = xmlOrFile.starts_with("<") ? xmlOrFile : readInput(xmlOrFile);
+    return guarded(noNetwork(name), [&] {
+        DaemonClient().changeDhcpHost(name, command != "delete", xml);
+        confirm(args, "Updated network " + name);
+    });
+}
+
 int dumpxml(const Args& args)
 {
     const std::string& name = args.positional.at(0);
@@ -153,6 +177,10 @@ std::vector<Command> networkCommands()
         {"net-list", "", "List the active networks (--all: the inactive ones too).",
          {{"all", false, false, "include inactive networks"}, kJson,
           {"name", false, false, "print only the names, one per line"}}, 0, 0, list},
+        {"net-update", "NETWORK add|delete ip-dhcp-host XML",
+         "Add or remove a static DHCP host (<host mac= name= ip=/>, or a file holding it), in the definition and, "
+         "while the network runs, live.",
+         {}, 4, 4, update},
         {"net-dumpxml", "NETWORK", "Print a network's XML.", {}, 1, 1, dumpxml},
         {"net-dhcp-leases", "NETWORK", "Show the DHCP leases dnsmasq gave out on the network.", {kJson}, 1, 1, leases},
     };

@@ -282,7 +282,7 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_EQ(r.out, "Network filter my-web XML configuration edited.\n");
     EXPECT_NE(ctl({"nwfilter-dumpxml", "my-web"}).out.find("priority='-310'"), std::string::npos);
-    EXPECT_TRUE(eventually([&] { return filterChanges == std::vector<std::string>{"Priority"}; }));
+    EXPECT_TRUE(eventually([&] { return filterChanges == std::vector<std::string>{"Generation", "Priority"}; }));
     r = edit("sed -i \"s/direction='in'/direction='sideways'/\"");
     EXPECT_FALSE(r.ok());
     EXPECT_EQ(r.err.find("error: "), 0u) << r.err;
@@ -300,7 +300,13 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     // the properties are served from) says of each object what GetAll
     // says, and lists only the object's own interface.
     {
-        ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>listed</name><bridge name='virbr7'/></network>").ok());
+        // A network with every list a view shows (ranges, hosts, DNS names).
+        ASSERT_TRUE(ctl({"net-define", "-"},
+                        "<network><name>listed</name><bridge name='virbr7'/><domain name='listed.test'/>"
+                        "<dns><host ip='192.168.77.5'><hostname>files</hostname><hostname>nas</hostname></host></dns>"
+                        "<ip address='192.168.77.1' netmask='255.255.255.0'><dhcp><range start='192.168.77.10' end='192.168.77.20'/>"
+                        "<host mac='52:54:00:00:77:01' name='db' ip='192.168.77.30'/></dhcp></ip></network>")
+                        .ok());
         // An owner's name need not be ASCII (the reply writes ASCII strings
         // its own way, anything else through sd-bus's checked append).
         const std::string unicodeOwner = "g\u00e4st-\u03c9";
@@ -328,6 +334,10 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
         }
         EXPECT_EQ(kinds, (std::set<std::string>{"org.vnetfilter1.Binding", "org.vnetfilter1.Filter",
                                                 "org.vnetfilter1.Network"}));
+        EXPECT_EQ(test::shown(objects.at(sdbus::ObjectPath("/org/vnetfilter1/network/listed"))
+                                  .at("org.vnetfilter1.Network"))
+                      .at("DHCPHosts"),
+                  "a(ssss):(52:54:00:00:77:01,,192.168.77.30,db)");
         EXPECT_EQ(test::shown(objects.at(sdbus::ObjectPath("/org/vnetfilter1/binding/vnet77"))
                                   .at("org.vnetfilter1.Binding"))
                       .at("OwnerName"),
@@ -399,6 +409,12 @@ TEST_F(DaemonTest, NobodyCanReadButNotWrite)
                 }
                 ASSERT_FALSE(action.empty()) << interface << "." << *conf::attribute(method, "name")
                                              << " has no org.vnetfilter1.PolkitAction annotation";
+                if (action == "none") {
+                    // Only the permission pre-check, which says what polkit would say.
+                    EXPECT_EQ(interface + "." + *conf::attribute(method, "name"), "org.vnetfilter1.Manager.GetPermissions");
+                    EXPECT_TRUE(test::gdbusCall(objectOf.at(interface), "org.vnetfilter1.Manager.GetPermissions", {}, true).ok());
+                    continue;
+                }
                 if (action == "org.vnetfilter1.read")
                     continue;
                 ++writeMethods;
@@ -411,8 +427,8 @@ TEST_F(DaemonTest, NobodyCanReadButNotWrite)
         }
     }
     // DefineFilter, CreateBinding, DefineNetwork, CreateNetwork, Reload, Filter.Undefine, Binding.Delete,
-    // Binding.Update, Network.Start, Stop, Undefine, SetAutostart
-    EXPECT_EQ(writeMethods, 12);
+    // Binding.Update, Network.Start, Stop, Undefine, SetAutostart, AddDHCPHost, RemoveDHCPHost
+    EXPECT_EQ(writeMethods, 14);
     // ... and nothing changed.
     EXPECT_TRUE(ctl({"nwfilter-binding-dumpxml", "vnet0"}).ok());
     EXPECT_TRUE(ctl({"nwfilter-dumpxml", "clean-traffic"}).ok());

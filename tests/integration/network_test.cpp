@@ -9,9 +9,11 @@
 #include "support/files.hpp"
 
 #include <gtest/gtest.h>
+#include <sdbus-c++/sdbus-c++.h>
 
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -130,12 +132,46 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_NE(r.out.find("\"bridge\":\"virbr5\",\"forward_mode\":\"nat\",\"active\":true"), std::string::npos) << r.out;
 
     EXPECT_NE(net.host.check({"ip", "link", "show", "virbr5"}).find(" mtu 1400 "), std::string::npos);
+    // A lease is announced (LeasesChanged), so a view of the leases needs no polling.
+    std::atomic<int> leaseSignals = 0;
+    auto network = sdbus::createProxy("org.vnetfilter1", "/org/vnetfilter1/network/natnet");
+    network->uponSignal("LeasesChanged").onInterface("org.vnetfilter1.Network").call([&] { ++leaseSignals; });
+    network->finishRegistration();
+    std::this_thread::sleep_for(1500ms);  // one supervision round: nothing leased yet
+    EXPECT_EQ(leaseSignals, 0);
     auto guest = plugGuest(net.host, "virbr5", "vnet0", "52:54:00:00:05:01");
     const std::string address = leaseAndConfigure(*guest, "192.168.50.1");
     ASSERT_FALSE(address.empty()) << test::readFile(daemon.networkStateDir() / "natnet.log") << daemon.log();
     EXPECT_EQ(address.rfind("192.168.50.1", 0), 0u) << address;
+    EXPECT_TRUE(test::eventually([&] { return leaseSignals > 0; }, 5s));
     r = ctl({"net-dhcp-leases", "natnet", "--json"});
     EXPECT_NE(r.out.find("\"mac\":\"52:54:00:00:05:01\",\"ip\":\"" + address + "\""), std::string::npos) << r.out;
+
+    // A static host added to the running network: the next guest with that
+    // MAC gets its address at once, and the first lease is kept.
+    r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.77'/>"});
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(r.out, "Updated network natnet\n");
+    EXPECT_NE(ctl({"net-dumpxml", "natnet"}).out.find("<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.77'/>"),
+              std::string::npos);
+    auto second = plugGuest(net.host, "virbr5", "vnet1", "52:54:00:00:05:02");
+    std::optional<std::string> fixed;
+    for (int attempt = 0; attempt < 3 && !fixed; ++attempt)
+        fixed = test::dhcpLease(*second);
+    EXPECT_EQ(fixed, std::optional<std::string>("192.168.50.77")) << test::readFile(daemon.networkStateDir() / "natnet.log");
+    r = ctl({"net-dhcp-leases", "natnet", "--json"});
+    EXPECT_NE(r.out.find("\"mac\":\"52:54:00:00:05:01\",\"ip\":\"" + address + "\""), std::string::npos) << r.out;
+    // Outside the network, or a second host with that address: refused, nothing changed.
+    r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:03' ip='10.9.9.9'/>"});
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("none of the network's subnets with DHCP"), std::string::npos) << r.err;
+    r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:04' ip='192.168.50.77'/>"});
+    EXPECT_NE(r.err.find("already has a DHCP host with this address"), std::string::npos) << r.err;
+    r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos);
+    r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>"});
+    EXPECT_NE(r.err.find("has no such DHCP host"), std::string::npos) << r.err;
 
     EXPECT_TRUE(ping(*guest, "192.168.50.1"));
     // The network's DNS answers with its <dns><host>.

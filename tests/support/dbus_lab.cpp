@@ -433,6 +433,25 @@ std::string shownValue(const sdbus::Variant& value)
             out += key + "=" + joined(list) + ";";
         return out;
     }
+    if (type == "a(ss)") {
+        std::string out;
+        for (const auto& t : value.get<std::vector<sdbus::Struct<std::string, std::string>>>())
+            out += "(" + t.get<0>() + "," + t.get<1>() + ")";
+        return out;
+    }
+    if (type == "a(ssss)") {
+        std::string out;
+        for (const auto& t :
+             value.get<std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>>>())
+            out += "(" + t.get<0>() + "," + t.get<1>() + "," + t.get<2>() + "," + t.get<3>() + ")";
+        return out;
+    }
+    if (type == "a(sas)") {
+        std::string out;
+        for (const auto& t : value.get<std::vector<sdbus::Struct<std::string, std::vector<std::string>>>>())
+            out += "(" + t.get<0>() + "," + joined(t.get<1>()) + ")";
+        return out;
+    }
     return "?";
 }
 

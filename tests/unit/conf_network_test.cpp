@@ -263,3 +263,47 @@ TEST(NetworkDef, ValuesTheConsumersWouldMisreadAreRefused)
         EXPECT_NE(msg.find("dnsmasq would read them differently"), std::string::npos) << root << ": " << msg;
     }
 }
+
+// Static DHCP hosts added and removed one at a time (net-update
+// ip-dhcp-host): placed in the <ip> whose subnet holds the address, checked
+// like the same <host> in a definition, and refused without change when
+// they clash or are missing.
+TEST(NetworkDef, DhcpHostsAddedAndRemoved)
+{
+    const conf::NetworkDef def = conf::parseNetwork(kFull);
+    const auto added = conf::withDhcpHost(def, conf::parseDhcpHost("<host mac='52:54:00:00:00:02' name='db' ip='10.9.0.12'/>"), true);
+    ASSERT_EQ(added.ips[0].hosts.size(), 2u);
+    EXPECT_EQ(added.ips[0].hosts[1].name, "db");
+    EXPECT_EQ(added.ips[1].hosts.size(), 0u);
+    // The result is a definition like any other (formats and parses back).
+    EXPECT_EQ(conf::parseNetwork(conf::formatNetwork(added)), added);
+    const auto v6 = conf::withDhcpHost(def, conf::parseDhcpHost("<host id='0:1:0:1' ip='fd00:9::12'/>"), true);
+    EXPECT_EQ(v6.ips[1].hosts.size(), 1u);
+
+    auto refused = [&](const conf::NetworkDef& base, const std::string& xml, bool add) {
+        try {
+            conf::withDhcpHost(base, conf::parseDhcpHost(xml), add);
+        } catch (const conf::DefinitionError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(accepted)");
+    };
+    EXPECT_NE(refused(def, "<host mac='52:54:00:00:00:03' ip='10.8.0.1'/>", true).find("none of the network's subnets"),
+              std::string::npos);
+    EXPECT_NE(refused(def, "<host mac='52:54:00:00:00:01' ip='10.9.0.13'/>", true).find("with this MAC"), std::string::npos);
+    EXPECT_NE(refused(def, "<host name='guest1' ip='10.9.0.13'/>", true).find("with this name"), std::string::npos);
+    EXPECT_NE(refused(def, "<host mac='52:54:00:00:00:04' ip='10.9.0.11'/>", true).find("with this address"),
+              std::string::npos);
+    EXPECT_NE(refused(def, "<host mac='52:54:00:00:00:04' ip='fd00:9::12'/>", true).find("IPv6 host is named by id or name"),
+              std::string::npos);
+    EXPECT_NE(refused(def, "<host ip='10.9.0.14'/>", true).find("needs mac or name"), std::string::npos);
+    // Removing: by address, and every attribute given must match.
+    EXPECT_NE(refused(def, "<host name='other' ip='10.9.0.11'/>", false).find("has no such DHCP host"), std::string::npos);
+    const auto removed = conf::withDhcpHost(def, conf::parseDhcpHost("<host ip='10.9.0.11'/>"), false);
+    EXPECT_TRUE(removed.ips[0].hosts.empty());
+    EXPECT_EQ(conf::withDhcpHost(added, conf::parseDhcpHost("<host name='db' ip='10.9.0.12'/>"), false), def);
+    // Only a <host>, with only its attributes.
+    EXPECT_THROW(conf::parseDhcpHost("<range start='10.9.0.1'/>"), conf::DefinitionError);
+    EXPECT_THROW(conf::parseDhcpHost("<host ip='10.9.0.5' colour='red'/>"), conf::DefinitionError);
+    EXPECT_THROW(conf::parseDhcpHost("<host mac='01:00:5e:00:00:01' ip='10.9.0.5'/>"), conf::DefinitionError);
+}

@@ -163,6 +163,42 @@ std::string inNetwork(const IpDef& ip, const std::string& text, const std::strin
     return canonical;
 }
 
+DhcpHostSpec hostAttributes(const xmlNode* h, const std::string& where)
+{
+    allowOnly(h, where, {}, {"mac", "id", "name", "ip"});
+    DhcpHostSpec host;
+    if (auto mac = attribute(h, "mac")) {
+        host.mac = MacAddr::parse(*mac);
+        if (!host.mac || host.mac->isMulticast())
+            throw DefinitionError(where + ": mac '" + *mac + "' is not a unicast MAC address");
+    }
+    if (auto id = attribute(h, "id")) {
+        if (id->empty() || !std::all_of(id->begin(), id->end(),
+                                        [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':'; }))
+            throw DefinitionError(where + ": id '" + *id + "' must be hex digits and ':'");
+        host.id = *id;
+    }
+    if (auto name = attribute(h, "name")) {
+        if (!isDnsName(*name))
+            throw DefinitionError(where + ": name '" + *name + "' is not a valid host name");
+        host.name = *name;
+    }
+    host.ip = required(h, "ip", where);
+    return host;
+}
+
+// A host in the <ip> it belongs to: its address in that subnet, named the
+// way that family's DHCP names hosts.
+DhcpHost placedHost(const IpDef& ip, const DhcpHostSpec& spec, const std::string& where, bool named = true)
+{
+    if (spec.mac && ip.ipv6)
+        throw DefinitionError(where + ": an IPv6 host is named by id or name, not mac");
+    DhcpHost host{spec.mac, spec.id, spec.name, inNetwork(ip, spec.ip, where + " ip")};
+    if (named && !host.mac && host.id.empty() && host.name.empty())
+        throw DefinitionError(where + ": needs " + (ip.ipv6 ? "id or name" : "mac or name"));
+    return host;
+}
+
 ForwardDef parseForward(const xmlNode* node)
 {
     const std::string where = "network <forward>";
@@ -288,30 +324,7 @@ IpDef parseIp(const xmlNode* node, size_t index)
         }
         for (const xmlNode* h : children(dhcp, "host")) {
             const std::string hostWhere = dhcpWhere + " <host>";
-            allowOnly(h, hostWhere, {}, {"mac", "id", "name", "ip"});
-            DhcpHost host;
-            if (auto mac = attribute(h, "mac")) {
-                if (ip.ipv6)
-                    throw DefinitionError(hostWhere + ": an IPv6 host is named by id or name, not mac");
-                host.mac = MacAddr::parse(*mac);
-                if (!host.mac || host.mac->isMulticast())
-                    throw DefinitionError(hostWhere + ": mac '" + *mac + "' is not a unicast MAC address");
-            }
-            if (auto id = attribute(h, "id")) {
-                if (id->empty() || !std::all_of(id->begin(), id->end(),
-                                                [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':'; }))
-                    throw DefinitionError(hostWhere + ": id '" + *id + "' must be hex digits and ':'");
-                host.id = *id;
-            }
-            if (auto name = attribute(h, "name")) {
-                if (!isDnsName(*name))
-                    throw DefinitionError(hostWhere + ": name '" + *name + "' is not a valid host name");
-                host.name = *name;
-            }
-            host.ip = inNetwork(ip, required(h, "ip", hostWhere), hostWhere + " ip");
-            if (!host.mac && host.id.empty() && host.name.empty())
-                throw DefinitionError(hostWhere + ": needs " + (ip.ipv6 ? "id or name" : "mac or name"));
-            ip.hosts.push_back(host);
+            ip.hosts.push_back(placedHost(ip, hostAttributes(h, hostWhere), hostWhere));
         }
     }
     return ip;
@@ -463,6 +476,51 @@ NetworkDef parseNetwork(std::string_view xml)
     }
     if (def.forward.nat.ipv6 && !def.hasIpv6())
         throw DefinitionError(where + " <forward> <nat ipv6='yes'> needs an IPv6 <ip>");
+    return def;
+}
+
+DhcpHostSpec parseDhcpHost(std::string_view xml)
+{
+    XmlDocPtr doc = parseXmlSafely(xml);
+    const xmlNode* root = rootElement(doc);
+    if (nodeName(root) != "host")
+        throw DefinitionError("expected a <host> element, found <" + nodeName(root) + ">");
+    return hostAttributes(root, "<host>");
+}
+
+NetworkDef withDhcpHost(NetworkDef def, const DhcpHostSpec& spec, bool add)
+{
+    const std::string where = "network '" + def.name + "' <host ip='" + spec.ip + "'>";
+    auto target = std::find_if(def.ips.begin(), def.ips.end(), [&](const IpDef& ip) {
+        if (!ip.hasDhcp)
+            return false;
+        auto canonical = ip.ipv6 ? canonicalIpv6(spec.ip) : canonicalIpv4(spec.ip);
+        return canonical && sameNetwork(*canonical, ip.address, ip.ipv6, ip.prefix);
+    });
+    if (target == def.ips.end())
+        throw DefinitionError(where + ": the address is in none of the network's subnets with DHCP");
+    // A host to remove may be given by its address alone.
+    const DhcpHost host = placedHost(*target, spec, where, add);
+    auto& hosts = target->hosts;
+    if (add) {
+        for (const auto& other : hosts)
+            if ((host.mac && other.mac == host.mac) || (!host.id.empty() && other.id == host.id) ||
+                (!host.name.empty() && other.name == host.name) || other.ip == host.ip)
+                throw DefinitionError(where + ": the network already has a DHCP host with this " +
+                                      std::string(host.mac && other.mac == host.mac ? "MAC"
+                                                  : !host.id.empty() && other.id == host.id ? "id"
+                                                  : !host.name.empty() && other.name == host.name ? "name"
+                                                                                                 : "address"));
+        hosts.push_back(host);
+    } else {
+        auto same = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) {
+            return other.ip == host.ip && (!host.mac || other.mac == host.mac) && (host.id.empty() || other.id == host.id) &&
+                   (host.name.empty() || other.name == host.name);
+        });
+        if (same == hosts.end())
+            throw DefinitionError(where + ": the network has no such DHCP host");
+        hosts.erase(same);
+    }
     return def;
 }
 

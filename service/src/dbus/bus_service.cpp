@@ -12,6 +12,7 @@
 #include <systemd/sd-bus.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -192,6 +193,11 @@ private:
             });
     }
 
+    void GetPermissions(sdbus::Result<std::map<std::string, std::string>>&& result) override
+    {
+        service_.permissions(shared_from_this(), call(), std::move(result));
+    }
+
     void Reload(sdbus::Result<>&& result) override
     {
         service_.handle<driver::Changes>(
@@ -241,12 +247,13 @@ public:
     }
 
     const driver::FilterInfo& info() const { return info_; }
+    uint64_t generation() const { return generation_; }
 
+    // A redefinition: the properties that changed, and Generation when
+    // anything did (rules change no other property).
     void update(driver::FilterInfo info)
     {
         std::vector<std::string> changed;
-        if (info.uuid != info_.uuid)
-            changed.push_back("UUID");
         if (info.chain != info_.chain)
             changed.push_back("Chain");
         if (info.priority != info_.priority)
@@ -255,9 +262,22 @@ public:
             changed.push_back("Builtin");
         if (info.references != info_.references)
             changed.push_back("References");
+        if (info.xml != info_.xml) {
+            ++generation_;
+            changed.push_back("Generation");
+        }
         info_ = std::move(info);
         if (!changed.empty())
             emitPropertiesChangedSignal(org::vnetfilter1::Filter_adaptor::INTERFACE_NAME, changed);
+    }
+    // Back under the same name while a call still held the removed object:
+    // clients see it go and come, as its constant properties may differ.
+    void reappear(driver::FilterInfo info)
+    {
+        quietly([this] { emitInterfacesRemovedSignal(); });
+        info_ = std::move(info);
+        ++generation_;
+        emitInterfacesAddedSignal();
     }
 
 private:
@@ -298,9 +318,11 @@ private:
     int32_t Priority() override { return info_.priority; }
     bool Builtin() override { return info_.builtin; }
     std::vector<std::string> References() override { return info_.references; }
+    uint64_t Generation() override { return generation_; }
 
     BusService& service_;
     driver::FilterInfo info_;
+    uint64_t generation_ = 1;
 };
 
 class BindingObject final : public sdbus::AdaptorInterfaces<org::vnetfilter1::Binding_adaptor, sdbus::Properties_adaptor,
@@ -324,6 +346,10 @@ public:
     void update(driver::BindingInfo info)
     {
         std::vector<std::string> changed;
+        if (info.linkdev != info_.linkdev)
+            changed.push_back("LinkDev");
+        if (info.mac != info_.mac)
+            changed.push_back("MAC");
         if (info.filter != info_.filter)
             changed.push_back("Filter");
         if (info.parameters != info_.parameters)
@@ -332,6 +358,10 @@ public:
             changed.push_back("LearnedAddresses");
         if (info.state != info_.state)
             changed.push_back("State");
+        if (info.ownerName != info_.ownerName)
+            changed.push_back("OwnerName");
+        if (info.ownerUuid != info_.ownerUuid)
+            changed.push_back("OwnerUUID");
         const std::vector<std::string> newlyLearned = [&] {
             std::vector<std::string> out;
             for (const auto& a : info.learnedAddresses)
@@ -345,6 +375,12 @@ public:
             emitPropertiesChangedSignal(org::vnetfilter1::Binding_adaptor::INTERFACE_NAME, changed);
         for (const auto& address : newlyLearned)
             emitAddressLearned(address);
+    }
+    void reappear(driver::BindingInfo info)
+    {
+        quietly([this] { emitInterfacesRemovedSignal(); });
+        info_ = std::move(info);
+        emitInterfacesAddedSignal();
     }
 
 private:
@@ -430,12 +466,27 @@ public:
     }
 
     const driver::NetworkInfo& info() const { return info_; }
+    uint64_t generation() const { return generation_; }
 
     void update(driver::NetworkInfo info)
     {
         std::vector<std::string> changed;
         if (info.uuid != info_.uuid)
             changed.push_back("UUID");
+        if (info.xml != info_.xml) {
+            ++generation_;
+            changed.push_back("Generation");
+        }
+        if (info.addresses != info_.addresses)
+            changed.push_back("Addresses");
+        if (info.dhcpRanges != info_.dhcpRanges)
+            changed.push_back("DHCPRanges");
+        if (info.dhcpHosts != info_.dhcpHosts)
+            changed.push_back("DHCPHosts");
+        if (info.domain != info_.domain)
+            changed.push_back("Domain");
+        if (info.dnsHosts != info_.dnsHosts)
+            changed.push_back("DNSHosts");
         if (info.bridge != info_.bridge)
             changed.push_back("Bridge");
         if (info.forwardMode != info_.forwardMode)
@@ -450,6 +501,14 @@ public:
         if (!changed.empty())
             emitPropertiesChangedSignal(org::vnetfilter1::Network_adaptor::INTERFACE_NAME, changed);
     }
+    void reappear(driver::NetworkInfo info)
+    {
+        quietly([this] { emitInterfacesRemovedSignal(); });
+        info_ = std::move(info);
+        ++generation_;
+        emitInterfacesAddedSignal();
+    }
+    void leasesChanged() { emitLeasesChanged(); }
 
 private:
     const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
@@ -466,6 +525,24 @@ private:
     {
         service_.answer(shared_from_this(), call(), std::move(result), kActionRead, {{"network", info_.name}},
                         [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
+    }
+
+    void AddDHCPHost(sdbus::Result<>&& result, std::string host) override { changeHost(std::move(result), std::move(host), true); }
+    void RemoveDHCPHost(sdbus::Result<>&& result, std::string host) override
+    {
+        changeHost(std::move(result), std::move(host), false);
+    }
+    // The host is parsed first; the caller is authorized for this network.
+    void changeHost(sdbus::Result<>&& result, std::string xml, bool add)
+    {
+        service_.handleDefinition<conf::DhcpHostSpec>(
+            shared_from_this(), call(), std::move(result), kActionNetworkWrite, std::move(xml),
+            [](const std::string& text) { return conf::parseDhcpHost(text); },
+            [name = info_.name](const conf::DhcpHostSpec&) { return std::map<std::string, std::string>{{"network", name}}; },
+            [this, name = info_.name, add](conf::DhcpHostSpec host) {
+                return service_.networkDriver().updateDhcpHost(name, host, add);
+            },
+            [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
     void Start(sdbus::Result<>&& result) override
     {
@@ -509,9 +586,34 @@ private:
     bool Active() override { return info_.active; }
     bool Persistent() override { return info_.persistent; }
     bool Autostart() override { return info_.autostart; }
+    uint64_t Generation() override { return generation_; }
+    std::vector<std::string> Addresses() override { return info_.addresses; }
+    std::vector<sdbus::Struct<std::string, std::string>> DHCPRanges() override
+    {
+        std::vector<sdbus::Struct<std::string, std::string>> out;
+        for (const auto& r : info_.dhcpRanges)
+            out.emplace_back(r.start, r.end);
+        return out;
+    }
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> DHCPHosts() override
+    {
+        std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> out;
+        for (const auto& h : info_.dhcpHosts)
+            out.emplace_back(h.mac, h.id, h.ip, h.name);
+        return out;
+    }
+    std::string Domain() override { return info_.domain; }
+    std::vector<sdbus::Struct<std::string, std::vector<std::string>>> DNSHosts() override
+    {
+        std::vector<sdbus::Struct<std::string, std::vector<std::string>>> out;
+        for (const auto& [ip, names] : info_.dnsHosts)
+            out.emplace_back(ip, names);
+        return out;
+    }
 
     BusService& service_;
     driver::NetworkInfo info_;
+    uint64_t generation_ = 1;
 };
 
 // ---- service -------------------------------------------------------------------------
@@ -634,11 +736,11 @@ int BusService::answerManagedObjects(sd_bus_message* call, void* service, sd_bus
     try {
         ManagedObjectsReply objects(reply.get());
         for (const auto& [name, filter] : self.filters_)
-            objects.add(filter->getObjectPath(), filter->info());
+            objects.add(filter->getObjectPath(), filter->info(), filter->generation());
         for (const auto& [port, binding] : self.bindings_)
             objects.add(binding->getObjectPath(), binding->info());
         for (const auto& [name, network] : self.networkObjects_)
-            objects.add(network->getObjectPath(), network->info());
+            objects.add(network->getObjectPath(), network->info(), network->generation());
         objects.finish();
     } catch (const std::system_error& e) {
         util::logError(std::string("GetManagedObjects: ") + e.what());
@@ -646,6 +748,24 @@ int BusService::answerManagedObjects(sd_bus_message* call, void* service, sd_bus
     }
     const int r = sd_bus_send(nullptr, reply.get(), nullptr);
     return r < 0 ? r : 1;
+}
+
+void BusService::permissions(std::shared_ptr<void> object, const sdbus::Message& call,
+                             sdbus::Result<std::map<std::string, std::string>>&& result)
+{
+    using Pending = std::shared_ptr<PendingCall<std::map<std::string, std::string>>>;
+    admit(std::move(object), call, std::move(result), 0, [this](Pending pending) {
+        static constexpr std::array kActions{kActionRead, kActionFilterWrite, kActionBindingWrite, kActionNetworkWrite};
+        auto answers = std::make_shared<std::map<std::string, std::string>>();
+        for (const char* action : kActions)
+            authorizer_.permission(pending->caller, action, [pending, answers, action](Authorizer::Permission p) {
+                (*answers)[action] = p == Authorizer::Permission::Yes    ? "yes"
+                                     : p == Authorizer::Permission::Auth ? "auth"
+                                                                         : "no";
+                if (answers->size() == kActions.size())
+                    pending->result.returnResults(*answers);
+            });
+    });
 }
 
 void BusService::publish(const driver::Changes& initial)
@@ -682,6 +802,9 @@ void BusService::applyChanges(const driver::Changes& changes)
     }
     for (const auto& info : changes.networks)
         upsert(networkObjects_, liveNetworks_, info.name, info);
+    for (const auto& name : changes.leasesChanged)
+        if (auto it = networkObjects_.find(name); it != networkObjects_.end())
+            it->second->leasesChanged();
 
     // One signal for the counts a status display shows, when they moved.
     const Counts after = counts();
@@ -754,7 +877,7 @@ void BusService::upsert(std::map<std::string, std::shared_ptr<Object>>& objects,
         return;
     }
     if (auto retiring = live[key].lock()) {
-        retiring->update(info);
+        retiring->reappear(info);
         objects[key] = std::move(retiring);
         return;
     }

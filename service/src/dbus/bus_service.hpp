@@ -131,6 +131,11 @@ public:
                 std::map<std::string, std::string> details,
                 std::type_identity_t<std::function<void(const sdbus::Result<R...>&)>> reply);
 
+    // Manager.GetPermissions: polkit's answer for each action, asked
+    // without interaction; the call itself needs no authorization.
+    void permissions(std::shared_ptr<void> object, const sdbus::Message& call,
+                     sdbus::Result<std::map<std::string, std::string>>&& result);
+
 private:
     // A method call in flight: its admission ticket, its result, and the
     // object it was made on. All are released on the bus thread only.

@@ -69,6 +69,39 @@ public:
         basic(name, 'b', "b", &asInt);
     }
     void property(const char* name, int32_t value) { basic(name, 'i', "i", &value); }
+    void property(const char* name, uint64_t value) { basic(name, 't', "t", &value); }
+    // a(ss), a(ssss): a list of string tuples.
+    template <typename Tuple>
+    void tuples(const char* name, const char* signature, const std::vector<Tuple>& values,
+                std::vector<std::string_view> (*fields)(const Tuple&))
+    {
+        open(name, signature);
+        const std::string element(signature + 1);  // "(ss)"
+        check(sd_bus_message_open_container(m_, 'a', element.c_str()));
+        const std::string inner = element.substr(1, element.size() - 2);  // "ss"
+        for (const auto& value : values) {
+            check(sd_bus_message_open_container(m_, 'r', inner.c_str()));
+            for (std::string_view field : fields(value))
+                appendString(m_, field);
+            check(sd_bus_message_close_container(m_));
+        }
+        check(sd_bus_message_close_container(m_));
+        close(2);
+    }
+    // a(sas)
+    void property(const char* name, const std::vector<std::pair<std::string, std::vector<std::string>>>& values)
+    {
+        open(name, "a(sas)");
+        check(sd_bus_message_open_container(m_, 'a', "(sas)"));
+        for (const auto& [key, list] : values) {
+            check(sd_bus_message_open_container(m_, 'r', "sas"));
+            appendString(m_, key);
+            strings(list);
+            check(sd_bus_message_close_container(m_));
+        }
+        check(sd_bus_message_close_container(m_));
+        close(2);
+    }
     void property(const char* name, const std::vector<std::string>& values)
     {
         open(name, "as");
@@ -129,7 +162,7 @@ void ManagedObjectsReply::finish()
 }
 
 // The properties below are those of dbus-interfaces/*.xml, in their order.
-void ManagedObjectsReply::add(const std::string& path, const driver::FilterInfo& filter)
+void ManagedObjectsReply::add(const std::string& path, const driver::FilterInfo& filter, uint64_t generation)
 {
     Object object(reply_, path, org::vnetfilter1::Filter_adaptor::INTERFACE_NAME);
     object.property("Name", filter.name);
@@ -138,6 +171,7 @@ void ManagedObjectsReply::add(const std::string& path, const driver::FilterInfo&
     object.property("Priority", static_cast<int32_t>(filter.priority));
     object.property("Builtin", filter.builtin);
     object.property("References", filter.references);
+    object.property("Generation", generation);
     object.finish();
 }
 
@@ -156,7 +190,7 @@ void ManagedObjectsReply::add(const std::string& path, const driver::BindingInfo
     object.finish();
 }
 
-void ManagedObjectsReply::add(const std::string& path, const driver::NetworkInfo& network)
+void ManagedObjectsReply::add(const std::string& path, const driver::NetworkInfo& network, uint64_t generation)
 {
     Object object(reply_, path, org::vnetfilter1::Network_adaptor::INTERFACE_NAME);
     object.property("Name", network.name);
@@ -166,6 +200,16 @@ void ManagedObjectsReply::add(const std::string& path, const driver::NetworkInfo
     object.property("Active", network.active);
     object.property("Persistent", network.persistent);
     object.property("Autostart", network.autostart);
+    object.property("Generation", generation);
+    object.property("Addresses", network.addresses);
+    object.tuples<driver::NetworkInfo::Range>("DHCPRanges", "a(ss)", network.dhcpRanges, [](const auto& r) {
+        return std::vector<std::string_view>{r.start, r.end};
+    });
+    object.tuples<driver::NetworkInfo::Host>("DHCPHosts", "a(ssss)", network.dhcpHosts, [](const auto& h) {
+        return std::vector<std::string_view>{h.mac, h.id, h.ip, h.name};
+    });
+    object.property("Domain", network.domain);
+    object.property("DNSHosts", network.dnsHosts);
     object.finish();
 }
 

@@ -27,9 +27,9 @@ public:
     // refuses (out of memory, a message too large).
     explicit ManagedObjectsReply(sd_bus_message* reply);
 
-    void add(const std::string& path, const driver::FilterInfo& filter);
+    void add(const std::string& path, const driver::FilterInfo& filter, uint64_t generation);
     void add(const std::string& path, const driver::BindingInfo& binding);
-    void add(const std::string& path, const driver::NetworkInfo& network);
+    void add(const std::string& path, const driver::NetworkInfo& network, uint64_t generation);
 
     // Closes the array: the reply is ready to send.
     void finish();

@@ -34,51 +34,63 @@ Authorizer::Authorizer(sdbus::IConnection& connection)
 {
 }
 
-void Authorizer::fallback(const Caller& caller, const std::string& action, const Done& done) const
+bool Authorizer::fallbackAllows(const Caller& caller, const std::string& action) const
 {
-    if (action == kActionRead || caller.uid == 0)
-        done(std::nullopt);
-    else
-        done("polkit is not available, and without it only root may do this (" + action + ")");
+    return action == kActionRead || caller.uid == 0;
 }
 
-void Authorizer::check(const Caller& caller, const std::string& action,
-                       const std::map<std::string, std::string>& details, Done done)
+void Authorizer::ask(const Caller& caller, const std::string& action, const std::map<std::string, std::string>& details,
+                     bool interactive, std::function<void(const sdbus::Error*, const Result&)> done)
 {
     using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
-    using Result = sdbus::Struct<bool, bool, std::map<std::string, std::string>>;
     Subject subject{"system-bus-name", std::map<std::string, sdbus::Variant>{{"name", sdbus::Variant(caller.busName)}}};
-    const uint32_t flags = caller.allowInteraction ? 1 : 0;  // AllowUserInteraction
+    const uint32_t flags = interactive ? 1 : 0;  // AllowUserInteraction
     try {
         // The invoker refers to the method name; it must outlive the call setup.
         static const std::string kMethod = "CheckAuthorization";
         auto invoker = authority_->callMethodAsync(kMethod);
         invoker.onInterface("org.freedesktop.PolicyKit1.Authority")
             .withArguments(subject, action, details, flags, std::string());
-        if (caller.allowInteraction)
+        if (interactive)
             invoker.withTimeout(kInteractiveTimeoutUsec);
-        invoker.uponReplyInvoke([this, caller, action, done](const sdbus::Error* error, Result result) {
-                            if (error) {
-                                if (polkitAbsent(*error))
-                                    fallback(caller, action, done);
-                                else
-                                    done("polkit could not decide: " + error->getMessage());
-                                return;
-                            }
-                            const bool authorized = std::get<0>(result), challenge = std::get<1>(result);
-                            if (authorized)
-                                done(std::nullopt);
-                            else if (challenge)
-                                done("authentication as an administrator is required for " + action);
-                            else
-                                done(action + " is not allowed for this caller");
-                        });
+        invoker.uponReplyInvoke([done](const sdbus::Error* error, Result result) { done(error, result); });
     } catch (const sdbus::Error& error) {
-        if (polkitAbsent(error))
-            fallback(caller, action, done);
-        else
-            done("polkit could not decide: " + error.getMessage());
+        done(&error, Result{});
     }
+}
+
+void Authorizer::check(const Caller& caller, const std::string& action,
+                       const std::map<std::string, std::string>& details, Done done)
+{
+    ask(caller, action, details, caller.allowInteraction,
+        [this, caller, action, done](const sdbus::Error* error, const Result& result) {
+            if (error) {
+                if (!polkitAbsent(*error))
+                    done("polkit could not decide: " + error->getMessage());
+                else if (fallbackAllows(caller, action))
+                    done(std::nullopt);
+                else
+                    done("polkit is not available, and without it only root may do this (" + action + ")");
+                return;
+            }
+            const bool authorized = std::get<0>(result), challenge = std::get<1>(result);
+            if (authorized)
+                done(std::nullopt);
+            else if (challenge)
+                done("authentication as an administrator is required for " + action);
+            else
+                done(action + " is not allowed for this caller");
+        });
+}
+
+void Authorizer::permission(const Caller& caller, const std::string& action, std::function<void(Permission)> done)
+{
+    ask(caller, action, {}, false, [this, caller, action, done](const sdbus::Error* error, const Result& result) {
+        if (error)
+            done(polkitAbsent(*error) && fallbackAllows(caller, action) ? Permission::Yes : Permission::No);
+        else
+            done(std::get<0>(result) ? Permission::Yes : std::get<1>(result) ? Permission::Auth : Permission::No);
+    });
 }
 
 } // namespace vnf::dbus

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Authorization of D-Bus callers with polkit: CheckAuthorization for the
-// caller's unique bus name, asynchronously, on the bus thread. When no
+// caller's unique bus name, asynchronously, on the bus thread. The subject
+// is the bus name, not the process, so that polkit itself ends an
+// interactive authentication (the agent's dialog) when the caller leaves
+// the bus before it is done. When no
 // polkitd is on the bus, reading is open to all and only uid 0 may write.
 #pragma once
 
@@ -41,8 +44,17 @@ public:
     void check(const Caller& caller, const std::string& action, const std::map<std::string, std::string>& details,
                Done done);
 
+    // What polkit would answer for `action` now, without asking anyone:
+    // allowed, allowed after authentication, or not (Manager.GetPermissions).
+    enum class Permission { Yes, Auth, No };
+    void permission(const Caller& caller, const std::string& action, std::function<void(Permission)> done);
+
 private:
-    void fallback(const Caller& caller, const std::string& action, const Done& done) const;
+    using Result = sdbus::Struct<bool, bool, std::map<std::string, std::string>>;
+    // CheckAuthorization; `done` gets the result or the error.
+    void ask(const Caller& caller, const std::string& action, const std::map<std::string, std::string>& details,
+             bool interactive, std::function<void(const sdbus::Error*, const Result&)> done);
+    bool fallbackAllows(const Caller& caller, const std::string& action) const;
 
     std::unique_ptr<sdbus::IProxy> authority_;
 };

@@ -9,6 +9,7 @@
 #include "util/strings.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 
@@ -20,6 +21,15 @@ conf::NetworkDef parse(const std::string& xml)
 {
     try {
         return conf::parseNetwork(xml);
+    } catch (const conf::DefinitionError& e) {
+        throw ServiceError(ErrorKind::InvalidDefinition, e.what());
+    }
+}
+
+conf::NetworkDef withHost(const conf::NetworkDef& def, const conf::DhcpHostSpec& host, bool add)
+{
+    try {
+        return conf::withDhcpHost(def, host, add);
     } catch (const conf::DefinitionError& e) {
         throw ServiceError(ErrorKind::InvalidDefinition, e.what());
     }
@@ -54,14 +64,26 @@ const NetworkDriver::Network& NetworkDriver::find(const std::string& name) const
 NetworkInfo NetworkDriver::infoOf(const std::string& name, const Network& n) const
 {
     const conf::NetworkDef& def = n.current();
-    return NetworkInfo{name,
-                       def.uuid.str(),
-                       def.bridge.name,
-                       std::string(conf::forwardModeName(def.forward.mode)),
-                       n.running.has_value(),
-                       n.autostart,
-                       n.persistent.has_value(),
-                       conf::formatNetwork(n.persistent ? *n.persistent : def)};
+    NetworkInfo info;
+    info.name = name;
+    info.uuid = def.uuid.str();
+    info.bridge = def.bridge.name;
+    info.forwardMode = std::string(conf::forwardModeName(def.forward.mode));
+    info.active = n.running.has_value();
+    info.autostart = n.autostart;
+    info.persistent = n.persistent.has_value();
+    info.xml = conf::formatNetwork(n.persistent ? *n.persistent : def);
+    for (const auto& ip : def.ips) {
+        info.addresses.push_back(ip.address + "/" + std::to_string(ip.prefix));
+        for (const auto& range : ip.ranges)
+            info.dhcpRanges.push_back({range.start, range.end});
+        for (const auto& host : ip.hosts)
+            info.dhcpHosts.push_back({host.mac ? host.mac->str() : std::string(), host.id, host.ip, host.name});
+    }
+    info.domain = def.domain;
+    for (const auto& host : def.dns.hosts)
+        info.dnsHosts.emplace_back(host.ip, host.hostnames);
+    return info;
 }
 
 std::vector<NetworkInfo> NetworkDriver::networks() const
@@ -311,6 +333,39 @@ Changes NetworkDriver::define(conf::NetworkDef def)
     return changes;
 }
 
+Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, bool add)
+{
+    Network& n = find(name);
+    // Both definitions are checked before anything changes.
+    std::optional<conf::NetworkDef> persistent, running;
+    if (n.persistent)
+        persistent = withHost(*n.persistent, host, add);
+    if (n.running)
+        running = withHost(n.running->def, host, add);
+    if (running && network::needsDnsmasq(*running)) {
+        network::stopDnsmasq(n.running->dnsmasq);
+        try {
+            n.running->dnsmasq = launchDnsmasq(*running);
+        } catch (const std::exception& e) {
+            // The previous hosts again: the network keeps serving as before.
+            n.running->dnsmasq = launchDnsmasq(n.running->def);
+            throw ServiceError(ErrorKind::Backend, "network '" + name + "': dnsmasq refused the new hosts: " + e.what());
+        }
+    }
+    if (running) {
+        n.running->def = *running;
+        saveState(name, *n.running);
+    }
+    if (persistent) {
+        store::writeFileAtomically(options_.networkDir / (name + ".xml"), conf::formatNetwork(*persistent), 0644);
+        n.persistent = std::move(persistent);
+    }
+    Changes changes;
+    changes.resultName = name;
+    changes.networks.push_back(infoOf(name, n));
+    return changes;
+}
+
 Changes NetworkDriver::undefine(const std::string& name)
 {
     Network& n = find(name);
@@ -435,7 +490,34 @@ Changes NetworkDriver::supervise()
             util::logError("network '" + name + "': cannot restart dnsmasq: " + e.what());
         }
     }
-    return {};
+    return leaseChanges();
+}
+
+// dnsmasq rewrites its lease file in place on every lease it gives, renews
+// or releases; comparing the file's stamp once a second (with the
+// supervision above) turns a burst of leases into one change.
+Changes NetworkDriver::leaseChanges()
+{
+    Changes changes;
+    for (auto it = leaseStamps_.begin(); it != leaseStamps_.end();)
+        it = networks_.count(it->first) && networks_.at(it->first).running ? std::next(it) : leaseStamps_.erase(it);
+    for (const auto& [name, n] : networks_) {
+        if (!n.running || !network::needsDnsmasq(n.running->def))
+            continue;
+        LeaseStamp stamp;
+        struct stat st {};
+        if (::stat(network::dnsmasqPaths(options_.stateDir, name).leases.c_str(), &st) == 0)
+            stamp = {true, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+        auto [at, first] = leaseStamps_.try_emplace(name, stamp);
+        if (first || at->second == stamp)
+            continue;
+        // No lease before or after (dnsmasq created or emptied the file) is no change.
+        const bool stillNone = at->second.size == 0 && stamp.size == 0;
+        at->second = stamp;
+        if (!stillNone)
+            changes.leasesChanged.push_back(name);
+    }
+    return changes;
 }
 
 bool NetworkDriver::reapplyFirewall()

@@ -47,9 +47,14 @@ public:
     Changes startNetwork(const std::string& name);
     Changes stopNetwork(const std::string& name);
     Changes setAutostart(const std::string& name, bool autostart);
+    // A static DHCP host added or removed, in the definition on disk and in
+    // the running network (whose dnsmasq restarts with it; its leases are
+    // kept in the lease file), like virsh net-update --live --config.
+    Changes updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, bool add);
     std::vector<network::DhcpLease> leases(const std::string& name) const;
 
-    // Restarts dnsmasq of running networks where it died.
+    // Restarts dnsmasq of running networks where it died; says which
+    // networks' DHCP leases changed since the last call.
     Changes supervise();
     // Puts every running network's rules and firewalld zones back (after a
     // firewall reload or a firewalld restart).
@@ -89,6 +94,18 @@ private:
     void removeState(const std::string& name) const;
     bool adopt(const std::string& name, Network& n);
     pid_t launchDnsmasq(const conf::NetworkDef& def) const;
+
+    // The lease file of each running network as last seen (supervise()).
+    struct LeaseStamp {
+        bool exists = false;
+        ino_t inode = 0;
+        off_t size = 0;
+        time_t seconds = 0;
+        long nanoseconds = 0;
+        bool operator==(const LeaseStamp&) const = default;
+    };
+    Changes leaseChanges();
+    std::map<std::string, LeaseStamp> leaseStamps_;
 
     NetworkDriverOptions options_;
     network::NetworkFirewall firewall_;

@@ -78,6 +78,21 @@ struct NetworkInfo {
     bool autostart = false;
     bool persistent = false;
     std::string xml;
+    // What a user interface shows of the definition in effect (the running
+    // one while the network runs).
+    std::vector<std::string> addresses;  // "192.168.122.1/24"
+    struct Range {
+        std::string start, end;
+        bool operator==(const Range&) const = default;
+    };
+    std::vector<Range> dhcpRanges;
+    struct Host {
+        std::string mac, id, ip, name;
+        bool operator==(const Host&) const = default;
+    };
+    std::vector<Host> dhcpHosts;
+    std::string domain;
+    std::vector<std::pair<std::string, std::vector<std::string>>> dnsHosts;  // (ip, host names)
     bool operator==(const NetworkInfo&) const = default;
 };
 
@@ -90,12 +105,13 @@ struct Changes {
     std::vector<std::pair<std::string, std::string>> learned;  // (port, address) newly learned
     std::vector<NetworkInfo> networks;  // added or changed
     std::vector<std::string> removedNetworks;
+    std::vector<std::string> leasesChanged;  // networks whose DHCP leases changed
     std::string resultName;  // the filter, port or network the request was about
 
     bool empty() const
     {
         return filters.empty() && removedFilters.empty() && bindings.empty() && removedBindings.empty() &&
-               learned.empty() && networks.empty() && removedNetworks.empty();
+               learned.empty() && networks.empty() && removedNetworks.empty() && leasesChanged.empty();
     }
 };
 
