@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon_client.hpp"
 
+#include "filter_graph.hpp"
+
 #include <algorithm>
 
 #include "cli.hpp"
@@ -215,34 +217,16 @@ std::vector<FilterRow> DaemonClient::filters()
     Objects objects;
     auto reply = call("/org/vnetfilter1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
     reply >> objects;
-    // Which bindings use a filter: a binding uses its Filter and every
-    // filter reachable from it through the filters' References (the
-    // daemon sends no list that grows with the number of bindings).
-    std::map<std::string, std::vector<std::string>> references;
-    for (const auto& [path, interfaces] : objects)
+    // Which bindings use a filter (filter_graph.hpp).
+    FilterReferences references;
+    std::vector<std::pair<std::string, std::string>> bindings;
+    for (const auto& [path, interfaces] : objects) {
         if (auto it = interfaces.find(kFilter); it != interfaces.end())
             references[get<std::string>(it->second, "Name")] = get<std::vector<std::string>>(it->second, "References");
-    std::map<std::string, std::set<std::string>> reachable;  // per bound filter, computed once
-    auto reach = [&](const std::string& root) -> const std::set<std::string>& {
-        auto [entry, fresh] = reachable.try_emplace(root);
-        if (fresh) {
-            std::vector<std::string> todo{root};
-            while (!todo.empty()) {
-                std::string name = std::move(todo.back());
-                todo.pop_back();
-                if (!entry->second.insert(name).second)
-                    continue;
-                if (auto refs = references.find(name); refs != references.end())
-                    todo.insert(todo.end(), refs->second.begin(), refs->second.end());
-            }
-        }
-        return entry->second;
-    };
-    std::map<std::string, std::vector<std::string>> users;
-    for (const auto& [path, interfaces] : objects)
         if (auto it = interfaces.find(kBinding); it != interfaces.end())
-            for (const auto& name : reach(get<std::string>(it->second, "Filter")))
-                users[name].push_back(get<std::string>(it->second, "PortDev"));
+            bindings.emplace_back(get<std::string>(it->second, "PortDev"), get<std::string>(it->second, "Filter"));
+    }
+    auto users = filterUsers(references, bindings);
     std::vector<FilterRow> rows;
     for (const auto& [path, interfaces] : objects) {
         auto it = interfaces.find(kFilter);

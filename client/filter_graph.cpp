@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "filter_graph.hpp"
+
+#include <set>
+
+namespace vnf::client {
+
+std::vector<std::string> reachableFilters(const FilterReferences& references, const std::string& root)
+{
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    std::vector<std::string> todo{root};
+    while (!todo.empty()) {
+        std::string name = std::move(todo.back());
+        todo.pop_back();
+        if (!seen.insert(name).second)
+            continue;  // a filter reached twice (or a cycle, which the daemon refuses anyway)
+        out.push_back(name);
+        if (auto refs = references.find(name); refs != references.end())
+            todo.insert(todo.end(), refs->second.rbegin(), refs->second.rend());
+    }
+    return out;
+}
+
+std::map<std::string, std::vector<std::string>>
+filterUsers(const FilterReferences& references, const std::vector<std::pair<std::string, std::string>>& bindings)
+{
+    std::map<std::string, std::vector<std::string>> reach;  // per bound filter, computed once
+    std::map<std::string, std::vector<std::string>> users;
+    for (const auto& [port, filter] : bindings) {
+        auto [entry, fresh] = reach.try_emplace(filter);
+        if (fresh)
+            entry->second = reachableFilters(references, filter);
+        for (const auto& name : entry->second)
+            users[name].push_back(port);
+    }
+    return users;
+}
+
+} // namespace vnf::client

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Which bindings use which filter, from what the daemon's objects say: a
+// binding uses its Filter and every filter reachable from it through the
+// filters' References. The daemon sends no list that grows with the number
+// of bindings, so each client (vnetfilterctl, the desktop frontend) derives
+// the relation itself. Pure.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vnf::client {
+
+// filter name -> its References (names; a name may be of no filter yet).
+using FilterReferences = std::map<std::string, std::vector<std::string>>;
+
+// The filters `root` reaches (itself included), each once.
+std::vector<std::string> reachableFilters(const FilterReferences& references, const std::string& root);
+
+// filter name -> the ports of the bindings that use it, in the order of
+// `bindings` ((port, filter) pairs); filters no binding uses are absent.
+std::map<std::string, std::vector<std::string>>
+filterUsers(const FilterReferences& references, const std::vector<std::pair<std::string, std::string>>& bindings);
+
+} // namespace vnf::client
