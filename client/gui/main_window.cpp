@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "main_window.hpp"
+
+#include <glibmm/main.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace vnf::gui {
+
+MainWindow::MainWindow()
+    : filters_([this](const std::string& xml, std::function<void(std::optional<std::string>)> done) {
+          defineFilter(xml, std::move(done));
+      })
+{
+    set_title("vnetfilter manager");
+    set_default_size(900, 640);
+    stack_.add(filters_, "filters", "Filters");
+    stack_.add(bindings_, "bindings", "Bindings");
+    stack_.add(networks_, "networks", "Networks");
+    stack_.set_vexpand(true);
+    switcher_.set_stack(stack_);
+    switcher_.set_halign(Gtk::Align::CENTER);
+    status_.set_xalign(0);
+    status_.set_margin(6);
+    status_.set_text("Connecting to vnetfilterd...");
+    root_.append(switcher_);
+    root_.append(stack_);
+    root_.append(status_);
+    set_child(root_);
+    if (const char* dir = std::getenv("VNETFILTER_MANAGER_SCREENSHOTS"))
+        screenshotDir_ = dir;
+    stack_.property_visible_child_name().signal_changed().connect([this] { screenshotSoon(); });
+    g_bus_get(G_BUS_TYPE_SYSTEM, cancellable_.get(), &MainWindow::busReady, this);
+}
+
+MainWindow::~MainWindow()
+{
+    g_cancellable_cancel(cancellable_.get());
+    model_.reset();
+    if (bus_)
+        g_object_unref(bus_);
+}
+
+void MainWindow::busReady(GObject*, GAsyncResult* result, gpointer data)
+{
+    GError* error = nullptr;
+    GDBusConnection* bus = g_bus_get_finish(result, &error);
+    if (!bus) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            static_cast<MainWindow*>(data)->status_.set_text(std::string("No system bus: ") + error->message);
+        g_error_free(error);
+        return;
+    }
+    static_cast<MainWindow*>(data)->connected(bus);
+}
+
+void MainWindow::connected(GDBusConnection* bus)
+{
+    bus_ = bus;
+    model_ = std::make_unique<ObjectModel>(bus_, [this](std::optional<std::string> error) {
+        status_.set_text(error ? "vnetfilterd: " + *error : "Connected to vnetfilterd.");
+        filters_.refresh(*model_);
+        bindings_.refresh(*model_);
+        networks_.refresh(*model_);
+        screenshotSoon();
+    });
+    model_->onChange([this](const Change& change) { refresh(change); });
+    // What the user may do, before any click.
+    g_dbus_connection_call(
+        bus_, "org.vnetfilter1", "/org/vnetfilter1", "org.vnetfilter1.Manager", "GetPermissions", nullptr,
+        G_VARIANT_TYPE("(a{ss})"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable_.get(),
+        [](GObject* source, GAsyncResult* result, gpointer data) {
+            GVariant* reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, nullptr);
+            if (!reply)
+                return;  // cancelled, or an older daemon: the buttons stay usable, the daemon decides
+            GVariant* permissions = g_variant_get_child_value(reply, 0);
+            const gchar* filterWrite = nullptr;
+            if (g_variant_lookup(permissions, "org.vnetfilter1.filter.write", "&s", &filterWrite))
+                static_cast<MainWindow*>(data)->filters_.allow(filterWrite);
+            g_variant_unref(permissions);
+            g_variant_unref(reply);
+        },
+        this);
+}
+
+void MainWindow::refresh(const Change& change)
+{
+    // Until the model is ready it is loading; ready() draws everything once.
+    switch (change.kind) {
+    case Change::Kind::Filter:
+        filters_.refresh(*model_);
+        break;
+    case Change::Kind::Binding:
+        bindings_.refresh(*model_);
+        filters_.refresh(*model_);  // the users counts
+        break;
+    case Change::Kind::Network:
+        networks_.refresh(*model_);
+        break;
+    }
+}
+
+void MainWindow::defineFilter(const std::string& xml, std::function<void(std::optional<std::string>)> done)
+{
+    if (!bus_) {
+        done("not connected to vnetfilterd");
+        return;
+    }
+    auto* callback = new std::function<void(std::optional<std::string>)>(std::move(done));
+    // The desktop's polkit agent may ask for a password: no timeout short
+    // of a person's.
+    g_dbus_connection_call(
+        bus_, "org.vnetfilter1", "/org/vnetfilter1", "org.vnetfilter1.Manager", "DefineFilter",
+        g_variant_new("(s)", xml.c_str()), G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+        10 * 60 * 1000, cancellable_.get(),
+        [](GObject* source, GAsyncResult* result, gpointer data) {
+            std::unique_ptr<std::function<void(std::optional<std::string>)>> done(
+                static_cast<std::function<void(std::optional<std::string>)>*>(data));
+            GError* error = nullptr;
+            GVariant* reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+            if (reply) {
+                g_variant_unref(reply);
+                (*done)(std::nullopt);
+                return;
+            }
+            const bool cancelled = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+            g_dbus_error_strip_remote_error(error);  // the daemon's words, without the error name
+            const std::string message = error->message;
+            g_error_free(error);
+            if (!cancelled)  // else the window is gone
+                (*done)(message);
+        },
+        callback);
+}
+
+void MainWindow::screenshotSoon()
+{
+    if (screenshotDir_.empty())
+        return;
+    // After the view has been laid out and drawn.
+    Glib::signal_timeout().connect_once([this] { screenshot(); }, 500);
+}
+
+void MainWindow::screenshot()
+{
+    const int width = get_width(), height = get_height();
+    GskRenderer* renderer = gtk_native_get_renderer(GTK_NATIVE(gobj()));
+    if (width <= 0 || height <= 0 || !renderer)
+        return;
+    GdkPaintable* paintable = gtk_widget_paintable_new(GTK_WIDGET(gobj()));
+    GtkSnapshot* snapshot = gtk_snapshot_new();
+    gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
+    GskRenderNode* node = gtk_snapshot_free_to_node(snapshot);
+    g_object_unref(paintable);
+    if (!node)
+        return;
+    GdkTexture* texture = gsk_renderer_render_texture(renderer, node, nullptr);
+    const auto path = std::filesystem::path(screenshotDir_) / (std::string(stack_.get_visible_child_name()) + ".png");
+    gdk_texture_save_to_png(texture, path.c_str());
+    g_object_unref(texture);
+    gsk_render_node_unref(node);
+}
+
+} // namespace vnf::gui

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Drives vnetfilter-manager through its accessibility tree (AT-SPI), as a
+# person with a screen reader would: run by tests/integration/gui_e2e_test.cpp
+# inside dbus-run-session (AT-SPI's bus) on an Xvfb display, with the lab's
+# system bus. Prints one line per step; exits non-zero on the first that fails.
+#
+#   drive_manager.py MANAGER VNETFILTERCTL SCREENSHOT_DIR
+import os
+import subprocess
+import sys
+import time
+
+import gi
+
+gi.require_version("Atspi", "2.0")
+from gi.repository import Atspi  # noqa: E402
+
+manager, vnetfilterctl, shots = sys.argv[1:4]
+
+
+def fail(message):
+    print("FAIL: " + message, flush=True)
+    sys.exit(1)
+
+
+def walk(node, depth=0):
+    if node is None or depth > 40:
+        return
+    yield node
+    for i in range(node.get_child_count()):
+        yield from walk(node.get_child_at_index(i), depth + 1)
+
+
+def find(root, predicate):
+    for node in walk(root):
+        try:
+            if predicate(node):
+                return node
+        except gi.repository.GLib.Error:
+            continue
+    return None
+
+
+def wait_for(what, probe, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.2)
+    fail("no " + what)
+
+
+def named(role, name):
+    return lambda n: n.get_role_name() == role and n.get_name() == name
+
+
+def text_starts(prefix):
+    return lambda n: n.get_role_name() == "label" and (n.get_name() or "").startswith(prefix)
+
+
+def click(root, name):
+    # Buttons, and the view switcher's tabs ("page tab" in GTK 4).
+    button = wait_for("button '" + name + "'", lambda: find(root, lambda n: n.get_role_name() in (
+        "push button", "toggle button", "button", "page tab") and n.get_name() == name))
+    action = Atspi.Accessible.get_action_iface(button)
+    if action is None:
+        fail("button '" + name + "' has no action")
+    action.do_action(0)
+    print("clicked " + name, flush=True)
+
+
+env = dict(os.environ, VNETFILTER_MANAGER_SCREENSHOTS=shots, GSK_RENDERER="cairo")
+gui = subprocess.Popen([manager], env=env)
+try:
+    desktop = Atspi.get_desktop(0)
+    app = wait_for("vnetfilter-manager on the accessibility bus", lambda: find(
+        desktop, lambda n: n.get_role_name() == "application" and "vnetfilter-manager" in (n.get_name() or "")))
+    print("application found", flush=True)
+    # The 24 built-in filters, listed.
+    wait_for("'24 filters'", lambda: find(app, text_starts("24 filters")))
+    wait_for("clean-traffic's row", lambda: find(app, text_starts("clean-traffic  (chain root")))
+    print("24 filters shown", flush=True)
+    # A binding created from the command line appears.
+    subprocess.run([vnetfilterctl, "nwfilter-binding-create", "-"], check=True, input=(
+        "<filterbinding><owner><name>guest</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner>"
+        "<portdev name='vnet9'/><mac address='52:54:00:00:00:09'/><filterref filter='clean-traffic'>"
+        "<parameter name='IP' value='10.0.0.9'/></filterref></filterbinding>").encode())
+    wait_for("the binding's row", lambda: find(app, text_starts("vnet9  clean-traffic")))
+    print("binding shown", flush=True)
+    # A filter defined from the window.
+    click(app, "New filter")
+    click(app, "Define")
+    wait_for("'Defined.'", lambda: find(app, text_starts("Defined.")))
+    wait_for("the new filter's row", lambda: find(app, text_starts("new-filter-1  (chain root")))
+    print("filter defined", flush=True)
+    # Each view, pictured (the filters again, with the new one).
+    for old in os.listdir(shots):
+        os.remove(os.path.join(shots, old))
+    for view in ("Bindings", "Networks", "Filters"):
+        click(app, view)
+        picture = os.path.join(shots, view.lower() + ".png")
+        wait_for(picture, lambda: os.path.exists(picture) and os.path.getsize(picture) > 0)
+    print("screenshots written", flush=True)
+finally:
+    gui.terminate()
+    gui.wait(timeout=10)

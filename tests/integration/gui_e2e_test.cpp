@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// vnetfilter-manager end to end: on an Xvfb display, against the lab's
+// daemon, driven through its accessibility tree by tests/gui/drive_manager.py
+// (AT-SPI, on a session bus of its own): it shows the 24 built-in filters, a
+// binding created from the command line appears in it, a filter defined
+// from it is in `vnetfilterctl nwfilter-list`, and each view is pictured in
+// GUI_OUTPUT_DIR (docs/gui.md shows them).
+#include "support/daemon_fixture.hpp"
+#include "support/dbus_lab.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+using namespace vnf;
+using test::ctl;
+using namespace std::chrono_literals;
+
+namespace {
+
+class GuiE2eTest : public test::DaemonFixture {};
+
+// An X display of its own: a free number, gone with the object.
+class Xvfb {
+public:
+    explicit Xvfb(const std::filesystem::path& log)
+    {
+        for (display_ = 90 + ::getpid() % 500;; ++display_)
+            if (!std::filesystem::exists("/tmp/.X" + std::to_string(display_) + "-lock"))
+                break;
+        server_ = std::make_unique<test::Process>(std::vector<std::string>{"Xvfb", name(), "-screen", "0",
+                                                                           "1024x768x24", "-nolisten", "tcp"},
+                                                  log);
+        const auto socket = "/tmp/.X11-unix/X" + std::to_string(display_);
+        for (int i = 0; i < 100 && !std::filesystem::exists(socket); ++i)
+            std::this_thread::sleep_for(50ms);
+    }
+    std::string name() const { return ":" + std::to_string(display_); }
+
+private:
+    int display_ = 0;
+    std::unique_ptr<test::Process> server_;
+};
+
+} // namespace
+
+TEST_F(GuiE2eTest, DrivenThroughTheAccessibilityTree)
+{
+#ifndef VNETFILTER_MANAGER
+    GTEST_SKIP() << "vnetfilter-manager was not built (configure with -DVNETFILTER_GUI=ON, as scripts/check does)";
+#else
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    test::TempDir dir;
+    Xvfb display(dir.path() / "xvfb.log");
+    const std::filesystem::path out = GUI_OUTPUT_DIR;
+    std::filesystem::remove_all(out);
+    std::filesystem::create_directories(out);
+
+    ::setenv("DISPLAY", display.name().c_str(), 1);
+    auto r = fw::ProcessExecutor(2min).run(
+        {"dbus-run-session", "--", "/usr/bin/python3", GUI_DRIVER, VNETFILTER_MANAGER, VNETFILTERCTL, out.string()});
+    ::unsetenv("DISPLAY");
+    EXPECT_TRUE(r.ok()) << r.out << r.err;
+    EXPECT_NE(r.out.find("screenshots written"), std::string::npos) << r.out << r.err;
+
+    auto list = ctl({"nwfilter-list"});
+    EXPECT_NE(list.out.find("new-filter-1"), std::string::npos) << list.out;
+    for (const char* view : {"filters", "bindings", "networks"})
+        EXPECT_GT(std::filesystem::file_size(out / (std::string(view) + ".png")), 1000u) << view;
+#endif
+}
