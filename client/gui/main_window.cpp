@@ -9,9 +9,6 @@
 namespace vnf::gui {
 
 MainWindow::MainWindow()
-    : filters_([this](const std::string& xml, std::function<void(std::optional<std::string>)> done) {
-          defineFilter(xml, std::move(done));
-      })
 {
     set_title("vnetfilter manager");
     set_default_size(900, 640);
@@ -58,6 +55,7 @@ void MainWindow::busReady(GObject*, GAsyncResult* result, gpointer data)
 void MainWindow::connected(GDBusConnection* bus)
 {
     bus_ = bus;
+    calls_.connected(bus_);
     model_ = std::make_unique<ObjectModel>(bus_, [this](std::optional<std::string> error) {
         status_.set_text(error ? "vnetfilterd: " + *error : "Connected to vnetfilterd.");
         filters_.refresh(*model_);
@@ -96,42 +94,12 @@ void MainWindow::refresh(const Change& change)
         filters_.refresh(*model_);  // the users counts
         break;
     case Change::Kind::Network:
-        networks_.refresh(*model_);
+        if (change.what == Change::What::LeasesChanged)
+            networks_.leasesChanged(change.key);
+        else
+            networks_.refresh(*model_);
         break;
     }
-}
-
-void MainWindow::defineFilter(const std::string& xml, std::function<void(std::optional<std::string>)> done)
-{
-    if (!bus_) {
-        done("not connected to vnetfilterd");
-        return;
-    }
-    auto* callback = new std::function<void(std::optional<std::string>)>(std::move(done));
-    // The desktop's polkit agent may ask for a password: no timeout short
-    // of a person's.
-    g_dbus_connection_call(
-        bus_, "org.vnetfilter1", "/org/vnetfilter1", "org.vnetfilter1.Manager", "DefineFilter",
-        g_variant_new("(s)", xml.c_str()), G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
-        10 * 60 * 1000, cancellable_.get(),
-        [](GObject* source, GAsyncResult* result, gpointer data) {
-            std::unique_ptr<std::function<void(std::optional<std::string>)>> done(
-                static_cast<std::function<void(std::optional<std::string>)>*>(data));
-            GError* error = nullptr;
-            GVariant* reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-            if (reply) {
-                g_variant_unref(reply);
-                (*done)(std::nullopt);
-                return;
-            }
-            const bool cancelled = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-            g_dbus_error_strip_remote_error(error);  // the daemon's words, without the error name
-            const std::string message = error->message;
-            g_error_free(error);
-            if (!cancelled)  // else the window is gone
-                (*done)(message);
-        },
-        callback);
 }
 
 void MainWindow::screenshotSoon()

@@ -4,6 +4,7 @@
 // thread never waits), what the user may do asked of the daemon first.
 #pragma once
 
+#include "daemon_calls.hpp"
 #include "model/object_model.hpp"
 #include "pages.hpp"
 
@@ -26,19 +27,19 @@ private:
     static void busReady(GObject*, GAsyncResult* result, gpointer self);
     void connected(GDBusConnection* bus);
     void refresh(const Change& change);
-    void defineFilter(const std::string& xml, std::function<void(std::optional<std::string>)> done);
     // VNETFILTER_MANAGER_SCREENSHOTS=DIR: each view, once shown, is saved
     // as DIR/VIEW.png (the end-to-end test's pictures, docs/gui.md).
     void screenshotSoon();
     void screenshot();
 
+    DaemonCalls calls_;  // before the pages, which use it
     Gtk::Box root_{Gtk::Orientation::VERTICAL};
     Gtk::StackSwitcher switcher_;
     Gtk::Stack stack_;
     Gtk::Label status_;
-    FiltersPage filters_;
-    BindingsPage bindings_;
-    NetworksPage networks_;
+    FiltersPage filters_{calls_};
+    BindingsPage bindings_{calls_};
+    NetworksPage networks_{calls_};
     std::unique_ptr<GCancellable, void (*)(gpointer)> cancellable_{g_cancellable_new(), g_object_unref};
     GDBusConnection* bus_ = nullptr;
     std::unique_ptr<ObjectModel> model_;

@@ -95,6 +95,15 @@ try:
     wait_for("'Defined.'", lambda: find(app, text_starts("Defined.")))
     wait_for("the new filter's row", lambda: find(app, text_starts("new-filter-1  (chain root")))
     print("filter defined", flush=True)
+    # Selected, it says what it references and who uses it.
+    filters = wait_for("the filters list", lambda: find(app, lambda n: n.get_role_name() == "list" and n.get_name() == "filters"))
+    rows = [filters.get_child_at_index(i) for i in range(filters.get_child_count())]
+    index = next((i for i, row in enumerate(rows) if find(row, text_starts("new-filter-1  "))), None)
+    if index is None:
+        fail("no row for new-filter-1 in the filters list")
+    Atspi.Accessible.get_selection_iface(filters).select_child(index)
+    wait_for("new-filter-1's details", lambda: find(app, text_starts("new-filter-1: references nothing; used by no binding")))
+    print("filter selected", flush=True)
     # Each view, pictured (the filters again, with the new one).
     for old in os.listdir(shots):
         os.remove(os.path.join(shots, old))

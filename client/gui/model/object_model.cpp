@@ -137,6 +137,7 @@ void ObjectModel::managerReady(GObject*, GAsyncResult* result, gpointer data)
     g_signal_connect(manager, "object-added", G_CALLBACK(&ObjectModel::objectAdded), self);
     g_signal_connect(manager, "object-removed", G_CALLBACK(&ObjectModel::objectRemoved), self);
     g_signal_connect(manager, "interface-proxy-properties-changed", G_CALLBACK(&ObjectModel::propertiesChanged), self);
+    g_signal_connect(manager, "interface-proxy-signal", G_CALLBACK(&ObjectModel::signalled), self);
     GList* objects = g_dbus_object_manager_get_objects(manager);
     for (GList* o = objects; o; o = o->next)
         self->load(G_DBUS_OBJECT(o->data), Change::What::Added);
@@ -178,6 +179,17 @@ void ObjectModel::propertiesChanged(GDBusObjectManagerClient*, GDBusObjectProxy*
         self->fetch(proxy, invalidated);
 }
 
+// Network.LeasesChanged: a view of the leases fetches them again.
+void ObjectModel::signalled(GDBusObjectManagerClient*, GDBusObjectProxy*, GDBusProxy* proxy, const gchar*,
+                            const gchar* signal, GVariant*, gpointer data)
+{
+    auto* self = static_cast<ObjectModel*>(data);
+    if (g_strcmp0(signal, "LeasesChanged") != 0)
+        return;
+    if (auto it = self->keyOfPath_.find(g_dbus_proxy_get_object_path(proxy)); it != self->keyOfPath_.end())
+        self->announce({Change::Kind::Network, Change::What::LeasesChanged, it->second.second});
+}
+
 void ObjectModel::load(GDBusObject* object, Change::What what)
 {
     GList* interfaces = g_dbus_object_get_interfaces(object);
@@ -193,6 +205,7 @@ void ObjectModel::read(GDBusProxy* proxy, Change::What what)
     Change change{Change::Kind::Filter, what, {}};
     if (interface == kFilter) {
         FilterItem item;
+        item.path = path;
         item.name = text(proxy, "Name");
         item.uuid = text(proxy, "UUID");
         item.chain = text(proxy, "Chain");
@@ -206,6 +219,7 @@ void ObjectModel::read(GDBusProxy* proxy, Change::What what)
         filters_[item.name] = std::move(item);
     } else if (interface == kBinding) {
         BindingItem item;
+        item.path = path;
         item.port = text(proxy, "PortDev");
         item.linkdev = text(proxy, "LinkDev");
         item.mac = text(proxy, "MAC");
@@ -221,6 +235,7 @@ void ObjectModel::read(GDBusProxy* proxy, Change::What what)
         bindings_[item.port] = std::move(item);
     } else if (interface == kNetwork) {
         NetworkItem item;
+        item.path = path;
         item.name = text(proxy, "Name");
         item.uuid = text(proxy, "UUID");
         item.bridge = text(proxy, "Bridge");

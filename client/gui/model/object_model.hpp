@@ -25,6 +25,7 @@
 namespace vnf::gui {
 
 struct FilterItem {
+    std::string path;  // the D-Bus object
     std::string name, uuid, chain;
     int32_t priority = 0;
     bool builtin = false;
@@ -33,12 +34,14 @@ struct FilterItem {
 };
 
 struct BindingItem {
+    std::string path;
     std::string port, linkdev, mac, filter, state, ownerName, ownerUuid;
     std::map<std::string, std::vector<std::string>> parameters;
     std::vector<std::string> learnedAddresses;
 };
 
 struct NetworkItem {
+    std::string path;
     std::string name, uuid, bridge, forwardMode, domain;
     bool active = false, persistent = false, autostart = false;
     uint64_t generation = 0;
@@ -54,7 +57,7 @@ struct NetworkItem {
 // What changed, for a view to redraw that row.
 struct Change {
     enum class Kind { Filter, Binding, Network } kind;
-    enum class What { Added, Changed, Removed } what;
+    enum class What { Added, Changed, Removed, LeasesChanged } what;
     std::string key;  // the filter's or network's name, the binding's port
 };
 
@@ -86,6 +89,8 @@ private:
     static void objectRemoved(GDBusObjectManager*, GDBusObject* object, gpointer self);
     static void propertiesChanged(GDBusObjectManagerClient*, GDBusObjectProxy*, GDBusProxy* proxy, GVariant* changed,
                                   const gchar* const* invalidated, gpointer self);
+    static void signalled(GDBusObjectManagerClient*, GDBusObjectProxy*, GDBusProxy* proxy, const gchar* sender,
+                          const gchar* signal, GVariant* parameters, gpointer self);
     // Reads every interface of `object` into its item.
     void load(GDBusObject* object, Change::What what);
     void read(GDBusProxy* proxy, Change::What what);
