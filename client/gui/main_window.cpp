@@ -11,6 +11,7 @@ namespace vnf::gui {
 MainWindow::MainWindow()
 {
     set_title("vnetfilter manager");
+    set_icon_name("org.vnetfilter1.Manager");  // the desktop entry's, installed with it
     set_default_size(900, 640);
     stack_.add(filters_, "filters", "Filters");
     stack_.add(bindings_, "bindings", "Bindings");
