@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "pages.hpp"
 
+#include "model/definition_text.hpp"
+
 #include <algorithm>
-#include <ctime>
 
 namespace vnf::gui {
 
@@ -22,14 +23,26 @@ void accessibleLabel(Gtk::Widget& widget, const std::string& label)
     gtk_accessible_update_property(GTK_ACCESSIBLE(widget.gobj()), GTK_ACCESSIBLE_PROPERTY_LABEL, label.c_str(), -1);
 }
 
+const char* const kManager = "org.vnetfilter1.Manager";
 const char* const kFilter = "org.vnetfilter1.Filter";
 const char* const kBinding = "org.vnetfilter1.Binding";
 const char* const kNetwork = "org.vnetfilter1.Network";
+const char* const kRoot = "/org/vnetfilter1";
+
+// "new-filter-1", "-2", ...: the first `prefix` + number `taken` says is free.
+template <typename Taken>
+std::string freeName(const std::string& prefix, Taken taken)
+{
+    std::string name;
+    for (int n = 1; name.empty() || taken(name); ++n)
+        name = prefix + std::to_string(n);
+    return name;
+}
 
 } // namespace
 
-ListPage::ListPage(const std::string& noun, DaemonCalls& calls)
-    : Gtk::Box(Gtk::Orientation::VERTICAL, 6), calls_(calls), noun_(noun)
+ListPage::ListPage(const std::string& noun, const std::string& editorName, DaemonCalls& calls)
+    : Gtk::Box(Gtk::Orientation::VERTICAL, 6), calls_(calls), editor_(editorName), noun_(noun)
 {
     set_margin(12);
     heading_.set_xalign(0);
@@ -42,10 +55,12 @@ ListPage::ListPage(const std::string& noun, DaemonCalls& calls)
     detail_.set_wrap(true);
     detail_.set_selectable(true);
     append(detail_);
+    append(editor_);
     buttons_.set_spacing(6);
     append(buttons_);
     message_.set_xalign(0);
     message_.set_wrap(true);
+    message_.set_selectable(true);
     accessibleLabel(message_, "Daemon message");
     append(message_);
     list_.signal_row_selected().connect([this](Gtk::ListBoxRow* row) {
@@ -67,6 +82,32 @@ Gtk::Button& ListPage::addButton(const std::string& label)
 void ListPage::report(const std::optional<std::string>& error, const std::string& success)
 {
     message_.set_text(error ? *error : success);
+    if (error)
+        editor_.markError(*error);
+}
+
+void ListPage::change(const std::string& path, const char* interface, const char* method, GVariant* args,
+                      const std::string& success)
+{
+    message_.set_text("Working...");
+    calls_.call(path, interface, method, args, nullptr, true,
+                [this, success](GVariant*, std::optional<std::string> error) { report(error, success); });
+}
+
+void ListPage::loadXml(const std::string& path, const char* interface, const std::string& version)
+{
+    if (version == editorHolds_)
+        return;
+    editorHolds_ = version;
+    calls_.call(path, interface, "GetXML", nullptr, "(s)", false, [this](GVariant* reply, std::optional<std::string> e) {
+        if (!reply) {
+            message_.set_text(e.value_or(""));
+            return;
+        }
+        const gchar* xml = nullptr;
+        g_variant_get(reply, "(&s)", &xml);
+        editor_.setText(xml);
+    });
 }
 
 // Redrawn whole on a change: fine for hundreds of rows; thousands of
@@ -96,34 +137,29 @@ void ListPage::show(const std::vector<std::pair<std::string, std::string>>& rows
 // ---- filters ------------------------------------------------------------------------
 
 FiltersPage::FiltersPage(DaemonCalls& calls)
-    : ListPage("filters", calls), newFilter_(addButton("New filter")), define_(addButton("Define")),
-      undefine_(addButton("Undefine"))
+    : ListPage("filters", "Filter XML", calls), newFilter_(addButton("New filter")), define_(addButton("Define filter")),
+      undefine_(addButton("Undefine filter"))
 {
-    xml_.set_monospace(true);
-    xml_.set_size_request(-1, 140);
-    accessibleLabel(xml_, "Filter XML");
-    insert_child_after(xml_, detail_);
+    rules_.set_xalign(0);
+    rules_.set_selectable(true);
+    rules_.add_css_class("monospace");
+    accessibleLabel(rules_, "Rules");
+    insert_child_after(rules_, detail_);
 
     // A filter that accepts nothing yet, under a name no filter has.
     newFilter_.signal_clicked().connect([this] {
-        std::string name;
-        for (int n = 1; name.empty() || (model_ && model_->filters().count(name)); ++n)
-            name = "new-filter-" + std::to_string(n);
-        xml_.get_buffer()->set_text("<filter name='" + name + "' chain='root'>\n</filter>\n");
+        const std::string name = freeName("new-filter-", [this](const std::string& n) {
+            return model_ && model_->filters().count(n) > 0;
+        });
+        editor_.setText("<filter name='" + name + "' chain='root'>\n</filter>\n");
         message_.set_text("");
     });
     define_.signal_clicked().connect([this] {
-        message_.set_text("Defining...");
-        calls_.call("/org/vnetfilter1", "org.vnetfilter1.Manager", "DefineFilter",
-                    g_variant_new("(s)", std::string(xml_.get_buffer()->get_text()).c_str()), "(o)", true,
-                    [this](GVariant*, std::optional<std::string> error) { report(error, "Defined."); });
+        change(kRoot, kManager, "DefineFilter", g_variant_new("(s)", editor_.text().c_str()), "Defined.");
     });
     undefine_.signal_clicked().connect([this] {
-        if (!model_ || !model_->filters().count(selected()))
-            return;
-        const std::string name = selected();
-        calls_.call(model_->filters().at(name).path, kFilter, "Undefine", nullptr, nullptr, true,
-                    [this, name](GVariant*, std::optional<std::string> error) { report(error, name + " undefined."); });
+        if (model_ && model_->filters().count(selected()))
+            change(model_->filters().at(selected()).path, kFilter, "Undefine", nullptr, selected() + " undefined.");
     });
 }
 
@@ -138,13 +174,14 @@ void FiltersPage::refresh(const ObjectModel& model)
     show(rows);
 }
 
-// The selected filter: what it references and who uses it, and its XML in
-// the editor (fetched when it changed: Generation).
+// The selected filter: what it references, who uses it, its rules as a
+// table, and its XML in the editor (fetched again only when it changed).
 void FiltersPage::selectedChanged()
 {
     undefine_.set_sensitive(!selected().empty());
     if (!model_ || !model_->filters().count(selected())) {
         detail_.set_text("");
+        rules_.set_text("");
         return;
     }
     const FilterItem& f = model_->filters().at(selected());
@@ -152,19 +189,20 @@ void FiltersPage::selectedChanged()
     detail_.set_text(f.name + ": references " + (f.references.empty() ? "nothing" : joined(f.references)) +
                      "; used by " + (users.empty() ? "no binding" : joined(users)) + "; definition " +
                      std::to_string(f.generation));
-    if (f.name == xmlOf_ && f.generation == xmlGeneration_)
-        return;
-    xmlOf_ = f.name;
-    xmlGeneration_ = f.generation;
-    calls_.call(f.path, kFilter, "GetXML", nullptr, "(s)", false, [this](GVariant* reply, std::optional<std::string> e) {
-        if (!reply) {
-            report(e, "");
+    const std::string version = f.name + "#" + std::to_string(f.generation);
+    calls_.call(f.path, kFilter, "GetXML", nullptr, "(s)", false, [this](GVariant* reply, std::optional<std::string>) {
+        if (!reply)
             return;
-        }
         const gchar* xml = nullptr;
         g_variant_get(reply, "(&s)", &xml);
-        xml_.get_buffer()->set_text(xml);
+        std::string table;
+        for (const auto& r : filterRules(xml))
+            table += r.action == "filterref" ? "filterref  " + r.protocol + "\n"
+                                             : r.action + "  " + r.direction + "  " + r.priority + "  " + r.protocol +
+                                                   (r.match.empty() ? "" : "  " + r.match) + "\n";
+        rules_.set_text(table.empty() ? "(no rules)" : "action  direction  priority  protocol  match\n" + table);
     });
+    loadXml(f.path, kFilter, version);
 }
 
 void FiltersPage::allow(const std::string& permission)
@@ -178,15 +216,33 @@ void FiltersPage::allow(const std::string& permission)
 // ---- bindings ------------------------------------------------------------------------
 
 BindingsPage::BindingsPage(DaemonCalls& calls)
-    : ListPage("bindings", calls), counters_(addButton("Counters")), delete_(addButton("Delete"))
+    : ListPage("bindings", "Binding XML", calls), newBinding_(addButton("New binding")), create_(addButton("Create")),
+      update_(addButton("Update")), counters_(addButton("Counters")), delete_(addButton("Delete"))
 {
+    newBinding_.signal_clicked().connect([this] {
+        const std::string port = freeName("vnet", [this](const std::string& p) {
+            return model_ && model_->bindings().count(p) > 0;
+        });
+        editor_.setText("<filterbinding>\n  <owner>\n    <name>guest</name>\n"
+                        "    <uuid>00000000-0000-4000-8000-000000000000</uuid>\n  </owner>\n  <portdev name='" +
+                        port + "'/>\n  <mac address='52:54:00:00:00:01'/>\n  <filterref filter='clean-traffic'/>\n"
+                               "</filterbinding>\n");
+        message_.set_text("");
+    });
+    create_.signal_clicked().connect([this] {
+        change(kRoot, kManager, "CreateBinding", g_variant_new("(s)", editor_.text().c_str()), "Created.");
+    });
+    // The editor's definition replaces the selected binding in one firewall change.
+    update_.signal_clicked().connect([this] {
+        if (model_ && model_->bindings().count(selected()))
+            change(model_->bindings().at(selected()).path, kBinding, "Update",
+                   g_variant_new("(s)", editor_.text().c_str()), "Updated.");
+    });
     counters_.signal_clicked().connect([this] { showCounters(); });
     delete_.signal_clicked().connect([this] {
-        if (!model_ || !model_->bindings().count(selected()))
-            return;
-        const std::string port = selected();
-        calls_.call(model_->bindings().at(port).path, kBinding, "Delete", nullptr, nullptr, true,
-                    [this, port](GVariant*, std::optional<std::string> e) { report(e, "Binding on " + port + " deleted."); });
+        if (model_ && model_->bindings().count(selected()))
+            change(model_->bindings().at(selected()).path, kBinding, "Delete", nullptr,
+                   "Binding on " + selected() + " deleted.");
     });
 }
 
@@ -202,8 +258,8 @@ void BindingsPage::refresh(const ObjectModel& model)
 
 void BindingsPage::selectedChanged()
 {
-    counters_.set_sensitive(!selected().empty());
-    delete_.set_sensitive(!selected().empty());
+    for (Gtk::Button* b : {&update_, &counters_, &delete_})
+        b->set_sensitive(!selected().empty());
     if (!model_ || !model_->bindings().count(selected())) {
         detail_.set_text("");
         return;
@@ -214,6 +270,7 @@ void BindingsPage::selectedChanged()
         parameters += (parameters.empty() ? "" : "; ") + name + "=" + joined(values);
     detail_.set_text(b.port + ": MAC " + b.mac + ", filter " + b.filter + ", state " + b.state + ", owner " +
                      b.ownerName + " " + b.ownerUuid + "\nparameters: " + parameters);
+    loadXml(b.path, kBinding, b.port + "#" + b.filter + "#" + b.mac + "#" + parameters + "#" + b.ownerName);
 }
 
 // Counters are read from the kernel when asked (they are not properties).
@@ -243,22 +300,36 @@ void BindingsPage::showCounters()
 // ---- networks ------------------------------------------------------------------------
 
 NetworksPage::NetworksPage(DaemonCalls& calls)
-    : ListPage("networks", calls), start_(addButton("Start")), stop_(addButton("Stop")),
-      autostart_(addButton("Autostart"))
+    : ListPage("networks", "Network XML", calls), newNetwork_(addButton("New network")), define_(addButton("Define network")),
+      start_(addButton("Start")), stop_(addButton("Stop")), autostart_(addButton("Autostart")),
+      undefine_(addButton("Undefine network"))
 {
-    auto act = [this](const char* method, GVariant* args, std::string done) {
-        if (!model_ || !model_->networks().count(selected()))
-            return;
-        calls_.call(model_->networks().at(selected()).path, kNetwork, method, args, nullptr, true,
-                    [this, done](GVariant*, std::optional<std::string> e) { report(e, done); });
+    newNetwork_.signal_clicked().connect([this] {
+        const std::string name = freeName("net", [this](const std::string& n) {
+            return model_ && model_->networks().count(n) > 0;
+        });
+        editor_.setText("<network>\n  <name>" + name + "</name>\n  <forward mode='nat'/>\n"
+                        "  <ip address='192.168.200.1' netmask='255.255.255.0'>\n    <dhcp>\n"
+                        "      <range start='192.168.200.100' end='192.168.200.200'/>\n    </dhcp>\n  </ip>\n"
+                        "</network>\n");
+        message_.set_text("");
+    });
+    define_.signal_clicked().connect([this] {
+        change(kRoot, kManager, "DefineNetwork", g_variant_new("(s)", editor_.text().c_str()), "Defined.");
+    });
+    auto act = [this](const char* method, GVariant* args, const std::string& done) {
+        if (model_ && model_->networks().count(selected()))
+            change(model_->networks().at(selected()).path, kNetwork, method, args, done);
     };
     start_.signal_clicked().connect([this, act] { act("Start", nullptr, selected() + " started."); });
     stop_.signal_clicked().connect([this, act] { act("Stop", nullptr, selected() + " stopped."); });
+    undefine_.signal_clicked().connect([this, act] { act("Undefine", nullptr, selected() + " undefined."); });
     autostart_.signal_clicked().connect([this, act] {
         if (!model_ || !model_->networks().count(selected()))
             return;
         const bool on = !model_->networks().at(selected()).autostart;
-        act("SetAutostart", g_variant_new("(b)", on), selected() + (on ? " starts" : " no longer starts") + " with the daemon.");
+        act("SetAutostart", g_variant_new("(b)", on),
+            selected() + (on ? " starts" : " no longer starts") + " with the daemon.");
     });
 }
 
@@ -280,13 +351,14 @@ void NetworksPage::leasesChanged(const std::string& name)
 
 void NetworksPage::selectedChanged()
 {
-    for (Gtk::Button* b : {&start_, &stop_, &autostart_})
+    for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_})
         b->set_sensitive(!selected().empty());
-    leases_.clear();
     if (!model_ || !model_->networks().count(selected())) {
         detail_.set_text("");
         return;
     }
+    const NetworkItem& n = model_->networks().at(selected());
+    loadXml(n.path, kNetwork, n.name + "#" + std::to_string(n.generation));
     showLeases();
 }
 

@@ -5,13 +5,13 @@
 
 #include "daemon_calls.hpp"
 #include "model/object_model.hpp"
+#include "xml_editor.hpp"
 
 #include <gtkmm/box.h>
 #include <gtkmm/button.h>
 #include <gtkmm/label.h>
 #include <gtkmm/listbox.h>
 #include <gtkmm/scrolledwindow.h>
-#include <gtkmm/textview.h>
 
 #include <string>
 #include <utility>
@@ -20,10 +20,10 @@
 namespace vnf::gui {
 
 // A list of one-line rows under a heading that counts them; the selected
-// row's details and the page's buttons below it.
+// row's details, the XML editor and the page's buttons below it.
 class ListPage : public Gtk::Box {
 public:
-    ListPage(const std::string& noun, DaemonCalls& calls);
+    ListPage(const std::string& noun, const std::string& editorName, DaemonCalls& calls);
     // (key, text) per row; the selection stays on its key.
     void show(const std::vector<std::pair<std::string, std::string>>& rows);
     const std::string& selected() const { return selected_; }
@@ -31,14 +31,23 @@ public:
 protected:
     virtual void selectedChanged() {}
     Gtk::Button& addButton(const std::string& label);
-    // The daemon's answer to a change, or its error as worded.
+    // The daemon's answer to a change, or its error as worded (and the
+    // line it names marked in the editor).
     void report(const std::optional<std::string>& error, const std::string& success);
+    // A change of the definition in the editor, or of the selected object.
+    void change(const std::string& path, const char* interface, const char* method, GVariant* args,
+                const std::string& success);
+    // The selected object's XML into the editor, when `version` is not what
+    // the editor holds (never over what the user is typing because
+    // something else changed).
+    void loadXml(const std::string& path, const char* interface, const std::string& version);
 
     DaemonCalls& calls_;
     const ObjectModel* model_ = nullptr;
     Gtk::Label heading_, detail_, message_;
     Gtk::ScrolledWindow scroll_;
     Gtk::ListBox list_;
+    XmlEditor editor_;
     Gtk::Box buttons_{Gtk::Orientation::HORIZONTAL};
 
 private:
@@ -46,6 +55,7 @@ private:
     std::vector<std::string> keys_;
     std::string selected_;
     bool redrawing_ = false;
+    std::string editorHolds_;  // loadXml's version of what the editor shows
 };
 
 class FiltersPage : public ListPage {
@@ -58,12 +68,7 @@ public:
 
 private:
     void selectedChanged() override;
-    Gtk::TextView xml_;
-    // Whose XML the editor holds, at which definition: fetched again only
-    // when another filter is selected or the selected one changed, never
-    // over what the user is typing because something else changed.
-    std::string xmlOf_;
-    uint64_t xmlGeneration_ = 0;
+    Gtk::Label rules_;
     Gtk::Button &newFilter_, &define_, &undefine_;
 };
 
@@ -75,7 +80,7 @@ public:
 private:
     void selectedChanged() override;
     void showCounters();
-    Gtk::Button &counters_, &delete_;
+    Gtk::Button &newBinding_, &create_, &update_, &counters_, &delete_;
 };
 
 class NetworksPage : public ListPage {
@@ -88,8 +93,7 @@ public:
 private:
     void selectedChanged() override;
     void showLeases();
-    std::string leases_;  // of the selected network, as last fetched
-    Gtk::Button &start_, &stop_, &autostart_;
+    Gtk::Button &newNetwork_, &define_, &start_, &stop_, &autostart_, &undefine_;
 };
 
 } // namespace vnf::gui

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The Debian package: dpkg-buildpackage -b -us -uc builds it from a copy of
-# the source tree, lintian finds no error in it, and it installs on this
-# machine (files in place, vnetfilterctl --version answers, libvirt's zone
-# files diverted) and is removed again without a trace.
+# The Debian packages: dpkg-buildpackage -b -us -uc builds them (vnetfilter,
+# and vnetfilter-manager for the desktop frontend) from a copy of the source
+# tree, lintian finds no error in them, and they install on this machine
+# (files in place, vnetfilterctl --version answers, libvirt's zone files
+# diverted) and are removed again without a trace.
 # Usage: package_test.sh SOURCE_DIR     (exit 77: skipped)
 set -uo pipefail
 src=$1
@@ -17,12 +18,13 @@ if [ "$(id -u)" != 0 ]; then
     echo "installing the package needs root; skipping"
     exit 77
 fi
-if dpkg -s vnetfilter >/dev/null 2>&1; then
+if dpkg -s vnetfilter >/dev/null 2>&1 || dpkg -s vnetfilter-manager >/dev/null 2>&1; then
     echo "a vnetfilter package is already installed on this machine; not touching it; skipping"
     exit 77
 fi
 work=$(mktemp -d /tmp/vnetfilter-package.XXXXXX)
 cleanup() {
+    dpkg -s vnetfilter-manager >/dev/null 2>&1 && dpkg --purge vnetfilter-manager >/dev/null 2>&1
     dpkg -s vnetfilter >/dev/null 2>&1 && dpkg --purge vnetfilter >/dev/null 2>&1
     rm -rf "$work"
 }
@@ -37,11 +39,19 @@ if ! DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -b -us -uc >"$work/
     echo "FAIL: dpkg-buildpackage failed:"; tail -40 "$work/build.log"; exit 1
 fi
 deb=$(ls "$work"/vnetfilter_*.deb)
-echo "built $(basename "$deb")"
+gui=$(ls "$work"/vnetfilter-manager_*.deb)
+echo "built $(basename "$deb") $(basename "$gui")"
 fail=0
-errors=$(lintian --no-tag-display-limit "$deb" 2>&1 | grep '^E:')
-if [ -n "$errors" ]; then echo "FAIL: lintian errors:"; echo "$errors"; fail=1; fi
-lintian "$deb" 2>&1 | grep '^W:' | sed 's/^/lintian /' | head -20
+for d in "$deb" "$gui"; do
+    errors=$(lintian --no-tag-display-limit "$d" 2>&1 | grep '^E:')
+    if [ -n "$errors" ]; then echo "FAIL: lintian errors in $(basename "$d"):"; echo "$errors"; fail=1; fi
+    lintian "$d" 2>&1 | grep '^W:' | sed 's/^/lintian /' | head -20
+done
+# The service's package carries nothing of the desktop frontend (nor its GTK).
+if dpkg-deb -c "$deb" | grep -q "vnetfilter-manager\|org.vnetfilter1.Manager"; then
+    echo "FAIL: $(basename "$deb") carries the desktop frontend"; fail=1
+fi
+if dpkg-deb -f "$deb" Depends | grep -q gtk; then echo "FAIL: the service's package depends on GTK"; fail=1; fi
 
 if ! dpkg -i "$deb" >"$work/install.log" 2>&1; then
     echo "FAIL: dpkg -i:"; cat "$work/install.log"; exit 1
@@ -56,6 +66,14 @@ for f in /usr/sbin/vnetfilterd /usr/bin/vnetfilterctl /lib/systemd/system/vnetfi
          /usr/share/bash-completion/completions/vnetfilterctl; do
     [ -e "$f" ] || { echo "FAIL: $f not installed"; fail=1; }
 done
+if ! dpkg -i "$gui" >"$work/install-gui.log" 2>&1; then
+    echo "FAIL: dpkg -i $(basename "$gui"):"; cat "$work/install-gui.log"; fail=1
+fi
+for f in /usr/bin/vnetfilter-manager /usr/share/applications/org.vnetfilter1.Manager.desktop \
+         /usr/share/icons/hicolor/scalable/apps/org.vnetfilter1.Manager.svg; do
+    [ -e "$f" ] || { echo "FAIL: $f not installed"; fail=1; }
+done
+dpkg --purge vnetfilter-manager >"$work/remove-gui.log" 2>&1 || { echo "FAIL: dpkg --purge vnetfilter-manager:"; cat "$work/remove-gui.log"; fail=1; }
 dpkg-divert --list /usr/lib/firewalld/zones/libvirt.xml | grep -q "by vnetfilter" \
     || { echo "FAIL: libvirt's zone file is not diverted"; fail=1; }
 dpkg --purge vnetfilter >"$work/remove.log" 2>&1 || { echo "FAIL: dpkg --purge:"; cat "$work/remove.log"; fail=1; }

@@ -19,8 +19,15 @@ from gi.repository import Atspi  # noqa: E402
 manager, vnetfilterctl, shots = sys.argv[1:4]
 
 
+app = None
+
+
 def fail(message):
     print("FAIL: " + message, flush=True)
+    if app is not None:  # what the window says, to see why
+        for node in walk(app):
+            if node.get_role_name() == "label" and node.get_name():
+                print("  label: " + node.get_name()[:200], flush=True)
     sys.exit(1)
 
 
@@ -69,6 +76,17 @@ def click(root, name):
         fail("button '" + name + "' has no action")
     action.do_action(0)
     print("clicked " + name, flush=True)
+    return button
+
+
+def open_view(name):
+    # A button acts a moment after it is pressed (GTK shows it pressed
+    # first), and a view's buttons answer only once the view is on screen:
+    # wait for the tab to be the selected one.
+    tab = click(app, name)
+    wait_for("view " + name + " selected", lambda: any(
+        tab.get_state_set().contains(s) for s in (Atspi.StateType.SELECTED, Atspi.StateType.CHECKED)))
+    time.sleep(0.3)
 
 
 env = dict(os.environ, VNETFILTER_MANAGER_SCREENSHOTS=shots, GSK_RENDERER="cairo")
@@ -91,7 +109,7 @@ try:
     print("binding shown", flush=True)
     # A filter defined from the window.
     click(app, "New filter")
-    click(app, "Define")
+    click(app, "Define filter")
     wait_for("'Defined.'", lambda: find(app, text_starts("Defined.")))
     wait_for("the new filter's row", lambda: find(app, text_starts("new-filter-1  (chain root")))
     print("filter defined", flush=True)
@@ -104,11 +122,24 @@ try:
     Atspi.Accessible.get_selection_iface(filters).select_child(index)
     wait_for("new-filter-1's details", lambda: find(app, text_starts("new-filter-1: references nothing; used by no binding")))
     print("filter selected", flush=True)
+    # A binding created from the window; creating it again is refused, and
+    # the window shows the daemon's own words.
+    open_view("Bindings")
+    click(app, "New binding")
+    editor = wait_for("the binding editor", lambda: find(app, lambda n: n.get_name() == "Binding XML"))
+    wait_for("a binding in the editor", lambda: "<filterbinding>" in (
+        Atspi.Text.get_text(editor, 0, -1) if editor.get_text_iface() else ""))
+    click(app, "Create")
+    wait_for("'Created.'", lambda: find(app, text_starts("Created.")))
+    wait_for("vnet1's row", lambda: find(app, text_starts("vnet1  clean-traffic")))
+    click(app, "Create")
+    wait_for("the daemon's refusal", lambda: find(app, text_starts("port 'vnet1' already has a binding")))
+    print("binding created, and refused again", flush=True)
     # Each view, pictured (the filters again, with the new one).
     for old in os.listdir(shots):
         os.remove(os.path.join(shots, old))
-    for view in ("Bindings", "Networks", "Filters"):
-        click(app, view)
+    for view in ("Networks", "Bindings", "Filters"):
+        open_view(view)
         picture = os.path.join(shots, view.lower() + ".png")
         wait_for(picture, lambda: os.path.exists(picture) and os.path.getsize(picture) > 0)
     print("screenshots written", flush=True)
