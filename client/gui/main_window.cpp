@@ -73,10 +73,16 @@ void MainWindow::connected(GDBusConnection* bus)
             GVariant* reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, nullptr);
             if (!reply)
                 return;  // cancelled, or an older daemon: the buttons stay usable, the daemon decides
+            auto* self = static_cast<MainWindow*>(data);
             GVariant* permissions = g_variant_get_child_value(reply, 0);
-            const gchar* filterWrite = nullptr;
-            if (g_variant_lookup(permissions, "org.vnetfilter1.filter.write", "&s", &filterWrite))
-                static_cast<MainWindow*>(data)->filters_.allow(filterWrite);
+            const std::pair<const char*, ListPage*> pages[] = {{"org.vnetfilter1.filter.write", &self->filters_},
+                                                               {"org.vnetfilter1.binding.write", &self->bindings_},
+                                                               {"org.vnetfilter1.network.write", &self->networks_}};
+            for (const auto& [action, page] : pages) {
+                const gchar* answer = nullptr;
+                if (g_variant_lookup(permissions, action, "&s", &answer))
+                    page->allow(answer);
+            }
             g_variant_unref(permissions);
             g_variant_unref(reply);
         },

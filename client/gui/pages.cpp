@@ -72,11 +72,30 @@ ListPage::ListPage(const std::string& noun, const std::string& editorName, Daemo
     });
 }
 
-Gtk::Button& ListPage::addButton(const std::string& label)
+Gtk::Button& ListPage::addButton(const std::string& label, bool changes)
 {
     auto* button = Gtk::make_managed<Gtk::Button>(label);
     buttons_.append(*button);
+    if (changes)
+        changeButtons_.push_back(button);
     return *button;
+}
+
+void ListPage::allow(const std::string& permission)
+{
+    allowed_ = permission != "no";
+    for (Gtk::Button* b : changeButtons_) {
+        b->set_tooltip_text(allowed_ ? "" : "polkit does not allow you this change");
+        if (!allowed_)
+            b->set_sensitive(false);
+    }
+    selectedChanged();  // the buttons about the selection, again
+}
+
+void ListPage::enable(Gtk::Button& button, bool applicable)
+{
+    const bool change = std::find(changeButtons_.begin(), changeButtons_.end(), &button) != changeButtons_.end();
+    button.set_sensitive(applicable && (allowed_ || !change));
 }
 
 void ListPage::report(const std::optional<std::string>& error, const std::string& success)
@@ -137,8 +156,8 @@ void ListPage::show(const std::vector<std::pair<std::string, std::string>>& rows
 // ---- filters ------------------------------------------------------------------------
 
 FiltersPage::FiltersPage(DaemonCalls& calls)
-    : ListPage("filters", "Filter XML", calls), newFilter_(addButton("New filter")), define_(addButton("Define filter")),
-      undefine_(addButton("Undefine filter"))
+    : ListPage("filters", "Filter XML", calls), newFilter_(addButton("New filter")), define_(addButton("Define filter", true)),
+      undefine_(addButton("Undefine filter", true))
 {
     rules_.set_xalign(0);
     rules_.set_selectable(true);
@@ -178,7 +197,8 @@ void FiltersPage::refresh(const ObjectModel& model)
 // table, and its XML in the editor (fetched again only when it changed).
 void FiltersPage::selectedChanged()
 {
-    undefine_.set_sensitive(!selected().empty());
+    enable(define_, true);
+    enable(undefine_, !selected().empty());
     if (!model_ || !model_->filters().count(selected())) {
         detail_.set_text("");
         rules_.set_text("");
@@ -205,19 +225,11 @@ void FiltersPage::selectedChanged()
     loadXml(f.path, kFilter, version);
 }
 
-void FiltersPage::allow(const std::string& permission)
-{
-    for (Gtk::Button* b : {&define_, &undefine_}) {
-        b->set_sensitive(permission != "no");
-        b->set_tooltip_text(permission == "no" ? "You may not change filters" : "");
-    }
-}
-
 // ---- bindings ------------------------------------------------------------------------
 
 BindingsPage::BindingsPage(DaemonCalls& calls)
-    : ListPage("bindings", "Binding XML", calls), newBinding_(addButton("New binding")), create_(addButton("Create")),
-      update_(addButton("Update")), counters_(addButton("Counters")), delete_(addButton("Delete"))
+    : ListPage("bindings", "Binding XML", calls), newBinding_(addButton("New binding")), create_(addButton("Create", true)),
+      update_(addButton("Update", true)), counters_(addButton("Counters")), delete_(addButton("Delete", true))
 {
     newBinding_.signal_clicked().connect([this] {
         const std::string port = freeName("vnet", [this](const std::string& p) {
@@ -258,8 +270,9 @@ void BindingsPage::refresh(const ObjectModel& model)
 
 void BindingsPage::selectedChanged()
 {
+    enable(create_, true);
     for (Gtk::Button* b : {&update_, &counters_, &delete_})
-        b->set_sensitive(!selected().empty());
+        enable(*b, !selected().empty());
     if (!model_ || !model_->bindings().count(selected())) {
         detail_.set_text("");
         return;
@@ -300,9 +313,9 @@ void BindingsPage::showCounters()
 // ---- networks ------------------------------------------------------------------------
 
 NetworksPage::NetworksPage(DaemonCalls& calls)
-    : ListPage("networks", "Network XML", calls), newNetwork_(addButton("New network")), define_(addButton("Define network")),
-      start_(addButton("Start")), stop_(addButton("Stop")), autostart_(addButton("Autostart")),
-      undefine_(addButton("Undefine network"))
+    : ListPage("networks", "Network XML", calls), newNetwork_(addButton("New network")), define_(addButton("Define network", true)),
+      start_(addButton("Start", true)), stop_(addButton("Stop", true)), autostart_(addButton("Autostart", true)),
+      undefine_(addButton("Undefine network", true))
 {
     newNetwork_.signal_clicked().connect([this] {
         const std::string name = freeName("net", [this](const std::string& n) {
@@ -351,8 +364,9 @@ void NetworksPage::leasesChanged(const std::string& name)
 
 void NetworksPage::selectedChanged()
 {
+    enable(define_, true);
     for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_})
-        b->set_sensitive(!selected().empty());
+        enable(*b, !selected().empty());
     if (!model_ || !model_->networks().count(selected())) {
         detail_.set_text("");
         return;

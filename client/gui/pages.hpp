@@ -27,10 +27,15 @@ public:
     // (key, text) per row; the selection stays on its key.
     void show(const std::vector<std::pair<std::string, std::string>>& rows);
     const std::string& selected() const { return selected_; }
+    // What Manager.GetPermissions said of the action this view's changes
+    // need: "no" greys its change buttons out; "auth" keeps them (polkit's
+    // agent will ask).
+    void allow(const std::string& permission);
 
 protected:
     virtual void selectedChanged() {}
-    Gtk::Button& addButton(const std::string& label);
+    // `changes`: the button makes a change (greyed out when not allowed).
+    Gtk::Button& addButton(const std::string& label, bool changes = false);
     // The daemon's answer to a change, or its error as worded (and the
     // line it names marked in the editor).
     void report(const std::optional<std::string>& error, const std::string& success);
@@ -56,15 +61,17 @@ private:
     std::string selected_;
     bool redrawing_ = false;
     std::string editorHolds_;  // loadXml's version of what the editor shows
+    std::vector<Gtk::Button*> changeButtons_;
+    bool allowed_ = true;
+protected:
+    // Sensitive when allowed and (for buttons about the selection) something is selected.
+    void enable(Gtk::Button& button, bool applicable);
 };
 
 class FiltersPage : public ListPage {
 public:
     explicit FiltersPage(DaemonCalls& calls);
     void refresh(const ObjectModel& model);
-    // Whether the user may define filters (Manager.GetPermissions): "no"
-    // greys the buttons out; "auth" keeps them (polkit's agent will ask).
-    void allow(const std::string& permission);
 
 private:
     void selectedChanged() override;

@@ -31,9 +31,9 @@ public:
         for (display_ = 90 + ::getpid() % 500;; ++display_)
             if (!std::filesystem::exists("/tmp/.X" + std::to_string(display_) + "-lock"))
                 break;
-        server_ = std::make_unique<test::Process>(std::vector<std::string>{"Xvfb", name(), "-screen", "0",
-                                                                           "1024x768x24", "-nolisten", "tcp"},
-                                                  log);
+        // -ac: a test user other than root may draw on it too.
+        server_ = std::make_unique<test::Process>(
+            std::vector<std::string>{"Xvfb", name(), "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ac"}, log);
         const auto socket = "/tmp/.X11-unix/X" + std::to_string(display_);
         for (int i = 0; i < 100 && !std::filesystem::exists(socket); ++i)
             std::this_thread::sleep_for(50ms);
@@ -73,5 +73,32 @@ TEST_F(GuiE2eTest, DrivenThroughTheAccessibilityTree)
     EXPECT_NE(list.out.find("new-filter-1"), std::string::npos) << list.out;
     for (const char* view : {"filters", "bindings", "networks"})
         EXPECT_GT(std::filesystem::file_size(out / (std::string(view) + ".png")), 1000u) << view;
+#endif
+}
+
+// A user polkit lets change bindings but not filters sees the filter
+// buttons that change something greyed out (Manager.GetPermissions), the
+// binding ones not.
+TEST_F(GuiE2eTest, WhatPolkitForbidsIsGreyedOut)
+{
+#ifndef VNETFILTER_MANAGER
+    GTEST_SKIP() << "vnetfilter-manager was not built (configure with -DVNETFILTER_GUI=ON, as scripts/check does)";
+#else
+    test::PrivateBus bus;
+    test::Polkitd polkitd("polkit.addRule(function(action, subject) {\n"
+                          "  if (subject.user != 'nobody') return polkit.Result.NOT_HANDLED;\n"
+                          "  if (action.id == 'org.vnetfilter1.filter.write') return polkit.Result.NO;\n"
+                          "  if (action.id == 'org.vnetfilter1.binding.write') return polkit.Result.YES;\n"
+                          "});\n");
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    test::TempDir dir;
+    Xvfb display(dir.path() / "xvfb.log");
+    // Everything as nobody: its own session bus (AT-SPI), the program, the check.
+    auto r = fw::ProcessExecutor(2min).run({"env", "DISPLAY=" + display.name(), "HOME=/tmp", "setpriv", "--reuid=nobody",
+                                            "--regid=nogroup", "--clear-groups", "dbus-run-session", "--",
+                                            "/usr/bin/python3", GUI_PERMISSIONS_CHECK, VNETFILTER_MANAGER});
+    EXPECT_TRUE(r.ok()) << r.out << r.err;
+    EXPECT_NE(r.out.find("filters greyed out, bindings not"), std::string::npos) << r.out << r.err;
 #endif
 }
