@@ -6,40 +6,25 @@
 # insensitive and the binding ones are not.
 #
 #   check_permissions.py MANAGER
-import subprocess
 import sys
 import time
 
-import gi
-
-gi.require_version("Atspi", "2.0")
-from gi.repository import Atspi  # noqa: E402
-
-
-def walk(node, depth=0):
-    if node is None or depth > 40:
-        return
-    yield node
-    for i in range(node.get_child_count()):
-        yield from walk(node.get_child_at_index(i), depth + 1)
-
-
-def find(root, predicate):
-    return next((n for n in walk(root) if predicate(n)), None)
+from atspi_tree import Atspi, find, start
 
 
 def sensitive(button):
     return button.get_state_set().contains(Atspi.StateType.SENSITIVE)
 
 
-gui = subprocess.Popen([sys.argv[1]])
+gui, app = start([sys.argv[1]], "vnetfilter-manager")
+if gui is None:
+    print("FAIL: no vnetfilter-manager on the accessibility bus", flush=True)
+    sys.exit(1)
 try:
     deadline = time.time() + 20
     while time.time() < deadline:
-        app = find(Atspi.get_desktop(0), lambda n: n.get_role_name() == "application"
-                   and "vnetfilter-manager" in (n.get_name() or ""))
-        define = app and find(app, lambda n: n.get_role_name() == "push button" and n.get_name() == "Define filter")
-        create = app and find(app, lambda n: n.get_role_name() == "push button" and n.get_name() == "Create")
+        define = find(app, lambda n: n.get_role_name() == "push button" and n.get_name() == "Define filter")
+        create = find(app, lambda n: n.get_role_name() == "push button" and n.get_name() == "Create")
         if define and create and not sensitive(define) and sensitive(create):
             print("filters greyed out, bindings not", flush=True)
             sys.exit(0)

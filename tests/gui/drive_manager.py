@@ -11,10 +11,7 @@ import subprocess
 import sys
 import time
 
-import gi
-
-gi.require_version("Atspi", "2.0")
-from gi.repository import Atspi  # noqa: E402
+from atspi_tree import Atspi, find, start, walk
 
 manager, vnetfilterctl, shots = sys.argv[1:4]
 
@@ -29,24 +26,6 @@ def fail(message):
             if node.get_role_name() == "label" and node.get_name():
                 print("  label: " + node.get_name()[:200], flush=True)
     sys.exit(1)
-
-
-def walk(node, depth=0):
-    if node is None or depth > 40:
-        return
-    yield node
-    for i in range(node.get_child_count()):
-        yield from walk(node.get_child_at_index(i), depth + 1)
-
-
-def find(root, predicate):
-    for node in walk(root):
-        try:
-            if predicate(node):
-                return node
-        except gi.repository.GLib.Error:
-            continue
-    return None
 
 
 def wait_for(what, probe, timeout=20):
@@ -90,11 +69,10 @@ def open_view(name):
 
 
 env = dict(os.environ, VNETFILTER_MANAGER_SCREENSHOTS=shots, GSK_RENDERER="cairo")
-gui = subprocess.Popen([manager], env=env)
+gui, app = start([manager], "vnetfilter-manager", env=env)
+if gui is None:
+    fail("no vnetfilter-manager on the accessibility bus")
 try:
-    desktop = Atspi.get_desktop(0)
-    app = wait_for("vnetfilter-manager on the accessibility bus", lambda: find(
-        desktop, lambda n: n.get_role_name() == "application" and "vnetfilter-manager" in (n.get_name() or "")))
     print("application found", flush=True)
     # The 24 built-in filters, listed.
     wait_for("'24 filters'", lambda: find(app, text_starts("24 filters")))

@@ -7,8 +7,11 @@
 // GUI_OUTPUT_DIR (docs/gui.md shows them).
 #include "support/daemon_fixture.hpp"
 #include "support/dbus_lab.hpp"
+#include "support/files.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -34,14 +37,29 @@ public:
         // -ac: a test user other than root may draw on it too.
         server_ = std::make_unique<test::Process>(
             std::vector<std::string>{"Xvfb", name(), "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ac"}, log);
-        const auto socket = "/tmp/.X11-unix/X" + std::to_string(display_);
-        for (int i = 0; i < 100 && !std::filesystem::exists(socket); ++i)
+        // Ready when its socket takes a connection (the file may be there
+        // before it listens).
+        const std::string socket = "/tmp/.X11-unix/X" + std::to_string(display_);
+        for (int i = 0; i < 200 && !(ready_ = accepts(socket)); ++i)
             std::this_thread::sleep_for(50ms);
     }
+    bool ready() const { return ready_; }
     std::string name() const { return ":" + std::to_string(display_); }
 
 private:
+    static bool accepts(const std::string& path)
+    {
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        path.copy(address.sun_path, sizeof address.sun_path - 1);
+        const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+        if (fd >= 0)
+            ::close(fd);
+        return ok;
+    }
     int display_ = 0;
+    bool ready_ = false;
     std::unique_ptr<test::Process> server_;
 };
 
@@ -58,15 +76,16 @@ TEST_F(GuiE2eTest, DrivenThroughTheAccessibilityTree)
     test::Daemon daemon(ns);
     test::TempDir dir;
     Xvfb display(dir.path() / "xvfb.log");
+    ASSERT_TRUE(display.ready()) << test::readFile(dir.path() / "xvfb.log");
     const std::filesystem::path out = GUI_OUTPUT_DIR;
     std::filesystem::remove_all(out);
     std::filesystem::create_directories(out);
 
     ::setenv("DISPLAY", display.name().c_str(), 1);
     auto r = fw::ProcessExecutor(2min).run(
-        {"dbus-run-session", "--", "/usr/bin/python3", GUI_DRIVER, VNETFILTER_MANAGER, VNETFILTERCTL, out.string()});
+        {"dbus-run-session", "--", "/usr/bin/python3", "-B", GUI_DRIVER, VNETFILTER_MANAGER, VNETFILTERCTL, out.string()});
     ::unsetenv("DISPLAY");
-    EXPECT_TRUE(r.ok()) << r.out << r.err;
+    EXPECT_TRUE(r.ok()) << r.out << r.err << "Xvfb:\n" << test::readFile(dir.path() / "xvfb.log");
     EXPECT_NE(r.out.find("screenshots written"), std::string::npos) << r.out << r.err;
 
     auto list = ctl({"nwfilter-list"});
@@ -94,10 +113,11 @@ TEST_F(GuiE2eTest, WhatPolkitForbidsIsGreyedOut)
     test::Daemon daemon(ns);
     test::TempDir dir;
     Xvfb display(dir.path() / "xvfb.log");
+    ASSERT_TRUE(display.ready()) << test::readFile(dir.path() / "xvfb.log");
     // Everything as nobody: its own session bus (AT-SPI), the program, the check.
     auto r = fw::ProcessExecutor(2min).run({"env", "DISPLAY=" + display.name(), "HOME=/tmp", "setpriv", "--reuid=nobody",
                                             "--regid=nogroup", "--clear-groups", "dbus-run-session", "--",
-                                            "/usr/bin/python3", GUI_PERMISSIONS_CHECK, VNETFILTER_MANAGER});
+                                            "/usr/bin/python3", "-B", GUI_PERMISSIONS_CHECK, VNETFILTER_MANAGER});
     EXPECT_TRUE(r.ok()) << r.out << r.err;
     EXPECT_NE(r.out.find("filters greyed out, bindings not"), std::string::npos) << r.out << r.err;
 #endif
