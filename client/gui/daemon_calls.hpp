@@ -21,7 +21,6 @@ public:
     DaemonCalls& operator=(const DaemonCalls&) = delete;
 
     void connected(GDBusConnection* bus) { bus_ = bus; }
-    GDBusConnection* bus() const { return bus_; }
 
     // `reply` is the method's reply tuple (nullptr on error), `error` the
     // daemon's message. `args` is consumed (a floating GVariant or nullptr).

@@ -202,6 +202,7 @@ void FiltersPage::selectedChanged()
     if (!model_ || !model_->filters().count(selected())) {
         detail_.set_text("");
         rules_.set_text("");
+        rulesOf_.clear();
         return;
     }
     const FilterItem& f = model_->filters().at(selected());
@@ -210,6 +211,12 @@ void FiltersPage::selectedChanged()
                      "; used by " + (users.empty() ? "no binding" : joined(users)) + "; definition " +
                      std::to_string(f.generation));
     const std::string version = f.name + "#" + std::to_string(f.generation);
+    loadXml(f.path, kFilter, version);
+    // The rules table comes from the same text: fetched once per definition,
+    // not on every change elsewhere (a binding created redraws this view).
+    if (version == rulesOf_)
+        return;
+    rulesOf_ = version;
     calls_.call(f.path, kFilter, "GetXML", nullptr, "(s)", false, [this](GVariant* reply, std::optional<std::string>) {
         if (!reply)
             return;
@@ -222,7 +229,6 @@ void FiltersPage::selectedChanged()
                                                    (r.match.empty() ? "" : "  " + r.match) + "\n";
         rules_.set_text(table.empty() ? "(no rules)" : "action  direction  priority  protocol  match\n" + table);
     });
-    loadXml(f.path, kFilter, version);
 }
 
 // ---- bindings ------------------------------------------------------------------------

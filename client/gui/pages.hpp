@@ -42,6 +42,8 @@ protected:
     // A change of the definition in the editor, or of the selected object.
     void change(const std::string& path, const char* interface, const char* method, GVariant* args,
                 const std::string& success);
+    // Sensitive when allowed and (for buttons about the selection) something is selected.
+    void enable(Gtk::Button& button, bool applicable);
     // The selected object's XML into the editor, when `version` is not what
     // the editor holds (never over what the user is typing because
     // something else changed).
@@ -63,9 +65,6 @@ private:
     std::string editorHolds_;  // loadXml's version of what the editor shows
     std::vector<Gtk::Button*> changeButtons_;
     bool allowed_ = true;
-protected:
-    // Sensitive when allowed and (for buttons about the selection) something is selected.
-    void enable(Gtk::Button& button, bool applicable);
 };
 
 class FiltersPage : public ListPage {
@@ -76,6 +75,7 @@ public:
 private:
     void selectedChanged() override;
     Gtk::Label rules_;
+    std::string rulesOf_;  // the definition (name#generation) the table shows
     Gtk::Button &newFilter_, &define_, &undefine_;
 };
 
