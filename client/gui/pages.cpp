@@ -186,10 +186,13 @@ void FiltersPage::refresh(const ObjectModel& model)
 {
     model_ = &model;
     std::vector<std::pair<std::string, std::string>> rows;
-    for (const auto& [name, f] : model.filters())
+    const auto users = model.filterUsers();
+    for (const auto& [name, f] : model.filters()) {
+        const auto used = users.find(name);
         rows.emplace_back(name, name + "  (chain " + f.chain + ", priority " + std::to_string(f.priority) +
                                     (f.builtin ? ", built-in" : "") + ", " +
-                                    std::to_string(model.bindingsUsing(name).size()) + " bindings)");
+                                    std::to_string(used == users.end() ? 0 : used->second.size()) + " bindings)");
+    }
     show(rows);
 }
 

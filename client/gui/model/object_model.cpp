@@ -301,7 +301,7 @@ void ObjectModel::announce(const Change& change)
         listener_(change);
 }
 
-std::vector<std::string> ObjectModel::bindingsUsing(const std::string& filter) const
+std::map<std::string, std::vector<std::string>> ObjectModel::filterUsers() const
 {
     client::FilterReferences references;
     for (const auto& [name, item] : filters_)
@@ -309,7 +309,12 @@ std::vector<std::string> ObjectModel::bindingsUsing(const std::string& filter) c
     std::vector<std::pair<std::string, std::string>> bound;
     for (const auto& [port, item] : bindings_)
         bound.emplace_back(port, item.filter);
-    auto users = client::filterUsers(references, bound);
+    return client::filterUsers(references, bound);
+}
+
+std::vector<std::string> ObjectModel::bindingsUsing(const std::string& filter) const
+{
+    auto users = filterUsers();
     auto it = users.find(filter);
     return it == users.end() ? std::vector<std::string>{} : it->second;
 }

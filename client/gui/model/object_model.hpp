@@ -79,6 +79,9 @@ public:
     const std::map<std::string, NetworkItem>& networks() const { return networks_; }
     // The ports whose bindings use `filter`, directly or through references.
     std::vector<std::string> bindingsUsing(const std::string& filter) const;
+    // The same for every filter at once (filters no binding uses are absent):
+    // one walk for a whole list, not one per row.
+    std::map<std::string, std::vector<std::string>> filterUsers() const;
 
 private:
     struct Unref {
