@@ -4,6 +4,7 @@
 // (bench/run-scale.sh runs it in scripts/lab, at 100, 1000 and 10,000).
 //
 //   vnetfilter-scale-bench --fill-to N --pid PID [--sample K]
+//                          [--phase all|fill|creates|deletes]
 //
 // 1. Creates bindings vnet1..vnetN that do not exist yet (16 calls in
 //    flight). Their ports do not exist: the rules are installed by port
@@ -14,9 +15,12 @@
 //    the median and p95 latency and the daemon's CPU - its own user and
 //    system time (/proc/PID/stat, summed over each call's window), and what
 //    its child processes (iptables-restore, ...) used, reported apart.
-// 3. GetManagedObjects (until the reply is in, and with sdbus-c++ parsing
-//    it into Variants) and Manager GetAll (what `vnetfilterctl status`
-//    asks), five times each, median; the daemon's RSS.
+// 3. GetManagedObjects (right after the calls, and on an idle daemon) and
+//    Manager GetAll (what `vnetfilterctl status` asks); the daemon's RSS.
+//
+// --phase fill: step 1 only. --phase creates: K creates (vnet900001..)
+// one after the other and nothing else; --phase deletes: their K deletes.
+// bench/run-instructions.sh counts the daemon's instructions around those.
 //
 // Prints one key=value line per measure, each starting with "n=N".
 #include <sdbus-c++/sdbus-c++.h>
@@ -32,6 +36,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench_util.hpp"
@@ -128,12 +133,140 @@ void report(size_t n, const char* what, const std::vector<double>& calls, const 
                 1000 * used.system / k, 1000 * used.children / k);
 }
 
+// K creates and K deletes at this population, one call after the other, in
+// rounds of ten creates then their ten deletes: the population stays within
+// ten of N (K more bindings would make the measure at 100 one at 100..1100).
+// The daemon's CPU is summed over each call's own window; work a call leaves
+// behind after its reply (signals, the guard reading the commit) lands in
+// the next one. `rounds` false: K creates, or (`deletes`) K deletes of
+// those, alone - what bench/run-instructions.sh counts apart.
+enum class Calls { Rounds, CreatesOnly, DeletesOnly };
+
+void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sample, Calls which)
+{
+    constexpr size_t kRound = 10;
+    const size_t round = which == Calls::Rounds ? kRound : sample;
+    std::vector<double> creates, deletes;
+    Cpu createCpu, deleteCpu;
+    auto add = [](Cpu& sum, const Cpu& before, const Cpu& after) {
+        sum.user += after.user - before.user;
+        sum.system += after.system - before.system;
+        sum.children += after.children - before.children;
+    };
+    for (size_t first = 1; first <= sample; first += round) {
+        const size_t last = std::min(sample, first + round - 1);
+        std::vector<sdbus::ObjectPath> paths;
+        for (size_t i = first; i <= last; ++i) {
+            if (which == Calls::DeletesOnly) {
+                paths.emplace_back("/org/vnetfilter1/binding/vnet" + std::to_string(900000 + i));
+                continue;
+            }
+            const Cpu before = cpuOf(pid);
+            const auto start = Clock::now();
+            sdbus::ObjectPath path;
+            manager.callMethod("CreateBinding")
+                .onInterface("org.vnetfilter1.Manager")
+                .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                .withArguments(bindingXml(900000 + i))
+                .storeResultsTo(path);
+            creates.push_back(msSince(start));
+            add(createCpu, before, cpuOf(pid));
+            paths.push_back(path);
+        }
+        if (which == Calls::CreatesOnly)
+            continue;
+        for (const auto& path : paths) {
+            auto binding = sdbus::createProxy(manager.getConnection(), kService, path);
+            const Cpu before = cpuOf(pid);
+            const auto start = Clock::now();
+            binding->callMethod("Delete").onInterface("org.vnetfilter1.Binding").withTimeout(
+                std::chrono::microseconds(kTimeoutUs));
+            deletes.push_back(msSince(start));
+            add(deleteCpu, before, cpuOf(pid));
+        }
+    }
+    if (!creates.empty())
+        report(fillTo, "create", creates, createCpu);
+    if (!deletes.empty())
+        report(fillTo, "delete", deletes, deleteCpu);
+}
+
+// Waits until the daemon has used no CPU for half a second (its CPU time is
+// counted in 4 ms ticks; up to 30 s): what calls left behind - signals, the
+// guard reading their commits, the kernel's deferred cleanup on the worker -
+// is done.
+void waitUntilIdle(pid_t pid)
+{
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    Cpu last = cpuOf(pid);
+    auto quietSince = Clock::now();
+    while (Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const Cpu now = cpuOf(pid);
+        if (now.user != last.user || now.system != last.system)
+            quietSince = Clock::now();
+        else if (msSince(quietSince) >= 500)
+            return;
+        last = now;
+    }
+}
+
+// GetManagedObjects (until the reply is in, and with sdbus-c++ parsing it
+// into Variants) and Manager GetAll (what `vnetfilterctl status` asks). Two
+// measures of GetManagedObjects: five calls right after the measured calls
+// (`after_calls`), and eleven on an idle daemon, as a GUI or tool meets it
+// when it connects (`at_rest`, the target); the daemon's RSS.
+void measureListing(sdbus::IProxy& manager, size_t fillTo, pid_t pid)
+{
+    auto listing = [&](int calls, std::vector<double>& managed, std::vector<double>* parsed, size_t& objects) {
+        for (int i = 0; i < calls; ++i) {
+            const auto start = Clock::now();
+            auto call = manager.createMethodCall("org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
+            auto reply = manager.callMethod(call, kTimeoutUs);
+            managed.push_back(msSince(start));
+            if (!parsed)
+                continue;
+            std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> all;
+            reply >> all;
+            parsed->push_back(msSince(start));
+            objects = all.size();
+        }
+    };
+    // The reply as a client receives it; how the client then parses it is
+    // the client's cost (sdbus-c++'s Variants take longer than the call;
+    // busctl and GDBus less).
+    std::vector<double> afterCalls, parsed, atRest, status;
+    size_t objects = 0;
+    listing(5, afterCalls, &parsed, objects);
+    for (int i = 0; i < 5; ++i) {
+        const auto start = Clock::now();
+        std::map<std::string, sdbus::Variant> props;
+        manager.callMethod("GetAll")
+            .onInterface("org.freedesktop.DBus.Properties")
+            .withArguments(std::string("org.vnetfilter1.Manager"))
+            .storeResultsTo(props);
+        status.push_back(msSince(start));
+    }
+    waitUntilIdle(pid);
+    for (int i = 0; i < 11; ++i) {
+        listing(1, atRest, nullptr, objects);
+        waitUntilIdle(pid);
+    }
+    std::printf("n=%zu GetManagedObjects objects=%zu after_calls_median_ms=%.1f with_sdbus_cpp_parsing_ms=%.1f "
+                "at_rest_median_ms=%.1f at_rest_p95_ms=%.1f\n",
+                fillTo, objects, percentile(afterCalls, 0.5), percentile(parsed, 0.5), percentile(atRest, 0.5),
+                percentile(atRest, 0.95));
+    std::printf("n=%zu status_call median_ms=%.2f\n", fillTo, percentile(status, 0.5));
+    std::printf("n=%zu rss_mb=%.1f\n", fillTo, rssKb(pid) / 1024.0);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     size_t fillTo = 0, sample = 100;
     pid_t pid = 0;
+    std::string phase = "all";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string arg = argv[i];
         if (arg == "--fill-to")
@@ -142,88 +275,31 @@ int main(int argc, char** argv)
             pid = static_cast<pid_t>(std::stol(argv[i + 1]));
         else if (arg == "--sample")
             sample = std::stoul(argv[i + 1]);
+        else if (arg == "--phase")
+            phase = argv[i + 1];
     }
-    if (fillTo == 0 || pid == 0) {
-        std::cerr << "usage: vnetfilter-scale-bench --fill-to N --pid PID [--sample K]\n";
+    const bool knownPhase = phase == "all" || phase == "fill" || phase == "creates" || phase == "deletes";
+    if (fillTo == 0 || pid == 0 || !knownPhase) {
+        std::cerr << "usage: vnetfilter-scale-bench --fill-to N --pid PID [--sample K] "
+                     "[--phase all|fill|creates|deletes]\n";
         return 2;
     }
     try {
         auto manager = sdbus::createProxy(kService, "/org/vnetfilter1");
-        uint32_t existing = 0;
-        existing = manager->getProperty("BindingCount").onInterface("org.vnetfilter1.Manager").get<uint32_t>();
+        if (phase == "creates" || phase == "deletes") {
+            measureCalls(*manager, fillTo, pid, sample, phase == "creates" ? Calls::CreatesOnly : Calls::DeletesOnly);
+            return 0;
+        }
+        const uint32_t existing =
+            manager->getProperty("BindingCount").onInterface("org.vnetfilter1.Manager").get<uint32_t>();
         const auto fillStart = Clock::now();
         if (existing < fillTo)
             createPipelined(*manager, existing + 1, fillTo);
         std::printf("n=%zu fill from=%u s=%.1f\n", fillTo, existing, msSince(fillStart) / 1000);
-
-        // K creates and K deletes at this population, one call after the
-        // other, in rounds of ten creates then their ten deletes: the
-        // population stays within ten of N (K more bindings would make the
-        // measure at 100 one at 100..1100). The daemon's CPU is summed over
-        // each call's own window; work a call leaves behind after its reply
-        // (signals, the guard reading the commit) lands in the next one.
-        constexpr size_t kRound = 10;
-        std::vector<double> creates, deletes;
-        Cpu createCpu, deleteCpu;
-        auto add = [](Cpu& sum, const Cpu& before, const Cpu& after) {
-            sum.user += after.user - before.user;
-            sum.system += after.system - before.system;
-            sum.children += after.children - before.children;
-        };
-        for (size_t round = 0; round * kRound < sample; ++round) {
-            std::vector<sdbus::ObjectPath> paths;
-            for (size_t i = round * kRound + 1; i <= std::min(sample, (round + 1) * kRound); ++i) {
-                const Cpu before = cpuOf(pid);
-                const auto start = Clock::now();
-                sdbus::ObjectPath path;
-                manager->callMethod("CreateBinding")
-                    .onInterface("org.vnetfilter1.Manager")
-                    .withTimeout(std::chrono::microseconds(kTimeoutUs))
-                    .withArguments(bindingXml(900000 + i))
-                    .storeResultsTo(path);
-                creates.push_back(msSince(start));
-                add(createCpu, before, cpuOf(pid));
-                paths.push_back(path);
-            }
-            for (const auto& path : paths) {
-                auto binding = sdbus::createProxy(manager->getConnection(), kService, path);
-                const Cpu before = cpuOf(pid);
-                const auto start = Clock::now();
-                binding->callMethod("Delete").onInterface("org.vnetfilter1.Binding").withTimeout(
-                    std::chrono::microseconds(kTimeoutUs));
-                deletes.push_back(msSince(start));
-                add(deleteCpu, before, cpuOf(pid));
-            }
-        }
-        report(fillTo, "create", creates, createCpu);
-        report(fillTo, "delete", deletes, deleteCpu);
-
-        // The reply as a client receives it; how the client then parses it
-        // is the client's cost (sdbus-c++'s Variants take longer than the
-        // call; busctl and GDBus less).
-        std::vector<double> managed, parsed, status;
-        size_t objects = 0;
-        for (int i = 0; i < 5; ++i) {
-            auto start = Clock::now();
-            auto call = manager->createMethodCall("org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
-            auto reply = manager->callMethod(call, kTimeoutUs);
-            managed.push_back(msSince(start));
-            std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> all;
-            reply >> all;
-            parsed.push_back(msSince(start));
-            objects = all.size();
-            start = Clock::now();
-            std::map<std::string, sdbus::Variant> props;
-            manager->callMethod("GetAll")
-                .onInterface("org.freedesktop.DBus.Properties")
-                .withArguments(std::string("org.vnetfilter1.Manager"))
-                .storeResultsTo(props);
-            status.push_back(msSince(start));
-        }
-        std::printf("n=%zu GetManagedObjects objects=%zu median_ms=%.1f with_sdbus_cpp_parsing_ms=%.1f\n", fillTo,
-                    objects, percentile(managed, 0.5), percentile(parsed, 0.5));
-        std::printf("n=%zu status_call median_ms=%.2f\n", fillTo, percentile(status, 0.5));
-        std::printf("n=%zu rss_mb=%.1f\n", fillTo, rssKb(pid) / 1024.0);
+        if (phase == "fill")
+            return 0;
+        measureCalls(*manager, fillTo, pid, sample, Calls::Rounds);
+        measureListing(*manager, fillTo, pid);
     } catch (const std::exception& e) {
         std::cerr << "vnetfilter-scale-bench: " << e.what() << "\n";
         return 1;
