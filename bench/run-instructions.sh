@@ -36,7 +36,7 @@ cmake --build "$build" -j"$(nproc)" --target vnetfilterd vnetfilterctl vnetfilte
 echo "# vnetfilterd user-space instructions per call (callgrind), $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), clean-traffic, $SAMPLE calls each"
 for backend in ${BACKENDS:-ebiptables nftables}; do
     BENCH=$build/bench/vnetfilter-scale-bench VNFD=$build/service/vnetfilterd SIZES=$SIZES SAMPLE=$SAMPLE \
-    scripts/lab --conf nwfilter_backend=$backend -- bash -c '
+    scripts/lab --conf nwfilter_backend="$backend" -- bash -c '
         set -euo pipefail
         [ -n "${VNETFILTER_NETNS:-}" ] && ip netns list | grep -qw "$VNETFILTER_NETNS" || {
             echo "not in a lab namespace" >&2; exit 1; }
