@@ -9,8 +9,9 @@
 #   bench/run-scale.sh [--sizes "100 1000 10000"] [--sample K]
 #
 # Start-up is timed from the new process to Manager.State 'running' (every
-# binding's rules in the kernel); `status` is the whole vnetfilterctl
-# process, as an admin runs it. See bench/README.md.
+# binding's rules in the kernel); `status`, and 20 creates and their 20
+# deletes, through the whole vnetfilterctl process, as an admin or a script
+# runs it. See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES="100 1000 10000" SAMPLE=1000
@@ -47,6 +48,25 @@ for backend in ${BACKENDS:-ebiptables nftables}; do
             done
             printf "%s n=%s vnetfilterctl_status median_ms=%s\n" "$backend" "$n" \
                 "$(printf "%s\n" "${times[@]}" | sort -n | sed -n 3p)"
+            # Creates and deletes through the CLI, one process per call as a
+            # script makes them: 20 creates, then their 20 deletes.
+            xml=$(mktemp -d)
+            for i in $(seq 1 20); do
+                printf "<filterbinding><owner><name>cli%s</name><uuid>d5b3f3b4-0000-4000-8000-%012d</uuid></owner><portdev name=\"cli%s\"/><mac address=\"52:54:02:00:00:%02x\"/><filterref filter=\"clean-traffic\"><parameter name=\"IP\" value=\"10.250.0.%s\"/></filterref></filterbinding>\n" \
+                    "$i" "$i" "$i" "$i" "$i" >"$xml/$i.xml"
+            done
+            us() { echo $(($(date +%s%N) / 1000)); }
+            creates=() deletes=()
+            for i in $(seq 1 20); do
+                t0=$(us); vnetfilterctl nwfilter-binding-create "$xml/$i.xml" >/dev/null; creates+=($(( $(us) - t0 )))
+            done
+            for i in $(seq 1 20); do
+                t0=$(us); vnetfilterctl nwfilter-binding-delete "cli$i" >/dev/null; deletes+=($(( $(us) - t0 )))
+            done
+            rm -rf "$xml"
+            pick() { printf "%s\n" "${@:2}" | sort -n | sed -n "$1p" | awk "{printf \"%.1f\", \$1 / 1000}"; }
+            printf "%s n=%s vnetfilterctl create median_ms=%s p95_ms=%s delete median_ms=%s p95_ms=%s\n" "$backend" "$n" \
+                "$(pick 10 "${creates[@]}")" "$(pick 19 "${creates[@]}")" "$(pick 10 "${deletes[@]}")" "$(pick 19 "${deletes[@]}")"
             # Restart: stop the daemon, start a new one on the same state.
             kill -TERM "$pid"
             while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
