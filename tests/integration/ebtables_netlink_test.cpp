@@ -297,6 +297,51 @@ TEST(EbtablesNetlink, FindsTheHandlesOfRulesInstalledBefore)
     EXPECT_EQ(test::snapshotTables(ns), test::snapshotTables(reference));
 }
 
+// A daemon restarted over its own rules reads them back and writes nothing
+// for ports whose chains hold exactly what it would write; a port whose
+// chain someone changed - as many rules as before, one of them another - is
+// rewritten from the record, and only that port.
+TEST(EbtablesNetlink, ARestartRewritesOnlyThePortsThatDiffer)
+{
+    VNF_REQUIRE_ROOT();
+    test::Netns ns;
+    fw::ProcessExecutor exec;
+    const std::map<std::string, PortRuleSet> record = {
+        {"vnet0", cleanTraffic("vnet0", 1)}, {"vnet1", cleanTraffic("vnet1", 2)}, {"vnet2", cleanTraffic("vnet2", 3)}};
+    test::EnterNetns inside(ns);
+    {
+        EbiptablesBackend earlier(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink});
+        earlier.resyncTo(record);
+    }
+    const auto installed = test::snapshotTables(ns);
+    {
+        CountingTransport transport;
+        EbiptablesBackend restarted(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink}, &transport);
+        restarted.resyncTo(record);
+        EXPECT_EQ(transport.batches, 0);
+        EXPECT_EQ(test::snapshotTables(ns), installed);
+        restarted.apply({PortChange{"vnet2", std::nullopt}});  // the handles were found: no listing needed
+    }
+    const std::map<std::string, PortRuleSet> two = {{"vnet0", record.at("vnet0")}, {"vnet1", record.at("vnet1")}};
+    const auto twoInstalled = test::snapshotTables(ns);
+
+    ns.check({"ebtables", "-t", "nat", "-D", "I-vnet1-mac", "-s", "52:54:00:00:00:02", "-j", "RETURN"});
+    ns.check({"ebtables", "-t", "nat", "-I", "I-vnet1-mac", "1", "-s", "52:54:00:00:00:09", "-j", "RETURN"});
+    ASSERT_NE(test::snapshotTables(ns), twoInstalled);
+    // Rules with their kernel handles: a rewritten chain gets new ones.
+    auto chainWithHandles = [&](const std::string& chain) {
+        return ns.check({"nft", "-a", "list", "chain", "bridge", "nat", chain});
+    };
+    const std::string untouched = chainWithHandles("I-vnet0-mac"), changed = chainWithHandles("I-vnet1-mac");
+    CountingTransport transport;
+    EbiptablesBackend restarted(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink}, &transport);
+    restarted.resyncTo(two);
+    EXPECT_EQ(transport.batches, 1);
+    EXPECT_EQ(test::snapshotTables(ns), twoInstalled);
+    EXPECT_EQ(chainWithHandles("I-vnet0-mac"), untouched);
+    EXPECT_NE(chainWithHandles("I-vnet1-mac"), changed);
+}
+
 // Rules of others in the built-in chains are neither touched nor removed.
 TEST(EbtablesNetlink, LeavesOthersRulesAlone)
 {

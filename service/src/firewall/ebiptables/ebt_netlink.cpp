@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 
 #include <cstring>
+#include <optional>
 #include <set>
 
 namespace vnf::fw::ebip {
@@ -183,6 +184,78 @@ void EbtablesNetlink::discover(const std::vector<SharedRule>& rules)
         else
             handles_[key] = it->second;
     }
+}
+
+namespace {
+
+// A rule as chainsAsWritten compares it: its canonical expressions and its
+// userdata (which marks ebtables-nft's policy rule).
+std::string comparableRule(std::string_view expressions, std::string_view userdata)
+{
+    return canonicalExpressions(expressions) + "|" + util::hexBytes(userdata);
+}
+
+} // namespace
+
+std::set<std::string> EbtablesNetlink::chainsAsWritten(const std::map<std::string, const std::vector<RuleArgs>*>& wanted)
+{
+    // Compared as the listing comes, chain by chain, so nothing of it is
+    // kept: the kernel lists a chain's rules in order.
+    struct Progress {
+        size_t next = 0;  // index of the rule the next listed one must be
+        bool same = true;
+    };
+    std::map<std::string, Progress> progress;
+    const std::string policy = comparableRule(policyRuleExpressions(), policyRuleUserdata());
+    auto expected = [&](const std::vector<RuleArgs>& rules, size_t index) -> std::optional<std::string> {
+        if (index == rules.size())
+            return policy;
+        if (index > rules.size())
+            return std::nullopt;  // more rules than wanted
+        try {
+            return comparableRule(encodeEbtablesRule(rules[index]).expressions, {});
+        } catch (const UnsupportedRule&) {
+            return std::nullopt;  // written by the tool: not compared, rewritten
+        }
+    };
+
+    nl::MessageWriter request;
+    request.begin(nl::nftMessageType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
+    request.putString(NFTA_RULE_TABLE, kEbTable);
+    request.end();
+    std::optional<nl::NfReply> refused;
+    try {
+        refused = transport_.dumpEach(
+            request.data(),
+            [&](const nl::NfReply& r) {
+                const std::string_view attrs = nl::nfAttributes(r.body);
+                auto chain = nl::findAttr(attrs, NFTA_RULE_CHAIN);
+                if (!chain)
+                    return;
+                auto want = wanted.find(chain->str());
+                if (want == wanted.end())
+                    return;
+                Progress& p = progress[want->first];
+                if (!p.same)
+                    return;
+                auto exprs = nl::findAttr(attrs, NFTA_RULE_EXPRESSIONS);
+                auto userdata = nl::findAttr(attrs, NFTA_RULE_USERDATA);
+                const std::optional<std::string> rule = expected(*want->second, p.next++);
+                p.same = exprs && rule &&
+                         *rule == comparableRule(exprs->payload, userdata ? userdata->payload : std::string_view());
+            },
+            [&] { progress.clear(); });
+    } catch (const nl::NetlinkError& e) {
+        throw EbNetlinkError(std::string("listing the ebtables nat table: ") + e.what(), false);
+    }
+    if (refused && refused->error != ENOENT)
+        throw EbNetlinkError("listing the ebtables nat table: " + nl::errorText(*refused), false);
+
+    std::set<std::string> out;
+    for (const auto& [chain, p] : progress)
+        if (p.same && p.next == wanted.at(chain)->size() + 1)
+            out.insert(chain);
+    return out;
 }
 
 } // namespace vnf::fw::ebip

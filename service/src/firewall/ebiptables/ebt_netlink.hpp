@@ -14,6 +14,8 @@
 #include "firewall/ebiptables/ebt_batch.hpp"
 #include "firewall/netlink/nf_transport.hpp"
 
+#include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -42,6 +44,12 @@ public:
     // Learns the kernel handles of these installed shared rules with one
     // listing of the built-in chains (after a restart or a resync).
     void discover(const std::vector<SharedRule>& rules);
+
+    // Which of the chains in `wanted` hold exactly the rules this writer
+    // would write into them - the same expressions in the same order, the
+    // policy rule last, counters aside - by one listing of the nat table,
+    // read as it comes (a resync leaves those chains as they are).
+    std::set<std::string> chainsAsWritten(const std::map<std::string, const std::vector<RuleArgs>*>& wanted);
 
     // Someone else may have rewritten the table: no handle is trusted.
     void forgetHandles() { handles_.clear(); }
