@@ -39,9 +39,12 @@ public:
     {
         if (!argv.empty() && argv[0] == "ebtables-restore")
             ++ebtablesRestores;
+        if (!argv.empty() && argv[0] == "ebtables-save")
+            ++ebtablesSaves;
         return real_.run(argv, input);
     }
     int ebtablesRestores = 0;
+    int ebtablesSaves = 0;
 
 private:
     fw::ProcessExecutor real_;
@@ -297,15 +300,16 @@ TEST(EbtablesNetlink, FindsTheHandlesOfRulesInstalledBefore)
     EXPECT_EQ(test::snapshotTables(ns), test::snapshotTables(reference));
 }
 
-// A daemon restarted over its own rules reads them back and writes nothing
-// for ports whose chains hold exactly what it would write; a port whose
-// chain someone changed - as many rules as before, one of them another - is
-// rewritten from the record, and only that port.
+// A daemon restarted over its own rules reads them back over netlink (not
+// with ebtables-save) and writes nothing for ports whose chains hold
+// exactly what it would write; a port whose chain someone changed - as many
+// rules as before, one of them another - is rewritten from the record, and
+// only that port.
 TEST(EbtablesNetlink, ARestartRewritesOnlyThePortsThatDiffer)
 {
     VNF_REQUIRE_ROOT();
     test::Netns ns;
-    fw::ProcessExecutor exec;
+    CountingExecutor exec;
     const std::map<std::string, PortRuleSet> record = {
         {"vnet0", cleanTraffic("vnet0", 1)}, {"vnet1", cleanTraffic("vnet1", 2)}, {"vnet2", cleanTraffic("vnet2", 3)}};
     test::EnterNetns inside(ns);
@@ -319,6 +323,7 @@ TEST(EbtablesNetlink, ARestartRewritesOnlyThePortsThatDiffer)
         EbiptablesBackend restarted(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink}, &transport);
         restarted.resyncTo(record);
         EXPECT_EQ(transport.batches, 0);
+        EXPECT_EQ(exec.ebtablesSaves, 0);
         EXPECT_EQ(test::snapshotTables(ns), installed);
         restarted.apply({PortChange{"vnet2", std::nullopt}});  // the handles were found: no listing needed
     }
@@ -340,6 +345,30 @@ TEST(EbtablesNetlink, ARestartRewritesOnlyThePortsThatDiffer)
     EXPECT_EQ(test::snapshotTables(ns), twoInstalled);
     EXPECT_EQ(chainWithHandles("I-vnet0-mac"), untouched);
     EXPECT_NE(chainWithHandles("I-vnet1-mac"), changed);
+    EXPECT_EQ(exec.ebtablesSaves, 0);
+}
+
+// A jump into a port's chains that the writer would not write (someone
+// added a match to it) is spelled by ebtables-save: the resync takes the
+// tool's listing then, and the port's rules come out as the record says.
+TEST(EbtablesNetlink, AJumpOfAnotherFormIsListedByTheTool)
+{
+    VNF_REQUIRE_ROOT();
+    test::Netns ns;
+    CountingExecutor exec;
+    const std::map<std::string, PortRuleSet> record = {{"vnet0", cleanTraffic("vnet0", 1)}};
+    test::EnterNetns inside(ns);
+    {
+        EbiptablesBackend earlier(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink});
+        earlier.resyncTo(record);
+    }
+    const auto installed = test::snapshotTables(ns);
+    ns.check({"ebtables", "-t", "nat", "-A", "PREROUTING", "-i", "vnet0", "-p", "ipv4", "-j", "libvirt-I-vnet0"});
+    exec.ebtablesSaves = 0;
+    EbiptablesBackend restarted(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink});
+    restarted.resyncTo(record);
+    EXPECT_EQ(exec.ebtablesSaves, 1);
+    EXPECT_EQ(test::snapshotTables(ns), installed);
 }
 
 // Rules of others in the built-in chains are neither touched nor removed.

@@ -438,46 +438,6 @@ bool sameRules(const TableContribution& listed, const TableContribution& wanted)
     return key(listed) == key(wanted);
 }
 
-// Over the netlink writer, the chains of a port whose listing matches the
-// record (sameRules) are read back rule by rule; where every one holds
-// exactly what the writer would put there, the port's listed contribution
-// becomes the record's, and the resync writes nothing for it. A daemon
-// restarted over its own rules thus costs one listing, not a rewrite of
-// every port (each run's commit validating the whole table: 45 s at
-// 10,000 ports). Any doubt - a listing that fails, a rule the writer cannot
-// encode, one expression or rule more or less - leaves the port to be
-// rewritten, as before.
-void adoptChainsAsWritten(EbtablesNetlink& writer, std::map<std::string, TableContribution>& listed,
-                          const std::map<std::string, TableContribution>& desired)
-{
-    std::vector<std::pair<TableContribution*, const TableContribution*>> candidates;  // (listed, wanted)
-    std::map<std::string, const std::vector<RuleArgs>*> wanted;
-    for (const auto& [owner, want] : desired) {
-        auto l = listed.find(owner);
-        if (owner.empty() || l == listed.end() || !l->second.contentsUnknown || !sameRules(l->second, want))
-            continue;
-        candidates.emplace_back(&l->second, &want);
-        for (const auto& [chain, rules] : want.chains)
-            wanted[chain] = &rules;
-    }
-    if (wanted.empty())
-        return;
-    std::set<std::string> asWritten;
-    try {
-        asWritten = writer.chainsAsWritten(wanted);
-    } catch (const EbNetlinkError&) {
-        return;  // rewritten, as if nothing were there
-    }
-    for (auto [seen, want] : candidates) {
-        if (!std::all_of(want->chains.begin(), want->chains.end(),
-                         [&](const auto& chain) { return asWritten.count(chain.first) > 0; }))
-            continue;
-        seen->chains = want->chains;
-        seen->contentsUnknown = false;
-        seen->listedRuleCounts.clear();
-    }
-}
-
 } // namespace
 
 bool EbiptablesBackend::resync(const std::set<Table>& only)
@@ -490,16 +450,6 @@ bool EbiptablesBackend::resync(const std::set<Table>& only)
     for (Table table : kTables) {
         if (!included(table))
             continue;
-        std::vector<std::string> saveArgv = table == Table::Ebtables ? std::vector<std::string>{"ebtables-save", "-t", "nat"}
-                                            : std::vector<std::string>{table == Table::Ipv4 ? "iptables-save" : "ip6tables-save",
-                                                                       "-t", "filter"};
-        ExecResult listing = executor_.run(saveArgv);
-        if (!listing.ok()) {
-            errors += saveArgv[0] + " failed: " + firstLine(listing.err) + "; ";
-            continue;
-        }
-        auto listed = parseSaveOutput(table, listing.out);
-
         std::map<std::string, TableContribution> desired;
         const bool base = (table == Table::Ipv4 && base4_) || (table == Table::Ipv6 && base6_);
         if (base)
@@ -507,8 +457,30 @@ bool EbiptablesBackend::resync(const std::set<Table>& only)
         for (const auto& [ifname, rules] : installed_)
             if (usesTable(rules, table))
                 desired[ifname] = portContribution(rules, table);
-        if (table == Table::Ebtables && ebtablesOverNetlink())
-            adoptChainsAsWritten(*ebNetlink_, listed, desired);
+
+        std::optional<std::map<std::string, TableContribution>> listed;
+        if (table == Table::Ebtables && ebtablesOverNetlink()) {
+            // Read over netlink: ebtables-save takes minutes at 10,000
+            // ports (50-80 s of its own CPU), and this listing also tells
+            // which port chains hold what the record wants already.
+            try {
+                listed = ebNetlink_->listOurs(desired);
+            } catch (const EbNetlinkError&) {
+                // the tool's listing, below
+            }
+        }
+        if (!listed) {
+            const std::vector<std::string> saveArgv =
+                table == Table::Ebtables ? std::vector<std::string>{"ebtables-save", "-t", "nat"}
+                                         : std::vector<std::string>{table == Table::Ipv4 ? "iptables-save" : "ip6tables-save",
+                                                                    "-t", "filter"};
+            ExecResult listing = executor_.run(saveArgv);
+            if (!listing.ok()) {
+                errors += saveArgv[0] + " failed: " + firstLine(listing.err) + "; ";
+                continue;
+            }
+            listed = parseSaveOutput(table, listing.out);
+        }
 
         // Three phases: the base (ports link into its chains), then the ports
         // in runs, then the removal of everything of ours that should not be
@@ -516,9 +488,9 @@ bool EbiptablesBackend::resync(const std::set<Table>& only)
         // used it, so their links are gone before its chains are).
         std::vector<std::vector<ContributionChange>> runs;
         auto change = [&](const std::string& owner) {
-            auto l = listed.find(owner);
+            auto l = listed->find(owner);
             auto d = desired.find(owner);
-            ContributionChange c{l == listed.end() ? TableContribution{} : l->second,
+            ContributionChange c{l == listed->end() ? TableContribution{} : l->second,
                                  d == desired.end() ? TableContribution{} : d->second};
             differed = differed || !sameRules(c.from, c.to);
             return c;
@@ -534,10 +506,10 @@ bool EbiptablesBackend::resync(const std::set<Table>& only)
             runs.back().push_back(change(owner));
         }
         std::vector<ContributionChange> removals;
-        for (const auto& [owner, contribution] : listed)
+        for (const auto& [owner, contribution] : *listed)
             if (!owner.empty() && !desired.count(owner))
                 removals.push_back(change(owner));
-        if (listed.count("") && !desired.count(""))
+        if (listed->count("") && !desired.count(""))
             removals.push_back(change(""));
         runs.push_back(std::move(removals));
         for (const auto& run : runs)

@@ -221,6 +221,22 @@ std::string canonicalExpressions(std::string_view expressions)
     return out;
 }
 
+std::optional<std::string> jumpTarget(std::string_view expressions)
+{
+    for (const nl::Attr& elem : nl::parseAttrs(expressions)) {
+        auto name = nl::findAttr(elem.payload, NFTA_EXPR_NAME);
+        auto data = nl::findAttr(elem.payload, NFTA_EXPR_DATA);
+        if (!name || !data || name->str() != "immediate")
+            continue;
+        auto value = nl::findAttr(data->payload, NFTA_IMMEDIATE_DATA);
+        auto verdict = value ? nl::findAttr(value->payload, NFTA_DATA_VERDICT) : std::nullopt;
+        auto chain = verdict ? nl::findAttr(verdict->payload, NFTA_VERDICT_CHAIN) : std::nullopt;
+        if (chain)
+            return chain->str();
+    }
+    return std::nullopt;
+}
+
 std::string canonicalSharedRule(const SharedRule& rule)
 {
     return canonicalExpressions(encodeEbtablesRule(rule.args).expressions);

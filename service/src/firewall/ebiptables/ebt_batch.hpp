@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -59,6 +60,9 @@ EbBatch composeEbBatch(const std::vector<ContributionChange>& changes, const Sha
 // dropped, attributes in a fixed order. Equal for a rule as sent and as
 // dumped back.
 std::string canonicalExpressions(std::string_view expressions);
+
+// The chain a rule's expressions jump or go to, if any.
+std::optional<std::string> jumpTarget(std::string_view expressions);
 
 // The canonical form of a shared rule as this writer would add it.
 std::string canonicalSharedRule(const SharedRule& rule);

@@ -188,7 +188,7 @@ void EbtablesNetlink::discover(const std::vector<SharedRule>& rules)
 
 namespace {
 
-// A rule as chainsAsWritten compares it: its canonical expressions and its
+// A rule as listOurs compares it: its canonical expressions and its
 // userdata (which marks ebtables-nft's policy rule).
 std::string comparableRule(std::string_view expressions, std::string_view userdata)
 {
@@ -197,64 +197,141 @@ std::string comparableRule(std::string_view expressions, std::string_view userda
 
 } // namespace
 
-std::set<std::string> EbtablesNetlink::chainsAsWritten(const std::map<std::string, const std::vector<RuleArgs>*>& wanted)
+std::vector<nl::NfReply> EbtablesNetlink::dumpRules(const std::string& chain)
 {
-    // Compared as the listing comes, chain by chain, so nothing of it is
-    // kept: the kernel lists a chain's rules in order.
-    struct Progress {
-        size_t next = 0;  // index of the rule the next listed one must be
-        bool same = true;
-    };
-    std::map<std::string, Progress> progress;
-    const std::string policy = comparableRule(policyRuleExpressions(), policyRuleUserdata());
-    auto expected = [&](const std::vector<RuleArgs>& rules, size_t index) -> std::optional<std::string> {
-        if (index == rules.size())
-            return policy;
-        if (index > rules.size())
-            return std::nullopt;  // more rules than wanted
-        try {
-            return comparableRule(encodeEbtablesRule(rules[index]).expressions, {});
-        } catch (const UnsupportedRule&) {
-            return std::nullopt;  // written by the tool: not compared, rewritten
-        }
-    };
-
     nl::MessageWriter request;
     request.begin(nl::nftMessageType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
     request.putString(NFTA_RULE_TABLE, kEbTable);
+    request.putString(NFTA_RULE_CHAIN, chain);
     request.end();
-    std::optional<nl::NfReply> refused;
+    std::vector<nl::NfReply> entries;
     try {
-        refused = transport_.dumpEach(
-            request.data(),
-            [&](const nl::NfReply& r) {
-                const std::string_view attrs = nl::nfAttributes(r.body);
-                auto chain = nl::findAttr(attrs, NFTA_RULE_CHAIN);
-                if (!chain)
-                    return;
-                auto want = wanted.find(chain->str());
-                if (want == wanted.end())
-                    return;
-                Progress& p = progress[want->first];
-                if (!p.same)
-                    return;
-                auto exprs = nl::findAttr(attrs, NFTA_RULE_EXPRESSIONS);
-                auto userdata = nl::findAttr(attrs, NFTA_RULE_USERDATA);
-                const std::optional<std::string> rule = expected(*want->second, p.next++);
-                p.same = exprs && rule &&
-                         *rule == comparableRule(exprs->payload, userdata ? userdata->payload : std::string_view());
-            },
-            [&] { progress.clear(); });
+        entries = transport_.dump(request.data());
+    } catch (const nl::NetlinkError& e) {
+        throw EbNetlinkError("listing " + chain + ": " + e.what(), false);
+    }
+    if (entries.size() == 1 && entries.front().type == NLMSG_ERROR) {
+        if (entries.front().error == ENOENT)
+            return {};  // no such chain
+        throw EbNetlinkError("listing " + chain + ": " + nl::errorText(entries.front()), false);
+    }
+    return entries;
+}
+
+bool EbtablesNetlink::holdsAsWritten(const std::vector<nl::NfReply>& listed, const std::vector<RuleArgs>& rules)
+{
+    if (listed.size() != rules.size() + 1)
+        return false;
+    for (size_t i = 0; i < listed.size(); ++i) {
+        const std::string_view attrs = nl::nfAttributes(listed[i].body);
+        auto exprs = nl::findAttr(attrs, NFTA_RULE_EXPRESSIONS);
+        auto userdata = nl::findAttr(attrs, NFTA_RULE_USERDATA);
+        if (!exprs)
+            return false;
+        std::string expected;
+        try {
+            expected = i == rules.size() ? comparableRule(policyRuleExpressions(), policyRuleUserdata())
+                                         : comparableRule(encodeEbtablesRule(rules[i]).expressions, {});
+        } catch (const UnsupportedRule&) {
+            return false;  // written by the tool: not compared, rewritten
+        }
+        if (expected != comparableRule(exprs->payload, userdata ? userdata->payload : std::string_view()))
+            return false;
+    }
+    return true;
+}
+
+std::optional<std::map<std::string, TableContribution>> EbtablesNetlink::listOurs(
+    const std::map<std::string, TableContribution>& desired)
+{
+    // The chains: one dump of the table's chain names.
+    nl::MessageWriter request;
+    request.begin(nl::nftMessageType(NFT_MSG_GETCHAIN), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
+    request.putString(NFTA_CHAIN_TABLE, kEbTable);
+    request.end();
+    std::vector<nl::NfReply> chainEntries;
+    try {
+        chainEntries = transport_.dump(request.data());
     } catch (const nl::NetlinkError& e) {
         throw EbNetlinkError(std::string("listing the ebtables nat table: ") + e.what(), false);
     }
-    if (refused && refused->error != ENOENT)
-        throw EbNetlinkError("listing the ebtables nat table: " + nl::errorText(*refused), false);
+    std::map<std::string, TableContribution> out;
+    if (chainEntries.size() == 1 && chainEntries.front().type == NLMSG_ERROR) {
+        if (chainEntries.front().error == ENOENT)
+            return out;  // no nat table: nothing of ours
+        throw EbNetlinkError("listing the ebtables nat table: " + nl::errorText(chainEntries.front()), false);
+    }
+    std::vector<std::string> ours;
+    std::set<std::string> ports;  // told by the root chains, as parseSaveOutput does
+    for (const nl::NfReply& r : chainEntries) {
+        auto name = nl::findAttr(nl::nfAttributes(r.body), NFTA_CHAIN_NAME);
+        if (!name || !isOurChain(Table::Ebtables, name->str()))
+            continue;
+        ours.push_back(name->str());
+        if (ours.back().rfind("libvirt-", 0) == 0)
+            ports.insert(chainOwner(Table::Ebtables, ours.back(), {}));
+    }
 
-    std::set<std::string> out;
-    for (const auto& [chain, p] : progress)
-        if (p.same && p.next == wanted.at(chain)->size() + 1)
-            out.insert(chain);
+    // The port chains: counted, and compared rule by rule where the record
+    // wants them. One dump per chain: the kernel finds a named chain by
+    // hash, where a dump of the whole table walks again from its first rule
+    // for every buffer it fills (3 s at 3000 ports, growing with the square).
+    std::map<std::string, std::set<std::string>> asWritten;  // owner -> chains
+    for (const std::string& chain : ours) {
+        const std::string owner = chainOwner(Table::Ebtables, chain, ports);
+        TableContribution& c = out[owner];
+        c.chains[chain];
+        c.contentsUnknown = true;
+        auto want = desired.find(owner);
+        const std::vector<RuleArgs>* rules = nullptr;
+        if (want != desired.end())
+            if (auto w = want->second.chains.find(chain); w != want->second.chains.end())
+                rules = &w->second;
+        if (!rules) {
+            c.listedRuleCounts[chain] = SIZE_MAX;  // not wanted: goes, whatever it holds
+            continue;
+        }
+        const std::vector<nl::NfReply> listed = dumpRules(chain);
+        if (holdsAsWritten(listed, *rules)) {
+            c.listedRuleCounts[chain] = rules->size();
+            asWritten[owner].insert(chain);
+        } else {
+            c.listedRuleCounts[chain] = SIZE_MAX;  // differs: rewritten
+        }
+    }
+
+    // The jumps into them.
+    for (const char* builtin : {"PREROUTING", "POSTROUTING"}) {
+        const bool incoming = std::string_view(builtin) == "PREROUTING";
+        for (const nl::NfReply& r : dumpRules(builtin)) {
+            auto exprs = nl::findAttr(nl::nfAttributes(r.body), NFTA_RULE_EXPRESSIONS);
+            const std::optional<std::string> target = exprs ? jumpTarget(exprs->payload) : std::nullopt;
+            if (!target || !isOurChain(Table::Ebtables, *target))
+                continue;  // someone else's rule
+            const std::string owner = chainOwner(Table::Ebtables, *target, ports);
+            SharedRule rule{builtin, {incoming ? "-i" : "-o", owner, "-j", *target}};
+            std::string canonical;
+            try {
+                canonical = canonicalSharedRule(rule);
+            } catch (const UnsupportedRule&) {
+                return std::nullopt;
+            }
+            if (canonical != canonicalExpressions(exprs->payload))
+                return std::nullopt;  // a jump of another form: the tool's listing spells it
+            out[owner].sharedRules.push_back(std::move(rule));
+        }
+    }
+
+    // Ports whose every chain holds what the record wants: known contents.
+    for (const auto& [owner, chains] : asWritten) {
+        TableContribution& c = out[owner];
+        const TableContribution& want = desired.at(owner);
+        if (chains.size() != want.chains.size() || c.chains.size() != want.chains.size())
+            continue;
+        c.chains = want.chains;
+        c.contentsUnknown = false;
+        c.listedRuleCounts.clear();
+    }
     return out;
 }
 

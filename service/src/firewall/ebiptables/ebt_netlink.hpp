@@ -15,6 +15,7 @@
 #include "firewall/netlink/nf_transport.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -45,17 +46,26 @@ public:
     // listing of the built-in chains (after a restart or a resync).
     void discover(const std::vector<SharedRule>& rules);
 
-    // Which of the chains in `wanted` hold exactly the rules this writer
-    // would write into them - the same expressions in the same order, the
-    // policy rule last, counters aside - by one listing of the nat table,
-    // read as it comes (a resync leaves those chains as they are).
-    std::set<std::string> chainsAsWritten(const std::map<std::string, const std::vector<RuleArgs>*>& wanted);
+    // What parseSaveOutput gives from ebtables-save, read over netlink
+    // instead: vnetfilter's chains per port (with their rule counts) and
+    // the jumps to them in PREROUTING/POSTROUTING. A chain of a port in
+    // `desired` whose rules are exactly those this writer would write there
+    // (the same expressions in order, the policy rule last, counters aside)
+    // comes with its rules, contents known, so a resync leaves it alone.
+    // nullopt when a jump to one of our chains is not one this writer
+    // writes: only the tool can spell it, its listing is needed.
+    std::optional<std::map<std::string, TableContribution>> listOurs(
+        const std::map<std::string, TableContribution>& desired);
 
     // Someone else may have rewritten the table: no handle is trusted.
     void forgetHandles() { handles_.clear(); }
 
 private:
     bool builtinChainsExist();
+    // A chain's rules as the kernel lists them; none when it does not exist.
+    std::vector<nl::NfReply> dumpRules(const std::string& chain);
+    // Whether a listed chain holds exactly `rules` and the policy rule.
+    static bool holdsAsWritten(const std::vector<nl::NfReply>& listed, const std::vector<RuleArgs>& rules);
     // Sends the batch; false when the kernel refused it only because handles
     // were stale (someone replaced those rules): nothing changed.
     bool send(const EbBatch& batch);

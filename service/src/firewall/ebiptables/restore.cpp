@@ -295,13 +295,14 @@ std::string ownerOfChain(Table table, const std::string& chain, const std::set<s
     }
     if (chain.rfind("libvirt-", 0) == 0)
         return chain.substr(10);
-    // [IJOP]-<port>-<suffix>: the longest known port name that fits.
-    std::string best = "?";
-    for (const auto& port : ports)
-        if (chain.compare(2, port.size(), port) == 0 && chain.size() > 3 + port.size() &&
-            chain[2 + port.size()] == '-' && (best == "?" || port.size() > best.size()))
-            best = port;
-    return best;
+    // [IJOP]-<port>-<suffix>: the longest known port name that fits (a
+    // port's name may hold '-'), tried at each '-' from the end: a lookup
+    // per dash, not a scan of every port for every chain (6 s at 10,000).
+    for (size_t dash = chain.rfind('-'); dash != std::string::npos && dash > 2; dash = chain.rfind('-', dash - 1))
+        if (dash + 1 < chain.size())
+            if (auto port = ports.find(chain.substr(2, dash - 2)); port != ports.end())
+                return *port;
+    return "?";
 }
 
 } // namespace

@@ -207,38 +207,14 @@ std::vector<NfReply> NetlinkTransport::transact(const std::string& batch)
     }
 }
 
-std::optional<NfReply> NfTransport::dumpEach(const std::string& request,
-                                             const std::function<void(const NfReply&)>& entry,
-                                             const std::function<void()>&)
-{
-    const std::vector<NfReply> entries = dump(request);
-    if (entries.size() == 1 && entries.front().type == NLMSG_ERROR)
-        return entries.front();
-    for (const NfReply& r : entries)
-        entry(r);
-    return std::nullopt;
-}
-
 std::vector<NfReply> NetlinkTransport::dump(const std::string& request)
-{
-    std::vector<NfReply> entries;
-    if (std::optional<NfReply> error =
-            dumpEach(request, [&](const NfReply& r) { entries.push_back(r); }, [&] { entries.clear(); }))
-        return {*error};
-    return entries;
-}
-
-std::optional<NfReply> NetlinkTransport::dumpEach(const std::string& request,
-                                                  const std::function<void(const NfReply&)>& entry,
-                                                  const std::function<void()>& restart)
 {
     try {
         for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
-            if (attempt > 0)
-                restart();
             Socket& socket = socketHere();
             socket.send(request);
-            bool interrupted = false;
+            std::vector<NfReply> entries;
+            bool interrupted = false, failed = false;
             for (bool done = false; !done;) {
                 const std::string buffer = socket.receive();
                 for (const Message& m : splitMessages(buffer)) {
@@ -253,23 +229,28 @@ std::optional<NfReply> NetlinkTransport::dumpEach(const std::string& request,
                             r.seq = m.seq;
                             r.type = NLMSG_ERROR;
                             r.error = -code;
-                            return r;
+                            entries = {r};
+                            failed = true;
                         }
                         done = true;
                         break;
                     }
                     NfReply r = toReply(m);
                     if (r.type == NLMSG_ERROR) {
-                        if (r.error)
-                            return r;  // a refused dump ends with its error, without NLMSG_DONE
+                        if (r.error) {
+                            // A refused dump ends with its error, without NLMSG_DONE.
+                            entries = {r};
+                            done = failed = true;
+                            break;
+                        }
                         continue;
                     }
-                    entry(r);
+                    entries.push_back(std::move(r));
                 }
             }
             // The ruleset changed during the dump: its entries may not fit together.
-            if (!interrupted)
-                return std::nullopt;
+            if (failed || !interrupted)
+                return entries;
         }
     } catch (...) {
         socket_.reset();

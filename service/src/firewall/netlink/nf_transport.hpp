@@ -6,9 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,15 +41,6 @@ public:
     virtual std::vector<NfReply> transact(const std::string& batch) = 0;
     // Sends one dump request; returns the dumped objects, or the error.
     virtual std::vector<NfReply> dump(const std::string& request) = 0;
-
-    // The same for a listing too large to keep (every rule of a table: tens
-    // of megabytes at 10,000 ports): hands each dumped object to `entry` as
-    // it is read. Concurrent changes that interrupt the dump make it call
-    // `restart` (what was handed so far may not fit together) and dump
-    // again. Returns the error when the kernel refused the dump. This
-    // default keeps the whole listing, through dump().
-    virtual std::optional<NfReply> dumpEach(const std::string& request, const std::function<void(const NfReply&)>& entry,
-                                            const std::function<void()>& restart);
 };
 
 // The real thing. It keeps its socket open: releasing a netfilter socket
@@ -67,8 +56,6 @@ public:
     ~NetlinkTransport() override;
     std::vector<NfReply> transact(const std::string& batch) override;
     std::vector<NfReply> dump(const std::string& request) override;
-    std::optional<NfReply> dumpEach(const std::string& request, const std::function<void(const NfReply&)>& entry,
-                                    const std::function<void()>& restart) override;
 
 private:
     class Socket;
