@@ -145,31 +145,14 @@ void EbtablesNetlink::discover(const std::vector<SharedRule>& rules)
     std::set<std::string> chains;
     for (const auto& rule : rules)
         chains.insert(rule.chain);
-    for (const std::string& chain : chains) {
-        nl::MessageWriter request;
-        request.begin(nl::nftMessageType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
-        request.putString(NFTA_RULE_TABLE, kEbTable);
-        request.putString(NFTA_RULE_CHAIN, chain);
-        request.end();
-        std::vector<nl::NfReply> entries;
-        try {
-            entries = transport_.dump(request.data());
-        } catch (const nl::NetlinkError& e) {
-            throw EbNetlinkError(std::string("listing ") + chain + ": " + e.what(), false);
-        }
-        for (const nl::NfReply& r : entries) {
-            if (r.type == NLMSG_ERROR) {
-                if (r.error == ENOENT)
-                    continue;  // no such chain: nothing of ours in it
-                throw EbNetlinkError("listing " + chain + ": " + nl::errorText(r), false);
-            }
+    for (const std::string& chain : chains)
+        for (const nl::NfReply& r : dumpRules(chain)) {
             const std::string_view attrs = nl::nfAttributes(r.body);
             auto handle = nl::findAttr(attrs, NFTA_RULE_HANDLE);
             auto exprs = nl::findAttr(attrs, NFTA_RULE_EXPRESSIONS);
             if (handle && exprs)
                 dumped[{chain, canonicalExpressions(exprs->payload)}].push_back(handle->be64());
         }
-    }
     for (const auto& rule : rules) {
         const SharedRule key = handleKey(rule);
         std::string canonical;
