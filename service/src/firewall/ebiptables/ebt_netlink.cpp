@@ -211,10 +211,10 @@ bool EbtablesNetlink::holdsAsWritten(const std::vector<nl::NfReply>& listed, con
         auto userdata = nl::findAttr(attrs, NFTA_RULE_USERDATA);
         if (!exprs)
             return false;
+        static const std::string policy = comparableRule(policyRuleExpressions(), policyRuleUserdata());
         std::string expected;
         try {
-            expected = i == rules.size() ? comparableRule(policyRuleExpressions(), policyRuleUserdata())
-                                         : comparableRule(encodeEbtablesRule(rules[i]).expressions, {});
+            expected = i == rules.size() ? policy : comparableRule(encodeEbtablesRule(rules[i]).expressions, {});
         } catch (const UnsupportedRule&) {
             return false;  // written by the tool: not compared, rewritten
         }
