@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <set>
 
 using namespace vnf;
 using namespace vnf::fw;
@@ -319,6 +320,30 @@ public:
     std::vector<nl::NfReply> dump(const std::string&) override { return {}; }
     int batches = 0;
 };
+
+// The chain a listed rule jumps to is read from its verdict, for a jump
+// and only for a jump (an accept names no chain).
+TEST(EbtablesEncoding, JumpTargetIsReadFromTheVerdict)
+{
+    EXPECT_EQ(jumpTarget(encodeEbtablesRule(args("-i vnet0 -j libvirt-I-vnet0")).expressions), "libvirt-I-vnet0");
+    EXPECT_EQ(jumpTarget(encodeEbtablesRule(args("-p 0x0800 -j I-vnet0-ipv4-ip")).expressions), "I-vnet0-ipv4-ip");
+    EXPECT_EQ(jumpTarget(encodeEbtablesRule(args("-s 52:54:00:00:00:01 -j RETURN")).expressions), std::nullopt);
+    EXPECT_EQ(jumpTarget(policyRuleExpressions()), std::nullopt);
+}
+
+// A protocol sub-chain belongs to the longest known port its name starts
+// with (port names may hold '-'); one whose port is not known is "?".
+TEST(EbtablesListing, SubChainOwnerIsTheLongestKnownPort)
+{
+    const std::set<std::string> ports = {"vnet1", "vnet1-a", "tap-x"};
+    EXPECT_EQ(chainOwner(Table::Ebtables, "I-vnet1-mac", ports), "vnet1");
+    EXPECT_EQ(chainOwner(Table::Ebtables, "I-vnet1-arp-mac", ports), "vnet1");
+    EXPECT_EQ(chainOwner(Table::Ebtables, "O-vnet1-a-ipv4", ports), "vnet1-a");
+    EXPECT_EQ(chainOwner(Table::Ebtables, "J-tap-x-rarp", ports), "tap-x");
+    EXPECT_EQ(chainOwner(Table::Ebtables, "I-vnet2-mac", ports), "?");
+    EXPECT_EQ(chainOwner(Table::Ebtables, "I-vnet1-", ports), "?");
+    EXPECT_EQ(chainOwner(Table::Ebtables, "libvirt-O-vnet1-a", ports), "vnet1-a");
+}
 
 TEST(EbtablesWriterChoice, NetlinkOnlyWhereEbtablesIsTheNfTablesVariant)
 {
