@@ -4,7 +4,7 @@
 // (bench/run-scale.sh runs it in scripts/lab, at 100, 1000 and 10,000).
 //
 //   vnetfilter-scale-bench --fill-to N --pid PID [--sample K]
-//                          [--phase all|fill|creates|deletes]
+//                          [--phase all|fill|creates|deletes|listing]
 //
 // 1. Creates bindings vnet1..vnetN that do not exist yet (16 calls in
 //    flight). Their ports do not exist: the rules are installed by port
@@ -21,6 +21,8 @@
 // --phase fill: step 1 only. --phase creates: K creates (vnet900001..)
 // one after the other and nothing else; --phase deletes: their K deletes.
 // bench/run-instructions.sh counts the daemon's instructions around those.
+// --phase listing: step 3 only, over the bindings already there (to compare
+// builds of the daemon at one size without growing it again).
 //
 // Prints one key=value line per measure, each starting with "n=N".
 #include <sdbus-c++/sdbus-c++.h>
@@ -278,10 +280,11 @@ int main(int argc, char** argv)
         else if (arg == "--phase")
             phase = argv[i + 1];
     }
-    const bool knownPhase = phase == "all" || phase == "fill" || phase == "creates" || phase == "deletes";
+    const bool knownPhase = phase == "all" || phase == "fill" || phase == "creates" || phase == "deletes" ||
+                            phase == "listing";
     if (fillTo == 0 || pid == 0 || !knownPhase) {
         std::cerr << "usage: vnetfilter-scale-bench --fill-to N --pid PID [--sample K] "
-                     "[--phase all|fill|creates|deletes]\n";
+                     "[--phase all|fill|creates|deletes|listing]\n";
         return 2;
     }
     try {
@@ -292,6 +295,10 @@ int main(int argc, char** argv)
         }
         const uint32_t existing =
             manager->getProperty("BindingCount").onInterface("org.vnetfilter1.Manager").get<uint32_t>();
+        if (phase == "listing") {
+            measureListing(*manager, existing, pid);
+            return 0;
+        }
         const auto fillStart = Clock::now();
         if (existing < fillTo)
             createPipelined(*manager, existing + 1, fillTo);

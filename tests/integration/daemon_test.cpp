@@ -14,6 +14,8 @@
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <atomic>
 #include <functional>
@@ -809,6 +811,31 @@ TEST_F(DaemonTest, WithoutPolkitdOnlyRootWrites)
     EXPECT_NE(r.err.find("org.freedesktop.DBus.Error.AccessDenied"), std::string::npos) << r.err;
     EXPECT_TRUE(ctl({"nwfilter-define", "-"}, "<filter name='x'/>").ok());
     EXPECT_TRUE(ctl({"nwfilter-undefine", "x"}).ok());
+}
+
+// polkitd answers yes for uid 0 whatever its rules say, so the daemon does
+// not ask it for root: root's calls go through while polkitd is stuck (here
+// stopped with SIGSTOP: it owns its name and answers nothing), where asking
+// would have failed after the call's timeout.
+TEST_F(DaemonTest, RootIsAnsweredWithoutAskingPolkit)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    ASSERT_EQ(::kill(polkitd.pid(), SIGSTOP), 0);
+    struct Resume {
+        pid_t pid;
+        ~Resume() { ::kill(pid, SIGCONT); }
+    } resume{polkitd.pid()};
+    auto r = ctl({"nwfilter-define", "-"}, "<filter name='x'/>");
+    EXPECT_TRUE(r.ok()) << r.err;
+    r = ctl({"nwfilter-binding-create", "-"}, test::bindingXml("vnet0", "52:54:00:00:00:01", "clean-traffic", {{"IP", "10.0.0.1"}}));
+    EXPECT_TRUE(r.ok()) << r.err;
+    r = test::gdbusCall("/org/vnetfilter1", "org.vnetfilter1.Manager.GetPermissions", {});
+    EXPECT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out.find("'no'"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("'auth'"), std::string::npos) << r.out;
 }
 
 // D-Bus activation: a call to org.vnetfilter1 starts the daemon.

@@ -15,6 +15,7 @@
 #include "support/netns.hpp"
 #include "support/nft_state.hpp"
 
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
@@ -62,10 +63,14 @@ public:
     std::vector<fw::nl::NfReply> dump(const std::string& request) override
     {
         ++dumps;
+        auto messages = fw::nl::splitMessages(request);
+        if (!messages.empty() && messages.front().type == fw::nl::nftMessageType(NFT_MSG_GETCHAIN))
+            ++chainListings;
         return real_.dump(request);
     }
     int batches = 0;
     int dumps = 0;
+    int chainListings = 0;  // dumps of a table's chain names
 
 private:
     fw::nl::NetlinkTransport real_;
@@ -232,6 +237,13 @@ INSTANTIATE_TEST_SUITE_P(all, EbtablesWire, testing::ValuesIn(wireCases()),
                              return out;
                          });
 
+// What a daemon before this one installed, in the calling thread's namespace.
+void installedByAnEarlierDaemon(fw::Executor& exec, const std::map<std::string, PortRuleSet>& record)
+{
+    EbiptablesBackend earlier(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink});
+    earlier.resyncTo(record);
+}
+
 PortRuleSet cleanTraffic(const std::string& ifname, int n)
 {
     engine::FilterMap lookup = store::loadFilterDirectory(test::builtinFilterDir());
@@ -313,10 +325,7 @@ TEST(EbtablesNetlink, ARestartRewritesOnlyThePortsThatDiffer)
     const std::map<std::string, PortRuleSet> record = {
         {"vnet0", cleanTraffic("vnet0", 1)}, {"vnet1", cleanTraffic("vnet1", 2)}, {"vnet2", cleanTraffic("vnet2", 3)}};
     test::EnterNetns inside(ns);
-    {
-        EbiptablesBackend earlier(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink});
-        earlier.resyncTo(record);
-    }
+    installedByAnEarlierDaemon(exec, record);
     const auto installed = test::snapshotTables(ns);
     {
         CountingTransport transport;
@@ -324,6 +333,7 @@ TEST(EbtablesNetlink, ARestartRewritesOnlyThePortsThatDiffer)
         restarted.resyncTo(record);
         EXPECT_EQ(transport.batches, 0);
         EXPECT_EQ(exec.ebtablesSaves, 0);
+        EXPECT_EQ(transport.chainListings, 0);  // the chains were found by their jumps and names
         EXPECT_EQ(test::snapshotTables(ns), installed);
         restarted.apply({PortChange{"vnet2", std::nullopt}});  // the handles were found: no listing needed
     }
@@ -348,6 +358,45 @@ TEST(EbtablesNetlink, ARestartRewritesOnlyThePortsThatDiffer)
     EXPECT_EQ(exec.ebtablesSaves, 0);
 }
 
+// Chains of ours that nothing jumps to - a port's root chain whose jump
+// someone deleted, a port the record does not know - are not found by
+// following jumps: the table counts more chains than the walk saw, so the
+// resync lists every name and removes them. Someone else's chain stays.
+TEST(EbtablesNetlink, ARestartRemovesOurChainsThatNothingReaches)
+{
+    VNF_REQUIRE_ROOT();
+    test::Netns ns;
+    CountingExecutor exec;
+    const std::map<std::string, PortRuleSet> record = {{"vnet0", cleanTraffic("vnet0", 1)}};
+    test::EnterNetns inside(ns);
+    installedByAnEarlierDaemon(exec, record);
+    const auto installed = test::snapshotTables(ns);
+    auto addOrphans = [&] {
+        ns.check({"ebtables", "-t", "nat", "-N", "I-vnet7-mac"});
+        ns.check({"ebtables", "-t", "nat", "-A", "I-vnet7-mac", "-j", "ACCEPT"});
+        ns.check({"ebtables", "-t", "nat", "-N", "libvirt-I-vnet7"});
+        ns.check({"ebtables", "-t", "nat", "-A", "libvirt-I-vnet7", "-j", "I-vnet7-mac"});
+        ns.check({"ebtables", "-t", "nat", "-D", "PREROUTING", "-i", "vnet0", "-j", "libvirt-I-vnet0"});
+    };
+    addOrphans();
+    ASSERT_NE(test::snapshotTables(ns), installed);
+    {
+        CountingTransport transport;
+        EbiptablesBackend restarted(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink}, &transport);
+        restarted.resyncTo(record);
+        EXPECT_EQ(transport.chainListings, 1);
+        EXPECT_EQ(exec.ebtablesSaves, 0);
+        EXPECT_EQ(test::snapshotTables(ns), installed);
+    }
+    ns.check({"ebtables", "-t", "nat", "-N", "someones"});
+    const auto withSomeones = test::snapshotTables(ns);
+    addOrphans();
+    CountingTransport transport;
+    EbiptablesBackend restarted(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink}, &transport);
+    restarted.resyncTo(record);
+    EXPECT_EQ(test::snapshotTables(ns), withSomeones);
+}
+
 // A jump into a port's chains that the writer would not write (someone
 // added a match to it) is spelled by ebtables-save: the resync takes the
 // tool's listing then, and the port's rules come out as the record says.
@@ -358,10 +407,7 @@ TEST(EbtablesNetlink, AJumpOfAnotherFormIsListedByTheTool)
     CountingExecutor exec;
     const std::map<std::string, PortRuleSet> record = {{"vnet0", cleanTraffic("vnet0", 1)}};
     test::EnterNetns inside(ns);
-    {
-        EbiptablesBackend earlier(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink});
-        earlier.resyncTo(record);
-    }
+    installedByAnEarlierDaemon(exec, record);
     const auto installed = test::snapshotTables(ns);
     ns.check({"ebtables", "-t", "nat", "-A", "PREROUTING", "-i", "vnet0", "-p", "ipv4", "-j", "libvirt-I-vnet0"});
     exec.ebtablesSaves = 0;

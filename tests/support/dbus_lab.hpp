@@ -81,6 +81,7 @@ public:
     explicit Polkitd(const std::string& rules = {});
     ~Polkitd();
     static bool available();
+    pid_t pid() const { return daemon_->pid(); }
 
 private:
     TempDir dir_;

@@ -10,6 +10,7 @@
 #include "util/strings.hpp"
 
 #include <arpa/inet.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter_bridge/ebt_ip.h>
@@ -82,6 +83,25 @@ TEST(NetlinkMessage, StopsAtMalformedInput)
     EXPECT_TRUE(nl::splitMessages(std::string(10, '\xff')).empty());
 }
 
+
+TEST(NetlinkMessage, ADumpRequestNamesWhatItNarrowsTo)
+{
+    const std::string request =
+        nl::dumpRequest(NFT_MSG_GETRULE, NFPROTO_BRIDGE, {{NFTA_RULE_TABLE, "nat"}, {NFTA_RULE_CHAIN, "I-vnet0-mac"}});
+    const auto messages = nl::splitMessages(request);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].type, nl::nftMessageType(NFT_MSG_GETRULE));
+    EXPECT_EQ(messages[0].flags, NLM_F_REQUEST | NLM_F_DUMP);
+    EXPECT_EQ(static_cast<uint8_t>(messages[0].body[0]), NFPROTO_BRIDGE);  // struct nfgenmsg's family
+    const auto attrs = nl::parseAttrs(nl::nfAttributes(messages[0]));
+    ASSERT_EQ(attrs.size(), 2u);
+    EXPECT_EQ(attrs[0].type, NFTA_RULE_TABLE);
+    EXPECT_EQ(attrs[0].str(), "nat");
+    EXPECT_EQ(attrs[1].type, NFTA_RULE_CHAIN);
+    EXPECT_EQ(attrs[1].str(), "I-vnet0-mac");
+    const std::string allTables = nl::dumpRequest(NFT_MSG_GETTABLE, NFPROTO_IPV4);
+    EXPECT_TRUE(nl::parseAttrs(nl::nfAttributes(nl::splitMessages(allTables).at(0))).empty());
+}
 // The kernel's canonical form of "-i vnet0 -j libvirt-I-vnet0" as dumped
 // back from a rule ebtables-restore installed (kernel 6.18, ebtables 1.8.9).
 TEST(EbtablesEncoding, MatchesTheKernelsFormOfAToolMadeRule)

@@ -54,7 +54,8 @@ private:
     // CheckAuthorization; `done` gets the result or the error.
     void ask(const Caller& caller, const std::string& action, const std::map<std::string, std::string>& details,
              bool interactive, std::function<void(const sdbus::Error*, const Result&)> done);
-    bool fallbackAllows(const Caller& caller, const std::string& action) const;
+    static bool fallbackAllows(const std::string& action);
+    static bool isRoot(const Caller& caller);
 
     std::unique_ptr<sdbus::IProxy> authority_;
 };

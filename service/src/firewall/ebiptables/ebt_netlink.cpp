@@ -12,17 +12,20 @@
 #include <cstring>
 #include <optional>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 namespace vnf::fw::ebip {
 
 namespace {
 
-constexpr const char* kBuiltinChains[] = {"PREROUTING", "POSTROUTING"};
+// The nat table's built-in chains (the table has no others).
+constexpr const char* kBuiltinChains[] = {"PREROUTING", "OUTPUT", "POSTROUTING"};
 
 
 } // namespace
 
-bool EbtablesNetlink::builtinChainsExist()
+std::set<std::string> EbtablesNetlink::builtinChainsPresent()
 {
     nl::MessageWriter query;
     uint32_t seq = 1;
@@ -38,16 +41,20 @@ bool EbtablesNetlink::builtinChainsExist()
     } catch (const nl::NetlinkError& e) {
         throw EbNetlinkError(std::string("ebtables nat table: ") + e.what(), false);  // a query: nothing changed
     }
-    std::set<uint32_t> found;
+    std::set<std::string> present;
     for (const nl::NfReply& r : replies) {
-        if (r.type == NLMSG_ERROR && r.error == ENOENT)
-            return false;
-        if (r.type == NLMSG_ERROR && r.error)
+        if (r.type == NLMSG_ERROR && r.error && r.error != ENOENT)
             throw EbNetlinkError("ebtables nat table: " + nl::errorText(r), false);
-        if (r.type == nl::nftMessageType(NFT_MSG_NEWCHAIN))
-            found.insert(r.seq);
+        if (r.type == nl::nftMessageType(NFT_MSG_NEWCHAIN) && r.seq >= 1 && r.seq <= std::size(kBuiltinChains))
+            present.insert(kBuiltinChains[r.seq - 1]);
     }
-    return found.size() == std::size(kBuiltinChains);
+    return present;
+}
+
+bool EbtablesNetlink::builtinChainsExist()
+{
+    const std::set<std::string> present = builtinChainsPresent();
+    return present.count("PREROUTING") && present.count("POSTROUTING");
 }
 
 void EbtablesNetlink::discoverRemovals(const std::vector<ContributionChange>& changes)
@@ -180,25 +187,68 @@ std::string comparableRule(std::string_view expressions, std::string_view userda
 
 } // namespace
 
-std::vector<nl::NfReply> EbtablesNetlink::dumpRules(const std::string& chain)
+std::optional<std::vector<nl::NfReply>> EbtablesNetlink::listChain(const std::string& chain)
 {
-    nl::MessageWriter request;
-    request.begin(nl::nftMessageType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
-    request.putString(NFTA_RULE_TABLE, kEbTable);
-    request.putString(NFTA_RULE_CHAIN, chain);
-    request.end();
     std::vector<nl::NfReply> entries;
     try {
-        entries = transport_.dump(request.data());
+        entries = transport_.dump(
+            nl::dumpRequest(NFT_MSG_GETRULE, NFPROTO_BRIDGE, {{NFTA_RULE_TABLE, kEbTable}, {NFTA_RULE_CHAIN, chain}}));
     } catch (const nl::NetlinkError& e) {
         throw EbNetlinkError("listing " + chain + ": " + e.what(), false);
     }
     if (entries.size() == 1 && entries.front().type == NLMSG_ERROR) {
         if (entries.front().error == ENOENT)
-            return {};  // no such chain
+            return std::nullopt;  // nothing of that name
         throw EbNetlinkError("listing " + chain + ": " + nl::errorText(entries.front()), false);
     }
     return entries;
+}
+
+std::vector<nl::NfReply> EbtablesNetlink::dumpRules(const std::string& chain)
+{
+    return listChain(chain).value_or(std::vector<nl::NfReply>{});
+}
+
+std::optional<uint32_t> EbtablesNetlink::objectsInTable()
+{
+    nl::MessageWriter query;
+    query.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST, 1, NFPROTO_BRIDGE);
+    query.putString(NFTA_TABLE_NAME, kEbTable);
+    query.end();
+    std::vector<nl::NfReply> replies;
+    try {
+        replies = transport_.transact(query.data());
+    } catch (const nl::NetlinkError& e) {
+        throw EbNetlinkError(std::string("listing the ebtables nat table: ") + e.what(), false);
+    }
+    for (const nl::NfReply& r : replies) {
+        if (r.type == NLMSG_ERROR && r.error == ENOENT)
+            return std::nullopt;
+        if (r.type == NLMSG_ERROR && r.error)
+            throw EbNetlinkError("listing the ebtables nat table: " + nl::errorText(r), false);
+        if (r.type == nl::nftMessageType(NFT_MSG_NEWTABLE))
+            if (auto use = nl::findAttr(nl::nfAttributes(r.body), NFTA_TABLE_USE))
+                return use->be32();
+    }
+    throw EbNetlinkError("listing the ebtables nat table: the kernel did not say what it holds", false);
+}
+
+std::set<std::string> EbtablesNetlink::chainNamesOfTable()
+{
+    std::vector<nl::NfReply> entries;
+    try {
+        entries = transport_.dump(nl::dumpRequest(NFT_MSG_GETCHAIN, NFPROTO_BRIDGE, {{NFTA_CHAIN_TABLE, kEbTable}}));
+    } catch (const nl::NetlinkError& e) {
+        throw EbNetlinkError(std::string("listing the ebtables nat table: ") + e.what(), false);
+    }
+    if (entries.size() == 1 && entries.front().type == NLMSG_ERROR && entries.front().error != ENOENT)
+        throw EbNetlinkError("listing the ebtables nat table: " + nl::errorText(entries.front()), false);
+    std::set<std::string> names;
+    for (const nl::NfReply& r : entries)
+        if (r.type != NLMSG_ERROR)
+            if (auto name = nl::findAttr(nl::nfAttributes(r.body), NFTA_CHAIN_NAME))
+                names.insert(name->str());
+    return names;
 }
 
 bool EbtablesNetlink::holdsAsWritten(const std::vector<nl::NfReply>& listed, const std::vector<RuleArgs>& rules)
@@ -227,82 +277,113 @@ bool EbtablesNetlink::holdsAsWritten(const std::vector<nl::NfReply>& listed, con
 std::optional<std::map<std::string, TableContribution>> EbtablesNetlink::listOurs(
     const std::map<std::string, TableContribution>& desired)
 {
-    // The chains: one dump of the table's chain names.
-    nl::MessageWriter request;
-    request.begin(nl::nftMessageType(NFT_MSG_GETCHAIN), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
-    request.putString(NFTA_CHAIN_TABLE, kEbTable);
-    request.end();
-    std::vector<nl::NfReply> chainEntries;
-    try {
-        chainEntries = transport_.dump(request.data());
-    } catch (const nl::NetlinkError& e) {
-        throw EbNetlinkError(std::string("listing the ebtables nat table: ") + e.what(), false);
-    }
     std::map<std::string, TableContribution> out;
-    if (chainEntries.size() == 1 && chainEntries.front().type == NLMSG_ERROR) {
-        if (chainEntries.front().error == ENOENT)
-            return out;  // no nat table: nothing of ours
-        throw EbNetlinkError("listing the ebtables nat table: " + nl::errorText(chainEntries.front()), false);
-    }
-    std::vector<std::string> ours;
-    std::set<std::string> ports;  // told by the root chains, as parseSaveOutput does
-    for (const nl::NfReply& r : chainEntries) {
-        auto name = nl::findAttr(nl::nfAttributes(r.body), NFTA_CHAIN_NAME);
-        if (!name || !isOurChain(Table::Ebtables, name->str()))
-            continue;
-        ours.push_back(name->str());
-        if (ours.back().rfind("libvirt-", 0) == 0)
-            ports.insert(chainOwner(Table::Ebtables, ours.back(), {}));
-    }
+    // How many chains (and other objects) the table holds, to know below
+    // whether the walk saw all of them.
+    const std::optional<uint32_t> objects = objectsInTable();
+    if (!objects)
+        return out;  // no nat table: nothing of ours
 
-    // The port chains: counted, and compared rule by rule where the record
-    // wants them. One dump per chain: the kernel finds a named chain by
-    // hash, where a dump of the whole table walks again from its first rule
-    // for every buffer it fills (3 s at 3000 ports, growing with the square).
-    std::map<std::string, std::set<std::string>> asWritten;  // owner -> chains
+    // The chains the record wants, with the port that wants them.
+    std::unordered_map<std::string_view, std::pair<std::string_view, const std::vector<RuleArgs>*>> wanted;
+    for (const auto& [owner, contribution] : desired)
+        for (const auto& [chain, rules] : contribution.chains)
+            wanted[chain] = {owner, &rules};
+
+    // Our chains, found by following the jumps from the built-in chains
+    // and by asking for every chain the record wants by name. Not one dump
+    // of the table's chain names: the kernel walks again from the table's
+    // first chain for every buffer it fills, which grows with the square of
+    // the chains. One dump per chain: the kernel finds a named chain by hash.
+    std::set<std::string> ours, queued;
+    std::set<std::string> holding;  // ours that hold exactly what the record wants there
+    std::vector<std::string> toVisit;
+    auto visitLater = [&](const std::string& chain) {
+        if (queued.insert(chain).second)
+            toVisit.push_back(chain);
+    };
+    bool othersChains = false;  // a jump to a chain not ours: not walked, counted below
+    struct Jump {
+        std::string builtin, target, canonical;  // canonical: of the rule as listed
+    };
+    std::vector<Jump> jumps;
+    const std::set<std::string> builtins = builtinChainsPresent();
+    uint32_t seen = builtins.size();
+    for (const std::string& builtin : builtins) {
+        for (const nl::NfReply& r : dumpRules(builtin)) {
+            auto exprs = nl::findAttr(nl::nfAttributes(r.body), NFTA_RULE_EXPRESSIONS);
+            const std::optional<std::string> target = exprs ? jumpTarget(exprs->payload) : std::nullopt;
+            if (!target)
+                continue;
+            if (!isOurChain(Table::Ebtables, *target) || builtin == "OUTPUT") {
+                othersChains = true;  // someone else's rule (or a jump vnetfilter never writes)
+                continue;
+            }
+            jumps.push_back({builtin, *target, canonicalExpressions(exprs->payload)});
+            visitLater(*target);
+        }
+    }
+    for (const auto& [chain, want] : wanted)
+        visitLater(std::string(chain));
+    while (!toVisit.empty()) {
+        const std::string chain = std::move(toVisit.back());
+        toVisit.pop_back();
+        // Nothing listed: no such chain - or an empty one, which the writer
+        // never leaves (every chain ends in its policy rule); not counted
+        // as seen, so the listing of every name below finds and replaces it.
+        const std::optional<std::vector<nl::NfReply>> listed = listChain(chain);
+        if (!listed || listed->empty())
+            continue;
+        ours.insert(chain);
+        ++seen;
+        if (auto w = wanted.find(chain); w != wanted.end() && holdsAsWritten(*listed, *w->second.second))
+            holding.insert(chain);
+        for (const nl::NfReply& r : *listed) {
+            auto exprs = nl::findAttr(nl::nfAttributes(r.body), NFTA_RULE_EXPRESSIONS);
+            const std::optional<std::string> target = exprs ? jumpTarget(exprs->payload) : std::nullopt;
+            if (target && isOurChain(Table::Ebtables, *target))
+                visitLater(*target);
+            else if (target)
+                othersChains = true;
+        }
+    }
+    // Chains nothing reaches (left by someone, or by a tool that stopped
+    // midway) are in the table's count but were not seen: only a listing
+    // of every name finds them, and a resync removes them.
+    if (othersChains || seen != *objects)
+        for (const std::string& chain : chainNamesOfTable())
+            if (isOurChain(Table::Ebtables, chain))
+                ours.insert(chain);  // not wanted, or wanted and found empty: removed or rewritten
+
+    const std::set<std::string> ports = portsOfRootChains(Table::Ebtables, ours);
+    std::map<std::string, std::set<std::string>> asWritten;  // owner -> chains holding what it wants
     for (const std::string& chain : ours) {
         const std::string owner = chainOwner(Table::Ebtables, chain, ports);
         TableContribution& c = out[owner];
         c.chains[chain];
         c.contentsUnknown = true;
-        auto want = desired.find(owner);
-        const std::vector<RuleArgs>* rules = nullptr;
-        if (want != desired.end())
-            if (auto w = want->second.chains.find(chain); w != want->second.chains.end())
-                rules = &w->second;
-        if (!rules) {
-            c.listedRuleCounts[chain] = SIZE_MAX;  // not wanted: goes, whatever it holds
-            continue;
-        }
-        const std::vector<nl::NfReply> listed = dumpRules(chain);
-        if (holdsAsWritten(listed, *rules)) {
-            c.listedRuleCounts[chain] = rules->size();
+        auto w = wanted.find(chain);
+        if (holding.count(chain) && w != wanted.end() && w->second.first == owner) {
+            c.listedRuleCounts[chain] = w->second.second->size();
             asWritten[owner].insert(chain);
         } else {
-            c.listedRuleCounts[chain] = SIZE_MAX;  // differs: rewritten
+            c.listedRuleCounts[chain] = SIZE_MAX;  // not wanted, or differs: flushed or removed
         }
     }
 
-    // The jumps into them.
-    for (const char* builtin : {"PREROUTING", "POSTROUTING"}) {
-        const bool incoming = std::string_view(builtin) == "PREROUTING";
-        for (const nl::NfReply& r : dumpRules(builtin)) {
-            auto exprs = nl::findAttr(nl::nfAttributes(r.body), NFTA_RULE_EXPRESSIONS);
-            const std::optional<std::string> target = exprs ? jumpTarget(exprs->payload) : std::nullopt;
-            if (!target || !isOurChain(Table::Ebtables, *target))
-                continue;  // someone else's rule
-            const std::string owner = chainOwner(Table::Ebtables, *target, ports);
-            SharedRule rule{builtin, {incoming ? "-i" : "-o", owner, "-j", *target}};
-            std::string canonical;
-            try {
-                canonical = canonicalSharedRule(rule);
-            } catch (const UnsupportedRule&) {
-                return std::nullopt;
-            }
-            if (canonical != canonicalExpressions(exprs->payload))
-                return std::nullopt;  // a jump of another form: the tool's listing spells it
-            out[owner].sharedRules.push_back(std::move(rule));
+    // The jumps into them, if all of the form the writer writes.
+    for (const auto& [builtin, target, listed] : jumps) {
+        const std::string owner = chainOwner(Table::Ebtables, target, ports);
+        SharedRule rule{builtin, {builtin == "PREROUTING" ? "-i" : "-o", owner, "-j", target}};
+        std::string canonical;
+        try {
+            canonical = canonicalSharedRule(rule);
+        } catch (const UnsupportedRule&) {
+            return std::nullopt;
         }
+        if (canonical != listed)
+            return std::nullopt;  // a jump of another form: the tool's listing spells it
+        out[owner].sharedRules.push_back(std::move(rule));
     }
 
     // Ports whose every chain holds what the record wants: known contents.

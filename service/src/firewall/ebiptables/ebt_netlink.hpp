@@ -48,7 +48,11 @@ public:
 
     // What parseSaveOutput gives from ebtables-save, read over netlink
     // instead: vnetfilter's chains per port (with their rule counts) and
-    // the jumps to them in PREROUTING/POSTROUTING. A chain of a port in
+    // the jumps to them in PREROUTING/POSTROUTING. Our chains are found by
+    // following jumps from the built-in chains and by asking for each chain
+    // of `desired` by name; only when the table holds more than that
+    // (someone's chains, or ours that nothing reaches) are all names listed.
+    // A chain of a port in
     // `desired` whose rules are exactly those this writer would write there
     // (the same expressions in order, the policy rule last, counters aside)
     // comes with its rules, contents known, so a resync leaves it alone.
@@ -61,9 +65,19 @@ public:
     void forgetHandles() { handles_.clear(); }
 
 private:
-    bool builtinChainsExist();
-    // A chain's rules as the kernel lists them; none when it does not exist.
+    bool builtinChainsExist();  // PREROUTING and POSTROUTING
+    std::set<std::string> builtinChainsPresent();
+    // A chain's rules as the kernel lists them; the kernel lists a chain
+    // that does not exist as an empty one. nullopt when it refuses with
+    // ENOENT (nothing of that name).
+    std::optional<std::vector<nl::NfReply>> listChain(const std::string& chain);
+    // The same, nothing for nullopt.
     std::vector<nl::NfReply> dumpRules(const std::string& chain);
+    // How many objects (chains, sets) the kernel counts in the nat table;
+    // nullopt when there is no nat table.
+    std::optional<uint32_t> objectsInTable();
+    // Every chain's name, in one dump.
+    std::set<std::string> chainNamesOfTable();
     // Whether a listed chain holds exactly `rules` and the policy rule.
     static bool holdsAsWritten(const std::vector<nl::NfReply>& listed, const std::vector<RuleArgs>& rules);
     // Sends the batch; false when the kernel refused it only because handles

@@ -312,6 +312,16 @@ std::string chainOwner(Table table, const std::string& chain, const std::set<std
     return ownerOfChain(table, chain, ports);
 }
 
+std::set<std::string> portsOfRootChains(Table table, const std::set<std::string>& ourChains)
+{
+    std::set<std::string> ports;
+    for (const auto& chain : ourChains)
+        if (table != Table::Ebtables || chain.rfind("libvirt-", 0) == 0)
+            if (std::string owner = ownerOfChain(table, chain, {}); !owner.empty())
+                ports.insert(owner);
+    return ports;
+}
+
 bool isOurChain(Table table, const std::string& chain)
 {
     auto startsWith = [&](const char* p) { return chain.rfind(p, 0) == 0; };
@@ -365,13 +375,7 @@ std::map<std::string, TableContribution> parseSaveOutput(Table table, const std:
             rules.emplace_back(chain, std::move(args));
     }
 
-    // Port names that are unambiguous: root chains, iptables chains, hooks.
-    std::set<std::string> ports;
-    for (const auto& chain : ourChains)
-        if (table != Table::Ebtables || chain.rfind("libvirt-", 0) == 0)
-            if (std::string owner = ownerOfChain(table, chain, {}); !owner.empty())
-                ports.insert(owner);
-
+    const std::set<std::string> ports = portsOfRootChains(table, ourChains);
     std::map<std::string, TableContribution> out;
     for (const auto& chain : ourChains) {
         std::string owner = ownerOfChain(table, chain, ports);

@@ -121,5 +121,9 @@ bool isOurChain(Table table, const std::string& chain);
 // The port one of our chains belongs to ("" for the shared chains), given
 // the ports known; "?" when it cannot be told.
 std::string chainOwner(Table table, const std::string& chain, const std::set<std::string>& ports);
+// The ports whose names `ourChains` tell without doubt (root chains
+// libvirt-I-PORT ..., every iptables chain): what chainOwner needs to place
+// the sub-chains, whose names may not (a port's name may hold '-').
+std::set<std::string> portsOfRootChains(Table table, const std::set<std::string>& ourChains);
 
 } // namespace vnf::fw::ebip

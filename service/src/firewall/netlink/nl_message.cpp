@@ -176,4 +176,14 @@ std::string_view nfAttributes(std::string_view body)
 
 static_assert(nftMessageType(0) == NFNL_SUBSYS_NFTABLES << 8);
 
+std::string dumpRequest(int nftMessage, uint8_t family, std::initializer_list<StringAttr> narrowedBy)
+{
+    MessageWriter request;
+    request.begin(nftMessageType(nftMessage), NLM_F_REQUEST | NLM_F_DUMP, 1, family);
+    for (const StringAttr& attr : narrowedBy)
+        request.putString(attr.type, attr.value);
+    request.end();
+    return request.data();
+}
+
 } // namespace vnf::fw::nl

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,5 +85,15 @@ constexpr uint16_t nftMessageType(int nftMessage)
 {
     return static_cast<uint16_t>((10 /* NFNL_SUBSYS_NFTABLES */ << 8) | nftMessage);
 }
+
+// A dump request of nf_tables objects (NFT_MSG_GETTABLE, GETCHAIN, GETRULE,
+// ...) of one family, narrowed by string attributes: a table's chains
+// ({NFTA_CHAIN_TABLE, table}), a chain's rules ({NFTA_RULE_TABLE, table},
+// {NFTA_RULE_CHAIN, chain}), or nothing for all of the family's tables.
+struct StringAttr {
+    uint16_t type;
+    std::string_view value;
+};
+std::string dumpRequest(int nftMessage, uint8_t family, std::initializer_list<StringAttr> narrowedBy = {});
 
 } // namespace vnf::fw::nl

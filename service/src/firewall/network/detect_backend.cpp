@@ -19,10 +19,7 @@ NetworkBackend detectNetworkBackend(Executor& executor)
         return NetworkBackend::Iptables;
     try {
         nl::NetlinkTransport transport;
-        nl::MessageWriter request;
-        request.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_IPV4);
-        request.end();
-        for (const nl::NfReply& reply : transport.dump(request.data()))
+        for (const nl::NfReply& reply : transport.dump(nl::dumpRequest(NFT_MSG_GETTABLE, NFPROTO_IPV4)))
             if (reply.type == NLMSG_ERROR && reply.error)
                 return NetworkBackend::Iptables;
         return NetworkBackend::Nftables;

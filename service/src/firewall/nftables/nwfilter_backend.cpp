@@ -25,12 +25,9 @@ namespace {
 // tables (start-up and resync only, never on the hot path).
 bool tableExists(nl::NfTransport& transport)
 {
-    nl::MessageWriter request;
-    request.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
-    request.end();
     std::vector<nl::NfReply> entries;
     try {
-        entries = transport.dump(request.data());
+        entries = transport.dump(nl::dumpRequest(NFT_MSG_GETTABLE, NFPROTO_BRIDGE));
     } catch (const nl::NetlinkError& e) {
         throw BackendError(std::string("listing nftables tables: ") + e.what());
     }
@@ -367,14 +364,10 @@ void NftablesNwfilterBackend::resyncTo(const std::map<std::string, PortPolicy>& 
 
 std::vector<std::pair<uint64_t, uint64_t>> NftablesNwfilterBackend::chainCounters(const std::string& chain)
 {
-    nl::MessageWriter request;
-    request.begin(nl::nftMessageType(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, 1, NFPROTO_BRIDGE);
-    request.putString(NFTA_RULE_TABLE, kTable);
-    request.putString(NFTA_RULE_CHAIN, chain);
-    request.end();
     std::vector<nl::NfReply> entries;
     try {
-        entries = transport_->dump(request.data());
+        entries = transport_->dump(
+            nl::dumpRequest(NFT_MSG_GETRULE, NFPROTO_BRIDGE, {{NFTA_RULE_TABLE, kTable}, {NFTA_RULE_CHAIN, chain}}));
     } catch (const nl::NetlinkError& e) {
         throw BackendError(std::string("reading counters: ") + e.what());
     }
