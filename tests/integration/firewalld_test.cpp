@@ -102,7 +102,18 @@ TEST_P(FirewalldTest, ZonesNetworkRulesAndBindingsSurviveReloadsAndRestarts)
     };
 
     // firewall-cmd --reload: tables flushed, runtime zones forgotten - and back.
-    firewalld.reload();
+    // firewalld's own reload has failed midway twice in about ten CI runs
+    // ("UNKNOWN_ERROR: Failed to reverse rule": one of its nft commands
+    // failed and its rollback met a deletion it cannot undo). What is tested
+    // is what vnetfilterd does after a reload: a failed one is tried once
+    // more, with firewalld's log shown so that the cause can be found.
+    try {
+        firewalld.reload();
+    } catch (const sdbus::Error& e) {
+        std::cout << "[ info ] firewalld's reload failed (" << e.getMessage() << "), trying again; its log:\n"
+                  << firewalld.log() << "\n";
+        firewalld.reload();
+    }
     auto took = within(restored);
     ASSERT_TRUE(took) << "not restored after a firewalld reload:\n"
                       << test::describe(test::snapshotTables(lab.host())) << daemon.log();
