@@ -358,6 +358,38 @@ TEST(EbtablesNetlink, ARestartRewritesOnlyThePortsThatDiffer)
     EXPECT_EQ(exec.ebtablesSaves, 0);
 }
 
+// A nat table that someone else made, with none of our chains in it (the
+// first start on a host where another tool uses ebtables): the table's
+// count says the built-in chains are all there is, so the resync lists
+// only those - not every chain the record wants, by name, to find nothing
+// (nine empty listings per clean-traffic port) - and writes every port.
+TEST(EbtablesNetlink, ATableWithNoneOfOursIsListedByItsBuiltinChainsOnly)
+{
+    VNF_REQUIRE_ROOT();
+    test::Netns ns, reference;
+    CountingExecutor exec;
+    const std::map<std::string, PortRuleSet> record = {
+        {"vnet0", cleanTraffic("vnet0", 1)}, {"vnet1", cleanTraffic("vnet1", 2)}, {"vnet2", cleanTraffic("vnet2", 3)}};
+    const std::vector<std::string> someones = {"ebtables", "-t", "nat", "-A", "PREROUTING", "-i", "eth9", "-j", "ACCEPT"};
+    ns.check(someones);
+    {
+        test::EnterNetns inside(ns);
+        CountingTransport transport;
+        EbiptablesBackend first(exec, {ApplyMode::Batch, 100, EbtablesWriter::Netlink}, &transport);
+        first.resyncTo(record);
+        EXPECT_LE(transport.dumps, 3) << "listed more than the built-in chains";
+        EXPECT_EQ(transport.chainListings, 0);
+        EXPECT_EQ(exec.ebtablesSaves, 0);
+    }
+    reference.check(someones);
+    {
+        test::EnterNetns there(reference);
+        EbiptablesBackend fresh(exec, {ApplyMode::Batch});
+        fresh.resyncTo(record);
+    }
+    EXPECT_EQ(test::snapshotTables(ns), test::snapshotTables(reference));
+}
+
 // Chains of ours that nothing jumps to - a port's root chain whose jump
 // someone deleted, a port the record does not know - are not found by
 // following jumps: the table counts more chains than the walk saw, so the

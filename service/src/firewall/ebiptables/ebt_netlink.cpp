@@ -25,10 +25,14 @@ constexpr const char* kBuiltinChains[] = {"PREROUTING", "OUTPUT", "POSTROUTING"}
 
 } // namespace
 
-std::set<std::string> EbtablesNetlink::builtinChainsPresent()
+EbtablesNetlink::TableCensus EbtablesNetlink::census()
 {
+    // One round trip: the table (sequence 1), then each built-in chain.
     nl::MessageWriter query;
-    uint32_t seq = 1;
+    query.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST, 1, NFPROTO_BRIDGE);
+    query.putString(NFTA_TABLE_NAME, kEbTable);
+    query.end();
+    uint32_t seq = 2;
     for (const char* chain : kBuiltinChains) {
         query.begin(nl::nftMessageType(NFT_MSG_GETCHAIN), NLM_F_REQUEST, seq++, NFPROTO_BRIDGE);
         query.putString(NFTA_CHAIN_TABLE, kEbTable);
@@ -41,19 +45,29 @@ std::set<std::string> EbtablesNetlink::builtinChainsPresent()
     } catch (const nl::NetlinkError& e) {
         throw EbNetlinkError(std::string("ebtables nat table: ") + e.what(), false);  // a query: nothing changed
     }
-    std::set<std::string> present;
+    TableCensus census;
+    bool counted = false;  // the table's reply came, or its ENOENT
     for (const nl::NfReply& r : replies) {
         if (r.type == NLMSG_ERROR && r.error && r.error != ENOENT)
             throw EbNetlinkError("ebtables nat table: " + nl::errorText(r), false);
-        if (r.type == nl::nftMessageType(NFT_MSG_NEWCHAIN) && r.seq >= 1 && r.seq <= std::size(kBuiltinChains))
-            present.insert(kBuiltinChains[r.seq - 1]);
+        if (r.type == NLMSG_ERROR && r.error == ENOENT && r.seq == 1)
+            counted = true;  // no nat table
+        if (r.type == nl::nftMessageType(NFT_MSG_NEWTABLE) && r.seq == 1)
+            if (auto use = nl::findAttr(nl::nfAttributes(r.body), NFTA_TABLE_USE)) {
+                census.objects = use->be32();
+                counted = true;
+            }
+        if (r.type == nl::nftMessageType(NFT_MSG_NEWCHAIN) && r.seq >= 2 && r.seq < 2 + std::size(kBuiltinChains))
+            census.builtins.insert(kBuiltinChains[r.seq - 2]);
     }
-    return present;
+    if (!counted)
+        throw EbNetlinkError("ebtables nat table: the kernel did not say what it holds", false);
+    return census;
 }
 
 bool EbtablesNetlink::builtinChainsExist()
 {
-    const std::set<std::string> present = builtinChainsPresent();
+    const std::set<std::string> present = census().builtins;
     return present.count("PREROUTING") && present.count("POSTROUTING");
 }
 
@@ -185,6 +199,24 @@ std::string comparableRule(std::string_view expressions, std::string_view userda
     return canonicalExpressions(expressions) + "|" + util::hexBytes(userdata);
 }
 
+// A listed rule that jumps or goes to a chain: the chain, and the rule's
+// expressions as the kernel listed them.
+struct ListedJump {
+    std::string target;
+    std::string_view expressions;
+};
+
+std::optional<ListedJump> listedJump(const nl::NfReply& rule)
+{
+    auto exprs = nl::findAttr(nl::nfAttributes(rule.body), NFTA_RULE_EXPRESSIONS);
+    if (!exprs)
+        return std::nullopt;
+    std::optional<std::string> target = jumpTarget(exprs->payload);
+    if (!target)
+        return std::nullopt;
+    return ListedJump{std::move(*target), exprs->payload};
+}
+
 } // namespace
 
 std::optional<std::vector<nl::NfReply>> EbtablesNetlink::listChain(const std::string& chain)
@@ -207,30 +239,6 @@ std::optional<std::vector<nl::NfReply>> EbtablesNetlink::listChain(const std::st
 std::vector<nl::NfReply> EbtablesNetlink::dumpRules(const std::string& chain)
 {
     return listChain(chain).value_or(std::vector<nl::NfReply>{});
-}
-
-std::optional<uint32_t> EbtablesNetlink::objectsInTable()
-{
-    nl::MessageWriter query;
-    query.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST, 1, NFPROTO_BRIDGE);
-    query.putString(NFTA_TABLE_NAME, kEbTable);
-    query.end();
-    std::vector<nl::NfReply> replies;
-    try {
-        replies = transport_.transact(query.data());
-    } catch (const nl::NetlinkError& e) {
-        throw EbNetlinkError(std::string("listing the ebtables nat table: ") + e.what(), false);
-    }
-    for (const nl::NfReply& r : replies) {
-        if (r.type == NLMSG_ERROR && r.error == ENOENT)
-            return std::nullopt;
-        if (r.type == NLMSG_ERROR && r.error)
-            throw EbNetlinkError("listing the ebtables nat table: " + nl::errorText(r), false);
-        if (r.type == nl::nftMessageType(NFT_MSG_NEWTABLE))
-            if (auto use = nl::findAttr(nl::nfAttributes(r.body), NFTA_TABLE_USE))
-                return use->be32();
-    }
-    throw EbNetlinkError("listing the ebtables nat table: the kernel did not say what it holds", false);
 }
 
 std::set<std::string> EbtablesNetlink::chainNamesOfTable()
@@ -279,9 +287,9 @@ std::optional<std::map<std::string, TableContribution>> EbtablesNetlink::listOur
 {
     std::map<std::string, TableContribution> out;
     // How many chains (and other objects) the table holds, to know below
-    // whether the walk saw all of them.
-    const std::optional<uint32_t> objects = objectsInTable();
-    if (!objects)
+    // whether the walk saw all of them; and which built-in chains exist.
+    const TableCensus table = census();
+    if (!table.objects)
         return out;  // no nat table: nothing of ours
 
     // The chains the record wants, with the port that wants them.
@@ -290,9 +298,10 @@ std::optional<std::map<std::string, TableContribution>> EbtablesNetlink::listOur
         for (const auto& [chain, rules] : contribution.chains)
             wanted[chain] = {owner, &rules};
 
-    // Our chains, found by following the jumps from the built-in chains
-    // and by asking for every chain the record wants by name. Not one dump
-    // of the table's chain names: the kernel walks again from the table's
+    // Our chains, found by following the jumps from the built-in chains,
+    // then - only when the table counts more chains than that walk saw -
+    // by asking for every chain the record wants by name. Not one dump of
+    // the table's chain names: the kernel walks again from the table's
     // first chain for every buffer it fills, which grows with the square of
     // the chains. One dump per chain: the kernel finds a named chain by hash.
     std::set<std::string> ours, queued;
@@ -307,50 +316,57 @@ std::optional<std::map<std::string, TableContribution>> EbtablesNetlink::listOur
         std::string builtin, target, canonical;  // canonical: of the rule as listed
     };
     std::vector<Jump> jumps;
-    const std::set<std::string> builtins = builtinChainsPresent();
-    uint32_t seen = builtins.size();
-    for (const std::string& builtin : builtins) {
+    uint32_t seen = table.builtins.size();
+    for (const std::string& builtin : table.builtins) {
         for (const nl::NfReply& r : dumpRules(builtin)) {
-            auto exprs = nl::findAttr(nl::nfAttributes(r.body), NFTA_RULE_EXPRESSIONS);
-            const std::optional<std::string> target = exprs ? jumpTarget(exprs->payload) : std::nullopt;
-            if (!target)
+            std::optional<ListedJump> jump = listedJump(r);
+            if (!jump)
                 continue;
-            if (!isOurChain(Table::Ebtables, *target) || builtin == "OUTPUT") {
+            if (!isOurChain(Table::Ebtables, jump->target) || builtin == "OUTPUT") {
                 othersChains = true;  // someone else's rule (or a jump vnetfilter never writes)
                 continue;
             }
-            jumps.push_back({builtin, *target, canonicalExpressions(exprs->payload)});
-            visitLater(*target);
+            jumps.push_back({builtin, jump->target, canonicalExpressions(jump->expressions)});
+            visitLater(jump->target);
         }
     }
-    for (const auto& [chain, want] : wanted)
-        visitLater(std::string(chain));
-    while (!toVisit.empty()) {
-        const std::string chain = std::move(toVisit.back());
-        toVisit.pop_back();
-        // Nothing listed: no such chain - or an empty one, which the writer
-        // never leaves (every chain ends in its policy rule); not counted
-        // as seen, so the listing of every name below finds and replaces it.
-        const std::optional<std::vector<nl::NfReply>> listed = listChain(chain);
-        if (!listed || listed->empty())
-            continue;
-        ours.insert(chain);
-        ++seen;
-        if (auto w = wanted.find(chain); w != wanted.end() && holdsAsWritten(*listed, *w->second.second))
-            holding.insert(chain);
-        for (const nl::NfReply& r : *listed) {
-            auto exprs = nl::findAttr(nl::nfAttributes(r.body), NFTA_RULE_EXPRESSIONS);
-            const std::optional<std::string> target = exprs ? jumpTarget(exprs->payload) : std::nullopt;
-            if (target && isOurChain(Table::Ebtables, *target))
-                visitLater(*target);
-            else if (target)
-                othersChains = true;
+    auto walk = [&] {
+        while (!toVisit.empty()) {
+            const std::string chain = std::move(toVisit.back());
+            toVisit.pop_back();
+            // Nothing listed: no such chain - or an empty one, which the
+            // writer never leaves (every chain ends in its policy rule); not
+            // counted as seen, so the listing of every name below finds and
+            // replaces it.
+            const std::optional<std::vector<nl::NfReply>> listed = listChain(chain);
+            if (!listed || listed->empty())
+                continue;
+            ours.insert(chain);
+            ++seen;
+            if (auto w = wanted.find(chain); w != wanted.end() && holdsAsWritten(*listed, *w->second.second))
+                holding.insert(chain);
+            for (const nl::NfReply& r : *listed) {
+                const std::optional<ListedJump> jump = listedJump(r);
+                if (jump && isOurChain(Table::Ebtables, jump->target))
+                    visitLater(jump->target);
+                else if (jump)
+                    othersChains = true;
+            }
         }
+    };
+    walk();
+    // Every chain the table counts was reached (the common case: a restart
+    // over our own rules, or a table with none of ours): asking for the
+    // record's other chains by name could only find nothing.
+    if (seen != *table.objects) {
+        for (const auto& [chain, want] : wanted)
+            visitLater(std::string(chain));
+        walk();
     }
     // Chains nothing reaches (left by someone, or by a tool that stopped
     // midway) are in the table's count but were not seen: only a listing
     // of every name finds them, and a resync removes them.
-    if (othersChains || seen != *objects)
+    if (othersChains || seen != *table.objects)
         for (const std::string& chain : chainNamesOfTable())
             if (isOurChain(Table::Ebtables, chain))
                 ours.insert(chain);  // not wanted, or wanted and found empty: removed or rewritten

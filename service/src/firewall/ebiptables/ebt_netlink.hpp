@@ -49,10 +49,10 @@ public:
     // What parseSaveOutput gives from ebtables-save, read over netlink
     // instead: vnetfilter's chains per port (with their rule counts) and
     // the jumps to them in PREROUTING/POSTROUTING. Our chains are found by
-    // following jumps from the built-in chains and by asking for each chain
-    // of `desired` by name; only when the table holds more than that
-    // (someone's chains, or ours that nothing reaches) are all names listed.
-    // A chain of a port in
+    // following jumps from the built-in chains; when the table counts more
+    // chains than those, by asking for each chain of `desired` by name; and
+    // only when it still holds more (someone's chains, or ours that nothing
+    // reaches) are all names listed. A chain of a port in
     // `desired` whose rules are exactly those this writer would write there
     // (the same expressions in order, the policy rule last, counters aside)
     // comes with its rules, contents known, so a resync leaves it alone.
@@ -66,16 +66,21 @@ public:
 
 private:
     bool builtinChainsExist();  // PREROUTING and POSTROUTING
-    std::set<std::string> builtinChainsPresent();
+    // What the nat table holds, asked in one round trip: how many objects
+    // (chains, sets) the kernel counts in it - nullopt when there is no nat
+    // table - and which of its built-in chains exist. (The kernel lists a
+    // chain that does not exist as an empty one; GETCHAIN says ENOENT.)
+    struct TableCensus {
+        std::optional<uint32_t> objects;
+        std::set<std::string> builtins;
+    };
+    TableCensus census();
     // A chain's rules as the kernel lists them; the kernel lists a chain
     // that does not exist as an empty one. nullopt when it refuses with
     // ENOENT (nothing of that name).
     std::optional<std::vector<nl::NfReply>> listChain(const std::string& chain);
     // The same, nothing for nullopt.
     std::vector<nl::NfReply> dumpRules(const std::string& chain);
-    // How many objects (chains, sets) the kernel counts in the nat table;
-    // nullopt when there is no nat table.
-    std::optional<uint32_t> objectsInTable();
     // Every chain's name, in one dump.
     std::set<std::string> chainNamesOfTable();
     // Whether a listed chain holds exactly `rules` and the policy rule.
