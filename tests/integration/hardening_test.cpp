@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -165,6 +167,50 @@ TEST_F(HardeningTest, FloodOfLargeRefusedCallsStaysBounded)
     EXPECT_LT(peak, before + 100 * 1024) << "peak RSS " << peak << " KiB, at start " << before << " KiB";
     EXPECT_TRUE(test::eventually([&] { return kib(daemon.pid(), "VmRSS") < before + 40 * 1024; }, 10s))
         << "RSS " << kib(daemon.pid(), "VmRSS") << " KiB after the flood, " << before << " KiB before";
+}
+
+// A flood of calls fills vnetfilterd's queue in dbus-daemon for a moment,
+// and dbus-daemon then drops every message to vnetfilterd - polkitd's
+// answers included. A check whose answer was lost is asked again, so the
+// caller gets polkit's answer in seconds, not "polkit could not decide"
+// after 25 s. Made deterministic: the bus allows 4 MB queued for a
+// connection; polkitd is held (SIGSTOP) while the check is on its way,
+// vnetfilterd while a flood fills its queue; then polkitd answers into the
+// full queue, and vnetfilterd is let go.
+TEST_F(HardeningTest, AnAnswerTheBusDroppedIsAskedForAgain)
+{
+    test::PrivateBus bus("<limit name='max_outgoing_bytes'>4000000</limit>");
+    test::Polkitd polkitd(kDetailRules);
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    ASSERT_EQ(::kill(polkitd.pid(), SIGSTOP), 0);
+    auto define = std::async(std::launch::async, [] {
+        return test::vnetfilterctlAsNobody({"nwfilter-define", "-"}, "<filter name='x'/>");
+    });
+    std::this_thread::sleep_for(1s);  // vnetfilterd has asked polkitd by now
+    ASSERT_EQ(::kill(daemon.pid(), SIGSTOP), 0);
+    test::TempDir logs;
+    test::Process flood({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", FLOOD_CLIENT, "40",
+                         std::to_string(1000 * 1000)},
+                        logs.path() / "flood.log");
+    // Full once dbus-daemon refuses a message to vnetfilterd by itself.
+    std::string lastPing;
+    const bool full = test::eventually(
+        [&] {
+            auto r = fw::ProcessExecutor().run({"busctl", "--system", "--timeout=1", "call", "org.vnetfilter1",
+                                                "/org/vnetfilter1", "org.freedesktop.DBus.Peer", "Ping"});
+            lastPing = r.err;
+            return r.err.find("full message queue") != std::string::npos;
+        },
+        30s);
+    ::kill(polkitd.pid(), SIGCONT);
+    std::this_thread::sleep_for(1s);  // polkitd's answer meets the full queue
+    ::kill(daemon.pid(), SIGCONT);
+    ASSERT_TRUE(full) << "the flood did not fill vnetfilterd's queue in dbus-daemon: " << lastPing;
+    const auto r = define.get();
+    EXPECT_TRUE(r.ok()) << "nobody may define 'x': " << r.err;
+    EXPECT_TRUE(ctl({"nwfilter-dumpxml", "x"}).ok());
+    flood.wait(std::chrono::seconds(170));
 }
 
 // Item 5: instantiation limits, checked before the work, named in the error.

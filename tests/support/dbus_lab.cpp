@@ -138,7 +138,7 @@ bool waitForDaemonRunning(std::chrono::milliseconds timeout)
 
 // ---- bus and polkitd -------------------------------------------------------------------
 
-PrivateBus::PrivateBus()
+PrivateBus::PrivateBus(const std::string& extraConfig)
 {
     const auto& dir = dir_.path();
     std::filesystem::create_directories(dir / "services");
@@ -147,7 +147,8 @@ PrivateBus::PrivateBus()
                                dir / "policy/org.vnetfilter1.conf");
     std::string config = readFile(std::filesystem::path(VNETFILTER_SOURCE_DIR) / "tests/support/private-bus.conf.in");
     for (auto [key, value] : {std::pair<std::string, std::string>{"@SERVICES_DIR@", (dir / "services").string()},
-                              {"@POLICY_DIR@", (dir / "policy").string()}, {"@ADDRESS@", address()}})
+                              {"@POLICY_DIR@", (dir / "policy").string()}, {"@ADDRESS@", address()},
+                              {"@EXTRA@", extraConfig}})
         for (auto at = config.find(key); at != std::string::npos; at = config.find(key, at + value.size()))
             config.replace(at, key.size(), value);
     writeFile(dir / "bus.conf", config);

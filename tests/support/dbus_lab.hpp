@@ -60,7 +60,8 @@ bool waitForDaemonRunning(std::chrono::milliseconds timeout = std::chrono::secon
 class PrivateBus {
 public:
     // Sets DBUS_SYSTEM_BUS_ADDRESS in this process (and so for children).
-    PrivateBus();
+    // `extraConfig`: more of dbus-daemon's configuration (e.g. <limit>s).
+    explicit PrivateBus(const std::string& extraConfig = {});
     ~PrivateBus();
     std::string address() const { return "unix:path=" + (dir_.path() / "socket").string(); }
     // Activation: files put here are found by the bus.

@@ -3,6 +3,8 @@
 
 #include "dbus/raw_message.hpp"
 
+#include <iterator>
+
 namespace vnf::dbus {
 
 namespace {
@@ -15,6 +17,22 @@ bool polkitAbsent(const sdbus::Error& error)
 
 // Interactive authentication waits for a person; allow for that.
 constexpr uint64_t kInteractiveTimeoutUsec = 5ull * 60 * 1000 * 1000;
+
+// Without interaction polkitd answers in milliseconds. No answer at all
+// usually means the answer was lost: dbus-daemon drops a message to a
+// connection whose queue there is full - polkitd's reply included - and
+// a flood of calls to vnetfilterd fills that queue for a moment. Waiting
+// out one long timeout made every check caught in such a moment fail after
+// 25 s ("polkit could not decide"); asking again after 5 s and 10 s gets
+// the real answer once the queue has drained. 25 s in all, as sd-bus's
+// default for one call, so a polkitd that is stuck costs no more than
+// before; a rule that runs longer than 5 s is asked up to three times.
+constexpr uint64_t kSilentCheckTimeoutsUsec[] = {5'000'000, 5'000'000, 15'000'000};
+
+bool noAnswer(const sdbus::Error& error)
+{
+    return error.getName() == "org.freedesktop.DBus.Error.NoReply";  // sd-bus's timeout
+}
 
 } // namespace
 
@@ -41,7 +59,32 @@ bool Authorizer::fallbackAllows(const std::string& action)
 }
 
 void Authorizer::ask(const Caller& caller, const std::string& action, const std::map<std::string, std::string>& details,
-                     bool interactive, std::function<void(const sdbus::Error*, const Result&)> done)
+                     bool interactive, Answer done)
+{
+    if (interactive)
+        askOnce(caller, action, details, true, kInteractiveTimeoutUsec, std::move(done));
+    else
+        askWithoutInteraction(caller, action, details, 0, std::move(done));
+}
+
+void Authorizer::askWithoutInteraction(const Caller& caller, const std::string& action,
+                                       const std::map<std::string, std::string>& details, size_t attempt,
+                                       Answer done)
+{
+    // `this` outlives the call: the proxy, a member, cancels its pending
+    // calls when it goes, and replies run on the bus thread that owns both.
+    askOnce(caller, action, details, false, kSilentCheckTimeoutsUsec[attempt],
+            [this, caller, action, details, attempt, done](const sdbus::Error* error, const Result& result) {
+                if (error && noAnswer(*error) && attempt + 1 < std::size(kSilentCheckTimeoutsUsec))
+                    askWithoutInteraction(caller, action, details, attempt + 1, done);
+                else
+                    done(error, result);
+            });
+}
+
+void Authorizer::askOnce(const Caller& caller, const std::string& action,
+                         const std::map<std::string, std::string>& details, bool interactive, uint64_t timeoutUsec,
+                         Answer done)
 {
     using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
     Subject subject{"system-bus-name", std::map<std::string, sdbus::Variant>{{"name", sdbus::Variant(caller.busName)}}};
@@ -51,9 +94,8 @@ void Authorizer::ask(const Caller& caller, const std::string& action, const std:
         static const std::string kMethod = "CheckAuthorization";
         auto invoker = authority_->callMethodAsync(kMethod);
         invoker.onInterface("org.freedesktop.PolicyKit1.Authority")
-            .withArguments(subject, action, details, flags, std::string());
-        if (interactive)
-            invoker.withTimeout(kInteractiveTimeoutUsec);
+            .withArguments(subject, action, details, flags, std::string())
+            .withTimeout(timeoutUsec);
         invoker.uponReplyInvoke([done](const sdbus::Error* error, Result result) { done(error, result); });
     } catch (const sdbus::Error& error) {
         done(&error, Result{});

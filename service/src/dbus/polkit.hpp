@@ -51,9 +51,16 @@ public:
 
 private:
     using Result = sdbus::Struct<bool, bool, std::map<std::string, std::string>>;
-    // CheckAuthorization; `done` gets the result or the error.
+    using Answer = std::function<void(const sdbus::Error*, const Result&)>;
+    // CheckAuthorization; `done` gets the result or the error. A check
+    // without interaction that gets no answer at all is asked again (see
+    // kSilentCheckTimeoutsUsec in polkit.cpp).
     void ask(const Caller& caller, const std::string& action, const std::map<std::string, std::string>& details,
-             bool interactive, std::function<void(const sdbus::Error*, const Result&)> done);
+             bool interactive, Answer done);
+    void askWithoutInteraction(const Caller& caller, const std::string& action,
+                               const std::map<std::string, std::string>& details, size_t attempt, Answer done);
+    void askOnce(const Caller& caller, const std::string& action, const std::map<std::string, std::string>& details,
+                 bool interactive, uint64_t timeoutUsec, Answer done);
     static bool fallbackAllows(const std::string& action);
     static bool isRoot(const Caller& caller);
 
