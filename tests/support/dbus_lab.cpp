@@ -147,10 +147,10 @@ PrivateBus::PrivateBus(const std::string& extraConfig)
                                dir / "policy/org.vnetfilter1.conf");
     std::string config = readFile(std::filesystem::path(VNETFILTER_SOURCE_DIR) / "tests/support/private-bus.conf.in");
     for (auto [key, value] : {std::pair<std::string, std::string>{"@SERVICES_DIR@", (dir / "services").string()},
-                              {"@POLICY_DIR@", (dir / "policy").string()}, {"@ADDRESS@", address()},
-                              {"@EXTRA@", extraConfig}})
+                              {"@POLICY_DIR@", (dir / "policy").string()}, {"@ADDRESS@", address()}})
         for (auto at = config.find(key); at != std::string::npos; at = config.find(key, at + value.size()))
             config.replace(at, key.size(), value);
+    config.insert(config.rfind("</busconfig>"), extraConfig + "\n");
     writeFile(dir / "bus.conf", config);
     daemon_ = std::make_unique<Process>(std::vector<std::string>{"dbus-daemon", "--config-file=" + (dir / "bus.conf").string(),
                                                                  "--nofork", "--nopidfile",
