@@ -25,13 +25,15 @@ constexpr const char* kBuiltinChains[] = {"PREROUTING", "OUTPUT", "POSTROUTING"}
 
 } // namespace
 
-EbtablesNetlink::TableCensus EbtablesNetlink::census()
+EbtablesNetlink::TableCensus EbtablesNetlink::census(bool countObjects)
 {
     // One round trip: the table (sequence 1), then each built-in chain.
     nl::MessageWriter query;
-    query.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST, 1, NFPROTO_BRIDGE);
-    query.putString(NFTA_TABLE_NAME, kEbTable);
-    query.end();
+    if (countObjects) {
+        query.begin(nl::nftMessageType(NFT_MSG_GETTABLE), NLM_F_REQUEST, 1, NFPROTO_BRIDGE);
+        query.putString(NFTA_TABLE_NAME, kEbTable);
+        query.end();
+    }
     uint32_t seq = 2;
     for (const char* chain : kBuiltinChains) {
         query.begin(nl::nftMessageType(NFT_MSG_GETCHAIN), NLM_F_REQUEST, seq++, NFPROTO_BRIDGE);
@@ -60,14 +62,14 @@ EbtablesNetlink::TableCensus EbtablesNetlink::census()
         if (r.type == nl::nftMessageType(NFT_MSG_NEWCHAIN) && r.seq >= 2 && r.seq < 2 + std::size(kBuiltinChains))
             census.builtins.insert(kBuiltinChains[r.seq - 2]);
     }
-    if (!counted)
+    if (countObjects && !counted)
         throw EbNetlinkError("ebtables nat table: the kernel did not say what it holds", false);
     return census;
 }
 
 bool EbtablesNetlink::builtinChainsExist()
 {
-    const std::set<std::string> present = census().builtins;
+    const std::set<std::string> present = census(false).builtins;
     return present.count("PREROUTING") && present.count("POSTROUTING");
 }
 
@@ -288,7 +290,7 @@ std::optional<std::map<std::string, TableContribution>> EbtablesNetlink::listOur
     std::map<std::string, TableContribution> out;
     // How many chains (and other objects) the table holds, to know below
     // whether the walk saw all of them; and which built-in chains exist.
-    const TableCensus table = census();
+    const TableCensus table = census(true);
     if (!table.objects)
         return out;  // no nat table: nothing of ours
 
