@@ -54,6 +54,15 @@ long kib(pid_t pid, const std::string& field)
     return -1;
 }
 
+// flood_client as nobody: `calls` DefineFilter calls of 1 MB each, pipelined.
+std::unique_ptr<test::Process> floodAsNobody(const std::string& calls, const std::filesystem::path& log)
+{
+    return std::make_unique<test::Process>(std::vector<std::string>{"setpriv", "--reuid=nobody", "--regid=nogroup",
+                                                                    "--clear-groups", FLOOD_CLIENT, calls,
+                                                                    std::to_string(1000 * 1000)},
+                                           log);
+}
+
 } // namespace
 
 // Item 1: polkit's details are the names the parser found, not a scan of
@@ -130,11 +139,8 @@ TEST_F(HardeningTest, FloodOfLargeRefusedCallsStaysBounded)
     std::vector<std::unique_ptr<test::Process>> clients;
     test::TempDir logs;
     for (int i = 0; i < 8; ++i)
-        clients.push_back(std::make_unique<test::Process>(
-            std::vector<std::string>{"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", FLOOD_CLIENT,
-                                     std::getenv("VNF_FLOOD_CALLS") ? std::getenv("VNF_FLOOD_CALLS") : "40",
-                                     std::to_string(1000 * 1000)},
-            logs.path() / ("client" + std::to_string(i) + ".log")));
+        clients.push_back(floodAsNobody(std::getenv("VNF_FLOOD_CALLS") ? std::getenv("VNF_FLOOD_CALLS") : "40",
+                                        logs.path() / ("client" + std::to_string(i) + ".log")));
     // Root keeps being answered while the flood goes on. dbus-daemon itself
     // refuses a message to a destination whose queue there is full (127 MB
     // by default, all senders together) - before vnetfilterd sees it; a
@@ -190,9 +196,7 @@ TEST_F(HardeningTest, AnAnswerTheBusDroppedIsAskedForAgain)
     std::this_thread::sleep_for(1s);  // vnetfilterd has asked polkitd by now
     ASSERT_EQ(::kill(daemon.pid(), SIGSTOP), 0);
     test::TempDir logs;
-    test::Process flood({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", FLOOD_CLIENT, "40",
-                         std::to_string(1000 * 1000)},
-                        logs.path() / "flood.log");
+    const auto flood = floodAsNobody("40", logs.path() / "flood.log");
     // Full once dbus-daemon refuses a message to vnetfilterd by itself.
     std::string lastPing;
     const bool full = test::eventually(
@@ -210,7 +214,7 @@ TEST_F(HardeningTest, AnAnswerTheBusDroppedIsAskedForAgain)
     const auto r = define.get();
     EXPECT_TRUE(r.ok()) << "nobody may define 'x': " << r.err;
     EXPECT_TRUE(ctl({"nwfilter-dumpxml", "x"}).ok());
-    flood.wait(std::chrono::seconds(170));
+    flood->wait(std::chrono::seconds(170));
 }
 
 // Item 5: instantiation limits, checked before the work, named in the error.

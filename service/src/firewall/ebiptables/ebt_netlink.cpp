@@ -25,8 +25,9 @@ constexpr const char* kBuiltinChains[] = {"PREROUTING", "OUTPUT", "POSTROUTING"}
 
 } // namespace
 
-EbtablesNetlink::TableCensus EbtablesNetlink::census(bool countObjects)
+EbtablesNetlink::TableCensus EbtablesNetlink::census(Census what)
 {
+    const bool countObjects = what == Census::WithObjectCount;
     // One round trip: the table (sequence 1), then each built-in chain.
     nl::MessageWriter query;
     if (countObjects) {
@@ -69,7 +70,7 @@ EbtablesNetlink::TableCensus EbtablesNetlink::census(bool countObjects)
 
 bool EbtablesNetlink::builtinChainsExist()
 {
-    const std::set<std::string> present = census(false).builtins;
+    const std::set<std::string> present = census(Census::BuiltinChainsOnly).builtins;
     return present.count("PREROUTING") && present.count("POSTROUTING");
 }
 
@@ -290,7 +291,7 @@ std::optional<std::map<std::string, TableContribution>> EbtablesNetlink::listOur
     std::map<std::string, TableContribution> out;
     // How many chains (and other objects) the table holds, to know below
     // whether the walk saw all of them; and which built-in chains exist.
-    const TableCensus table = census(true);
+    const TableCensus table = census(Census::WithObjectCount);
     if (!table.objects)
         return out;  // no nat table: nothing of ours
 

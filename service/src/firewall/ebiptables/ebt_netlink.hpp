@@ -67,15 +67,16 @@ public:
 private:
     bool builtinChainsExist();  // PREROUTING and POSTROUTING
     // What the nat table holds, asked in one round trip: which of its
-    // built-in chains exist and, with `countObjects`, how many objects
+    // built-in chains exist and, with WithObjectCount, how many objects
     // (chains, sets) the kernel counts in it - nullopt when there is no nat
     // table. (The kernel lists a chain that does not exist as an empty one;
     // GETCHAIN says ENOENT.) The hot path asks for the chains alone.
+    enum class Census { BuiltinChainsOnly, WithObjectCount };
     struct TableCensus {
         std::optional<uint32_t> objects;
         std::set<std::string> builtins;
     };
-    TableCensus census(bool countObjects);
+    TableCensus census(Census what);
     // A chain's rules as the kernel lists them; the kernel lists a chain
     // that does not exist as an empty one. nullopt when it refuses with
     // ENOENT (nothing of that name).
