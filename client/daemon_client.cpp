@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon_client.hpp"
 
-#include "filter_graph.hpp"
+#include "engine/filter_graph.hpp"
 
 #include <algorithm>
 
 #include "cli.hpp"
 
+#include "conf/xml.hpp"
 #include "dbus/raw_message.hpp"
 
 #include <systemd/sd-bus.h>
@@ -54,6 +55,14 @@ T get(const Properties& props, const std::string& name, T fallback = {})
 {
     auto it = props.find(name);
     return it == props.end() ? fallback : it->second.get<T>();
+}
+
+// An object that went away (or a parent that has no children yet).
+bool isGone(const sdbus::Error& error)
+{
+    return error.getName() == "org.freedesktop.DBus.Error.UnknownObject" ||
+           error.getName() == "org.freedesktop.DBus.Error.UnknownInterface" ||
+           error.getName() == "org.freedesktop.DBus.Error.UnknownMethod";
 }
 
 } // namespace
@@ -194,17 +203,49 @@ std::vector<LeaseRow> DaemonClient::leases(const std::string& name)
     return rows;
 }
 
+std::vector<Properties> DaemonClient::objectsUnder(const std::string& parent, const std::string& interface)
+{
+    std::string xml;
+    try {
+        call(parent, "org.freedesktop.DBus.Introspectable", "Introspect") >> xml;
+    } catch (const sdbus::Error& e) {
+        if (isGone(e))
+            return {};
+        throw;
+    }
+    // sd-bus starts the document with the introspection DTD's DOCTYPE, which
+    // the safe parser refuses (it refuses every DOCTYPE); the DTD adds nothing.
+    if (auto start = xml.find("<!DOCTYPE"); start != std::string::npos) {
+        const auto end = xml.find('>', start);
+        if (end != std::string::npos && xml.find('[', start) > end)
+            xml.erase(start, end + 1 - start);
+    }
+    std::vector<std::string> paths;
+    auto doc = conf::parseXmlSafely(xml);
+    for (xmlNode* node : conf::childElements(conf::rootElement(doc)))
+        if (conf::nodeName(node) == "node")
+            if (auto name = conf::attribute(node, "name"))
+                paths.push_back(parent + "/" + *name);
+    std::sort(paths.begin(), paths.end());  // the order GetManagedObjects gave (sd-bus lists newest first)
+    std::vector<Properties> objects;
+    for (const auto& path : paths) {
+        try {
+            Properties properties;
+            auto reply = call(path, "org.freedesktop.DBus.Properties", "GetAll", {interface});
+            reply >> properties;
+            objects.push_back(std::move(properties));
+        } catch (const sdbus::Error& e) {
+            if (!isGone(e))
+                throw;
+        }
+    }
+    return objects;
+}
+
 std::vector<NetworkRow> DaemonClient::networks()
 {
-    Objects objects;
-    auto reply = call("/org/vnetfilter1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
-    reply >> objects;
     std::vector<NetworkRow> rows;
-    for (const auto& [path, interfaces] : objects) {
-        auto it = interfaces.find(kNetwork);
-        if (it == interfaces.end())
-            continue;
-        const Properties& p = it->second;
+    for (const Properties& p : objectsUnder("/org/vnetfilter1/network", kNetwork)) {
         rows.push_back(NetworkRow{get<std::string>(p, "Name"), get<std::string>(p, "UUID"),
                                   get<std::string>(p, "Bridge"), get<std::string>(p, "ForwardMode"),
                                   get<bool>(p, "Active"), get<bool>(p, "Persistent"), get<bool>(p, "Autostart")});
@@ -212,13 +253,24 @@ std::vector<NetworkRow> DaemonClient::networks()
     return rows;
 }
 
-std::vector<FilterRow> DaemonClient::filters()
+std::vector<FilterRow> DaemonClient::filters(FilterPorts ports)
 {
+    auto rowOf = [](const Properties& p) {
+        return FilterRow{get<std::string>(p, "Name"), get<std::string>(p, "UUID"), get<std::string>(p, "Chain"),
+                         get<int32_t>(p, "Priority"),   get<bool>(p, "Builtin"), get<uint32_t>(p, "BindingCount"),
+                         {}};
+    };
+    std::vector<FilterRow> rows;
+    if (ports == FilterPorts::Counted) {
+        for (const Properties& p : objectsUnder("/org/vnetfilter1/filter", kFilter))
+            rows.push_back(rowOf(p));
+        return rows;
+    }
     Objects objects;
     auto reply = call("/org/vnetfilter1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
     reply >> objects;
-    // Which bindings use a filter (filter_graph.hpp).
-    FilterReferences references;
+    // Which bindings use a filter (engine/filter_graph.hpp).
+    engine::FilterReferences references;
     std::vector<std::pair<std::string, std::string>> bindings;
     for (const auto& [path, interfaces] : objects) {
         if (auto it = interfaces.find(kFilter); it != interfaces.end())
@@ -226,15 +278,12 @@ std::vector<FilterRow> DaemonClient::filters()
         if (auto it = interfaces.find(kBinding); it != interfaces.end())
             bindings.emplace_back(get<std::string>(it->second, "PortDev"), get<std::string>(it->second, "Filter"));
     }
-    auto users = filterUsers(references, bindings);
-    std::vector<FilterRow> rows;
+    auto users = engine::filterUsers(references, bindings);
     for (const auto& [path, interfaces] : objects) {
         auto it = interfaces.find(kFilter);
         if (it == interfaces.end())
             continue;
-        const Properties& p = it->second;
-        FilterRow row{get<std::string>(p, "Name"), get<std::string>(p, "UUID"), get<std::string>(p, "Chain"),
-                      get<int32_t>(p, "Priority"), get<bool>(p, "Builtin"), {}};
+        FilterRow row = rowOf(it->second);
         row.bindings = users[row.name];
         rows.push_back(std::move(row));
     }

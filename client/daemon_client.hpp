@@ -18,8 +18,13 @@ struct FilterRow {
     std::string name, uuid, chain;
     int priority = 0;
     bool builtin = false;
-    std::vector<std::string> bindings;  // ports
+    uint32_t bindingCount = 0;          // Filter.BindingCount
+    std::vector<std::string> bindings;  // ports: filters(FilterPorts::Listed) only
 };
+
+// Whether filters() names each filter's bindings (it then fetches every
+// binding) or only counts them.
+enum class FilterPorts { Counted, Listed };
 
 struct BindingRow {
     std::string port, linkdev, mac, filter, state, ownerName, ownerUuid;
@@ -79,9 +84,11 @@ public:
     void changeDhcpHost(const std::string& name, bool add, const std::string& hostXml);
     std::string networkXml(const std::string& name);
     std::vector<LeaseRow> leases(const std::string& name);
+    // Networks and filters are listed object by object (Introspect, then
+    // GetAll on each): their cost does not grow with the bindings, which
+    // GetManagedObjects would bring along (~5 MB at 10,000).
     std::vector<NetworkRow> networks();
-
-    std::vector<FilterRow> filters();
+    std::vector<FilterRow> filters(FilterPorts ports = FilterPorts::Counted);
     std::vector<BindingRow> bindings();
     ManagerState manager();
 
@@ -92,6 +99,10 @@ public:
 private:
     sdbus::MethodReply call(const std::string& path, const std::string& interface, const std::string& method,
                             const std::vector<std::string>& args = {});
+    // The objects one level under `parent` with their `interface`'s
+    // properties; an object gone between the two calls is left out.
+    std::vector<std::map<std::string, sdbus::Variant>> objectsUnder(const std::string& parent,
+                                                                    const std::string& interface);
 
     std::unique_ptr<sdbus::IConnection> connection_;
     TtyAgent agent_;  // started before the first change on a terminal

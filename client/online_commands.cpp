@@ -54,7 +54,8 @@ int dumpFilter(const Args& args)
 int listFilters(const Args& args)
 {
     return guarded("", [&] {
-        auto rows = DaemonClient().filters();
+        // --json names each filter's bindings, so only it fetches them all.
+        auto rows = DaemonClient().filters(args.flag("json") ? FilterPorts::Listed : FilterPorts::Counted);
         if (args.flag("name")) {
             for (const auto& f : rows)
                 std::cout << f.name << "\n";
@@ -70,6 +71,7 @@ int listFilters(const Args& args)
                                     .add("priority", static_cast<int64_t>(f.priority))
                                     .add("builtin", f.builtin)
                                     .add("bindings", f.bindings)
+                                    .add("binding_count", static_cast<int64_t>(f.bindingCount))
                                     .str());
             std::cout << util::jsonArray(items) << "\n";
             return;
@@ -77,7 +79,7 @@ int listFilters(const Args& args)
         std::cout << " " << pad("UUID", 38) << pad("Name", 28) << "Bindings\n";
         std::cout << std::string(76, '-') << "\n";
         for (const auto& f : rows)
-            std::cout << " " << pad(f.uuid, 38) << pad(f.name, 28) << f.bindings.size() << "\n";
+            std::cout << " " << pad(f.uuid, 38) << pad(f.name, 28) << f.bindingCount << "\n";
     });
 }
 

@@ -67,6 +67,54 @@ TEST_F(CliTest, ExitStatusSaysWhatKindOfFailure)
 // On a terminal, a user who is not root gets a polkit text agent for the
 // call (pkttyagent --fallback, found on PATH: here a stand-in that records
 // how it was started); root and scripts get none.
+// Listing filters and networks costs the filters and networks, not the
+// bindings: on a bus whose policy refuses GetManagedObjects (what
+// nwfilter-binding-list needs, and fails without), nwfilter-list, net-list
+// and status still work, with each filter's bindings counted by the daemon.
+TEST_F(CliTest, FilterAndNetworkListsDoNotFetchEveryBinding)
+{
+    test::PrivateBus bus("<policy context='mandatory'><deny send_interface='org.freedesktop.DBus.ObjectManager' "
+                         "send_member='GetManagedObjects'/></policy>");
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    for (const char* port : {"vnet7", "vnet8"})
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
+                        test::bindingXml(port, "52:54:00:00:00:07", "clean-traffic", {{"IP", "10.1.1.7"}}))
+                        .ok());
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
+                    test::bindingXml("vnet9", "52:54:00:00:00:09", "no-mac-spoofing", {}))
+                    .ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>iso</name><bridge name='virbr1'/><ip address='10.1.0.1' "
+                                         "netmask='255.255.255.0'/></network>")
+                    .ok());
+
+    auto r = ctl({"nwfilter-list"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    auto countOf = [&](const std::string& name) {
+        const auto at = r.out.find("  " + name + " ");
+        if (at == std::string::npos)
+            return std::string("(not listed)");
+        const auto end = r.out.find('\n', at);
+        const auto last = r.out.rfind(' ', end);
+        return r.out.substr(last + 1, end - last - 1);
+    };
+    EXPECT_EQ(countOf("clean-traffic"), "2") << r.out;
+    EXPECT_EQ(countOf("no-mac-spoofing"), "3") << "two through clean-traffic, one its own: " << r.out;
+    EXPECT_EQ(countOf("allow-arp"), "0") << r.out;
+    r = ctl({"nwfilter-list", "--name"});
+    EXPECT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(r.out.find("\nclean-traffic\n"), std::string::npos) << r.out;
+    r = ctl({"net-list", "--all"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(r.out.find(" iso "), std::string::npos) << r.out;
+    EXPECT_TRUE(ctl({"status"}).ok());
+
+    // The policy holds: the bindings' list needs GetManagedObjects.
+    r = ctl({"nwfilter-binding-list"});
+    EXPECT_FALSE(r.ok()) << r.out;
+}
+
 TEST_F(CliTest, AgentOnATerminal)
 {
     test::PrivateBus bus;

@@ -213,6 +213,16 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
         EXPECT_EQ(usersOf("clean-traffic"), port) << list.out;
         EXPECT_EQ(usersOf("no-mac-spoofing"), port) << "reached through clean-traffic: " << list.out;
         EXPECT_EQ(usersOf("allow-arp"), "\"bindings\":[]") << list.out;
+        // Filter.BindingCount counts what GetBindings lists, reached or not.
+        auto countOf = [](const std::string& pathElement) {
+            return sdbus::createProxy("org.vnetfilter1", "/org/vnetfilter1/filter/" + pathElement)
+                ->getProperty("BindingCount")
+                .onInterface("org.vnetfilter1.Filter")
+                .get<uint32_t>();
+        };
+        EXPECT_EQ(countOf("my_2dweb"), 1u);
+        EXPECT_EQ(countOf("no_2dmac_2dspoofing"), 1u);
+        EXPECT_EQ(countOf("allow_2darp"), 0u);
         {
             std::lock_guard lock(mutex);
             EXPECT_EQ(filterChanges.size(), filterSignals) << "a binding's creation sent a signal about its filter";
@@ -351,6 +361,7 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     // Deleting the binding removes its object.
     ASSERT_TRUE(ctl({"nwfilter-binding-delete", g0.port}).ok());
     EXPECT_TRUE(eventually([&] { return contains(removed, bindingPath); }));
+    EXPECT_EQ(filter->getProperty("BindingCount").onInterface("org.vnetfilter1.Filter").get<uint32_t>(), 0u);
     ASSERT_TRUE(ctl({"nwfilter-undefine", "my-web"}).ok());
     EXPECT_TRUE(eventually([&] { return contains(removed, filterPath); }));
 }
@@ -925,7 +936,13 @@ TEST_F(DaemonTest, UpdateNeverLetsASpoofedPacketThrough)
 
     // The last update put clean-traffic back; now switch to web and check
     // its own rule (tcp only to 22; the guest's ping still passes).
+    // The filters' binding counts follow the port to its new filter.
+    const auto webLine = [](const std::string& count) { return "  web" + std::string(25, ' ') + count + "\n"; };
+    auto list = ctl({"nwfilter-list"}).out;
+    EXPECT_NE(list.find(webLine("0")), std::string::npos) << list;
     ASSERT_TRUE(ctl({"nwfilter-binding-update", g0.port, "-"}, web).ok());
+    list = ctl({"nwfilter-list"}).out;
+    EXPECT_NE(list.find(webLine("1")), std::string::npos) << list;
     auto dump = ctl({"nwfilter-binding-dumpxml", g0.port});
     EXPECT_NE(dump.out.find("filter='web'"), std::string::npos) << dump.out;
     EXPECT_TRUE(lab.ping(*g0.ns, "10.10.0.1", g0.ip));

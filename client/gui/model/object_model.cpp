@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "model/object_model.hpp"
 
-#include "filter_graph.hpp"
+#include "engine/filter_graph.hpp"
 
 namespace vnf::gui {
 
@@ -303,13 +303,13 @@ void ObjectModel::announce(const Change& change)
 
 std::map<std::string, std::vector<std::string>> ObjectModel::filterUsers() const
 {
-    client::FilterReferences references;
+    engine::FilterReferences references;
     for (const auto& [name, item] : filters_)
         references[name] = item.references;
     std::vector<std::pair<std::string, std::string>> bound;
     for (const auto& [port, item] : bindings_)
         bound.emplace_back(port, item.filter);
-    return client::filterUsers(references, bound);
+    return engine::filterUsers(references, bound);
 }
 
 std::vector<std::string> ObjectModel::bindingsUsing(const std::string& filter) const

@@ -7,6 +7,7 @@
 #include "Network_adaptor.h"
 #include "dbus/managed_objects.hpp"
 #include "dbus/raw_message.hpp"
+#include "engine/filter_graph.hpp"
 #include "util/log.hpp"
 
 #include <systemd/sd-bus.h>
@@ -319,6 +320,12 @@ private:
     bool Builtin() override { return info_.builtin; }
     std::vector<std::string> References() override { return info_.references; }
     uint64_t Generation() override { return generation_; }
+    uint32_t BindingCount() override
+    {
+        const auto counts = service_.filterBindingCounts();
+        const auto count = counts.find(info_.name);
+        return count == counts.end() ? 0 : count->second;
+    }
 
     BusService& service_;
     driver::FilterInfo info_;
@@ -735,8 +742,12 @@ int BusService::answerManagedObjects(sd_bus_message* call, void* service, sd_bus
     std::unique_ptr<sd_bus_message, decltype(&sd_bus_message_unref)> reply(raw, sd_bus_message_unref);
     try {
         ManagedObjectsReply objects(reply.get());
-        for (const auto& [name, filter] : self.filters_)
-            objects.add(filter->getObjectPath(), filter->info(), filter->generation());
+        const auto bindingCounts = self.filterBindingCounts();
+        for (const auto& [name, filter] : self.filters_) {
+            const auto count = bindingCounts.find(name);
+            objects.add(filter->getObjectPath(), filter->info(), filter->generation(),
+                        count == bindingCounts.end() ? 0 : count->second);
+        }
         for (const auto& [port, binding] : self.bindings_)
             objects.add(binding->getObjectPath(), binding->info());
         for (const auto& [name, network] : self.networkObjects_)
@@ -780,14 +791,14 @@ void BusService::applyChanges(const driver::Changes& changes)
     const Counts before = counts();
     for (const auto& port : changes.removedBindings)
         if (auto it = bindings_.find(port); it != bindings_.end()) {
-            countState(it->second->info().state, -1);
+            countBinding(it->second->info(), -1);
             bindings_.erase(it);
             forgetIfGone(liveBindings_, port);
         }
     for (const auto& info : changes.bindings) {
         if (auto it = bindings_.find(info.portdev); it != bindings_.end())
-            countState(it->second->info().state, -1);
-        countState(info.state, +1);
+            countBinding(it->second->info(), -1);
+        countBinding(info, +1);
         upsert(bindings_, liveBindings_, info.portdev, info);
     }
     for (const auto& name : changes.removedFilters) {
@@ -827,13 +838,30 @@ BusService::Counts BusService::counts() const
     return Counts{filterCount(), bindingCount(), bindingStates_, networkCount(), activeNetworkCount()};
 }
 
-void BusService::countState(const std::string& state, int delta)
+namespace {
+
+void adjust(std::map<std::string, uint32_t>& counts, const std::string& key, int delta)
 {
-    const std::string word = state.substr(0, state.find(':'));
-    auto& count = bindingStates_[word];
+    auto& count = counts[key];
     count += delta;
     if (count == 0)
-        bindingStates_.erase(word);
+        counts.erase(key);
+}
+
+} // namespace
+
+void BusService::countBinding(const driver::BindingInfo& binding, int delta)
+{
+    adjust(bindingStates_, binding.state.substr(0, binding.state.find(':')), delta);
+    adjust(boundFilters_, binding.filter, delta);
+}
+
+std::map<std::string, uint32_t> BusService::filterBindingCounts() const
+{
+    engine::FilterReferences references;
+    for (const auto& [name, filter] : filters_)
+        references.emplace(name, filter->info().references);
+    return engine::bindingCounts(references, boundFilters_);
 }
 
 uint32_t BusService::activeNetworkCount() const

@@ -85,6 +85,10 @@ public:
     uint32_t filterCount() const { return static_cast<uint32_t>(filters_.size()); }
     uint32_t bindingCount() const { return static_cast<uint32_t>(bindings_.size()); }
     const std::map<std::string, uint32_t>& bindingStates() const { return bindingStates_; }
+    // Filter.BindingCount for every filter some binding uses: from how many
+    // bindings name each filter and the filters' References, so it costs the
+    // filters, not the bindings.
+    std::map<std::string, uint32_t> filterBindingCounts() const;
     uint32_t networkCount() const { return static_cast<uint32_t>(networkObjects_.size()); }
     uint32_t activeNetworkCount() const;
 
@@ -198,7 +202,8 @@ private:
     bool starting_ = false;
     std::pair<uint32_t, uint32_t> progress_{0, 0};
     std::map<std::string, uint32_t> bindingStates_;  // state word -> bindings in it
-    void countState(const std::string& state, int delta);
+    std::map<std::string, uint32_t> boundFilters_;   // filter name -> bindings whose Filter it is
+    void countBinding(const driver::BindingInfo& binding, int delta);
     // The Manager's counts, compared before and after a change to know
     // which of them to announce.
     struct Counts {

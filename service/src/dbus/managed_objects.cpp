@@ -69,6 +69,7 @@ public:
         basic(name, 'b', "b", &asInt);
     }
     void property(const char* name, int32_t value) { basic(name, 'i', "i", &value); }
+    void property(const char* name, uint32_t value) { basic(name, 'u', "u", &value); }
     void property(const char* name, uint64_t value) { basic(name, 't', "t", &value); }
     // a(ss), a(ssss): a list of string tuples.
     template <typename Tuple>
@@ -162,7 +163,8 @@ void ManagedObjectsReply::finish()
 }
 
 // The properties below are those of dbus-interfaces/*.xml, in their order.
-void ManagedObjectsReply::add(const std::string& path, const driver::FilterInfo& filter, uint64_t generation)
+void ManagedObjectsReply::add(const std::string& path, const driver::FilterInfo& filter, uint64_t generation,
+                              uint32_t bindingCount)
 {
     Object object(reply_, path, org::vnetfilter1::Filter_adaptor::INTERFACE_NAME);
     object.property("Name", filter.name);
@@ -172,6 +174,7 @@ void ManagedObjectsReply::add(const std::string& path, const driver::FilterInfo&
     object.property("Builtin", filter.builtin);
     object.property("References", filter.references);
     object.property("Generation", generation);
+    object.property("BindingCount", bindingCount);
     object.finish();
 }
 

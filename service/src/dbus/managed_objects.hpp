@@ -27,7 +27,7 @@ public:
     // refuses (out of memory, a message too large).
     explicit ManagedObjectsReply(sd_bus_message* reply);
 
-    void add(const std::string& path, const driver::FilterInfo& filter, uint64_t generation);
+    void add(const std::string& path, const driver::FilterInfo& filter, uint64_t generation, uint32_t bindingCount);
     void add(const std::string& path, const driver::BindingInfo& binding);
     void add(const std::string& path, const driver::NetworkInfo& network, uint64_t generation);
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "filter_graph.hpp"
+#include "engine/filter_graph.hpp"
 
 #include <set>
 
-namespace vnf::client {
+namespace vnf::engine {
 
 std::vector<std::string> reachableFilters(const FilterReferences& references, const std::string& root)
 {
@@ -37,4 +37,15 @@ filterUsers(const FilterReferences& references, const std::vector<std::pair<std:
     return users;
 }
 
-} // namespace vnf::client
+std::map<std::string, uint32_t> bindingCounts(const FilterReferences& references,
+                                              const std::map<std::string, uint32_t>& bound)
+{
+    std::map<std::string, uint32_t> counts;
+    for (const auto& [filter, bindings] : bound)
+        if (bindings > 0)
+            for (const auto& name : reachableFilters(references, filter))
+                counts[name] += bindings;
+    return counts;
+}
+
+} // namespace vnf::engine

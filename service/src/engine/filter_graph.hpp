@@ -3,14 +3,16 @@
 // binding uses its Filter and every filter reachable from it through the
 // filters' References. The daemon sends no list that grows with the number
 // of bindings, so each client (vnetfilterctl, the desktop frontend) derives
-// the relation itself. Pure.
+// the relation itself; the daemon counts with it (Filter.BindingCount).
+// Pure.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
-namespace vnf::client {
+namespace vnf::engine {
 
 // filter name -> its References (names; a name may be of no filter yet).
 using FilterReferences = std::map<std::string, std::vector<std::string>>;
@@ -23,4 +25,11 @@ std::vector<std::string> reachableFilters(const FilterReferences& references, co
 std::map<std::string, std::vector<std::string>>
 filterUsers(const FilterReferences& references, const std::vector<std::pair<std::string, std::string>>& bindings);
 
-} // namespace vnf::client
+// filter name -> how many bindings use it, from how many bindings name each
+// filter as their own (`bound`: filter -> count): a binding counts once for
+// every filter its own reaches. Costs the filters and references reached
+// from the bound ones, whatever the number of bindings.
+std::map<std::string, uint32_t> bindingCounts(const FilterReferences& references,
+                                              const std::map<std::string, uint32_t>& bound);
+
+} // namespace vnf::engine
