@@ -9,7 +9,8 @@
 #   bench/run-scale.sh [--sizes "100 1000 10000"] [--sample K]
 #
 # Start-up is timed from the new process to Manager.State 'running' (every
-# binding's rules in the kernel); `status`, and 20 creates and their 20
+# binding's rules in the kernel); `status`, the three lists
+# (nwfilter-list, net-list, nwfilter-binding-list), and 20 creates and their 20
 # deletes, through the whole vnetfilterctl process, as an admin or a script
 # runs it. See bench/README.md.
 set -euo pipefail
@@ -42,12 +43,15 @@ for backend in ${BACKENDS:-ebiptables nftables}; do
         ms() { echo $(($(date +%s%N) / 1000000)); }
         for n in $SIZES; do
             "$BENCH" --fill-to "$n" --pid "$pid" --sample "$SAMPLE" | sed "s/^/$backend /"
-            times=()
-            for i in 1 2 3 4 5; do
-                t0=$(ms); vnetfilterctl status >/dev/null; times+=($(( $(ms) - t0 )))
+            # What an admin lists: only the list of bindings may grow with them.
+            for cmd in status nwfilter-list net-list nwfilter-binding-list; do
+                times=()
+                for i in 1 2 3 4 5; do
+                    t0=$(ms); vnetfilterctl $cmd >/dev/null; times+=($(( $(ms) - t0 )))
+                done
+                printf "%s n=%s vnetfilterctl_%s median_ms=%s\n" "$backend" "$n" "${cmd//-/_}" \
+                    "$(printf "%s\n" "${times[@]}" | sort -n | sed -n 3p)"
             done
-            printf "%s n=%s vnetfilterctl_status median_ms=%s\n" "$backend" "$n" \
-                "$(printf "%s\n" "${times[@]}" | sort -n | sed -n 3p)"
             # Creates and deletes through the CLI, one process per call as a
             # script makes them: 20 creates, then their 20 deletes.
             xml=$(mktemp -d)

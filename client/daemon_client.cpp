@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon_client.hpp"
 
-#include "engine/filter_graph.hpp"
-
-#include <algorithm>
-
+#include "binding_rows.hpp"
 #include "cli.hpp"
-
 #include "conf/xml.hpp"
 #include "dbus/raw_message.hpp"
+#include "engine/filter_graph.hpp"
 
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -292,28 +290,8 @@ std::vector<FilterRow> DaemonClient::filters(FilterPorts ports)
 
 std::vector<BindingRow> DaemonClient::bindings()
 {
-    Objects objects;
     auto reply = call("/org/vnetfilter1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
-    reply >> objects;
-    std::vector<BindingRow> rows;
-    for (const auto& [path, interfaces] : objects) {
-        auto it = interfaces.find(kBinding);
-        if (it == interfaces.end())
-            continue;
-        const Properties& p = it->second;
-        BindingRow row;
-        row.port = get<std::string>(p, "PortDev");
-        row.linkdev = get<std::string>(p, "LinkDev");
-        row.mac = get<std::string>(p, "MAC");
-        row.filter = get<std::string>(p, "Filter");
-        row.state = get<std::string>(p, "State");
-        row.ownerName = get<std::string>(p, "OwnerName");
-        row.ownerUuid = get<std::string>(p, "OwnerUUID");
-        row.parameters = get<std::map<std::string, std::vector<std::string>>>(p, "Parameters");
-        row.learned = get<std::vector<std::string>>(p, "LearnedAddresses");
-        rows.push_back(std::move(row));
-    }
-    return rows;
+    return bindingRowsOf(dbus::RawMessage::of(reply));
 }
 
 std::vector<CounterRow> DaemonClient::counters(const std::string& port)

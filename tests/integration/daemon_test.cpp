@@ -11,6 +11,8 @@
 #include "support/files.hpp"
 #include "support/kernel_state.hpp"
 
+#include "util/json.hpp"
+
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -346,6 +348,30 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
         }
         EXPECT_EQ(kinds, (std::set<std::string>{"org.vnetfilter1.Binding", "org.vnetfilter1.Filter",
                                                 "org.vnetfilter1.Network"}));
+        // nwfilter-binding-list reads the same reply with sd-bus's own
+        // reader: every binding as GetAll has it, in the order of the paths.
+        std::vector<std::string> items;
+        for (const auto& [path, interfaces] : objects) {
+            const auto binding = interfaces.find("org.vnetfilter1.Binding");
+            if (binding == interfaces.end())
+                continue;
+            const auto& p = binding->second;
+            const auto text = [&](const char* name) { return p.at(name).get<std::string>(); };
+            items.push_back(util::JsonObject()
+                                .add("portdev", text("PortDev"))
+                                .add("linkdev", text("LinkDev"))
+                                .add("mac", text("MAC"))
+                                .add("filter", text("Filter"))
+                                .add("state", text("State"))
+                                .add("learned_addresses", p.at("LearnedAddresses").get<std::vector<std::string>>())
+                                .add("owner_name", text("OwnerName"))
+                                .add("owner_uuid", text("OwnerUUID"))
+                                .add("parameters",
+                                     p.at("Parameters").get<std::map<std::string, std::vector<std::string>>>())
+                                .str());
+        }
+        EXPECT_EQ(items.size(), 2u);
+        EXPECT_EQ(ctl({"nwfilter-binding-list", "--json"}).out, util::jsonArray(items) + "\n");
         EXPECT_EQ(test::shown(objects.at(sdbus::ObjectPath("/org/vnetfilter1/network/listed"))
                                   .at("org.vnetfilter1.Network"))
                       .at("DHCPHosts"),
