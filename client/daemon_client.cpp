@@ -45,8 +45,6 @@ std::string decode(const std::string& path, const char* prefix)
 }
 
 using Properties = std::map<std::string, sdbus::Variant>;
-using Interfaces = std::map<std::string, Properties>;
-using Objects = std::map<sdbus::ObjectPath, Interfaces>;
 
 template <typename T>
 T get(const Properties& props, const std::string& name, T fallback = {})
@@ -259,32 +257,22 @@ std::vector<FilterRow> DaemonClient::filters(FilterPorts ports)
                          {}};
     };
     std::vector<FilterRow> rows;
-    if (ports == FilterPorts::Counted) {
-        for (const Properties& p : objectsUnder("/org/vnetfilter1/filter", kFilter))
-            rows.push_back(rowOf(p));
-        return rows;
-    }
-    Objects objects;
-    auto reply = call("/org/vnetfilter1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
-    reply >> objects;
-    // Which bindings use a filter (engine/filter_graph.hpp).
     engine::FilterReferences references;
+    for (const Properties& p : objectsUnder("/org/vnetfilter1/filter", kFilter)) {
+        rows.push_back(rowOf(p));
+        references[rows.back().name] = get<std::vector<std::string>>(p, "References");
+    }
+    if (ports == FilterPorts::Counted)
+        return rows;
+    // Which bindings use a filter (engine/filter_graph.hpp), from every
+    // binding's Filter: a second call, so a binding created or deleted in
+    // between may be named where the count does not have it yet.
     std::vector<std::pair<std::string, std::string>> bindings;
-    for (const auto& [path, interfaces] : objects) {
-        if (auto it = interfaces.find(kFilter); it != interfaces.end())
-            references[get<std::string>(it->second, "Name")] = get<std::vector<std::string>>(it->second, "References");
-        if (auto it = interfaces.find(kBinding); it != interfaces.end())
-            bindings.emplace_back(get<std::string>(it->second, "PortDev"), get<std::string>(it->second, "Filter"));
-    }
+    for (auto& row : this->bindings())
+        bindings.emplace_back(std::move(row.port), std::move(row.filter));
     auto users = engine::filterUsers(references, bindings);
-    for (const auto& [path, interfaces] : objects) {
-        auto it = interfaces.find(kFilter);
-        if (it == interfaces.end())
-            continue;
-        FilterRow row = rowOf(it->second);
+    for (auto& row : rows)
         row.bindings = users[row.name];
-        rows.push_back(std::move(row));
-    }
     return rows;
 }
 
