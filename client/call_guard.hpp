@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "daemon_client.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -35,10 +36,11 @@ inline void confirm(const Args& args, const std::string& line)
 }
 
 // `text` padded with spaces to `width` (table columns).
+// A table column `width` wide; a longer text (a long chain or filter name)
+// still keeps one space before the next column.
 inline std::string pad(std::string text, size_t width)
 {
-    if (text.size() < width)
-        text.resize(width, ' ');
+    text.resize(std::max(width, text.size() + 1), ' ');
     return text;
 }
 

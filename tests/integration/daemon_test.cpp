@@ -22,6 +22,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <regex>
 #include <fstream>
 #include <random>
 #include <set>
@@ -258,6 +259,16 @@ TEST_F(DaemonTest, SignalsCountersAndEdit)
     // them: the port's root chain first, a protocol chain right after its jump.
     EXPECT_NE(r.out.find("\"origin\":\"my-web rule 1\""), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"origin\":\"no-mac-spoofing rule 1\""), std::string::npos) << r.out;
+    {
+        // The table keeps its columns apart when an origin is longer than
+        // its column ("jump to " a long chain name).
+        const auto table = ctl({"nwfilter-binding-counters", g0.port}).out;
+        const std::regex row("\"chain\":\"([^\"]*)\",\"rule\":\"(?:[^\"\\\\]|\\\\.)*\",\"origin\":\"([^\"]*)\"");
+        size_t rows = 0;
+        for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), row); it != std::sregex_iterator(); ++it, ++rows)
+            EXPECT_EQ(table.find((*it)[2].str() + (*it)[1].str() + ":"), std::string::npos) << table;
+        EXPECT_GT(rows, 10u) << r.out;
+    }
     std::string rootChain, macChain;
     if (test::testNwfilterBackend() == "nftables") {
         // The chains are the filter's, shared by its ports: GROUP-l2i, GROUP-l2i-mac.
