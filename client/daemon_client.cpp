@@ -209,15 +209,8 @@ std::vector<Properties> DaemonClient::objectsUnder(const std::string& parent, co
             return {};
         throw;
     }
-    // sd-bus starts the document with the introspection DTD's DOCTYPE, which
-    // the safe parser refuses (it refuses every DOCTYPE); the DTD adds nothing.
-    if (auto start = xml.find("<!DOCTYPE"); start != std::string::npos) {
-        const auto end = xml.find('>', start);
-        if (end != std::string::npos && xml.find('[', start) > end)
-            xml.erase(start, end + 1 - start);
-    }
     std::vector<std::string> paths;
-    auto doc = conf::parseXmlSafely(xml);
+    auto doc = conf::parseIntrospectionXml(xml);
     for (xmlNode* node : conf::childElements(conf::rootElement(doc)))
         if (conf::nodeName(node) == "node")
             if (auto name = conf::attribute(node, "name"))

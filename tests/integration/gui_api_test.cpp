@@ -10,7 +10,6 @@
 #include "support/files.hpp"
 
 #include <gtest/gtest.h>
-#include <libxml/parser.h>
 #include <signal.h>
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -34,13 +33,6 @@ class GuiApiTest : public test::DaemonFixture {};
 std::filesystem::path interfaceDir()
 {
     return std::filesystem::path(VNETFILTER_SOURCE_DIR) / "dbus-interfaces";
-}
-
-conf::XmlDocPtr parseXml(const std::string& text)
-{
-    // Interface files and introspection data, with their DOCTYPE: plain
-    // libxml2, no DTD loading.
-    return conf::XmlDocPtr(xmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, nullptr, XML_PARSE_NONET));
 }
 
 std::optional<std::string> annotation(xmlNode* element, const std::string& name)
@@ -186,7 +178,7 @@ TEST_F(GuiApiTest, IntrospectionAgreesWithInterfaceFiles)
     };
     int interfaces = 0, constants = 0, invalidating = 0;
     for (const auto& entry : std::filesystem::directory_iterator(interfaceDir())) {
-        auto file = parseXml(test::readFile(entry.path()));
+        auto file = conf::parseIntrospectionXml(test::readFile(entry.path()));
         ASSERT_TRUE(file) << entry.path();
         for (xmlNode* interface : conf::childElements(conf::rootElement(file))) {
             const std::string name = *conf::attribute(interface, "name");
@@ -195,7 +187,7 @@ TEST_F(GuiApiTest, IntrospectionAgreesWithInterfaceFiles)
             auto r = fw::ProcessExecutor().run({"gdbus", "introspect", "--system", "--dest", "org.vnetfilter1",
                                                 "--object-path", objectOf.at(name), "--xml"});
             ASSERT_TRUE(r.ok()) << r.err;
-            auto live = parseXml(r.out);
+            auto live = conf::parseIntrospectionXml(r.out);
             ASSERT_TRUE(live) << r.out;
             xmlNode* liveInterface = findInterface(conf::rootElement(live), name);
             ASSERT_NE(liveInterface, nullptr) << r.out;
@@ -231,7 +223,7 @@ TEST(InterfaceDocumentation, DocbookDescribesEveryMember)
         auto r = fw::ProcessExecutor().run({"gdbus-codegen", "--generate-docbook", "doc", "--output-directory",
                                             out.path().string(), entry.path().string()});
         ASSERT_TRUE(r.ok()) << "gdbus-codegen (libglib2.0-dev-bin): " << r.err;
-        auto file = parseXml(test::readFile(entry.path()));
+        auto file = conf::parseIntrospectionXml(test::readFile(entry.path()));
         for (xmlNode* interface : conf::childElements(conf::rootElement(file))) {
             const std::string name = *conf::attribute(interface, "name");
             const std::string page = test::readFile(out.path() / ("doc-" + name + ".xml"));

@@ -134,3 +134,26 @@ TEST(XmlHardening, NulByteIsRefused)
     xml += "<filter name='y'/>";
     EXPECT_NE(messageOf(xml).find("NUL"), std::string::npos);
 }
+
+// D-Bus introspection data names its DTD in a DOCTYPE (vnetfilterctl lists
+// filters and networks from it): that much is allowed, nothing more.
+TEST(XmlHardening, IntrospectionDataMayNameItsDtdOnly)
+{
+    const std::string doctype = "<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n"
+                                " \"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n";
+    auto doc = parseIntrospectionXml(doctype + "<node><node name=\"allow_2darp\"/></node>\n");
+    ASSERT_EQ(childElements(rootElement(doc)).size(), 1u);
+    EXPECT_EQ(attribute(childElements(rootElement(doc))[0], "name"), "allow_2darp");
+    auto refused = [](const std::string& xml) {
+        try {
+            parseIntrospectionXml(xml);
+        } catch (const DefinitionError& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(refused("<!DOCTYPE node [<!ENTITY x 'y'>]><node>&x;</node>").find("ENTITY"), std::string::npos);
+    EXPECT_NE(refused("<!DOCTYPE node [<!ELEMENT node ANY>]><node/>").find("DOCTYPE"), std::string::npos);
+    // Definitions keep refusing every DOCTYPE.
+    EXPECT_THROW(parseXmlSafely(doctype + "<filter name='x'/>"), DefinitionError);
+}

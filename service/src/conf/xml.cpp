@@ -105,19 +105,27 @@ void checkAttributeCount(std::string_view text, size_t limit)
     }
 }
 
-XmlDocPtr parseXmlSafely(std::string_view text)
+namespace {
+
+// Whether a document may carry a DOCTYPE that only names an external DTD
+// (never fetched or loaded): D-Bus introspection data does.
+enum class Doctype { Refused, NameOnly };
+
+// `what` names the document in errors: "definition", "introspection data".
+XmlDocPtr parseChecked(std::string_view text, Doctype doctype, const std::string& what)
 {
     if (text.size() > kMaxDefinitionBytes)
-        throw DefinitionError("definition is " + std::to_string(text.size()) + " bytes, more than the limit of " +
+        throw DefinitionError(what + " is " + std::to_string(text.size()) + " bytes, more than the limit of " +
                               std::to_string(kMaxDefinitionBytes) + " bytes");
     // A DTD is the only door to external entities, network fetches and
     // entity expansion bombs, and none of our formats has one: refuse it
     // before the parser can act on any of it.
-    if (text.find("<!DOCTYPE") != std::string_view::npos || text.find("<!ENTITY") != std::string_view::npos)
-        throw DefinitionError("definition contains a DOCTYPE or ENTITY declaration, which is not allowed");
+    if ((doctype == Doctype::Refused && text.find("<!DOCTYPE") != std::string_view::npos) ||
+        text.find("<!ENTITY") != std::string_view::npos)
+        throw DefinitionError(what + " contains a DOCTYPE or ENTITY declaration, which is not allowed");
     // libxml2 would stop at a NUL and parse only what comes before it.
     if (const size_t nul = text.find('\0'); nul != std::string_view::npos)
-        throw DefinitionError("definition contains a NUL byte (line " + std::to_string(lineAt(text, nul)) +
+        throw DefinitionError(what + " contains a NUL byte (line " + std::to_string(lineAt(text, nul)) +
                               "), which XML does not allow");
     checkAttributeCount(text);
 
@@ -141,11 +149,25 @@ XmlDocPtr parseXmlSafely(std::string_view text)
         std::string where = first.line > 0 ? " (line " + std::to_string(first.line) + ")" : "";
         throw DefinitionError("malformed XML" + where + ": " + first.message);
     }
-    if (doc->intSubset || doc->extSubset)
-        throw DefinitionError("definition contains a DOCTYPE declaration, which is not allowed");
+    // A DOCTYPE that names a DTD has no children; one that declares
+    // anything itself does.
+    if (doc->extSubset || (doc->intSubset && (doctype == Doctype::Refused || doc->intSubset->children)))
+        throw DefinitionError(what + " contains a DOCTYPE declaration, which is not allowed");
     if (!xmlDocGetRootElement(doc.get()))
         throw DefinitionError("XML document has no root element");
     return doc;
+}
+
+} // namespace
+
+XmlDocPtr parseXmlSafely(std::string_view text)
+{
+    return parseChecked(text, Doctype::Refused, "definition");
+}
+
+XmlDocPtr parseIntrospectionXml(std::string_view text)
+{
+    return parseChecked(text, Doctype::NameOnly, "introspection data");
 }
 
 xmlNode* rootElement(const XmlDocPtr& doc)

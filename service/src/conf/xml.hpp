@@ -42,6 +42,12 @@ using XmlDocPtr = std::unique_ptr<xmlDoc, XmlDocDeleter>;
 // first error (later ones are usually its consequences).
 XmlDocPtr parseXmlSafely(std::string_view text);
 
+// Parses D-Bus introspection data (an Introspect reply, an interface file):
+// as parseXmlSafely, except that a DOCTYPE naming the introspection DTD is
+// allowed - the DTD is neither fetched nor loaded. A DOCTYPE that declares
+// anything itself, and any ENTITY, are refused.
+XmlDocPtr parseIntrospectionXml(std::string_view text);
+
 // Throws DefinitionError when an element of `text` has more than `limit`
 // attributes. Linear in the text; a lexical scan that only needs to be right
 // for well-formed XML (anything else is then refused by libxml2).

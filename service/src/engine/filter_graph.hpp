@@ -17,7 +17,10 @@ namespace vnf::engine {
 // filter name -> its References (names; a name may be of no filter yet).
 using FilterReferences = std::map<std::string, std::vector<std::string>>;
 
-// The filters `root` reaches (itself included), each once.
+// The filters `root` reaches (itself included), each once. From names and
+// References alone, for whoever holds only the objects (the bus thread, the
+// clients); instantiate.hpp's reachableFilters walks the definitions and
+// refuses cycles, for the worker that holds them.
 std::vector<std::string> reachableFilters(const FilterReferences& references, const std::string& root);
 
 // filter name -> the ports of the bindings that use it, in the order of
