@@ -4,7 +4,7 @@
 // (bench/run-scale.sh runs it in scripts/lab, at 100, 1000 and 10,000).
 //
 //   vnetfilter-scale-bench --fill-to N --pid PID [--sample K]
-//                          [--phase all|fill|creates|deletes|listing]
+//                          [--phase all|fill|creates|deletes|redefines|listing]
 //
 // 1. Creates bindings vnet1..vnetN that do not exist yet (16 calls in
 //    flight). Their ports do not exist: the rules are installed by port
@@ -15,14 +15,18 @@
 //    the median and p95 latency and the daemon's CPU - its own user and
 //    system time (/proc/PID/stat, summed over each call's window), and what
 //    its child processes (iptables-restore, ...) used, reported apart.
-// 3. GetManagedObjects (right after the calls, and on an idle daemon) and
+// 3. K redefines of a filter one binding uses (clean-traffic and one rule
+//    of its own, two versions in turn), the N others present: a redefine
+//    should cost what its users cost, not what every binding does.
+// 4. GetManagedObjects (right after the calls, and on an idle daemon) and
 //    Manager GetAll (what `vnetfilterctl status` asks); the daemon's RSS.
 //
 // --phase fill: step 1 only. --phase creates: K creates (vnet900001..)
 // one after the other and nothing else; --phase deletes: their K deletes.
 // bench/run-instructions.sh counts the daemon's instructions around those.
-// --phase listing: step 3 only, over the bindings already there (to compare
-// builds of the daemon at one size without growing it again).
+// --phase redefines: step 3 only. --phase listing: step 4 only, over the
+// bindings already there (to compare builds of the daemon at one size
+// without growing it again).
 //
 // Prints one key=value line per measure, each starting with "n=N".
 #include <sdbus-c++/sdbus-c++.h>
@@ -193,6 +197,61 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
         report(fillTo, "delete", deletes, deleteCpu);
 }
 
+// The filter step 3 redefines: clean-traffic and a rule whose priority
+// alternates, so that every version changes the binding's rules.
+std::string redefinedFilterXml(size_t version)
+{
+    return "<filter name='scale-redefine' chain='root'><uuid>6a1b5c0e-1111-4222-8333-444455556661</uuid>"
+           "<filterref filter='clean-traffic'/><rule action='drop' direction='out' priority='" +
+           std::to_string(100 + version % 2) + "'><mac protocolid='0x88b5'/></rule></filter>";
+}
+
+// Step 3: the filter and its one binding (port vnet800000) are made, K
+// redefines measured one after the other as the calls above, and both
+// removed again.
+void measureRedefines(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sample)
+{
+    auto define = [&](size_t version) {
+        sdbus::ObjectPath path;
+        manager.callMethod("DefineFilter")
+            .onInterface("org.vnetfilter1.Manager")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .withArguments(redefinedFilterXml(version))
+            .storeResultsTo(path);
+        return path;
+    };
+    const sdbus::ObjectPath filterPath = define(0);
+    std::string binding = bindingXml(800000);
+    binding.replace(binding.find("'clean-traffic'"), 15, "'scale-redefine'");
+    sdbus::ObjectPath bindingPath;
+    manager.callMethod("CreateBinding")
+        .onInterface("org.vnetfilter1.Manager")
+        .withTimeout(std::chrono::microseconds(kTimeoutUs))
+        .withArguments(binding)
+        .storeResultsTo(bindingPath);
+    std::vector<double> calls;
+    Cpu used;
+    for (size_t i = 1; i <= sample; ++i) {
+        const Cpu before = cpuOf(pid);
+        const auto start = Clock::now();
+        define(i);
+        calls.push_back(msSince(start));
+        const Cpu after = cpuOf(pid);
+        used.user += after.user - before.user;
+        used.system += after.system - before.system;
+        used.children += after.children - before.children;
+    }
+    report(fillTo, "redefine", calls, used);
+    sdbus::createProxy(manager.getConnection(), kService, bindingPath)
+        ->callMethod("Delete")
+        .onInterface("org.vnetfilter1.Binding")
+        .withTimeout(std::chrono::microseconds(kTimeoutUs));
+    sdbus::createProxy(manager.getConnection(), kService, filterPath)
+        ->callMethod("Undefine")
+        .onInterface("org.vnetfilter1.Filter")
+        .withTimeout(std::chrono::microseconds(kTimeoutUs));
+}
+
 // Waits until the daemon has used no CPU for half a second (its CPU time is
 // counted in 4 ms ticks; up to 30 s): what calls left behind - signals, the
 // guard reading their commits, the kernel's deferred cleanup on the worker -
@@ -281,10 +340,10 @@ int main(int argc, char** argv)
             phase = argv[i + 1];
     }
     const bool knownPhase = phase == "all" || phase == "fill" || phase == "creates" || phase == "deletes" ||
-                            phase == "listing";
+                            phase == "redefines" || phase == "listing";
     if (fillTo == 0 || pid == 0 || !knownPhase) {
         std::cerr << "usage: vnetfilter-scale-bench --fill-to N --pid PID [--sample K] "
-                     "[--phase all|fill|creates|deletes|listing]\n";
+                     "[--phase all|fill|creates|deletes|redefines|listing]\n";
         return 2;
     }
     try {
@@ -299,6 +358,10 @@ int main(int argc, char** argv)
             measureListing(*manager, existing, pid);
             return 0;
         }
+        if (phase == "redefines") {
+            measureRedefines(*manager, existing, pid, sample);
+            return 0;
+        }
         const auto fillStart = Clock::now();
         if (existing < fillTo)
             createPipelined(*manager, existing + 1, fillTo);
@@ -306,6 +369,7 @@ int main(int argc, char** argv)
         if (phase == "fill")
             return 0;
         measureCalls(*manager, fillTo, pid, sample, Calls::Rounds);
+        measureRedefines(*manager, fillTo, pid, sample);
         measureListing(*manager, fillTo, pid);
     } catch (const std::exception& e) {
         std::cerr << "vnetfilter-scale-bench: " << e.what() << "\n";

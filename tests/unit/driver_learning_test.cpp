@@ -288,4 +288,61 @@ TEST_F(DriverLearning, LeasesAndRebuildsPerPortAreBounded)
     EXPECT_EQ(addresses(), (std::vector<std::string>{"10.0.0.2", "10.0.0.3", "10.0.0.7"}));
 }
 
+// Many learning ports: the timer is always the earliest lease of any port,
+// an expiry pass changes the ports that are due and no other, and deletes,
+// updates and a lease that cannot be applied keep the timer right (the
+// driver keeps the expiries in an index instead of looking at every
+// binding on each event).
+TEST_F(DriverLearning, TheTimerFollowsTheEarliestLeaseOfManyPorts)
+{
+    auto dhcpBinding = [](const std::string& port, int n) {
+        return test::bindingXml(port, "52:54:00:00:01:0" + std::to_string(n), "clean-traffic",
+                                {{"CTRL_IP_LEARNING", "dhcp"}});
+    };
+    std::map<std::string, uint64_t> sessions;
+    for (const auto& [port, seconds] : std::vector<std::pair<std::string, int64_t>>{{"p0", 300}, {"p1", 100}, {"p2", 200}}) {
+        driver_.createBinding(dhcpBinding(port, static_cast<int>(sessions.size())));
+        sessions[port] = capture_.lastSession;
+        const std::string address = "10.0.0." + std::to_string(10 + sessions.size());
+        driver_.observed(port, sessions[port], {Kind::DhcpAck, ip(address.c_str()), ip("10.0.0.1"), seconds});
+    }
+    const int64_t start = now_;
+    EXPECT_EQ(capture_.timer, start + 100);
+    auto learned = [&](const std::string& port) {
+        for (const auto& b : driver_.bindings())
+            if (b.portdev == port)
+                return b.learnedAddresses.size();
+        return size_t{99};
+    };
+
+    now_ = start + 150;  // p1 is due, not the others
+    auto changes = driver_.expireLeases();
+    ASSERT_EQ(changes.bindings.size(), 1u);
+    EXPECT_EQ(changes.bindings.front().portdev, "p1");
+    EXPECT_EQ(learned("p1"), 0u);
+    EXPECT_EQ(learned("p0"), 1u);
+    EXPECT_EQ(learned("p2"), 1u);
+    EXPECT_EQ(capture_.timer, start + 200);
+
+    // A renewal of p2 moves it after p0.
+    driver_.observed("p2", sessions["p2"], {Kind::DhcpAck, ip("10.0.0.13"), ip("10.0.0.1"), 500});
+    EXPECT_EQ(capture_.timer, start + 300);
+    driver_.deleteBinding("p0");
+    EXPECT_EQ(capture_.timer, now_ + 500);
+    // p2 moved to a binding that gives its address: nothing to expire.
+    driver_.updateBinding("p2", conf::parseBinding(test::bindingXml("p2", "52:54:00:00:01:02", "clean-traffic",
+                                                                    {{"IP", "10.0.0.13"}})));
+    EXPECT_EQ(capture_.timer, std::nullopt);
+
+    // A lease whose expiry cannot be applied: the port is dropped, and the
+    // timer does not stay on the past lease (it would fire at once, forever).
+    driver_.observed("p1", sessions["p1"], {Kind::DhcpAck, ip("10.0.0.12"), ip("10.0.0.1"), 60});
+    EXPECT_EQ(capture_.timer, now_ + 60);
+    now_ += 61;
+    backend_.failNext = true;
+    driver_.expireLeases();
+    EXPECT_EQ(*backend_.policy("p1"), fw::PortPolicy::dropAll());
+    EXPECT_EQ(capture_.timer, std::nullopt);
+}
+
 } // namespace

@@ -228,3 +228,53 @@ TEST_F(DriverSemantics, AFailedOrRefusedUpdateKeepsTheOldBinding)
     restart();
     EXPECT_EQ(info("vnet0").filter, "clean-traffic") << "nothing was saved";
 }
+
+// A redefine reaches the bindings that use the filter, directly or through
+// references, and no other; the driver finds them through its index of
+// ports by the filter they name (not by looking at every binding), which
+// must follow bindings created, moved to another filter, deleted, and a
+// restart.
+TEST_F(DriverSemantics, ARedefineFindsItsUsersAsBindingsComeMoveAndGo)
+{
+    int version = 0;
+    // A new priority each time, so that the content (and the rules) change.
+    auto redefine = [&](const std::string& name, const std::string& refs = "") {
+        const auto changes = driver_->defineFilter("<filter name='" + name + "'>" + refs +
+                                                   "<rule action='drop' direction='out' priority='" +
+                                                   std::to_string(100 + ++version) +
+                                                   "'><mac protocolid='0x88b5'/></rule></filter>");
+        std::vector<std::string> ports;
+        for (const auto& b : changes.bindings)
+            ports.push_back(b.portdev);
+        return ports;
+    };
+    using Ports = std::vector<std::string>;
+    const std::string refInner = "<filterref filter='inner'/>";
+    redefine("inner");
+    redefine("outer", refInner);
+    redefine("other");
+    driver_->createBinding(binding("p1", "outer", 1));
+    driver_->createBinding(binding("p2", "inner", 2));
+    driver_->createBinding(binding("p3", "other", 3));
+    EXPECT_EQ(redefine("inner"), (Ports{"p1", "p2"}));
+    EXPECT_EQ(redefine("outer", refInner), (Ports{"p1"}));
+
+    driver_->updateBinding("p3", conf::parseBinding(binding("p3", "outer", 3)));
+    EXPECT_EQ(redefine("inner"), (Ports{"p1", "p2", "p3"}));
+    driver_->updateBinding("p1", conf::parseBinding(binding("p1", "other", 1)));
+    EXPECT_EQ(redefine("inner"), (Ports{"p2", "p3"}));
+    EXPECT_EQ(redefine("other"), (Ports{"p1"}));
+
+    // outer stops referring to inner: inner's users are its own.
+    EXPECT_EQ(redefine("outer"), (Ports{"p3"}));
+    EXPECT_EQ(redefine("inner"), (Ports{"p2"}));
+    driver_->deleteBinding("p2");
+    EXPECT_EQ(redefine("inner"), Ports{});
+    driver_->undefineFilter("inner");  // nobody uses it now
+    EXPECT_EQ(errorOf([&] { driver_->undefineFilter("outer"); }), driver::ErrorKind::InUse);
+
+    restart();  // the index is rebuilt from the stored bindings
+    EXPECT_EQ(redefine("other"), (Ports{"p1"}));
+    EXPECT_EQ(redefine("outer"), (Ports{"p3"}));
+    EXPECT_EQ(redefine("clean-traffic-free"), Ports{});
+}

@@ -115,25 +115,56 @@ void NwfilterDriver::restoreRules(const std::vector<fw::PolicyChange>& changes)
     }
 }
 
-bool NwfilterDriver::FilterReach::uses(const conf::BindingDef& binding, const std::string& filter)
+bool NwfilterDriver::FilterReach::reaches(const std::string& bound, const std::string& filter)
 {
-    if (binding.filter == filter)
+    if (bound == filter)
         return true;
-    auto [entry, fresh] = reach_.try_emplace(binding.filter);
+    auto [entry, fresh] = reach_.try_emplace(bound);
     if (fresh)
-        if (const conf::FilterDef* root = lookup_.find(binding.filter))
+        if (const conf::FilterDef* root = lookup_.find(bound))
             entry->second = engine::reachableFilters(*root, lookup_);
     return entry->second.count(filter) > 0;
 }
 
+// Through the index of ports by the filter they name: the cost is the
+// filters bound and the users found, not the number of bindings.
 std::vector<std::string> NwfilterDriver::bindingsUsing(const std::string& filter) const
 {
     FilterReach reach(filters_);
-    std::vector<std::string> ports;
-    for (const auto& [port, binding] : bindings_)
-        if (reach.uses(binding.def, filter))
-            ports.push_back(port);
-    return ports;
+    std::set<std::string> ports;  // in port order, as they are listed
+    for (const auto& [bound, boundPorts] : portsByFilter_)
+        if (reach.reaches(bound, filter))
+            ports.insert(boundPorts.begin(), boundPorts.end());
+    return {ports.begin(), ports.end()};
+}
+
+void NwfilterDriver::indexBinding(const std::string& port)
+{
+    const Binding& binding = bindings_.at(port);
+    portsByFilter_[binding.def.filter].insert(port);
+    if (binding.failedByDefinition)
+        failedByDefinition_.insert(port);
+    else
+        failedByDefinition_.erase(port);
+    indexExpiry(port);
+}
+
+void NwfilterDriver::unindexBinding(const std::string& port)
+{
+    const Binding& binding = bindings_.at(port);
+    if (auto bound = portsByFilter_.find(binding.def.filter); bound != portsByFilter_.end()) {
+        bound->second.erase(port);
+        if (bound->second.empty())
+            portsByFilter_.erase(bound);
+    }
+    failedByDefinition_.erase(port);
+    expiries_.set(port, std::nullopt);
+}
+
+void NwfilterDriver::indexExpiry(const std::string& port)
+{
+    const Binding& binding = bindings_.at(port);
+    expiries_.set(port, binding.learner ? binding.learner->nextExpiry() : std::nullopt);
 }
 
 FilterInfo NwfilterDriver::infoOf(const Filter& filter) const
@@ -202,6 +233,9 @@ Changes NwfilterDriver::load()
     for (const auto& p : stored.problems)
         util::logWarning("skipping binding file " + p.file.string() + ": " + p.message);
     bindings_.clear();
+    portsByFilter_.clear();
+    failedByDefinition_.clear();
+    expiries_.clear();
     Lookup lookup(filters_);
     for (auto& def : stored.bindings) {
         Binding binding{def, "active", std::nullopt, 0, false, std::nullopt, false};
@@ -237,7 +271,10 @@ Changes NwfilterDriver::load()
                            e.what());
             binding.state = std::string("failed: ") + e.what();
         }
+        if (bindings_.count(def.portdev))
+            unindexBinding(def.portdev);
         bindings_[def.portdev] = std::move(binding);
+        indexBinding(def.portdev);
     }
     scheduleExpiry();
     Changes changes;
@@ -313,10 +350,13 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     engine::OverlayLookup next(current, def);
     std::vector<fw::PolicyChange> portChanges;
     std::map<std::string, Instance> instances;
-    FilterReach reach(filters_);
-    for (const auto& [port, binding] : bindings_) {
+    std::set<std::string> candidates(failedByDefinition_);
+    for (auto& port : bindingsUsing(def.name))
+        candidates.insert(std::move(port));
+    for (const auto& port : candidates) {
+        const Binding& binding = bindings_.at(port);
         const bool failed = binding.state.rfind("failed", 0) == 0;
-        if (failed ? !binding.failedByDefinition : !reach.uses(binding.def, def.name))
+        if (failed && !binding.failedByDefinition)
             continue;
         try {
             Instance inst = instantiate(binding.def, next, binding.learner);
@@ -346,6 +386,8 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
         binding.state = inst.state;
         binding.learner = std::move(inst.learner);
         binding.failedByDefinition = false;
+        failedByDefinition_.erase(port);
+        indexExpiry(port);
         if (hadLearner && !binding.learner)
             leaseStore_.remove(port);  // the filter no longer needs $IP
         syncWatch(binding, changes);
@@ -430,6 +472,7 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
         throw;
     }
     Binding& binding = bindings_[def.portdev] = std::move(candidate);
+    indexBinding(def.portdev);
     Changes changes;
     changes.resultName = def.portdev;
     changes.bindings.push_back(infoOf(binding));
@@ -462,9 +505,9 @@ Changes NwfilterDriver::deleteBinding(const std::string& portdev)
         throw;
     }
     const bool hadLearner = binding.learner.has_value();
+    unindexBinding(portdev);
     bindings_.erase(it);
-    // Only a port that learned can have been the next lease to expire (and
-    // looking at every binding on each delete grew with their number).
+    // Only a port that learned can have been the next lease to expire.
     if (hadLearner)
         scheduleExpiry();
     Changes changes;
@@ -548,7 +591,9 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
     if (current.rebuilds && kept)
         next.rebuilds = std::move(current.rebuilds);
     const bool learners = current.learner || next.learner;
+    unindexBinding(portdev);
     current = std::move(next);
+    indexBinding(portdev);
     if (learners)
         scheduleExpiry();
     changes.bindings.push_back(infoOf(current));

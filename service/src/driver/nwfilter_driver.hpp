@@ -10,6 +10,7 @@
 #include "engine/filter_lookup.hpp"
 #include "firewall/backend.hpp"
 #include "learn/address_learner.hpp"
+#include "learn/expiry_index.hpp"
 #include "learn/capture.hpp"
 #include "learn/lease_store.hpp"
 #include "learn/rate_limiter.hpp"
@@ -241,12 +242,13 @@ private:
     private:
         const std::map<std::string, Filter>& filters_;
     };
-    // Which filters a binding's rules come from: its filter and every
-    // filter reachable from it, computed once per filter a call meets.
+    // Which filters a binding's rules come from: the filter it names and
+    // every filter reachable from that, computed once per filter a call meets.
     class FilterReach {
     public:
         explicit FilterReach(const std::map<std::string, Filter>& filters) : lookup_(filters) {}
-        bool uses(const conf::BindingDef& binding, const std::string& filter);
+        // Whether a binding naming `bound` gets rules from `filter`.
+        bool reaches(const std::string& bound, const std::string& filter);
 
     private:
         Lookup lookup_;
@@ -273,7 +275,13 @@ private:
     void syncWatch(Binding& binding, Changes& changes);
     void failClosed(Binding& binding, const std::string& reason, Changes& changes);
     void saveLeases(const Binding& binding);
+    // Sets the capture's timer to the earliest lease expiry (expiries_).
     void scheduleExpiry();
+    // Keeps the indexes below in step with bindings_[port]: index after the
+    // binding is added or changed, unindex before it changes or goes.
+    void indexBinding(const std::string& port);
+    void unindexBinding(const std::string& port);
+    void indexExpiry(const std::string& port);
     int64_t now() const;
     bool portPresent(const std::string& port) const;
     // Bindings that were `repairing` are not any more (the kernel matches the record).
@@ -295,6 +303,14 @@ private:
     std::map<std::string, conf::FilterDef> builtins_;
     std::map<std::string, Filter> filters_;
     std::map<std::string, Binding> bindings_;
+    // Indexes of bindings_, so that a call costs what the bindings it
+    // concerns cost, not what all of them do: the ports bound to each
+    // filter by name (a filter's users are found through the filters'
+    // references), the ports whose definition failed at start-up (a define
+    // may mend them), and each learning port's next lease expiry.
+    std::map<std::string, std::set<std::string>> portsByFilter_;
+    std::set<std::string> failedByDefinition_;
+    learn::ExpiryIndex expiries_;
 };
 
 } // namespace vnf::driver

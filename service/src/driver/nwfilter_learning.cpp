@@ -112,14 +112,8 @@ void NwfilterDriver::saveLeases(const Binding& binding)
 
 void NwfilterDriver::scheduleExpiry()
 {
-    if (!capture_)
-        return;
-    std::optional<int64_t> next;
-    for (const auto& [port, binding] : bindings_)
-        if (binding.learner)
-            if (auto expiry = binding.learner->nextExpiry(); expiry && (!next || *expiry < *next))
-                next = expiry;
-    capture_->wakeAt(next);
+    if (capture_)
+        capture_->wakeAt(expiries_.next());
 }
 
 Changes NwfilterDriver::observed(const std::string& portdev, uint64_t session, const learn::Observation& observation)
@@ -157,6 +151,7 @@ Changes NwfilterDriver::observed(const std::string& portdev, uint64_t session, c
         // A renewal: same addresses, later expiry; the rules stay.
         binding.learner = std::move(learner);
         saveLeases(binding);
+        indexExpiry(portdev);
         scheduleExpiry();
         return changes;
     }
@@ -179,6 +174,7 @@ Changes NwfilterDriver::observed(const std::string& portdev, uint64_t session, c
     binding.learner = std::move(inst.learner);
     saveLeases(binding);
     syncWatch(binding, changes);
+    indexExpiry(portdev);
     scheduleExpiry();
     changes.bindings.push_back(infoOf(binding));
     return changes;
@@ -206,25 +202,32 @@ Changes NwfilterDriver::expireLeases()
 {
     Changes changes;
     const int64_t t = now();
-    for (auto& [port, binding] : bindings_) {
-        if (!binding.learner)
+    for (const std::string& port : expiries_.due(t)) {
+        Binding& binding = bindings_.at(port);
+        if (!binding.learner) {  // not indexed any more (indexExpiry below)
+            indexExpiry(port);
             continue;
-        learn::AddressLearner learner = *binding.learner;
-        if (!learner.expire(t))
-            continue;
-        try {
-            Instance inst = instantiate(binding.def, Lookup(filters_), learner);
-            apply({{port, inst.rules}});
-            util::logInfo("port '" + port + "': leases expired; now " +
-                          (learner.leases().empty() ? std::string("learning again")
-                                                    : util::join(learner.addresses(), ", ")));
-                    binding.state = inst.state;
-            binding.learner = std::move(inst.learner);
-            saveLeases(binding);
-            changes.bindings.push_back(infoOf(binding));
-        } catch (const ServiceError& e) {
-            failClosed(binding, std::string("cannot apply the expiry of a lease: ") + e.what(), changes);
         }
+        learn::AddressLearner learner = *binding.learner;
+        if (learner.expire(t)) {
+            try {
+                Instance inst = instantiate(binding.def, Lookup(filters_), learner);
+                apply({{port, inst.rules}});
+                util::logInfo("port '" + port + "': leases expired; now " +
+                              (learner.leases().empty() ? std::string("learning again")
+                                                        : util::join(learner.addresses(), ", ")));
+                binding.state = inst.state;
+                binding.learner = std::move(inst.learner);
+                saveLeases(binding);
+                changes.bindings.push_back(infoOf(binding));
+            } catch (const ServiceError& e) {
+                // Dropped, and without the expired leases: they are not
+                // due again (a timer in the past would fire at once).
+                binding.learner = std::move(learner);
+                failClosed(binding, std::string("cannot apply the expiry of a lease: ") + e.what(), changes);
+            }
+        }
+        indexExpiry(port);
     }
     scheduleExpiry();
     return changes;
