@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The daemon's user-space work per create and per delete at each size, as
+# The daemon's user-space work per create, delete and redefine at each size, as
 # instructions: vnetfilterd runs under valgrind's callgrind, which counts
 # every instruction the process executes in user space (all its threads)
 # and nothing the kernel does. The count does not depend on caches, clock
@@ -77,12 +77,20 @@ for backend in ${BACKENDS:-ebiptables nftables}; do
             sleep 1
             deletes=$(counted)
             callgrind_control --zero "$pid" >/dev/null 2>&1
+            # K redefines of a filter one binding uses (with the define of
+            # the filter, the create of the binding and their removal: four
+            # calls more, the same at every size).
+            "$BENCH" --phase redefines --fill-to "$n" --pid "$pid" --sample "$SAMPLE" | sed "s/^/$backend /"
+            sleep 1
+            redefines=$(counted)
+            callgrind_control --zero "$pid" >/dev/null 2>&1
             sleep 1
             idle=$(counted)
             callgrind_control --instr=off "$pid" >/dev/null 2>&1
             # Each count took a second of waiting: the idle second is taken off.
-            printf "%s n=%s instructions per create=%s per delete=%s idle_second=%s\n" "$backend" "$n" \
-                $(((creates - idle) / SAMPLE)) $(((deletes - idle) / SAMPLE)) "$idle"
+            printf "%s n=%s instructions per create=%s per delete=%s per redefine=%s idle_second=%s\n" \
+                "$backend" "$n" $(((creates - idle) / SAMPLE)) $(((deletes - idle) / SAMPLE)) \
+                $(((redefines - idle) / SAMPLE)) "$idle"
         done
     ' 2> >(grep -v "^lab:" >&2)
 done

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The control plane with many bindings: per-call cost of a create and a
-# delete, GetManagedObjects, status, start-up time and RSS at each size,
-# both nwfilter backends in one run. Each backend gets one scripts/lab (its
-# own network namespace, private bus, polkitd, vnetfilterd), grown from one
-# size to the next; between sizes the daemon is restarted to time start-up.
+# The control plane with many bindings: per-call cost of a create, a
+# delete and a redefine (of a filter one binding uses), GetManagedObjects,
+# status, start-up time and RSS at each size, both nwfilter backends in one
+# run. Each backend gets one scripts/lab (its own network namespace, private
+# bus, polkitd, vnetfilterd), grown from one size to the next; between sizes
+# the daemon is restarted to time start-up.
 #
 #   bench/run-scale.sh [--sizes "100 1000 10000"] [--sample K]
 #
