@@ -345,4 +345,29 @@ TEST_F(DriverLearning, TheTimerFollowsTheEarliestLeaseOfManyPorts)
     EXPECT_EQ(capture_.timer, std::nullopt);
 }
 
+// A port whose capture stopped drops everything; when its lease expires
+// the lease goes and the port stays closed (it did become `learning`, with
+// rules letting DHCP through, and nothing watching it).
+TEST_F(DriverLearning, AFailedPortStaysClosedWhenItsLeaseExpires)
+{
+    driver_.createBinding(binding({{"CTRL_IP_LEARNING", "dhcp"}}));
+    driver_.observed("vnet0", capture_.lastSession, {Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 60});
+    capture_.failNextWatch = true;
+    driver_.captureFailed("vnet0", capture_.lastSession, "Network is down");
+    const std::string failed = info().state;
+    ASSERT_EQ(rules(), fw::PortPolicy::dropAll());
+    EXPECT_EQ(capture_.timer, now_ + 60);
+
+    now_ += 61;
+    const int transactions = backend_.transactions;
+    auto changes = driver_.expireLeases();
+    EXPECT_EQ(changes.bindings.size(), 1u);
+    EXPECT_EQ(info().state, failed);
+    EXPECT_TRUE(info().learnedAddresses.empty());
+    EXPECT_EQ(rules(), fw::PortPolicy::dropAll());
+    EXPECT_EQ(backend_.transactions, transactions) << "the rules stay as they are";
+    EXPECT_EQ(capture_.timer, std::nullopt);
+    EXPECT_EQ(leaseFile().find("10.0.0.50"), std::string::npos);
+}
+
 } // namespace

@@ -275,6 +275,7 @@ private:
     void syncWatch(Binding& binding, Changes& changes);
     void failClosed(Binding& binding, const std::string& reason, Changes& changes);
     void saveLeases(const Binding& binding);
+    void expire(Binding& binding, learn::AddressLearner learner, Changes& changes);
     // Sets the capture's timer to the earliest lease expiry (expiries_).
     void scheduleExpiry();
     // Keeps the indexes below in step with bindings_[port]: index after the

@@ -198,34 +198,48 @@ Changes NwfilterDriver::captureFailed(const std::string& portdev, uint64_t sessi
     return changes;
 }
 
+// `learner`: the port's learner without the leases that expired.
+void NwfilterDriver::expire(Binding& binding, learn::AddressLearner learner, Changes& changes)
+{
+    const std::string& port = binding.def.portdev;
+    if (binding.state.rfind("failed", 0) == 0) {
+        // A failed port (its capture stopped, say) keeps dropping
+        // everything: the expired leases go, its rules and state stay until
+        // it is mended (learning rules would let DHCP through a port nothing
+        // watches, and say `learning`).
+        binding.learner = std::move(learner);
+        saveLeases(binding);
+        changes.bindings.push_back(infoOf(binding));
+        return;
+    }
+    try {
+        Instance inst = instantiate(binding.def, Lookup(filters_), learner);
+        apply({{port, inst.rules}});
+        util::logInfo("port '" + port + "': leases expired; now " +
+                      (learner.leases().empty() ? std::string("learning again")
+                                                : util::join(learner.addresses(), ", ")));
+        binding.state = inst.state;
+        binding.learner = std::move(inst.learner);
+        saveLeases(binding);
+        changes.bindings.push_back(infoOf(binding));
+    } catch (const ServiceError& e) {
+        // Dropped, and without the expired leases: they are not due again
+        // (a timer in the past would fire at once).
+        binding.learner = std::move(learner);
+        failClosed(binding, std::string("cannot apply the expiry of a lease: ") + e.what(), changes);
+    }
+}
+
 Changes NwfilterDriver::expireLeases()
 {
     Changes changes;
     const int64_t t = now();
     for (const std::string& port : expiries_.due(t)) {
         Binding& binding = bindings_.at(port);
-        if (!binding.learner) {  // not indexed any more (indexExpiry below)
-            indexExpiry(port);
-            continue;
-        }
-        learn::AddressLearner learner = *binding.learner;
-        if (learner.expire(t)) {
-            try {
-                Instance inst = instantiate(binding.def, Lookup(filters_), learner);
-                apply({{port, inst.rules}});
-                util::logInfo("port '" + port + "': leases expired; now " +
-                              (learner.leases().empty() ? std::string("learning again")
-                                                        : util::join(learner.addresses(), ", ")));
-                binding.state = inst.state;
-                binding.learner = std::move(inst.learner);
-                saveLeases(binding);
-                changes.bindings.push_back(infoOf(binding));
-            } catch (const ServiceError& e) {
-                // Dropped, and without the expired leases: they are not
-                // due again (a timer in the past would fire at once).
-                binding.learner = std::move(learner);
-                failClosed(binding, std::string("cannot apply the expiry of a lease: ") + e.what(), changes);
-            }
+        if (binding.learner) {
+            learn::AddressLearner learner = *binding.learner;
+            if (learner.expire(t))
+                expire(binding, std::move(learner), changes);
         }
         indexExpiry(port);
     }
