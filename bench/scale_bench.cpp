@@ -130,6 +130,14 @@ void createPipelined(sdbus::IProxy& manager, size_t from, size_t to)
         throw std::runtime_error(firstError);
 }
 
+// Adds what the daemon used between `before` and `after` to `sum`.
+void addUsed(Cpu& sum, const Cpu& before, const Cpu& after)
+{
+    sum.user += after.user - before.user;
+    sum.system += after.system - before.system;
+    sum.children += after.children - before.children;
+}
+
 void report(size_t n, const char* what, const std::vector<double>& calls, const Cpu& used)
 {
     const double k = static_cast<double>(calls.size());
@@ -154,11 +162,6 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
     const size_t round = which == Calls::Rounds ? kRound : sample;
     std::vector<double> creates, deletes;
     Cpu createCpu, deleteCpu;
-    auto add = [](Cpu& sum, const Cpu& before, const Cpu& after) {
-        sum.user += after.user - before.user;
-        sum.system += after.system - before.system;
-        sum.children += after.children - before.children;
-    };
     for (size_t first = 1; first <= sample; first += round) {
         const size_t last = std::min(sample, first + round - 1);
         std::vector<sdbus::ObjectPath> paths;
@@ -176,7 +179,7 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
                 .withArguments(bindingXml(900000 + i))
                 .storeResultsTo(path);
             creates.push_back(msSince(start));
-            add(createCpu, before, cpuOf(pid));
+            addUsed(createCpu, before, cpuOf(pid));
             paths.push_back(path);
         }
         if (which == Calls::CreatesOnly)
@@ -188,7 +191,7 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
             binding->callMethod("Delete").onInterface("org.vnetfilter1.Binding").withTimeout(
                 std::chrono::microseconds(kTimeoutUs));
             deletes.push_back(msSince(start));
-            add(deleteCpu, before, cpuOf(pid));
+            addUsed(deleteCpu, before, cpuOf(pid));
         }
     }
     if (!creates.empty())
@@ -240,10 +243,7 @@ void measureRedefines(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t s
         const auto start = Clock::now();
         define(i);
         calls.push_back(msSince(start));
-        const Cpu after = cpuOf(pid);
-        used.user += after.user - before.user;
-        used.system += after.system - before.system;
-        used.children += after.children - before.children;
+        addUsed(used, before, cpuOf(pid));
     }
     report(fillTo, "redefine", calls, used);
     sdbus::createProxy(manager.getConnection(), kService, bindingPath)

@@ -35,9 +35,8 @@ inline void confirm(const Args& args, const std::string& line)
         std::cout << line << "\n";
 }
 
-// `text` padded with spaces to `width` (table columns).
-// A table column `width` wide; a longer text (a long chain or filter name)
-// still keeps one space before the next column.
+// `text` padded with spaces to `width` (table columns); a longer text (a
+// long chain or filter name) still keeps one space before the next column.
 inline std::string pad(std::string text, size_t width)
 {
     text.resize(std::max(width, text.size() + 1), ' ');

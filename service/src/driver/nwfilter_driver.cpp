@@ -386,8 +386,7 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
         binding.state = inst.state;
         binding.learner = std::move(inst.learner);
         binding.failedByDefinition = false;
-        failedByDefinition_.erase(port);
-        indexExpiry(port);
+        indexBinding(port);
         if (hadLearner && !binding.learner)
             leaseStore_.remove(port);  // the filter no longer needs $IP
         syncWatch(binding, changes);
