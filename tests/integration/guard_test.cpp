@@ -5,19 +5,27 @@
 // binding follows its port (waiting while it is missing). Run with either
 // nwfilter backend (ctest registers the suite for both) and, for networks,
 // either network backend.
+#include "daemon/firewall_guard.hpp"
 #include "support/backends.hpp"
 #include "support/bridge_lab.hpp"
 #include "support/daemon_fixture.hpp"
 #include "support/dbus_lab.hpp"
 #include "support/files.hpp"
 #include "support/kernel_state.hpp"
+#include "support/netns.hpp"
 #include "util/strings.hpp"
 
 #include <gtest/gtest.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <mutex>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 using namespace vnf;
@@ -131,6 +139,33 @@ struct GuardedDaemon {
 };
 
 class GuardTest : public test::DaemonFixture {};
+
+// Whether one of the daemon's sockets is in the nf_tables notification
+// group (NFNLGRP_NFTABLES), as /proc/net/netlink of its namespace says.
+bool daemonListens(const test::Netns& ns, pid_t pid)
+{
+    std::set<std::string> inodes;
+    const std::regex socketLink("socket:\\[(\\d+)\\]");
+    std::error_code ec;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+        const std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
+        std::smatch m;
+        if (std::regex_match(target, m, socketLink))
+            inodes.insert(m[1].str());
+    }
+    std::istringstream table(ns.check({"cat", "/proc/net/netlink"}));
+    std::string line;
+    std::getline(table, line);  // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+    while (std::getline(table, line)) {
+        std::istringstream fields(line);
+        std::string sk, eth, portid, groups, rmem, wmem, dump, locks, drops, inode;
+        fields >> sk >> eth >> portid >> groups >> rmem >> wmem >> dump >> locks >> drops >> inode;
+        if (eth == std::to_string(NETLINK_NETFILTER) && inodes.count(inode) &&
+            (std::stoul(groups, nullptr, 16) & (1u << (NFNLGRP_NFTABLES - 1))))
+            return true;
+    }
+    return false;
+}
 
 // Each foreign change another firewall tool can make to the daemon's rules:
 // the guests are filtered again (packets), the repair is counted and says
@@ -303,6 +338,20 @@ TEST_F(GuardTest, FlushLoopLeavesTheDaemonResponsive)
 // A binding for a port that does not exist yet waits for it; the port
 // appears and it is active with its rules proven by packets; it goes and the
 // binding waits again.
+// The guard steps out of the kernel's notifications while the daemon
+// rewrites every rule of an owned table (GuardQuiet, below): after start-up
+// and after a reload it listens again, with either backend.
+TEST_F(GuardTest, ListensAgainAfterTheDaemonsOwnRewrites)
+{
+    GuardedDaemon d;
+    EXPECT_TRUE(test::eventually([&] { return daemonListens(d.lab.host(), d.daemon.pid()); }, 5s))
+        << "after start-up: " << d.lab.host().check({"cat", "/proc/net/netlink"});
+    ASSERT_TRUE(ctl({"reload"}).ok()) << d.daemon.log();
+    EXPECT_TRUE(daemonListens(d.lab.host(), d.daemon.pid()))
+        << "after Manager.Reload: " << d.lab.host().check({"cat", "/proc/net/netlink"});
+    EXPECT_TRUE(d.lab.filtered());
+}
+
 TEST_F(GuardTest, BindingsFollowTheirPort)
 {
     GuardedDaemon guarded;
@@ -430,5 +479,79 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
 }
 
 INSTANTIATE_TEST_SUITE_P(NetworkBackends, GuardNetworkTest, testing::Values("nftables", "iptables"));
+
+// The guard itself, in a namespace of its own: while the daemon rewrites
+// every rule (FirewallGuard::Quiet) the kernel sends the guard nothing - it
+// has left the notification group, so the kernel writes no notification
+// into that commit - and when the rewrite ends it checks everything once,
+// which covers what others changed meanwhile.
+TEST(GuardQuiet, OutOfTheNotificationsWhileQuietThenOneCheck)
+{
+    VNF_REQUIRE_ROOT();
+    test::Netns ns;
+    std::mutex mutex;
+    std::vector<std::string> classified;  // tables of the changes the guard was told about
+    std::vector<daemon::Damage> repairs;
+    std::unique_ptr<daemon::FirewallGuard> guard;
+    daemon::FirewallGuard::Hooks hooks;
+    hooks.classify = [&](const fw::nl::ObjectChange& change) {
+        std::lock_guard lock(mutex);
+        classified.push_back(change.table.name);
+        daemon::Damage damage;
+        damage.networks = true;
+        damage.tables.insert(change.table);
+        return damage;
+    };
+    hooks.ours = [](pid_t) { return false; };
+    hooks.repair = [&](daemon::Damage damage, daemon::FirewallGuard::Clock::time_point) {
+        {
+            std::lock_guard lock(mutex);
+            repairs.push_back(std::move(damage));
+        }
+        guard->repairDone(true);
+    };
+    hooks.links = [](std::optional<std::vector<std::string>>) {};
+    {
+        test::EnterNetns inside(ns);  // the guard's sockets are the namespace's
+        guard = std::make_unique<daemon::FirewallGuard>(daemon::FirewallGuard::Options{}, std::move(hooks));
+    }
+    ASSERT_EQ(guard->description(), "nf_tables notifications");
+    auto seen = [&](const std::string& table) {
+        std::lock_guard lock(mutex);
+        return std::find(classified.begin(), classified.end(), table) != classified.end();
+    };
+    auto repairCount = [&] {
+        std::lock_guard lock(mutex);
+        return repairs.size();
+    };
+
+    ns.check({"nft", "add", "table", "inet", "vnft_before"});
+    ASSERT_TRUE(test::eventually([&] { return seen("vnft_before"); }, 5s)) << "the guard sees others' commits";
+    ASSERT_TRUE(test::eventually([&] { return repairCount() == 1; }, 5s));
+
+    {
+        auto quiet = guard->quiet();
+        auto nested = guard->quiet();
+        ns.check({"nft", "add", "table", "inet", "vnft_while_quiet"});
+    }
+    ASSERT_TRUE(test::eventually([&] { return repairCount() == 2; }, 5s)) << "one check when the last Quiet ends";
+    {
+        std::lock_guard lock(mutex);
+        const daemon::Damage& check = repairs[1];
+        EXPECT_TRUE(check.periodic) << "a check: bindings are not marked repairing";
+        EXPECT_TRUE(check.allPorts);
+        EXPECT_TRUE(check.networks);
+        EXPECT_TRUE(check.tables.empty()) << "anything may have changed";
+        EXPECT_NE(check.summary().find("check after"), std::string::npos) << check.summary();
+    }
+
+    // Notifications come in order: once a later commit is seen, the one made
+    // while quiet would have been seen before it.
+    ns.check({"nft", "add", "table", "inet", "vnft_after"});
+    ASSERT_TRUE(test::eventually([&] { return seen("vnft_after"); }, 5s)) << "back in the group";
+    EXPECT_FALSE(seen("vnft_while_quiet")) << "the kernel notified the guard while it was quiet";
+    ASSERT_TRUE(test::eventually([&] { return repairCount() == 3; }, 5s));
+    guard->stop();
+}
 
 } // namespace

@@ -40,7 +40,7 @@ void Damage::merge(const Damage& other)
 std::string Damage::summary() const
 {
     if (periodic)
-        return "periodic check";
+        return what.empty() ? "periodic check" : what.front();
     std::string out = std::to_string(changes) + (changes == 1 ? " change" : " changes");
     if (!by.empty()) {
         out += " by ";
@@ -126,6 +126,46 @@ void FirewallGuard::repairDone(bool ok)
     wake();
 }
 
+FirewallGuard::Quiet::Quiet(FirewallGuard* guard) : guard_(guard)
+{
+    guard_->beginQuiet();
+}
+
+FirewallGuard::Quiet::~Quiet()
+{
+    if (guard_)
+        guard_->endQuiet();
+}
+
+void FirewallGuard::beginQuiet()
+{
+    std::lock_guard lock(quietMutex_);
+    if (quiet_++ > 0 || !monitor_)
+        return;
+    try {
+        monitor_->listen(false);
+    } catch (const std::exception& e) {
+        util::logWarning(std::string("firewall guard: ") + e.what());
+    }
+}
+
+void FirewallGuard::endQuiet()
+{
+    std::lock_guard lock(quietMutex_);
+    if (--quiet_ > 0 || !monitor_)
+        return;
+    try {
+        monitor_->listen(true);
+    } catch (const std::exception& e) {
+        // Not back in the group: the periodic checks take over.
+        util::logWarning(std::string("firewall guard: ") + e.what() + "; checking every " +
+                         std::to_string(options_.checkInterval.count() / 1000) + " s instead");
+        periodicFallback_ = true;
+    }
+    checkAfterQuiet_ = true;
+    wake();
+}
+
 void FirewallGuard::readCommits(Clock::time_point now)
 {
     for (fw::nl::Commit& commit : monitor_->read()) {
@@ -204,6 +244,19 @@ void FirewallGuard::startRepairIfDue(Clock::time_point now)
         hooks_.repair(std::move(damage), first);
         return;
     }
+    if (checkAfterQuiet_.exchange(false) && options_.mode != Mode::Off) {
+        // Out of the notification group for a while: look at everything
+        // once. A check: nothing is marked repairing, nothing is logged if
+        // every rule is in place.
+        Damage check;
+        check.allPorts = true;
+        check.networks = true;
+        check.periodic = true;
+        check.what.push_back("check after the daemon's own rewrite of its rules");
+        inFlight_ = true;
+        hooks_.repair(std::move(check), now);
+        return;
+    }
     if (periodic_ && now >= nextCheck_) {
         nextCheck_ = now + options_.checkInterval;
         Damage check;
@@ -255,6 +308,8 @@ void FirewallGuard::run()
         }
         if (monitor_ && fds[2].revents && options_.mode != Mode::Off)
             readCommits(after);
+        if (periodicFallback_.exchange(false))
+            periodic_ = true;
         if (options_.mode != Mode::Off)
             startRepairIfDue(after);
     }

@@ -24,10 +24,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace vnf::daemon {
@@ -37,7 +39,7 @@ struct Damage {
     bool allPorts = false;
     std::set<std::string> ports;
     bool networks = false;
-    bool periodic = false;          // a periodic check, not a seen change
+    bool periodic = false;          // a check (periodic, or after a Quiet), not a seen change
     bool certain = false;           // our own chains or tables were changed (not only chains we hang off)
     std::vector<std::string> what;  // "rule deleted in bridge nat libvirt-I-vnet0", the first few
     size_t changes = 0;             // how many changes in all
@@ -90,6 +92,29 @@ public:
 
     // The repair handed out last is finished; `ok` false: try again later.
     void repairDone(bool ok);
+
+    // The daemon's own change of thousands of objects at once (start-up, a
+    // reload). With a socket in the notification group the kernel writes a
+    // notification per rule and set element into that commit - at 10,000
+    // ports up to 11 s of kernel time where the commit itself takes 0.5 s
+    // (bench/README.md) - only for the guard to find they were the
+    // daemon's. While a Quiet lives the guard is out of the group; when the
+    // last one ends it joins again and checks everything once (a check:
+    // quiet unless something had to be put back), which covers what others
+    // changed meanwhile. Any thread; nests.
+    class Quiet {
+    public:
+        explicit Quiet(FirewallGuard* guard);
+        ~Quiet();
+        Quiet(Quiet&& other) noexcept : guard_(std::exchange(other.guard_, nullptr)) {}
+        Quiet(const Quiet&) = delete;
+        Quiet& operator=(const Quiet&) = delete;
+        Quiet& operator=(Quiet&&) = delete;
+
+    private:
+        FirewallGuard* guard_;
+    };
+    [[nodiscard]] Quiet quiet() { return Quiet(this); }
     // Stops the thread (idempotent).
     void stop();
     // What the guard does, for logs and status ("notifications", "checks every 30 s", "off").
@@ -104,6 +129,8 @@ private:
     void readCommits(Clock::time_point now);
     void startRepairIfDue(Clock::time_point now);
     void wake();
+    void beginQuiet();
+    void endQuiet();
 
     Options options_;
     Hooks hooks_;
@@ -112,12 +139,16 @@ private:
     util::UniqueFd wakeFd_;  // eventfd: stop, or a repair finished
     RepairPacer pacer_;
     std::vector<Seen> seen_;  // foreign-looking commits not yet repaired (bounded)
-    bool periodic_ = false;
+    std::atomic<bool> periodic_{false};  // read by description() on other threads
     Clock::time_point nextCheck_{};
     bool throttleLogged_ = false;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> inFlight_{false};
     std::atomic<bool> retry_{false};
+    std::mutex quietMutex_;
+    int quiet_ = 0;                          // Quiets alive (quietMutex_)
+    std::atomic<bool> checkAfterQuiet_{false};
+    std::atomic<bool> periodicFallback_{false};  // could not join the group again
     std::thread thread_;
     static constexpr size_t kMaxSeen = 1024;
 };

@@ -107,22 +107,23 @@ int main(int argc, char** argv)
                                     limits.maxCallBytesPerUser, limits.maxCallBytes};
         serviceOptions.queueTimeout = std::chrono::seconds(limits.callQueueTimeoutSeconds);
         serviceOptions.networkBackend = networkBackend == fw::net::NetworkBackend::Nftables ? "nftables" : "iptables";
+        // The daemon's own rewrite of every rule (start-up, reloads). Where
+        // no one else can change the bindings' rules, the guard stays out of
+        // the kernel's notifications meanwhile: at 10,000 ports they cost the
+        // kernel up to 11 s in that one commit (FirewallGuard::Quiet). With
+        // libvirt's layout they cost little and the check after would cost
+        // a listing of every rule. The guard is made below, before any.
+        std::unique_ptr<daemon::FirewallGuard> guard;
+        const auto bulkChange = [&guard, &backend](const std::function<void()>& change) {
+            std::optional<daemon::FirewallGuard::Quiet> quiet;
+            if (backend->rulesOwned())
+                quiet.emplace(guard->quiet());
+            change();
+        };
+        serviceOptions.aroundBulkChange = bulkChange;
         dbus::BusService service(*connection, loop, worker, parser, driver, networks, backendName, serviceOptions);
 
         service.publish(initial);
-
-        // The bindings' rules go in on the worker while the bus answers:
-        // Manager.State says 'starting' (StartProgress: how many), calls
-        // wait behind that work (docs/daemon.md, "Start-up").
-        service.startingUp();
-        worker.submit([&] {
-            driver.install();
-            // Installing every port at once needed twice the record for a
-            // moment (what is wanted beside what the kernel listed): give
-            // those pages back, or a restarted daemon keeps them for good.
-            malloc_trim(0);
-            loop.post([&service] { service.started(); });
-        });
 
         // Learning events: capture thread -> worker (in order with the
         // requests) -> bus thread (objects and signals).
@@ -142,20 +143,12 @@ int main(int argc, char** argv)
             },
             [&] { deliver([&driver] { return driver.expireLeases(); }); },
         });
-        // firewalld flushes the iptables/ebtables tables when it starts, reloads
-        // or stops, and forgets runtime zone assignments: put everything back.
-        firewalld::FirewalldWatch firewalldWatch(
-            *connection,
-            [&](bool running) {
-                service.setFirewalldRunning(running);
-                service.reload("firewalld", [&zones, running] {
-                    if (running)
-                        zones.waitUntilRunning();
-                });
-            },
-            [&] { service.reload("firewalld"); });
-        service.setFirewalldRunning(firewalldWatch.running());
-
+        // Whatever way this block is left, the capture thread stops first:
+        // its events refer to the worker and the service.
+        struct StopCapture {
+            learn::PcapCapture& capture;
+            ~StopCapture() { capture.shutdown(); }
+        } stopCapture{capture};
         // The firewall guard: others' changes to our rules are put back, and
         // bindings follow their ports (docs/daemon.md, "Rules that stay in force").
         daemon::FirewallGuard::Options guardOptions;
@@ -166,7 +159,6 @@ int main(int argc, char** argv)
         guardOptions.notificationsSeeTools =
             (config.nwfilter.backend == "nftables" && networkBackend == fw::net::NetworkBackend::Nftables) ||
             fw::xtablesToolsUseNfTables(executor);
-        std::unique_ptr<daemon::FirewallGuard> guard;
         daemon::FirewallGuard::Hooks guardHooks;
         guardHooks.classify = [&backend, &networks](const fw::nl::ObjectChange& change) {
             daemon::Damage damage;
@@ -201,18 +193,39 @@ int main(int argc, char** argv)
         guard = std::make_unique<daemon::FirewallGuard>(guardOptions, std::move(guardHooks));
         service.setGuardDescription(guard->description());
         util::logInfo("firewall guard: " + guard->description());
+        // The bindings' rules go in on the worker while the bus answers:
+        // Manager.State says 'starting' (StartProgress: how many), calls
+        // wait behind that work (docs/daemon.md, "Start-up").
+        service.startingUp();
+        worker.submit([&] {
+            bulkChange([&driver] { driver.install(); });
+            // Installing every port at once needed twice the record for a
+            // moment (what is wanted beside what the kernel listed): give
+            // those pages back, or a restarted daemon keeps them for good.
+            malloc_trim(0);
+            loop.post([&service] { service.started(); });
+        });
+
+        // firewalld flushes the iptables/ebtables tables when it starts, reloads
+        // or stops, and forgets runtime zone assignments: put everything back.
+        firewalld::FirewalldWatch firewalldWatch(
+            *connection,
+            [&](bool running) {
+                service.setFirewalldRunning(running);
+                service.reload("firewalld", [&zones, running] {
+                    if (running)
+                        zones.waitUntilRunning();
+                });
+            },
+            [&] { service.reload("firewalld"); });
+        service.setFirewalldRunning(firewalldWatch.running());
+
         // Ports that came or went before the link watch started.
         deliver([&driver] { return driver.portsChanged(std::nullopt); });
         // dnsmasq supervision: once a second, on the worker.
         util::Ticker supervision(std::chrono::seconds(1), [&] {
             deliver([&networks] { return networks.supervise(); });
         });
-        // Whatever way this block is left, the capture thread stops first:
-        // its events refer to the worker and the service.
-        struct StopCapture {
-            learn::PcapCapture& capture;
-            ~StopCapture() { capture.shutdown(); }
-        } stopCapture{capture};
 
         connection->requestName(dbus::kBusName);
         util::logInfo(std::string("ready on the bus as ") + dbus::kBusName);

@@ -916,8 +916,16 @@ void BusService::upsert(std::map<std::string, std::shared_ptr<Object>>& objects,
 
 driver::Changes BusService::reapplyAll()
 {
-    networks_.reapplyFirewall();
-    return driver_.reload();
+    driver::Changes changes;
+    const auto change = [&] {
+        networks_.reapplyFirewall();
+        changes = driver_.reload();
+    };
+    if (options_.aroundBulkChange)
+        options_.aroundBulkChange(change);
+    else
+        change();
+    return changes;
 }
 
 void BusService::setFirewalldRunning(bool running)

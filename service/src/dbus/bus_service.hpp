@@ -47,6 +47,11 @@ struct ServiceOptions {
     AdmissionLimits admission;
     std::chrono::seconds queueTimeout{20};
     std::string networkBackend;  // Manager.NetworkBackend
+    // Runs the daemon's own rewrite of every rule (a reload: SIGHUP,
+    // firewalld, Manager.Reload) on the worker; the daemon wraps it so that
+    // the firewall guard stays out of the kernel's notifications meanwhile
+    // (FirewallGuard::Quiet). Empty: runs it as is.
+    std::function<void(const std::function<void()>& change)> aroundBulkChange;
 };
 
 class BusService {

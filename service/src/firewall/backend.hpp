@@ -96,6 +96,11 @@ public:
     // have touched the backend's rules? Called from the guard's thread: it
     // reads nothing the backend changes.
     virtual std::optional<Concern> concerns(const nl::ObjectChange& change) const = 0;
+    // No other process can change the backend's rules (nftables' owned
+    // table): nothing another process commits while the backend rewrites
+    // them all can touch them, so the firewall guard need not read the
+    // kernel's notifications of that rewrite (FirewallGuard::Quiet).
+    virtual bool rulesOwned() const { return false; }
     // Start-up: `desired` is every port's policy; whatever an earlier run
     // left that is not in it goes.
     virtual void resyncTo(const std::map<std::string, PortPolicy>& desired) = 0;

@@ -136,11 +136,18 @@ NftMonitor::NftMonitor() : fd_(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SO
     local.nl_family = AF_NETLINK;
     if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
         throw std::runtime_error(std::string("netlink bind: ") + std::strerror(errno));
-    const int group = NFNLGRP_NFTABLES;
-    if (::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
-        throw std::runtime_error(std::string("cannot subscribe to nf_tables notifications: ") + std::strerror(errno));
+    listen(true);
     if (::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &kReceiveBuffer, sizeof kReceiveBuffer) != 0)
         ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &kReceiveBuffer, sizeof kReceiveBuffer);
+}
+
+void NftMonitor::listen(bool on)
+{
+    const int group = NFNLGRP_NFTABLES;
+    if (::setsockopt(fd_.get(), SOL_NETLINK, on ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP, &group,
+                     sizeof group) != 0)
+        throw std::runtime_error(std::string(on ? "cannot subscribe to" : "cannot unsubscribe from") +
+                                 " nf_tables notifications: " + std::strerror(errno));
 }
 
 std::vector<Commit> NftMonitor::read()

@@ -69,6 +69,10 @@ public:
     // Every commit that ended since the last read; a lost notification makes
     // a Commit with lost set.
     std::vector<Commit> read();
+    // Leaves (false) or joins again (true) the notification group. While no
+    // socket of a namespace is in it the kernel writes no notifications at
+    // all for its commits. Throws std::runtime_error when netlink refuses.
+    void listen(bool on);
 
 private:
     util::UniqueFd fd_;
