@@ -91,7 +91,7 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
 
 fw::PortPolicy NwfilterDriver::policyOf(const Binding& binding) const
 {
-    if (binding.state.rfind("failed", 0) == 0)
+    if (binding.failed())
         return fw::PortPolicy::dropAll();
     return instantiate(binding.def, Lookup(filters_), binding.learner).rules;
 }
@@ -195,7 +195,7 @@ BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
         info.learnedAddresses = binding.learner->addresses();
     // What the kernel holds, most telling first: a failure, a missing port,
     // rules someone else changed, then learning or active.
-    if (binding.state.rfind("failed", 0) == 0)
+    if (binding.failed())
         info.state = binding.state;
     else if (!binding.present)
         info.state = "waiting";
@@ -269,7 +269,7 @@ Changes NwfilterDriver::load()
             // Never leave a bound port open: it gets no traffic until fixed.
             util::logError("binding of port '" + def.portdev + "' cannot be instantiated, its traffic is dropped: " +
                            e.what());
-            binding.state = std::string("failed: ") + e.what();
+            binding.fail(e.what());
         }
         if (bindings_.count(def.portdev))
             unindexBinding(def.portdev);
@@ -355,7 +355,7 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
         candidates.insert(std::move(port));
     for (const auto& port : candidates) {
         const Binding& binding = bindings_.at(port);
-        const bool failed = binding.state.rfind("failed", 0) == 0;
+        const bool failed = binding.failed();
         if (failed && !binding.failedByDefinition)
             continue;
         try {
@@ -529,7 +529,7 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
     Binding& current = it->second;
     Changes changes;
     changes.resultName = portdev;
-    if (def == current.def && current.state.rfind("failed", 0) != 0)
+    if (def == current.def && !current.failed())
         return changes;  // the same binding: nothing to do
 
     // What was learned still holds when the guest is the same (same MAC)

@@ -228,6 +228,12 @@ private:
         // address is learned only while it exists.
         bool present = true;
         bool repairing = false;  // someone else changed its rules; not yet put back
+
+        // Its port drops everything: a definition, the capture or the kernel
+        // failed. The state says so as "failed: REASON" (the one place).
+        bool failed() const { return state.starts_with("failed: "); }
+        static std::string failure(const std::string& reason) { return "failed: " + reason; }
+        void fail(const std::string& reason) { state = failure(reason); }
     };
     // The daemon's filters as the engine looks them up.
     class Lookup : public engine::FilterLookup {

@@ -84,7 +84,7 @@ void NwfilterDriver::failClosed(Binding& binding, const std::string& reason, Cha
 {
     const std::string& port = binding.def.portdev;
     // Logged once per change of state, not once per attempt.
-    if (binding.state != "failed: " + reason)
+    if (binding.state != Binding::failure(reason))
         util::logError("binding of port '" + port + "' failed, its traffic is dropped: " + reason);
     if (binding.session) {
         capture_->unwatch(port);
@@ -96,7 +96,7 @@ void NwfilterDriver::failClosed(Binding& binding, const std::string& reason, Cha
     } catch (const ServiceError& e) {
         util::logError("cannot install drop-all rules on port '" + port + "': " + e.what());
     }
-    binding.state = "failed: " + reason;
+    binding.fail(reason);
     changes.bindings.push_back(infoOf(binding));
 }
 
@@ -202,7 +202,7 @@ Changes NwfilterDriver::captureFailed(const std::string& portdev, uint64_t sessi
 void NwfilterDriver::expire(Binding& binding, learn::AddressLearner learner, Changes& changes)
 {
     const std::string& port = binding.def.portdev;
-    if (binding.state.rfind("failed", 0) == 0) {
+    if (binding.failed()) {
         // A failed port (its capture stopped, say) keeps dropping
         // everything: the expired leases go, its rules and state stay until
         // it is mended (learning rules would let DHCP through a port nothing
