@@ -37,6 +37,16 @@ void Damage::merge(const Damage& other)
             by.insert(b);
 }
 
+Damage Damage::check(std::string what)
+{
+    Damage damage;
+    damage.allPorts = true;
+    damage.networks = true;
+    damage.periodic = true;
+    damage.what.push_back(std::move(what));
+    return damage;
+}
+
 std::string Damage::summary() const
 {
     if (periodic)
@@ -160,7 +170,7 @@ void FirewallGuard::endQuiet()
         // Not back in the group: the periodic checks take over.
         util::logWarning(std::string("firewall guard: ") + e.what() + "; checking every " +
                          std::to_string(options_.checkInterval.count() / 1000) + " s instead");
-        periodicFallback_ = true;
+        periodic_ = true;
     }
     checkAfterQuiet_ = true;
     wake();
@@ -244,27 +254,14 @@ void FirewallGuard::startRepairIfDue(Clock::time_point now)
         hooks_.repair(std::move(damage), first);
         return;
     }
-    if (checkAfterQuiet_.exchange(false) && options_.mode != Mode::Off) {
-        // Out of the notification group for a while: look at everything
-        // once. A check: nothing is marked repairing, nothing is logged if
-        // every rule is in place.
-        Damage check;
-        check.allPorts = true;
-        check.networks = true;
-        check.periodic = true;
-        check.what.push_back("check after the daemon's own rewrite of its rules");
-        inFlight_ = true;
-        hooks_.repair(std::move(check), now);
-        return;
-    }
-    if (periodic_ && now >= nextCheck_) {
+    // Out of the notification group for a while (a Quiet), or periodic:
+    // look at everything once.
+    const bool afterQuiet = checkAfterQuiet_.exchange(false);
+    if (afterQuiet || (periodic_ && now >= nextCheck_)) {
         nextCheck_ = now + options_.checkInterval;
-        Damage check;
-        check.allPorts = true;
-        check.networks = true;
-        check.periodic = true;
         inFlight_ = true;
-        hooks_.repair(std::move(check), now);
+        hooks_.repair(Damage::check(afterQuiet ? "check after the daemon's own rewrite of its rules" : "periodic check"),
+                      now);
     }
 }
 
@@ -308,8 +305,6 @@ void FirewallGuard::run()
         }
         if (monitor_ && fds[2].revents && options_.mode != Mode::Off)
             readCommits(after);
-        if (periodicFallback_.exchange(false))
-            periodic_ = true;
         if (options_.mode != Mode::Off)
             startRepairIfDue(after);
     }

@@ -49,6 +49,8 @@ struct Damage {
     std::set<fw::nl::TableRef> tables;
 
     bool any() const { return allPorts || !ports.empty() || networks; }
+    // A check of everything (periodic, or after a Quiet), `what` saying which.
+    static Damage check(std::string what);
     void merge(const Damage& other);
     // For the log and the Repaired signal: "3 changes by nft (pid 4711): rule deleted in ..."
     std::string summary() const;
@@ -139,7 +141,7 @@ private:
     util::UniqueFd wakeFd_;  // eventfd: stop, or a repair finished
     RepairPacer pacer_;
     std::vector<Seen> seen_;  // foreign-looking commits not yet repaired (bounded)
-    std::atomic<bool> periodic_{false};  // read by description() on other threads
+    std::atomic<bool> periodic_{false};  // set by endQuiet() too; read by description()
     Clock::time_point nextCheck_{};
     bool throttleLogged_ = false;
     std::atomic<bool> stopping_{false};
@@ -148,7 +150,6 @@ private:
     std::mutex quietMutex_;
     int quiet_ = 0;                          // Quiets alive (quietMutex_)
     std::atomic<bool> checkAfterQuiet_{false};
-    std::atomic<bool> periodicFallback_{false};  // could not join the group again
     std::thread thread_;
     static constexpr size_t kMaxSeen = 1024;
 };
