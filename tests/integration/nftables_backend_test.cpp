@@ -112,6 +112,8 @@ TEST(NftablesSharing, MorePortsAddOnlyElements)
         EXPECT_EQ(hundred.chains.size(), one.chains.size()) << name;
         EXPECT_EQ(ruleCount(hundred), ruleCount(one)) << name;
         EXPECT_EQ(elementCount(hundred), elementCount(one) * 100) << name;
+        // The 99 joined without a verdict element (model.hpp, "Joining ports").
+        EXPECT_EQ(hundred.joining.size(), 99u) << name;
         // Every port reaches the same chains.
         for (const auto& [map, ports] : hundred.maps)
             for (const auto& [port, chain] : ports)
@@ -240,6 +242,116 @@ TEST_F(NftablesBackend, ForeignFlushesAndRestartsLeaveGuestsFiltered)
     EXPECT_FALSE(spoofedPasses());
     // The new daemon owns the table again.
     EXPECT_FALSE(lab.host().run({"nft", "delete", "table", "bridge", "vnetfilter"}).ok());
+}
+
+// Gives guest `g` a second address its filter does not know; static
+// neighbours keep ARP (which the filter also checks) out of the way, so only
+// the IP check stands between a ping from that address and its answer.
+void addSpoofedAddress(test::BridgeLab& lab, test::Guest& g, const std::string& spoofed)
+{
+    const std::string link = lab.host().check({"ip", "-o", "link", "show", "br0"});
+    const std::string bridgeMac = link.substr(link.find("link/ether ") + 11, 17);
+    g.ns->check({"ip", "addr", "add", spoofed + "/24", "dev", "eth0"});
+    g.ns->check({"ip", "neigh", "replace", "10.10.0.1", "lladdr", bridgeMac, "dev", "eth0", "nud", "permanent"});
+    lab.host().check({"ip", "neigh", "replace", spoofed, "lladdr", g.mac, "dev", "br0", "nud", "permanent"});
+}
+
+// The joining path itself, step by step with the backend in the lab's host
+// namespace: the second port of clean-traffic is filtered through the
+// joining sets, then through the verdict map once settled.
+TEST(NftablesJoining, AJoiningPortIsFilteredAsASettledOne)
+{
+    VNF_REQUIRE_ROOT();
+    const engine::FilterMap filters = store::loadFilterDirectory(test::builtinFilterDir());
+    test::BridgeLab lab(2);
+    test::Guest& g0 = lab.guest(0);
+    test::Guest& g1 = lab.guest(1);
+    auto policyOf = [&](const test::Guest& g) {
+        engine::Variables vars = {{engine::kVarMac, {g.mac}}, {engine::kVarIp, {g.ip}}};
+        const conf::FilterDef& filter = *filters.find("clean-traffic");
+        return fw::PortPolicy::ofRules(engine::instantiate(filter, vars, filters).rules, "clean-traffic");
+    };
+    fw::ProcessExecutor exec;
+    std::unique_ptr<fw::NwfilterBackend> backend;
+    {
+        test::EnterNetns inside(lab.host());
+        backend = fw::makeNwfilterBackend(nftablesConfig(), exec);
+        backend->apply({fw::PolicyChange{g0.port, policyOf(g0)}});
+        backend->apply({fw::PolicyChange{g1.port, policyOf(g1)}});
+    }
+    ASSERT_EQ(test::nftTable(lab.host()).joining, std::set<std::string>{g1.port});
+    addSpoofedAddress(lab, g1, "10.10.0.99");
+    EXPECT_TRUE(lab.ping(*g1.ns, "10.10.0.1", g1.ip));
+    EXPECT_FALSE(lab.ping(*g1.ns, "10.10.0.1", "10.10.0.99")) << "a joining port's spoofed packet passed";
+
+    {
+        test::EnterNetns inside(lab.host());
+        backend->settle();
+    }
+    const test::NftTableView settled = test::nftTable(lab.host());
+    EXPECT_TRUE(settled.joining.empty());
+    EXPECT_EQ(settled.maps.at("l2-from-guest").at(g1.port), settled.maps.at("l2-from-guest").at(g0.port));
+    EXPECT_TRUE(lab.ping(*g1.ns, "10.10.0.1", g1.ip));
+    EXPECT_FALSE(lab.ping(*g1.ns, "10.10.0.1", "10.10.0.99"));
+
+    // Its group's last port gone, the group goes whole, joining rules included.
+    {
+        test::EnterNetns inside(lab.host());
+        backend->apply({fw::PolicyChange{g0.port, std::nullopt}, fw::PolicyChange{g1.port, std::nullopt}});
+    }
+    const test::NftTableView empty = test::nftTable(lab.host());
+    for (const auto& [chain, rules] : empty.chains) {
+        if (chain.rfind("joining-", 0) == 0) {
+            EXPECT_TRUE(rules.empty()) << chain;
+        }
+    }
+    EXPECT_TRUE(empty.sets.empty());
+}
+
+// A port that joins a group already in the kernel is filtered through the
+// joining sets at once, and stays filtered while the daemon moves it into
+// the verdict maps (every 2 s when idle): a spoofed stream across both
+// gets no answer, its own address always does.
+TEST_F(NftablesBackend, JoiningPortsAreFilteredBeforeAndAfterTheyMoveIntoTheMaps)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(2);
+    test::Guest& g0 = lab.guest(0);
+    test::Guest& g1 = lab.guest(1);
+    test::Daemon daemon(lab.host(), {"batch", "auto", "", "nftables"});
+    for (test::Guest* g : {&g0, &g1})
+        ASSERT_TRUE(test::ctl({"nwfilter-binding-create", "-"},
+                              test::bindingXml(g->port, g->mac, "clean-traffic", {{"IP", g->ip}}))
+                        .ok())
+            << daemon.log();
+    // The second port joined the first one's group: no verdict element yet.
+    const test::NftTableView joined = test::nftTable(lab.host());
+    ASSERT_EQ(joined.joining, std::set<std::string>{g1.port}) << lab.host().check({"nft", "list", "ruleset"});
+    EXPECT_EQ(joined.maps.at("l2-from-guest").at(g1.port), joined.maps.at("l2-from-guest").at(g0.port));
+    EXPECT_FALSE(joined.rulesOf("l2-from-guest", g1.port).empty());
+
+    addSpoofedAddress(lab, g1, "10.10.0.99");
+    EXPECT_TRUE(lab.ping(*g1.ns, "10.10.0.1", g1.ip));
+    EXPECT_FALSE(lab.ping(*g1.ns, "10.10.0.1", "10.10.0.99")) << "a joining port's spoofed packet passed";
+
+    // A spoofed stream while the daemon moves the port into the maps.
+    std::string stream;
+    std::thread pinger([&] {
+        stream = g1.ns->run({"ping", "-c", "100", "-i", "0.05", "-W", "1", "-I", "10.10.0.99", "10.10.0.1"}).out;
+    });
+    bool settled = false;
+    for (int i = 0; i < 50 && !settled; ++i) {
+        std::this_thread::sleep_for(100ms);
+        settled = test::nftTable(lab.host()).joining.empty();
+    }
+    pinger.join();
+    EXPECT_TRUE(settled) << "the joining port was not moved into the verdict maps within 5 s";
+    EXPECT_NE(stream.find(" 0 received"), std::string::npos) << stream;
+    const test::NftTableView settledView = test::nftTable(lab.host());
+    EXPECT_EQ(settledView.maps.at("l2-from-guest").at(g1.port), settledView.maps.at("l2-from-guest").at(g0.port));
+    EXPECT_TRUE(lab.ping(*g1.ns, "10.10.0.1", g1.ip));
+    EXPECT_FALSE(lab.ping(*g1.ns, "10.10.0.1", "10.10.0.99"));
 }
 
 // Back to libvirt's layout: the persistent table, which would go on

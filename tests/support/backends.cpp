@@ -95,17 +95,28 @@ std::vector<std::string> NftTableView::rulesOf(const std::string& map, const std
 
 NftTableView nftTable(const Netns& ns)
 {
-    NftTableView view;
     auto r = ns.run({"nft", "-s", "list", "table", "bridge", "vnetfilter"});
     if (!r.ok())
-        return view;
+        return {};
+    return parseNftTable(r.out);
+}
+
+NftTableView parseNftTable(const std::string& listing)
+{
+    NftTableView view;
     view.exists = true;
     std::string kind, name, block;
+    std::map<std::string, std::vector<std::string>> joiningSets;  // plain sets of port names
     auto finish = [&] {
         if (kind == "map") {
             std::regex element("\"([^\"]+)\" : jump ([^\\s,}]+)");
             for (std::sregex_iterator it(block.begin(), block.end(), element), end; it != end; ++it)
                 view.maps[name][(*it)[1]] = (*it)[2];
+        } else if (kind == "set" && block.rfind("type ifname ", 0) == 0 && block.rfind("type ifname . ", 0) != 0) {
+            std::regex element("\"([^\"]+)\"");
+            auto& elements = joiningSets[name];
+            for (std::sregex_iterator it(block.begin(), block.end(), element), end; it != end; ++it)
+                elements.push_back((*it)[1]);
         } else if (kind == "set") {
             std::regex element("\"[^\"]+\" \\. [^\\s,}]+");
             auto& elements = view.sets[name];
@@ -113,7 +124,7 @@ NftTableView nftTable(const Netns& ns)
                 elements.push_back((*it)[0]);
         }
     };
-    for (const auto& raw : util::split(r.out, '\n')) {
+    for (const auto& raw : util::split(listing, '\n')) {
         const std::string line(util::trim(raw));
         auto words = util::split(line, ' ');
         if (words.size() == 3 && (words[0] == "chain" || words[0] == "map" || words[0] == "set") && words[2] == "{") {
@@ -134,6 +145,23 @@ NftTableView nftTable(const Netns& ns)
         else if (!kind.empty())
             block += line + " ";
     }
+    // A joining port reaches its chains through its group's joining rule:
+    // "iifname @G-joining jump G-l2i" in chain joining-MAP.
+    const std::regex joiningRule("^[io]ifname @([^ ]+) jump ([^ ]+)");
+    for (const auto& [chain, rules] : view.chains) {
+        if (chain.rfind("joining-", 0) != 0)
+            continue;
+        const std::string map = chain.substr(8);
+        for (const auto& rule : rules) {
+            std::smatch m;
+            if (!std::regex_search(rule, m, joiningRule))
+                continue;
+            for (const auto& port : joiningSets[m[1]])
+                view.maps[map][port] = m[2];
+        }
+    }
+    for (const auto& port : joiningSets["joining"])
+        view.joining.insert(port);
     return view;
 }
 

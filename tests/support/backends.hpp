@@ -7,6 +7,7 @@
 #include "support/netns.hpp"
 
 #include <map>
+#include <set>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -48,11 +49,16 @@ struct NftTableView {
     // map name -> port -> the chain it jumps to
     std::map<std::string, std::map<std::string, std::string>> maps;
     std::map<std::string, std::vector<std::string>> sets;  // name -> elements
+    // Ports still joining (the `joining` set): `maps` shows them where their
+    // group's joining rule sends them, as a frame finds them.
+    std::set<std::string> joining;
     bool exists = false;
     // Every rule a port's frames can meet from one dispatch map, jumps followed.
     std::vector<std::string> rulesOf(const std::string& map, const std::string& port) const;
 };
 NftTableView nftTable(const Netns& ns);
+// The same from `nft -s list table bridge vnetfilter`'s output.
+NftTableView parseNftTable(const std::string& listing);
 
 // Ports with a rule for TCP to destination port `dport` on frames to the
 // guest, whichever backend the daemon tests run.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "support/kernel_state.hpp"
 
+#include "support/backends.hpp"
+
 #include "util/strings.hpp"
 
 #include <algorithm>
@@ -43,11 +45,21 @@ std::string normalize(const std::string& save, const std::set<std::string>& unor
 }
 
 // nft lists set and map elements in hash order, which differs between two
-// builds of the same content: elements sorted, one per line.
+// builds of the same content: elements sorted, one per line. Where a port's
+// frames go is compared, not how they get there: a joining port (in the
+// joining sets, model.hpp) and one in the verdict maps reach the same chains,
+// so map and joining-set elements give way to one sorted list of where each
+// port goes, and the joining rules (whose order does not matter: a port is in
+// one group's set) are sorted.
 std::string normalizeNft(const std::string& listing)
 {
     std::string out, elements;
     bool inElements = false;
+    std::string kind, name;
+    std::vector<std::string> joiningRules;
+    auto dispatchOnly = [&] {
+        return kind == "map" || (kind == "set" && (name == "joining" || name.ends_with("-joining")));
+    };
     for (const auto& raw : util::split(listing, '\n')) {
         std::string line(util::trim(raw));
         // Who owns the table is not part of the rules: a table outlives its
@@ -56,6 +68,20 @@ std::string normalizeNft(const std::string& listing)
             continue;
         if (auto comment = line.find(" # progname"); comment != std::string::npos)
             line.erase(comment);
+        const auto words = util::split(line, ' ');
+        if (!inElements && words.size() == 3 && words[2] == "{") {
+            kind = words[0];
+            name = words[1];
+        } else if (!inElements && line == "}") {
+            std::sort(joiningRules.begin(), joiningRules.end());
+            for (const auto& rule : joiningRules)
+                out += rule + "\n";
+            joiningRules.clear();
+            kind.clear();
+        } else if (!inElements && kind == "chain" && name.rfind("joining-", 0) == 0) {
+            joiningRules.push_back(line);
+            continue;
+        }
         if (!inElements && line.rfind("elements = {", 0) == 0) {
             inElements = true;
             line = line.substr(12);
@@ -73,12 +99,18 @@ std::string normalizeNft(const std::string& listing)
         for (const auto& item : util::split(elements, ','))
             if (!util::trim(item).empty())
                 items.emplace_back(util::trim(item));
+        elements.clear();
+        if (dispatchOnly())
+            continue;
         std::sort(items.begin(), items.end());
         out += "elements:\n";
         for (const auto& item : items)
             out += "  " + item + "\n";
-        elements.clear();
     }
+    out += "dispatch:\n";
+    for (const auto& [map, ports] : parseNftTable(listing).maps)
+        for (const auto& [port, chain] : ports)
+            out += "  " + map + " " + port + " -> " + chain + "\n";
     return out;
 }
 

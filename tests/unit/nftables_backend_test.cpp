@@ -12,11 +12,15 @@
 #include "store/filter_directory.hpp"
 #include "support/files.hpp"
 
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
 #include <gtest/gtest.h>
+
+#include <map>
+#include <set>
 
 using namespace vnf;
 using namespace vnf::fw;
@@ -144,6 +148,8 @@ public:
             throw nl::NetlinkError("socket gone");
         batches.push_back(batch);
         std::vector<nl::NfReply> replies;
+        if (!failSocket && !refuse && refuseRulesOf.empty() && refuseTableFlags == 0)
+            keepCommentedRules(batch);
         for (const auto& m : nl::splitMessages(batch)) {
             if (refuseRulesOf.empty() || m.type != nl::nftMessageType(NFT_MSG_NEWRULE))
                 continue;
@@ -167,7 +173,60 @@ public:
         }
         return replies;
     }
-    std::vector<nl::NfReply> dump(const std::string&) override { return {}; }
+    // Rule listings: the commented rules (the joining rules) a committed
+    // batch added, with their handles, as the kernel lists them.
+    std::vector<nl::NfReply> dump(const std::string& request) override
+    {
+        std::vector<nl::NfReply> out;
+        const auto messages = nl::splitMessages(request);
+        if (messages.empty() || messages.front().type != nl::nftMessageType(NFT_MSG_GETRULE))
+            return out;
+        auto chain = nl::findAttr(nl::nfAttributes(messages.front()), NFTA_RULE_CHAIN);
+        for (const auto& [handle, rule] : rules) {
+            if (chain && rule.first != chain->str())
+                continue;
+            nl::MessageWriter w;
+            w.begin(nl::nftMessageType(NFT_MSG_NEWRULE), 0, messages.front().seq, NFPROTO_BRIDGE);
+            w.putString(NFTA_RULE_CHAIN, rule.first);
+            w.putBe64(NFTA_RULE_HANDLE, handle);
+            w.putBytes(NFTA_RULE_USERDATA, rule.second);
+            w.end();
+            const auto m = nl::splitMessages(w.data()).front();
+            out.push_back({m.seq, m.type, 0, "", std::string(m.body)});
+        }
+        return out;
+    }
+    void keepCommentedRules(const std::string& batch)
+    {
+        for (const auto& m : nl::splitMessages(batch)) {
+            const auto attrs = nl::nfAttributes(m);
+            if (m.type == nl::nftMessageType(NFT_MSG_DELTABLE)) {
+                rules.clear();
+            } else if (m.type == nl::nftMessageType(NFT_MSG_NEWRULE)) {
+                auto chain = nl::findAttr(attrs, NFTA_RULE_CHAIN);
+                auto userdata = nl::findAttr(attrs, NFTA_RULE_USERDATA);
+                if (chain && userdata)
+                    rules[nextHandle++] = {chain->str(), std::string(userdata->payload)};
+            } else if (m.type == nl::nftMessageType(NFT_MSG_DELRULE)) {
+                if (auto handle = nl::findAttr(attrs, NFTA_RULE_HANDLE)) {
+                    rules.erase(handle->be64());
+                } else if (auto chain = nl::findAttr(attrs, NFTA_RULE_CHAIN)) {  // a flush
+                    std::erase_if(rules, [&](const auto& r) { return r.second.first == chain->str(); });
+                }
+            }
+        }
+    }
+    // The sets a batch's element messages of one type write to.
+    std::multiset<std::string> elementSets(size_t i, int nftMessage) const
+    {
+        std::multiset<std::string> out;
+        for (const auto& m : nl::splitMessages(batches.at(i)))
+            if (m.type == nl::nftMessageType(nftMessage))
+                out.insert(nl::findAttr(nl::nfAttributes(m), NFTA_SET_ELEM_LIST_SET)->str());
+        return out;
+    }
+    std::map<uint64_t, std::pair<std::string, std::string>> rules;  // handle -> chain, userdata
+    uint64_t nextHandle = 1;
 
     // Messages of a type in batch `i`.
     size_t count(size_t i, int nftMessage) const
@@ -213,24 +272,63 @@ TEST(NftablesBackendRecord, FirstChangeBuildsTheTableThenPortsAreElements)
     ASSERT_EQ(b.transport->batches.size(), 2u);
     EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWRULE), 0u);
     EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWCHAIN), 0u);
-    // One message per set (16 of addresses) and map (2), each with all 99 ports.
+    // One message per set (16 of addresses, and the two joining sets), each
+    // with all 99 ports: they join the group without a verdict element.
     EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWSETELEM), 18u);
+    const std::string group = nft::groupName(b.backend->layouts().at("vnet0").shape);
+    EXPECT_EQ(b.transport->elementSets(1, NFT_MSG_NEWSETELEM).count("joining"), 1u);
+    EXPECT_EQ(b.transport->elementSets(1, NFT_MSG_NEWSETELEM).count(group + "-joining"), 1u);
+    EXPECT_EQ(b.transport->elementSets(1, NFT_MSG_NEWSETELEM).count("l2-from-guest"), 0u);
+    EXPECT_EQ(b.backend->joiningPorts().size(), 99u);
     EXPECT_GT(rules, 10u);
+
+    // Settling: out of the joining sets, into the verdict maps, one batch.
+    b.backend->settle();
+    ASSERT_EQ(b.transport->batches.size(), 3u);
+    EXPECT_EQ(b.transport->elementSets(2, NFT_MSG_DELSETELEM),
+              (std::multiset<std::string>{"joining", group + "-joining"}));
+    EXPECT_EQ(b.transport->elementSets(2, NFT_MSG_NEWSETELEM),
+              (std::multiset<std::string>{"l2-from-guest", "l2-to-guest"}));
+    EXPECT_TRUE(b.backend->joiningPorts().empty());
+    b.backend->settle();
+    EXPECT_EQ(b.transport->batches.size(), 3u) << "nothing left to settle, nothing sent";
 
     // The same policy again sends nothing.
     b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
-    EXPECT_EQ(b.transport->batches.size(), 2u);
+    EXPECT_EQ(b.transport->batches.size(), 3u);
 
-    // Removing all but one port keeps the group; removing the last deletes it.
+    // Removing all but one port keeps the group; removing the last deletes
+    // it, its joining rules (by handle) and its joining set with it.
     std::vector<PolicyChange> gone;
     for (int i = 1; i < 100; ++i)
         gone.push_back({"vnet" + std::to_string(i), std::nullopt});
     b.backend->apply(gone);
-    EXPECT_EQ(b.transport->count(2, NFT_MSG_DELCHAIN), 0u);
+    EXPECT_EQ(b.transport->count(3, NFT_MSG_DELCHAIN), 0u);
     b.backend->apply({{"vnet0", std::nullopt}});
-    EXPECT_GT(b.transport->count(3, NFT_MSG_DELCHAIN), 0u);
-    EXPECT_GT(b.transport->count(3, NFT_MSG_DELSET), 0u);
+    ASSERT_EQ(b.transport->batches.size(), 5u) << "not rebuilt: the joining rules were found";
+    EXPECT_EQ(b.transport->count(4, NFT_MSG_NEWTABLE), 0u);
+    EXPECT_GT(b.transport->count(4, NFT_MSG_DELCHAIN), 0u);
+    EXPECT_GT(b.transport->count(4, NFT_MSG_DELSET), 0u);
+    EXPECT_TRUE(b.transport->rules.empty()) << "the joining rules went";
     EXPECT_TRUE(b.backend->layouts().empty());
+}
+
+// Joining ports gather up to kMaxJoiningPorts; the change that reaches it
+// moves them into the verdict maps.
+TEST(NftablesBackendRecord, JoiningPortsSettleWhenEnoughHaveGathered)
+{
+    BackendWithRecorder b;
+    b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    for (size_t i = 1; i < nft::kMaxJoiningPorts; ++i) {
+        b.backend->apply({{"vnet" + std::to_string(i), cleanTraffic("52:54:00:00:01:01", "10.0.1." + std::to_string(i % 250))}});
+        ASSERT_EQ(b.backend->joiningPorts().size(), i);
+    }
+    const size_t before = b.transport->batches.size();
+    b.backend->apply({{"vnet999", cleanTraffic("52:54:00:00:01:02", "10.0.2.1")}});
+    EXPECT_EQ(b.transport->batches.size(), before + 2) << "the change, then the settling";
+    EXPECT_TRUE(b.backend->joiningPorts().empty());
+    EXPECT_EQ(b.transport->elementSets(before + 1, NFT_MSG_NEWSETELEM),
+              (std::multiset<std::string>{"l2-from-guest", "l2-to-guest"}));
 }
 
 TEST(NftablesBackendRecord, RedefiningUnderManyPortsIsOneTransaction)
@@ -247,9 +345,12 @@ TEST(NftablesBackendRecord, RedefiningUnderManyPortsIsOneTransaction)
     b.backend->apply(ports);
     b.backend->apply(redefined);
     ASSERT_EQ(b.transport->batches.size(), 2u);
-    // The new group once, every port's entries moved, the old group gone.
-    EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWRULE), 3u);
+    // The new group once (its three chains' rules and its joining rules),
+    // every port's entries moved, the old group gone.
+    const size_t entries = nft::layoutOf(redefined.front().policy.value()).shape.entries.size();
+    EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWRULE), 3u + entries);
     EXPECT_EQ(b.transport->count(1, NFT_MSG_DELCHAIN), 3u);
+    EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWTABLE), 0u) << "not rebuilt: the old joining rules were found";
 }
 
 TEST(NftablesBackendRecord, ARefusedTransactionChangesNothing)

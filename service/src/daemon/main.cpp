@@ -226,6 +226,10 @@ int main(int argc, char** argv)
         util::Ticker supervision(std::chrono::seconds(1), [&] {
             deliver([&networks] { return networks.supervise(); });
         });
+        // Work a backend put off to keep each call cheap (nftables: joining
+        // ports into its verdict maps, one validation for all of them):
+        // every 2 s, on the worker; nothing to do costs nothing.
+        util::Ticker settling(std::chrono::seconds(2), [&] { worker.submit([&backend] { backend->settle(); }); });
 
         connection->requestName(dbus::kBusName);
         util::logInfo(std::string("ready on the bus as ") + dbus::kBusName);
@@ -246,6 +250,7 @@ int main(int argc, char** argv)
             util::logError("lost the system bus (" + *lost +
                            "); exiting, the firewall rules stay in force until the service is back");
             supervision.stop();
+            settling.stop();
             guard->stop();
             capture.shutdown();
             parser.shutdown();
@@ -255,6 +260,7 @@ int main(int argc, char** argv)
         // No more learning events; let running transactions finish before
         // the objects go away.
         supervision.stop();
+        settling.stop();
         guard->stop();
         capture.shutdown();
         parser.shutdown();

@@ -106,6 +106,12 @@ std::string verdictMapUserdata()
            udataU32(kUdataDataInterval, 0);
 }
 
+// "type ifname": a string in host order.
+std::string ifnameSetUserdata()
+{
+    return udataU32(kUdataKeyByteorder, kHostEndian);
+}
+
 // "type ifname . ADDRESS": a concatenation.
 std::string slotSetUserdata()
 {
@@ -227,7 +233,9 @@ std::string Batch::describe(uint32_t seq) const
         case NFT_MSG_NEWCHAIN: return "creating chain " + text(NFTA_CHAIN_NAME);
         case NFT_MSG_DELCHAIN: return "deleting chain " + text(NFTA_CHAIN_NAME);
         case NFT_MSG_NEWRULE: return "adding a rule to chain " + text(NFTA_RULE_CHAIN);
-        case NFT_MSG_DELRULE: return "flushing chain " + text(NFTA_RULE_CHAIN);
+        case NFT_MSG_DELRULE:
+            return (nl::findAttr(attrs, NFTA_RULE_HANDLE) ? "deleting a rule of chain " : "flushing chain ") +
+                   text(NFTA_RULE_CHAIN);
         case NFT_MSG_NEWSET: return "creating set " + text(NFTA_SET_NAME);
         case NFT_MSG_DELSET: return "deleting set " + text(NFTA_SET_NAME);
         case NFT_MSG_NEWSETELEM: return "adding port " + port() + " to " + text(NFTA_SET_ELEM_LIST_SET);
@@ -282,33 +290,81 @@ void Batch::rule(const std::string& chain, const std::string& expressions, const
     out_.end();
 }
 
+void Batch::newSet(const std::string& name, uint32_t flags, uint32_t keyType, uint32_t keyLength,
+                   const std::string& userdata, bool verdicts)
+{
+    begin(NFT_MSG_NEWSET, NLM_F_CREATE);
+    out_.putString(NFTA_SET_TABLE, kTable);
+    out_.putString(NFTA_SET_NAME, name);
+    out_.putBe32(NFTA_SET_FLAGS, flags);
+    out_.putBe32(NFTA_SET_KEY_TYPE, keyType);
+    out_.putBe32(NFTA_SET_KEY_LEN, keyLength);
+    if (verdicts)
+        out_.putBe32(NFTA_SET_DATA_TYPE, NFT_DATA_VERDICT);
+    out_.putBe32(NFTA_SET_ID, nextSetId_++);
+    out_.putBytes(NFTA_SET_USERDATA, userdata);
+    out_.end();
+}
+
 void Batch::newSkeleton()
 {
-    for (Dispatch dispatch : kDispatches) {
-        begin(NFT_MSG_NEWSET, NLM_F_CREATE);
-        out_.putString(NFTA_SET_TABLE, kTable);
-        out_.putString(NFTA_SET_NAME, mapName(dispatch));
-        out_.putBe32(NFTA_SET_FLAGS, NFT_SET_MAP);
-        out_.putBe32(NFTA_SET_KEY_TYPE, static_cast<uint32_t>(DataType::Ifname));
-        out_.putBe32(NFTA_SET_KEY_LEN, 16);
-        out_.putBe32(NFTA_SET_DATA_TYPE, NFT_DATA_VERDICT);
-        out_.putBe32(NFTA_SET_ID, nextSetId_++);
-        out_.putBytes(NFTA_SET_USERDATA, verdictMapUserdata());
-        out_.end();
-    }
+    const auto ifname = static_cast<uint32_t>(DataType::Ifname);
+    for (Dispatch dispatch : kDispatches)
+        newSet(mapName(dispatch), NFT_SET_MAP, ifname, 16, verdictMapUserdata(), true);
+    newSet(kJoiningSet, 0, ifname, 16, ifnameSetUserdata());
+    // The joining chains before the base chains that jump to them.
+    for (Dispatch dispatch : kDispatches)
+        newChain(joiningChainName(dispatch), nullptr);
     for (const BaseChain& base : baseChains()) {
         newChain(base.name, &base);
         for (Dispatch dispatch : kDispatches) {
             const std::string chain = base.name;
             if (chain != baseChainOf(dispatch))
                 continue;
+            const uint32_t key = keyedByOutput(dispatch) ? NFT_META_OIFNAME : NFT_META_IIFNAME;
             // iifname vmap @map: the port name, looked up for a verdict.
             ExprList e;
-            e.meta(keyedByOutput(dispatch) ? NFT_META_OIFNAME : NFT_META_IIFNAME, NFT_REG_1);
+            e.meta(key, NFT_REG_1);
             e.lookupVerdict(NFT_REG_1, mapName(dispatch));
             rule(chain, e.bytes(), "");
+            // iifname @joining jump joining-map: right after it, so that a
+            // joining port's frames meet its chains where the map's would.
+            ExprList j;
+            j.meta(key, NFT_REG_1);
+            j.lookup(NFT_REG_1, kJoiningSet, false);
+            j.verdict(Verdict::Jump, joiningChainName(dispatch));
+            rule(chain, j.bytes(), "");
         }
     }
+}
+
+void Batch::joinable(const std::string& group, const Shape& shape)
+{
+    enterGroup(group);
+    newSet(joiningSetName(group), 0, static_cast<uint32_t>(DataType::Ifname), 16, ifnameSetUserdata());
+    for (const auto& entry : shape.entries) {
+        ExprList e;
+        e.meta(keyedByOutput(entry.dispatch) ? NFT_META_OIFNAME : NFT_META_IIFNAME, NFT_REG_1);
+        e.lookup(NFT_REG_1, joiningSetName(group), false);
+        e.verdict(Verdict::Jump, chainName(group, entry.chain));
+        rule(joiningChainName(entry.dispatch), e.bytes(), group);
+    }
+    leaveGroup();
+}
+
+void Batch::unjoinable(const std::string& group, const std::vector<std::pair<std::string, uint64_t>>& rules)
+{
+    for (const auto& [chain, handle] : rules) {
+        begin(NFT_MSG_DELRULE, 0);
+        out_.putString(NFTA_RULE_TABLE, kTable);
+        out_.putString(NFTA_RULE_CHAIN, chain);
+        out_.putBe64(NFTA_RULE_HANDLE, handle);
+        out_.end();
+    }
+    begin(NFT_MSG_DELSET, 0);
+    out_.putString(NFTA_SET_TABLE, kTable);
+    out_.putString(NFTA_SET_NAME, joiningSetName(group));
+    out_.end();
 }
 
 void Batch::newGroup(const std::string& group, const Shape& shape)
@@ -316,16 +372,8 @@ void Batch::newGroup(const std::string& group, const Shape& shape)
     enterGroup(group);
     for (size_t slot = 0; slot < shape.slots.size(); ++slot) {
         const SlotType& type = shape.slots[slot];
-        const std::string name = slotSetName(group, slot);
-        begin(NFT_MSG_NEWSET, NLM_F_CREATE);
-        out_.putString(NFTA_SET_TABLE, kTable);
-        out_.putString(NFTA_SET_NAME, name);
-        out_.putBe32(NFTA_SET_FLAGS, 0);
-        out_.putBe32(NFTA_SET_KEY_TYPE, concatType(DataType::Ifname, type.type));
-        out_.putBe32(NFTA_SET_KEY_LEN, 16 + padded(type.length));
-        out_.putBe32(NFTA_SET_ID, nextSetId_++);
-        out_.putBytes(NFTA_SET_USERDATA, slotSetUserdata());
-        out_.end();
+        newSet(slotSetName(group, slot), 0, concatType(DataType::Ifname, type.type), 16 + padded(type.length),
+               slotSetUserdata());
     }
     // Sub-chains first: a rule may only jump to a chain that exists.
     for (const auto& chain : shape.chains)
@@ -390,25 +438,36 @@ void Batch::elementsOf(bool add, std::string_view set, const std::vector<const P
     }
 }
 
+void Batch::dispatchElements(bool add, const std::string& group, const Shape& shape,
+                             const std::vector<const PortRef*>& members, bool joining)
+{
+    std::string key;
+    auto name = [&](const PortRef& p) {
+        key = ifnameKey(*p.port);
+        out_.putBytes(NFTA_DATA_VALUE, key);
+    };
+    if (joining) {
+        elementsOf(add, kJoiningSet, members, name, {});
+        elementsOf(add, joiningSetName(group), members, name, {});
+        return;
+    }
+    for (const auto& entry : shape.entries)
+        elementsOf(add, mapName(entry.dispatch), members, name, add ? chainName(group, entry.chain) : std::string());
+}
+
 void Batch::ports(bool add, const std::vector<PortRef>& ports)
 {
     // Per group and set one message (per 256 ports) with every port's
     // element, written straight into the batch: thousands of ports are a
     // few dozen messages, and no name is built per port.
-    std::map<std::string_view, std::vector<const PortRef*>> byGroup;
+    std::map<std::pair<std::string_view, bool>, std::vector<const PortRef*>> byGroup;
     for (const auto& p : ports)
-        byGroup[*p.group].push_back(&p);
+        byGroup[{*p.group, p.joining}].push_back(&p);
     std::string key;
-    for (const auto& [group, members] : byGroup) {
+    for (const auto& [where, members] : byGroup) {
         const Shape& shape = *members.front()->shape;
-        const std::string name(group);
-        for (const auto& entry : shape.entries)
-            elementsOf(add, mapName(entry.dispatch), members,
-                       [&](const PortRef& p) {
-                           key = ifnameKey(*p.port);
-                           out_.putBytes(NFTA_DATA_VALUE, key);
-                       },
-                       add ? chainName(name, entry.chain) : std::string());
+        const std::string name(where.first);
+        dispatchElements(add, name, shape, members, where.second);
         for (size_t slot = 0; slot < shape.slots.size(); ++slot)
             elementsOf(add, slotSetName(name, slot), members,
                        [&](const PortRef& p) {
@@ -416,6 +475,21 @@ void Batch::ports(bool add, const std::vector<PortRef>& ports)
                            out_.putBytes(NFTA_DATA_VALUE, key);
                        },
                        {});
+    }
+}
+
+void Batch::settle(const std::vector<PortRef>& ports)
+{
+    // Out of the joining sets and into the maps in one transaction: a frame
+    // finds the port's chains through one or the other.
+    std::map<std::string_view, std::vector<const PortRef*>> byGroup;
+    for (const auto& p : ports)
+        if (p.joining)
+            byGroup[*p.group].push_back(&p);
+    for (const auto& [group, members] : byGroup) {
+        const std::string name(group);
+        dispatchElements(false, name, *members.front()->shape, members, true);
+        dispatchElements(true, name, *members.front()->shape, members, false);
     }
 }
 

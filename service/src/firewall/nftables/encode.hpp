@@ -43,8 +43,17 @@ public:
         const std::string* group;
         const Shape* shape;
         const std::vector<std::string>* values;  // one per slot
+        bool joining = false;  // in the joining sets instead of the verdict maps (model.hpp)
     };
     void ports(bool add, const std::vector<PortRef>& ports);
+    // Joining ports into the verdict maps (PortRef::joining says where they are now).
+    void settle(const std::vector<PortRef>& ports);
+
+    // A group's joining set and its rules in the joining chains (one per
+    // entry, the group's name as comment); the group's chains must exist.
+    void joinable(const std::string& group, const Shape& shape);
+    // Their removal, before the group's: the rules by handle (chain, handle).
+    void unjoinable(const std::string& group, const std::vector<std::pair<std::string, uint64_t>>& rules);
 
 
     // The finished batch (once).
@@ -62,6 +71,10 @@ private:
     void leaveGroup();
     void elementsOf(bool add, std::string_view set, const std::vector<const PortRef*>& ports,
                     const std::function<void(const PortRef&)>& key, std::string_view jump);
+    void dispatchElements(bool add, const std::string& group, const Shape& shape,
+                          const std::vector<const PortRef*>& members, bool joining);
+    void newSet(const std::string& name, uint32_t flags, uint32_t keyType, uint32_t keyLength,
+                const std::string& userdata, bool verdicts = false);
     void newChain(const std::string& name, const BaseChain* base);
     void rule(const std::string& chain, const std::string& expressions, const std::string& comment);
 

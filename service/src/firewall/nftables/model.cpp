@@ -5,6 +5,7 @@
 
 #include <linux/netfilter_bridge.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -67,6 +68,21 @@ std::string groupName(const Shape& shape)
     char suffix[16];
     std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(hash ^ (hash >> 32)));
     return label + "-" + suffix;
+}
+
+std::set<std::string> joinableGroups(const std::map<std::string, size_t>& portsPerGroup)
+{
+    std::vector<std::pair<size_t, const std::string*>> bySize;
+    for (const auto& [group, ports] : portsPerGroup)
+        bySize.emplace_back(ports, &group);
+    const size_t n = std::min(bySize.size(), kMaxJoinableGroups);
+    std::partial_sort(bySize.begin(), bySize.begin() + static_cast<long>(n), bySize.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : *a.second < *b.second;
+    });
+    std::set<std::string> out;
+    for (size_t i = 0; i < n; ++i)
+        out.insert(*bySize[i].second);
+    return out;
 }
 
 std::string ifnameKey(const std::string& port)

@@ -14,11 +14,16 @@
 //     chain forward      forward        0      oifname vmap @forward-to-guest
 //                                              iifname vmap @forward-from-guest
 //     chain host-input   input          0      iifname vmap @host-from-guest
+//     (after each vmap rule: iifname @joining jump joining-MAP, see below)
+//     chain joining-MAP                        iifname @GROUP-joining jump GROUP-CHAIN, per group
+//     set   joining, GROUP-joining             type ifname
 //     chain GROUP-l2i, GROUP-l2i-SUFFIX, GROUP-l2o, GROUP-fo, GROUP-fi, GROUP-hi
 //     set   GROUP-aN     type ifname . ADDRESS
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -134,6 +139,36 @@ inline std::string slotSetName(const std::string& group, size_t slot)
 {
     return group + "-a" + std::to_string(slot);
 }
+
+// Joining ports. Adding a verdict element (`"vnet7" : jump G-l2i`) makes the
+// kernel validate the table, which walks every element of every verdict map:
+// at 10,000 ports that is most of a create's cost. A port that joins a group
+// already in the kernel is therefore first put into plain sets, which the
+// kernel never walks: the table's `joining` set (a guard, so that other
+// frames pay one lookup) and the group's `G-joining` set, which a rule in the
+// dispatch's joining chain (`iifname @G-joining jump G-l2i`) sends to the
+// group's chains - the same chains, in the same place in the base chain, as
+// the verdict map would. Joining ports move into the verdict maps together,
+// one validation for many ports: when kMaxJoiningPorts have gathered, and
+// when the daemon is idle (NwfilterBackend::settle).
+inline constexpr const char* kJoiningSet = "joining";
+// Groups with joining rules: a joining port's frames try each of them in
+// turn, so their number bounds that cost. The others' ports go straight
+// into the verdict maps.
+inline constexpr size_t kMaxJoinableGroups = 32;
+inline constexpr size_t kMaxJoiningPorts = 256;
+inline std::string joiningChainName(Dispatch dispatch)
+{
+    return std::string("joining-") + mapName(dispatch);
+}
+inline std::string joiningSetName(const std::string& group)
+{
+    return group + "-joining";
+}
+// The groups that get joining rules when the table is built whole (start-up,
+// resync, `plan`): the largest, then by name. Pure, so that `plan` writes
+// what the daemon writes.
+std::set<std::string> joinableGroups(const std::map<std::string, size_t>& portsPerGroup);
 
 // A set key: the port name padded to IFNAMSIZ, then the value padded to
 // 32-bit registers.

@@ -164,6 +164,7 @@ void NftablesNwfilterBackend::fail(const std::vector<Refusal>& refusals)
 void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool failClosed)
 {
     const bool exists = tableExists(*transport_);
+    std::set<std::string> joinable;
     for (int attempt = 0;; ++attempt) {
         Batch batch;
         if (exists)
@@ -171,10 +172,18 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
         batch.newTable(tableFlags_);
         batch.newSkeleton();
         std::map<std::string, const Shape*> groups;
-        for (const auto& [port, p] : ports)
+        std::map<std::string, size_t> sizes;
+        for (auto& [port, p] : ports) {
             groups.emplace(p.group, p.shape.get());
-        for (const auto& [group, shape] : groups)
+            ++sizes[p.group];
+            p.joining = false;  // a whole table has every port in the verdict maps
+        }
+        joinable = joinableGroups(sizes);
+        for (const auto& [group, shape] : groups) {
             batch.newGroup(group, *shape);
+            if (joinable.count(group))
+                batch.joinable(group, *shape);
+        }
         std::vector<Batch::PortRef> refs;
         refs.reserve(ports.size());
         for (const auto& [port, p] : ports)
@@ -222,6 +231,10 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
             g.shape = *p.shape;
         ++g.ports;
     }
+    for (const auto& group : joinable)
+        groups_.at(group).joinable = true;
+    joinableGroups_ = joinable.size();
+    joining_.clear();
     built_ = true;
 }
 
@@ -256,7 +269,7 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
     }
     if (steps.empty())
         return;
-    if (!built_) {
+    auto rebuildWithSteps = [&] {
         std::map<std::string, Port> next = ports_;
         for (auto& step : steps) {
             if (step.now)
@@ -265,10 +278,16 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
                 next.erase(step.port);
         }
         rebuild(std::move(next), false);  // a caller's change fails as a whole
+    };
+    if (!built_) {
+        rebuildWithSteps();
         return;
     }
 
-    // Port counts of the groups this change touches.
+    // Port counts of the groups this change touches, and the groups it
+    // creates (with joining rules while there are fewer than
+    // kMaxJoinableGroups; their first ports go into the verdict maps, as
+    // the new chains make the kernel validate the table anyway).
     std::map<std::string, long> counts;
     auto countOf = [&](const std::string& group) -> long& {
         auto [it, added] = counts.try_emplace(group, 0);
@@ -278,48 +297,156 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
         }
         return it->second;
     };
+    struct Created {
+        const Shape* shape;
+        bool joinable;
+    };
+    std::map<std::string, Created> created;
+    size_t joinableCount = joinableGroups_;
+    for (const auto& step : steps) {
+        if (step.old)
+            --countOf(step.old->group);
+        if (step.now) {
+            ++countOf(step.now->group);
+            if (!groups_.count(step.now->group) && !created.count(step.now->group)) {
+                const bool joinable = joinableCount < kMaxJoinableGroups;
+                joinableCount += joinable;
+                created[step.now->group] = {step.now->shape.get(), joinable};
+            }
+        }
+    }
+    // A port joining a group the kernel has: into the joining sets.
+    for (auto& step : steps)
+        if (step.now) {
+            auto known = groups_.find(step.now->group);
+            step.now->joining = known != groups_.end() && known->second.joinable;
+        }
+    // The joining rules of the groups that go, found before the batch.
+    std::map<std::string, std::vector<std::pair<std::string, uint64_t>>> unjoined;
+    try {
+        for (const auto& [group, count] : counts)
+            if (count == 0)
+                if (auto known = groups_.find(group); known != groups_.end() && known->second.joinable)
+                    unjoined[group] = joiningRules(group, known->second.shape);
+    } catch (const BackendError& e) {
+        util::logWarning(std::string(e.what()) + "; the table is written whole");
+        built_ = false;
+        rebuildWithSteps();
+        return;
+    }
+
     Batch batch;
     std::vector<Batch::PortRef> removed, added;
     for (const auto& step : steps)
-        if (step.old) {
-            removed.push_back({&step.port, &step.old->group, step.old->shape.get(), &step.old->values});
-            --countOf(step.old->group);
-        }
+        if (step.old)
+            removed.push_back({&step.port, &step.old->group, step.old->shape.get(), &step.old->values, step.old->joining});
     batch.ports(false, removed);
-    std::map<std::string, const Shape*> created;
-    for (const auto& step : steps)
-        if (step.now) {
-            long& count = countOf(step.now->group);
-            if (!groups_.count(step.now->group) && !created.count(step.now->group)) {
-                created[step.now->group] = step.now->shape.get();
-                batch.newGroup(step.now->group, *step.now->shape);
-            }
-            ++count;
-        }
+    for (const auto& [group, c] : created) {
+        batch.newGroup(group, *c.shape);
+        if (c.joinable)
+            batch.joinable(group, *c.shape);
+    }
     for (const auto& step : steps)
         if (step.now)
-            added.push_back({&step.port, &step.now->group, step.now->shape.get(), &step.now->values});
+            added.push_back({&step.port, &step.now->group, step.now->shape.get(), &step.now->values, step.now->joining});
     batch.ports(true, added);
     for (const auto& [group, count] : counts)
-        if (count == 0 && groups_.count(group))
+        if (count == 0 && groups_.count(group)) {
+            if (auto rules = unjoined.find(group); rules != unjoined.end())
+                batch.unjoinable(group, rules->second);
             batch.deleteGroup(group, groups_.at(group).shape);
+        }
     if (const auto refusals = send(batch); !refusals.empty())
         fail(refusals);
 
-    for (const auto& [group, shape] : created)
-        groups_[group].shape = *shape;
+    for (const auto& [group, c] : created) {
+        groups_[group].shape = *c.shape;
+        groups_[group].joinable = c.joinable;
+    }
+    joinableGroups_ = joinableCount;
     for (const auto& [group, count] : counts) {
-        if (count == 0)
-            groups_.erase(group);
-        else
+        if (count == 0) {
+            if (auto known = groups_.find(group); known != groups_.end()) {
+                joinableGroups_ -= known->second.joinable;
+                groups_.erase(known);
+            }
+        } else {
             groups_[group].ports = static_cast<size_t>(count);
+        }
     }
     for (auto& step : steps) {
-        if (step.now)
+        if (step.old && step.old->joining)
+            joining_.erase(step.port);
+        if (step.now) {
+            if (step.now->joining)
+                joining_.insert(step.port);
             ports_[step.port] = std::move(*step.now);
-        else
+        } else {
             ports_.erase(step.port);
+        }
     }
+    if (joining_.size() >= kMaxJoiningPorts)
+        settle();
+}
+
+void NftablesNwfilterBackend::settle()
+{
+    if (!built_ || joining_.empty())
+        return;
+    std::vector<Batch::PortRef> refs;
+    refs.reserve(joining_.size());
+    for (const std::string& name : joining_) {
+        const Port& p = ports_.at(name);
+        refs.push_back({&name, &p.group, p.shape.get(), &p.values, true});
+    }
+    Batch batch;
+    batch.settle(refs);
+    try {
+        if (const auto refusals = send(batch); !refusals.empty())
+            fail(refusals);
+    } catch (const BackendError& e) {
+        // The ports stay where they are, filtered through the joining sets.
+        util::logWarning(std::string("nftables: joining ports stay in the joining sets: ") + e.what());
+        return;
+    }
+    for (const std::string& name : joining_)
+        ports_.at(name).joining = false;
+    joining_.clear();
+}
+
+std::vector<std::pair<std::string, uint64_t>> NftablesNwfilterBackend::joiningRules(const std::string& group,
+                                                                                   const Shape& shape)
+{
+    const std::string comment = commentUserdata(group);
+    std::vector<std::pair<std::string, uint64_t>> out;
+    std::set<std::string> chains;
+    for (const auto& entry : shape.entries)
+        chains.insert(joiningChainName(entry.dispatch));
+    for (const std::string& chain : chains) {
+        std::vector<nl::NfReply> entries;
+        try {
+            entries = transport_->dump(
+                nl::dumpRequest(NFT_MSG_GETRULE, NFPROTO_BRIDGE, {{NFTA_RULE_TABLE, kTable}, {NFTA_RULE_CHAIN, chain}}));
+        } catch (const nl::NetlinkError& e) {
+            throw BackendError("listing " + chain + ": " + e.what());
+        }
+        for (const auto& entry : entries) {
+            if (entry.type == NLMSG_ERROR)
+                throw BackendError("listing " + chain + ": " + nl::errorText(entry));
+            const std::string_view attrs = nl::nfAttributes(entry.body);
+            auto userdata = nl::findAttr(attrs, NFTA_RULE_USERDATA);
+            auto handle = nl::findAttr(attrs, NFTA_RULE_HANDLE);
+            if (userdata && handle && userdata->payload == comment)
+                out.emplace_back(chain, handle->be64());
+        }
+    }
+    if (out.size() != shape.entries.size()) {
+        // Not as recorded (a table without the owner flag that someone
+        // changed): the next change rebuilds it.
+        built_ = false;
+        throw BackendError("nftables: the joining rules of " + group + " are not in the kernel as recorded");
+    }
+    return out;
 }
 
 bool NftablesNwfilterBackend::resync()

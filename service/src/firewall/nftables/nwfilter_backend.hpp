@@ -19,6 +19,7 @@
 #include <map>
 #include <unordered_map>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace vnf::fw::nft {
@@ -38,12 +39,16 @@ public:
     bool rulesOwned() const override { return (tableFlags_ & kTableOwner) != 0; }
     std::optional<Concern> concerns(const nl::ObjectChange& change) const override;
     void resyncTo(const std::map<std::string, PortPolicy>& desired) override;
+    // Joining ports into the verdict maps, one transaction (model.hpp).
+    void settle() override;
     std::vector<RuleCounter> counters(const std::string& port) override;
 
     // "owner, persist", "owner", or "none": what protects the table.
     std::string tableProtection() const;
     // The record: each port's layout (tests compare it with the kernel).
     std::map<std::string, PortLayout> layouts() const;
+    // The ports in the joining sets, not yet in the verdict maps.
+    const std::set<std::string>& joiningPorts() const { return joining_; }
 
 private:
     // What the kernel holds for a port: a group's chains and the port's
@@ -52,6 +57,7 @@ private:
         std::shared_ptr<const Shape> shape;  // shared by the ports of a group
         std::vector<std::string> values;     // one per slot
         std::string group;
+        bool joining = false;  // in the joining sets, not yet in the verdict maps
     };
     // What a policy becomes, laid out once per filter (see layout.hpp's
     // SlotSource). Throws BackendError.
@@ -69,7 +75,11 @@ private:
     struct Group {
         Shape shape;
         size_t ports = 0;
+        bool joinable = false;  // has a joining set and joining rules
     };
+    // The handles of a joinable group's joining rules, read from the kernel
+    // (at most kMaxJoinableGroups rules per chain). Throws BackendError.
+    std::vector<std::pair<std::string, uint64_t>> joiningRules(const std::string& group, const Shape& shape);
 
     // Replaces the whole table with `ports` in one transaction. With
     // `failClosed` (start-up, resync), ports whose rules the kernel refuses
@@ -91,6 +101,8 @@ private:
     std::unique_ptr<nl::NfTransport> transport_;
     std::map<std::string, Port> ports_;
     std::map<std::string, Group> groups_;
+    size_t joinableGroups_ = 0;
+    std::set<std::string> joining_;  // ports with Port::joining
     uint32_t tableFlags_;
     bool ownerDeclined_ = false;  // configured without the owner flag
     bool built_ = false;  // the kernel holds the table as recorded

@@ -152,6 +152,25 @@ std::string tableScript(const std::map<std::string, PortLayout>& ports)
             }
         }
     }
+    // Joining (model.hpp): empty sets in a whole table, the rules of the
+    // groups the daemon picks alike.
+    std::map<std::string, size_t> sizes;
+    for (const auto& [group, list] : members)
+        sizes[group] = list.size();
+    const std::set<std::string> joinable = joinableGroups(sizes);
+    out += std::string("\tset ") + kJoiningSet + " {\n\t\ttype ifname\n\t}\n";
+    for (const auto& group : joinable)
+        out += "\tset " + joiningSetName(group) + " {\n\t\ttype ifname\n\t}\n";
+    for (Dispatch dispatch : kDispatches) {
+        out += "\tchain " + joiningChainName(dispatch) + " {\n";
+        for (const auto& group : joinable)
+            for (const auto& entry : groups.at(group)->entries)
+                if (entry.dispatch == dispatch)
+                    out += std::string("\t\t") + (keyedByOutput(dispatch) ? "oifname" : "iifname") + " @" +
+                           joiningSetName(group) + " jump " + chainName(group, entry.chain) + " comment \"" + group +
+                           "\"\n";
+        out += "\t}\n";
+    }
     for (Dispatch dispatch : kDispatches) {
         out += std::string("\tmap ") + mapName(dispatch) + " {\n\t\ttype ifname : verdict\n";
         std::string elements;
@@ -169,9 +188,11 @@ std::string tableScript(const std::map<std::string, PortLayout>& ports)
         out += std::string("\tchain ") + base.name + " {\n\t\ttype filter hook " + base.hookName + " priority " +
                std::to_string(base.priority) + "; policy accept;\n";
         for (Dispatch dispatch : kDispatches) {
-            if (std::string(base.name) == baseChainOf(dispatch))
-                out += std::string("\t\t") + (keyedByOutput(dispatch) ? "oifname" : "iifname") + " vmap @" +
-                       mapName(dispatch) + "\n";
+            if (std::string(base.name) == baseChainOf(dispatch)) {
+                const std::string key = keyedByOutput(dispatch) ? "oifname" : "iifname";
+                out += "\t\t" + key + " vmap @" + mapName(dispatch) + "\n";
+                out += "\t\t" + key + " @" + kJoiningSet + " jump " + joiningChainName(dispatch) + "\n";
+            }
         }
         out += "\t}\n";
     }
