@@ -4,7 +4,9 @@
 // (bench/run-backends.sh does): it changes that namespace's firewall.
 //
 //   backend-bench --backend ebiptables|nftables --ports N [--repeat R]
-//                 [--bind PORT,MAC,IP]...   install only: N ports, the --bind ones last, no timing
+//                 [--bind PORT,MAC,IP]... [--settle yes]
+//                 install only: N ports, the --bind ones last (nftables: they join the
+//                 others' group; with --settle yes they are then moved into the verdict maps)
 //
 // Prints one line of key=value figures:
 //   all_at_once_ms   start-up: every port installed from nothing (resyncTo)
@@ -69,6 +71,7 @@ int main(int argc, char** argv)
     int ports = 10, repeat = 5;
     std::string backendName = "ebiptables", filterDir = VNETFILTER_BUILTIN_FILTER_DIR;
     std::vector<std::pair<std::string, Addresses>> bound;
+    bool settle = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string opt = argv[i], val = argv[i + 1];
         if (opt == "--ports")
@@ -79,6 +82,8 @@ int main(int argc, char** argv)
             repeat = std::stoi(val);
         else if (opt == "--filter-dir")
             filterDir = val;
+        else if (opt == "--settle")
+            settle = val == "yes";
         else if (opt == "--bind") {
             const auto a = val.find(','), b = val.rfind(',');
             bound.push_back({val.substr(0, a), {val.substr(a + 1, b - a - 1), val.substr(b + 1)}});
@@ -99,6 +104,8 @@ int main(int argc, char** argv)
         backend->resyncTo(all);
         for (const auto& [name, a] : bound)
             backend->apply({fw::PolicyChange{name, policy(lookup, a, false)}});
+        if (settle)
+            backend->settle();
         std::printf("backend=%s ports=%d installed\n", backendName.c_str(), ports);
         return 0;
     }
