@@ -331,6 +331,39 @@ TEST(NftablesBackendRecord, JoiningPortsSettleWhenEnoughHaveGathered)
               (std::multiset<std::string>{"l2-from-guest", "l2-to-guest"}));
 }
 
+// At most kMaxJoinableGroups groups have joining rules; a group made when
+// all places were taken gets them at a join once one is free again.
+TEST(NftablesBackendRecord, JoiningRulesForAtMostSoManyGroupsThenForTheNextAtAJoin)
+{
+    BackendWithRecorder b;
+    auto own = [](size_t i) {
+        return fromXml("<filter name='f" + std::to_string(i) +
+                       "'><rule action='drop' direction='out'><ip srcipaddr='10.1.0.0' srcipmask='16'/></rule></filter>");
+    };
+    b.backend->apply({{"vnet0", own(0)}});  // builds the table
+    for (size_t i = 1; i <= nft::kMaxJoinableGroups; ++i)
+        b.backend->apply({{"vnet" + std::to_string(i), own(i)}});
+    // The last group is one too many: no joining set, its second port into the maps.
+    const size_t last = nft::kMaxJoinableGroups;
+    EXPECT_EQ(b.transport->count(b.transport->batches.size() - 1, NFT_MSG_NEWSET), 0u) << "no joining set";
+    const nft::Shape shape = nft::layoutOf(own(last)).shape;
+    std::multiset<std::string> maps;
+    for (const auto& entry : shape.entries)
+        maps.insert(nft::mapName(entry.dispatch));
+    b.backend->apply({{"second", own(last)}});
+    EXPECT_TRUE(b.backend->joiningPorts().empty());
+    EXPECT_EQ(b.transport->elementSets(b.transport->batches.size() - 1, NFT_MSG_NEWSETELEM), maps);
+
+    // A place comes free; the next port of that group brings its joining rules.
+    b.backend->apply({{"vnet0", std::nullopt}});
+    b.backend->apply({{"third", own(last)}});
+    EXPECT_EQ(b.transport->count(b.transport->batches.size() - 1, NFT_MSG_NEWRULE), shape.entries.size())
+        << "its joining rules";
+    EXPECT_TRUE(b.backend->joiningPorts().empty()) << "this port into the maps: the commit validates anyway";
+    b.backend->apply({{"fourth", own(last)}});
+    EXPECT_EQ(b.backend->joiningPorts(), std::set<std::string>{"fourth"});
+}
+
 TEST(NftablesBackendRecord, RedefiningUnderManyPortsIsOneTransaction)
 {
     BackendWithRecorder b;

@@ -154,7 +154,8 @@ inline std::string slotSetName(const std::string& group, size_t slot)
 inline constexpr const char* kJoiningSet = "joining";
 // Groups with joining rules: a joining port's frames try each of them in
 // turn, so their number bounds that cost. The others' ports go straight
-// into the verdict maps.
+// into the verdict maps; a group gets its rules when it is made, or at a
+// later join once a place is free.
 inline constexpr size_t kMaxJoinableGroups = 32;
 inline constexpr size_t kMaxJoiningPorts = 256;
 inline std::string joiningChainName(Dispatch dispatch)

@@ -315,12 +315,21 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
             }
         }
     }
-    // A port joining a group the kernel has: into the joining sets.
-    for (auto& step : steps)
-        if (step.now) {
-            auto known = groups_.find(step.now->group);
-            step.now->joining = known != groups_.end() && known->second.joinable;
-        }
+    // A port joining a group the kernel has: into the joining sets. A group
+    // that came when every joinable place was taken gets its joining rules
+    // at a join once a place is free again (this commit validates the table,
+    // so its ports go into the maps; the next ones join).
+    std::set<std::string> promoted;
+    for (auto& step : steps) {
+        if (!step.now)
+            continue;
+        auto known = groups_.find(step.now->group);
+        if (known == groups_.end())
+            continue;
+        if (!known->second.joinable && joinableCount < kMaxJoinableGroups && promoted.insert(known->first).second)
+            ++joinableCount;
+        step.now->joining = known->second.joinable;
+    }
     // The joining rules of the groups that go, found before the batch.
     std::map<std::string, std::vector<std::pair<std::string, uint64_t>>> unjoined;
     try {
@@ -346,6 +355,8 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
         if (c.joinable)
             batch.joinable(group, *c.shape);
     }
+    for (const auto& group : promoted)
+        batch.joinable(group, groups_.at(group).shape);
     for (const auto& step : steps)
         if (step.now)
             added.push_back({&step.port, &step.now->group, step.now->shape.get(), &step.now->values, step.now->joining});
@@ -363,6 +374,8 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
         groups_[group].shape = *c.shape;
         groups_[group].joinable = c.joinable;
     }
+    for (const auto& group : promoted)
+        groups_.at(group).joinable = true;
     joinableGroups_ = joinableCount;
     for (const auto& [group, count] : counts) {
         if (count == 0) {
