@@ -243,11 +243,35 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
     // Everything is computed before the kernel is asked: a policy this
     // backend cannot express changes nothing. Only the changed ports are
     // looked at, so a change costs the same with 10 ports or 10,000.
-    struct Step {
-        std::string port;
-        const Port* old = nullptr;  // in ports_
-        std::optional<Port> now;
-    };
+    std::vector<Step> steps = stepsOf(changes);
+    if (steps.empty())
+        return;
+    if (!built_) {
+        rebuildWith(steps);
+        return;
+    }
+    Change change = planOf(std::move(steps));
+    try {
+        for (const auto& [group, count] : change.counts)
+            if (count == 0)
+                if (auto known = groups_.find(group); known != groups_.end() && known->second.joinable)
+                    change.unjoined[group] = joiningRules(group, known->second.shape);
+    } catch (const BackendError& e) {
+        util::logWarning(std::string(e.what()) + "; the table is written whole");
+        built_ = false;
+        rebuildWith(change.steps);
+        return;
+    }
+    Batch batch = batchOf(change);
+    if (const auto refusals = send(batch); !refusals.empty())
+        fail(refusals);
+    record(change);
+    if (joining_.size() >= kMaxJoiningPorts)
+        settle();
+}
+
+std::vector<NftablesNwfilterBackend::Step> NftablesNwfilterBackend::stepsOf(const std::vector<PolicyChange>& changes)
+{
     std::vector<Step> steps;
     for (const auto& change : changes) {
         auto old = ports_.find(change.port);
@@ -267,51 +291,47 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
             continue;  // the kernel holds exactly this already
         steps.push_back({change.port, previous, std::move(port)});
     }
-    if (steps.empty())
-        return;
-    auto rebuildWithSteps = [&] {
-        std::map<std::string, Port> next = ports_;
-        for (auto& step : steps) {
-            if (step.now)
-                next[step.port] = *step.now;
-            else
-                next.erase(step.port);
-        }
-        rebuild(std::move(next), false);  // a caller's change fails as a whole
-    };
-    if (!built_) {
-        rebuildWithSteps();
-        return;
-    }
+    return steps;
+}
 
+void NftablesNwfilterBackend::rebuildWith(const std::vector<Step>& steps)
+{
+    std::map<std::string, Port> next = ports_;
+    for (const auto& step : steps) {
+        if (step.now)
+            next[step.port] = *step.now;
+        else
+            next.erase(step.port);
+    }
+    rebuild(std::move(next), false);
+}
+
+NftablesNwfilterBackend::Change NftablesNwfilterBackend::planOf(std::vector<Step> steps) const
+{
+    Change change;
+    change.steps = std::move(steps);
     // Port counts of the groups this change touches, and the groups it
     // creates (with joining rules while there are fewer than
     // kMaxJoinableGroups; their first ports go into the verdict maps, as
     // the new chains make the kernel validate the table anyway).
-    std::map<std::string, long> counts;
     auto countOf = [&](const std::string& group) -> long& {
-        auto [it, added] = counts.try_emplace(group, 0);
+        auto [it, added] = change.counts.try_emplace(group, 0);
         if (added) {
             auto known = groups_.find(group);
             it->second = known == groups_.end() ? 0 : static_cast<long>(known->second.ports);
         }
         return it->second;
     };
-    struct Created {
-        const Shape* shape;
-        bool joinable;
-    };
-    std::map<std::string, Created> created;
-    size_t joinableCount = joinableGroups_;
-    for (const auto& step : steps) {
+    change.joinableGroups = joinableGroups_;
+    for (const auto& step : change.steps) {
         if (step.old)
             --countOf(step.old->group);
         if (step.now) {
             ++countOf(step.now->group);
-            if (!groups_.count(step.now->group) && !created.count(step.now->group)) {
-                const bool joinable = joinableCount < kMaxJoinableGroups;
-                joinableCount += joinable;
-                created[step.now->group] = {step.now->shape.get(), joinable};
+            if (!groups_.count(step.now->group) && !change.created.count(step.now->group)) {
+                const bool joinable = change.joinableGroups < kMaxJoinableGroups;
+                change.joinableGroups += joinable;
+                change.created[step.now->group] = {step.now->shape.get(), joinable};
             }
         }
     }
@@ -319,65 +339,58 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
     // that came when every joinable place was taken gets its joining rules
     // at a join once a place is free again (this commit validates the table,
     // so its ports go into the maps; the next ones join).
-    std::set<std::string> promoted;
-    for (auto& step : steps) {
+    for (auto& step : change.steps) {
         if (!step.now)
             continue;
         auto known = groups_.find(step.now->group);
         if (known == groups_.end())
             continue;
-        if (!known->second.joinable && joinableCount < kMaxJoinableGroups && promoted.insert(known->first).second)
-            ++joinableCount;
+        if (!known->second.joinable && change.joinableGroups < kMaxJoinableGroups &&
+            change.promoted.insert(known->first).second)
+            ++change.joinableGroups;
         step.now->joining = known->second.joinable;
     }
-    // The joining rules of the groups that go, found before the batch.
-    std::map<std::string, std::vector<std::pair<std::string, uint64_t>>> unjoined;
-    try {
-        for (const auto& [group, count] : counts)
-            if (count == 0)
-                if (auto known = groups_.find(group); known != groups_.end() && known->second.joinable)
-                    unjoined[group] = joiningRules(group, known->second.shape);
-    } catch (const BackendError& e) {
-        util::logWarning(std::string(e.what()) + "; the table is written whole");
-        built_ = false;
-        rebuildWithSteps();
-        return;
-    }
+    return change;
+}
 
+Batch NftablesNwfilterBackend::batchOf(const Change& change) const
+{
     Batch batch;
     std::vector<Batch::PortRef> removed, added;
-    for (const auto& step : steps)
+    for (const auto& step : change.steps)
         if (step.old)
             removed.push_back({&step.port, &step.old->group, step.old->shape.get(), &step.old->values, step.old->joining});
     batch.ports(false, removed);
-    for (const auto& [group, c] : created) {
+    for (const auto& [group, c] : change.created) {
         batch.newGroup(group, *c.shape);
         if (c.joinable)
             batch.joinable(group, *c.shape);
     }
-    for (const auto& group : promoted)
+    for (const auto& group : change.promoted)
         batch.joinable(group, groups_.at(group).shape);
-    for (const auto& step : steps)
+    for (const auto& step : change.steps)
         if (step.now)
             added.push_back({&step.port, &step.now->group, step.now->shape.get(), &step.now->values, step.now->joining});
     batch.ports(true, added);
-    for (const auto& [group, count] : counts)
+    for (const auto& [group, count] : change.counts)
         if (count == 0 && groups_.count(group)) {
-            if (auto rules = unjoined.find(group); rules != unjoined.end())
+            if (auto rules = change.unjoined.find(group); rules != change.unjoined.end())
                 batch.unjoinable(group, rules->second);
             batch.deleteGroup(group, groups_.at(group).shape);
         }
-    if (const auto refusals = send(batch); !refusals.empty())
-        fail(refusals);
+    return batch;
+}
 
-    for (const auto& [group, c] : created) {
+void NftablesNwfilterBackend::record(Change& change)
+{
+    for (const auto& [group, c] : change.created) {
         groups_[group].shape = *c.shape;
         groups_[group].joinable = c.joinable;
     }
-    for (const auto& group : promoted)
+    for (const auto& group : change.promoted)
         groups_.at(group).joinable = true;
-    joinableGroups_ = joinableCount;
-    for (const auto& [group, count] : counts) {
+    joinableGroups_ = change.joinableGroups;
+    for (const auto& [group, count] : change.counts) {
         if (count == 0) {
             if (auto known = groups_.find(group); known != groups_.end()) {
                 joinableGroups_ -= known->second.joinable;
@@ -387,7 +400,7 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
             groups_[group].ports = static_cast<size_t>(count);
         }
     }
-    for (auto& step : steps) {
+    for (auto& step : change.steps) {
         if (step.old && step.old->joining)
             joining_.erase(step.port);
         if (step.now) {
@@ -398,8 +411,6 @@ void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
             ports_.erase(step.port);
         }
     }
-    if (joining_.size() >= kMaxJoiningPorts)
-        settle();
 }
 
 void NftablesNwfilterBackend::settle()

@@ -19,6 +19,7 @@
 #include <map>
 #include <unordered_map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -80,6 +81,36 @@ private:
     // The handles of a joinable group's joining rules, read from the kernel
     // (at most kMaxJoinableGroups rules per chain). Throws BackendError.
     std::vector<std::pair<std::string, uint64_t>> joiningRules(const std::string& group, const Shape& shape);
+
+    // One change, worked out before the kernel is asked (apply):
+    struct Step {
+        std::string port;
+        const Port* old = nullptr;  // in ports_
+        std::optional<Port> now;
+    };
+    struct Created {
+        const Shape* shape;
+        bool joinable;
+    };
+    struct Change {
+        std::vector<Step> steps;
+        std::map<std::string, long> counts;    // the touched groups' ports after the change
+        std::map<std::string, Created> created;
+        std::set<std::string> promoted;        // groups that get joining rules now
+        size_t joinableGroups = 0;             // after the change, before the groups it removes
+        // The joining rules of the groups that go (read from the kernel).
+        std::map<std::string, std::vector<std::pair<std::string, uint64_t>>> unjoined;
+    };
+    // The ports whose policy changes, laid out. Throws BackendError.
+    std::vector<Step> stepsOf(const std::vector<PolicyChange>& changes);
+    // Group counts, new groups, joinable places and where each port goes.
+    Change planOf(std::vector<Step> steps) const;
+    Batch batchOf(const Change& change) const;
+    // The record after the kernel took the change.
+    void record(Change& change);
+    // The whole table with the steps applied to the record (a caller's
+    // change: it fails as a whole).
+    void rebuildWith(const std::vector<Step>& steps);
 
     // Replaces the whole table with `ports` in one transaction. With
     // `failClosed` (start-up, resync), ports whose rules the kernel refuses
