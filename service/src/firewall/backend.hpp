@@ -101,9 +101,10 @@ public:
     // them all can touch them, so the firewall guard need not read the
     // kernel's notifications of that rewrite (FirewallGuard::Quiet).
     virtual bool rulesOwned() const { return false; }
-    // Housekeeping the daemon runs when no call has come for a while: work a
-    // backend put off to keep each change cheap (nftables: joining ports into
-    // the verdict maps). It changes no port's filtering. Never throws.
+    // Housekeeping the daemon runs on its worker every 2 s, between calls:
+    // work a backend put off to keep each change cheap (nftables: joining
+    // ports into the verdict maps). It changes no port's filtering. Never
+    // throws (a failure is logged and the work stays put off).
     virtual void settle() {}
     // Start-up: `desired` is every port's policy; whatever an earlier run
     // left that is not in it goes.

@@ -150,7 +150,7 @@ inline std::string slotSetName(const std::string& group, size_t slot)
 // group's chains - the same chains, in the same place in the base chain, as
 // the verdict map would. Joining ports move into the verdict maps together,
 // one validation for many ports: when kMaxJoiningPorts have gathered, and
-// when the daemon is idle (NwfilterBackend::settle).
+// every 2 s between calls (NwfilterBackend::settle).
 inline constexpr const char* kJoiningSet = "joining";
 // Groups with joining rules: a joining port's frames try each of them in
 // turn, so their number bounds that cost. The others' ports go straight
