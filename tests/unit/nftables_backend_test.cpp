@@ -127,6 +127,20 @@ TEST(NftablesLayout, LearningSetsAndDropAll)
     EXPECT_EQ(nft::shapeText(drop.shape), "drop-all\nentry l2-from-guest l2i\nentry l2-to-guest l2o\nchain l2i\n  counter drop\nchain l2o\n  counter drop\n");
 }
 
+TEST(NftablesLayout, JoinableGroupsAreTheLargestThenByName)
+{
+    std::map<std::string, size_t> sizes;
+    for (size_t i = 0; i < nft::kMaxJoinableGroups + 8; ++i)
+        sizes["g" + std::to_string(100 + i)] = 1;
+    sizes["z-big"] = 50;
+    const auto joinable = nft::joinableGroups(sizes);
+    EXPECT_EQ(joinable.size(), nft::kMaxJoinableGroups);
+    EXPECT_TRUE(joinable.count("z-big")) << "the largest group first, whatever its name";
+    EXPECT_TRUE(joinable.count("g100"));
+    EXPECT_FALSE(joinable.count("g" + std::to_string(100 + nft::kMaxJoinableGroups - 1))) << "then by name";
+    EXPECT_TRUE(nft::joinableGroups({}).empty());
+}
+
 TEST(NftablesPlan, ScriptForOnePortAndStepsAreRefused)
 {
     const auto policy = cleanTraffic("52:54:00:00:00:01", "10.0.0.1");
@@ -134,6 +148,9 @@ TEST(NftablesPlan, ScriptForOnePortAndStepsAreRefused)
     EXPECT_EQ(script.rfind("#!/usr/sbin/nft -f\ntable bridge vnetfilter {\n", 0), 0u) << script;
     EXPECT_NE(script.find("\"vnet0\" : jump clean-traffic-"), std::string::npos) << script;
     EXPECT_NE(script.find("type filter hook prerouting priority -300; policy accept;"), std::string::npos);
+    // The joining path the daemon writes too: the guard after each map, the group's rule.
+    EXPECT_NE(script.find("iifname @joining jump joining-l2-from-guest"), std::string::npos) << script;
+    EXPECT_NE(script.find("-joining jump clean-traffic-"), std::string::npos) << script;
     EXPECT_THROW(planText("vnet0", policy, {"nftables", "switch", "commands"}), PlanError);
     EXPECT_THROW(planText("vnet0", policy, {"nftables", "apply", "restore"}), PlanError);
 }
