@@ -22,6 +22,13 @@ uint32_t concatType(DataType first, DataType second)
     return (static_cast<uint32_t>(first) << 6) | static_cast<uint32_t>(second);
 }
 
+// A rule names a port by the frame's input interface, or by its output
+// interface where the port is the frame's way out (model.hpp).
+uint32_t portNameKey(bool keyedByOutput)
+{
+    return keyedByOutput ? NFT_META_OIFNAME : NFT_META_IIFNAME;
+}
+
 uint32_t padded(uint32_t length)
 {
     return (length + 3) / 4 * 4;
@@ -67,7 +74,7 @@ void encodeMatch(ExprList& e, const Match& m, const std::string& group)
         break;
     case Match::Kind::Slot:
         // The port name fills register 1 (16 bytes); the value follows in register 2.
-        e.meta(m.keyedByOutput ? NFT_META_OIFNAME : NFT_META_IIFNAME, NFT_REG_1);
+        e.meta(portNameKey(m.keyedByOutput), NFT_REG_1);
         load(e, m.field, NFT_REG_2);
         e.lookup(NFT_REG_1, slotSetName(group, static_cast<size_t>(m.slot)), m.negated);
         break;
@@ -306,6 +313,14 @@ void Batch::newSet(const std::string& name, uint32_t flags, uint32_t keyType, ui
     out_.end();
 }
 
+void Batch::deleteSet(const std::string& name)
+{
+    begin(NFT_MSG_DELSET, 0);
+    out_.putString(NFTA_SET_TABLE, kTable);
+    out_.putString(NFTA_SET_NAME, name);
+    out_.end();
+}
+
 void Batch::newSkeleton()
 {
     const auto ifname = static_cast<uint32_t>(DataType::Ifname);
@@ -321,7 +336,7 @@ void Batch::newSkeleton()
             const std::string chain = base.name;
             if (chain != baseChainOf(dispatch))
                 continue;
-            const uint32_t key = keyedByOutput(dispatch) ? NFT_META_OIFNAME : NFT_META_IIFNAME;
+            const uint32_t key = portNameKey(keyedByOutput(dispatch));
             // iifname vmap @map: the port name, looked up for a verdict.
             ExprList e;
             e.meta(key, NFT_REG_1);
@@ -344,7 +359,7 @@ void Batch::joinable(const std::string& group, const Shape& shape)
     newSet(joiningSetName(group), 0, static_cast<uint32_t>(DataType::Ifname), 16, ifnameSetUserdata());
     for (const auto& entry : shape.entries) {
         ExprList e;
-        e.meta(keyedByOutput(entry.dispatch) ? NFT_META_OIFNAME : NFT_META_IIFNAME, NFT_REG_1);
+        e.meta(portNameKey(keyedByOutput(entry.dispatch)), NFT_REG_1);
         e.lookup(NFT_REG_1, joiningSetName(group), false);
         e.verdict(Verdict::Jump, chainName(group, entry.chain));
         rule(joiningChainName(entry.dispatch), e.bytes(), group);
@@ -361,10 +376,7 @@ void Batch::unjoinable(const std::string& group, const std::vector<std::pair<std
         out_.putBe64(NFTA_RULE_HANDLE, handle);
         out_.end();
     }
-    begin(NFT_MSG_DELSET, 0);
-    out_.putString(NFTA_SET_TABLE, kTable);
-    out_.putString(NFTA_SET_NAME, joiningSetName(group));
-    out_.end();
+    deleteSet(joiningSetName(group));
 }
 
 void Batch::newGroup(const std::string& group, const Shape& shape)
@@ -399,12 +411,8 @@ void Batch::deleteGroup(const std::string& group, const Shape& shape)
         out_.putString(NFTA_CHAIN_NAME, chainName(group, chain.suffix));
         out_.end();
     }
-    for (size_t slot = 0; slot < shape.slots.size(); ++slot) {
-        begin(NFT_MSG_DELSET, 0);
-        out_.putString(NFTA_SET_TABLE, kTable);
-        out_.putString(NFTA_SET_NAME, slotSetName(group, slot));
-        out_.end();
-    }
+    for (size_t slot = 0; slot < shape.slots.size(); ++slot)
+        deleteSet(slotSetName(group, slot));
 }
 
 void Batch::elementsOf(bool add, std::string_view set, const std::vector<const PortRef*>& ports,

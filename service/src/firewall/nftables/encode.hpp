@@ -75,6 +75,7 @@ private:
                           const std::vector<const PortRef*>& members, bool joining);
     void newSet(const std::string& name, uint32_t flags, uint32_t keyType, uint32_t keyLength,
                 const std::string& userdata, bool verdicts = false);
+    void deleteSet(const std::string& name);
     void newChain(const std::string& name, const BaseChain* base);
     void rule(const std::string& chain, const std::string& expressions, const std::string& comment);
 

@@ -447,16 +447,7 @@ std::vector<std::pair<std::string, uint64_t>> NftablesNwfilterBackend::joiningRu
     for (const auto& entry : shape.entries)
         chains.insert(joiningChainName(entry.dispatch));
     for (const std::string& chain : chains) {
-        std::vector<nl::NfReply> entries;
-        try {
-            entries = transport_->dump(
-                nl::dumpRequest(NFT_MSG_GETRULE, NFPROTO_BRIDGE, {{NFTA_RULE_TABLE, kTable}, {NFTA_RULE_CHAIN, chain}}));
-        } catch (const nl::NetlinkError& e) {
-            throw BackendError("listing " + chain + ": " + e.what());
-        }
-        for (const auto& entry : entries) {
-            if (entry.type == NLMSG_ERROR)
-                throw BackendError("listing " + chain + ": " + nl::errorText(entry));
+        for (const auto& entry : dumpRules(chain)) {
             const std::string_view attrs = nl::nfAttributes(entry.body);
             auto userdata = nl::findAttr(attrs, NFTA_RULE_USERDATA);
             auto handle = nl::findAttr(attrs, NFTA_RULE_HANDLE);
@@ -513,19 +504,25 @@ void NftablesNwfilterBackend::resyncTo(const std::map<std::string, PortPolicy>& 
     rebuild(std::move(ports), true);
 }
 
-std::vector<std::pair<uint64_t, uint64_t>> NftablesNwfilterBackend::chainCounters(const std::string& chain)
+std::vector<nl::NfReply> NftablesNwfilterBackend::dumpRules(const std::string& chain)
 {
     std::vector<nl::NfReply> entries;
     try {
         entries = transport_->dump(
             nl::dumpRequest(NFT_MSG_GETRULE, NFPROTO_BRIDGE, {{NFTA_RULE_TABLE, kTable}, {NFTA_RULE_CHAIN, chain}}));
     } catch (const nl::NetlinkError& e) {
-        throw BackendError(std::string("reading counters: ") + e.what());
+        throw BackendError("listing the rules of " + chain + ": " + e.what());
     }
-    std::vector<std::pair<uint64_t, uint64_t>> out;
-    for (const auto& entry : entries) {
+    for (const auto& entry : entries)
         if (entry.type == NLMSG_ERROR)
-            throw BackendError("reading counters of " + chain + ": " + nl::errorText(entry));
+            throw BackendError("listing the rules of " + chain + ": " + nl::errorText(entry));
+    return entries;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> NftablesNwfilterBackend::chainCounters(const std::string& chain)
+{
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    for (const auto& entry : dumpRules(chain)) {
         std::pair<uint64_t, uint64_t> counts{0, 0};
         if (auto exprs = nl::findAttr(nl::nfAttributes(entry.body), NFTA_RULE_EXPRESSIONS)) {
             for (const auto& element : nl::parseAttrs(exprs->payload)) {

@@ -117,6 +117,9 @@ private:
     // drop everything and the others get their rules; otherwise the
     // refusal is the caller's error.
     void rebuild(std::map<std::string, Port> ports, bool failClosed);
+    // The kernel's messages for the rules of one of our chains, in order.
+    // Throws BackendError.
+    std::vector<nl::NfReply> dumpRules(const std::string& chain);
     // Packets and bytes of each rule of a chain, in order.
     std::vector<std::pair<uint64_t, uint64_t>> chainCounters(const std::string& chain);
     struct Refusal {

@@ -15,6 +15,13 @@ std::string setRef(const std::string& group, int slot)
     return "@" + slotSetName(group, static_cast<size_t>(slot));
 }
 
+// A rule names a port by the frame's input interface, or by its output
+// interface where the port is the frame's way out (model.hpp).
+const char* portNameWord(bool keyedByOutput)
+{
+    return keyedByOutput ? "oifname" : "iifname";
+}
+
 std::string matchText(const Match& m, const std::string& group)
 {
     const std::string neg = m.negated ? "!= " : "";
@@ -28,7 +35,7 @@ std::string matchText(const Match& m, const std::string& group)
     case Match::Kind::Flags:
         return m.field.text + " " + neg + m.valueText;
     case Match::Kind::Slot:
-        return std::string(m.keyedByOutput ? "oifname" : "iifname") + " . " + m.field.text + " " + neg +
+        return std::string(portNameWord(m.keyedByOutput)) + " . " + m.field.text + " " + neg +
                setRef(group, m.slot);
     }
     return {};
@@ -166,7 +173,7 @@ std::string tableScript(const std::map<std::string, PortLayout>& ports)
         for (const auto& group : joinable)
             for (const auto& entry : groups.at(group)->entries)
                 if (entry.dispatch == dispatch)
-                    out += std::string("\t\t") + (keyedByOutput(dispatch) ? "oifname" : "iifname") + " @" +
+                    out += std::string("\t\t") + portNameWord(keyedByOutput(dispatch)) + " @" +
                            joiningSetName(group) + " jump " + chainName(group, entry.chain) + " comment \"" + group +
                            "\"\n";
         out += "\t}\n";
@@ -189,7 +196,7 @@ std::string tableScript(const std::map<std::string, PortLayout>& ports)
                std::to_string(base.priority) + "; policy accept;\n";
         for (Dispatch dispatch : kDispatches) {
             if (std::string(base.name) == baseChainOf(dispatch)) {
-                const std::string key = keyedByOutput(dispatch) ? "oifname" : "iifname";
+                const std::string key = portNameWord(keyedByOutput(dispatch));
                 out += "\t\t" + key + " vmap @" + mapName(dispatch) + "\n";
                 out += "\t\t" + key + " @" + kJoiningSet + " jump " + joiningChainName(dispatch) + "\n";
             }
