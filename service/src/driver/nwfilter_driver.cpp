@@ -39,6 +39,16 @@ engine::Variables NwfilterDriver::variablesOf(const conf::BindingDef& binding) c
     return vars;
 }
 
+std::string NwfilterDriver::RuleState::text() const
+{
+    switch (kind) {
+    case Kind::Active: return "active";
+    case Kind::Learning: return "learning";
+    case Kind::Failed: return "failed: " + reason;
+    }
+    return "active";
+}
+
 NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& binding,
                                                      const engine::FilterLookup& lookup,
                                                      const std::optional<learn::AddressLearner>& learner) const
@@ -53,7 +63,7 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
         if (inst.learnable.empty()) {
             // IP given, or not needed: nothing to learn.
             out.rules = fw::PortPolicy::ofRules(std::move(inst.rules), binding.filter);
-            out.state = "active";
+            out.state = RuleState::active();
             return out;
         }
         if (inst.learnable.count(engine::kVarIpv6))
@@ -66,7 +76,7 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
             vars[engine::kVarIp] = out.learner->addresses();
             out.rules = fw::PortPolicy::ofRules(engine::instantiate(*root, vars, lookup, options_.limits).rules,
                                                 binding.filter);
-            out.state = "active";
+            out.state = RuleState::active();
             return out;
         }
         // Until the address is known the port has the learning rules; the
@@ -82,7 +92,7 @@ NwfilterDriver::Instance NwfilterDriver::instantiate(const conf::BindingDef& bin
                                                                   ? std::vector<std::string>{}
                                                                   : servers->second);
         }
-        out.state = "learning";
+        out.state = RuleState::learning();
         return out;
     } catch (const engine::InstantiationError& e) {
         throw ServiceError(ErrorKind::InvalidDefinition, "port '" + binding.portdev + "': " + e.what());
@@ -196,13 +206,13 @@ BindingInfo NwfilterDriver::infoOf(const Binding& binding) const
     // What the kernel holds, most telling first: a failure, a missing port,
     // rules someone else changed, then learning or active.
     if (binding.failed())
-        info.state = binding.state;
+        info.state = binding.state.text();
     else if (!binding.present)
         info.state = "waiting";
     else if (binding.repairing)
         info.state = "repairing";
     else
-        info.state = binding.state;
+        info.state = binding.state.text();
     info.ownerName = binding.def.ownerName;
     info.ownerUuid = binding.def.ownerUuid.str();
     return info;
@@ -238,7 +248,7 @@ Changes NwfilterDriver::load()
     expiries_.clear();
     Lookup lookup(filters_);
     for (auto& def : stored.bindings) {
-        Binding binding{def, "active", std::nullopt, 0, false, std::nullopt, false};
+        Binding binding{def, RuleState::active(), std::nullopt, 0, false, std::nullopt, false};
         bool definitionProblem = true;
         try {
             Instance inst = instantiate(def, lookup);

@@ -205,13 +205,26 @@ private:
         conf::FilterDef def;
         bool builtin = false;
     };
+    // Where a binding's rules stand, as the driver keeps it; infoOf adds
+    // what the kernel and the port say (waiting, repairing).
+    struct RuleState {
+        enum class Kind { Active, Learning, Failed };
+        Kind kind = Kind::Active;
+        std::string reason;  // why it failed (Failed only)
+        static RuleState active() { return {Kind::Active, {}}; }
+        static RuleState learning() { return {Kind::Learning, {}}; }
+        static RuleState failedFor(std::string reason) { return {Kind::Failed, std::move(reason)}; }
+        // As the State property says it: active | learning | failed: REASON.
+        std::string text() const;
+        bool operator==(const RuleState&) const = default;
+    };
     struct Binding {
         conf::BindingDef def;
         // Its rules are not kept here: the backend holds them (the same
         // rules twice cost ~10 KB a port); policyOf() recomputes them for
         // the rare rollback. Nor which filters they come from: that follows
         // from the filters (FilterReach), and 11 names a port were ~1.6 KB.
-        std::string state;  // active | learning | failed: REASON
+        RuleState state;
         // When the filter needs $IP and the binding gives none.
         std::optional<learn::AddressLearner> learner;
         uint64_t session = 0;  // the capture watching the port, 0 when none
@@ -230,10 +243,9 @@ private:
         bool repairing = false;  // someone else changed its rules; not yet put back
 
         // Its port drops everything: a definition, the capture or the kernel
-        // failed. The state says so as "failed: REASON" (the one place).
-        bool failed() const { return state.starts_with("failed: "); }
-        static std::string failure(const std::string& reason) { return "failed: " + reason; }
-        void fail(const std::string& reason) { state = failure(reason); }
+        // failed.
+        bool failed() const { return state.kind == RuleState::Kind::Failed; }
+        void fail(const std::string& reason) { state = RuleState::failedFor(reason); }
     };
     // The daemon's filters as the engine looks them up.
     class Lookup : public engine::FilterLookup {
@@ -265,7 +277,7 @@ private:
     // and what was learned.
     struct Instance {
         fw::PortPolicy rules;
-        std::string state;  // active | learning
+        RuleState state;  // Active or Learning
         std::optional<learn::AddressLearner> learner;
     };
 

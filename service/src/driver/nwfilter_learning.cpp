@@ -84,7 +84,7 @@ void NwfilterDriver::failClosed(Binding& binding, const std::string& reason, Cha
 {
     const std::string& port = binding.def.portdev;
     // Logged once per change of state, not once per attempt.
-    if (binding.state != Binding::failure(reason))
+    if (binding.state != RuleState::failedFor(reason))
         util::logError("binding of port '" + port + "' failed, its traffic is dropped: " + reason);
     if (binding.session) {
         capture_->unwatch(port);
