@@ -13,6 +13,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -89,6 +90,25 @@ bool alive(pid_t pid)
 {
     return pid > 0 && ::kill(pid, 0) == 0 &&
            test::readFile("/proc/" + std::to_string(pid) + "/stat").find(") Z") == std::string::npos;
+}
+
+// Whether a process runs with `needle` in its command line.
+bool processWith(const std::string& needle)
+{
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        try {
+            std::string line = test::readFile(entry.path() / "cmdline");
+            std::replace(line.begin(), line.end(), '\0', ' ');
+            if (line.find(needle) != std::string::npos && alive(std::stoi(name)))
+                return true;
+        } catch (const std::runtime_error&) {
+            // It exited while we looked.
+        }
+    }
+    return false;
 }
 
 std::string rulesOf(const test::Netns& ns)
@@ -312,6 +332,19 @@ TEST(NetworkErrors, RefusedWithClearErrors)
     ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto0</name></network>").ok());  // a redefine keeps it
     EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find("<bridge name='virbr0' "), std::string::npos);
     EXPECT_EQ(host.run({"nft", "list", "ruleset"}).out.find("libvirt_network"), std::string::npos);
+
+    // A network whose state cannot be recorded (a directory stands where
+    // its firewall record goes) is not left running unseen: the call
+    // fails and its bridge, rules and dnsmasq go again.
+    std::filesystem::create_directories(daemon.networkStateDir() / "unsaved.firewall" / "in-the-way");
+    r = ctl({"net-create", "-"}, networkXml("unsaved", "virbr6", "<forward/>", "192.168.60"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("cannot save the network's state"), std::string::npos) << r.err;
+    EXPECT_FALSE(host.run({"ip", "link", "show", "virbr6"}).ok());
+    EXPECT_EQ(host.run({"nft", "list", "ruleset"}).out.find("virbr6"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(daemon.networkStateDir() / "unsaved.pid"));
+    EXPECT_FALSE(processWith((daemon.networkStateDir() / "unsaved.conf").string()));
+    EXPECT_EQ(ctl({"net-list", "--all"}).out.find("unsaved"), std::string::npos);
 }
 
 } // namespace

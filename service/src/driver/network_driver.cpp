@@ -207,6 +207,20 @@ void NetworkDriver::bringDown(const std::string& name, Running& running)
     removeState(name);
 }
 
+NetworkDriver::Running NetworkDriver::bringUpRecorded(const conf::NetworkDef& def)
+{
+    Running running = bringUp(def);
+    try {
+        saveState(def.name, running);
+    } catch (const std::exception& e) {
+        // Unrecorded, a running network would outlive the daemon unseen
+        // (its dnsmasq, bridge and rules): it is not started at all.
+        bringDown(def.name, running);
+        throw ServiceError(ErrorKind::Backend, std::string("cannot save the network's state: ") + e.what());
+    }
+    return running;
+}
+
 void NetworkDriver::saveState(const std::string& name, const Running& running) const
 {
     store::ensureDirectory(options_.stateDir, 0700);
@@ -298,8 +312,7 @@ Changes NetworkDriver::start()
     for (auto& [name, n] : networks_)
         if (n.autostart && !n.running && n.persistent) {
             try {
-                n.running = bringUp(*n.persistent);
-                saveState(name, *n.running);
+                n.running = bringUpRecorded(*n.persistent);
                 util::logInfo("network '" + name + "' started (autostart)");
             } catch (const std::exception& e) {
                 util::logError(std::string("autostart: ") + e.what());
@@ -399,8 +412,7 @@ Changes NetworkDriver::create(conf::NetworkDef def)
         throw ServiceError(ErrorKind::Exists, "network '" + def.name + "' already exists");
     pickBridge(def);
     checkConflicts(def, true);
-    Running running = bringUp(def);
-    saveState(def.name, running);
+    Running running = bringUpRecorded(def);
     Network& n = networks_[def.name];
     n.running = std::move(running);
     Changes changes;
@@ -415,14 +427,7 @@ Changes NetworkDriver::startNetwork(const std::string& name)
     if (n.running)
         throw ServiceError(ErrorKind::Exists, "network '" + name + "' is already active");
     checkConflicts(*n.persistent, true);
-    Running running = bringUp(*n.persistent);
-    try {
-        saveState(name, running);
-    } catch (const std::exception& e) {
-        bringDown(name, running);
-        throw ServiceError(ErrorKind::Backend, std::string("cannot save the network's state: ") + e.what());
-    }
-    n.running = std::move(running);
+    n.running = bringUpRecorded(*n.persistent);
     Changes changes;
     changes.resultName = name;
     changes.networks.push_back(infoOf(name, n));

@@ -90,6 +90,9 @@ private:
     void pickBridge(conf::NetworkDef& def) const;
     Running bringUp(const conf::NetworkDef& def);
     void bringDown(const std::string& name, Running& running);
+    // bringUp, then saveState; a network whose state cannot be saved is
+    // brought down again. Throws ServiceError.
+    Running bringUpRecorded(const conf::NetworkDef& def);
     void saveState(const std::string& name, const Running& running) const;
     void removeState(const std::string& name) const;
     bool adopt(const std::string& name, Network& n);
