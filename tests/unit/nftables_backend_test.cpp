@@ -403,6 +403,29 @@ TEST(NftablesBackendRecord, RedefiningUnderManyPortsIsOneTransaction)
     EXPECT_EQ(b.transport->count(1, NFT_MSG_NEWTABLE), 0u) << "not rebuilt: the old joining rules were found";
 }
 
+// A settle the kernel refuses is not tried again every 2 s: the next
+// change writes the table whole, with every port in the maps.
+TEST(NftablesBackendRecord, ARefusedSettleLeavesTheTableToBeWrittenWhole)
+{
+    BackendWithRecorder b;
+    b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    b.backend->apply({{"vnet1", cleanTraffic("52:54:00:00:00:02", "10.0.0.2")}});
+    ASSERT_EQ(b.backend->joiningPorts().size(), 1u);
+    b.transport->refuse = true;
+    b.backend->settle();
+    ASSERT_EQ(b.transport->batches.size(), 3u);
+    EXPECT_EQ(b.backend->joiningPorts().size(), 1u) << "refused: the port is still joining";
+    b.transport->refuse = false;
+    b.backend->settle();
+    EXPECT_EQ(b.transport->batches.size(), 3u) << "not tried again";
+
+    b.backend->apply({{"vnet2", cleanTraffic("52:54:00:00:00:03", "10.0.0.3")}});
+    ASSERT_EQ(b.transport->batches.size(), 4u);
+    EXPECT_EQ(b.transport->count(3, NFT_MSG_NEWTABLE), 1u) << "the table written whole";
+    EXPECT_TRUE(b.backend->joiningPorts().empty()) << "every port in the maps";
+    EXPECT_EQ(b.transport->elementSets(3, NFT_MSG_NEWSETELEM).count("l2-from-guest"), 1u);
+}
+
 TEST(NftablesBackendRecord, ARefusedTransactionChangesNothing)
 {
     BackendWithRecorder b;

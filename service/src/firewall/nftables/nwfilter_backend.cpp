@@ -429,8 +429,14 @@ void NftablesNwfilterBackend::settle()
         if (const auto refusals = send(batch); !refusals.empty())
             fail(refusals);
     } catch (const BackendError& e) {
-        // The ports stay where they are, filtered through the joining sets.
-        util::logWarning(std::string("nftables: joining ports stay in the joining sets: ") + e.what());
+        // The ports stay where they are, filtered through the joining
+        // sets. The kernel's table is not as recorded (or not known to be):
+        // rather than try again every 2 s, the next change or check writes
+        // the table whole, with every port in the maps.
+        util::logWarning(std::string("nftables: joining ports stay in the joining sets until the table is "
+                                     "written whole: ") +
+                         e.what());
+        built_ = false;
         return;
     }
     for (const std::string& name : joining_)
