@@ -72,10 +72,10 @@ ListPage::ListPage(const std::string& noun, const std::string& editorName, Daemo
     });
 }
 
-Gtk::Button& ListPage::addButton(const std::string& label, bool changes)
+Gtk::Button& ListPage::addButton(const std::string& label, bool changes, Gtk::Box* row)
 {
     auto* button = Gtk::make_managed<Gtk::Button>(label);
-    buttons_.append(*button);
+    (row ? *row : buttons_).append(*button);
     if (changes)
         changeButtons_.push_back(button);
     return *button;
@@ -324,8 +324,15 @@ void BindingsPage::showCounters()
 NetworksPage::NetworksPage(DaemonCalls& calls)
     : ListPage("networks", "Network XML", calls), newNetwork_(addButton("New network")), define_(addButton("Define network", true)),
       start_(addButton("Start", true)), stop_(addButton("Stop", true)), autostart_(addButton("Autostart", true)),
-      undefine_(addButton("Undefine network", true))
+      undefine_(addButton("Undefine network", true)), newHost_(addButton("New DHCP host", false, &hostRow_)),
+      addHost_(addButton("Add DHCP host", true, &hostRow_)), removeHost_(addButton("Remove DHCP host", true, &hostRow_))
 {
+    hostRow_.set_spacing(6);
+    host_.set_hexpand(true);
+    host_.set_placeholder_text("<host mac='52:54:00:12:34:56' name='web' ip='192.168.122.10'/>");
+    accessibleLabel(host_, "DHCP host");
+    hostRow_.prepend(host_);
+    insert_child_after(hostRow_, editor_);
     newNetwork_.signal_clicked().connect([this] {
         const std::string name = freeName("net", [this](const std::string& n) {
             return model_ && model_->networks().count(n) > 0;
@@ -346,6 +353,26 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
     start_.signal_clicked().connect([this, act] { act("Start", nullptr, selected() + " started."); });
     stop_.signal_clicked().connect([this, act] { act("Stop", nullptr, selected() + " stopped."); });
     undefine_.signal_clicked().connect([this, act] { act("Undefine", nullptr, selected() + " undefined."); });
+    newHost_.signal_clicked().connect([this] {
+        if (!model_ || !model_->networks().count(selected()))
+            return;
+        TakenByHosts taken;
+        for (const auto& h : model_->networks().at(selected()).dhcpHosts) {
+            taken.macs.push_back(h.mac);
+            taken.names.push_back(h.name);
+            taken.ips.push_back(h.ip);
+        }
+        const std::string host = freeDhcpHost(model_->networks().at(selected()).dhcpRanges, taken);
+        host_.set_text(host);
+        message_.set_text(host.empty() ? "The network has no IPv4 DHCP range with a free address: write the host." : "");
+    });
+    addHost_.signal_clicked().connect([this, act] {
+        act("AddDHCPHost", g_variant_new("(s)", std::string(host_.get_text()).c_str()), "Host added to " + selected() + ".");
+    });
+    removeHost_.signal_clicked().connect([this, act] {
+        act("RemoveDHCPHost", g_variant_new("(s)", std::string(host_.get_text()).c_str()),
+            "Host removed from " + selected() + ".");
+    });
     autostart_.signal_clicked().connect([this, act] {
         if (!model_ || !model_->networks().count(selected()))
             return;
@@ -374,7 +401,7 @@ void NetworksPage::leasesChanged(const std::string& name)
 void NetworksPage::selectedChanged()
 {
     enable(define_, true);
-    for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_})
+    for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_, &newHost_, &addHost_, &removeHost_})
         enable(*b, !selected().empty());
     if (!model_ || !model_->networks().count(selected())) {
         detail_.set_text("");

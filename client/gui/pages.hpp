@@ -9,6 +9,7 @@
 
 #include <gtkmm/box.h>
 #include <gtkmm/button.h>
+#include <gtkmm/entry.h>
 #include <gtkmm/label.h>
 #include <gtkmm/listbox.h>
 #include <gtkmm/scrolledwindow.h>
@@ -35,7 +36,8 @@ public:
 protected:
     virtual void selectedChanged() {}
     // `changes`: the button makes a change (greyed out when not allowed).
-    Gtk::Button& addButton(const std::string& label, bool changes = false);
+    // In the page's row of buttons, or in `row`.
+    Gtk::Button& addButton(const std::string& label, bool changes = false, Gtk::Box* row = nullptr);
     // The daemon's answer to a change, or its error as worded (and the
     // line it names marked in the editor).
     void report(const std::optional<std::string>& error, const std::string& success);
@@ -101,6 +103,11 @@ private:
     void selectedChanged() override;
     void showLeases();
     Gtk::Button &newNetwork_, &define_, &start_, &stop_, &autostart_, &undefine_;
+    // A static DHCP host (libvirt's <host/>) to add to or remove from the
+    // selected network, and its buttons, in a row of their own.
+    Gtk::Box hostRow_{Gtk::Orientation::HORIZONTAL};
+    Gtk::Entry host_;
+    Gtk::Button &newHost_, &addHost_, &removeHost_;
 };
 
 } // namespace vnf::gui

@@ -68,6 +68,17 @@ def open_view(name):
     time.sleep(0.3)
 
 
+def select_row(list_name, prefix):
+    # A row of a view's list, selected as a person would (AT-SPI selection).
+    rows = wait_for("the " + list_name + " list", lambda: find(
+        app, lambda n: n.get_role_name() == "list" and n.get_name() == list_name))
+    children = [rows.get_child_at_index(i) for i in range(rows.get_child_count())]
+    index = next((i for i, row in enumerate(children) if find(row, text_starts(prefix))), None)
+    if index is None:
+        fail("no row '" + prefix + "' in the " + list_name + " list")
+    Atspi.Accessible.get_selection_iface(rows).select_child(index)
+
+
 env = dict(os.environ, VNETFILTER_MANAGER_SCREENSHOTS=shots, GSK_RENDERER="cairo")
 gui, app = start([manager], "vnetfilter-manager", env=env)
 if gui is None:
@@ -92,12 +103,7 @@ try:
     wait_for("the new filter's row", lambda: find(app, text_starts("new-filter-1  (chain root")))
     print("filter defined", flush=True)
     # Selected, it says what it references and who uses it.
-    filters = wait_for("the filters list", lambda: find(app, lambda n: n.get_role_name() == "list" and n.get_name() == "filters"))
-    rows = [filters.get_child_at_index(i) for i in range(filters.get_child_count())]
-    index = next((i for i, row in enumerate(rows) if find(row, text_starts("new-filter-1  "))), None)
-    if index is None:
-        fail("no row for new-filter-1 in the filters list")
-    Atspi.Accessible.get_selection_iface(filters).select_child(index)
+    select_row("filters", "new-filter-1  ")
     wait_for("new-filter-1's details", lambda: find(app, text_starts("new-filter-1: references nothing; used by no binding")))
     print("filter selected", flush=True)
     # A binding created from the window; creating it again is refused, and
@@ -113,10 +119,34 @@ try:
     click(app, "Create")
     wait_for("the daemon's refusal", lambda: find(app, text_starts("port 'vnet1' already has a binding")))
     print("binding created, and refused again", flush=True)
+    # A static DHCP host added to a network from the window and removed
+    # again: the daemon's definition says so each time.
+    subprocess.run([vnetfilterctl, "net-define", "-"], check=True, input=(
+        "<network><name>lan</name><bridge name='virbr7'/><ip address='192.168.210.1' netmask='255.255.255.0'>"
+        "<dhcp><range start='192.168.210.100' end='192.168.210.200'/></dhcp></ip></network>").encode())
+    open_view("Networks")
+    wait_for("lan's row", lambda: find(app, text_starts("lan  inactive")))
+    select_row("networks", "lan  ")
+    wait_for("lan's details", lambda: find(app, text_starts("lan: 192.168.210.1")))
+    click(app, "New DHCP host")
+    click(app, "Add DHCP host")
+    wait_for("'Host added to lan.'", lambda: find(app, text_starts("Host added to lan.")))
+    wait_for("the host in lan's details", lambda: find(app, lambda n: n.get_role_name() == "label" and
+                                                        "hosts host-1 192.168.210.200" in (n.get_name() or "")))
+    definition = subprocess.run([vnetfilterctl, "net-dumpxml", "lan"], check=True, capture_output=True).stdout.decode()
+    if "<host mac='52:54:00:00:00:01' name='host-1' ip='192.168.210.200'/>" not in definition:
+        fail("the host is not in lan's definition: " + definition)
+    click(app, "Remove DHCP host")
+    wait_for("'Host removed from lan.'", lambda: find(app, text_starts("Host removed from lan.")))
+    definition = subprocess.run([vnetfilterctl, "net-dumpxml", "lan"], check=True, capture_output=True).stdout.decode()
+    if "host-1" in definition:
+        fail("the host is still in lan's definition: " + definition)
+    print("DHCP host added and removed", flush=True)
     # Each view, pictured (the filters again, with the new one).
     for old in os.listdir(shots):
         os.remove(os.path.join(shots, old))
-    for view in ("Networks", "Bindings", "Filters"):
+    # (A picture is taken when the view shown changes: Networks is shown now.)
+    for view in ("Bindings", "Networks", "Filters"):
         open_view(view)
         picture = os.path.join(shots, view.lower() + ".png")
         wait_for(picture, lambda: os.path.exists(picture) and os.path.getsize(picture) > 0)

@@ -38,3 +38,17 @@ TEST(GuiDefinitionText, FilterRulesAsATable)
     EXPECT_EQ(rows[2].protocol, "");
     EXPECT_TRUE(filterRules("not xml <").empty());
 }
+
+TEST(GuiDefinitionText, AFreeDhcpHostFromTheEndOfTheFirstIpv4Range)
+{
+    const std::vector<std::pair<std::string, std::string>> ranges = {{"fd00::10", "fd00::20"},
+                                                                     {"192.168.200.100", "192.168.200.200"}};
+    EXPECT_EQ(freeDhcpHost(ranges, {}), "<host mac='52:54:00:00:00:01' name='host-1' ip='192.168.200.200'/>");
+    TakenByHosts taken{{"52:54:00:00:00:01"}, {"host-1", "host-2"}, {"192.168.200.200", "192.168.200.199"}};
+    EXPECT_EQ(freeDhcpHost(ranges, taken), "<host mac='52:54:00:00:00:02' name='host-3' ip='192.168.200.198'/>");
+    // A full range, or none at all: nothing to offer.
+    EXPECT_EQ(freeDhcpHost({{"10.0.0.1", "10.0.0.2"}}, {{}, {}, {"10.0.0.1", "10.0.0.2"}}), "");
+    EXPECT_EQ(freeDhcpHost({{"10.0.0.0", "10.0.0.0"}}, {}), "<host mac='52:54:00:00:00:01' name='host-1' ip='10.0.0.0'/>");
+    EXPECT_EQ(freeDhcpHost({}, {}), "");
+    EXPECT_EQ(freeDhcpHost({{"fd00::10", "fd00::20"}}, {}), "");
+}

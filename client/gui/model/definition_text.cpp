@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "model/definition_text.hpp"
 
+#include <arpa/inet.h>
 #include <glib.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <regex>
 
@@ -75,6 +78,64 @@ std::vector<RuleRow> filterRules(const std::string& xml)
                     g_markup_parse_context_end_parse(context, nullptr);
     g_markup_parse_context_free(context);
     return ok ? reader.rows : std::vector<RuleRow>{};
+}
+
+namespace {
+
+std::optional<uint32_t> ipv4(const std::string& text)
+{
+    in_addr a{};
+    if (::inet_pton(AF_INET, text.c_str(), &a) != 1)
+        return std::nullopt;
+    return ntohl(a.s_addr);
+}
+
+std::string ipv4Text(uint32_t address)
+{
+    in_addr a{htonl(address)};
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &a, text, sizeof text);
+    return text;
+}
+
+bool contains(const std::vector<std::string>& values, const std::string& value)
+{
+    return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+} // namespace
+
+std::string freeDhcpHost(const std::vector<std::pair<std::string, std::string>>& ranges, const TakenByHosts& taken)
+{
+    for (const auto& [startText, endText] : ranges) {
+        const auto start = ipv4(startText);
+        const auto end = ipv4(endText);
+        if (!start || !end || *end < *start)
+            continue;
+        // From the end down: at most one address more than there are hosts.
+        std::optional<std::string> ip;
+        for (uint32_t a = *end;; --a) {
+            if (!contains(taken.ips, ipv4Text(a))) {
+                ip = ipv4Text(a);
+                break;
+            }
+            if (a == *start)
+                break;
+        }
+        if (!ip)
+            return {};
+        std::string mac;
+        for (unsigned n = 1; mac.empty() || contains(taken.macs, mac); ++n) {
+            char text[18];
+            std::snprintf(text, sizeof text, "52:54:00:%02x:%02x:%02x", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+            mac = text;
+        }
+        std::string name;
+        for (unsigned n = 1; name.empty() || contains(taken.names, name); ++n)
+            name = "host-" + std::to_string(n);
+        return "<host mac='" + mac + "' name='" + name + "' ip='" + *ip + "'/>";
+    }
+    return {};
 }
 
 } // namespace vnf::gui

@@ -25,4 +25,17 @@ struct RuleRow {
 // Rows of the XML GetXML returned; empty for text that is not a filter.
 std::vector<RuleRow> filterRules(const std::string& xml);
 
+// What a network's static DHCP hosts already have (AddDHCPHost refuses
+// a MAC, name or address another host has).
+struct TakenByHosts {
+    std::vector<std::string> macs, names, ips;
+};
+// A <host/> AddDHCPHost would take on a network with these DHCP ranges
+// (start, end): the last address of its first IPv4 range that no host has
+// (dynamic leases are given from the start of a range), and a MAC
+// (52:54:00:...) and a name (host-N) that no host has. Empty when there is
+// no IPv4 range or no free address in it. For a person to edit, as the
+// other views' "New" templates.
+std::string freeDhcpHost(const std::vector<std::pair<std::string, std::string>>& ranges, const TakenByHosts& taken);
+
 } // namespace vnf::gui
