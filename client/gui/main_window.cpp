@@ -34,6 +34,7 @@ MainWindow::MainWindow()
 
 MainWindow::~MainWindow()
 {
+    filtersSoon_.disconnect();
     g_cancellable_cancel(cancellable_.get());
     model_.reset();
     if (bus_)
@@ -97,8 +98,8 @@ void MainWindow::refresh(const Change& change)
         filters_.refresh(*model_);
         break;
     case Change::Kind::Binding:
-        bindings_.refresh(*model_);
-        filters_.refresh(*model_);  // the users counts
+        bindings_.refresh(*model_, change.key);
+        refreshFiltersSoon();  // the users counts
         break;
     case Change::Kind::Network:
         if (change.what == Change::What::LeasesChanged)
@@ -107,6 +108,18 @@ void MainWindow::refresh(const Change& change)
             networks_.refresh(*model_);
         break;
     }
+}
+
+void MainWindow::refreshFiltersSoon()
+{
+    if (filtersSoon_.connected())
+        return;
+    filtersSoon_ = Glib::signal_timeout().connect(
+        [this] {
+            filters_.refresh(*model_);
+            return false;
+        },
+        100);
 }
 
 void MainWindow::screenshotSoon()

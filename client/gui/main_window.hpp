@@ -27,6 +27,9 @@ private:
     static void busReady(GObject*, GAsyncResult* result, gpointer self);
     void connected(GDBusConnection* bus);
     void refresh(const Change& change);
+    // The filters view counts each filter's bindings: redrawn once for a
+    // burst of binding changes (a host starting its guests), not per change.
+    void refreshFiltersSoon();
     // VNETFILTER_MANAGER_SCREENSHOTS=DIR: each view, once shown, is saved
     // as DIR/VIEW.png (the end-to-end test's pictures, docs/gui.md).
     void screenshotSoon();
@@ -44,6 +47,7 @@ private:
     GDBusConnection* bus_ = nullptr;
     std::unique_ptr<ObjectModel> model_;
     std::string screenshotDir_;
+    sigc::connection filtersSoon_;
 };
 
 } // namespace vnf::gui

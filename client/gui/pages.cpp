@@ -129,8 +129,9 @@ void ListPage::loadXml(const std::string& path, const char* interface, const std
     });
 }
 
-// Redrawn whole on a change: fine for hundreds of rows; thousands of
-// bindings want a Gio::ListStore model (docs/gui.md, "Not yet").
+// The whole list: when the model is first in, and for the views whose
+// objects are few (filters, networks). Bindings change a row at a time
+// (showRow).
 void ListPage::show(const std::vector<std::pair<std::string, std::string>>& rows)
 {
     redrawing_ = true;
@@ -151,6 +152,34 @@ void ListPage::show(const std::vector<std::pair<std::string, std::string>>& rows
         selected_.clear();
     redrawing_ = false;
     selectedChanged();
+}
+
+void ListPage::showRow(const std::string& key, const std::optional<std::string>& text)
+{
+    // keys_ is in the model's (std::map's) order, as show() drew it.
+    const auto at = std::lower_bound(keys_.begin(), keys_.end(), key);
+    const int index = static_cast<int>(at - keys_.begin());
+    const bool present = at != keys_.end() && *at == key;
+    redrawing_ = true;
+    if (text && present) {
+        if (auto* label = dynamic_cast<Gtk::Label*>(list_.get_row_at_index(index)->get_child()))
+            label->set_text(*text);
+    } else if (text) {
+        auto* label = Gtk::make_managed<Gtk::Label>(*text);
+        label->set_xalign(0);
+        list_.insert(*label, index);
+        keys_.insert(at, key);
+    } else if (present) {
+        list_.remove(*list_.get_row_at_index(index));
+        keys_.erase(at);
+    }
+    redrawing_ = false;
+    heading_.set_text(std::to_string(keys_.size()) + " " + noun_);
+    if (key == selected_) {
+        if (!text)
+            selected_.clear();
+        selectedChanged();
+    }
 }
 
 // ---- filters ------------------------------------------------------------------------
@@ -267,14 +296,30 @@ BindingsPage::BindingsPage(DaemonCalls& calls)
     });
 }
 
+namespace {
+
+std::string bindingRow(const BindingItem& b)
+{
+    return b.port + "  " + b.filter + "  " + b.state + "  " + b.ownerName +
+           (b.learnedAddresses.empty() ? "" : "  learned " + joined(b.learnedAddresses));
+}
+
+} // namespace
+
 void BindingsPage::refresh(const ObjectModel& model)
 {
     model_ = &model;
     std::vector<std::pair<std::string, std::string>> rows;
     for (const auto& [port, b] : model.bindings())
-        rows.emplace_back(port, port + "  " + b.filter + "  " + b.state + "  " + b.ownerName +
-                                    (b.learnedAddresses.empty() ? "" : "  learned " + joined(b.learnedAddresses)));
+        rows.emplace_back(port, bindingRow(b));
     show(rows);
+}
+
+void BindingsPage::refresh(const ObjectModel& model, const std::string& port)
+{
+    model_ = &model;
+    const auto it = model.bindings().find(port);
+    showRow(port, it == model.bindings().end() ? std::nullopt : std::optional<std::string>(bindingRow(it->second)));
 }
 
 void BindingsPage::selectedChanged()

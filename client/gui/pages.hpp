@@ -14,6 +14,7 @@
 #include <gtkmm/listbox.h>
 #include <gtkmm/scrolledwindow.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,8 +26,11 @@ namespace vnf::gui {
 class ListPage : public Gtk::Box {
 public:
     ListPage(const std::string& noun, const std::string& editorName, DaemonCalls& calls);
-    // (key, text) per row; the selection stays on its key.
+    // (key, text) per row, in key order; the selection stays on its key.
     void show(const std::vector<std::pair<std::string, std::string>>& rows);
+    // One row added, redrawn (`text`) or removed (nullopt), the others
+    // left as they are: a change costs one row, not the whole list.
+    void showRow(const std::string& key, const std::optional<std::string>& text);
     const std::string& selected() const { return selected_; }
     // What Manager.GetPermissions said of the action this view's changes
     // need: "no" greys its change buttons out; "auth" keeps them (polkit's
@@ -85,6 +89,8 @@ class BindingsPage : public ListPage {
 public:
     explicit BindingsPage(DaemonCalls& calls);
     void refresh(const ObjectModel& model);
+    // The row of one binding (added, changed or gone).
+    void refresh(const ObjectModel& model, const std::string& port);
 
 private:
     void selectedChanged() override;

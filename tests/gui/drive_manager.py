@@ -68,11 +68,23 @@ def open_view(name):
     time.sleep(0.3)
 
 
-def select_row(list_name, prefix):
-    # A row of a view's list, selected as a person would (AT-SPI selection).
+def list_rows(list_name):
     rows = wait_for("the " + list_name + " list", lambda: find(
         app, lambda n: n.get_role_name() == "list" and n.get_name() == list_name))
-    children = [rows.get_child_at_index(i) for i in range(rows.get_child_count())]
+    return rows, [rows.get_child_at_index(i) for i in range(rows.get_child_count())]
+
+
+def row_texts(list_name):
+    texts = []
+    for row in list_rows(list_name)[1]:
+        label = find(row, lambda n: n.get_role_name() == "label")
+        texts.append(label.get_name() if label else "")
+    return texts
+
+
+def select_row(list_name, prefix):
+    # A row of a view's list, selected as a person would (AT-SPI selection).
+    rows, children = list_rows(list_name)
     index = next((i for i, row in enumerate(children) if find(row, text_starts(prefix))), None)
     if index is None:
         fail("no row '" + prefix + "' in the " + list_name + " list")
@@ -119,6 +131,19 @@ try:
     click(app, "Create")
     wait_for("the daemon's refusal", lambda: find(app, text_starts("port 'vnet1' already has a binding")))
     print("binding created, and refused again", flush=True)
+    # A binding deleted from the command line leaves the list (a change
+    # redraws its row alone), and the heading counts what is left.
+    wait_for("'2 bindings'", lambda: find(app, text_starts("2 bindings")))
+    # vnet1 came after vnet9 and went in before it, where the port's name sorts.
+    order = row_texts("bindings")
+    if [text.split()[0] for text in order] != ["vnet1", "vnet9"]:
+        fail("the bindings' rows are not in port order: " + repr(order))
+    subprocess.run([vnetfilterctl, "nwfilter-binding-delete", "vnet9"], check=True)
+    wait_for("'1 bindings'", lambda: find(app, text_starts("1 bindings")))
+    if find(app, text_starts("vnet9  ")):
+        fail("vnet9's row is still there")
+    wait_for("vnet1's row, still", lambda: find(app, text_starts("vnet1  clean-traffic")))
+    print("binding deleted", flush=True)
     # A static DHCP host added to a network from the window and removed
     # again: the daemon's definition says so each time.
     subprocess.run([vnetfilterctl, "net-define", "-"], check=True, input=(
