@@ -11,12 +11,22 @@ from gi.repository import Atspi, GLib  # noqa: E402,F401  (Atspi re-exported)
 
 
 def walk(node, depth=0):
-    """Every node below `node`, depth first (GTK's trees are shallow)."""
+    """Every node below `node`, depth first (GTK's trees are shallow). A node
+    that goes while it is walked (a row redrawn) is passed over: AT-SPI says
+    "The application no longer exists" of it."""
     if node is None or depth > 40:
         return
     yield node
-    for i in range(node.get_child_count()):
-        yield from walk(node.get_child_at_index(i), depth + 1)
+    try:
+        count = node.get_child_count()
+    except GLib.Error:
+        return
+    for i in range(count):
+        try:
+            child = node.get_child_at_index(i)
+        except GLib.Error:
+            continue
+        yield from walk(child, depth + 1)
 
 
 def find(root, predicate):

@@ -138,9 +138,13 @@ void ObjectModel::managerReady(GObject*, GAsyncResult* result, gpointer data)
     g_signal_connect(manager, "object-removed", G_CALLBACK(&ObjectModel::objectRemoved), self);
     g_signal_connect(manager, "interface-proxy-properties-changed", G_CALLBACK(&ObjectModel::propertiesChanged), self);
     g_signal_connect(manager, "interface-proxy-signal", G_CALLBACK(&ObjectModel::signalled), self);
+    // The objects already there come with ready_, not as a change each (a
+    // view would draw its list once per object: N^2 rows at the start).
     GList* objects = g_dbus_object_manager_get_objects(manager);
+    self->loading_ = true;
     for (GList* o = objects; o; o = o->next)
         self->load(G_DBUS_OBJECT(o->data), Change::What::Added);
+    self->loading_ = false;
     g_list_free_full(objects, g_object_unref);
     gchar* owner = g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(manager));
     const bool running = owner != nullptr;
@@ -297,7 +301,7 @@ void ObjectModel::fetch(GDBusProxy* proxy, const gchar* const* names)
 
 void ObjectModel::announce(const Change& change)
 {
-    if (listener_)
+    if (listener_ && !loading_)
         listener_(change);
 }
 

@@ -71,7 +71,8 @@ public:
     ObjectModel(const ObjectModel&) = delete;
     ObjectModel& operator=(const ObjectModel&) = delete;
 
-    // Called after each change is applied to the items.
+    // Called after each change is applied to the items (not for the
+    // objects already there when the model starts: `ready` is for those).
     void onChange(std::function<void(const Change&)> listener) { listener_ = std::move(listener); }
 
     const std::map<std::string, FilterItem>& filters() const { return filters_; }
@@ -110,6 +111,7 @@ private:
     std::map<std::string, FilterItem> filters_;
     std::map<std::string, BindingItem> bindings_;
     std::map<std::string, NetworkItem> networks_;
+    bool loading_ = false;  // reading the objects already there (no changes announced)
 };
 
 } // namespace vnf::gui
