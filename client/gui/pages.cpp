@@ -401,21 +401,22 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
     newHost_.signal_clicked().connect([this] {
         if (!model_ || !model_->networks().count(selected()))
             return;
+        const NetworkItem& n = model_->networks().at(selected());
         TakenByHosts taken;
-        for (const auto& h : model_->networks().at(selected()).dhcpHosts) {
+        for (const auto& h : n.dhcpHosts) {
             taken.macs.push_back(h.mac);
             taken.names.push_back(h.name);
             taken.ips.push_back(h.ip);
         }
-        const std::string host = freeDhcpHost(model_->networks().at(selected()).dhcpRanges, taken);
+        const std::string host = freeDhcpHost(n.dhcpRanges, taken);
         host_.set_text(host);
         message_.set_text(host.empty() ? "The network has no IPv4 DHCP range with a free address: write the host." : "");
     });
     addHost_.signal_clicked().connect([this, act] {
-        act("AddDHCPHost", g_variant_new("(s)", std::string(host_.get_text()).c_str()), "Host added to " + selected() + ".");
+        act("AddDHCPHost", g_variant_new("(s)", host_.get_text().c_str()), "Host added to " + selected() + ".");
     });
     removeHost_.signal_clicked().connect([this, act] {
-        act("RemoveDHCPHost", g_variant_new("(s)", std::string(host_.get_text()).c_str()),
+        act("RemoveDHCPHost", g_variant_new("(s)", host_.get_text().c_str()),
             "Host removed from " + selected() + ".");
     });
     autostart_.signal_clicked().connect([this, act] {
