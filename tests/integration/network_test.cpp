@@ -192,6 +192,19 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos);
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>"});
     EXPECT_NE(r.err.find("has no such DHCP host"), std::string::npos) << r.err;
+    // The definition cannot be written (a directory stands where it goes):
+    // refused, and the running network does not serve the host either.
+    const auto definition = daemon.networkDir() / "natnet.xml";
+    const std::string written = test::readFile(definition);
+    std::filesystem::remove(definition);
+    std::filesystem::create_directories(definition / "in-the-way");
+    r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:05' ip='192.168.50.88'/>"});
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("cannot save network 'natnet'"), std::string::npos) << r.err;
+    EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.88"), std::string::npos);
+    EXPECT_EQ(test::readFile(daemon.networkStateDir() / "natnet.conf").find("192.168.50.88"), std::string::npos);
+    std::filesystem::remove_all(definition);
+    test::writeFile(definition, written);
 
     EXPECT_TRUE(ping(*guest, "192.168.50.1"));
     // The network's DNS answers with its <dns><host>.
@@ -289,6 +302,29 @@ TEST_P(NetworkTest, RestartAdoptsRunningNetworksAndDnsmasqIsSupervised)
     ::kill(dnsmasq, SIGKILL);
     EXPECT_TRUE(test::eventually([&] { return dnsmasqPid(daemon, "keep") != dnsmasq && alive(dnsmasqPid(daemon, "keep")); }))
         << daemon.log();
+
+    // It dies again while the disk refuses the network's record (a
+    // directory stands where a part of it goes): the daemon starts another
+    // all the same, and records it once the disk takes it, so a restarted
+    // daemon adopts that dnsmasq rather than starting a second one.
+    const pid_t second = dnsmasqPid(daemon, "keep");
+    const auto firewallRecord = daemon.networkStateDir() / "keep.firewall";
+    const std::string recorded = test::readFile(firewallRecord);
+    std::filesystem::remove(firewallRecord);
+    std::filesystem::create_directories(firewallRecord / "in-the-way");
+    const std::string config = (daemon.networkStateDir() / "keep.conf").string();
+    ::kill(second, SIGKILL);
+    EXPECT_TRUE(test::eventually([&] { return !alive(second) && processWith(config); })) << daemon.log();
+    std::this_thread::sleep_for(1500ms);  // a supervision round with the record refused
+    EXPECT_EQ(dnsmasqPid(daemon, "keep"), second);
+    std::filesystem::remove_all(firewallRecord);
+    EXPECT_TRUE(test::eventually([&] { return alive(dnsmasqPid(daemon, "keep")); })) << daemon.log();
+    EXPECT_EQ(test::readFile(firewallRecord), recorded);
+    const pid_t third = dnsmasqPid(daemon, "keep");
+    daemon.stop();
+    daemon.start();
+    EXPECT_EQ(dnsmasqPid(daemon, "keep"), third) << daemon.log();
+    EXPECT_TRUE(alive(third));
 
     // The adopted network stops cleanly: its recorded rules go.
     ASSERT_TRUE(ctl({"net-destroy", "keep"}).ok());

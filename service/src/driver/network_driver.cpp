@@ -232,6 +232,30 @@ void NetworkDriver::saveState(const std::string& name, const Running& running) c
     store::writeFileAtomically(options_.stateDir / (name + ".xml"), conf::formatNetwork(running.def), 0600);
 }
 
+void NetworkDriver::record(const std::string& name, Network& n)
+{
+    try {
+        saveState(name, *n.running);
+        if (n.unrecorded)
+            util::logInfo("network '" + name + "': its state is recorded again");
+        n.unrecorded = false;
+    } catch (const std::exception& e) {
+        if (!n.unrecorded)
+            util::logError("network '" + name + "': cannot save its state (trying again every second): " + e.what());
+        n.unrecorded = true;
+    }
+}
+
+void NetworkDriver::writeDefinition(const conf::NetworkDef& def) const
+{
+    try {
+        store::ensureDirectory(options_.networkDir, 0755);
+        store::writeFileAtomically(options_.networkDir / (def.name + ".xml"), conf::formatNetwork(def), 0644);
+    } catch (const std::exception& e) {
+        throw ServiceError(ErrorKind::Backend, "cannot save network '" + def.name + "': " + e.what());
+    }
+}
+
 void NetworkDriver::removeState(const std::string& name) const
 {
     const auto paths = network::dnsmasqPaths(options_.stateDir, name);
@@ -269,7 +293,7 @@ bool NetworkDriver::adopt(const std::string& name, Network& n)
         running.dnsmasq = launchDnsmasq(running.def);
     }
     n.running = std::move(running);
-    saveState(name, *n.running);
+    record(name, n);
     util::logInfo("network '" + name + "' adopted (still running)");
     return true;
 }
@@ -336,8 +360,7 @@ Changes NetworkDriver::define(conf::NetworkDef def)
             def.uuid = it->second.current().uuid;
     pickBridge(def);
     checkConflicts(def, false);
-    store::ensureDirectory(options_.networkDir, 0755);
-    store::writeFileAtomically(options_.networkDir / (def.name + ".xml"), conf::formatNetwork(def), 0644);
+    writeDefinition(def);
     Network& n = networks_[def.name];
     n.persistent = def;  // a running network keeps running as started; this applies at the next start
     Changes changes;
@@ -355,23 +378,39 @@ Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpH
         persistent = withHost(*n.persistent, host, add);
     if (n.running)
         running = withHost(n.running->def, host, add);
+    // The definition on disk first: when it cannot be written, nothing has
+    // changed yet (the running network would otherwise serve a host that
+    // the call reported as not added).
+    if (persistent)
+        writeDefinition(*persistent);
     if (running && network::needsDnsmasq(*running)) {
         network::stopDnsmasq(n.running->dnsmasq);
         try {
             n.running->dnsmasq = launchDnsmasq(*running);
         } catch (const std::exception& e) {
-            // The previous hosts again: the network keeps serving as before.
-            n.running->dnsmasq = launchDnsmasq(n.running->def);
+            // The previous hosts again: the definition on disk says so again
+            // and the network keeps serving as before (should dnsmasq not
+            // start even so, supervise() tries again every second).
+            if (persistent) {
+                try {
+                    writeDefinition(*n.persistent);
+                } catch (const std::exception& restore) {
+                    util::logError(restore.what());
+                }
+            }
+            try {
+                n.running->dnsmasq = launchDnsmasq(n.running->def);
+            } catch (const std::exception& again) {
+                util::logError("network '" + name + "': cannot restart dnsmasq: " + again.what());
+            }
             throw ServiceError(ErrorKind::Backend, "network '" + name + "': dnsmasq refused the new hosts: " + e.what());
         }
     }
+    if (persistent)
+        n.persistent = std::move(persistent);
     if (running) {
         n.running->def = *running;
-        saveState(name, *n.running);
-    }
-    if (persistent) {
-        store::writeFileAtomically(options_.networkDir / (name + ".xml"), conf::formatNetwork(*persistent), 0644);
-        n.persistent = std::move(persistent);
+        record(name, n);
     }
     Changes changes;
     changes.resultName = name;
@@ -489,12 +528,15 @@ Changes NetworkDriver::supervise()
         network::stopDnsmasq(n.running->dnsmasq);  // reaps it
         try {
             n.running->dnsmasq = launchDnsmasq(n.running->def);
-            saveState(name, *n.running);
             util::logInfo("network '" + name + "': dnsmasq had stopped; restarted it");
+            record(name, n);
         } catch (const std::exception& e) {
             util::logError("network '" + name + "': cannot restart dnsmasq: " + e.what());
         }
     }
+    for (auto& [name, n] : networks_)
+        if (n.running && n.unrecorded)
+            record(name, n);
     return leaseChanges();
 }
 
@@ -555,10 +597,10 @@ bool NetworkDriver::reapplyFirewall()
             }
             if (zones_)
                 n.running->zone = zones_->assign(n.running->def);
-            saveState(name, *n.running);
         } catch (const std::exception& e) {
             util::logError("network '" + name + "': cannot re-apply its rules: " + e.what());
         }
+        record(name, n);
     }
     return repaired || globalsRecreated;
 }

@@ -53,8 +53,9 @@ public:
     Changes updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, bool add);
     std::vector<network::DhcpLease> leases(const std::string& name) const;
 
-    // Restarts dnsmasq of running networks where it died; says which
-    // networks' DHCP leases changed since the last call.
+    // Restarts dnsmasq of running networks where it died, writes the
+    // records the disk refused before; says which networks' DHCP leases
+    // changed since the last call.
     Changes supervise();
     // Puts every running network's rules and firewalld zones back (after a
     // firewall reload or a firewalld restart).
@@ -78,6 +79,9 @@ private:
         std::optional<conf::NetworkDef> persistent;  // the definition on disk
         bool autostart = false;
         std::optional<Running> running;
+        // The disk refused its state record: written again every second
+        // (supervise()) until it takes, so the next daemon adopts what runs.
+        bool unrecorded = false;
         const conf::NetworkDef& current() const { return running ? running->def : *persistent; }
     };
 
@@ -94,6 +98,11 @@ private:
     // brought down again. Throws ServiceError.
     Running bringUpRecorded(const conf::NetworkDef& def);
     void saveState(const std::string& name, const Running& running) const;
+    // saveState for a network that keeps running whether or not its record
+    // can be written (a failure is logged once and retried).
+    void record(const std::string& name, Network& n);
+    // The persistent definition to network_dir. Throws ServiceError.
+    void writeDefinition(const conf::NetworkDef& def) const;
     void removeState(const std::string& name) const;
     bool adopt(const std::string& name, Network& n);
     pid_t launchDnsmasq(const conf::NetworkDef& def) const;
