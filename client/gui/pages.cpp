@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include <gtkmm/signallistitemfactory.h>
+#include <gtkmm/stringobject.h>
+
 namespace vnf::gui {
 
 namespace {
@@ -42,11 +45,30 @@ std::string freeName(const std::string& prefix, Taken taken)
 } // namespace
 
 ListPage::ListPage(const std::string& noun, const std::string& editorName, DaemonCalls& calls)
-    : Gtk::Box(Gtk::Orientation::VERTICAL, 6), calls_(calls), editor_(editorName), noun_(noun)
+    : Gtk::Box(Gtk::Orientation::VERTICAL, 6), calls_(calls), rows_(Gtk::StringList::create({})),
+      selection_(Gtk::SingleSelection::create(rows_)), editor_(editorName), noun_(noun)
 {
     set_margin(12);
     heading_.set_xalign(0);
     append(heading_);
+    selection_->set_autoselect(false);
+    selection_->set_can_unselect(true);
+    // A row's widget is made when it comes on screen and given the text of
+    // whichever row it shows (GTK reuses it as the list scrolls).
+    auto factory = Gtk::SignalListItemFactory::create();
+    factory->signal_setup().connect([](const Glib::RefPtr<Gtk::ListItem>& item) {
+        auto* label = Gtk::make_managed<Gtk::Label>();
+        label->set_xalign(0);
+        item->set_child(*label);
+    });
+    factory->signal_bind().connect([](const Glib::RefPtr<Gtk::ListItem>& item) {
+        auto* label = dynamic_cast<Gtk::Label*>(item->get_child());
+        auto text = std::dynamic_pointer_cast<Gtk::StringObject>(item->get_item());
+        if (label && text)
+            label->set_text(text->get_string());
+    });
+    list_.set_model(selection_);
+    list_.set_factory(factory);
     scroll_.set_child(list_);
     scroll_.set_vexpand(true);
     append(scroll_);
@@ -63,11 +85,11 @@ ListPage::ListPage(const std::string& noun, const std::string& editorName, Daemo
     message_.set_selectable(true);
     accessibleLabel(message_, "Daemon message");
     append(message_);
-    list_.signal_row_selected().connect([this](Gtk::ListBoxRow* row) {
+    selection_->property_selected().signal_changed().connect([this] {
         if (redrawing_)
             return;
-        const int index = row ? row->get_index() : -1;
-        selected_ = index >= 0 && index < static_cast<int>(keys_.size()) ? keys_[index] : std::string();
+        const guint index = selection_->get_selected();
+        selected_ = index < keys_.size() ? keys_[index] : std::string();
         selectedChanged();
     });
 }
@@ -136,20 +158,21 @@ void ListPage::show(const std::vector<std::pair<std::string, std::string>>& rows
 {
     redrawing_ = true;
     heading_.set_text(std::to_string(rows.size()) + " " + noun_);
-    while (auto* child = list_.get_first_child())
-        list_.remove(*child);
+    std::vector<Glib::ustring> texts;
+    texts.reserve(rows.size());
     keys_.clear();
     for (const auto& [key, text] : rows) {
-        auto* label = Gtk::make_managed<Gtk::Label>(text);
-        label->set_xalign(0);
-        list_.append(*label);
         keys_.push_back(key);
+        texts.emplace_back(text);
     }
+    rows_->splice(0, rows_->get_n_items(), texts);
     const auto at = std::find(keys_.begin(), keys_.end(), selected_);
-    if (at != keys_.end())
-        list_.select_row(*list_.get_row_at_index(static_cast<int>(at - keys_.begin())));
-    else
+    if (at != keys_.end()) {
+        selection_->set_selected(static_cast<guint>(at - keys_.begin()));
+    } else {
+        selection_->set_selected(GTK_INVALID_LIST_POSITION);
         selected_.clear();
+    }
     redrawing_ = false;
     selectedChanged();
 }
@@ -158,19 +181,20 @@ void ListPage::showRow(const std::string& key, const std::optional<std::string>&
 {
     // keys_ is in the model's (std::map's) order, as show() drew it.
     const auto at = std::lower_bound(keys_.begin(), keys_.end(), key);
-    const int index = static_cast<int>(at - keys_.begin());
+    const auto index = static_cast<guint>(at - keys_.begin());
     const bool present = at != keys_.end() && *at == key;
     redrawing_ = true;
     if (text && present) {
-        if (auto* label = dynamic_cast<Gtk::Label*>(list_.get_row_at_index(index)->get_child()))
-            label->set_text(*text);
+        // A new text is a new item: the selection, if it was on this row, is put back.
+        const bool wasSelected = selection_->get_selected() == index;
+        rows_->splice(index, 1, {*text});
+        if (wasSelected)
+            selection_->set_selected(index);
     } else if (text) {
-        auto* label = Gtk::make_managed<Gtk::Label>(*text);
-        label->set_xalign(0);
-        list_.insert(*label, index);
+        rows_->splice(index, 0, {*text});
         keys_.insert(at, key);
     } else if (present) {
-        list_.remove(*list_.get_row_at_index(index));
+        rows_->remove(index);
         keys_.erase(at);
     }
     redrawing_ = false;

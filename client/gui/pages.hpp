@@ -11,8 +11,10 @@
 #include <gtkmm/button.h>
 #include <gtkmm/entry.h>
 #include <gtkmm/label.h>
-#include <gtkmm/listbox.h>
+#include <gtkmm/listview.h>
 #include <gtkmm/scrolledwindow.h>
+#include <gtkmm/singleselection.h>
+#include <gtkmm/stringlist.h>
 
 #include <optional>
 #include <string>
@@ -22,7 +24,9 @@
 namespace vnf::gui {
 
 // A list of one-line rows under a heading that counts them; the selected
-// row's details, the XML editor and the page's buttons below it.
+// row's details, the XML editor and the page's buttons below it. The list
+// is a Gtk::ListView: widgets for the rows on screen only, however many
+// bindings the host has.
 class ListPage : public Gtk::Box {
 public:
     ListPage(const std::string& noun, const std::string& editorName, DaemonCalls& calls);
@@ -59,7 +63,9 @@ protected:
     const ObjectModel* model_ = nullptr;
     Gtk::Label heading_, detail_, message_;
     Gtk::ScrolledWindow scroll_;
-    Gtk::ListBox list_;
+    Glib::RefPtr<Gtk::StringList> rows_;  // the rows' texts, in keys_' order
+    Glib::RefPtr<Gtk::SingleSelection> selection_;
+    Gtk::ListView list_;
     XmlEditor editor_;
     Gtk::Box buttons_{Gtk::Orientation::HORIZONTAL};
 
