@@ -23,12 +23,11 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--sizes LIST] [--rate-sizes LIST] [--seconds S]" >&2; exit 2 ;;
     esac
 done
-[ "$(id -u)" = 0 ] || { echo "$0: needs root (network namespaces)" >&2; exit 1; }
-BUILD_DIR=${VNETFILTER_BUILD_DIR:-build}
-cmake -S . -B "$BUILD_DIR" >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target backend-bench frame-flood >/dev/null
-BENCH=$PWD/$BUILD_DIR/bench/backend-bench
-FLOOD=$PWD/$BUILD_DIR/bench/frame-flood
+. bench/common.sh
+bench_need_root
+bench_build backend-bench frame-flood
+BENCH=$build/bench/backend-bench
+FLOOD=$build/bench/frame-flood
 
 NAMESPACES=()
 cleanup() {

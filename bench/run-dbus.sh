@@ -26,10 +26,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 libvirt_ports=${libvirt_ports:-$ports}
-BUILD_DIR=${VNETFILTER_BUILD_DIR:-build}
-case $BUILD_DIR in /*) build=$BUILD_DIR ;; *) build=$PWD/$BUILD_DIR ;; esac
-cmake -S . -B "$build" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target vnetfilter-dbus-bench >/dev/null
+. bench/common.sh
+bench_build vnetfilter-dbus-bench
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

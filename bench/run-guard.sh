@@ -23,7 +23,8 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--sizes LIST]" >&2; exit 2 ;;
     esac
 done
-[ "$(id -u)" = 0 ] || { echo "$0: needs root (network namespaces)" >&2; exit 1; }
+. bench/common.sh
+bench_need_root
 echo "# vnetfilter firewall guard, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), clean-traffic"
 for variant in ${VARIANTS:-ebiptables nftables nftables-unowned}; do
     conf=(--conf nwfilter_backend=${variant%-unowned})
@@ -31,9 +32,7 @@ for variant in ${VARIANTS:-ebiptables nftables nftables-unowned}; do
     for n in $SIZES; do
         BENCH_PORTS=$n BENCH_BACKEND=$variant scripts/lab "${conf[@]}" -- bash -c '
             set -euo pipefail
-            # Refuse to flush anything but the lab namespace.
-            [ -n "${VNETFILTER_NETNS:-}" ] && ip netns list | grep -qw "$VNETFILTER_NETNS" || {
-                echo "not in a lab namespace" >&2; exit 1; }
+            . bench/common.sh && bench_require_lab
             work=$(mktemp -d)
             trap "rm -rf $work" EXIT
             bench/make-bindings.sh "$VNETFILTER_NETNS" "$BENCH_PORTS" "$work/bindings"

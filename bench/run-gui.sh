@@ -27,12 +27,10 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--sizes LIST] [--sample K] [--baseline BUILD_DIR]" >&2; exit 2 ;;
     esac
 done
-[ "$(id -u)" = 0 ] || { echo "$0: needs root (network namespaces)" >&2; exit 1; }
+. bench/common.sh
+bench_need_root
 command -v Xvfb >/dev/null || { echo "$0: needs Xvfb (scripts/bootstrap installs it)" >&2; exit 1; }
-BUILD_DIR=${VNETFILTER_BUILD_DIR:-build}
-case $BUILD_DIR in /*) build=$BUILD_DIR ;; *) build=$PWD/$BUILD_DIR ;; esac
-cmake -S . -B "$build" -DVNETFILTER_GUI=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target vnetfilterd vnetfilterctl vnetfilter-scale-bench vnetfilter-manager >/dev/null
+bench_build --gui vnetfilterd vnetfilterctl vnetfilter-scale-bench vnetfilter-manager
 MANAGERS="this=$build/client/gui/vnetfilter-manager"
 if [ -n "$BASELINE" ]; then
     [ -x "$BASELINE/client/gui/vnetfilter-manager" ] || { echo "$0: no manager in $BASELINE" >&2; exit 1; }
@@ -42,8 +40,7 @@ echo "# vnetfilter-manager with many bindings, $(date -u +%Y-%m-%dT%H:%MZ), $(np
 BENCH=$build/bench/vnetfilter-scale-bench MANAGERS=$MANAGERS SIZES=$SIZES SAMPLE=$SAMPLE \
 scripts/lab --conf nwfilter_backend=nftables -- bash -c '
     set -euo pipefail
-    [ -n "${VNETFILTER_NETNS:-}" ] && ip netns list | grep -qw "$VNETFILTER_NETNS" || {
-        echo "not in a lab namespace" >&2; exit 1; }
+    . bench/common.sh && bench_require_lab
     pid=$VNETFILTER_DAEMON_PID xvfb="" gui="" shots=""
     # What this script started is stopped by its PID on every exit path.
     trap "[ -n \"\$gui\" ] && kill \$gui 2>/dev/null; [ -n \"\$xvfb\" ] && kill \$xvfb 2>/dev/null;

@@ -27,19 +27,16 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--sizes LIST] [--sample K]" >&2; exit 2 ;;
     esac
 done
-[ "$(id -u)" = 0 ] || { echo "$0: needs root (network namespaces)" >&2; exit 1; }
+. bench/common.sh
+bench_need_root
 command -v callgrind_control >/dev/null || { echo "$0: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-BUILD_DIR=${VNETFILTER_BUILD_DIR:-build}
-case $BUILD_DIR in /*) build=$BUILD_DIR ;; *) build=$PWD/$BUILD_DIR ;; esac
-cmake -S . -B "$build" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target vnetfilterd vnetfilterctl vnetfilter-scale-bench >/dev/null
+bench_build vnetfilterd vnetfilterctl vnetfilter-scale-bench
 echo "# vnetfilterd user-space instructions per call (callgrind), $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), clean-traffic, $SAMPLE calls each"
 for backend in ${BACKENDS:-ebiptables nftables}; do
     BENCH=$build/bench/vnetfilter-scale-bench VNFD=$build/service/vnetfilterd SIZES=$SIZES SAMPLE=$SAMPLE \
     scripts/lab --conf nwfilter_backend="$backend" -- bash -c '
         set -euo pipefail
-        [ -n "${VNETFILTER_NETNS:-}" ] && ip netns list | grep -qw "$VNETFILTER_NETNS" || {
-            echo "not in a lab namespace" >&2; exit 1; }
+        . bench/common.sh && bench_require_lab
         backend=$(busctl --system get-property org.vnetfilter1 /org/vnetfilter1 org.vnetfilter1.Manager Backend | cut -d\" -f2)
         out=$(mktemp -d /tmp/vnetfilter-instructions.XXXXXX)
         pid=$VNETFILTER_DAEMON_PID started=""

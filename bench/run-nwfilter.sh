@@ -25,10 +25,9 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--sizes LIST] [--exec-sizes LIST] [--libvirt N] [--no-libvirt] [--install-libvirt]" >&2; exit 2 ;;
     esac
 done
-BUILD_DIR=${VNETFILTER_BUILD_DIR:-build}
-cmake -S . -B "$BUILD_DIR" >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target nwfilter-bench >/dev/null
-BENCH=$PWD/$BUILD_DIR/bench/nwfilter-bench
+. bench/common.sh
+bench_build nwfilter-bench
+BENCH=$build/bench/nwfilter-bench
 
 NS=""
 cleanup() { [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null; NS=""; }

@@ -24,18 +24,15 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--sizes LIST] [--sample K]" >&2; exit 2 ;;
     esac
 done
-[ "$(id -u)" = 0 ] || { echo "$0: needs root (network namespaces)" >&2; exit 1; }
-BUILD_DIR=${VNETFILTER_BUILD_DIR:-build}
-case $BUILD_DIR in /*) build=$BUILD_DIR ;; *) build=$PWD/$BUILD_DIR ;; esac
-cmake -S . -B "$build" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target vnetfilterd vnetfilterctl vnetfilter-scale-bench >/dev/null
+. bench/common.sh
+bench_need_root
+bench_build vnetfilterd vnetfilterctl vnetfilter-scale-bench
 echo "# vnetfilter control plane at scale, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), clean-traffic, sample $SAMPLE calls"
 for backend in ${BACKENDS:-ebiptables nftables}; do
     BENCH=$build/bench/vnetfilter-scale-bench VNFD=$build/service/vnetfilterd SIZES=$SIZES SAMPLE=$SAMPLE \
     scripts/lab --conf nwfilter_backend="$backend" -- bash -c '
         set -euo pipefail
-        [ -n "${VNETFILTER_NETNS:-}" ] && ip netns list | grep -qw "$VNETFILTER_NETNS" || {
-            echo "not in a lab namespace" >&2; exit 1; }
+        . bench/common.sh && bench_require_lab
         backend=$(busctl --system get-property org.vnetfilter1 /org/vnetfilter1 org.vnetfilter1.Manager Backend | cut -d\" -f2)
         pid=$VNETFILTER_DAEMON_PID started=""
         # The daemon this script started (after the first restart) is
