@@ -86,6 +86,14 @@ NetworkInfo NetworkDriver::infoOf(const std::string& name, const Network& n) con
     return info;
 }
 
+Changes NetworkDriver::changed(const std::string& name, const Network& n) const
+{
+    Changes changes;
+    changes.resultName = name;
+    changes.networks.push_back(infoOf(name, n));
+    return changes;
+}
+
 std::vector<NetworkInfo> NetworkDriver::networks() const
 {
     std::vector<NetworkInfo> out;
@@ -363,10 +371,7 @@ Changes NetworkDriver::define(conf::NetworkDef def)
     writeDefinition(def);
     Network& n = networks_[def.name];
     n.persistent = def;  // a running network keeps running as started; this applies at the next start
-    Changes changes;
-    changes.resultName = def.name;
-    changes.networks.push_back(infoOf(def.name, n));
-    return changes;
+    return changed(def.name, n);
 }
 
 Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, bool add)
@@ -412,10 +417,7 @@ Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpH
         n.running->def = *running;
         record(name, n);
     }
-    Changes changes;
-    changes.resultName = name;
-    changes.networks.push_back(infoOf(name, n));
-    return changes;
+    return changed(name, n);
 }
 
 Changes NetworkDriver::undefine(const std::string& name)
@@ -454,10 +456,7 @@ Changes NetworkDriver::create(conf::NetworkDef def)
     Running running = bringUpRecorded(def);
     Network& n = networks_[def.name];
     n.running = std::move(running);
-    Changes changes;
-    changes.resultName = def.name;
-    changes.networks.push_back(infoOf(def.name, n));
-    return changes;
+    return changed(def.name, n);
 }
 
 Changes NetworkDriver::startNetwork(const std::string& name)
@@ -467,10 +466,7 @@ Changes NetworkDriver::startNetwork(const std::string& name)
         throw ServiceError(ErrorKind::Exists, "network '" + name + "' is already active");
     checkConflicts(*n.persistent, true);
     n.running = bringUpRecorded(*n.persistent);
-    Changes changes;
-    changes.resultName = name;
-    changes.networks.push_back(infoOf(name, n));
-    return changes;
+    return changed(name, n);
 }
 
 Changes NetworkDriver::stopNetwork(const std::string& name)
@@ -502,10 +498,7 @@ Changes NetworkDriver::setAutostart(const std::string& name, bool autostart)
     else if (std::filesystem::exists(marker))
         store::removeFileDurably(marker);
     n.autostart = autostart;
-    Changes changes;
-    changes.resultName = name;
-    changes.networks.push_back(infoOf(name, n));
-    return changes;
+    return changed(name, n);
 }
 
 std::vector<network::DhcpLease> NetworkDriver::leases(const std::string& name) const

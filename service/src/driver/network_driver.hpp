@@ -88,6 +88,8 @@ private:
     Network& find(const std::string& name);
     const Network& find(const std::string& name) const;
     NetworkInfo infoOf(const std::string& name, const Network& n) const;
+    // What a call on one network changed: that network, named as the result.
+    Changes changed(const std::string& name, const Network& n) const;
     void checkConflicts(const conf::NetworkDef& def, bool forStart) const;
     // A definition without a bridge name gets the first virbrN that no
     // network uses and no interface has (libvirt's rule).
