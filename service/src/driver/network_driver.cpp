@@ -408,6 +408,7 @@ Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpH
             } catch (const std::exception& again) {
                 util::logError("network '" + name + "': cannot restart dnsmasq: " + again.what());
             }
+            record(name, n);  // the dnsmasq that runs now
             throw ServiceError(ErrorKind::Backend, "network '" + name + "': dnsmasq refused the new hosts: " + e.what());
         }
     }
