@@ -162,7 +162,10 @@ TEST_F(LearningTest, DhcpSnoopingLearnsTrustedLeasesOnly)
     EXPECT_EQ(view.state, "learning") << describe(view);
     EXPECT_TRUE(view.learned.empty()) << describe(view);
 
-    // The trusted server on the bridge: its lease is learned.
+    // The trusted server on the bridge: its lease is learned - while the
+    // disk refuses the port's lease file (a directory stands in its place).
+    const auto leaseFile = daemon.bindingDir() / (g0.port + ".leases");
+    std::filesystem::create_directories(leaseFile / "in-the-way");
     LearnedSignals signals(g0.port);
     test::DhcpServer trusted(lab.host(), "br0", "10.10.0.100", "10.10.0.110");
     std::optional<std::string> lease = test::dhcpLease(*g0.ns);
@@ -172,7 +175,12 @@ TEST_F(LearningTest, DhcpSnoopingLearnsTrustedLeasesOnly)
         << describe(readBinding(g0.port)) << daemon.log();
     EXPECT_EQ(readBinding(g0.port).state, "active");
     EXPECT_TRUE(test::eventually([&] { return signals.addresses() == std::vector<std::string>{*lease}; }));
-    EXPECT_TRUE(std::filesystem::exists(daemon.bindingDir() / (g0.port + ".leases")));
+    // The file is written once the disk takes it (the daemon tries every 2 s).
+    EXPECT_TRUE(std::filesystem::is_directory(leaseFile));
+    std::filesystem::remove_all(leaseFile);
+    EXPECT_TRUE(test::eventually([&] {
+        return std::filesystem::is_regular_file(leaseFile) && test::readFile(leaseFile).find(*lease) != std::string::npos;
+    }, 5s)) << daemon.log();
 
     // The lease's address passes, another does not.
     g0.ns->check({"ip", "addr", "add", *lease + "/24", "dev", "eth0"});

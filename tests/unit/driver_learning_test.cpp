@@ -169,6 +169,28 @@ TEST_F(DriverLearning, LeasesSurviveARestartUntilTheyExpire)
     EXPECT_EQ(restarted.bindings().front().state, "learning");
 }
 
+// A lease file the disk refuses (a directory stands in its place): the
+// rules have the address all the same, and the file is written again once
+// the disk takes it, so a restarted daemon still knows the address.
+TEST_F(DriverLearning, ALeaseFileTheDiskRefusedIsWrittenAgain)
+{
+    const auto file = dir_.path() / "bindings" / "vnet0.leases";
+    driver_.createBinding(binding({{"CTRL_IP_LEARNING", "dhcp"}}));
+    std::filesystem::create_directories(file / "in-the-way");
+    driver_.observed("vnet0", capture_.lastSession, {Kind::DhcpAck, ip("10.0.0.50"), ip("10.0.0.1"), 100});
+    EXPECT_EQ(info().state, "active");
+    EXPECT_TRUE(rulesMention("10.0.0.50"));
+    driver_.saveLeasesAgain();  // refused again
+    EXPECT_TRUE(std::filesystem::is_directory(file));
+    std::filesystem::remove_all(file);
+    driver_.saveLeasesAgain();
+    EXPECT_NE(leaseFile().find("10.0.0.50 " + std::to_string(now_ + 100)), std::string::npos) << leaseFile();
+    // Once written, nothing is written again.
+    std::filesystem::remove(file);
+    driver_.saveLeasesAgain();
+    EXPECT_FALSE(std::filesystem::exists(file));
+}
+
 TEST_F(DriverLearning, AnyModeStopsWatchingOnceLearned)
 {
     driver_.createBinding(binding({}));

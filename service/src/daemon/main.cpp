@@ -227,9 +227,15 @@ int main(int argc, char** argv)
             deliver([&networks] { return networks.supervise(); });
         });
         // Work a backend put off to keep each call cheap (nftables: joining
-        // ports into its verdict maps, one validation for all of them):
-        // every 2 s, on the worker; nothing to do costs nothing.
-        util::Ticker settling(std::chrono::seconds(2), [&] { worker.submit([&backend] { backend->settle(); }); });
+        // ports into its verdict maps, one validation for all of them), and
+        // lease files the disk refused: every 2 s, on the worker; nothing
+        // to do costs nothing.
+        util::Ticker settling(std::chrono::seconds(2), [&] {
+            worker.submit([&backend, &driver] {
+                backend->settle();
+                driver.saveLeasesAgain();
+            });
+        });
 
         connection->requestName(dbus::kBusName);
         util::logInfo(std::string("ready on the bus as ") + dbus::kBusName);

@@ -191,6 +191,9 @@ public:
     Changes captureFailed(const std::string& portdev, uint64_t session, const std::string& reason);
     // Leases that expired by now are dropped and the rules follow.
     Changes expireLeases();
+    // Writes again the lease files the disk refused before (the daemon
+    // calls it every 2 s on the worker; nothing refused costs nothing).
+    void saveLeasesAgain();
 
     std::vector<FilterInfo> filters() const;
     std::vector<BindingInfo> bindings() const;
@@ -330,6 +333,8 @@ private:
     std::map<std::string, std::set<std::string>> portsByFilter_;
     std::set<std::string> failedByDefinition_;
     learn::ExpiryIndex expiries_;
+    // Ports whose lease file the disk refused (saveLeasesAgain()).
+    std::set<std::string> unsavedLeases_;
 };
 
 } // namespace vnf::driver

@@ -102,11 +102,30 @@ void NwfilterDriver::failClosed(Binding& binding, const std::string& reason, Cha
 
 void NwfilterDriver::saveLeases(const Binding& binding)
 {
+    const std::string& port = binding.def.portdev;
     try {
-        leaseStore_.save(binding.def.portdev, binding.learner->leases());
+        leaseStore_.save(port, binding.learner->leases());
+        if (unsavedLeases_.erase(port) > 0)
+            util::logInfo("the learned addresses of port '" + port + "' are saved again");
     } catch (const std::exception& e) {
-        // The rules are right; only a restart would forget the address.
-        util::logError("cannot save the learned addresses of port '" + binding.def.portdev + "': " + e.what());
+        // The rules are right; only a restarted daemon would not know the
+        // address (the port would learn it again), so the file is written
+        // again until the disk takes it.
+        if (unsavedLeases_.insert(port).second)
+            util::logError("cannot save the learned addresses of port '" + port + "' (trying again every 2 s): " +
+                           e.what());
+    }
+}
+
+void NwfilterDriver::saveLeasesAgain()
+{
+    for (auto it = unsavedLeases_.begin(); it != unsavedLeases_.end();) {
+        const std::string port = *it++;  // saveLeases takes it out when it succeeds
+        const auto binding = bindings_.find(port);
+        if (binding == bindings_.end() || !binding->second.learner)
+            unsavedLeases_.erase(port);  // gone, or learns no more: its file went with it
+        else
+            saveLeases(binding->second);
     }
 }
 
