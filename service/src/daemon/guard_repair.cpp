@@ -31,8 +31,15 @@ RepairReport runRepair(const Damage& damage, FirewallGuard::Clock::time_point fi
             util::logError(std::string("firewall guard: cannot put the bindings' rules back: ") + e.what());
         }
     }
-    if (damage.networks)
-        networksRepaired = networks.reapplyFirewall();
+    // A network whose rules cannot be put back is tried again by the
+    // network driver itself (every second), not by asking the guard to
+    // repair every port again.
+    bool networksOk = true;
+    if (damage.networks) {
+        const driver::NetworkDriver::Reapplied networksBack = networks.reapplyFirewall();
+        networksRepaired = networksBack.repaired;
+        networksOk = networksBack.ok;
+    }
     report.microseconds = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(FirewallGuard::Clock::now() - firstSeen).count());
     report.what = damage.summary();
@@ -43,7 +50,7 @@ RepairReport runRepair(const Damage& damage, FirewallGuard::Clock::time_point fi
                                                             : "networks'";
         util::logWarning(std::string("firewall guard: put back ") + whose + " rules after " + report.what + ", " +
                          std::to_string(report.microseconds / 1000) + " ms after the change");
-    } else if (!damage.periodic) {
+    } else if (!damage.periodic && report.ok && networksOk) {
         util::logInfo("firewall guard: " + report.what + "; none of our rules had changed");
     }
     return report;

@@ -531,6 +531,11 @@ Changes NetworkDriver::supervise()
     for (auto& [name, n] : networks_)
         if (n.running && n.unrecorded)
             record(name, n);
+    // Rules that could not be put back are tried again.
+    if (globalsMissing_ || std::any_of(networks_.begin(), networks_.end(), [](const auto& entry) {
+            return entry.second.running && entry.second.running->rulesMissing;
+        }))
+        reapplyFirewall();
     return leaseChanges();
 }
 
@@ -561,42 +566,64 @@ Changes NetworkDriver::leaseChanges()
     return changes;
 }
 
-bool NetworkDriver::reapplyFirewall()
+NetworkDriver::Reapplied NetworkDriver::reapplyFirewall()
 {
+    Reapplied result;
     bool any = false;
     for (const auto& [name, n] : networks_)
         any = any || n.running.has_value();
-    if (!any)
-        return false;
+    if (!any) {
+        globalsMissing_ = false;  // nothing needs them
+        return result;
+    }
     bool globalsRecreated = false;
-    bool repaired = false;
     try {
         globalsRecreated = firewall_.ensureGlobal();
     } catch (const std::exception& e) {
-        util::logError(std::string("cannot restore the global network chains: ") + e.what());
-        return true;
+        if (!globalsMissing_)
+            util::logError(std::string("cannot restore the global network chains (trying again every second): ") +
+                           e.what());
+        globalsMissing_ = true;
+        result.ok = false;
+        return result;
     }
+    globalsMissing_ = false;
+    result.repaired = globalsRecreated;
     for (auto& [name, n] : networks_) {
         if (!n.running)
             continue;
+        Running& running = *n.running;
         try {
             // firewalld flushes iptables' tables but leaves nftables tables
             // other than its own alone: rules that are all still there stay.
-            if (globalsRecreated || !firewall_.intact(n.running->firewallUndo)) {
-                repaired = true;
+            if (globalsRecreated || running.rulesMissing || !firewall_.intact(running.firewallUndo)) {
+                result.repaired = true;
                 if (!globalsRecreated)
-                    firewall_.remove(n.running->firewallUndo);  // whatever is left of them
-                n.running->firewallUndo.clear();
-                n.running->firewallUndo = firewall_.add(n.running->def);
+                    firewall_.remove(running.firewallUndo);  // whatever is left of them
+                running.firewallUndo.clear();
+                // Missing until add() has put them in (it takes out what it
+                // added when it fails).
+                running.firewallUndo = firewall_.add(running.def);
+                if (running.rulesMissing)
+                    util::logInfo("network '" + name + "': its rules are back");
+                running.rulesMissing = false;
             }
-            if (zones_)
-                n.running->zone = zones_->assign(n.running->def);
         } catch (const std::exception& e) {
-            util::logError("network '" + name + "': cannot re-apply its rules: " + e.what());
+            if (!running.rulesMissing)
+                util::logError("network '" + name + "': cannot put its rules back (trying again every second): " +
+                               e.what());
+            running.rulesMissing = true;
+            result.ok = false;
+        }
+        try {
+            if (zones_)
+                running.zone = zones_->assign(running.def);
+        } catch (const std::exception& e) {
+            util::logError("network '" + name + "': cannot put its bridge into its firewalld zone again: " + e.what());
         }
         record(name, n);
     }
-    return repaired || globalsRecreated;
+    return result;
 }
 
 bool NetworkDriver::firewallConcerns(const fw::nl::ObjectChange& change) const

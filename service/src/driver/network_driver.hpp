@@ -54,13 +54,17 @@ public:
     std::vector<network::DhcpLease> leases(const std::string& name) const;
 
     // Restarts dnsmasq of running networks where it died, writes the
-    // records the disk refused before; says which networks' DHCP leases
-    // changed since the last call.
+    // records the disk refused before, puts back rules that could not be
+    // put back before; says which networks' DHCP leases changed since the
+    // last call.
     Changes supervise();
     // Puts every running network's rules and firewalld zones back (after a
-    // firewall reload or a firewalld restart).
-    // True when something was missing and was put back.
-    bool reapplyFirewall();
+    // firewall reload or a firewalld restart, or what the guard saw).
+    struct Reapplied {
+        bool repaired = false;  // something was missing and was put back
+        bool ok = true;         // false: some rules could not be (logged; supervise() tries again)
+    };
+    Reapplied reapplyFirewall();
     // Whether a change another process made to the firewall may have
     // touched running networks' rules.
     bool firewallConcerns(const fw::nl::ObjectChange& change) const;
@@ -74,6 +78,10 @@ private:
         pid_t dnsmasq = 0;
         fw::Plan firewallUndo;
         std::string zone;  // firewalld zone of the bridge, "" when none
+        // Its rules were taken out to be put back, and putting them back
+        // failed: the next reapplyFirewall() adds them whatever intact() says
+        // (with nothing recorded, nothing would look missing).
+        bool rulesMissing = false;
     };
     struct Network {
         std::optional<conf::NetworkDef> persistent;  // the definition on disk
@@ -125,6 +133,7 @@ private:
     network::NetworkFirewall firewall_;
     firewalld::ZoneControl* zones_;
     std::map<std::string, Network> networks_;
+    bool globalsMissing_ = false;  // ensureGlobal() failed: reapplyFirewall() again at the next supervise()
 };
 
 } // namespace vnf::driver
