@@ -593,11 +593,16 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall()
         if (!n.running)
             continue;
         Running& running = *n.running;
+        // The record is written when what it holds changed (this runs every
+        // second while some network's rules cannot be put back).
+        bool rulesRewritten = false;
+        const std::string zoneBefore = running.zone;
         try {
             // firewalld flushes iptables' tables but leaves nftables tables
             // other than its own alone: rules that are all still there stay.
             if (globalsRecreated || running.rulesMissing || !firewall_.intact(running.firewallUndo)) {
                 result.repaired = true;
+                rulesRewritten = true;
                 if (!globalsRecreated)
                     firewall_.remove(running.firewallUndo);  // whatever is left of them
                 running.firewallUndo.clear();
@@ -621,7 +626,8 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall()
         } catch (const std::exception& e) {
             util::logError("network '" + name + "': cannot put its bridge into its firewalld zone again: " + e.what());
         }
-        record(name, n);
+        if (rulesRewritten || running.zone != zoneBefore)
+            record(name, n);
     }
     return result;
 }
