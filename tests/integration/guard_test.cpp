@@ -476,29 +476,72 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
         EXPECT_TRUE(natWorks()) << host.check({"nft", "list", "ruleset"}) << daemon.log();
         std::cout << "[ guard    ] " << util::join(attack, " ") << ": " << lastRepair();
     }
-    if (GetParam() != "nftables")
+
+    // The jump to the chain that keeps new connections from the outside
+    // away from the guests deleted by hand: the rest of the rules are all
+    // there, but unreachable. It comes back in libvirt's order of the jumps
+    // (one alone inserted at the top would come first).
+    const bool nft = GetParam() == "nftables";
+    uplink.check({"ip", "route", "add", "192.168.60.0/24", "via", "203.0.113.1"});
+    auto reachesGuest = [&] { return uplink.run({"ping", "-c", "1", "-W", "1", "192.168.60.10"}).ok(); };
+    ASSERT_FALSE(reachesGuest());
+    auto jumpsInOrder = [&] {
+        const std::string rules = nft ? host.check({"nft", "list", "chain", "ip", "libvirt_network", "forward"})
+                                      : host.check({"iptables", "-S", "FORWARD"});
+        const std::vector<std::string> order = nft ? std::vector<std::string>{"jump guest_cross", "jump guest_input",
+                                                                             "jump guest_output"}
+                                                   : std::vector<std::string>{"-j LIBVIRT_FWX", "-j LIBVIRT_FWI",
+                                                                             "-j LIBVIRT_FWO"};
+        size_t at = 0;
+        for (const auto& jump : order)
+            if ((at = rules.find(jump, at)) == std::string::npos)
+                return false;
+        return true;
+    };
+    ASSERT_TRUE(jumpsInOrder());
+    if (nft) {
+        const std::string forward = host.check({"nft", "-a", "list", "chain", "ip", "libvirt_network", "forward"});
+        const size_t jump = forward.find("jump guest_input # handle ");
+        ASSERT_NE(jump, std::string::npos) << forward;
+        const std::string handle = forward.substr(jump + 26, forward.find('\n', jump) - jump - 26);
+        host.check({"nft", "delete", "rule", "ip", "libvirt_network", "forward", "handle", handle});
+    } else {
+        host.check({"iptables", "-D", "FORWARD", "-j", "LIBVIRT_FWI"});
+    }
+    EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs; }, 3s)) << daemon.log();
+    repairs = managerRepairs();
+    EXPECT_TRUE(jumpsInOrder()) << host.check({"nft", "list", "ruleset"}) << daemon.log();
+    EXPECT_FALSE(reachesGuest()) << host.check({"nft", "list", "ruleset"});
+    if (!nft)
         return;
-    // A chain of the shared table deleted by hand (the jumps to it
-    // flushed first): the network's rules cannot go back in while it is
-    // missing. Once an admin puts it back they are back within seconds,
-    // though nothing of them is recorded any more to look missing.
-    host.check({"nft", "flush", "chain", "ip", "libvirt_network", "forward"});
-    host.check({"nft", "flush", "chain", "ip", "libvirt_network", "guest_output"});
-    host.check({"nft", "delete", "chain", "ip", "libvirt_network", "guest_output"});
+    // A chain of the shared table deleted by hand, with the jumps to it (one
+    // transaction): it comes back, its jump in order, and the network's
+    // rules in it.
+    auto outputRulesBack = [&] {
+        return host.run({"nft", "list", "chain", "ip", "libvirt_network", "guest_output"}).out.find("virbr6") !=
+               std::string::npos;
+    };
+    host.check({"nft", "-f", "-"}, "flush chain ip libvirt_network forward\n"
+                                   "delete chain ip libvirt_network guest_output\n");
+    EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs; }, 3s)) << daemon.log();
+    EXPECT_TRUE(test::eventually(outputRulesBack, 5s)) << host.check({"nft", "list", "ruleset"}) << daemon.log();
+    EXPECT_TRUE(jumpsInOrder()) << host.check({"nft", "list", "ruleset"});
+    EXPECT_TRUE(natWorks()) << host.check({"nft", "list", "ruleset"});
+    EXPECT_FALSE(reachesGuest()) << host.check({"nft", "list", "ruleset"});
+    // The same, but a base chain of that name in its place: no jump can go
+    // to it, so the chains cannot be mended while it is there. Once an
+    // admin deletes it they are, within seconds.
+    host.check({"nft", "-f", "-"}, "flush chain ip libvirt_network forward\n"
+                                   "delete chain ip libvirt_network guest_output\n"
+                                   "add chain ip libvirt_network guest_output "
+                                   "{ type filter hook postrouting priority 0; policy accept; }\n");
     EXPECT_TRUE(test::eventually(
-        [&] { return daemon.log().find("network 'guarded': cannot put its rules back") != std::string::npos; }, 5s))
+        [&] { return daemon.log().find("cannot restore the global network chains") != std::string::npos; }, 5s))
         << daemon.log();
-    host.check({"nft", "add", "chain", "ip", "libvirt_network", "guest_output"});
-    for (const char* chain : {"guest_output", "guest_input", "guest_cross"})
-        host.check({"nft", "insert", "rule", "ip", "libvirt_network", "forward", "counter", "jump", chain});
-    EXPECT_TRUE(test::eventually(
-        [&] {
-            return host.run({"nft", "list", "chain", "ip", "libvirt_network", "guest_output"}).out.find("virbr6") !=
-                   std::string::npos;
-        },
-        5s))
-        << host.check({"nft", "list", "ruleset"}) << daemon.log();
-    EXPECT_NE(daemon.log().find("network 'guarded': its rules are back"), std::string::npos) << daemon.log();
+    host.check({"nft", "delete", "chain", "ip", "libvirt_network", "guest_output"});
+    EXPECT_TRUE(test::eventually(outputRulesBack, 5s)) << host.check({"nft", "list", "ruleset"}) << daemon.log();
+    EXPECT_NE(daemon.log().find("the global network chains are back"), std::string::npos) << daemon.log();
+    EXPECT_TRUE(jumpsInOrder()) << host.check({"nft", "list", "ruleset"});
     EXPECT_TRUE(natWorks()) << host.check({"nft", "list", "ruleset"});
 }
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 using namespace vnf;
@@ -81,6 +82,166 @@ TEST(NetworkFirewall, NftRulesGoInOneTransactionAndAreRemovedByHandle)
     EXPECT_EQ(exec.calls.front().first, (std::vector<std::string>{"nft", "-ae", "-f", "-"}));
     EXPECT_EQ(exec.calls.front().second.rfind("delete rule ip libvirt_network guest_nat handle", 0), 0u)
         << exec.calls.front().second;  // newest first
+}
+
+// `nft -a list table ip libvirt_network` as libvirt's layout leaves it.
+std::string listing(bool withOutputChain = true, const std::vector<std::string>& jumps = {"guest_cross", "guest_input",
+                                                                                         "guest_output"})
+{
+    std::string text = "table ip libvirt_network { # handle 1\n\tchain forward { # handle 1\n"
+                       "\t\ttype filter hook forward priority filter; policy accept;\n";
+    int handle = 10;
+    for (const auto& jump : jumps)
+        text += "\t\tcounter packets 0 bytes 0 jump " + jump + " # handle " + std::to_string(handle++) + "\n";
+    text += "\t}\n\n";
+    if (withOutputChain)
+        text += "\tchain guest_output { # handle 2\n\t\tiifname \"virbr0\" counter packets 0 bytes 0 jump guest_cross "
+                "# handle 9\n\t}\n\n";
+    text += "\tchain guest_input { # handle 4\n\t}\n\n\tchain guest_cross { # handle 6\n\t}\n\n"
+            "\tchain guest_nat { # handle 8\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t}\n}\n";
+    return text;
+}
+
+std::vector<std::string> formatted(const fw::Plan& plan)
+{
+    std::vector<std::string> lines;
+    for (const auto& command : plan)
+        lines.push_back(fw::formatCommand(command));
+    return lines;
+}
+
+TEST(NftablesGlobalMend, ACompleteTableNeedsNothing)
+{
+    EXPECT_TRUE(fw::net::nftablesGlobalMend("ip", listing()).empty());
+    // A jump of someone else's in forward is theirs; ours are all there.
+    std::string withForeign = listing(true, {"mine", "guest_cross", "guest_input", "guest_output"});
+    EXPECT_TRUE(fw::net::nftablesGlobalMend("ip", withForeign).empty());
+}
+
+// One jump deleted by hand: inserted alone at the top it would come before
+// guest_cross; the others go and all three come back in libvirt's order.
+TEST(NftablesGlobalMend, AMissingJumpComesBackInLibvirtsOrder)
+{
+    EXPECT_EQ(formatted(fw::net::nftablesGlobalMend("ip", listing(true, {"guest_cross", "guest_output"}))),
+              (std::vector<std::string>{
+                  "nft delete rule ip libvirt_network forward handle 10",
+                  "nft delete rule ip libvirt_network forward handle 11",
+                  "nft insert rule ip libvirt_network forward counter jump guest_output",
+                  "nft insert rule ip libvirt_network forward counter jump guest_input",
+                  "nft insert rule ip libvirt_network forward counter jump guest_cross",
+              }));
+}
+
+TEST(NftablesGlobalMend, AMissingChainComesBackWithItsJump)
+{
+    EXPECT_EQ(formatted(fw::net::nftablesGlobalMend("ip6", listing(false, {"mine", "guest_cross", "guest_input"}))),
+              (std::vector<std::string>{
+                  "nft add chain ip6 libvirt_network guest_output",
+                  "nft delete rule ip6 libvirt_network forward handle 11",
+                  "nft delete rule ip6 libvirt_network forward handle 12",
+                  "nft insert rule ip6 libvirt_network forward counter jump guest_output",
+                  "nft insert rule ip6 libvirt_network forward counter jump guest_input",
+                  "nft insert rule ip6 libvirt_network forward counter jump guest_cross",
+              }));
+}
+
+// The base chains come back with their hooks; an empty table gets every chain.
+TEST(NftablesGlobalMend, AnEmptyTableGetsEveryChainAndJump)
+{
+    const auto mend = formatted(fw::net::nftablesGlobalMend("ip", "table ip libvirt_network { # handle 1\n}\n"));
+    ASSERT_EQ(mend.size(), 8u);
+    EXPECT_EQ(mend.front(),
+              "nft add chain ip libvirt_network forward '{ type filter hook forward priority 0; policy accept; }'");
+    EXPECT_EQ(mend.at(4),
+              "nft add chain ip libvirt_network guest_nat '{ type nat hook postrouting priority 100; policy accept; }'");
+    EXPECT_EQ(mend.back(), "nft insert rule ip libvirt_network forward counter jump guest_cross");
+}
+
+// ensureGlobal: a table that is there is listed with handles and mended in
+// one transaction; Recreated only when no table was there (then no
+// network's rule is left to take out first).
+TEST(NetworkFirewall, NftGlobalChainsAreMendedInOneTransaction)
+{
+    ScriptedExecutor exec;
+    bool ipTable = true, ip6Table = true;
+    std::string ipListing = listing();
+    exec.fails = [&](const auto& argv, const std::string&) {
+        return argv[0] == "nft" && argv.size() > 3 && argv[2] == "list" && !(argv[4] == "ip" ? ipTable : ip6Table);
+    };
+    exec.output = [&](const auto& argv, const std::string&) {
+        return argv[0] == "nft" && argv.size() > 3 && argv[2] == "list" ? (argv[4] == "ip" ? ipListing : listing())
+                                                                          : std::string();
+    };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Intact);
+    ASSERT_EQ(exec.calls.size(), 2u);
+    EXPECT_EQ(exec.calls.front().first,
+              (std::vector<std::string>{"nft", "-a", "list", "table", "ip", "libvirt_network"}));
+
+    exec.calls.clear();
+    ipListing = listing(true, {"guest_input", "guest_output"});
+    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+    ASSERT_EQ(exec.calls.size(), 3u);  // list ip, the mend, list ip6
+    EXPECT_EQ(exec.calls.at(1).first, (std::vector<std::string>{"nft", "-ae", "-f", "-"}));
+    EXPECT_EQ(exec.calls.at(1).second, "delete rule ip libvirt_network forward handle 10\n"
+                                       "delete rule ip libvirt_network forward handle 11\n"
+                                       "insert rule ip libvirt_network forward counter jump guest_output\n"
+                                       "insert rule ip libvirt_network forward counter jump guest_input\n"
+                                       "insert rule ip libvirt_network forward counter jump guest_cross\n");
+
+    // One family's table gone: its rules went, the other family's did not.
+    ipTable = false;
+    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+    ip6Table = false;
+    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Recreated);
+}
+
+TEST(NetworkFirewall, IptablesGlobalChainsRecreatedOnlyWhenNoneWasThere)
+{
+    ScriptedExecutor exec;
+    std::string filter;
+    exec.output = [&](const auto& argv, const std::string&) {
+        const bool save = argv[0] == "iptables" || argv[0] == "ip6tables";
+        return save && std::find(argv.begin(), argv.end(), "filter") != argv.end() ? filter : std::string();
+    };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Iptables);
+    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Recreated);
+    filter = "-N LIBVIRT_INP\n-A INPUT -j LIBVIRT_INP\n";
+    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+}
+
+// LIBVIRT_FWI's jump deleted by hand: put back alone at the top of FORWARD
+// it would come before LIBVIRT_FWX; the two left go and all three come
+// back in libvirt's order (FWX, FWI, FWO), in one transaction.
+TEST(NetworkFirewall, IptablesJumpsComeBackInLibvirtsOrder)
+{
+    ScriptedExecutor exec;
+    const std::string filter = "-P FORWARD ACCEPT\n-N LIBVIRT_INP\n-N LIBVIRT_OUT\n-N LIBVIRT_FWO\n-N LIBVIRT_FWI\n"
+                               "-N LIBVIRT_FWX\n-A INPUT -j LIBVIRT_INP\n-A FORWARD -j LIBVIRT_FWX\n"
+                               "-A FORWARD -j LIBVIRT_FWO\n-A OUTPUT -j LIBVIRT_OUT\n";
+    const std::string nat = "-N LIBVIRT_PRT\n-A POSTROUTING -j LIBVIRT_PRT\n";
+    exec.output = [&](const auto& argv, const std::string&) {
+        if (argv[0] != "iptables" && argv[0] != "ip6tables")
+            return std::string();
+        return argv.at(3) == "filter" ? filter : nat;  // -w --table T --list-rules
+    };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Iptables);
+    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+    std::vector<std::string> restores;
+    for (const auto& [argv, input] : exec.calls) {
+        EXPECT_EQ(std::find(argv.begin(), argv.end(), "--insert"), argv.end()) << util::join(argv, " ");
+        if (argv[0] == "iptables-restore" || argv[0] == "ip6tables-restore")
+            restores.push_back(input);
+    }
+    ASSERT_EQ(restores.size(), 2u);  // IPv4 and IPv6
+    EXPECT_EQ(restores.front(), restores.back());
+    EXPECT_EQ(restores.front(), "*filter\n"
+                                "--delete FORWARD --jump LIBVIRT_FWO\n"
+                                "--delete FORWARD --jump LIBVIRT_FWX\n"
+                                "--insert FORWARD --jump LIBVIRT_FWO\n"
+                                "--insert FORWARD --jump LIBVIRT_FWI\n"
+                                "--insert FORWARD --jump LIBVIRT_FWX\n"
+                                "COMMIT\n");
 }
 
 } // namespace

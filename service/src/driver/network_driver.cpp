@@ -576,9 +576,9 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall()
         globalsMissing_ = false;  // nothing needs them
         return result;
     }
-    bool globalsRecreated = false;
+    network::GlobalChains globals = network::GlobalChains::Intact;
     try {
-        globalsRecreated = firewall_.ensureGlobal();
+        globals = firewall_.ensureGlobal();
     } catch (const std::exception& e) {
         if (!globalsMissing_)
             util::logError(std::string("cannot restore the global network chains (trying again every second): ") +
@@ -587,8 +587,13 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall()
         result.ok = false;
         return result;
     }
+    if (globalsMissing_)
+        util::logInfo("the global network chains are back");
     globalsMissing_ = false;
-    result.repaired = globalsRecreated;
+    result.repaired = globals != network::GlobalChains::Intact;
+    // Only when every global chain was new are all networks' rules gone;
+    // otherwise some may be left, and are taken out before going in again.
+    const bool globalsRecreated = globals == network::GlobalChains::Recreated;
     for (auto& [name, n] : networks_) {
         if (!n.running)
             continue;

@@ -10,6 +10,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <tuple>
 
 namespace vnf::network {
 
@@ -40,30 +41,70 @@ fw::ExecResult NetworkFirewall::run(const fw::Command& command)
     return executor_.run(argvOf(command));
 }
 
-bool NetworkFirewall::ensureGlobal()
+namespace {
+
+GlobalChains outcome(size_t wanted, size_t created, bool mended)
 {
-    bool created = false;
+    if (created == wanted)
+        return GlobalChains::Recreated;
+    return created > 0 || mended ? GlobalChains::Mended : GlobalChains::Intact;
+}
+
+} // namespace
+
+GlobalChains NetworkFirewall::ensureGlobal()
+{
+    return backend_ == fw::net::NetworkBackend::Nftables ? ensureGlobalNftables() : ensureGlobalIptables();
+}
+
+GlobalChains NetworkFirewall::ensureGlobalNftables()
+{
     const fw::Plan plan = fw::net::globalSetupPlan(backend_);
-    if (backend_ == fw::net::NetworkBackend::Nftables) {
-        // Per family: list the table; if it is there, everything in it is ours and complete.
-        for (size_t i = 0; i < plan.size();) {
-            const fw::Command& list = plan[i++];
-            size_t end = i;
-            while (end < plan.size() && !plan[end].query)
-                ++end;
-            if (!run(list).ok()) {
-                created = true;
-                for (size_t j = i; j < end; ++j)
-                    if (auto r = run(plan[j]); !r.ok())
-                        throw FirewallError(failure(plan[j], r));
-            }
-            i = end;
+    size_t families = 0, created = 0;
+    bool mended = false;
+    // Per family: list the table (with handles); a missing table is
+    // created whole, one that is there gets what it lacks.
+    for (size_t i = 0; i < plan.size();) {
+        fw::Command list = plan[i++];
+        size_t end = i;
+        while (end < plan.size() && !plan[end].query)
+            ++end;
+        ++families;
+        list.args.insert(list.args.begin(), "-a");
+        if (fw::ExecResult listing = run(list); listing.ok()) {
+            const fw::Plan mend = fw::net::nftablesGlobalMend(list.args.at(3), listing.out);
+            std::vector<const fw::Command*> commands;
+            for (const auto& command : mend)
+                commands.push_back(&command);
+            std::string output, error;
+            if (!commands.empty() && !runBatch(fw::Tool::Nft, "", commands, output, error))
+                throw FirewallError(error);
+            mended = mended || !commands.empty();
+        } else {
+            ++created;
+            for (size_t j = i; j < end; ++j)
+                if (auto r = run(plan[j]); !r.ok())
+                    throw FirewallError(failure(plan[j], r));
         }
-        return created;
+        i = end;
     }
-    // iptables: list each table once, then create what is missing: the
-    // chain (-N) and the jump from the built-in chain (-A BUILTIN -j CHAIN).
+    return outcome(families, created, mended);
+}
+
+GlobalChains NetworkFirewall::ensureGlobalIptables()
+{
+    const fw::Plan plan = fw::net::globalSetupPlan(backend_);
+    size_t wanted = 0, created = 0;
+    // iptables: list each table once, then create the chains that are
+    // missing (-N) and the jumps from the built-in chains. A built-in
+    // chain's jumps are inserted one after the other, so one put back
+    // alone at the top would change their order (LIBVIRT_FWO before
+    // LIBVIRT_FWI lets one network's guests past another's reject): when
+    // one is missing, those left go and all come back, in one
+    // transaction.
     std::map<std::pair<fw::Tool, std::string>, std::string> listings;
+    std::map<std::tuple<fw::Tool, std::string, std::string>, std::vector<std::pair<const fw::Command*, bool>>>
+        jumps;  // (tool, table, built-in chain) -> the inserts in order, and whether each is there
     for (const auto& command : plan) {
         const std::string& table = command.args.at(2);
         auto key = std::make_pair(command.tool, table);
@@ -74,17 +115,43 @@ bool NetworkFirewall::ensureGlobal()
             listings[key] = r.out;
             continue;
         }
+        ++wanted;
         const std::string& listing = listings[key];
-        const bool newChain = command.args.at(3) == "--new-chain";
-        const std::string present =
-            newChain ? "-N " + command.args.at(4) + "\n" : "-A " + command.args.at(4) + " -j " + command.args.at(6) + "\n";
-        if (listing.find(present) != std::string::npos)
+        if (command.args.at(3) != "--new-chain") {
+            const bool there = listing.find("-A " + command.args.at(4) + " -j " + command.args.at(6) + "\n") !=
+                               std::string::npos;
+            jumps[{command.tool, table, command.args.at(4)}].emplace_back(&command, there);
             continue;
-        created = true;
+        }
+        if (listing.find("-N " + command.args.at(4) + "\n") != std::string::npos)
+            continue;
+        ++created;
         if (auto r = run(command); !r.ok())
             throw FirewallError(failure(command, r));
     }
-    return created;
+    for (const auto& [where, inserts] : jumps) {
+        const size_t missing = std::count_if(inserts.begin(), inserts.end(), [](const auto& i) { return !i.second; });
+        if (missing == 0)
+            continue;
+        created += missing;
+        std::vector<fw::Command> deletes;
+        for (const auto& [insert, there] : inserts) {
+            if (!there)
+                continue;
+            fw::Command undo = *insert;
+            undo.args.at(3) = "--delete";
+            deletes.push_back(std::move(undo));
+        }
+        std::vector<const fw::Command*> commands;
+        for (const auto& command : deletes)
+            commands.push_back(&command);
+        for (const auto& insert : inserts)
+            commands.push_back(insert.first);
+        std::string output, error;
+        if (!runBatch(std::get<0>(where), std::get<1>(where), commands, output, error))
+            throw FirewallError(error);
+    }
+    return outcome(wanted, created, false);
 }
 
 bool NetworkFirewall::intact(const fw::Plan& undo)

@@ -26,16 +26,25 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// What NetworkFirewall::ensureGlobal() found.
+enum class GlobalChains {
+    Intact,     // all there
+    Mended,     // some were missing and are back; the rules in the others are still there
+    Recreated,  // none was there: the networks' rules went with them
+};
+
 class NetworkFirewall {
 public:
     NetworkFirewall(fw::Executor& executor, fw::net::NetworkBackend backend);
 
     fw::net::NetworkBackend backend() const { return backend_; }
 
-    // Creates the global chains/tables that are missing (idempotent: after
-    // a firewall reload some or all are gone). True when something was
-    // missing: then the rules that lived in them are gone too.
-    bool ensureGlobal();
+    // Creates the global chains/tables that are missing, and the jumps to
+    // them (idempotent: after a firewall reload some or all are gone). A
+    // jump put back keeps libvirt's order of the jumps: when one is
+    // missing, those left are deleted and all inserted again, in one
+    // transaction.
+    GlobalChains ensureGlobal();
     // Are all the rules of an undo record still there? Answered for the
     // nftables backend from one listing per family (the handles); the
     // iptables backend cannot tell cheaply and says no.
@@ -51,6 +60,8 @@ public:
     void remove(const fw::Plan& undo);
 
 private:
+    GlobalChains ensureGlobalNftables();
+    GlobalChains ensureGlobalIptables();
     fw::ExecResult run(const fw::Command& command);
     // One transaction: the commands as an nft script or a *-restore script.
     bool runBatch(fw::Tool tool, const std::string& table, const std::vector<const fw::Command*>& commands,

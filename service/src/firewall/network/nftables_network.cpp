@@ -7,6 +7,8 @@
 #include "firewall/network/address_policy.hpp"
 
 #include <algorithm>
+#include <set>
+#include <sstream>
 
 namespace vnf::fw::net {
 
@@ -155,5 +157,60 @@ Plan nftablesAddNetwork(const conf::NetworkDef& def)
 }
 
 } // namespace detail
+
+Plan nftablesGlobalMend(std::string_view family, std::string_view listing)
+{
+    // What the listing holds: the chains, and the forward chain's jumps to
+    // the guest_* chains (others' rules in it are left alone).
+    std::set<std::string> chains;
+    std::vector<std::pair<std::string, std::string>> jumps;  // target, handle
+    std::istringstream lines{std::string(listing)};
+    std::string chain;
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream words(line);
+        std::string first, name;
+        words >> first;
+        if (first == "chain" && words >> name) {
+            chains.insert(chain = name);
+            continue;
+        }
+        const size_t jump = line.find(" jump ");
+        const size_t handle = line.rfind("# handle ");
+        if (chain != "forward" || jump == std::string::npos || handle == std::string::npos)
+            continue;
+        std::istringstream target(line.substr(jump + 6)), number(line.substr(handle + 9));
+        std::string to, n;
+        target >> to;
+        number >> n;
+        jumps.emplace_back(to, n);
+    }
+    Plan plan;
+    const Plan setup = detail::nftablesGlobalSetup();
+    std::vector<const Command*> inserts;
+    for (const Command& command : setup) {
+        if (command.query || command.args.at(2) != family)
+            continue;
+        if (command.args.at(0) == "add" && command.args.at(1) == "chain" && !chains.count(command.args.at(4)))
+            plan.push_back(command);
+        else if (command.args.at(0) == "insert")
+            inserts.push_back(&command);
+    }
+    const bool allJumps = std::all_of(inserts.begin(), inserts.end(), [&](const Command* insert) {
+        return std::any_of(jumps.begin(), jumps.end(), [&](const auto& j) { return j.first == insert->args.back(); });
+    });
+    if (allJumps)
+        return plan;
+    // One jump alone inserted at the top would break libvirt's order (the
+    // jumps are inserted one after the other, so the last is the first
+    // rule): the ones left go and all come back in order, in the same
+    // transaction as the chains.
+    for (const auto& [target, handle] : jumps)
+        if (std::any_of(inserts.begin(), inserts.end(), [&](const Command* c) { return c->args.back() == target; }))
+            plan.push_back(Command{Tool::Nft, {"delete", "rule", std::string(family), "libvirt_network", "forward",
+                                               "handle", handle}});
+    for (const Command* insert : inserts)
+        plan.push_back(*insert);
+    return plan;
+}
 
 } // namespace vnf::fw::net
