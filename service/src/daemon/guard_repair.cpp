@@ -36,7 +36,7 @@ RepairReport runRepair(const Damage& damage, FirewallGuard::Clock::time_point fi
     // repair every port again.
     bool networksOk = true;
     if (damage.networks) {
-        const driver::NetworkDriver::Reapplied networksBack = networks.reapplyFirewall();
+        const driver::NetworkDriver::Reapplied networksBack = networks.reapplyFirewall(driver::NetworkDriver::Zones::Keep);
         networksRepaired = networksBack.repaired;
         networksOk = networksBack.ok;
     }

@@ -918,7 +918,7 @@ driver::Changes BusService::reapplyAll()
 {
     driver::Changes changes;
     const auto change = [&] {
-        networks_.reapplyFirewall();
+        networks_.reapplyFirewall(driver::NetworkDriver::Zones::AssignAgain);
         changes = driver_.reload();
     };
     if (options_.aroundBulkChange)

@@ -535,7 +535,7 @@ Changes NetworkDriver::supervise()
     if (globalsMissing_ || std::any_of(networks_.begin(), networks_.end(), [](const auto& entry) {
             return entry.second.running && entry.second.running->rulesMissing;
         }))
-        reapplyFirewall();
+        reapplyFirewall(Zones::Keep);
     return leaseChanges();
 }
 
@@ -566,7 +566,7 @@ Changes NetworkDriver::leaseChanges()
     return changes;
 }
 
-NetworkDriver::Reapplied NetworkDriver::reapplyFirewall()
+NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(Zones zones)
 {
     Reapplied result;
     bool any = false;
@@ -626,7 +626,7 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall()
             result.ok = false;
         }
         try {
-            if (zones_)
+            if (zones_ && zones == Zones::AssignAgain)
                 running.zone = zones_->assign(running.def);
         } catch (const std::exception& e) {
             util::logError("network '" + name + "': cannot put its bridge into its firewalld zone again: " + e.what());

@@ -58,13 +58,16 @@ public:
     // put back before; says which networks' DHCP leases changed since the
     // last call.
     Changes supervise();
-    // Puts every running network's rules and firewalld zones back (after a
-    // firewall reload or a firewalld restart, or what the guard saw).
+    // Puts every running network's rules back (after a firewall reload or a
+    // firewalld restart, or what the guard saw), and with
+    // Zones::AssignAgain their bridges into their firewalld zones (after a
+    // reload; the guard's repairs and the retries leave the zones alone).
     struct Reapplied {
         bool repaired = false;  // something was missing and was put back
         bool ok = true;         // false: some rules could not be (logged; supervise() tries again)
     };
-    Reapplied reapplyFirewall();
+    enum class Zones { AssignAgain, Keep };
+    Reapplied reapplyFirewall(Zones zones);
     // Whether a change another process made to the firewall may have
     // touched running networks' rules.
     bool firewallConcerns(const fw::nl::ObjectChange& change) const;
