@@ -512,8 +512,39 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
     repairs = managerRepairs();
     EXPECT_TRUE(jumpsInOrder()) << host.check({"nft", "list", "ruleset"}) << daemon.log();
     EXPECT_FALSE(reachesGuest()) << host.check({"nft", "list", "ruleset"});
+    // The reject itself replaced in place by an accept (nft keeps the
+    // rule's handle; the listing alone cannot tell it from ours).
+    if (nft) {
+        const std::string input = host.check({"nft", "-a", "list", "chain", "ip", "libvirt_network", "guest_input"});
+        const size_t reject = input.find("reject # handle ");
+        ASSERT_NE(reject, std::string::npos) << input;
+        const std::string handle = input.substr(reject + 16, input.find('\n', reject) - reject - 16);
+        host.check({"nft", "replace", "rule", "ip", "libvirt_network", "guest_input", "handle", handle, "oif",
+                    "virbr6", "counter", "accept"});
+    } else {
+        const std::vector<std::string> rules = util::split(host.check({"iptables", "-S", "LIBVIRT_FWI"}), '\n');
+        const auto reject = std::find_if(rules.begin(), rules.end(),
+                                         [](const std::string& r) { return r.find("-o virbr6 -j REJECT") != std::string::npos; });
+        ASSERT_NE(reject, rules.end());
+        host.check({"iptables", "-R", "LIBVIRT_FWI", std::to_string(reject - rules.begin()), "-o", "virbr6", "-j",
+                    "ACCEPT"});  // -S lists the chain's -N first: rule k is line k
+    }
+    EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs; }, 3s)) << daemon.log();
+    repairs = managerRepairs();
+    EXPECT_FALSE(reachesGuest()) << host.check({"nft", "list", "ruleset"}) << daemon.log();
     if (!nft)
         return;
+    // A rule of someone else's added to the shared table is theirs: ours
+    // are left as they are.
+    host.check({"nft", "add", "rule", "ip", "libvirt_network", "guest_output", "counter"});
+    EXPECT_TRUE(test::eventually(
+        [&] {
+            return daemon.log().find("rule added in ip libvirt_network guest_output; none of our rules had changed") !=
+                   std::string::npos;
+        },
+        3s))
+        << daemon.log();
+    EXPECT_EQ(managerRepairs(), repairs);
     // A chain of the shared table deleted by hand, with the jumps to it (one
     // transaction): it comes back, its jump in order, and the network's
     // rules in it.

@@ -35,6 +35,18 @@ std::string ruleMessage(uint16_t type, uint8_t family, const std::string& table,
     return w.data();
 }
 
+std::string ruleMessageWithHandle(uint16_t type, uint8_t family, const std::string& table, const std::string& chain,
+                                  uint64_t handle)
+{
+    fw::nl::MessageWriter w;
+    w.begin(fw::nl::nftMessageType(type), 0, 0, family);
+    w.putString(NFTA_RULE_TABLE, table);
+    w.putString(NFTA_RULE_CHAIN, chain);
+    w.putBe64(NFTA_RULE_HANDLE, handle);
+    w.end();
+    return w.data();
+}
+
 std::string chainMessage(uint16_t type, uint8_t family, const std::string& table, const std::string& chain)
 {
     fw::nl::MessageWriter w;
@@ -75,6 +87,20 @@ TEST(NftNotifications, CommitsEndWithTheGenerationAndNameTheProcess)
     commits = parser.feed(generation(7, "nft"));
     ASSERT_EQ(commits.size(), 1u);
     EXPECT_EQ(fw::nl::describe(commits[0].changes.at(0)), "rule added in ip6 filter INPUT");
+}
+
+// nft keeps a rule's handle when it replaces the rule: the notification's
+// handle is how a replaced rule of ours is told from a new one of theirs.
+TEST(NftNotifications, RulesCarryTheirHandles)
+{
+    fw::nl::NotificationParser parser;
+    auto commits = parser.feed(ruleMessageWithHandle(NFT_MSG_NEWRULE, NFPROTO_IPV4, "libvirt_network", "guest_input",
+                                                     0x1234567890ULL) +
+                               generation(5, "nft"));
+    ASSERT_EQ(commits.size(), 1u);
+    ASSERT_EQ(commits[0].changes.size(), 1u);
+    EXPECT_EQ(commits[0].changes[0].handle, 0x1234567890ULL);
+    EXPECT_EQ(commits[0].changes[0].chain, "guest_input");
 }
 
 TEST(NftNotifications, AHugeCommitKeepsABoundedList)
@@ -203,6 +229,30 @@ TEST(GuardDamage, MergesPortsTablesAndWhatItSays)
     EXPECT_TRUE(merged.allPorts);
     EXPECT_TRUE(merged.ports.empty());
     EXPECT_TRUE(merged.tables.empty());
+}
+
+// The rules others wrote into the networks' tables are kept up to a bound;
+// beyond it the damage says "unknown" (every network's rules are written
+// again) instead of growing.
+TEST(GuardDamage, RulesWrittenIntoNetworkTablesAreBounded)
+{
+    daemon::Damage merged;
+    for (uint64_t handle = 1; handle <= daemon::Damage::kMaxRulesWritten; ++handle) {
+        daemon::Damage one;
+        one.networks = true;
+        one.networkRulesWritten.insert({{NFPROTO_IPV4, "libvirt_network"}, handle});
+        merged.merge(one);
+    }
+    EXPECT_EQ(merged.networkRulesWritten.size(), daemon::Damage::kMaxRulesWritten);
+    EXPECT_FALSE(merged.networkRulesUnknown);
+    daemon::Damage more;
+    more.networkRulesWritten.insert({{NFPROTO_IPV6, "libvirt_network"}, 1});
+    merged.merge(more);
+    EXPECT_TRUE(merged.networkRulesUnknown);
+    EXPECT_TRUE(merged.networkRulesWritten.empty());
+    merged.merge(more);  // stays unknown
+    EXPECT_TRUE(merged.networkRulesUnknown);
+    EXPECT_TRUE(merged.networkRulesWritten.empty());
 }
 
 TEST(GuardThreads, TheDaemonsOwnThreadsAreKnown)

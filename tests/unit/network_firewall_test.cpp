@@ -7,6 +7,8 @@
 #include "network/network_firewall.hpp"
 #include "util/strings.hpp"
 
+#include <linux/netfilter.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -82,6 +84,11 @@ TEST(NetworkFirewall, NftRulesGoInOneTransactionAndAreRemovedByHandle)
     EXPECT_EQ(exec.calls.front().first, (std::vector<std::string>{"nft", "-ae", "-f", "-"}));
     EXPECT_EQ(exec.calls.front().second.rfind("delete rule ip libvirt_network guest_nat handle", 0), 0u)
         << exec.calls.front().second;  // newest first
+    // A rule another process wrote with one of these handles replaced one of ours.
+    const fw::nl::TableRef ip{NFPROTO_IPV4, "libvirt_network"}, ip6{NFPROTO_IPV6, "libvirt_network"};
+    EXPECT_TRUE(firewall.holdsAny(undo, {{ip6, 100}, {ip, 100}}));
+    EXPECT_FALSE(firewall.holdsAny(undo, {{ip6, 100}, {ip, 99}, {{NFPROTO_IPV4, "other"}, 100}}));
+    EXPECT_FALSE(firewall.holdsAny(undo, {}));
 }
 
 // `nft -a list table ip libvirt_network` as libvirt's layout leaves it.

@@ -23,6 +23,15 @@ void Damage::merge(const Damage& other)
     else
         ports.clear();
     networks = networks || other.networks;
+    networkRulesUnknown = networkRulesUnknown || other.networkRulesUnknown;
+    for (const auto& rule : other.networkRulesWritten) {
+        if (networkRulesUnknown)
+            break;
+        networkRulesWritten.insert(rule);
+        networkRulesUnknown = networkRulesWritten.size() > kMaxRulesWritten;
+    }
+    if (networkRulesUnknown)
+        networkRulesWritten.clear();
     tables.insert(other.tables.begin(), other.tables.end());
     if (unknown)
         tables.clear();
@@ -183,6 +192,7 @@ void FirewallGuard::readCommits(Clock::time_point now)
         if (commit.lost) {
             damage.allPorts = true;
             damage.networks = true;
+            damage.networkRulesUnknown = true;
             damage.changes = 1;
             damage.what.push_back("notifications lost (too many changes at once)");
         } else {
@@ -196,8 +206,13 @@ void FirewallGuard::readCommits(Clock::time_point now)
             }
             if (!damage.any())
                 continue;
-            // Notifications beyond what the commit kept were of the same commit.
+            // Notifications beyond what the commit kept were of the same
+            // commit; a rule among them may be one of the networks' replaced.
             damage.changes += commit.count - commit.changes.size();
+            if (damage.networks && commit.count > commit.changes.size()) {
+                damage.networkRulesUnknown = true;
+                damage.networkRulesWritten.clear();
+            }
             damage.by.insert((commit.process.empty() ? std::string("a process") : commit.process) + " (pid " +
                              std::to_string(commit.pid) + ")");
         }

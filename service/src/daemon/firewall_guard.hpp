@@ -39,6 +39,12 @@ struct Damage {
     bool allPorts = false;
     std::set<std::string> ports;
     bool networks = false;
+    // Rules others added to the networks' tables. nft keeps a rule's handle
+    // when it replaces it, so a listing cannot tell a replaced rule from
+    // ours: these notifications do. At most kMaxRulesWritten; beyond that,
+    // or when notifications were lost, networkRulesUnknown.
+    std::set<fw::nl::RuleRef> networkRulesWritten;
+    bool networkRulesUnknown = false;
     bool periodic = false;          // a check (periodic, or after a Quiet), not a seen change
     bool certain = false;           // our own chains or tables were changed (not only chains we hang off)
     std::vector<std::string> what;  // "rule deleted in bridge nat libvirt-I-vnet0", the first few
@@ -55,6 +61,7 @@ struct Damage {
     // For the log and the Repaired signal: "3 changes by nft (pid 4711): rule deleted in ..."
     std::string summary() const;
     static constexpr size_t kMaxWhat = 8;
+    static constexpr size_t kMaxRulesWritten = 64;
 };
 
 // Is this task (a thread id, as the kernel names it) the daemon's own: one

@@ -36,7 +36,8 @@ RepairReport runRepair(const Damage& damage, FirewallGuard::Clock::time_point fi
     // repair every port again.
     bool networksOk = true;
     if (damage.networks) {
-        const driver::NetworkDriver::Reapplied networksBack = networks.reapplyFirewall(driver::NetworkDriver::Zones::Keep);
+        const driver::NetworkDriver::Reapplied networksBack = networks.reapplyFirewall(
+            {.assignZones = false, .rulesWritten = damage.networkRulesWritten, .rulesUnknown = damage.networkRulesUnknown});
         networksRepaired = networksBack.repaired;
         networksOk = networksBack.ok;
     }

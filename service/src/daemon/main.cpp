@@ -26,6 +26,7 @@
 #include <libxml/parser.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <linux/netfilter/nf_tables.h>
 #include <malloc.h>
 
 #include <csignal>
@@ -169,6 +170,8 @@ int main(int argc, char** argv)
                 damage.certain = concern->ours;
             }
             damage.networks = networks.firewallConcerns(change);
+            if (damage.networks && change.message == NFT_MSG_NEWRULE)
+                damage.networkRulesWritten.insert({change.table, change.handle});
             if (damage.any())
                 damage.tables.insert(change.table);
             return damage;

@@ -918,7 +918,9 @@ driver::Changes BusService::reapplyAll()
 {
     driver::Changes changes;
     const auto change = [&] {
-        networks_.reapplyFirewall(driver::NetworkDriver::Zones::AssignAgain);
+        driver::NetworkDriver::Reapply how;
+        how.assignZones = true;  // firewalld forgot them
+        networks_.reapplyFirewall(how);
         changes = driver_.reload();
     };
     if (options_.aroundBulkChange)

@@ -535,7 +535,7 @@ Changes NetworkDriver::supervise()
     if (globalsMissing_ || std::any_of(networks_.begin(), networks_.end(), [](const auto& entry) {
             return entry.second.running && entry.second.running->rulesMissing;
         }))
-        reapplyFirewall(Zones::Keep);
+        reapplyFirewall({});
     return leaseChanges();
 }
 
@@ -566,7 +566,7 @@ Changes NetworkDriver::leaseChanges()
     return changes;
 }
 
-NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(Zones zones)
+NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
 {
     Reapplied result;
     bool any = false;
@@ -605,7 +605,9 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(Zones zones)
         try {
             // firewalld flushes iptables' tables but leaves nftables tables
             // other than its own alone: rules that are all still there stay.
-            if (globalsRecreated || running.rulesMissing || !firewall_.intact(running.firewallUndo)) {
+            const bool overwritten =
+                how.rulesUnknown || firewall_.holdsAny(running.firewallUndo, how.rulesWritten);
+            if (globalsRecreated || running.rulesMissing || overwritten || !firewall_.intact(running.firewallUndo)) {
                 result.repaired = true;
                 rulesRewritten = true;
                 if (!globalsRecreated)
@@ -626,7 +628,7 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(Zones zones)
             result.ok = false;
         }
         try {
-            if (zones_ && zones == Zones::AssignAgain)
+            if (zones_ && how.assignZones)
                 running.zone = zones_->assign(running.def);
         } catch (const std::exception& e) {
             util::logError("network '" + name + "': cannot put its bridge into its firewalld zone again: " + e.what());

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,15 +60,26 @@ public:
     // last call.
     Changes supervise();
     // Puts every running network's rules back (after a firewall reload or a
-    // firewalld restart, or what the guard saw), and with
-    // Zones::AssignAgain their bridges into their firewalld zones (after a
-    // reload; the guard's repairs and the retries leave the zones alone).
+    // firewalld restart, or what the guard saw): the global chains that are
+    // missing, and each network's rules when some are missing or were
+    // overwritten.
+    struct Reapply {
+        // Its bridges into their firewalld zones again (firewalld forgets
+        // them when it reloads or restarts; the guard's repairs and the
+        // retries leave them alone).
+        bool assignZones = false;
+        // Rules others wrote into the networks' tables (the guard's
+        // notifications; a rule replaced in place keeps its handle, so a
+        // listing cannot tell): the networks holding one are written again;
+        // all of them when rulesUnknown.
+        std::set<fw::nl::RuleRef> rulesWritten;
+        bool rulesUnknown = false;
+    };
     struct Reapplied {
         bool repaired = false;  // something was missing and was put back
         bool ok = true;         // false: some rules could not be (logged; supervise() tries again)
     };
-    enum class Zones { AssignAgain, Keep };
-    Reapplied reapplyFirewall(Zones zones);
+    Reapplied reapplyFirewall(const Reapply& how);
     // Whether a change another process made to the firewall may have
     // touched running networks' rules.
     bool firewallConcerns(const fw::nl::ObjectChange& change) const;

@@ -154,6 +154,22 @@ GlobalChains NetworkFirewall::ensureGlobalIptables()
     return outcome(wanted, created, false);
 }
 
+bool NetworkFirewall::holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const
+{
+    if (rules.empty())
+        return false;
+    for (const auto& command : undo) {
+        // delete rule FAMILY TABLE CHAIN handle N
+        if (command.tool != fw::Tool::Nft || command.args.size() != 7)
+            continue;
+        const uint8_t family = command.args.at(2) == "ip6" ? NFPROTO_IPV6 : NFPROTO_IPV4;
+        const auto handle = util::parseUnsigned(command.args.at(6));
+        if (handle && rules.count(fw::nl::RuleRef{{family, command.args.at(3)}, handle->value}))
+            return true;
+    }
+    return false;
+}
+
 bool NetworkFirewall::intact(const fw::Plan& undo)
 {
     if (backend_ != fw::net::NetworkBackend::Nftables)

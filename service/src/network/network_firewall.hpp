@@ -15,6 +15,7 @@
 #include "firewall/network/network_rules.hpp"
 #include "firewall/netlink/nft_monitor.hpp"
 
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,6 +50,9 @@ public:
     // nftables backend from one listing per family (the handles); the
     // iptables backend cannot tell cheaply and says no.
     bool intact(const fw::Plan& undo);
+    // Does the undo record hold one of these rules (nftables: by table and
+    // handle; the iptables backend's rules have no handles)?
+    bool holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const;
     // The firewall guard's question: may this change by another process
     // have touched networks' rules (the tables they live in)?
     bool concerns(const fw::nl::ObjectChange& change) const;

@@ -120,6 +120,8 @@ std::vector<Commit> NotificationParser::feed(std::string_view buffer)
         } else if (what == NFT_MSG_NEWRULE || what == NFT_MSG_DELRULE) {
             if (auto chain = findAttr(attrs, NFTA_RULE_CHAIN))
                 change.chain = chain->str();
+            if (auto handle = findAttr(attrs, NFTA_RULE_HANDLE))
+                change.handle = handle->be64();
         }
         ++current_.count;
         if (current_.changes.size() < Commit::kMaxKept)

@@ -24,11 +24,20 @@ struct TableRef {
     auto operator<=>(const TableRef&) const = default;
 };
 
+// A rule by its table and handle (unique within the table; nft keeps it
+// when it replaces the rule).
+struct RuleRef {
+    TableRef table;
+    uint64_t handle = 0;
+    auto operator<=>(const RuleRef&) const = default;
+};
+
 // One object a commit added, removed or changed.
 struct ObjectChange {
     uint16_t message = 0;  // NFT_MSG_NEWRULE, NFT_MSG_DELCHAIN, ...
     TableRef table;
-    std::string chain;  // rules and chains; "" otherwise
+    std::string chain;    // rules and chains; "" otherwise
+    uint64_t handle = 0;  // rules: the rule's handle
     bool operator==(const ObjectChange&) const = default;
 };
 
