@@ -499,19 +499,33 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
         return true;
     };
     ASSERT_TRUE(jumpsInOrder());
-    if (nft) {
+    auto jumpHandle = [&](const std::string& chain) {
         const std::string forward = host.check({"nft", "-a", "list", "chain", "ip", "libvirt_network", "forward"});
-        const size_t jump = forward.find("jump guest_input # handle ");
-        ASSERT_NE(jump, std::string::npos) << forward;
-        const std::string handle = forward.substr(jump + 26, forward.find('\n', jump) - jump - 26);
-        host.check({"nft", "delete", "rule", "ip", "libvirt_network", "forward", "handle", handle});
-    } else {
+        const std::string jump = "jump " + chain + " # handle ";
+        const size_t at = forward.find(jump);
+        EXPECT_NE(at, std::string::npos) << forward;
+        return at == std::string::npos ? std::string("0")
+                                       : forward.substr(at + jump.size(), forward.find('\n', at) - at - jump.size());
+    };
+    if (nft)
+        host.check({"nft", "delete", "rule", "ip", "libvirt_network", "forward", "handle", jumpHandle("guest_input")});
+    else
         host.check({"iptables", "-D", "FORWARD", "-j", "LIBVIRT_FWI"});
-    }
     EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs; }, 3s)) << daemon.log();
     repairs = managerRepairs();
     EXPECT_TRUE(jumpsInOrder()) << host.check({"nft", "list", "ruleset"}) << daemon.log();
     EXPECT_FALSE(reachesGuest()) << host.check({"nft", "list", "ruleset"});
+    // All jumps there, but the one to the guests' own chain moved to the
+    // top (one transaction): put back in order.
+    if (nft)
+        host.check({"nft", "-f", "-"}, "delete rule ip libvirt_network forward handle " + jumpHandle("guest_output") +
+                                           "\ninsert rule ip libvirt_network forward counter jump guest_output\n");
+    else
+        host.check({"iptables-restore", "-w", "--noflush"},
+                   "*filter\n-D FORWARD -j LIBVIRT_FWO\n-I FORWARD -j LIBVIRT_FWO\nCOMMIT\n");
+    EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs; }, 3s)) << daemon.log();
+    repairs = managerRepairs();
+    EXPECT_TRUE(jumpsInOrder()) << host.check({"nft", "list", "ruleset"}) << daemon.log();
     // The reject itself replaced in place by an accept (nft keeps the
     // rule's handle; the listing alone cannot tell it from ours).
     if (nft) {

@@ -139,6 +139,21 @@ TEST(NftablesGlobalMend, AMissingJumpComesBackInLibvirtsOrder)
               }));
 }
 
+// All there but out of order (guest_output moved to the top by hand): the
+// same mend.
+TEST(NftablesGlobalMend, JumpsOutOfOrderArePutInOrder)
+{
+    EXPECT_EQ(formatted(fw::net::nftablesGlobalMend("ip", listing(true, {"guest_output", "guest_cross", "guest_input"}))),
+              (std::vector<std::string>{
+                  "nft delete rule ip libvirt_network forward handle 10",
+                  "nft delete rule ip libvirt_network forward handle 11",
+                  "nft delete rule ip libvirt_network forward handle 12",
+                  "nft insert rule ip libvirt_network forward counter jump guest_output",
+                  "nft insert rule ip libvirt_network forward counter jump guest_input",
+                  "nft insert rule ip libvirt_network forward counter jump guest_cross",
+              }));
+}
+
 TEST(NftablesGlobalMend, AMissingChainComesBackWithItsJump)
 {
     EXPECT_EQ(formatted(fw::net::nftablesGlobalMend("ip6", listing(false, {"mine", "guest_cross", "guest_input"}))),
@@ -223,7 +238,7 @@ TEST(NetworkFirewall, IptablesGlobalChainsRecreatedOnlyWhenNoneWasThere)
 TEST(NetworkFirewall, IptablesJumpsComeBackInLibvirtsOrder)
 {
     ScriptedExecutor exec;
-    const std::string filter = "-P FORWARD ACCEPT\n-N LIBVIRT_INP\n-N LIBVIRT_OUT\n-N LIBVIRT_FWO\n-N LIBVIRT_FWI\n"
+    std::string filter = "-P FORWARD ACCEPT\n-N LIBVIRT_INP\n-N LIBVIRT_OUT\n-N LIBVIRT_FWO\n-N LIBVIRT_FWI\n"
                                "-N LIBVIRT_FWX\n-A INPUT -j LIBVIRT_INP\n-A FORWARD -j LIBVIRT_FWX\n"
                                "-A FORWARD -j LIBVIRT_FWO\n-A OUTPUT -j LIBVIRT_OUT\n";
     const std::string nat = "-N LIBVIRT_PRT\n-A POSTROUTING -j LIBVIRT_PRT\n";
@@ -242,6 +257,33 @@ TEST(NetworkFirewall, IptablesJumpsComeBackInLibvirtsOrder)
     }
     ASSERT_EQ(restores.size(), 2u);  // IPv4 and IPv6
     EXPECT_EQ(restores.front(), restores.back());
+    // All there, but LIBVIRT_FWO moved to the top: the same transaction.
+    filter = "-N LIBVIRT_INP\n-N LIBVIRT_OUT\n-N LIBVIRT_FWO\n-N LIBVIRT_FWI\n-N LIBVIRT_FWX\n"
+             "-A INPUT -j LIBVIRT_INP\n-A FORWARD -j LIBVIRT_FWO\n-A FORWARD -j LIBVIRT_FWX\n"
+             "-A FORWARD -j LIBVIRT_FWI\n-A OUTPUT -j LIBVIRT_OUT\n";
+    exec.calls.clear();
+    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+    std::vector<std::string> again;
+    for (const auto& [argv, input] : exec.calls)
+        if (argv[0] == "iptables-restore")
+            again.push_back(input);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again.front(), "*filter\n"
+                             "--delete FORWARD --jump LIBVIRT_FWO\n"
+                             "--delete FORWARD --jump LIBVIRT_FWI\n"
+                             "--delete FORWARD --jump LIBVIRT_FWX\n"
+                             "--insert FORWARD --jump LIBVIRT_FWO\n"
+                             "--insert FORWARD --jump LIBVIRT_FWI\n"
+                             "--insert FORWARD --jump LIBVIRT_FWX\n"
+                             "COMMIT\n");
+    // In order: nothing to do.
+    filter = "-N LIBVIRT_INP\n-N LIBVIRT_OUT\n-N LIBVIRT_FWO\n-N LIBVIRT_FWI\n-N LIBVIRT_FWX\n"
+             "-A INPUT -j LIBVIRT_INP\n-A FORWARD -j LIBVIRT_FWX\n-A FORWARD -j LIBVIRT_FWI\n"
+             "-A FORWARD -j LIBVIRT_FWO\n-A OUTPUT -j LIBVIRT_OUT\n";
+    exec.calls.clear();
+    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Intact);
+    for (const auto& [argv, input] : exec.calls)
+        EXPECT_NE(argv[0], "iptables-restore") << input;
     EXPECT_EQ(restores.front(), "*filter\n"
                                 "--delete FORWARD --jump LIBVIRT_FWO\n"
                                 "--delete FORWARD --jump LIBVIRT_FWX\n"

@@ -97,14 +97,17 @@ GlobalChains NetworkFirewall::ensureGlobalIptables()
     size_t wanted = 0, created = 0;
     // iptables: list each table once, then create the chains that are
     // missing (-N) and the jumps from the built-in chains. A built-in
-    // chain's jumps are inserted one after the other, so one put back
-    // alone at the top would change their order (LIBVIRT_FWO before
-    // LIBVIRT_FWI lets one network's guests past another's reject): when
-    // one is missing, those left go and all come back, in one
-    // transaction.
+    // chain's jumps are inserted one after the other, so the last is the
+    // first rule, and the order matters (LIBVIRT_FWO before LIBVIRT_FWI lets
+    // one network's guests past another's reject): when one is missing or
+    // out of place, those left go and all come back, in one transaction.
     std::map<std::pair<fw::Tool, std::string>, std::string> listings;
-    std::map<std::tuple<fw::Tool, std::string, std::string>, std::vector<std::pair<const fw::Command*, bool>>>
-        jumps;  // (tool, table, built-in chain) -> the inserts in order, and whether each is there
+    struct Jump {
+        const fw::Command* insert;
+        size_t at;  // where the listing has it; npos: missing
+    };
+    std::map<std::tuple<fw::Tool, std::string, std::string>, std::vector<Jump>>
+        jumps;  // (tool, table, built-in chain) -> its jumps in the plan's order
     for (const auto& command : plan) {
         const std::string& table = command.args.at(2);
         auto key = std::make_pair(command.tool, table);
@@ -118,9 +121,8 @@ GlobalChains NetworkFirewall::ensureGlobalIptables()
         ++wanted;
         const std::string& listing = listings[key];
         if (command.args.at(3) != "--new-chain") {
-            const bool there = listing.find("-A " + command.args.at(4) + " -j " + command.args.at(6) + "\n") !=
-                               std::string::npos;
-            jumps[{command.tool, table, command.args.at(4)}].emplace_back(&command, there);
+            const size_t at = listing.find("-A " + command.args.at(4) + " -j " + command.args.at(6) + "\n");
+            jumps[{command.tool, table, command.args.at(4)}].push_back(Jump{&command, at});
             continue;
         }
         if (listing.find("-N " + command.args.at(4) + "\n") != std::string::npos)
@@ -129,29 +131,36 @@ GlobalChains NetworkFirewall::ensureGlobalIptables()
         if (auto r = run(command); !r.ok())
             throw FirewallError(failure(command, r));
     }
+    bool mended = false;
     for (const auto& [where, inserts] : jumps) {
-        const size_t missing = std::count_if(inserts.begin(), inserts.end(), [](const auto& i) { return !i.second; });
-        if (missing == 0)
+        const size_t missing =
+            std::count_if(inserts.begin(), inserts.end(), [](const Jump& j) { return j.at == std::string::npos; });
+        // In the plan's order each is listed before the one inserted before it.
+        bool inOrder = true;
+        for (size_t k = 1; k < inserts.size(); ++k)
+            inOrder = inOrder && inserts[k].at < inserts[k - 1].at;
+        if (missing == 0 && inOrder)
             continue;
         created += missing;
+        mended = true;
         std::vector<fw::Command> deletes;
-        for (const auto& [insert, there] : inserts) {
-            if (!there)
+        for (const Jump& jump : inserts) {
+            if (jump.at == std::string::npos)
                 continue;
-            fw::Command undo = *insert;
+            fw::Command undo = *jump.insert;
             undo.args.at(3) = "--delete";
             deletes.push_back(std::move(undo));
         }
         std::vector<const fw::Command*> commands;
         for (const auto& command : deletes)
             commands.push_back(&command);
-        for (const auto& insert : inserts)
-            commands.push_back(insert.first);
+        for (const Jump& jump : inserts)
+            commands.push_back(jump.insert);
         std::string output, error;
         if (!runBatch(std::get<0>(where), std::get<1>(where), commands, output, error))
             throw FirewallError(error);
     }
-    return outcome(wanted, created, false);
+    return outcome(wanted, created, mended);
 }
 
 bool NetworkFirewall::holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const

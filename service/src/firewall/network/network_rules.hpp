@@ -25,9 +25,10 @@ Plan globalSetupPlan(NetworkBackend backend);
 
 // What a family's ("ip"/"ip6") libvirt_network table that is there lacks,
 // from its `nft -a list table` listing: the chains of globalSetupPlan that
-// are missing and, when a jump from forward to a guest_* chain is missing,
-// all three jumps again in libvirt's order (those still there deleted by
-// their handles first). Meant as one transaction; empty when nothing lacks.
+// are missing and, when a jump from forward to a guest_* chain is missing or
+// out of libvirt's order, all three jumps again in that order (those still
+// there deleted by their handles first). Meant as one transaction; empty
+// when nothing lacks.
 Plan nftablesGlobalMend(std::string_view family, std::string_view listing);
 
 // What starting `network` adds to the firewall, in libvirt's order: access

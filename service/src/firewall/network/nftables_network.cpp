@@ -195,17 +195,23 @@ Plan nftablesGlobalMend(std::string_view family, std::string_view listing)
         else if (command.args.at(0) == "insert")
             inserts.push_back(&command);
     }
-    const bool allJumps = std::all_of(inserts.begin(), inserts.end(), [&](const Command* insert) {
-        return std::any_of(jumps.begin(), jumps.end(), [&](const auto& j) { return j.first == insert->args.back(); });
-    });
-    if (allJumps)
-        return plan;
-    // One jump alone inserted at the top would break libvirt's order (the
-    // jumps are inserted one after the other, so the last is the first
-    // rule): the ones left go and all come back in order, in the same
-    // transaction as the chains.
+    // The jumps are inserted one after the other, so the last is the first
+    // rule; the order matters (guest_output before guest_input would let
+    // one network's guests past another's reject).
+    std::vector<std::string> wanted, listed;
+    for (auto it = inserts.rbegin(); it != inserts.rend(); ++it)
+        wanted.push_back((*it)->args.back());
+    auto ours = [&](const std::string& target) { return std::find(wanted.begin(), wanted.end(), target) != wanted.end(); };
     for (const auto& [target, handle] : jumps)
-        if (std::any_of(inserts.begin(), inserts.end(), [&](const Command* c) { return c->args.back() == target; }))
+        if (ours(target) && std::find(listed.begin(), listed.end(), target) == listed.end())
+            listed.push_back(target);
+    if (listed == wanted)
+        return plan;
+    // A jump missing or out of place: inserted alone at the top it would
+    // break that order, so the ones left go and all come back in order, in
+    // the same transaction as the chains.
+    for (const auto& [target, handle] : jumps)
+        if (ours(target))
             plan.push_back(Command{Tool::Nft, {"delete", "rule", std::string(family), "libvirt_network", "forward",
                                                "handle", handle}});
     for (const Command* insert : inserts)
