@@ -91,6 +91,77 @@ TEST(NetworkFirewall, NftRulesGoInOneTransactionAndAreRemovedByHandle)
     EXPECT_FALSE(firewall.holdsAny(undo, {}));
 }
 
+// A rewrite (the guard saw a rule of the network's replaced or gone):
+// what is left is deleted and all go in again in one nft transaction - no
+// moment without them - and a failed one leaves the old record (and rules).
+TEST(NetworkFirewall, NftRewriteReplacesWhatIsLeftInOneTransaction)
+{
+    ScriptedExecutor exec;
+    int next = 100;
+    bool failBatch = false;
+    exec.fails = [&](const auto& argv, const std::string&) { return failBatch && argv.size() > 2 && argv[2] == "-f"; };
+    exec.output = [&](const auto& argv, const std::string& input) {
+        std::string out;
+        if (argv[0] == "tc")
+            return std::string("qdisc htb 1: root\n");  // the checksum fix's qdisc is there
+        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
+            for (const auto& line : util::split(input, '\n'))
+                if (line.rfind("insert", 0) == 0)
+                    out += line + " # handle " + std::to_string(next++) + "\n";
+        if (argv[0] == "nft" && argv.size() > 3 && argv[2] == "list")  // all but handle 101 still there
+            for (int h = 100; h < next; ++h)
+                out += h == 101 ? "" : "\t\tcounter packets 0 bytes 0 reject # handle " + std::to_string(h) + "\n";
+        return out;
+    };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    const conf::NetworkDef def = conf::parseNetwork(kNat);
+    fw::Plan undo = firewall.add(def);
+    undo.insert(undo.begin(), fw::Command{fw::Tool::Tc, {"qdisc", "del", "dev", "virbr1", "root", "handle", "1:"}});
+    const fw::Plan before = undo;
+    const size_t rules = before.size() - 1;
+    EXPECT_FALSE(firewall.intact(undo));
+
+    exec.calls.clear();
+    failBatch = true;
+    EXPECT_THROW(firewall.rewrite(def, undo), network::FirewallError);
+    EXPECT_EQ(undo, before);
+
+    exec.calls.clear();
+    failBatch = false;
+    firewall.rewrite(def, undo);
+    std::vector<std::string> batches;
+    for (const auto& [argv, input] : exec.calls)
+        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
+            batches.push_back(input);
+    ASSERT_EQ(batches.size(), 1u);
+    const std::vector<std::string> lines = util::split(batches.front(), '\n');
+    size_t deletes = 0;
+    for (const auto& line : lines)
+        deletes += line.rfind("delete rule", 0) == 0;
+    EXPECT_EQ(deletes, rules - 1);  // not handle 101: it is gone
+    EXPECT_EQ(batches.front().find("handle 101\n"), std::string::npos);
+    EXPECT_EQ(lines.front().rfind("delete rule", 0), 0u);  // the deletes first
+    ASSERT_EQ(undo.size(), before.size());
+    EXPECT_EQ(undo.front(), before.front());  // the qdisc is still to be removed at the end
+    EXPECT_NE(undo.at(1), before.at(1));      // new handles
+}
+
+// A table made again numbers its objects from the start: the rules
+// recorded in the old one are forgotten, not looked for by handle.
+TEST(NetworkFirewall, RulesOfATableMadeAgainAreForgotten)
+{
+    fw::Plan undo = {
+        fw::Command{fw::Tool::Tc, {"qdisc", "del", "dev", "virbr1", "root", "handle", "1:"}},
+        fw::Command{fw::Tool::Nft, {"delete", "rule", "ip", "libvirt_network", "guest_output", "handle", "5"}},
+        fw::Command{fw::Tool::Nft, {"delete", "rule", "ip6", "libvirt_network", "guest_output", "handle", "5"}},
+    };
+    EXPECT_FALSE(network::NetworkFirewall::forgetRulesOf(undo, {}));
+    EXPECT_EQ(undo.size(), 3u);
+    EXPECT_TRUE(network::NetworkFirewall::forgetRulesOf(undo, {"ip"}));
+    ASSERT_EQ(undo.size(), 2u);
+    EXPECT_EQ(undo.at(1).args.at(2), "ip6");
+}
+
 // `nft -a list table ip libvirt_network` as libvirt's layout leaves it.
 std::string listing(bool withOutputChain = true, const std::vector<std::string>& jumps = {"guest_cross", "guest_input",
                                                                                          "guest_output"})
@@ -195,14 +266,14 @@ TEST(NetworkFirewall, NftGlobalChainsAreMendedInOneTransaction)
                                                                           : std::string();
     };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
-    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Intact);
+    EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Intact);
     ASSERT_EQ(exec.calls.size(), 2u);
     EXPECT_EQ(exec.calls.front().first,
               (std::vector<std::string>{"nft", "-a", "list", "table", "ip", "libvirt_network"}));
 
     exec.calls.clear();
     ipListing = listing(true, {"guest_input", "guest_output"});
-    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+    EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Mended);
     ASSERT_EQ(exec.calls.size(), 3u);  // list ip, the mend, list ip6
     EXPECT_EQ(exec.calls.at(1).first, (std::vector<std::string>{"nft", "-ae", "-f", "-"}));
     EXPECT_EQ(exec.calls.at(1).second, "delete rule ip libvirt_network forward handle 10\n"
@@ -213,9 +284,11 @@ TEST(NetworkFirewall, NftGlobalChainsAreMendedInOneTransaction)
 
     // One family's table gone: its rules went, the other family's did not.
     ipTable = false;
-    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+    const network::GlobalRepair oneNew = firewall.ensureGlobal();
+    EXPECT_EQ(oneNew.chains, network::GlobalChains::Mended);
+    EXPECT_EQ(oneNew.newTables, (std::set<std::string>{"ip"}));
     ip6Table = false;
-    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Recreated);
+    EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Recreated);
 }
 
 TEST(NetworkFirewall, IptablesGlobalChainsRecreatedOnlyWhenNoneWasThere)
@@ -227,9 +300,9 @@ TEST(NetworkFirewall, IptablesGlobalChainsRecreatedOnlyWhenNoneWasThere)
         return save && std::find(argv.begin(), argv.end(), "filter") != argv.end() ? filter : std::string();
     };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Iptables);
-    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Recreated);
+    EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Recreated);
     filter = "-N LIBVIRT_INP\n-A INPUT -j LIBVIRT_INP\n";
-    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+    EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Mended);
 }
 
 // LIBVIRT_FWI's jump deleted by hand: put back alone at the top of FORWARD
@@ -248,7 +321,7 @@ TEST(NetworkFirewall, IptablesJumpsComeBackInLibvirtsOrder)
         return argv.at(3) == "filter" ? filter : nat;  // -w --table T --list-rules
     };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Iptables);
-    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+    EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Mended);
     std::vector<std::string> restores;
     for (const auto& [argv, input] : exec.calls) {
         EXPECT_EQ(std::find(argv.begin(), argv.end(), "--insert"), argv.end()) << util::join(argv, " ");
@@ -262,7 +335,7 @@ TEST(NetworkFirewall, IptablesJumpsComeBackInLibvirtsOrder)
              "-A INPUT -j LIBVIRT_INP\n-A FORWARD -j LIBVIRT_FWO\n-A FORWARD -j LIBVIRT_FWX\n"
              "-A FORWARD -j LIBVIRT_FWI\n-A OUTPUT -j LIBVIRT_OUT\n";
     exec.calls.clear();
-    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Mended);
+    EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Mended);
     std::vector<std::string> again;
     for (const auto& [argv, input] : exec.calls)
         if (argv[0] == "iptables-restore")
@@ -281,7 +354,7 @@ TEST(NetworkFirewall, IptablesJumpsComeBackInLibvirtsOrder)
              "-A INPUT -j LIBVIRT_INP\n-A FORWARD -j LIBVIRT_FWX\n-A FORWARD -j LIBVIRT_FWI\n"
              "-A FORWARD -j LIBVIRT_FWO\n-A OUTPUT -j LIBVIRT_OUT\n";
     exec.calls.clear();
-    EXPECT_EQ(firewall.ensureGlobal(), network::GlobalChains::Intact);
+    EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Intact);
     for (const auto& [argv, input] : exec.calls)
         EXPECT_NE(argv[0], "iptables-restore") << input;
     EXPECT_EQ(restores.front(), "*filter\n"

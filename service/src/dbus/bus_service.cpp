@@ -918,8 +918,12 @@ driver::Changes BusService::reapplyAll()
 {
     driver::Changes changes;
     const auto change = [&] {
+        // Everything as it should be, as the bindings' rules are: firewalld
+        // forgot the zones; a rule replaced while no guard watched (or
+        // with the guard off) is seen by no listing.
         driver::NetworkDriver::Reapply how;
-        how.assignZones = true;  // firewalld forgot them
+        how.assignZones = true;
+        how.rulesUnknown = true;
         networks_.reapplyFirewall(how);
         changes = driver_.reload();
     };

@@ -175,7 +175,9 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
             if (def.hasIpv6())
                 network::writeSysctl("net/ipv6/conf/all/forwarding", "1");
         }
-        firewall_.ensureGlobal();
+        if (const network::GlobalRepair globals = firewall_.ensureGlobal();
+            globals.chains != network::GlobalChains::Intact)
+            runningLostRules(globals);
         running.firewallUndo = firewall_.add(def);
         try {
             if (zones_)
@@ -199,6 +201,19 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
         throw ServiceError(ErrorKind::Backend, "cannot start network '" + def.name + "': " + e.what());
     }
     return running;
+}
+
+// Global chains made again before the guard's repair came to it (by a
+// network's start): the running networks' rules in them are gone, and
+// supervise() puts them back within a second.
+void NetworkDriver::runningLostRules(const network::GlobalRepair& globals)
+{
+    for (auto& [name, n] : networks_) {
+        if (!n.running)
+            continue;
+        network::NetworkFirewall::forgetRulesOf(n.running->firewallUndo, globals.newTables);
+        n.running->rulesMissing = true;
+    }
 }
 
 void NetworkDriver::bringDown(const std::string& name, Running& running)
@@ -576,7 +591,7 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
         globalsMissing_ = false;  // nothing needs them
         return result;
     }
-    network::GlobalChains globals = network::GlobalChains::Intact;
+    network::GlobalRepair globals;
     try {
         globals = firewall_.ensureGlobal();
     } catch (const std::exception& e) {
@@ -590,10 +605,10 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
     if (globalsMissing_)
         util::logInfo("the global network chains are back");
     globalsMissing_ = false;
-    result.repaired = globals != network::GlobalChains::Intact;
+    result.repaired = globals.chains != network::GlobalChains::Intact;
     // Only when every global chain was new are all networks' rules gone;
-    // otherwise some may be left, and are taken out before going in again.
-    const bool globalsRecreated = globals == network::GlobalChains::Recreated;
+    // otherwise some may be left, and are replaced.
+    const bool globalsRecreated = globals.chains == network::GlobalChains::Recreated;
     for (auto& [name, n] : networks_) {
         if (!n.running)
             continue;
@@ -603,19 +618,24 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
         bool rulesRewritten = false;
         const std::string zoneBefore = running.zone;
         try {
-            // firewalld flushes iptables' tables but leaves nftables tables
-            // other than its own alone: rules that are all still there stay.
+            // Rules that are all still there stay (firewalld flushes
+            // iptables' tables but leaves others' nftables tables alone),
+            // unless one may have been replaced in place.
             const bool overwritten =
                 how.rulesUnknown || firewall_.holdsAny(running.firewallUndo, how.rulesWritten);
-            if (globalsRecreated || running.rulesMissing || overwritten || !firewall_.intact(running.firewallUndo)) {
+            const bool tableGone = network::NetworkFirewall::forgetRulesOf(running.firewallUndo, globals.newTables);
+            if (globalsRecreated || tableGone || running.rulesMissing || overwritten ||
+                !firewall_.intact(running.firewallUndo)) {
                 result.repaired = true;
                 rulesRewritten = true;
-                if (!globalsRecreated)
-                    firewall_.remove(running.firewallUndo);  // whatever is left of them
-                running.firewallUndo.clear();
-                // Missing until add() has put them in (it takes out what it
-                // added when it fails).
-                running.firewallUndo = firewall_.add(running.def);
+                if (globalsRecreated) {
+                    // Nothing of them is left; missing until add() has put
+                    // them in (it takes out what it added when it fails).
+                    running.firewallUndo.clear();
+                    running.firewallUndo = firewall_.add(running.def);
+                } else {
+                    firewall_.rewrite(running.def, running.firewallUndo);  // in place of what is left
+                }
                 if (running.rulesMissing)
                     util::logInfo("network '" + name + "': its rules are back");
                 running.rulesMissing = false;

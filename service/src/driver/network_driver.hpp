@@ -117,6 +117,7 @@ private:
     // A definition without a bridge name gets the first virbrN that no
     // network uses and no interface has (libvirt's rule).
     void pickBridge(conf::NetworkDef& def) const;
+    void runningLostRules(const network::GlobalRepair& globals);
     Running bringUp(const conf::NetworkDef& def);
     void bringDown(const std::string& name, Running& running);
     // bringUp, then saveState; a network whose state cannot be saved is

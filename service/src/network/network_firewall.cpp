@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <tuple>
@@ -52,15 +53,18 @@ GlobalChains outcome(size_t wanted, size_t created, bool mended)
 
 } // namespace
 
-GlobalChains NetworkFirewall::ensureGlobal()
+GlobalRepair NetworkFirewall::ensureGlobal()
 {
-    return backend_ == fw::net::NetworkBackend::Nftables ? ensureGlobalNftables() : ensureGlobalIptables();
+    if (backend_ == fw::net::NetworkBackend::Nftables)
+        return ensureGlobalNftables();
+    return GlobalRepair{ensureGlobalIptables(), {}};
 }
 
-GlobalChains NetworkFirewall::ensureGlobalNftables()
+GlobalRepair NetworkFirewall::ensureGlobalNftables()
 {
     const fw::Plan plan = fw::net::globalSetupPlan(backend_);
-    size_t families = 0, created = 0;
+    size_t families = 0;
+    std::set<std::string> newTables;
     bool mended = false;
     // Per family: list the table (with handles); a missing table is
     // created whole, one that is there gets what it lacks.
@@ -81,14 +85,14 @@ GlobalChains NetworkFirewall::ensureGlobalNftables()
                 throw FirewallError(error);
             mended = mended || !commands.empty();
         } else {
-            ++created;
+            newTables.insert(list.args.at(3));
             for (size_t j = i; j < end; ++j)
                 if (auto r = run(plan[j]); !r.ok())
                     throw FirewallError(failure(plan[j], r));
         }
         i = end;
     }
-    return outcome(families, created, mended);
+    return GlobalRepair{outcome(families, newTables.size(), mended), std::move(newTables)};
 }
 
 GlobalChains NetworkFirewall::ensureGlobalIptables()
@@ -183,23 +187,37 @@ bool NetworkFirewall::intact(const fw::Plan& undo)
 {
     if (backend_ != fw::net::NetworkBackend::Nftables)
         return false;
-    std::map<std::string, std::string> listings;  // family -> nft -a list table
+    // the tc qdisc: not worth a check, the bridge keeps it
+    const auto rules = std::count_if(undo.begin(), undo.end(), [](const auto& c) { return c.tool == fw::Tool::Nft; });
+    return listedRules(undo).size() == static_cast<size_t>(rules);
+}
+
+bool NetworkFirewall::forgetRulesOf(fw::Plan& undo, const std::set<std::string>& newTables)
+{
+    // delete rule FAMILY TABLE CHAIN handle N
+    return std::erase_if(undo, [&](const fw::Command& c) {
+               return c.tool == fw::Tool::Nft && c.args.size() == 7 && newTables.count(c.args.at(2)) > 0;
+           }) > 0;
+}
+
+std::vector<const fw::Command*> NetworkFirewall::listedRules(const fw::Plan& undo)
+{
+    std::vector<const fw::Command*> listed;
+    std::map<std::string, std::optional<std::string>> listings;  // family -> nft -a list table
     for (const auto& command : undo) {
-        if (command.tool != fw::Tool::Nft)
-            continue;  // the tc qdisc: not worth a check, the bridge keeps it
         // delete rule FAMILY TABLE CHAIN handle N
+        if (command.tool != fw::Tool::Nft || command.args.size() != 7)
+            continue;
         const std::string& family = command.args.at(2);
         auto it = listings.find(family);
         if (it == listings.end()) {
             fw::ExecResult r = run(fw::Command{fw::Tool::Nft, {"-a", "list", "table", family, command.args.at(3)}});
-            if (!r.ok())
-                return false;
-            it = listings.emplace(family, r.out).first;
+            it = listings.emplace(family, r.ok() ? std::optional<std::string>(r.out) : std::nullopt).first;
         }
-        if (it->second.find("# handle " + command.args.at(6) + "\n") == std::string::npos)
-            return false;
+        if (it->second && it->second->find("# handle " + command.args.at(6) + "\n") != std::string::npos)
+            listed.push_back(&command);
     }
-    return true;
+    return listed;
 }
 
 namespace {
@@ -270,9 +288,34 @@ bool NetworkFirewall::runBatch(const fw::Tool tool, const std::string& table,
 
 fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)
 {
+    return put(def, {});
+}
+
+void NetworkFirewall::rewrite(const conf::NetworkDef& def, fw::Plan& undo)
+{
+    if (backend_ != fw::net::NetworkBackend::Nftables) {
+        // iptables rules have no handles to replace them by in one
+        // *-restore: a --delete of a rule that is gone fails the whole
+        // transaction, so what is left goes first.
+        remove(undo);
+        undo.clear();
+        undo = add(def);
+        return;
+    }
+    fw::Plan fresh = put(def, listedRules(undo));  // throws: the old rules are as they were
+    // The DHCP checksum fix's qdisc stays where it is (put() adds none where
+    // one is); its undo is kept.
+    for (const auto& command : undo)
+        if (command.tool == fw::Tool::Tc && std::find(fresh.begin(), fresh.end(), command) == fresh.end())
+            fresh.insert(fresh.begin(), command);
+    undo = std::move(fresh);
+}
+
+fw::Plan NetworkFirewall::put(const conf::NetworkDef& def, const std::vector<const fw::Command*>& deletes)
+{
     fw::Plan undo;
     const fw::Plan plan = fw::net::addNetworkPlan(def, backend_);
-    std::vector<const fw::Command*> rules;
+    std::vector<const fw::Command*> rules = deletes;
     try {
         for (size_t i = 0; i < plan.size(); ++i) {
             const fw::Command& command = plan[i];
@@ -307,15 +350,20 @@ fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)
             if (!runBatch(batch.tool, batch.table, batch.commands, output, error))
                 throw FirewallError(error);
             if (batch.tool == fw::Tool::Nft) {
+                // nft echoes the inserted rules (with their handles), not the deletes.
+                std::vector<const fw::Command*> inserts;
+                for (const fw::Command* c : batch.commands)
+                    if (c->args.at(0) == "-ae")
+                        inserts.push_back(c);
                 std::vector<std::string> handles;
                 for (std::sregex_iterator m(output.begin(), output.end(), handle), end; m != end; ++m)
                     handles.push_back((*m)[1].str());
-                if (handles.size() != batch.commands.size())
+                if (handles.size() != inserts.size())
                     throw FirewallError("nft echoed " + std::to_string(handles.size()) + " handles for " +
-                                        std::to_string(batch.commands.size()) + " rules");
+                                        std::to_string(inserts.size()) + " rules");
                 for (size_t k = 0; k < handles.size(); ++k) {
                     // -ae insert rule FAMILY TABLE CHAIN ...
-                    const auto& args = batch.commands[k]->args;
+                    const auto& args = inserts[k]->args;
                     undo.push_back(fw::Command{fw::Tool::Nft,
                                                {"delete", "rule", args.at(3), args.at(4), args.at(5), "handle", handles[k]}});
                 }

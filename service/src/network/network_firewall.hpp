@@ -33,6 +33,12 @@ enum class GlobalChains {
     Mended,     // some were missing and are back; the rules in the others are still there
     Recreated,  // none was there: the networks' rules went with them
 };
+struct GlobalRepair {
+    GlobalChains chains = GlobalChains::Intact;
+    // nftables: the families ("ip", "ip6") whose libvirt_network table was
+    // made again - every handle recorded in the old one is stale.
+    std::set<std::string> newTables;
+};
 
 class NetworkFirewall {
 public:
@@ -45,11 +51,15 @@ public:
     // jump put back keeps libvirt's order of the jumps: when one is
     // missing, those left are deleted and all inserted again, in one
     // transaction.
-    GlobalChains ensureGlobal();
+    GlobalRepair ensureGlobal();
     // Are all the rules of an undo record still there? Answered for the
     // nftables backend from one listing per family (the handles); the
     // iptables backend cannot tell cheaply and says no.
     bool intact(const fw::Plan& undo);
+    // Drops from an undo record the rules of the families whose table was
+    // made again (ensureGlobal's newTables): they are gone, and their
+    // handles may be other rules' now. True when it dropped some.
+    static bool forgetRulesOf(fw::Plan& undo, const std::set<std::string>& newTables);
     // Does the undo record hold one of these rules (nftables: by table and
     // handle; the iptables backend's rules have no handles)?
     bool holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const;
@@ -62,10 +72,22 @@ public:
     // Runs an undo record, newest first; failures (a rule someone else
     // already removed) are logged, not fatal.
     void remove(const fw::Plan& undo);
+    // Puts the network's rules in again in place of what is left of `undo`
+    // and makes `undo` the new record. nftables: one transaction deletes
+    // what is left and inserts them all, so there is no moment without
+    // them, and when it fails the old ones are as they were (`undo`
+    // unchanged). iptables: remove, then add (a failed add leaves none;
+    // `undo` empty).
+    void rewrite(const conf::NetworkDef& def, fw::Plan& undo);
 
 private:
-    GlobalChains ensureGlobalNftables();
+    GlobalRepair ensureGlobalNftables();
     GlobalChains ensureGlobalIptables();
+    // add(), with `deletes` (nft) in the same transaction before the inserts.
+    fw::Plan put(const conf::NetworkDef& def, const std::vector<const fw::Command*>& deletes);
+    // The nft commands of an undo record whose rules are listed (one
+    // listing per family).
+    std::vector<const fw::Command*> listedRules(const fw::Plan& undo);
     fw::ExecResult run(const fw::Command& command);
     // One transaction: the commands as an nft script or a *-restore script.
     bool runBatch(fw::Tool tool, const std::string& table, const std::vector<const fw::Command*>& commands,
