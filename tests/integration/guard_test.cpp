@@ -617,6 +617,46 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
     EXPECT_TRUE(natWorks()) << host.check({"nft", "list", "ruleset"});
 }
 
+// With the guard off, a libvirt_network table deleted by hand is made
+// again by the next network's start. The running network's rules went with
+// the old table: they are put back within seconds. The new table numbers
+// its rules from the start, as the old one did, so the old network's
+// recorded handles are now the new network's rules: those are left alone.
+class NetworkGlobalsTest : public test::DaemonFixture {};
+
+TEST_F(NetworkGlobalsTest, AStartThatMakesTheTableAgainPutsTheRunningNetworksRulesBack)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::DaemonOptions options;
+    options.networkBackend = "nftables";
+    options.extraConfig = "firewall_guard = off\n";
+    test::Daemon daemon(host, options);
+    auto network = [](const std::string& name, const std::string& bridge, const std::string& address) {
+        return "<network><name>" + name + "</name><bridge name='" + bridge + "'/><forward/><ip address='" + address +
+               "' netmask='255.255.255.0'/></network>";
+    };
+    auto rulesOf = [&](const std::string& bridge) {
+        const std::string table = host.run({"nft", "list", "table", "ip", "libvirt_network"}).out;
+        size_t n = 0;
+        for (size_t at = table.find(bridge); at != std::string::npos; at = table.find(bridge, at + 1))
+            ++n;
+        return n;
+    };
+    ASSERT_TRUE(ctl({"net-create", "-"}, network("first", "virbr6", "192.168.60.1")).ok()) << daemon.log();
+    const size_t firstRules = rulesOf("virbr6");
+    ASSERT_GT(firstRules, 0u);
+    host.check({"nft", "delete", "table", "ip", "libvirt_network"});
+    ASSERT_TRUE(ctl({"net-create", "-"}, network("second", "virbr7", "192.168.70.1")).ok()) << daemon.log();
+    const size_t secondRules = rulesOf("virbr7");
+    EXPECT_GT(secondRules, 0u);
+    EXPECT_TRUE(test::eventually([&] { return rulesOf("virbr6") == firstRules; }, 5s))
+        << host.check({"nft", "list", "ruleset"}) << daemon.log();
+    EXPECT_EQ(rulesOf("virbr7"), secondRules) << host.check({"nft", "list", "ruleset"});
+    EXPECT_NE(daemon.log().find("network 'first': its rules are back"), std::string::npos) << daemon.log();
+}
+
 INSTANTIATE_TEST_SUITE_P(NetworkBackends, GuardNetworkTest, testing::Values("nftables", "iptables"));
 
 // The guard itself, in a namespace of its own: while the daemon rewrites
