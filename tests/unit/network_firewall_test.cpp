@@ -146,6 +146,54 @@ TEST(NetworkFirewall, NftRewriteReplacesWhatIsLeftInOneTransaction)
     EXPECT_NE(undo.at(1), before.at(1));      // new handles
 }
 
+// iptables: per table one *-restore deletes the old rules that are still
+// there (asked with --check: a --delete of one that is gone would fail the
+// transaction) and inserts them all. When the nat table's fails, the
+// record has filter's new rules and nat's old ones.
+TEST(NetworkFirewall, IptablesRewriteReplacesPerTableWhatIsLeft)
+{
+    ScriptedExecutor exec;
+    bool failNat = false;
+    exec.fails = [&](const auto& argv, const std::string& input) {
+        if (std::find(argv.begin(), argv.end(), "--check") != argv.end())  // one rule gone from each table
+            return std::find(argv.begin(), argv.end(), "LIBVIRT_FWI") != argv.end() ||
+                   std::find(argv.begin(), argv.end(), "LIBVIRT_PRT") != argv.end();
+        return failNat && input.rfind("*nat", 0) == 0;
+    };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Iptables);
+    const conf::NetworkDef def = conf::parseNetwork(kNat);
+    fw::Plan undo = firewall.add(def);
+    const fw::Plan before = undo;
+    auto restores = [&] {
+        std::vector<std::string> inputs;
+        for (const auto& [argv, input] : exec.calls)
+            if (argv[0] == "iptables-restore")
+                inputs.push_back(input);
+        return inputs;
+    };
+    exec.calls.clear();
+    firewall.rewrite(def, undo);
+    const auto replaced = restores();
+    ASSERT_EQ(replaced.size(), 3u);  // filter, nat, mangle
+    for (const auto& input : replaced) {
+        SCOPED_TRACE(input);
+        EXPECT_EQ(input.find("--delete LIBVIRT_FWI"), std::string::npos);  // gone: not deleted
+        EXPECT_EQ(input.find("--delete LIBVIRT_PRT"), std::string::npos);
+        const size_t lastDelete = input.rfind("--delete"), firstInsert = input.find("--insert");
+        ASSERT_NE(firstInsert, std::string::npos);
+        EXPECT_TRUE(lastDelete == std::string::npos || lastDelete < firstInsert);
+    }
+    EXPECT_NE(replaced.front().find("--delete LIBVIRT_FWO"), std::string::npos);
+    EXPECT_EQ(undo, before);  // the same rules, so the same record
+
+    // nat's transaction fails: filter has the new rules, nat and mangle the old.
+    failNat = true;
+    exec.calls.clear();
+    EXPECT_THROW(firewall.rewrite(def, undo), network::FirewallError);
+    EXPECT_EQ(restores().size(), 2u);  // filter, nat; mangle not tried
+    EXPECT_EQ(undo.size(), before.size());
+}
+
 // A table made again numbers its objects from the start: the rules
 // recorded in the old one are forgotten, not looked for by handle.
 TEST(NetworkFirewall, RulesOfATableMadeAgainAreForgotten)

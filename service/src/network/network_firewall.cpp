@@ -294,12 +294,7 @@ fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)
 void NetworkFirewall::rewrite(const conf::NetworkDef& def, fw::Plan& undo)
 {
     if (backend_ != fw::net::NetworkBackend::Nftables) {
-        // iptables rules have no handles to replace them by in one
-        // *-restore: a --delete of a rule that is gone fails the whole
-        // transaction, so what is left goes first.
-        remove(undo);
-        undo.clear();
-        undo = add(def);
+        rewriteIptables(def, undo);
         return;
     }
     fw::Plan fresh = put(def, listedRules(undo));  // throws: the old rules are as they were
@@ -308,6 +303,61 @@ void NetworkFirewall::rewrite(const conf::NetworkDef& def, fw::Plan& undo)
     for (const auto& command : undo)
         if (command.tool == fw::Tool::Tc && std::find(fresh.begin(), fresh.end(), command) == fresh.end())
             fresh.insert(fresh.begin(), command);
+    undo = std::move(fresh);
+}
+
+void NetworkFirewall::rewriteIptables(const conf::NetworkDef& def, fw::Plan& undo)
+{
+    // Per table one *-restore: --delete of the old rules that are still
+    // there (a --delete of one that is gone would fail the whole
+    // transaction: each is asked with --check first), then the --inserts.
+    // Tables are separate transactions: when one fails, the tables before
+    // it have the new rules, it and the ones after the old; the record says
+    // so.
+    const fw::Plan plan = fw::net::addNetworkPlan(def, backend_);
+    std::vector<const fw::Command*> inserts;
+    for (const auto& command : plan)
+        inserts.push_back(&command);
+    std::vector<Batch> batches = batchesOf(inserts);
+    std::vector<const fw::Command*> old;
+    for (const auto& command : undo)
+        old.push_back(&command);
+    for (const Batch& left : batchesOf(old))
+        if (std::none_of(batches.begin(), batches.end(),
+                         [&](const Batch& b) { return b.tool == left.tool && b.table == left.table; }))
+            batches.push_back(Batch{left.tool, left.table, {}});  // only old rules there: deleted
+    fw::Plan fresh;
+    for (size_t i = 0; i < batches.size(); ++i) {
+        const Batch& batch = batches[i];
+        auto oldOf = [&](const Batch& b) {
+            std::vector<const fw::Command*> of;
+            for (const fw::Command* c : old)
+                if (c->tool == b.tool && tableOf(*c) == b.table)
+                    of.push_back(c);
+            return of;
+        };
+        std::vector<const fw::Command*> commands;
+        for (const fw::Command* c : oldOf(batch)) {
+            fw::Command check = *c;
+            std::replace(check.args.begin(), check.args.end(), std::string("--delete"), std::string("--check"));
+            if (run(check).ok())
+                commands.push_back(c);
+        }
+        commands.insert(commands.end(), batch.commands.begin(), batch.commands.end());
+        std::string output, error;
+        if (!commands.empty() && !runBatch(batch.tool, batch.table, commands, output, error)) {
+            for (size_t j = i; j < batches.size(); ++j)
+                for (const fw::Command* c : oldOf(batches[j]))
+                    fresh.push_back(*c);
+            undo = std::move(fresh);
+            throw FirewallError(error);
+        }
+        for (const fw::Command* c : batch.commands) {
+            fw::Command inverse = *c;
+            std::replace(inverse.args.begin(), inverse.args.end(), std::string("--insert"), std::string("--delete"));
+            fresh.push_back(std::move(inverse));
+        }
+    }
     undo = std::move(fresh);
 }
 

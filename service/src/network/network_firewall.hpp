@@ -76,13 +76,14 @@ public:
     // and makes `undo` the new record. nftables: one transaction deletes
     // what is left and inserts them all, so there is no moment without
     // them, and when it fails the old ones are as they were (`undo`
-    // unchanged). iptables: remove, then add (a failed add leaves none;
-    // `undo` empty).
+    // unchanged). iptables: the same per table (filter, nat, mangle; IPv4
+    // and IPv6 apart); when one fails, `undo` says which rules are in.
     void rewrite(const conf::NetworkDef& def, fw::Plan& undo);
 
 private:
     GlobalRepair ensureGlobalNftables();
     GlobalChains ensureGlobalIptables();
+    void rewriteIptables(const conf::NetworkDef& def, fw::Plan& undo);
     // add(), with `deletes` (nft) in the same transaction before the inserts.
     fw::Plan put(const conf::NetworkDef& def, const std::vector<const fw::Command*>& deletes);
     // The nft commands of an undo record whose rules are listed (one
