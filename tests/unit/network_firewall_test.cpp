@@ -146,18 +146,23 @@ TEST(NetworkFirewall, NftRewriteReplacesWhatIsLeftInOneTransaction)
     EXPECT_NE(undo.at(1), before.at(1));      // new handles
 }
 
-// iptables: per table one *-restore deletes the old rules that are still
-// there (asked with --check: a --delete of one that is gone would fail the
-// transaction) and inserts them all. When the nat table's fails, the
-// record has filter's new rules and nat's old ones.
+// iptables: per table one *-restore deletes the old rules and inserts them
+// all. A --delete of a rule that is gone fails it: then the old rules are
+// asked for with --check and the transaction tried again with those still
+// there. When the nat table's fails, the record has filter's new rules and
+// nat's old ones.
 TEST(NetworkFirewall, IptablesRewriteReplacesPerTableWhatIsLeft)
 {
     ScriptedExecutor exec;
     bool failNat = false;
+    bool gone = false;  // one rule gone from filter and from nat
     exec.fails = [&](const auto& argv, const std::string& input) {
-        if (std::find(argv.begin(), argv.end(), "--check") != argv.end())  // one rule gone from each table
+        if (std::find(argv.begin(), argv.end(), "--check") != argv.end())
             return std::find(argv.begin(), argv.end(), "LIBVIRT_FWI") != argv.end() ||
                    std::find(argv.begin(), argv.end(), "LIBVIRT_PRT") != argv.end();
+        if (gone && (input.find("--delete LIBVIRT_FWI") != std::string::npos ||
+                     input.find("--delete LIBVIRT_PRT") != std::string::npos))
+            return true;
         return failNat && input.rfind("*nat", 0) == 0;
     };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Iptables);
@@ -171,10 +176,19 @@ TEST(NetworkFirewall, IptablesRewriteReplacesPerTableWhatIsLeft)
                 inputs.push_back(input);
         return inputs;
     };
+    // All there: one transaction per table, nothing else.
     exec.calls.clear();
     firewall.rewrite(def, undo);
-    const auto replaced = restores();
-    ASSERT_EQ(replaced.size(), 3u);  // filter, nat, mangle
+    EXPECT_EQ(restores().size(), 3u);  // filter, nat, mangle
+    EXPECT_EQ(exec.calls.size(), 3u);
+    EXPECT_EQ(undo, before);  // the same rules, so the same record
+
+    gone = true;
+    exec.calls.clear();
+    firewall.rewrite(def, undo);
+    std::vector<std::string> replaced = restores();
+    ASSERT_EQ(replaced.size(), 6u);  // each table twice (mangle's LIBVIRT_PRT too)
+    replaced = {replaced.at(1), replaced.at(3), replaced.at(5)};
     for (const auto& input : replaced) {
         SCOPED_TRACE(input);
         EXPECT_EQ(input.find("--delete LIBVIRT_FWI"), std::string::npos);  // gone: not deleted
@@ -190,7 +204,7 @@ TEST(NetworkFirewall, IptablesRewriteReplacesPerTableWhatIsLeft)
     failNat = true;
     exec.calls.clear();
     EXPECT_THROW(firewall.rewrite(def, undo), network::FirewallError);
-    EXPECT_EQ(restores().size(), 2u);  // filter, nat; mangle not tried
+    EXPECT_EQ(restores().size(), 4u);  // filter twice, nat twice; mangle not tried
     EXPECT_EQ(undo.size(), before.size());
 }
 

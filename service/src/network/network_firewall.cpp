@@ -309,8 +309,9 @@ void NetworkFirewall::rewrite(const conf::NetworkDef& def, fw::Plan& undo)
 void NetworkFirewall::rewriteIptables(const conf::NetworkDef& def, fw::Plan& undo)
 {
     // Per table one *-restore: --delete of the old rules that are still
-    // there (a --delete of one that is gone would fail the whole
-    // transaction: each is asked with --check first), then the --inserts.
+    // there, then the --inserts. A --delete of a rule that is gone fails
+    // the whole transaction: when it fails, each old rule is asked for with
+    // --check and the transaction tried again with those still there.
     // Tables are separate transactions: when one fails, the tables before
     // it have the new rules, it and the ones after the old; the record says
     // so.
@@ -336,16 +337,22 @@ void NetworkFirewall::rewriteIptables(const conf::NetworkDef& def, fw::Plan& und
                     of.push_back(c);
             return of;
         };
-        std::vector<const fw::Command*> commands;
-        for (const fw::Command* c : oldOf(batch)) {
-            fw::Command check = *c;
-            std::replace(check.args.begin(), check.args.end(), std::string("--delete"), std::string("--check"));
-            if (run(check).ok())
-                commands.push_back(c);
-        }
+        std::vector<const fw::Command*> commands = oldOf(batch);
         commands.insert(commands.end(), batch.commands.begin(), batch.commands.end());
         std::string output, error;
-        if (!commands.empty() && !runBatch(batch.tool, batch.table, commands, output, error)) {
+        bool done = commands.empty() || runBatch(batch.tool, batch.table, commands, output, error);
+        if (!done) {
+            commands.clear();
+            for (const fw::Command* c : oldOf(batch)) {
+                fw::Command check = *c;
+                std::replace(check.args.begin(), check.args.end(), std::string("--delete"), std::string("--check"));
+                if (run(check).ok())
+                    commands.push_back(c);
+            }
+            commands.insert(commands.end(), batch.commands.begin(), batch.commands.end());
+            done = commands.empty() || runBatch(batch.tool, batch.table, commands, output, error);
+        }
+        if (!done) {
             for (size_t j = i; j < batches.size(); ++j)
                 for (const fw::Command* c : oldOf(batches[j]))
                     fresh.push_back(*c);
