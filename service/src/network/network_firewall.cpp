@@ -327,16 +327,16 @@ void NetworkFirewall::rewriteIptables(const conf::NetworkDef& def, fw::Plan& und
         if (std::none_of(batches.begin(), batches.end(),
                          [&](const Batch& b) { return b.tool == left.tool && b.table == left.table; }))
             batches.push_back(Batch{left.tool, left.table, {}});  // only old rules there: deleted
+    auto oldOf = [&](const Batch& b) {
+        std::vector<const fw::Command*> of;
+        for (const fw::Command* c : old)
+            if (c->tool == b.tool && tableOf(*c) == b.table)
+                of.push_back(c);
+        return of;
+    };
     fw::Plan fresh;
     for (size_t i = 0; i < batches.size(); ++i) {
         const Batch& batch = batches[i];
-        auto oldOf = [&](const Batch& b) {
-            std::vector<const fw::Command*> of;
-            for (const fw::Command* c : old)
-                if (c->tool == b.tool && tableOf(*c) == b.table)
-                    of.push_back(c);
-            return of;
-        };
         std::vector<const fw::Command*> commands = oldOf(batch);
         commands.insert(commands.end(), batch.commands.begin(), batch.commands.end());
         std::string output, error;
