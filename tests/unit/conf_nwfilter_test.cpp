@@ -50,6 +50,20 @@ TEST(Filter, ChainDefaultPrioritiesApplyToExactNames)
     EXPECT_NE(formatFilter(arp).find("chain='arp' priority='-500'"), std::string::npos);
 }
 
+// An explicit priority 0 where the chain's default is not 0 is written out
+// (libvirt leaves every 0 out, so the saved filter came back as -800); where
+// the default is 0 it is left out, as libvirt does. Found by the fuzzer: the
+// canonical form was not a fixed point.
+TEST(Filter, AnExplicitPriorityZeroSurvivesTheSavedForm)
+{
+    const FilterDef mac = parseFilter("<filter name='f' chain='mac' priority='-000'/>");
+    EXPECT_EQ(mac.chainPriority, 0);
+    EXPECT_NE(formatFilter(mac).find("chain='mac' priority='0'"), std::string::npos) << formatFilter(mac);
+    EXPECT_EQ(parseFilter(formatFilter(mac)).chainPriority, 0);
+    const FilterDef custom = parseFilter("<filter name='f' chain='arp-xyz' priority='0'/>");
+    EXPECT_NE(formatFilter(custom).find("chain='arp-xyz'>"), std::string::npos) << formatFilter(custom);
+}
+
 TEST(Filter, ChainNamesFollowTheirRules)
 {
     for (const char* good : {"root", "mac", "mac123456789", "stp-xyz", "vlan-1", "arp.a:b_c-d", "rarp12345678",

@@ -67,7 +67,10 @@ void formatFilterRef(std::string& out, const FilterRef& ref)
 std::string formatFilter(const FilterDef& def)
 {
     std::string out = "<filter name='" + escapeXml(def.name) + "' chain='" + escapeXml(def.chain) + "'";
-    if (def.chainPriority != 0)
+    // libvirt leaves out a priority of 0, which is right only where 0 is
+    // also the chain's default: a mac chain's explicit priority='0' would
+    // come back as -800 from the file the daemon saves.
+    if (def.chainPriority != 0 || defaultChainPriority(def.chain) != 0)
         out += " priority='" + std::to_string(def.chainPriority) + "'";
     out += ">\n";
     out += "  <uuid>" + def.uuid.str() + "</uuid>\n";
