@@ -606,57 +606,60 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
         util::logInfo("the global network chains are back");
     globalsMissing_ = false;
     result.repaired = globals.chains != network::GlobalChains::Intact;
+    for (auto& [name, n] : networks_)
+        if (n.running)
+            reapplyNetwork(name, n, how, globals, result);
+    return result;
+}
+
+void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Reapply& how,
+                                   const network::GlobalRepair& globals, Reapplied& result)
+{
+    Running& running = *n.running;
     // Only when every global chain was new are all networks' rules gone;
     // otherwise some may be left, and are replaced.
     const bool globalsRecreated = globals.chains == network::GlobalChains::Recreated;
-    for (auto& [name, n] : networks_) {
-        if (!n.running)
-            continue;
-        Running& running = *n.running;
-        // The record is written when what it holds changed (this runs every
-        // second while some network's rules cannot be put back).
-        bool rulesRewritten = false;
-        const std::string zoneBefore = running.zone;
-        try {
-            // Rules that are all still there stay (firewalld flushes
-            // iptables' tables but leaves others' nftables tables alone),
-            // unless one may have been replaced in place.
-            const bool overwritten =
-                how.rulesUnknown || firewall_.holdsAny(running.firewallUndo, how.rulesWritten);
-            const bool tableGone = network::NetworkFirewall::forgetRulesOf(running.firewallUndo, globals.newTables);
-            if (globalsRecreated || tableGone || running.rulesMissing || overwritten ||
-                !firewall_.intact(running.firewallUndo)) {
-                result.repaired = true;
-                rulesRewritten = true;
-                if (globalsRecreated) {
-                    // Nothing of them is left; missing until add() has put
-                    // them in (it takes out what it added when it fails).
-                    running.firewallUndo.clear();
-                    running.firewallUndo = firewall_.add(running.def);
-                } else {
-                    firewall_.rewrite(running.def, running.firewallUndo);  // in place of what is left
-                }
-                if (running.rulesMissing)
-                    util::logInfo("network '" + name + "': its rules are back");
-                running.rulesMissing = false;
+    // The record is written when what it holds changed (this runs every
+    // second while some network's rules cannot be put back).
+    bool rulesRewritten = false;
+    const std::string zoneBefore = running.zone;
+    try {
+        // Rules that are all still there stay (firewalld flushes iptables'
+        // tables but leaves others' nftables tables alone), unless one may
+        // have been replaced in place.
+        const bool overwritten = how.rulesUnknown || firewall_.holdsAny(running.firewallUndo, how.rulesWritten);
+        const bool tableGone = network::NetworkFirewall::forgetRulesOf(running.firewallUndo, globals.newTables);
+        if (globalsRecreated || tableGone || running.rulesMissing || overwritten ||
+            !firewall_.intact(running.firewallUndo)) {
+            result.repaired = true;
+            rulesRewritten = true;
+            if (globalsRecreated) {
+                // Nothing of them is left; missing until add() has put them
+                // in (it takes out what it added when it fails).
+                running.firewallUndo.clear();
+                running.firewallUndo = firewall_.add(running.def);
+            } else {
+                firewall_.rewrite(running.def, running.firewallUndo);  // in place of what is left
             }
-        } catch (const std::exception& e) {
-            if (!running.rulesMissing)
-                util::logError("network '" + name + "': cannot put its rules back (trying again every second): " +
-                               e.what());
-            running.rulesMissing = true;
-            result.ok = false;
+            if (running.rulesMissing)
+                util::logInfo("network '" + name + "': its rules are back");
+            running.rulesMissing = false;
         }
-        try {
-            if (zones_ && how.assignZones)
-                running.zone = zones_->assign(running.def);
-        } catch (const std::exception& e) {
-            util::logError("network '" + name + "': cannot put its bridge into its firewalld zone again: " + e.what());
-        }
-        if (rulesRewritten || running.zone != zoneBefore)
-            record(name, n);
+    } catch (const std::exception& e) {
+        if (!running.rulesMissing)
+            util::logError("network '" + name + "': cannot put its rules back (trying again every second): " +
+                           e.what());
+        running.rulesMissing = true;
+        result.ok = false;
     }
-    return result;
+    try {
+        if (zones_ && how.assignZones)
+            running.zone = zones_->assign(running.def);
+    } catch (const std::exception& e) {
+        util::logError("network '" + name + "': cannot put its bridge into its firewalld zone again: " + e.what());
+    }
+    if (rulesRewritten || running.zone != zoneBefore)
+        record(name, n);
 }
 
 bool NetworkDriver::firewallConcerns(const fw::nl::ObjectChange& change) const

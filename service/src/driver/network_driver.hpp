@@ -118,6 +118,9 @@ private:
     // network uses and no interface has (libvirt's rule).
     void pickBridge(conf::NetworkDef& def) const;
     void runningLostRules(const network::GlobalRepair& globals);
+    // reapplyFirewall's work for one running network, after the globals.
+    void reapplyNetwork(const std::string& name, Network& n, const Reapply& how, const network::GlobalRepair& globals,
+                        Reapplied& result);
     Running bringUp(const conf::NetworkDef& def);
     void bringDown(const std::string& name, Running& running);
     // bringUp, then saveState; a network whose state cannot be saved is
