@@ -312,6 +312,56 @@ TEST(NftablesGlobalMend, AnEmptyTableGetsEveryChainAndJump)
     EXPECT_EQ(mend.back(), "nft insert rule ip libvirt_network forward counter jump guest_cross");
 }
 
+// iptables: `--list-rules` of the filter table as libvirt's layout leaves it.
+const char* const kFilterRules = "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-N LIBVIRT_FWI\n"
+                                 "-N LIBVIRT_FWO\n-N LIBVIRT_FWX\n-N LIBVIRT_INP\n-N LIBVIRT_OUT\n"
+                                 "-A INPUT -j LIBVIRT_INP\n-A FORWARD -j LIBVIRT_FWX\n-A FORWARD -j LIBVIRT_FWI\n"
+                                 "-A FORWARD -j LIBVIRT_FWO\n-A OUTPUT -j LIBVIRT_OUT\n";
+
+TEST(IptablesGlobalMend, ACompleteTableNeedsNothing)
+{
+    EXPECT_TRUE(fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", kFilterRules).empty());
+    EXPECT_TRUE(
+        fw::net::iptablesGlobalMend(fw::Tool::Ip6tables, "nat", "-N LIBVIRT_PRT\n-A POSTROUTING -j LIBVIRT_PRT")
+            .empty());
+    // Someone else's jump between ours is theirs.
+    std::string withForeign = kFilterRules;
+    withForeign.replace(withForeign.find("-A FORWARD -j LIBVIRT_FWI"), 0, "-A FORWARD -j DOCKER\n");
+    EXPECT_TRUE(fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", withForeign).empty());
+}
+
+// Whole lines only: a chain named LIBVIRT_FWIX is not LIBVIRT_FWI.
+TEST(IptablesGlobalMend, AMissingChainAndItsJumpComeBackInLibvirtsOrder)
+{
+    std::string rules = kFilterRules;
+    rules.replace(rules.find("-N LIBVIRT_FWI\n"), 15, "-N LIBVIRT_FWIX\n");
+    rules.replace(rules.find("-A FORWARD -j LIBVIRT_FWI\n"), 26, "-A FORWARD -j LIBVIRT_FWIX\n");
+    EXPECT_EQ(formatted(fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", rules)),
+              (std::vector<std::string>{
+                  "iptables -w --table filter --new-chain LIBVIRT_FWI",
+                  "iptables -w --table filter --delete FORWARD --jump LIBVIRT_FWO",
+                  "iptables -w --table filter --delete FORWARD --jump LIBVIRT_FWX",
+                  "iptables -w --table filter --insert FORWARD --jump LIBVIRT_FWO",
+                  "iptables -w --table filter --insert FORWARD --jump LIBVIRT_FWI",
+                  "iptables -w --table filter --insert FORWARD --jump LIBVIRT_FWX",
+              }));
+}
+
+// An empty table (a host firewall reload flushed it) gets every chain, then
+// every jump; only the table asked about.
+TEST(IptablesGlobalMend, AnEmptyTableGetsEveryChainAndJump)
+{
+    EXPECT_EQ(formatted(fw::net::iptablesGlobalMend(fw::Tool::Ip6tables, "mangle", "-P POSTROUTING ACCEPT\n")),
+              (std::vector<std::string>{
+                  "ip6tables -w --table mangle --new-chain LIBVIRT_PRT",
+                  "ip6tables -w --table mangle --insert POSTROUTING --jump LIBVIRT_PRT",
+              }));
+    const auto filter = formatted(fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", ""));
+    ASSERT_EQ(filter.size(), 10u);
+    EXPECT_EQ(filter.at(4), "iptables -w --table filter --new-chain LIBVIRT_FWX");
+    EXPECT_EQ(filter.at(5), "iptables -w --table filter --insert INPUT --jump LIBVIRT_INP");
+}
+
 // ensureGlobal: a table that is there is listed with handles and mended in
 // one transaction; Recreated only when no table was there (then no
 // network's rule is left to take out first).
@@ -350,7 +400,14 @@ TEST(NetworkFirewall, NftGlobalChainsAreMendedInOneTransaction)
     EXPECT_EQ(oneNew.chains, network::GlobalChains::Mended);
     EXPECT_EQ(oneNew.newTables, (std::set<std::string>{"ip"}));
     ip6Table = false;
+    exec.calls.clear();
     EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Recreated);
+    // A table that is not there is made whole in one transaction.
+    ASSERT_EQ(exec.calls.size(), 4u);  // list ip, make it, list ip6, make it
+    EXPECT_EQ(exec.calls.at(1).first, (std::vector<std::string>{"nft", "-ae", "-f", "-"}));
+    EXPECT_EQ(exec.calls.at(1).second.substr(0, exec.calls.at(1).second.find('\n')),
+              "add table ip libvirt_network");
+    EXPECT_EQ(std::count(exec.calls.at(1).second.begin(), exec.calls.at(1).second.end(), '\n'), 9);
 }
 
 TEST(NetworkFirewall, IptablesGlobalChainsRecreatedOnlyWhenNoneWasThere)
@@ -363,6 +420,17 @@ TEST(NetworkFirewall, IptablesGlobalChainsRecreatedOnlyWhenNoneWasThere)
     };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Iptables);
     EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Recreated);
+    // Each table listed, and made in one transaction.
+    std::vector<std::string> processes;
+    for (const auto& [argv, input] : exec.calls)
+        processes.push_back(argv.front() + (argv.front().ends_with("-restore") ? "" : " " + argv.at(3)));
+    EXPECT_EQ(processes, (std::vector<std::string>{
+                             "iptables filter", "iptables-restore", "iptables nat", "iptables-restore",
+                             "iptables mangle", "iptables-restore", "ip6tables filter", "ip6tables-restore",
+                             "ip6tables nat", "ip6tables-restore", "ip6tables mangle", "ip6tables-restore",
+                         }));
+    EXPECT_EQ(exec.calls.at(3).second, "*nat\n--new-chain LIBVIRT_PRT\n--insert POSTROUTING --jump LIBVIRT_PRT\n"
+                                       "COMMIT\n");
     filter = "-N LIBVIRT_INP\n-A INPUT -j LIBVIRT_INP\n";
     EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Mended);
 }

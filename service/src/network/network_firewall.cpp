@@ -11,7 +11,6 @@
 #include <optional>
 #include <regex>
 #include <set>
-#include <tuple>
 
 namespace vnf::network {
 
@@ -42,129 +41,69 @@ fw::ExecResult NetworkFirewall::run(const fw::Command& command)
     return executor_.run(argvOf(command));
 }
 
-namespace {
-
-GlobalChains outcome(size_t wanted, size_t created, bool mended)
-{
-    if (created == wanted)
-        return GlobalChains::Recreated;
-    return created > 0 || mended ? GlobalChains::Mended : GlobalChains::Intact;
-}
-
-} // namespace
-
 GlobalRepair NetworkFirewall::ensureGlobal()
 {
-    if (backend_ == fw::net::NetworkBackend::Nftables)
-        return ensureGlobalNftables();
-    return GlobalRepair{ensureGlobalIptables(), {}};
-}
-
-GlobalRepair NetworkFirewall::ensureGlobalNftables()
-{
-    const fw::Plan plan = fw::net::globalSetupPlan(backend_);
-    size_t families = 0;
+    // Per table (nftables: per family's libvirt_network; iptables: per
+    // tool and filter/nat/mangle): list it, and what it lacks goes in as
+    // one transaction - a table that is not there at all, whole.
+    const fw::Plan setup = fw::net::globalSetupPlan(backend_);
+    const bool nft = backend_ == fw::net::NetworkBackend::Nftables;
+    // Recreated when every chain and jump was missing; the tables
+    // themselves (nft add table) do not count.
+    const auto wanted = std::count_if(setup.begin(), setup.end(), [&](const fw::Command& c) {
+        return !c.query && (!nft || c.args.at(1) != "table");
+    });
+    ptrdiff_t missing = 0;
     std::set<std::string> newTables;
     bool mended = false;
-    // Per family: list the table (with handles); a missing table is
-    // created whole, one that is there gets what it lacks.
-    for (size_t i = 0; i < plan.size();) {
-        fw::Command list = plan[i++];
-        size_t end = i;
-        while (end < plan.size() && !plan[end].query)
-            ++end;
-        ++families;
-        list.args.insert(list.args.begin(), "-a");
-        if (fw::ExecResult listing = run(list); listing.ok()) {
-            const fw::Plan mend = fw::net::nftablesGlobalMend(list.args.at(3), listing.out);
-            std::vector<const fw::Command*> commands;
-            for (const auto& command : mend)
-                commands.push_back(&command);
-            std::string output, error;
-            if (!commands.empty() && !runBatch(fw::Tool::Nft, "", commands, output, error))
-                throw FirewallError(error);
-            mended = mended || !commands.empty();
+    for (const fw::Command& query : setup) {
+        if (!query.query)
+            continue;
+        fw::Command list = query;
+        fw::Plan mend;
+        if (nft) {
+            // list table FAMILY libvirt_network
+            const std::string family = list.args.at(2);
+            list.args.insert(list.args.begin(), "-a");
+            if (fw::ExecResult listing = run(list); listing.ok()) {
+                mend = fw::net::nftablesGlobalMend(family, listing.out);
+            } else {
+                newTables.insert(family);
+                mend = {fw::Command{fw::Tool::Nft, {"add", "table", family, "libvirt_network"}}};
+                for (auto& command : fw::net::nftablesGlobalMend(family, ""))
+                    mend.push_back(std::move(command));
+            }
         } else {
-            newTables.insert(list.args.at(3));
-            for (size_t j = i; j < end; ++j)
-                if (auto r = run(plan[j]); !r.ok())
-                    throw FirewallError(failure(plan[j], r));
+            // -w --table T --list-rules
+            fw::ExecResult listing = run(list);
+            if (!listing.ok())
+                throw FirewallError(failure(list, listing));
+            mend = fw::net::iptablesGlobalMend(list.tool, list.args.at(2), listing.out);
         }
-        i = end;
-    }
-    return GlobalRepair{outcome(families, newTables.size(), mended), std::move(newTables)};
-}
-
-GlobalChains NetworkFirewall::ensureGlobalIptables()
-{
-    const fw::Plan plan = fw::net::globalSetupPlan(backend_);
-    size_t wanted = 0, created = 0;
-    // iptables: list each table once, then create the chains that are
-    // missing (-N) and the jumps from the built-in chains. A built-in
-    // chain's jumps are inserted one after the other, so the last is the
-    // first rule, and the order matters (LIBVIRT_FWO before LIBVIRT_FWI lets
-    // one network's guests past another's reject): when one is missing or
-    // out of place, those left go and all come back, in one transaction.
-    std::map<std::pair<fw::Tool, std::string>, std::string> listings;
-    struct Jump {
-        const fw::Command* insert;
-        size_t at;  // where the listing has it; npos: missing
-    };
-    std::map<std::tuple<fw::Tool, std::string, std::string>, std::vector<Jump>>
-        jumps;  // (tool, table, built-in chain) -> its jumps in the plan's order
-    for (const auto& command : plan) {
-        const std::string& table = command.args.at(2);
-        auto key = std::make_pair(command.tool, table);
-        if (command.query) {
-            fw::ExecResult r = run(command);
-            if (!r.ok())
-                throw FirewallError(failure(command, r));
-            listings[key] = r.out;
+        if (mend.empty())
             continue;
-        }
-        ++wanted;
-        const std::string& listing = listings[key];
-        if (command.args.at(3) != "--new-chain") {
-            const size_t at = listing.find("-A " + command.args.at(4) + " -j " + command.args.at(6) + "\n");
-            jumps[{command.tool, table, command.args.at(4)}].push_back(Jump{&command, at});
-            continue;
-        }
-        if (listing.find("-N " + command.args.at(4) + "\n") != std::string::npos)
-            continue;
-        ++created;
-        if (auto r = run(command); !r.ok())
-            throw FirewallError(failure(command, r));
-    }
-    bool mended = false;
-    for (const auto& [where, inserts] : jumps) {
-        const size_t missing =
-            std::count_if(inserts.begin(), inserts.end(), [](const Jump& j) { return j.at == std::string::npos; });
-        // In the plan's order each is listed before the one inserted before it.
-        bool inOrder = true;
-        for (size_t k = 1; k < inserts.size(); ++k)
-            inOrder = inOrder && inserts[k].at < inserts[k - 1].at;
-        if (missing == 0 && inOrder)
-            continue;
-        created += missing;
         mended = true;
-        std::vector<fw::Command> deletes;
-        for (const Jump& jump : inserts) {
-            if (jump.at == std::string::npos)
-                continue;
-            fw::Command undo = *jump.insert;
-            undo.args.at(3) = "--delete";
-            deletes.push_back(std::move(undo));
+        // What was missing: the chains made, and the jumps inserted that
+        // were not there to be deleted first.
+        for (const auto& command : mend) {
+            const std::string& verb = nft ? command.args.at(0) : command.args.at(3);
+            if (verb == "--new-chain" || verb == "--insert" || verb == "insert" ||
+                (verb == "add" && command.args.at(1) == "chain"))
+                ++missing;
+            else if (verb == "--delete" || verb == "delete")
+                --missing;
         }
         std::vector<const fw::Command*> commands;
-        for (const auto& command : deletes)
+        for (const auto& command : mend)
             commands.push_back(&command);
-        for (const Jump& jump : inserts)
-            commands.push_back(jump.insert);
         std::string output, error;
-        if (!runBatch(std::get<0>(where), std::get<1>(where), commands, output, error))
+        if (!runBatch(list.tool, nft ? "" : list.args.at(2), commands, output, error))
             throw FirewallError(error);
     }
-    return outcome(wanted, created, mended);
+    const GlobalChains chains = missing == wanted ? GlobalChains::Recreated
+                                : mended          ? GlobalChains::Mended
+                                                  : GlobalChains::Intact;
+    return GlobalRepair{chains, std::move(newTables)};
 }
 
 bool NetworkFirewall::holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const
@@ -359,11 +298,8 @@ void NetworkFirewall::rewriteIptables(const conf::NetworkDef& def, fw::Plan& und
             undo = std::move(fresh);
             throw FirewallError(error);
         }
-        for (const fw::Command* c : batch.commands) {
-            fw::Command inverse = *c;
-            std::replace(inverse.args.begin(), inverse.args.end(), std::string("--insert"), std::string("--delete"));
-            fresh.push_back(std::move(inverse));
-        }
+        for (const fw::Command* c : batch.commands)
+            fresh.push_back(fw::net::iptablesDeleteOf(*c));
     }
     undo = std::move(fresh);
 }
@@ -425,12 +361,8 @@ fw::Plan NetworkFirewall::put(const conf::NetworkDef& def, const std::vector<con
                                                {"delete", "rule", args.at(3), args.at(4), args.at(5), "handle", handles[k]}});
                 }
             } else {
-                for (const fw::Command* c : batch.commands) {
-                    fw::Command inverse = *c;
-                    std::replace(inverse.args.begin(), inverse.args.end(), std::string("--insert"),
-                                 std::string("--delete"));
-                    undo.push_back(std::move(inverse));
-                }
+                for (const fw::Command* c : batch.commands)
+                    undo.push_back(fw::net::iptablesDeleteOf(*c));
             }
         }
     } catch (const FirewallError&) {

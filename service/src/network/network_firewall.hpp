@@ -81,8 +81,6 @@ public:
     void rewrite(const conf::NetworkDef& def, fw::Plan& undo);
 
 private:
-    GlobalRepair ensureGlobalNftables();
-    GlobalChains ensureGlobalIptables();
     void rewriteIptables(const conf::NetworkDef& def, fw::Plan& undo);
     // add(), with `deletes` (nft) in the same transaction before the inserts.
     fw::Plan put(const conf::NetworkDef& def, const std::vector<const fw::Command*>& deletes);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace vnf::fw::net {
 
@@ -199,12 +200,67 @@ Plan iptablesAddNetwork(const conf::NetworkDef& def)
 
 } // namespace detail
 
+Command iptablesDeleteOf(const Command& insert)
+{
+    Command command = insert;
+    std::replace(command.args.begin(), command.args.end(), std::string("--insert"), std::string("--delete"));
+    return command;
+}
+
+Plan iptablesGlobalMend(Tool tool, std::string_view table, std::string_view listing)
+{
+    // Whole lines only: "-N LIBVIRT_FWI" is not "-N LIBVIRT_FWIX".
+    const std::string lines = "\n" + std::string(listing) + "\n";
+    auto listedAt = [&](const std::string& line) { return lines.find("\n" + line + "\n"); };
+    Plan plan;
+    struct Jump {
+        const Command* insert;
+        size_t at;  // where the listing has it; npos: missing
+    };
+    std::vector<std::pair<std::string, std::vector<Jump>>> jumps;  // built-in chain, its jumps; in the plan's order
+    const Plan setup = detail::iptablesGlobalSetup();
+    for (const Command& command : setup) {
+        if (command.query || command.tool != tool || command.args.at(2) != table)
+            continue;
+        // -w --table T --new-chain CHAIN / -w --table T --insert BUILTIN --jump CHAIN
+        if (command.args.at(3) == "--new-chain") {
+            if (listedAt("-N " + command.args.at(4)) == std::string::npos)
+                plan.push_back(command);
+            continue;
+        }
+        const std::string& builtin = command.args.at(4);
+        auto it = std::find_if(jumps.begin(), jumps.end(), [&](const auto& j) { return j.first == builtin; });
+        if (it == jumps.end())
+            it = jumps.insert(jumps.end(), {builtin, {}});
+        it->second.push_back(Jump{&command, listedAt("-A " + builtin + " -j " + command.args.at(6))});
+    }
+    // A built-in chain's jumps are inserted one after the other, so the last
+    // is the first rule, and the order matters (LIBVIRT_FWO before
+    // LIBVIRT_FWI lets one network's guests past another's reject): when one
+    // is missing or out of place, those left go and all come back.
+    Plan inserts;
+    for (const auto& [builtin, chainJumps] : jumps) {
+        bool whole = true;
+        for (size_t k = 0; k < chainJumps.size(); ++k)
+            whole = whole && chainJumps[k].at != std::string::npos && (k == 0 || chainJumps[k].at < chainJumps[k - 1].at);
+        if (whole)
+            continue;
+        for (const Jump& jump : chainJumps) {
+            if (jump.at != std::string::npos)
+                plan.push_back(iptablesDeleteOf(*jump.insert));
+            inserts.push_back(*jump.insert);
+        }
+    }
+    plan.insert(plan.end(), inserts.begin(), inserts.end());
+    return plan;
+}
+
 Plan removeNetworkPlanIptables(const conf::NetworkDef& network)
 {
     Plan plan = detail::iptablesAddNetwork(network);
     std::reverse(plan.begin(), plan.end());
     for (auto& command : plan)
-        std::replace(command.args.begin(), command.args.end(), std::string("--insert"), std::string("--delete"));
+        command = iptablesDeleteOf(command);
     return plan;
 }
 

@@ -8,6 +8,7 @@
 #include "firewall/command.hpp"
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace vnf::fw::net {
@@ -30,6 +31,17 @@ Plan globalSetupPlan(NetworkBackend backend);
 // there deleted by their handles first). Meant as one transaction; empty
 // when nothing lacks.
 Plan nftablesGlobalMend(std::string_view family, std::string_view listing);
+
+// What a table's LIBVIRT_* chains lack (tool: iptables or ip6tables; table:
+// filter, nat or mangle), from its `--list-rules` listing: the chains of
+// globalSetupPlan that are missing (--new-chain) and, when a jump from a
+// built-in chain is missing or out of libvirt's order, that chain's jumps
+// left deleted and all inserted again in that order. Meant as one
+// *-restore transaction; empty when nothing lacks.
+Plan iptablesGlobalMend(Tool tool, std::string_view table, std::string_view listing);
+
+// An iptables rule's --insert as the --delete that takes it away again.
+Command iptablesDeleteOf(const Command& insert);
 
 // What starting `network` adds to the firewall, in libvirt's order: access
 // to the host's DHCP/DNS/TFTP (iptables only), the reject/cross rules of the
