@@ -170,6 +170,27 @@ TEST(GuardConcerns, Networks)
     EXPECT_FALSE(ipt.concerns(change(NFT_MSG_NEWRULE, NFPROTO_BRIDGE, "nat", "PREROUTING")));
 }
 
+// A rule written into a network table (nftables) is named by its handle: a
+// rule replaced in place keeps the handle of ours.
+TEST(GuardConcerns, RulesWrittenIntoANetworkTableAreNamed)
+{
+    NoExecutor none;
+    network::NetworkFirewall nft(none, fw::net::NetworkBackend::Nftables);
+    fw::nl::ObjectChange written = change(NFT_MSG_NEWRULE, NFPROTO_IPV6, "libvirt_network", "guest_input");
+    written.handle = 42;
+    const auto concern = nft.concerns(written);
+    ASSERT_TRUE(concern);
+    EXPECT_EQ(concern->ruleWritten, (fw::nl::RuleRef{{NFPROTO_IPV6, "libvirt_network"}, 42}));
+    const auto deleted = nft.concerns(change(NFT_MSG_DELRULE, NFPROTO_IPV6, "libvirt_network", "guest_input"));
+    ASSERT_TRUE(deleted);
+    EXPECT_FALSE(deleted->ruleWritten);
+    // iptables: the records have no handles.
+    network::NetworkFirewall ipt(none, fw::net::NetworkBackend::Iptables);
+    const auto iptablesConcern = ipt.concerns(change(NFT_MSG_NEWRULE, NFPROTO_IPV4, "filter", "LIBVIRT_FWI"));
+    ASSERT_TRUE(iptablesConcern);
+    EXPECT_FALSE(iptablesConcern->ruleWritten);
+}
+
 TEST(RepairPacer, DebouncesThenAllowsABurstThenTwoASecond)
 {
     using Clock = daemon::RepairPacer::Clock;
@@ -240,7 +261,7 @@ TEST(GuardDamage, RulesWrittenIntoNetworkTablesAreBounded)
     for (uint64_t handle = 1; handle <= daemon::Damage::kMaxRulesWritten; ++handle) {
         daemon::Damage one;
         one.networks = true;
-        one.networkRulesWritten.insert({{NFPROTO_IPV4, "libvirt_network"}, handle});
+        one.networkRuleWritten({{NFPROTO_IPV4, "libvirt_network"}, handle});
         merged.merge(one);
     }
     EXPECT_EQ(merged.networkRulesWritten.size(), daemon::Damage::kMaxRulesWritten);
@@ -253,6 +274,14 @@ TEST(GuardDamage, RulesWrittenIntoNetworkTablesAreBounded)
     merged.merge(more);  // stays unknown
     EXPECT_TRUE(merged.networkRulesUnknown);
     EXPECT_TRUE(merged.networkRulesWritten.empty());
+    merged.networkRuleWritten({{NFPROTO_IPV4, "libvirt_network"}, 7});
+    EXPECT_TRUE(merged.networkRulesWritten.empty());
+    // One rule past the bound on its own, too.
+    daemon::Damage one;
+    for (uint64_t handle = 0; handle <= daemon::Damage::kMaxRulesWritten; ++handle)
+        one.networkRuleWritten({{NFPROTO_IPV4, "libvirt_network"}, handle});
+    EXPECT_TRUE(one.networkRulesUnknown);
+    EXPECT_TRUE(one.networkRulesWritten.empty());
 }
 
 TEST(GuardThreads, TheDaemonsOwnThreadsAreKnown)

@@ -23,15 +23,10 @@ void Damage::merge(const Damage& other)
     else
         ports.clear();
     networks = networks || other.networks;
-    networkRulesUnknown = networkRulesUnknown || other.networkRulesUnknown;
-    for (const auto& rule : other.networkRulesWritten) {
-        if (networkRulesUnknown)
-            break;
-        networkRulesWritten.insert(rule);
-        networkRulesUnknown = networkRulesWritten.size() > kMaxRulesWritten;
-    }
-    if (networkRulesUnknown)
-        networkRulesWritten.clear();
+    if (other.networkRulesUnknown)
+        networkRulesLost();
+    for (const auto& rule : other.networkRulesWritten)
+        networkRuleWritten(rule);
     tables.insert(other.tables.begin(), other.tables.end());
     if (unknown)
         tables.clear();
@@ -44,6 +39,21 @@ void Damage::merge(const Damage& other)
     for (const auto& b : other.by)
         if (by.size() < kMaxWhat)
             by.insert(b);
+}
+
+void Damage::networkRuleWritten(const fw::nl::RuleRef& rule)
+{
+    if (networkRulesUnknown)
+        return;
+    networkRulesWritten.insert(rule);
+    if (networkRulesWritten.size() > kMaxRulesWritten)
+        networkRulesLost();
+}
+
+void Damage::networkRulesLost()
+{
+    networkRulesUnknown = true;
+    networkRulesWritten.clear();
 }
 
 Damage Damage::check(std::string what)
@@ -192,7 +202,7 @@ void FirewallGuard::readCommits(Clock::time_point now)
         if (commit.lost) {
             damage.allPorts = true;
             damage.networks = true;
-            damage.networkRulesUnknown = true;
+            damage.networkRulesLost();
             damage.changes = 1;
             damage.what.push_back("notifications lost (too many changes at once)");
         } else {
@@ -209,10 +219,8 @@ void FirewallGuard::readCommits(Clock::time_point now)
             // Notifications beyond what the commit kept were of the same
             // commit; a rule among them may be one of the networks' replaced.
             damage.changes += commit.count - commit.changes.size();
-            if (damage.networks && commit.count > commit.changes.size()) {
-                damage.networkRulesUnknown = true;
-                damage.networkRulesWritten.clear();
-            }
+            if (damage.networks && commit.count > commit.changes.size())
+                damage.networkRulesLost();
             damage.by.insert((commit.process.empty() ? std::string("a process") : commit.process) + " (pid " +
                              std::to_string(commit.pid) + ")");
         }

@@ -42,7 +42,8 @@ struct Damage {
     // Rules others added to the networks' tables. nft keeps a rule's handle
     // when it replaces it, so a listing cannot tell a replaced rule from
     // ours: these notifications do. At most kMaxRulesWritten; beyond that,
-    // or when notifications were lost, networkRulesUnknown.
+    // or when notifications were lost, networkRulesUnknown (and the set
+    // empty): use networkRuleWritten() and networkRulesLost().
     std::set<fw::nl::RuleRef> networkRulesWritten;
     bool networkRulesUnknown = false;
     bool periodic = false;          // a check (periodic, or after a Quiet), not a seen change
@@ -58,6 +59,9 @@ struct Damage {
     // A check of everything (periodic, or after a Quiet), `what` saying which.
     static Damage check(std::string what);
     void merge(const Damage& other);
+    void networkRuleWritten(const fw::nl::RuleRef& rule);
+    // Which rules were written is not known (too many, or notifications lost).
+    void networkRulesLost();
     // For the log and the Repaired signal: "3 changes by nft (pid 4711): rule deleted in ..."
     std::string summary() const;
     static constexpr size_t kMaxWhat = 8;

@@ -26,7 +26,6 @@
 #include <libxml/parser.h>
 #include <sdbus-c++/sdbus-c++.h>
 
-#include <linux/netfilter/nf_tables.h>
 #include <malloc.h>
 
 #include <csignal>
@@ -169,9 +168,11 @@ int main(int argc, char** argv)
                     damage.ports.insert(concern->port);
                 damage.certain = concern->ours;
             }
-            damage.networks = networks.firewallConcerns(change);
-            if (damage.networks && change.message == NFT_MSG_NEWRULE)
-                damage.networkRulesWritten.insert({change.table, change.handle});
+            if (std::optional<network::NetworkConcern> concern = networks.firewallConcerns(change)) {
+                damage.networks = true;
+                if (concern->ruleWritten)
+                    damage.networkRuleWritten(*concern->ruleWritten);
+            }
             if (damage.any())
                 damage.tables.insert(change.table);
             return damage;

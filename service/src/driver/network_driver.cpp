@@ -662,7 +662,7 @@ void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Re
         record(name, n);
 }
 
-bool NetworkDriver::firewallConcerns(const fw::nl::ObjectChange& change) const
+std::optional<network::NetworkConcern> NetworkDriver::firewallConcerns(const fw::nl::ObjectChange& change) const
 {
     return firewall_.concerns(change);
 }

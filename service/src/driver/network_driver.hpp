@@ -82,7 +82,7 @@ public:
     Reapplied reapplyFirewall(const Reapply& how);
     // Whether a change another process made to the firewall may have
     // touched running networks' rules.
-    bool firewallConcerns(const fw::nl::ObjectChange& change) const;
+    std::optional<network::NetworkConcern> firewallConcerns(const fw::nl::ObjectChange& change) const;
 
     std::vector<NetworkInfo> networks() const;
     fw::net::NetworkBackend backend() const { return firewall_.backend(); }

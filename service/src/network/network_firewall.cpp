@@ -5,6 +5,7 @@
 #include "util/strings.hpp"
 
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include <algorithm>
 #include <map>
@@ -432,18 +433,27 @@ fw::Plan parseUndo(const std::string& text)
     return plan;
 }
 
-bool NetworkFirewall::concerns(const fw::nl::ObjectChange& change) const
+std::optional<NetworkConcern> NetworkFirewall::concerns(const fw::nl::ObjectChange& change) const
 {
     if (change.table.family != NFPROTO_IPV4 && change.table.family != NFPROTO_IPV6)
-        return false;
-    if (backend_ == fw::net::NetworkBackend::Nftables)
-        return change.table.name == "libvirt_network";
+        return std::nullopt;
+    if (backend_ == fw::net::NetworkBackend::Nftables) {
+        if (change.table.name != "libvirt_network")
+            return std::nullopt;
+        NetworkConcern concern;
+        if (change.message == NFT_MSG_NEWRULE)
+            concern.ruleWritten = fw::nl::RuleRef{change.table, change.handle};
+        return concern;
+    }
     // iptables: the LIBVIRT_* chains and the built-in chains they hang off.
+    // The records hold no handles: every network is checked (rewritten).
     const std::string& table = change.table.name;
     if (table != "filter" && table != "nat" && table != "mangle")
-        return false;
+        return std::nullopt;
     static const std::set<std::string> kRoots = {"INPUT", "OUTPUT", "FORWARD", "POSTROUTING"};
-    return change.chain.empty() || change.chain.rfind("LIBVIRT_", 0) == 0 || kRoots.count(change.chain) > 0;
+    if (change.chain.empty() || change.chain.rfind("LIBVIRT_", 0) == 0 || kRoots.count(change.chain) > 0)
+        return NetworkConcern{};
+    return std::nullopt;
 }
 
 } // namespace vnf::network

@@ -15,6 +15,7 @@
 #include "firewall/network/network_rules.hpp"
 #include "firewall/netlink/nft_monitor.hpp"
 
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -38,6 +39,14 @@ struct GlobalRepair {
     // nftables: the families ("ip", "ip6") whose libvirt_network table was
     // made again - every handle recorded in the old one is stale.
     std::set<std::string> newTables;
+};
+
+// What a change by another process means for the networks' rules.
+struct NetworkConcern {
+    // nftables: a rule written into a network table - added, or put in
+    // place of one of ours (nft keeps the handle when it replaces a rule,
+    // so no listing can tell; NetworkFirewall::holdsAny can).
+    std::optional<fw::nl::RuleRef> ruleWritten;
 };
 
 class NetworkFirewall {
@@ -64,8 +73,8 @@ public:
     // handle; the iptables backend's rules have no handles)?
     bool holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const;
     // The firewall guard's question: may this change by another process
-    // have touched networks' rules (the tables they live in)?
-    bool concerns(const fw::nl::ObjectChange& change) const;
+    // have touched networks' rules (the tables they live in)? nullopt: no.
+    std::optional<NetworkConcern> concerns(const fw::nl::ObjectChange& change) const;
     // Adds the network's rules; returns the undo record. Throws
     // FirewallError with nothing left behind.
     fw::Plan add(const conf::NetworkDef& def);
