@@ -119,16 +119,17 @@ TEST(NetworkFirewall, NftRewriteReplacesWhatIsLeftInOneTransaction)
     undo.insert(undo.begin(), fw::Command{fw::Tool::Tc, {"qdisc", "del", "dev", "virbr1", "root", "handle", "1:"}});
     const fw::Plan before = undo;
     const size_t rules = before.size() - 1;
-    EXPECT_FALSE(firewall.intact(undo));
+    network::ListedHandles listed = firewall.handles();
+    EXPECT_FALSE(firewall.intact(undo, listed));
 
     exec.calls.clear();
     failBatch = true;
-    EXPECT_THROW(firewall.rewrite(def, undo), network::FirewallError);
+    EXPECT_THROW(firewall.rewrite(def, undo, listed), network::FirewallError);
     EXPECT_EQ(undo, before);
 
     exec.calls.clear();
     failBatch = false;
-    firewall.rewrite(def, undo);
+    firewall.rewrite(def, undo, listed);
     std::vector<std::string> batches;
     for (const auto& [argv, input] : exec.calls)
         if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
@@ -144,6 +145,53 @@ TEST(NetworkFirewall, NftRewriteReplacesWhatIsLeftInOneTransaction)
     ASSERT_EQ(undo.size(), before.size());
     EXPECT_EQ(undo.front(), before.front());  // the qdisc is still to be removed at the end
     EXPECT_NE(undo.at(1), before.at(1));      // new handles
+}
+
+// A pass over many networks lists each table once (not once per network,
+// and not again for a rewrite); handles are never reused within a table.
+TEST(NetworkFirewall, OneListingPerTableForAllNetworks)
+{
+    ScriptedExecutor exec;
+    int next = 100;
+    exec.output = [&](const auto& argv, const std::string& input) {
+        std::string out;
+        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
+            for (const auto& line : util::split(input, '\n'))
+                if (line.rfind("insert", 0) == 0)
+                    out += line + " # handle " + std::to_string(next++) + "\n";
+        if (argv[0] == "nft" && argv.size() > 3 && argv[2] == "list")
+            for (int h = 100; h < next; ++h)
+                out += "\t\tcounter packets 0 bytes 0 reject # handle " + std::to_string(h) + "\n";
+        return out;
+    };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    std::vector<fw::Plan> undos;
+    for (int i = 0; i < 5; ++i) {
+        std::string xml = kNat;
+        xml.replace(xml.find("virbr1"), 6, "virbr" + std::to_string(10 + i));
+        undos.push_back(firewall.add(conf::parseNetwork(xml)));
+    }
+    exec.calls.clear();
+    network::ListedHandles listed = firewall.handles();
+    for (auto& undo : undos)
+        EXPECT_TRUE(firewall.intact(undo, listed));
+    std::string xml = kNat;
+    firewall.rewrite(conf::parseNetwork(xml), undos.front(), listed);
+    std::set<std::vector<std::string>> lists;
+    size_t listings = 0;
+    for (const auto& [argv, input] : exec.calls)
+        if (argv.size() > 3 && argv[2] == "list") {
+            ++listings;
+            lists.insert(argv);
+        }
+    EXPECT_EQ(listings, lists.size());
+    EXPECT_FALSE(lists.empty());
+    // Asked again after the rewrite: the other networks' rules are still
+    // known to be there without a new listing.
+    exec.calls.clear();
+    for (size_t i = 1; i < undos.size(); ++i)
+        EXPECT_TRUE(firewall.intact(undos[i], listed));
+    EXPECT_TRUE(exec.calls.empty());
 }
 
 // iptables: per table one *-restore deletes the old rules and inserts them
@@ -166,6 +214,7 @@ TEST(NetworkFirewall, IptablesRewriteReplacesPerTableWhatIsLeft)
         return failNat && input.rfind("*nat", 0) == 0;
     };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Iptables);
+    network::ListedHandles listed = firewall.handles();  // not used by iptables
     const conf::NetworkDef def = conf::parseNetwork(kNat);
     fw::Plan undo = firewall.add(def);
     const fw::Plan before = undo;
@@ -178,14 +227,14 @@ TEST(NetworkFirewall, IptablesRewriteReplacesPerTableWhatIsLeft)
     };
     // All there: one transaction per table, nothing else.
     exec.calls.clear();
-    firewall.rewrite(def, undo);
+    firewall.rewrite(def, undo, listed);
     EXPECT_EQ(restores().size(), 3u);  // filter, nat, mangle
     EXPECT_EQ(exec.calls.size(), 3u);
     EXPECT_EQ(undo, before);  // the same rules, so the same record
 
     gone = true;
     exec.calls.clear();
-    firewall.rewrite(def, undo);
+    firewall.rewrite(def, undo, listed);
     std::vector<std::string> replaced = restores();
     ASSERT_EQ(replaced.size(), 6u);  // each table twice (mangle's LIBVIRT_PRT too)
     replaced = {replaced.at(1), replaced.at(3), replaced.at(5)};
@@ -203,7 +252,7 @@ TEST(NetworkFirewall, IptablesRewriteReplacesPerTableWhatIsLeft)
     // nat's transaction fails: filter has the new rules, nat and mangle the old.
     failNat = true;
     exec.calls.clear();
-    EXPECT_THROW(firewall.rewrite(def, undo), network::FirewallError);
+    EXPECT_THROW(firewall.rewrite(def, undo, listed), network::FirewallError);
     EXPECT_EQ(restores().size(), 4u);  // filter twice, nat twice; mangle not tried
     EXPECT_EQ(undo.size(), before.size());
 }

@@ -606,14 +606,16 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
         util::logInfo("the global network chains are back");
     globalsMissing_ = false;
     result.repaired = globals.chains != network::GlobalChains::Intact;
+    network::ListedHandles listed = firewall_.handles();  // one listing per table for all networks
     for (auto& [name, n] : networks_)
         if (n.running)
-            reapplyNetwork(name, n, how, globals, result);
+            reapplyNetwork(name, n, how, globals, listed, result);
     return result;
 }
 
 void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Reapply& how,
-                                   const network::GlobalRepair& globals, Reapplied& result)
+                                   const network::GlobalRepair& globals, network::ListedHandles& listed,
+                                   Reapplied& result)
 {
     Running& running = *n.running;
     // Only when every global chain was new are all networks' rules gone;
@@ -630,7 +632,7 @@ void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Re
         const bool overwritten = how.rulesUnknown || firewall_.holdsAny(running.firewallUndo, how.rulesWritten);
         const bool tableGone = network::NetworkFirewall::forgetRulesOf(running.firewallUndo, globals.newTables);
         if (globalsRecreated || tableGone || running.rulesMissing || overwritten ||
-            !firewall_.intact(running.firewallUndo)) {
+            !firewall_.intact(running.firewallUndo, listed)) {
             result.repaired = true;
             rulesRewritten = true;
             if (globalsRecreated) {
@@ -639,7 +641,7 @@ void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Re
                 running.firewallUndo.clear();
                 running.firewallUndo = firewall_.add(running.def);
             } else {
-                firewall_.rewrite(running.def, running.firewallUndo);  // in place of what is left
+                firewall_.rewrite(running.def, running.firewallUndo, listed);  // in place of what is left
             }
             if (running.rulesMissing)
                 util::logInfo("network '" + name + "': its rules are back");

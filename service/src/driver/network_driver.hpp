@@ -120,6 +120,7 @@ private:
     void runningLostRules(const network::GlobalRepair& globals);
     // reapplyFirewall's work for one running network, after the globals.
     void reapplyNetwork(const std::string& name, Network& n, const Reapply& how, const network::GlobalRepair& globals,
+                        network::ListedHandles& listed,
                         Reapplied& result);
     Running bringUp(const conf::NetworkDef& def);
     void bringDown(const std::string& name, Running& running);

@@ -123,13 +123,13 @@ bool NetworkFirewall::holdsAny(const fw::Plan& undo, const std::set<fw::nl::Rule
     return false;
 }
 
-bool NetworkFirewall::intact(const fw::Plan& undo)
+bool NetworkFirewall::intact(const fw::Plan& undo, ListedHandles& listed) const
 {
     if (backend_ != fw::net::NetworkBackend::Nftables)
         return false;
     // the tc qdisc: not worth a check, the bridge keeps it
     const auto rules = std::count_if(undo.begin(), undo.end(), [](const auto& c) { return c.tool == fw::Tool::Nft; });
-    return listedRules(undo).size() == static_cast<size_t>(rules);
+    return listedRules(undo, listed).size() == static_cast<size_t>(rules);
 }
 
 bool NetworkFirewall::forgetRulesOf(fw::Plan& undo, const std::set<std::string>& newTables)
@@ -140,24 +140,31 @@ bool NetworkFirewall::forgetRulesOf(fw::Plan& undo, const std::set<std::string>&
            }) > 0;
 }
 
-std::vector<const fw::Command*> NetworkFirewall::listedRules(const fw::Plan& undo)
+bool ListedHandles::has(const std::string& family, const std::string& table, const std::string& handle)
 {
-    std::vector<const fw::Command*> listed;
-    std::map<std::string, std::optional<std::string>> listings;  // family -> nft -a list table
+    auto it = listed_.find({family, table});
+    if (it == listed_.end()) {
+        std::set<std::string> handles;
+        if (fw::ExecResult r = executor_.run({"nft", "-a", "list", "table", family, table}); r.ok()) {
+            static const std::regex kHandle("# handle ([0-9]+)\n");
+            for (std::sregex_iterator m(r.out.begin(), r.out.end(), kHandle), end; m != end; ++m)
+                handles.insert((*m)[1].str());
+        }
+        it = listed_.emplace(std::make_pair(family, table), std::move(handles)).first;
+    }
+    return it->second.count(handle) > 0;
+}
+
+std::vector<const fw::Command*> NetworkFirewall::listedRules(const fw::Plan& undo, ListedHandles& listed)
+{
+    std::vector<const fw::Command*> rules;
     for (const auto& command : undo) {
         // delete rule FAMILY TABLE CHAIN handle N
-        if (command.tool != fw::Tool::Nft || command.args.size() != 7)
-            continue;
-        const std::string& family = command.args.at(2);
-        auto it = listings.find(family);
-        if (it == listings.end()) {
-            fw::ExecResult r = run(fw::Command{fw::Tool::Nft, {"-a", "list", "table", family, command.args.at(3)}});
-            it = listings.emplace(family, r.ok() ? std::optional<std::string>(r.out) : std::nullopt).first;
-        }
-        if (it->second && it->second->find("# handle " + command.args.at(6) + "\n") != std::string::npos)
-            listed.push_back(&command);
+        if (command.tool == fw::Tool::Nft && command.args.size() == 7 &&
+            listed.has(command.args.at(2), command.args.at(3), command.args.at(6)))
+            rules.push_back(&command);
     }
-    return listed;
+    return rules;
 }
 
 namespace {
@@ -231,13 +238,13 @@ fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)
     return put(def, {});
 }
 
-void NetworkFirewall::rewrite(const conf::NetworkDef& def, fw::Plan& undo)
+void NetworkFirewall::rewrite(const conf::NetworkDef& def, fw::Plan& undo, ListedHandles& listed)
 {
     if (backend_ != fw::net::NetworkBackend::Nftables) {
         rewriteIptables(def, undo);
         return;
     }
-    fw::Plan fresh = put(def, listedRules(undo));  // throws: the old rules are as they were
+    fw::Plan fresh = put(def, listedRules(undo, listed));  // throws: the old rules are as they were
     // The DHCP checksum fix's qdisc stays where it is (put() adds none where
     // one is); its undo is kept.
     for (const auto& command : undo)

@@ -15,6 +15,7 @@
 #include "firewall/network/network_rules.hpp"
 #include "firewall/netlink/nft_monitor.hpp"
 
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -49,6 +50,22 @@ struct NetworkConcern {
     std::optional<fw::nl::RuleRef> ruleWritten;
 };
 
+// The handles in the networks' nftables tables, one `nft -a list table`
+// per family and table, taken when first asked. nft never hands out a
+// handle twice within a table, so one listing answers for every network of
+// a pass over them all: rewriting one network meanwhile takes out only its
+// own handles. (Made again, a table numbers from the start: see
+// GlobalRepair::newTables.)
+class ListedHandles {
+public:
+    explicit ListedHandles(fw::Executor& executor) : executor_(executor) {}
+    bool has(const std::string& family, const std::string& table, const std::string& handle);
+
+private:
+    fw::Executor& executor_;
+    std::map<std::pair<std::string, std::string>, std::set<std::string>> listed_;  // a table not there: none
+};
+
 class NetworkFirewall {
 public:
     NetworkFirewall(fw::Executor& executor, fw::net::NetworkBackend backend);
@@ -62,9 +79,11 @@ public:
     // transaction.
     GlobalRepair ensureGlobal();
     // Are all the rules of an undo record still there? Answered for the
-    // nftables backend from one listing per family (the handles); the
-    // iptables backend cannot tell cheaply and says no.
-    bool intact(const fw::Plan& undo);
+    // nftables backend from the listed handles; the iptables backend cannot
+    // tell cheaply and says no.
+    bool intact(const fw::Plan& undo, ListedHandles& listed) const;
+    // For a pass over the networks: nothing listed yet.
+    ListedHandles handles() const { return ListedHandles(executor_); }
     // Drops from an undo record the rules of the families whose table was
     // made again (ensureGlobal's newTables): they are gone, and their
     // handles may be other rules' now. True when it dropped some.
@@ -87,15 +106,14 @@ public:
     // them, and when it fails the old ones are as they were (`undo`
     // unchanged). iptables: the same per table (filter, nat, mangle; IPv4
     // and IPv6 apart); when one fails, `undo` says which rules are in.
-    void rewrite(const conf::NetworkDef& def, fw::Plan& undo);
+    void rewrite(const conf::NetworkDef& def, fw::Plan& undo, ListedHandles& listed);
 
 private:
     void rewriteIptables(const conf::NetworkDef& def, fw::Plan& undo);
     // add(), with `deletes` (nft) in the same transaction before the inserts.
     fw::Plan put(const conf::NetworkDef& def, const std::vector<const fw::Command*>& deletes);
-    // The nft commands of an undo record whose rules are listed (one
-    // listing per family).
-    std::vector<const fw::Command*> listedRules(const fw::Plan& undo);
+    // The nft commands of an undo record whose rules are listed.
+    static std::vector<const fw::Command*> listedRules(const fw::Plan& undo, ListedHandles& listed);
     fw::ExecResult run(const fw::Command& command);
     // One transaction: the commands as an nft script or a *-restore script.
     bool runBatch(fw::Tool tool, const std::string& table, const std::vector<const fw::Command*>& commands,
