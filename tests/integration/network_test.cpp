@@ -7,6 +7,7 @@
 #include "support/dbus_lab.hpp"
 #include "support/dhcp.hpp"
 #include "support/files.hpp"
+#include "util/strings.hpp"
 
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
@@ -286,11 +287,25 @@ TEST_P(NetworkTest, RestartAdoptsRunningNetworksAndDnsmasqIsSupervised)
     ASSERT_TRUE(ctl({"net-autostart", "later"}).ok());
     const std::string ifindex = net.host.check({"cat", "/sys/class/net/virbr8/ifindex"});
     const pid_t dnsmasq = dnsmasqPid(daemon, "keep");
-    const std::string rules = rulesOf(net.host);
+    auto linesOf = [&](const std::string& bridge) {
+        const std::vector<std::string> lines = util::split(rulesOf(net.host), '\n');
+        return std::count_if(lines.begin(), lines.end(), [&](const auto& l) { return l.find(bridge) != l.npos; });
+    };
+    const auto keepRules = linesOf("virbr8");
+    ASSERT_GT(keepRules, 0);
 
     daemon.stop();
     EXPECT_TRUE(alive(dnsmasq));  // the network keeps running without the daemon
+    // Its rules are taken away while no daemon watches (the reject of new
+    // connections from outside among them): the daemon that adopts the
+    // network writes them again.
+    if (GetParam() == "nftables")
+        net.host.check({"nft", "flush", "chain", "ip", "libvirt_network", "guest_input"});
+    else
+        net.host.check({"iptables", "-w", "--flush", "LIBVIRT_FWI"});
+    ASSERT_LT(linesOf("virbr8"), keepRules);
     daemon.start();
+    EXPECT_EQ(linesOf("virbr8"), keepRules) << rulesOf(net.host) << daemon.log();
     auto r = ctl({"net-list", "--json"});
     EXPECT_NE(r.out.find("\"name\":\"keep\""), std::string::npos) << r.out << daemon.log();
     EXPECT_NE(r.out.find("\"name\":\"later\""), std::string::npos) << r.out << daemon.log();  // autostarted

@@ -344,18 +344,29 @@ Changes NetworkDriver::start()
                 util::logError("skipping " + entry.path().string() + ": " + e.what());
             }
         }
+    bool adopted = false;
     for (const auto& entry : std::filesystem::directory_iterator(options_.stateDir)) {
         if (entry.path().extension() != ".xml")
             continue;
         const std::string name = entry.path().stem().string();
         Network candidate = networks_.count(name) ? networks_[name] : Network{};
         try {
-            if (adopt(name, candidate))
+            if (adopt(name, candidate)) {
                 networks_[name] = std::move(candidate);
+                adopted = true;
+            }
         } catch (const std::exception& e) {
             util::logError("cannot adopt network '" + name + "': " + e.what());
         }
     }
+    // What became of the adopted networks' rules while no daemon watched is
+    // not known (a firewall restart, a rule deleted or replaced by hand):
+    // they are written again, as libvirt does when it starts - each network
+    // in place of what is left of its rules, so no moment without them -
+    // and the bridges put into their firewalld zones again (firewalld
+    // forgets them when it reloads).
+    if (adopted)
+        reapplyFirewall({.assignZones = true, .rulesWritten = {}, .rulesUnknown = true});
     for (auto& [name, n] : networks_)
         if (n.autostart && !n.running && n.persistent) {
             try {
