@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <set>
 
 using namespace vnf;
 
@@ -30,6 +32,42 @@ public:
         if (fails && fails(argv, input))
             return {1, "", "injected failure"};
         return {0, output ? output(argv, input) : "", ""};
+    }
+};
+
+// nft's side of the libvirt_network tables, for a ScriptedExecutor: the
+// inserts of `nft -ae -f -` get the next handle (echoed), its deletes take
+// rules out by handle, `nft -a list table` lists them chain by chain.
+struct FakeNftTables {
+    int next = 100;
+    std::map<int, std::pair<std::string, std::string>> rules;  // handle -> family, chain
+    std::set<int> hidden;                                       // taken away by someone else
+    std::string run(const std::vector<std::string>& argv, const std::string& input)
+    {
+        std::string out;
+        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f") {
+            for (const auto& line : util::split(input, '\n')) {
+                const auto words = util::split(line, ' ');
+                if (line.rfind("insert rule", 0) == 0) {
+                    rules[next] = {words.at(2), words.at(4)};
+                    out += line + " # handle " + std::to_string(next++) + "\n";
+                } else if (line.rfind("delete rule", 0) == 0) {
+                    rules.erase(std::stoi(words.back()));
+                }
+            }
+        } else if (argv[0] == "nft" && argv.size() > 4 && argv[2] == "list") {
+            const std::string& family = argv[4];
+            std::map<std::string, std::string> chains;
+            for (const auto& [handle, where] : rules)
+                if (where.first == family && !hidden.count(handle))
+                    chains[where.second] += "\t\tcounter packets 0 bytes 0 reject # handle " +
+                                            std::to_string(handle) + "\n";
+            out = "table " + family + " libvirt_network { # handle 1\n";
+            for (const auto& [chain, body] : chains)
+                out += "\tchain " + chain + " { # handle 2\n" + body + "\t}\n";
+            out += "}\n";
+        }
+        return out;
     }
 };
 
@@ -97,21 +135,14 @@ TEST(NetworkFirewall, NftRulesGoInOneTransactionAndAreRemovedByHandle)
 TEST(NetworkFirewall, NftRewriteReplacesWhatIsLeftInOneTransaction)
 {
     ScriptedExecutor exec;
-    int next = 100;
+    FakeNftTables nft;
+    nft.hidden = {101};  // all but handle 101 still there
     bool failBatch = false;
     exec.fails = [&](const auto& argv, const std::string&) { return failBatch && argv.size() > 2 && argv[2] == "-f"; };
     exec.output = [&](const auto& argv, const std::string& input) {
-        std::string out;
         if (argv[0] == "tc")
             return std::string("qdisc htb 1: root\n");  // the checksum fix's qdisc is there
-        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
-            for (const auto& line : util::split(input, '\n'))
-                if (line.rfind("insert", 0) == 0)
-                    out += line + " # handle " + std::to_string(next++) + "\n";
-        if (argv[0] == "nft" && argv.size() > 3 && argv[2] == "list")  // all but handle 101 still there
-            for (int h = 100; h < next; ++h)
-                out += h == 101 ? "" : "\t\tcounter packets 0 bytes 0 reject # handle " + std::to_string(h) + "\n";
-        return out;
+        return nft.run(argv, input);
     };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
     const conf::NetworkDef def = conf::parseNetwork(kNat);
@@ -152,18 +183,8 @@ TEST(NetworkFirewall, NftRewriteReplacesWhatIsLeftInOneTransaction)
 TEST(NetworkFirewall, OneListingPerTableForAllNetworks)
 {
     ScriptedExecutor exec;
-    int next = 100;
-    exec.output = [&](const auto& argv, const std::string& input) {
-        std::string out;
-        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
-            for (const auto& line : util::split(input, '\n'))
-                if (line.rfind("insert", 0) == 0)
-                    out += line + " # handle " + std::to_string(next++) + "\n";
-        if (argv[0] == "nft" && argv.size() > 3 && argv[2] == "list")
-            for (int h = 100; h < next; ++h)
-                out += "\t\tcounter packets 0 bytes 0 reject # handle " + std::to_string(h) + "\n";
-        return out;
-    };
+    FakeNftTables nft;
+    exec.output = [&](const auto& argv, const std::string& input) { return nft.run(argv, input); };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
     std::vector<fw::Plan> undos;
     for (int i = 0; i < 5; ++i) {
@@ -192,6 +213,35 @@ TEST(NetworkFirewall, OneListingPerTableForAllNetworks)
     for (size_t i = 1; i < undos.size(); ++i)
         EXPECT_TRUE(firewall.intact(undos[i], listed));
     EXPECT_TRUE(exec.calls.empty());
+}
+
+// A table made again (while no daemon watched) numbers from the start: a
+// recorded handle may now name a rule in another chain. It is not taken
+// for ours, and not deleted.
+TEST(NetworkFirewall, ARecordedHandleInAnotherChainIsNotOurs)
+{
+    ScriptedExecutor exec;
+    FakeNftTables nft;
+    exec.output = [&](const auto& argv, const std::string& input) { return nft.run(argv, input); };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    const conf::NetworkDef def = conf::parseNetwork(kNat);
+    fw::Plan undo = firewall.add(def);
+    network::ListedHandles listed = firewall.handles();
+    EXPECT_TRUE(firewall.intact(undo, listed));
+    // Every rule moved to another chain, keeping its handle.
+    for (auto& [handle, where] : nft.rules)
+        where.second = where.second == "guest_input" ? "guest_output" : "guest_input";
+    network::ListedHandles again = firewall.handles();
+    EXPECT_FALSE(firewall.intact(undo, again));
+    exec.calls.clear();
+    firewall.rewrite(def, undo, again);
+    std::vector<std::string> batches;
+    for (const auto& [argv, input] : exec.calls)
+        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
+            batches.push_back(input);
+    ASSERT_EQ(batches.size(), 1u);
+    EXPECT_EQ(batches.front().find("delete"), std::string::npos) << batches.front();
+    EXPECT_NE(batches.front().find("insert"), std::string::npos) << batches.front();
 }
 
 // iptables: per table one *-restore deletes the old rules and inserts them
@@ -297,6 +347,21 @@ std::vector<std::string> formatted(const fw::Plan& plan)
     for (const auto& command : plan)
         lines.push_back(fw::formatCommand(command));
     return lines;
+}
+
+// nft's own listing: rules by chain and handle; a chain's handle is no rule.
+TEST(NetworkFirewall, ListedHandlesReadNftsListing)
+{
+    ScriptedExecutor exec;
+    exec.output = [](const auto& argv, const std::string&) { return argv.at(4) == "ip" ? listing() : std::string(); };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    network::ListedHandles listed = firewall.handles();
+    EXPECT_TRUE(listed.has("ip", "libvirt_network", "guest_output", "9"));
+    EXPECT_TRUE(listed.has("ip", "libvirt_network", "forward", "12"));
+    EXPECT_FALSE(listed.has("ip", "libvirt_network", "guest_input", "9"));
+    EXPECT_FALSE(listed.has("ip", "libvirt_network", "guest_input", "4"));
+    EXPECT_FALSE(listed.has("ip6", "libvirt_network", "guest_output", "9"));
+    EXPECT_EQ(exec.calls.size(), 2u);  // each family's table once
 }
 
 TEST(NftablesGlobalMend, ACompleteTableNeedsNothing)

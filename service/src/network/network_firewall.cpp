@@ -140,19 +140,30 @@ bool NetworkFirewall::forgetRulesOf(fw::Plan& undo, const std::set<std::string>&
            }) > 0;
 }
 
-bool ListedHandles::has(const std::string& family, const std::string& table, const std::string& handle)
+bool ListedHandles::has(const std::string& family, const std::string& table, const std::string& chain,
+                        const std::string& handle)
 {
     auto it = listed_.find({family, table});
     if (it == listed_.end()) {
-        std::set<std::string> handles;
+        std::set<std::pair<std::string, std::string>> rules;
         if (fw::ExecResult r = executor_.run({"nft", "-a", "list", "table", family, table}); r.ok()) {
-            static const std::regex kHandle("# handle ([0-9]+)\n");
-            for (std::sregex_iterator m(r.out.begin(), r.out.end(), kHandle), end; m != end; ++m)
-                handles.insert((*m)[1].str());
+            // "\tchain NAME { # handle 4", then its rules "\t\t... # handle 12"
+            std::string in;
+            for (const auto& line : util::split(r.out, '\n')) {
+                const std::string_view text = util::trim(line);
+                const size_t mark = text.rfind("# handle ");
+                if (text.starts_with("chain ")) {
+                    in = std::string(util::trim(text.substr(6, text.find(' ', 6) - 6)));
+                } else if (text.starts_with("table ") || text == "}") {
+                    in.clear();
+                } else if (mark != std::string_view::npos && !in.empty()) {
+                    rules.emplace(in, std::string(util::trim(text.substr(mark + 9))));
+                }
+            }
         }
-        it = listed_.emplace(std::make_pair(family, table), std::move(handles)).first;
+        it = listed_.emplace(std::make_pair(family, table), std::move(rules)).first;
     }
-    return it->second.count(handle) > 0;
+    return it->second.count({chain, handle}) > 0;
 }
 
 std::vector<const fw::Command*> NetworkFirewall::listedRules(const fw::Plan& undo, ListedHandles& listed)
@@ -161,7 +172,7 @@ std::vector<const fw::Command*> NetworkFirewall::listedRules(const fw::Plan& und
     for (const auto& command : undo) {
         // delete rule FAMILY TABLE CHAIN handle N
         if (command.tool == fw::Tool::Nft && command.args.size() == 7 &&
-            listed.has(command.args.at(2), command.args.at(3), command.args.at(6)))
+            listed.has(command.args.at(2), command.args.at(3), command.args.at(4), command.args.at(6)))
             rules.push_back(&command);
     }
     return rules;

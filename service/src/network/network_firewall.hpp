@@ -50,20 +50,23 @@ struct NetworkConcern {
     std::optional<fw::nl::RuleRef> ruleWritten;
 };
 
-// The handles in the networks' nftables tables, one `nft -a list table`
-// per family and table, taken when first asked. nft never hands out a
-// handle twice within a table, so one listing answers for every network of
-// a pass over them all: rewriting one network meanwhile takes out only its
-// own handles. (Made again, a table numbers from the start: see
-// GlobalRepair::newTables.)
+// The rules in the networks' nftables tables, by chain and handle: one
+// `nft -a list table` per family and table, taken when first asked. nft
+// never hands out a handle twice within a table, so one listing answers for
+// every network of a pass over them all: rewriting one network meanwhile
+// takes out only its own handles. A table made again numbers from the start
+// (see GlobalRepair::newTables); the chain keeps a recorded handle that now
+// names a rule elsewhere from counting as ours.
 class ListedHandles {
 public:
     explicit ListedHandles(fw::Executor& executor) : executor_(executor) {}
-    bool has(const std::string& family, const std::string& table, const std::string& handle);
+    bool has(const std::string& family, const std::string& table, const std::string& chain,
+             const std::string& handle);
 
 private:
     fw::Executor& executor_;
-    std::map<std::pair<std::string, std::string>, std::set<std::string>> listed_;  // a table not there: none
+    // (family, table) -> (chain, handle) of each rule; a table not there: none
+    std::map<std::pair<std::string, std::string>, std::set<std::pair<std::string, std::string>>> listed_;
 };
 
 class NetworkFirewall {
