@@ -26,6 +26,15 @@ public:
     std::function<bool(const std::vector<std::string>&, const std::string&)> fails;
     std::function<std::string(const std::vector<std::string>&, const std::string&)> output;
     std::vector<std::pair<std::vector<std::string>, std::string>> calls;
+    // The scripts of the `nft -ae -f -` transactions it ran.
+    std::vector<std::string> nftBatches() const
+    {
+        std::vector<std::string> batches;
+        for (const auto& [argv, input] : calls)
+            if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
+                batches.push_back(input);
+        return batches;
+    }
     fw::ExecResult run(const std::vector<std::string>& argv, const std::string& input) override
     {
         calls.emplace_back(argv, input);
@@ -98,15 +107,8 @@ TEST(NetworkFirewall, IptablesRulesGoInOneRestorePerTableAndComeOutOnFailure)
 TEST(NetworkFirewall, NftRulesGoInOneTransactionAndAreRemovedByHandle)
 {
     ScriptedExecutor exec;
-    int next = 100;
-    exec.output = [&](const auto& argv, const std::string& input) {
-        std::string out;
-        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
-            for (const auto& line : util::split(input, '\n'))
-                if (line.rfind("insert", 0) == 0)
-                    out += line + " # handle " + std::to_string(next++) + "\n";
-        return out;
-    };
+    FakeNftTables nft;
+    exec.output = [&](const auto& argv, const std::string& input) { return nft.run(argv, input); };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
     const fw::Plan undo = firewall.add(conf::parseNetwork(kNat));
     size_t nftRuns = 0;
@@ -161,10 +163,7 @@ TEST(NetworkFirewall, NftRewriteReplacesWhatIsLeftInOneTransaction)
     exec.calls.clear();
     failBatch = false;
     firewall.rewrite(def, undo, listed);
-    std::vector<std::string> batches;
-    for (const auto& [argv, input] : exec.calls)
-        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
-            batches.push_back(input);
+    const std::vector<std::string> batches = exec.nftBatches();
     ASSERT_EQ(batches.size(), 1u);
     const std::vector<std::string> lines = util::split(batches.front(), '\n');
     size_t deletes = 0;
@@ -235,10 +234,7 @@ TEST(NetworkFirewall, ARecordedHandleInAnotherChainIsNotOurs)
     EXPECT_FALSE(firewall.intact(undo, again));
     exec.calls.clear();
     firewall.rewrite(def, undo, again);
-    std::vector<std::string> batches;
-    for (const auto& [argv, input] : exec.calls)
-        if (argv[0] == "nft" && argv.size() > 2 && argv[2] == "-f")
-            batches.push_back(input);
+    const std::vector<std::string> batches = exec.nftBatches();
     ASSERT_EQ(batches.size(), 1u);
     EXPECT_EQ(batches.front().find("delete"), std::string::npos) << batches.front();
     EXPECT_NE(batches.front().find("insert"), std::string::npos) << batches.front();
