@@ -237,7 +237,8 @@ std::vector<NetworkRow> DaemonClient::networks()
     for (const Properties& p : objectsUnder("/org/vnetfilter1/network", kNetwork)) {
         rows.push_back(NetworkRow{get<std::string>(p, "Name"), get<std::string>(p, "UUID"),
                                   get<std::string>(p, "Bridge"), get<std::string>(p, "ForwardMode"),
-                                  get<bool>(p, "Active"), get<bool>(p, "Persistent"), get<bool>(p, "Autostart")});
+                                  get<bool>(p, "Active"), get<bool>(p, "Persistent"), get<bool>(p, "Autostart"),
+                                  get<std::string>(p, "Rules")});
     }
     return rows;
 }

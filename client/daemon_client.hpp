@@ -41,6 +41,7 @@ struct CounterRow {
 struct NetworkRow {
     std::string name, uuid, bridge, forwardMode;
     bool active = false, persistent = false, autostart = false;
+    std::string rules;  // "" (inactive), "in force", "missing: REASON"
 };
 
 struct LeaseRow {

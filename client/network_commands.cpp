@@ -108,6 +108,7 @@ int list(const Args& args)
                                     .add("active", n.active)
                                     .add("persistent", n.persistent)
                                     .add("autostart", n.autostart)
+                                    .add("rules", n.rules)
                                     .str());
             std::cout << util::jsonArray(items) << "\n";
             return;
@@ -120,6 +121,11 @@ int list(const Args& args)
                 std::cout << " " << pad(n.name, 20) << pad(n.active ? "active" : "inactive", 10)
                           << pad(n.autostart ? "yes" : "no", 11) << pad(n.persistent ? "yes" : "no", 12)
                           << pad(n.bridge, 16) << n.forwardMode << "\n";
+        // virsh's table stays as it is for the scripts that read it; a
+        // network whose rules are not in force is said beside it.
+        for (const auto& n : rows)
+            if (n.active && n.rules.starts_with("missing"))
+                std::cerr << "warning: network '" << n.name << "': its firewall rules are " << n.rules << "\n";
     });
 }
 

@@ -606,8 +606,15 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
     EXPECT_TRUE(natWorks()) << host.check({"nft", "list", "ruleset"});
     EXPECT_FALSE(reachesGuest()) << host.check({"nft", "list", "ruleset"});
     // The same, but a base chain of that name in its place: no jump can go
-    // to it, so the chains cannot be mended while it is there. Once an
-    // admin deletes it they are, within seconds.
+    // to it, so the chains cannot be mended while it is there, and the
+    // network says so (its Rules property, net-list). Once an admin deletes
+    // it they are, within seconds, and the network says so too.
+    auto rulesProperty = [] {
+        return test::gdbusCall("/org/vnetfilter1/network/guarded", "org.freedesktop.DBus.Properties.Get",
+                               {"org.vnetfilter1.Network", "Rules"})
+            .out;
+    };
+    EXPECT_NE(rulesProperty().find("'in force'"), std::string::npos) << rulesProperty();
     host.check({"nft", "-f", "-"}, "flush chain ip libvirt_network forward\n"
                                    "delete chain ip libvirt_network guest_output\n"
                                    "add chain ip libvirt_network guest_output "
@@ -615,9 +622,18 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
     EXPECT_TRUE(test::eventually(
         [&] { return daemon.log().find("cannot restore the global network chains") != std::string::npos; }, 5s))
         << daemon.log();
+    EXPECT_TRUE(test::eventually(
+        [&] { return rulesProperty().find("'missing: the global chains cannot be made again: ") != std::string::npos; },
+        3s))
+        << rulesProperty();
+    EXPECT_NE(ctl({"net-list"}).err.find("warning: network 'guarded': its firewall rules are missing: "),
+              std::string::npos);
     host.check({"nft", "delete", "chain", "ip", "libvirt_network", "guest_output"});
     EXPECT_TRUE(test::eventually(outputRulesBack, 5s)) << host.check({"nft", "list", "ruleset"}) << daemon.log();
     EXPECT_NE(daemon.log().find("the global network chains are back"), std::string::npos) << daemon.log();
+    EXPECT_TRUE(test::eventually([&] { return rulesProperty().find("'in force'") != std::string::npos; }, 3s))
+        << rulesProperty();
+    EXPECT_EQ(ctl({"net-list"}).err, "");
     EXPECT_TRUE(jumpsInOrder()) << host.check({"nft", "list", "ruleset"});
     EXPECT_TRUE(natWorks()) << host.check({"nft", "list", "ruleset"});
 }

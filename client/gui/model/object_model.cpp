@@ -246,6 +246,7 @@ void ObjectModel::read(GDBusProxy* proxy, Change::What what)
         item.forwardMode = text(proxy, "ForwardMode");
         item.domain = text(proxy, "Domain");
         item.active = flag(proxy, "Active");
+        item.rules = text(proxy, "Rules");
         item.persistent = flag(proxy, "Persistent");
         item.autostart = flag(proxy, "Autostart");
         if (auto v = property(proxy, "Generation", G_VARIANT_TYPE_UINT64))

@@ -44,6 +44,7 @@ struct NetworkItem {
     std::string path;
     std::string name, uuid, bridge, forwardMode, domain;
     bool active = false, persistent = false, autostart = false;
+    std::string rules;  // "" (inactive), "in force", "missing: REASON"
     uint64_t generation = 0;
     std::vector<std::string> addresses;
     std::vector<std::pair<std::string, std::string>> dhcpRanges;

@@ -40,6 +40,11 @@ RepairReport runRepair(const Damage& damage, FirewallGuard::Clock::time_point fi
             {.assignZones = false, .rulesWritten = damage.networkRulesWritten, .rulesUnknown = damage.networkRulesUnknown});
         networksRepaired = networksBack.repaired;
         networksOk = networksBack.ok;
+        if (!networksBack.changed.empty()) {
+            driver::Changes rulesState;
+            rulesState.networks = networksBack.changed;
+            publish(std::move(rulesState));
+        }
     }
     report.microseconds = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(FirewallGuard::Clock::now() - firstSeen).count());

@@ -500,6 +500,8 @@ public:
             changed.push_back("ForwardMode");
         if (info.active != info_.active)
             changed.push_back("Active");
+        if (info.rules != info_.rules)
+            changed.push_back("Rules");
         if (info.persistent != info_.persistent)
             changed.push_back("Persistent");
         if (info.autostart != info_.autostart)
@@ -591,6 +593,7 @@ private:
     std::string Bridge() override { return info_.bridge; }
     std::string ForwardMode() override { return info_.forwardMode; }
     bool Active() override { return info_.active; }
+    std::string Rules() override { return info_.rules; }
     bool Persistent() override { return info_.persistent; }
     bool Autostart() override { return info_.autostart; }
     uint64_t Generation() override { return generation_; }
@@ -924,8 +927,9 @@ driver::Changes BusService::reapplyAll()
         driver::NetworkDriver::Reapply how;
         how.assignZones = true;
         how.rulesUnknown = true;
-        networks_.reapplyFirewall(how);
+        std::vector<driver::NetworkInfo> networks = networks_.reapplyFirewall(how).changed;
         changes = driver_.reload();
+        changes.networks.insert(changes.networks.end(), networks.begin(), networks.end());
     };
     if (options_.aroundBulkChange)
         options_.aroundBulkChange(change);

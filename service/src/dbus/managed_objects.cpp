@@ -201,6 +201,7 @@ void ManagedObjectsReply::add(const std::string& path, const driver::NetworkInfo
     object.property("Bridge", network.bridge);
     object.property("ForwardMode", network.forwardMode);
     object.property("Active", network.active);
+    object.property("Rules", network.rules);
     object.property("Persistent", network.persistent);
     object.property("Autostart", network.autostart);
     object.property("Generation", generation);

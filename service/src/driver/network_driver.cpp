@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
 
 namespace vnf::driver {
 
@@ -70,6 +71,7 @@ NetworkInfo NetworkDriver::infoOf(const std::string& name, const Network& n) con
     info.bridge = def.bridge.name;
     info.forwardMode = std::string(conf::forwardModeName(def.forward.mode));
     info.active = n.running.has_value();
+    info.rules = rulesState(n);
     info.autostart = n.autostart;
     info.persistent = n.persistent.has_value();
     info.xml = conf::formatNetwork(n.persistent ? *n.persistent : def);
@@ -84,6 +86,20 @@ NetworkInfo NetworkDriver::infoOf(const std::string& name, const Network& n) con
     for (const auto& host : def.dns.hosts)
         info.dnsHosts.emplace_back(host.ip, host.hostnames);
     return info;
+}
+
+std::string NetworkDriver::rulesState(const Network& n) const
+{
+    if (!n.running)
+        return "";
+    // The tools' messages go on with the script line and a marker under
+    // it: the first line says it.
+    auto firstLine = [](const std::string& why) { return why.substr(0, why.find('\n')); };
+    if (globalsMissing_)
+        return "missing: the global chains cannot be made again: " + firstLine(*globalsMissing_);
+    if (n.running->rulesMissing)
+        return "missing: " + firstLine(n.running->rulesMissingWhy);
+    return "in force";
 }
 
 Changes NetworkDriver::changed(const std::string& name, const Network& n) const
@@ -157,7 +173,8 @@ pid_t NetworkDriver::launchDnsmasq(const conf::NetworkDef& def) const
 // Each step is undone, newest first, when a later one fails.
 NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
 {
-    Running running{def, 0, {}, {}};
+    Running running;
+    running.def = def;
     network::Netlink netlink;
     bool bridgeMade = false;
     try {
@@ -213,6 +230,7 @@ void NetworkDriver::runningLostRules(const network::GlobalRepair& globals)
             continue;
         network::NetworkFirewall::forgetRulesOf(n.running->firewallUndo, globals.newTables);
         n.running->rulesMissing = true;
+        n.running->rulesMissingWhy = "the global chains were made again; they go back within a second";
     }
 }
 
@@ -558,11 +576,14 @@ Changes NetworkDriver::supervise()
         if (n.running && n.unrecorded)
             record(name, n);
     // Rules that could not be put back are tried again.
+    std::vector<NetworkInfo> rulesChanged;
     if (globalsMissing_ || std::any_of(networks_.begin(), networks_.end(), [](const auto& entry) {
             return entry.second.running && entry.second.running->rulesMissing;
         }))
-        reapplyFirewall({});
-    return leaseChanges();
+        rulesChanged = reapplyFirewall({}).changed;
+    Changes changes = leaseChanges();
+    changes.networks = std::move(rulesChanged);
+    return changes;
 }
 
 // dnsmasq rewrites its lease file in place on every lease it gives, renews
@@ -594,14 +615,24 @@ Changes NetworkDriver::leaseChanges()
 
 NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
 {
-    Reapplied result;
-    bool any = false;
+    std::map<std::string, std::string> before;  // running network -> NetworkInfo::rules
     for (const auto& [name, n] : networks_)
-        any = any || n.running.has_value();
-    if (!any) {
-        globalsMissing_ = false;  // nothing needs them
+        if (n.running)
+            before.emplace(name, rulesState(n));
+    Reapplied result;
+    if (before.empty()) {
+        globalsMissing_.reset();  // nothing needs them
         return result;
     }
+    putRulesBack(how, result);
+    for (const auto& [name, state] : before)
+        if (const Network& n = networks_.at(name); rulesState(n) != state)
+            result.changed.push_back(infoOf(name, n));
+    return result;
+}
+
+void NetworkDriver::putRulesBack(const Reapply& how, Reapplied& result)
+{
     network::GlobalRepair globals;
     try {
         globals = firewall_.ensureGlobal();
@@ -609,19 +640,18 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
         if (!globalsMissing_)
             util::logError(std::string("cannot restore the global network chains (trying again every second): ") +
                            e.what());
-        globalsMissing_ = true;
+        globalsMissing_ = e.what();
         result.ok = false;
-        return result;
+        return;
     }
     if (globalsMissing_)
         util::logInfo("the global network chains are back");
-    globalsMissing_ = false;
+    globalsMissing_.reset();
     result.repaired = globals.chains != network::GlobalChains::Intact;
     network::ListedHandles listed = firewall_.handles();  // one listing per table for all networks
     for (auto& [name, n] : networks_)
         if (n.running)
             reapplyNetwork(name, n, how, globals, listed, result);
-    return result;
 }
 
 void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Reapply& how,
@@ -663,6 +693,7 @@ void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Re
             util::logError("network '" + name + "': cannot put its rules back (trying again every second): " +
                            e.what());
         running.rulesMissing = true;
+        running.rulesMissingWhy = e.what();
         result.ok = false;
     }
     try {

@@ -78,6 +78,7 @@ public:
     struct Reapplied {
         bool repaired = false;  // something was missing and was put back
         bool ok = true;         // false: some rules could not be (logged; supervise() tries again)
+        std::vector<NetworkInfo> changed;  // networks whose NetworkInfo::rules changed
     };
     Reapplied reapplyFirewall(const Reapply& how);
     // Whether a change another process made to the firewall may have
@@ -97,6 +98,7 @@ private:
         // failed: the next reapplyFirewall() adds them whatever intact() says
         // (with nothing recorded, nothing would look missing).
         bool rulesMissing = false;
+        std::string rulesMissingWhy;  // for NetworkInfo::rules
     };
     struct Network {
         std::optional<conf::NetworkDef> persistent;  // the definition on disk
@@ -118,7 +120,11 @@ private:
     // network uses and no interface has (libvirt's rule).
     void pickBridge(conf::NetworkDef& def) const;
     void runningLostRules(const network::GlobalRepair& globals);
-    // reapplyFirewall's work for one running network, after the globals.
+    // NetworkInfo::rules of a network.
+    std::string rulesState(const Network& n) const;
+    // reapplyFirewall's work: the globals, then each running network.
+    void putRulesBack(const Reapply& how, Reapplied& result);
+    // Its work for one running network, after the globals.
     void reapplyNetwork(const std::string& name, Network& n, const Reapply& how, const network::GlobalRepair& globals,
                         network::ListedHandles& listed,
                         Reapplied& result);
@@ -153,7 +159,8 @@ private:
     network::NetworkFirewall firewall_;
     firewalld::ZoneControl* zones_;
     std::map<std::string, Network> networks_;
-    bool globalsMissing_ = false;  // ensureGlobal() failed: reapplyFirewall() again at the next supervise()
+    // ensureGlobal() failed (why): reapplyFirewall() again at the next supervise()
+    std::optional<std::string> globalsMissing_;
 };
 
 } // namespace vnf::driver

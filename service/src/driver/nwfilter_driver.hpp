@@ -76,6 +76,9 @@ struct NetworkInfo {
     std::string bridge;
     std::string forwardMode;  // nat | route | open | none (isolated)
     bool active = false;
+    // Its firewall rules: "" while inactive, "in force", or "missing: REASON"
+    // (they could not be put back; tried again every second).
+    std::string rules;
     bool autostart = false;
     bool persistent = false;
     std::string xml;
