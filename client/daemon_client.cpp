@@ -309,6 +309,7 @@ ManagerState DaemonClient::manager()
     m.bindingStates = get<std::map<std::string, uint32_t>>(props, "BindingStates");
     m.networks = get<uint32_t>(props, "NetworkCount");
     m.activeNetworks = get<uint32_t>(props, "ActiveNetworkCount");
+    m.networksMissingRules = get<uint32_t>(props, "NetworksMissingRules");
     return m;
 }
 

@@ -59,6 +59,7 @@ struct ManagerState {
     std::string state;  // starting | running
     uint32_t startDone = 0, startTotal = 0;
     uint32_t filters = 0, bindings = 0, networks = 0, activeNetworks = 0;
+    uint32_t networksMissingRules = 0;  // running networks whose firewall rules are missing
     std::map<std::string, uint32_t> bindingStates;  // state word -> bindings in it
 };
 

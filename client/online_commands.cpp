@@ -303,6 +303,7 @@ int status(const Args& args)
                              .addRaw("binding_states", states.str())
                              .add("networks", static_cast<int64_t>(m.networks))
                              .add("networks_active", static_cast<int64_t>(m.activeNetworks))
+                             .add("networks_missing_rules", static_cast<int64_t>(m.networksMissingRules))
                              .str()
                       << "\n";
             return;
@@ -319,7 +320,11 @@ int status(const Args& args)
                   << "firewalld:  " << (m.firewalldRunning ? "running" : "not running") << "\n"
                   << "filters:    " << m.filters << "\n"
                   << "bindings:   " << m.bindings << (bindingDetail.empty() ? "" : " (" + bindingDetail + ")") << "\n"
-                  << "networks:   " << m.networks << " (" << m.activeNetworks << " active)\n"
+                  << "networks:   " << m.networks << " (" << m.activeNetworks << " active"
+                  << (m.networksMissingRules ? ", " + std::to_string(m.networksMissingRules) +
+                                                   " without their firewall rules: see net-list"
+                                             : std::string())
+                  << ")\n"
                   << "guard:      " << m.guard << "; " << m.repairs << (m.repairs == 1 ? " repair" : " repairs")
                   << " since start\n";
         if (!m.lastRepair.empty())

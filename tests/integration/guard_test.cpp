@@ -628,12 +628,17 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
         << rulesProperty();
     EXPECT_NE(ctl({"net-list"}).err.find("warning: network 'guarded': its firewall rules are missing: "),
               std::string::npos);
+    EXPECT_NE(ctl({"status"}).out.find("networks:   1 (1 active, 1 without their firewall rules: see net-list)"),
+              std::string::npos)
+        << ctl({"status"}).out;
+    EXPECT_NE(ctl({"status", "--json"}).out.find("\"networks_missing_rules\":1"), std::string::npos);
     host.check({"nft", "delete", "chain", "ip", "libvirt_network", "guest_output"});
     EXPECT_TRUE(test::eventually(outputRulesBack, 5s)) << host.check({"nft", "list", "ruleset"}) << daemon.log();
     EXPECT_NE(daemon.log().find("the global network chains are back"), std::string::npos) << daemon.log();
     EXPECT_TRUE(test::eventually([&] { return rulesProperty().find("'in force'") != std::string::npos; }, 3s))
         << rulesProperty();
     EXPECT_EQ(ctl({"net-list"}).err, "");
+    EXPECT_NE(ctl({"status", "--json"}).out.find("\"networks_missing_rules\":0"), std::string::npos);
     EXPECT_TRUE(jumpsInOrder()) << host.check({"nft", "list", "ruleset"});
     EXPECT_TRUE(natWorks()) << host.check({"nft", "list", "ruleset"});
 }

@@ -224,6 +224,7 @@ private:
     std::map<std::string, uint32_t> BindingStates() override { return service_.bindingStates(); }
     uint32_t NetworkCount() override { return service_.networkCount(); }
     uint32_t ActiveNetworkCount() override { return service_.activeNetworkCount(); }
+    uint32_t NetworksMissingRules() override { return service_.networksMissingRules(); }
     std::string Guard() override { return service_.guardDescription(); }
     uint64_t Repairs() override { return service_.repairs(); }
     std::string LastRepair() override { return service_.lastRepair(); }
@@ -833,12 +834,15 @@ void BusService::applyChanges(const driver::Changes& changes)
         moved.push_back("NetworkCount");
     if (before.activeNetworks != after.activeNetworks)
         moved.push_back("ActiveNetworkCount");
+    if (before.networksMissingRules != after.networksMissingRules)
+        moved.push_back("NetworksMissingRules");
     manager_->changed(std::move(moved));
 }
 
 BusService::Counts BusService::counts() const
 {
-    return Counts{filterCount(), bindingCount(), bindingStates_, networkCount(), activeNetworkCount()};
+    return Counts{filterCount(),  bindingCount(),       bindingStates_,
+                  networkCount(), activeNetworkCount(), networksMissingRules()};
 }
 
 namespace {
@@ -872,6 +876,13 @@ uint32_t BusService::activeNetworkCount() const
     // Networks are few (each has a bridge and a dnsmasq).
     return static_cast<uint32_t>(std::count_if(networkObjects_.begin(), networkObjects_.end(),
                                                [](const auto& entry) { return entry.second->active(); }));
+}
+
+uint32_t BusService::networksMissingRules() const
+{
+    return static_cast<uint32_t>(std::count_if(networkObjects_.begin(), networkObjects_.end(), [](const auto& entry) {
+        return entry.second->info().rules.starts_with("missing");
+    }));
 }
 
 void BusService::startingUp()

@@ -96,6 +96,7 @@ public:
     std::map<std::string, uint32_t> filterBindingCounts() const;
     uint32_t networkCount() const { return static_cast<uint32_t>(networkObjects_.size()); }
     uint32_t activeNetworkCount() const;
+    uint32_t networksMissingRules() const;
 
     const std::string& backendName() const { return backendName_; }
     const std::string& networkBackendName() const { return options_.networkBackend; }
@@ -217,6 +218,7 @@ private:
         std::map<std::string, uint32_t> bindingStates;
         uint32_t networks = 0;
         uint32_t activeNetworks = 0;
+        uint32_t networksMissingRules = 0;
     };
     Counts counts() const;
     Authorizer authorizer_;
