@@ -231,16 +231,31 @@ std::vector<Properties> DaemonClient::objectsUnder(const std::string& parent, co
     return objects;
 }
 
+namespace {
+
+NetworkRow networkRowOf(const Properties& p)
+{
+    return NetworkRow{get<std::string>(p, "Name"),   get<std::string>(p, "UUID"),  get<std::string>(p, "Bridge"),
+                      get<std::string>(p, "ForwardMode"), get<bool>(p, "Active"), get<bool>(p, "Persistent"),
+                      get<bool>(p, "Autostart"),     get<std::string>(p, "Rules")};
+}
+
+} // namespace
+
 std::vector<NetworkRow> DaemonClient::networks()
 {
     std::vector<NetworkRow> rows;
-    for (const Properties& p : objectsUnder("/org/vnetfilter1/network", kNetwork)) {
-        rows.push_back(NetworkRow{get<std::string>(p, "Name"), get<std::string>(p, "UUID"),
-                                  get<std::string>(p, "Bridge"), get<std::string>(p, "ForwardMode"),
-                                  get<bool>(p, "Active"), get<bool>(p, "Persistent"), get<bool>(p, "Autostart"),
-                                  get<std::string>(p, "Rules")});
-    }
+    for (const Properties& p : objectsUnder("/org/vnetfilter1/network", kNetwork))
+        rows.push_back(networkRowOf(p));
     return rows;
+}
+
+NetworkRow DaemonClient::network(const std::string& name)
+{
+    Properties properties;
+    auto reply = call(networkPath(name), "org.freedesktop.DBus.Properties", "GetAll", {std::string(kNetwork)});
+    reply >> properties;
+    return networkRowOf(properties);
 }
 
 std::vector<FilterRow> DaemonClient::filters(FilterPorts ports)

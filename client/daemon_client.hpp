@@ -90,6 +90,7 @@ public:
     // GetAll on each): their cost does not grow with the bindings, which
     // GetManagedObjects would bring along (~5 MB at 10,000).
     std::vector<NetworkRow> networks();
+    NetworkRow network(const std::string& name);
     std::vector<FilterRow> filters(FilterPorts ports = FilterPorts::Counted);
     std::vector<BindingRow> bindings();
     ManagerState manager();

@@ -129,6 +129,38 @@ int list(const Args& args)
     });
 }
 
+// virsh net-info's lines, and whether the network's rules are in force.
+int info(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    return guarded(noNetwork(name), [&] {
+        const NetworkRow n = DaemonClient().network(name);
+        if (args.flag("json")) {
+            std::cout << util::JsonObject()
+                             .add("name", n.name)
+                             .add("uuid", n.uuid)
+                             .add("active", n.active)
+                             .add("persistent", n.persistent)
+                             .add("autostart", n.autostart)
+                             .add("bridge", n.bridge)
+                             .add("forward_mode", n.forwardMode)
+                             .add("rules", n.rules)
+                             .str()
+                      << "\n";
+            return;
+        }
+        auto yes = [](bool b) { return b ? "yes" : "no"; };
+        std::cout << pad("Name:", 16) << n.name << "\n"
+                  << pad("UUID:", 16) << n.uuid << "\n"
+                  << pad("Active:", 16) << yes(n.active) << "\n"
+                  << pad("Persistent:", 16) << yes(n.persistent) << "\n"
+                  << pad("Autostart:", 16) << yes(n.autostart) << "\n"
+                  << pad("Bridge:", 16) << n.bridge << "\n";
+        if (n.active)
+            std::cout << pad("Rules:", 16) << n.rules << "\n";
+    });
+}
+
 int leases(const Args& args)
 {
     const std::string& name = args.positional.at(0);
@@ -188,6 +220,8 @@ std::vector<Command> networkCommands()
          "while the network runs, live.",
          {}, 4, 4, update},
         {"net-dumpxml", "NETWORK", "Print a network's XML.", {}, 1, 1, dumpxml},
+        {"net-info", "NETWORK", "Show a network's name, UUID, state, bridge and whether its firewall rules are in force.",
+         {kJson}, 1, 1, info},
         {"net-dhcp-leases", "NETWORK", "Show the DHCP leases dnsmasq gave out on the network.", {kJson}, 1, 1, leases},
     };
 }

@@ -49,6 +49,8 @@ expect "tap3" vnetfilterctl nwfilter-binding-update ta
 touch "$dir/update-me.xml"
 expect "$dir/update-me.xml" vnetfilterctl nwfilter-binding-update vnet0 "$dir/update-me"
 expect "default isolated" vnetfilterctl net-start ""
+expect "net-info" vnetfilterctl net-i
+expect "default isolated" vnetfilterctl net-info ""
 expect "--all" vnetfilterctl net-list --a
 expect "--portdev" vnetfilterctl plan --port
 expect "status" vnetfilterctl -q sta

@@ -628,6 +628,9 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
         << rulesProperty();
     EXPECT_NE(ctl({"net-list"}).err.find("warning: network 'guarded': its firewall rules are missing: "),
               std::string::npos);
+    EXPECT_NE(ctl({"net-info", "guarded"}).out.find("\nRules:          missing: the global chains cannot be made again"),
+              std::string::npos)
+        << ctl({"net-info", "guarded"}).out;
     EXPECT_NE(ctl({"status"}).out.find("networks:   1 (1 active, 1 without their firewall rules: see net-list)"),
               std::string::npos)
         << ctl({"status"}).out;

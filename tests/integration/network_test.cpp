@@ -151,6 +151,17 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     r = ctl({"net-list", "--json"});
     EXPECT_NE(r.out.find("\"name\":\"natnet\",\"uuid\""), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"bridge\":\"virbr5\",\"forward_mode\":\"nat\",\"active\":true"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"rules\":\"in force\""), std::string::npos) << r.out;
+    // virsh net-info's lines, and the rules.
+    r = ctl({"net-info", "natnet"});
+    EXPECT_NE(r.out.find("Name:           natnet\nUUID:           "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\nActive:         yes\nPersistent:     yes\nAutostart:      no\nBridge:         virbr5\n"
+                         "Rules:          in force\n"),
+              std::string::npos)
+        << r.out;
+    r = ctl({"net-info", "nosuch"});
+    EXPECT_EQ(r.err, "error: no network named 'nosuch'\n");
+    EXPECT_NE(r.exitStatus, 0);
 
     EXPECT_NE(net.host.check({"ip", "link", "show", "virbr5"}).find(" mtu 1400 "), std::string::npos);
     // A lease is announced (LeasesChanged), so a view of the leases needs no polling.
