@@ -42,6 +42,7 @@ struct NetworkRow {
     std::string name, uuid, bridge, forwardMode;
     bool active = false, persistent = false, autostart = false;
     std::string rules;  // "" (inactive), "in force", "missing: REASON"
+    bool rulesMissing() const { return rules.starts_with("missing"); }
 };
 
 struct LeaseRow {

@@ -86,6 +86,21 @@ int dumpxml(const Args& args)
     return guarded(noNetwork(name), [&] { std::cout << DaemonClient().networkXml(name); });
 }
 
+// A network as net-list --json and net-info --json give it.
+std::string networkJson(const NetworkRow& n)
+{
+    return util::JsonObject()
+        .add("name", n.name)
+        .add("uuid", n.uuid)
+        .add("bridge", n.bridge)
+        .add("forward_mode", n.forwardMode)
+        .add("active", n.active)
+        .add("persistent", n.persistent)
+        .add("autostart", n.autostart)
+        .add("rules", n.rules)
+        .str();
+}
+
 int list(const Args& args)
 {
     return guarded("", [&] {
@@ -100,16 +115,7 @@ int list(const Args& args)
         if (args.flag("json")) {
             std::vector<std::string> items;
             for (const auto& n : rows)
-                items.push_back(util::JsonObject()
-                                    .add("name", n.name)
-                                    .add("uuid", n.uuid)
-                                    .add("bridge", n.bridge)
-                                    .add("forward_mode", n.forwardMode)
-                                    .add("active", n.active)
-                                    .add("persistent", n.persistent)
-                                    .add("autostart", n.autostart)
-                                    .add("rules", n.rules)
-                                    .str());
+                items.push_back(networkJson(n));
             std::cout << util::jsonArray(items) << "\n";
             return;
         }
@@ -124,7 +130,7 @@ int list(const Args& args)
         // virsh's table stays as it is for the scripts that read it; a
         // network whose rules are not in force is said beside it.
         for (const auto& n : rows)
-            if (n.active && n.rules.starts_with("missing"))
+            if (n.active && n.rulesMissing())
                 std::cerr << "warning: network '" << n.name << "': its firewall rules are " << n.rules << "\n";
     });
 }
@@ -136,17 +142,7 @@ int info(const Args& args)
     return guarded(noNetwork(name), [&] {
         const NetworkRow n = DaemonClient().network(name);
         if (args.flag("json")) {
-            std::cout << util::JsonObject()
-                             .add("name", n.name)
-                             .add("uuid", n.uuid)
-                             .add("active", n.active)
-                             .add("persistent", n.persistent)
-                             .add("autostart", n.autostart)
-                             .add("bridge", n.bridge)
-                             .add("forward_mode", n.forwardMode)
-                             .add("rules", n.rules)
-                             .str()
-                      << "\n";
+            std::cout << networkJson(n) << "\n";
             return;
         }
         auto yes = [](bool b) { return b ? "yes" : "no"; };

@@ -458,7 +458,7 @@ void NetworksPage::refresh(const ObjectModel& model)
     std::vector<std::pair<std::string, std::string>> rows;
     for (const auto& [name, n] : model.networks())
         rows.emplace_back(name, name + "  " + (n.active ? "active" : "inactive") +
-                                    (n.rules.starts_with("missing") ? "  rules " + n.rules : "") +
+                                    (n.rulesMissing() ? "  rules " + n.rules : "") +
                                     (n.autostart ? "  autostart" : "") + "  " + n.bridge + "  " + n.forwardMode + "  " +
                                     joined(n.addresses));
     show(rows);

@@ -345,6 +345,11 @@ std::vector<std::string> formatted(const fw::Plan& plan)
     return lines;
 }
 
+std::vector<std::string> formatted(const fw::net::GlobalMend& mend)
+{
+    return formatted(mend.plan);
+}
+
 // nft's own listing: rules by chain and handle; a chain's handle is no rule.
 TEST(NetworkFirewall, ListedHandlesReadNftsListing)
 {
@@ -362,17 +367,23 @@ TEST(NetworkFirewall, ListedHandlesReadNftsListing)
 
 TEST(NftablesGlobalMend, ACompleteTableNeedsNothing)
 {
-    EXPECT_TRUE(fw::net::nftablesGlobalMend("ip", listing()).empty());
+    const fw::net::GlobalMend mend = fw::net::nftablesGlobalMend("ip", listing());
+    EXPECT_TRUE(mend.plan.empty());
+    EXPECT_EQ(mend.missing, 0u);
+    EXPECT_EQ(mend.wanted, 8u);  // forward, guest_nat, three guest_* chains and their jumps
     // A jump of someone else's in forward is theirs; ours are all there.
     std::string withForeign = listing(true, {"mine", "guest_cross", "guest_input", "guest_output"});
-    EXPECT_TRUE(fw::net::nftablesGlobalMend("ip", withForeign).empty());
+    EXPECT_TRUE(fw::net::nftablesGlobalMend("ip", withForeign).plan.empty());
 }
 
 // One jump deleted by hand: inserted alone at the top it would come before
 // guest_cross; the others go and all three come back in libvirt's order.
 TEST(NftablesGlobalMend, AMissingJumpComesBackInLibvirtsOrder)
 {
-    EXPECT_EQ(formatted(fw::net::nftablesGlobalMend("ip", listing(true, {"guest_cross", "guest_output"}))),
+    const fw::net::GlobalMend mend = fw::net::nftablesGlobalMend("ip", listing(true, {"guest_cross", "guest_output"}));
+    EXPECT_EQ(mend.missing, 1u);  // the two put in again were there
+    EXPECT_FALSE(mend.whole());
+    EXPECT_EQ(formatted(mend),
               (std::vector<std::string>{
                   "nft delete rule ip libvirt_network forward handle 10",
                   "nft delete rule ip libvirt_network forward handle 11",
@@ -386,7 +397,10 @@ TEST(NftablesGlobalMend, AMissingJumpComesBackInLibvirtsOrder)
 // same mend.
 TEST(NftablesGlobalMend, JumpsOutOfOrderArePutInOrder)
 {
-    EXPECT_EQ(formatted(fw::net::nftablesGlobalMend("ip", listing(true, {"guest_output", "guest_cross", "guest_input"}))),
+    const fw::net::GlobalMend mend =
+        fw::net::nftablesGlobalMend("ip", listing(true, {"guest_output", "guest_cross", "guest_input"}));
+    EXPECT_EQ(mend.missing, 0u);  // all there, only out of order
+    EXPECT_EQ(formatted(mend),
               (std::vector<std::string>{
                   "nft delete rule ip libvirt_network forward handle 10",
                   "nft delete rule ip libvirt_network forward handle 11",
@@ -399,7 +413,10 @@ TEST(NftablesGlobalMend, JumpsOutOfOrderArePutInOrder)
 
 TEST(NftablesGlobalMend, AMissingChainComesBackWithItsJump)
 {
-    EXPECT_EQ(formatted(fw::net::nftablesGlobalMend("ip6", listing(false, {"mine", "guest_cross", "guest_input"}))),
+    const fw::net::GlobalMend mend =
+        fw::net::nftablesGlobalMend("ip6", listing(false, {"mine", "guest_cross", "guest_input"}));
+    EXPECT_EQ(mend.missing, 2u);  // guest_output and its jump
+    EXPECT_EQ(formatted(mend),
               (std::vector<std::string>{
                   "nft add chain ip6 libvirt_network guest_output",
                   "nft delete rule ip6 libvirt_network forward handle 11",
@@ -413,7 +430,10 @@ TEST(NftablesGlobalMend, AMissingChainComesBackWithItsJump)
 // The base chains come back with their hooks; an empty table gets every chain.
 TEST(NftablesGlobalMend, AnEmptyTableGetsEveryChainAndJump)
 {
-    const auto mend = formatted(fw::net::nftablesGlobalMend("ip", "table ip libvirt_network { # handle 1\n}\n"));
+    const fw::net::GlobalMend empty = fw::net::nftablesGlobalMend("ip", "table ip libvirt_network { # handle 1\n}\n");
+    EXPECT_TRUE(empty.whole());
+    EXPECT_EQ(empty.missing, 8u);
+    const auto mend = formatted(empty);
     ASSERT_EQ(mend.size(), 8u);
     EXPECT_EQ(mend.front(),
               "nft add chain ip libvirt_network forward '{ type filter hook forward priority 0; policy accept; }'");
@@ -430,14 +450,17 @@ const char* const kFilterRules = "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT 
 
 TEST(IptablesGlobalMend, ACompleteTableNeedsNothing)
 {
-    EXPECT_TRUE(fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", kFilterRules).empty());
+    const fw::net::GlobalMend filter = fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", kFilterRules);
+    EXPECT_TRUE(filter.plan.empty());
+    EXPECT_EQ(filter.missing, 0u);
+    EXPECT_EQ(filter.wanted, 10u);  // five chains and their jumps
     EXPECT_TRUE(
         fw::net::iptablesGlobalMend(fw::Tool::Ip6tables, "nat", "-N LIBVIRT_PRT\n-A POSTROUTING -j LIBVIRT_PRT")
-            .empty());
+            .plan.empty());
     // Someone else's jump between ours is theirs.
     std::string withForeign = kFilterRules;
     withForeign.replace(withForeign.find("-A FORWARD -j LIBVIRT_FWI"), 0, "-A FORWARD -j DOCKER\n");
-    EXPECT_TRUE(fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", withForeign).empty());
+    EXPECT_TRUE(fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", withForeign).plan.empty());
 }
 
 // Whole lines only: a chain named LIBVIRT_FWIX is not LIBVIRT_FWI.
@@ -446,7 +469,9 @@ TEST(IptablesGlobalMend, AMissingChainAndItsJumpComeBackInLibvirtsOrder)
     std::string rules = kFilterRules;
     rules.replace(rules.find("-N LIBVIRT_FWI\n"), 15, "-N LIBVIRT_FWIX\n");
     rules.replace(rules.find("-A FORWARD -j LIBVIRT_FWI\n"), 26, "-A FORWARD -j LIBVIRT_FWIX\n");
-    EXPECT_EQ(formatted(fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", rules)),
+    const fw::net::GlobalMend mend = fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", rules);
+    EXPECT_EQ(mend.missing, 2u);  // LIBVIRT_FWI and its jump
+    EXPECT_EQ(formatted(mend),
               (std::vector<std::string>{
                   "iptables -w --table filter --new-chain LIBVIRT_FWI",
                   "iptables -w --table filter --delete FORWARD --jump LIBVIRT_FWO",
@@ -466,7 +491,9 @@ TEST(IptablesGlobalMend, AnEmptyTableGetsEveryChainAndJump)
                   "ip6tables -w --table mangle --new-chain LIBVIRT_PRT",
                   "ip6tables -w --table mangle --insert POSTROUTING --jump LIBVIRT_PRT",
               }));
-    const auto filter = formatted(fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", ""));
+    const fw::net::GlobalMend empty = fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", "");
+    EXPECT_TRUE(empty.whole());
+    const auto filter = formatted(empty);
     ASSERT_EQ(filter.size(), 10u);
     EXPECT_EQ(filter.at(4), "iptables -w --table filter --new-chain LIBVIRT_FWX");
     EXPECT_EQ(filter.at(5), "iptables -w --table filter --insert INPUT --jump LIBVIRT_INP");
@@ -518,6 +545,37 @@ TEST(NetworkFirewall, NftGlobalChainsAreMendedInOneTransaction)
     EXPECT_EQ(exec.calls.at(1).second.substr(0, exec.calls.at(1).second.find('\n')),
               "add table ip libvirt_network");
     EXPECT_EQ(std::count(exec.calls.at(1).second.begin(), exec.calls.at(1).second.end(), '\n'), 9);
+}
+
+// A pass over the networks lists each table once: the listing ensureGlobal
+// took serves when it left the table as it was, not when it changed it.
+TEST(NetworkFirewall, TheGlobalRepairsListingServesThePass)
+{
+    ScriptedExecutor exec;
+    std::string ipListing = listing();
+    exec.output = [&](const auto& argv, const std::string&) {
+        return argv[0] == "nft" && argv.size() > 3 && argv[2] == "list" ? (argv[4] == "ip" ? ipListing : listing())
+                                                                          : std::string();
+    };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    const network::GlobalRepair intact = firewall.ensureGlobal();
+    ASSERT_EQ(exec.calls.size(), 2u);
+    network::ListedHandles listed = firewall.handles(intact);
+    EXPECT_TRUE(listed.has("ip", "libvirt_network", "guest_output", "9"));
+    EXPECT_TRUE(listed.has("ip6", "libvirt_network", "guest_output", "9"));
+    EXPECT_FALSE(listed.has("ip", "libvirt_network", "guest_input", "9"));
+    EXPECT_EQ(exec.calls.size(), 2u);  // not listed again
+
+    exec.calls.clear();
+    ipListing = listing(true, {"guest_input", "guest_output"});
+    const network::GlobalRepair mended = firewall.ensureGlobal();
+    ASSERT_EQ(exec.calls.size(), 3u);  // list ip, the mend, list ip6
+    network::ListedHandles again = firewall.handles(mended);
+    EXPECT_TRUE(again.has("ip6", "libvirt_network", "guest_output", "9"));
+    EXPECT_EQ(exec.calls.size(), 3u);
+    EXPECT_TRUE(again.has("ip", "libvirt_network", "guest_output", "9"));
+    ASSERT_EQ(exec.calls.size(), 4u);  // the mended table listed again
+    EXPECT_EQ(exec.calls.back().first, (std::vector<std::string>{"nft", "-a", "list", "table", "ip", "libvirt_network"}));
 }
 
 TEST(NetworkFirewall, IptablesGlobalChainsRecreatedOnlyWhenNoneWasThere)

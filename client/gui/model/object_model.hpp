@@ -45,6 +45,7 @@ struct NetworkItem {
     std::string name, uuid, bridge, forwardMode, domain;
     bool active = false, persistent = false, autostart = false;
     std::string rules;  // "" (inactive), "in force", "missing: REASON"
+    bool rulesMissing() const { return rules.starts_with("missing"); }
     uint64_t generation = 0;
     std::vector<std::string> addresses;
     std::vector<std::pair<std::string, std::string>> dhcpRanges;

@@ -881,7 +881,7 @@ uint32_t BusService::activeNetworkCount() const
 uint32_t BusService::networksMissingRules() const
 {
     return static_cast<uint32_t>(std::count_if(networkObjects_.begin(), networkObjects_.end(), [](const auto& entry) {
-        return entry.second->info().rules.starts_with("missing");
+        return entry.second->info().rulesMissing();
     }));
 }
 

@@ -98,7 +98,7 @@ std::string NetworkDriver::rulesState(const Network& n) const
     if (globalsMissing_)
         return "missing: the global chains cannot be made again: " + firstLine(*globalsMissing_);
     if (n.running->rulesMissing)
-        return "missing: " + firstLine(n.running->rulesMissingWhy);
+        return "missing: " + firstLine(*n.running->rulesMissing);
     return "in force";
 }
 
@@ -229,8 +229,7 @@ void NetworkDriver::runningLostRules(const network::GlobalRepair& globals)
         if (!n.running)
             continue;
         network::NetworkFirewall::forgetRulesOf(n.running->firewallUndo, globals.newTables);
-        n.running->rulesMissing = true;
-        n.running->rulesMissingWhy = "the global chains were made again; they go back within a second";
+        n.running->rulesMissing = "the global chains were made again; they go back within a second";
     }
 }
 
@@ -578,7 +577,7 @@ Changes NetworkDriver::supervise()
     // Rules that could not be put back are tried again.
     std::vector<NetworkInfo> rulesChanged;
     if (globalsMissing_ || std::any_of(networks_.begin(), networks_.end(), [](const auto& entry) {
-            return entry.second.running && entry.second.running->rulesMissing;
+            return entry.second.running && entry.second.running->rulesMissing.has_value();
         }))
         rulesChanged = reapplyFirewall({}).changed;
     Changes changes = leaseChanges();
@@ -648,7 +647,7 @@ void NetworkDriver::putRulesBack(const Reapply& how, Reapplied& result)
         util::logInfo("the global network chains are back");
     globalsMissing_.reset();
     result.repaired = globals.chains != network::GlobalChains::Intact;
-    network::ListedHandles listed = firewall_.handles();  // one listing per table for all networks
+    network::ListedHandles listed = firewall_.handles(globals);  // one listing per table for all networks
     for (auto& [name, n] : networks_)
         if (n.running)
             reapplyNetwork(name, n, how, globals, listed, result);
@@ -686,14 +685,13 @@ void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Re
             }
             if (running.rulesMissing)
                 util::logInfo("network '" + name + "': its rules are back");
-            running.rulesMissing = false;
+            running.rulesMissing.reset();
         }
     } catch (const std::exception& e) {
         if (!running.rulesMissing)
             util::logError("network '" + name + "': cannot put its rules back (trying again every second): " +
                            e.what());
-        running.rulesMissing = true;
-        running.rulesMissingWhy = e.what();
+        running.rulesMissing = e.what();
         result.ok = false;
     }
     try {

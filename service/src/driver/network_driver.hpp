@@ -94,11 +94,11 @@ private:
         pid_t dnsmasq = 0;
         fw::Plan firewallUndo;
         std::string zone;  // firewalld zone of the bridge, "" when none
-        // Its rules were taken out to be put back, and putting them back
-        // failed: the next reapplyFirewall() adds them whatever intact() says
-        // (with nothing recorded, nothing would look missing).
-        bool rulesMissing = false;
-        std::string rulesMissingWhy;  // for NetworkInfo::rules
+        // Why its rules are not in force, when they were taken out to be
+        // put back and putting them back failed: the next reapplyFirewall()
+        // adds them whatever intact() says (with nothing recorded, nothing
+        // would look missing). NetworkInfo::rules says it.
+        std::optional<std::string> rulesMissing;
     };
     struct Network {
         std::optional<conf::NetworkDef> persistent;  // the definition on disk

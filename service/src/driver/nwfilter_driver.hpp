@@ -79,6 +79,7 @@ struct NetworkInfo {
     // Its firewall rules: "" while inactive, "in force", or "missing: REASON"
     // (they could not be put back; tried again every second).
     std::string rules;
+    bool rulesMissing() const { return rules.starts_with("missing"); }
     bool autostart = false;
     bool persistent = false;
     std::string xml;

@@ -47,32 +47,28 @@ GlobalRepair NetworkFirewall::ensureGlobal()
     // Per table (nftables: per family's libvirt_network; iptables: per
     // tool and filter/nat/mangle): list it, and what it lacks goes in as
     // one transaction - a table that is not there at all, whole.
-    const fw::Plan setup = fw::net::globalSetupPlan(backend_);
     const bool nft = backend_ == fw::net::NetworkBackend::Nftables;
-    // Recreated when every chain and jump was missing; the tables
-    // themselves (nft add table) do not count.
-    const auto wanted = std::count_if(setup.begin(), setup.end(), [&](const fw::Command& c) {
-        return !c.query && (!nft || c.args.at(1) != "table");
-    });
-    ptrdiff_t missing = 0;
-    std::set<std::string> newTables;
-    bool mended = false;
-    for (const fw::Command& query : setup) {
+    GlobalRepair repair;
+    size_t missing = 0, wanted = 0;
+    bool mended = false;  // jumps only out of order are mended too
+    for (const fw::Command& query : fw::net::globalSetupPlan(backend_)) {
         if (!query.query)
             continue;
         fw::Command list = query;
-        fw::Plan mend;
+        fw::net::GlobalMend mend;
         if (nft) {
             // list table FAMILY libvirt_network
             const std::string family = list.args.at(2);
             list.args.insert(list.args.begin(), "-a");
             if (fw::ExecResult listing = run(list); listing.ok()) {
                 mend = fw::net::nftablesGlobalMend(family, listing.out);
+                if (mend.plan.empty())  // still what the table holds
+                    repair.listings.emplace(family, std::move(listing.out));
             } else {
-                newTables.insert(family);
-                mend = {fw::Command{fw::Tool::Nft, {"add", "table", family, "libvirt_network"}}};
-                for (auto& command : fw::net::nftablesGlobalMend(family, ""))
-                    mend.push_back(std::move(command));
+                repair.newTables.insert(family);
+                mend = fw::net::nftablesGlobalMend(family, "");
+                mend.plan.insert(mend.plan.begin(),
+                                 fw::Command{fw::Tool::Nft, {"add", "table", family, "libvirt_network"}});
             }
         } else {
             // -w --table T --list-rules
@@ -81,30 +77,22 @@ GlobalRepair NetworkFirewall::ensureGlobal()
                 throw FirewallError(failure(list, listing));
             mend = fw::net::iptablesGlobalMend(list.tool, list.args.at(2), listing.out);
         }
-        if (mend.empty())
+        missing += mend.missing;
+        wanted += mend.wanted;
+        if (mend.plan.empty())
             continue;
         mended = true;
-        // What was missing: the chains made, and the jumps inserted that
-        // were not there to be deleted first.
-        for (const auto& command : mend) {
-            const std::string& verb = nft ? command.args.at(0) : command.args.at(3);
-            if (verb == "--new-chain" || verb == "--insert" || verb == "insert" ||
-                (verb == "add" && command.args.at(1) == "chain"))
-                ++missing;
-            else if (verb == "--delete" || verb == "delete")
-                --missing;
-        }
         std::vector<const fw::Command*> commands;
-        for (const auto& command : mend)
+        for (const auto& command : mend.plan)
             commands.push_back(&command);
         std::string output, error;
         if (!runBatch(list.tool, nft ? "" : list.args.at(2), commands, output, error))
             throw FirewallError(error);
     }
-    const GlobalChains chains = missing == wanted ? GlobalChains::Recreated
-                                : mended          ? GlobalChains::Mended
-                                                  : GlobalChains::Intact;
-    return GlobalRepair{chains, std::move(newTables)};
+    repair.chains = missing == wanted ? GlobalChains::Recreated
+                    : mended          ? GlobalChains::Mended
+                                      : GlobalChains::Intact;
+    return repair;
 }
 
 bool NetworkFirewall::holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const
@@ -140,30 +128,41 @@ bool NetworkFirewall::forgetRulesOf(fw::Plan& undo, const std::set<std::string>&
            }) > 0;
 }
 
+void ListedHandles::take(const std::string& family, const std::string& table, std::string_view listing)
+{
+    std::set<std::pair<std::string, std::string>> rules;
+    // "\tchain NAME { # handle 4", then its rules "\t\t... # handle 12"
+    std::string in;
+    for (const auto& line : util::split(listing, '\n')) {
+        const std::string_view text = util::trim(line);
+        const size_t mark = text.rfind("# handle ");
+        if (text.starts_with("chain ")) {
+            in = std::string(util::trim(text.substr(6, text.find(' ', 6) - 6)));
+        } else if (text.starts_with("table ") || text == "}") {
+            in.clear();
+        } else if (mark != std::string_view::npos && !in.empty()) {
+            rules.emplace(in, std::string(util::trim(text.substr(mark + 9))));
+        }
+    }
+    listed_[{family, table}] = std::move(rules);
+}
+
 bool ListedHandles::has(const std::string& family, const std::string& table, const std::string& chain,
                         const std::string& handle)
 {
-    auto it = listed_.find({family, table});
-    if (it == listed_.end()) {
-        std::set<std::pair<std::string, std::string>> rules;
-        if (fw::ExecResult r = executor_.run({"nft", "-a", "list", "table", family, table}); r.ok()) {
-            // "\tchain NAME { # handle 4", then its rules "\t\t... # handle 12"
-            std::string in;
-            for (const auto& line : util::split(r.out, '\n')) {
-                const std::string_view text = util::trim(line);
-                const size_t mark = text.rfind("# handle ");
-                if (text.starts_with("chain ")) {
-                    in = std::string(util::trim(text.substr(6, text.find(' ', 6) - 6)));
-                } else if (text.starts_with("table ") || text == "}") {
-                    in.clear();
-                } else if (mark != std::string_view::npos && !in.empty()) {
-                    rules.emplace(in, std::string(util::trim(text.substr(mark + 9))));
-                }
-            }
-        }
-        it = listed_.emplace(std::make_pair(family, table), std::move(rules)).first;
+    if (!listed_.count({family, table})) {
+        const fw::ExecResult r = executor_.run({"nft", "-a", "list", "table", family, table});
+        take(family, table, r.ok() ? r.out : "");  // a table not there has none
     }
-    return it->second.count({chain, handle}) > 0;
+    return listed_.at({family, table}).count({chain, handle}) > 0;
+}
+
+ListedHandles NetworkFirewall::handles(const GlobalRepair& seen) const
+{
+    ListedHandles listed(executor_);
+    for (const auto& [family, listing] : seen.listings)
+        listed.take(family, "libvirt_network", listing);
+    return listed;
 }
 
 std::vector<const fw::Command*> NetworkFirewall::listedRules(const fw::Plan& undo, ListedHandles& listed)

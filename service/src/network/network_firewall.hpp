@@ -40,6 +40,9 @@ struct GlobalRepair {
     // nftables: the families ("ip", "ip6") whose libvirt_network table was
     // made again - every handle recorded in the old one is stale.
     std::set<std::string> newTables;
+    // nftables: the `nft -a list table` listings of the families' tables
+    // the repair left as they were (family -> listing), for ListedHandles.
+    std::map<std::string, std::string> listings;
 };
 
 // What a change by another process means for the networks' rules.
@@ -62,6 +65,8 @@ public:
     explicit ListedHandles(fw::Executor& executor) : executor_(executor) {}
     bool has(const std::string& family, const std::string& table, const std::string& chain,
              const std::string& handle);
+    // A table's listing taken already (it is not listed again).
+    void take(const std::string& family, const std::string& table, std::string_view listing);
 
 private:
     fw::Executor& executor_;
@@ -85,8 +90,9 @@ public:
     // nftables backend from the listed handles; the iptables backend cannot
     // tell cheaply and says no.
     bool intact(const fw::Plan& undo, ListedHandles& listed) const;
-    // For a pass over the networks: nothing listed yet.
-    ListedHandles handles() const { return ListedHandles(executor_); }
+    // For a pass over the networks: the tables ensureGlobal() listed and
+    // left as they were, the others listed when first asked.
+    ListedHandles handles(const GlobalRepair& seen = {}) const;
     // Drops from an undo record the rules of the families whose table was
     // made again (ensureGlobal's newTables): they are gone, and their
     // handles may be other rules' now. True when it dropped some.

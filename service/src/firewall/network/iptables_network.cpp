@@ -207,12 +207,12 @@ Command iptablesDeleteOf(const Command& insert)
     return command;
 }
 
-Plan iptablesGlobalMend(Tool tool, std::string_view table, std::string_view listing)
+GlobalMend iptablesGlobalMend(Tool tool, std::string_view table, std::string_view listing)
 {
     // Whole lines only: "-N LIBVIRT_FWI" is not "-N LIBVIRT_FWIX".
     const std::string lines = "\n" + std::string(listing) + "\n";
     auto listedAt = [&](const std::string& line) { return lines.find("\n" + line + "\n"); };
-    Plan plan;
+    GlobalMend mend;
     struct Jump {
         const Command* insert;
         size_t at;  // where the listing has it; npos: missing
@@ -223,9 +223,12 @@ Plan iptablesGlobalMend(Tool tool, std::string_view table, std::string_view list
         if (command.query || command.tool != tool || command.args.at(2) != table)
             continue;
         // -w --table T --new-chain CHAIN / -w --table T --insert BUILTIN --jump CHAIN
+        ++mend.wanted;
         if (command.args.at(3) == "--new-chain") {
-            if (listedAt("-N " + command.args.at(4)) == std::string::npos)
-                plan.push_back(command);
+            if (listedAt("-N " + command.args.at(4)) == std::string::npos) {
+                ++mend.missing;
+                mend.plan.push_back(command);
+            }
             continue;
         }
         const std::string& builtin = command.args.at(4);
@@ -233,6 +236,8 @@ Plan iptablesGlobalMend(Tool tool, std::string_view table, std::string_view list
         if (it == jumps.end())
             it = jumps.insert(jumps.end(), {builtin, {}});
         it->second.push_back(Jump{&command, listedAt("-A " + builtin + " -j " + command.args.at(6))});
+        if (it->second.back().at == std::string::npos)
+            ++mend.missing;
     }
     // A built-in chain's jumps are inserted one after the other, so the last
     // is the first rule, and the order matters (LIBVIRT_FWO before
@@ -247,12 +252,12 @@ Plan iptablesGlobalMend(Tool tool, std::string_view table, std::string_view list
             continue;
         for (const Jump& jump : chainJumps) {
             if (jump.at != std::string::npos)
-                plan.push_back(iptablesDeleteOf(*jump.insert));
+                mend.plan.push_back(iptablesDeleteOf(*jump.insert));
             inserts.push_back(*jump.insert);
         }
     }
-    plan.insert(plan.end(), inserts.begin(), inserts.end());
-    return plan;
+    mend.plan.insert(mend.plan.end(), inserts.begin(), inserts.end());
+    return mend;
 }
 
 Plan removeNetworkPlanIptables(const conf::NetworkDef& network)

@@ -24,21 +24,30 @@ std::optional<NetworkBackend> parseBackend(std::string_view name);
 // once, before the first network.
 Plan globalSetupPlan(NetworkBackend backend);
 
-// What a family's ("ip"/"ip6") libvirt_network table that is there lacks,
-// from its `nft -a list table` listing: the chains of globalSetupPlan that
-// are missing and, when a jump from forward to a guest_* chain is missing or
-// out of libvirt's order, all three jumps again in that order (those still
-// there deleted by their handles first). Meant as one transaction; empty
-// when nothing lacks.
-Plan nftablesGlobalMend(std::string_view family, std::string_view listing);
+// What one table lacks of globalSetupPlan, from its listing.
+struct GlobalMend {
+    Plan plan;           // meant as one transaction; empty when nothing lacks
+    size_t missing = 0;  // chains and jumps of globalSetupPlan the listing lacks
+    size_t wanted = 0;   // chains and jumps of globalSetupPlan in this table
+    // Nothing of it was there: rules that lived in its chains are gone.
+    bool whole() const { return missing == wanted; }
+};
+
+// What a family's ("ip"/"ip6") libvirt_network table lacks, from its
+// `nft -a list table` listing ("" when the table is not there; the plan
+// does not make the table): the chains of globalSetupPlan that are missing
+// and, when a jump from forward to a guest_* chain is missing or out of
+// libvirt's order, all three jumps again in that order (those still there
+// deleted by their handles first).
+GlobalMend nftablesGlobalMend(std::string_view family, std::string_view listing);
 
 // What a table's LIBVIRT_* chains lack (tool: iptables or ip6tables; table:
 // filter, nat or mangle), from its `--list-rules` listing: the chains of
 // globalSetupPlan that are missing (--new-chain) and, when a jump from a
 // built-in chain is missing or out of libvirt's order, that chain's jumps
-// left deleted and all inserted again in that order. Meant as one
-// *-restore transaction; empty when nothing lacks.
-Plan iptablesGlobalMend(Tool tool, std::string_view table, std::string_view listing);
+// left deleted and all inserted again in that order (one *-restore
+// transaction).
+GlobalMend iptablesGlobalMend(Tool tool, std::string_view table, std::string_view listing);
 
 // An iptables rule's --insert as the --delete that takes it away again.
 Command iptablesDeleteOf(const Command& insert);

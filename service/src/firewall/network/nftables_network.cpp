@@ -158,7 +158,7 @@ Plan nftablesAddNetwork(const conf::NetworkDef& def)
 
 } // namespace detail
 
-Plan nftablesGlobalMend(std::string_view family, std::string_view listing)
+GlobalMend nftablesGlobalMend(std::string_view family, std::string_view listing)
 {
     // What the listing holds: the chains, and the forward chain's jumps to
     // the guest_* chains (others' rules in it are left alone).
@@ -184,16 +184,22 @@ Plan nftablesGlobalMend(std::string_view family, std::string_view listing)
         number >> n;
         jumps.emplace_back(to, n);
     }
-    Plan plan;
+    GlobalMend mend;
     const Plan setup = detail::nftablesGlobalSetup();
     std::vector<const Command*> inserts;
     for (const Command& command : setup) {
         if (command.query || command.args.at(2) != family)
             continue;
-        if (command.args.at(0) == "add" && command.args.at(1) == "chain" && !chains.count(command.args.at(4)))
-            plan.push_back(command);
-        else if (command.args.at(0) == "insert")
+        if (command.args.at(0) == "add" && command.args.at(1) == "chain") {
+            ++mend.wanted;
+            if (!chains.count(command.args.at(4))) {
+                ++mend.missing;
+                mend.plan.push_back(command);
+            }
+        } else if (command.args.at(0) == "insert") {
+            ++mend.wanted;
             inserts.push_back(&command);
+        }
     }
     // The jumps are inserted one after the other, so the last is the first
     // rule; the order matters (guest_output before guest_input would let
@@ -205,18 +211,19 @@ Plan nftablesGlobalMend(std::string_view family, std::string_view listing)
     for (const auto& [target, handle] : jumps)
         if (ours(target) && std::find(listed.begin(), listed.end(), target) == listed.end())
             listed.push_back(target);
+    mend.missing += wanted.size() - listed.size();
     if (listed == wanted)
-        return plan;
+        return mend;
     // A jump missing or out of place: inserted alone at the top it would
     // break that order, so the ones left go and all come back in order, in
     // the same transaction as the chains.
     for (const auto& [target, handle] : jumps)
         if (ours(target))
-            plan.push_back(Command{Tool::Nft, {"delete", "rule", std::string(family), "libvirt_network", "forward",
-                                               "handle", handle}});
+            mend.plan.push_back(Command{Tool::Nft, {"delete", "rule", std::string(family), "libvirt_network",
+                                                    "forward", "handle", handle}});
     for (const Command* insert : inserts)
-        plan.push_back(*insert);
-    return plan;
+        mend.plan.push_back(*insert);
+    return mend;
 }
 
 } // namespace vnf::fw::net
