@@ -686,6 +686,72 @@ TEST_F(NetworkGlobalsTest, AStartThatMakesTheTableAgainPutsTheRunningNetworksRul
     EXPECT_NE(daemon.log().find("network 'first': its rules are back"), std::string::npos) << daemon.log();
 }
 
+// The daemon stopped, someone deletes the libvirt_network table and makes
+// one of that name again, with rules of their own in the chain one of the
+// network's recorded rules was in - and, numbered from the start, one of
+// them under its handle. The daemon that adopts the network sees another
+// table (another handle for it than the one recorded beside the networks'
+// records): it writes the network's rules anew and takes none of theirs
+// for its own.
+TEST_F(NetworkGlobalsTest, ATableMadeAgainWhileNoDaemonWatchedHoldsNoneOfOurRules)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::DaemonOptions options;
+    options.networkBackend = "nftables";
+    test::Daemon daemon(host, options);
+    auto rulesOf = [&](const std::string& text) {
+        const std::string table = host.run({"nft", "list", "table", "ip", "libvirt_network"}).out;
+        size_t n = 0;
+        for (size_t at = table.find(text); at != std::string::npos; at = table.find(text, at + 1))
+            ++n;
+        return n;
+    };
+    ASSERT_TRUE(ctl({"net-create", "-"}, "<network><name>first</name><bridge name='virbr6'/><forward/><ip "
+                                         "address='192.168.60.1' netmask='255.255.255.0'/></network>")
+                    .ok())
+        << daemon.log();
+    const size_t firstRules = rulesOf("virbr6");
+    ASSERT_GT(firstRules, 0u);
+    // A recorded rule: "nft delete rule ip libvirt_network CHAIN handle N" (one word a field).
+    const std::string record = test::readFile(daemon.networkStateDir() / "first.firewall");
+    std::smatch recorded;
+    ASSERT_TRUE(std::regex_search(record, recorded, std::regex("delete\\s+rule\\s+ip\\s+libvirt_network\\s+(\\w+)\\s+handle\\s+(\\d+)")))
+        << record;
+    const std::string chain = recorded[1];
+    const unsigned long handle = std::stoul(recorded[2]);
+
+    daemon.stop();
+    host.check({"nft", "delete", "table", "ip", "libvirt_network"});
+    host.check({"nft", "-f", "-"}, "table ip libvirt_network {\n"
+                                   " chain forward { type filter hook forward priority 0; policy accept; }\n"
+                                   " chain guest_output { }\n chain guest_input { }\n chain guest_cross { }\n"
+                                   " chain guest_nat { type nat hook postrouting priority 100; policy accept; }\n}\n");
+    size_t foreign = 0;
+    for (unsigned long last = 0; last < handle; ++foreign) {
+        const std::string echo = host.check({"nft", "-ae", "add", "rule", "ip", "libvirt_network", chain, "counter",
+                                             "comment", "\"theirs\""});
+        last = std::stoul(echo.substr(echo.rfind("# handle ") + 9));
+        ASSERT_LE(last, handle) << echo;
+    }
+    ASSERT_EQ(rulesOf("theirs"), foreign);
+
+    daemon.start();
+    EXPECT_TRUE(test::eventually([&] { return rulesOf("virbr6") == firstRules; }, 5s))
+        << host.check({"nft", "list", "ruleset"}) << daemon.log();
+    EXPECT_EQ(rulesOf("theirs"), foreign) << "a rule of theirs was taken for ours\n"
+                                          << host.check({"nft", "-a", "list", "ruleset"}) << daemon.log();
+    EXPECT_NE(daemon.log().find("network 'first': the table of its recorded rules was made again"),
+              std::string::npos)
+        << daemon.log();
+    EXPECT_NE(ctl({"net-info", "first"}).out.find("Rules:          in force"), std::string::npos) << daemon.log();
+    // Stopped, it takes away its own rules and leaves theirs.
+    ASSERT_TRUE(ctl({"net-destroy", "first"}).ok()) << daemon.log();
+    EXPECT_EQ(rulesOf("virbr6"), 0u) << host.check({"nft", "list", "ruleset"});
+    EXPECT_EQ(rulesOf("theirs"), foreign) << host.check({"nft", "-a", "list", "ruleset"});
+}
+
 INSTANTIATE_TEST_SUITE_P(NetworkBackends, GuardNetworkTest, testing::Values("nftables", "iptables"));
 
 // The guard itself, in a namespace of its own: while the daemon rewrites

@@ -578,6 +578,34 @@ TEST(NetworkFirewall, TheGlobalRepairsListingServesThePass)
     EXPECT_EQ(exec.calls.back().first, (std::vector<std::string>{"nft", "-a", "list", "table", "ip", "libvirt_network"}));
 }
 
+// The tables' handles, for TableRecord: from the listing of a table that is
+// there, from the echo of its making for one that was not.
+TEST(NetworkFirewall, EnsureGlobalNamesTheTablesItFoundOrMade)
+{
+    ScriptedExecutor exec;
+    exec.fails = [](const auto& argv, const std::string&) {
+        return argv[0] == "nft" && argv.size() > 4 && argv[2] == "list" && argv[4] == "ip6";
+    };
+    exec.output = [](const auto& argv, const std::string& input) {
+        if (argv[0] == "nft" && argv.size() > 3 && argv[2] == "list")
+            return listing();  // table ip libvirt_network { # handle 1
+        return input.starts_with("add table ip6 libvirt_network\n")
+                   ? std::string("add table ip6 libvirt_network # handle 7\nadd chain ip6 libvirt_network forward "
+                                 "{ type filter hook forward priority filter; policy accept; } # handle 1\n")
+                   : std::string();
+    };
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    const network::GlobalRepair repair = firewall.ensureGlobal();
+    EXPECT_EQ(repair.newTables, (std::set<std::string>{"ip6"}));
+    EXPECT_EQ(repair.tables, (network::TableHandles{{"ip", 1}, {"ip6", 7}}));
+    // Without making any: only the table that is there.
+    EXPECT_EQ(firewall.tableHandles(), (network::TableHandles{{"ip", 1}}));
+    network::NetworkFirewall iptables(exec, fw::net::NetworkBackend::Iptables);
+    exec.calls.clear();
+    EXPECT_TRUE(iptables.tableHandles().empty());
+    EXPECT_TRUE(exec.calls.empty());
+}
+
 TEST(NetworkFirewall, IptablesGlobalChainsRecreatedOnlyWhenNoneWasThere)
 {
     ScriptedExecutor exec;

@@ -45,7 +45,8 @@ bool needsForwarding(const conf::NetworkDef& def)
 } // namespace
 
 NetworkDriver::NetworkDriver(NetworkDriverOptions options, fw::Executor& executor, firewalld::ZoneControl* zones)
-    : options_(std::move(options)), firewall_(executor, options_.backend), zones_(zones)
+    : options_(std::move(options)), firewall_(executor, options_.backend),
+      tables_(options_.stateDir / "libvirt_network.tables", network::handleScope()), zones_(zones)
 {
 }
 
@@ -192,9 +193,10 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
             if (def.hasIpv6())
                 network::writeSysctl("net/ipv6/conf/all/forwarding", "1");
         }
-        if (const network::GlobalRepair globals = firewall_.ensureGlobal();
-            globals.chains != network::GlobalChains::Intact)
+        const network::GlobalRepair globals = ensureGlobal();
+        if (globals.chains != network::GlobalChains::Intact || !globals.newTables.empty())
             runningLostRules(globals);
+        tables_.seen(globals.tables);  // the records say what is in them
         running.firewallUndo = firewall_.add(def);
         try {
             if (zones_)
@@ -230,7 +232,16 @@ void NetworkDriver::runningLostRules(const network::GlobalRepair& globals)
             continue;
         network::NetworkFirewall::forgetRulesOf(n.running->firewallUndo, globals.newTables);
         n.running->rulesMissing = "the global chains were made again; they go back within a second";
+        record(name, n);  // before the new tables are: no stale handle is trusted after a crash
     }
+}
+
+network::GlobalRepair NetworkDriver::ensureGlobal()
+{
+    network::GlobalRepair globals = firewall_.ensureGlobal();
+    for (const std::string& family : tables_.replaced(globals.tables))
+        globals.newTables.insert(family);
+    return globals;
 }
 
 void NetworkDriver::bringDown(const std::string& name, Running& running)
@@ -308,12 +319,16 @@ void NetworkDriver::removeState(const std::string& name) const
 }
 
 // A network the previous daemon left running: its bridge is still there.
-bool NetworkDriver::adopt(const std::string& name, Network& n)
+bool NetworkDriver::adopt(const std::string& name, Network& n, const std::set<std::string>& replaced)
 {
     const auto stateFile = options_.stateDir / (name + ".xml");
     Running running;
     running.def = conf::parseNetwork(store::readTextFile(stateFile));
     running.firewallUndo = network::parseUndo(store::readTextFile(options_.stateDir / (name + ".firewall")));
+    // A rule recorded in a table made again since may name someone else's.
+    if (network::NetworkFirewall::forgetRulesOf(running.firewallUndo, replaced))
+        util::logInfo("network '" + name + "': the table of its recorded rules was made again while no daemon "
+                      "watched; they are written anew, nothing in the new table is taken for them");
     if (auto pid = util::parseUnsigned(util::trim(store::readTextFile(options_.stateDir / (name + ".pid")))))
         running.dnsmasq = static_cast<pid_t>(pid->value);
     if (std::filesystem::exists(options_.stateDir / (name + ".zone")))
@@ -362,13 +377,16 @@ Changes NetworkDriver::start()
             }
         }
     bool adopted = false;
+    std::optional<std::set<std::string>> replaced;  // asked once, when there is a network to adopt
     for (const auto& entry : std::filesystem::directory_iterator(options_.stateDir)) {
         if (entry.path().extension() != ".xml")
             continue;
         const std::string name = entry.path().stem().string();
         Network candidate = networks_.count(name) ? networks_[name] : Network{};
         try {
-            if (adopt(name, candidate)) {
+            if (!replaced)
+                replaced = tables_.replaced(firewall_.tableHandles());
+            if (adopt(name, candidate, *replaced)) {
                 networks_[name] = std::move(candidate);
                 adopted = true;
             }
@@ -634,7 +652,7 @@ void NetworkDriver::putRulesBack(const Reapply& how, Reapplied& result)
 {
     network::GlobalRepair globals;
     try {
-        globals = firewall_.ensureGlobal();
+        globals = ensureGlobal();
     } catch (const std::exception& e) {
         if (!globalsMissing_)
             util::logError(std::string("cannot restore the global network chains (trying again every second): ") +
@@ -646,11 +664,12 @@ void NetworkDriver::putRulesBack(const Reapply& how, Reapplied& result)
     if (globalsMissing_)
         util::logInfo("the global network chains are back");
     globalsMissing_.reset();
-    result.repaired = globals.chains != network::GlobalChains::Intact;
+    result.repaired = globals.chains != network::GlobalChains::Intact || !globals.newTables.empty();
     network::ListedHandles listed = firewall_.handles(globals);  // one listing per table for all networks
     for (auto& [name, n] : networks_)
         if (n.running)
             reapplyNetwork(name, n, how, globals, listed, result);
+    tables_.seen(globals.tables);  // the records say what is in them
 }
 
 void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Reapply& how,

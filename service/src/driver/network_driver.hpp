@@ -140,7 +140,12 @@ private:
     // The persistent definition to network_dir. Throws ServiceError.
     void writeDefinition(const conf::NetworkDef& def) const;
     void removeState(const std::string& name) const;
-    bool adopt(const std::string& name, Network& n);
+    // `replaced`: the families whose table is not the one its record was
+    // written against (TableRecord).
+    bool adopt(const std::string& name, Network& n, const std::set<std::string>& replaced);
+    // firewall_.ensureGlobal(), with a table that is not the one last seen
+    // counted as made again (GlobalRepair::newTables).
+    network::GlobalRepair ensureGlobal();
     pid_t launchDnsmasq(const conf::NetworkDef& def) const;
 
     // The lease file of each running network as last seen (supervise()).
@@ -157,6 +162,9 @@ private:
 
     NetworkDriverOptions options_;
     network::NetworkFirewall firewall_;
+    // The tables the records' nftables rules are in; updated (seen()) once
+    // the networks' records say what is in the tables found.
+    network::TableRecord tables_;
     firewalld::ZoneControl* zones_;
     std::map<std::string, Network> networks_;
     // ensureGlobal() failed (why): reapplyFirewall() again at the next supervise()

@@ -30,6 +30,24 @@ std::string failure(const fw::Command& command, const fw::ExecResult& r)
            std::string(util::trim(r.err.empty() ? r.out : r.err));
 }
 
+// nft's handle of a family's libvirt_network table, from a listing of it
+// ("table ip libvirt_network { # handle 5") or the echo of its making
+// ("add table ip libvirt_network # handle 5").
+std::optional<uint64_t> tableHandleIn(std::string_view text, const std::string& family)
+{
+    for (const auto& line : util::split(text, '\n')) {
+        std::string_view words = util::trim(line);
+        if (words.starts_with("add "))
+            words.remove_prefix(4);
+        if (!words.starts_with("table " + family + " libvirt_network "))
+            continue;
+        if (const size_t mark = words.rfind("# handle "); mark != std::string_view::npos)
+            if (auto handle = util::parseUnsigned(util::trim(words.substr(mark + 9))))
+                return handle->value;
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 NetworkFirewall::NetworkFirewall(fw::Executor& executor, fw::net::NetworkBackend backend)
@@ -56,12 +74,13 @@ GlobalRepair NetworkFirewall::ensureGlobal()
             continue;
         fw::Command list = query;
         fw::net::GlobalMend mend;
+        const std::string family = nft ? list.args.at(2) : "";  // list table FAMILY libvirt_network
         if (nft) {
-            // list table FAMILY libvirt_network
-            const std::string family = list.args.at(2);
             list.args.insert(list.args.begin(), "-a");
             if (fw::ExecResult listing = run(list); listing.ok()) {
                 mend = fw::net::nftablesGlobalMend(family, listing.out);
+                if (auto handle = tableHandleIn(listing.out, family))
+                    repair.tables[family] = *handle;
                 if (mend.plan.empty())  // still what the table holds
                     repair.listings.emplace(family, std::move(listing.out));
             } else {
@@ -88,11 +107,26 @@ GlobalRepair NetworkFirewall::ensureGlobal()
         std::string output, error;
         if (!runBatch(list.tool, nft ? "" : list.args.at(2), commands, output, error))
             throw FirewallError(error);
+        if (nft && repair.newTables.count(family))
+            if (auto handle = tableHandleIn(output, family))  // the echo of `add table`
+                repair.tables[family] = *handle;
     }
     repair.chains = missing == wanted ? GlobalChains::Recreated
                     : mended          ? GlobalChains::Mended
                                       : GlobalChains::Intact;
     return repair;
+}
+
+TableHandles NetworkFirewall::tableHandles()
+{
+    TableHandles tables;
+    if (backend_ != fw::net::NetworkBackend::Nftables)
+        return tables;
+    for (const std::string family : {"ip", "ip6"})
+        if (fw::ExecResult r = executor_.run({"nft", "-a", "list", "table", family, "libvirt_network"}); r.ok())
+            if (auto handle = tableHandleIn(r.out, family))
+                tables[family] = *handle;
+    return tables;
 }
 
 bool NetworkFirewall::holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const

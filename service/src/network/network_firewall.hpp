@@ -14,6 +14,7 @@
 #include "firewall/executor.hpp"
 #include "firewall/network/network_rules.hpp"
 #include "firewall/netlink/nft_monitor.hpp"
+#include "network/table_record.hpp"
 
 #include <map>
 #include <optional>
@@ -43,6 +44,8 @@ struct GlobalRepair {
     // nftables: the `nft -a list table` listings of the families' tables
     // the repair left as they were (family -> listing), for ListedHandles.
     std::map<std::string, std::string> listings;
+    // nftables: the tables it found or made (see TableRecord).
+    TableHandles tables;
 };
 
 // What a change by another process means for the networks' rules.
@@ -86,6 +89,9 @@ public:
     // missing, those left are deleted and all inserted again, in one
     // transaction.
     GlobalRepair ensureGlobal();
+    // The libvirt_network tables there are (nftables; the iptables backend
+    // has none), without making any.
+    TableHandles tableHandles();
     // Are all the rules of an undo record still there? Answered for the
     // nftables backend from the listed handles; the iptables backend cannot
     // tell cheaply and says no.
