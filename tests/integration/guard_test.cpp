@@ -651,7 +651,23 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
 // the old table: they are put back within seconds. The new table numbers
 // its rules from the start, as the old one did, so the old network's
 // recorded handles are now the new network's rules: those are left alone.
-class NetworkGlobalsTest : public test::DaemonFixture {};
+class NetworkGlobalsTest : public test::DaemonFixture {
+protected:
+    // How often `text` occurs in the ip family's libvirt_network table.
+    static size_t inTable(const test::Netns& host, const std::string& text)
+    {
+        const std::string table = host.run({"nft", "list", "table", "ip", "libvirt_network"}).out;
+        size_t n = 0;
+        for (size_t at = table.find(text); at != std::string::npos; at = table.find(text, at + 1))
+            ++n;
+        return n;
+    }
+    static std::string network(const std::string& name, const std::string& bridge, const std::string& address)
+    {
+        return "<network><name>" + name + "</name><bridge name='" + bridge + "'/><forward/><ip address='" + address +
+               "' netmask='255.255.255.0'/></network>";
+    }
+};
 
 TEST_F(NetworkGlobalsTest, AStartThatMakesTheTableAgainPutsTheRunningNetworksRulesBack)
 {
@@ -662,17 +678,7 @@ TEST_F(NetworkGlobalsTest, AStartThatMakesTheTableAgainPutsTheRunningNetworksRul
     options.networkBackend = "nftables";
     options.extraConfig = "firewall_guard = off\n";
     test::Daemon daemon(host, options);
-    auto network = [](const std::string& name, const std::string& bridge, const std::string& address) {
-        return "<network><name>" + name + "</name><bridge name='" + bridge + "'/><forward/><ip address='" + address +
-               "' netmask='255.255.255.0'/></network>";
-    };
-    auto rulesOf = [&](const std::string& bridge) {
-        const std::string table = host.run({"nft", "list", "table", "ip", "libvirt_network"}).out;
-        size_t n = 0;
-        for (size_t at = table.find(bridge); at != std::string::npos; at = table.find(bridge, at + 1))
-            ++n;
-        return n;
-    };
+    auto rulesOf = [&](const std::string& bridge) { return inTable(host, bridge); };
     ASSERT_TRUE(ctl({"net-create", "-"}, network("first", "virbr6", "192.168.60.1")).ok()) << daemon.log();
     const size_t firstRules = rulesOf("virbr6");
     ASSERT_GT(firstRules, 0u);
@@ -701,17 +707,8 @@ TEST_F(NetworkGlobalsTest, ATableMadeAgainWhileNoDaemonWatchedHoldsNoneOfOurRule
     test::DaemonOptions options;
     options.networkBackend = "nftables";
     test::Daemon daemon(host, options);
-    auto rulesOf = [&](const std::string& text) {
-        const std::string table = host.run({"nft", "list", "table", "ip", "libvirt_network"}).out;
-        size_t n = 0;
-        for (size_t at = table.find(text); at != std::string::npos; at = table.find(text, at + 1))
-            ++n;
-        return n;
-    };
-    ASSERT_TRUE(ctl({"net-create", "-"}, "<network><name>first</name><bridge name='virbr6'/><forward/><ip "
-                                         "address='192.168.60.1' netmask='255.255.255.0'/></network>")
-                    .ok())
-        << daemon.log();
+    auto rulesOf = [&](const std::string& text) { return inTable(host, text); };
+    ASSERT_TRUE(ctl({"net-create", "-"}, network("first", "virbr6", "192.168.60.1")).ok()) << daemon.log();
     const size_t firstRules = rulesOf("virbr6");
     ASSERT_GT(firstRules, 0u);
     // A recorded rule: "nft delete rule ip libvirt_network CHAIN handle N" (one word a field).
