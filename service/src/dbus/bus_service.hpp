@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// vnetfilterd on the bus: the Manager, Filter and Binding objects. Each
-// method call is authorized by polkit, then its work runs on the worker
-// (firewall transactions, in order); the reply, and the objects' changes
-// (InterfacesAdded/Removed, PropertiesChanged), are sent back on the bus
-// thread. Nothing here touches the firewall or the files directly.
+// vnetfilterd on the bus: the Manager, Filter, Binding and Network objects
+// (dbus/*_object.hpp). Each method call is authorized by polkit, then its
+// work runs on the worker (firewall transactions, in order); the reply, and
+// the objects' changes (InterfacesAdded/Removed, PropertiesChanged), are
+// sent back on the bus thread. Nothing here touches the firewall or the
+// files directly.
 #pragma once
 
 #include "dbus/admission.hpp"
