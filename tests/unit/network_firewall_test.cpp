@@ -510,9 +510,11 @@ TEST(NetworkFirewall, NftGlobalChainsAreMendedInOneTransaction)
     exec.fails = [&](const auto& argv, const std::string&) {
         return argv[0] == "nft" && argv.size() > 3 && argv[2] == "list" && !(argv[4] == "ip" ? ipTable : ip6Table);
     };
-    exec.output = [&](const auto& argv, const std::string&) {
-        return argv[0] == "nft" && argv.size() > 3 && argv[2] == "list" ? (argv[4] == "ip" ? ipListing : listing())
-                                                                          : std::string();
+    exec.output = [&](const auto& argv, const std::string& input) {
+        if (argv[0] == "nft" && argv.size() > 3 && argv[2] == "list")
+            return argv[4] == "ip" ? ipListing : listing();
+        // nft -ae echoes a table it makes with its handle
+        return input.starts_with("add table ") ? input.substr(0, input.find('\n')) + " # handle 7\n" : std::string();
     };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
     EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Intact);
@@ -583,23 +585,30 @@ TEST(NetworkFirewall, TheGlobalRepairsListingServesThePass)
 TEST(NetworkFirewall, EnsureGlobalNamesTheTablesItFoundOrMade)
 {
     ScriptedExecutor exec;
-    exec.fails = [](const auto& argv, const std::string&) {
-        return argv[0] == "nft" && argv.size() > 4 && argv[2] == "list" && argv[4] == "ip6";
+    bool ip6Made = false, echoes = true;
+    exec.fails = [&](const auto& argv, const std::string&) {
+        return argv[0] == "nft" && argv.size() > 4 && argv[2] == "list" && argv[4] == "ip6" && !ip6Made;
     };
-    exec.output = [](const auto& argv, const std::string& input) {
-        if (argv[0] == "nft" && argv.size() > 3 && argv[2] == "list")
-            return listing();  // table ip libvirt_network { # handle 1
-        return input.starts_with("add table ip6 libvirt_network\n")
-                   ? std::string("add table ip6 libvirt_network # handle 7\nadd chain ip6 libvirt_network forward "
-                                 "{ type filter hook forward priority filter; policy accept; } # handle 1\n")
-                   : std::string();
+    exec.output = [&](const auto& argv, const std::string& input) {
+        if (argv[0] == "nft" && argv.size() > 4 && argv[2] == "list")
+            return argv[4] == "ip" ? listing() : std::string("table ip6 libvirt_network { # handle 8\n}\n");
+        if (!input.starts_with("add table ip6 libvirt_network\n"))
+            return std::string();
+        ip6Made = true;
+        return echoes ? std::string("add table ip6 libvirt_network # handle 7\nadd chain ip6 libvirt_network forward "
+                                    "{ type filter hook forward priority filter; policy accept; } # handle 1\n")
+                      : std::string();
     };
     network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    // Without making any: only the table that is there.
+    EXPECT_EQ(firewall.tableHandles(), (network::TableHandles{{"ip", 1}}));
     const network::GlobalRepair repair = firewall.ensureGlobal();
     EXPECT_EQ(repair.newTables, (std::set<std::string>{"ip6"}));
     EXPECT_EQ(repair.tables, (network::TableHandles{{"ip", 1}, {"ip6", 7}}));
-    // Without making any: only the table that is there.
-    EXPECT_EQ(firewall.tableHandles(), (network::TableHandles{{"ip", 1}}));
+    // An nft that does not echo the handle: the new table is listed.
+    ip6Made = false;
+    echoes = false;
+    EXPECT_EQ(firewall.ensureGlobal().tables, (network::TableHandles{{"ip", 1}, {"ip6", 8}}));
     network::NetworkFirewall iptables(exec, fw::net::NetworkBackend::Iptables);
     exec.calls.clear();
     EXPECT_TRUE(iptables.tableHandles().empty());

@@ -107,9 +107,14 @@ GlobalRepair NetworkFirewall::ensureGlobal()
         std::string output, error;
         if (!runBatch(list.tool, nft ? "" : list.args.at(2), commands, output, error))
             throw FirewallError(error);
-        if (nft && repair.newTables.count(family))
-            if (auto handle = tableHandleIn(output, family))  // the echo of `add table`
+        if (nft && repair.newTables.count(family)) {
+            // From the echo of `add table`; a listing should nft not say it.
+            std::optional<uint64_t> handle = tableHandleIn(output, family);
+            if (!handle)
+                handle = tableHandle(family);
+            if (handle)
                 repair.tables[family] = *handle;
+        }
     }
     repair.chains = missing == wanted ? GlobalChains::Recreated
                     : mended          ? GlobalChains::Mended
@@ -123,10 +128,15 @@ TableHandles NetworkFirewall::tableHandles()
     if (backend_ != fw::net::NetworkBackend::Nftables)
         return tables;
     for (const std::string family : {"ip", "ip6"})
-        if (fw::ExecResult r = executor_.run({"nft", "-a", "list", "table", family, "libvirt_network"}); r.ok())
-            if (auto handle = tableHandleIn(r.out, family))
-                tables[family] = *handle;
+        if (auto handle = tableHandle(family))
+            tables[family] = *handle;
     return tables;
+}
+
+std::optional<uint64_t> NetworkFirewall::tableHandle(const std::string& family)
+{
+    const fw::ExecResult r = executor_.run({"nft", "-a", "list", "table", family, "libvirt_network"});
+    return r.ok() ? tableHandleIn(r.out, family) : std::nullopt;
 }
 
 bool NetworkFirewall::holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const

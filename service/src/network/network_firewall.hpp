@@ -124,6 +124,8 @@ public:
     void rewrite(const conf::NetworkDef& def, fw::Plan& undo, ListedHandles& listed);
 
 private:
+    // nft's handle of the family's libvirt_network table; none when not there.
+    std::optional<uint64_t> tableHandle(const std::string& family);
     void rewriteIptables(const conf::NetworkDef& def, fw::Plan& undo);
     // add(), with `deletes` (nft) in the same transaction before the inserts.
     fw::Plan put(const conf::NetworkDef& def, const std::vector<const fw::Command*>& deletes);
