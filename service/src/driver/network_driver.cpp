@@ -196,7 +196,7 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
         const network::GlobalRepair globals = ensureGlobal();
         if (globals.chains != network::GlobalChains::Intact || !globals.newTables.empty())
             runningLostRules(globals);
-        tables_.seen(globals.tables);  // the records say what is in them
+        tables_.seen(globals.tables, allRecorded());
         running.firewallUndo = firewall_.add(def);
         try {
             if (zones_)
@@ -669,7 +669,13 @@ void NetworkDriver::putRulesBack(const Reapply& how, Reapplied& result)
     for (auto& [name, n] : networks_)
         if (n.running)
             reapplyNetwork(name, n, how, globals, listed, result);
-    tables_.seen(globals.tables);  // the records say what is in them
+    tables_.seen(globals.tables, allRecorded());
+}
+
+bool NetworkDriver::allRecorded() const
+{
+    return std::none_of(networks_.begin(), networks_.end(),
+                        [](const auto& entry) { return entry.second.running && entry.second.unrecorded; });
 }
 
 void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Reapply& how,

@@ -146,6 +146,8 @@ private:
     // firewall_.ensureGlobal(), with a table that is not the one last seen
     // counted as made again (GlobalRepair::newTables).
     network::GlobalRepair ensureGlobal();
+    // Every running network's record is on disk (TableRecord::seen).
+    bool allRecorded() const;
     pid_t launchDnsmasq(const conf::NetworkDef& def) const;
 
     // The lease file of each running network as last seen (supervise()).

@@ -80,34 +80,30 @@ TableRecord::TableRecord(std::filesystem::path file, std::string scope)
 std::set<std::string> TableRecord::replaced(const TableHandles& now) const
 {
     std::set<std::string> families;
-    if (!known_)
-        return families;
-    for (const auto& [family, handle] : last_)
-        if (auto it = now.find(family); it == now.end() || it->second != handle)
-            families.insert(family);
     for (const auto& [family, handle] : now)
-        if (!last_.count(family))
+        if (auto it = last_.find(family); known_ && it != last_.end() && it->second != handle)
             families.insert(family);
     return families;
 }
 
-void TableRecord::seen(const TableHandles& now)
+void TableRecord::seen(const TableHandles& now, bool recordsWritten)
 {
-    if (known_ && now == last_ && !unwritten_)
-        return;
     if (!known_ && now.empty())
         return;  // nothing to say (the iptables backend)
+    if (!known_ || now != last_)
+        unwritten_ = true;
     known_ = true;
     last_ = now;
+    if (!unwritten_ || !recordsWritten)
+        return;
     try {
         store::writeFileAtomically(file_, formatTableRecord(scope_, now), 0600);
-        if (unwritten_)
-            util::logInfo("the networks' tables are recorded again in " + file_.string());
         unwritten_ = false;
+        failed_ = false;
     } catch (const std::exception& e) {
-        if (!unwritten_)
+        if (!failed_)
             util::logError(std::string("cannot record the networks' tables (trying again): ") + e.what());
-        unwritten_ = true;
+        failed_ = true;
     }
 }
 

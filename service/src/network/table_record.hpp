@@ -32,18 +32,23 @@ public:
 
     // The families whose table is not the one last seen (nor, before the
     // first pass, the one the previous daemon saw): the rules recorded in
-    // them are gone, and their handles are not ours.
+    // them are gone, and their handles are not ours. A family not in `now`
+    // (no table, or its handle not known) is not counted: a table that is
+    // not there is made again by ensureGlobal, which says so itself.
     std::set<std::string> replaced(const TableHandles& now) const;
-    // The tables are these now; written to the file when that changed (a
-    // refused write is logged and tried again at the next change or pass).
-    void seen(const TableHandles& now);
+    // The tables are these now. Written to the file when that changed and
+    // `recordsWritten` (the networks' records say what is in these tables:
+    // the file must not get ahead of them), else at a later call; a refused
+    // write is logged and tried again.
+    void seen(const TableHandles& now, bool recordsWritten);
 
 private:
     std::filesystem::path file_;
     std::string scope_;
     bool known_ = false;   // something was seen: on file or by this daemon
     TableHandles last_;    // in scope_
-    bool unwritten_ = false;
+    bool unwritten_ = false;  // last_ is not on file yet
+    bool failed_ = false;     // the last write was refused (logged once)
 };
 
 // The record's text and back (for the file; pure).
