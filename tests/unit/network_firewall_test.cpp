@@ -4,16 +4,20 @@
 // failure takes the earlier batches out again, removal goes by handle.
 #include "conf/network.hpp"
 #include "firewall/command.hpp"
+#include "firewall/netlink/nl_message.hpp"
 #include "network/network_firewall.hpp"
 #include "util/strings.hpp"
 
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 
 using namespace vnf;
@@ -43,6 +47,53 @@ public:
         return {0, output ? output(argv, input) : "", ""};
     }
 };
+
+// The kernel's nf_tables tables as a table dump over netlink answers them:
+// family (NFPROTO_*) -> table name -> handle. No transactions: the network
+// firewall writes through nft.
+class KernelTables : public fw::nl::NfTransport {
+public:
+    std::map<uint8_t, std::map<std::string, uint64_t>> tables;
+    size_t dumps = 0;
+    std::vector<fw::nl::NfReply> transact(const std::string&) override
+    {
+        ADD_FAILURE() << "the network firewall wrote over netlink";
+        return {};
+    }
+    std::vector<fw::nl::NfReply> dump(const std::string& request) override
+    {
+        ++dumps;
+        const auto messages = fw::nl::splitMessages(request);
+        EXPECT_EQ(messages.size(), 1u);
+        EXPECT_EQ(messages.at(0).type, fw::nl::nftMessageType(NFT_MSG_GETTABLE));
+        EXPECT_TRUE(messages.at(0).flags & NLM_F_DUMP);
+        const uint8_t family = static_cast<uint8_t>(messages.at(0).body.at(0));  // struct nfgenmsg
+        std::vector<fw::nl::NfReply> replies;
+        for (const auto& [name, handle] : tables[family]) {
+            fw::nl::MessageWriter table;
+            table.begin(fw::nl::nftMessageType(NFT_MSG_NEWTABLE), NLM_F_MULTI, 1, family);
+            table.putString(NFTA_TABLE_NAME, name);
+            table.putBe32(NFTA_TABLE_FLAGS, 0);
+            table.putBe64(NFTA_TABLE_HANDLE, handle);
+            table.end();
+            fw::nl::NfReply reply;
+            reply.type = fw::nl::nftMessageType(NFT_MSG_NEWTABLE);
+            reply.body = std::string(fw::nl::splitMessages(table.data()).at(0).body);
+            replies.push_back(std::move(reply));
+        }
+        return replies;
+    }
+};
+
+// An nftables network firewall whose kernel tables are `kernel`'s (none by
+// default): unit tests never ask the host's kernel.
+network::NetworkFirewall nftablesFirewall(fw::Executor& exec, KernelTables** kernel = nullptr)
+{
+    auto tables = std::make_unique<KernelTables>();
+    if (kernel)
+        *kernel = tables.get();
+    return network::NetworkFirewall(exec, fw::net::NetworkBackend::Nftables, std::move(tables));
+}
 
 // nft's side of the libvirt_network tables, for a ScriptedExecutor: the
 // inserts of `nft -ae -f -` get the next handle (echoed), its deletes take
@@ -109,7 +160,7 @@ TEST(NetworkFirewall, NftRulesGoInOneTransactionAndAreRemovedByHandle)
     ScriptedExecutor exec;
     FakeNftTables nft;
     exec.output = [&](const auto& argv, const std::string& input) { return nft.run(argv, input); };
-    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    network::NetworkFirewall firewall = nftablesFirewall(exec);
     const fw::Plan undo = firewall.add(conf::parseNetwork(kNat));
     size_t nftRuns = 0;
     for (const auto& [argv, input] : exec.calls)
@@ -146,7 +197,7 @@ TEST(NetworkFirewall, NftRewriteReplacesWhatIsLeftInOneTransaction)
             return std::string("qdisc htb 1: root\n");  // the checksum fix's qdisc is there
         return nft.run(argv, input);
     };
-    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    network::NetworkFirewall firewall = nftablesFirewall(exec);
     const conf::NetworkDef def = conf::parseNetwork(kNat);
     fw::Plan undo = firewall.add(def);
     undo.insert(undo.begin(), fw::Command{fw::Tool::Tc, {"qdisc", "del", "dev", "virbr1", "root", "handle", "1:"}});
@@ -184,7 +235,7 @@ TEST(NetworkFirewall, OneListingPerTableForAllNetworks)
     ScriptedExecutor exec;
     FakeNftTables nft;
     exec.output = [&](const auto& argv, const std::string& input) { return nft.run(argv, input); };
-    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    network::NetworkFirewall firewall = nftablesFirewall(exec);
     std::vector<fw::Plan> undos;
     for (int i = 0; i < 5; ++i) {
         std::string xml = kNat;
@@ -222,7 +273,7 @@ TEST(NetworkFirewall, ARecordedHandleInAnotherChainIsNotOurs)
     ScriptedExecutor exec;
     FakeNftTables nft;
     exec.output = [&](const auto& argv, const std::string& input) { return nft.run(argv, input); };
-    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    network::NetworkFirewall firewall = nftablesFirewall(exec);
     const conf::NetworkDef def = conf::parseNetwork(kNat);
     fw::Plan undo = firewall.add(def);
     network::ListedHandles listed = firewall.handles();
@@ -319,11 +370,12 @@ TEST(NetworkFirewall, RulesOfATableMadeAgainAreForgotten)
     EXPECT_EQ(undo.at(1).args.at(2), "ip6");
 }
 
-// `nft -a list table ip libvirt_network` as libvirt's layout leaves it.
-std::string listing(bool withOutputChain = true, const std::vector<std::string>& jumps = {"guest_cross", "guest_input",
-                                                                                         "guest_output"})
+// `nft -a list table FAMILY libvirt_network` as libvirt's layout leaves it.
+const std::vector<std::string> kJumps = {"guest_cross", "guest_input", "guest_output"};
+std::string listing(bool withOutputChain = true, const std::vector<std::string>& jumps = kJumps,
+                    const std::string& family = "ip")
 {
-    std::string text = "table ip libvirt_network { # handle 1\n\tchain forward { # handle 1\n"
+    std::string text = "table " + family + " libvirt_network { # handle 1\n\tchain forward { # handle 1\n"
                        "\t\ttype filter hook forward priority filter; policy accept;\n";
     int handle = 10;
     for (const auto& jump : jumps)
@@ -350,12 +402,17 @@ std::vector<std::string> formatted(const fw::net::GlobalMend& mend)
     return formatted(mend.plan);
 }
 
+fw::net::GlobalMend nftablesMend(const std::string& family, const std::string& listed)
+{
+    return fw::net::nftablesGlobalMend(family, fw::net::parseNftTableListing(listed, family, "libvirt_network"));
+}
+
 // nft's own listing: rules by chain and handle; a chain's handle is no rule.
 TEST(NetworkFirewall, ListedHandlesReadNftsListing)
 {
     ScriptedExecutor exec;
     exec.output = [](const auto& argv, const std::string&) { return argv.at(4) == "ip" ? listing() : std::string(); };
-    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    network::NetworkFirewall firewall = nftablesFirewall(exec);
     network::ListedHandles listed = firewall.handles();
     EXPECT_TRUE(listed.has("ip", "libvirt_network", "guest_output", "9"));
     EXPECT_TRUE(listed.has("ip", "libvirt_network", "forward", "12"));
@@ -367,22 +424,22 @@ TEST(NetworkFirewall, ListedHandlesReadNftsListing)
 
 TEST(NftablesGlobalMend, ACompleteTableNeedsNothing)
 {
-    const fw::net::GlobalMend mend = fw::net::nftablesGlobalMend("ip", listing());
+    const fw::net::GlobalMend mend = nftablesMend("ip", listing());
     EXPECT_TRUE(mend.plan.empty());
     EXPECT_EQ(mend.missing, 0u);
     EXPECT_EQ(mend.wanted, 8u);  // forward, guest_nat, three guest_* chains and their jumps
     // A jump of someone else's in forward is theirs; ours are all there.
     std::string withForeign = listing(true, {"mine", "guest_cross", "guest_input", "guest_output"});
-    EXPECT_TRUE(fw::net::nftablesGlobalMend("ip", withForeign).plan.empty());
+    EXPECT_TRUE(nftablesMend("ip", withForeign).plan.empty());
 }
 
 // One jump deleted by hand: inserted alone at the top it would come before
 // guest_cross; the others go and all three come back in libvirt's order.
 TEST(NftablesGlobalMend, AMissingJumpComesBackInLibvirtsOrder)
 {
-    const fw::net::GlobalMend mend = fw::net::nftablesGlobalMend("ip", listing(true, {"guest_cross", "guest_output"}));
+    const fw::net::GlobalMend mend = nftablesMend("ip", listing(true, {"guest_cross", "guest_output"}));
     EXPECT_EQ(mend.missing, 1u);  // the two put in again were there
-    EXPECT_FALSE(mend.whole());
+    EXPECT_NE(mend.missing, mend.wanted);
     EXPECT_EQ(formatted(mend),
               (std::vector<std::string>{
                   "nft delete rule ip libvirt_network forward handle 10",
@@ -398,7 +455,7 @@ TEST(NftablesGlobalMend, AMissingJumpComesBackInLibvirtsOrder)
 TEST(NftablesGlobalMend, JumpsOutOfOrderArePutInOrder)
 {
     const fw::net::GlobalMend mend =
-        fw::net::nftablesGlobalMend("ip", listing(true, {"guest_output", "guest_cross", "guest_input"}));
+        nftablesMend("ip", listing(true, {"guest_output", "guest_cross", "guest_input"}));
     EXPECT_EQ(mend.missing, 0u);  // all there, only out of order
     EXPECT_EQ(formatted(mend),
               (std::vector<std::string>{
@@ -414,7 +471,7 @@ TEST(NftablesGlobalMend, JumpsOutOfOrderArePutInOrder)
 TEST(NftablesGlobalMend, AMissingChainComesBackWithItsJump)
 {
     const fw::net::GlobalMend mend =
-        fw::net::nftablesGlobalMend("ip6", listing(false, {"mine", "guest_cross", "guest_input"}));
+        nftablesMend("ip6", listing(false, {"mine", "guest_cross", "guest_input"}, "ip6"));
     EXPECT_EQ(mend.missing, 2u);  // guest_output and its jump
     EXPECT_EQ(formatted(mend),
               (std::vector<std::string>{
@@ -430,9 +487,9 @@ TEST(NftablesGlobalMend, AMissingChainComesBackWithItsJump)
 // The base chains come back with their hooks; an empty table gets every chain.
 TEST(NftablesGlobalMend, AnEmptyTableGetsEveryChainAndJump)
 {
-    const fw::net::GlobalMend empty = fw::net::nftablesGlobalMend("ip", "table ip libvirt_network { # handle 1\n}\n");
-    EXPECT_TRUE(empty.whole());
+    const fw::net::GlobalMend empty = nftablesMend("ip", "table ip libvirt_network { # handle 1\n}\n");
     EXPECT_EQ(empty.missing, 8u);
+    EXPECT_EQ(empty.wanted, 8u);  // nothing was there
     const auto mend = formatted(empty);
     ASSERT_EQ(mend.size(), 8u);
     EXPECT_EQ(mend.front(),
@@ -492,7 +549,8 @@ TEST(IptablesGlobalMend, AnEmptyTableGetsEveryChainAndJump)
                   "ip6tables -w --table mangle --insert POSTROUTING --jump LIBVIRT_PRT",
               }));
     const fw::net::GlobalMend empty = fw::net::iptablesGlobalMend(fw::Tool::Iptables, "filter", "");
-    EXPECT_TRUE(empty.whole());
+    EXPECT_EQ(empty.missing, empty.wanted);  // nothing was there
+    EXPECT_EQ(empty.wanted, 10u);
     const auto filter = formatted(empty);
     ASSERT_EQ(filter.size(), 10u);
     EXPECT_EQ(filter.at(4), "iptables -w --table filter --new-chain LIBVIRT_FWX");
@@ -512,11 +570,11 @@ TEST(NetworkFirewall, NftGlobalChainsAreMendedInOneTransaction)
     };
     exec.output = [&](const auto& argv, const std::string& input) {
         if (argv[0] == "nft" && argv.size() > 3 && argv[2] == "list")
-            return argv[4] == "ip" ? ipListing : listing();
+            return argv[4] == "ip" ? ipListing : listing(true, kJumps, "ip6");
         // nft -ae echoes a table it makes with its handle
         return input.starts_with("add table ") ? input.substr(0, input.find('\n')) + " # handle 7\n" : std::string();
     };
-    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    network::NetworkFirewall firewall = nftablesFirewall(exec);
     EXPECT_EQ(firewall.ensureGlobal().chains, network::GlobalChains::Intact);
     ASSERT_EQ(exec.calls.size(), 2u);
     EXPECT_EQ(exec.calls.front().first,
@@ -556,10 +614,10 @@ TEST(NetworkFirewall, TheGlobalRepairsListingServesThePass)
     ScriptedExecutor exec;
     std::string ipListing = listing();
     exec.output = [&](const auto& argv, const std::string&) {
-        return argv[0] == "nft" && argv.size() > 3 && argv[2] == "list" ? (argv[4] == "ip" ? ipListing : listing())
+        return argv[0] == "nft" && argv.size() > 3 && argv[2] == "list" ? (argv[4] == "ip" ? ipListing : listing(true, kJumps, "ip6"))
                                                                           : std::string();
     };
-    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    network::NetworkFirewall firewall = nftablesFirewall(exec);
     const network::GlobalRepair intact = firewall.ensureGlobal();
     ASSERT_EQ(exec.calls.size(), 2u);
     network::ListedHandles listed = firewall.handles(intact);
@@ -581,7 +639,9 @@ TEST(NetworkFirewall, TheGlobalRepairsListingServesThePass)
 }
 
 // The tables' handles, for TableRecord: from the listing of a table that is
-// there, from the echo of its making for one that was not.
+// there, from the echo of its making for one that was not; asked of the
+// kernel (one table dump, no listing) without making any, and when nft does
+// not echo.
 TEST(NetworkFirewall, EnsureGlobalNamesTheTablesItFoundOrMade)
 {
     ScriptedExecutor exec;
@@ -599,17 +659,25 @@ TEST(NetworkFirewall, EnsureGlobalNamesTheTablesItFoundOrMade)
                                     "{ type filter hook forward priority filter; policy accept; } # handle 1\n")
                       : std::string();
     };
-    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
-    // Without making any: only the table that is there.
+    KernelTables* kernel = nullptr;
+    network::NetworkFirewall firewall = nftablesFirewall(exec, &kernel);
+    kernel->tables[NFPROTO_IPV4] = {{"filter", 3}, {"libvirt_network", 1}};
+    kernel->tables[NFPROTO_IPV6] = {{"libvirt_network_old", 4}};
+    // Without making any: only the table that is there, by name; nothing listed.
     EXPECT_EQ(firewall.tableHandles(), (network::TableHandles{{"ip", 1}}));
+    EXPECT_EQ(kernel->dumps, 2u);
+    EXPECT_TRUE(exec.calls.empty());
     const network::GlobalRepair repair = firewall.ensureGlobal();
     EXPECT_EQ(repair.newTables, (std::set<std::string>{"ip6"}));
     EXPECT_EQ(repair.tables, (network::TableHandles{{"ip", 1}, {"ip6", 7}}));
-    // An nft that does not echo the handle: the new table is listed.
+    EXPECT_EQ(kernel->dumps, 2u);  // the echo said it
+    // An nft that does not echo the handle: the kernel says it.
     ip6Made = false;
     echoes = false;
+    kernel->tables[NFPROTO_IPV6]["libvirt_network"] = 8;
     EXPECT_EQ(firewall.ensureGlobal().tables, (network::TableHandles{{"ip", 1}, {"ip6", 8}}));
-    network::NetworkFirewall iptables(exec, fw::net::NetworkBackend::Iptables);
+    EXPECT_EQ(kernel->dumps, 3u);
+    network::NetworkFirewall iptables(exec, fw::net::NetworkBackend::Iptables, std::make_unique<KernelTables>());
     exec.calls.clear();
     EXPECT_TRUE(iptables.tableHandles().empty());
     EXPECT_TRUE(exec.calls.empty());

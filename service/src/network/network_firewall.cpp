@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "network/network_firewall.hpp"
 
+#include "firewall/network/table_handle.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -30,28 +31,19 @@ std::string failure(const fw::Command& command, const fw::ExecResult& r)
            std::string(util::trim(r.err.empty() ? r.out : r.err));
 }
 
-// nft's handle of a family's libvirt_network table, from a listing of it
-// ("table ip libvirt_network { # handle 5") or the echo of its making
-// ("add table ip libvirt_network # handle 5").
-std::optional<uint64_t> tableHandleIn(std::string_view text, const std::string& family)
+const std::string kNetworkTable = "libvirt_network";
+
+uint8_t nfproto(const std::string& family)
 {
-    for (const auto& line : util::split(text, '\n')) {
-        std::string_view words = util::trim(line);
-        if (words.starts_with("add "))
-            words.remove_prefix(4);
-        if (!words.starts_with("table " + family + " libvirt_network "))
-            continue;
-        if (const size_t mark = words.rfind("# handle "); mark != std::string_view::npos)
-            if (auto handle = util::parseUnsigned(util::trim(words.substr(mark + 9))))
-                return handle->value;
-    }
-    return std::nullopt;
+    return family == "ip6" ? NFPROTO_IPV6 : NFPROTO_IPV4;
 }
 
 } // namespace
 
-NetworkFirewall::NetworkFirewall(fw::Executor& executor, fw::net::NetworkBackend backend)
-    : executor_(executor), backend_(backend)
+NetworkFirewall::NetworkFirewall(fw::Executor& executor, fw::net::NetworkBackend backend,
+                                 std::unique_ptr<fw::nl::NfTransport> transport)
+    : executor_(executor), backend_(backend),
+      transport_(transport ? std::move(transport) : std::make_unique<fw::nl::NetlinkTransport>())
 {
 }
 
@@ -67,7 +59,7 @@ GlobalRepair NetworkFirewall::ensureGlobal()
     // one transaction - a table that is not there at all, whole.
     const bool nft = backend_ == fw::net::NetworkBackend::Nftables;
     GlobalRepair repair;
-    size_t missing = 0, wanted = 0;
+    size_t missing = 0, wanted = 0;  // of every table
     bool mended = false;  // jumps only out of order are mended too
     for (const fw::Command& query : fw::net::globalSetupPlan(backend_)) {
         if (!query.query)
@@ -78,14 +70,15 @@ GlobalRepair NetworkFirewall::ensureGlobal()
         if (nft) {
             list.args.insert(list.args.begin(), "-a");
             if (fw::ExecResult listing = run(list); listing.ok()) {
-                mend = fw::net::nftablesGlobalMend(family, listing.out);
-                if (auto handle = tableHandleIn(listing.out, family))
-                    repair.tables[family] = *handle;
+                fw::net::NftTableListing table = fw::net::parseNftTableListing(listing.out, family, kNetworkTable);
+                mend = fw::net::nftablesGlobalMend(family, table);
+                if (table.handle)
+                    repair.tables[family] = *table.handle;
                 if (mend.plan.empty())  // still what the table holds
-                    repair.listings.emplace(family, std::move(listing.out));
+                    repair.listings.emplace(family, std::move(table));
             } else {
                 repair.newTables.insert(family);
-                mend = fw::net::nftablesGlobalMend(family, "");
+                mend = fw::net::nftablesGlobalMend(family, {});
                 mend.plan.insert(mend.plan.begin(),
                                  fw::Command{fw::Tool::Nft, {"add", "table", family, "libvirt_network"}});
             }
@@ -108,10 +101,10 @@ GlobalRepair NetworkFirewall::ensureGlobal()
         if (!runBatch(list.tool, nft ? "" : list.args.at(2), commands, output, error))
             throw FirewallError(error);
         if (nft && repair.newTables.count(family)) {
-            // From the echo of `add table`; a listing should nft not say it.
-            std::optional<uint64_t> handle = tableHandleIn(output, family);
+            // From the echo of `add table`; the kernel's word should nft not say it.
+            std::optional<uint64_t> handle = fw::net::parseNftTableListing(output, family, kNetworkTable).handle;
             if (!handle)
-                handle = tableHandle(family);
+                handle = fw::net::nftablesTableHandle(*transport_, nfproto(family), kNetworkTable);
             if (handle)
                 repair.tables[family] = *handle;
         }
@@ -128,15 +121,9 @@ TableHandles NetworkFirewall::tableHandles()
     if (backend_ != fw::net::NetworkBackend::Nftables)
         return tables;
     for (const std::string family : {"ip", "ip6"})
-        if (auto handle = tableHandle(family))
+        if (auto handle = fw::net::nftablesTableHandle(*transport_, nfproto(family), kNetworkTable))
             tables[family] = *handle;
     return tables;
-}
-
-std::optional<uint64_t> NetworkFirewall::tableHandle(const std::string& family)
-{
-    const fw::ExecResult r = executor_.run({"nft", "-a", "list", "table", family, "libvirt_network"});
-    return r.ok() ? tableHandleIn(r.out, family) : std::nullopt;
 }
 
 bool NetworkFirewall::holdsAny(const fw::Plan& undo, const std::set<fw::nl::RuleRef>& rules) const
@@ -147,7 +134,7 @@ bool NetworkFirewall::holdsAny(const fw::Plan& undo, const std::set<fw::nl::Rule
         // delete rule FAMILY TABLE CHAIN handle N
         if (command.tool != fw::Tool::Nft || command.args.size() != 7)
             continue;
-        const uint8_t family = command.args.at(2) == "ip6" ? NFPROTO_IPV6 : NFPROTO_IPV4;
+        const uint8_t family = nfproto(command.args.at(2));
         const auto handle = util::parseUnsigned(command.args.at(6));
         if (handle && rules.count(fw::nl::RuleRef{{family, command.args.at(3)}, handle->value}))
             return true;
@@ -172,22 +159,12 @@ bool NetworkFirewall::forgetRulesOf(fw::Plan& undo, const std::set<std::string>&
            }) > 0;
 }
 
-void ListedHandles::take(const std::string& family, const std::string& table, std::string_view listing)
+void ListedHandles::take(const std::string& family, const std::string& table, const fw::net::NftTableListing& listing)
 {
-    std::set<std::pair<std::string, std::string>> rules;
-    // "\tchain NAME { # handle 4", then its rules "\t\t... # handle 12"
-    std::string in;
-    for (const auto& line : util::split(listing, '\n')) {
-        const std::string_view text = util::trim(line);
-        const size_t mark = text.rfind("# handle ");
-        if (text.starts_with("chain ")) {
-            in = std::string(util::trim(text.substr(6, text.find(' ', 6) - 6)));
-        } else if (text.starts_with("table ") || text == "}") {
-            in.clear();
-        } else if (mark != std::string_view::npos && !in.empty()) {
-            rules.emplace(in, std::string(util::trim(text.substr(mark + 9))));
-        }
-    }
+    std::set<std::pair<std::string, uint64_t>> rules;
+    for (const auto& chain : listing.chains)
+        for (const auto& rule : chain.rules)
+            rules.emplace(chain.name, rule.handle);
     listed_[{family, table}] = std::move(rules);
 }
 
@@ -196,16 +173,18 @@ bool ListedHandles::has(const std::string& family, const std::string& table, con
 {
     if (!listed_.count({family, table})) {
         const fw::ExecResult r = executor_.run({"nft", "-a", "list", "table", family, table});
-        take(family, table, r.ok() ? r.out : "");  // a table not there has none
+        // a table not there has none
+        take(family, table, r.ok() ? fw::net::parseNftTableListing(r.out, family, table) : fw::net::NftTableListing{});
     }
-    return listed_.at({family, table}).count({chain, handle}) > 0;
+    const auto number = util::parseUnsigned(handle);
+    return number && listed_.at({family, table}).count({chain, number->value}) > 0;
 }
 
 ListedHandles NetworkFirewall::handles(const GlobalRepair& seen) const
 {
     ListedHandles listed(executor_);
     for (const auto& [family, listing] : seen.listings)
-        listed.take(family, "libvirt_network", listing);
+        listed.take(family, kNetworkTable, listing);
     return listed;
 }
 

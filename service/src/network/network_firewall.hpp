@@ -12,11 +12,14 @@
 
 #include "conf/network.hpp"
 #include "firewall/executor.hpp"
+#include "firewall/netlink/nf_transport.hpp"
 #include "firewall/network/network_rules.hpp"
+#include "firewall/network/nft_listing.hpp"
 #include "firewall/netlink/nft_monitor.hpp"
 #include "network/table_record.hpp"
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -43,7 +46,7 @@ struct GlobalRepair {
     std::set<std::string> newTables;
     // nftables: the `nft -a list table` listings of the families' tables
     // the repair left as they were (family -> listing), for ListedHandles.
-    std::map<std::string, std::string> listings;
+    std::map<std::string, fw::net::NftTableListing> listings;
     // nftables: the tables it found or made (see TableRecord).
     TableHandles tables;
 };
@@ -69,17 +72,20 @@ public:
     bool has(const std::string& family, const std::string& table, const std::string& chain,
              const std::string& handle);
     // A table's listing taken already (it is not listed again).
-    void take(const std::string& family, const std::string& table, std::string_view listing);
+    void take(const std::string& family, const std::string& table, const fw::net::NftTableListing& listing);
 
 private:
     fw::Executor& executor_;
     // (family, table) -> (chain, handle) of each rule; a table not there: none
-    std::map<std::pair<std::string, std::string>, std::set<std::pair<std::string, std::string>>> listed_;
+    std::map<std::pair<std::string, std::string>, std::set<std::pair<std::string, uint64_t>>> listed_;
 };
 
 class NetworkFirewall {
 public:
-    NetworkFirewall(fw::Executor& executor, fw::net::NetworkBackend backend);
+    // `transport` (nftables): where the tables' handles are asked for; by
+    // default the kernel over netlink.
+    NetworkFirewall(fw::Executor& executor, fw::net::NetworkBackend backend,
+                    std::unique_ptr<fw::nl::NfTransport> transport = nullptr);
 
     fw::net::NetworkBackend backend() const { return backend_; }
 
@@ -90,7 +96,7 @@ public:
     // transaction.
     GlobalRepair ensureGlobal();
     // The libvirt_network tables there are (nftables; the iptables backend
-    // has none), without making any.
+    // has none), without making any: asked of the kernel, not listed.
     TableHandles tableHandles();
     // Are all the rules of an undo record still there? Answered for the
     // nftables backend from the listed handles; the iptables backend cannot
@@ -124,8 +130,6 @@ public:
     void rewrite(const conf::NetworkDef& def, fw::Plan& undo, ListedHandles& listed);
 
 private:
-    // nft's handle of the family's libvirt_network table; none when not there.
-    std::optional<uint64_t> tableHandle(const std::string& family);
     void rewriteIptables(const conf::NetworkDef& def, fw::Plan& undo);
     // add(), with `deletes` (nft) in the same transaction before the inserts.
     fw::Plan put(const conf::NetworkDef& def, const std::vector<const fw::Command*>& deletes);
@@ -137,6 +141,7 @@ private:
                   std::string& output, std::string& error);
     fw::Executor& executor_;
     fw::net::NetworkBackend backend_;
+    std::unique_ptr<fw::nl::NfTransport> transport_;
 };
 
 // The undo record as text (one command per line, shell-quoted) and back,

@@ -6,6 +6,7 @@
 
 #include "conf/network.hpp"
 #include "firewall/command.hpp"
+#include "firewall/network/nft_listing.hpp"
 
 #include <optional>
 #include <string>
@@ -29,17 +30,17 @@ struct GlobalMend {
     Plan plan;           // meant as one transaction; empty when nothing lacks
     size_t missing = 0;  // chains and jumps of globalSetupPlan the listing lacks
     size_t wanted = 0;   // chains and jumps of globalSetupPlan in this table
-    // Nothing of it was there: rules that lived in its chains are gone.
-    bool whole() const { return missing == wanted; }
+    // missing == wanted: nothing of it was there, and rules that lived in
+    // its chains are gone.
 };
 
 // What a family's ("ip"/"ip6") libvirt_network table lacks, from its
-// `nft -a list table` listing ("" when the table is not there; the plan
+// `nft -a list table` listing (empty when the table is not there; the plan
 // does not make the table): the chains of globalSetupPlan that are missing
 // and, when a jump from forward to a guest_* chain is missing or out of
 // libvirt's order, all three jumps again in that order (those still there
 // deleted by their handles first).
-GlobalMend nftablesGlobalMend(std::string_view family, std::string_view listing);
+GlobalMend nftablesGlobalMend(std::string_view family, const NftTableListing& listing);
 
 // What a table's LIBVIRT_* chains lack (tool: iptables or ip6tables; table:
 // filter, nat or mangle), from its `--list-rules` listing: the chains of

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 namespace vnf::fw::net {
 
@@ -158,32 +157,18 @@ Plan nftablesAddNetwork(const conf::NetworkDef& def)
 
 } // namespace detail
 
-GlobalMend nftablesGlobalMend(std::string_view family, std::string_view listing)
+GlobalMend nftablesGlobalMend(std::string_view family, const NftTableListing& listing)
 {
     // What the listing holds: the chains, and the forward chain's jumps to
     // the guest_* chains (others' rules in it are left alone).
     std::set<std::string> chains;
+    for (const auto& chain : listing.chains)
+        chains.insert(chain.name);
     std::vector<std::pair<std::string, std::string>> jumps;  // target, handle
-    std::istringstream lines{std::string(listing)};
-    std::string chain;
-    for (std::string line; std::getline(lines, line);) {
-        std::istringstream words(line);
-        std::string first, name;
-        words >> first;
-        if (first == "chain" && words >> name) {
-            chains.insert(chain = name);
-            continue;
-        }
-        const size_t jump = line.find(" jump ");
-        const size_t handle = line.rfind("# handle ");
-        if (chain != "forward" || jump == std::string::npos || handle == std::string::npos)
-            continue;
-        std::istringstream target(line.substr(jump + 6)), number(line.substr(handle + 9));
-        std::string to, n;
-        target >> to;
-        number >> n;
-        jumps.emplace_back(to, n);
-    }
+    if (const NftListedChain* forward = listing.chain("forward"))
+        for (const auto& rule : forward->rules)
+            if (std::string target = NftTableListing::jumpTarget(rule); !target.empty())
+                jumps.emplace_back(std::move(target), std::to_string(rule.handle));
     GlobalMend mend;
     const Plan setup = detail::nftablesGlobalSetup();
     std::vector<const Command*> inserts;
