@@ -12,7 +12,11 @@
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -92,6 +96,38 @@ bool alive(pid_t pid)
     return pid > 0 && ::kill(pid, 0) == 0 &&
            test::readFile("/proc/" + std::to_string(pid) + "/stat").find(") Z") == std::string::npos;
 }
+
+// A file no process may open for writing - not even root's - while this
+// lives (the immutable attribute, as `chattr +i` sets it): a way to make a
+// program that writes it fail to start, taken back on every exit path.
+class Immutable {
+public:
+    explicit Immutable(std::filesystem::path file) : file_(std::move(file)) { held_ = set(true); }
+    ~Immutable()
+    {
+        if (held_)
+            set(false);
+    }
+    Immutable(const Immutable&) = delete;
+    Immutable& operator=(const Immutable&) = delete;
+    bool held() const { return held_; }
+
+private:
+    bool set(bool on) const
+    {
+        const int fd = ::open(file_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            return false;
+        int flags = 0;
+        bool done = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+        flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+        done = done && ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+        ::close(fd);
+        return done;
+    }
+    std::filesystem::path file_;
+    bool held_ = false;
+};
 
 // Whether a process runs with `needle` in its command line.
 bool processWith(const std::string& needle)
@@ -217,6 +253,23 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_EQ(test::readFile(daemon.networkStateDir() / "natnet.conf").find("192.168.50.88"), std::string::npos);
     std::filesystem::remove_all(definition);
     test::writeFile(definition, written);
+    // dnsmasq does not start with the new host (its log cannot be opened):
+    // refused with what went wrong, the definition on disk and dnsmasq's
+    // configuration keep the old hosts, and dnsmasq is back with them as
+    // soon as it can start.
+    {
+        Immutable log(daemon.networkStateDir() / "natnet.log");
+        ASSERT_TRUE(log.held()) << "cannot set the immutable attribute on natnet.log";
+        r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:06' ip='192.168.50.99'/>"});
+        EXPECT_FALSE(r.ok());
+        EXPECT_NE(r.err.find("dnsmasq did not start with the new hosts: cannot start"), std::string::npos) << r.err;
+        EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.99"), std::string::npos);
+        EXPECT_EQ(test::readFile(definition), written);
+        EXPECT_EQ(test::readFile(daemon.networkStateDir() / "natnet.conf").find("192.168.50.99"), std::string::npos);
+        EXPECT_FALSE(alive(dnsmasqPid(daemon, "natnet")));
+    }
+    EXPECT_TRUE(test::eventually([&] { return alive(dnsmasqPid(daemon, "natnet")); }, 5s)) << daemon.log();
+    EXPECT_EQ(test::readFile(daemon.networkStateDir() / "natnet.conf").find("192.168.50.99"), std::string::npos);
 
     EXPECT_TRUE(ping(*guest, "192.168.50.1"));
     // The network's DNS answers with its <dns><host>.

@@ -415,6 +415,7 @@ Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpH
         writeDefinition(*persistent);
     if (running && network::needsDnsmasq(*running)) {
         network::stopDnsmasq(n.running->dnsmasq);
+        n.running->dnsmasq = 0;  // reaped: its PID may be another process's soon
         try {
             n.running->dnsmasq = launchDnsmasq(*running);
         } catch (const std::exception& e) {
@@ -434,7 +435,8 @@ Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpH
                 util::logError("network '" + name + "': cannot restart dnsmasq: " + again.what());
             }
             record(name, n);  // the dnsmasq that runs now
-            throw ServiceError(ErrorKind::Backend, "network '" + name + "': dnsmasq refused the new hosts: " + e.what());
+            throw ServiceError(ErrorKind::Backend,
+                               "network '" + name + "': dnsmasq did not start with the new hosts: " + e.what());
         }
     }
     if (persistent)
@@ -545,6 +547,7 @@ Changes NetworkDriver::supervise()
         if (!n.running || !network::needsDnsmasq(n.running->def) || network::isDnsmasq(n.running->dnsmasq))
             continue;
         network::stopDnsmasq(n.running->dnsmasq);  // reaps it
+        n.running->dnsmasq = 0;
         try {
             n.running->dnsmasq = launchDnsmasq(n.running->def);
             util::logInfo("network '" + name + "': dnsmasq had stopped; restarted it");
