@@ -23,9 +23,8 @@ namespace {
 class GuiModelTest : public test::DaemonFixture {};
 
 // The GLib main loop, as a GTK application has it (the global default
-// context: GDBusObjectManagerClient delivers its signals there, whatever
-// context was current when it was made), with a connection to the private
-// bus that counts the method calls it sends.
+// context, where the model's signal subscriptions deliver), with a
+// connection to the private bus that counts the method calls it sends.
 class Loop {
 public:
     explicit Loop(const std::string& address) : context_(g_main_context_default())
@@ -170,4 +169,25 @@ TEST_F(GuiModelTest, FollowsTheDaemonWithoutPolling)
     loop.runFor(2s);
     EXPECT_EQ(loop.calls(), callsBeforeIdle);
     EXPECT_EQ(loop.calls(), callsAtStart + 1) << "after the start, only the Get of an invalidated property";
+
+    // The daemon goes: the model says so and shows nothing; it comes back:
+    // the model has its objects again, as the daemon has them now.
+    const size_t filters = model.filters().size();
+    readiness.reset();
+    daemon.stop();
+    ASSERT_TRUE(loop.runUntil([&] { return readiness.has_value(); }));
+    EXPECT_EQ(*readiness, std::optional<std::string>("vnetfilterd is not running"));
+    EXPECT_TRUE(model.filters().empty());
+    EXPECT_TRUE(model.networks().empty());
+    readiness.reset();
+    daemon.start();
+    ASSERT_TRUE(loop.runUntil([&] { return readiness.has_value(); }, 20s));
+    EXPECT_EQ(*readiness, std::nullopt);
+    EXPECT_EQ(model.filters().size(), filters);
+    EXPECT_TRUE(model.networks().count("gui"));
+    EXPECT_TRUE(model.bindings().empty());
+    ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
+                    test::bindingXml("vnet4", "52:54:00:00:00:04", "clean-traffic", {{"IP", "10.0.0.4"}}))
+                    .ok());
+    EXPECT_TRUE(loop.runUntil([&] { return model.bindings().count("vnet4") > 0; }));
 }

@@ -18,55 +18,40 @@ struct VariantUnref {
 };
 using Variant = std::unique_ptr<GVariant, VariantUnref>;
 
-// A cached property of the type the interface gives it; absent (not
-// announced yet, or invalidated) reads as empty.
-Variant property(GDBusProxy* proxy, const char* name, const GVariantType* type)
+// A property's value of the type the interface gives it; another type
+// (a later version's) reads as empty.
+std::string text(GVariant* v)
 {
-    Variant value(g_dbus_proxy_get_cached_property(proxy, name));
-    if (value && !g_variant_is_of_type(value.get(), type))
-        value.reset();
-    return value;
+    return g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ? g_variant_get_string(v, nullptr) : "";
 }
 
-std::string text(GDBusProxy* proxy, const char* name)
+bool flag(GVariant* v)
 {
-    auto v = property(proxy, name, G_VARIANT_TYPE_STRING);
-    return v ? g_variant_get_string(v.get(), nullptr) : "";
+    return g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN) && g_variant_get_boolean(v);
 }
 
-bool flag(GDBusProxy* proxy, const char* name)
-{
-    auto v = property(proxy, name, G_VARIANT_TYPE_BOOLEAN);
-    return v && g_variant_get_boolean(v.get());
-}
-
-std::vector<std::string> strings(GVariant* array)
+std::vector<std::string> strings(GVariant* v)
 {
     std::vector<std::string> out;
+    if (!g_variant_is_of_type(v, G_VARIANT_TYPE_STRING_ARRAY))
+        return out;
     GVariantIter iter;
-    g_variant_iter_init(&iter, array);
+    g_variant_iter_init(&iter, v);
     const gchar* s = nullptr;
     while (g_variant_iter_next(&iter, "&s", &s))
         out.emplace_back(s);
     return out;
 }
 
-std::vector<std::string> stringList(GDBusProxy* proxy, const char* name)
-{
-    auto v = property(proxy, name, G_VARIANT_TYPE_STRING_ARRAY);
-    return v ? strings(v.get()) : std::vector<std::string>{};
-}
-
 // Tuples of strings, a(ss) or a(ssss): each as a vector.
-std::vector<std::vector<std::string>> tuples(GDBusProxy* proxy, const char* name, const char* type)
+std::vector<std::vector<std::string>> tuples(GVariant* v, const char* type)
 {
     std::vector<std::vector<std::string>> out;
-    auto v = property(proxy, name, G_VARIANT_TYPE(type));
-    if (!v)
+    if (!g_variant_is_of_type(v, G_VARIANT_TYPE(type)))
         return out;
-    const gsize count = g_variant_n_children(v.get());
+    const gsize count = g_variant_n_children(v);
     for (gsize i = 0; i < count; ++i) {
-        Variant tuple(g_variant_get_child_value(v.get(), i));
+        Variant tuple(g_variant_get_child_value(v, i));
         std::vector<std::string> fields;
         for (gsize f = 0; f < g_variant_n_children(tuple.get()); ++f) {
             Variant field(g_variant_get_child_value(tuple.get(), f));
@@ -78,16 +63,14 @@ std::vector<std::vector<std::string>> tuples(GDBusProxy* proxy, const char* name
 }
 
 // a{sas} and a(sas): a string with a list of strings.
-std::vector<std::pair<std::string, std::vector<std::string>>> keyedLists(GDBusProxy* proxy, const char* name,
-                                                                         const char* type)
+std::vector<std::pair<std::string, std::vector<std::string>>> keyedLists(GVariant* v, const char* type)
 {
     std::vector<std::pair<std::string, std::vector<std::string>>> out;
-    auto v = property(proxy, name, G_VARIANT_TYPE(type));
-    if (!v)
+    if (!g_variant_is_of_type(v, G_VARIANT_TYPE(type)))
         return out;
-    const gsize count = g_variant_n_children(v.get());
+    const gsize count = g_variant_n_children(v);
     for (gsize i = 0; i < count; ++i) {
-        Variant entry(g_variant_get_child_value(v.get(), i));
+        Variant entry(g_variant_get_child_value(v, i));
         Variant key(g_variant_get_child_value(entry.get(), 0));
         Variant list(g_variant_get_child_value(entry.get(), 1));
         out.emplace_back(g_variant_get_string(key.get(), nullptr), strings(list.get()));
@@ -95,190 +78,316 @@ std::vector<std::pair<std::string, std::vector<std::string>>> keyedLists(GDBusPr
     return out;
 }
 
+// One property into an item; properties a view does not show are passed over.
+void set(FilterItem& item, std::string_view name, GVariant* v)
+{
+    if (name == "Name")
+        item.name = text(v);
+    else if (name == "UUID")
+        item.uuid = text(v);
+    else if (name == "Chain")
+        item.chain = text(v);
+    else if (name == "Priority" && g_variant_is_of_type(v, G_VARIANT_TYPE_INT32))
+        item.priority = g_variant_get_int32(v);
+    else if (name == "Builtin")
+        item.builtin = flag(v);
+    else if (name == "References")
+        item.references = strings(v);
+    else if (name == "Generation" && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64))
+        item.generation = g_variant_get_uint64(v);
+}
+
+void set(BindingItem& item, std::string_view name, GVariant* v)
+{
+    if (name == "PortDev")
+        item.port = text(v);
+    else if (name == "LinkDev")
+        item.linkdev = text(v);
+    else if (name == "MAC")
+        item.mac = text(v);
+    else if (name == "Filter")
+        item.filter = text(v);
+    else if (name == "State")
+        item.state = text(v);
+    else if (name == "OwnerName")
+        item.ownerName = text(v);
+    else if (name == "OwnerUUID")
+        item.ownerUuid = text(v);
+    else if (name == "Parameters") {
+        item.parameters.clear();
+        for (auto& [parameter, values] : keyedLists(v, "a{sas}"))
+            item.parameters[parameter] = std::move(values);
+    } else if (name == "LearnedAddresses")
+        item.learnedAddresses = strings(v);
+}
+
+void set(NetworkItem& item, std::string_view name, GVariant* v)
+{
+    if (name == "Name")
+        item.name = text(v);
+    else if (name == "UUID")
+        item.uuid = text(v);
+    else if (name == "Bridge")
+        item.bridge = text(v);
+    else if (name == "ForwardMode")
+        item.forwardMode = text(v);
+    else if (name == "Domain")
+        item.domain = text(v);
+    else if (name == "Active")
+        item.active = flag(v);
+    else if (name == "Rules")
+        item.rules = text(v);
+    else if (name == "Persistent")
+        item.persistent = flag(v);
+    else if (name == "Autostart")
+        item.autostart = flag(v);
+    else if (name == "Generation" && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64))
+        item.generation = g_variant_get_uint64(v);
+    else if (name == "Addresses")
+        item.addresses = strings(v);
+    else if (name == "DHCPRanges") {
+        item.dhcpRanges.clear();
+        for (auto& range : tuples(v, "a(ss)"))
+            item.dhcpRanges.emplace_back(range[0], range[1]);
+    } else if (name == "DHCPHosts") {
+        item.dhcpHosts.clear();
+        for (auto& host : tuples(v, "a(ssss)"))
+            item.dhcpHosts.push_back({host[0], host[1], host[2], host[3]});
+    } else if (name == "DNSHosts")
+        item.dnsHosts = keyedLists(v, "a(sas)");
+}
+
+// Every property of an a{sv} into an item.
+template <typename Item>
+void setAll(Item& item, GVariant* properties)
+{
+    GVariantIter iter;
+    g_variant_iter_init(&iter, properties);
+    const gchar* name = nullptr;
+    GVariant* value = nullptr;
+    while (g_variant_iter_next(&iter, "{&sv}", &name, &value)) {
+        set(item, name, value);
+        g_variant_unref(value);
+    }
+}
+
+std::optional<Change::Kind> kindOf(std::string_view interface)
+{
+    if (interface == kFilter)
+        return Change::Kind::Filter;
+    if (interface == kBinding)
+        return Change::Kind::Binding;
+    if (interface == kNetwork)
+        return Change::Kind::Network;
+    return std::nullopt;  // an interface of a later version: not shown
+}
+
 // What a Get for an invalidated property needs when its answer comes.
 struct Fetch {
     ObjectModel* model;
-    GDBusProxy* proxy;  // a reference of its own
-    std::string name;
+    std::string path, interface, name;
 };
 
 } // namespace
 
 ObjectModel::ObjectModel(GDBusConnection* bus, std::function<void(std::optional<std::string>)> ready)
-    : ready_(std::move(ready)), cancellable_(g_cancellable_new())
+    : bus_(G_DBUS_CONNECTION(g_object_ref(bus))), ready_(std::move(ready)), cancellable_(g_cancellable_new())
 {
-    g_dbus_object_manager_client_new(bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, kBus, kRoot, nullptr, nullptr,
-                                     nullptr, cancellable_.get(), &ObjectModel::managerReady, this);
+    // The signals first: whatever changes once the objects are asked for is
+    // announced after the answer (a bus delivers one sender's messages in
+    // order).
+    subscribe("org.freedesktop.DBus.ObjectManager", "InterfacesAdded", kRoot);
+    subscribe("org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", kRoot);
+    subscribe("org.freedesktop.DBus.Properties", "PropertiesChanged", nullptr);
+    subscribe(kNetwork, "LeasesChanged", nullptr);
+    watch_ = g_bus_watch_name_on_connection(bus_, kBus, G_BUS_NAME_WATCHER_FLAGS_NONE, &ObjectModel::appeared,
+                                            &ObjectModel::vanished, this, nullptr);
 }
 
 ObjectModel::~ObjectModel()
 {
-    // Answers still on their way find the operation cancelled and leave
-    // this object alone.
+    // Answers still on their way find their call cancelled and leave this
+    // object alone; no signal or name callback runs after this.
     g_cancellable_cancel(cancellable_.get());
-    if (manager_)
-        g_signal_handlers_disconnect_by_data(manager_.get(), this);
+    if (getObjects_)
+        g_cancellable_cancel(getObjects_.get());
+    g_bus_unwatch_name(watch_);
+    for (unsigned id : subscriptions_)
+        g_dbus_connection_signal_unsubscribe(bus_, id);
+    g_object_unref(bus_);
 }
 
-void ObjectModel::managerReady(GObject*, GAsyncResult* result, gpointer data)
+void ObjectModel::subscribe(const char* interface, const char* signal, const char* path)
+{
+    subscriptions_.push_back(g_dbus_connection_signal_subscribe(bus_, kBus, interface, signal, path, nullptr,
+                                                                G_DBUS_SIGNAL_FLAGS_NONE, &ObjectModel::signalled,
+                                                                this, nullptr));
+}
+
+void ObjectModel::appeared(GDBusConnection*, const gchar*, const gchar* owner, gpointer data)
+{
+    auto* self = static_cast<ObjectModel*>(data);
+    if (self->getObjects_)
+        g_cancellable_cancel(self->getObjects_.get());
+    self->getObjects_.reset(g_cancellable_new());
+    // Asked of this owner: the answer is the daemon the signals come from.
+    g_dbus_connection_call(self->bus_, owner, kRoot, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                           nullptr, G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, -1,
+                           self->getObjects_.get(), &ObjectModel::objectsIn, self);
+}
+
+void ObjectModel::vanished(GDBusConnection*, const gchar*, gpointer data)
+{
+    auto* self = static_cast<ObjectModel*>(data);
+    if (self->getObjects_)
+        g_cancellable_cancel(self->getObjects_.get());
+    self->clear();
+    self->ready_(std::string("vnetfilterd is not running"));
+}
+
+void ObjectModel::objectsIn(GObject* source, GAsyncResult* result, gpointer data)
 {
     GError* error = nullptr;
-    GDBusObjectManager* manager = g_dbus_object_manager_client_new_finish(result, &error);
-    if (!manager) {
+    Variant reply(g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error));
+    if (!reply) {
         const bool cancelled = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
         const std::string message = error->message;
         g_error_free(error);
-        if (!cancelled)  // else the model is gone
+        if (!cancelled)  // else the model is gone, or the daemon went first
             static_cast<ObjectModel*>(data)->ready_(message);
         return;
     }
     auto* self = static_cast<ObjectModel*>(data);
-    self->manager_.reset(manager);
-    g_signal_connect(manager, "object-added", G_CALLBACK(&ObjectModel::objectAdded), self);
-    g_signal_connect(manager, "object-removed", G_CALLBACK(&ObjectModel::objectRemoved), self);
-    g_signal_connect(manager, "interface-proxy-properties-changed", G_CALLBACK(&ObjectModel::propertiesChanged), self);
-    g_signal_connect(manager, "interface-proxy-signal", G_CALLBACK(&ObjectModel::signalled), self);
-    // The objects already there come with ready_, not as a change each (a
-    // view would draw its list once per object: N^2 rows at the start).
-    GList* objects = g_dbus_object_manager_get_objects(manager);
+    // The objects come with ready_, not as a change each (a view would draw
+    // its list once per object: N^2 rows at the start).
+    self->clear();
     self->loading_ = true;
-    for (GList* o = objects; o; o = o->next)
-        self->load(G_DBUS_OBJECT(o->data), Change::What::Added);
+    Variant objects(g_variant_get_child_value(reply.get(), 0));
+    GVariantIter iter;
+    g_variant_iter_init(&iter, objects.get());
+    const gchar* path = nullptr;
+    GVariant* interfaces = nullptr;
+    while (g_variant_iter_next(&iter, "{&o@a{sa{sv}}}", &path, &interfaces)) {
+        self->add(path, interfaces);
+        g_variant_unref(interfaces);
+    }
     self->loading_ = false;
-    g_list_free_full(objects, g_object_unref);
-    gchar* owner = g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(manager));
-    const bool running = owner != nullptr;
-    g_free(owner);
-    self->ready_(running ? std::nullopt : std::optional<std::string>("vnetfilterd is not running"));
+    self->ready_(std::nullopt);
 }
 
-void ObjectModel::objectAdded(GDBusObjectManager*, GDBusObject* object, gpointer self)
-{
-    static_cast<ObjectModel*>(self)->load(object, Change::What::Added);
-}
-
-void ObjectModel::objectRemoved(GDBusObjectManager*, GDBusObject* object, gpointer data)
+void ObjectModel::signalled(GDBusConnection*, const gchar*, const gchar* path, const gchar* interface,
+                            const gchar* signal, GVariant* parameters, gpointer data)
 {
     auto* self = static_cast<ObjectModel*>(data);
-    auto it = self->keyOfPath_.find(g_dbus_object_get_object_path(object));
-    if (it == self->keyOfPath_.end())
+    const std::string_view name = signal;
+    if (name == "InterfacesAdded" && g_variant_is_of_type(parameters, G_VARIANT_TYPE("(oa{sa{sv}})"))) {
+        const gchar* object = nullptr;
+        GVariant* interfaces = nullptr;
+        g_variant_get(parameters, "(&o@a{sa{sv}})", &object, &interfaces);
+        self->add(object, interfaces);
+        g_variant_unref(interfaces);
+    } else if (name == "InterfacesRemoved" && g_variant_is_of_type(parameters, G_VARIANT_TYPE("(oas)"))) {
+        const gchar* object = nullptr;
+        g_variant_get(parameters, "(&oas)", &object, nullptr);
+        self->remove(object);
+    } else if (name == "PropertiesChanged" && g_variant_is_of_type(parameters, G_VARIANT_TYPE("(sa{sv}as)"))) {
+        const gchar* of = nullptr;
+        GVariant* changed = nullptr;
+        const gchar** invalidated = nullptr;
+        g_variant_get(parameters, "(&s@a{sv}^a&s)", &of, &changed, &invalidated);
+        if (self->apply(path, of, changed, false) && invalidated && invalidated[0])
+            self->fetch(path, of, invalidated);
+        g_variant_unref(changed);
+        g_free(invalidated);
+    } else if (name == "LeasesChanged" && g_strcmp0(interface, kNetwork) == 0) {
+        // A view of the leases fetches them again.
+        if (auto it = self->keyOfPath_.find(path); it != self->keyOfPath_.end())
+            self->announce({Change::Kind::Network, Change::What::LeasesChanged, it->second.second});
+    }
+}
+
+void ObjectModel::add(const std::string& path, GVariant* interfaces)
+{
+    GVariantIter iter;
+    g_variant_iter_init(&iter, interfaces);
+    const gchar* interface = nullptr;
+    GVariant* properties = nullptr;
+    while (g_variant_iter_next(&iter, "{&s@a{sv}}", &interface, &properties)) {
+        apply(path, interface, properties, true);
+        g_variant_unref(properties);
+    }
+}
+
+bool ObjectModel::apply(const std::string& path, const std::string& interface, GVariant* properties, bool fresh)
+{
+    const auto kind = kindOf(interface);
+    if (!kind)
+        return false;
+    auto known = keyOfPath_.find(path);
+    if (!fresh && (known == keyOfPath_.end() || known->second.first != *kind))
+        return false;  // not in yet: GetManagedObjects' answer will have it
+    std::string key;
+    auto put = [&](auto& items, auto item) {
+        item.path = path;
+        setAll(item, properties);
+        key = item.key();
+        if (!key.empty())
+            items[key] = std::move(item);
+    };
+    if (fresh) {
+        remove(path);  // an object announced again: as it is now
+        switch (*kind) {
+        case Change::Kind::Filter: put(filters_, FilterItem{}); break;
+        case Change::Kind::Binding: put(bindings_, BindingItem{}); break;
+        case Change::Kind::Network: put(networks_, NetworkItem{}); break;
+        }
+        if (key.empty())
+            return false;  // without a name: nothing a view could show
+        keyOfPath_[path] = {*kind, key};
+    } else {
+        key = known->second.second;
+        switch (*kind) {
+        case Change::Kind::Filter: setAll(filters_.at(key), properties); break;
+        case Change::Kind::Binding: setAll(bindings_.at(key), properties); break;
+        case Change::Kind::Network: setAll(networks_.at(key), properties); break;
+        }
+    }
+    announce({*kind, fresh ? Change::What::Added : Change::What::Changed, key});
+    return true;
+}
+
+void ObjectModel::remove(const std::string& path)
+{
+    auto it = keyOfPath_.find(path);
+    if (it == keyOfPath_.end())
         return;
     const auto [kind, key] = it->second;
-    self->keyOfPath_.erase(it);
+    keyOfPath_.erase(it);
     switch (kind) {
-    case Change::Kind::Filter: self->filters_.erase(key); break;
-    case Change::Kind::Binding: self->bindings_.erase(key); break;
-    case Change::Kind::Network: self->networks_.erase(key); break;
+    case Change::Kind::Filter: filters_.erase(key); break;
+    case Change::Kind::Binding: bindings_.erase(key); break;
+    case Change::Kind::Network: networks_.erase(key); break;
     }
-    self->announce({kind, Change::What::Removed, key});
+    announce({kind, Change::What::Removed, key});
 }
 
-void ObjectModel::propertiesChanged(GDBusObjectManagerClient*, GDBusObjectProxy*, GDBusProxy* proxy, GVariant*,
-                                    const gchar* const* invalidated, gpointer data)
+void ObjectModel::clear()
 {
-    auto* self = static_cast<ObjectModel*>(data);
-    // The values in the signal are in the proxy's cache already.
-    self->read(proxy, Change::What::Changed);
-    if (invalidated && invalidated[0])
-        self->fetch(proxy, invalidated);
+    keyOfPath_.clear();
+    filters_.clear();
+    bindings_.clear();
+    networks_.clear();
 }
 
-// Network.LeasesChanged: a view of the leases fetches them again.
-void ObjectModel::signalled(GDBusObjectManagerClient*, GDBusObjectProxy*, GDBusProxy* proxy, const gchar*,
-                            const gchar* signal, GVariant*, gpointer data)
-{
-    auto* self = static_cast<ObjectModel*>(data);
-    if (g_strcmp0(signal, "LeasesChanged") != 0)
-        return;
-    if (auto it = self->keyOfPath_.find(g_dbus_proxy_get_object_path(proxy)); it != self->keyOfPath_.end())
-        self->announce({Change::Kind::Network, Change::What::LeasesChanged, it->second.second});
-}
-
-void ObjectModel::load(GDBusObject* object, Change::What what)
-{
-    GList* interfaces = g_dbus_object_get_interfaces(object);
-    for (GList* i = interfaces; i; i = i->next)
-        read(G_DBUS_PROXY(i->data), what);
-    g_list_free_full(interfaces, g_object_unref);
-}
-
-void ObjectModel::read(GDBusProxy* proxy, Change::What what)
-{
-    const std::string interface = g_dbus_proxy_get_interface_name(proxy);
-    const std::string path = g_dbus_proxy_get_object_path(proxy);
-    Change change{Change::Kind::Filter, what, {}};
-    if (interface == kFilter) {
-        FilterItem item;
-        item.path = path;
-        item.name = text(proxy, "Name");
-        item.uuid = text(proxy, "UUID");
-        item.chain = text(proxy, "Chain");
-        if (auto v = property(proxy, "Priority", G_VARIANT_TYPE_INT32))
-            item.priority = g_variant_get_int32(v.get());
-        item.builtin = flag(proxy, "Builtin");
-        item.references = stringList(proxy, "References");
-        if (auto v = property(proxy, "Generation", G_VARIANT_TYPE_UINT64))
-            item.generation = g_variant_get_uint64(v.get());
-        change.key = item.name;
-        filters_[item.name] = std::move(item);
-    } else if (interface == kBinding) {
-        BindingItem item;
-        item.path = path;
-        item.port = text(proxy, "PortDev");
-        item.linkdev = text(proxy, "LinkDev");
-        item.mac = text(proxy, "MAC");
-        item.filter = text(proxy, "Filter");
-        item.state = text(proxy, "State");
-        item.ownerName = text(proxy, "OwnerName");
-        item.ownerUuid = text(proxy, "OwnerUUID");
-        for (auto& [name, values] : keyedLists(proxy, "Parameters", "a{sas}"))
-            item.parameters[name] = std::move(values);
-        item.learnedAddresses = stringList(proxy, "LearnedAddresses");
-        change.kind = Change::Kind::Binding;
-        change.key = item.port;
-        bindings_[item.port] = std::move(item);
-    } else if (interface == kNetwork) {
-        NetworkItem item;
-        item.path = path;
-        item.name = text(proxy, "Name");
-        item.uuid = text(proxy, "UUID");
-        item.bridge = text(proxy, "Bridge");
-        item.forwardMode = text(proxy, "ForwardMode");
-        item.domain = text(proxy, "Domain");
-        item.active = flag(proxy, "Active");
-        item.rules = text(proxy, "Rules");
-        item.persistent = flag(proxy, "Persistent");
-        item.autostart = flag(proxy, "Autostart");
-        if (auto v = property(proxy, "Generation", G_VARIANT_TYPE_UINT64))
-            item.generation = g_variant_get_uint64(v.get());
-        item.addresses = stringList(proxy, "Addresses");
-        for (auto& range : tuples(proxy, "DHCPRanges", "a(ss)"))
-            item.dhcpRanges.emplace_back(range[0], range[1]);
-        for (auto& host : tuples(proxy, "DHCPHosts", "a(ssss)"))
-            item.dhcpHosts.push_back({host[0], host[1], host[2], host[3]});
-        item.dnsHosts = keyedLists(proxy, "DNSHosts", "a(sas)");
-        change.kind = Change::Kind::Network;
-        change.key = item.name;
-        networks_[item.name] = std::move(item);
-    } else {
-        return;  // an interface of a later version: not shown
-    }
-    keyOfPath_[path] = {change.kind, change.key};
-    announce(change);
-}
-
-void ObjectModel::fetch(GDBusProxy* proxy, const gchar* const* names)
+void ObjectModel::fetch(const std::string& path, const std::string& interface, const gchar* const* names)
 {
     for (const gchar* const* name = names; *name; ++name) {
-        auto* fetch = new Fetch{this, G_DBUS_PROXY(g_object_ref(proxy)), *name};
         g_dbus_connection_call(
-            g_dbus_proxy_get_connection(proxy), kBus, g_dbus_proxy_get_object_path(proxy),
-            "org.freedesktop.DBus.Properties", "Get",
-            g_variant_new("(ss)", g_dbus_proxy_get_interface_name(proxy), *name), G_VARIANT_TYPE("(v)"),
-            G_DBUS_CALL_FLAGS_NONE, -1, cancellable_.get(),
+            bus_, kBus, path.c_str(), "org.freedesktop.DBus.Properties", "Get",
+            g_variant_new("(ss)", interface.c_str(), *name), G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1,
+            cancellable_.get(),
             [](GObject* connection, GAsyncResult* result, gpointer data) {
                 std::unique_ptr<Fetch> fetch(static_cast<Fetch*>(data));
-                std::unique_ptr<GDBusProxy, Unref> proxy(fetch->proxy);
                 GError* error = nullptr;
                 Variant reply(g_dbus_connection_call_finish(G_DBUS_CONNECTION(connection), result, &error));
                 if (!reply) {
@@ -287,16 +396,17 @@ void ObjectModel::fetch(GDBusProxy* proxy, const gchar* const* names)
                     g_error_free(error);
                     return;
                 }
-                Variant value;
-                {
-                    GVariant* inner = nullptr;
-                    g_variant_get(reply.get(), "(v)", &inner);
-                    value.reset(inner);
-                }
-                g_dbus_proxy_set_cached_property(proxy.get(), fetch->name.c_str(), value.get());
-                fetch->model->read(proxy.get(), Change::What::Changed);
+                // As a PropertiesChanged of that one property.
+                GVariant* value = nullptr;
+                g_variant_get(reply.get(), "(v)", &value);
+                GVariantBuilder changed;
+                g_variant_builder_init(&changed, G_VARIANT_TYPE("a{sv}"));
+                g_variant_builder_add(&changed, "{sv}", fetch->name.c_str(), value);
+                Variant properties(g_variant_ref_sink(g_variant_builder_end(&changed)));
+                g_variant_unref(value);
+                fetch->model->apply(fetch->path, fetch->interface, properties.get(), false);
             },
-            fetch);
+            new Fetch{this, path, interface, *name});
     }
 }
 

@@ -2,13 +2,20 @@
 // The desktop frontend's view of vnetfilterd: every filter, binding and
 // network with what a view shows of it, kept current from the daemon's
 // signals - ObjectManager's InterfacesAdded/Removed and each object's
-// PropertiesChanged - and never by asking again. One GetManagedObjects at
-// the start; afterwards the only calls are a Get for a property the daemon
-// announced as invalidated (a long list: Network.DHCPHosts, DNSHosts).
+// PropertiesChanged - and never by asking again. One GetManagedObjects
+// whenever the daemon appears; afterwards the only calls are a Get for a
+// property the daemon announced as invalidated (a long list:
+// Network.DHCPHosts, DNSHosts).
 //
-// GDBus, on the global default GMainContext (the GTK main loop's: GDBus's
-// object manager delivers its signals there): nothing here blocks, every
-// callback runs on that loop.
+// The signals go straight into the items, which hold only what a view
+// shows: no proxy per object and no copy of every property (GDBus's object
+// manager kept both, some 20-25 MB at 10,000 bindings). The D-Bus API's
+// signals carry all a client needs to follow the daemon; this model is
+// the proof.
+//
+// GDBus, on the thread-default GMainContext of its making (a GTK
+// application's: the global default): nothing here blocks, every callback
+// runs on that loop.
 #pragma once
 
 #include <gio/gio.h>
@@ -31,6 +38,7 @@ struct FilterItem {
     bool builtin = false;
     std::vector<std::string> references;
     uint64_t generation = 0;
+    const std::string& key() const { return name; }
 };
 
 struct BindingItem {
@@ -38,6 +46,7 @@ struct BindingItem {
     std::string port, linkdev, mac, filter, state, ownerName, ownerUuid;
     std::map<std::string, std::vector<std::string>> parameters;
     std::vector<std::string> learnedAddresses;
+    const std::string& key() const { return port; }
 };
 
 struct NetworkItem {
@@ -54,6 +63,7 @@ struct NetworkItem {
     };
     std::vector<Host> dhcpHosts;
     std::vector<std::pair<std::string, std::vector<std::string>>> dnsHosts;
+    const std::string& key() const { return name; }
 };
 
 // What changed, for a view to redraw that row.
@@ -65,9 +75,11 @@ struct Change {
 
 class ObjectModel {
 public:
-    // Starts following the daemon on `bus` (a message bus connection);
-    // `ready` runs once the objects are in, with an error text when the
-    // daemon could not be reached.
+    // Starts following the daemon on `bus` (a message bus connection).
+    // `ready` runs whenever the items were replaced as a whole: once the
+    // objects are in (at the start, and again when the daemon comes back
+    // after a restart), and with an error text when the daemon is not
+    // there (at the start, or gone: the items are then empty).
     ObjectModel(GDBusConnection* bus, std::function<void(std::optional<std::string> error)> ready);
     ~ObjectModel();
     ObjectModel(const ObjectModel&) = delete;
@@ -90,24 +102,31 @@ private:
     struct Unref {
         void operator()(gpointer object) const { g_object_unref(object); }
     };
-    static void managerReady(GObject* source, GAsyncResult* result, gpointer self);
-    static void objectAdded(GDBusObjectManager*, GDBusObject* object, gpointer self);
-    static void objectRemoved(GDBusObjectManager*, GDBusObject* object, gpointer self);
-    static void propertiesChanged(GDBusObjectManagerClient*, GDBusObjectProxy*, GDBusProxy* proxy, GVariant* changed,
-                                  const gchar* const* invalidated, gpointer self);
-    static void signalled(GDBusObjectManagerClient*, GDBusObjectProxy*, GDBusProxy* proxy, const gchar* sender,
+    static void appeared(GDBusConnection*, const gchar* name, const gchar* owner, gpointer self);
+    static void vanished(GDBusConnection*, const gchar* name, gpointer self);
+    static void objectsIn(GObject* source, GAsyncResult* result, gpointer self);
+    static void signalled(GDBusConnection*, const gchar* sender, const gchar* path, const gchar* interface,
                           const gchar* signal, GVariant* parameters, gpointer self);
-    // Reads every interface of `object` into its item.
-    void load(GDBusObject* object, Change::What what);
-    void read(GDBusProxy* proxy, Change::What what);
-    // Fetches properties the daemon only invalidated, then reads the proxy again.
-    void fetch(GDBusProxy* proxy, const gchar* const* names);
+    void subscribe(const char* interface, const char* signal, const char* path);
+    // The interfaces of one object (a{sa{sv}}) into its items.
+    void add(const std::string& path, GVariant* interfaces);
+    // One interface's properties (a{sv}) into the item of `path`: a new
+    // item when `fresh`, else the one there (nothing when there is none).
+    bool apply(const std::string& path, const std::string& interface, GVariant* properties, bool fresh);
+    void remove(const std::string& path);
+    void clear();
+    // Fetches properties the daemon only invalidated, then applies them.
+    void fetch(const std::string& path, const std::string& interface, const gchar* const* names);
     void announce(const Change& change);
 
+    GDBusConnection* bus_;  // a reference of its own
     std::function<void(std::optional<std::string>)> ready_;
     std::function<void(const Change&)> listener_;
     std::unique_ptr<GCancellable, Unref> cancellable_;
-    std::unique_ptr<GDBusObjectManager, Unref> manager_;
+    // A GetManagedObjects on its way, cancelled when the daemon goes first.
+    std::unique_ptr<GCancellable, Unref> getObjects_;
+    unsigned watch_ = 0;
+    std::vector<unsigned> subscriptions_;
     // The object path an item came from, to find it again when it goes.
     std::map<std::string, std::pair<Change::Kind, std::string>> keyOfPath_;
     std::map<std::string, FilterItem> filters_;
