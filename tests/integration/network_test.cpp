@@ -20,9 +20,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <functional>
+#include <iostream>
 #include <regex>
 #include <thread>
 
@@ -111,22 +114,31 @@ public:
     Immutable(const Immutable&) = delete;
     Immutable& operator=(const Immutable&) = delete;
     bool held() const { return held_; }
+    // Not held because the file system has no such attribute (tmpfs before
+    // Linux 6.0, for one), not because something failed.
+    bool unsupported() const { return error_ == ENOTTY || error_ == EOPNOTSUPP; }
+    int error() const { return error_; }
 
 private:
-    bool set(bool on) const
+    bool set(bool on)
     {
         const int fd = ::open(file_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+            error_ = errno;
             return false;
+        }
         int flags = 0;
         bool done = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
         flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
         done = done && ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+        if (!done)
+            error_ = errno;
         ::close(fd);
         return done;
     }
     std::filesystem::path file_;
     bool held_ = false;
+    int error_ = 0;
 };
 
 // Whether a process runs with `needle` in its command line.
@@ -257,9 +269,11 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     // refused with what went wrong, the definition on disk and dnsmasq's
     // configuration keep the old hosts, and dnsmasq is back with them as
     // soon as it can start.
-    {
-        Immutable log(daemon.networkStateDir() / "natnet.log");
-        ASSERT_TRUE(log.held()) << "cannot set the immutable attribute on natnet.log";
+    if (Immutable log(daemon.networkStateDir() / "natnet.log"); !log.held() && log.unsupported()) {
+        std::cout << "[ note     ] the state directory's file system has no immutable attribute: the failed "
+                     "dnsmasq start is not checked here\n";
+    } else {
+        ASSERT_TRUE(log.held()) << "cannot set the immutable attribute on natnet.log: " << std::strerror(log.error());
         r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:06' ip='192.168.50.99'/>"});
         EXPECT_FALSE(r.ok());
         EXPECT_NE(r.err.find("dnsmasq did not start with the new hosts: cannot start"), std::string::npos) << r.err;
