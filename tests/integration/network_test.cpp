@@ -419,9 +419,32 @@ TEST_P(NetworkTest, RestartAdoptsRunningNetworksAndDnsmasqIsSupervised)
     EXPECT_EQ(dnsmasqPid(daemon, "keep"), third) << daemon.log();
     EXPECT_TRUE(alive(third));
 
+    // It dies while no daemon watches, and its PID goes to another dnsmasq
+    // (libvirt's, say; here one the test starts, its PID put in the
+    // record): the adopting daemon starts the network's own and never
+    // stops that one.
+    daemon.stop();
+    ::kill(third, SIGKILL);
+    ASSERT_TRUE(test::eventually([&] { return !alive(third); }));
+    test::TempDir elsewhere;
+    test::Process foreign({"dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0", "--pid-file=",
+                           "--log-facility=-"},
+                          elsewhere.path() / "dnsmasq.log");
+    ASSERT_TRUE(test::eventually([&] {
+        return test::readFile("/proc/" + std::to_string(foreign.pid()) + "/comm") == "dnsmasq\n";
+    }));
+    test::writeFile(daemon.networkStateDir() / "keep.pid", std::to_string(foreign.pid()) + "\n");
+    daemon.start();
+    EXPECT_TRUE(test::eventually([&] {
+        const pid_t now = dnsmasqPid(daemon, "keep");
+        return now != foreign.pid() && alive(now);
+    })) << daemon.log();
+    EXPECT_TRUE(foreign.running());
+
     // The adopted network stops cleanly: its recorded rules go.
     ASSERT_TRUE(ctl({"net-destroy", "keep"}).ok());
     ASSERT_TRUE(ctl({"net-destroy", "later"}).ok());
+    EXPECT_TRUE(foreign.running());
     EXPECT_EQ(rulesOf(net.host).find("virbr8"), std::string::npos) << rulesOf(net.host);
     EXPECT_EQ(rulesOf(net.host).find("virbr9"), std::string::npos) << rulesOf(net.host);
 }

@@ -150,6 +150,11 @@ void NetworkDriver::pickBridge(conf::NetworkDef& def) const
     throw ServiceError(ErrorKind::Exists, "no free bridge name virbr0..virbr255; give <bridge name='...'/>");
 }
 
+std::filesystem::path NetworkDriver::dnsmasqConfig(const std::string& name) const
+{
+    return network::dnsmasqPaths(options_.stateDir, name).config;
+}
+
 pid_t NetworkDriver::launchDnsmasq(const conf::NetworkDef& def) const
 {
     const auto paths = network::dnsmasqPaths(options_.stateDir, def.name);
@@ -213,7 +218,7 @@ void NetworkDriver::bringDown(const std::string& name, Running& running)
     if (zones_)
         zones_->release(running.def.bridge.name, running.zone);
     firewall_.remove(running.firewallUndo);
-    network::stopDnsmasq(running.dnsmasq);
+    stopOwnDnsmasq(name, running.dnsmasq);
     try {
         network::Netlink().deleteLink(running.def.bridge.name);
     } catch (const std::exception& e) {
@@ -282,6 +287,28 @@ void NetworkDriver::removeState(const std::string& name) const
     }
 }
 
+bool NetworkDriver::anotherNetworkHas(const std::string& name, pid_t pid) const
+{
+    return pid > 0 && std::any_of(networks_.begin(), networks_.end(), [&](const auto& other) {
+               return other.first != name && other.second.running && other.second.running->dnsmasq == pid;
+           });
+}
+
+bool NetworkDriver::isOwnDnsmasq(const std::string& name, pid_t pid) const
+{
+    // Where dnsmasq's command line is hidden (ProtectProc=invisible),
+    // isDnsmasq tells only a dnsmasq of this service: one that another
+    // network started since has a PID this network's dead dnsmasq may
+    // have had.
+    return !anotherNetworkHas(name, pid) && network::isDnsmasq(pid, dnsmasqConfig(name));
+}
+
+void NetworkDriver::stopOwnDnsmasq(const std::string& name, pid_t pid) const
+{
+    if (!anotherNetworkHas(name, pid))
+        network::stopDnsmasq(pid, dnsmasqConfig(name));  // reaps a dead one of ours too
+}
+
 // A network the previous daemon left running: its bridge is still there.
 bool NetworkDriver::adopt(const std::string& name, Network& n, const std::set<std::string>& replaced)
 {
@@ -303,11 +330,11 @@ bool NetworkDriver::adopt(const std::string& name, Network& n, const std::set<st
         if (zones_)
             zones_->release(running.def.bridge.name, running.zone);
         firewall_.remove(running.firewallUndo);
-        network::stopDnsmasq(running.dnsmasq);
+        stopOwnDnsmasq(name, running.dnsmasq);
         removeState(name);
         return false;
     }
-    if (network::needsDnsmasq(running.def) && !network::isDnsmasq(running.dnsmasq)) {
+    if (network::needsDnsmasq(running.def) && !isOwnDnsmasq(name, running.dnsmasq)) {
         util::logInfo("network '" + name + "': dnsmasq is not running; starting it");
         running.dnsmasq = launchDnsmasq(running.def);
     }
@@ -414,7 +441,7 @@ Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpH
     if (persistent)
         writeDefinition(*persistent);
     if (running && network::needsDnsmasq(*running)) {
-        network::stopDnsmasq(n.running->dnsmasq);
+        stopOwnDnsmasq(name, n.running->dnsmasq);
         n.running->dnsmasq = 0;  // reaped: its PID may be another process's soon
         try {
             n.running->dnsmasq = launchDnsmasq(*running);
@@ -544,9 +571,9 @@ std::vector<network::DhcpLease> NetworkDriver::leases(const std::string& name) c
 Changes NetworkDriver::supervise()
 {
     for (auto& [name, n] : networks_) {
-        if (!n.running || !network::needsDnsmasq(n.running->def) || network::isDnsmasq(n.running->dnsmasq))
+        if (!n.running || !network::needsDnsmasq(n.running->def) || isOwnDnsmasq(name, n.running->dnsmasq))
             continue;
-        network::stopDnsmasq(n.running->dnsmasq);  // reaps it
+        stopOwnDnsmasq(name, n.running->dnsmasq);  // reaps it
         n.running->dnsmasq = 0;
         try {
             n.running->dnsmasq = launchDnsmasq(n.running->def);

@@ -149,6 +149,15 @@ private:
     // Every running network's record is on disk (TableRecord::seen).
     bool allRecorded() const;
     pid_t launchDnsmasq(const conf::NetworkDef& def) const;
+    // The configuration the network's dnsmasq runs with (what tells it from
+    // another process with its recorded PID).
+    std::filesystem::path dnsmasqConfig(const std::string& name) const;
+    // Is `pid` the network's own dnsmasq? A PID recorded before a restart
+    // may be another process's now, another network's dnsmasq among them.
+    bool isOwnDnsmasq(const std::string& name, pid_t pid) const;
+    bool anotherNetworkHas(const std::string& name, pid_t pid) const;
+    // Stops the network's dnsmasq - never one another network has.
+    void stopOwnDnsmasq(const std::string& name, pid_t pid) const;
 
     // The lease file of each running network as last seen (supervise()).
     struct LeaseStamp {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -130,11 +131,11 @@ std::string readLog(const std::filesystem::path& log)
 }
 
 // Reaps `pid` if it is our child and has ended; true when it is gone.
-bool reaped(pid_t pid)
+bool reaped(pid_t pid, const std::filesystem::path& config)
 {
     int status = 0;
     pid_t r = waitpid(pid, &status, WNOHANG);
-    return r == pid || (r < 0 && errno == ECHILD && !isDnsmasq(pid));
+    return r == pid || (r < 0 && errno == ECHILD && !isDnsmasq(pid, config));
 }
 
 } // namespace
@@ -158,7 +159,7 @@ pid_t startDnsmasq(const std::filesystem::path& config, const std::filesystem::p
             throw std::runtime_error("dnsmasq exited: " + std::string(util::trim(readLog(log))));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    stopDnsmasq(pid);
+    stopDnsmasq(pid, config);
     throw std::runtime_error("dnsmasq did not start within 2 s: " + std::string(util::trim(readLog(log))));
 }
 
@@ -192,7 +193,18 @@ bool inOwnCgroup(pid_t pid)
 
 } // namespace
 
-bool isDnsmasq(pid_t pid)
+// The process's command line, one argument per element ("" when it
+// cannot be read).
+std::vector<std::string> commandLine(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    std::vector<std::string> argv;
+    for (std::string arg; std::getline(in, arg, '\0');)
+        argv.push_back(arg);
+    return argv;
+}
+
+bool isDnsmasq(pid_t pid, const std::filesystem::path& config)
 {
     if (pid <= 0)
         return false;
@@ -207,25 +219,28 @@ bool isDnsmasq(pid_t pid)
     auto open = line.find('('), close = line.rfind(')');
     if (open == std::string::npos || close == std::string::npos || close + 2 >= line.size())
         return false;
-    return line.substr(open + 1, close - open - 1) == "dnsmasq" && line[close + 2] != 'Z';
+    if (line.substr(open + 1, close - open - 1) != "dnsmasq" || line[close + 2] == 'Z')
+        return false;
+    const std::vector<std::string> argv = commandLine(pid);
+    return std::find(argv.begin(), argv.end(), "--conf-file=" + config.string()) != argv.end();
 }
 
-void stopDnsmasq(pid_t pid)
+void stopDnsmasq(pid_t pid, const std::filesystem::path& config)
 {
     if (pid <= 0)
         return;
-    if (!isDnsmasq(pid)) {
-        reaped(pid);
+    if (!isDnsmasq(pid, config)) {
+        reaped(pid, config);
         return;
     }
     kill(pid, SIGTERM);
     for (int i = 0; i < 100; ++i) {
-        if (reaped(pid))
+        if (reaped(pid, config))
             return;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     kill(pid, SIGKILL);
-    for (int i = 0; i < 50 && !reaped(pid); ++i)
+    for (int i = 0; i < 50 && !reaped(pid, config); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 

@@ -45,9 +45,15 @@ std::vector<DhcpLease> parseLeases(const std::string& text);
 // Starts dnsmasq (in the foreground, as a child) with `config`; waits until
 // it has bound its sockets, or throws std::runtime_error with what it said.
 pid_t startDnsmasq(const std::filesystem::path& config, const std::filesystem::path& log);
-// Is `pid` a running dnsmasq (not a recycled PID)?
-bool isDnsmasq(pid_t pid);
-// SIGTERM, then SIGKILL after a while; reaps it when it is our child.
-void stopDnsmasq(pid_t pid);
+// Is `pid` the running dnsmasq started with `config` (startDnsmasq)? A
+// PID recorded before the daemon restarted may belong to another process
+// since - another dnsmasq among them (libvirt's, another network's) - so
+// the name is not enough: its command line must name `config`. Where the
+// process is hidden (ProtectProc=invisible: dnsmasq runs as its own user),
+// a living process of the service's own cgroup counts.
+bool isDnsmasq(pid_t pid, const std::filesystem::path& config);
+// When it is that dnsmasq: SIGTERM, then SIGKILL after a while. Reaps it
+// when it is our child (a dead child too).
+void stopDnsmasq(pid_t pid, const std::filesystem::path& config);
 
 } // namespace vnf::network
