@@ -130,6 +130,13 @@ std::string readLog(const std::filesystem::path& log)
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// The argument that starts dnsmasq with `config` - and tells it, by its
+// command line, from any other dnsmasq (isDnsmasq).
+std::string confFileArgument(const std::filesystem::path& config)
+{
+    return "--conf-file=" + config.string();
+}
+
 // Reaps `pid` if it is our child and has ended; true when it is gone.
 bool reaped(pid_t pid, const std::filesystem::path& config)
 {
@@ -149,7 +156,7 @@ pid_t startDnsmasq(const std::filesystem::path& config, const std::filesystem::p
     options.log = log;
     options.truncateLog = true;
     options.newSession = true;  // its own session: it outlives a restart of the daemon
-    const pid_t pid = util::spawnLogged({program, "--keep-in-foreground", "--conf-file=" + config.string()}, options);
+    const pid_t pid = util::spawnLogged({program, "--keep-in-foreground", confFileArgument(config)}, options);
     // Ready once it says it started (sockets are set up before that line).
     for (int i = 0; i < 100; ++i) {
         if (readLog(log).find("started, version") != std::string::npos)
@@ -191,9 +198,7 @@ bool inOwnCgroup(pid_t pid)
     return false;
 }
 
-} // namespace
-
-// The process's command line, one argument per element ("" when it
+// The process's command line, one argument per element (none when it
 // cannot be read).
 std::vector<std::string> commandLine(pid_t pid)
 {
@@ -203,6 +208,8 @@ std::vector<std::string> commandLine(pid_t pid)
         argv.push_back(arg);
     return argv;
 }
+
+} // namespace
 
 bool isDnsmasq(pid_t pid, const std::filesystem::path& config)
 {
@@ -222,7 +229,7 @@ bool isDnsmasq(pid_t pid, const std::filesystem::path& config)
     if (line.substr(open + 1, close - open - 1) != "dnsmasq" || line[close + 2] == 'Z')
         return false;
     const std::vector<std::string> argv = commandLine(pid);
-    return std::find(argv.begin(), argv.end(), "--conf-file=" + config.string()) != argv.end();
+    return std::find(argv.begin(), argv.end(), confFileArgument(config)) != argv.end();
 }
 
 void stopDnsmasq(pid_t pid, const std::filesystem::path& config)
