@@ -6,6 +6,7 @@
 #include "learn/lease_store.hpp"
 #include "learn/rate_limiter.hpp"
 #include "support/dbus_lab.hpp"
+#include "support/learn_frames.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,8 @@
 using namespace vnf;
 using namespace vnf::learn;
 using Kind = Observation::Kind;
+using test::be32;
+using test::FrameBuilder;
 
 namespace {
 
@@ -26,132 +29,17 @@ Ipv4 ip(const char* text)
     return *parseIpv4(text);
 }
 
-// Builds frames byte by byte, as a guest or a server would send them.
-class FrameBuilder {
-public:
-    FrameBuilder& ethernet(const conf::MacAddr& dst, const conf::MacAddr& src, uint16_t type, bool vlan = false)
-    {
-        bytes(dst.bytes);
-        bytes(src.bytes);
-        if (vlan) {
-            u16(0x8100);
-            u16(42);
-        }
-        u16(type);
-        return *this;
-    }
-    FrameBuilder& ipv4(Ipv4 src, Ipv4 dst, uint8_t protocol, uint16_t payloadLength)
-    {
-        u8(0x45);
-        u8(0);
-        u16(static_cast<uint16_t>(20 + payloadLength));
-        u16(0);
-        u16(0x4000);  // don't fragment
-        u8(64);
-        u8(protocol);
-        u16(0);
-        u32(src);
-        u32(dst);
-        return *this;
-    }
-    FrameBuilder& udp(uint16_t sport, uint16_t dport, uint16_t payloadLength)
-    {
-        u16(sport);
-        u16(dport);
-        u16(static_cast<uint16_t>(8 + payloadLength));
-        u16(0);
-        return *this;
-    }
-    // A BOOTP message with the given DHCP options (code, value bytes).
-    FrameBuilder& dhcp(uint8_t op, const conf::MacAddr& chaddr, Ipv4 ciaddr, Ipv4 yiaddr,
-                       const std::vector<std::pair<uint8_t, std::vector<uint8_t>>>& options)
-    {
-        u8(op);
-        u8(1);
-        u8(6);
-        u8(0);
-        u32(0x12345678);
-        u16(0);
-        u16(0);
-        u32(ciaddr);
-        u32(yiaddr);
-        u32(0);
-        u32(0);
-        bytes(chaddr.bytes);
-        data_.resize(data_.size() + 10 + 64 + 128, 0);
-        u32(0x63825363);
-        for (const auto& [code, value] : options) {
-            u8(code);
-            u8(static_cast<uint8_t>(value.size()));
-            data_.insert(data_.end(), value.begin(), value.end());
-        }
-        u8(255);
-        return *this;
-    }
-    FrameBuilder& arp(uint16_t op, const conf::MacAddr& sha, Ipv4 spa, Ipv4 tpa)
-    {
-        u16(1);
-        u16(0x0800);
-        u8(6);
-        u8(4);
-        u16(op);
-        bytes(sha.bytes);
-        u32(spa);
-        bytes(std::array<uint8_t, 6>{});
-        u32(tpa);
-        return *this;
-    }
-    std::vector<uint8_t> take() { return std::move(data_); }
-    std::vector<uint8_t> truncated(size_t length)
-    {
-        data_.resize(length);
-        return std::move(data_);
-    }
-
-private:
-    template <typename C>
-    void bytes(const C& c) { data_.insert(data_.end(), c.begin(), c.end()); }
-    void u8(uint8_t v) { data_.push_back(v); }
-    void u16(uint16_t v) { u8(static_cast<uint8_t>(v >> 8)), u8(static_cast<uint8_t>(v)); }
-    void u32(uint32_t v) { u16(static_cast<uint16_t>(v >> 16)), u16(static_cast<uint16_t>(v)); }
-    std::vector<uint8_t> data_;
-};
-
-std::vector<uint8_t> be32(uint32_t v)
-{
-    return {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
-            static_cast<uint8_t>(v)};
-}
-
 // A DHCP message from a server (op 2) to the guest.
 std::vector<uint8_t> serverMessage(uint8_t type, Ipv4 server, Ipv4 yiaddr, std::optional<uint32_t> lease = 3600,
                                    const conf::MacAddr& dst = kGuest, const conf::MacAddr& chaddr = kGuest)
 {
-    std::vector<std::pair<uint8_t, std::vector<uint8_t>>> options = {{53, {type}}, {54, be32(server)}};
-    if (lease)
-        options.push_back({51, be32(*lease)});
-    FrameBuilder dhcpOnly;
-    const size_t dhcpLength = dhcpOnly.dhcp(2, chaddr, 0, yiaddr, options).take().size();
-    return FrameBuilder()
-        .ethernet(dst, kOther, 0x0800)
-        .ipv4(server, yiaddr, 17, static_cast<uint16_t>(8 + dhcpLength))
-        .udp(67, 68, static_cast<uint16_t>(dhcpLength))
-        .dhcp(2, chaddr, 0, yiaddr, options)
-        .take();
+    return test::dhcpServerFrame(type, server, yiaddr, lease, dst, kOther, chaddr);
 }
 
 // A DHCP message from the guest (op 1).
-std::vector<uint8_t> clientMessage(uint8_t type, Ipv4 source, Ipv4 ciaddr,
-                                   std::vector<std::pair<uint8_t, std::vector<uint8_t>>> extra = {})
+std::vector<uint8_t> clientMessage(uint8_t type, Ipv4 source, Ipv4 ciaddr, test::DhcpOptionList extra = {})
 {
-    std::vector<std::pair<uint8_t, std::vector<uint8_t>>> options = {{53, {type}}};
-    options.insert(options.end(), extra.begin(), extra.end());
-    return FrameBuilder()
-        .ethernet(kOther, kGuest, 0x0800)
-        .ipv4(source, ip("10.0.0.1"), 17, 300)
-        .udp(68, 67, 292)
-        .dhcp(1, kGuest, ciaddr, 0, options)
-        .take();
+    return test::dhcpClientFrame(type, kGuest, source, ciaddr, kOther, ip("10.0.0.1"), extra);
 }
 
 std::vector<uint8_t> ipFrom(const conf::MacAddr& src, Ipv4 source, bool vlan = false)
