@@ -121,17 +121,17 @@ ExecResult ProcessExecutor::run(const std::vector<std::string>& argv, const std:
         result.err = std::string("cannot create pipes: ") + std::strerror(errno);
         return result;
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in.read.get(), STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out.write.get(), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err.write.get(), STDERR_FILENO);
+    // The pipes as its standard streams and nothing else of the daemon.
+    util::SpawnFileActions actions;
+    actions.dup2(in.read.get(), STDIN_FILENO);
+    actions.dup2(out.write.get(), STDOUT_FILENO);
+    actions.dup2(err.write.get(), STDERR_FILENO);
+    actions.closeTheRest();
     // A clean signal mask and dispositions; its own process group lets a
     // timeout kill all of it.
     const util::CleanSpawnAttributes attr(POSIX_SPAWN_SETPGROUP);
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, program.c_str(), &actions, attr.get(), cargv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    const int rc = posix_spawn(&pid, program.c_str(), actions.get(), attr.get(), cargv.data(), environ);
     if (rc != 0) {
         result.err = "cannot start " + program + ": " + std::strerror(rc);
         return result;

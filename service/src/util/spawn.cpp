@@ -13,6 +13,37 @@ extern char** environ;
 
 namespace vnf::util {
 
+SpawnFileActions::SpawnFileActions()
+{
+    check(posix_spawn_file_actions_init(&actions_), "initialise");
+}
+
+SpawnFileActions::~SpawnFileActions()
+{
+    posix_spawn_file_actions_destroy(&actions_);
+}
+
+void SpawnFileActions::check(int rc, const char* what)
+{
+    if (rc != 0)
+        throw std::runtime_error(std::string("cannot ") + what + " a child's file actions: " + std::strerror(rc));
+}
+
+void SpawnFileActions::open(int fd, const char* path, int flags, mode_t mode)
+{
+    check(posix_spawn_file_actions_addopen(&actions_, fd, path, flags, mode), "add an open to");
+}
+
+void SpawnFileActions::dup2(int from, int to)
+{
+    check(posix_spawn_file_actions_adddup2(&actions_, from, to), "add a dup2 to");
+}
+
+void SpawnFileActions::closeTheRest()
+{
+    check(posix_spawn_file_actions_addclosefrom_np(&actions_, STDERR_FILENO + 1), "add closefrom to");
+}
+
 CleanSpawnAttributes::CleanSpawnAttributes(short extraFlags)
 {
     posix_spawnattr_init(&attr_);
@@ -47,18 +78,17 @@ pid_t spawnLogged(const std::vector<std::string>& argv, const SpawnOptions& opti
         cenv.push_back(nullptr);
     }
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, options.log.c_str(),
-                                     O_WRONLY | O_CREAT | (options.truncateLog ? O_TRUNC : O_APPEND), 0600);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    SpawnFileActions actions;
+    actions.open(STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    actions.open(STDOUT_FILENO, options.log.c_str(), O_WRONLY | O_CREAT | (options.truncateLog ? O_TRUNC : O_APPEND),
+                 0600);
+    actions.dup2(STDOUT_FILENO, STDERR_FILENO);
+    actions.closeTheRest();
     const CleanSpawnAttributes attr(options.newSession ? POSIX_SPAWN_SETSID : 0);
     pid_t pid = -1;
     char** env = options.environment ? cenv.data() : environ;
-    const int rc = options.searchPath ? posix_spawnp(&pid, cargv[0], &actions, attr.get(), cargv.data(), env)
-                                      : posix_spawn(&pid, cargv[0], &actions, attr.get(), cargv.data(), env);
-    posix_spawn_file_actions_destroy(&actions);
+    const int rc = options.searchPath ? posix_spawnp(&pid, cargv[0], actions.get(), attr.get(), cargv.data(), env)
+                                      : posix_spawn(&pid, cargv[0], actions.get(), attr.get(), cargv.data(), env);
     if (rc != 0)
         throw std::runtime_error("cannot start " + argv.at(0) + ": " + std::strerror(rc));
     return pid;

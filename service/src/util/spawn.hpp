@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Starting a long-running child process (dnsmasq, test daemons) with its
 // output in a log file: posix_spawn, argv only, standard input from
-// /dev/null, default signal dispositions and an empty signal mask (the
-// daemon blocks the signals it reads from a signalfd; children must not
-// inherit that).
+// /dev/null, no other descriptor of the daemon, default signal dispositions
+// and an empty signal mask (the daemon blocks the signals it reads from a
+// signalfd; children must not inherit that).
 #pragma once
 
 #include <spawn.h>
@@ -25,6 +25,29 @@ struct SpawnOptions {
 
 // Returns the child's PID; throws std::runtime_error when it cannot start.
 pid_t spawnLogged(const std::vector<std::string>& argv, const SpawnOptions& options);
+
+// posix_spawn file actions that give a child its standard input, output and
+// error as set up here, and no other descriptor of the daemon: libraries
+// open some without O_CLOEXEC (libpcap's capture sockets, for one), and a
+// child would otherwise hold them - and what they let it read or change -
+// for as long as it runs.
+class SpawnFileActions {
+public:
+    SpawnFileActions();
+    ~SpawnFileActions();
+    SpawnFileActions(const SpawnFileActions&) = delete;
+    SpawnFileActions& operator=(const SpawnFileActions&) = delete;
+    void open(int fd, const char* path, int flags, mode_t mode);
+    void dup2(int from, int to);
+    // Every descriptor from 3 up closed in the child, after the actions
+    // above (which may read them); to be called last.
+    void closeTheRest();
+    const posix_spawn_file_actions_t* get() const { return &actions_; }
+
+private:
+    void check(int rc, const char* what);
+    posix_spawn_file_actions_t actions_;
+};
 
 // posix_spawn attributes for a clean child: an empty signal mask and default
 // dispositions (the daemon blocks the signals it reads from a signalfd; a
