@@ -15,12 +15,15 @@
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 
 #include <algorithm>
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <fstream>
 #include <random>
@@ -516,6 +519,57 @@ std::string macOf(int i)
     char mac[32];
     std::snprintf(mac, sizeof mac, "52:54:00:00:%02x:%02x", i / 256, i % 256);
     return mac;
+}
+
+// While alive, this process's soft limit on open files is `soft` (the
+// hard limit stays); children started meanwhile inherit it.
+class SoftOpenFileLimit {
+public:
+    explicit SoftOpenFileLimit(rlim_t soft)
+    {
+        ::getrlimit(RLIMIT_NOFILE, &saved_);
+        rlimit lowered = saved_;
+        lowered.rlim_cur = soft;
+        ::setrlimit(RLIMIT_NOFILE, &lowered);
+    }
+    ~SoftOpenFileLimit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+    rlim_t hard() const { return saved_.rlim_max; }
+
+private:
+    rlimit saved_{};
+};
+
+// Each port that learns holds two capture sockets. Started with a soft
+// limit of 64 open files (systemd's usual one is 1024: about 500 such
+// ports), the daemon takes its hard limit and keeps learning on 40 ports.
+TEST_F(DaemonTest, LearningPortsAreNotBoundByTheSoftOpenFileLimit)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    const auto ports = makePorts(ns, 40);
+    std::string up;
+    for (const auto& port : ports)
+        up += "link set " + port + " up\nlink set " + port + "p up\n";
+    ns.check({"ip", "-batch", "-"}, up);
+    std::optional<test::Daemon> daemon;
+    {
+        const SoftOpenFileLimit limit(64);
+        if (limit.hard() < 256)
+            GTEST_SKIP() << "the hard limit on open files is " << limit.hard() << ", too low to tell";
+        daemon.emplace(ns);
+    }
+    for (size_t i = 0; i < ports.size(); ++i) {
+        auto r = ctl({"nwfilter-binding-create", "-"},
+                     test::bindingXml(ports[i], macOf(static_cast<int>(i) + 1), "clean-traffic",
+                                      {{"CTRL_IP_LEARNING", "dhcp"}}));
+        ASSERT_TRUE(r.ok()) << ports[i] << ": " << r.err;
+    }
+    const auto list = ctl({"nwfilter-binding-list"});
+    size_t learning = 0;
+    for (size_t at = list.out.find("learning"); at != std::string::npos; at = list.out.find("learning", at + 1))
+        ++learning;
+    EXPECT_EQ(learning, ports.size()) << list.out;
 }
 
 // A filter with ebtables, iptables and ip6tables rules, so a redefinition

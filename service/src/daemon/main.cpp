@@ -21,6 +21,7 @@
 #include "net/link_watch.hpp"
 #include "util/ticker.hpp"
 #include "util/log.hpp"
+#include "util/open_files.hpp"
 #include "util/worker.hpp"
 
 #include <libxml/parser.h>
@@ -59,6 +60,10 @@ int main(int argc, char** argv)
     // to the system when they are answered. Without this glibc raises the
     // threshold after the first such free and keeps the memory in its heap.
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    // Two capture sockets per port that learns: systemd's soft limit of 1024
+    // would end learning at about 500 ports.
+    if (const auto files = util::raiseOpenFileLimit(); !files.error.empty())
+        util::logError("cannot raise the open-file limit from " + std::to_string(files.before) + ": " + files.error);
 
     // Signals become events of the bus loop; block them before any thread starts.
     const std::vector<int> signals = {SIGHUP, SIGTERM, SIGINT};
