@@ -14,8 +14,15 @@
 //  - the port never holds more than its lease limit, never an address a
 //    guest may not own, never a lease past its expiry after expire();
 //  - observe() and expire() say true exactly when the addresses changed
-//    (the daemon rewrites the port's rules only then).
+//    (the daemon rewrites the port's rules only then);
+//  - the port's kernel filter (learn::captureFilter, run by libpcap's BPF
+//    interpreter) lets through every frame the port learns from: in dhcp
+//    mode it may keep out only what is not DHCP, in any mode nothing the
+//    parser takes.
 #include "fuzz/frame_input.hpp"
+#include "learn/capture.hpp"
+
+#include <pcap/pcap.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -81,6 +88,42 @@ void checkObservation(const std::vector<uint8_t>& frame, FrameDirection directio
     require(macAt(frame, bootp + 28, fuzz::kGuest), "a DHCP observation for another client");
 }
 
+// The compiled capture filter of one mode and direction.
+class KernelFilter {
+public:
+    KernelFilter(LearningMode mode, FrameDirection direction) : pcap_(pcap_open_dead(DLT_EN10MB, 65535))
+    {
+        const std::string text = captureFilter(fuzz::kGuest, mode, direction);
+        if (!pcap_ || pcap_compile(pcap_, &program_, text.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+            fail("the capture filter does not compile");
+    }
+    // As the kernel runs it: an 802.1Q tag is taken out of the frame
+    // (into the packet's metadata) before the filter sees it.
+    bool passes(const std::vector<uint8_t>& frame) const
+    {
+        std::vector<uint8_t> seen = frame;
+        if (seen.size() >= 18 && seen[12] == 0x81 && seen[13] == 0x00)
+            seen.erase(seen.begin() + 12, seen.begin() + 16);
+        pcap_pkthdr header{};
+        header.caplen = header.len = static_cast<bpf_u_int32>(seen.size());
+        return pcap_offline_filter(&program_, &header, seen.data()) != 0;
+    }
+
+private:
+    pcap_t* pcap_;
+    bpf_program program_{};
+};
+
+const KernelFilter& kernelFilter(LearningMode mode, FrameDirection direction)
+{
+    // Compiled once for the whole run (they hold no state between frames).
+    static const KernelFilter filters[2][2] = {
+        {{LearningMode::Any, FrameDirection::FromGuest}, {LearningMode::Any, FrameDirection::ToGuest}},
+        {{LearningMode::Dhcp, FrameDirection::FromGuest}, {LearningMode::Dhcp, FrameDirection::ToGuest}},
+    };
+    return filters[mode == LearningMode::Dhcp][direction == FrameDirection::ToGuest];
+}
+
 std::set<Ipv4> addressesOf(const AddressLearner& learner)
 {
     std::set<Ipv4> out;
@@ -129,6 +172,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         if (!obs)
             continue;
         checkObservation(step.frame, step.direction, *obs);
+        if (!kernelFilter(input->mode, step.direction).passes(step.frame)) {
+            // Kept out by the kernel: only what this mode does not learn
+            // from (in dhcp mode, anything but DHCP), and the daemon never
+            // sees it.
+            if (isDhcp(obs->kind) || input->mode == LearningMode::Any)
+                fail("the capture filter keeps out a frame that the port learns from");
+            continue;
+        }
         const bool changed = learner.observe(*obs, now);
         const auto after = addressesOf(learner);
         require(changed == (after != before), "observe() said otherwise than what it did");

@@ -53,7 +53,9 @@ struct CaptureEvents {
 
 // The BPF filter of one direction of a watch: frames from the guest, or
 // frames to it (its MAC or broadcast); in dhcp mode only DHCP among them,
-// and to the guest only DHCP in any mode (a server's offer or ack).
+// and to the guest only DHCP in any mode (a server's offer or ack); DHCP
+// only with the guest's MAC as the client hardware address. Never narrower
+// than inspectFrame (the frame fuzzer checks): what it drops teaches nothing.
 std::string captureFilter(const conf::MacAddr& mac, LearningMode mode, FrameDirection direction);
 
 class PcapCapture final : public CaptureControl {

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# What ports that learn their address cost the daemon: open files, the
+# capture rings (kernel memory mapped into the daemon) and its RSS, with
+# 10, 100 and 1000 such ports (clean-traffic without IP,
+# CTRL_IP_LEARNING=dhcp: the captures stay open for the bindings' life),
+# in one scripts/lab grown from one size to the next. Then, the ports on
+# the lab's bridge, what a DHCP server's broadcast replies to other clients
+# cost the capture thread (each reaches every port of the bridge): CPU of
+# the thread for --replies such frames, sent on the bridge.
+#
+#   bench/run-learning.sh [--sizes "10 100 1000"] [--replies 200]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES="10 100 1000" REPLIES=200
+while [ $# -gt 0 ]; do
+    case $1 in
+        --sizes) SIZES=$2; shift 2 ;;
+        --replies) REPLIES=$2; shift 2 ;;
+        *) echo "usage: $0 [--sizes LIST] [--replies K]" >&2; exit 2 ;;
+    esac
+done
+. bench/common.sh
+bench_need_root
+bench_build vnetfilterd vnetfilterctl forge_dhcp_ack
+echo "# learning ports, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), clean-traffic, CTRL_IP_LEARNING=dhcp"
+SIZES=$SIZES REPLIES=$REPLIES FORGE=$build/tests/forge_dhcp_ack scripts/lab -- bash -c '
+    set -euo pipefail
+    . bench/common.sh && bench_require_lab
+    ns=$VNETFILTER_NETNS pid=$VNETFILTER_DAEMON_PID
+    dir=$(mktemp -d)
+    trap "rm -rf \"$dir\"" EXIT
+    # kB of the daemon'"'"'s mappings of sockets: the capture rings
+    rings() { awk "/socket:/{s=1;next} /^[0-9a-f]+-/{s=0} s && /^Size:/{t+=\$2} END{print t+0}" /proc/$pid/smaps; }
+    rss() { awk "/^VmRSS:/{print \$2}" /proc/$pid/status; }
+    fds() { ls /proc/$pid/fd | wc -l; }
+    fds0=$(fds) rss0=$(rss) rings0=$(rings) have=0
+    printf "%6s %10s %14s %12s %14s %10s %12s\n" ports "open files" "files/port" "rings kB" "rings kB/port" "RSS kB" "RSS kB/port"
+    for n in $SIZES; do
+        : >"$dir/batch"
+        for i in $(seq $((have + 1)) "$n"); do
+            echo "link add lv$i type veth peer name lv$i-p" >>"$dir/batch"
+            echo "link set lv$i up" >>"$dir/batch"
+            echo "link set lv$i-p up" >>"$dir/batch"
+        done
+        ip -n "$ns" -batch "$dir/batch"
+        for i in $(seq $((have + 1)) "$n"); do
+            vnetfilterctl nwfilter-binding-create - >/dev/null <<XML
+<filterbinding><owner><name>g$i</name><uuid>$(printf "d5b3f3b4-0000-4000-8000-%012d" "$i")</uuid></owner>
+<portdev name="lv$i"/><mac address="$(printf "52:54:00:01:%02x:%02x" $((i / 256)) $((i % 256)))"/>
+<filterref filter="clean-traffic"><parameter name="CTRL_IP_LEARNING" value="dhcp"/></filterref></filterbinding>
+XML
+        done
+        have=$n
+        sleep 1
+        f=$(fds) r=$(rings) m=$(rss)
+        awk -v n="$n" -v f="$f" -v f0="$fds0" -v r="$r" -v r0="$rings0" -v m="$m" -v m0="$rss0" "BEGIN {
+            printf \"%6d %10d %14.1f %12d %14.1f %10d %12.1f\\n\", n, f, (f - f0) / n, r, (r - r0) / n, m, (m - m0) / n }"
+    done
+    # The capture thread (vnf-capture): its user + system ticks.
+    tid=$(grep -lx vnf-capture /proc/$pid/task/*/comm | head -1 | cut -d/ -f5)
+    ticks() { awk "{print \$14 + \$15}" /proc/$pid/task/$tid/stat; }
+    : >"$dir/batch"
+    for i in $(seq 1 "$have"); do echo "link set lv$i master br0" >>"$dir/batch"; done
+    ip -n "$ns" -batch "$dir/batch"
+    sleep 1
+    t0=$(ticks)
+    for r in $(seq 1 "$REPLIES"); do
+        ip netns exec "$ns" "$FORGE" br0 52:54:00:99:99:99 10.77.0.1 10.77.0.99
+    done
+    sleep 1
+    t1=$(ticks) hz=$(getconf CLK_TCK)
+    awk -v n="$have" -v k="$REPLIES" -v t="$((t1 - t0))" -v hz="$hz" "BEGIN {
+        printf \"%d broadcast DHCP replies to another client, %d learning ports on the bridge: capture thread %.0f ms CPU (%.2f us per reply and port)\\n\",
+            k, n, t * 1000 / hz, t * 1e6 / hz / k / n }"
+'
