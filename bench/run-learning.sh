@@ -1,18 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# What ports that learn their address cost the daemon: open files, the
-# capture rings (kernel memory mapped into the daemon) and its RSS, with
-# 10, 100 and 1000 such ports (clean-traffic without IP,
-# CTRL_IP_LEARNING=dhcp: the captures stay open for the bindings' life),
-# in one scripts/lab grown from one size to the next. Then, the ports on
-# the lab's bridge, what a DHCP server's broadcast replies to other clients
-# cost the capture thread (each reaches every port of the bridge): CPU of
-# the thread for --replies such frames, sent on the bridge.
+# What ports that learn their address cost the daemon, with 10, 100 and
+# 1000 such ports (clean-traffic without IP, CTRL_IP_LEARNING=dhcp: the
+# captures stay open for the bindings' life), in one scripts/lab grown from
+# one size to the next, every port on the lab's bridge:
+#   - open files, the capture rings (kernel memory mapped into the daemon)
+#     and the daemon's RSS;
+#   - the capture thread's CPU for K DHCP replies sent on the bridge: to
+#     another client (broadcast: every port sees each), and to one learning
+#     port (one port learns from each; what the others cost it).
 #
-#   bench/run-learning.sh [--sizes "10 100 1000"] [--replies 200]
+#   bench/run-learning.sh [--sizes "10 100 1000"] [--replies 400]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES="10 100 1000" REPLIES=200
+SIZES="10 100 1000" REPLIES=400
 while [ $# -gt 0 ]; do
     case $1 in
         --sizes) SIZES=$2; shift 2 ;;
@@ -34,7 +35,26 @@ SIZES=$SIZES REPLIES=$REPLIES FORGE=$build/tests/forge_dhcp_ack scripts/lab -- b
     rings() { awk "/socket:/{s=1;next} /^[0-9a-f]+-/{s=0} s && /^Size:/{t+=\$2} END{print t+0}" /proc/$pid/smaps; }
     rss() { awk "/^VmRSS:/{print \$2}" /proc/$pid/status; }
     fds() { ls /proc/$pid/fd | wc -l; }
+    # The capture thread (vnf-capture): its user + system ticks.
+    tid=$(grep -lx vnf-capture /proc/$pid/task/*/comm | head -1 | cut -d/ -f5)
+    ticks() { awk "{print \$14 + \$15}" /proc/$pid/task/$tid/stat; }
+    hz=$(getconf CLK_TCK)
+    # The capture thread'"'"'s CPU for $REPLIES DHCP replies from the bridge for
+    # client MAC $2 (another client: every port sees it; lv1: one port
+    # learns from it), with every learning port on the bridge.
+    replies() {
+        local t0 t1
+        t0=$(ticks)
+        for r in $(seq 1 "$REPLIES"); do
+            ip netns exec "$ns" "$FORGE" br0 "$2" 10.77.0.1 "$3"
+        done
+        sleep 1
+        t1=$(ticks)
+        awk -v n="$have" -v k="$REPLIES" -v t="$((t1 - t0))" -v hz="$hz" -v what="$1" "BEGIN {
+            printf \"%6d %-46s %8.0f ms %12.2f us per reply %10.3f us per reply and port\\n\", n, what, t * 1000 / hz, t * 1e6 / hz / k, t * 1e6 / hz / k / n }"
+    }
     fds0=$(fds) rss0=$(rss) rings0=$(rings) have=0
+    results=()
     printf "%6s %10s %14s %12s %14s %10s %12s\n" ports "open files" "files/port" "rings kB" "rings kB/port" "RSS kB" "RSS kB/port"
     for n in $SIZES; do
         : >"$dir/batch"
@@ -42,6 +62,7 @@ SIZES=$SIZES REPLIES=$REPLIES FORGE=$build/tests/forge_dhcp_ack scripts/lab -- b
             echo "link add lv$i type veth peer name lv$i-p" >>"$dir/batch"
             echo "link set lv$i up" >>"$dir/batch"
             echo "link set lv$i-p up" >>"$dir/batch"
+            echo "link set lv$i master br0" >>"$dir/batch"
         done
         ip -n "$ns" -batch "$dir/batch"
         for i in $(seq $((have + 1)) "$n"); do
@@ -56,21 +77,10 @@ XML
         f=$(fds) r=$(rings) m=$(rss)
         awk -v n="$n" -v f="$f" -v f0="$fds0" -v r="$r" -v r0="$rings0" -v m="$m" -v m0="$rss0" "BEGIN {
             printf \"%6d %10d %14.1f %12d %14.1f %10d %12.1f\\n\", n, f, (f - f0) / n, r, (r - r0) / n, m, (m - m0) / n }"
+        results+=("$(replies "broadcast replies to another client" 52:54:00:99:99:99 10.77.0.99)")
+        results+=("$(replies "replies to one learning port (lv1)" 52:54:00:01:00:01 10.77.0.98)")
     done
-    # The capture thread (vnf-capture): its user + system ticks.
-    tid=$(grep -lx vnf-capture /proc/$pid/task/*/comm | head -1 | cut -d/ -f5)
-    ticks() { awk "{print \$14 + \$15}" /proc/$pid/task/$tid/stat; }
-    : >"$dir/batch"
-    for i in $(seq 1 "$have"); do echo "link set lv$i master br0" >>"$dir/batch"; done
-    ip -n "$ns" -batch "$dir/batch"
-    sleep 1
-    t0=$(ticks)
-    for r in $(seq 1 "$REPLIES"); do
-        ip netns exec "$ns" "$FORGE" br0 52:54:00:99:99:99 10.77.0.1 10.77.0.99
-    done
-    sleep 1
-    t1=$(ticks) hz=$(getconf CLK_TCK)
-    awk -v n="$have" -v k="$REPLIES" -v t="$((t1 - t0))" -v hz="$hz" "BEGIN {
-        printf \"%d broadcast DHCP replies to another client, %d learning ports on the bridge: capture thread %.0f ms CPU (%.2f us per reply and port)\\n\",
-            k, n, t * 1000 / hz, t * 1e6 / hz / k / n }"
+    echo
+    echo "capture thread CPU for $REPLIES DHCP replies sent on the bridge, every learning port on it:"
+    printf "%s\n" "${results[@]}"
 '

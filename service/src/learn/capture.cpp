@@ -3,7 +3,7 @@
 
 #include "util/log.hpp"
 
-#include <poll.h>
+#include <sys/epoll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -23,7 +23,14 @@ int64_t epochNow()
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The socket error that made poll report POLLERR (the port went down or away).
+// An epoll event's data: the session of a watch and the direction of its
+// capture; 0 is the wake-up eventfd (sessions start at 1).
+uint64_t tokenOf(uint64_t session, FrameDirection direction)
+{
+    return session << 1 | (direction == FrameDirection::ToGuest ? 1 : 0);
+}
+
+// The socket error that made epoll report EPOLLERR (the port went down or away).
 std::string socketError(int fd)
 {
     int error = 0;
@@ -53,10 +60,18 @@ std::string captureFilter(const conf::MacAddr& mac, LearningMode mode, FrameDire
     return "(ether dst " + mac.str() + " or ether dst ff:ff:ff:ff:ff:ff)" + dhcp;
 }
 
-PcapCapture::PcapCapture() : wakeFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
+PcapCapture::PcapCapture()
+    : wakeFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), epollFd_(::epoll_create1(EPOLL_CLOEXEC))
 {
     if (!wakeFd_)
         throw CaptureError(std::string("cannot create an eventfd: ") + std::strerror(errno));
+    if (!epollFd_)
+        throw CaptureError(std::string("cannot create an epoll instance: ") + std::strerror(errno));
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = 0;
+    if (::epoll_ctl(epollFd_.get(), EPOLL_CTL_ADD, wakeFd_.get(), &event) != 0)
+        throw CaptureError(std::string("cannot poll the eventfd: ") + std::strerror(errno));
 }
 
 PcapCapture::~PcapCapture()
@@ -84,6 +99,7 @@ void PcapCapture::shutdown()
         thread_.join();
     std::lock_guard lock(mutex_);
     watches_.clear();
+    portOfSession_.clear();
 }
 
 void PcapCapture::wake()
@@ -136,24 +152,44 @@ PcapCapture::PcapPtr PcapCapture::open(const std::string& port, const conf::MacA
     return pcap;
 }
 
+void PcapCapture::add(const Watch& watch)
+{
+    for (const auto& [fd, direction] : {std::pair{watch.fromGuestFd, FrameDirection::FromGuest},
+                                        std::pair{watch.toGuestFd, FrameDirection::ToGuest}}) {
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.u64 = tokenOf(watch.session, direction);
+        if (::epoll_ctl(epollFd_.get(), EPOLL_CTL_ADD, fd, &event) != 0)
+            throw CaptureError(std::string("cannot poll a capture: ") + std::strerror(errno));
+    }
+}
+
+void PcapCapture::remove(std::map<std::string, Watch>::iterator watch)
+{
+    // Out of epoll before the captures close (closing would do it too, but
+    // only once no other reference to the socket is left).
+    for (int fd : {watch->second.fromGuestFd, watch->second.toGuestFd})
+        ::epoll_ctl(epollFd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    portOfSession_.erase(watch->second.session);
+    watches_.erase(watch);
+}
+
 uint64_t PcapCapture::watch(const std::string& port, const conf::MacAddr& mac, LearningMode mode)
 {
-    PcapPtr fromGuest = open(port, mac, mode, FrameDirection::FromGuest);
-    PcapPtr toGuest = open(port, mac, mode, FrameDirection::ToGuest);
-    uint64_t session;
-    {
-        std::lock_guard lock(mutex_);
-        session = nextSession_++;
-        Watch& w = watches_[port];
-        w = Watch{};
-        w.session = session;
-        w.mac = mac;
-        w.fromGuestFd = pcap_get_selectable_fd(fromGuest.get());
-        w.toGuestFd = pcap_get_selectable_fd(toGuest.get());
-        w.fromGuest = std::move(fromGuest);
-        w.toGuest = std::move(toGuest);
-    }
-    wake();
+    Watch w;
+    w.fromGuest = open(port, mac, mode, FrameDirection::FromGuest);
+    w.toGuest = open(port, mac, mode, FrameDirection::ToGuest);
+    w.fromGuestFd = pcap_get_selectable_fd(w.fromGuest.get());
+    w.toGuestFd = pcap_get_selectable_fd(w.toGuest.get());
+    w.mac = mac;
+    std::lock_guard lock(mutex_);
+    if (auto old = watches_.find(port); old != watches_.end())
+        remove(old);
+    w.session = nextSession_++;
+    add(w);  // the captures close with `w` when this throws
+    portOfSession_[w.session] = port;
+    const uint64_t session = w.session;
+    watches_.emplace(port, std::move(w));
     return session;
 }
 
@@ -161,11 +197,9 @@ void PcapCapture::unwatch(const std::string& port)
 {
     // Under the lock: the capture thread reads and delivers only while
     // holding it, so once this returns nothing of the old watch is in flight.
-    {
-        std::lock_guard lock(mutex_);
-        watches_.erase(port);
-    }
-    wake();
+    std::lock_guard lock(mutex_);
+    if (auto it = watches_.find(port); it != watches_.end())
+        remove(it);
 }
 
 void PcapCapture::wakeAt(std::optional<int64_t> epochSeconds)
@@ -216,37 +250,23 @@ void PcapCapture::loop()
 {
     // Named, so that an administrator (and the tests) can tell it in ps -T.
     pthread_setname_np(pthread_self(), "vnf-capture");
+    constexpr int kEvents = 64;
+    epoll_event events[kEvents];
     while (true) {
-        std::vector<pollfd> fds{{wakeFd_.get(), POLLIN, 0}};
-        struct Owner {
-            std::string port;
-            uint64_t session = 0;
-            FrameDirection direction = FrameDirection::FromGuest;
-        };
-        std::vector<Owner> owners{{}};
         int timeoutMs = -1;
         {
             std::lock_guard lock(mutex_);
             if (stopping_)
                 return;
-            for (const auto& [port, w] : watches_) {
-                fds.push_back({w.fromGuestFd, POLLIN, 0});
-                owners.push_back({port, w.session, FrameDirection::FromGuest});
-                fds.push_back({w.toGuestFd, POLLIN, 0});
-                owners.push_back({port, w.session, FrameDirection::ToGuest});
-            }
             if (wakeAt_) {
                 const int64_t left = *wakeAt_ - epochNow();
                 timeoutMs = left <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left, 3600) * 1000);
             }
         }
-        if (::poll(fds.data(), fds.size(), timeoutMs) < 0 && errno != EINTR) {
-            util::logError(std::string("address learning: poll failed: ") + std::strerror(errno));
+        const int ready = ::epoll_wait(epollFd_.get(), events, kEvents, timeoutMs);
+        if (ready < 0 && errno != EINTR) {
+            util::logError(std::string("address learning: epoll_wait failed: ") + std::strerror(errno));
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        if (fds[0].revents) {
-            uint64_t count;
-            [[maybe_unused]] ssize_t n = ::read(wakeFd_.get(), &count, sizeof count);
         }
         std::lock_guard lock(mutex_);
         if (stopping_)
@@ -256,20 +276,29 @@ void PcapCapture::loop()
             if (events_.timer)
                 events_.timer();
         }
-        for (size_t i = 1; i < fds.size(); ++i) {
-            if (!fds[i].revents)
+        for (int i = 0; i < ready; ++i) {
+            const uint64_t token = events[i].data.u64;
+            if (token == 0) {
+                uint64_t count;
+                [[maybe_unused]] ssize_t n = ::read(wakeFd_.get(), &count, sizeof count);
                 continue;
-            auto it = watches_.find(owners[i].port);
-            if (it == watches_.end() || it->second.session != owners[i].session)
-                continue;  // unwatched (or replaced, or failed) while we polled
+            }
+            const uint64_t session = token >> 1;
+            const auto direction = token & 1 ? FrameDirection::ToGuest : FrameDirection::FromGuest;
+            const auto owner = portOfSession_.find(session);
+            if (owner == portOfSession_.end())
+                continue;  // unwatched (or replaced, or failed) since epoll reported it
+            const auto it = watches_.find(owner->second);
+            if (it == watches_.end() || it->second.session != session)
+                continue;
             std::string error;
-            const bool broken = fds[i].revents & (POLLERR | POLLHUP | POLLNVAL);
+            const bool broken = events[i].events & (EPOLLERR | EPOLLHUP);
             if (broken)
-                error = socketError(fds[i].fd);
-            if (broken || !drain(it->first, it->second, owners[i].direction, error)) {
+                error = socketError(direction == FrameDirection::FromGuest ? it->second.fromGuestFd
+                                                                           : it->second.toGuestFd);
+            if (broken || !drain(it->first, it->second, direction, error)) {
                 const std::string port = it->first;
-                const uint64_t session = it->second.session;
-                watches_.erase(it);
+                remove(it);
                 if (events_.failed)
                     events_.failed(port, session, error);
             }

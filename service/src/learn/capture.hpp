@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 namespace vnf::learn {
 
@@ -102,14 +103,24 @@ private:
     void wake();
     // Reads what is waiting on `watch`; false (with `error`) when it failed.
     bool drain(const std::string& port, Watch& watch, FrameDirection direction, std::string& error);
+    // Registers the watch's two descriptors with epoll / takes them out and
+    // forgets the watch (with the lock held).
+    void add(const Watch& watch);
+    void remove(std::map<std::string, Watch>::iterator watch);
 
     mutable std::mutex mutex_;
     std::map<std::string, Watch> watches_;
+    // Which port a session watches: an epoll event names its session and
+    // direction, so the thread finds the capture in O(1) whatever the
+    // number of ports (a poll over every capture cost 3.5 ms per frame at
+    // 1000 learning ports).
+    std::unordered_map<uint64_t, std::string> portOfSession_;
     std::optional<int64_t> wakeAt_;
-    uint64_t nextSession_ = 1;
+    uint64_t nextSession_ = 1;  // 0 names the wake-up eventfd in epoll
     bool stopping_ = false;
     CaptureEvents events_;
     util::UniqueFd wakeFd_;
+    util::UniqueFd epollFd_;
     std::thread thread_;
 };
 
