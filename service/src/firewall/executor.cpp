@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 extern char** environ;
 
@@ -121,19 +122,22 @@ ExecResult ProcessExecutor::run(const std::vector<std::string>& argv, const std:
         result.err = std::string("cannot create pipes: ") + std::strerror(errno);
         return result;
     }
-    // The pipes as its standard streams and nothing else of the daemon.
-    util::SpawnFileActions actions;
-    actions.dup2(in.read.get(), STDIN_FILENO);
-    actions.dup2(out.write.get(), STDOUT_FILENO);
-    actions.dup2(err.write.get(), STDERR_FILENO);
-    actions.closeTheRest();
-    // A clean signal mask and dispositions; its own process group lets a
-    // timeout kill all of it.
-    const util::CleanSpawnAttributes attr(POSIX_SPAWN_SETPGROUP);
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, program.c_str(), actions.get(), attr.get(), cargv.data(), environ);
-    if (rc != 0) {
-        result.err = "cannot start " + program + ": " + std::strerror(rc);
+    try {
+        // The pipes as its standard streams and nothing else of the daemon.
+        util::SpawnFileActions actions;
+        actions.dup2(in.read.get(), STDIN_FILENO);
+        actions.dup2(out.write.get(), STDOUT_FILENO);
+        actions.dup2(err.write.get(), STDERR_FILENO);
+        actions.closeTheRest();
+        // A clean signal mask and dispositions; its own process group lets a
+        // timeout kill all of it.
+        const util::CleanSpawnAttributes attr(POSIX_SPAWN_SETPGROUP);
+        if (const int rc = posix_spawn(&pid, program.c_str(), actions.get(), attr.get(), cargv.data(), environ); rc != 0)
+            throw std::runtime_error(std::strerror(rc));
+    } catch (const std::runtime_error& e) {
+        // run() reports every failure in its result, never by throwing.
+        result.err = "cannot start " + program + ": " + e.what();
         return result;
     }
     remember(pid);

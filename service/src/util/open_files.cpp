@@ -14,15 +14,12 @@ OpenFileLimit raiseOpenFileLimit()
         result.error = std::strerror(errno);
         return result;
     }
-    result.before = result.now = limit.rlim_cur;
+    result.before = limit.rlim_cur;
     if (limit.rlim_cur == limit.rlim_max)
         return result;
     limit.rlim_cur = limit.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0)
         result.error = std::strerror(errno);
-        return result;
-    }
-    result.now = limit.rlim_cur;
     return result;
 }
 

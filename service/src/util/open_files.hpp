@@ -16,7 +16,6 @@ namespace vnf::util {
 
 struct OpenFileLimit {
     rlim_t before = 0;  // the soft limit found
-    rlim_t now = 0;     // the soft limit in force
     std::string error;  // why it could not be raised, if it could not
 };
 
