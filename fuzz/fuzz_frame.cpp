@@ -15,13 +15,15 @@
 //    guest may not own, never a lease past its expiry after expire();
 //  - observe() and expire() say true exactly when the addresses changed
 //    (the daemon rewrites the port's rules only then);
-//  - the port's kernel filter (learn::captureFilter, run by libpcap's BPF
-//    interpreter) lets through every frame the port learns from: in dhcp
+//  - the port's kernel filter (learn::captureProgram, run by libpcap's BPF
+//    interpreter with the packet type of the frame's direction) lets
+//    through every frame the port learns from: in dhcp
 //    mode it may keep out only what is not DHCP, in any mode nothing the
 //    parser takes.
 #include "fuzz/frame_input.hpp"
-#include "learn/capture.hpp"
+#include "learn/capture_socket.hpp"
 
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
 
 #include <algorithm>
@@ -91,11 +93,17 @@ void checkObservation(const std::vector<uint8_t>& frame, FrameDirection directio
 // The compiled capture filter of one mode and direction.
 class KernelFilter {
 public:
-    KernelFilter(LearningMode mode, FrameDirection direction) : pcap_(pcap_open_dead(DLT_EN10MB, 65535))
+    // The socket's program with its first instruction, the kernel's load of
+    // the frame's packet type (unknown to libpcap's interpreter), made a
+    // load of the type a frame going that way has.
+    KernelFilter(LearningMode mode, FrameDirection direction)
     {
-        const std::string text = captureFilter(fuzz::kGuest, mode, direction);
-        if (!pcap_ || pcap_compile(pcap_, &program_, text.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
-            fail("the capture filter does not compile");
+        for (const sock_filter& in : captureProgram(fuzz::kGuest, mode))
+            code_.push_back(bpf_insn{in.code, in.jt, in.jf, in.k});
+        if (code_.empty() || code_[0].k != static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE))
+            fail("the capture program does not start with the packet type");
+        const auto type = direction == FrameDirection::ToGuest ? PACKET_OUTGOING : PACKET_HOST;
+        code_[0] = bpf_insn{BPF_LD | BPF_IMM, 0, 0, static_cast<bpf_u_int32>(type)};
     }
     // As the kernel runs it: an 802.1Q tag is taken out of the frame
     // (into the packet's metadata) before the filter sees it.
@@ -106,12 +114,12 @@ public:
             seen.erase(seen.begin() + 12, seen.begin() + 16);
         pcap_pkthdr header{};
         header.caplen = header.len = static_cast<bpf_u_int32>(seen.size());
-        return pcap_offline_filter(&program_, &header, seen.data()) != 0;
+        bpf_program program{static_cast<u_int>(code_.size()), const_cast<bpf_insn*>(code_.data())};
+        return pcap_offline_filter(&program, &header, seen.data()) != 0;
     }
 
 private:
-    pcap_t* pcap_;
-    bpf_program program_{};
+    std::vector<bpf_insn> code_;
 };
 
 const KernelFilter& kernelFilter(LearningMode mode, FrameDirection direction)

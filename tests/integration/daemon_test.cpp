@@ -539,8 +539,8 @@ private:
     rlimit saved_{};
 };
 
-// Each port that learns holds two capture sockets. Started with a soft
-// limit of 64 open files (systemd's usual one is 1024: about 500 such
+// Each port that learns holds a capture socket. Started with a soft
+// limit of 32 open files (systemd's usual one is 1024: about 1000 such
 // ports), the daemon takes its hard limit and keeps learning on 40 ports.
 TEST_F(DaemonTest, LearningPortsAreNotBoundByTheSoftOpenFileLimit)
 {
@@ -554,7 +554,7 @@ TEST_F(DaemonTest, LearningPortsAreNotBoundByTheSoftOpenFileLimit)
     ns.check({"ip", "-batch", "-"}, up);
     std::optional<test::Daemon> daemon;
     {
-        const SoftOpenFileLimit limit(64);
+        const SoftOpenFileLimit limit(32);
         if (limit.hard() < 256)
             GTEST_SKIP() << "the hard limit on open files is " << limit.hard() << ", too low to tell";
         daemon.emplace(ns);

@@ -78,7 +78,7 @@ int main(int argc, char** argv)
         fw::ProcessExecutor executor(std::chrono::seconds(limits.toolTimeoutSeconds));
         fw::removeRulesOfOtherBackends(config.nwfilter);
         std::unique_ptr<fw::NwfilterBackend> backend = fw::makeNwfilterBackend(config.nwfilter, executor);
-        learn::PcapCapture capture;
+        learn::PacketCapture capture;
         driver::DriverOptions driverOptions;
         driverOptions.builtinFilterDir = config.builtinFilterDir;
         driverOptions.filterDir = config.filterDir;
@@ -151,7 +151,7 @@ int main(int argc, char** argv)
         // Whatever way this block is left, the capture thread stops first:
         // its events refer to the worker and the service.
         struct StopCapture {
-            learn::PcapCapture& capture;
+            learn::PacketCapture& capture;
             ~StopCapture() { capture.shutdown(); }
         } stopCapture{capture};
         // The firewall guard: others' changes to our rules are put back, and

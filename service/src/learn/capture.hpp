@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Watching guest ports for their addresses with libpcap: one thread polls
-// every open capture (never a thread per port), turns frames into
-// observations (rate limited per port) and hands them to the daemon.
+// Watching guest ports for their addresses: one packet socket per port
+// (learn/capture_socket.hpp), one thread that waits on all of them (never a
+// thread per port), turns frames into observations (rate limited per port)
+// and hands them to the daemon.
 #pragma once
 
 #include "conf/netaddr.hpp"
 #include "learn/address_learner.hpp"
+#include "learn/capture_socket.hpp"
 #include "learn/frame.hpp"
 #include "learn/rate_limiter.hpp"
 #include "util/unique_fd.hpp"
 
-#include <pcap/pcap.h>
-
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -24,11 +25,6 @@
 #include <unordered_map>
 
 namespace vnf::learn {
-
-class CaptureError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 // What the nwfilter driver needs from a capture; an interface so that the
 // driver can be tested without one.
@@ -52,20 +48,13 @@ struct CaptureEvents {
     std::function<void()> timer;
 };
 
-// The BPF filter of one direction of a watch: frames from the guest, or
-// frames to it (its MAC or broadcast); in dhcp mode only DHCP among them,
-// and to the guest only DHCP in any mode (a server's offer or ack); DHCP
-// only with the guest's MAC as the client hardware address. Never narrower
-// than inspectFrame (the frame fuzzer checks): what it drops teaches nothing.
-std::string captureFilter(const conf::MacAddr& mac, LearningMode mode, FrameDirection direction);
-
-class PcapCapture final : public CaptureControl {
+class PacketCapture final : public CaptureControl {
 public:
-    PcapCapture();
+    PacketCapture();
     // Stops the thread and closes every capture.
-    ~PcapCapture() override;
-    PcapCapture(const PcapCapture&) = delete;
-    PcapCapture& operator=(const PcapCapture&) = delete;
+    ~PacketCapture() override;
+    PacketCapture(const PacketCapture&) = delete;
+    PacketCapture& operator=(const PacketCapture&) = delete;
 
     // Starts delivering events (watches made before keep their frames
     // buffered in the kernel until then). Events are delivered on the
@@ -81,39 +70,27 @@ public:
     size_t watchCount() const;
 
 private:
-    struct PcapCloser {
-        void operator()(pcap_t* p) const { pcap_close(p); }
-    };
-    using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
-    // Two captures per port, one per direction (libpcap tells no direction
-    // per frame): what the guest sends, and what is sent to it. Only the
-    // second can carry a DHCP server's answer.
     struct Watch {
         uint64_t session = 0;
         conf::MacAddr mac;
-        PcapPtr fromGuest;
-        PcapPtr toGuest;
-        int fromGuestFd = -1;
-        int toGuestFd = -1;
+        util::UniqueFd socket;  // both directions
         RateLimiter limiter{10, 50};  // observations per second, burst
     };
-    static PcapPtr open(const std::string& port, const conf::MacAddr& mac, LearningMode mode, FrameDirection direction);
 
     void loop();
     void wake();
     // Reads what is waiting on `watch`; false (with `error`) when it failed.
-    bool drain(const std::string& port, Watch& watch, FrameDirection direction, std::string& error);
-    // Registers the watch's two descriptors with epoll / takes them out and
-    // forgets the watch (with the lock held).
+    bool drain(const std::string& port, Watch& watch, std::string& error);
+    // Registers the watch's socket with epoll / takes it out and forgets the
+    // watch (with the lock held).
     void add(const Watch& watch);
     void remove(std::map<std::string, Watch>::iterator watch);
 
     mutable std::mutex mutex_;
     std::map<std::string, Watch> watches_;
-    // Which port a session watches: an epoll event names its session and
-    // direction, so the thread finds the capture in O(1) whatever the
-    // number of ports (a poll over every capture cost 3.5 ms per frame at
-    // 1000 learning ports).
+    // Which port a session watches: an epoll event names its session, so
+    // the thread finds the capture in O(1) whatever the number of ports (a
+    // poll over every capture cost 3.5 ms per frame at 1000 learning ports).
     std::unordered_map<uint64_t, std::string> portOfSession_;
     std::optional<int64_t> wakeAt_;
     uint64_t nextSession_ = 1;  // 0 names the wake-up eventfd in epoll
@@ -121,6 +98,7 @@ private:
     CaptureEvents events_;
     util::UniqueFd wakeFd_;
     util::UniqueFd epollFd_;
+    std::array<uint8_t, 2048> frame_{};  // the capture thread's, holds kCaptureSnapLength
     std::thread thread_;
 };
 
