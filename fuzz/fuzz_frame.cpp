@@ -22,9 +22,9 @@
 //    parser takes.
 #include "fuzz/frame_input.hpp"
 #include "learn/capture_socket.hpp"
+#include "support/capture_program.hpp"
 
 #include <linux/if_packet.h>
-#include <pcap/pcap.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -91,43 +91,14 @@ void checkObservation(const std::vector<uint8_t>& frame, FrameDirection directio
 }
 
 // The compiled capture filter of one mode and direction.
-class KernelFilter {
-public:
-    // The socket's program with its first instruction, the kernel's load of
-    // the frame's packet type (unknown to libpcap's interpreter), made a
-    // load of the type a frame going that way has.
-    KernelFilter(LearningMode mode, FrameDirection direction)
-    {
-        for (const sock_filter& in : captureProgram(fuzz::kGuest, mode))
-            code_.push_back(bpf_insn{in.code, in.jt, in.jf, in.k});
-        if (code_.empty() || code_[0].k != static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE))
-            fail("the capture program does not start with the packet type");
-        const auto type = direction == FrameDirection::ToGuest ? PACKET_OUTGOING : PACKET_HOST;
-        code_[0] = bpf_insn{BPF_LD | BPF_IMM, 0, 0, static_cast<bpf_u_int32>(type)};
-    }
-    // As the kernel runs it: an 802.1Q tag is taken out of the frame
-    // (into the packet's metadata) before the filter sees it.
-    bool passes(const std::vector<uint8_t>& frame) const
-    {
-        std::vector<uint8_t> seen = frame;
-        if (seen.size() >= 18 && seen[12] == 0x81 && seen[13] == 0x00)
-            seen.erase(seen.begin() + 12, seen.begin() + 16);
-        pcap_pkthdr header{};
-        header.caplen = header.len = static_cast<bpf_u_int32>(seen.size());
-        bpf_program program{static_cast<u_int>(code_.size()), const_cast<bpf_insn*>(code_.data())};
-        return pcap_offline_filter(&program, &header, seen.data()) != 0;
-    }
-
-private:
-    std::vector<bpf_insn> code_;
-};
-
-const KernelFilter& kernelFilter(LearningMode mode, FrameDirection direction)
+// The port's socket program as the kernel runs it on a frame that went
+// the given way (its packet type).
+const test::CaptureProgram& kernelFilter(LearningMode mode, FrameDirection direction)
 {
     // Compiled once for the whole run (they hold no state between frames).
-    static const KernelFilter filters[2][2] = {
-        {{LearningMode::Any, FrameDirection::FromGuest}, {LearningMode::Any, FrameDirection::ToGuest}},
-        {{LearningMode::Dhcp, FrameDirection::FromGuest}, {LearningMode::Dhcp, FrameDirection::ToGuest}},
+    static const test::CaptureProgram filters[2][2] = {
+        {{fuzz::kGuest, LearningMode::Any, PACKET_HOST}, {fuzz::kGuest, LearningMode::Any, PACKET_OUTGOING}},
+        {{fuzz::kGuest, LearningMode::Dhcp, PACKET_HOST}, {fuzz::kGuest, LearningMode::Dhcp, PACKET_OUTGOING}},
     };
     return filters[mode == LearningMode::Dhcp][direction == FrameDirection::ToGuest];
 }

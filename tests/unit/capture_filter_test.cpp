@@ -4,10 +4,10 @@
 // BPF interpreter over hand-built frames: what it lets through, what it
 // keeps out of the port's socket. No capture, no root.
 #include "learn/capture_socket.hpp"
+#include "support/capture_program.hpp"
 #include "support/learn_frames.hpp"
 
 #include <gtest/gtest.h>
-#include <linux/if_packet.h>
 #include <pcap/pcap.h>
 
 using namespace vnf;
@@ -49,31 +49,6 @@ public:
 private:
     pcap_t* pcap_;
     bpf_program program_{};
-};
-
-// captureProgram as the kernel runs it on a frame of `packetType`: its
-// first instruction, the kernel's load of the frame's packet type (which
-// libpcap's interpreter does not know), made a load of that constant.
-class Program {
-public:
-    Program(LearningMode mode, uint32_t packetType)
-    {
-        const auto code = captureProgram(kGuest, mode);
-        for (const sock_filter& in : code)
-            code_.push_back(bpf_insn{in.code, in.jt, in.jf, in.k});
-        EXPECT_EQ(code_.at(0).k, static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE));
-        code_.at(0) = bpf_insn{BPF_LD | BPF_IMM, 0, 0, packetType};
-    }
-    bool passes(const std::vector<uint8_t>& frame)
-    {
-        bpf_program program{static_cast<u_int>(code_.size()), code_.data()};
-        pcap_pkthdr header{};
-        header.caplen = header.len = static_cast<bpf_u_int32>(frame.size());
-        return pcap_offline_filter(&program, &header, frame.data()) != 0;
-    }
-
-private:
-    std::vector<bpf_insn> code_;
 };
 
 std::vector<uint8_t> ack(const conf::MacAddr& dst, const conf::MacAddr& chaddr)
@@ -134,12 +109,12 @@ TEST(LearnCaptureFilter, FromTheGuestEverythingInAnyModeItsOwnDhcpInDhcpMode)
 TEST(LearnCaptureFilter, ThePacketTypePicksTheDirection)
 {
     for (LearningMode mode : {LearningMode::Any, LearningMode::Dhcp}) {
-        Program toGuest(mode, PACKET_OUTGOING);
+        const test::CaptureProgram toGuest(kGuest, mode, PACKET_OUTGOING);
         EXPECT_TRUE(toGuest.passes(ack(kGuest, kGuest)));
         EXPECT_FALSE(toGuest.passes(ack(kBroadcast, kOther)));
         EXPECT_FALSE(toGuest.passes(ipv4From(kGuest)));
         for (uint32_t type : {PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST}) {
-            Program fromGuest(mode, type);
+            const test::CaptureProgram fromGuest(kGuest, mode, type);
             // A server's answer arriving on the port is not one to the guest.
             EXPECT_FALSE(fromGuest.passes(ack(kGuest, kGuest))) << type;
             EXPECT_TRUE(fromGuest.passes(request(kGuest, kGuest))) << type;
