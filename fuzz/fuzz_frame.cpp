@@ -6,8 +6,9 @@
 //  - an observation matches the direction the frame travelled: from the
 //    guest only its own source address, ARP and DHCP client messages, with
 //    the guest's source MAC; towards it only DHCP server messages, to the
-//    guest's MAC or broadcast; a DHCP message names the guest as its client
-//    hardware address (read here independently of the parser);
+//    guest's MAC or broadcast and not from it (a reflected frame); a DHCP
+//    message names the guest as its client hardware address (read here
+//    independently of the parser);
 //  - in dhcp mode nothing the guest sends adds an address: an address is
 //    added only by an ACK for it from a trusted server;
 //  - in any mode the first address stays the only one;
@@ -77,6 +78,7 @@ void checkObservation(const std::vector<uint8_t>& frame, FrameDirection directio
     } else {
         require(fromServer(obs.kind), "a guest's message counted travelling towards it");
         require(macAt(frame, 0, fuzz::kGuest) || broadcastAt(frame, 0), "a server message to another MAC counted");
+        require(!macAt(frame, 6, fuzz::kGuest), "a server message from the guest's own MAC counted (reflected)");
     }
     if (!isDhcp(obs.kind))
         return;
@@ -90,7 +92,6 @@ void checkObservation(const std::vector<uint8_t>& frame, FrameDirection directio
     require(macAt(frame, bootp + 28, fuzz::kGuest), "a DHCP observation for another client");
 }
 
-// The compiled capture filter of one mode and direction.
 // The port's socket program as the kernel runs it on a frame that went
 // the given way (its packet type).
 const test::CaptureProgram& kernelFilter(LearningMode mode, FrameDirection direction)

@@ -134,6 +134,17 @@ std::string describe(const std::vector<std::string>& names)
     return text;
 }
 
+// Frames the host has sent out of `port` (its tx counter).
+uint64_t txPackets(test::Netns& host, const std::string& port)
+{
+    const std::string json = host.check({"ip", "-j", "-s", "link", "show", "dev", port});
+    const auto tx = json.find("\"tx\":");
+    const auto packets = json.find("\"packets\":", tx);
+    if (tx == std::string::npos || packets == std::string::npos)
+        throw std::runtime_error("no tx counter for " + port + ": " + json);
+    return std::stoull(json.substr(packets + 10));
+}
+
 std::string allTables(const test::TablesSnapshot& s)
 {
     return s.ebtables + s.ipv4 + s.ipv6;
@@ -409,4 +420,37 @@ TEST_F(LearningTest, ForgedServerAnswersFromTheGuestTeachNothing)
         EXPECT_TRUE(view.learned.empty()) << mode << ": " << describe(view);
         ASSERT_TRUE(ctl({"nwfilter-binding-delete", g.port}).ok());
     }
+}
+
+// A bridge port in hairpin mode sends the guest's own broadcasts back to it,
+// so the kernel sees them travelling to the guest. A DHCP ACK the guest
+// broadcasts from its learned address (which its rules let out) comes back
+// as if from a server; with no DHCPSERVER given any server is trusted, and
+// the guest would widen its own rules. It teaches nothing: it carries the
+// guest's own MAC.
+TEST_F(LearningTest, AHairpinPortDoesNotMakeTheGuestItsOwnServer)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(1);
+    test::Daemon daemon(lab.host());
+    test::Guest& g = lab.guest(0);
+    lab.host().check({"bridge", "link", "set", "dev", g.port, "hairpin", "on"});
+    auto r = ctl({"nwfilter-binding-create", "-"},
+                 test::bindingXml(g.port, g.mac, "clean-traffic", {{"CTRL_IP_LEARNING", "dhcp"}}));
+    ASSERT_TRUE(r.ok()) << r.err;
+    // A server on the bridge gives the guest its address.
+    ASSERT_TRUE(test::eventually([&] {
+        lab.host().check({FORGE_DHCP_ACK, "br0", g.mac, "10.10.0.1", g.ip});
+        return readBinding(g.port).learned == std::vector<std::string>{g.ip};
+    })) << describe(readBinding(g.port)) << daemon.log();
+
+    const uint64_t before = txPackets(lab.host(), g.port);
+    for (int i = 0; i < 20; ++i)
+        g.ns->check({FORGE_DHCP_ACK, "eth0", g.mac, g.ip, "10.10.0.77"});
+    std::this_thread::sleep_for(500ms);
+    ASSERT_GE(txPackets(lab.host(), g.port) - before, 20u) << "the bridge did not send the guest's frames back";
+    const BindingView view = readBinding(g.port);
+    EXPECT_EQ(view.learned, std::vector<std::string>{g.ip}) << describe(view);
+    EXPECT_EQ(view.state, "active");
 }

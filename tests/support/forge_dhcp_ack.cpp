@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // A guest's forgery for the hardening tests: sends, on INTERFACE, a DHCPACK
 // as if from SERVER (IPv4 source SERVER, broadcast, chaddr MAC) giving
-// ADDRESS to MAC. A raw frame on a packet socket, as a hostile guest would.
+// ADDRESS to MAC. A raw frame on a packet socket, as a hostile guest would,
+// from INTERFACE's own MAC (as the bench's server on the bridge would).
 // Usage: forge_dhcp_ack INTERFACE MAC SERVER ADDRESS
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,7 +53,6 @@ int main(int argc, char** argv)
     const size_t bootp = 240 + options.size(), udp = 8 + bootp, ip = 20 + udp;
     std::vector<uint8_t> f(14 + ip, 0);
     std::memset(f.data(), 0xff, 6);  // broadcast
-    std::memcpy(f.data() + 6, mac, 6);
     put16(f, 12, 0x0800);
     // IPv4
     f[14] = 0x45;
@@ -84,6 +85,13 @@ int main(int argc, char** argv)
     std::memcpy(f.data() + b + 240, options.data(), options.size());
 
     const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
+    ifreq request{};
+    std::snprintf(request.ifr_name, sizeof request.ifr_name, "%s", argv[1]);
+    if (fd < 0 || ::ioctl(fd, SIOCGIFHWADDR, &request) != 0) {
+        std::perror("forge_dhcp_ack: the interface's MAC");
+        return 1;
+    }
+    std::memcpy(f.data() + 6, request.ifr_hwaddr.sa_data, 6);
     sockaddr_ll to{};
     to.sll_family = AF_PACKET;
     to.sll_ifindex = static_cast<int>(if_nametoindex(argv[1]));

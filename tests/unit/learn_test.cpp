@@ -110,6 +110,21 @@ TEST(LearnFrame, ServerMessagesForgedByTheGuestTeachNothing)
     EXPECT_FALSE(inspect(forged, FrameDirection::FromGuest));
 }
 
+// A bridge port in hairpin mode (or a reflective relay) sends the guest's
+// own broadcasts back to it, and the kernel then sees them travelling to
+// the guest: a server answer with the guest's source MAC is its own forgery.
+TEST(LearnFrame, ServerAnswersReflectedBackToTheGuestTeachNothing)
+{
+    for (const auto& dst : {kBroadcast, kGuest}) {
+        for (uint8_t type : {2, 5, 6}) {
+            auto reflected = serverMessage(type, ip("10.0.0.1"), ip("10.0.0.254"), 120, dst);
+            ASSERT_TRUE(inspect(reflected, kToGuest)) << "from the server's MAC it counts";
+            std::copy(kGuest.bytes.begin(), kGuest.bytes.end(), reflected.begin() + 6);
+            EXPECT_FALSE(inspect(reflected, kToGuest)) << int(type);
+        }
+    }
+}
+
 // What travels to the guest says nothing about the guest's own address,
 // even when its source MAC is the guest's (another port spoofing it).
 TEST(LearnFrame, FramesToTheGuestAreNotItsOwn)

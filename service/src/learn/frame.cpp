@@ -176,8 +176,11 @@ std::optional<Observation> inspectFrame(std::span<const uint8_t> frame, const co
     if (!type)
         return std::nullopt;
     const bool fromGuest = direction == FrameDirection::FromGuest && eth.macAt(6, guest);
-    const bool towardsGuest =
-        direction == FrameDirection::ToGuest && (eth.macAt(0, guest) || eth.broadcastAt(0));
+    // A frame travelling to the guest with the guest's own source MAC was
+    // sent by the guest and came back (a bridge port in hairpin mode, a
+    // reflective relay): never a server's answer, whatever it says.
+    const bool towardsGuest = direction == FrameDirection::ToGuest &&
+                              (eth.macAt(0, guest) || eth.broadcastAt(0)) && !eth.macAt(6, guest);
 
     if (*type == kEtherArp) {
         // Ethernet/IPv4 ARP: htype 1, ptype 0x0800, hlen 6, plen 4.
