@@ -8,24 +8,27 @@
 #     and the daemon's RSS;
 #   - the capture thread's CPU for K DHCP replies sent on the bridge: to
 #     another client (broadcast: every port sees each), and to one learning
-#     port (one port learns from each; what the others cost it).
+#     port (one port learns from each; what the others cost it);
+#   - then the capture thread's CPU while the lab's guest floods its port
+#     for S seconds (any mode, no IPv4 address: nothing to learn from).
 #
-#   bench/run-learning.sh [--sizes "10 100 1000"] [--replies 400]
+#   bench/run-learning.sh [--sizes "10 100 1000"] [--replies 400] [--flood 5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES="10 100 1000" REPLIES=400
+SIZES="10 100 1000" REPLIES=400 FLOOD=5
 while [ $# -gt 0 ]; do
     case $1 in
         --sizes) SIZES=$2; shift 2 ;;
         --replies) REPLIES=$2; shift 2 ;;
-        *) echo "usage: $0 [--sizes LIST] [--replies K]" >&2; exit 2 ;;
+        --flood) FLOOD=$2; shift 2 ;;
+        *) echo "usage: $0 [--sizes LIST] [--replies K] [--flood SECONDS]" >&2; exit 2 ;;
     esac
 done
 . bench/common.sh
 bench_need_root
-bench_build vnetfilterd vnetfilterctl forge_dhcp_ack
+bench_build vnetfilterd vnetfilterctl forge_dhcp_ack flood_frames
 echo "# learning ports, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), clean-traffic, CTRL_IP_LEARNING=dhcp"
-SIZES=$SIZES REPLIES=$REPLIES FORGE=$build/tests/forge_dhcp_ack scripts/lab -- bash -c '
+SIZES=$SIZES REPLIES=$REPLIES FLOOD=$FLOOD FORGE=$build/tests/forge_dhcp_ack FLOODER=$build/tests/flood_frames scripts/lab -- bash -c '
     set -euo pipefail
     . bench/common.sh && bench_require_lab
     ns=$VNETFILTER_NETNS pid=$VNETFILTER_DAEMON_PID
@@ -83,4 +86,22 @@ XML
     echo
     echo "capture thread CPU for $REPLIES DHCP replies sent on the bridge, every learning port on it:"
     printf "%s\n" "${results[@]}"
+    # The lab'"'"'s guest (vnet0) floods its port while it learns: frames
+    # from its MAC that teach nothing, as fast as it can send them.
+    if [ "$FLOOD" -gt 0 ]; then
+        guest=$VNETFILTER_GUEST_NETNS
+        mac=$(ip -n "$guest" -j link show dev eth0 | sed -n "s/.*\"address\":\"\([0-9a-f:]*\)\".*/\1/p")
+        ip -n "$guest" -4 addr flush dev eth0
+        vnetfilterctl nwfilter-binding-create - >/dev/null <<XML
+<filterbinding><owner><name>flood</name><uuid>d5b3f3b4-0000-4000-8000-ffffffffffff</uuid></owner>
+<portdev name="vnet0"/><mac address="$mac"/><filterref filter="clean-traffic"/></filterbinding>
+XML
+        t0=$(ticks)
+        sent=$(ip netns exec "$guest" "$FLOODER" eth0 "$FLOOD")
+        sleep 1
+        t1=$(ticks)
+        echo
+        awk -v s="$FLOOD" -v n="$sent" -v t="$((t1 - t0))" -v hz="$hz" "BEGIN {
+            printf \"a guest flooding its learning port for %d s: %d frames sent, capture thread %.0f ms (%.0f%% of one CPU)\\n\", s, n, t * 1000 / hz, t * 100 / hz / s }"
+    fi
 '
