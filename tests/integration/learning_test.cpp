@@ -454,3 +454,40 @@ TEST_F(LearningTest, AHairpinPortDoesNotMakeTheGuestItsOwnServer)
     EXPECT_EQ(view.learned, std::vector<std::string>{g.ip}) << describe(view);
     EXPECT_EQ(view.state, "active");
 }
+
+// A guest that floods its port while it learns (frames from its MAC that
+// teach nothing, as fast as it can send them) gets no more of the capture
+// thread than the port's read budget: the daemon says so once, another
+// port learns meanwhile, and the flooding port learns its address when it
+// finally uses one.
+TEST_F(LearningTest, AFloodingGuestIsReadAtABoundedRate)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(2);
+    test::Daemon daemon(lab.host());
+    test::Guest& g0 = lab.guest(0);
+    test::Guest& g1 = lab.guest(1);
+    g0.ns->check({"ip", "-4", "addr", "flush", "dev", "eth0"});  // nothing to learn from until the end
+    for (test::Guest* g : {&g0, &g1})
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml(g->port, g->mac, "clean-traffic")).ok());
+    const std::string flooding = "port '" + g0.port + "' has more frames to learn from than 100 a second";
+    {
+        test::Background flood({"ip", "netns", "exec", g0.ns->name(), FLOOD_FRAMES, "eth0", "5"});
+        EXPECT_TRUE(test::eventually([&] { return daemon.log().find(flooding) != std::string::npos; }))
+            << daemon.log();
+        EXPECT_TRUE(test::eventually([&] {
+            lab.ping(*g1.ns, "10.10.0.1", g1.ip);
+            return readBinding(g1.port).learned == std::vector<std::string>{g1.ip};
+        })) << describe(readBinding(g1.port));
+        EXPECT_TRUE(flood.running()) << "the flood ended before the other port learned";
+    }
+    EXPECT_EQ(readBinding(g0.port).state, "learning");
+    g0.ns->check({"ip", "addr", "add", g0.ip + "/24", "dev", "eth0"});
+    EXPECT_TRUE(test::eventually([&] {
+        lab.ping(*g0.ns, "10.10.0.1", g0.ip);
+        return readBinding(g0.port).learned == std::vector<std::string>{g0.ip};
+    })) << describe(readBinding(g0.port)) << daemon.log();
+    const std::string log = daemon.log();
+    EXPECT_EQ(log.find(flooding), log.rfind(flooding)) << "said more than once:\n" << log;
+}

@@ -266,6 +266,20 @@ TEST(LearnRateLimiter, BurstThenRate)
     EXPECT_EQ(allowed, 5) << "the bucket holds no more than the burst";
 }
 
+TEST(LearnRateLimiter, NextTokenSaysWhenTheLimitLetsThrough)
+{
+    RateLimiter limiter(10, 2);
+    const auto t0 = RateLimiter::Clock::now();
+    EXPECT_TRUE(limiter.allow(t0));
+    EXPECT_EQ(limiter.nextToken(), t0) << "a token is left";
+    EXPECT_TRUE(limiter.allow(t0));
+    EXPECT_FALSE(limiter.allow(t0));
+    const auto next = limiter.nextToken();
+    EXPECT_EQ(std::chrono::round<std::chrono::milliseconds>(next - t0), std::chrono::milliseconds(100));
+    EXPECT_FALSE(limiter.allow(next - std::chrono::milliseconds(1)));
+    EXPECT_TRUE(limiter.allow(limiter.nextToken()));
+}
+
 TEST(LearnLeaseStore, RoundTripAndCorruptFiles)
 {
     test::TempDir dir;

@@ -97,6 +97,8 @@ void PacketCapture::remove(std::map<std::string, Watch>::iterator watch)
     // Out of epoll before the socket closes (closing would do it too, but
     // only once no other reference to the socket is left).
     ::epoll_ctl(epollFd_.get(), EPOLL_CTL_DEL, watch->second.socket.get(), nullptr);
+    if (watch->second.pausedUntil)
+        paused_.erase({*watch->second.pausedUntil, watch->second.session});
     portOfSession_.erase(watch->second.session);
     watches_.erase(watch);
 }
@@ -141,11 +143,51 @@ size_t PacketCapture::watchCount() const
     return watches_.size();
 }
 
+void PacketCapture::pause(const std::string& port, Watch& watch)
+{
+    // Still reported: errors and hang-ups (epoll always reports them).
+    epoll_event event{};
+    event.events = 0;
+    event.data.u64 = watch.session;
+    ::epoll_ctl(epollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), &event);
+    if (!watch.floodLogged) {
+        watch.floodLogged = true;
+        util::logWarning("port '" + port + "' has more frames to learn from than " +
+                             std::to_string(static_cast<int>(kFramesReadPerSecond)) +
+                             " a second: they are read at that rate, the rest dropped",
+                         {{"VNETFILTER_PORT", port}});
+    }
+    watch.pausedUntil = watch.reads.nextToken();
+    paused_.insert({*watch.pausedUntil, watch.session});
+}
+
+void PacketCapture::resumeDue(RateLimiter::Clock::time_point now)
+{
+    while (!paused_.empty() && paused_.begin()->first <= now) {
+        const uint64_t session = paused_.begin()->second;
+        paused_.erase(paused_.begin());
+        const auto owner = portOfSession_.find(session);
+        if (owner == portOfSession_.end())
+            continue;
+        Watch& watch = watches_.at(owner->second);
+        watch.pausedUntil.reset();
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.u64 = session;
+        ::epoll_ctl(epollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), &event);
+    }
+}
+
 bool PacketCapture::drain(const std::string& port, Watch& watch, std::string& error)
 {
     // Bounded: one busy port cannot starve the others (epoll reports it
-    // again while frames wait).
+    // again while frames wait), nor make the thread read more than its
+    // budget a second (then it is not polled until a token is back).
     for (int frames = 0; frames < 64; ++frames) {
+        if (!watch.reads.allow(RateLimiter::Clock::now())) {
+            pause(port, watch);
+            return true;
+        }
         std::optional<CapturedFrame> frame;
         try {
             frame = receiveFrame(watch.socket.get(), frame_);
@@ -182,6 +224,12 @@ void PacketCapture::loop()
                 const int64_t left = *wakeAt_ - epochNow();
                 timeoutMs = left <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left, 3600) * 1000);
             }
+            if (!paused_.empty()) {
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(paused_.begin()->first -
+                                                                               RateLimiter::Clock::now());
+                const int resumeMs = static_cast<int>(std::max<int64_t>(0, left.count()));
+                timeoutMs = timeoutMs < 0 ? resumeMs : std::min(timeoutMs, resumeMs);
+            }
         }
         const int ready = ::epoll_wait(epollFd_.get(), events, kEvents, timeoutMs);
         if (ready < 0 && errno != EINTR) {
@@ -191,6 +239,7 @@ void PacketCapture::loop()
         std::lock_guard lock(mutex_);
         if (stopping_)
             return;
+        resumeDue(RateLimiter::Clock::now());
         if (wakeAt_ && *wakeAt_ <= epochNow()) {
             wakeAt_.reset();
             if (events_.timer)

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -50,6 +51,8 @@ struct CaptureEvents {
 
 class PacketCapture final : public CaptureControl {
 public:
+    static constexpr double kFramesReadPerSecond = 100;
+
     PacketCapture();
     // Stops the thread and closes every capture.
     ~PacketCapture() override;
@@ -75,6 +78,13 @@ private:
         conf::MacAddr mac;
         util::UniqueFd socket;  // both directions
         RateLimiter limiter{10, 50};  // observations per second, burst
+        // Frames read per second, burst: what a guest's flood costs the
+        // thread. Learning needs a few frames (a DHCP exchange, or one
+        // frame in any mode); past this the socket is left unread until a
+        // token is back, and the kernel drops what does not fit its buffer.
+        RateLimiter reads{kFramesReadPerSecond, kFramesReadPerSecond};
+        std::optional<RateLimiter::Clock::time_point> pausedUntil;
+        bool floodLogged = false;  // once per watch
     };
 
     void loop();
@@ -85,6 +95,10 @@ private:
     // watch (with the lock held).
     void add(const Watch& watch);
     void remove(std::map<std::string, Watch>::iterator watch);
+    // Stops polling a watch that spent its read budget / polls the paused
+    // watches whose time has come again (with the lock held).
+    void pause(const std::string& port, Watch& watch);
+    void resumeDue(RateLimiter::Clock::time_point now);
 
     mutable std::mutex mutex_;
     std::map<std::string, Watch> watches_;
@@ -92,6 +106,8 @@ private:
     // the thread finds the capture in O(1) whatever the number of ports (a
     // poll over every capture cost 3.5 ms per frame at 1000 learning ports).
     std::unordered_map<uint64_t, std::string> portOfSession_;
+    // Watches left unread until then (a set: the earliest first).
+    std::set<std::pair<RateLimiter::Clock::time_point, uint64_t>> paused_;
     std::optional<int64_t> wakeAt_;
     uint64_t nextSession_ = 1;  // 0 names the wake-up eventfd in epoll
     bool stopping_ = false;

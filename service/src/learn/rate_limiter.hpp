@@ -29,6 +29,15 @@ public:
         return true;
     }
 
+    // When allow() will next say true, as seen at the last call (now, if a
+    // token is left).
+    Clock::time_point nextToken() const
+    {
+        if (tokens_ >= 1.0)
+            return last_;
+        return last_ + std::chrono::ceil<Clock::duration>(std::chrono::duration<double>((1.0 - tokens_) / rate_));
+    }
+
 private:
     double rate_;
     double burst_;
