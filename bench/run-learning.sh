@@ -3,7 +3,8 @@
 # What ports that learn their address cost the daemon, with 10, 100 and
 # 1000 such ports (clean-traffic without IP, CTRL_IP_LEARNING=dhcp: the
 # captures stay open for the bindings' life), in one scripts/lab grown from
-# one size to the next, every port on the lab's bridge:
+# one size to the next, the first 1000 ports on the lab's bridge (further
+# ones on bridges of their own: a bridge takes at most 1024 ports):
 #   - open files, the capture rings (kernel memory mapped into the daemon)
 #     and the daemon's RSS;
 #   - the capture thread's CPU for K DHCP replies sent on the bridge: to
@@ -62,10 +63,18 @@ SIZES=$SIZES REPLIES=$REPLIES FLOOD=$FLOOD FORGE=$build/tests/forge_dhcp_ack FLO
     for n in $SIZES; do
         : >"$dir/batch"
         for i in $(seq $((have + 1)) "$n"); do
+            # A bridge takes at most 1024 ports: the first 1000 go on the
+            # lab'"'"'s br0 (where the replies are sent), each further 1000
+            # on a bridge of their own.
+            bridge=br$(( (i - 1) / 1000 ))
+            if [ "$i" -gt 1000 ] && [ $(( (i - 1) % 1000 )) -eq 0 ]; then
+                echo "link add $bridge type bridge" >>"$dir/batch"
+                echo "link set $bridge up" >>"$dir/batch"
+            fi
             echo "link add lv$i type veth peer name lv$i-p" >>"$dir/batch"
             echo "link set lv$i up" >>"$dir/batch"
             echo "link set lv$i-p up" >>"$dir/batch"
-            echo "link set lv$i master br0" >>"$dir/batch"
+            echo "link set lv$i master $bridge" >>"$dir/batch"
         done
         ip -n "$ns" -batch "$dir/batch"
         for i in $(seq $((have + 1)) "$n"); do

@@ -33,16 +33,18 @@ std::vector<sock_filter> compile(const std::string& filter)
     std::unique_ptr<pcap_t, PcapCloser> dead(pcap_open_dead(DLT_EN10MB, kCaptureSnapLength));
     if (!dead)
         throw CaptureError("cannot compile the capture filter: out of memory");
-    bpf_program program{};
-    if (pcap_compile(dead.get(), &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) < 0)
+    struct Program {
+        bpf_program code{};
+        ~Program() { pcap_freecode(&code); }
+    } program;
+    if (pcap_compile(dead.get(), &program.code, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) < 0)
         throw CaptureError("cannot compile the capture filter '" + filter + "': " + pcap_geterr(dead.get()));
     std::vector<sock_filter> code;
-    code.reserve(program.bf_len);
-    for (u_int i = 0; i < program.bf_len; ++i) {
-        const bpf_insn& in = program.bf_insns[i];
+    code.reserve(program.code.bf_len);
+    for (u_int i = 0; i < program.code.bf_len; ++i) {
+        const bpf_insn& in = program.code.bf_insns[i];
         code.push_back(sock_filter{in.code, in.jt, in.jf, in.k});
     }
-    pcap_freecode(&program);
     return code;
 }
 
