@@ -60,8 +60,8 @@ int main(int argc, char** argv)
     // to the system when they are answered. Without this glibc raises the
     // threshold after the first such free and keeps the memory in its heap.
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-    // Two capture sockets per port that learns: systemd's soft limit of 1024
-    // would end learning at about 500 ports.
+    // A capture socket per port that learns: systemd's soft limit of 1024
+    // would end learning at about 1000 ports.
     if (const auto files = util::raiseOpenFileLimit(); !files.error.empty())
         util::logError("cannot raise the open-file limit from " + std::to_string(files.before) + ": " + files.error);
 

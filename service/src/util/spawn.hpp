@@ -28,7 +28,7 @@ pid_t spawnLogged(const std::vector<std::string>& argv, const SpawnOptions& opti
 
 // posix_spawn file actions that give a child its standard input, output and
 // error as set up here, and no other descriptor of the daemon: libraries
-// open some without O_CLOEXEC (libpcap's capture sockets, for one), and a
+// open some without O_CLOEXEC (libpcap's capture sockets did), and a
 // child would otherwise hold them - and what they let it read or change -
 // for as long as it runs.
 class SpawnFileActions {
