@@ -11,7 +11,9 @@
 #     another client (broadcast: every port sees each), and to one learning
 #     port (one port learns from each; what the others cost it);
 #   - then the capture thread's CPU while the lab's guest floods its port
-#     for S seconds (any mode, no IPv4 address: nothing to learn from).
+#     for S seconds (any mode, no IPv4 address: nothing to learn from);
+#   - last, how long the daemon takes to stop (SIGTERM to exit) with every
+#     port still learning.
 #
 #   bench/run-learning.sh [--sizes "10 100 1000"] [--replies 400] [--flood 5]
 set -euo pipefail
@@ -113,4 +115,12 @@ XML
         awk -v s="$FLOOD" -v n="$sent" -v t="$((t1 - t0))" -v hz="$hz" "BEGIN {
             printf \"a guest flooding its learning port for %d s: %d frames sent, capture thread %.0f ms (%.0f%% of one CPU)\\n\", s, n, t * 1000 / hz, t * 100 / hz / s }"
     fi
+    # The lab waits 5 s for a daemon to stop: waited for here instead.
+    state() { awk "{print \$3}" /proc/$pid/stat 2>/dev/null || echo gone; }
+    t0=$(date +%s%N)
+    kill -TERM "$pid"
+    while s=$(state) && [ "$s" != Z ] && [ "$s" != gone ]; do sleep 0.01; done
+    t1=$(date +%s%N)
+    echo
+    echo "stopping the daemon with $have learning ports: $(( (t1 - t0) / 1000000 )) ms"
 '

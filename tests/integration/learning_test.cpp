@@ -304,7 +304,8 @@ TEST_F(LearningTest, BadLearningParametersAreRefused)
 
     EXPECT_EQ(ctl({"nwfilter-binding-list", "--json"}).out, "[]\n");
     EXPECT_EQ(test::snapshotTables(lab.host()), before);
-    EXPECT_EQ(packetSockets(daemon.pid()), 0u);
+    // Closed off the call's thread (util::DeferredClose), soon after.
+    EXPECT_TRUE(test::eventually([&] { return packetSockets(daemon.pid()) == 0u; }));
     // A port that does not exist is not watched: its binding waits for it
     // (learning starts when it appears; GuardTest.BindingsFollowTheirPort).
     r = ctl({"nwfilter-binding-create", "-"}, test::bindingXml("vnet9", g0.mac, "clean-traffic"));
@@ -346,9 +347,11 @@ TEST_F(LearningTest, DeleteWhileLearningLeavesNothingBehind)
 
     for (size_t i = 0; i < 2; ++i)
         ASSERT_TRUE(ctl({"nwfilter-binding-delete", lab.guest(i).port}).ok());
-    EXPECT_EQ(packetSockets(daemon.pid()), 0u);
-    EXPECT_EQ(threads(daemon.pid()), threadsBefore) << describe(threadsBefore) << "---\n"
-                                                    << describe(threads(daemon.pid()));
+    // The sockets are closed off the call's thread (each close waits for the
+    // kernel), soon after.
+    EXPECT_TRUE(test::eventually([&] { return packetSockets(daemon.pid()) == 0u; }));
+    EXPECT_TRUE(test::eventually([&] { return threads(daemon.pid()) == threadsBefore; }))
+        << describe(threadsBefore) << "---\n" << describe(threads(daemon.pid()));
     EXPECT_EQ(test::snapshotTables(lab.host()), before) << test::describe(test::snapshotTables(lab.host()));
     EXPECT_TRUE(std::filesystem::is_empty(daemon.bindingDir()));
 }

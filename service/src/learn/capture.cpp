@@ -73,8 +73,13 @@ void PacketCapture::shutdown()
     if (thread_.joinable())
         thread_.join();
     std::lock_guard lock(mutex_);
+    std::vector<util::UniqueFd> sockets;
+    for (auto& [port, watch] : watches_)
+        sockets.push_back(std::move(watch.socket));
+    closer_.close(std::move(sockets));  // all at once: their waits overlap
     watches_.clear();
     portOfSession_.clear();
+    paused_.clear();
 }
 
 void PacketCapture::wake()
@@ -100,6 +105,7 @@ void PacketCapture::remove(std::map<std::string, Watch>::iterator watch)
     if (watch->second.pausedUntil)
         paused_.erase({*watch->second.pausedUntil, watch->second.session});
     portOfSession_.erase(watch->second.session);
+    closer_.close(std::move(watch->second.socket));
     watches_.erase(watch);
 }
 

@@ -10,6 +10,7 @@
 #include "learn/capture_socket.hpp"
 #include "learn/frame.hpp"
 #include "learn/rate_limiter.hpp"
+#include "util/deferred_close.hpp"
 #include "util/unique_fd.hpp"
 
 #include <array>
@@ -36,8 +37,9 @@ public:
     // Returns the session id its events carry. Throws CaptureError (no such
     // port, no permission, ...).
     virtual uint64_t watch(const std::string& port, const conf::MacAddr& mac, LearningMode mode) = 0;
-    // Stops watching at once: when this returns, the capture is closed and
-    // no further event of its session is delivered.
+    // Stops watching at once: when this returns, no further event of its
+    // session is delivered (the socket itself is closed shortly after, off
+    // the caller's thread).
     virtual void unwatch(const std::string& port) = 0;
     // The timer event fires once at `epochSeconds` (nullopt: no timer).
     virtual void wakeAt(std::optional<int64_t> epochSeconds) = 0;
@@ -114,6 +116,10 @@ private:
     CaptureEvents events_;
     util::UniqueFd wakeFd_;
     util::UniqueFd epollFd_;
+    // Capture sockets are closed here: each close waits for the kernel
+    // (util/deferred_close.hpp), which neither a D-Bus call nor the thread
+    // should.
+    util::DeferredClose closer_;
     std::array<uint8_t, 2048> frame_{};  // the capture thread's, holds kCaptureSnapLength
     std::thread thread_;
 };
