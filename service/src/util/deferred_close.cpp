@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <system_error>
 
 namespace vnf::util {
 
@@ -14,15 +15,22 @@ void closeConcurrently(std::vector<UniqueFd> fds, size_t parallel)
         fds.clear();
         return;
     }
+    auto closeSlice = [&fds, threads](size_t t) {
+        for (size_t i = t; i < fds.size(); i += threads)
+            fds[i].reset();
+    };
     std::vector<std::thread> closers;
     closers.reserve(threads);
-    for (size_t t = 0; t < threads; ++t)
-        closers.emplace_back([&fds, t, threads] {
-            for (size_t i = t; i < fds.size(); i += threads)
-                fds[i].reset();
-        });
+    try {
+        for (size_t t = 0; t < threads; ++t)
+            closers.emplace_back(closeSlice, t);
+    } catch (const std::system_error&) {
+        // No more threads to be had: the slices nobody took are closed here.
+    }
     for (auto& closer : closers)
         closer.join();
+    for (size_t t = closers.size(); t < threads; ++t)
+        closeSlice(t);
 }
 
 DeferredClose::DeferredClose(size_t parallel) : parallel_(parallel), thread_([this] { run(); }) {}
