@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The kernel filter of a port's capture socket (learn::captureFilter, and
-// learn::captureProgram that joins both directions), run by libpcap's own
-// BPF interpreter over hand-built frames: what it lets through, what it
+// The kernel filter of a port's capture socket (learn::captureProgram: the
+// filter of each direction, learn::captureFilter, joined behind a load of
+// the packet type), run by libpcap's own BPF interpreter over hand-built
+// frames (tests/support/capture_program.hpp): what it lets through, what it
 // keeps out of the port's socket. No capture, no root.
 #include "learn/capture_socket.hpp"
 #include "support/capture_program.hpp"
 #include "support/learn_frames.hpp"
 
 #include <gtest/gtest.h>
-#include <pcap/pcap.h>
 
 using namespace vnf;
 using namespace vnf::learn;
@@ -21,35 +21,6 @@ const conf::MacAddr kOther = *conf::MacAddr::parse("52:54:00:11:22:33");
 const conf::MacAddr kServer = *conf::MacAddr::parse("52:54:00:00:00:01");
 const conf::MacAddr kBroadcast = *conf::MacAddr::parse("ff:ff:ff:ff:ff:ff");
 constexpr Ipv4 kServerIp = 0x0a000001, kAddress = 0x0a000032;
-
-// A compiled filter on a dead Ethernet handle.
-class Filter {
-public:
-    Filter(LearningMode mode, FrameDirection direction) : pcap_(pcap_open_dead(DLT_EN10MB, 1600))
-    {
-        const std::string text = captureFilter(kGuest, mode, direction);
-        EXPECT_EQ(pcap_compile(pcap_, &program_, text.c_str(), 1, PCAP_NETMASK_UNKNOWN), 0)
-            << text << ": " << pcap_geterr(pcap_);
-    }
-    ~Filter()
-    {
-        pcap_freecode(&program_);
-        pcap_close(pcap_);
-    }
-    Filter(const Filter&) = delete;
-    Filter& operator=(const Filter&) = delete;
-
-    bool passes(const std::vector<uint8_t>& frame) const
-    {
-        pcap_pkthdr header{};
-        header.caplen = header.len = static_cast<bpf_u_int32>(frame.size());
-        return pcap_offline_filter(&program_, &header, frame.data()) != 0;
-    }
-
-private:
-    pcap_t* pcap_;
-    bpf_program program_{};
-};
 
 std::vector<uint8_t> ack(const conf::MacAddr& dst, const conf::MacAddr& chaddr)
 {
@@ -77,11 +48,11 @@ std::vector<uint8_t> ipv4From(const conf::MacAddr& src)
 TEST(LearnCaptureFilter, TowardsTheGuestOnlyDhcpForItsOwnHardwareAddress)
 {
     for (LearningMode mode : {LearningMode::Any, LearningMode::Dhcp}) {
-        const Filter toGuest(mode, FrameDirection::ToGuest);
+        const test::CaptureProgram toGuest(kGuest, mode, PACKET_OUTGOING);
         EXPECT_TRUE(toGuest.passes(ack(kGuest, kGuest)));
         EXPECT_TRUE(toGuest.passes(ack(kBroadcast, kGuest)));
         // A server's broadcast reply to another client reaches every port
-        // of the bridge: it stays out of this one's ring.
+        // of the bridge: it stays out of this one's socket.
         EXPECT_FALSE(toGuest.passes(ack(kBroadcast, kOther)));
         EXPECT_FALSE(toGuest.passes(ack(kGuest, kOther)));
         EXPECT_FALSE(toGuest.passes(ack(kOther, kGuest)));
@@ -91,12 +62,12 @@ TEST(LearnCaptureFilter, TowardsTheGuestOnlyDhcpForItsOwnHardwareAddress)
 
 TEST(LearnCaptureFilter, FromTheGuestEverythingInAnyModeItsOwnDhcpInDhcpMode)
 {
-    const Filter any(LearningMode::Any, FrameDirection::FromGuest);
+    const test::CaptureProgram any(kGuest, LearningMode::Any, PACKET_HOST);
     EXPECT_TRUE(any.passes(ipv4From(kGuest)));
     EXPECT_TRUE(any.passes(request(kGuest, kGuest)));
     EXPECT_FALSE(any.passes(ipv4From(kOther)));
 
-    const Filter dhcp(LearningMode::Dhcp, FrameDirection::FromGuest);
+    const test::CaptureProgram dhcp(kGuest, LearningMode::Dhcp, PACKET_HOST);
     EXPECT_TRUE(dhcp.passes(request(kGuest, kGuest)));
     EXPECT_FALSE(dhcp.passes(request(kGuest, kOther)));
     EXPECT_FALSE(dhcp.passes(request(kOther, kOther)));
