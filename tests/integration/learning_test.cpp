@@ -494,3 +494,36 @@ TEST_F(LearningTest, AFloodingGuestIsReadAtABoundedRate)
     const std::string log = daemon.log();
     EXPECT_EQ(log.find(flooding), log.rfind(flooding)) << "said more than once:\n" << log;
 }
+
+// Guests flooding together are bounded as a whole (learning_frames_per_second),
+// and a port with something to learn still gets its turn.
+TEST_F(LearningTest, FloodingGuestsAreReadAtABoundedRateTogether)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::BridgeLab lab(3);
+    test::DaemonOptions options;
+    options.extraConfig = "learning_frames_per_second = 150\n";  // two ports at their own 100/s exceed it
+    test::Daemon daemon(lab.host(), options);
+    for (size_t i = 0; i < 3; ++i) {
+        test::Guest& g = lab.guest(i);
+        if (i < 2)
+            g.ns->check({"ip", "-4", "addr", "flush", "dev", "eth0"});
+        ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml(g.port, g.mac, "clean-traffic")).ok());
+    }
+    test::Guest& quiet = lab.guest(2);
+    const std::string together = "address learning has more frames to read than 150 a second from all ports together";
+    {
+        test::Background flood0({"ip", "netns", "exec", lab.guest(0).ns->name(), FLOOD_FRAMES, "eth0", "6"});
+        test::Background flood1({"ip", "netns", "exec", lab.guest(1).ns->name(), FLOOD_FRAMES, "eth0", "6"});
+        EXPECT_TRUE(test::eventually([&] { return daemon.log().find(together) != std::string::npos; }))
+            << daemon.log();
+        EXPECT_TRUE(test::eventually([&] {
+            lab.ping(*quiet.ns, "10.10.0.1", quiet.ip);
+            return readBinding(quiet.port).learned == std::vector<std::string>{quiet.ip};
+        })) << describe(readBinding(quiet.port));
+        EXPECT_TRUE(flood0.running() && flood1.running()) << "the floods ended before the quiet port learned";
+    }
+    const std::string log = daemon.log();
+    EXPECT_EQ(log.find(together), log.rfind(together)) << "said more than once a minute:\n" << log;
+}

@@ -280,6 +280,40 @@ TEST(LearnRateLimiter, NextTokenSaysWhenTheLimitLetsThrough)
     EXPECT_TRUE(limiter.allow(limiter.nextToken()));
 }
 
+TEST(LearnRateLimiter, WhenHoldingSeveralTokens)
+{
+    RateLimiter limiter(10, 5);
+    const auto t0 = RateLimiter::Clock::now();
+    while (limiter.allow(t0)) {
+    }
+    const auto ms = [&](RateLimiter::Clock::time_point t) {
+        return std::chrono::round<std::chrono::milliseconds>(t - t0).count();
+    };
+    EXPECT_EQ(ms(limiter.whenHolding(1)), 100);
+    EXPECT_EQ(ms(limiter.whenHolding(3)), 300);
+    EXPECT_EQ(ms(limiter.whenHolding(50)), 500) << "never more than the burst";
+    const auto later = limiter.whenHolding(3);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_TRUE(limiter.allow(later));
+    EXPECT_FALSE(limiter.allow(later));
+}
+
+// The capture asks before each read and pays only for a frame it got: a
+// read that finds the socket empty costs nothing.
+TEST(LearnRateLimiter, AvailableTakesNoToken)
+{
+    RateLimiter limiter(10, 2);
+    const auto t0 = RateLimiter::Clock::now();
+    for (int i = 0; i < 5; ++i)
+        EXPECT_TRUE(limiter.available(t0));
+    limiter.take();
+    EXPECT_TRUE(limiter.available(t0));
+    limiter.take();
+    EXPECT_FALSE(limiter.available(t0));
+    EXPECT_FALSE(limiter.allow(t0));
+    EXPECT_TRUE(limiter.available(limiter.nextToken()));
+}
+
 TEST(LearnLeaseStore, RoundTripAndCorruptFiles)
 {
     test::TempDir dir;

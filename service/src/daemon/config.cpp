@@ -158,6 +158,7 @@ const std::vector<NumericKey>& numericKeys()
         {"max_filter_visits_per_port", 1, 100000, &L::maxFilterVisitsPerPort},
         {"max_leases_per_port", 1, 1024, &L::maxLeasesPerPort},
         {"learning_rebuilds_per_minute", 1, 6000, &L::learningRebuildsPerMinute},
+        {"learning_frames_per_second", 100, 10000000, &L::learningFramesPerSecond},
         {"max_calls_per_connection", 1, 100000, &L::maxCallsPerConnection},
         {"max_calls_per_user", 1, 100000, &L::maxCallsPerUser},
         {"max_calls", 1, 1000000, &L::maxCalls},

@@ -36,6 +36,7 @@ struct Config {
         size_t maxFilterVisitsPerPort = 1000;  // max_filter_visits_per_port
         size_t maxLeasesPerPort = 8;          // max_leases_per_port
         size_t learningRebuildsPerMinute = 30;  // learning_rebuilds_per_minute (burst 5)
+        size_t learningFramesPerSecond = 10000;  // learning_frames_per_second (all ports; bursts as many)
         size_t maxCallsPerConnection = 16;    // max_calls_per_connection
         size_t maxCallsPerUser = 64;          // max_calls_per_user
         size_t maxCalls = 1024;               // max_calls

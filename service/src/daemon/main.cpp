@@ -78,7 +78,7 @@ int main(int argc, char** argv)
         fw::ProcessExecutor executor(std::chrono::seconds(limits.toolTimeoutSeconds));
         fw::removeRulesOfOtherBackends(config.nwfilter);
         std::unique_ptr<fw::NwfilterBackend> backend = fw::makeNwfilterBackend(config.nwfilter, executor);
-        learn::PacketCapture capture;
+        learn::PacketCapture capture(static_cast<double>(limits.learningFramesPerSecond));
         driver::DriverOptions driverOptions;
         driverOptions.builtinFilterDir = config.builtinFilterDir;
         driverOptions.filterDir = config.filterDir;

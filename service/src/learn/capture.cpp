@@ -35,18 +35,31 @@ std::string socketError(int fd)
 
 } // namespace
 
-PacketCapture::PacketCapture()
-    : wakeFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), epollFd_(::epoll_create1(EPOLL_CLOEXEC))
+namespace {
+
+// Event data in the thread's epoll.
+constexpr uint64_t kWakeEvent = 0;
+constexpr uint64_t kSocketsEvent = 1;
+
+} // namespace
+
+PacketCapture::PacketCapture(double allFramesPerSecond)
+    : allReads_(allFramesPerSecond, allFramesPerSecond),
+      wakeFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      socketsEpollFd_(::epoll_create1(EPOLL_CLOEXEC)),
+      epollFd_(::epoll_create1(EPOLL_CLOEXEC))
 {
     if (!wakeFd_)
         throw CaptureError(std::string("cannot create an eventfd: ") + std::strerror(errno));
-    if (!epollFd_)
+    if (!socketsEpollFd_ || !epollFd_)
         throw CaptureError(std::string("cannot create an epoll instance: ") + std::strerror(errno));
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = 0;
-    if (::epoll_ctl(epollFd_.get(), EPOLL_CTL_ADD, wakeFd_.get(), &event) != 0)
-        throw CaptureError(std::string("cannot poll the eventfd: ") + std::strerror(errno));
+    for (auto [fd, data] : {std::pair{wakeFd_.get(), kWakeEvent}, std::pair{socketsEpollFd_.get(), kSocketsEvent}}) {
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.u64 = data;
+        if (::epoll_ctl(epollFd_.get(), EPOLL_CTL_ADD, fd, &event) != 0)
+            throw CaptureError(std::string("cannot poll the capture's own descriptors: ") + std::strerror(errno));
+    }
 }
 
 PacketCapture::~PacketCapture()
@@ -93,7 +106,7 @@ void PacketCapture::add(const Watch& watch)
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = watch.session;
-    if (::epoll_ctl(epollFd_.get(), EPOLL_CTL_ADD, watch.socket.get(), &event) != 0)
+    if (::epoll_ctl(socketsEpollFd_.get(), EPOLL_CTL_ADD, watch.socket.get(), &event) != 0)
         throw CaptureError(std::string("cannot poll a capture: ") + std::strerror(errno));
 }
 
@@ -101,7 +114,7 @@ void PacketCapture::remove(std::map<std::string, Watch>::iterator watch)
 {
     // Out of epoll before the socket closes (closing would do it too, but
     // only once no other reference to the socket is left).
-    ::epoll_ctl(epollFd_.get(), EPOLL_CTL_DEL, watch->second.socket.get(), nullptr);
+    ::epoll_ctl(socketsEpollFd_.get(), EPOLL_CTL_DEL, watch->second.socket.get(), nullptr);
     if (watch->second.pausedUntil)
         paused_.erase({*watch->second.pausedUntil, watch->second.session});
     portOfSession_.erase(watch->second.session);
@@ -155,7 +168,7 @@ void PacketCapture::pause(const std::string& port, Watch& watch)
     epoll_event event{};
     event.events = 0;
     event.data.u64 = watch.session;
-    ::epoll_ctl(epollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), &event);
+    ::epoll_ctl(socketsEpollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), &event);
     if (!watch.floodLogged) {
         watch.floodLogged = true;
         util::logWarning("port '" + port + "' has more frames to learn from than " +
@@ -163,7 +176,11 @@ void PacketCapture::pause(const std::string& port, Watch& watch)
                              " a second: they are read at that rate, the rest dropped",
                          {{"VNETFILTER_PORT", port}});
     }
-    watch.pausedUntil = watch.reads.nextToken();
+    // Until a tenth of a second's frames can be read at once: resuming costs
+    // two epoll changes and a wake-up, which a single frame is not worth
+    // (for every token it cost the thread 11 us per frame read with 200
+    // flooding ports, for ten 6.5 us; bench/README.md).
+    watch.pausedUntil = watch.reads.whenHolding(kFramesReadPerSecond / 10);
     paused_.insert({*watch.pausedUntil, watch.session});
 }
 
@@ -180,17 +197,50 @@ void PacketCapture::resumeDue(RateLimiter::Clock::time_point now)
         epoll_event event{};
         event.events = EPOLLIN;
         event.data.u64 = session;
-        ::epoll_ctl(epollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), &event);
+        ::epoll_ctl(socketsEpollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), &event);
+    }
+    if (allPausedUntil_ && *allPausedUntil_ <= now) {
+        allPausedUntil_.reset();
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.u64 = kSocketsEvent;
+        ::epoll_ctl(epollFd_.get(), EPOLL_CTL_MOD, socketsEpollFd_.get(), &event);
+    }
+}
+
+void PacketCapture::pauseAll()
+{
+    // The sockets stay as they are in their epoll (level-triggered: what
+    // waits is reported again on resuming); only their epoll is not polled.
+    epoll_event event{};
+    event.events = 0;
+    event.data.u64 = kSocketsEvent;
+    ::epoll_ctl(epollFd_.get(), EPOLL_CTL_MOD, socketsEpollFd_.get(), &event);
+    // Until a hundredth of a second's frames can be read (as for one port).
+    allPausedUntil_ = allReads_.whenHolding(std::max(1.0, allReads_.rate() / 100));
+    const auto now = RateLimiter::Clock::now();
+    if (!allPausedLogged_ || now - *allPausedLogged_ >= std::chrono::minutes(1)) {
+        allPausedLogged_ = now;
+        util::logWarning("address learning has more frames to read than " +
+                         std::to_string(static_cast<long>(allReads_.rate())) +
+                         " a second from all ports together: they are read at that rate, the rest dropped "
+                         "(learning_frames_per_second)");
     }
 }
 
 bool PacketCapture::drain(const std::string& port, Watch& watch, std::string& error)
 {
-    // Bounded: one busy port cannot starve the others (epoll reports it
-    // again while frames wait), nor make the thread read more than its
-    // budget a second (then it is not polled until a token is back).
-    for (int frames = 0; frames < 64; ++frames) {
-        if (!watch.reads.allow(RateLimiter::Clock::now())) {
+    // A few frames per report: epoll reports the socket again while frames
+    // wait, after the other ready ports had their turn (what keeps ports
+    // fair when the budget of all of them runs short). A token is spent
+    // only on a frame read.
+    for (int frames = 0; frames < 8; ++frames) {
+        const auto now = RateLimiter::Clock::now();
+        if (!allReads_.available(now)) {
+            pauseAll();
+            return true;
+        }
+        if (!watch.reads.available(now)) {
             pause(port, watch);
             return true;
         }
@@ -203,10 +253,12 @@ bool PacketCapture::drain(const std::string& port, Watch& watch, std::string& er
         }
         if (!frame)
             return true;
+        allReads_.take();
+        watch.reads.take();
         auto observation = inspectFrame(frame->bytes, watch.mac, frame->direction);
         if (!observation)
             continue;
-        if (!watch.limiter.allow(RateLimiter::Clock::now()))
+        if (!watch.limiter.allow(now))
             continue;  // a guest flooding its port gets no more attention than the limit
         if (events_.observed)
             events_.observed(port, watch.session, *observation);
@@ -214,12 +266,37 @@ bool PacketCapture::drain(const std::string& port, Watch& watch, std::string& er
     return true;
 }
 
+void PacketCapture::serveSockets()
+{
+    constexpr int kEvents = 64;
+    epoll_event events[kEvents];
+    const int ready = ::epoll_wait(socketsEpollFd_.get(), events, kEvents, 0);
+    for (int i = 0; i < ready && !allPausedUntil_; ++i) {
+        const uint64_t session = events[i].data.u64;
+        const auto owner = portOfSession_.find(session);
+        if (owner == portOfSession_.end())
+            continue;  // unwatched (or replaced, or failed) since epoll reported it
+        const auto it = watches_.find(owner->second);
+        if (it == watches_.end() || it->second.session != session)
+            continue;
+        std::string error;
+        const bool broken = events[i].events & (EPOLLERR | EPOLLHUP);
+        if (broken)
+            error = socketError(it->second.socket.get());
+        if (broken || !drain(it->first, it->second, error)) {
+            const std::string port = it->first;
+            remove(it);
+            if (events_.failed)
+                events_.failed(port, session, error);
+        }
+    }
+}
+
 void PacketCapture::loop()
 {
     // Named, so that an administrator (and the tests) can tell it in ps -T.
     pthread_setname_np(pthread_self(), "vnf-capture");
-    constexpr int kEvents = 64;
-    epoll_event events[kEvents];
+    epoll_event events[2];
     while (true) {
         int timeoutMs = -1;
         {
@@ -230,14 +307,16 @@ void PacketCapture::loop()
                 const int64_t left = *wakeAt_ - epochNow();
                 timeoutMs = left <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left, 3600) * 1000);
             }
-            if (!paused_.empty()) {
-                const auto left = std::chrono::ceil<std::chrono::milliseconds>(paused_.begin()->first -
-                                                                               RateLimiter::Clock::now());
+            std::optional<RateLimiter::Clock::time_point> resume = allPausedUntil_;
+            if (!paused_.empty() && (!resume || paused_.begin()->first < *resume))
+                resume = paused_.begin()->first;
+            if (resume) {
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(*resume - RateLimiter::Clock::now());
                 const int resumeMs = static_cast<int>(std::max<int64_t>(0, left.count()));
                 timeoutMs = timeoutMs < 0 ? resumeMs : std::min(timeoutMs, resumeMs);
             }
         }
-        const int ready = ::epoll_wait(epollFd_.get(), events, kEvents, timeoutMs);
+        const int ready = ::epoll_wait(epollFd_.get(), events, 2, timeoutMs);
         if (ready < 0 && errno != EINTR) {
             util::logError(std::string("address learning: epoll_wait failed: ") + std::strerror(errno));
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -252,27 +331,11 @@ void PacketCapture::loop()
                 events_.timer();
         }
         for (int i = 0; i < ready; ++i) {
-            const uint64_t session = events[i].data.u64;
-            if (session == 0) {  // the eventfd
+            if (events[i].data.u64 == kWakeEvent) {
                 uint64_t count;
                 [[maybe_unused]] ssize_t n = ::read(wakeFd_.get(), &count, sizeof count);
-                continue;
-            }
-            const auto owner = portOfSession_.find(session);
-            if (owner == portOfSession_.end())
-                continue;  // unwatched (or replaced, or failed) since epoll reported it
-            const auto it = watches_.find(owner->second);
-            if (it == watches_.end() || it->second.session != session)
-                continue;
-            std::string error;
-            const bool broken = events[i].events & (EPOLLERR | EPOLLHUP);
-            if (broken)
-                error = socketError(it->second.socket.get());
-            if (broken || !drain(it->first, it->second, error)) {
-                const std::string port = it->first;
-                remove(it);
-                if (events_.failed)
-                    events_.failed(port, session, error);
+            } else if (!allPausedUntil_) {
+                serveSockets();
             }
         }
     }

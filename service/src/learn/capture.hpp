@@ -2,7 +2,8 @@
 // Watching guest ports for their addresses: one packet socket per port
 // (learn/capture_socket.hpp), one thread that waits on all of them (never a
 // thread per port), turns frames into observations (rate limited per port)
-// and hands them to the daemon.
+// and hands them to the daemon. What guests make the thread read is bounded
+// per port and for all ports together.
 #pragma once
 
 #include "conf/netaddr.hpp"
@@ -53,9 +54,12 @@ struct CaptureEvents {
 
 class PacketCapture final : public CaptureControl {
 public:
-    static constexpr double kFramesReadPerSecond = 100;
+    static constexpr double kFramesReadPerSecond = 100;  // per port
 
-    PacketCapture();
+    // `allFramesPerSecond`: what the thread reads from all ports together
+    // at most (bursts of as many), whatever the number of flooding guests
+    // (learning_frames_per_second).
+    explicit PacketCapture(double allFramesPerSecond);
     // Stops the thread and closes every capture.
     ~PacketCapture() override;
     PacketCapture(const PacketCapture&) = delete;
@@ -91,7 +95,10 @@ private:
 
     void loop();
     void wake();
-    // Reads what is waiting on `watch`; false (with `error`) when it failed.
+    // Serves the sockets epoll reports ready (with the lock held).
+    void serveSockets();
+    // Reads what is waiting on `watch`, within the budgets; false (with
+    // `error`) when it failed.
     bool drain(const std::string& port, Watch& watch, std::string& error);
     // Registers the watch's socket with epoll / takes it out and forgets the
     // watch (with the lock held).
@@ -101,6 +108,9 @@ private:
     // watches whose time has come again (with the lock held).
     void pause(const std::string& port, Watch& watch);
     void resumeDue(RateLimiter::Clock::time_point now);
+    // Stops polling every socket until the budget of all ports allows a
+    // read again: one epoll_ctl, whatever the number of ports.
+    void pauseAll();
 
     mutable std::mutex mutex_;
     std::map<std::string, Watch> watches_;
@@ -110,11 +120,19 @@ private:
     std::unordered_map<uint64_t, std::string> portOfSession_;
     // Watches left unread until then (a set: the earliest first).
     std::set<std::pair<RateLimiter::Clock::time_point, uint64_t>> paused_;
+    // The budget of all ports; while it is spent no socket is polled.
+    RateLimiter allReads_;
+    std::optional<RateLimiter::Clock::time_point> allPausedUntil_;
+    std::optional<RateLimiter::Clock::time_point> allPausedLogged_;  // at most once a minute
     std::optional<int64_t> wakeAt_;
     uint64_t nextSession_ = 1;  // 0 names the wake-up eventfd in epoll
     bool stopping_ = false;
     CaptureEvents events_;
     util::UniqueFd wakeFd_;
+    // The capture sockets are polled in an epoll of their own (event data:
+    // the session), which is one entry of the thread's epoll beside the
+    // wake-up eventfd: stopping every socket at once is one change.
+    util::UniqueFd socketsEpollFd_;
     util::UniqueFd epollFd_;
     // Capture sockets are closed here: each close waits for the kernel
     // (util/deferred_close.hpp), which neither a D-Bus call nor the thread

@@ -18,24 +18,41 @@ public:
     // True when an event at `now` is within the limit (and takes a token).
     bool allow(Clock::time_point now)
     {
+        if (!available(now))
+            return false;
+        take();
+        return true;
+    }
+
+    // True when a token is there at `now`; takes none (for a caller that
+    // learns only afterwards whether there was an event to spend it on).
+    bool available(Clock::time_point now)
+    {
         if (last_ != Clock::time_point{}) {
             const double elapsed = std::chrono::duration<double>(now - last_).count();
             tokens_ = std::min(burst_, tokens_ + std::max(0.0, elapsed) * rate_);
         }
         last_ = now;
-        if (tokens_ < 1.0)
-            return false;
-        tokens_ -= 1.0;
-        return true;
+        return tokens_ >= 1.0;
     }
+
+    // Spends the token available() saw.
+    void take() { tokens_ -= 1.0; }
+
+    double rate() const { return rate_; }
 
     // When allow() will next say true, as seen at the last call (now, if a
     // token is left).
-    Clock::time_point nextToken() const
+    Clock::time_point nextToken() const { return whenHolding(1.0); }
+
+    // When the bucket will hold `tokens` (at most the burst), as seen at the
+    // last call: a caller that waits for several at once wakes less often.
+    Clock::time_point whenHolding(double tokens) const
     {
-        if (tokens_ >= 1.0)
+        tokens = std::min(tokens, burst_);
+        if (tokens_ >= tokens)
             return last_;
-        return last_ + std::chrono::ceil<Clock::duration>(std::chrono::duration<double>((1.0 - tokens_) / rate_));
+        return last_ + std::chrono::ceil<Clock::duration>(std::chrono::duration<double>((tokens - tokens_) / rate_));
     }
 
 private:
