@@ -35,8 +35,6 @@ SIZES=$SIZES REPLIES=$REPLIES FLOOD=$FLOOD FORGE=$build/tests/forge_dhcp_ack FLO
     set -euo pipefail
     . bench/common.sh && bench_require_lab
     ns=$VNETFILTER_NETNS pid=$VNETFILTER_DAEMON_PID
-    dir=$(mktemp -d)
-    trap "rm -rf \"$dir\"" EXIT
     # kB of the daemon'"'"'s mappings of sockets: the capture rings
     rings() { awk "/socket:/{s=1;next} /^[0-9a-f]+-/{s=0} s && /^Size:/{t+=\$2} END{print t+0}" /proc/$pid/smaps; }
     rss() { awk "/^VmRSS:/{print \$2}" /proc/$pid/status; }
@@ -63,29 +61,7 @@ SIZES=$SIZES REPLIES=$REPLIES FLOOD=$FLOOD FORGE=$build/tests/forge_dhcp_ack FLO
     results=()
     printf "%6s %10s %14s %12s %14s %10s %12s\n" ports "open files" "files/port" "rings kB" "rings kB/port" "RSS kB" "RSS kB/port"
     for n in $SIZES; do
-        : >"$dir/batch"
-        for i in $(seq $((have + 1)) "$n"); do
-            # A bridge takes at most 1024 ports: the first 1000 go on the
-            # lab'"'"'s br0 (where the replies are sent), each further 1000
-            # on a bridge of their own.
-            bridge=br$(( (i - 1) / 1000 ))
-            if [ "$i" -gt 1000 ] && [ $(( (i - 1) % 1000 )) -eq 0 ]; then
-                echo "link add $bridge type bridge" >>"$dir/batch"
-                echo "link set $bridge up" >>"$dir/batch"
-            fi
-            echo "link add lv$i type veth peer name lv$i-p" >>"$dir/batch"
-            echo "link set lv$i up" >>"$dir/batch"
-            echo "link set lv$i-p up" >>"$dir/batch"
-            echo "link set lv$i master $bridge" >>"$dir/batch"
-        done
-        ip -n "$ns" -batch "$dir/batch"
-        for i in $(seq $((have + 1)) "$n"); do
-            vnetfilterctl nwfilter-binding-create - >/dev/null <<XML
-<filterbinding><owner><name>g$i</name><uuid>$(printf "d5b3f3b4-0000-4000-8000-%012d" "$i")</uuid></owner>
-<portdev name="lv$i"/><mac address="$(printf "52:54:00:01:%02x:%02x" $((i / 256)) $((i % 256)))"/>
-<filterref filter="clean-traffic"><parameter name="CTRL_IP_LEARNING" value="dhcp"/></filterref></filterbinding>
-XML
-        done
+        bench_learning_ports $((have + 1)) "$n" lv 01 dhcp
         have=$n
         sleep 1
         f=$(fds) r=$(rings) m=$(rss)
