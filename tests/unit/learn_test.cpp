@@ -266,18 +266,18 @@ TEST(LearnRateLimiter, BurstThenRate)
     EXPECT_EQ(allowed, 5) << "the bucket holds no more than the burst";
 }
 
-TEST(LearnRateLimiter, NextTokenSaysWhenTheLimitLetsThrough)
+TEST(LearnRateLimiter, WhenHoldingOneSaysWhenTheLimitLetsThrough)
 {
     RateLimiter limiter(10, 2);
     const auto t0 = RateLimiter::Clock::now();
     EXPECT_TRUE(limiter.allow(t0));
-    EXPECT_EQ(limiter.nextToken(), t0) << "a token is left";
+    EXPECT_EQ(limiter.whenHolding(1), t0) << "a token is left";
     EXPECT_TRUE(limiter.allow(t0));
     EXPECT_FALSE(limiter.allow(t0));
-    const auto next = limiter.nextToken();
+    const auto next = limiter.whenHolding(1);
     EXPECT_EQ(std::chrono::round<std::chrono::milliseconds>(next - t0), std::chrono::milliseconds(100));
     EXPECT_FALSE(limiter.allow(next - std::chrono::milliseconds(1)));
-    EXPECT_TRUE(limiter.allow(limiter.nextToken()));
+    EXPECT_TRUE(limiter.allow(limiter.whenHolding(1)));
 }
 
 TEST(LearnRateLimiter, WhenHoldingSeveralTokens)
@@ -311,7 +311,7 @@ TEST(LearnRateLimiter, AvailableTakesNoToken)
     limiter.take();
     EXPECT_FALSE(limiter.available(t0));
     EXPECT_FALSE(limiter.allow(t0));
-    EXPECT_TRUE(limiter.available(limiter.nextToken()));
+    EXPECT_TRUE(limiter.available(limiter.whenHolding(1)));
 }
 
 TEST(LearnLeaseStore, RoundTripAndCorruptFiles)

@@ -125,7 +125,7 @@ private:
     std::optional<RateLimiter::Clock::time_point> allPausedUntil_;
     std::optional<RateLimiter::Clock::time_point> allPausedLogged_;  // at most once a minute
     std::optional<int64_t> wakeAt_;
-    uint64_t nextSession_ = 1;  // 0 names the wake-up eventfd in epoll
+    uint64_t nextSession_ = 1;
     bool stopping_ = false;
     CaptureEvents events_;
     util::UniqueFd wakeFd_;

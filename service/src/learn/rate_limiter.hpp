@@ -41,12 +41,10 @@ public:
 
     double rate() const { return rate_; }
 
-    // When allow() will next say true, as seen at the last call (now, if a
-    // token is left).
-    Clock::time_point nextToken() const { return whenHolding(1.0); }
-
     // When the bucket will hold `tokens` (at most the burst), as seen at the
-    // last call: a caller that waits for several at once wakes less often.
+    // last call (then, if it holds them already): whenHolding(1) is when
+    // allow() will next say true; a caller that waits for several at once
+    // wakes less often.
     Clock::time_point whenHolding(double tokens) const
     {
         tokens = std::min(tokens, burst_);
