@@ -514,8 +514,8 @@ TEST_F(LearningTest, FloodingGuestsAreReadAtABoundedRateTogether)
     test::Guest& quiet = lab.guest(2);
     const std::string together = "address learning has more frames to read than 150 a second from all ports together";
     {
-        test::Background flood0({"ip", "netns", "exec", lab.guest(0).ns->name(), FLOOD_FRAMES, "eth0", "6"});
-        test::Background flood1({"ip", "netns", "exec", lab.guest(1).ns->name(), FLOOD_FRAMES, "eth0", "6"});
+        test::Background flood0({"ip", "netns", "exec", lab.guest(0).ns->name(), FLOOD_FRAMES, "eth0", "20"});
+        test::Background flood1({"ip", "netns", "exec", lab.guest(1).ns->name(), FLOOD_FRAMES, "eth0", "20"});
         EXPECT_TRUE(test::eventually([&] { return daemon.log().find(together) != std::string::npos; }))
             << daemon.log();
         EXPECT_TRUE(test::eventually([&] {
