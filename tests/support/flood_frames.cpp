@@ -6,10 +6,8 @@
 // flooding a thousand ports does not take a thousand processes from the
 // CPUs the daemon is measured on.
 // Usage: flood_frames INTERFACE[,INTERFACE...] SECONDS
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
+#include "link_broadcast.hpp"
+
 #include <unistd.h>
 
 #include <array>
@@ -25,25 +23,19 @@ namespace {
 
 struct Target {
     std::array<unsigned char, 60> frame{};
-    sockaddr_ll to{};
+    vnf::test::LinkBroadcast link;
 };
 
 bool prepare(int fd, const std::string& name, Target& target)
 {
-    ifreq request{};
-    std::snprintf(request.ifr_name, sizeof request.ifr_name, "%s", name.c_str());
-    if (::ioctl(fd, SIOCGIFHWADDR, &request) != 0) {
+    if (!vnf::test::linkBroadcast(fd, name, target.link)) {
         std::perror(("flood_frames: " + name).c_str());
         return false;
     }
     std::memset(target.frame.data(), 0xff, 6);
-    std::memcpy(target.frame.data() + 6, request.ifr_hwaddr.sa_data, 6);
+    std::memcpy(target.frame.data() + 6, target.link.ownMac.data(), 6);
     target.frame[12] = 0x86;
     target.frame[13] = 0xdd;
-    target.to.sll_family = AF_PACKET;
-    target.to.sll_ifindex = static_cast<int>(if_nametoindex(name.c_str()));
-    target.to.sll_halen = 6;
-    std::memset(target.to.sll_addr, 0xff, 6);
     return true;
 }
 
@@ -71,7 +63,8 @@ int main(int argc, char** argv)
     // frame is worth.
     for (size_t n = 0; n % 256 != 0 || std::chrono::steady_clock::now() < end; ++n) {
         const Target& t = targets[n % targets.size()];
-        if (::sendto(fd, t.frame.data(), t.frame.size(), 0, reinterpret_cast<const sockaddr*>(&t.to), sizeof t.to) > 0)
+        if (::sendto(fd, t.frame.data(), t.frame.size(), 0, reinterpret_cast<const sockaddr*>(&t.link.to),
+                     sizeof t.link.to) > 0)
             ++sent;
     }
     ::close(fd);

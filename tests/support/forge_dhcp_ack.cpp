@@ -4,11 +4,9 @@
 // ADDRESS to MAC. A raw frame on a packet socket, as a hostile guest would,
 // from INTERFACE's own MAC (as the bench's server on the bridge would).
 // Usage: forge_dhcp_ack INTERFACE MAC SERVER ADDRESS
+#include "link_broadcast.hpp"
+
 #include <arpa/inet.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -85,20 +83,14 @@ int main(int argc, char** argv)
     std::memcpy(f.data() + b + 240, options.data(), options.size());
 
     const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
-    ifreq request{};
-    std::snprintf(request.ifr_name, sizeof request.ifr_name, "%s", argv[1]);
-    if (fd < 0 || ::ioctl(fd, SIOCGIFHWADDR, &request) != 0) {
-        std::perror("forge_dhcp_ack: the interface's MAC");
+    vnf::test::LinkBroadcast link;
+    if (fd < 0 || !vnf::test::linkBroadcast(fd, argv[1], link)) {
+        std::perror("forge_dhcp_ack: the interface");
         return 1;
     }
-    std::memcpy(f.data() + 6, request.ifr_hwaddr.sa_data, 6);
-    sockaddr_ll to{};
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = static_cast<int>(if_nametoindex(argv[1]));
-    to.sll_halen = 6;
-    std::memset(to.sll_addr, 0xff, 6);
-    if (fd < 0 || to.sll_ifindex == 0 ||
-        ::sendto(fd, f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) != static_cast<ssize_t>(f.size())) {
+    std::memcpy(f.data() + 6, link.ownMac.data(), 6);
+    if (::sendto(fd, f.data(), f.size(), 0, reinterpret_cast<const sockaddr*>(&link.to), sizeof link.to) !=
+        static_cast<ssize_t>(f.size())) {
         std::perror("forge_dhcp_ack");
         return 1;
     }
