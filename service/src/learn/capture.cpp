@@ -33,9 +33,15 @@ std::string socketError(int fd)
     return "error on the capture socket";
 }
 
-} // namespace
-
-namespace {
+// Adds `fd` to `epoll` or changes what is asked of it (op EPOLL_CTL_ADD or
+// EPOLL_CTL_MOD); `data` comes back with its events. Returns epoll_ctl's result.
+int pollFor(int epoll, int op, int fd, uint32_t events, uint64_t data)
+{
+    epoll_event event{};
+    event.events = events;
+    event.data.u64 = data;
+    return ::epoll_ctl(epoll, op, fd, &event);
+}
 
 // Event data in the thread's epoll.
 constexpr uint64_t kWakeEvent = 0;
@@ -54,10 +60,7 @@ PacketCapture::PacketCapture(double allFramesPerSecond)
     if (!socketsEpollFd_ || !epollFd_)
         throw CaptureError(std::string("cannot create an epoll instance: ") + std::strerror(errno));
     for (auto [fd, data] : {std::pair{wakeFd_.get(), kWakeEvent}, std::pair{socketsEpollFd_.get(), kSocketsEvent}}) {
-        epoll_event event{};
-        event.events = EPOLLIN;
-        event.data.u64 = data;
-        if (::epoll_ctl(epollFd_.get(), EPOLL_CTL_ADD, fd, &event) != 0)
+        if (pollFor(epollFd_.get(), EPOLL_CTL_ADD, fd, EPOLLIN, data) != 0)
             throw CaptureError(std::string("cannot poll the capture's own descriptors: ") + std::strerror(errno));
     }
 }
@@ -103,10 +106,7 @@ void PacketCapture::wake()
 
 void PacketCapture::add(const Watch& watch)
 {
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = watch.session;
-    if (::epoll_ctl(socketsEpollFd_.get(), EPOLL_CTL_ADD, watch.socket.get(), &event) != 0)
+    if (pollFor(socketsEpollFd_.get(), EPOLL_CTL_ADD, watch.socket.get(), EPOLLIN, watch.session) != 0)
         throw CaptureError(std::string("cannot poll a capture: ") + std::strerror(errno));
 }
 
@@ -165,10 +165,7 @@ size_t PacketCapture::watchCount() const
 void PacketCapture::pause(const std::string& port, Watch& watch)
 {
     // Still reported: errors and hang-ups (epoll always reports them).
-    epoll_event event{};
-    event.events = 0;
-    event.data.u64 = watch.session;
-    ::epoll_ctl(socketsEpollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), &event);
+    pollFor(socketsEpollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), 0, watch.session);
     if (!watch.floodLogged) {
         watch.floodLogged = true;
         util::logWarning("port '" + port + "' has more frames to learn from than " +
@@ -194,17 +191,11 @@ void PacketCapture::resumeDue(RateLimiter::Clock::time_point now)
             continue;
         Watch& watch = watches_.at(owner->second);
         watch.pausedUntil.reset();
-        epoll_event event{};
-        event.events = EPOLLIN;
-        event.data.u64 = session;
-        ::epoll_ctl(socketsEpollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), &event);
+        pollFor(socketsEpollFd_.get(), EPOLL_CTL_MOD, watch.socket.get(), EPOLLIN, session);
     }
     if (allPausedUntil_ && *allPausedUntil_ <= now) {
         allPausedUntil_.reset();
-        epoll_event event{};
-        event.events = EPOLLIN;
-        event.data.u64 = kSocketsEvent;
-        ::epoll_ctl(epollFd_.get(), EPOLL_CTL_MOD, socketsEpollFd_.get(), &event);
+        pollFor(epollFd_.get(), EPOLL_CTL_MOD, socketsEpollFd_.get(), EPOLLIN, kSocketsEvent);
     }
 }
 
@@ -212,10 +203,7 @@ void PacketCapture::pauseAll()
 {
     // The sockets stay as they are in their epoll (level-triggered: what
     // waits is reported again on resuming); only their epoll is not polled.
-    epoll_event event{};
-    event.events = 0;
-    event.data.u64 = kSocketsEvent;
-    ::epoll_ctl(epollFd_.get(), EPOLL_CTL_MOD, socketsEpollFd_.get(), &event);
+    pollFor(epollFd_.get(), EPOLL_CTL_MOD, socketsEpollFd_.get(), 0, kSocketsEvent);
     // Until a hundredth of a second's frames can be read (as for one port).
     allPausedUntil_ = allReads_.whenHolding(std::max(1.0, allReads_.rate() / 100));
     const auto now = RateLimiter::Clock::now();
