@@ -13,6 +13,11 @@
 
 namespace vnf::client {
 
+std::string inputName(const std::string& path)
+{
+    return path == "-" ? "standard input" : path;
+}
+
 std::string readInput(const std::string& path)
 {
     // Whatever the input is (a file, standard input, a pipe, /dev/zero), at
@@ -32,7 +37,7 @@ std::string readInput(const std::string& path)
                 ::close(fd);
         }
     } closer{fd, path != "-"};
-    const std::string name = path == "-" ? "standard input" : path;
+    const std::string name = inputName(path);
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
         throw std::runtime_error(name + ": is a directory, not a definition file");

@@ -9,4 +9,7 @@ namespace vnf::client {
 // std::runtime_error with the path and the reason.
 std::string readInput(const std::string& path);
 
+// What messages call the input `path` names: "standard input" for "-".
+std::string inputName(const std::string& path);
+
 } // namespace vnf::client

@@ -22,7 +22,7 @@ int define(const Args& args)
     const std::string& file = args.positional.at(0);
     const std::string xml = readInput(file);
     return guarded("", [&] {
-        confirm(args, std::string("Network ") + std::string(DaemonClient().defineNetwork(xml)) + " defined from " + file);
+        confirm(args, std::string("Network ") + std::string(DaemonClient().defineNetwork(xml)) + " defined from " + inputName(file));
     });
 }
 
@@ -31,7 +31,7 @@ int create(const Args& args)
     const std::string& file = args.positional.at(0);
     const std::string xml = readInput(file);
     return guarded("", [&] {
-        confirm(args, std::string("Network ") + std::string(DaemonClient().createNetwork(xml)) + " created from " + file);
+        confirm(args, std::string("Network ") + std::string(DaemonClient().createNetwork(xml)) + " created from " + inputName(file));
     });
 }
 

@@ -32,7 +32,7 @@ int defineFilter(const Args& args)
     return guarded("", [&] {
         DaemonClient client;
         std::string name = client.defineFilter(xml);
-        confirm(args, std::string("Network filter ") + name + " defined from " + file);
+        confirm(args, std::string("Network filter ") + name + " defined from " + inputName(file));
     });
 }
 
@@ -156,7 +156,7 @@ int createBinding(const Args& args)
     const std::string xml = readInput(file);
     return guarded("", [&] {
         std::string port = DaemonClient().createBinding(xml);
-        confirm(args, std::string("Network filter binding on ") + port + " created from " + file);
+        confirm(args, std::string("Network filter binding on ") + port + " created from " + inputName(file));
     });
 }
 
@@ -167,7 +167,7 @@ int updateBinding(const Args& args)
     const std::string xml = readInput(file);
     return guarded("port '" + port + "' has no binding", [&] {
         DaemonClient().updateBinding(port, xml);
-        confirm(args, std::string("Network filter binding on ") + port + " updated from " + file);
+        confirm(args, std::string("Network filter binding on ") + port + " updated from " + inputName(file));
     });
 }
 

@@ -193,7 +193,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_NE(r.err.find("not authorized"), std::string::npos) << r.err;
     r = ctl({"net-define", "-"}, xml);
     ASSERT_TRUE(r.ok()) << r.err;
-    EXPECT_EQ(r.out, "Network natnet defined from -\n");
+    EXPECT_EQ(r.out, "Network natnet defined from standard input\n");
     r = ctl({"net-start", "natnet"});
     ASSERT_TRUE(r.ok()) << r.err << daemon.log();
     r = ctl({"net-list", "--json"});
