@@ -468,6 +468,28 @@ TEST(NftablesBackendRecord, StartUpFailsClosedOnlyThePortsTheKernelRefuses)
     EXPECT_EQ(b.backend->layouts().at("vnet0").shape.label, "clean-traffic");
 }
 
+// The kernel refuses each stateful rule of the filter (three chains here):
+// the caller hears the reason once, with the chains it was given for.
+TEST(NftablesBackendRecord, ARefusedChangeSaysTheKernelsReasonOnce)
+{
+    BackendWithRecorder b;
+    b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    b.transport->refuseRulesOf = "web-";
+    try {
+        b.backend->apply({{"vnet1", fromXml("<filter name='web'><rule action='accept' direction='inout'>"
+                                            "<tcp dstportstart='80'/></rule></filter>")}});
+        FAIL() << "the kernel refused the rules";
+    } catch (const BackendError& e) {
+        const std::string what = e.what();
+        const std::string reason = "nf_conntrack_bridge";
+        EXPECT_NE(what.find("adding a rule to chain web-"), std::string::npos) << what;
+        EXPECT_NE(what.find(", web-"), std::string::npos) << "the other chains, named after the first: " << what;
+        EXPECT_EQ(what.find(reason), what.rfind(reason)) << "the reason once: " << what;
+        EXPECT_EQ(what.find("adding a rule to chain"), what.rfind("adding a rule to chain")) << what;
+    }
+    EXPECT_EQ(b.backend->layouts().count("vnet1"), 0u);
+}
+
 TEST(NftablesBackendRecord, OlderKernelsGetFewerTableFlagsAndStatusSaysSo)
 {
     BackendWithRecorder b;

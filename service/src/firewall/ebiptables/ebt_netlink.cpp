@@ -3,6 +3,7 @@
 
 #include "firewall/ebiptables/ebt_encode.hpp"
 #include "firewall/netlink/nl_message.hpp"
+#include "firewall/netlink/refusals.hpp"
 #include "util/strings.hpp"
 
 #include <linux/netfilter.h>
@@ -128,7 +129,7 @@ bool EbtablesNetlink::send(const EbBatch& batch)
     } catch (const nl::NetlinkError& e) {
         throw EbNetlinkError(std::string("ebtables transaction: ") + e.what(), true);
     }
-    std::vector<std::string> errors;
+    std::vector<nl::Refused> errors;
     bool onlyStaleHandles = true;
     std::map<uint32_t, uint64_t> echoed;
     for (const nl::NfReply& r : replies) {
@@ -137,9 +138,8 @@ bool EbtablesNetlink::send(const EbBatch& batch)
                 continue;
             onlyStaleHandles = onlyStaleHandles && r.error == ENOENT && batch.removed.count(r.seq);
             auto what = batch.descriptions.find(r.seq);
-            errors.push_back((what == batch.descriptions.end() ? std::string("committing the transaction")
-                                                               : what->second) +
-                             ": " + nl::errorText(r));
+            errors.push_back({what == batch.descriptions.end() ? std::string("committing the transaction") : what->second,
+                              nl::errorText(r)});
         } else if (r.type == nl::nftMessageType(NFT_MSG_NEWRULE) && batch.added.count(r.seq)) {
             if (auto handle = nl::findAttr(nl::nfAttributes(r.body), NFTA_RULE_HANDLE))
                 echoed[r.seq] = handle->be64();
@@ -148,7 +148,7 @@ bool EbtablesNetlink::send(const EbBatch& batch)
     if (!errors.empty() && onlyStaleHandles)
         return false;
     if (!errors.empty())
-        throw EbNetlinkError("ebtables transaction refused by the kernel: " + util::join(errors, "; "), false);
+        throw EbNetlinkError("ebtables transaction refused by the kernel: " + nl::describeRefusals(errors), false);
 
     for (const auto& [seq, removal] : batch.removed) {
         auto& list = handles_[removal.rule];

@@ -2,6 +2,7 @@
 #include "firewall/nftables/nwfilter_backend.hpp"
 
 #include "firewall/netlink/nl_message.hpp"
+#include "firewall/netlink/refusals.hpp"
 #include "firewall/nftables/encode.hpp"
 #include "firewall/nftables/layout.hpp"
 #include "firewall/nftables/script.hpp"
@@ -143,22 +144,28 @@ std::vector<NftablesNwfilterBackend::Refusal> NftablesNwfilterBackend::send(Batc
     for (const nl::NfReply& r : replies) {
         if (r.type != NLMSG_ERROR || !r.error)
             continue;
-        std::string text = batch.describe(r.seq) + ": " + nl::errorText(r);
+        std::string reason = nl::errorText(r);
         if (r.error == EPERM && r.seq == batch.tableMessage())
-            text += " - the table belongs to another process (another vnetfilterd?)";
+            reason += " - the table belongs to another process (another vnetfilterd?)";
         if (r.error == EPROTO)
-            text += " - connection tracking in the bridge family (nf_conntrack_bridge) is not available";
-        refusals.push_back({r.seq, std::move(text), r.error});
+            reason += " - connection tracking in the bridge family (nf_conntrack_bridge) is not available";
+        refusals.push_back({r.seq, {batch.describe(r.seq), std::move(reason)}, r.error});
     }
     return refusals;
 }
 
+std::string NftablesNwfilterBackend::describe(const std::vector<Refusal>& refusals)
+{
+    std::vector<nl::Refused> texts;
+    texts.reserve(refusals.size());
+    for (const auto& r : refusals)
+        texts.push_back(r.text);
+    return nl::describeRefusals(texts);
+}
+
 void NftablesNwfilterBackend::fail(const std::vector<Refusal>& refusals)
 {
-    std::vector<std::string> texts;
-    for (const auto& r : refusals)
-        texts.push_back(r.what);
-    throw BackendError("nftables transaction refused by the kernel: " + util::join(texts, "; "));
+    throw BackendError("nftables transaction refused by the kernel: " + describe(refusals));
 }
 
 void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool failClosed)
@@ -206,18 +213,19 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
         // Some groups the kernel cannot take (stateful rules without bridge
         // conntrack, say): their ports drop everything, the others get their
         // rules. Once; a second refusal is the whole table's.
-        std::set<std::string> failed;
+        std::map<std::string, std::vector<Refusal>> failed;  // group -> what the kernel said of it
         for (const auto& r : refusals)
             if (auto group = batch.groupOf(r.seq); !group.empty())
-                failed.insert(group);
+                failed[group].push_back(r);
         if (!failClosed || attempt > 0 || failed.empty())
             fail(refusals);
         const Port dropAll = makePort(PortPolicy::dropAll());
         for (auto& [port, p] : ports) {
-            if (!failed.count(p.group))
+            auto refused = failed.find(p.group);
+            if (refused == failed.end())
                 continue;
             util::logError("nftables: port " + port + " cannot get its rules, its traffic is dropped: " +
-                           refusals.front().what);
+                           describe(refused->second));
             p.shape = dropAll.shape;
             p.values = dropAll.values;
             p.group = dropAll.group;

@@ -12,6 +12,7 @@
 
 #include "firewall/backend.hpp"
 #include "firewall/netlink/nf_transport.hpp"
+#include "firewall/netlink/refusals.hpp"
 #include "firewall/nftables/encode.hpp"
 #include "firewall/nftables/layout.hpp"
 #include "firewall/nftables/model.hpp"
@@ -124,12 +125,14 @@ private:
     std::vector<std::pair<uint64_t, uint64_t>> chainCounters(const std::string& chain);
     struct Refusal {
         uint32_t seq;
-        std::string what;  // the message's description and the kernel's reason
+        nl::Refused text;  // the message's description and the kernel's reason
         int error;
     };
     // Sends a batch; what the kernel refused (nothing took effect then).
     // Throws BackendError when the outcome is unknown (the socket failed).
     std::vector<Refusal> send(Batch& batch);
+    // What the kernel said, each reason once (nl::describeRefusals).
+    static std::string describe(const std::vector<Refusal>& refusals);
     [[noreturn]] static void fail(const std::vector<Refusal>& refusals);
 
     std::unique_ptr<nl::NfTransport> transport_;
