@@ -321,6 +321,13 @@ TEST_P(NetworkTest, IsolatedNetworkReachesOnlyTheHost)
     auto r = ctl({"net-create", "-"}, networkXml("iso", "virbr6", "", "192.168.60"));
     ASSERT_TRUE(r.ok()) << r.err << daemon.log();
     auto guest = plugGuest(net.host, "virbr6", "vnet0", "52:54:00:00:06:01");
+    // The bridge keeps the address its definition got, whatever port joins
+    // (the kernel would take the lowest of its ports' addresses).
+    const std::string xml = ctl({"net-dumpxml", "iso"}).out;
+    const size_t mac = xml.find("<mac address='");
+    ASSERT_NE(mac, std::string::npos) << xml;
+    EXPECT_NE(net.host.run({"ip", "-br", "link", "show", "virbr6"}).out.find(xml.substr(mac + 14, 17)), std::string::npos)
+        << xml << net.host.run({"ip", "-br", "link", "show", "virbr6"}).out;
     const std::string address = leaseAndConfigure(*guest, "192.168.60.1");
     ASSERT_FALSE(address.empty()) << test::readFile(daemon.networkStateDir() / "iso.log");
     EXPECT_TRUE(ping(*guest, "192.168.60.1"));
@@ -481,8 +488,18 @@ TEST(NetworkErrors, RefusedWithClearErrors)
     ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto1</name></network>").ok());
     EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find("<bridge name='virbr0' "), std::string::npos);
     EXPECT_NE(ctl({"net-dumpxml", "auto1"}).out.find("<bridge name='virbr1' "), std::string::npos);
-    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto0</name></network>").ok());  // a redefine keeps it
+    // ... and a random MAC address, as libvirt gives it (52:54:00:...).
+    const std::string auto0 = ctl({"net-dumpxml", "auto0"}).out;
+    const size_t mac = auto0.find("<mac address='52:54:00:");
+    ASSERT_NE(mac, std::string::npos) << auto0;
+    const std::string macLine = auto0.substr(mac, auto0.find('\n', mac) - mac);
+    EXPECT_EQ(ctl({"net-dumpxml", "auto1"}).out.find(macLine), std::string::npos) << "two networks, one address";
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto0</name></network>").ok());  // a redefine keeps them
     EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find("<bridge name='virbr0' "), std::string::npos);
+    EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find(macLine), std::string::npos) << "the address changed";
+    // A given address is kept as given.
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto0</name><mac address='02:00:00:00:00:07'/></network>").ok());
+    EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find("<mac address='02:00:00:00:00:07'/>"), std::string::npos);
     EXPECT_EQ(host.run({"nft", "list", "ruleset"}).out.find("libvirt_network"), std::string::npos);
 
     // A network whose state cannot be recorded (a directory stands where

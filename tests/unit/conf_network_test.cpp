@@ -67,6 +67,18 @@ std::string net(const std::string& inner, const std::string& bridge = "<bridge n
     return "<network><name>n</name>" + bridge + inner + "</network>";
 }
 
+// The bridge address the driver gives a network without one (libvirt's
+// range for QEMU/KVM; unicast, locally administered).
+TEST(NetworkDef, GeneratedBridgeAddressesAreQemuUnicastAndRandom)
+{
+    const conf::MacAddr a = conf::MacAddr::generate();
+    const conf::MacAddr b = conf::MacAddr::generate();
+    EXPECT_EQ(a.str().substr(0, 9), "52:54:00:") << a.str();
+    EXPECT_FALSE(a.isMulticast());
+    EXPECT_EQ(conf::MacAddr::parse(a.str()), a);
+    EXPECT_NE(a, b) << "24 random bits; equal once in 16 million";
+}
+
 TEST(NetworkDef, CanonicalFormIsAFixedPoint)
 {
     const conf::NetworkDef def = conf::parseNetwork(kFull);

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include <cctype>
+#include <random>
 
 namespace vnf::conf {
 
@@ -25,6 +26,14 @@ std::optional<MacAddr> MacAddr::parse(std::string_view text)
         out.bytes[i] = static_cast<uint8_t>(std::stoul(g, nullptr, 16));
     }
     return out;
+}
+
+MacAddr MacAddr::generate()
+{
+    std::random_device entropy;  // reads the kernel's random source
+    const uint32_t word = entropy();
+    return MacAddr{{0x52, 0x54, 0x00, static_cast<uint8_t>(word), static_cast<uint8_t>(word >> 8),
+                    static_cast<uint8_t>(word >> 16)}};
 }
 
 std::string MacAddr::str() const

@@ -15,6 +15,9 @@ struct MacAddr {
     std::array<uint8_t, 6> bytes{};
     // 1 or 2 hex digits per group, ':' separated (libvirt accepts "1:2:3:4:5:6").
     static std::optional<MacAddr> parse(std::string_view text);
+    // A random address in QEMU/KVM's range, 52:54:00:xx:xx:xx, as libvirt
+    // gives a network's bridge that has none.
+    static MacAddr generate();
     std::string str() const;
     bool isMulticast() const { return bytes[0] & 0x01; }
     bool operator==(const MacAddr&) const = default;

@@ -150,6 +150,16 @@ void NetworkDriver::pickBridge(conf::NetworkDef& def) const
     throw ServiceError(ErrorKind::Exists, "no free bridge name virbr0..virbr255; give <bridge name='...'/>");
 }
 
+void NetworkDriver::pickBridgeMac(conf::NetworkDef& def) const
+{
+    if (def.mac)
+        return;
+    if (auto it = networks_.find(def.name); it != networks_.end() && it->second.current().mac)
+        def.mac = it->second.current().mac;
+    else
+        def.mac = conf::MacAddr::generate();
+}
+
 std::filesystem::path NetworkDriver::dnsmasqConfig(const std::string& name) const
 {
     return network::dnsmasqPaths(options_.stateDir, name).config;
@@ -356,8 +366,9 @@ Changes NetworkDriver::start()
                 conf::NetworkDef def = conf::parseNetwork(store::readTextFile(entry.path()));
                 if (def.name != entry.path().stem().string())
                     throw std::runtime_error("the file name does not match the network's name '" + def.name + "'");
-                if (def.bridge.name.empty()) {  // written by hand without one
+                if (def.bridge.name.empty() || !def.mac) {  // written by hand without them
                     pickBridge(def);
+                    pickBridgeMac(def);
                     store::writeFileAtomically(entry.path(), conf::formatNetwork(def), 0644);
                 }
                 Network& n = networks_[def.name];
@@ -419,6 +430,7 @@ Changes NetworkDriver::define(conf::NetworkDef def)
         if (auto it = networks_.find(def.name); it != networks_.end())
             def.uuid = it->second.current().uuid;
     pickBridge(def);
+    pickBridgeMac(def);
     checkConflicts(def, false);
     writeDefinition(def);
     Network& n = networks_[def.name];
@@ -507,6 +519,7 @@ Changes NetworkDriver::create(conf::NetworkDef def)
     if (networks_.count(def.name))
         throw ServiceError(ErrorKind::Exists, "network '" + def.name + "' already exists");
     pickBridge(def);
+    pickBridgeMac(def);
     checkConflicts(def, true);
     Running running = bringUpRecorded(def);
     Network& n = networks_[def.name];

@@ -119,6 +119,12 @@ private:
     // A definition without a bridge name gets the first virbrN that no
     // network uses and no interface has (libvirt's rule).
     void pickBridge(conf::NetworkDef& def) const;
+    // A definition without a bridge MAC address gets the one the network of
+    // that name has, or a random one (libvirt's rule): a bridge whose address
+    // is set keeps it whatever ports join or leave, where the kernel would
+    // take the lowest of its ports' addresses, and guests' ARP caches of
+    // the host stay right.
+    void pickBridgeMac(conf::NetworkDef& def) const;
     void runningLostRules(const network::GlobalRepair& globals);
     // NetworkInfo::rules of a network.
     std::string rulesState(const Network& n) const;
