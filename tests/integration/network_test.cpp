@@ -497,6 +497,14 @@ TEST(NetworkErrors, RefusedWithClearErrors)
     ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto0</name></network>").ok());  // a redefine keeps them
     EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find("<bridge name='virbr0' "), std::string::npos);
     EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find(macLine), std::string::npos) << "the address changed";
+    // Another template (libvirt's rule): its first free number.
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>lab0</name><bridge name='lab%d'/></network>").ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>lab1</name><bridge name='lab%d'/></network>").ok());
+    EXPECT_NE(ctl({"net-dumpxml", "lab1"}).out.find("<bridge name='lab1' "), std::string::npos);
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>lab0</name><bridge name='lab%d'/></network>").ok());
+    EXPECT_NE(ctl({"net-dumpxml", "lab0"}).out.find("<bridge name='lab0' "), std::string::npos) << "kept";
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto1</name><bridge name='lab%d'/></network>").ok());
+    EXPECT_NE(ctl({"net-dumpxml", "auto1"}).out.find("<bridge name='lab2' "), std::string::npos) << "moved";
     // A given address is kept as given.
     ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>auto0</name><mac address='02:00:00:00:00:07'/></network>").ok());
     EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find("<mac address='02:00:00:00:00:07'/>"), std::string::npos);

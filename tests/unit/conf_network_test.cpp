@@ -114,6 +114,18 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
     // No bridge name (or libvirt's 'virbr%d' template): the daemon picks one.
     EXPECT_EQ(conf::parseNetwork("<network><name>n</name></network>").bridge.name, "");
     EXPECT_EQ(conf::parseNetwork("<network><name>n</name><bridge name='virbr%d'/></network>").bridge.name, "");
+    // Any template with one %d (libvirt's rule), as long as 255 still makes a name.
+    const conf::NetworkDef templated = conf::parseNetwork(net("", "<bridge name='lab%d-br'/>"));
+    EXPECT_EQ(templated.bridge.name, "");
+    EXPECT_EQ(templated.bridge.nameTemplate, "lab%d-br");
+    EXPECT_NE(conf::formatNetwork(templated).find("<bridge name='lab%d-br' "), std::string::npos);
+    EXPECT_EQ(errorOf(net("", "<bridge name='br%d%d'/>")),
+              "network <bridge> name 'br%d%d': a template has one '%d' and no other '%'");
+    EXPECT_EQ(errorOf(net("", "<bridge name='br%s'/>")),
+              "network <bridge> name 'br%s': a template has one '%d' and no other '%'");
+    EXPECT_EQ(errorOf(net("", "<bridge name='abcdefghijklm%d'/>")),
+              "network <bridge> name 'abcdefghijklm%d': 'abcdefghijklm255' would not be a valid interface name "
+              "(1-15 letters, digits, '_', '.', '-', starting with a letter, digit or '_')");
     EXPECT_EQ(errorOf(net("", "<bridge name='br0;reboot'/>")),
               "network <bridge> name 'br0;reboot' is not a valid interface name (1-15 letters, digits, '_', '.', "
               "'-', starting with a letter, digit or '_')");

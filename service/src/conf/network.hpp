@@ -24,7 +24,8 @@ enum class ForwardMode { None, Nat, Route, Open };  // None: isolated
 std::string_view forwardModeName(ForwardMode mode);
 
 struct BridgeDef {
-    std::string name;       // "": not given; the network driver picks a free virbrN
+    std::string name;       // "": not given; the network driver picks a free one
+    std::string nameTemplate;  // a name with one "%d" the driver picks by; "": libvirt's virbr%d
     bool stp = true;        // libvirt's default
     unsigned delay = 0;     // forward delay, seconds
     std::string zone;       // firewalld zone; empty: the default for the mode

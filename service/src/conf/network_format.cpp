@@ -104,6 +104,8 @@ std::string formatNetwork(const NetworkDef& def)
     out += "  <bridge";
     if (!def.bridge.name.empty())
         out += attr("name", def.bridge.name);
+    else if (!def.bridge.nameTemplate.empty())
+        out += attr("name", def.bridge.nameTemplate);
     if (!def.bridge.zone.empty())
         out += attr("zone", def.bridge.zone);
     out += attr("stp", def.bridge.stp ? "on" : "off") + attr("delay", std::to_string(def.bridge.delay)) + "/>\n";

@@ -96,6 +96,23 @@ std::string interfaceName(const std::string& name, const std::string& what)
     return name;
 }
 
+// libvirt's bridge name template: one "%d" the driver replaces with the
+// first number from 0 no network or interface has taken (up to 255, which
+// must still make a valid name).
+std::string bridgeNameTemplate(const std::string& name, const std::string& what)
+{
+    const size_t at = name.find("%d");
+    if (at == std::string::npos || name.find('%') != at || name.find('%', at + 2) != std::string::npos)
+        throw DefinitionError(what + " '" + name + "': a template has one '%d' and no other '%'");
+    std::string widest = name;
+    widest.replace(at, 2, "255");
+    if (!isValidInterfaceName(widest) || widest.front() == '-' || widest.front() == '.')
+        throw DefinitionError(what + " '" + name + "': '" + widest +
+                              "' would not be a valid interface name (1-15 letters, digits, '_', '.', '-', "
+                              "starting with a letter, digit or '_')");
+    return name;
+}
+
 // Host and domain names: RFC 1123 labels. They go into dnsmasq's
 // configuration, so nothing else is allowed.
 bool isDnsName(std::string_view name)
@@ -415,12 +432,16 @@ NetworkDef parseNetwork(std::string_view xml)
         def.uuidGiven = false;
     }
 
-    // No <bridge>, no name, or libvirt's template 'virbr%d': the driver picks
-    // a free virbrN when the network is defined or created.
+    // No <bridge>, no name, or a template ('virbr%d', libvirt's default):
+    // the driver picks a free name when the network is defined or created.
     if (const xmlNode* bridge = onlyChild(root, "bridge", where)) {
         allowOnly(bridge, where + " <bridge>", {}, {"name", "stp", "delay", "zone", "macTableManager"});
-        if (auto name = attribute(bridge, "name"); name && !name->empty() && *name != "virbr%d")
+        if (auto name = attribute(bridge, "name"); name && name->find('%') != std::string::npos) {
+            if (*name != "virbr%d")
+                def.bridge.nameTemplate = bridgeNameTemplate(*name, where + " <bridge> name");
+        } else if (name && !name->empty()) {
             def.bridge.name = interfaceName(*name, where + " <bridge> name");
+        }
         def.bridge.stp = yesNo(bridge, "stp", where + " <bridge>", true, "on", "off");
         if (auto delay = attribute(bridge, "delay"))
             def.bridge.delay = number(*delay, 0, 30, where + " <bridge> delay");

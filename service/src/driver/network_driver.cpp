@@ -132,22 +132,35 @@ void NetworkDriver::pickBridge(conf::NetworkDef& def) const
 {
     if (!def.bridge.name.empty())
         return;
-    // Redefining a network keeps its bridge.
+    const bool templateGiven = !def.bridge.nameTemplate.empty();
+    const std::string pattern = templateGiven ? def.bridge.nameTemplate : "virbr%d";
+    def.bridge.nameTemplate.clear();  // the definition names its bridge from now on
+    const size_t at = pattern.find("%d");  // the parser checked there is one
+    const auto numbered = [&](int i) { return pattern.substr(0, at) + std::to_string(i) + pattern.substr(at + 2); };
+    // Redefining a network keeps its bridge, unless a template says otherwise.
     if (auto it = networks_.find(def.name); it != networks_.end()) {
-        def.bridge.name = it->second.current().bridge.name;
-        return;
+        const std::string& current = it->second.current().bridge.name;
+        bool fits = !templateGiven;
+        for (int i = 0; i < 256 && !fits; ++i)
+            fits = current == numbered(i);
+        if (fits) {
+            def.bridge.name = current;
+            return;
+        }
     }
     network::Netlink netlink;
     for (int i = 0; i < 256; ++i) {
-        const std::string name = "virbr" + std::to_string(i);
-        const bool used = std::any_of(networks_.begin(), networks_.end(),
-                                      [&](const auto& n) { return n.second.current().bridge.name == name; });
+        const std::string name = numbered(i);
+        const bool used = std::any_of(networks_.begin(), networks_.end(), [&](const auto& n) {
+            return n.first != def.name && n.second.current().bridge.name == name;
+        });
         if (!used && !netlink.linkExists(name)) {
             def.bridge.name = name;
             return;
         }
     }
-    throw ServiceError(ErrorKind::Exists, "no free bridge name virbr0..virbr255; give <bridge name='...'/>");
+    throw ServiceError(ErrorKind::Exists,
+                       "no free bridge name " + numbered(0) + ".." + numbered(255) + "; give <bridge name='...'/>");
 }
 
 void NetworkDriver::pickBridgeMac(conf::NetworkDef& def) const

@@ -116,8 +116,10 @@ private:
     // What a call on one network changed: that network, named as the result.
     Changes changed(const std::string& name, const Network& n) const;
     void checkConflicts(const conf::NetworkDef& def, bool forStart) const;
-    // A definition without a bridge name gets the first virbrN that no
-    // network uses and no interface has (libvirt's rule).
+    // A definition without a bridge name gets the first name of its template
+    // (virbr%d when it has none) that no network uses and no interface has
+    // (libvirt's rule); a redefined network keeps its bridge if the
+    // template gives that name.
     void pickBridge(conf::NetworkDef& def) const;
     // A definition without a bridge MAC address gets the one the network of
     // that name has, or a random one (libvirt's rule): a bridge whose address
