@@ -58,13 +58,22 @@ int autostart(const Args& args)
 
 // virsh net-update's form, for the one section that changes live:
 // net-update NETWORK add|delete ip-dhcp-host XML (the element, or a file
-// holding it).
+// holding it). The change always goes to the definition and, while the
+// network runs, to the running network: virsh's --live --config, which
+// scripts give together, are accepted for that; one alone would promise
+// what is not done.
 int update(const Args& args)
 {
     const std::string& name = args.positional.at(0);
     const std::string& command = args.positional.at(1);
     const std::string& section = args.positional.at(2);
     const std::string& xmlOrFile = args.positional.at(3);
+    if (args.flag("live") != args.flag("config")) {
+        std::cerr << "error: net-update: --" << (args.flag("live") ? "live" : "config")
+                  << " alone is not supported: the host goes to the definition and, while the network runs, "
+                     "to the running network (give --live --config, or neither)\n";
+        return 1;
+    }
     if (command != "add" && command != "add-last" && command != "add-first" && command != "delete") {
         std::cerr << "error: net-update: command '" << command << "' is not add or delete\n";
         return 1;
@@ -214,7 +223,9 @@ std::vector<Command> networkCommands()
         {"net-update", "NETWORK add|delete ip-dhcp-host XML",
          "Add or remove a static DHCP host (<host mac= name= ip=/>, or a file holding it), in the definition and, "
          "while the network runs, live.",
-         {}, 4, 4, update},
+         {{"live", false, false, "with --config (virsh's): the running network too, as always"},
+          {"config", false, false, "with --live (virsh's): the definition too, as always"}},
+         4, 4, update},
         {"net-dumpxml", "NETWORK", "Print a network's XML.", {}, 1, 1, dumpxml},
         {"net-info", "NETWORK", "Show a network's name, UUID, state, bridge and whether its firewall rules are in force.",
          {kJson}, 1, 1, info},

@@ -49,6 +49,12 @@ expect "tap3" vnetfilterctl nwfilter-binding-update ta
 touch "$dir/update-me.xml"
 expect "$dir/update-me.xml" vnetfilterctl nwfilter-binding-update vnet0 "$dir/update-me"
 expect "default isolated" vnetfilterctl net-start ""
+# net-update: a network, a command, the section, a file; virsh's flags.
+expect "default isolated" vnetfilterctl net-update ""
+expect "add add-first add-last" vnetfilterctl net-update default ad
+expect "ip-dhcp-host" vnetfilterctl net-update default add ""
+expect "$dir/update-me.xml" vnetfilterctl net-update default add ip-dhcp-host "$dir/update-me"
+expect "--config" vnetfilterctl net-update --con
 expect "net-info" vnetfilterctl net-i
 expect "default isolated" vnetfilterctl net-info ""
 expect "--all" vnetfilterctl net-list --a

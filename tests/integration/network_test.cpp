@@ -247,7 +247,11 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_NE(r.err.find("none of the network's subnets with DHCP"), std::string::npos) << r.err;
     r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:04' ip='192.168.50.77'/>"});
     EXPECT_NE(r.err.find("already has a DHCP host with this address"), std::string::npos) << r.err;
-    r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>"});
+    // virsh's --live --config (what is always done) are accepted together, not alone.
+    r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--config"});
+    EXPECT_NE(r.err.find("--config alone is not supported"), std::string::npos) << r.err;
+    EXPECT_NE(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos) << "changed nothing";
+    r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--live", "--config"});
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos);
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>"});
