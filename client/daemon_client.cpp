@@ -86,7 +86,8 @@ sdbus::MethodReply DaemonClient::call(const std::string& path, const std::string
     // script, never wait for one. Reads need no password.
     static const std::vector<std::string> kChanges = {"DefineFilter", "Undefine", "CreateBinding", "Update", "Delete",
                                                       "Reload",       "DefineNetwork", "CreateNetwork", "Start",
-                                                      "Stop",         "SetAutostart",  "AddDHCPHost",   "RemoveDHCPHost"};
+                                                      "Stop",         "SetAutostart",  "AddDHCPHost",   "RemoveDHCPHost",
+                                                      "ModifyDHCPHost"};
     if (::isatty(STDIN_FILENO)) {
         if (std::find(kChanges.begin(), kChanges.end(), method) != kChanges.end())
             agent_.ensureRunning();
@@ -176,9 +177,12 @@ void DaemonClient::setAutostart(const std::string& name, bool autostart)
     proxy->callMethod(message, 10ull * 60 * 1000 * 1000);
 }
 
-void DaemonClient::changeDhcpHost(const std::string& name, bool add, const std::string& hostXml)
+void DaemonClient::changeDhcpHost(const std::string& name, conf::HostChange change, const std::string& hostXml)
 {
-    call(networkPath(name), kNetwork, add ? "AddDHCPHost" : "RemoveDHCPHost", {hostXml});
+    const char* method = change == conf::HostChange::Add      ? "AddDHCPHost"
+                         : change == conf::HostChange::Remove ? "RemoveDHCPHost"
+                                                              : "ModifyDHCPHost";
+    call(networkPath(name), kNetwork, method, {hostXml});
 }
 
 std::string DaemonClient::networkXml(const std::string& name)

@@ -3,6 +3,7 @@
 // (DBUS_SYSTEM_BUS_ADDRESS is honoured).
 #pragma once
 
+#include "conf/network.hpp"
 #include "tty_agent.hpp"
 
 #include <sdbus-c++/sdbus-c++.h>
@@ -83,8 +84,8 @@ public:
     // Network.Start, Stop, Undefine.
     void networkAction(const std::string& name, const std::string& method);
     void setAutostart(const std::string& name, bool autostart);
-    // Network.AddDHCPHost / RemoveDHCPHost with a <host/> element.
-    void changeDhcpHost(const std::string& name, bool add, const std::string& hostXml);
+    // Network.AddDHCPHost / RemoveDHCPHost / ModifyDHCPHost with a <host/> element.
+    void changeDhcpHost(const std::string& name, conf::HostChange change, const std::string& hostXml);
     std::string networkXml(const std::string& name);
     std::vector<LeaseRow> leases(const std::string& name);
     // Networks and filters are listed object by object (Introspect, then

@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <iostream>
+#include <optional>
 
 namespace vnf::client {
 
@@ -57,8 +58,8 @@ int autostart(const Args& args)
 }
 
 // virsh net-update's form, for the one section that changes live:
-// net-update NETWORK add|delete ip-dhcp-host XML (the element, or a file
-// holding it). The change always goes to the definition and, while the
+// net-update NETWORK add|delete|modify ip-dhcp-host XML (the element, or a
+// file holding it). The change always goes to the definition and, while the
 // network runs, to the running network: virsh's --live --config, which
 // scripts give together, are accepted for that; one alone would promise
 // what is not done.
@@ -74,8 +75,15 @@ int update(const Args& args)
                      "to the running network (give --live --config, or neither)\n";
         return 1;
     }
-    if (command != "add" && command != "add-last" && command != "add-first" && command != "delete") {
-        std::cerr << "error: net-update: command '" << command << "' is not add or delete\n";
+    std::optional<conf::HostChange> change;
+    if (command == "add" || command == "add-last" || command == "add-first")
+        change = conf::HostChange::Add;
+    else if (command == "delete")
+        change = conf::HostChange::Remove;
+    else if (command == "modify")
+        change = conf::HostChange::Modify;
+    else {
+        std::cerr << "error: net-update: command '" << command << "' is not add, delete or modify\n";
         return 1;
     }
     if (section != "ip-dhcp-host") {
@@ -84,7 +92,7 @@ int update(const Args& args)
     }
     const std::string xml = xmlOrFile.starts_with("<") ? xmlOrFile : readInput(xmlOrFile);
     return guarded(noNetwork(name), [&] {
-        DaemonClient().changeDhcpHost(name, command != "delete", xml);
+        DaemonClient().changeDhcpHost(name, *change, xml);
         confirm(args, "Updated network " + name);
     });
 }
@@ -220,9 +228,9 @@ std::vector<Command> networkCommands()
         {"net-list", "", "List the active networks (--all: the inactive ones too).",
          {{"all", false, false, "include inactive networks"}, kJson,
           {"name", false, false, "print only the names, one per line"}}, 0, 0, list},
-        {"net-update", "NETWORK add|delete ip-dhcp-host XML",
-         "Add or remove a static DHCP host (<host mac= name= ip=/>, or a file holding it), in the definition and, "
-         "while the network runs, live.",
+        {"net-update", "NETWORK add|delete|modify ip-dhcp-host XML",
+         "Add, remove or change a static DHCP host (<host mac= name= ip=/>, or a file holding it), in the definition "
+         "and, while the network runs, live.",
          {{"live", false, false, "with --config (virsh's): the running network too, as always"},
           {"config", false, false, "with --live (virsh's): the definition too, as always"}},
          4, 4, update},

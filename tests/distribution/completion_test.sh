@@ -52,6 +52,7 @@ expect "default isolated" vnetfilterctl net-start ""
 # net-update: a network, a command, the section, a file; virsh's flags.
 expect "default isolated" vnetfilterctl net-update ""
 expect "add add-first add-last" vnetfilterctl net-update default ad
+expect "modify" vnetfilterctl net-update default m
 expect "ip-dhcp-host" vnetfilterctl net-update default add ""
 expect "$dir/update-me.xml" vnetfilterctl net-update default add ip-dhcp-host "$dir/update-me"
 expect "--config" vnetfilterctl net-update --con

@@ -478,8 +478,8 @@ TEST_F(DaemonTest, NobodyCanReadButNotWrite)
         }
     }
     // DefineFilter, CreateBinding, DefineNetwork, CreateNetwork, Reload, Filter.Undefine, Binding.Delete,
-    // Binding.Update, Network.Start, Stop, Undefine, SetAutostart, AddDHCPHost, RemoveDHCPHost
-    EXPECT_EQ(writeMethods, 14);
+    // Binding.Update, Network.Start, Stop, Undefine, SetAutostart, AddDHCPHost, RemoveDHCPHost, ModifyDHCPHost
+    EXPECT_EQ(writeMethods, 15);
     // ... and nothing changed.
     EXPECT_TRUE(ctl({"nwfilter-binding-dumpxml", "vnet0"}).ok());
     EXPECT_TRUE(ctl({"nwfilter-dumpxml", "clean-traffic"}).ok());

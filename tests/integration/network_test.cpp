@@ -247,6 +247,19 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_NE(r.err.find("none of the network's subnets with DHCP"), std::string::npos) << r.err;
     r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:04' ip='192.168.50.77'/>"});
     EXPECT_NE(r.err.find("already has a DHCP host with this address"), std::string::npos) << r.err;
+    // Modified (found by its MAC) in the definition and live, in one change.
+    const pid_t dnsmasqBefore = dnsmasqPid(daemon, "natnet");
+    r = ctl({"net-update", "natnet", "modify", "ip-dhcp-host", "<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.78'/>"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(ctl({"net-dumpxml", "natnet"}).out.find("<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.78'/>"),
+              std::string::npos);
+    EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos);
+    EXPECT_NE(test::readFile(daemon.networkStateDir() / "natnet.conf").find("192.168.50.78"), std::string::npos);
+    EXPECT_NE(dnsmasqPid(daemon, "natnet"), dnsmasqBefore) << "dnsmasq restarted with it";
+    r = ctl({"net-update", "natnet", "modify", "ip-dhcp-host", "<host mac='52:54:00:00:05:09' name='nobody' ip='192.168.50.79'/>"});
+    EXPECT_NE(r.err.find("no DHCP host with this MAC, name or address to modify"), std::string::npos) << r.err;
+    r = ctl({"net-update", "natnet", "modify", "ip-dhcp-host", "<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.77'/>"});
+    ASSERT_TRUE(r.ok()) << r.err;
     // virsh's --live --config (what is always done) are accepted together, not alone.
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--config"});
     EXPECT_NE(r.err.find("--config alone is not supported"), std::string::npos) << r.err;

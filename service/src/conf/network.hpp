@@ -142,10 +142,17 @@ struct DhcpHostSpec {
 };
 DhcpHostSpec parseDhcpHost(std::string_view xml);
 
-// `def` with `host` added to (or removed from) the first <ip> with DHCP
-// whose subnet holds its address. Adding refuses a host whose MAC, id, name
-// or address another host of that <ip> has; removing needs a host with every
-// attribute given equal. Throws DefinitionError; `def` is not changed.
-NetworkDef withDhcpHost(NetworkDef def, const DhcpHostSpec& host, bool add);
+// virsh net-update's commands for the ip-dhcp-host section.
+enum class HostChange { Add, Remove, Modify };
+
+// `def` with `host` added to, removed from or modified in the first <ip>
+// with DHCP whose subnet holds its address. Adding refuses a host whose MAC,
+// id, name or address another host of that <ip> has; removing needs a host
+// with every attribute given equal; modifying replaces, in its place, the
+// host with the same MAC or id, else name, else address (libvirt's rule
+// takes the first with any of them), and refuses a result that clashes
+// with another host as adding does. Throws
+// DefinitionError; `def` is not changed.
+NetworkDef withDhcpHost(NetworkDef def, const DhcpHostSpec& host, HostChange change);
 
 } // namespace vnf::conf

@@ -509,7 +509,35 @@ DhcpHostSpec parseDhcpHost(std::string_view xml)
     return hostAttributes(root, "<host>");
 }
 
-NetworkDef withDhcpHost(NetworkDef def, const DhcpHostSpec& spec, bool add)
+namespace {
+
+// What another host of the same <ip> shares with `host` that no two hosts
+// may share ("MAC", "id", "name", "address"), or nullptr.
+const char* clashWith(const DhcpHost& host, const DhcpHost& other)
+{
+    if (host.mac && other.mac == host.mac)
+        return "MAC";
+    if (!host.id.empty() && other.id == host.id)
+        return "id";
+    if (!host.name.empty() && other.name == host.name)
+        return "name";
+    if (other.ip == host.ip)
+        return "address";
+    return nullptr;
+}
+
+void refuseClashes(const std::vector<DhcpHost>& hosts, const DhcpHost& host, const DhcpHost* except,
+                   const std::string& where)
+{
+    for (const auto& other : hosts)
+        if (&other != except)
+            if (const char* what = clashWith(host, other))
+                throw DefinitionError(where + ": the network already has a DHCP host with this " + what);
+}
+
+} // namespace
+
+NetworkDef withDhcpHost(NetworkDef def, const DhcpHostSpec& spec, HostChange change)
 {
     const std::string where = "network '" + def.name + "' <host ip='" + spec.ip + "'>";
     auto target = std::find_if(def.ips.begin(), def.ips.end(), [&](const IpDef& ip) {
@@ -521,19 +549,14 @@ NetworkDef withDhcpHost(NetworkDef def, const DhcpHostSpec& spec, bool add)
     if (target == def.ips.end())
         throw DefinitionError(where + ": the address is in none of the network's subnets with DHCP");
     // A host to remove may be given by its address alone.
-    const DhcpHost host = placedHost(*target, spec, where, add);
+    const DhcpHost host = placedHost(*target, spec, where, change != HostChange::Remove);
     auto& hosts = target->hosts;
-    if (add) {
-        for (const auto& other : hosts)
-            if ((host.mac && other.mac == host.mac) || (!host.id.empty() && other.id == host.id) ||
-                (!host.name.empty() && other.name == host.name) || other.ip == host.ip)
-                throw DefinitionError(where + ": the network already has a DHCP host with this " +
-                                      std::string(host.mac && other.mac == host.mac ? "MAC"
-                                                  : !host.id.empty() && other.id == host.id ? "id"
-                                                  : !host.name.empty() && other.name == host.name ? "name"
-                                                                                                 : "address"));
+    switch (change) {
+    case HostChange::Add:
+        refuseClashes(hosts, host, nullptr, where);
         hosts.push_back(host);
-    } else {
+        break;
+    case HostChange::Remove: {
         auto same = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) {
             return other.ip == host.ip && (!host.mac || other.mac == host.mac) && (host.id.empty() || other.id == host.id) &&
                    (host.name.empty() || other.name == host.name);
@@ -541,6 +564,25 @@ NetworkDef withDhcpHost(NetworkDef def, const DhcpHostSpec& spec, bool add)
         if (same == hosts.end())
             throw DefinitionError(where + ": the network has no such DHCP host");
         hosts.erase(same);
+        break;
+    }
+    case HostChange::Modify: {
+        // The host meant: the one with this MAC (or id), else this name, else this address.
+        auto old = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) {
+            return (host.mac && other.mac == host.mac) || (!host.id.empty() && other.id == host.id);
+        });
+        if (old == hosts.end())
+            old = std::find_if(hosts.begin(), hosts.end(),
+                               [&](const DhcpHost& other) { return !host.name.empty() && other.name == host.name; });
+        if (old == hosts.end())
+            old = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) { return other.ip == host.ip; });
+        if (old == hosts.end())
+            throw DefinitionError(where + ": the network has no DHCP host with this " +
+                                  (target->ipv6 ? "id, name" : "MAC, name") + " or address to modify");
+        refuseClashes(hosts, host, &*old, where);
+        *old = host;
+        break;
+    }
     }
     return def;
 }

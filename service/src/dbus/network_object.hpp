@@ -87,20 +87,27 @@ private:
                         [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
     }
 
-    void AddDHCPHost(sdbus::Result<>&& result, std::string host) override { changeHost(std::move(result), std::move(host), true); }
+    void AddDHCPHost(sdbus::Result<>&& result, std::string host) override
+    {
+        changeHost(std::move(result), std::move(host), conf::HostChange::Add);
+    }
     void RemoveDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        changeHost(std::move(result), std::move(host), false);
+        changeHost(std::move(result), std::move(host), conf::HostChange::Remove);
+    }
+    void ModifyDHCPHost(sdbus::Result<>&& result, std::string host) override
+    {
+        changeHost(std::move(result), std::move(host), conf::HostChange::Modify);
     }
     // The host is parsed first; the caller is authorized for this network.
-    void changeHost(sdbus::Result<>&& result, std::string xml, bool add)
+    void changeHost(sdbus::Result<>&& result, std::string xml, conf::HostChange change)
     {
         service_.handleDefinition<conf::DhcpHostSpec>(
             shared_from_this(), call(), std::move(result), kActionNetworkWrite, std::move(xml),
             [](const std::string& text) { return conf::parseDhcpHost(text); },
             [name = info_.name](const conf::DhcpHostSpec&) { return std::map<std::string, std::string>{{"network", name}}; },
-            [this, name = info_.name, add](conf::DhcpHostSpec host) {
-                return service_.networkDriver().updateDhcpHost(name, host, add);
+            [this, name = info_.name, change](conf::DhcpHostSpec host) {
+                return service_.networkDriver().updateDhcpHost(name, host, change);
             },
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }

@@ -27,10 +27,10 @@ conf::NetworkDef parse(const std::string& xml)
     }
 }
 
-conf::NetworkDef withHost(const conf::NetworkDef& def, const conf::DhcpHostSpec& host, bool add)
+conf::NetworkDef withHost(const conf::NetworkDef& def, const conf::DhcpHostSpec& host, conf::HostChange change)
 {
     try {
-        return conf::withDhcpHost(def, host, add);
+        return conf::withDhcpHost(def, host, change);
     } catch (const conf::DefinitionError& e) {
         throw ServiceError(ErrorKind::InvalidDefinition, e.what());
     }
@@ -451,15 +451,15 @@ Changes NetworkDriver::define(conf::NetworkDef def)
     return changed(def.name, n);
 }
 
-Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, bool add)
+Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, conf::HostChange change)
 {
     Network& n = find(name);
     // Both definitions are checked before anything changes.
     std::optional<conf::NetworkDef> persistent, running;
     if (n.persistent)
-        persistent = withHost(*n.persistent, host, add);
+        persistent = withHost(*n.persistent, host, change);
     if (n.running)
-        running = withHost(n.running->def, host, add);
+        running = withHost(n.running->def, host, change);
     // The definition on disk first: when it cannot be written, nothing has
     // changed yet (the running network would otherwise serve a host that
     // the call reported as not added).

@@ -51,7 +51,7 @@ public:
     // A static DHCP host added or removed, in the definition on disk and in
     // the running network (whose dnsmasq restarts with it; its leases are
     // kept in the lease file), like virsh net-update --live --config.
-    Changes updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, bool add);
+    Changes updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, conf::HostChange change);
     std::vector<network::DhcpLease> leases(const std::string& name) const;
 
     // Restarts dnsmasq of running networks where it died, writes the
