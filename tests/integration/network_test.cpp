@@ -527,6 +527,33 @@ TEST(NetworkErrors, RefusedWithClearErrors)
     EXPECT_NE(ctl({"net-dumpxml", "auto0"}).out.find("<mac address='02:00:00:00:00:07'/>"), std::string::npos);
     EXPECT_EQ(host.run({"nft", "list", "ruleset"}).out.find("libvirt_network"), std::string::npos);
 
+    // Definitions written by hand (or by a version before bridges got a
+    // MAC) get a bridge name and address at start, written back into the
+    // file; one that cannot be written back still defines its network.
+    daemon.stop();
+    test::writeFile(daemon.networkDir() / "handmade.xml", "<network><name>handmade</name></network>");
+    test::writeFile(daemon.networkDir() / "sealed.xml",
+                    "<network><name>sealed</name><bridge name='sealbr'/></network>");
+    {
+        Immutable sealed(daemon.networkDir() / "sealed.xml");
+        if (!sealed.held() && sealed.unsupported()) {
+            std::cout << "[ note     ] no immutable attribute here: a definition that cannot be written back is "
+                         "not checked\n";
+        } else {
+            ASSERT_TRUE(sealed.held()) << std::strerror(sealed.error());
+        }
+        daemon.start();
+        EXPECT_NE(test::readFile(daemon.networkDir() / "handmade.xml").find("<mac address='52:54:00:"),
+                  std::string::npos);
+        EXPECT_NE(ctl({"net-dumpxml", "handmade"}).out.find("<bridge name='virbr"), std::string::npos);
+        const std::string sealedXml = ctl({"net-dumpxml", "sealed"}).out;
+        EXPECT_NE(sealedXml.find("<mac address='52:54:00:"), std::string::npos) << sealedXml << daemon.log();
+        if (sealed.held()) {
+            EXPECT_NE(daemon.log().find("cannot write the bridge's name and address into"), std::string::npos)
+                << daemon.log();
+        }
+    }
+
     // A network whose state cannot be recorded (a directory stands where
     // its firewall record goes) is not left running unseen: the call
     // fails and its bridge, rules and dnsmasq go again.

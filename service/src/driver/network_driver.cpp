@@ -379,10 +379,18 @@ Changes NetworkDriver::start()
                 conf::NetworkDef def = conf::parseNetwork(store::readTextFile(entry.path()));
                 if (def.name != entry.path().stem().string())
                     throw std::runtime_error("the file name does not match the network's name '" + def.name + "'");
-                if (def.bridge.name.empty() || !def.mac) {  // written by hand without them
+                if (def.bridge.name.empty() || !def.mac) {  // written by hand, or before bridges got a MAC
                     pickBridge(def);
                     pickBridgeMac(def);
-                    store::writeFileAtomically(entry.path(), conf::formatNetwork(def), 0644);
+                    // Written back so they stay; a file that cannot be
+                    // written still defines its network (with them until
+                    // the daemon restarts).
+                    try {
+                        store::writeFileAtomically(entry.path(), conf::formatNetwork(def), 0644);
+                    } catch (const std::exception& e) {
+                        util::logWarning("network '" + def.name + "': cannot write the bridge's name and address into " +
+                                         entry.path().string() + ": " + e.what());
+                    }
                 }
                 Network& n = networks_[def.name];
                 n.autostart = std::filesystem::exists(options_.networkDir / (def.name + ".autostart"));
