@@ -15,6 +15,7 @@
 #include <array>
 #include <cstring>
 #include <set>
+#include <string_view>
 
 namespace vnf::conf {
 
@@ -87,12 +88,18 @@ unsigned number(const std::string& text, unsigned min, unsigned max, const std::
 // A network's interface names also appear in nft scripts and in dnsmasq's
 // and iptables' arguments, where a leading '-' or '.' reads as something
 // else (an option; "-i" broke the network's nft script): refused here.
+bool usableInterfaceName(const std::string& name)
+{
+    return isValidInterfaceName(name) && name.front() != '-' && name.front() != '.';
+}
+
+constexpr std::string_view kInterfaceNameRule =
+    "(1-15 letters, digits, '_', '.', '-', starting with a letter, digit or '_')";
+
 std::string interfaceName(const std::string& name, const std::string& what)
 {
-    if (!isValidInterfaceName(name) || name.front() == '-' || name.front() == '.')
-        throw DefinitionError(what + " '" + name +
-                              "' is not a valid interface name (1-15 letters, digits, '_', '.', '-', "
-                              "starting with a letter, digit or '_')");
+    if (!usableInterfaceName(name))
+        throw DefinitionError(what + " '" + name + "' is not a valid interface name " + std::string(kInterfaceNameRule));
     return name;
 }
 
@@ -106,10 +113,9 @@ std::string bridgeNameTemplate(const std::string& name, const std::string& what)
         throw DefinitionError(what + " '" + name + "': a template has one '%d' and no other '%'");
     std::string widest = name;
     widest.replace(at, 2, "255");
-    if (!isValidInterfaceName(widest) || widest.front() == '-' || widest.front() == '.')
-        throw DefinitionError(what + " '" + name + "': '" + widest +
-                              "' would not be a valid interface name (1-15 letters, digits, '_', '.', '-', "
-                              "starting with a letter, digit or '_')");
+    if (!usableInterfaceName(widest))
+        throw DefinitionError(what + " '" + name + "': '" + widest + "' would not be a valid interface name " +
+                              std::string(kInterfaceNameRule));
     return name;
 }
 

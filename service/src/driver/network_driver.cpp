@@ -151,9 +151,8 @@ void NetworkDriver::pickBridge(conf::NetworkDef& def) const
     network::Netlink netlink;
     for (int i = 0; i < 256; ++i) {
         const std::string name = numbered(i);
-        const bool used = std::any_of(networks_.begin(), networks_.end(), [&](const auto& n) {
-            return n.first != def.name && n.second.current().bridge.name == name;
-        });
+        const bool used = std::any_of(networks_.begin(), networks_.end(),
+                                      [&](const auto& n) { return n.second.current().bridge.name == name; });
         if (!used && !netlink.linkExists(name)) {
             def.bridge.name = name;
             return;

@@ -15,10 +15,8 @@ std::string_view commonWords(const std::vector<const std::string*>& places)
 {
     std::string_view common = *places.front();
     for (const std::string* place : places) {
-        std::size_t n = 0;
-        while (n < common.size() && n < place->size() && common[n] == (*place)[n])
-            ++n;
-        common = common.substr(0, n);
+        const auto differs = std::mismatch(common.begin(), common.end(), place->begin(), place->end()).first;
+        common = common.substr(0, static_cast<std::size_t>(differs - common.begin()));
     }
     const std::size_t space = common.rfind(' ');
     return space == std::string_view::npos ? std::string_view{} : common.substr(0, space + 1);

@@ -213,19 +213,21 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
         // Some groups the kernel cannot take (stateful rules without bridge
         // conntrack, say): their ports drop everything, the others get their
         // rules. Once; a second refusal is the whole table's.
-        std::map<std::string, std::vector<Refusal>> failed;  // group -> what the kernel said of it
+        std::map<std::string, std::vector<Refusal>> refusedOf;  // group -> what the kernel said of it
         for (const auto& r : refusals)
             if (auto group = batch.groupOf(r.seq); !group.empty())
-                failed[group].push_back(r);
-        if (!failClosed || attempt > 0 || failed.empty())
+                refusedOf[group].push_back(r);
+        if (!failClosed || attempt > 0 || refusedOf.empty())
             fail(refusals);
+        std::map<std::string, std::string> failed;  // group -> why, said once for all its ports
+        for (const auto& [group, refused] : refusedOf)
+            failed.emplace(group, describe(refused));
         const Port dropAll = makePort(PortPolicy::dropAll());
         for (auto& [port, p] : ports) {
-            auto refused = failed.find(p.group);
-            if (refused == failed.end())
+            auto why = failed.find(p.group);
+            if (why == failed.end())
                 continue;
-            util::logError("nftables: port " + port + " cannot get its rules, its traffic is dropped: " +
-                           describe(refused->second));
+            util::logError("nftables: port " + port + " cannot get its rules, its traffic is dropped: " + why->second);
             p.shape = dropAll.shape;
             p.values = dropAll.values;
             p.group = dropAll.group;
