@@ -177,12 +177,10 @@ void DaemonClient::setAutostart(const std::string& name, bool autostart)
     proxy->callMethod(message, 10ull * 60 * 1000 * 1000);
 }
 
-void DaemonClient::changeDhcpHost(const std::string& name, conf::HostChange change, const std::string& hostXml)
+void DaemonClient::updateNetwork(const std::string& name, const std::string& command, const std::string& section,
+                                 const std::string& xml)
 {
-    const char* method = change == conf::HostChange::Add      ? "AddDHCPHost"
-                         : change == conf::HostChange::Remove ? "RemoveDHCPHost"
-                                                              : "ModifyDHCPHost";
-    call(networkPath(name), kNetwork, method, {hostXml});
+    call(networkPath(name), kNetwork, "Update", {command, section, xml});
 }
 
 std::string DaemonClient::networkXml(const std::string& name)

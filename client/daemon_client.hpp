@@ -84,8 +84,10 @@ public:
     // Network.Start, Stop, Undefine.
     void networkAction(const std::string& name, const std::string& method);
     void setAutostart(const std::string& name, bool autostart);
-    // Network.AddDHCPHost / RemoveDHCPHost / ModifyDHCPHost with a <host/> element.
-    void changeDhcpHost(const std::string& name, conf::HostChange change, const std::string& hostXml);
+    // Network.Update: virsh net-update's command, section and element, as given
+    // (the daemon says what is wrong with them).
+    void updateNetwork(const std::string& name, const std::string& command, const std::string& section,
+                       const std::string& xml);
     std::string networkXml(const std::string& name);
     std::vector<LeaseRow> leases(const std::string& name);
     // Networks and filters are listed object by object (Introspect, then

@@ -57,12 +57,13 @@ int autostart(const Args& args)
     });
 }
 
-// virsh net-update's form, for the one section that changes live:
-// net-update NETWORK add|delete|modify ip-dhcp-host XML (the element, or a
-// file holding it). The change always goes to the definition and, while the
-// network runs, to the running network: virsh's --live --config, which
-// scripts give together, are accepted for that; one alone would promise
-// what is not done.
+// virsh net-update's form: net-update NETWORK COMMAND SECTION XML (the
+// element, or a file holding it), for the sections a running network takes
+// without a restart (ip-dhcp-host, ip-dhcp-range, dns-host; the daemon
+// checks command and section). The change always goes to the definition
+// and, while the network runs, to the running network: virsh's --live
+// --config, which scripts give together, are accepted for that; one alone
+// would promise what is not done.
 int update(const Args& args)
 {
     const std::string& name = args.positional.at(0);
@@ -71,28 +72,13 @@ int update(const Args& args)
     const std::string& xmlOrFile = args.positional.at(3);
     if (args.flag("live") != args.flag("config")) {
         std::cerr << "error: net-update: --" << (args.flag("live") ? "live" : "config")
-                  << " alone is not supported: the host goes to the definition and, while the network runs, "
+                  << " alone is not supported: the change goes to the definition and, while the network runs, "
                      "to the running network (give --live --config, or neither)\n";
-        return 1;
-    }
-    std::optional<conf::HostChange> change;
-    if (command == "add" || command == "add-last" || command == "add-first")
-        change = conf::HostChange::Add;
-    else if (command == "delete")
-        change = conf::HostChange::Remove;
-    else if (command == "modify")
-        change = conf::HostChange::Modify;
-    else {
-        std::cerr << "error: net-update: command '" << command << "' is not add, delete or modify\n";
-        return 1;
-    }
-    if (section != "ip-dhcp-host") {
-        std::cerr << "error: net-update: section '" << section << "' cannot be updated (only ip-dhcp-host)\n";
         return 1;
     }
     const std::string xml = xmlOrFile.starts_with("<") ? xmlOrFile : readInput(xmlOrFile);
     return guarded(noNetwork(name), [&] {
-        DaemonClient().changeDhcpHost(name, *change, xml);
+        DaemonClient().updateNetwork(name, command, section, xml);
         confirm(args, "Updated network " + name);
     });
 }
@@ -228,9 +214,10 @@ std::vector<Command> networkCommands()
         {"net-list", "", "List the active networks (--all: the inactive ones too).",
          {{"all", false, false, "include inactive networks"}, kJson,
           {"name", false, false, "print only the names, one per line"}}, 0, 0, list},
-        {"net-update", "NETWORK add|delete|modify ip-dhcp-host XML",
-         "Add, remove or change a static DHCP host (<host mac= name= ip=/>, or a file holding it), in the definition "
-         "and, while the network runs, live.",
+        {"net-update", "NETWORK add|add-first|delete|modify ip-dhcp-host|ip-dhcp-range|dns-host XML",
+         "Add, remove or change one entry: a static DHCP host (<host mac= name= ip=/>), a DHCP range (<range start= "
+         "end=/>) or a DNS host (<host ip=><hostname>..</hostname></host>), given as XML or a file holding it; in the "
+         "definition and, while the network runs, live.",
          {{"live", false, false, "with --config (virsh's): the running network too, as always"},
           {"config", false, false, "with --live (virsh's): the definition too, as always"}},
          4, 4, update},

@@ -300,6 +300,28 @@ TEST_F(GuiApiTest, EveryChangeIsSignalled)
     EXPECT_EQ(networkChanges.take({"Generation", "Domain", "invalidated DHCPHosts"}),
               (std::set<std::string>{"Generation", "Domain", "invalidated DHCPHosts"}));
     EXPECT_EQ(generation("/org/vnetfilter1/network/shown", "org.vnetfilter1.Network"), 2u);
+    // Network.Update (net-update's D-Bus call): the entries it changed.
+    auto updateNetwork = [&](const std::string& command, const std::string& section, const std::string& xml) {
+        network->callMethod("Update").onInterface("org.vnetfilter1.Network").withArguments(command, section, xml);
+    };
+    updateNetwork("add", "dns-host", "<host ip='192.168.90.6'><hostname>printer</hostname></host>");
+    EXPECT_EQ(networkChanges.take({"Generation", "invalidated DNSHosts"}),
+              (std::set<std::string>{"Generation", "invalidated DNSHosts"}));
+    EXPECT_EQ(property("DNSHosts").get<std::vector<DnsHost>>(),
+              (std::vector<DnsHost>{{"192.168.90.5", {"files", "backup"}}, {"192.168.90.6", {"printer"}}}));
+    updateNetwork("add-first", "ip-dhcp-range", "<range start='192.168.90.20' end='192.168.90.29'/>");
+    EXPECT_EQ(networkChanges.take({"Generation", "DHCPRanges"}), (std::set<std::string>{"Generation", "DHCPRanges"}));
+    EXPECT_EQ(property("DHCPRanges").get<std::vector<Range>>(),
+              (std::vector<Range>{{"192.168.90.20", "192.168.90.29"}, {"192.168.90.100", "192.168.90.150"}}));
+    // A wrong section is the caller's error, and nothing changes.
+    try {
+        updateNetwork("add", "portgroup", "<portgroup name='x'/>");
+        ADD_FAILURE() << "a portgroup update was accepted";
+    } catch (const sdbus::Error& e) {
+        EXPECT_EQ(e.getName(), "org.vnetfilter1.Error.InvalidDefinition");
+        EXPECT_NE(e.getMessage().find("section 'portgroup' cannot be updated"), std::string::npos) << e.getMessage();
+    }
+    EXPECT_EQ(networkChanges.take({}), std::set<std::string>{});
 
     // A binding updated to another filter, owner and MAC.
     ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml("vnet6", "52:54:00:00:00:06", "gui-web")).ok());

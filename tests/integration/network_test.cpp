@@ -293,7 +293,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
         ASSERT_TRUE(log.held()) << "cannot set the immutable attribute on natnet.log: " << std::strerror(log.error());
         r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:06' ip='192.168.50.99'/>"});
         EXPECT_FALSE(r.ok());
-        EXPECT_NE(r.err.find("dnsmasq did not start with the new hosts: cannot start"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("dnsmasq did not start after this ip-dhcp-host update: cannot start"), std::string::npos) << r.err;
         EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.99"), std::string::npos);
         EXPECT_EQ(test::readFile(definition), written);
         EXPECT_EQ(test::readFile(daemon.networkStateDir() / "natnet.conf").find("192.168.50.99"), std::string::npos);
@@ -303,9 +303,26 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_EQ(test::readFile(daemon.networkStateDir() / "natnet.conf").find("192.168.50.99"), std::string::npos);
 
     EXPECT_TRUE(ping(*guest, "192.168.50.1"));
-    // The network's DNS answers with its <dns><host>.
+    // The network's DNS answers with its <dns><host>, and with one added
+    // live (virsh's words and flags), until it is deleted.
+    r = ctl({"net-update", "natnet", "add", "dns-host", "<host ip='192.168.50.6'><hostname>printer</hostname></host>",
+             "--live", "--config"});
+    ASSERT_TRUE(r.ok()) << r.err;
     r = guest->run({"busybox", "nslookup", "files", "192.168.50.1"});
     EXPECT_NE(r.out.find("192.168.50.5"), std::string::npos) << r.out << r.err;
+    r = guest->run({"busybox", "nslookup", "printer", "192.168.50.1"});
+    EXPECT_NE(r.out.find("192.168.50.6"), std::string::npos) << r.out << r.err;
+    r = ctl({"net-update", "natnet", "add", "dns-host", "<host ip='192.168.50.6'><hostname>scanner</hostname></host>"});
+    EXPECT_NE(r.err.find("already has a DNS host with this address"), std::string::npos) << r.err;
+    r = ctl({"net-update", "natnet", "delete", "dns-host", "<host ip='192.168.50.6'/>"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("printer"), std::string::npos);
+    EXPECT_EQ(test::readFile(daemon.networkStateDir() / "natnet.conf").find("printer"), std::string::npos);
+    // Sections a running network cannot take one by one are refused with what can be.
+    r = ctl({"net-update", "natnet", "add", "portgroup", "<portgroup name='x'/>"});
+    EXPECT_NE(r.err.find("section 'portgroup' cannot be updated (ip-dhcp-host, ip-dhcp-range and dns-host can)"),
+              std::string::npos)
+        << r.err;
     EXPECT_TRUE(test::vnetfilterctlAsNobody({"net-list"}).ok());
     EXPECT_TRUE(ping(*guest, "203.0.113.2")) << rulesOf(net.host);  // masqueraded: the uplink answers 203.0.113.1
     net.uplink.check({"ip", "route", "add", "192.168.50.0/24", "via", "203.0.113.1"});
@@ -349,6 +366,18 @@ TEST_P(NetworkTest, IsolatedNetworkReachesOnlyTheHost)
     ASSERT_FALSE(address.empty()) << test::readFile(daemon.networkStateDir() / "iso.log");
     EXPECT_TRUE(ping(*guest, "192.168.60.1"));
     EXPECT_FALSE(ping(*guest, "203.0.113.2"));
+    // A network without DHCP or DNS runs no dnsmasq; a DHCP range added
+    // live starts one, which leases from it.
+    r = ctl({"net-create", "-"}, "<network><name>quiet</name><bridge name='virbr16'/><dns enable='no'/>"
+                                 "<ip address='192.168.61.1' prefix='24'/></network>");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(dnsmasqPid(daemon, "quiet"), 0);
+    r = ctl({"net-update", "quiet", "add", "ip-dhcp-range", "<range start='192.168.61.10' end='192.168.61.10'/>"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_TRUE(alive(dnsmasqPid(daemon, "quiet")));
+    auto quietGuest = plugGuest(net.host, "virbr16", "vnet1", "52:54:00:00:06:02");
+    EXPECT_EQ(leaseAndConfigure(*quietGuest, "192.168.61.1"), "192.168.61.10");
+    ASSERT_TRUE(ctl({"net-destroy", "quiet"}).ok());
     // Transient: gone once stopped.
     ASSERT_TRUE(ctl({"net-destroy", "iso"}).ok());
     EXPECT_EQ(ctl({"net-list", "--all", "--json"}).out, "[]\n");
@@ -371,6 +400,23 @@ TEST_P(NetworkTest, RoutedNetworkForwardsWithoutNat)
     net.uplink.check({"ip", "route", "add", "192.168.70.0/24", "via", "203.0.113.1"});
     EXPECT_TRUE(ping(*guest, "203.0.113.2"));
     EXPECT_TRUE(ping(net.uplink, address));
+
+    // DHCP ranges change live. Without one the network still serves its
+    // static hosts (dnsmasq answers only within a range: a static one is
+    // written for them) and no other guest, until a range is added again.
+    r = ctl({"net-update", "routed", "delete", "ip-dhcp-range", "<range start='192.168.70.100' end='192.168.70.150'/>"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    r = ctl({"net-update", "routed", "add", "ip-dhcp-host", "<host mac='52:54:00:00:07:02' ip='192.168.70.7'/>"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(ctl({"net-dumpxml", "routed"}).out.find("<range"), std::string::npos);
+    auto fixed = plugGuest(net.host, "virbr7", "vnet1", "52:54:00:00:07:02");
+    EXPECT_EQ(leaseAndConfigure(*fixed, "192.168.70.1"), "192.168.70.7")
+        << test::readFile(daemon.networkStateDir() / "routed.conf") << test::readFile(daemon.networkStateDir() / "routed.log");
+    auto other = plugGuest(net.host, "virbr7", "vnet2", "52:54:00:00:07:03");
+    EXPECT_EQ(test::dhcpLease(*other), std::nullopt);
+    r = ctl({"net-update", "routed", "add", "ip-dhcp-range", "<range start='192.168.70.200' end='192.168.70.200'/>"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(leaseAndConfigure(*other, "192.168.70.1"), "192.168.70.200");
     ASSERT_TRUE(ctl({"net-destroy", "routed"}).ok());
 }
 

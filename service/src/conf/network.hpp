@@ -133,26 +133,4 @@ NetworkDef parseNetwork(std::string_view xml);
 // The canonical form (libvirt's element order and formatting).
 std::string formatNetwork(const NetworkDef& def);
 
-// A static DHCP host on its own, as virsh net-update's ip-dhcp-host section
-// gives it: <host mac='..' id='..' name='..' ip='..'/>. Its attributes are
-// checked here; whether it fits a network is for withDhcpHost.
-struct DhcpHostSpec {
-    std::optional<MacAddr> mac;
-    std::string id, name, ip;
-};
-DhcpHostSpec parseDhcpHost(std::string_view xml);
-
-// virsh net-update's commands for the ip-dhcp-host section.
-enum class HostChange { Add, Remove, Modify };
-
-// `def` with `host` added to, removed from or modified in the first <ip>
-// with DHCP whose subnet holds its address. Adding refuses a host whose MAC,
-// id, name or address another host of that <ip> has; removing needs a host
-// with every attribute given equal; modifying replaces, in its place, the
-// host with the same MAC or id, else name, else address (libvirt's rule
-// takes the first with any of them), and refuses a result that clashes
-// with another host as adding does. Throws
-// DefinitionError; `def` is not changed.
-NetworkDef withDhcpHost(NetworkDef def, const DhcpHostSpec& host, HostChange change);
-
 } // namespace vnf::conf

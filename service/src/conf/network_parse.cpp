@@ -6,6 +6,7 @@
 #include "conf/network.hpp"
 
 #include "conf/error.hpp"
+#include "conf/network_elements.hpp"
 #include "conf/xml.hpp"
 #include "util/strings.hpp"
 
@@ -178,48 +179,19 @@ std::string address(const std::string& text, bool ipv6, const std::string& what)
     return *canonical;
 }
 
+// An address of either family, canonical.
+std::optional<std::string> anyAddress(const std::string& text)
+{
+    auto canonical = canonicalIpv4(text);
+    return canonical ? canonical : canonicalIpv6(text);
+}
+
 std::string inNetwork(const IpDef& ip, const std::string& text, const std::string& what)
 {
     std::string canonical = address(text, ip.ipv6, what);
     if (!sameNetwork(canonical, ip.address, ip.ipv6, ip.prefix))
         throw DefinitionError(what + " '" + text + "' is outside the network " + ip.networkCidr());
     return canonical;
-}
-
-DhcpHostSpec hostAttributes(const xmlNode* h, const std::string& where)
-{
-    allowOnly(h, where, {}, {"mac", "id", "name", "ip"});
-    DhcpHostSpec host;
-    if (auto mac = attribute(h, "mac")) {
-        host.mac = MacAddr::parse(*mac);
-        if (!host.mac || host.mac->isMulticast())
-            throw DefinitionError(where + ": mac '" + *mac + "' is not a unicast MAC address");
-    }
-    if (auto id = attribute(h, "id")) {
-        if (id->empty() || !std::all_of(id->begin(), id->end(),
-                                        [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':'; }))
-            throw DefinitionError(where + ": id '" + *id + "' must be hex digits and ':'");
-        host.id = *id;
-    }
-    if (auto name = attribute(h, "name")) {
-        if (!isDnsName(*name))
-            throw DefinitionError(where + ": name '" + *name + "' is not a valid host name");
-        host.name = *name;
-    }
-    host.ip = required(h, "ip", where);
-    return host;
-}
-
-// A host in the <ip> it belongs to: its address in that subnet, named the
-// way that family's DHCP names hosts.
-DhcpHost placedHost(const IpDef& ip, const DhcpHostSpec& spec, const std::string& where, bool named = true)
-{
-    if (spec.mac && ip.ipv6)
-        throw DefinitionError(where + ": an IPv6 host is named by id or name, not mac");
-    DhcpHost host{spec.mac, spec.id, spec.name, inNetwork(ip, spec.ip, where + " ip")};
-    if (named && !host.mac && host.id.empty() && host.name.empty())
-        throw DefinitionError(where + ": needs " + (ip.ipv6 ? "id or name" : "mac or name"));
-    return host;
 }
 
 ForwardDef parseForward(const xmlNode* node)
@@ -323,31 +295,11 @@ IpDef parseIp(const xmlNode* node, size_t index)
         const std::string dhcpWhere = where + " <dhcp>";
         allowOnly(dhcp, dhcpWhere, {"range", "host"}, {});
         ip.hasDhcp = true;
-        for (const xmlNode* r : children(dhcp, "range")) {
-            allowOnly(r, dhcpWhere + " <range>", {"lease"}, {"start", "end"});
-            DhcpRange range{inNetwork(ip, required(r, "start", dhcpWhere + " <range>"), dhcpWhere + " <range> start"),
-                            inNetwork(ip, required(r, "end", dhcpWhere + " <range>"), dhcpWhere + " <range> end"),
-                            std::nullopt, {}};
-            if (const xmlNode* lease = onlyChild(r, "lease", dhcpWhere + " <range>")) {
-                const std::string leaseWhere = dhcpWhere + " <range> <lease>";
-                allowOnly(lease, leaseWhere, {}, {"expiry", "unit"});
-                const std::string unit = attribute(lease, "unit").value_or("minutes");  // libvirt's default unit
-                const uint64_t factor = unit == "seconds" ? 1 : unit == "minutes" ? 60 : unit == "hours" ? 3600 : 0;
-                if (!factor)
-                    throw DefinitionError(leaseWhere + ": unit '" + unit + "' must be seconds, minutes or hours");
-                const unsigned expiry = number(required(lease, "expiry", leaseWhere), 0, 4294967, leaseWhere + " expiry");
-                if (expiry != 0 && expiry * factor < 120)
-                    throw DefinitionError(leaseWhere + ": a lease must last at least 2 minutes (or 0 for ever)");
-                range.leaseSeconds = static_cast<uint64_t>(expiry) * factor;
-                range.leaseUnit = unit;
-            }
-            if (bytesOf(range.start, ip.ipv6) > bytesOf(range.end, ip.ipv6))
-                throw DefinitionError(dhcpWhere + " <range>: start " + range.start + " is after end " + range.end);
-            ip.ranges.push_back(range);
-        }
+        for (const xmlNode* r : children(dhcp, "range"))
+            ip.ranges.push_back(elements::placedRange(ip, elements::dhcpRange(r, dhcpWhere + " <range>"), dhcpWhere + " <range>"));
         for (const xmlNode* h : children(dhcp, "host")) {
             const std::string hostWhere = dhcpWhere + " <host>";
-            ip.hosts.push_back(placedHost(ip, hostAttributes(h, hostWhere), hostWhere));
+            ip.hosts.push_back(elements::placedHost(ip, elements::dhcpHost(h, hostWhere), hostWhere, true));
         }
     }
     return ip;
@@ -364,9 +316,7 @@ DnsDef parseDns(const xmlNode* node)
         allowOnly(f, where + " <forwarder>", {}, {"addr", "domain"});
         DnsForwarder forwarder;
         if (auto addr = attribute(f, "addr")) {
-            auto canonical = canonicalIpv4(*addr);
-            if (!canonical)
-                canonical = canonicalIpv6(*addr);
+            auto canonical = anyAddress(*addr);
             if (!canonical)
                 throw DefinitionError(where + " <forwarder>: addr '" + *addr + "' is not an IP address");
             forwarder.addr = *canonical;
@@ -380,26 +330,8 @@ DnsDef parseDns(const xmlNode* node)
             throw DefinitionError(where + " <forwarder> needs addr or domain");
         dns.forwarders.push_back(forwarder);
     }
-    for (const xmlNode* h : children(node, "host")) {
-        allowOnly(h, where + " <host>", {"hostname"}, {"ip"});
-        DnsHost host;
-        const std::string ip = required(h, "ip", where + " <host>");
-        auto canonical = canonicalIpv4(ip);
-        if (!canonical)
-            canonical = canonicalIpv6(ip);
-        if (!canonical)
-            throw DefinitionError(where + " <host>: ip '" + ip + "' is not an IP address");
-        host.ip = *canonical;
-        for (const xmlNode* name : children(h, "hostname")) {
-            std::string text(util::trim(textContent(name)));
-            if (!isDnsName(text))
-                throw DefinitionError(where + " <host> <hostname> '" + text + "' is not a valid host name");
-            host.hostnames.push_back(text);
-        }
-        if (host.hostnames.empty())
-            throw DefinitionError(where + " <host ip='" + host.ip + "'> needs at least one <hostname>");
-        dns.hosts.push_back(host);
-    }
+    for (const xmlNode* h : children(node, "host"))
+        dns.hosts.push_back(elements::dnsHost(h, where, false));
     return dns;
 }
 
@@ -506,91 +438,103 @@ NetworkDef parseNetwork(std::string_view xml)
     return def;
 }
 
-DhcpHostSpec parseDhcpHost(std::string_view xml)
+namespace elements {
+
+DhcpHostSpec dhcpHost(const xmlNode* node, const std::string& where)
 {
-    XmlDocPtr doc = parseXmlSafely(xml);
-    const xmlNode* root = rootElement(doc);
-    if (nodeName(root) != "host")
-        throw DefinitionError("expected a <host> element, found <" + nodeName(root) + ">");
-    return hostAttributes(root, "<host>");
-}
-
-namespace {
-
-// What another host of the same <ip> shares with `host` that no two hosts
-// may share ("MAC", "id", "name", "address"), or nullptr.
-const char* clashWith(const DhcpHost& host, const DhcpHost& other)
-{
-    if (host.mac && other.mac == host.mac)
-        return "MAC";
-    if (!host.id.empty() && other.id == host.id)
-        return "id";
-    if (!host.name.empty() && other.name == host.name)
-        return "name";
-    if (other.ip == host.ip)
-        return "address";
-    return nullptr;
-}
-
-void refuseClashes(const std::vector<DhcpHost>& hosts, const DhcpHost& host, const DhcpHost* except,
-                   const std::string& where)
-{
-    for (const auto& other : hosts)
-        if (&other != except)
-            if (const char* what = clashWith(host, other))
-                throw DefinitionError(where + ": the network already has a DHCP host with this " + what);
-}
-
-} // namespace
-
-NetworkDef withDhcpHost(NetworkDef def, const DhcpHostSpec& spec, HostChange change)
-{
-    const std::string where = "network '" + def.name + "' <host ip='" + spec.ip + "'>";
-    auto target = std::find_if(def.ips.begin(), def.ips.end(), [&](const IpDef& ip) {
-        if (!ip.hasDhcp)
-            return false;
-        auto canonical = ip.ipv6 ? canonicalIpv6(spec.ip) : canonicalIpv4(spec.ip);
-        return canonical && sameNetwork(*canonical, ip.address, ip.ipv6, ip.prefix);
-    });
-    if (target == def.ips.end())
-        throw DefinitionError(where + ": the address is in none of the network's subnets with DHCP");
-    // A host to remove may be given by its address alone.
-    const DhcpHost host = placedHost(*target, spec, where, change != HostChange::Remove);
-    auto& hosts = target->hosts;
-    switch (change) {
-    case HostChange::Add:
-        refuseClashes(hosts, host, nullptr, where);
-        hosts.push_back(host);
-        break;
-    case HostChange::Remove: {
-        auto same = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) {
-            return other.ip == host.ip && (!host.mac || other.mac == host.mac) && (host.id.empty() || other.id == host.id) &&
-                   (host.name.empty() || other.name == host.name);
-        });
-        if (same == hosts.end())
-            throw DefinitionError(where + ": the network has no such DHCP host");
-        hosts.erase(same);
-        break;
+    allowOnly(node, where, {}, {"mac", "id", "name", "ip"});
+    DhcpHostSpec host;
+    if (auto mac = attribute(node, "mac")) {
+        host.mac = MacAddr::parse(*mac);
+        if (!host.mac || host.mac->isMulticast())
+            throw DefinitionError(where + ": mac '" + *mac + "' is not a unicast MAC address");
     }
-    case HostChange::Modify: {
-        // The host meant: the one with this MAC (or id), else this name, else this address.
-        auto old = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) {
-            return (host.mac && other.mac == host.mac) || (!host.id.empty() && other.id == host.id);
-        });
-        if (old == hosts.end())
-            old = std::find_if(hosts.begin(), hosts.end(),
-                               [&](const DhcpHost& other) { return !host.name.empty() && other.name == host.name; });
-        if (old == hosts.end())
-            old = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) { return other.ip == host.ip; });
-        if (old == hosts.end())
-            throw DefinitionError(where + ": the network has no DHCP host with this " +
-                                  (target->ipv6 ? "id, name" : "MAC, name") + " or address to modify");
-        refuseClashes(hosts, host, &*old, where);
-        *old = host;
-        break;
+    if (auto id = attribute(node, "id")) {
+        if (id->empty() || !std::all_of(id->begin(), id->end(),
+                                        [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':'; }))
+            throw DefinitionError(where + ": id '" + *id + "' must be hex digits and ':'");
+        host.id = *id;
     }
+    if (auto name = attribute(node, "name")) {
+        if (!isDnsName(*name))
+            throw DefinitionError(where + ": name '" + *name + "' is not a valid host name");
+        host.name = *name;
     }
-    return def;
+    host.ip = required(node, "ip", where);
+    return host;
 }
 
+DhcpHost placedHost(const IpDef& ip, const DhcpHostSpec& spec, const std::string& where, bool named)
+{
+    if (spec.mac && ip.ipv6)
+        throw DefinitionError(where + ": an IPv6 host is named by id or name, not mac");
+    DhcpHost host{spec.mac, spec.id, spec.name, inNetwork(ip, spec.ip, where + " ip")};
+    if (named && !host.mac && host.id.empty() && host.name.empty())
+        throw DefinitionError(where + ": needs " + (ip.ipv6 ? "id or name" : "mac or name"));
+    return host;
+}
+
+DhcpRange dhcpRange(const xmlNode* node, const std::string& where)
+{
+    allowOnly(node, where, {"lease"}, {"start", "end"});
+    DhcpRange range{required(node, "start", where), required(node, "end", where), std::nullopt, {}};
+    if (const xmlNode* lease = onlyChild(node, "lease", where)) {
+        const std::string leaseWhere = where + " <lease>";
+        allowOnly(lease, leaseWhere, {}, {"expiry", "unit"});
+        const std::string unit = attribute(lease, "unit").value_or("minutes");  // libvirt's default unit
+        const uint64_t factor = unit == "seconds" ? 1 : unit == "minutes" ? 60 : unit == "hours" ? 3600 : 0;
+        if (!factor)
+            throw DefinitionError(leaseWhere + ": unit '" + unit + "' must be seconds, minutes or hours");
+        const unsigned expiry = number(required(lease, "expiry", leaseWhere), 0, 4294967, leaseWhere + " expiry");
+        if (expiry != 0 && expiry * factor < 120)
+            throw DefinitionError(leaseWhere + ": a lease must last at least 2 minutes (or 0 for ever)");
+        range.leaseSeconds = static_cast<uint64_t>(expiry) * factor;
+        range.leaseUnit = unit;
+    }
+    return range;
+}
+
+DhcpRange placedRange(const IpDef& ip, const DhcpRange& given, const std::string& where)
+{
+    DhcpRange range = given;
+    range.start = inNetwork(ip, given.start, where + " start");
+    range.end = inNetwork(ip, given.end, where + " end");
+    if (bytesOf(range.start, ip.ipv6) > bytesOf(range.end, ip.ipv6))
+        throw DefinitionError(where + ": start " + range.start + " is after end " + range.end);
+    return range;
+}
+
+DnsHost dnsHost(const xmlNode* node, const std::string& parent, bool partial)
+{
+    const std::string where = parent.empty() ? "<host>" : parent + " <host>";
+    allowOnly(node, where, {"hostname"}, {"ip"});
+    DnsHost host;
+    if (auto ip = attribute(node, "ip"); ip || !partial) {
+        const std::string text = ip ? *ip : required(node, "ip", where);
+        auto canonical = anyAddress(text);
+        if (!canonical)
+            throw DefinitionError(where + ": ip '" + text + "' is not an IP address");
+        host.ip = *canonical;
+    }
+    for (const xmlNode* name : children(node, "hostname")) {
+        std::string text(util::trim(textContent(name)));
+        if (!isDnsName(text))
+            throw DefinitionError(where + " <hostname> '" + text + "' is not a valid host name");
+        host.hostnames.push_back(text);
+    }
+    if (host.ip.empty() && host.hostnames.empty())
+        throw DefinitionError(where + " needs an ip or a <hostname>");
+    if (host.hostnames.empty() && !partial)
+        throw DefinitionError((parent.empty() ? "" : parent + " ") + "<host ip='" + host.ip +
+                              "'> needs at least one <hostname>");
+    return host;
+}
+
+bool inSubnet(const IpDef& ip, const std::string& address)
+{
+    auto canonical = ip.ipv6 ? canonicalIpv6(address) : canonicalIpv4(address);
+    return canonical && sameNetwork(*canonical, ip.address, ip.ipv6, ip.prefix);
+}
+
+} // namespace elements
 } // namespace vnf::conf

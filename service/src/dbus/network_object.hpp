@@ -3,6 +3,7 @@
 #pragma once
 
 #include "Network_adaptor.h"
+#include "conf/error.hpp"
 #include "dbus/bus_object.hpp"
 
 namespace vnf::dbus {
@@ -87,28 +88,46 @@ private:
                         [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
     }
 
+    // The DHCPHost methods are Update's ip-dhcp-host section by name.
     void AddDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        changeHost(std::move(result), std::move(host), conf::HostChange::Add);
+        changeEntry(std::move(result), conf::UpdateCommand::AddLast, conf::UpdateSection::DhcpHost, std::move(host));
     }
     void RemoveDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        changeHost(std::move(result), std::move(host), conf::HostChange::Remove);
+        changeEntry(std::move(result), conf::UpdateCommand::Delete, conf::UpdateSection::DhcpHost, std::move(host));
     }
     void ModifyDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        changeHost(std::move(result), std::move(host), conf::HostChange::Modify);
+        changeEntry(std::move(result), conf::UpdateCommand::Modify, conf::UpdateSection::DhcpHost, std::move(host));
     }
-    // The host is parsed first; the caller is authorized for this network.
-    void changeHost(sdbus::Result<>&& result, std::string xml, conf::HostChange change)
+    void Update(sdbus::Result<>&& result, std::string command, std::string section, std::string xml) override
     {
-        service_.handleDefinition<conf::DhcpHostSpec>(
+        auto c = conf::updateCommandNamed(command);
+        auto s = conf::updateSectionNamed(section);
+        std::optional<std::string> wrong;
+        if (!c)
+            wrong = "unknown command '" + command + "' (add, add-first, add-last, delete or modify)";
+        else if (!s)
+            wrong = "section '" + section + "' cannot be updated (" + std::string(conf::updateSectionNames()) + " can)";
+        changeEntry(std::move(result), c.value_or(conf::UpdateCommand::AddLast), s.value_or(conf::UpdateSection::DhcpHost),
+                    std::move(xml), std::move(wrong));
+    }
+    // The entry is parsed first (a wrong command or section fails there,
+    // like bad XML: the caller learns it once authorized for the action);
+    // the caller is authorized for this network.
+    void changeEntry(sdbus::Result<>&& result, conf::UpdateCommand command, conf::UpdateSection section, std::string xml,
+                     std::optional<std::string> wrong = std::nullopt)
+    {
+        service_.handleDefinition<conf::NetworkUpdate>(
             shared_from_this(), call(), std::move(result), kActionNetworkWrite, std::move(xml),
-            [](const std::string& text) { return conf::parseDhcpHost(text); },
-            [name = info_.name](const conf::DhcpHostSpec&) { return std::map<std::string, std::string>{{"network", name}}; },
-            [this, name = info_.name, change](conf::DhcpHostSpec host) {
-                return service_.networkDriver().updateDhcpHost(name, host, change);
+            [command, section, wrong](const std::string& text) {
+                if (wrong)
+                    throw conf::DefinitionError(*wrong);
+                return conf::parseNetworkUpdate(command, section, text);
             },
+            [name = info_.name](const conf::NetworkUpdate&) { return std::map<std::string, std::string>{{"network", name}}; },
+            [this, name = info_.name](conf::NetworkUpdate update) { return service_.networkDriver().update(name, update); },
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
     void Start(sdbus::Result<>&& result) override

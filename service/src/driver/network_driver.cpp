@@ -27,10 +27,10 @@ conf::NetworkDef parse(const std::string& xml)
     }
 }
 
-conf::NetworkDef withHost(const conf::NetworkDef& def, const conf::DhcpHostSpec& host, conf::HostChange change)
+conf::NetworkDef updated(const conf::NetworkDef& def, const conf::NetworkUpdate& update)
 {
     try {
-        return conf::withDhcpHost(def, host, change);
+        return conf::updatedNetwork(def, update);
     } catch (const conf::DefinitionError& e) {
         throw ServiceError(ErrorKind::InvalidDefinition, e.what());
     }
@@ -458,27 +458,30 @@ Changes NetworkDriver::define(conf::NetworkDef def)
     return changed(def.name, n);
 }
 
-Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, conf::HostChange change)
+Changes NetworkDriver::update(const std::string& name, const conf::NetworkUpdate& update)
 {
     Network& n = find(name);
     // Both definitions are checked before anything changes.
     std::optional<conf::NetworkDef> persistent, running;
     if (n.persistent)
-        persistent = withHost(*n.persistent, host, change);
+        persistent = updated(*n.persistent, update);
     if (n.running)
-        running = withHost(n.running->def, host, change);
+        running = updated(n.running->def, update);
     // The definition on disk first: when it cannot be written, nothing has
-    // changed yet (the running network would otherwise serve a host that
+    // changed yet (the running network would otherwise serve an entry that
     // the call reported as not added).
     if (persistent)
         writeDefinition(*persistent);
+    // dnsmasq restarts with the new configuration. An update may make it
+    // needed (a range on a network without DHCP or DNS), never unneeded (a
+    // <dhcp> stays when its last entry goes).
     if (running && network::needsDnsmasq(*running)) {
         stopOwnDnsmasq(name, n.running->dnsmasq);
         n.running->dnsmasq = 0;  // reaped: its PID may be another process's soon
         try {
             n.running->dnsmasq = launchDnsmasq(*running);
         } catch (const std::exception& e) {
-            // The previous hosts again: the definition on disk says so again
+            // The previous definition again: the one on disk says so again
             // and the network keeps serving as before (should dnsmasq not
             // start even so, supervise() tries again every second).
             if (persistent) {
@@ -489,13 +492,15 @@ Changes NetworkDriver::updateDhcpHost(const std::string& name, const conf::DhcpH
                 }
             }
             try {
-                n.running->dnsmasq = launchDnsmasq(n.running->def);
+                if (network::needsDnsmasq(n.running->def))
+                    n.running->dnsmasq = launchDnsmasq(n.running->def);
             } catch (const std::exception& again) {
                 util::logError("network '" + name + "': cannot restart dnsmasq: " + again.what());
             }
             record(name, n);  // the dnsmasq that runs now
-            throw ServiceError(ErrorKind::Backend,
-                               "network '" + name + "': dnsmasq did not start with the new hosts: " + e.what());
+            throw ServiceError(ErrorKind::Backend, "network '" + name + "': dnsmasq did not start after this " +
+                                                       std::string(conf::updateSectionName(update.section())) +
+                                                       " update: " + e.what());
         }
     }
     if (persistent)

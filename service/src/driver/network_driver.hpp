@@ -8,6 +8,7 @@
 #pragma once
 
 #include "conf/network.hpp"
+#include "conf/network_update.hpp"
 #include "driver/nwfilter_driver.hpp"
 #include "firewall/executor.hpp"
 #include "firewalld/firewalld.hpp"
@@ -48,10 +49,10 @@ public:
     Changes startNetwork(const std::string& name);
     Changes stopNetwork(const std::string& name);
     Changes setAutostart(const std::string& name, bool autostart);
-    // A static DHCP host added or removed, in the definition on disk and in
-    // the running network (whose dnsmasq restarts with it; its leases are
-    // kept in the lease file), like virsh net-update --live --config.
-    Changes updateDhcpHost(const std::string& name, const conf::DhcpHostSpec& host, conf::HostChange change);
+    // One entry (DHCP host or range, DNS host) changed in the definition on
+    // disk and in the running network, whose dnsmasq restarts with it (its
+    // leases are kept in the lease file): virsh net-update --live --config.
+    Changes update(const std::string& name, const conf::NetworkUpdate& update);
     std::vector<network::DhcpLease> leases(const std::string& name) const;
 
     // Restarts dnsmasq of running networks where it died, writes the

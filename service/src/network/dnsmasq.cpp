@@ -70,6 +70,15 @@ std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths
             c << "\n";
             dhcp = true;
         }
+        // dnsmasq answers DHCP only within a dhcp-range: static hosts
+        // without one need a static range (libvirt's line, on the bridge's
+        // address).
+        if (ip.ranges.empty() && !ip.hosts.empty()) {
+            c << "dhcp-range=" << ip.address << ",static";
+            if (ip.ipv6)
+                c << "," << ip.prefix;
+            c << "\n";
+        }
         for (const auto& h : ip.hosts) {
             c << "dhcp-host=";
             if (h.mac)

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "conf/network_update.hpp"
+
+#include "conf/error.hpp"
+#include "conf/network_elements.hpp"
+#include "conf/xml.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace vnf::conf {
+
+namespace {
+
+constexpr std::array<std::pair<std::string_view, UpdateCommand>, 5> kCommands{{
+    {"add", UpdateCommand::AddLast},
+    {"add-last", UpdateCommand::AddLast},
+    {"add-first", UpdateCommand::AddFirst},
+    {"delete", UpdateCommand::Delete},
+    {"modify", UpdateCommand::Modify},
+}};
+
+// In UpdateSection order.
+constexpr std::array<std::string_view, 3> kSections{"ip-dhcp-host", "ip-dhcp-range", "dns-host"};
+constexpr std::array<std::string_view, 3> kSectionElements{"host", "range", "host"};
+
+bool adding(UpdateCommand command)
+{
+    return command == UpdateCommand::AddFirst || command == UpdateCommand::AddLast;
+}
+
+template <typename T>
+void insert(std::vector<T>& entries, T entry, UpdateCommand command)
+{
+    entries.insert(command == UpdateCommand::AddFirst ? entries.begin() : entries.end(), std::move(entry));
+}
+
+// What another host of the same <ip> shares with `host` that no two hosts
+// may share ("MAC", "id", "name", "address"), or nullptr.
+const char* clashWith(const DhcpHost& host, const DhcpHost& other)
+{
+    if (host.mac && other.mac == host.mac)
+        return "MAC";
+    if (!host.id.empty() && other.id == host.id)
+        return "id";
+    if (!host.name.empty() && other.name == host.name)
+        return "name";
+    if (other.ip == host.ip)
+        return "address";
+    return nullptr;
+}
+
+void refuseClashes(const std::vector<DhcpHost>& hosts, const DhcpHost& host, const DhcpHost* except,
+                   const std::string& where)
+{
+    for (const auto& other : hosts)
+        if (&other != except)
+            if (const char* what = clashWith(host, other))
+                throw DefinitionError(where + ": the network already has a DHCP host with this " + what);
+}
+
+void updateDhcpHost(NetworkDef& def, const DhcpHostSpec& spec, UpdateCommand command)
+{
+    const std::string where = "network '" + def.name + "' <host ip='" + spec.ip + "'>";
+    auto target = std::find_if(def.ips.begin(), def.ips.end(),
+                               [&](const IpDef& ip) { return ip.hasDhcp && elements::inSubnet(ip, spec.ip); });
+    if (target == def.ips.end())
+        throw DefinitionError(where + ": the address is in none of the network's subnets with DHCP");
+    // A host to delete may be given by its address alone.
+    const DhcpHost host = elements::placedHost(*target, spec, where, command != UpdateCommand::Delete);
+    auto& hosts = target->hosts;
+    switch (command) {
+    case UpdateCommand::AddFirst:
+    case UpdateCommand::AddLast:
+        refuseClashes(hosts, host, nullptr, where);
+        insert(hosts, host, command);
+        break;
+    case UpdateCommand::Delete: {
+        auto same = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) {
+            return other.ip == host.ip && (!host.mac || other.mac == host.mac) && (host.id.empty() || other.id == host.id) &&
+                   (host.name.empty() || other.name == host.name);
+        });
+        if (same == hosts.end())
+            throw DefinitionError(where + ": the network has no such DHCP host");
+        hosts.erase(same);
+        break;
+    }
+    case UpdateCommand::Modify: {
+        // The host meant: the one with this MAC (or id), else this name, else this address.
+        auto old = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) {
+            return (host.mac && other.mac == host.mac) || (!host.id.empty() && other.id == host.id);
+        });
+        if (old == hosts.end())
+            old = std::find_if(hosts.begin(), hosts.end(),
+                               [&](const DhcpHost& other) { return !host.name.empty() && other.name == host.name; });
+        if (old == hosts.end())
+            old = std::find_if(hosts.begin(), hosts.end(), [&](const DhcpHost& other) { return other.ip == host.ip; });
+        if (old == hosts.end())
+            throw DefinitionError(where + ": the network has no DHCP host with this " +
+                                  (target->ipv6 ? "id, name" : "MAC, name") + " or address to modify");
+        refuseClashes(hosts, host, &*old, where);
+        *old = host;
+        break;
+    }
+    }
+}
+
+// A range is known by its two ends (libvirt's rule); its lease is what a
+// modify may change.
+void updateDhcpRange(NetworkDef& def, const DhcpRange& given, UpdateCommand command)
+{
+    const std::string where = "network '" + def.name + "' <range start='" + given.start + "' end='" + given.end + "'>";
+    auto target = std::find_if(def.ips.begin(), def.ips.end(),
+                               [&](const IpDef& ip) { return elements::inSubnet(ip, given.start); });
+    if (target == def.ips.end())
+        throw DefinitionError(where + ": the start is in none of the network's subnets");
+    const DhcpRange range = elements::placedRange(*target, given, where);
+    auto& ranges = target->ranges;
+    auto same = std::find_if(ranges.begin(), ranges.end(), [&](const DhcpRange& other) {
+        return other.start == range.start && other.end == range.end;
+    });
+    if (adding(command)) {
+        if (same != ranges.end())
+            throw DefinitionError(where + ": the network already has this DHCP range");
+        insert(ranges, range, command);
+        target->hasDhcp = true;  // an <ip> without <dhcp> gets it, as in libvirt
+    } else if (same == ranges.end()) {
+        throw DefinitionError(where + ": the network has no such DHCP range" +
+                              (command == UpdateCommand::Modify ? " to modify (a range is found by its start and end)"
+                                                                : ""));
+    } else if (command == UpdateCommand::Delete) {
+        ranges.erase(same);
+    } else {
+        *same = range;
+    }
+}
+
+bool sharesName(const DnsHost& a, const DnsHost& b)
+{
+    return std::any_of(a.hostnames.begin(), a.hostnames.end(), [&](const std::string& name) {
+        return std::find(b.hostnames.begin(), b.hostnames.end(), name) != b.hostnames.end();
+    });
+}
+
+// Several addresses for one name are a legitimate configuration (libvirt
+// allows them since 4.10), so only the address identifies a host to add or
+// modify; a host to delete may be named by either.
+void updateDnsHost(NetworkDef& def, const DnsHost& host, UpdateCommand command)
+{
+    const std::string where = "network '" + def.name + "' <dns> <host" +
+                              (host.ip.empty() ? std::string() : " ip='" + host.ip + "'") + ">";
+    auto& hosts = def.dns.hosts;
+    auto sameAddress = std::find_if(hosts.begin(), hosts.end(), [&](const DnsHost& other) { return other.ip == host.ip; });
+    switch (command) {
+    case UpdateCommand::AddFirst:
+    case UpdateCommand::AddLast:
+        if (sameAddress != hosts.end())
+            throw DefinitionError(where + ": the network already has a DNS host with this address (modify gives "
+                                          "it other names)");
+        insert(hosts, host, command);
+        break;
+    case UpdateCommand::Modify:
+        if (sameAddress == hosts.end())
+            throw DefinitionError(where + ": the network has no DNS host with this address to modify");
+        sameAddress->hostnames = host.hostnames;
+        break;
+    case UpdateCommand::Delete: {
+        std::vector<std::string> matched;
+        auto match = hosts.end();
+        for (auto it = hosts.begin(); it != hosts.end(); ++it)
+            if ((!host.ip.empty() && it->ip == host.ip) || sharesName(host, *it)) {
+                matched.push_back(it->ip);
+                match = it;
+            }
+        if (matched.empty())
+            throw DefinitionError(where + ": the network has no DNS host with this address or name");
+        if (matched.size() > 1)
+            throw DefinitionError(where + ": " + std::to_string(matched.size()) + " DNS hosts match (" +
+                                  util::join(matched, ", ") + "): give the address of the one to delete");
+        hosts.erase(match);
+        break;
+    }
+    }
+}
+
+} // namespace
+
+std::optional<UpdateCommand> updateCommandNamed(std::string_view name)
+{
+    for (const auto& [word, command] : kCommands)
+        if (word == name)
+            return command;
+    return std::nullopt;
+}
+
+std::optional<UpdateSection> updateSectionNamed(std::string_view name)
+{
+    for (size_t i = 0; i < kSections.size(); ++i)
+        if (kSections[i] == name)
+            return static_cast<UpdateSection>(i);
+    return std::nullopt;
+}
+
+std::string_view updateSectionName(UpdateSection section)
+{
+    return kSections.at(static_cast<size_t>(section));
+}
+
+std::string_view updateSectionNames()
+{
+    return "ip-dhcp-host, ip-dhcp-range and dns-host";
+}
+
+NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, std::string_view xml)
+{
+    XmlDocPtr doc = parseXmlSafely(xml);
+    const xmlNode* root = rootElement(doc);
+    const std::string_view element = kSectionElements.at(static_cast<size_t>(section));
+    if (nodeName(root) != element)
+        throw DefinitionError(std::string(updateSectionName(section)) + ": expected a <" + std::string(element) +
+                              "> element, found <" + nodeName(root) + ">");
+    NetworkUpdate update;
+    update.command = command;
+    switch (section) {
+    case UpdateSection::DhcpHost:
+        update.entry = elements::dhcpHost(root, "<host>");
+        break;
+    case UpdateSection::DhcpRange:
+        update.entry = elements::dhcpRange(root, "<range>");
+        break;
+    case UpdateSection::DnsHost:
+        update.entry = elements::dnsHost(root, "", command == UpdateCommand::Delete);
+        break;
+    }
+    return update;
+}
+
+NetworkDef updatedNetwork(const NetworkDef& def, const NetworkUpdate& update)
+{
+    NetworkDef result = def;
+    std::visit(
+        [&](const auto& entry) {
+            using Entry = std::decay_t<decltype(entry)>;
+            if constexpr (std::is_same_v<Entry, DhcpHostSpec>)
+                updateDhcpHost(result, entry, update.command);
+            else if constexpr (std::is_same_v<Entry, DhcpRange>)
+                updateDhcpRange(result, entry, update.command);
+            else
+                updateDnsHost(result, entry, update.command);
+        },
+        update.entry);
+    try {
+        parseNetwork(formatNetwork(result));
+    } catch (const DefinitionError& e) {
+        throw DefinitionError("network '" + def.name + "' after this " + std::string(updateSectionName(update.section())) +
+                              " update: " + e.what());
+    }
+    return result;
+}
+
+} // namespace vnf::conf

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// One entry of a network definition changed on its own: what virsh
+// net-update (libvirt's virNetworkUpdate) does, for the sections a running
+// network can take without a restart of its bridge: static DHCP hosts, DHCP
+// ranges and DNS hosts. Pure: the driver applies the result.
+#pragma once
+
+#include "conf/network.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace vnf::conf {
+
+// virsh's commands; "add" is add-last.
+enum class UpdateCommand { AddFirst, AddLast, Delete, Modify };
+// virsh's section names: ip-dhcp-host, ip-dhcp-range, dns-host.
+enum class UpdateSection { DhcpHost, DhcpRange, DnsHost };
+
+std::optional<UpdateCommand> updateCommandNamed(std::string_view name);
+std::optional<UpdateSection> updateSectionNamed(std::string_view name);
+std::string_view updateSectionName(UpdateSection section);
+// "ip-dhcp-host, ip-dhcp-range and dns-host", for messages and help.
+std::string_view updateSectionNames();
+
+// <host mac='..' id='..' name='..' ip='..'/> of the ip-dhcp-host section:
+// its attributes checked, not yet placed in a subnet.
+struct DhcpHostSpec {
+    std::optional<MacAddr> mac;
+    std::string id, name, ip;
+    bool operator==(const DhcpHostSpec&) const = default;
+};
+
+// The ip-dhcp-range section's <range> is a DhcpRange (its addresses as
+// given until placed in a subnet); the dns-host section's <host> a DnsHost
+// (a host to delete may give its address, ip "", or its names alone).
+
+struct NetworkUpdate {
+    UpdateCommand command = UpdateCommand::AddLast;
+    std::variant<DhcpHostSpec, DhcpRange, DnsHost> entry;  // in UpdateSection order
+    UpdateSection section() const { return static_cast<UpdateSection>(entry.index()); }
+};
+
+// The section's element, parsed and checked on its own; throws
+// DefinitionError. Bounded like a definition (parseXmlSafely).
+NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, std::string_view xml);
+
+// `def` with the update applied; throws DefinitionError saying why not
+// (`def` is not changed). The rules, section by section:
+// - ip-dhcp-host: the host goes to the first <ip> with DHCP whose subnet
+//   holds its address. Adding refuses a host whose MAC, id, name or address
+//   another host has; deleting needs a host with every attribute given
+//   equal; modifying replaces, in its place, the host with the same MAC or
+//   id, else name, else address, and refuses a result that clashes.
+// - ip-dhcp-range: the range goes to the first <ip> whose subnet holds its
+//   start (an <ip> without DHCP gets it, as in libvirt). A range is found by
+//   its start and end: adding refuses one the <ip> has, deleting needs it,
+//   modifying replaces its lease.
+// - dns-host: adding refuses an address another DNS host has (names may
+//   repeat: several addresses for one name); deleting takes the one host
+//   with this address or one of these names (refused when none or several
+//   match); modifying gives the host with this address these names.
+// The result is checked as a whole definition is (libvirt's last
+// format-and-parse step), so no update makes what a definition may not be.
+NetworkDef updatedNetwork(const NetworkDef& def, const NetworkUpdate& update);
+
+} // namespace vnf::conf
