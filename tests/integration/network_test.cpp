@@ -187,7 +187,11 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
 
     // Only root (or whom polkit allows) may define networks; anyone may look.
     std::string xml = networkXml("natnet", "virbr5", "<forward/>", "192.168.50");
-    xml.replace(xml.find("<ip "), 0, "<mtu size='1400'/><dns><host ip='192.168.50.5'><hostname>files</hostname></host></dns>");
+    xml.replace(xml.find("<ip "), 0,
+                "<mtu size='1400'/><dns><txt name='motd' value='hello guests'/>"
+                "<srv service='ldap' protocol='tcp' domain='lab.test' target='files.lab.test' port='389'/>"
+                "<host ip='192.168.50.5'><hostname>files</hostname></host></dns>");
+    xml.replace(xml.find("</dhcp>"), 0, "<bootp file='pxelinux.0'/>");
     auto r = test::vnetfilterctlAsNobody({"net-define", "-"}, xml);
     EXPECT_FALSE(r.ok());
     EXPECT_NE(r.err.find("not authorized"), std::string::npos) << r.err;
@@ -312,6 +316,12 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_NE(r.out.find("192.168.50.5"), std::string::npos) << r.out << r.err;
     r = guest->run({"busybox", "nslookup", "printer", "192.168.50.1"});
     EXPECT_NE(r.out.find("192.168.50.6"), std::string::npos) << r.out << r.err;
+    // Its TXT and SRV records (and dnsmasq took the PXE boot line: it runs).
+    r = guest->run({"busybox", "nslookup", "-type=txt", "motd", "192.168.50.1"});
+    EXPECT_NE(r.out.find("hello guests"), std::string::npos) << r.out << r.err;
+    r = guest->run({"busybox", "nslookup", "-type=srv", "_ldap._tcp.lab.test", "192.168.50.1"});
+    EXPECT_NE(r.out.find("389 files.lab.test"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(test::readFile(daemon.networkStateDir() / "natnet.conf").find("dhcp-boot=pxelinux.0\n"), std::string::npos);
     r = ctl({"net-update", "natnet", "add", "dns-host", "<host ip='192.168.50.6'><hostname>scanner</hostname></host>"});
     EXPECT_NE(r.err.find("already has a DNS host with this address"), std::string::npos) << r.err;
     r = ctl({"net-update", "natnet", "delete", "dns-host", "<host ip='192.168.50.6'/>"});

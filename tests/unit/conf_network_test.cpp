@@ -18,6 +18,9 @@ namespace {
 const char* kFull = R"(<network ipv6='yes'>
   <name>lab-net</name>
   <uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>
+  <title>The lab &amp; its guests</title>
+  <description>Where the lab&apos;s guests meet.
+Two lines.</description>
   <forward mode='nat' dev='eth0'>
     <nat ipv6='yes'>
       <address start='203.0.113.10' end='203.0.113.20'/>
@@ -28,8 +31,12 @@ const char* kFull = R"(<network ipv6='yes'>
   <mac address='52:54:00:aa:bb:cc'/>
   <mtu size='9000'/>
   <domain name='lab.example' localOnly='yes'/>
-  <dns enable='yes'>
+  <dns enable='yes' forwardPlainNames='no'>
     <forwarder domain='corp.example' addr='192.0.2.53'/>
+    <txt name='example' value='one value, and another'/>
+    <srv service='ldap' protocol='tcp' domain='lab.example' target='files' port='389' priority='10' weight='5'/>
+    <srv service='kerberos' protocol='udp' target='files' weight='7'/>
+    <srv service='http' protocol='tcp' target='.'/>
     <host ip='10.9.0.5'>
       <hostname>files</hostname>
       <hostname>files.lab.example</hostname>
@@ -42,6 +49,10 @@ const char* kFull = R"(<network ipv6='yes'>
         <lease expiry='2' unit='hours'/>
       </range>
       <host mac='52:54:00:00:00:01' name='guest1' ip='10.9.0.11'/>
+      <host mac='52:54:00:00:00:02' name='guest2' ip='10.9.0.12'>
+        <lease expiry='0' unit='hours'/>
+      </host>
+      <bootp file='pxelinux.0' server='10.9.0.2'/>
     </dhcp>
   </ip>
   <ip family='ipv6' address='fd00:9::1' prefix='64'>
@@ -248,7 +259,11 @@ TEST(Dnsmasq, ConfigurationCarriesTheDefinition)
                              "dhcp-range=10.9.0.100,10.9.0.200,255.255.255.0,7200\n",
                              "dhcp-host=52:54:00:00:00:01,10.9.0.11,guest1\n", "enable-tftp\ntftp-root=/srv/tftp\n",
                              "dhcp-range=fd00:9::100,fd00:9::1ff,64\n", "enable-ra\n",
-                             "dhcp-leasefile=/run/x/lab-net.leases\n", "host-record=files,files.lab.example,10.9.0.5\n"})
+                             "dhcp-leasefile=/run/x/lab-net.leases\n", "host-record=files,files.lab.example,10.9.0.5\n",
+                             "dhcp-host=52:54:00:00:00:02,10.9.0.12,guest2,infinite\n", "dhcp-boot=pxelinux.0,,10.9.0.2\n",
+                             "domain-needed\nlocal=//\n", "txt-record=example,one value, and another\n",
+                             "srv-host=_ldap._tcp.lab.example,files,389,10,5\n", "srv-host=_kerberos._udp,files,1,0,7\n",
+                             "srv-host=_http._tcp\n"})
         EXPECT_NE(config.find(line), std::string::npos) << line << "in:\n" << config;
     EXPECT_EQ(config.find("port=0"), std::string::npos);
     EXPECT_EQ(config.find("dhcp-option=3"), std::string::npos);  // NAT: the bridge is the router
@@ -285,6 +300,40 @@ TEST(Dnsmasq, LeasesFile)
 }
 
 } // namespace
+
+// libvirt's PXE, DNS record and per-host lease elements: what dnsmasq is
+// given is checked like everything else it reads.
+TEST(NetworkDef, BootDnsRecordsAndHostLeasesAreChecked)
+{
+    const std::string v4 = "<ip address='10.0.0.1' prefix='24'><dhcp>";
+    EXPECT_EQ(errorOf(net("<ip family='ipv6' address='fd00::1' prefix='64'><dhcp><bootp file='x'/></dhcp></ip>")),
+              "network <ip> #1 <dhcp> <bootp> is only supported on IPv4 addresses");
+    EXPECT_NE(errorOf(net(v4 + "<bootp file='a,b'/></dhcp></ip>")).find("file 'a,b' must be a name without control"),
+              std::string::npos);
+    EXPECT_EQ(errorOf(net(v4 + "<bootp file='x' server='boot.example'/></dhcp></ip>")),
+              "network <ip> #1 <dhcp> <bootp> server 'boot.example' is not an IPv4 address");
+    EXPECT_EQ(errorOf(net(v4 + "<bootp file='x'/><bootp file='y'/></dhcp></ip>")),
+              "network <ip> #1 <dhcp>: more than one <bootp>");
+    EXPECT_EQ(errorOf(net(v4 + "<host mac='52:54:00:00:00:01' ip='10.0.0.5'><lease expiry='1'/></host></dhcp></ip>")),
+              "network <ip> #1 <dhcp> <host> <lease>: a lease must last at least 2 minutes (or 0 for ever)");
+    EXPECT_EQ(errorOf(net("<dns><txt name='a b' value='x'/></dns>")),
+              "network <dns> <txt>: name 'a b' is not a valid DNS name");
+    EXPECT_NE(errorOf(net("<dns><txt name='a' value='x#y'/></dns>")).find("value 'x#y' must be text without"),
+              std::string::npos);
+    EXPECT_EQ(errorOf(net("<dns><txt name='a'/></dns>")), "network <dns> <txt>: missing attribute 'value'");
+    EXPECT_NE(errorOf(net("<dns><srv service='averyveryverylongname' protocol='tcp'/></dns>")).find("1 to 15 letters"),
+              std::string::npos);
+    EXPECT_NE(errorOf(net("<dns><srv service='_ldap' protocol='tcp'/></dns>")).find("without its leading '_'"),
+              std::string::npos);
+    EXPECT_EQ(errorOf(net("<dns><srv service='ldap' protocol='tcp' port='70000'/></dns>")),
+              "network <dns> <srv> port '70000' must be a number from 0 to 65535");
+    EXPECT_EQ(errorOf(net("<dns><srv service='ldap' protocol='tcp' target='a,b'/></dns>")),
+              "network <dns> <srv>: target 'a,b' is not a valid host name (or '.')");
+    EXPECT_EQ(errorOf(net("<dns forwardPlainNames='maybe'/>")),
+              "network <dns>: forwardPlainNames='maybe' must be 'yes' or 'no'");
+    EXPECT_EQ(errorOf(net("<title>two\nlines</title>")), "network: <title> must be one line (<description> takes more)");
+    EXPECT_EQ(errorOf(net("<metadata/>")), "network: <metadata> is not supported here");
+}
 
 // Hardening (should-fix): values that passed validation but were read
 // differently downstream are refused with what the consumer accepts.

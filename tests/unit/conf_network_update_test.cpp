@@ -147,7 +147,7 @@ TEST(NetworkUpdate, DhcpRangesAddedRemovedAndTheirLeaseModified)
     const auto added = apply(def, UpdateCommand::AddLast, range, "<range start='10.9.0.20' end='10.9.0.29'/>");
     ASSERT_EQ(added.ips[0].ranges.size(), 2u);
     EXPECT_EQ(added.ips[0].ranges[1].start, "10.9.0.20");
-    EXPECT_EQ(added.ips[0].ranges[1].leaseSeconds, std::nullopt);
+    EXPECT_EQ(added.ips[0].ranges[1].lease, std::nullopt);
     EXPECT_EQ(apply(def, UpdateCommand::AddFirst, range, "<range start='10.9.0.20' end='10.9.0.29'/>").ips[0].ranges[0].start,
               "10.9.0.20");
     const auto v6 = apply(def, UpdateCommand::AddLast, range, "<range start='fd00:9:0::300' end='fd00:9::3ff'/>");
@@ -183,7 +183,7 @@ TEST(NetworkUpdate, DhcpRangesAddedRemovedAndTheirLeaseModified)
     const auto longer = apply(def, UpdateCommand::Modify, range,
                               "<range start='10.9.0.100' end='10.9.0.200'><lease expiry='0'/></range>");
     ASSERT_EQ(longer.ips[0].ranges.size(), 1u);
-    EXPECT_EQ(longer.ips[0].ranges[0].leaseSeconds, std::optional<uint64_t>(0));
+    EXPECT_EQ(longer.ips[0].ranges[0].lease, (conf::Lease{0, "minutes"}));
     EXPECT_NE(refusal(def, UpdateCommand::Modify, range, "<range start='10.9.0.100' end='10.9.0.199'/>")
                   .find("found by its start and end"),
               std::string::npos);

@@ -46,12 +46,16 @@ struct ForwardDef {
     bool operator==(const ForwardDef&) const = default;
 };
 
+// <lease expiry='N' unit='seconds|minutes|hours'/> of a range or a host.
+struct Lease {
+    uint64_t seconds = 0;  // 0: infinite
+    std::string unit;      // as written, for formatting
+    bool operator==(const Lease&) const = default;
+};
+
 struct DhcpRange {
     std::string start, end;
-    // <lease expiry='N' unit='seconds|minutes|hours'/>, in seconds; nullopt:
-    // dnsmasq's default (one hour); 0: infinite.
-    std::optional<uint64_t> leaseSeconds;
-    std::string leaseUnit;  // as written, for formatting
+    std::optional<Lease> lease;  // nullopt: dnsmasq's default (one hour)
     bool operator==(const DhcpRange&) const = default;
 };
 
@@ -60,6 +64,7 @@ struct DhcpHost {
     std::string id;    // DHCPv6 client id (IPv6)
     std::string name;  // host name
     std::string ip;
+    std::optional<Lease> lease;  // nullopt: its range's
     bool operator==(const DhcpHost&) const = default;
 };
 
@@ -72,6 +77,9 @@ struct IpDef {
     std::vector<DhcpHost> hosts;
     bool hasDhcp = false;      // a <dhcp> element (even an empty one)
     std::string tftpRoot;      // IPv4 only
+    // <dhcp><bootp file='..' server='..'/> (IPv4 only): what PXE clients
+    // boot, from this network's TFTP (no server) or another's.
+    std::string bootFile, bootServer;
     bool operator==(const IpDef&) const = default;
 
     // The network the address is in, "192.168.122.0/24".
@@ -92,10 +100,27 @@ struct DnsForwarder {
     bool operator==(const DnsForwarder&) const = default;
 };
 
+struct DnsTxt {
+    std::string name, value;
+    bool operator==(const DnsTxt&) const = default;
+};
+
+struct DnsSrv {
+    std::string service, protocol;  // without their leading '_'
+    std::string domain, target;     // "": not given
+    std::optional<unsigned> port, priority, weight;
+    bool operator==(const DnsSrv&) const = default;
+};
+
 struct DnsDef {
     std::optional<bool> enable;  // absent: enabled
+    // forwardPlainNames='no': names without a dot are answered here or not
+    // at all (never forwarded). Absent: forwarded.
+    std::optional<bool> forwardPlainNames;
     std::vector<DnsForwarder> forwarders;
     std::vector<DnsHost> hosts;
+    std::vector<DnsTxt> txts;
+    std::vector<DnsSrv> srvs;
     bool operator==(const DnsDef&) const = default;
     bool enabled() const { return enable.value_or(true); }
 };
@@ -103,6 +128,7 @@ struct DnsDef {
 struct NetworkDef {
     std::string name;
     Uuid uuid;
+    std::string title, description;  // for people; "": none
     BridgeDef bridge;
     std::optional<MacAddr> mac;
     ForwardDef forward;
@@ -119,7 +145,10 @@ struct NetworkDef {
     bool hasIpv6() const;
 
 private:
-    auto content() const { return std::tie(name, uuid, bridge, mac, forward, domain, domainLocalOnly, dns, ips, ipv6, mtu); }
+    auto content() const
+    {
+        return std::tie(name, uuid, title, description, bridge, mac, forward, domain, domainLocalOnly, dns, ips, ipv6, mtu);
+    }
 };
 
 inline bool NetworkDef::operator==(const NetworkDef& other) const

@@ -71,6 +71,58 @@ std::string attr(const char* name, const std::string& value)
     return std::string(" ") + name + "='" + escapeXml(value) + "'";
 }
 
+// "<lease expiry='N' unit='U'/>" in the unit it was written in.
+std::string leaseElement(const Lease& lease)
+{
+    const uint64_t factor = lease.unit == "hours" ? 3600 : lease.unit == "minutes" ? 60 : 1;
+    return "<lease" + attr("expiry", std::to_string(lease.seconds / factor)) + attr("unit", lease.unit) + "/>";
+}
+
+void formatDns(std::string& out, const DnsDef& dns)
+{
+    const bool entries = !dns.forwarders.empty() || !dns.hosts.empty() || !dns.txts.empty() || !dns.srvs.empty();
+    if (!dns.enable && !dns.forwardPlainNames && !entries)
+        return;
+    out += "  <dns";
+    if (dns.enable)
+        out += attr("enable", *dns.enable ? "yes" : "no");
+    if (dns.forwardPlainNames)
+        out += attr("forwardPlainNames", *dns.forwardPlainNames ? "yes" : "no");
+    if (!entries) {
+        out += "/>\n";
+        return;
+    }
+    out += ">\n";
+    for (const auto& f : dns.forwarders) {
+        out += "    <forwarder";
+        if (!f.domain.empty())
+            out += attr("domain", f.domain);
+        if (!f.addr.empty())
+            out += attr("addr", f.addr);
+        out += "/>\n";
+    }
+    for (const auto& t : dns.txts)
+        out += "    <txt" + attr("name", t.name) + attr("value", t.value) + "/>\n";
+    for (const auto& r : dns.srvs) {
+        out += "    <srv" + attr("service", r.service) + attr("protocol", r.protocol);
+        if (!r.domain.empty())
+            out += attr("domain", r.domain);
+        if (!r.target.empty())
+            out += attr("target", r.target);
+        for (auto [name, value] : {std::pair{"port", r.port}, {"priority", r.priority}, {"weight", r.weight}})
+            if (value)
+                out += attr(name, std::to_string(*value));
+        out += "/>\n";
+    }
+    for (const auto& h : dns.hosts) {
+        out += "    <host" + attr("ip", h.ip) + ">\n";
+        for (const auto& name : h.hostnames)
+            out += "      <hostname>" + escapeXml(name) + "</hostname>\n";
+        out += "    </host>\n";
+    }
+    out += "  </dns>\n";
+}
+
 } // namespace
 
 std::string formatNetwork(const NetworkDef& def)
@@ -81,6 +133,10 @@ std::string formatNetwork(const NetworkDef& def)
     out += ">\n";
     out += "  <name>" + escapeXml(def.name) + "</name>\n";
     out += "  <uuid>" + def.uuid.str() + "</uuid>\n";
+    if (!def.title.empty())
+        out += "  <title>" + escapeXml(def.title) + "</title>\n";
+    if (!def.description.empty())
+        out += "  <description>" + escapeXml(def.description) + "</description>\n";
     const ForwardDef& fwd = def.forward;
     if (fwd.mode != ForwardMode::None) {
         out += "  <forward" + attr("mode", std::string(forwardModeName(fwd.mode)));
@@ -119,32 +175,7 @@ std::string formatNetwork(const NetworkDef& def)
             out += attr("localOnly", "yes");
         out += "/>\n";
     }
-    const DnsDef& dns = def.dns;
-    if (dns.enable || !dns.forwarders.empty() || !dns.hosts.empty()) {
-        out += "  <dns";
-        if (dns.enable)
-            out += attr("enable", *dns.enable ? "yes" : "no");
-        if (dns.forwarders.empty() && dns.hosts.empty()) {
-            out += "/>\n";
-        } else {
-            out += ">\n";
-            for (const auto& f : dns.forwarders) {
-                out += "    <forwarder";
-                if (!f.domain.empty())
-                    out += attr("domain", f.domain);
-                if (!f.addr.empty())
-                    out += attr("addr", f.addr);
-                out += "/>\n";
-            }
-            for (const auto& h : dns.hosts) {
-                out += "    <host" + attr("ip", h.ip) + ">\n";
-                for (const auto& name : h.hostnames)
-                    out += "      <hostname>" + escapeXml(name) + "</hostname>\n";
-                out += "    </host>\n";
-            }
-            out += "  </dns>\n";
-        }
-    }
+    formatDns(out, def.dns);
     for (const auto& ip : def.ips) {
         out += "  <ip";
         if (ip.ipv6)
@@ -159,19 +190,13 @@ std::string formatNetwork(const NetworkDef& def)
         if (!ip.tftpRoot.empty())
             out += "    <tftp" + attr("root", ip.tftpRoot) + "/>\n";
         if (ip.hasDhcp) {
-            if (ip.ranges.empty() && ip.hosts.empty()) {
+            if (ip.ranges.empty() && ip.hosts.empty() && ip.bootFile.empty()) {
                 out += "    <dhcp/>\n";
             } else {
                 out += "    <dhcp>\n";
                 for (const auto& r : ip.ranges) {
                     out += "      <range" + attr("start", r.start) + attr("end", r.end);
-                    if (!r.leaseSeconds) {
-                        out += "/>\n";
-                        continue;
-                    }
-                    const uint64_t factor = r.leaseUnit == "hours" ? 3600 : r.leaseUnit == "minutes" ? 60 : 1;
-                    out += ">\n        <lease" + attr("expiry", std::to_string(*r.leaseSeconds / factor)) +
-                           attr("unit", r.leaseUnit) + "/>\n      </range>\n";
+                    out += r.lease ? ">\n        " + leaseElement(*r.lease) + "\n      </range>\n" : "/>\n";
                 }
                 for (const auto& h : ip.hosts) {
                     out += "      <host";
@@ -181,7 +206,14 @@ std::string formatNetwork(const NetworkDef& def)
                         out += attr("id", h.id);
                     if (!h.name.empty())
                         out += attr("name", h.name);
-                    out += attr("ip", h.ip) + "/>\n";
+                    out += attr("ip", h.ip);
+                    out += h.lease ? ">\n        " + leaseElement(*h.lease) + "\n      </host>\n" : "/>\n";
+                }
+                if (!ip.bootFile.empty()) {
+                    out += "      <bootp" + attr("file", ip.bootFile);
+                    if (!ip.bootServer.empty())
+                        out += attr("server", ip.bootServer);
+                    out += "/>\n";
                 }
                 out += "    </dhcp>\n";
             }

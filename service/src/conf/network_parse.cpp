@@ -179,6 +179,21 @@ std::string address(const std::string& text, bool ipv6, const std::string& what)
     return *canonical;
 }
 
+// Text that goes into a line of dnsmasq's configuration as it is: dnsmasq
+// strips quotes and a '\\' escapes, '#' starts a comment, a line ends at a
+// control character, and ',' separates fields (allowed where the field is
+// a list anyway).
+bool dnsmasqSafe(std::string_view text, bool commas)
+{
+    return !text.empty() && std::none_of(text.begin(), text.end(), [&](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || (c == ',' && !commas) || c == '#' || c == '"' ||
+               c == '\'' || c == '\\';
+    });
+}
+
+constexpr std::string_view kDnsmasqSafeRule = "without control characters, ',', '#', quotes or '\\' (dnsmasq would "
+                                              "read them differently)";
+
 // An address of either family, canonical.
 std::optional<std::string> anyAddress(const std::string& text)
 {
@@ -192,6 +207,24 @@ std::string inNetwork(const IpDef& ip, const std::string& text, const std::strin
     if (!sameNetwork(canonical, ip.address, ip.ipv6, ip.prefix))
         throw DefinitionError(what + " '" + text + "' is outside the network " + ip.networkCidr());
     return canonical;
+}
+
+// The <lease> of a range or a host, if it has one.
+std::optional<Lease> lease(const xmlNode* parent, const std::string& parentWhere)
+{
+    const xmlNode* node = onlyChild(parent, "lease", parentWhere);
+    if (!node)
+        return std::nullopt;
+    const std::string where = parentWhere + " <lease>";
+    allowOnly(node, where, {}, {"expiry", "unit"});
+    const std::string unit = attribute(node, "unit").value_or("minutes");  // libvirt's default unit
+    const uint64_t factor = unit == "seconds" ? 1 : unit == "minutes" ? 60 : unit == "hours" ? 3600 : 0;
+    if (!factor)
+        throw DefinitionError(where + ": unit '" + unit + "' must be seconds, minutes or hours");
+    const unsigned expiry = number(required(node, "expiry", where), 0, 4294967, where + " expiry");
+    if (expiry != 0 && expiry * factor < 120)
+        throw DefinitionError(where + ": a lease must last at least 2 minutes (or 0 for ever)");
+    return Lease{static_cast<uint64_t>(expiry) * factor, unit};
 }
 
 ForwardDef parseForward(const xmlNode* node)
@@ -280,21 +313,28 @@ IpDef parseIp(const xmlNode* node, size_t index)
         if (ip.ipv6)
             throw DefinitionError(where + ": <tftp> is only supported on IPv4 addresses");
         ip.tftpRoot = required(tftp, "root", where + " <tftp>");
-        // dnsmasq reads "tftp-root=DIR[,INTERFACE]": a ',' starts the
-        // interface, '#' a comment, and it strips quotes. None may appear.
-        if (ip.tftpRoot.front() != '/' ||
-            std::any_of(ip.tftpRoot.begin(), ip.tftpRoot.end(), [](char c) {
-                return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ',' || c == '#' || c == '"' ||
-                       c == '\'' || c == '\\';
-            }))
-            throw DefinitionError(where + ": <tftp> root '" + ip.tftpRoot +
-                                  "' must be an absolute path without control characters, ',', '#', quotes or '\\' "
-                                  "(dnsmasq would read them differently)");
+        // dnsmasq reads "tftp-root=DIR[,INTERFACE]".
+        if (ip.tftpRoot.front() != '/' || !dnsmasqSafe(ip.tftpRoot, false))
+            throw DefinitionError(where + ": <tftp> root '" + ip.tftpRoot + "' must be an absolute path " +
+                                  std::string(kDnsmasqSafeRule));
     }
     if (const xmlNode* dhcp = onlyChild(node, "dhcp", where)) {
         const std::string dhcpWhere = where + " <dhcp>";
-        allowOnly(dhcp, dhcpWhere, {"range", "host"}, {});
+        allowOnly(dhcp, dhcpWhere, {"range", "host", "bootp"}, {});
         ip.hasDhcp = true;
+        if (const xmlNode* bootp = onlyChild(dhcp, "bootp", dhcpWhere)) {
+            const std::string bootpWhere = dhcpWhere + " <bootp>";
+            allowOnly(bootp, bootpWhere, {}, {"file", "server"});
+            if (ip.ipv6)
+                throw DefinitionError(bootpWhere + " is only supported on IPv4 addresses");
+            // dnsmasq reads "dhcp-boot=FILE[,SERVERNAME[,SERVERADDRESS]]".
+            ip.bootFile = required(bootp, "file", bootpWhere);
+            if (!dnsmasqSafe(ip.bootFile, false))
+                throw DefinitionError(bootpWhere + ": file '" + ip.bootFile + "' must be a name " +
+                                      std::string(kDnsmasqSafeRule));
+            if (auto server = attribute(bootp, "server"))
+                ip.bootServer = address(*server, false, bootpWhere + " server");
+        }
         for (const xmlNode* r : children(dhcp, "range"))
             ip.ranges.push_back(elements::placedRange(ip, elements::dhcpRange(r, dhcpWhere + " <range>"), dhcpWhere + " <range>"));
         for (const xmlNode* h : children(dhcp, "host")) {
@@ -305,13 +345,50 @@ IpDef parseIp(const xmlNode* node, size_t index)
     return ip;
 }
 
+// RFC 2782's _service._protocol labels: letters, digits and '-', at most
+// 15 characters (libvirt's bound for service).
+bool isSrvLabel(std::string_view label)
+{
+    return !label.empty() && label.size() <= 15 && label.front() != '-' &&
+           std::all_of(label.begin(), label.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
+}
+
+DnsSrv parseSrv(const xmlNode* node, const std::string& where)
+{
+    allowOnly(node, where, {}, {"service", "protocol", "domain", "target", "port", "priority", "weight"});
+    DnsSrv srv{required(node, "service", where), required(node, "protocol", where), {}, {}, {}, {}, {}};
+    if (!isSrvLabel(srv.service))
+        throw DefinitionError(where + ": service '" + srv.service +
+                              "' must be 1 to 15 letters, digits or '-' (without its leading '_')");
+    if (!isSrvLabel(srv.protocol))
+        throw DefinitionError(where + ": protocol '" + srv.protocol +
+                              "' must be 1 to 15 letters, digits or '-' (tcp, udp; without its leading '_')");
+    if (auto domain = attribute(node, "domain")) {
+        if (!isDnsName(*domain))
+            throw DefinitionError(where + ": domain '" + *domain + "' is not a valid domain name");
+        srv.domain = *domain;
+    }
+    if (auto target = attribute(node, "target")) {
+        if (*target != "." && !isDnsName(*target))
+            throw DefinitionError(where + ": target '" + *target + "' is not a valid host name (or '.')");
+        srv.target = *target;
+    }
+    for (auto [name, value] : {std::pair{"port", &srv.port}, {"priority", &srv.priority}, {"weight", &srv.weight}})
+        if (auto text = attribute(node, name))
+            *value = number(*text, 0, 65535, where + " " + name);
+    return srv;
+}
+
 DnsDef parseDns(const xmlNode* node)
 {
     const std::string where = "network <dns>";
-    allowOnly(node, where, {"forwarder", "host"}, {"enable"});
+    allowOnly(node, where, {"forwarder", "host", "txt", "srv"}, {"enable", "forwardPlainNames"});
     DnsDef dns;
     if (attribute(node, "enable"))
         dns.enable = yesNo(node, "enable", where, true);
+    if (attribute(node, "forwardPlainNames"))
+        dns.forwardPlainNames = yesNo(node, "forwardPlainNames", where, true);
     for (const xmlNode* f : children(node, "forwarder")) {
         allowOnly(f, where + " <forwarder>", {}, {"addr", "domain"});
         DnsForwarder forwarder;
@@ -332,6 +409,21 @@ DnsDef parseDns(const xmlNode* node)
     }
     for (const xmlNode* h : children(node, "host"))
         dns.hosts.push_back(elements::dnsHost(h, where, false));
+    for (const xmlNode* t : children(node, "txt")) {
+        const std::string txtWhere = where + " <txt>";
+        allowOnly(t, txtWhere, {}, {"name", "value"});
+        DnsTxt txt{required(t, "name", txtWhere), required(t, "value", txtWhere)};
+        if (!isDnsName(txt.name))
+            throw DefinitionError(txtWhere + ": name '" + txt.name + "' is not a valid DNS name");
+        // dnsmasq reads "txt-record=NAME,TEXT[,TEXT...]": commas separate
+        // the record's strings, as libvirt documents for value.
+        if (!dnsmasqSafe(txt.value, true))
+            throw DefinitionError(txtWhere + ": value '" + txt.value + "' must be text without control characters, "
+                                  "'#', quotes or '\\' (dnsmasq would read them differently)");
+        dns.txts.push_back(txt);
+    }
+    for (const xmlNode* r : children(node, "srv"))
+        dns.srvs.push_back(parseSrv(r, where + " <srv>"));
     return dns;
 }
 
@@ -346,7 +438,8 @@ NetworkDef parseNetwork(std::string_view xml)
     const std::string where = "network";
     // connections= is what libvirt writes into the XML of a running network
     // (how many guests use it): accepted so that dumped XML defines again.
-    allowOnly(root, where, {"name", "uuid", "bridge", "mac", "mtu", "forward", "domain", "dns", "ip"},
+    allowOnly(root, where,
+              {"name", "uuid", "title", "description", "bridge", "mac", "mtu", "forward", "domain", "dns", "ip"},
               {"ipv6", "connections"});
     NetworkDef def;
     def.ipv6 = yesNo(root, "ipv6", where, false);
@@ -369,6 +462,14 @@ NetworkDef parseNetwork(std::string_view xml)
         def.uuid = Uuid::generate();
         def.uuidGiven = false;
     }
+
+    if (const xmlNode* title = onlyChild(root, "title", where)) {
+        def.title = textContent(title);
+        if (def.title.find('\n') != std::string::npos)
+            throw DefinitionError(where + ": <title> must be one line (<description> takes more)");
+    }
+    if (const xmlNode* description = onlyChild(root, "description", where))
+        def.description = textContent(description);
 
     // No <bridge>, no name, or a template ('virbr%d', libvirt's default):
     // the driver picks a free name when the network is defined or created.
@@ -442,8 +543,9 @@ namespace elements {
 
 DhcpHostSpec dhcpHost(const xmlNode* node, const std::string& where)
 {
-    allowOnly(node, where, {}, {"mac", "id", "name", "ip"});
+    allowOnly(node, where, {"lease"}, {"mac", "id", "name", "ip"});
     DhcpHostSpec host;
+    host.lease = lease(node, where);
     if (auto mac = attribute(node, "mac")) {
         host.mac = MacAddr::parse(*mac);
         if (!host.mac || host.mac->isMulticast())
@@ -468,7 +570,7 @@ DhcpHost placedHost(const IpDef& ip, const DhcpHostSpec& spec, const std::string
 {
     if (spec.mac && ip.ipv6)
         throw DefinitionError(where + ": an IPv6 host is named by id or name, not mac");
-    DhcpHost host{spec.mac, spec.id, spec.name, inNetwork(ip, spec.ip, where + " ip")};
+    DhcpHost host{spec.mac, spec.id, spec.name, inNetwork(ip, spec.ip, where + " ip"), spec.lease};
     if (named && !host.mac && host.id.empty() && host.name.empty())
         throw DefinitionError(where + ": needs " + (ip.ipv6 ? "id or name" : "mac or name"));
     return host;
@@ -477,21 +579,7 @@ DhcpHost placedHost(const IpDef& ip, const DhcpHostSpec& spec, const std::string
 DhcpRange dhcpRange(const xmlNode* node, const std::string& where)
 {
     allowOnly(node, where, {"lease"}, {"start", "end"});
-    DhcpRange range{required(node, "start", where), required(node, "end", where), std::nullopt, {}};
-    if (const xmlNode* lease = onlyChild(node, "lease", where)) {
-        const std::string leaseWhere = where + " <lease>";
-        allowOnly(lease, leaseWhere, {}, {"expiry", "unit"});
-        const std::string unit = attribute(lease, "unit").value_or("minutes");  // libvirt's default unit
-        const uint64_t factor = unit == "seconds" ? 1 : unit == "minutes" ? 60 : unit == "hours" ? 3600 : 0;
-        if (!factor)
-            throw DefinitionError(leaseWhere + ": unit '" + unit + "' must be seconds, minutes or hours");
-        const unsigned expiry = number(required(lease, "expiry", leaseWhere), 0, 4294967, leaseWhere + " expiry");
-        if (expiry != 0 && expiry * factor < 120)
-            throw DefinitionError(leaseWhere + ": a lease must last at least 2 minutes (or 0 for ever)");
-        range.leaseSeconds = static_cast<uint64_t>(expiry) * factor;
-        range.leaseUnit = unit;
-    }
-    return range;
+    return DhcpRange{required(node, "start", where), required(node, "end", where), lease(node, where)};
 }
 
 DhcpRange placedRange(const IpDef& ip, const DhcpRange& given, const std::string& where)

@@ -31,6 +31,7 @@ std::string_view updateSectionNames();
 struct DhcpHostSpec {
     std::optional<MacAddr> mac;
     std::string id, name, ip;
+    std::optional<Lease> lease;
     bool operator==(const DhcpHostSpec&) const = default;
 };
 

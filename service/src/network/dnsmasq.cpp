@@ -37,6 +37,39 @@ bool needsDnsmasq(const conf::NetworkDef& def)
     return false;
 }
 
+namespace {
+
+std::string leaseTime(const conf::Lease& lease)
+{
+    return lease.seconds == 0 ? std::string("infinite") : std::to_string(lease.seconds);
+}
+
+// srv-host=_SERVICE._PROTOCOL[.DOMAIN][,TARGET[,PORT[,PRIORITY[,WEIGHT]]]].
+// Fields are known by position: one given after one left out needs the
+// one left out (port 1, dnsmasq's default; priority 0). A target of "."
+// (or none) says the service is not offered here (RFC 2782), so nothing
+// follows it.
+std::string srvHost(const conf::DnsSrv& srv)
+{
+    std::string line = "srv-host=_" + srv.service + "._" + srv.protocol;
+    if (!srv.domain.empty())
+        line += "." + srv.domain;
+    if (srv.target.empty() || srv.target == ".")
+        return line;
+    line += "," + srv.target;
+    const bool weight = srv.weight.value_or(0) != 0;
+    const bool priority = weight || srv.priority.value_or(0) != 0;
+    if (priority || srv.port.value_or(0) != 0)
+        line += "," + std::to_string(srv.port.value_or(0) ? *srv.port : 1);
+    if (priority)
+        line += "," + std::to_string(srv.priority.value_or(0));
+    if (weight)
+        line += "," + std::to_string(*srv.weight);
+    return line;
+}
+
+} // namespace
+
 std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths)
 {
     std::ostringstream c;
@@ -54,6 +87,10 @@ std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths
     }
     if (!def.dns.enabled())
         c << "port=0\n";
+    // Names without a dot stay here: answered from the network's own
+    // names, or not at all.
+    if (def.dns.forwardPlainNames == false)
+        c << "domain-needed\nlocal=//\n";
     for (const auto& f : def.dns.forwarders) {
         if (f.domain.empty())
             c << "server=" << f.addr << "\n";
@@ -65,8 +102,8 @@ std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths
         for (const auto& r : ip.ranges) {
             c << "dhcp-range=" << r.start << "," << r.end << ","
               << (ip.ipv6 ? std::to_string(ip.prefix) : ip.netmask());
-            if (r.leaseSeconds)
-                c << "," << (*r.leaseSeconds == 0 ? std::string("infinite") : std::to_string(*r.leaseSeconds));
+            if (r.lease)
+                c << "," << leaseTime(*r.lease);
             c << "\n";
             dhcp = true;
         }
@@ -91,6 +128,8 @@ std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths
                 c << h.ip;
             if (!h.name.empty())
                 c << "," << h.name;
+            if (h.lease)
+                c << "," << leaseTime(*h.lease);
             c << "\n";
             dhcp = true;
         }
@@ -98,6 +137,12 @@ std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths
             ra = true;
         if (!ip.tftpRoot.empty())
             c << "enable-tftp\ntftp-root=" << ip.tftpRoot << "\n";
+        if (!ip.bootFile.empty()) {
+            c << "dhcp-boot=" << ip.bootFile;
+            if (!ip.bootServer.empty())
+                c << ",," << ip.bootServer;  // no server name, this address
+            c << "\n";
+        }
     }
     if (dhcp) {
         c << "dhcp-no-override\ndhcp-authoritative\ndhcp-leasefile=" << paths.leases.string() << "\n";
@@ -111,6 +156,10 @@ std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths
     // after dropping to its own user, which cannot enter the state directory.
     for (const auto& h : def.dns.hosts)
         c << "host-record=" << util::join(h.hostnames, ",") << "," << h.ip << "\n";
+    for (const auto& t : def.dns.txts)
+        c << "txt-record=" << t.name << "," << t.value << "\n";
+    for (const auto& r : def.dns.srvs)
+        c << srvHost(r) << "\n";
     return c.str();
 }
 
