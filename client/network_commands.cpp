@@ -59,8 +59,8 @@ int autostart(const Args& args)
 
 // virsh net-update's form: net-update NETWORK COMMAND SECTION XML (the
 // element, or a file holding it), for the sections a running network takes
-// without a restart (ip-dhcp-host, ip-dhcp-range, dns-host; the daemon
-// checks command and section). The change always goes to the definition
+// without a restart (DHCP hosts and ranges, DNS hosts, TXT and SRV records;
+// the daemon checks command and section). The change always goes to the definition
 // and, while the network runs, to the running network: virsh's --live
 // --config, which scripts give together, are accepted for that; one alone
 // would promise what is not done.
@@ -214,9 +214,10 @@ std::vector<Command> networkCommands()
         {"net-list", "", "List the active networks (--all: the inactive ones too).",
          {{"all", false, false, "include inactive networks"}, kJson,
           {"name", false, false, "print only the names, one per line"}}, 0, 0, list},
-        {"net-update", "NETWORK add|add-first|delete|modify ip-dhcp-host|ip-dhcp-range|dns-host XML",
+        {"net-update", "NETWORK add|add-first|delete|modify ip-dhcp-host|ip-dhcp-range|dns-host|dns-txt|dns-srv XML",
          "Add, remove or change one entry: a static DHCP host (<host mac= name= ip=/>), a DHCP range (<range start= "
-         "end=/>) or a DNS host (<host ip=><hostname>..</hostname></host>), given as XML or a file holding it; in the "
+         "end=/>), a DNS host (<host ip=><hostname>..</hostname></host>), TXT (<txt name= value=/>) or SRV record "
+         "(<srv service= protocol= .../>), given as XML or a file holding it; in the "
          "definition and, while the network runs, live.",
          {{"live", false, false, "with --config (virsh's): the running network too, as always"},
           {"config", false, false, "with --live (virsh's): the definition too, as always"}},

@@ -53,7 +53,7 @@ expect "default isolated" vnetfilterctl net-start ""
 expect "default isolated" vnetfilterctl net-update ""
 expect "add add-first add-last" vnetfilterctl net-update default ad
 expect "modify" vnetfilterctl net-update default m
-expect "dns-host ip-dhcp-host ip-dhcp-range" vnetfilterctl net-update default add ""
+expect "dns-host dns-srv dns-txt ip-dhcp-host ip-dhcp-range" vnetfilterctl net-update default add ""
 expect "ip-dhcp-host ip-dhcp-range" vnetfilterctl net-update default add ip
 expect "$dir/update-me.xml" vnetfilterctl net-update default add ip-dhcp-host "$dir/update-me"
 expect "--config" vnetfilterctl net-update --con

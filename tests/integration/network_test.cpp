@@ -319,6 +319,10 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     // Its TXT and SRV records (and dnsmasq took the PXE boot line: it runs).
     r = guest->run({"busybox", "nslookup", "-type=txt", "motd", "192.168.50.1"});
     EXPECT_NE(r.out.find("hello guests"), std::string::npos) << r.out << r.err;
+    r = ctl({"net-update", "natnet", "modify", "dns-txt", "<txt name='motd' value='news for guests'/>"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    r = guest->run({"busybox", "nslookup", "-type=txt", "motd", "192.168.50.1"});
+    EXPECT_NE(r.out.find("news for guests"), std::string::npos) << r.out << r.err;
     r = guest->run({"busybox", "nslookup", "-type=srv", "_ldap._tcp.lab.test", "192.168.50.1"});
     EXPECT_NE(r.out.find("389 files.lab.test"), std::string::npos) << r.out << r.err;
     EXPECT_NE(test::readFile(daemon.networkStateDir() / "natnet.conf").find("dhcp-boot=pxelinux.0\n"), std::string::npos);
@@ -330,7 +334,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_EQ(test::readFile(daemon.networkStateDir() / "natnet.conf").find("printer"), std::string::npos);
     // Sections a running network cannot take one by one are refused with what can be.
     r = ctl({"net-update", "natnet", "add", "portgroup", "<portgroup name='x'/>"});
-    EXPECT_NE(r.err.find("section 'portgroup' cannot be updated (ip-dhcp-host, ip-dhcp-range and dns-host can)"),
+    EXPECT_NE(r.err.find("section 'portgroup' cannot be updated (ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt and dns-srv can)"),
               std::string::npos)
         << r.err;
     EXPECT_TRUE(test::vnetfilterctlAsNobody({"net-list"}).ok());

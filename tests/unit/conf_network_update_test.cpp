@@ -66,7 +66,8 @@ TEST(NetworkUpdate, CommandsAndSectionsByVirshsNames)
     EXPECT_EQ(conf::updateCommandNamed("delete"), UpdateCommand::Delete);
     EXPECT_EQ(conf::updateCommandNamed("modify"), UpdateCommand::Modify);
     EXPECT_EQ(conf::updateCommandNamed("remove"), std::nullopt);
-    for (auto section : {UpdateSection::DhcpHost, UpdateSection::DhcpRange, UpdateSection::DnsHost})
+    for (auto section : {UpdateSection::DhcpHost, UpdateSection::DhcpRange, UpdateSection::DnsHost, UpdateSection::DnsTxt,
+                         UpdateSection::DnsSrv})
         EXPECT_EQ(conf::updateSectionNamed(conf::updateSectionName(section)), section);
     EXPECT_EQ(conf::updateSectionName(UpdateSection::DnsHost), "dns-host");
     EXPECT_EQ(conf::updateSectionNamed("portgroup"), std::nullopt);
@@ -233,4 +234,44 @@ TEST(NetworkUpdate, DnsHostsAddedRemovedAndRenamed)
     EXPECT_NE(refusal(def, UpdateCommand::Delete, dns, "<host ip='10.9.0.99'/>").find("no DNS host with this address or name"),
               std::string::npos);
     EXPECT_NE(refusal(def, UpdateCommand::Delete, dns, "<host/>").find("needs an ip or a <hostname>"), std::string::npos);
+}
+
+// TXT records are known by their name; SRV records by whatever fields a
+// caller gives, so a delete must name exactly one.
+TEST(NetworkUpdate, DnsTxtAndSrvRecords)
+{
+    const conf::NetworkDef def = conf::parseNetwork(kNetwork);
+    const auto txt = UpdateSection::DnsTxt;
+    const auto withTxt = apply(def, UpdateCommand::AddLast, txt, "<txt name='motd' value='hello'/>");
+    ASSERT_EQ(withTxt.dns.txts.size(), 1u);
+    EXPECT_EQ(withTxt.dns.txts[0], (conf::DnsTxt{"motd", "hello"}));
+    EXPECT_NE(refusal(withTxt, UpdateCommand::AddLast, txt, "<txt name='motd' value='again'/>")
+                  .find("already has a TXT record with this name"),
+              std::string::npos);
+    EXPECT_EQ(apply(withTxt, UpdateCommand::Modify, txt, "<txt name='motd' value='bye'/>").dns.txts[0].value, "bye");
+    EXPECT_EQ(apply(withTxt, UpdateCommand::Delete, txt, "<txt name='motd'/>"), def) << "by its name alone";
+    EXPECT_NE(refusal(withTxt, UpdateCommand::Delete, txt, "<txt name='motd' value='other'/>").find("no such TXT record"),
+              std::string::npos);
+    EXPECT_NE(refusal(withTxt, UpdateCommand::AddLast, txt, "<txt name='news'/>").find("missing attribute 'value'"),
+              std::string::npos);
+
+    const auto srv = UpdateSection::DnsSrv;
+    auto two = apply(def, UpdateCommand::AddLast, srv, "<srv service='ldap' protocol='tcp' target='a' port='389'/>");
+    two = apply(two, UpdateCommand::AddLast, srv, "<srv service='ldap' protocol='tcp' target='b' port='389'/>");
+    ASSERT_EQ(two.dns.srvs.size(), 2u);
+    EXPECT_EQ(conf::parseNetwork(conf::formatNetwork(two)), two);
+    EXPECT_NE(refusal(two, UpdateCommand::AddLast, srv, "<srv service='ldap' protocol='tcp' target='a'/>")
+                  .find("already has an SRV record with every field given"),
+              std::string::npos);
+    EXPECT_NE(refusal(two, UpdateCommand::Delete, srv, "<srv service='ldap' protocol='tcp'/>")
+                  .find("2 SRV records have every field given: give more of the one to delete"),
+              std::string::npos);
+    const auto one = apply(two, UpdateCommand::Delete, srv, "<srv service='ldap' protocol='tcp' target='a'/>");
+    ASSERT_EQ(one.dns.srvs.size(), 1u);
+    EXPECT_EQ(one.dns.srvs[0].target, "b");
+    EXPECT_NE(refusal(one, UpdateCommand::Delete, srv, "<srv service='ldap' protocol='udp'/>").find("no SRV record"),
+              std::string::npos);
+    EXPECT_NE(refusal(one, UpdateCommand::Modify, srv, "<srv service='ldap' protocol='tcp' target='c'/>")
+                  .find("cannot be modified"),
+              std::string::npos);
 }

@@ -29,6 +29,11 @@ DhcpRange placedRange(const IpDef& ip, const DhcpRange& range, const std::string
 // as a host to delete is given.
 DnsHost dnsHost(const xmlNode* node, const std::string& parent, bool partial);
 
+// <txt> and <srv> of <dns> (`parent` as for dnsHost). `partial`: a TXT
+// record to delete may leave out its value.
+DnsTxt dnsTxt(const xmlNode* node, const std::string& parent, bool partial);
+DnsSrv dnsSrv(const xmlNode* node, const std::string& parent);
+
 // Whether `address` (any text) is an address of `ip`'s family in its subnet.
 bool inSubnet(const IpDef& ip, const std::string& address);
 

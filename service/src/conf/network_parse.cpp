@@ -354,32 +354,6 @@ bool isSrvLabel(std::string_view label)
                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
 }
 
-DnsSrv parseSrv(const xmlNode* node, const std::string& where)
-{
-    allowOnly(node, where, {}, {"service", "protocol", "domain", "target", "port", "priority", "weight"});
-    DnsSrv srv{required(node, "service", where), required(node, "protocol", where), {}, {}, {}, {}, {}};
-    if (!isSrvLabel(srv.service))
-        throw DefinitionError(where + ": service '" + srv.service +
-                              "' must be 1 to 15 letters, digits or '-' (without its leading '_')");
-    if (!isSrvLabel(srv.protocol))
-        throw DefinitionError(where + ": protocol '" + srv.protocol +
-                              "' must be 1 to 15 letters, digits or '-' (tcp, udp; without its leading '_')");
-    if (auto domain = attribute(node, "domain")) {
-        if (!isDnsName(*domain))
-            throw DefinitionError(where + ": domain '" + *domain + "' is not a valid domain name");
-        srv.domain = *domain;
-    }
-    if (auto target = attribute(node, "target")) {
-        if (*target != "." && !isDnsName(*target))
-            throw DefinitionError(where + ": target '" + *target + "' is not a valid host name (or '.')");
-        srv.target = *target;
-    }
-    for (auto [name, value] : {std::pair{"port", &srv.port}, {"priority", &srv.priority}, {"weight", &srv.weight}})
-        if (auto text = attribute(node, name))
-            *value = number(*text, 0, 65535, where + " " + name);
-    return srv;
-}
-
 DnsDef parseDns(const xmlNode* node)
 {
     const std::string where = "network <dns>";
@@ -409,21 +383,10 @@ DnsDef parseDns(const xmlNode* node)
     }
     for (const xmlNode* h : children(node, "host"))
         dns.hosts.push_back(elements::dnsHost(h, where, false));
-    for (const xmlNode* t : children(node, "txt")) {
-        const std::string txtWhere = where + " <txt>";
-        allowOnly(t, txtWhere, {}, {"name", "value"});
-        DnsTxt txt{required(t, "name", txtWhere), required(t, "value", txtWhere)};
-        if (!isDnsName(txt.name))
-            throw DefinitionError(txtWhere + ": name '" + txt.name + "' is not a valid DNS name");
-        // dnsmasq reads "txt-record=NAME,TEXT[,TEXT...]": commas separate
-        // the record's strings, as libvirt documents for value.
-        if (!dnsmasqSafe(txt.value, true))
-            throw DefinitionError(txtWhere + ": value '" + txt.value + "' must be text without control characters, "
-                                  "'#', quotes or '\\' (dnsmasq would read them differently)");
-        dns.txts.push_back(txt);
-    }
+    for (const xmlNode* t : children(node, "txt"))
+        dns.txts.push_back(elements::dnsTxt(t, where, false));
     for (const xmlNode* r : children(node, "srv"))
-        dns.srvs.push_back(parseSrv(r, where + " <srv>"));
+        dns.srvs.push_back(elements::dnsSrv(r, where));
     return dns;
 }
 
@@ -616,6 +579,51 @@ DnsHost dnsHost(const xmlNode* node, const std::string& parent, bool partial)
         throw DefinitionError((parent.empty() ? "" : parent + " ") + "<host ip='" + host.ip +
                               "'> needs at least one <hostname>");
     return host;
+}
+
+DnsTxt dnsTxt(const xmlNode* node, const std::string& parent, bool partial)
+{
+    const std::string where = parent.empty() ? "<txt>" : parent + " <txt>";
+    allowOnly(node, where, {}, {"name", "value"});
+    DnsTxt txt{required(node, "name", where), {}};
+    if (!isDnsName(txt.name))
+        throw DefinitionError(where + ": name '" + txt.name + "' is not a valid DNS name");
+    if (partial && !attribute(node, "value"))
+        return txt;
+    txt.value = required(node, "value", where);
+    // dnsmasq reads "txt-record=NAME,TEXT[,TEXT...]": commas separate the
+    // record's strings, as libvirt documents for value.
+    if (!dnsmasqSafe(txt.value, true))
+        throw DefinitionError(where + ": value '" + txt.value + "' must be text without control characters, "
+                              "'#', quotes or '\\' (dnsmasq would read them differently)");
+    return txt;
+}
+
+DnsSrv dnsSrv(const xmlNode* node, const std::string& parent)
+{
+    const std::string where = parent.empty() ? "<srv>" : parent + " <srv>";
+    allowOnly(node, where, {}, {"service", "protocol", "domain", "target", "port", "priority", "weight"});
+    DnsSrv srv{required(node, "service", where), required(node, "protocol", where), {}, {}, {}, {}, {}};
+    if (!isSrvLabel(srv.service))
+        throw DefinitionError(where + ": service '" + srv.service +
+                              "' must be 1 to 15 letters, digits or '-' (without its leading '_')");
+    if (!isSrvLabel(srv.protocol))
+        throw DefinitionError(where + ": protocol '" + srv.protocol +
+                              "' must be 1 to 15 letters, digits or '-' (tcp, udp; without its leading '_')");
+    if (auto domain = attribute(node, "domain")) {
+        if (!isDnsName(*domain))
+            throw DefinitionError(where + ": domain '" + *domain + "' is not a valid domain name");
+        srv.domain = *domain;
+    }
+    if (auto target = attribute(node, "target")) {
+        if (*target != "." && !isDnsName(*target))
+            throw DefinitionError(where + ": target '" + *target + "' is not a valid host name (or '.')");
+        srv.target = *target;
+    }
+    for (auto [name, value] : {std::pair{"port", &srv.port}, {"priority", &srv.priority}, {"weight", &srv.weight}})
+        if (auto text = attribute(node, name))
+            *value = number(*text, 0, 65535, where + " " + name);
+    return srv;
 }
 
 bool inSubnet(const IpDef& ip, const std::string& address)

@@ -23,8 +23,8 @@ constexpr std::array<std::pair<std::string_view, UpdateCommand>, 5> kCommands{{
 }};
 
 // In UpdateSection order.
-constexpr std::array<std::string_view, 3> kSections{"ip-dhcp-host", "ip-dhcp-range", "dns-host"};
-constexpr std::array<std::string_view, 3> kSectionElements{"host", "range", "host"};
+constexpr std::array<std::string_view, 5> kSections{"ip-dhcp-host", "ip-dhcp-range", "dns-host", "dns-txt", "dns-srv"};
+constexpr std::array<std::string_view, 5> kSectionElements{"host", "range", "host", "txt", "srv"};
 
 bool adding(UpdateCommand command)
 {
@@ -185,6 +185,64 @@ void updateDnsHost(NetworkDef& def, const DnsHost& host, UpdateCommand command)
     }
 }
 
+void updateDnsTxt(NetworkDef& def, const DnsTxt& txt, UpdateCommand command)
+{
+    const std::string where = "network '" + def.name + "' <dns> <txt name='" + txt.name + "'>";
+    auto& txts = def.dns.txts;
+    auto same = std::find_if(txts.begin(), txts.end(), [&](const DnsTxt& other) { return other.name == txt.name; });
+    if (adding(command)) {
+        if (same != txts.end())
+            throw DefinitionError(where + ": the network already has a TXT record with this name (modify gives it "
+                                          "another value)");
+        insert(txts, txt, command);
+    } else if (same == txts.end() ||
+               (command == UpdateCommand::Delete && !txt.value.empty() && same->value != txt.value)) {
+        throw DefinitionError(where + ": the network has no such TXT record" +
+                              (command == UpdateCommand::Modify ? " to modify" : ""));
+    } else if (command == UpdateCommand::Delete) {
+        txts.erase(same);
+    } else {
+        *same = txt;
+    }
+}
+
+// Whether `record` has every field `given` has (service and protocol always).
+bool matches(const DnsSrv& record, const DnsSrv& given)
+{
+    auto same = [](const auto& mine, const auto& theirs) { return !theirs || mine == theirs; };
+    return record.service == given.service && record.protocol == given.protocol &&
+           (given.domain.empty() || record.domain == given.domain) &&
+           (given.target.empty() || record.target == given.target) && same(record.port, given.port) &&
+           same(record.priority, given.priority) && same(record.weight, given.weight);
+}
+
+void updateDnsSrv(NetworkDef& def, const DnsSrv& srv, UpdateCommand command)
+{
+    const std::string where = "network '" + def.name + "' <dns> <srv service='" + srv.service + "' protocol='" +
+                              srv.protocol + "'>";
+    auto& srvs = def.dns.srvs;
+    const auto count = std::count_if(srvs.begin(), srvs.end(), [&](const DnsSrv& other) { return matches(other, srv); });
+    switch (command) {
+    case UpdateCommand::AddFirst:
+    case UpdateCommand::AddLast:
+        if (count > 0)
+            throw DefinitionError(where + ": the network already has an SRV record with every field given");
+        insert(srvs, srv, command);
+        break;
+    case UpdateCommand::Delete:
+        if (count == 0)
+            throw DefinitionError(where + ": the network has no SRV record with every field given");
+        if (count > 1)
+            throw DefinitionError(where + ": " + std::to_string(count) +
+                                  " SRV records have every field given: give more of the one to delete");
+        srvs.erase(std::find_if(srvs.begin(), srvs.end(), [&](const DnsSrv& other) { return matches(other, srv); }));
+        break;
+    case UpdateCommand::Modify:
+        throw DefinitionError(where + ": an SRV record has no key to find it by, so it cannot be modified: delete "
+                                      "it and add the new one");
+    }
+}
+
 } // namespace
 
 std::optional<UpdateCommand> updateCommandNamed(std::string_view name)
@@ -210,7 +268,7 @@ std::string_view updateSectionName(UpdateSection section)
 
 std::string_view updateSectionNames()
 {
-    return "ip-dhcp-host, ip-dhcp-range and dns-host";
+    return "ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt and dns-srv";
 }
 
 NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, std::string_view xml)
@@ -233,6 +291,12 @@ NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, s
     case UpdateSection::DnsHost:
         update.entry = elements::dnsHost(root, "", command == UpdateCommand::Delete);
         break;
+    case UpdateSection::DnsTxt:
+        update.entry = elements::dnsTxt(root, "", command == UpdateCommand::Delete);
+        break;
+    case UpdateSection::DnsSrv:
+        update.entry = elements::dnsSrv(root, "");
+        break;
     }
     return update;
 }
@@ -247,8 +311,12 @@ NetworkDef updatedNetwork(const NetworkDef& def, const NetworkUpdate& update)
                 updateDhcpHost(result, entry, update.command);
             else if constexpr (std::is_same_v<Entry, DhcpRange>)
                 updateDhcpRange(result, entry, update.command);
-            else
+            else if constexpr (std::is_same_v<Entry, DnsHost>)
                 updateDnsHost(result, entry, update.command);
+            else if constexpr (std::is_same_v<Entry, DnsTxt>)
+                updateDnsTxt(result, entry, update.command);
+            else
+                updateDnsSrv(result, entry, update.command);
         },
         update.entry);
     try {

@@ -17,13 +17,15 @@ namespace vnf::conf {
 
 // virsh's commands; "add" is add-last.
 enum class UpdateCommand { AddFirst, AddLast, Delete, Modify };
-// virsh's section names: ip-dhcp-host, ip-dhcp-range, dns-host.
-enum class UpdateSection { DhcpHost, DhcpRange, DnsHost };
+// virsh's section names: ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt,
+// dns-srv.
+enum class UpdateSection { DhcpHost, DhcpRange, DnsHost, DnsTxt, DnsSrv };
 
 std::optional<UpdateCommand> updateCommandNamed(std::string_view name);
 std::optional<UpdateSection> updateSectionNamed(std::string_view name);
 std::string_view updateSectionName(UpdateSection section);
-// "ip-dhcp-host, ip-dhcp-range and dns-host", for messages and help.
+// "ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt and dns-srv", for
+// messages and help.
 std::string_view updateSectionNames();
 
 // <host mac='..' id='..' name='..' ip='..'/> of the ip-dhcp-host section:
@@ -37,11 +39,13 @@ struct DhcpHostSpec {
 
 // The ip-dhcp-range section's <range> is a DhcpRange (its addresses as
 // given until placed in a subnet); the dns-host section's <host> a DnsHost
-// (a host to delete may give its address, ip "", or its names alone).
+// (a host to delete may give its address, ip "", or its names alone); the
+// dns-txt section's <txt> a DnsTxt (one to delete may leave out its value),
+// the dns-srv section's <srv> a DnsSrv.
 
 struct NetworkUpdate {
     UpdateCommand command = UpdateCommand::AddLast;
-    std::variant<DhcpHostSpec, DhcpRange, DnsHost> entry;  // in UpdateSection order
+    std::variant<DhcpHostSpec, DhcpRange, DnsHost, DnsTxt, DnsSrv> entry;  // in UpdateSection order
     UpdateSection section() const { return static_cast<UpdateSection>(entry.index()); }
 };
 
@@ -64,6 +68,13 @@ NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, s
 //   repeat: several addresses for one name); deleting takes the one host
 //   with this address or one of these names (refused when none or several
 //   match); modifying gives the host with this address these names.
+// - dns-txt: a record is known by its name: adding refuses a name the
+//   network has, deleting needs it (and its value, if given), modifying
+//   gives it this value.
+// - dns-srv: adding refuses a record that matches every field given of one
+//   the network has; deleting takes the one record that matches every field
+//   given (refused when none or several do); an SRV record has no key of
+//   its own, so it is not modified (delete it and add the new one).
 // The result is checked as a whole definition is (libvirt's last
 // format-and-parse step), so no update makes what a definition may not be.
 NetworkDef updatedNetwork(const NetworkDef& def, const NetworkUpdate& update);
