@@ -404,8 +404,13 @@ TEST_P(NetworkTest, RoutedNetworkForwardsWithoutNat)
     test::Polkitd polkitd;
     Topology net;
     test::Daemon daemon(net.host, options());
-    auto r = ctl({"net-create", "-"}, networkXml("routed", "virbr7", "<forward mode='route'/>", "192.168.70"));
+    // With a static route to a subnet behind a guest: the host has it while the network runs.
+    std::string xml = networkXml("routed", "virbr7", "<forward mode='route'/>", "192.168.70");
+    xml.replace(xml.find("</network>"), 0, "<route address='10.200.0.0' prefix='24' gateway='192.168.70.2'/>");
+    auto r = ctl({"net-create", "-"}, xml);
     ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    const std::string route = net.host.run({"ip", "route", "show", "10.200.0.0/24"}).out;
+    EXPECT_NE(route.find("10.200.0.0/24 via 192.168.70.2 dev virbr7 proto static metric 1"), std::string::npos) << route;
     auto guest = plugGuest(net.host, "virbr7", "vnet0", "52:54:00:00:07:01");
     const std::string address = leaseAndConfigure(*guest, "192.168.70.1");
     ASSERT_FALSE(address.empty());
@@ -432,6 +437,7 @@ TEST_P(NetworkTest, RoutedNetworkForwardsWithoutNat)
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_EQ(leaseAndConfigure(*other, "192.168.70.1"), "192.168.70.200");
     ASSERT_TRUE(ctl({"net-destroy", "routed"}).ok());
+    EXPECT_EQ(net.host.run({"ip", "route", "show", "10.200.0.0/24"}).out, "");
 }
 
 // A restarted daemon adopts the running network (same bridge, same

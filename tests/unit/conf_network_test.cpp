@@ -60,6 +60,8 @@ Two lines.</description>
       <range start='fd00:9::100' end='fd00:9::1ff'/>
     </dhcp>
   </ip>
+  <route address='10.99.0.0' netmask='255.255.0.0' gateway='10.9.0.2'/>
+  <route family='ipv6' address='fd00:99::' prefix='64' gateway='fd00:9::2' metric='5'/>
 </network>
 )";
 
@@ -184,8 +186,7 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
     EXPECT_EQ(errorOf(net("<dns><host ip='10.0.0.5'><hostname>bad name</hostname></host></dns>")),
               "network <dns> <host> <hostname> 'bad name' is not a valid host name");
     EXPECT_EQ(errorOf(net("<domain name='-x'/>")), "network <domain>: name '-x' is not a valid domain name");
-    EXPECT_EQ(errorOf(net("<route address='10.1.0.0' prefix='24' gateway='10.0.0.2'/>")),
-              "network: <route> is not supported here");
+    EXPECT_EQ(errorOf(net("<portgroup name='x'/>")), "network: <portgroup> is not supported here");
     EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24' color='red'/>")),
               "network <ip> #1: unknown attribute 'color'");
     EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.9'>"
@@ -302,7 +303,8 @@ TEST(Dnsmasq, LeasesFile)
 } // namespace
 
 // libvirt's PXE, DNS record and per-host lease elements: what dnsmasq is
-// given is checked like everything else it reads.
+// given is checked like everything else it reads; static routes are ones
+// the kernel takes.
 TEST(NetworkDef, BootDnsRecordsAndHostLeasesAreChecked)
 {
     const std::string v4 = "<ip address='10.0.0.1' prefix='24'><dhcp>";
@@ -331,6 +333,16 @@ TEST(NetworkDef, BootDnsRecordsAndHostLeasesAreChecked)
               "network <dns> <srv>: target 'a,b' is not a valid host name (or '.')");
     EXPECT_EQ(errorOf(net("<dns forwardPlainNames='maybe'/>")),
               "network <dns>: forwardPlainNames='maybe' must be 'yes' or 'no'");
+    const std::string ip = "<ip address='10.0.0.1' prefix='24'/>";
+    EXPECT_EQ(errorOf(net(ip + "<route address='10.5.0.1' prefix='16' gateway='10.0.0.2'/>")),
+              "network <route> #1: address 10.5.0.1 has bits set beyond its prefix (the network is 10.5.0.0/16)");
+    EXPECT_EQ(errorOf(net(ip + "<route address='10.5.0.0' prefix='16' gateway='10.1.0.2'/>")),
+              "network <route> #1: gateway 10.1.0.2 is in none of the network's IPv4 subnets");
+    EXPECT_EQ(errorOf(net(ip + "<route family='ipv6' address='fd00:5::' prefix='64' gateway='fd00::2'/>")),
+              "network <route> #1: gateway fd00::2 is in none of the network's IPv6 subnets");
+    EXPECT_EQ(errorOf(net(ip + "<route address='10.5.0.0' prefix='16'/>")), "network <route> #1: missing attribute 'gateway'");
+    EXPECT_EQ(errorOf(net(ip + "<route address='0.0.0.0' prefix='0' gateway='10.0.0.2'/>")),
+              "network <route> #1 prefix '0' must be a number from 1 to 32");
     EXPECT_EQ(errorOf(net("<title>two\nlines</title>")), "network: <title> must be one line (<description> takes more)");
     EXPECT_EQ(errorOf(net("<metadata/>")), "network: <metadata> is not supported here");
 }

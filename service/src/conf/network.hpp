@@ -88,6 +88,18 @@ struct IpDef {
     std::string netmask() const;
 };
 
+// <route address='..' prefix='..' gateway='..' metric='..'/>: a static
+// route the host gets while the network runs, to a subnet behind a guest.
+struct RouteDef {
+    bool ipv6 = false;
+    std::string address;  // the destination network's address, canonical
+    unsigned prefix = 0;
+    bool prefixFromNetmask = false;  // written as netmask= (IPv4), kept for formatting
+    std::string gateway;             // canonical; in one of the network's subnets
+    std::optional<unsigned> metric;  // nullopt: 1, libvirt's default
+    bool operator==(const RouteDef&) const = default;
+};
+
 struct DnsHost {
     std::string ip;
     std::vector<std::string> hostnames;
@@ -136,6 +148,7 @@ struct NetworkDef {
     bool domainLocalOnly = false;
     DnsDef dns;
     std::vector<IpDef> ips;
+    std::vector<RouteDef> routes;
     bool ipv6 = false;  // <network ipv6='yes'>: guest-to-guest IPv6 without an IPv6 address
     unsigned mtu = 0;   // <mtu size='N'/> of the bridge; 0: the kernel's default
     bool uuidGiven = true;  // false when the XML had none and one was generated (not content)
@@ -147,7 +160,8 @@ struct NetworkDef {
 private:
     auto content() const
     {
-        return std::tie(name, uuid, title, description, bridge, mac, forward, domain, domainLocalOnly, dns, ips, ipv6, mtu);
+        return std::tie(name, uuid, title, description, bridge, mac, forward, domain, domainLocalOnly, dns, ips, routes, ipv6,
+                        mtu);
     }
 };
 

@@ -220,6 +220,19 @@ std::string formatNetwork(const NetworkDef& def)
         }
         out += "  </ip>\n";
     }
+    for (const auto& r : def.routes) {
+        out += "  <route";
+        if (r.ipv6)
+            out += attr("family", "ipv6");
+        out += attr("address", r.address);
+        IpDef destination;
+        destination.prefix = r.prefix;
+        out += r.prefixFromNetmask ? attr("netmask", destination.netmask()) : attr("prefix", std::to_string(r.prefix));
+        out += attr("gateway", r.gateway);
+        if (r.metric)
+            out += attr("metric", std::to_string(*r.metric));
+        out += "/>\n";
+    }
     return out + "</network>\n";
 }
 

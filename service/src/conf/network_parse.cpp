@@ -279,6 +279,61 @@ ForwardDef parseForward(const xmlNode* node)
     return forward;
 }
 
+// The prefix length an <ip> or <route> gives as netmask= (IPv4) or
+// prefix=, and whether it came as a netmask (kept for formatting).
+std::pair<unsigned, bool> prefixOf(const xmlNode* node, bool ipv6, const std::string& where)
+{
+    auto netmask = attribute(node, "netmask");
+    auto prefix = attribute(node, "prefix");
+    if (netmask && prefix)
+        throw DefinitionError(where + ": give netmask or prefix, not both");
+    if (netmask) {
+        if (ipv6)
+            throw DefinitionError(where + ": an IPv6 address takes a prefix, not a netmask");
+        auto bits = ipv4MaskPrefix(*netmask);
+        if (!bits || *bits == 0 || netmask->find('.') == std::string::npos)
+            throw DefinitionError(where + ": netmask '" + *netmask + "' is not a contiguous IPv4 netmask");
+        return {*bits, true};
+    }
+    if (prefix)
+        return {number(*prefix, 1, ipv6 ? 128 : 32, where + " prefix"), false};
+    throw DefinitionError(where + ": missing netmask or prefix");
+}
+
+// A destination reached through a guest of the network: the gateway must be
+// in one of the network's subnets of its family (the kernel would refuse a
+// gateway it cannot reach); the address must be the destination network's
+// own (no host bits: the kernel refuses them too).
+RouteDef parseRoute(const xmlNode* node, size_t index, const std::vector<IpDef>& ips)
+{
+    const std::string where = "network <route> #" + std::to_string(index + 1);
+    allowOnly(node, where, {}, {"family", "address", "netmask", "prefix", "gateway", "metric"});
+    RouteDef route;
+    const std::string text = required(node, "address", where);
+    auto family = attribute(node, "family");
+    if (family && *family != "ipv4" && *family != "ipv6")
+        throw DefinitionError(where + ": family '" + *family + "' must be 'ipv4' or 'ipv6'");
+    route.ipv6 = family ? *family == "ipv6" : text.find(':') != std::string::npos;
+    route.address = address(text, route.ipv6, where + " address");
+    std::tie(route.prefix, route.prefixFromNetmask) = prefixOf(node, route.ipv6, where);
+    IpDef destination;
+    destination.ipv6 = route.ipv6;
+    destination.address = route.address;
+    destination.prefix = route.prefix;
+    if (const std::string cidr = destination.networkCidr(); cidr != route.address + "/" + std::to_string(route.prefix))
+        throw DefinitionError(where + ": address " + route.address + " has bits set beyond its prefix (the network is " +
+                              cidr + ")");
+    route.gateway = address(required(node, "gateway", where), route.ipv6, where + " gateway");
+    if (std::none_of(ips.begin(), ips.end(), [&](const IpDef& ip) {
+            return ip.ipv6 == route.ipv6 && sameNetwork(route.gateway, ip.address, ip.ipv6, ip.prefix);
+        }))
+        throw DefinitionError(where + ": gateway " + route.gateway + " is in none of the network's " +
+                              (route.ipv6 ? "IPv6" : "IPv4") + " subnets");
+    if (auto metric = attribute(node, "metric"))
+        route.metric = number(*metric, 1, 4294967295u, where + " metric");
+    return route;
+}
+
 IpDef parseIp(const xmlNode* node, size_t index)
 {
     const std::string where = "network <ip> #" + std::to_string(index + 1);
@@ -290,23 +345,7 @@ IpDef parseIp(const xmlNode* node, size_t index)
         throw DefinitionError(where + ": family '" + *family + "' must be 'ipv4' or 'ipv6'");
     ip.ipv6 = family ? *family == "ipv6" : text.find(':') != std::string::npos;
     ip.address = address(text, ip.ipv6, where + " address");
-    auto netmask = attribute(node, "netmask");
-    auto prefix = attribute(node, "prefix");
-    if (netmask && prefix)
-        throw DefinitionError(where + ": give netmask or prefix, not both");
-    if (netmask) {
-        if (ip.ipv6)
-            throw DefinitionError(where + ": an IPv6 address takes a prefix, not a netmask");
-        auto bits = ipv4MaskPrefix(*netmask);
-        if (!bits || netmask->find('.') == std::string::npos)
-            throw DefinitionError(where + ": netmask '" + *netmask + "' is not a contiguous IPv4 netmask");
-        ip.prefix = *bits;
-        ip.prefixFromNetmask = true;
-    } else if (prefix) {
-        ip.prefix = number(*prefix, 1, ip.ipv6 ? 128 : 32, where + " prefix");
-    } else {
-        throw DefinitionError(where + ": missing netmask or prefix");
-    }
+    std::tie(ip.prefix, ip.prefixFromNetmask) = prefixOf(node, ip.ipv6, where);
 
     if (const xmlNode* tftp = onlyChild(node, "tftp", where)) {
         allowOnly(tftp, where + " <tftp>", {}, {"root"});
@@ -402,7 +441,7 @@ NetworkDef parseNetwork(std::string_view xml)
     // connections= is what libvirt writes into the XML of a running network
     // (how many guests use it): accepted so that dumped XML defines again.
     allowOnly(root, where,
-              {"name", "uuid", "title", "description", "bridge", "mac", "mtu", "forward", "domain", "dns", "ip"},
+              {"name", "uuid", "title", "description", "bridge", "mac", "mtu", "forward", "domain", "dns", "ip", "route"},
               {"ipv6", "connections"});
     NetworkDef def;
     def.ipv6 = yesNo(root, "ipv6", where, false);
@@ -497,6 +536,9 @@ NetworkDef parseNetwork(std::string_view xml)
         }
         def.ips.push_back(std::move(ip));
     }
+    index = 0;
+    for (const xmlNode* node : children(root, "route"))
+        def.routes.push_back(parseRoute(node, index++, def.ips));
     if (def.forward.nat.ipv6 && !def.hasIpv6())
         throw DefinitionError(where + " <forward> <nat ipv6='yes'> needs an IPv6 <ip>");
     return def;

@@ -200,6 +200,8 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
         for (const auto& ip : def.ips)
             netlink.addAddress(def.bridge.name, ip);
         netlink.setUp(def.bridge.name);
+        for (const auto& route : def.routes)
+            netlink.addRoute(def.bridge.name, route);
         if (needsForwarding(def)) {
             if (def.hasIpv4())
                 network::writeSysctl("net/ipv4/ip_forward", "1");

@@ -4,6 +4,8 @@
 #include <netlink/msg.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
 
 #include <arpa/inet.h>
 #include <linux/if_link.h>
@@ -32,6 +34,20 @@ struct NlAddrDeleter {
 struct LinkDeleter {
     void operator()(rtnl_link* l) const { rtnl_link_put(l); }
 };
+struct RouteDeleter {
+    void operator()(rtnl_route* r) const { rtnl_route_put(r); }
+};
+struct NexthopDeleter {
+    void operator()(rtnl_nexthop* n) const { rtnl_route_nh_free(n); }
+};
+
+std::unique_ptr<nl_addr, NlAddrDeleter> parsedAddress(const std::string& text, int family)
+{
+    nl_addr* raw = nullptr;
+    if (int err = nl_addr_parse(text.c_str(), family, &raw); err < 0)
+        throw NetlinkError("bad address " + text + ": " + describe(err));
+    return std::unique_ptr<nl_addr, NlAddrDeleter>(raw);
+}
 
 } // namespace
 
@@ -119,6 +135,30 @@ void Netlink::addAddress(const std::string& ifname, const conf::IpDef& ip)
     }
     if (int err = rtnl_addr_add(sock_.get(), addr.get(), NLM_F_EXCL); err < 0)
         throw NetlinkError("cannot add " + text + " to " + ifname + ": " + describe(err));
+}
+
+void Netlink::addRoute(const std::string& ifname, const conf::RouteDef& route)
+{
+    const int family = route.ipv6 ? AF_INET6 : AF_INET;
+    const std::string destination = route.address + "/" + std::to_string(route.prefix);
+    std::unique_ptr<rtnl_route, RouteDeleter> r(rtnl_route_alloc());
+    rtnl_route_set_family(r.get(), family);
+    rtnl_route_set_table(r.get(), RT_TABLE_MAIN);
+    rtnl_route_set_protocol(r.get(), RTPROT_STATIC);
+    rtnl_route_set_scope(r.get(), RT_SCOPE_UNIVERSE);
+    rtnl_route_set_type(r.get(), RTN_UNICAST);
+    rtnl_route_set_priority(r.get(), route.metric.value_or(1));  // libvirt's default metric
+    auto dst = parsedAddress(destination, family);
+    if (int err = rtnl_route_set_dst(r.get(), dst.get()); err < 0)
+        throw NetlinkError("bad route " + destination + ": " + describe(err));
+    std::unique_ptr<rtnl_nexthop, NexthopDeleter> hop(rtnl_route_nh_alloc());
+    rtnl_route_nh_set_ifindex(hop.get(), ifindex(ifname));
+    auto gateway = parsedAddress(route.gateway, family);
+    rtnl_route_nh_set_gateway(hop.get(), gateway.get());
+    rtnl_route_add_nexthop(r.get(), hop.release());  // the route owns it now
+    if (int err = rtnl_route_add(sock_.get(), r.get(), NLM_F_EXCL); err < 0)
+        throw NetlinkError("cannot add the route to " + destination + " via " + route.gateway + " on " + ifname + ": " +
+                           describe(err));
 }
 
 void Netlink::setUp(const std::string& ifname)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Bridges for virtual networks, over rtnetlink (libnl-3): created with their
-// MAC, STP and forward delay in one message, addressed, brought up, removed.
+// MAC, STP and forward delay in one message, addressed, brought up, given
+// the network's static routes, removed.
 #pragma once
 
 #include "conf/network.hpp"
@@ -27,6 +28,9 @@ public:
     void createBridge(const conf::NetworkDef& def);
     void addAddress(const std::string& ifname, const conf::IpDef& ip);
     void setUp(const std::string& ifname);
+    // A static route through `ifname` (the bridge, once up); it goes with
+    // the bridge.
+    void addRoute(const std::string& ifname, const conf::RouteDef& route);
     // Removes the link; false when there was none.
     bool deleteLink(const std::string& ifname);
     bool linkExists(const std::string& ifname);
