@@ -192,6 +192,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
                 "<srv service='ldap' protocol='tcp' domain='lab.test' target='files.lab.test' port='389'/>"
                 "<host ip='192.168.50.5'><hostname>files</hostname></host></dns>");
     xml.replace(xml.find("</dhcp>"), 0, "<bootp file='pxelinux.0'/>");
+    xml.replace(xml.find("netmask="), 0, "localPtr='yes' ");
     auto r = test::vnetfilterctlAsNobody({"net-define", "-"}, xml);
     EXPECT_FALSE(r.ok());
     EXPECT_NE(r.err.find("not authorized"), std::string::npos) << r.err;
@@ -326,6 +327,8 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     r = guest->run({"busybox", "nslookup", "-type=srv", "_ldap._tcp.lab.test", "192.168.50.1"});
     EXPECT_NE(r.out.find("389 files.lab.test"), std::string::npos) << r.out << r.err;
     EXPECT_NE(test::readFile(daemon.networkStateDir() / "natnet.conf").find("dhcp-boot=pxelinux.0\n"), std::string::npos);
+    EXPECT_NE(test::readFile(daemon.networkStateDir() / "natnet.conf").find("local=/50.168.192.in-addr.arpa/\n"),
+              std::string::npos);
     r = ctl({"net-update", "natnet", "add", "dns-host", "<host ip='192.168.50.6'><hostname>scanner</hostname></host>"});
     EXPECT_NE(r.err.find("already has a DNS host with this address"), std::string::npos) << r.err;
     r = ctl({"net-update", "natnet", "delete", "dns-host", "<host ip='192.168.50.6'/>"});

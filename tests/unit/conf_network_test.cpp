@@ -55,7 +55,7 @@ Two lines.</description>
       <bootp file='pxelinux.0' server='10.9.0.2'/>
     </dhcp>
   </ip>
-  <ip family='ipv6' address='fd00:9::1' prefix='64'>
+  <ip family='ipv6' address='fd00:9::1' prefix='64' localPtr='yes'>
     <dhcp>
       <range start='fd00:9::100' end='fd00:9::1ff'/>
     </dhcp>
@@ -264,7 +264,7 @@ TEST(Dnsmasq, ConfigurationCarriesTheDefinition)
                              "dhcp-host=52:54:00:00:00:02,10.9.0.12,guest2,infinite\n", "dhcp-boot=pxelinux.0,,10.9.0.2\n",
                              "domain-needed\nlocal=//\n", "txt-record=example,one value, and another\n",
                              "srv-host=_ldap._tcp.lab.example,files,389,10,5\n", "srv-host=_kerberos._udp,files,1,0,7\n",
-                             "srv-host=_http._tcp\n"})
+                             "srv-host=_http._tcp\n", "local=/0.0.0.0.0.0.0.0.9.0.0.0.0.0.d.f.ip6.arpa/\n"})
         EXPECT_NE(config.find(line), std::string::npos) << line << "in:\n" << config;
     EXPECT_EQ(config.find("port=0"), std::string::npos);
     EXPECT_EQ(config.find("dhcp-option=3"), std::string::npos);  // NAT: the bridge is the router
@@ -343,6 +343,14 @@ TEST(NetworkDef, BootDnsRecordsAndHostLeasesAreChecked)
     EXPECT_EQ(errorOf(net(ip + "<route address='10.5.0.0' prefix='16'/>")), "network <route> #1: missing attribute 'gateway'");
     EXPECT_EQ(errorOf(net(ip + "<route address='0.0.0.0' prefix='0' gateway='10.0.0.2'/>")),
               "network <route> #1 prefix '0' must be a number from 1 to 32");
+    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' prefix='20' localPtr='yes'/>")),
+              "network <ip> #1: localPtr='yes' needs a prefix that is a multiple of 8 (a whole reverse DNS zone), not 20");
+    conf::IpDef zoned;
+    zoned.address = "192.168.122.1";
+    zoned.prefix = 24;
+    EXPECT_EQ(zoned.reverseZone(), "122.168.192.in-addr.arpa");
+    zoned.prefix = 16;
+    EXPECT_EQ(zoned.reverseZone(), "168.192.in-addr.arpa");
     EXPECT_EQ(errorOf(net("<title>two\nlines</title>")), "network: <title> must be one line (<description> takes more)");
     EXPECT_EQ(errorOf(net("<metadata/>")), "network: <metadata> is not supported here");
 }

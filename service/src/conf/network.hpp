@@ -80,12 +80,19 @@ struct IpDef {
     // <dhcp><bootp file='..' server='..'/> (IPv4 only): what PXE clients
     // boot, from this network's TFTP (no server) or another's.
     std::string bootFile, bootServer;
+    // localPtr='yes': reverse lookups of the subnet are answered here or
+    // not at all (never forwarded). Needs a prefix of whole labels: a
+    // multiple of 8 (IPv4) or 4 (IPv6).
+    bool localPtr = false;
     bool operator==(const IpDef&) const = default;
 
     // The network the address is in, "192.168.122.0/24".
     std::string networkCidr() const;
     // The netmask in address form (IPv4).
     std::string netmask() const;
+    // The subnet's reverse DNS zone ("122.168.192.in-addr.arpa"); the
+    // prefix must be a multiple of 8 (IPv4) or 4 (IPv6).
+    std::string reverseZone() const;
 };
 
 // <route address='..' prefix='..' gateway='..' metric='..'/>: a static

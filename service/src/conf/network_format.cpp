@@ -48,6 +48,22 @@ std::string IpDef::netmask() const
     return text;
 }
 
+std::string IpDef::reverseZone() const
+{
+    std::array<uint8_t, 16> bytes{};
+    inet_pton(ipv6 ? AF_INET6 : AF_INET, address.c_str(), bytes.data());
+    std::string zone;
+    if (ipv6) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        for (unsigned nibble = prefix / 4; nibble-- > 0;)
+            zone += std::string(1, kHex[(bytes[nibble / 2] >> (nibble % 2 ? 0 : 4)) & 0xf]) + ".";
+        return zone + "ip6.arpa";
+    }
+    for (unsigned octet = prefix / 8; octet-- > 0;)
+        zone += std::to_string(bytes[octet]) + ".";
+    return zone + "in-addr.arpa";
+}
+
 bool NetworkDef::hasIpv4() const
 {
     for (const auto& ip : ips)
@@ -182,6 +198,8 @@ std::string formatNetwork(const NetworkDef& def)
             out += attr("family", "ipv6");
         out += attr("address", ip.address);
         out += ip.prefixFromNetmask ? attr("netmask", ip.netmask()) : attr("prefix", std::to_string(ip.prefix));
+        if (ip.localPtr)
+            out += attr("localPtr", "yes");
         if (ip.tftpRoot.empty() && !ip.hasDhcp) {
             out += "/>\n";
             continue;

@@ -337,7 +337,7 @@ RouteDef parseRoute(const xmlNode* node, size_t index, const std::vector<IpDef>&
 IpDef parseIp(const xmlNode* node, size_t index)
 {
     const std::string where = "network <ip> #" + std::to_string(index + 1);
-    allowOnly(node, where, {"dhcp", "tftp"}, {"family", "address", "netmask", "prefix"});
+    allowOnly(node, where, {"dhcp", "tftp"}, {"family", "address", "netmask", "prefix", "localPtr"});
     IpDef ip;
     const std::string text = required(node, "address", where);
     auto family = attribute(node, "family");
@@ -346,6 +346,10 @@ IpDef parseIp(const xmlNode* node, size_t index)
     ip.ipv6 = family ? *family == "ipv6" : text.find(':') != std::string::npos;
     ip.address = address(text, ip.ipv6, where + " address");
     std::tie(ip.prefix, ip.prefixFromNetmask) = prefixOf(node, ip.ipv6, where);
+    ip.localPtr = yesNo(node, "localPtr", where, false);
+    if (ip.localPtr && ip.prefix % (ip.ipv6 ? 4 : 8) != 0)
+        throw DefinitionError(where + ": localPtr='yes' needs a prefix that is a multiple of " +
+                              (ip.ipv6 ? "4" : "8") + " (a whole reverse DNS zone), not " + std::to_string(ip.prefix));
 
     if (const xmlNode* tftp = onlyChild(node, "tftp", where)) {
         allowOnly(tftp, where + " <tftp>", {}, {"root"});

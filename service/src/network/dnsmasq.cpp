@@ -99,6 +99,8 @@ std::string dnsmasqConfig(const conf::NetworkDef& def, const DnsmasqPaths& paths
     }
     bool dhcp = false, ra = false;
     for (const auto& ip : def.ips) {
+        if (ip.localPtr)
+            c << "local=/" << ip.reverseZone() << "/\n";
         for (const auto& r : ip.ranges) {
             c << "dhcp-range=" << r.start << "," << r.end << ","
               << (ip.ipv6 ? std::to_string(ip.prefix) : ip.netmask());
