@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The parts of <network> that net-update also takes on their own, parsed by
 // the same code either way so that an entry is checked alike wherever it is
-// given. Internal to conf (network_parse.cpp defines them; network_update.cpp
-// uses them). Each throws DefinitionError naming `where`.
+// given. Internal to conf (network_parse.cpp and network_update.cpp use
+// them). Each throws DefinitionError naming `where`.
 #pragma once
 
 #include "conf/network_update.hpp"
