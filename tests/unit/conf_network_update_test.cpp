@@ -4,6 +4,7 @@
 #include "conf/error.hpp"
 #include "conf/network.hpp"
 #include "conf/network_update.hpp"
+#include "conf/xml.hpp"
 
 #include <gtest/gtest.h>
 
@@ -274,4 +275,31 @@ TEST(NetworkUpdate, DnsTxtAndSrvRecords)
     EXPECT_NE(refusal(one, UpdateCommand::Modify, srv, "<srv service='ldap' protocol='tcp' target='c'/>")
                   .find("cannot be modified"),
               std::string::npos);
+}
+
+// Updates one at a time cannot grow a definition past what a definition
+// may be (it could not be read back at the next start).
+TEST(NetworkUpdate, NoUpdateMakesADefinitionLargerThanTheLimit)
+{
+    conf::NetworkDef def = conf::parseNetwork(kNetwork);
+    // Hosts of about 100 bytes each until the next would not fit (in
+    // hundreds first: formatting after each would take a minute).
+    int i = 0;
+    auto addHost = [&] {
+        def.dns.hosts.push_back({"10.9." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1),
+                                 {"host-number-" + std::to_string(i) + "-with-a-long-name-for-its-size"}});
+        ++i;
+    };
+    while (conf::formatNetwork(def).size() < conf::kMaxDefinitionBytes - 11000)
+        for (int n = 0; n < 100; ++n)
+            addHost();
+    while (conf::formatNetwork(def).size() < conf::kMaxDefinitionBytes - 150)
+        addHost();
+    ASSERT_LT(conf::formatNetwork(def).size(), conf::kMaxDefinitionBytes) << "the network itself still fits";
+    const std::string label(60, 'x');  // a host of more than 150 bytes
+    const std::string message = refusal(def, UpdateCommand::AddLast, UpdateSection::DnsHost,
+                                        "<host ip='192.0.2.1'><hostname>" + label + "." + label + "." + label +
+                                            "</hostname></host>");
+    EXPECT_NE(message.find("after this dns-host update"), std::string::npos) << message;
+    EXPECT_NE(message.find("more than the limit of 1048576 bytes"), std::string::npos) << message;
 }
