@@ -394,7 +394,8 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
     : ListPage("networks", "Network XML", calls), newNetwork_(addButton("New network")), define_(addButton("Define network", true)),
       start_(addButton("Start", true)), stop_(addButton("Stop", true)), autostart_(addButton("Autostart", true)),
       undefine_(addButton("Undefine network", true)), newHost_(addButton("New DHCP host", false, &hostRow_)),
-      addHost_(addButton("Add DHCP host", true, &hostRow_)), removeHost_(addButton("Remove DHCP host", true, &hostRow_))
+      addHost_(addButton("Add DHCP host", true, &hostRow_)), modifyHost_(addButton("Modify DHCP host", true, &hostRow_)),
+      removeHost_(addButton("Remove DHCP host", true, &hostRow_))
 {
     hostRow_.set_spacing(6);
     host_.set_hexpand(true);
@@ -438,6 +439,11 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
     });
     addHost_.signal_clicked().connect([this, act] {
         act("AddDHCPHost", g_variant_new("(s)", host_.get_text().c_str()), "Host added to " + selected() + ".");
+    });
+    // The host with the line's MAC (IPv6: id), else name, else address
+    // becomes the line, in one change.
+    modifyHost_.signal_clicked().connect([this, act] {
+        act("ModifyDHCPHost", g_variant_new("(s)", host_.get_text().c_str()), "Host changed in " + selected() + ".");
     });
     removeHost_.signal_clicked().connect([this, act] {
         act("RemoveDHCPHost", g_variant_new("(s)", host_.get_text().c_str()),

@@ -119,7 +119,7 @@ private:
     // selected network, and its buttons, in a row of their own.
     Gtk::Box hostRow_{Gtk::Orientation::HORIZONTAL};
     Gtk::Entry host_;
-    Gtk::Button &newHost_, &addHost_, &removeHost_;
+    Gtk::Button &newHost_, &addHost_, &modifyHost_, &removeHost_;
 };
 
 } // namespace vnf::gui

@@ -161,12 +161,23 @@ try:
     definition = subprocess.run([vnetfilterctl, "net-dumpxml", "lan"], check=True, capture_output=True).stdout.decode()
     if "<host mac='52:54:00:00:00:01' name='host-1' ip='192.168.210.200'/>" not in definition:
         fail("the host is not in lan's definition: " + definition)
+    # Changed elsewhere, then back from the window's line: Modify finds the
+    # host by the line's MAC and makes it the line again.
+    subprocess.run([vnetfilterctl, "net-update", "lan", "modify", "ip-dhcp-host",
+                    "<host mac='52:54:00:00:00:01' name='host-1' ip='192.168.210.150'/>"], check=True)
+    wait_for("the moved host in lan's details", lambda: find(app, lambda n: n.get_role_name() == "label" and
+                                                              "hosts host-1 192.168.210.150" in (n.get_name() or "")))
+    click(app, "Modify DHCP host")
+    wait_for("'Host changed in lan.'", lambda: find(app, text_starts("Host changed in lan.")))
+    definition = subprocess.run([vnetfilterctl, "net-dumpxml", "lan"], check=True, capture_output=True).stdout.decode()
+    if "<host mac='52:54:00:00:00:01' name='host-1' ip='192.168.210.200'/>" not in definition:
+        fail("Modify did not put the host back: " + definition)
     click(app, "Remove DHCP host")
     wait_for("'Host removed from lan.'", lambda: find(app, text_starts("Host removed from lan.")))
     definition = subprocess.run([vnetfilterctl, "net-dumpxml", "lan"], check=True, capture_output=True).stdout.decode()
     if "host-1" in definition:
         fail("the host is still in lan's definition: " + definition)
-    print("DHCP host added and removed", flush=True)
+    print("DHCP host added, modified and removed", flush=True)
     # Each view, pictured (the filters again, with the new one).
     for old in os.listdir(shots):
         os.remove(os.path.join(shots, old))

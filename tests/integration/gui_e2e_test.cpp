@@ -3,8 +3,8 @@
 // daemon, driven through its accessibility tree by tests/gui/drive_manager.py
 // (AT-SPI, on a session bus of its own): it shows the 24 built-in filters, a
 // binding created from the command line appears in it, a filter defined
-// from it is in `vnetfilterctl nwfilter-list`, a DHCP host added and
-// removed from it is in and out of the network's definition (the script
+// from it is in `vnetfilterctl nwfilter-list`, a DHCP host added, modified
+// and removed from it is in and out of the network's definition (the script
 // checks `net-dumpxml`), and each view is pictured in
 // GUI_OUTPUT_DIR (docs/gui.md shows them).
 #include "support/daemon_fixture.hpp"
