@@ -88,6 +88,7 @@ TEST_F(GuiE2eTest, DrivenThroughTheAccessibilityTree)
         {"dbus-run-session", "--", "/usr/bin/python3", "-B", GUI_DRIVER, VNETFILTER_MANAGER, VNETFILTERCTL, out.string()});
     ::unsetenv("DISPLAY");
     EXPECT_TRUE(r.ok()) << r.out << r.err << "Xvfb:\n" << test::readFile(dir.path() / "xvfb.log");
+    EXPECT_NE(r.out.find("DHCP host added, modified and removed"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("screenshots written"), std::string::npos) << r.out << r.err;
 
     auto list = ctl({"nwfilter-list"});
