@@ -77,6 +77,24 @@ TEST(NetworkUpdate, CommandsAndSectionsByVirshsNames)
                  conf::DefinitionError);
 }
 
+TEST(NetworkUpdate, UnknownNamesAreRefusedWithTheKnownOnes)
+{
+    EXPECT_EQ(conf::parseNetworkUpdate("add-first", "dns-host", "<host ip='10.9.0.5'><hostname>a</hostname></host>")
+                  .command,
+              UpdateCommand::AddFirst);
+    auto refusal = [](std::string_view command, std::string_view section) {
+        try {
+            conf::parseNetworkUpdate(command, section, "<host ip='10.9.0.5'/>");
+        } catch (const conf::DefinitionError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(refusal("remove", "ip-dhcp-host"), "unknown command 'remove' (add, add-first, add-last, delete or modify)");
+    EXPECT_EQ(refusal("add", "portgroup"),
+              "section 'portgroup' cannot be updated (ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt and dns-srv can)");
+}
+
 // Static DHCP hosts: placed in the <ip> whose subnet holds the address,
 // checked like the same <host> in a definition, and refused without change
 // when they clash or are missing.

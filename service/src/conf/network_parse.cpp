@@ -93,6 +93,28 @@ std::pair<unsigned, bool> prefixOf(const xmlNode* node, bool ipv6, const std::st
     throw DefinitionError(where + ": missing netmask or prefix");
 }
 
+// What an <ip> and a <route> both say about a subnet: its family (given, or
+// read from the address), its address and its prefix length.
+struct Subnet {
+    bool ipv6 = false;
+    std::string address;
+    unsigned prefix = 0;
+    bool prefixFromNetmask = false;
+};
+
+Subnet subnetOf(const xmlNode* node, const std::string& where)
+{
+    Subnet subnet;
+    const std::string text = required(node, "address", where);
+    auto family = attribute(node, "family");
+    if (family && *family != "ipv4" && *family != "ipv6")
+        throw DefinitionError(where + ": family '" + *family + "' must be 'ipv4' or 'ipv6'");
+    subnet.ipv6 = family ? *family == "ipv6" : text.find(':') != std::string::npos;
+    subnet.address = address(text, subnet.ipv6, where + " address");
+    std::tie(subnet.prefix, subnet.prefixFromNetmask) = prefixOf(node, subnet.ipv6, where);
+    return subnet;
+}
+
 // A destination reached through a guest of the network: the gateway must be
 // in one of the network's subnets of its family (the kernel would refuse a
 // gateway it cannot reach); the address must be the destination network's
@@ -102,13 +124,11 @@ RouteDef parseRoute(const xmlNode* node, size_t index, const std::vector<IpDef>&
     const std::string where = "network <route> #" + std::to_string(index + 1);
     allowOnly(node, where, {}, {"family", "address", "netmask", "prefix", "gateway", "metric"});
     RouteDef route;
-    const std::string text = required(node, "address", where);
-    auto family = attribute(node, "family");
-    if (family && *family != "ipv4" && *family != "ipv6")
-        throw DefinitionError(where + ": family '" + *family + "' must be 'ipv4' or 'ipv6'");
-    route.ipv6 = family ? *family == "ipv6" : text.find(':') != std::string::npos;
-    route.address = address(text, route.ipv6, where + " address");
-    std::tie(route.prefix, route.prefixFromNetmask) = prefixOf(node, route.ipv6, where);
+    Subnet subnet = subnetOf(node, where);
+    route.ipv6 = subnet.ipv6;
+    route.address = std::move(subnet.address);
+    route.prefix = subnet.prefix;
+    route.prefixFromNetmask = subnet.prefixFromNetmask;
     IpDef destination;
     destination.ipv6 = route.ipv6;
     destination.address = route.address;
@@ -132,13 +152,11 @@ IpDef parseIp(const xmlNode* node, size_t index)
     const std::string where = "network <ip> #" + std::to_string(index + 1);
     allowOnly(node, where, {"dhcp", "tftp"}, {"family", "address", "netmask", "prefix", "localPtr"});
     IpDef ip;
-    const std::string text = required(node, "address", where);
-    auto family = attribute(node, "family");
-    if (family && *family != "ipv4" && *family != "ipv6")
-        throw DefinitionError(where + ": family '" + *family + "' must be 'ipv4' or 'ipv6'");
-    ip.ipv6 = family ? *family == "ipv6" : text.find(':') != std::string::npos;
-    ip.address = address(text, ip.ipv6, where + " address");
-    std::tie(ip.prefix, ip.prefixFromNetmask) = prefixOf(node, ip.ipv6, where);
+    Subnet subnet = subnetOf(node, where);
+    ip.ipv6 = subnet.ipv6;
+    ip.address = std::move(subnet.address);
+    ip.prefix = subnet.prefix;
+    ip.prefixFromNetmask = subnet.prefixFromNetmask;
     ip.localPtr = yesNo(node, "localPtr", where, false);
     if (ip.localPtr && ip.prefix % (ip.ipv6 ? 4 : 8) != 0)
         throw DefinitionError(where + ": localPtr='yes' needs a prefix that is a multiple of " +

@@ -144,6 +144,18 @@ bool sharesName(const DnsHost& a, const DnsHost& b)
     });
 }
 
+// Every entry `matching` takes, in order: deleting by the fields given needs
+// exactly one, and the refusal names how many (or which) there were.
+template <typename Entry, typename Predicate>
+std::vector<typename std::vector<Entry>::iterator> entriesMatching(std::vector<Entry>& entries, Predicate matching)
+{
+    std::vector<typename std::vector<Entry>::iterator> found;
+    for (auto it = entries.begin(); it != entries.end(); ++it)
+        if (matching(*it))
+            found.push_back(it);
+    return found;
+}
+
 // Several addresses for one name are a legitimate configuration (libvirt
 // allows them since 4.10), so only the address identifies a host to add or
 // modify; a host to delete may be named by either.
@@ -167,19 +179,19 @@ void updateDnsHost(NetworkDef& def, const DnsHost& host, UpdateCommand command)
         sameAddress->hostnames = host.hostnames;
         break;
     case UpdateCommand::Delete: {
-        std::vector<std::string> matched;
-        auto match = hosts.end();
-        for (auto it = hosts.begin(); it != hosts.end(); ++it)
-            if ((!host.ip.empty() && it->ip == host.ip) || sharesName(host, *it)) {
-                matched.push_back(it->ip);
-                match = it;
-            }
+        auto matched = entriesMatching(hosts, [&](const DnsHost& other) {
+            return (!host.ip.empty() && other.ip == host.ip) || sharesName(host, other);
+        });
         if (matched.empty())
             throw DefinitionError(where + ": the network has no DNS host with this address or name");
-        if (matched.size() > 1)
+        if (matched.size() > 1) {
+            std::vector<std::string> addresses;
+            for (auto it : matched)
+                addresses.push_back(it->ip);
             throw DefinitionError(where + ": " + std::to_string(matched.size()) + " DNS hosts match (" +
-                                  util::join(matched, ", ") + "): give the address of the one to delete");
-        hosts.erase(match);
+                                  util::join(addresses, ", ") + "): give the address of the one to delete");
+        }
+        hosts.erase(matched.front());
         break;
     }
     }
@@ -221,21 +233,21 @@ void updateDnsSrv(NetworkDef& def, const DnsSrv& srv, UpdateCommand command)
     const std::string where = "network '" + def.name + "' <dns> <srv service='" + srv.service + "' protocol='" +
                               srv.protocol + "'>";
     auto& srvs = def.dns.srvs;
-    const auto count = std::count_if(srvs.begin(), srvs.end(), [&](const DnsSrv& other) { return matches(other, srv); });
+    const auto matched = entriesMatching(srvs, [&](const DnsSrv& other) { return matches(other, srv); });
     switch (command) {
     case UpdateCommand::AddFirst:
     case UpdateCommand::AddLast:
-        if (count > 0)
+        if (!matched.empty())
             throw DefinitionError(where + ": the network already has an SRV record with every field given");
         insert(srvs, srv, command);
         break;
     case UpdateCommand::Delete:
-        if (count == 0)
+        if (matched.empty())
             throw DefinitionError(where + ": the network has no SRV record with every field given");
-        if (count > 1)
-            throw DefinitionError(where + ": " + std::to_string(count) +
+        if (matched.size() > 1)
+            throw DefinitionError(where + ": " + std::to_string(matched.size()) +
                                   " SRV records have every field given: give more of the one to delete");
-        srvs.erase(std::find_if(srvs.begin(), srvs.end(), [&](const DnsSrv& other) { return matches(other, srv); }));
+        srvs.erase(matched.front());
         break;
     case UpdateCommand::Modify:
         throw DefinitionError(where + ": an SRV record has no key to find it by, so it cannot be modified: delete "
@@ -299,6 +311,18 @@ NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, s
         break;
     }
     return update;
+}
+
+NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view section, std::string_view xml)
+{
+    auto knownCommand = updateCommandNamed(command);
+    if (!knownCommand)
+        throw DefinitionError("unknown command '" + std::string(command) + "' (add, add-first, add-last, delete or modify)");
+    auto knownSection = updateSectionNamed(section);
+    if (!knownSection)
+        throw DefinitionError("section '" + std::string(section) + "' cannot be updated (" +
+                              std::string(updateSectionNames()) + " can)");
+    return parseNetworkUpdate(*knownCommand, *knownSection, xml);
 }
 
 NetworkDef updatedNetwork(const NetworkDef& def, const NetworkUpdate& update)

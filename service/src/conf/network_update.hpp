@@ -52,6 +52,9 @@ struct NetworkUpdate {
 // The section's element, parsed and checked on its own; throws
 // DefinitionError. Bounded like a definition (parseXmlSafely).
 NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, std::string_view xml);
+// The same with virsh's command and section names (as Network.Update takes
+// them); an unknown name is a DefinitionError that lists the known ones.
+NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view section, std::string_view xml);
 
 // `def` with the update applied; throws DefinitionError saying why not
 // (`def` is not changed). The rules, section by section:

@@ -91,39 +91,24 @@ private:
     // The DHCPHost methods are Update's ip-dhcp-host section by name.
     void AddDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        changeEntry(std::move(result), conf::UpdateCommand::AddLast, conf::UpdateSection::DhcpHost, std::move(host));
+        Update(std::move(result), "add", "ip-dhcp-host", std::move(host));
     }
     void RemoveDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        changeEntry(std::move(result), conf::UpdateCommand::Delete, conf::UpdateSection::DhcpHost, std::move(host));
+        Update(std::move(result), "delete", "ip-dhcp-host", std::move(host));
     }
     void ModifyDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        changeEntry(std::move(result), conf::UpdateCommand::Modify, conf::UpdateSection::DhcpHost, std::move(host));
-    }
-    void Update(sdbus::Result<>&& result, std::string command, std::string section, std::string xml) override
-    {
-        auto c = conf::updateCommandNamed(command);
-        auto s = conf::updateSectionNamed(section);
-        std::optional<std::string> wrong;
-        if (!c)
-            wrong = "unknown command '" + command + "' (add, add-first, add-last, delete or modify)";
-        else if (!s)
-            wrong = "section '" + section + "' cannot be updated (" + std::string(conf::updateSectionNames()) + " can)";
-        changeEntry(std::move(result), c.value_or(conf::UpdateCommand::AddLast), s.value_or(conf::UpdateSection::DhcpHost),
-                    std::move(xml), std::move(wrong));
+        Update(std::move(result), "modify", "ip-dhcp-host", std::move(host));
     }
     // The entry is parsed first (a wrong command or section fails there,
     // like bad XML: the caller learns it once authorized for the action);
     // the caller is authorized for this network.
-    void changeEntry(sdbus::Result<>&& result, conf::UpdateCommand command, conf::UpdateSection section, std::string xml,
-                     std::optional<std::string> wrong = std::nullopt)
+    void Update(sdbus::Result<>&& result, std::string command, std::string section, std::string xml) override
     {
         service_.handleDefinition<conf::NetworkUpdate>(
             shared_from_this(), call(), std::move(result), kActionNetworkWrite, std::move(xml),
-            [command, section, wrong](const std::string& text) {
-                if (wrong)
-                    throw conf::DefinitionError(*wrong);
+            [command = std::move(command), section = std::move(section)](const std::string& text) {
                 return conf::parseNetworkUpdate(command, section, text);
             },
             [name = info_.name](const conf::NetworkUpdate&) { return std::map<std::string, std::string>{{"network", name}}; },
