@@ -21,11 +21,12 @@ const char* kFull = R"(<network ipv6='yes'>
   <title>The lab &amp; its guests</title>
   <description>Where the lab&apos;s guests meet.
 Two lines.</description>
-  <forward mode='nat' dev='eth0'>
+  <forward dev='eth0' mode='nat'>
     <nat ipv6='yes'>
       <address start='203.0.113.10' end='203.0.113.20'/>
       <port start='2000' end='3000'/>
     </nat>
+    <interface dev='eth0'/>
   </forward>
   <bridge name='virbr9' zone='trusted' stp='off' delay='2'/>
   <mac address='52:54:00:aa:bb:cc'/>
@@ -118,6 +119,48 @@ TEST(NetworkDef, DefaultsAreMadeExplicit)
     EXPECT_EQ(def.ips.at(0).netmask(), "255.255.255.0");
 }
 
+// What libvirt writes (virsh net-dumpxml) defines here unchanged and
+// formats back as libvirt does.
+TEST(NetworkDef, LibvirtsOwnFormsOfTheUplinkAndThePrefix)
+{
+    // The uplink as dev=, as the <interface> libvirt adds, or as both.
+    for (const char* forward : {"<forward mode='route' dev='eth1'/>",
+                                "<forward mode='route'><interface dev='eth1'/></forward>",
+                                "<forward dev='eth1' mode='route'><interface dev='eth1' connections='2'/></forward>"}) {
+        const conf::NetworkDef def = conf::parseNetwork(net(std::string(forward) + "<ip address='10.0.0.1' prefix='8'/>"));
+        EXPECT_EQ(def.forward.dev, "eth1") << forward;
+        const std::string text = conf::formatNetwork(def);
+        EXPECT_NE(text.find("  <forward dev='eth1' mode='route'>\n    <interface dev='eth1'/>\n  </forward>\n"),
+                  std::string::npos)
+            << text;
+    }
+    EXPECT_NE(conf::formatNetwork(conf::parseNetwork(net("<forward mode='route'/><ip address='10.0.0.1' prefix='8'/>")))
+                  .find("<forward mode='route'/>"),
+              std::string::npos);
+
+    // No netmask or prefix: the address's class, or 64 bits for IPv6,
+    // and formatted without one again.
+    const conf::NetworkDef def = conf::parseNetwork(
+        net("", "<ip address='10.24.10.1'/><ip address='172.16.3.1'/><ip address='192.168.123.1'/>"
+                "<ip family='ipv6' address='2001:db8:ac10:fe01::1'/>"));
+    ASSERT_EQ(def.ips.size(), 4u);
+    EXPECT_EQ(def.ips[0].networkCidr(), "10.0.0.0/8");
+    EXPECT_EQ(def.ips[1].networkCidr(), "172.16.0.0/16");
+    EXPECT_EQ(def.ips[2].networkCidr(), "192.168.123.0/24");
+    EXPECT_EQ(def.ips[3].networkCidr(), "2001:db8:ac10:fe01::/64");
+    // 10.25.0.0 is class A: its /8 has host bits set.
+    EXPECT_EQ(errorOf(net("", "<ip address='10.24.10.1'/><route address='10.25.0.0' gateway='10.24.10.2'/>")),
+              "network <route> #1: address 10.25.0.0 has bits set beyond its prefix (the network is 10.0.0.0/8)");
+    const conf::NetworkDef routed =
+        conf::parseNetwork(net("", "<ip address='10.24.10.1'/><route address='11.0.0.0' gateway='10.24.10.2'/>"));
+    EXPECT_EQ(routed.routes.at(0).prefix, 8u);
+    const std::string text = conf::formatNetwork(def);
+    EXPECT_NE(text.find("  <ip address='10.24.10.1'/>\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("  <ip family='ipv6' address='2001:db8:ac10:fe01::1'/>\n"), std::string::npos) << text;
+    EXPECT_EQ(conf::parseNetwork(text), def);
+    EXPECT_NE(conf::formatNetwork(routed).find("<route address='11.0.0.0' gateway='10.24.10.2'/>"), std::string::npos);
+}
+
 TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
 {
     EXPECT_EQ(errorOf("<network><bridge name='virbr1'/></network>"), "network: missing <name>");
@@ -158,7 +201,18 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
               "network <forward> <nat> <port> start '0' must be a number from 1 to 65535");
     EXPECT_EQ(errorOf(net("<forward><nat ipv6='yes'/></forward><ip address='10.0.0.1' prefix='24'/>")),
               "network <forward> <nat ipv6='yes'> needs an IPv6 <ip>");
-    EXPECT_EQ(errorOf(net("<ip address='10.0.0.1'/>")), "network <ip> #1: missing netmask or prefix");
+    EXPECT_EQ(errorOf(net("<ip address='224.0.0.1'/>")),
+              "network <ip> #1: 224.0.0.1 has no class to take a prefix from: give netmask or prefix");
+    EXPECT_EQ(errorOf(net("<forward dev='eth0'><interface dev='eth1'/></forward><ip address='10.0.0.1' prefix='8'/>")),
+              "network <forward>: dev 'eth0' and <interface dev='eth1'> name different uplinks (give one, or the "
+              "same in both)");
+    EXPECT_EQ(errorOf(net("<forward mode='route'><interface dev='eth0'/><interface dev='eth1'/></forward>")),
+              "network <forward>: 2 <interface> elements; mode 'route' forwards through one uplink at most");
+    EXPECT_EQ(errorOf(net("<forward><interface/></forward>")),
+              "network <forward> <interface>: missing attribute 'dev'");
+    EXPECT_EQ(errorOf(net("<forward mode='open' dev='eth0'/><ip address='10.0.0.1' prefix='8'/>")),
+              "network <forward>: mode 'open' takes no uplink (dev or <interface>): an open network puts no rules "
+              "on where its traffic goes");
     EXPECT_EQ(errorOf(net("<ip address='10.0.0.1' netmask='255.0.255.0'/>")),
               "network <ip> #1: netmask '255.0.255.0' is not a contiguous IPv4 netmask");
     EXPECT_EQ(errorOf(net("<ip address='10.0.0.300' prefix='24'/>")),

@@ -53,6 +53,11 @@ struct Lease {
     bool operator==(const Lease&) const = default;
 };
 
+// How an <ip> or <route> gave its prefix length, kept for formatting it
+// back the same way: prefix=, netmask= (IPv4), or neither (libvirt's
+// default: the IPv4 address's class, 8, 16 or 24 bits, or 64 for IPv6).
+enum class PrefixForm { Prefix, Netmask, Implied };
+
 struct DhcpRange {
     std::string start, end;
     std::optional<Lease> lease;  // nullopt: dnsmasq's default (one hour)
@@ -72,7 +77,7 @@ struct IpDef {
     bool ipv6 = false;
     std::string address;  // canonical text
     unsigned prefix = 0;
-    bool prefixFromNetmask = false;  // written as netmask= (IPv4), kept for formatting
+    PrefixForm prefixForm = PrefixForm::Prefix;
     std::vector<DhcpRange> ranges;
     std::vector<DhcpHost> hosts;
     bool hasDhcp = false;      // a <dhcp> element (even an empty one)
@@ -101,7 +106,7 @@ struct RouteDef {
     bool ipv6 = false;
     std::string address;  // the destination network's address, canonical
     unsigned prefix = 0;
-    bool prefixFromNetmask = false;  // written as netmask= (IPv4), kept for formatting
+    PrefixForm prefixForm = PrefixForm::Prefix;
     std::string gateway;             // canonical; in one of the network's subnets
     std::optional<unsigned> metric;  // nullopt: 1, libvirt's default
     bool operator==(const RouteDef&) const = default;

@@ -87,6 +87,24 @@ std::string attr(const char* name, const std::string& value)
     return std::string(" ") + name + "='" + escapeXml(value) + "'";
 }
 
+// The prefix length as it was given (an implied one is not written, as
+// libvirt does not: parsing it again gives the same length).
+std::string prefixAttribute(PrefixForm form, unsigned prefix)
+{
+    switch (form) {
+    case PrefixForm::Netmask: {
+        IpDef withPrefix;
+        withPrefix.prefix = prefix;
+        return attr("netmask", withPrefix.netmask());
+    }
+    case PrefixForm::Prefix:
+        return attr("prefix", std::to_string(prefix));
+    case PrefixForm::Implied:
+        break;
+    }
+    return "";
+}
+
 // "<lease expiry='N' unit='U'/>" in the unit it was written in.
 std::string leaseElement(const Lease& lease)
 {
@@ -155,22 +173,31 @@ std::string formatNetwork(const NetworkDef& def)
         out += "  <description>" + escapeXml(def.description) + "</description>\n";
     const ForwardDef& fwd = def.forward;
     if (fwd.mode != ForwardMode::None) {
-        out += "  <forward" + attr("mode", std::string(forwardModeName(fwd.mode)));
+        // As libvirt writes it: the uplink as dev= first and again as the
+        // <interface> after <nat>.
+        out += "  <forward";
         if (!fwd.dev.empty())
             out += attr("dev", fwd.dev);
-        if (fwd.mode != ForwardMode::Nat) {
+        out += attr("mode", std::string(forwardModeName(fwd.mode)));
+        if (fwd.mode != ForwardMode::Nat && fwd.dev.empty()) {
             out += "/>\n";
         } else {
-            out += ">\n    <nat";
-            if (fwd.nat.ipv6)
-                out += attr("ipv6", "yes");
             out += ">\n";
-            if (!fwd.nat.addressStart.empty())
-                out += "      <address" + attr("start", fwd.nat.addressStart) + attr("end", fwd.nat.addressEnd) +
-                       "/>\n";
-            out += "      <port" + attr("start", std::to_string(fwd.nat.portStart ? fwd.nat.portStart : 1024)) +
-                   attr("end", std::to_string(fwd.nat.portEnd ? fwd.nat.portEnd : 65535)) + "/>\n";
-            out += "    </nat>\n  </forward>\n";
+            if (fwd.mode == ForwardMode::Nat) {
+                out += "    <nat";
+                if (fwd.nat.ipv6)
+                    out += attr("ipv6", "yes");
+                out += ">\n";
+                if (!fwd.nat.addressStart.empty())
+                    out += "      <address" + attr("start", fwd.nat.addressStart) + attr("end", fwd.nat.addressEnd) +
+                           "/>\n";
+                out += "      <port" + attr("start", std::to_string(fwd.nat.portStart ? fwd.nat.portStart : 1024)) +
+                       attr("end", std::to_string(fwd.nat.portEnd ? fwd.nat.portEnd : 65535)) + "/>\n";
+                out += "    </nat>\n";
+            }
+            if (!fwd.dev.empty())
+                out += "    <interface" + attr("dev", fwd.dev) + "/>\n";
+            out += "  </forward>\n";
         }
     }
     out += "  <bridge";
@@ -197,7 +224,7 @@ std::string formatNetwork(const NetworkDef& def)
         if (ip.ipv6)
             out += attr("family", "ipv6");
         out += attr("address", ip.address);
-        out += ip.prefixFromNetmask ? attr("netmask", ip.netmask()) : attr("prefix", std::to_string(ip.prefix));
+        out += prefixAttribute(ip.prefixForm, ip.prefix);
         if (ip.localPtr)
             out += attr("localPtr", "yes");
         if (ip.tftpRoot.empty() && !ip.hasDhcp) {
@@ -243,9 +270,7 @@ std::string formatNetwork(const NetworkDef& def)
         if (r.ipv6)
             out += attr("family", "ipv6");
         out += attr("address", r.address);
-        IpDef destination;
-        destination.prefix = r.prefix;
-        out += r.prefixFromNetmask ? attr("netmask", destination.netmask()) : attr("prefix", std::to_string(r.prefix));
+        out += prefixAttribute(r.prefixForm, r.prefix);
         out += attr("gateway", r.gateway);
         if (r.metric)
             out += attr("metric", std::to_string(*r.metric));

@@ -23,7 +23,7 @@ namespace {
 ForwardDef parseForward(const xmlNode* node)
 {
     const std::string where = "network <forward>";
-    allowOnly(node, where, {"nat"}, {"mode", "dev"});
+    allowOnly(node, where, {"nat", "interface"}, {"mode", "dev"});
     ForwardDef forward;
     const std::string mode = attribute(node, "mode").value_or("nat");
     if (mode == "nat")
@@ -39,6 +39,26 @@ ForwardDef parseForward(const xmlNode* node)
         throw DefinitionError(where + ": unknown mode '" + mode + "'");
     if (auto dev = attribute(node, "dev"))
         forward.dev = interfaceName(*dev, where + " dev");
+    // libvirt writes the uplink twice, as dev= and as the one <interface>
+    // these modes take (the other modes' pool of interfaces), so its dumped
+    // XML has both; either alone names the uplink.
+    const auto interfaces = children(node, "interface");
+    if (interfaces.size() > 1)
+        throw DefinitionError(where + ": " + std::to_string(interfaces.size()) +
+                              " <interface> elements; mode '" + mode + "' forwards through one uplink at most");
+    if (!interfaces.empty()) {
+        const std::string interfaceWhere = where + " <interface>";
+        // connections= is what libvirt writes for a running network.
+        allowOnly(interfaces.front(), interfaceWhere, {}, {"dev", "connections"});
+        const std::string dev = interfaceName(required(interfaces.front(), "dev", interfaceWhere), interfaceWhere + " dev");
+        if (!forward.dev.empty() && forward.dev != dev)
+            throw DefinitionError(where + ": dev '" + forward.dev + "' and <interface dev='" + dev +
+                                  "'> name different uplinks (give one, or the same in both)");
+        forward.dev = dev;
+    }
+    if (forward.mode == ForwardMode::Open && !forward.dev.empty())
+        throw DefinitionError(where + ": mode 'open' takes no uplink (dev or <interface>): an open network puts "
+                                      "no rules on where its traffic goes");
     if (const xmlNode* nat = onlyChild(node, "nat", where)) {
         const std::string natWhere = where + " <nat>";
         if (forward.mode != ForwardMode::Nat)
@@ -73,8 +93,10 @@ ForwardDef parseForward(const xmlNode* node)
 }
 
 // The prefix length an <ip> or <route> gives as netmask= (IPv4) or
-// prefix=, and whether it came as a netmask (kept for formatting).
-std::pair<unsigned, bool> prefixOf(const xmlNode* node, bool ipv6, const std::string& where)
+// prefix=, or, giving neither, libvirt's default: the class of an IPv4
+// address (A 8, B 16, C 24 bits), 64 bits for IPv6.
+std::pair<unsigned, PrefixForm> prefixOf(const xmlNode* node, bool ipv6, const std::string& address,
+                                         const std::string& where)
 {
     auto netmask = attribute(node, "netmask");
     auto prefix = attribute(node, "prefix");
@@ -86,11 +108,18 @@ std::pair<unsigned, bool> prefixOf(const xmlNode* node, bool ipv6, const std::st
         auto bits = ipv4MaskPrefix(*netmask);
         if (!bits || *bits == 0 || netmask->find('.') == std::string::npos)
             throw DefinitionError(where + ": netmask '" + *netmask + "' is not a contiguous IPv4 netmask");
-        return {*bits, true};
+        return {*bits, PrefixForm::Netmask};
     }
     if (prefix)
-        return {number(*prefix, 1, ipv6 ? 128 : 32, where + " prefix"), false};
-    throw DefinitionError(where + ": missing netmask or prefix");
+        return {number(*prefix, 1, ipv6 ? 128 : 32, where + " prefix"), PrefixForm::Prefix};
+    if (ipv6)
+        return {64, PrefixForm::Implied};
+    in_addr parsed{};
+    inet_pton(AF_INET, address.c_str(), &parsed);
+    const unsigned firstOctet = ntohl(parsed.s_addr) >> 24;
+    if (parsed.s_addr != 0 && firstOctet < 224)
+        return {firstOctet < 128 ? 8u : firstOctet < 192 ? 16u : 24u, PrefixForm::Implied};
+    throw DefinitionError(where + ": " + address + " has no class to take a prefix from: give netmask or prefix");
 }
 
 // What an <ip> and a <route> both say about a subnet: its family (given, or
@@ -99,7 +128,7 @@ struct Subnet {
     bool ipv6 = false;
     std::string address;
     unsigned prefix = 0;
-    bool prefixFromNetmask = false;
+    PrefixForm prefixForm = PrefixForm::Prefix;
 };
 
 Subnet subnetOf(const xmlNode* node, const std::string& where)
@@ -111,7 +140,7 @@ Subnet subnetOf(const xmlNode* node, const std::string& where)
         throw DefinitionError(where + ": family '" + *family + "' must be 'ipv4' or 'ipv6'");
     subnet.ipv6 = family ? *family == "ipv6" : text.find(':') != std::string::npos;
     subnet.address = address(text, subnet.ipv6, where + " address");
-    std::tie(subnet.prefix, subnet.prefixFromNetmask) = prefixOf(node, subnet.ipv6, where);
+    std::tie(subnet.prefix, subnet.prefixForm) = prefixOf(node, subnet.ipv6, subnet.address, where);
     return subnet;
 }
 
@@ -128,7 +157,7 @@ RouteDef parseRoute(const xmlNode* node, size_t index, const std::vector<IpDef>&
     route.ipv6 = subnet.ipv6;
     route.address = std::move(subnet.address);
     route.prefix = subnet.prefix;
-    route.prefixFromNetmask = subnet.prefixFromNetmask;
+    route.prefixForm = subnet.prefixForm;
     IpDef destination;
     destination.ipv6 = route.ipv6;
     destination.address = route.address;
@@ -156,7 +185,7 @@ IpDef parseIp(const xmlNode* node, size_t index)
     ip.ipv6 = subnet.ipv6;
     ip.address = std::move(subnet.address);
     ip.prefix = subnet.prefix;
-    ip.prefixFromNetmask = subnet.prefixFromNetmask;
+    ip.prefixForm = subnet.prefixForm;
     ip.localPtr = yesNo(node, "localPtr", where, false);
     if (ip.localPtr && ip.prefix % (ip.ipv6 ? 4 : 8) != 0)
         throw DefinitionError(where + ": localPtr='yes' needs a prefix that is a multiple of " +
