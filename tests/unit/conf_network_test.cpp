@@ -406,7 +406,48 @@ TEST(NetworkDef, BootDnsRecordsAndHostLeasesAreChecked)
     zoned.prefix = 16;
     EXPECT_EQ(zoned.reverseZone(), "168.192.in-addr.arpa");
     EXPECT_EQ(errorOf(net("<title>two\nlines</title>")), "network: <title> must be one line (<description> takes more)");
-    EXPECT_EQ(errorOf(net("<metadata/>")), "network: <metadata> is not supported here");
+}
+
+// <metadata> keeps other applications' data as they wrote it, each element
+// declaring its namespace (one declared on <network> moves onto it).
+TEST(NetworkDef, MetadataIsKeptAsWrittenOnePerNamespace)
+{
+    const std::string xml =
+        "<network xmlns:app1='http://foo.org/'><name>n</name><bridge name='virbr1'/><metadata>\n"
+        "  <app1:foo>fooish</app1:foo>\n  <!-- not data -->\n"
+        "  <app2:bar xmlns:app2='http://bar.com/' maman='baz'>barish\n    <app2:in a='1 &amp; 2'/>\n  </app2:bar>\n"
+        "</metadata></network>";
+    const conf::NetworkDef def = conf::parseNetwork(xml);
+    ASSERT_EQ(def.metadata.size(), 2u);
+    EXPECT_EQ(def.metadata[0], "<app1:foo xmlns:app1=\"http://foo.org/\">fooish</app1:foo>");
+    EXPECT_EQ(def.metadata[1], "<app2:bar xmlns:app2=\"http://bar.com/\" maman=\"baz\">barish\n    <app2:in "
+                               "a=\"1 &amp; 2\"/>\n  </app2:bar>");
+    const std::string text = conf::formatNetwork(def);
+    EXPECT_NE(text.find("  <metadata>\n    <app1:foo xmlns:app1=\"http://foo.org/\">fooish</app1:foo>\n    <app2:bar "),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(conf::parseNetwork(text), def);
+    EXPECT_EQ(conf::formatNetwork(conf::parseNetwork(text)), text);
+    EXPECT_TRUE(conf::parseNetwork(net("<metadata/>")).metadata.empty());
+
+    // What libvirt would drop without a word is refused.
+    EXPECT_EQ(errorOf(net("<metadata><foo/></metadata>")),
+              "network <metadata>: <foo> has no namespace (give it one of its own, e.g. <app:foo "
+              "xmlns:app='https://example.org/app'>)");
+    EXPECT_EQ(errorOf(net("<metadata><a:x xmlns:a='urn:a'/><b:y xmlns:b='urn:a'/></metadata>")),
+              "network <metadata>: more than one element in namespace 'urn:a' (one per application)");
+    EXPECT_EQ(errorOf(net("<metadata>loose</metadata>")),
+              "network <metadata>: text outside an element (each application's data is an element in its own "
+              "namespace)");
+    // Outside <metadata>, an element of another namespace is not ours, even
+    // with the local name of one of ours.
+    EXPECT_EQ(errorOf(net("<app:ip xmlns:app='urn:app' address='10.0.0.1' prefix='8'/>")),
+              "network: <app:ip> is not supported here");
+    EXPECT_EQ(errorOf("<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'><name>n</name>"
+                      "<dnsmasq:options><dnsmasq:option value='foo=bar'/></dnsmasq:options></network>"),
+              "network: <dnsmasq:options> is not supported here");
+    EXPECT_EQ(errorOf("<n:network xmlns:n='urn:n'><name>n</name></n:network>"),
+              "expected a <network> element in no namespace, found <n:network>");
 }
 
 // Hardening (should-fix): values that passed validation but were read

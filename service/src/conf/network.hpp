@@ -153,6 +153,9 @@ struct NetworkDef {
     std::string name;
     Uuid uuid;
     std::string title, description;  // for people; "": none
+    // <metadata>: other applications' data, one element per namespace, each
+    // as XML text declaring its namespaces; kept and given back, never read.
+    std::vector<std::string> metadata;
     BridgeDef bridge;
     std::optional<MacAddr> mac;
     ForwardDef forward;
@@ -172,8 +175,8 @@ struct NetworkDef {
 private:
     auto content() const
     {
-        return std::tie(name, uuid, title, description, bridge, mac, forward, domain, domainLocalOnly, dns, ips, routes, ipv6,
-                        mtu);
+        return std::tie(name, uuid, title, description, metadata, bridge, mac, forward, domain, domainLocalOnly, dns, ips,
+                        routes, ipv6, mtu);
     }
 };
 

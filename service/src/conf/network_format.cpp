@@ -171,6 +171,12 @@ std::string formatNetwork(const NetworkDef& def)
         out += "  <title>" + escapeXml(def.title) + "</title>\n";
     if (!def.description.empty())
         out += "  <description>" + escapeXml(def.description) + "</description>\n";
+    if (!def.metadata.empty()) {
+        out += "  <metadata>\n";
+        for (const auto& element : def.metadata)
+            out += "    " + element + "\n";
+        out += "  </metadata>\n";
+    }
     const ForwardDef& fwd = def.forward;
     if (fwd.mode != ForwardMode::None) {
         // As libvirt writes it: the uplink as dev= first and again as the

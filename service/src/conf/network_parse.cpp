@@ -176,6 +176,38 @@ RouteDef parseRoute(const xmlNode* node, size_t index, const std::vector<IpDef>&
     return route;
 }
 
+// Each application's data is one element in its own namespace (libvirt's
+// rule: it keeps one per namespace). What libvirt would drop without a word
+// - an element in no namespace, a second one of a namespace - is refused.
+std::vector<std::string> parseMetadata(const xmlNode* node)
+{
+    const std::string where = "network <metadata>";
+    if (attributeNames(node).size() > 0)
+        throw DefinitionError(where + ": unknown attribute '" + attributeNames(node).front() + "'");
+    std::vector<std::string> elements;
+    std::vector<std::string> namespaces;
+    for (const xmlNode* cur = node->children; cur; cur = cur->next) {
+        if (cur->type == XML_TEXT_NODE || cur->type == XML_CDATA_SECTION_NODE) {
+            if (!util::trim(textContent(cur)).empty())
+                throw DefinitionError(where + ": text outside an element (each application's data is an element "
+                                              "in its own namespace)");
+            continue;
+        }
+        if (cur->type != XML_ELEMENT_NODE)
+            continue;  // comments, processing instructions: not data
+        if (!cur->ns || !cur->ns->href || !*cur->ns->href)
+            throw DefinitionError(where + ": <" + nodeName(cur) +
+                                  "> has no namespace (give it one of its own, e.g. <app:" + nodeName(cur) +
+                                  " xmlns:app='https://example.org/app'>)");
+        const std::string href = reinterpret_cast<const char*>(cur->ns->href);
+        if (std::find(namespaces.begin(), namespaces.end(), href) != namespaces.end())
+            throw DefinitionError(where + ": more than one element in namespace '" + href + "' (one per application)");
+        namespaces.push_back(href);
+        elements.push_back(elementXml(cur));
+    }
+    return elements;
+}
+
 IpDef parseIp(const xmlNode* node, size_t index)
 {
     const std::string where = "network <ip> #" + std::to_string(index + 1);
@@ -276,8 +308,11 @@ NetworkDef parseNetwork(std::string_view xml)
     const std::string where = "network";
     // connections= is what libvirt writes into the XML of a running network
     // (how many guests use it): accepted so that dumped XML defines again.
+    if (root->ns)
+        throw DefinitionError("expected a <network> element in no namespace, found <" + qualifiedName(root) + ">");
     allowOnly(root, where,
-              {"name", "uuid", "title", "description", "bridge", "mac", "mtu", "forward", "domain", "dns", "ip", "route"},
+              {"name", "uuid", "title", "description", "metadata", "bridge", "mac", "mtu", "forward", "domain", "dns",
+               "ip", "route"},
               {"ipv6", "connections"});
     NetworkDef def;
     def.ipv6 = yesNo(root, "ipv6", where, false);
@@ -308,6 +343,8 @@ NetworkDef parseNetwork(std::string_view xml)
     }
     if (const xmlNode* description = onlyChild(root, "description", where))
         def.description = textContent(description);
+    if (const xmlNode* metadata = onlyChild(root, "metadata", where))
+        def.metadata = parseMetadata(metadata);
 
     // No <bridge>, no name, or a template ('virbr%d', libvirt's default):
     // the driver picks a free name when the network is defined or created.

@@ -20,6 +20,11 @@ struct XmlCharDeleter {
 };
 using XmlCharPtr = std::unique_ptr<xmlChar, XmlCharDeleter>;
 
+struct XmlBufferDeleter {
+    void operator()(xmlBuffer* buffer) const { xmlBufferFree(buffer); }
+};
+using XmlBufferPtr = std::unique_ptr<xmlBuffer, XmlBufferDeleter>;
+
 std::string trimmedMessage(const char* message)
 {
     std::string out = message ? message : "unknown error";
@@ -203,6 +208,32 @@ std::vector<xmlNode*> childElements(const xmlNode* node)
         if (cur->type == XML_ELEMENT_NODE)
             out.push_back(cur);
     return out;
+}
+
+std::string qualifiedName(const xmlNode* node)
+{
+    if (node && node->ns && node->ns->prefix)
+        return reinterpret_cast<const char*>(node->ns->prefix) + std::string(":") + nodeName(node);
+    return nodeName(node);
+}
+
+std::string elementXml(const xmlNode* node)
+{
+    // Copied into a document of its own, the element declares every
+    // namespace it uses (libxml2 adds the ones declared above it).
+    XmlDocPtr doc(xmlNewDoc(reinterpret_cast<const xmlChar*>("1.0")));
+    XmlBufferPtr buffer(xmlBufferCreate());
+    if (!doc || !buffer)
+        throw std::bad_alloc();
+    xmlNode* copy = xmlDocCopyNode(const_cast<xmlNode*>(node), doc.get(), 1);
+    if (!copy)
+        throw std::bad_alloc();
+    xmlDocSetRootElement(doc.get(), copy);
+    xmlReconciliateNs(doc.get(), copy);
+    if (xmlNodeDump(buffer.get(), doc.get(), copy, 0, 0) < 0)
+        throw DefinitionError("<" + qualifiedName(node) + ">: cannot be written back as XML");
+    return std::string(reinterpret_cast<const char*>(xmlBufferContent(buffer.get())),
+                       static_cast<size_t>(xmlBufferLength(buffer.get())));
 }
 
 std::string textContent(const xmlNode* node)

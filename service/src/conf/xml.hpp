@@ -61,6 +61,15 @@ std::vector<xmlNode*> childElements(const xmlNode* node);
 std::string textContent(const xmlNode* node);
 int lineOf(const xmlNode* node);
 
+// The element's qualified name as written: "prefix:name", or "name" for
+// an element in no namespace.
+std::string qualifiedName(const xmlNode* node);
+
+// The element and everything in it as XML text of its own, declaring the
+// namespaces it uses (those declared on its ancestors included), with its
+// content as written: what <metadata> keeps of other applications' data.
+std::string elementXml(const xmlNode* node);
+
 // Escapes text for an attribute value or element content the way libvirt's
 // formatter does: & < > ' " become entities.
 std::string escapeXml(std::string_view text);
