@@ -75,6 +75,10 @@ TEST(NetworkUpdate, CommandsAndSectionsByVirshsNames)
     // The element must be the section's.
     EXPECT_THROW(conf::parseNetworkUpdate(UpdateCommand::AddLast, UpdateSection::DhcpRange, "<host ip='10.9.0.5'/>"),
                  conf::DefinitionError);
+    // In no namespace: <x:range> is another application's element.
+    EXPECT_THROW(conf::parseNetworkUpdate(UpdateCommand::AddLast, UpdateSection::DhcpRange,
+                                          "<x:range xmlns:x='urn:x' start='10.9.0.5' end='10.9.0.9'/>"),
+                 conf::DefinitionError);
 }
 
 TEST(NetworkUpdate, UnknownNamesAreRefusedWithTheKnownOnes)

@@ -288,9 +288,9 @@ NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, s
     XmlDocPtr doc = parseXmlSafely(xml);
     const xmlNode* root = rootElement(doc);
     const std::string_view element = kSectionElements.at(static_cast<size_t>(section));
-    if (nodeName(root) != element)
+    if (root->ns || nodeName(root) != element)
         throw DefinitionError(std::string(updateSectionName(section)) + ": expected a <" + std::string(element) +
-                              "> element, found <" + nodeName(root) + ">");
+                              "> element, found <" + qualifiedName(root) + ">");
     NetworkUpdate update;
     update.command = command;
     switch (section) {
