@@ -2,6 +2,7 @@
 #include "network_commands.hpp"
 
 #include "call_guard.hpp"
+#include "edit_command.hpp"
 #include "io.hpp"
 #include "util/json.hpp"
 
@@ -81,6 +82,19 @@ int update(const Args& args)
         DaemonClient().updateNetwork(name, command, section, xml);
         confirm(args, "Updated network " + name);
     });
+}
+
+// virsh net-edit: the definition (a running network's persistent one, as
+// net-dumpxml prints it) edited and defined again; a running network takes
+// the change at its next start, as with net-define.
+int edit(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    return editDefinition(args, {"Network", noNetwork(name),
+                                 [&](DaemonClient& client) { return client.networkXml(name); },
+                                 [](DaemonClient& client, const std::string& xml) {
+                                     return std::string(client.defineNetwork(xml));
+                                 }});
 }
 
 int dumpxml(const Args& args)
@@ -223,6 +237,10 @@ std::vector<Command> networkCommands()
           {"config", false, false, "with --live (virsh's): the definition too, as always"}},
          4, 4, update},
         {"net-dumpxml", "NETWORK", "Print a network's XML.", {}, 1, 1, dumpxml},
+        {"net-edit", "NETWORK",
+         "Edit a network's XML with $VISUAL or $EDITOR, then define it (a running network takes it at its next "
+         "start); unchanged XML changes nothing.",
+         {}, 1, 1, edit},
         {"net-info", "NETWORK", "Show a network's name, UUID, state, bridge and whether its firewall rules are in force.",
          {kJson}, 1, 1, info},
         {"net-dhcp-leases", "NETWORK", "Show the DHCP leases dnsmasq gave out on the network.", {kJson}, 1, 1, leases},

@@ -4,22 +4,16 @@
 
 #include "call_guard.hpp"
 #include "daemon_client.hpp"
+#include "edit_command.hpp"
 #include "network_commands.hpp"
 #include "io.hpp"
 #include "util/json.hpp"
 #include "util/strings.hpp"
 
-#include <glib.h>
-
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace vnf::client {
 
@@ -83,71 +77,14 @@ int listFilters(const Args& args)
     });
 }
 
-// Runs $VISUAL or $EDITOR (split into words, no shell) on `file`.
-bool runEditor(const std::string& file)
-{
-    const char* editor = std::getenv("VISUAL");
-    if (!editor || !*editor)
-        editor = std::getenv("EDITOR");
-    if (!editor || !*editor)
-        editor = "vi";
-    gchar** words = nullptr;
-    GError* error = nullptr;
-    if (!g_shell_parse_argv(editor, nullptr, &words, &error)) {
-        std::cerr << "error: cannot parse the editor command '" << editor << "': " << error->message << "\n";
-        g_error_free(error);
-        return false;
-    }
-    std::vector<char*> argv;
-    for (gchar** w = words; *w; ++w)
-        argv.push_back(*w);
-    argv.push_back(const_cast<char*>(file.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::execvp(argv[0], argv.data());
-        std::perror(argv[0]);
-        ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    g_strfreev(words);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 int editFilter(const Args& args)
 {
     const std::string& name = args.positional.at(0);
-    bool failed = false;
-    const int status = guarded("no filter named '" + name + "'", [&] {
-        DaemonClient client;
-        const std::string original = client.filterXml(name);
-        char path[] = "/tmp/vnetfilterctl-edit-XXXXXX.xml";
-        int fd = ::mkstemps(path, 4);
-        if (fd < 0)
-            throw std::runtime_error("cannot create a temporary file");
-        ::close(fd);
-        std::ofstream(path) << original;
-        if (!runEditor(path)) {
-            std::remove(path);
-            throw std::runtime_error("the editor failed; nothing changed");
-        }
-        const std::string edited = readInput(path);
-        if (edited == original) {
-            std::remove(path);
-            confirm(args, std::string("Network filter ") + name + " XML configuration not changed.");
-            return;
-        }
-        try {
-            std::string defined = client.defineFilter(edited);
-            std::remove(path);
-            confirm(args, std::string("Network filter ") + defined + " XML configuration edited.");
-        } catch (const sdbus::Error& e) {
-            std::cerr << "error: " << describeError(e) << " (your edits are kept in " << path << ")\n";
-            failed = true;
-        }
-    });
-    return status != 0 || failed ? 1 : 0;
+    return editDefinition(args, {"Network filter", "no filter named '" + name + "'",
+                                 [&](DaemonClient& client) { return client.filterXml(name); },
+                                 [](DaemonClient& client, const std::string& xml) {
+                                     return std::string(client.defineFilter(xml));
+                                 }});
 }
 
 int createBinding(const Args& args)

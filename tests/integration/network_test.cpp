@@ -637,4 +637,55 @@ TEST(NetworkErrors, RefusedWithClearErrors)
     EXPECT_EQ(ctl({"net-list", "--all"}).out.find("unsaved"), std::string::npos);
 }
 
+// What virsh net-dumpxml writes defines unchanged (the uplink as
+// <interface>, a prefix left to the address's class, other applications'
+// <metadata>), and net-edit changes a definition as virsh's does.
+TEST(NetworkEdit, DumpedXmlDefinesAndNetEditRedefines)
+{
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root; skipping";
+    if (!test::Polkitd::available())
+        GTEST_SKIP() << "polkitd is not installed; skipping";
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::Daemon daemon(host);
+    const std::string dumped =
+        "<network>\n  <name>dumped</name>\n  <uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>\n"
+        "  <metadata>\n    <app1:foo xmlns:app1=\"http://foo.org/\">fooish</app1:foo>\n  </metadata>\n"
+        "  <forward dev='eth1' mode='nat'>\n    <nat>\n      <port start='1024' end='65535'/>\n    </nat>\n"
+        "    <interface dev='eth1'/>\n  </forward>\n  <bridge name='virbr2' stp='on' delay='0'/>\n"
+        "  <mac address='52:54:00:17:3f:37'/>\n  <ip address='10.24.10.1'>\n    <dhcp>\n"
+        "      <range start='10.24.10.2' end='10.24.10.254'/>\n    </dhcp>\n  </ip>\n</network>\n";
+    auto r = ctl({"net-define", "-"}, dumped);
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(ctl({"net-dumpxml", "dumped"}).out, dumped);
+
+    auto edit = [&](const std::string& network, const std::string& editor) {
+        return fw::ProcessExecutor().run({"env", "VISUAL=", "EDITOR=" + editor, VNETFILTERCTL, "net-edit", network});
+    };
+    r = edit("dumped", "true");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network dumped XML configuration not changed.\n");
+    r = edit("dumped", "sed -i s/10.24.10.254/10.24.10.200/");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network dumped XML configuration edited.\n");
+    EXPECT_NE(ctl({"net-dumpxml", "dumped"}).out.find("end='10.24.10.200'"), std::string::npos);
+    EXPECT_NE(test::readFile(daemon.networkDir() / "dumped.xml").find("end='10.24.10.200'"), std::string::npos);
+    // A refused edit changes nothing and keeps the edits for another go.
+    r = edit("dumped", "sed -i \"s/mode='nat'/mode='sideways'/\"");
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.err.find("error: "), 0u) << r.err;
+    EXPECT_NE(r.err.find("unknown mode 'sideways'"), std::string::npos) << r.err;
+    const auto kept = r.err.find("your edits are kept in ");
+    ASSERT_NE(kept, std::string::npos) << r.err;
+    std::string keptFile = r.err.substr(kept + 23);
+    keptFile = keptFile.substr(0, keptFile.find(")\n"));
+    EXPECT_NE(test::readFile(keptFile).find("mode='sideways'"), std::string::npos);
+    std::filesystem::remove(keptFile);
+    EXPECT_NE(ctl({"net-dumpxml", "dumped"}).out.find("mode='nat'"), std::string::npos);
+    r = edit("nosuch", "true");
+    EXPECT_EQ(r.err, "error: no network named 'nosuch'\n");
+}
+
 } // namespace
