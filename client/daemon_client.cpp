@@ -183,10 +183,10 @@ void DaemonClient::updateNetwork(const std::string& name, const std::string& com
     call(networkPath(name), kNetwork, "Update", {command, section, xml});
 }
 
-std::string DaemonClient::networkXml(const std::string& name)
+std::string DaemonClient::networkXml(const std::string& name, NetworkXml which)
 {
     std::string xml;
-    call(networkPath(name), kNetwork, "GetXML") >> xml;
+    call(networkPath(name), kNetwork, which == NetworkXml::Inactive ? "GetInactiveXML" : "GetXML") >> xml;
     return xml;
 }
 

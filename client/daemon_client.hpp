@@ -88,7 +88,10 @@ public:
     // (the daemon says what is wrong with them).
     void updateNetwork(const std::string& name, const std::string& command, const std::string& section,
                        const std::string& xml);
-    std::string networkXml(const std::string& name);
+    // The definition in effect (the running one while the network runs),
+    // or the one its next start takes (virsh's --inactive).
+    enum class NetworkXml { InEffect, Inactive };
+    std::string networkXml(const std::string& name, NetworkXml which = NetworkXml::InEffect);
     std::vector<LeaseRow> leases(const std::string& name);
     // Networks and filters are listed object by object (Introspect, then
     // GetAll on each): their cost does not grow with the bindings, which

@@ -91,7 +91,9 @@ int edit(const Args& args)
 {
     const std::string& name = args.positional.at(0);
     return editDefinition(args, {"Network", noNetwork(name),
-                                 [&](DaemonClient& client) { return client.networkXml(name); },
+                                 [&](DaemonClient& client) {
+                                     return client.networkXml(name, DaemonClient::NetworkXml::Inactive);
+                                 },
                                  [](DaemonClient& client, const std::string& xml) {
                                      return std::string(client.defineNetwork(xml));
                                  }});
@@ -100,7 +102,10 @@ int edit(const Args& args)
 int dumpxml(const Args& args)
 {
     const std::string& name = args.positional.at(0);
-    return guarded(noNetwork(name), [&] { std::cout << DaemonClient().networkXml(name); });
+    return guarded(noNetwork(name), [&] {
+        std::cout << DaemonClient().networkXml(
+            name, args.flag("inactive") ? DaemonClient::NetworkXml::Inactive : DaemonClient::NetworkXml::InEffect);
+    });
 }
 
 // A network as net-list --json and net-info --json give it.
@@ -236,7 +241,11 @@ std::vector<Command> networkCommands()
          {{"live", false, false, "with --config (virsh's): the running network too, as always"},
           {"config", false, false, "with --live (virsh's): the definition too, as always"}},
          4, 4, update},
-        {"net-dumpxml", "NETWORK", "Print a network's XML.", {}, 1, 1, dumpxml},
+        {"net-dumpxml", "NETWORK",
+         "Print a network's XML: the definition in effect (a running network's as it was started).",
+         {{"inactive", false, false, "the definition the next start takes (differs after a running network is "
+                                     "defined again)"}},
+         1, 1, dumpxml},
         {"net-edit", "NETWORK",
          "Edit a network's XML with $VISUAL or $EDITOR, then define it (a running network takes it at its next "
          "start); unchanged XML changes nothing.",

@@ -122,6 +122,14 @@ TEST_F(HardeningTest, PropertiesArePublicAndDocumentsNeedRead)
                         {"org.vnetfilter1.Binding", "PortDev"}, true);
     EXPECT_TRUE(r.ok()) << r.err;
     EXPECT_NE(r.out.find("vnet0"), std::string::npos) << r.out;
+    // Both of a network's definitions are documents.
+    ASSERT_TRUE(ctl({"net-define", "-"}, "<network><name>doc</name><bridge name='virbr4'/></network>").ok());
+    for (const char* method : {"GetXML", "GetInactiveXML"}) {
+        r = test::gdbusCall("/org/vnetfilter1/network/doc", std::string("org.vnetfilter1.Network.") + method, {}, true);
+        EXPECT_NE(r.err.find("AccessDenied"), std::string::npos) << method << ": " << r.err;
+    }
+    r = test::gdbusCall("/org/vnetfilter1/network/doc", "org.vnetfilter1.Network.GetInactiveXML", {}, false);
+    EXPECT_NE(r.out.find("<name>doc</name>"), std::string::npos) << r.out << r.err;
 }
 
 // Item 4: pipelined 1 MB calls from unprivileged clients. Before: 1.9 GB

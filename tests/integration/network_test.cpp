@@ -686,6 +686,20 @@ TEST(NetworkEdit, DumpedXmlDefinesAndNetEditRedefines)
     EXPECT_NE(ctl({"net-dumpxml", "dumped"}).out.find("mode='nat'"), std::string::npos);
     r = edit("nosuch", "true");
     EXPECT_EQ(r.err, "error: no network named 'nosuch'\n");
+
+    // A running network keeps the definition it started with: net-dumpxml
+    // says what is in effect, --inactive what the next start takes.
+    ASSERT_TRUE(ctl({"net-define", "-"}, networkXml("running", "virbr3", "", "192.168.33")).ok());
+    r = ctl({"net-start", "running"});
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    r = edit("running", "sed -i s/192.168.33.150/192.168.33.120/");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(ctl({"net-dumpxml", "running"}).out.find("end='192.168.33.150'"), std::string::npos);
+    EXPECT_NE(ctl({"net-dumpxml", "running", "--inactive"}).out.find("end='192.168.33.120'"), std::string::npos);
+    EXPECT_NE(host.run({"ip", "-o", "link", "show", "virbr3"}).out.find("virbr3"), std::string::npos);
+    ASSERT_TRUE(ctl({"net-destroy", "running"}).ok());
+    EXPECT_NE(ctl({"net-dumpxml", "running"}).out.find("end='192.168.33.120'"), std::string::npos);
+    EXPECT_EQ(ctl({"net-dumpxml", "running"}).out, ctl({"net-dumpxml", "running", "--inactive"}).out);
 }
 
 } // namespace

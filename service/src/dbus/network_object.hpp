@@ -32,7 +32,7 @@ public:
         std::vector<std::string> changed;
         if (info.uuid != info_.uuid)
             changed.push_back("UUID");
-        if (info.xml != info_.xml) {
+        if (info.xml != info_.xml || info.inactiveXml != info_.inactiveXml) {
             ++generation_;
             changed.push_back("Generation");
         }
@@ -86,6 +86,11 @@ private:
     {
         service_.answer(shared_from_this(), call(), std::move(result), kActionRead, {{"network", info_.name}},
                         [xml = info_.xml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
+    }
+    void GetInactiveXML(sdbus::Result<std::string>&& result) override
+    {
+        service_.answer(shared_from_this(), call(), std::move(result), kActionRead, {{"network", info_.name}},
+                        [xml = info_.inactiveXml](const sdbus::Result<std::string>& r) { r.returnResults(xml); });
     }
 
     // The DHCPHost methods are Update's ip-dhcp-host section by name.

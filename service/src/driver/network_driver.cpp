@@ -75,7 +75,8 @@ NetworkInfo NetworkDriver::infoOf(const std::string& name, const Network& n) con
     info.rules = rulesState(n);
     info.autostart = n.autostart;
     info.persistent = n.persistent.has_value();
-    info.xml = conf::formatNetwork(n.persistent ? *n.persistent : def);
+    info.xml = conf::formatNetwork(def);
+    info.inactiveXml = n.persistent && n.running ? conf::formatNetwork(*n.persistent) : info.xml;
     for (const auto& ip : def.ips) {
         info.addresses.push_back(ip.address + "/" + std::to_string(ip.prefix));
         for (const auto& range : ip.ranges)

@@ -82,7 +82,10 @@ struct NetworkInfo {
     bool rulesMissing() const { return rules.starts_with("missing"); }
     bool autostart = false;
     bool persistent = false;
-    std::string xml;
+    // The definition in effect (the running one while the network runs),
+    // and the one its next start takes (the persistent one when there is
+    // one): they differ after a running network is defined again.
+    std::string xml, inactiveXml;
     // What a user interface shows of the definition in effect (the running
     // one while the network runs).
     std::vector<std::string> addresses;  // "192.168.122.1/24"
