@@ -239,7 +239,8 @@ NetworkRow networkRowOf(const Properties& p)
 {
     return NetworkRow{get<std::string>(p, "Name"),   get<std::string>(p, "UUID"),  get<std::string>(p, "Bridge"),
                       get<std::string>(p, "ForwardMode"), get<bool>(p, "Active"), get<bool>(p, "Persistent"),
-                      get<bool>(p, "Autostart"),     get<std::string>(p, "Rules")};
+                      get<bool>(p, "Autostart"),     get<std::string>(p, "Rules"),
+                      get<std::vector<std::string>>(p, "Addresses")};
 }
 
 } // namespace

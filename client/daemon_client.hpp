@@ -44,6 +44,7 @@ struct NetworkRow {
     bool active = false, persistent = false, autostart = false;
     std::string rules;  // "" (inactive), "in force", "missing: REASON"
     bool rulesMissing() const { return rules.starts_with("missing"); }
+    std::vector<std::string> addresses;  // "192.168.122.1/24", of the definition in effect
 };
 
 struct LeaseRow {

@@ -4,6 +4,8 @@
 #include "call_guard.hpp"
 #include "edit_command.hpp"
 #include "io.hpp"
+#include "conf/netaddr.hpp"
+#include "conf/network_checks.hpp"
 #include "util/json.hpp"
 
 #include <ctime>
@@ -179,11 +181,48 @@ int info(const Args& args)
     });
 }
 
+// The lease's address as virsh writes it, with the prefix of the network's
+// subnet that holds it ("192.168.122.45/24"); the address alone when none
+// does (a lease left from an earlier definition).
+std::string addressWithPrefix(const std::string& ip, const std::vector<std::string>& subnets)
+{
+    const bool ipv6 = ip.find(':') != std::string::npos;
+    for (const std::string& subnet : subnets) {
+        const auto slash = subnet.find('/');
+        if (slash == std::string::npos || (subnet.find(':') != std::string::npos) != ipv6)
+            continue;
+        const auto prefix = static_cast<unsigned>(std::stoul(subnet.substr(slash + 1)));
+        try {
+            if (conf::checks::sameNetwork(ip, subnet.substr(0, slash), ipv6, prefix))
+                return ip + "/" + std::to_string(prefix);
+        } catch (const std::exception&) {  // not an address: shown as it is
+        }
+    }
+    return ip;
+}
+
+// virsh net-dhcp-leases' table (Expiry Time, MAC address, Protocol, IP
+// address with its prefix, Hostname, Client ID or DUID; "-" for what a
+// lease lacks), so that scripts reading its columns read ours the same.
+// --mac keeps the leases of one MAC address, in whatever case it is given.
 int leases(const Args& args)
 {
     const std::string& name = args.positional.at(0);
+    std::optional<conf::MacAddr> only;
+    if (auto mac = args.value("mac")) {
+        only = conf::MacAddr::parse(*mac);
+        if (!only) {
+            std::cerr << "error: --mac '" << *mac << "' is not a MAC address\n";
+            return 1;
+        }
+    }
     return guarded(noNetwork(name), [&] {
-        auto rows = DaemonClient().leases(name);
+        DaemonClient client;
+        auto rows = client.leases(name);
+        if (only)
+            std::erase_if(rows, [&](const LeaseRow& l) { return conf::MacAddr::parse(l.mac) != only; });
+        const std::vector<std::string> subnets = client.network(name).addresses;
+        auto protocol = [](const LeaseRow& l) { return l.ip.find(':') != std::string::npos ? "ipv6" : "ipv4"; };
         if (args.flag("json")) {
             std::vector<std::string> items;
             for (const auto& l : rows)
@@ -193,12 +232,16 @@ int leases(const Args& args)
                                     .add("ip", l.ip)
                                     .add("hostname", l.hostname)
                                     .add("client_id", l.clientId)
+                                    .add("type", protocol(l))
+                                    .add("address", addressWithPrefix(l.ip, subnets))
                                     .str());
             std::cout << util::jsonArray(items) << "\n";
             return;
         }
-        std::cout << " " << pad("Expiry Time", 22) << pad("MAC address", 20) << pad("IP address", 20) << "Hostname\n";
-        std::cout << std::string(76, '-') << "\n";
+        auto orDash = [](const std::string& text) { return text.empty() ? std::string("-") : text; };
+        std::cout << " " << pad("Expiry Time", 22) << pad("MAC address", 20) << pad("Protocol", 10)
+                  << pad("IP address", 22) << pad("Hostname", 16) << "Client ID or DUID\n";
+        std::cout << std::string(110, '-') << "\n";
         for (const auto& l : rows) {
             char when[32] = "never";
             if (l.expiry) {
@@ -207,8 +250,9 @@ int leases(const Args& args)
                 localtime_r(&t, &tm);
                 std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
             }
-            std::cout << " " << pad(when, 22) << pad(l.mac, 20) << pad(l.ip, 20)
-                      << (l.hostname.empty() ? "-" : l.hostname) << "\n";
+            std::cout << " " << pad(when, 22) << pad(orDash(l.mac), 20) << pad(protocol(l), 10)
+                      << pad(addressWithPrefix(l.ip, subnets), 22) << pad(orDash(l.hostname), 16)
+                      << orDash(l.clientId) << "\n";
         }
     });
 }
@@ -252,7 +296,8 @@ std::vector<Command> networkCommands()
          {}, 1, 1, edit},
         {"net-info", "NETWORK", "Show a network's name, UUID, state, bridge and whether its firewall rules are in force.",
          {kJson}, 1, 1, info},
-        {"net-dhcp-leases", "NETWORK", "Show the DHCP leases dnsmasq gave out on the network.", {kJson}, 1, 1, leases},
+        {"net-dhcp-leases", "NETWORK", "Show the DHCP leases dnsmasq gave out on the network, as virsh does.",
+         {{"mac", true, false, "only the leases of this MAC address"}, kJson}, 1, 1, leases},
     };
 }
 

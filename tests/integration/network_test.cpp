@@ -26,6 +26,8 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <regex>
 #include <thread>
 
@@ -231,6 +233,31 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_TRUE(test::eventually([&] { return leaseSignals > 0; }, 5s));
     r = ctl({"net-dhcp-leases", "natnet", "--json"});
     EXPECT_NE(r.out.find("\"mac\":\"52:54:00:00:05:01\",\"ip\":\"" + address + "\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"type\":\"ipv4\",\"address\":\"" + address + "/24\""), std::string::npos) << r.out;
+    // virsh's columns, so that scripts reading them (awk '{print $5}' for
+    // the address) read ours the same; --mac picks one guest's.
+    r = ctl({"net-dhcp-leases", "natnet", "--mac", "52:54:00:00:05:01"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    {
+        std::istringstream lines(r.out);
+        std::string header, rule, row;
+        std::getline(lines, header);
+        std::getline(lines, rule);
+        ASSERT_TRUE(std::getline(lines, row)) << r.out;
+        std::istringstream fields(row);
+        std::vector<std::string> field{std::istream_iterator<std::string>(fields), {}};
+        ASSERT_GE(field.size(), 6u) << row;
+        EXPECT_EQ(field[2], "52:54:00:00:05:01");
+        EXPECT_EQ(field[3], "ipv4");
+        EXPECT_EQ(field[4], address + "/24");
+        EXPECT_FALSE(std::getline(lines, row)) << r.out;
+        EXPECT_NE(header.find("Protocol"), std::string::npos) << header;
+        EXPECT_NE(header.find("Client ID or DUID"), std::string::npos) << header;
+    }
+    EXPECT_EQ(ctl({"net-dhcp-leases", "natnet", "--mac", "52:54:00:00:05:0A", "--json"}).out, "[]\n");
+    EXPECT_NE(ctl({"net-dhcp-leases", "natnet", "--mac", "52:54:00:00:05:01", "--json"}).out.find(address), std::string::npos);
+    r = ctl({"net-dhcp-leases", "natnet", "--mac", "guest-one"});
+    EXPECT_EQ(r.err, "error: --mac 'guest-one' is not a MAC address\n");
 
     // A static host added to the running network: the next guest with that
     // MAC gets its address at once, and the first lease is kept.
