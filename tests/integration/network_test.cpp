@@ -3,6 +3,7 @@
 // polkitd) creates bridges, runs dnsmasq and installs the firewall rules of
 // each forward mode in its namespace; guests in their own namespaces get
 // leases and talk to an "uplink" namespace that has no route back.
+#include "conf/xml.hpp"
 #include "support/daemon_fixture.hpp"
 #include "support/dbus_lab.hpp"
 #include "support/dhcp.hpp"
@@ -649,6 +650,19 @@ TEST(NetworkErrors, RefusedWithClearErrors)
                 << daemon.log();
         }
     }
+
+    // A definition that fits the limit as sent but not as stored (indented,
+    // with its UUID, bridge and MAC) is refused rather than written where
+    // the next start could not read it.
+    std::string dnsHosts;
+    for (int i = 0; dnsHosts.size() < conf::kMaxDefinitionBytes - 40000; ++i)
+        dnsHosts += "<host ip='10.7." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + "'><hostname>h" +
+                    std::to_string(i) + "</hostname></host>";
+    r = ctl({"net-define", "-"}, "<network><name>big</name><dns>" + dnsHosts + "</dns></network>");
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("network 'big' as stored (UUID, bridge, MAC and defaults written in)"), std::string::npos)
+        << r.err.substr(0, 300);
+    EXPECT_FALSE(std::filesystem::exists(daemon.networkDir() / "big.xml"));
 
     // A network whose state cannot be recorded (a directory stands where
     // its firewall record goes) is not left running unseen: the call

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 namespace vnf::conf {
@@ -185,7 +186,7 @@ std::vector<std::string> parseMetadata(const xmlNode* node)
     if (attributeNames(node).size() > 0)
         throw DefinitionError(where + ": unknown attribute '" + attributeNames(node).front() + "'");
     std::vector<std::string> elements;
-    std::vector<std::string> namespaces;
+    std::set<std::string> namespaces;  // a set: a definition may hold tens of thousands of elements
     for (const xmlNode* cur = node->children; cur; cur = cur->next) {
         if (cur->type == XML_TEXT_NODE || cur->type == XML_CDATA_SECTION_NODE) {
             if (!util::trim(textContent(cur)).empty())
@@ -200,9 +201,8 @@ std::vector<std::string> parseMetadata(const xmlNode* node)
                                   "> has no namespace (give it one of its own, e.g. <app:" + nodeName(cur) +
                                   " xmlns:app='https://example.org/app'>)");
         const std::string href = reinterpret_cast<const char*>(cur->ns->href);
-        if (std::find(namespaces.begin(), namespaces.end(), href) != namespaces.end())
+        if (!namespaces.insert(href).second)
             throw DefinitionError(where + ": more than one element in namespace '" + href + "' (one per application)");
-        namespaces.push_back(href);
         elements.push_back(elementXml(cur));
     }
     return elements;

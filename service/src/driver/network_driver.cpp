@@ -42,6 +42,20 @@ bool needsForwarding(const conf::NetworkDef& def)
            def.forward.mode == conf::ForwardMode::Open;
 }
 
+// What is stored (the definition, a running network's record) is read
+// back at the next start with the parser's limits. With its UUID, bridge,
+// MAC and defaults written in it is larger than what the caller sent, so it
+// is read back now: a definition that would not is refused, not lost.
+void checkReadsBack(const conf::NetworkDef& def)
+{
+    try {
+        conf::parseNetwork(conf::formatNetwork(def));
+    } catch (const conf::DefinitionError& e) {
+        throw conf::DefinitionError("network '" + def.name + "' as stored (UUID, bridge, MAC and defaults written in): " +
+                                    e.what());
+    }
+}
+
 } // namespace
 
 NetworkDriver::NetworkDriver(NetworkDriverOptions options, fw::Executor& executor, firewalld::ZoneControl* zones)
@@ -454,6 +468,7 @@ Changes NetworkDriver::define(conf::NetworkDef def)
             def.uuid = it->second.current().uuid;
     pickBridge(def);
     pickBridgeMac(def);
+    checkReadsBack(def);
     checkConflicts(def, false);
     writeDefinition(def);
     Network& n = networks_[def.name];
@@ -548,6 +563,7 @@ Changes NetworkDriver::create(conf::NetworkDef def)
         throw ServiceError(ErrorKind::Exists, "network '" + def.name + "' already exists");
     pickBridge(def);
     pickBridgeMac(def);
+    checkReadsBack(def);
     checkConflicts(def, true);
     Running running = bringUpRecorded(def);
     Network& n = networks_[def.name];
