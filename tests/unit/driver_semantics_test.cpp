@@ -7,6 +7,8 @@
 #include "support/fake_backend.hpp"
 #include "support/files.hpp"
 
+#include "conf/xml.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace vnf;
@@ -90,6 +92,32 @@ TEST_F(DriverSemantics, InUseExistsAndNotFound)
     EXPECT_EQ(errorOf([&] { driver_->createBinding(binding("vnet1", "nosuch")); }), driver::ErrorKind::NotFound);
     EXPECT_EQ(errorOf([&] { driver_->deleteBinding("vnet9"); }), driver::ErrorKind::NotFound);
     EXPECT_EQ(errorOf([&] { driver_->undefineFilter("allow-arp"); }), driver::ErrorKind::Unsupported);
+}
+
+// A filter that fits the size limit as sent but not as stored (each rule
+// gets its priority, the filter its UUID, all of it indented) is refused:
+// the next start would not read it back.
+TEST_F(DriverSemantics, FiltersTheNextStartCouldNotReadAreRefused)
+{
+    std::string rules;
+    while (rules.size() < conf::kMaxDefinitionBytes - 60000)
+        rules += "<rule action='drop' direction='in'><all/></rule>";
+    const std::string xml = "<filter name='big'>" + rules + "</filter>";
+    ASSERT_LT(xml.size(), conf::kMaxDefinitionBytes);
+    try {
+        driver_->defineFilter(xml);
+        ADD_FAILURE() << "defined";
+    } catch (const driver::ServiceError& e) {
+        EXPECT_EQ(e.kind(), driver::ErrorKind::InvalidDefinition);
+        EXPECT_NE(std::string(e.what()).find("filter 'big' as stored (UUID and defaults written in) would be "),
+                  std::string::npos)
+            << e.what();
+    }
+    for (const auto& f : driver_->filters())
+        EXPECT_NE(f.name, "big");
+    restart();
+    for (const auto& f : driver_->filters())
+        EXPECT_NE(f.name, "big");
 }
 
 // A filter redefined under several bindings: all get the new rules, or -

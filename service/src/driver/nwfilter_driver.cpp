@@ -2,6 +2,7 @@
 #include "driver/nwfilter_driver.hpp"
 
 #include "conf/error.hpp"
+#include "conf/xml.hpp"
 #include "engine/instantiate.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -340,6 +341,14 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     for (const auto& [name, other] : filters_)
         if (name != def.name && other.def.uuid == def.uuid)
             throw ServiceError(ErrorKind::Exists, "UUID " + def.uuid.str() + " belongs to filter '" + name + "'");
+    // The next start reads the stored form back with the size limit; with
+    // its UUID and defaults written in and indented it is larger than what
+    // the caller sent.
+    if (const size_t stored = conf::formatFilter(def).size(); stored > conf::kMaxDefinitionBytes)
+        throw ServiceError(ErrorKind::InvalidDefinition,
+                           "filter '" + def.name + "' as stored (UUID and defaults written in) would be " +
+                               std::to_string(stored) + " bytes, more than the limit of " +
+                               std::to_string(conf::kMaxDefinitionBytes));
     Lookup current(filters_);
     try {
         engine::checkNoReferenceCycle(def, current);
