@@ -71,4 +71,8 @@ TEST(Binding, UnknownAttributesAreRefusedUnlessLenient)
         "<filterbinding><owner><name>vm1</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid><id>3</id></owner>"
         "<portdev name='vnet0'/><mac address='52:54:0:0:0:1'/><filterref filter='f'/></filterbinding>";
     EXPECT_NE(rejection(other).find("<id>"), std::string::npos) << rejection(other);
+    // Another namespace's element is not ours, even by its local name.
+    const std::string foreign = binding("vnet0", "52:54:0:0:0:1", "<x:linkdev xmlns:x='urn:x' name='eth0'/>");
+    EXPECT_NE(rejection(foreign).find("<x:linkdev> is in namespace 'urn:x'"), std::string::npos) << rejection(foreign);
+    EXPECT_THROW(parseBinding(foreign, Strictness::Lenient), DefinitionError);
 }

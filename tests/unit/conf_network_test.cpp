@@ -442,12 +442,16 @@ TEST(NetworkDef, MetadataIsKeptAsWrittenOnePerNamespace)
     // Outside <metadata>, an element of another namespace is not ours, even
     // with the local name of one of ours.
     EXPECT_EQ(errorOf(net("<app:ip xmlns:app='urn:app' address='10.0.0.1' prefix='8'/>")),
-              "network: <app:ip> is not supported here");
+              "line 1: <app:ip> is in namespace 'urn:app', which the network format does not have");
+    EXPECT_EQ(errorOf(net("<ip xmlns:app='urn:app' address='10.0.0.1' app:prefix='24'/>")),
+              "line 1: attribute 'app:prefix' of <ip> is in namespace 'urn:app', which the network format does not "
+              "have");
     EXPECT_EQ(errorOf("<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'><name>n</name>"
                       "<dnsmasq:options><dnsmasq:option value='foo=bar'/></dnsmasq:options></network>"),
-              "network: <dnsmasq:options> is not supported here");
+              "line 1: <dnsmasq:options> is in namespace 'http://libvirt.org/schemas/network/dnsmasq/1.0', which the "
+              "network format does not have");
     EXPECT_EQ(errorOf("<n:network xmlns:n='urn:n'><name>n</name></n:network>"),
-              "expected a <network> element in no namespace, found <n:network>");
+              "line 1: <n:network> is in namespace 'urn:n', which the network format does not have");
 }
 
 // Hardening (should-fix): values that passed validation but were read

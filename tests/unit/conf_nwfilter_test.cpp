@@ -194,6 +194,35 @@ TEST(Rule, UnknownAttributesAreRefusedByDefault)
               std::string::npos);
 }
 
+// libvirt reads <x:tcp x:dstportstart='22'> as <tcp dstportstart='22'> (by
+// local name); read by namespace it would be "accept all TCP". Refused
+// whatever the strictness: no format of ours has a namespace.
+TEST(Rule, NamespacedElementsAndAttributesAreRefusedEvenWhenLenient)
+{
+    const std::string attribute =
+        withRule("<rule action='accept' direction='in'><tcp xmlns:x='urn:x' x:dstportstart='22'/></rule>");
+    const std::string element =
+        withRule("<rule action='drop' direction='in'><tcp dstportstart='22'/></rule><x:rule xmlns:x='urn:x' "
+                 "action='drop' direction='in'><all/></x:rule>");
+    for (auto strictness : {Strictness::Strict, Strictness::Lenient}) {
+        try {
+            parseFilter(attribute, strictness);
+            ADD_FAILURE() << "accepted";
+        } catch (const DefinitionError& e) {
+            EXPECT_NE(std::string(e.what()).find("attribute 'x:dstportstart' of <tcp> is in namespace 'urn:x', which "
+                                                 "the filter format does not have"),
+                      std::string::npos)
+                << e.what();
+        }
+        try {
+            parseFilter(element, strictness);
+            ADD_FAILURE() << "accepted";
+        } catch (const DefinitionError& e) {
+            EXPECT_NE(std::string(e.what()).find("<x:rule> is in namespace 'urn:x'"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(Rule, NegatedAndPositiveAttributesFormatAsTwoElements)
 {
     auto def = parseFilter(withRule(

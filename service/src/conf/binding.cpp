@@ -61,6 +61,7 @@ BindingDef parseBinding(std::string_view xml, Strictness strictness)
 
 BindingDef parseBindingElement(const xmlNode* root, Strictness strictness)
 {
+    refuseNamespaces(root, "filter binding");
     if (nodeName(root) != "filterbinding")
         throw DefinitionError("expected a <filterbinding> element, found <" + nodeName(root) + ">");
     const std::string where = "filterbinding";

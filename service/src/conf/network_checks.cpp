@@ -40,11 +40,9 @@ void allowOnly(const xmlNode* node, const std::string& where, std::initializer_l
                std::initializer_list<const char*> attributes)
 {
     for (const xmlNode* child : childElements(node)) {
-        // Elements of other namespaces (another application's, libvirt's
-        // dnsmasq options) are not ours even when their local name is.
         const std::string name = nodeName(child);
-        if (child->ns || std::none_of(elements.begin(), elements.end(), [&](const char* e) { return name == e; }))
-            throw DefinitionError(where + ": <" + qualifiedName(child) + "> is not supported here");
+        if (std::none_of(elements.begin(), elements.end(), [&](const char* e) { return name == e; }))
+            throw DefinitionError(where + ": <" + name + "> is not supported here");
     }
     for (const std::string& name : attributeNames(node))
         if (std::none_of(attributes.begin(), attributes.end(), [&](const char* a) { return name == a; }))

@@ -308,8 +308,7 @@ NetworkDef parseNetwork(std::string_view xml)
     const std::string where = "network";
     // connections= is what libvirt writes into the XML of a running network
     // (how many guests use it): accepted so that dumped XML defines again.
-    if (root->ns)
-        throw DefinitionError("expected a <network> element in no namespace, found <" + qualifiedName(root) + ">");
+    refuseNamespaces(root, "network", "metadata");
     allowOnly(root, where,
               {"name", "uuid", "title", "description", "metadata", "bridge", "mac", "mtu", "forward", "domain", "dns",
                "ip", "route"},

@@ -288,7 +288,8 @@ NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, s
     XmlDocPtr doc = parseXmlSafely(xml);
     const xmlNode* root = rootElement(doc);
     const std::string_view element = kSectionElements.at(static_cast<size_t>(section));
-    if (root->ns || nodeName(root) != element)
+    refuseNamespaces(root, "network");
+    if (nodeName(root) != element)
         throw DefinitionError(std::string(updateSectionName(section)) + ": expected a <" + std::string(element) +
                               "> element, found <" + qualifiedName(root) + ">");
     NetworkUpdate update;

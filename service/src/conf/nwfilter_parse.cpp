@@ -340,6 +340,7 @@ FilterDef parseFilter(std::string_view xml, Strictness strictness)
 
 FilterDef parseFilterElement(const xmlNode* root, Strictness strictness)
 {
+    refuseNamespaces(root, "filter");
     if (nodeName(root) != "filter")
         throw DefinitionError("expected a <filter> element, found <" + nodeName(root) + ">");
     FilterDef def;

@@ -217,6 +217,37 @@ std::string qualifiedName(const xmlNode* node)
     return nodeName(node);
 }
 
+void refuseNamespaces(const xmlNode* root, std::string_view format, std::string_view opaque)
+{
+    auto refuse = [&](const xmlNode* element, const std::string& what, const xmlNs* ns) {
+        throw DefinitionError("line " + std::to_string(lineOf(element)) + ": " + what + " is in namespace '" +
+                              (ns->href ? reinterpret_cast<const char*>(ns->href) : "") + "', which the " +
+                              std::string(format) + " format does not have");
+    };
+    // Depth first without recursion (libxml2 bounds the depth; this does
+    // not rely on it).
+    std::vector<const xmlNode*> pending{root};
+    while (!pending.empty()) {
+        const xmlNode* element = pending.back();
+        pending.pop_back();
+        if (element->ns)
+            refuse(element, "<" + qualifiedName(element) + ">", element->ns);
+        for (const xmlAttr* attr = element->properties; attr; attr = attr->next)
+            if (attr->ns)
+                refuse(element,
+                       "attribute '" + std::string(attr->ns->prefix ? reinterpret_cast<const char*>(attr->ns->prefix) : "") +
+                           ":" + reinterpret_cast<const char*>(attr->name) + "' of <" + nodeName(element) + ">",
+                       attr->ns);
+        if (element != root && element->parent == root && !opaque.empty() && nodeName(element) == opaque)
+            continue;
+        // Pushed last child first, so that the first in document order is
+        // the one named.
+        for (const xmlNode* child = element->last; child; child = child->prev)
+            if (child->type == XML_ELEMENT_NODE)
+                pending.push_back(child);
+    }
+}
+
 std::string elementXml(const xmlNode* node)
 {
     // Copied into a document of its own, the element declares every

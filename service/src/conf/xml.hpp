@@ -65,6 +65,15 @@ int lineOf(const xmlNode* node);
 // an element in no namespace.
 std::string qualifiedName(const xmlNode* node);
 
+// Throws DefinitionError naming the first element or attribute in a
+// namespace: none of our formats has any. libvirt reads them as its own by
+// their local name (<x:tcp x:dstportstart='22'>); read by namespace, as
+// libxml2 does, they would be ignored and the rule would be wider. The
+// content of the root's child `opaque` (network <metadata>: other
+// applications' data) is not looked at. `format` names the format for the
+// message ("filter", "network").
+void refuseNamespaces(const xmlNode* root, std::string_view format, std::string_view opaque = {});
+
 // The element and everything in it as XML text of its own, declaring the
 // namespaces it uses (those declared on its ancestors included), with its
 // content as written: what <metadata> keeps of other applications' data.
