@@ -120,6 +120,30 @@ TEST_F(DriverSemantics, FiltersTheNextStartCouldNotReadAreRefused)
         EXPECT_NE(f.name, "big");
 }
 
+// The same for a binding: its parameters indented one per line.
+TEST_F(DriverSemantics, BindingsTheNextStartCouldNotReadAreRefused)
+{
+    driver_->defineFilter(kWeb);
+    const std::string value(240, 'v');
+    std::string params;
+    while (params.size() < conf::kMaxDefinitionBytes - 10000)  // about 3800 parameters, 5 bytes more each
+        params += "<parameter name='NOTE' value='" + value + "'/>";
+    std::string xml = binding("vnet0", "web");
+    xml.replace(xml.find("</filterref>"), 0, params);
+    ASSERT_LT(xml.size(), conf::kMaxDefinitionBytes);
+    try {
+        driver_->createBinding(xml);
+        ADD_FAILURE() << "created";
+    } catch (const driver::ServiceError& e) {
+        EXPECT_EQ(e.kind(), driver::ErrorKind::InvalidDefinition);
+        EXPECT_NE(std::string(e.what()).find("binding of port 'vnet0' as stored (UUID and defaults written in) "),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_TRUE(backend_.installed.empty());
+    EXPECT_TRUE(driver_->bindings().empty());
+}
+
 // A filter redefined under several bindings: all get the new rules, or -
 // when the transaction fails - none does, and the old definition stays.
 TEST_F(DriverSemantics, RedefineIsAllOrNothing)

@@ -13,6 +13,17 @@ namespace vnf::driver {
 
 namespace {
 
+// The next start reads what is stored back with the definition size limit;
+// with its UUID, defaults and the MAC parameter written in and indented it
+// is larger than what the caller sent. Checked before anything changes.
+void checkStoredSize(const std::string& what, size_t stored)
+{
+    if (stored > conf::kMaxDefinitionBytes)
+        throw ServiceError(ErrorKind::InvalidDefinition,
+                           what + " as stored (UUID and defaults written in) would be " + std::to_string(stored) +
+                               " bytes, more than the limit of " + std::to_string(conf::kMaxDefinitionBytes));
+}
+
 std::string listText(const std::vector<std::string>& names)
 {
     std::vector<std::string> quoted;
@@ -344,11 +355,7 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     // The next start reads the stored form back with the size limit; with
     // its UUID and defaults written in and indented it is larger than what
     // the caller sent.
-    if (const size_t stored = conf::formatFilter(def).size(); stored > conf::kMaxDefinitionBytes)
-        throw ServiceError(ErrorKind::InvalidDefinition,
-                           "filter '" + def.name + "' as stored (UUID and defaults written in) would be " +
-                               std::to_string(stored) + " bytes, more than the limit of " +
-                               std::to_string(conf::kMaxDefinitionBytes));
+    checkStoredSize("filter '" + def.name + "'", conf::formatFilter(def).size());
     Lookup current(filters_);
     try {
         engine::checkNoReferenceCycle(def, current);
@@ -463,6 +470,7 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
     // Like libvirt, the binding records the MAC as the filter sees it.
     if (!def.params.count(engine::kVarMac))
         def.params[engine::kVarMac] = {def.mac.str()};
+    checkStoredSize("binding of port '" + def.portdev + "'", conf::formatBinding(def).size());
     Instance inst = instantiate(def, Lookup(filters_));
     Binding candidate{def, inst.state, std::move(inst.learner), 0, false, std::nullopt, false};
     candidate.present = portPresent(def.portdev);
@@ -545,6 +553,7 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
                                                               "'; a binding cannot move to another port");
     if (!def.params.count(engine::kVarMac))
         def.params[engine::kVarMac] = {def.mac.str()};
+    checkStoredSize("binding of port '" + def.portdev + "'", conf::formatBinding(def).size());
     Binding& current = it->second;
     Changes changes;
     changes.resultName = portdev;
