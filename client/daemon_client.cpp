@@ -178,9 +178,9 @@ void DaemonClient::setAutostart(const std::string& name, bool autostart)
 }
 
 void DaemonClient::updateNetwork(const std::string& name, const std::string& command, const std::string& section,
-                                 const std::string& xml)
+                                 const std::string& xml, const std::string& affects)
 {
-    call(networkPath(name), kNetwork, "Update", {command, section, xml});
+    call(networkPath(name), kNetwork, "Update", {command, section, xml, affects});
 }
 
 std::string DaemonClient::networkXml(const std::string& name, NetworkXml which)

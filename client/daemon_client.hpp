@@ -88,7 +88,7 @@ public:
     // Network.Update: virsh net-update's command, section and element, as given
     // (the daemon says what is wrong with them).
     void updateNetwork(const std::string& name, const std::string& command, const std::string& section,
-                       const std::string& xml);
+                       const std::string& xml, const std::string& affects);
     // The definition in effect (the running one while the network runs),
     // or the one its next start takes (virsh's --inactive).
     enum class NetworkXml { InEffect, Inactive };

@@ -63,26 +63,32 @@ int autostart(const Args& args)
 // virsh net-update's form: net-update NETWORK COMMAND SECTION XML (the
 // element, or a file holding it), for the sections a running network takes
 // without a restart (DHCP hosts and ranges, DNS hosts, TXT and SRV records;
-// the daemon checks command and section). The change always goes to the definition
-// and, while the network runs, to the running network: virsh's --live
-// --config, which scripts give together, are accepted for that; one alone
-// would promise what is not done.
+// the daemon checks command and section). virsh's flags say which
+// definitions change: --live (the running network), --config (the
+// definition, for the next start), both together, or --current (the running
+// network while it runs, else the definition: virsh's default). Without a
+// flag both change, so that a change made live is not lost at the next
+// start (documented as a difference from virsh).
 int update(const Args& args)
 {
     const std::string& name = args.positional.at(0);
     const std::string& command = args.positional.at(1);
     const std::string& section = args.positional.at(2);
     const std::string& xmlOrFile = args.positional.at(3);
-    if (args.flag("live") != args.flag("config")) {
-        std::cerr << "error: net-update: --" << (args.flag("live") ? "live" : "config")
-                  << " alone is not supported: the change goes to the definition and, while the network runs, "
-                     "to the running network (give --live --config, or neither)\n";
+    const bool live = args.flag("live"), config = args.flag("config"), current = args.flag("current");
+    if (current && (live || config)) {
+        std::cerr << "error: net-update: --current and --" << (live ? "live" : "config")
+                  << " are mutually exclusive (--current is the running network while it runs, else the "
+                     "definition)\n";
         return 1;
     }
+    const std::string affects = current ? "current" : live == config ? "both" : live ? "live" : "config";
     const std::string xml = xmlOrFile.starts_with("<") ? xmlOrFile : readInput(xmlOrFile);
     return guarded(noNetwork(name), [&] {
-        DaemonClient().updateNetwork(name, command, section, xml);
-        confirm(args, "Updated network " + name);
+        DaemonClient().updateNetwork(name, command, section, xml, affects);
+        confirm(args, "Updated network " + name + (affects == "live"     ? " live state"
+                                                   : affects == "config" ? " persistent config"
+                                                                         : ""));
     });
 }
 
@@ -281,9 +287,10 @@ std::vector<Command> networkCommands()
          "Add, remove or change one entry: a static DHCP host (<host mac= name= ip=/>), a DHCP range (<range start= "
          "end=/>), a DNS host (<host ip=><hostname>..</hostname></host>), TXT (<txt name= value=/>) or SRV record "
          "(<srv service= protocol= .../>), given as XML or a file holding it; in the "
-         "definition and, while the network runs, live.",
-         {{"live", false, false, "with --config (virsh's): the running network too, as always"},
-          {"config", false, false, "with --live (virsh's): the definition too, as always"}},
+         "definition and, while the network runs, live (unless --live, --config or --current say otherwise).",
+         {{"live", false, false, "the running network (alone: not kept past its next start)"},
+          {"config", false, false, "the definition (alone: the network takes it at its next start)"},
+          {"current", false, false, "virsh's default: the running network while it runs, else the definition"}},
          4, 4, update},
         {"net-dumpxml", "NETWORK",
          "Print a network's XML: the definition in effect (a running network's as it was started).",

@@ -298,18 +298,43 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_NE(r.err.find("no DHCP host with this MAC, name or address to modify"), std::string::npos) << r.err;
     r = ctl({"net-update", "natnet", "modify", "ip-dhcp-host", "<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.77'/>"});
     ASSERT_TRUE(r.ok()) << r.err;
-    // virsh's --live --config (what is always done) are accepted together, not alone.
+    // virsh's flags: --config changes the definition alone (the running
+    // network and its dnsmasq keep the host until the next start), --live
+    // the running network alone; --current (virsh's default) the running
+    // one while it runs; --live --config, or no flag, both.
+    const auto definition = daemon.networkDir() / "natnet.xml";
+    const std::string conf = (daemon.networkStateDir() / "natnet.conf").string();
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--config"});
-    EXPECT_NE(r.err.find("--config alone is not supported"), std::string::npos) << r.err;
-    EXPECT_NE(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos) << "changed nothing";
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Updated network natnet persistent config\n");
+    EXPECT_NE(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos) << "the running one changed";
+    EXPECT_NE(test::readFile(conf).find("192.168.50.77"), std::string::npos);
+    EXPECT_EQ(ctl({"net-dumpxml", "natnet", "--inactive"}).out.find("192.168.50.77"), std::string::npos);
+    EXPECT_EQ(test::readFile(definition).find("192.168.50.77"), std::string::npos);
+    r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--current"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos);
+    EXPECT_EQ(test::readFile(conf).find("192.168.50.77"), std::string::npos);
+    r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.77'/>",
+             "--live"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Updated network natnet live state\n");
+    EXPECT_NE(test::readFile(conf).find("192.168.50.77"), std::string::npos);
+    EXPECT_EQ(test::readFile(definition).find("192.168.50.77"), std::string::npos);
+    r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.77'/>",
+             "--config"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out, ctl({"net-dumpxml", "natnet", "--inactive"}).out);
+    r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--current", "--live"});
+    EXPECT_NE(r.err.find("--current and --live are mutually exclusive"), std::string::npos) << r.err;
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--live", "--config"});
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos);
+    EXPECT_EQ(ctl({"net-dumpxml", "natnet", "--inactive"}).out.find("192.168.50.77"), std::string::npos);
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>"});
     EXPECT_NE(r.err.find("has no such DHCP host"), std::string::npos) << r.err;
     // The definition cannot be written (a directory stands where it goes):
     // refused, and the running network does not serve the host either.
-    const auto definition = daemon.networkDir() / "natnet.xml";
     const std::string written = test::readFile(definition);
     std::filesystem::remove(definition);
     std::filesystem::create_directories(definition / "in-the-way");
@@ -746,6 +771,23 @@ TEST(NetworkEdit, DumpedXmlDefinesAndNetEditRedefines)
     ASSERT_TRUE(ctl({"net-destroy", "running"}).ok());
     EXPECT_NE(ctl({"net-dumpxml", "running"}).out.find("end='192.168.33.120'"), std::string::npos);
     EXPECT_EQ(ctl({"net-dumpxml", "running"}).out, ctl({"net-dumpxml", "running", "--inactive"}).out);
+
+    // net-update's flags ask for definitions a network may not have: an
+    // inactive network has no live state, a transient one no definition for
+    // its next start. --current takes the one there is.
+    const std::string txt = "<txt name='motd' value='hello'/>";
+    r = ctl({"net-update", "running", "add", "dns-txt", txt, "--live"});
+    EXPECT_EQ(r.err, "error: network 'running' is not active: there is no running network to update live\n");
+    ASSERT_TRUE(ctl({"net-update", "running", "add", "dns-txt", txt, "--current"}).ok());
+    EXPECT_NE(ctl({"net-dumpxml", "running", "--inactive"}).out.find("<txt name='motd' value='hello'/>"),
+              std::string::npos);
+    ASSERT_TRUE(ctl({"net-create", "-"}, networkXml("transient", "virbr6", "", "192.168.36")).ok());
+    r = ctl({"net-update", "transient", "add", "dns-txt", txt, "--config"});
+    EXPECT_EQ(r.err, "error: network 'transient' is transient: it has no definition for the next start to update\n");
+    EXPECT_EQ(ctl({"net-dumpxml", "transient"}).out.find("motd"), std::string::npos);
+    ASSERT_TRUE(ctl({"net-update", "transient", "add", "dns-txt", txt}).ok());
+    EXPECT_NE(ctl({"net-dumpxml", "transient"}).out.find("motd"), std::string::npos);
+    ASSERT_TRUE(ctl({"net-destroy", "transient"}).ok());
 }
 
 } // namespace

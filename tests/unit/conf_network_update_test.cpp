@@ -97,6 +97,18 @@ TEST(NetworkUpdate, UnknownNamesAreRefusedWithTheKnownOnes)
     EXPECT_EQ(refusal("remove", "ip-dhcp-host"), "unknown command 'remove' (add, add-first, add-last, delete or modify)");
     EXPECT_EQ(refusal("add", "portgroup"),
               "section 'portgroup' cannot be updated (ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt and dns-srv can)");
+    // Which definitions change: virsh's flags as words.
+    EXPECT_EQ(conf::parseNetworkUpdate("add", "dns-txt", "<txt name='a' value='b'/>").affects, conf::UpdateAffects::Both);
+    EXPECT_EQ(conf::parseNetworkUpdate("add", "dns-txt", "<txt name='a' value='b'/>", "config").affects,
+              conf::UpdateAffects::Config);
+    EXPECT_EQ(conf::updateAffectsNamed("live"), conf::UpdateAffects::Live);
+    EXPECT_EQ(conf::updateAffectsNamed("current"), conf::UpdateAffects::Current);
+    try {
+        conf::parseNetworkUpdate("add", "dns-txt", "<txt name='a' value='b'/>", "persistent");
+        ADD_FAILURE() << "accepted";
+    } catch (const conf::DefinitionError& e) {
+        EXPECT_EQ(std::string(e.what()), "unknown update target 'persistent' (both, current, live or config)");
+    }
 }
 
 // Static DHCP hosts: placed in the <ip> whose subnet holds the address,

@@ -265,6 +265,20 @@ std::optional<UpdateCommand> updateCommandNamed(std::string_view name)
     return std::nullopt;
 }
 
+std::optional<UpdateAffects> updateAffectsNamed(std::string_view name)
+{
+    static constexpr std::array<std::pair<std::string_view, UpdateAffects>, 4> kAffects{{
+        {"both", UpdateAffects::Both},
+        {"current", UpdateAffects::Current},
+        {"live", UpdateAffects::Live},
+        {"config", UpdateAffects::Config},
+    }};
+    for (const auto& [word, affects] : kAffects)
+        if (word == name)
+            return affects;
+    return std::nullopt;
+}
+
 std::optional<UpdateSection> updateSectionNamed(std::string_view name)
 {
     for (size_t i = 0; i < kSections.size(); ++i)
@@ -314,8 +328,12 @@ NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, s
     return update;
 }
 
-NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view section, std::string_view xml)
+NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view section, std::string_view xml,
+                                 std::string_view affects)
 {
+    auto knownAffects = updateAffectsNamed(affects);
+    if (!knownAffects)
+        throw DefinitionError("unknown update target '" + std::string(affects) + "' (both, current, live or config)");
     auto knownCommand = updateCommandNamed(command);
     if (!knownCommand)
         throw DefinitionError("unknown command '" + std::string(command) + "' (add, add-first, add-last, delete or modify)");
@@ -323,7 +341,9 @@ NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view sect
     if (!knownSection)
         throw DefinitionError("section '" + std::string(section) + "' cannot be updated (" +
                               std::string(updateSectionNames()) + " can)");
-    return parseNetworkUpdate(*knownCommand, *knownSection, xml);
+    NetworkUpdate update = parseNetworkUpdate(*knownCommand, *knownSection, xml);
+    update.affects = *knownAffects;
+    return update;
 }
 
 NetworkDef updatedNetwork(const NetworkDef& def, const NetworkUpdate& update)

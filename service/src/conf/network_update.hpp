@@ -21,7 +21,18 @@ enum class UpdateCommand { AddFirst, AddLast, Delete, Modify };
 // dns-srv.
 enum class UpdateSection { DhcpHost, DhcpRange, DnsHost, DnsTxt, DnsSrv };
 
+// virsh net-update's --live, --config and --current: which of a network's
+// definitions an update changes. Both: the persistent one and, while the
+// network runs, the running one (the default here, and --live --config
+// together). Current: the running one while it runs, else the persistent
+// one (virsh's default). Live: the running one only (not kept past a
+// restart). Config: the persistent one only (the network takes it at its
+// next start).
+enum class UpdateAffects { Both, Current, Live, Config };
+
 std::optional<UpdateCommand> updateCommandNamed(std::string_view name);
+// "both", "current", "live", "config".
+std::optional<UpdateAffects> updateAffectsNamed(std::string_view name);
 std::optional<UpdateSection> updateSectionNamed(std::string_view name);
 std::string_view updateSectionName(UpdateSection section);
 // "ip-dhcp-host, ip-dhcp-range, dns-host, dns-txt and dns-srv", for
@@ -45,6 +56,7 @@ struct DhcpHostSpec {
 
 struct NetworkUpdate {
     UpdateCommand command = UpdateCommand::AddLast;
+    UpdateAffects affects = UpdateAffects::Both;
     std::variant<DhcpHostSpec, DhcpRange, DnsHost, DnsTxt, DnsSrv> entry;  // in UpdateSection order
     UpdateSection section() const { return static_cast<UpdateSection>(entry.index()); }
 };
@@ -52,9 +64,11 @@ struct NetworkUpdate {
 // The section's element, parsed and checked on its own; throws
 // DefinitionError. Bounded like a definition (parseXmlSafely).
 NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, std::string_view xml);
-// The same with virsh's command and section names (as Network.Update takes
-// them); an unknown name is a DefinitionError that lists the known ones.
-NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view section, std::string_view xml);
+// The same with virsh's command and section names and the affects word (as
+// Network.Update takes them); an unknown one is a DefinitionError that
+// lists the known ones.
+NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view section, std::string_view xml,
+                                 std::string_view affects = "both");
 
 // `def` with the update applied; throws DefinitionError saying why not
 // (`def` is not changed). The rules, section by section:

@@ -479,11 +479,34 @@ Changes NetworkDriver::define(conf::NetworkDef def)
 Changes NetworkDriver::update(const std::string& name, const conf::NetworkUpdate& update)
 {
     Network& n = find(name);
+    // Which definitions change (virsh's --live, --config, --current); a
+    // definition asked for that the network does not have is an error, as
+    // in libvirt.
+    bool live = n.running.has_value(), config = n.persistent.has_value();
+    switch (update.affects) {
+    case conf::UpdateAffects::Both:
+        break;
+    case conf::UpdateAffects::Current:
+        config = !live;
+        break;
+    case conf::UpdateAffects::Live:
+        if (!live)
+            throw ServiceError(ErrorKind::NotFound, "network '" + name + "' is not active: there is no running "
+                                                                          "network to update live");
+        config = false;
+        break;
+    case conf::UpdateAffects::Config:
+        if (!config)
+            throw ServiceError(ErrorKind::Unsupported, "network '" + name + "' is transient: it has no definition "
+                                                                             "for the next start to update");
+        live = false;
+        break;
+    }
     // Both definitions are checked before anything changes.
     std::optional<conf::NetworkDef> persistent, running;
-    if (n.persistent)
+    if (config)
         persistent = updated(*n.persistent, update);
-    if (n.running)
+    if (live)
         running = updated(n.running->def, update);
     // The definition on disk first: when it cannot be written, nothing has
     // changed yet (the running network would otherwise serve an entry that
