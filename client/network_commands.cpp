@@ -92,9 +92,10 @@ int update(const Args& args)
     });
 }
 
-// virsh net-edit: the definition (a running network's persistent one, as
-// net-dumpxml prints it) edited and defined again; a running network takes
-// the change at its next start, as with net-define.
+// virsh net-edit: the definition the next start takes (a running network's
+// persistent one, as net-dumpxml --inactive prints it) edited and defined
+// again; a running network takes the change at its next start, as with
+// net-define.
 int edit(const Args& args)
 {
     const std::string& name = args.positional.at(0);
@@ -197,8 +198,8 @@ std::string addressWithPrefix(const std::string& ip, const std::vector<std::stri
         const auto slash = subnet.find('/');
         if (slash == std::string::npos || (subnet.find(':') != std::string::npos) != ipv6)
             continue;
-        const auto prefix = static_cast<unsigned>(std::stoul(subnet.substr(slash + 1)));
         try {
+            const auto prefix = static_cast<unsigned>(std::stoul(subnet.substr(slash + 1)));
             if (conf::checks::sameNetwork(ip, subnet.substr(0, slash), ipv6, prefix))
                 return ip + "/" + std::to_string(prefix);
         } catch (const std::exception&) {  // not an address: shown as it is
