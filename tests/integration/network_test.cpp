@@ -606,10 +606,8 @@ INSTANTIATE_TEST_SUITE_P(Backend, NetworkTest, testing::Values("nftables", "ipta
 // Bad definitions and conflicts: clear errors, nothing created.
 TEST(NetworkErrors, RefusedWithClearErrors)
 {
-    if (::geteuid() != 0)
-        GTEST_SKIP() << "needs root; skipping";
-    if (!test::Polkitd::available())
-        GTEST_SKIP() << "polkitd is not installed; skipping";
+    if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+        GTEST_SKIP() << reason;
     test::PrivateBus bus;
     test::Polkitd polkitd;
     test::Netns host;
@@ -713,10 +711,8 @@ TEST(NetworkErrors, RefusedWithClearErrors)
 // <metadata>), and net-edit changes a definition as virsh's does.
 TEST(NetworkEdit, DumpedXmlDefinesAndNetEditRedefines)
 {
-    if (::geteuid() != 0)
-        GTEST_SKIP() << "needs root; skipping";
-    if (!test::Polkitd::available())
-        GTEST_SKIP() << "polkitd is not installed; skipping";
+    if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+        GTEST_SKIP() << reason;
     test::PrivateBus bus;
     test::Polkitd polkitd;
     test::Netns host;
