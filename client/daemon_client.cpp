@@ -78,10 +78,18 @@ std::string DaemonClient::bindingPath(const std::string& port)
 sdbus::MethodReply DaemonClient::call(const std::string& path, const std::string& interface, const std::string& method,
                                       const std::vector<std::string>& args)
 {
+    return call(path, interface, method, [&](sdbus::MethodCall& message) {
+        for (const auto& arg : args)
+            message << arg;
+    });
+}
+
+sdbus::MethodReply DaemonClient::call(const std::string& path, const std::string& interface, const std::string& method,
+                                      const std::function<void(sdbus::MethodCall&)>& arguments)
+{
     auto proxy = sdbus::createProxy(*connection_, kBus, path);
     auto message = proxy->createMethodCall(interface, method);
-    for (const auto& arg : args)
-        message << arg;
+    arguments(message);
     // On a terminal a polkit agent may ask the person for a password; in a
     // script, never wait for one. Reads need no password.
     static const std::vector<std::string> kChanges = {"DefineFilter", "Undefine", "CreateBinding", "Update", "Delete",
@@ -178,9 +186,10 @@ void DaemonClient::setAutostart(const std::string& name, bool autostart)
 }
 
 void DaemonClient::updateNetwork(const std::string& name, const std::string& command, const std::string& section,
-                                 const std::string& xml, const std::string& affects)
+                                 int32_t parentIndex, const std::string& xml, const std::string& affects)
 {
-    call(networkPath(name), kNetwork, "Update", {command, section, xml, affects});
+    call(networkPath(name), kNetwork, "Update",
+         [&](sdbus::MethodCall& message) { message << command << section << parentIndex << xml << affects; });
 }
 
 std::string DaemonClient::networkXml(const std::string& name, NetworkXml which)

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -87,8 +88,9 @@ public:
     void setAutostart(const std::string& name, bool autostart);
     // Network.Update: virsh net-update's command, section and element, as given
     // (the daemon says what is wrong with them).
+    // parentIndex: virsh's --parent-index, -1 for none.
     void updateNetwork(const std::string& name, const std::string& command, const std::string& section,
-                       const std::string& xml, const std::string& affects);
+                       int32_t parentIndex, const std::string& xml, const std::string& affects);
     // The definition in effect (the running one while the network runs),
     // or the one its next start takes (virsh's --inactive).
     enum class NetworkXml { InEffect, Inactive };
@@ -110,6 +112,9 @@ public:
 private:
     sdbus::MethodReply call(const std::string& path, const std::string& interface, const std::string& method,
                             const std::vector<std::string>& args = {});
+    // The same for arguments that are not all strings: `arguments` appends them.
+    sdbus::MethodReply call(const std::string& path, const std::string& interface, const std::string& method,
+                            const std::function<void(sdbus::MethodCall&)>& arguments);
     // The objects one level under `parent` with their `interface`'s
     // properties; an object gone between the two calls is left out.
     std::vector<std::map<std::string, sdbus::Variant>> objectsUnder(const std::string& parent,

@@ -8,6 +8,10 @@
 #include "conf/network_checks.hpp"
 #include "util/json.hpp"
 
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstdint>
 #include <ctime>
 #include <iostream>
 #include <optional>
@@ -83,9 +87,20 @@ int update(const Args& args)
         return 1;
     }
     const std::string affects = current ? "current" : live == config ? "both" : live ? "live" : "config";
+    int32_t parentIndex = -1;
+    if (auto index = args.value("parent-index")) {
+        char* end = nullptr;
+        errno = 0;
+        const long value = std::strtol(index->c_str(), &end, 10);
+        if (index->empty() || *end || errno || value < 0 || value > INT32_MAX) {
+            std::cerr << "error: --parent-index '" << *index << "' is not an index (0 for the first <ip>)\n";
+            return 1;
+        }
+        parentIndex = static_cast<int32_t>(value);
+    }
     const std::string xml = xmlOrFile.starts_with("<") ? xmlOrFile : readInput(xmlOrFile);
     return guarded(noNetwork(name), [&] {
-        DaemonClient().updateNetwork(name, command, section, xml, affects);
+        DaemonClient().updateNetwork(name, command, section, parentIndex, xml, affects);
         confirm(args, "Updated network " + name + (affects == "live"     ? " live state"
                                                    : affects == "config" ? " persistent config"
                                                                          : ""));
@@ -291,7 +306,8 @@ std::vector<Command> networkCommands()
          "definition and, while the network runs, live (unless --live, --config or --current say otherwise).",
          {{"live", false, false, "the running network (alone: not kept past its next start)"},
           {"config", false, false, "the definition (alone: the network takes it at its next start)"},
-          {"current", false, false, "virsh's default: the running network while it runs, else the definition"}},
+          {"current", false, false, "virsh's default: the running network while it runs, else the definition"},
+          {"parent-index", true, false, "for DHCP hosts and ranges: the <ip> (0 for the first) they belong to"}},
          4, 4, update},
         {"net-dumpxml", "NETWORK",
          "Print a network's XML: the definition in effect (a running network's as it was started).",

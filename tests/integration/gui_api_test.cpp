@@ -302,7 +302,7 @@ TEST_F(GuiApiTest, EveryChangeIsSignalled)
     EXPECT_EQ(generation("/org/vnetfilter1/network/shown", "org.vnetfilter1.Network"), 2u);
     // Network.Update (net-update's D-Bus call): the entries it changed.
     auto updateNetwork = [&](const std::string& command, const std::string& section, const std::string& xml) {
-        network->callMethod("Update").onInterface("org.vnetfilter1.Network").withArguments(command, section, xml, std::string("both"));
+        network->callMethod("Update").onInterface("org.vnetfilter1.Network").withArguments(command, section, int32_t{-1}, xml, std::string("both"));
     };
     updateNetwork("add", "dns-host", "<host ip='192.168.90.6'><hostname>printer</hostname></host>");
     EXPECT_EQ(networkChanges.take({"Generation", "invalidated DNSHosts"}),

@@ -753,6 +753,15 @@ TEST(NetworkEdit, DumpedXmlDefinesAndNetEditRedefines)
     EXPECT_NE(ctl({"net-dumpxml", "dumped"}).out.find("mode='nat'"), std::string::npos);
     r = edit("nosuch", "true");
     EXPECT_EQ(r.err, "error: no network named 'nosuch'\n");
+    // virsh's --parent-index: the <ip> a DHCP host goes to.
+    const std::string dhcpHost = "<host mac='52:54:00:00:00:09' ip='10.24.10.9'/>";
+    r = ctl({"net-update", "dumped", "add", "ip-dhcp-host", dhcpHost, "--parent-index", "1"});
+    EXPECT_NE(r.err.find("parent index 1 names no <ip> (the network has 1, counted from 0)"), std::string::npos) << r.err;
+    r = ctl({"net-update", "dumped", "add", "ip-dhcp-host", dhcpHost, "--parent-index", "-1"});
+    EXPECT_EQ(r.err, "error: --parent-index '-1' is not an index (0 for the first <ip>)\n");
+    r = ctl({"net-update", "dumped", "add", "ip-dhcp-host", dhcpHost, "--parent-index", "0", "--config"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(ctl({"net-dumpxml", "dumped"}).out.find(dhcpHost), std::string::npos);
 
     // A running network keeps the definition it started with: net-dumpxml
     // says what is in effect, --inactive what the next start takes.

@@ -81,6 +81,39 @@ TEST(NetworkUpdate, CommandsAndSectionsByVirshsNames)
                  conf::DefinitionError);
 }
 
+// virsh's --parent-index names the <ip> (every one counted from 0) a DHCP
+// host or range belongs to; it must hold the entry. DNS sections ignore it.
+TEST(NetworkUpdate, ParentIndexNamesTheIp)
+{
+    const conf::NetworkDef def = conf::parseNetwork(kNetwork);
+    auto withIndex = [&](const char* section, int32_t index, const std::string& xml) {
+        return conf::updatedNetwork(def, conf::parseNetworkUpdate("add", section, xml, "both", index));
+    };
+    auto refused = [&](const char* section, int32_t index, const std::string& xml) {
+        try {
+            withIndex(section, index, xml);
+        } catch (const conf::DefinitionError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(accepted)");
+    };
+    EXPECT_EQ(withIndex("ip-dhcp-host", 0, "<host mac='52:54:00:00:00:07' ip='10.9.0.7'/>").ips[0].hosts.size(), 2u);
+    EXPECT_EQ(withIndex("ip-dhcp-range", 2, "<range start='fd00:9::200' end='fd00:9::2ff'/>").ips[2].ranges.size(), 2u);
+    EXPECT_EQ(withIndex("dns-txt", 7, "<txt name='a' value='b'/>").dns.txts.size(), 1u);
+    EXPECT_EQ(refused("ip-dhcp-host", 1, "<host mac='52:54:00:00:00:07' ip='10.9.0.7'/>"),
+              "network 'lab-net' <host ip='10.9.0.7'>: the <ip> at parent index 1 (10.10.0.1) is not one with DHCP "
+              "whose subnet holds the address");
+    EXPECT_EQ(refused("ip-dhcp-range", 3, "<range start='10.9.0.20' end='10.9.0.29'/>"),
+              "network 'lab-net' <range start='10.9.0.20' end='10.9.0.29'>: parent index 3 names no <ip> (the network "
+              "has 3, counted from 0)");
+    // A second IPv4 subnet with DHCP is what a definition may not have either.
+    EXPECT_NE(refused("ip-dhcp-range", 1, "<range start='10.10.0.20' end='10.10.0.29'/>")
+                  .find("only one IPv4 address may have <dhcp>"),
+              std::string::npos);
+    EXPECT_THROW(conf::parseNetworkUpdate("add", "dns-txt", "<txt name='a' value='b'/>", "both", -2),
+                 conf::DefinitionError);
+}
+
 TEST(NetworkUpdate, UnknownNamesAreRefusedWithTheKnownOnes)
 {
     EXPECT_EQ(conf::parseNetworkUpdate("add-first", "dns-host", "<host ip='10.9.0.5'><hostname>a</hostname></host>")

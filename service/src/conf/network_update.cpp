@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <optional>
 #include <utility>
 
 namespace vnf::conf {
@@ -61,13 +63,35 @@ void refuseClashes(const std::vector<DhcpHost>& hosts, const DhcpHost& host, con
                 throw DefinitionError(where + ": the network already has a DHCP host with this " + what);
 }
 
-void updateDhcpHost(NetworkDef& def, const DhcpHostSpec& spec, UpdateCommand command)
+// The <ip> a DHCP entry belongs to: the first that `fits`, or, with
+// virsh's --parent-index, the one at that index (counting every <ip>, as
+// libvirt does), which must fit.
+std::vector<IpDef>::iterator targetIp(NetworkDef& def, std::optional<size_t> parentIndex,
+                                      const std::function<bool(const IpDef&)>& fits, const std::string& where,
+                                      const std::string& none, const std::string& fitting)
+{
+    if (!parentIndex) {
+        auto found = std::find_if(def.ips.begin(), def.ips.end(), fits);
+        if (found == def.ips.end())
+            throw DefinitionError(where + ": " + none);
+        return found;
+    }
+    if (*parentIndex >= def.ips.size())
+        throw DefinitionError(where + ": parent index " + std::to_string(*parentIndex) + " names no <ip> (the network has " +
+                              std::to_string(def.ips.size()) + ", counted from 0)");
+    auto indexed = def.ips.begin() + static_cast<std::ptrdiff_t>(*parentIndex);
+    if (!fits(*indexed))
+        throw DefinitionError(where + ": the <ip> at parent index " + std::to_string(*parentIndex) + " (" +
+                              indexed->address + ") is not one " + fitting);
+    return indexed;
+}
+
+void updateDhcpHost(NetworkDef& def, const DhcpHostSpec& spec, UpdateCommand command, std::optional<size_t> parentIndex)
 {
     const std::string where = "network '" + def.name + "' <host ip='" + spec.ip + "'>";
-    auto target = std::find_if(def.ips.begin(), def.ips.end(),
-                               [&](const IpDef& ip) { return ip.hasDhcp && elements::inSubnet(ip, spec.ip); });
-    if (target == def.ips.end())
-        throw DefinitionError(where + ": the address is in none of the network's subnets with DHCP");
+    auto target = targetIp(
+        def, parentIndex, [&](const IpDef& ip) { return ip.hasDhcp && elements::inSubnet(ip, spec.ip); }, where,
+        "the address is in none of the network's subnets with DHCP", "with DHCP whose subnet holds the address");
     // A host to delete may be given by its address alone.
     const DhcpHost host = elements::placedHost(*target, spec, where, command != UpdateCommand::Delete);
     auto& hosts = target->hosts;
@@ -109,13 +133,12 @@ void updateDhcpHost(NetworkDef& def, const DhcpHostSpec& spec, UpdateCommand com
 
 // A range is known by its two ends (libvirt's rule); its lease is what a
 // modify may change.
-void updateDhcpRange(NetworkDef& def, const DhcpRange& given, UpdateCommand command)
+void updateDhcpRange(NetworkDef& def, const DhcpRange& given, UpdateCommand command, std::optional<size_t> parentIndex)
 {
     const std::string where = "network '" + def.name + "' <range start='" + given.start + "' end='" + given.end + "'>";
-    auto target = std::find_if(def.ips.begin(), def.ips.end(),
-                               [&](const IpDef& ip) { return elements::inSubnet(ip, given.start); });
-    if (target == def.ips.end())
-        throw DefinitionError(where + ": the start is in none of the network's subnets");
+    auto target = targetIp(
+        def, parentIndex, [&](const IpDef& ip) { return elements::inSubnet(ip, given.start); }, where,
+        "the start is in none of the network's subnets", "whose subnet holds the start");
     const DhcpRange range = elements::placedRange(*target, given, where);
     auto& ranges = target->ranges;
     auto same = std::find_if(ranges.begin(), ranges.end(), [&](const DhcpRange& other) {
@@ -329,8 +352,11 @@ NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, s
 }
 
 NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view section, std::string_view xml,
-                                 std::string_view affects)
+                                 std::string_view affects, int32_t parentIndex)
 {
+    if (parentIndex < -1)
+        throw DefinitionError("parent index " + std::to_string(parentIndex) +
+                              " is not an index (0 for the first <ip>, or -1 for the one whose subnet holds the entry)");
     auto knownAffects = updateAffectsNamed(affects);
     if (!knownAffects)
         throw DefinitionError("unknown update target '" + std::string(affects) + "' (both, current, live or config)");
@@ -343,6 +369,8 @@ NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view sect
                               std::string(updateSectionNames()) + " can)");
     NetworkUpdate update = parseNetworkUpdate(*knownCommand, *knownSection, xml);
     update.affects = *knownAffects;
+    if (parentIndex >= 0)
+        update.parentIndex = static_cast<size_t>(parentIndex);
     return update;
 }
 
@@ -353,9 +381,9 @@ NetworkDef updatedNetwork(const NetworkDef& def, const NetworkUpdate& update)
         [&](const auto& entry) {
             using Entry = std::decay_t<decltype(entry)>;
             if constexpr (std::is_same_v<Entry, DhcpHostSpec>)
-                updateDhcpHost(result, entry, update.command);
+                updateDhcpHost(result, entry, update.command, update.parentIndex);
             else if constexpr (std::is_same_v<Entry, DhcpRange>)
-                updateDhcpRange(result, entry, update.command);
+                updateDhcpRange(result, entry, update.command, update.parentIndex);
             else if constexpr (std::is_same_v<Entry, DnsHost>)
                 updateDnsHost(result, entry, update.command);
             else if constexpr (std::is_same_v<Entry, DnsTxt>)

@@ -7,6 +7,7 @@
 
 #include "conf/network.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,10 @@ struct DhcpHostSpec {
 struct NetworkUpdate {
     UpdateCommand command = UpdateCommand::AddLast;
     UpdateAffects affects = UpdateAffects::Both;
+    // virsh's --parent-index: the <ip> (counting every one from 0) a DHCP
+    // host or range belongs to; none: the one whose subnet holds it. The DNS
+    // sections have no parent and ignore it, as in libvirt.
+    std::optional<size_t> parentIndex;
     std::variant<DhcpHostSpec, DhcpRange, DnsHost, DnsTxt, DnsSrv> entry;  // in UpdateSection order
     UpdateSection section() const { return static_cast<UpdateSection>(entry.index()); }
 };
@@ -67,8 +72,9 @@ NetworkUpdate parseNetworkUpdate(UpdateCommand command, UpdateSection section, s
 // The same with virsh's command and section names and the affects word (as
 // Network.Update takes them); an unknown one is a DefinitionError that
 // lists the known ones.
+// parentIndex is libvirt's: -1 for none.
 NetworkUpdate parseNetworkUpdate(std::string_view command, std::string_view section, std::string_view xml,
-                                 std::string_view affects = "both");
+                                 std::string_view affects = "both", int32_t parentIndex = -1);
 
 // `def` with the update applied; throws DefinitionError saying why not
 // (`def` is not changed). The rules, section by section:

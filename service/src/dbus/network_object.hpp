@@ -96,27 +96,27 @@ private:
     // The DHCPHost methods are Update's ip-dhcp-host section by name.
     void AddDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        Update(std::move(result), "add", "ip-dhcp-host", std::move(host), "both");
+        Update(std::move(result), "add", "ip-dhcp-host", -1, std::move(host), "both");
     }
     void RemoveDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        Update(std::move(result), "delete", "ip-dhcp-host", std::move(host), "both");
+        Update(std::move(result), "delete", "ip-dhcp-host", -1, std::move(host), "both");
     }
     void ModifyDHCPHost(sdbus::Result<>&& result, std::string host) override
     {
-        Update(std::move(result), "modify", "ip-dhcp-host", std::move(host), "both");
+        Update(std::move(result), "modify", "ip-dhcp-host", -1, std::move(host), "both");
     }
     // The entry is parsed first (a wrong command or section fails there,
     // like bad XML: the caller learns it once authorized for the action);
     // the caller is authorized for this network.
-    void Update(sdbus::Result<>&& result, std::string command, std::string section, std::string xml,
-                std::string affects) override
+    void Update(sdbus::Result<>&& result, std::string command, std::string section, int32_t parentIndex,
+                std::string xml, std::string affects) override
     {
         service_.handleDefinition<conf::NetworkUpdate>(
             shared_from_this(), call(), std::move(result), kActionNetworkWrite, std::move(xml),
-            [command = std::move(command), section = std::move(section),
+            [command = std::move(command), section = std::move(section), parentIndex,
              affects = std::move(affects)](const std::string& text) {
-                return conf::parseNetworkUpdate(command, section, text, affects);
+                return conf::parseNetworkUpdate(command, section, text, affects, parentIndex);
             },
             [name = info_.name](const conf::NetworkUpdate&) { return std::map<std::string, std::string>{{"network", name}}; },
             [this, name = info_.name](conf::NetworkUpdate update) { return service_.networkDriver().update(name, update); },
