@@ -454,8 +454,9 @@ TEST_F(DaemonTest, NobodyCanReadButNotWrite)
                         action = *conf::attribute(child, "value");
                     if (conf::nodeName(child) == "arg" && conf::attribute(child, "direction") == std::optional<std::string>("in")) {
                         const std::string type = *conf::attribute(child, "type");
-                        ASSERT_TRUE(type == "s" || type == "b") << "an argument of a type this test cannot make up";
-                        args.push_back(type == "s" ? "'<filter name=\"x\"/>'" : "true");
+                        ASSERT_TRUE(type == "s" || type == "b" || type == "i")
+                            << "an argument of a type this test cannot make up";
+                        args.push_back(type == "s" ? "'<filter name=\"x\"/>'" : type == "b" ? "true" : "0");
                     }
                 }
                 ASSERT_FALSE(action.empty()) << interface << "." << *conf::attribute(method, "name")
