@@ -7,8 +7,12 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <csignal>
+#include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace vnf::test {
 
@@ -28,6 +32,28 @@ fw::ExecResult runCommand(const std::vector<std::string>& argv, const std::strin
     return executor.run(argv, input);
 }
 
+// What still runs in the namespace when it goes (a dnsmasq the daemon
+// started, when a test failed before stopping its network) is stopped by
+// PID first: deleting the namespace's name would leave it running there.
+void stopProcessesIn(const std::string& name)
+{
+    for (int signal : {SIGTERM, SIGKILL}) {
+        std::istringstream listed(runCommand({"ip", "netns", "pids", name}, {}).out);
+        std::vector<pid_t> pids;
+        for (pid_t pid; listed >> pid;)
+            pids.push_back(pid);
+        if (pids.empty())
+            return;
+        for (pid_t pid : pids)
+            ::kill(pid, signal);
+        for (int i = 0; i < 40; ++i) {  // up to 2 s each round
+            if (std::none_of(pids.begin(), pids.end(), [](pid_t pid) { return ::kill(pid, 0) == 0; }))
+                return;
+            ::usleep(50000);
+        }
+    }
+}
+
 } // namespace
 
 Netns::Netns()
@@ -45,6 +71,7 @@ Netns::Netns()
 
 Netns::~Netns()
 {
+    stopProcessesIn(name_);
     runCommand({"ip", "netns", "del", name_}, {});
 }
 
