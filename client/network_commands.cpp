@@ -5,7 +5,6 @@
 #include "edit_command.hpp"
 #include "io.hpp"
 #include "conf/netaddr.hpp"
-#include "conf/network_checks.hpp"
 #include "util/json.hpp"
 
 #include <cerrno>
@@ -215,7 +214,7 @@ std::string addressWithPrefix(const std::string& ip, const std::vector<std::stri
             continue;
         try {
             const auto prefix = static_cast<unsigned>(std::stoul(subnet.substr(slash + 1)));
-            if (conf::checks::sameNetwork(ip, subnet.substr(0, slash), ipv6, prefix))
+            if (conf::sameSubnet(ip, subnet.substr(0, slash), ipv6, prefix))
                 return ip + "/" + std::to_string(prefix);
         } catch (const std::exception&) {  // not an address: shown as it is
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Every attribute value type, with good and bad values.
 #include "conf/error.hpp"
+#include "conf/netaddr.hpp"
 #include "conf/values.hpp"
 
 #include <gtest/gtest.h>
@@ -137,6 +138,34 @@ TEST(HexNumbers, KeepTheirNotation)
 {
     EXPECT_TRUE(parseLiteral(ValueKind::Uint16, "0x20").hex);
     EXPECT_FALSE(parseLiteral(ValueKind::Uint16, "32").hex);
+}
+
+
+// What the network parser (DHCP ranges in their subnet, the class prefix)
+// and the client (a lease's prefix) both decide subnets by.
+TEST(Subnets, AddressesAgreeInTheirFirstPrefixBits)
+{
+    EXPECT_TRUE(sameSubnet("192.168.122.45", "192.168.122.1", false, 24));
+    EXPECT_FALSE(sameSubnet("192.168.123.45", "192.168.122.1", false, 24));
+    EXPECT_TRUE(sameSubnet("192.168.123.45", "192.168.122.1", false, 23));
+    EXPECT_TRUE(sameSubnet("10.9.9.9", "11.0.0.0", false, 7));
+    EXPECT_FALSE(sameSubnet("10.9.9.9", "11.0.0.0", false, 8));
+    EXPECT_TRUE(sameSubnet("2001:db8:ca2:2::99", "2001:db8:ca2:2::1", true, 64));
+    EXPECT_FALSE(sameSubnet("2001:db8:ca2:3::99", "2001:db8:ca2:2::1", true, 64));
+    EXPECT_TRUE(sameSubnet("1.2.3.4", "1.2.3.4", false, 32));
+    EXPECT_FALSE(sameSubnet("1.2.3.4", "1.2.3.5", false, 32));
+}
+
+TEST(Subnets, AddressBytesAreInNetworkOrderAndZeroForNonAddresses)
+{
+    const auto v4 = addressBytes("192.168.1.2", false);
+    EXPECT_EQ(v4[0], 192);
+    EXPECT_EQ(v4[3], 2);
+    EXPECT_EQ(v4[4], 0);
+    EXPECT_EQ(addressBytes("2001:db8::1", true)[1], 0x01);
+    EXPECT_EQ(addressBytes("not an address", false), (std::array<uint8_t, 16>{}));
+    EXPECT_EQ(addressBytes("::1", false), (std::array<uint8_t, 16>{}));  // not IPv4
+    EXPECT_LT(addressBytes("10.0.0.9", false), addressBytes("10.0.0.10", false));
 }
 
 } // namespace

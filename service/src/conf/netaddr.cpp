@@ -113,6 +113,25 @@ std::optional<unsigned> ipv6MaskPrefix(std::string_view text)
     return maskPrefix(text, AF_INET6, 128);
 }
 
+std::array<uint8_t, 16> addressBytes(std::string_view address, bool ipv6)
+{
+    std::array<uint8_t, 16> bytes{};
+    if (inet_pton(ipv6 ? AF_INET6 : AF_INET, std::string(address).c_str(), bytes.data()) != 1)
+        bytes.fill(0);
+    return bytes;
+}
+
+bool sameSubnet(std::string_view a, std::string_view b, bool ipv6, unsigned prefix)
+{
+    const auto x = addressBytes(a, ipv6), y = addressBytes(b, ipv6);
+    for (unsigned bit = 0; bit < prefix && bit < (ipv6 ? 128u : 32u); ++bit) {
+        const uint8_t mask = static_cast<uint8_t>(0x80 >> (bit % 8));
+        if ((x[bit / 8] & mask) != (y[bit / 8] & mask))
+            return false;
+    }
+    return true;
+}
+
 } // namespace vnf::conf
 
 namespace vnf::conf {

@@ -33,6 +33,15 @@ std::optional<std::string> canonicalIpv6(std::string_view text);
 std::optional<unsigned> ipv4MaskPrefix(std::string_view text);
 std::optional<unsigned> ipv6MaskPrefix(std::string_view text);
 
+// An address's bytes in network order (IPv4 in the first four), all zero
+// when the text is not an address of that family. Comparing two of them
+// orders addresses of one family.
+std::array<uint8_t, 16> addressBytes(std::string_view address, bool ipv6);
+
+// Whether two addresses of a family agree in their first `prefix` bits:
+// the same subnet of that length.
+bool sameSubnet(std::string_view a, std::string_view b, bool ipv6, unsigned prefix);
+
 } // namespace vnf::conf
 
 namespace vnf::conf {

@@ -143,25 +143,6 @@ bool isNetworkName(std::string_view name)
     });
 }
 
-// Address bytes for containment checks.
-std::array<uint8_t, 16> bytesOf(const std::string& address, bool ipv6)
-{
-    std::array<uint8_t, 16> bytes{};
-    inet_pton(ipv6 ? AF_INET6 : AF_INET, address.c_str(), bytes.data());
-    return bytes;
-}
-
-bool sameNetwork(const std::string& a, const std::string& b, bool ipv6, unsigned prefix)
-{
-    auto x = bytesOf(a, ipv6), y = bytesOf(b, ipv6);
-    for (unsigned bit = 0; bit < prefix; ++bit) {
-        const uint8_t mask = static_cast<uint8_t>(0x80 >> (bit % 8));
-        if ((x[bit / 8] & mask) != (y[bit / 8] & mask))
-            return false;
-    }
-    return true;
-}
-
 std::string address(const std::string& text, bool ipv6, const std::string& what)
 {
     auto canonical = ipv6 ? canonicalIpv6(text) : canonicalIpv4(text);
@@ -193,7 +174,7 @@ std::optional<std::string> anyAddress(const std::string& text)
 std::string inNetwork(const IpDef& ip, const std::string& text, const std::string& what)
 {
     std::string canonical = address(text, ip.ipv6, what);
-    if (!sameNetwork(canonical, ip.address, ip.ipv6, ip.prefix))
+    if (!sameSubnet(canonical, ip.address, ip.ipv6, ip.prefix))
         throw DefinitionError(what + " '" + text + "' is outside the network " + ip.networkCidr());
     return canonical;
 }

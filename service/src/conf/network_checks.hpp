@@ -37,8 +37,6 @@ bool isDnsName(std::string_view name);
 bool isNetworkName(std::string_view name);
 
 // Addresses.
-std::array<uint8_t, 16> bytesOf(const std::string& address, bool ipv6);
-bool sameNetwork(const std::string& a, const std::string& b, bool ipv6, unsigned prefix);
 std::string address(const std::string& text, bool ipv6, const std::string& what);
 std::optional<std::string> anyAddress(const std::string& text);
 std::string inNetwork(const IpDef& ip, const std::string& text, const std::string& what);

@@ -2,6 +2,7 @@
 #include "conf/network_elements.hpp"
 
 #include "conf/error.hpp"
+#include "conf/netaddr.hpp"
 #include "conf/network_checks.hpp"
 #include "util/strings.hpp"
 
@@ -89,7 +90,7 @@ DhcpRange placedRange(const IpDef& ip, const DhcpRange& given, const std::string
     DhcpRange range = given;
     range.start = inNetwork(ip, given.start, where + " start");
     range.end = inNetwork(ip, given.end, where + " end");
-    if (bytesOf(range.start, ip.ipv6) > bytesOf(range.end, ip.ipv6))
+    if (addressBytes(range.start, ip.ipv6) > addressBytes(range.end, ip.ipv6))
         throw DefinitionError(where + ": start " + range.start + " is after end " + range.end);
     return range;
 }
@@ -168,7 +169,7 @@ DnsSrv dnsSrv(const xmlNode* node, const std::string& parent)
 bool inSubnet(const IpDef& ip, const std::string& address)
 {
     auto canonical = ip.ipv6 ? canonicalIpv6(address) : canonicalIpv4(address);
-    return canonical && sameNetwork(*canonical, ip.address, ip.ipv6, ip.prefix);
+    return canonical && sameSubnet(*canonical, ip.address, ip.ipv6, ip.prefix);
 }
 
 } // namespace vnf::conf::elements

@@ -4,6 +4,7 @@
 // libvirt fills in made explicit (the NAT port range, stp, delay).
 #include "conf/network.hpp"
 
+#include "conf/netaddr.hpp"
 #include "conf/xml.hpp"
 
 #include <arpa/inet.h>
@@ -29,8 +30,7 @@ std::string_view forwardModeName(ForwardMode mode)
 
 std::string IpDef::networkCidr() const
 {
-    std::array<uint8_t, 16> bytes{};
-    inet_pton(ipv6 ? AF_INET6 : AF_INET, address.c_str(), bytes.data());
+    std::array<uint8_t, 16> bytes = addressBytes(address, ipv6);
     const unsigned total = ipv6 ? 128 : 32;
     for (unsigned bit = prefix; bit < total; ++bit)
         bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
@@ -50,8 +50,7 @@ std::string IpDef::netmask() const
 
 std::string IpDef::reverseZone() const
 {
-    std::array<uint8_t, 16> bytes{};
-    inet_pton(ipv6 ? AF_INET6 : AF_INET, address.c_str(), bytes.data());
+    std::array<uint8_t, 16> bytes = addressBytes(address, ipv6);
     std::string zone;
     if (ipv6) {
         static constexpr char kHex[] = "0123456789abcdef";

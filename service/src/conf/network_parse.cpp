@@ -5,11 +5,10 @@
 
 #include "conf/error.hpp"
 #include "conf/network_checks.hpp"
+#include "conf/netaddr.hpp"
 #include "conf/network_elements.hpp"
 #include "conf/xml.hpp"
 #include "util/strings.hpp"
-
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <set>
@@ -72,7 +71,7 @@ ForwardDef parseForward(const xmlNode* node)
                                                natWhere + " <address> start");
             forward.nat.addressEnd = address(attribute(a, "end").value_or(forward.nat.addressStart), false,
                                              natWhere + " <address> end");
-            if (ntohl(inet_addr(forward.nat.addressStart.c_str())) > ntohl(inet_addr(forward.nat.addressEnd.c_str())))
+            if (addressBytes(forward.nat.addressStart, false) > addressBytes(forward.nat.addressEnd, false))
                 throw DefinitionError(natWhere + " <address>: start " + forward.nat.addressStart +
                                       " is after end " + forward.nat.addressEnd);
         }
@@ -115,10 +114,9 @@ std::pair<unsigned, PrefixForm> prefixOf(const xmlNode* node, bool ipv6, const s
         return {number(*prefix, 1, ipv6 ? 128 : 32, where + " prefix"), PrefixForm::Prefix};
     if (ipv6)
         return {64, PrefixForm::Implied};
-    in_addr parsed{};
-    inet_pton(AF_INET, address.c_str(), &parsed);
-    const unsigned firstOctet = ntohl(parsed.s_addr) >> 24;
-    if (parsed.s_addr != 0 && firstOctet < 224)
+    const auto bytes = addressBytes(address, false);
+    const unsigned firstOctet = bytes[0];
+    if (bytes != decltype(bytes){} && firstOctet < 224)
         return {firstOctet < 128 ? 8u : firstOctet < 192 ? 16u : 24u, PrefixForm::Implied};
     throw DefinitionError(where + ": " + address + " has no class to take a prefix from: give netmask or prefix");
 }
@@ -168,7 +166,7 @@ RouteDef parseRoute(const xmlNode* node, size_t index, const std::vector<IpDef>&
                               cidr + ")");
     route.gateway = address(required(node, "gateway", where), route.ipv6, where + " gateway");
     if (std::none_of(ips.begin(), ips.end(), [&](const IpDef& ip) {
-            return ip.ipv6 == route.ipv6 && sameNetwork(route.gateway, ip.address, ip.ipv6, ip.prefix);
+            return ip.ipv6 == route.ipv6 && sameSubnet(route.gateway, ip.address, ip.ipv6, ip.prefix);
         }))
         throw DefinitionError(where + ": gateway " + route.gateway + " is in none of the network's " +
                               (route.ipv6 ? "IPv6" : "IPv4") + " subnets");

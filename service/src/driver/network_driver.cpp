@@ -45,15 +45,18 @@ bool needsForwarding(const conf::NetworkDef& def)
 // What is stored (the definition, a running network's record) is read
 // back at the next start with the parser's limits. With its UUID, bridge,
 // MAC and defaults written in it is larger than what the caller sent, so it
-// is read back now: a definition that would not is refused, not lost.
-void checkReadsBack(const conf::NetworkDef& def)
+// is read back now: a definition that would not is refused, not lost. The
+// text checked is the text the caller stores.
+std::string storedForm(const conf::NetworkDef& def)
 {
+    std::string text = conf::formatNetwork(def);
     try {
-        conf::parseNetwork(conf::formatNetwork(def));
+        conf::parseNetwork(text);
     } catch (const conf::DefinitionError& e) {
         throw conf::DefinitionError("network '" + def.name + "' as stored (UUID, bridge, MAC and defaults written in): " +
                                     e.what());
     }
+    return text;
 }
 
 } // namespace
@@ -305,13 +308,13 @@ void NetworkDriver::record(const std::string& name, Network& n)
     }
 }
 
-void NetworkDriver::writeDefinition(const conf::NetworkDef& def) const
+void NetworkDriver::writeDefinition(const std::string& name, const std::string& text) const
 {
     try {
         store::ensureDirectory(options_.networkDir, 0755);
-        store::writeFileAtomically(options_.networkDir / (def.name + ".xml"), conf::formatNetwork(def), 0644);
+        store::writeFileAtomically(options_.networkDir / (name + ".xml"), text, 0644);
     } catch (const std::exception& e) {
-        throw ServiceError(ErrorKind::Backend, "cannot save network '" + def.name + "': " + e.what());
+        throw ServiceError(ErrorKind::Backend, "cannot save network '" + name + "': " + e.what());
     }
 }
 
@@ -468,9 +471,9 @@ Changes NetworkDriver::define(conf::NetworkDef def)
             def.uuid = it->second.current().uuid;
     pickBridge(def);
     pickBridgeMac(def);
-    checkReadsBack(def);
+    const std::string stored = storedForm(def);
     checkConflicts(def, false);
-    writeDefinition(def);
+    writeDefinition(def.name, stored);
     Network& n = networks_[def.name];
     n.persistent = def;  // a running network keeps running as started; this applies at the next start
     return changed(def.name, n);
@@ -512,7 +515,7 @@ Changes NetworkDriver::update(const std::string& name, const conf::NetworkUpdate
     // changed yet (the running network would otherwise serve an entry that
     // the call reported as not added).
     if (persistent)
-        writeDefinition(*persistent);
+        writeDefinition(name, conf::formatNetwork(*persistent));
     // dnsmasq restarts with the new configuration. An update may make it
     // needed (a range on a network without DHCP or DNS), never unneeded (a
     // <dhcp> stays when its last entry goes).
@@ -527,7 +530,7 @@ Changes NetworkDriver::update(const std::string& name, const conf::NetworkUpdate
             // start even so, supervise() tries again every second).
             if (persistent) {
                 try {
-                    writeDefinition(*n.persistent);
+                    writeDefinition(name, conf::formatNetwork(*n.persistent));
                 } catch (const std::exception& restore) {
                     util::logError(restore.what());
                 }
@@ -586,7 +589,7 @@ Changes NetworkDriver::create(conf::NetworkDef def)
         throw ServiceError(ErrorKind::Exists, "network '" + def.name + "' already exists");
     pickBridge(def);
     pickBridgeMac(def);
-    checkReadsBack(def);
+    storedForm(def);  // checked: the running network's record is read back at the next start
     checkConflicts(def, true);
     Running running = bringUpRecorded(def);
     Network& n = networks_[def.name];

@@ -146,8 +146,9 @@ private:
     // saveState for a network that keeps running whether or not its record
     // can be written (a failure is logged once and retried).
     void record(const std::string& name, Network& n);
-    // The persistent definition to network_dir. Throws ServiceError.
-    void writeDefinition(const conf::NetworkDef& def) const;
+    // A persistent definition, as conf::formatNetwork gives it, to
+    // network_dir. Throws ServiceError.
+    void writeDefinition(const std::string& name, const std::string& text) const;
     void removeState(const std::string& name) const;
     // `replaced`: the families whose table is not the one its record was
     // written against (TableRecord).

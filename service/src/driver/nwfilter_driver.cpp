@@ -15,13 +15,15 @@ namespace {
 
 // The next start reads what is stored back with the definition size limit;
 // with its UUID, defaults and the MAC parameter written in and indented it
-// is larger than what the caller sent. Checked before anything changes.
-void checkStoredSize(const std::string& what, size_t stored)
+// is larger than what the caller sent. Checked before anything changes; the
+// text checked is the text the caller stores.
+std::string storedForm(const std::string& what, std::string stored)
 {
-    if (stored > conf::kMaxDefinitionBytes)
+    if (stored.size() > conf::kMaxDefinitionBytes)
         throw ServiceError(ErrorKind::InvalidDefinition,
-                           what + " as stored (UUID and defaults written in) would be " + std::to_string(stored) +
+                           what + " as stored (UUID and defaults written in) would be " + std::to_string(stored.size()) +
                                " bytes, more than the limit of " + std::to_string(conf::kMaxDefinitionBytes));
+    return stored;
 }
 
 std::string listText(const std::vector<std::string>& names)
@@ -352,10 +354,7 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     for (const auto& [name, other] : filters_)
         if (name != def.name && other.def.uuid == def.uuid)
             throw ServiceError(ErrorKind::Exists, "UUID " + def.uuid.str() + " belongs to filter '" + name + "'");
-    // The next start reads the stored form back with the size limit; with
-    // its UUID and defaults written in and indented it is larger than what
-    // the caller sent.
-    checkStoredSize("filter '" + def.name + "'", conf::formatFilter(def).size());
+    const std::string stored = storedForm("filter '" + def.name + "'", conf::formatFilter(def));
     Lookup current(filters_);
     try {
         engine::checkNoReferenceCycle(def, current);
@@ -397,7 +396,7 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
     }
     apply(portChanges);
     try {
-        filterStore_.save(def);
+        filterStore_.save(def.name, stored);
     } catch (const std::exception& e) {
         std::vector<fw::PolicyChange> back;
         for (const auto& change : portChanges)
@@ -470,7 +469,7 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
     // Like libvirt, the binding records the MAC as the filter sees it.
     if (!def.params.count(engine::kVarMac))
         def.params[engine::kVarMac] = {def.mac.str()};
-    checkStoredSize("binding of port '" + def.portdev + "'", conf::formatBinding(def).size());
+    const std::string stored = storedForm("binding of port '" + def.portdev + "'", conf::formatBinding(def));
     Instance inst = instantiate(def, Lookup(filters_));
     Binding candidate{def, inst.state, std::move(inst.learner), 0, false, std::nullopt, false};
     candidate.present = portPresent(def.portdev);
@@ -487,7 +486,7 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
         apply({{def.portdev, inst.rules}});
         try {
             leaseStore_.remove(def.portdev);  // nothing learned yet; forget any leftover
-            bindingStore_.save(def);
+            bindingStore_.save(def.portdev, stored);
         } catch (const std::exception& e) {
             restoreRules({{def.portdev, std::nullopt}});
             throw ServiceError(ErrorKind::Backend, std::string("cannot save the binding: ") + e.what());
@@ -553,7 +552,7 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
                                                               "'; a binding cannot move to another port");
     if (!def.params.count(engine::kVarMac))
         def.params[engine::kVarMac] = {def.mac.str()};
-    checkStoredSize("binding of port '" + def.portdev + "'", conf::formatBinding(def).size());
+    const std::string stored = storedForm("binding of port '" + def.portdev + "'", conf::formatBinding(def));
     Binding& current = it->second;
     Changes changes;
     changes.resultName = portdev;
@@ -604,7 +603,7 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
     try {
         apply({{portdev, inst.rules}});  // old rules -> new rules, one change
         try {
-            bindingStore_.save(def);
+            bindingStore_.save(def.portdev, stored);
             if (!kept)
                 leaseStore_.remove(portdev);
         } catch (const std::exception& e) {

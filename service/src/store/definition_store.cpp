@@ -69,10 +69,10 @@ FilterStore::Loaded FilterStore::load() const
     return loaded;
 }
 
-void FilterStore::save(const conf::FilterDef& def) const
+void FilterStore::save(const std::string& name, const std::string& text) const
 {
     ensureDirectory(configDir_);
-    writeFileAtomically(configDir_ / (def.name + ".xml"), conf::formatFilter(def));
+    writeFileAtomically(configDir_ / (name + ".xml"), text);
 }
 
 void FilterStore::remove(const std::string& name) const
@@ -99,10 +99,10 @@ BindingStore::Loaded BindingStore::load() const
     return loaded;
 }
 
-void BindingStore::save(const conf::BindingDef& def) const
+void BindingStore::save(const std::string& portdev, const std::string& text) const
 {
     ensureDirectory(dir_, 0700);
-    writeFileAtomically(dir_ / (def.portdev + ".xml"), conf::formatBinding(def), 0600);
+    writeFileAtomically(dir_ / (portdev + ".xml"), text, 0600);
 }
 
 void BindingStore::remove(const std::string& portdev) const

@@ -28,7 +28,9 @@ public:
     };
     Loaded load() const;
 
-    void save(const conf::FilterDef& def) const;
+    // `text`: the filter as conf::formatFilter gives it (the caller checks
+    // it against the size limit load() reads with before it changes anything).
+    void save(const std::string& name, const std::string& text) const;
     void remove(const std::string& name) const;
     const std::filesystem::path& configDir() const { return configDir_; }
 
@@ -47,7 +49,8 @@ public:
     };
     Loaded load() const;
 
-    void save(const conf::BindingDef& def) const;
+    // `text`: the binding as conf::formatBinding gives it (checked as filters are).
+    void save(const std::string& portdev, const std::string& text) const;
     void remove(const std::string& portdev) const;
     const std::filesystem::path& dir() const { return dir_; }
 
