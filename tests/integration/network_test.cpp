@@ -796,3 +796,82 @@ TEST(NetworkEdit, DumpedXmlDefinesAndNetEditRedefines)
 }
 
 } // namespace
+
+namespace {
+
+// The kernel's isolated flag of a bridge port, as `bridge` shows it.
+bool portIsolated(const test::Netns& host, const std::string& port)
+{
+    return host.run({"bridge", "-d", "link", "show", "dev", port}).out.find("isolated on") != std::string::npos;
+}
+
+// A guest namespace on `bridge` with a static address.
+std::unique_ptr<test::Netns> staticGuest(const test::Netns& host, const std::string& bridge, const std::string& port,
+                                         const std::string& mac, const std::string& address)
+{
+    auto guest = plugGuest(host, bridge, port, mac);
+    guest->check({"ip", "addr", "add", address + "/24", "dev", "eth0"});
+    return guest;
+}
+
+// A ping that answers within 10 s (a new bridge port forwards once STP
+// has let it: pings before that are lost whatever the isolation).
+bool reaches(const test::Netns& from, const std::string& to)
+{
+    return test::eventually([&] { return ping(from, to); });
+}
+
+} // namespace
+
+// <port isolated='yes'/>: every guest port on the network's bridge is
+// isolated as it joins (and again when someone clears the flag, and when it
+// joined while no daemon ran): guests reach the host, not each other. A
+// network without it leaves its guests talking to each other.
+TEST(NetworkPorts, IsolatedGuestsReachTheHostButNotEachOther)
+{
+    if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+        GTEST_SKIP() << reason;
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::Daemon daemon(host);
+    auto r = ctl({"net-create", "-"}, "<network><name>apart</name><bridge name='virbr7'/><dns enable='no'/>"
+                                      "<port isolated='yes'/><ip address='192.168.70.1' prefix='24'/></network>");
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_NE(ctl({"net-dumpxml", "apart"}).out.find("  <port isolated='yes'/>\n"), std::string::npos);
+    r = ctl({"net-create", "-"}, "<network><name>together</name><bridge name='virbr8'/><dns enable='no'/>"
+                                 "<ip address='192.168.71.1' prefix='24'/></network>");
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+
+    auto first = staticGuest(host, "virbr7", "vnet0", "52:54:00:00:07:01", "192.168.70.11");
+    auto second = staticGuest(host, "virbr7", "vnet1", "52:54:00:00:07:02", "192.168.70.12");
+    EXPECT_TRUE(test::eventually([&] { return portIsolated(host, "vnet0") && portIsolated(host, "vnet1"); }))
+        << host.run({"bridge", "-d", "link", "show"}).out << daemon.log();
+    EXPECT_TRUE(reaches(*first, "192.168.70.1"));
+    EXPECT_TRUE(reaches(*second, "192.168.70.1"));
+    EXPECT_FALSE(ping(*first, "192.168.70.12"));
+
+    auto third = staticGuest(host, "virbr8", "vnet2", "52:54:00:00:08:01", "192.168.71.11");
+    auto fourth = staticGuest(host, "virbr8", "vnet3", "52:54:00:00:08:02", "192.168.71.12");
+    EXPECT_TRUE(reaches(*third, "192.168.71.12"));
+    EXPECT_FALSE(portIsolated(host, "vnet2"));
+
+    // Someone clears the flag: it is set again.
+    host.check({"bridge", "link", "set", "dev", "vnet1", "isolated", "off"});
+    EXPECT_TRUE(test::eventually([&] { return portIsolated(host, "vnet1"); })) << daemon.log();
+    EXPECT_FALSE(ping(*second, "192.168.70.11"));
+
+    // A guest that joins while no daemon runs is isolated when one starts
+    // (the network is adopted, not restarted).
+    daemon.stop();
+    auto late = staticGuest(host, "virbr7", "vnet4", "52:54:00:00:07:03", "192.168.70.13");
+    EXPECT_FALSE(portIsolated(host, "vnet4"));
+    daemon.start();
+    EXPECT_TRUE(test::eventually([&] { return portIsolated(host, "vnet4"); })) << daemon.log();
+    EXPECT_FALSE(ping(*late, "192.168.70.11"));
+    EXPECT_TRUE(reaches(*late, "192.168.70.1"));
+    EXPECT_EQ(daemon.log().find("is not isolated"), std::string::npos) << daemon.log();
+
+    ASSERT_TRUE(ctl({"net-destroy", "apart"}).ok());
+    ASSERT_TRUE(ctl({"net-destroy", "together"}).ok());
+}

@@ -43,6 +43,7 @@ Two lines.</description>
       <hostname>files.lab.example</hostname>
     </host>
   </dns>
+  <port isolated='yes'/>
   <ip address='10.9.0.1' netmask='255.255.255.0'>
     <tftp root='/srv/tftp'/>
     <dhcp>
@@ -98,6 +99,20 @@ TEST(NetworkDef, CanonicalFormIsAFixedPoint)
     const conf::NetworkDef def = conf::parseNetwork(kFull);
     EXPECT_EQ(conf::formatNetwork(def), kFull);
     EXPECT_EQ(conf::parseNetwork(conf::formatNetwork(def)), def);
+}
+
+// <port isolated=...> as written: absent, 'no' and 'yes' are three
+// definitions (libvirt's tristate), only 'yes' isolates.
+TEST(NetworkDef, PortIsolationIsKeptAsWritten)
+{
+    EXPECT_EQ(conf::parseNetwork(kFull).isolatedPorts, std::optional<bool>(true));
+    const conf::NetworkDef no = conf::parseNetwork(net("<port isolated='no'/>"));
+    EXPECT_EQ(no.isolatedPorts, std::optional<bool>(false));
+    EXPECT_NE(conf::formatNetwork(no).find("  <port isolated='no'/>\n"), std::string::npos);
+    const conf::NetworkDef bare = conf::parseNetwork(net("<port/>"));
+    EXPECT_FALSE(bare.isolatedPorts);
+    EXPECT_EQ(conf::formatNetwork(bare).find("<port"), std::string::npos);
+    EXPECT_FALSE(no == bare);
 }
 
 TEST(NetworkDef, DefaultsAreMadeExplicit)
@@ -250,6 +265,9 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
                           "<lease expiry='1'/></range></dhcp></ip>")),
               "network <ip> #1 <dhcp> <range> <lease>: a lease must last at least 2 minutes (or 0 for ever)");
     EXPECT_EQ(errorOf(net("<mtu size='20'/>")), "network <mtu> size '20' must be a number from 68 to 65535");
+    EXPECT_EQ(errorOf(net("<port isolated='maybe'/>")), "network <port>: isolated='maybe' must be 'yes' or 'no'");
+    EXPECT_EQ(errorOf(net("<port isolated='yes' vlan='3'/>")), "network <port>: unknown attribute 'vlan'");
+    EXPECT_EQ(errorOf(net("<port isolated='yes'/><port isolated='no'/>")), "network: more than one <port>");
     // What libvirt writes into a running network's XML defines again.
     EXPECT_EQ(errorOf("<network connections='2'><name>n</name><bridge name='virbr1'/></network>"), "(accepted)");
 }

@@ -166,6 +166,11 @@ struct NetworkDef {
     std::vector<RouteDef> routes;
     bool ipv6 = false;  // <network ipv6='yes'>: guest-to-guest IPv6 without an IPv6 address
     unsigned mtu = 0;   // <mtu size='N'/> of the bridge; 0: the kernel's default
+    // <port isolated='yes|no'/>: whether the guests' ports on the bridge
+    // are isolated from each other (the kernel's bridge port flag; each still
+    // reaches the host and, through it, what the forward mode allows). Absent
+    // and 'no' both leave ports as they are; kept apart to give back what was written.
+    std::optional<bool> isolatedPorts;
     bool uuidGiven = true;  // false when the XML had none and one was generated (not content)
 
     bool operator==(const NetworkDef& other) const;
@@ -176,7 +181,7 @@ private:
     auto content() const
     {
         return std::tie(name, uuid, title, description, metadata, bridge, mac, forward, domain, domainLocalOnly, dns, ips,
-                        routes, ipv6, mtu);
+                        routes, ipv6, mtu, isolatedPorts);
     }
 };
 

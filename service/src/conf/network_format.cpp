@@ -224,6 +224,8 @@ std::string formatNetwork(const NetworkDef& def)
         out += "/>\n";
     }
     formatDns(out, def.dns);
+    if (def.isolatedPorts)
+        out += "  <port" + attr("isolated", *def.isolatedPorts ? "yes" : "no") + "/>\n";
     for (const auto& ip : def.ips) {
         out += "  <ip";
         if (ip.ipv6)

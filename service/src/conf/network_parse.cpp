@@ -309,7 +309,7 @@ NetworkDef parseNetwork(std::string_view xml)
     refuseNamespaces(root, "network", "metadata");
     allowOnly(root, where,
               {"name", "uuid", "title", "description", "metadata", "bridge", "mac", "mtu", "forward", "domain", "dns",
-               "ip", "route"},
+               "port", "ip", "route"},
               {"ipv6", "connections"});
     NetworkDef def;
     def.ipv6 = yesNo(root, "ipv6", where, false);
@@ -392,6 +392,11 @@ NetworkDef parseNetwork(std::string_view xml)
     }
     if (const xmlNode* dns = onlyChild(root, "dns", where))
         def.dns = parseDns(dns);
+    if (const xmlNode* port = onlyChild(root, "port", where)) {
+        allowOnly(port, where + " <port>", {}, {"isolated"});
+        if (attribute(port, "isolated"))
+            def.isolatedPorts = yesNo(port, "isolated", where + " <port>", false);
+    }
 
     size_t index = 0;
     bool dhcp4 = false, dhcp6 = false;

@@ -196,8 +196,14 @@ int main(int argc, char** argv)
                 guard->repairDone(report.ok);
             });
         };
+        // Ports that came, went or changed: guest ports of networks that
+        // isolate them first (a joining guest is isolated before anything
+        // else), then the bindings that follow their ports.
         guardHooks.links = [&](std::optional<std::vector<std::string>> names) {
-            deliver([&driver, names = std::move(names)] { return driver.portsChanged(names); });
+            deliver([&driver, &networks, names = std::move(names)] {
+                networks.portsChanged(names);
+                return driver.portsChanged(names);
+            });
         };
         guard = std::make_unique<daemon::FirewallGuard>(guardOptions, std::move(guardHooks));
         service.setGuardDescription(guard->description());
@@ -229,8 +235,12 @@ int main(int argc, char** argv)
             [&] { service.reload("firewalld"); });
         service.setFirewalldRunning(firewalldWatch.running());
 
-        // Ports that came or went before the link watch started.
-        deliver([&driver] { return driver.portsChanged(std::nullopt); });
+        // Ports that came or went (or joined an isolating network's bridge)
+        // before the link watch started.
+        deliver([&driver, &networks] {
+            networks.portsChanged(std::nullopt);
+            return driver.portsChanged(std::nullopt);
+        });
         // dnsmasq supervision: once a second, on the worker.
         util::Ticker supervision(std::chrono::seconds(1), [&] {
             deliver([&networks] { return networks.supervise(); });

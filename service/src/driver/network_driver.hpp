@@ -86,6 +86,13 @@ public:
     // touched running networks' rules.
     std::optional<network::NetworkConcern> firewallConcerns(const fw::nl::ObjectChange& change) const;
 
+    // Links that changed (their names), or any (nullopt: at start-up, after
+    // lost notifications): a port on the bridge of a running network with
+    // <port isolated='yes'/> is isolated, whether it just joined or someone
+    // cleared its flag (that change is a notification too). Errors are
+    // logged; nothing else changes, so the result has no changes.
+    Changes portsChanged(const std::optional<std::vector<std::string>>& names);
+
     std::vector<NetworkInfo> networks() const;
     fw::net::NetworkBackend backend() const { return firewall_.backend(); }
 

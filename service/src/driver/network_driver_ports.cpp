@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Guest ports of networks with <port isolated='yes'/>: isolated as they
+// join the bridge (NetworkDriver::portsChanged).
+#include "driver/network_driver.hpp"
+
+#include "network/bridge_ports.hpp"
+#include "util/log.hpp"
+
+#include <map>
+
+namespace vnf::driver {
+
+Changes NetworkDriver::portsChanged(const std::optional<std::vector<std::string>>& names)
+{
+    std::vector<const Running*> isolating;
+    for (const auto& [name, n] : networks_)
+        if (n.running && n.running->def.isolatedPorts.value_or(false))
+            isolating.push_back(&*n.running);
+    if (isolating.empty())
+        return {};  // the common case costs nothing: no request to the kernel
+    try {
+        network::BridgePorts ports;
+        std::map<int, std::string> bridges;  // ifindex -> network, of the networks that isolate
+        for (const Running* running : isolating)
+            if (const int index = ports.ifindex(running->def.bridge.name))
+                bridges.emplace(index, running->def.name);
+        auto follow = [&](const network::BridgePort& port) {
+            auto bridge = bridges.find(port.bridge);
+            if (port.isolated || bridge == bridges.end())
+                return;
+            try {
+                ports.isolate(port.name);
+            } catch (const network::NetlinkError& e) {
+                util::logError("network '" + bridge->second + "': port '" + port.name +
+                               "' is not isolated from the other guests: " + e.what());
+            }
+        };
+        if (!names) {
+            for (const network::BridgePort& port : ports.all())
+                follow(port);
+        } else {
+            for (const std::string& name : *names)
+                if (std::optional<network::BridgePort> port = ports.port(name))
+                    follow(*port);
+        }
+    } catch (const network::NetlinkError& e) {
+        util::logError(std::string("cannot isolate the ports of networks with <port isolated='yes'/>: ") + e.what());
+    }
+    return {};
+}
+
+} // namespace vnf::driver
