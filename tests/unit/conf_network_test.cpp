@@ -15,7 +15,7 @@ using namespace vnf;
 
 namespace {
 
-const char* kFull = R"(<network ipv6='yes'>
+const char* kFull = R"(<network ipv6='yes' trustGuestRxFilters='no'>
   <name>lab-net</name>
   <uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>
   <title>The lab &amp; its guests</title>
@@ -265,6 +265,8 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
                           "<lease expiry='1'/></range></dhcp></ip>")),
               "network <ip> #1 <dhcp> <range> <lease>: a lease must last at least 2 minutes (or 0 for ever)");
     EXPECT_EQ(errorOf(net("<mtu size='20'/>")), "network <mtu> size '20' must be a number from 68 to 65535");
+    EXPECT_EQ(errorOf("<network trustGuestRxFilters='1'><name>n</name></network>"),
+              "network: trustGuestRxFilters='1' must be 'yes' or 'no'");
     EXPECT_EQ(errorOf(net("<port isolated='maybe'/>")), "network <port>: isolated='maybe' must be 'yes' or 'no'");
     EXPECT_EQ(errorOf(net("<port isolated='yes' vlan='3'/>")), "network <port>: unknown attribute 'vlan'");
     EXPECT_EQ(errorOf(net("<port isolated='yes'/><port isolated='no'/>")), "network: more than one <port>");

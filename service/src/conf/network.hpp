@@ -165,6 +165,10 @@ struct NetworkDef {
     std::vector<IpDef> ips;
     std::vector<RouteDef> routes;
     bool ipv6 = false;  // <network ipv6='yes'>: guest-to-guest IPv6 without an IPv6 address
+    // <network trustGuestRxFilters='yes|no'>: whether a guest's receive
+    // filter changes are applied to its macvtap interface. Kept as written;
+    // it has no effect on a bridge's tap ports, in libvirt either.
+    std::optional<bool> trustGuestRxFilters;
     unsigned mtu = 0;   // <mtu size='N'/> of the bridge; 0: the kernel's default
     // <port isolated='yes|no'/>: whether the guests' ports on the bridge
     // are isolated from each other (the kernel's bridge port flag; each still
@@ -181,7 +185,7 @@ private:
     auto content() const
     {
         return std::tie(name, uuid, title, description, metadata, bridge, mac, forward, domain, domainLocalOnly, dns, ips,
-                        routes, ipv6, mtu, isolatedPorts);
+                        routes, ipv6, trustGuestRxFilters, mtu, isolatedPorts);
     }
 };
 

@@ -163,6 +163,8 @@ std::string formatNetwork(const NetworkDef& def)
     std::string out = "<network";
     if (def.ipv6)
         out += attr("ipv6", "yes");
+    if (def.trustGuestRxFilters)
+        out += attr("trustGuestRxFilters", *def.trustGuestRxFilters ? "yes" : "no");
     out += ">\n";
     out += "  <name>" + escapeXml(def.name) + "</name>\n";
     out += "  <uuid>" + def.uuid.str() + "</uuid>\n";

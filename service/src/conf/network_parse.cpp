@@ -310,9 +310,11 @@ NetworkDef parseNetwork(std::string_view xml)
     allowOnly(root, where,
               {"name", "uuid", "title", "description", "metadata", "bridge", "mac", "mtu", "forward", "domain", "dns",
                "port", "ip", "route"},
-              {"ipv6", "connections"});
+              {"ipv6", "trustGuestRxFilters", "connections"});
     NetworkDef def;
     def.ipv6 = yesNo(root, "ipv6", where, false);
+    if (attribute(root, "trustGuestRxFilters"))
+        def.trustGuestRxFilters = yesNo(root, "trustGuestRxFilters", where, false);
 
     const xmlNode* name = onlyChild(root, "name", where);
     if (!name)
