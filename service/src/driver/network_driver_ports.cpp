@@ -3,7 +3,7 @@
 // join the bridge (NetworkDriver::portsChanged).
 #include "driver/network_driver.hpp"
 
-#include "network/bridge_ports.hpp"
+#include "network/bridge.hpp"
 #include "util/log.hpp"
 
 #include <map>
@@ -19,28 +19,28 @@ Changes NetworkDriver::portsChanged(const std::optional<std::vector<std::string>
     if (isolating.empty())
         return {};  // the common case costs nothing: no request to the kernel
     try {
-        network::BridgePorts ports;
+        network::Netlink netlink;
         std::map<int, std::string> bridges;  // ifindex -> network, of the networks that isolate
         for (const Running* running : isolating)
-            if (const int index = ports.ifindex(running->def.bridge.name))
+            if (const int index = network::interfaceIndex(running->def.bridge.name))
                 bridges.emplace(index, running->def.name);
         auto follow = [&](const network::BridgePort& port) {
             auto bridge = bridges.find(port.bridge);
             if (port.isolated || bridge == bridges.end())
                 return;
             try {
-                ports.isolate(port.name);
+                netlink.isolatePort(port.name);
             } catch (const network::NetlinkError& e) {
                 util::logError("network '" + bridge->second + "': port '" + port.name +
                                "' is not isolated from the other guests: " + e.what());
             }
         };
         if (!names) {
-            for (const network::BridgePort& port : ports.all())
+            for (const network::BridgePort& port : netlink.bridgePorts())
                 follow(port);
         } else {
             for (const std::string& name : *names)
-                if (std::optional<network::BridgePort> port = ports.port(name))
+                if (std::optional<network::BridgePort> port = netlink.bridgePort(name))
                     follow(*port);
         }
     } catch (const network::NetlinkError& e) {

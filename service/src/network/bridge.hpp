@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Bridges for virtual networks, over rtnetlink (libnl-3): created with their
 // MAC, STP and forward delay in one message, addressed, brought up, given
-// the network's static routes, removed.
+// the network's static routes, removed; their ports isolated.
 #pragma once
 
 #include "conf/network.hpp"
@@ -9,8 +9,10 @@
 #include <netlink/netlink.h>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace vnf::network {
 
@@ -18,6 +20,19 @@ class NetlinkError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// A port of a bridge, with its isolated flag: an isolated port forwards
+// only to ports that are not isolated. With every guest port of a network
+// isolated, guests reach the host (the bridge itself) but not each other -
+// what libvirt's <port isolated='yes'/> does.
+struct BridgePort {
+    std::string name;
+    int bridge = 0;  // the bridge's ifindex
+    bool isolated = false;
+};
+
+// An interface's index; 0 when there is none of that name.
+int interfaceIndex(const std::string& ifname);
 
 class Netlink {
 public:
@@ -35,8 +50,20 @@ public:
     bool deleteLink(const std::string& ifname);
     bool linkExists(const std::string& ifname);
 
+    // Bridge ports (network/bridge_ports.cpp; libnl-route has no accessor
+    // for the isolated flag, so these build libnl messages themselves).
+    // The interface as a bridge port, one request whatever the number of
+    // links; nullopt when there is none of that name or it is no bridge's.
+    std::optional<BridgePort> bridgePort(const std::string& ifname);
+    // Every bridge port in the namespace, one dump.
+    std::vector<BridgePort> bridgePorts();
+    // Sets the port's isolated flag, as `bridge link set dev PORT isolated
+    // on`; false when the port went meanwhile.
+    bool isolatePort(const std::string& ifname);
+
 private:
     int ifindex(const std::string& ifname);
+    std::vector<BridgePort> linkRequest(const std::string& ifname, bool dump);
     struct SocketDeleter {
         void operator()(nl_sock* s) const;
     };

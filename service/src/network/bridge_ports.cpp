@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "network/bridge_ports.hpp"
+// Netlink's bridge ports: read from RTM_NEWLINK's bridge slave data, isolated
+// with RTM_SETLINK of the bridge family.
+#include "network/bridge.hpp"
 
-#include <netlink/msg.h>
 #include <netlink/attr.h>
+#include <netlink/msg.h>
 
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
@@ -10,7 +12,6 @@
 #include <net/if.h>
 #include <sys/socket.h>
 
-#include <cerrno>
 #include <cstring>
 
 namespace vnf::network {
@@ -59,25 +60,12 @@ int collect(nl_msg* msg, void* out)
 
 } // namespace
 
-void BridgePorts::SocketDeleter::operator()(nl_sock* s) const
+int interfaceIndex(const std::string& ifname)
 {
-    nl_socket_free(s);
+    return ifname.empty() || ifname.size() >= IFNAMSIZ ? 0 : static_cast<int>(::if_nametoindex(ifname.c_str()));
 }
 
-BridgePorts::BridgePorts() : sock_(nl_socket_alloc())
-{
-    if (!sock_)
-        throw NetlinkError("cannot allocate a netlink socket");
-    if (int err = nl_connect(sock_.get(), NETLINK_ROUTE); err < 0)
-        throw NetlinkError(std::string("cannot connect to rtnetlink: ") + nl_geterror(err));
-}
-
-int BridgePorts::ifindex(const std::string& name)
-{
-    return name.empty() || name.size() >= IFNAMSIZ ? 0 : static_cast<int>(::if_nametoindex(name.c_str()));
-}
-
-std::vector<BridgePort> BridgePorts::request(const std::string& name, bool dump)
+std::vector<BridgePort> Netlink::linkRequest(const std::string& ifname, bool dump)
 {
     std::unique_ptr<nl_msg, MsgDeleter> msg(nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0)));
     if (!msg)
@@ -85,7 +73,7 @@ std::vector<BridgePort> BridgePorts::request(const std::string& name, bool dump)
     ifinfomsg info{};
     info.ifi_family = AF_UNSPEC;
     if (nlmsg_append(msg.get(), &info, sizeof info, NLMSG_ALIGNTO) < 0 ||
-        (!dump && nla_put_string(msg.get(), IFLA_IFNAME, name.c_str()) < 0))
+        (!dump && nla_put_string(msg.get(), IFLA_IFNAME, ifname.c_str()) < 0))
         throw NetlinkError("cannot build the netlink message");
     std::unique_ptr<nl_cb, CallbackDeleter> cb(nl_cb_alloc(NL_CB_DEFAULT));
     if (!cb)
@@ -98,31 +86,31 @@ std::vector<BridgePort> BridgePorts::request(const std::string& name, bool dump)
     // link went meanwhile); a dump with NLMSG_DONE.
     const int err = nl_recvmsgs(sock_.get(), cb.get());
     if (err < 0 && !(err == -NLE_OBJ_NOTFOUND && !dump))
-        throw NetlinkError("cannot read " + (dump ? std::string("the links") : "link " + name) + ": " +
+        throw NetlinkError("cannot read " + (dump ? std::string("the links") : "link " + ifname) + ": " +
                            nl_geterror(err));
     return ports;
 }
 
-std::optional<BridgePort> BridgePorts::port(const std::string& name)
+std::optional<BridgePort> Netlink::bridgePort(const std::string& ifname)
 {
-    if (ifindex(name) == 0)
+    if (interfaceIndex(ifname) == 0)
         return std::nullopt;
-    std::vector<BridgePort> ports = request(name, false);
+    std::vector<BridgePort> ports = linkRequest(ifname, false);
     if (ports.empty())
         return std::nullopt;
     return ports.front();
 }
 
-std::vector<BridgePort> BridgePorts::all()
+std::vector<BridgePort> Netlink::bridgePorts()
 {
-    return request({}, true);
+    return linkRequest({}, true);
 }
 
-void BridgePorts::isolate(const std::string& name)
+bool Netlink::isolatePort(const std::string& ifname)
 {
-    const int index = ifindex(name);
+    const int index = interfaceIndex(ifname);
     if (index == 0)
-        throw NetlinkError("no interface " + name);
+        return false;
     // RTM_SETLINK of the bridge family with the port's options in
     // IFLA_PROTINFO, as iproute2's `bridge link set` sends it.
     std::unique_ptr<nl_msg, MsgDeleter> msg(nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK));
@@ -138,9 +126,13 @@ void BridgePorts::isolate(const std::string& name)
         throw NetlinkError("cannot build the netlink message");
     nla_nest_end(msg.get(), protinfo);
     if (int err = nl_send_auto(sock_.get(), msg.get()); err < 0)
-        throw NetlinkError("cannot isolate " + name + ": " + nl_geterror(err));
-    if (int err = nl_wait_for_ack(sock_.get()); err < 0)
-        throw NetlinkError("cannot isolate " + name + ": " + nl_geterror(err));
+        throw NetlinkError("cannot isolate " + ifname + ": " + nl_geterror(err));
+    if (int err = nl_wait_for_ack(sock_.get()); err < 0) {
+        if (err == -NLE_OBJ_NOTFOUND)
+            return false;
+        throw NetlinkError("cannot isolate " + ifname + ": " + nl_geterror(err));
+    }
+    return true;
 }
 
 } // namespace vnf::network
