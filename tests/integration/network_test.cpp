@@ -875,3 +875,72 @@ TEST(NetworkPorts, IsolatedGuestsReachTheHostButNotEachOther)
     ASSERT_TRUE(ctl({"net-destroy", "apart"}).ok());
     ASSERT_TRUE(ctl({"net-destroy", "together"}).ok());
 }
+
+// Forward mode 'bridge': a bridge the host has. The network names it, and
+// isolates its guest ports if asked; it never creates, changes or removes
+// the bridge (its address, MAC and settings stay the host's), whatever
+// starts, stops, restarts or undefines.
+TEST(NetworkHostBridge, NamedButNeverMadeChangedOrRemoved)
+{
+    if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+        GTEST_SKIP() << reason;
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    host.check({"ip", "link", "add", "br0", "type", "bridge"});
+    host.check({"ip", "link", "set", "br0", "address", "02:00:00:00:72:01", "up"});
+    host.check({"ip", "addr", "add", "192.168.72.1/24", "dev", "br0"});
+    host.check({"ip", "link", "add", "notabridge", "type", "veth", "peer", "name", "notabridge1"});
+    // What the host set on its bridge (the timers and what ports bring change by themselves).
+    const auto bridgeState = [&] {
+        const std::string shown = host.check({"ip", "-d", "-4", "addr", "show", "dev", "br0"});
+        std::string state;
+        for (const std::string key : {"mtu ", "link/ether ", "forward_delay ", "stp_state ", "inet "}) {
+            const size_t at = shown.find(key);
+            state += at == std::string::npos ? key + "(none)" : shown.substr(at, shown.find(' ', at + key.size()) - at);
+            state += "\n";
+        }
+        return state;
+    };
+    const std::string before = bridgeState();
+    ASSERT_NE(before.find("inet 192.168.72.1/24"), std::string::npos) << before;
+    ASSERT_NE(before.find("link/ether 02:00:00:00:72:01"), std::string::npos) << before;
+    test::Daemon daemon(host);
+
+    const auto hostBridgeXml = [](const std::string& name, const std::string& bridge) {
+        return "<network><name>" + name + "</name><forward mode='bridge'/><bridge name='" + bridge +
+               "'/><port isolated='yes'/></network>";
+    };
+    auto r = ctl({"net-create", "-"}, hostBridgeXml("missing", "br9"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("network 'missing' names the host's bridge 'br9', which does not exist"), std::string::npos)
+        << r.err;
+    r = ctl({"net-create", "-"}, hostBridgeXml("wrong", "notabridge"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("network 'wrong' names 'notabridge', which is not a bridge (veth)"), std::string::npos) << r.err;
+
+    r = ctl({"net-define", "-"}, hostBridgeXml("lan", "br0"));
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(ctl({"net-dumpxml", "lan"}).out.find("<mac"), std::string::npos);  // the host's bridge has its own
+    r = ctl({"net-start", "lan"});
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(bridgeState(), before);
+    EXPECT_FALSE(std::filesystem::exists(daemon.networkStateDir() / "lan.conf"));  // no dnsmasq
+    auto first = staticGuest(host, "br0", "vnet0", "52:54:00:00:72:11", "192.168.72.11");
+    auto second = staticGuest(host, "br0", "vnet1", "52:54:00:00:72:12", "192.168.72.12");
+    EXPECT_TRUE(test::eventually([&] { return portIsolated(host, "vnet0") && portIsolated(host, "vnet1"); }))
+        << daemon.log();
+    EXPECT_TRUE(reaches(*first, "192.168.72.1"));
+    EXPECT_FALSE(ping(*first, "192.168.72.12"));
+
+    // A daemon restart adopts it; stopping and undefining leave the bridge.
+    daemon.stop();
+    daemon.start();
+    EXPECT_NE(ctl({"net-list"}).out.find(" lan "), std::string::npos) << ctl({"net-list"}).out;
+    ASSERT_TRUE(ctl({"net-destroy", "lan"}).ok());
+    ASSERT_TRUE(ctl({"net-undefine", "lan"}).ok());
+    host.check({"ip", "link", "set", "vnet0", "nomaster"});
+    host.check({"ip", "link", "set", "vnet1", "nomaster"});
+    EXPECT_EQ(bridgeState(), before);
+    EXPECT_EQ(daemon.log().find("cannot"), std::string::npos) << daemon.log();
+}

@@ -204,8 +204,8 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
               "network <bridge>: stp='maybe' must be 'on' or 'off'");
     EXPECT_EQ(errorOf(net("", "<bridge name='virbr1' zone='a b'/>")),
               "network <bridge>: zone 'a b' must be 1 to 17 letters, digits, '_' or '-'");
-    EXPECT_EQ(errorOf(net("<forward mode='bridge'/>")),
-              "network <forward>: mode 'bridge' is not supported by vnetfilter (nat, route and open are; no "
+    EXPECT_EQ(errorOf(net("<forward mode='vepa'/>")),
+              "network <forward>: mode 'vepa' is not supported by vnetfilter (nat, route, open and bridge are; no "
               "<forward> is isolated)");
     EXPECT_EQ(errorOf(net("<forward mode='sideways'/>")), "network <forward>: unknown mode 'sideways'");
     EXPECT_EQ(errorOf(net("<forward mode='route'><nat/></forward>")),
@@ -277,6 +277,42 @@ TEST(NetworkDef, InvalidDefinitionsSayWhatAndWhere)
 fw::Plan plan(const std::string& xml, fw::net::NetworkBackend backend)
 {
     return fw::net::addNetworkPlan(conf::parseNetwork(xml), backend);
+}
+
+// Forward mode 'bridge': a bridge the host has, named and left as it is.
+TEST(NetworkDef, HostBridgeNetworksNameTheHostsBridgeAndConfigureNothing)
+{
+    // libvirt's networkxml2xml data for it (isolated-ports), as written and as formatted.
+    const conf::NetworkDef def = conf::parseNetwork(
+        "<network>\n  <name>port-isolation-test</name>\n  <uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>\n"
+        "  <bridge name=\"br0\"/>\n  <forward mode=\"bridge\"/>\n  <port isolated=\"yes\"/>\n</network>\n");
+    EXPECT_EQ(def.forward.mode, conf::ForwardMode::Bridge);
+    EXPECT_EQ(conf::formatNetwork(def),
+              "<network>\n  <name>port-isolation-test</name>\n  <uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>\n"
+              "  <forward mode='bridge'/>\n  <bridge name='br0'/>\n  <port isolated='yes'/>\n</network>\n");
+    EXPECT_FALSE(vnf::network::needsDnsmasq(def));
+    EXPECT_TRUE(fw::net::addNetworkPlan(def, fw::net::NetworkBackend::Iptables).empty());
+    EXPECT_TRUE(fw::net::addNetworkPlan(def, fw::net::NetworkBackend::Nftables).empty());
+
+    const std::string bridge = "<forward mode='bridge'/>";
+    EXPECT_EQ(errorOf(net(bridge, "<bridge/>")),
+              "network: mode 'bridge' names a bridge the host has: give its name in <bridge name> (no template)");
+    EXPECT_EQ(errorOf(net(bridge, "<bridge name='br%d'/>")),
+              "network: mode 'bridge' names a bridge the host has: give its name in <bridge name> (no template)");
+    EXPECT_EQ(errorOf(net(bridge, "<bridge name='br0' stp='off'/>")),
+              "network <bridge>: stp is not for a network of mode 'bridge' (the host's bridge keeps its own)");
+    EXPECT_EQ(errorOf(net(bridge, "<bridge name='br0' zone='trusted'/>")),
+              "network <bridge>: zone is not for a network of mode 'bridge' (the host's bridge keeps its own)");
+    for (const std::string element : {"<ip address='10.0.0.1' prefix='24'/>", "<dns enable='no'/>",
+                                      "<domain name='x'/>", "<mac address='52:54:00:00:00:01'/>", "<mtu size='9000'/>"})
+        EXPECT_NE(errorOf(net(bridge + element, "<bridge name='br0'/>")).find("is not for a network of mode 'bridge' "
+                                                                               "(the host's bridge keeps its own "
+                                                                               "addresses"),
+                  std::string::npos)
+            << element;
+    EXPECT_EQ(errorOf(net("<forward mode='bridge' dev='eth0'/>", "<bridge name='br0'/>")),
+              "network <forward>: mode 'bridge' with an interface (dev or <interface>) is a macvtap network, which "
+              "vnetfilter does not run; name the host's bridge in <bridge name>");
 }
 
 TEST(NetworkRules, OpenNetworksAddNothing)

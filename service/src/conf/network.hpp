@@ -19,7 +19,9 @@ namespace vnf::conf {
 
 inline constexpr size_t kMaxNetworkNameLength = 64;
 
-enum class ForwardMode { None, Nat, Route, Open };  // None: isolated
+// None: isolated. Bridge: a bridge the host has (libvirt's host-bridge
+// network), which the network names and never creates, changes or removes.
+enum class ForwardMode { None, Nat, Route, Open, Bridge };
 
 std::string_view forwardModeName(ForwardMode mode);
 

@@ -24,6 +24,8 @@ std::string_view forwardModeName(ForwardMode mode)
         return "route";
     case ForwardMode::Open:
         return "open";
+    case ForwardMode::Bridge:
+        return "bridge";
     }
     return "none";
 }
@@ -214,7 +216,9 @@ std::string formatNetwork(const NetworkDef& def)
         out += attr("name", def.bridge.nameTemplate);
     if (!def.bridge.zone.empty())
         out += attr("zone", def.bridge.zone);
-    out += attr("stp", def.bridge.stp ? "on" : "off") + attr("delay", std::to_string(def.bridge.delay)) + "/>\n";
+    if (fwd.mode != ForwardMode::Bridge)  // the host's bridge keeps its own STP and delay
+        out += attr("stp", def.bridge.stp ? "on" : "off") + attr("delay", std::to_string(def.bridge.delay));
+    out += "/>\n";
     if (def.mac)
         out += "  <mac" + attr("address", def.mac->str()) + "/>\n";
     if (def.mtu)

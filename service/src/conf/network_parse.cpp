@@ -32,9 +32,12 @@ ForwardDef parseForward(const xmlNode* node)
         forward.mode = ForwardMode::Route;
     else if (mode == "open")
         forward.mode = ForwardMode::Open;
-    else if (mode == "bridge" || mode == "private" || mode == "vepa" || mode == "passthrough" || mode == "hostdev")
+    else if (mode == "bridge")
+        forward.mode = ForwardMode::Bridge;
+    else if (mode == "private" || mode == "vepa" || mode == "passthrough" || mode == "hostdev")
         throw DefinitionError(where + ": mode '" + mode +
-                              "' is not supported by vnetfilter (nat, route and open are; no <forward> is isolated)");
+                              "' is not supported by vnetfilter (nat, route, open and bridge are; no <forward> is "
+                              "isolated)");
     else
         throw DefinitionError(where + ": unknown mode '" + mode + "'");
     if (auto dev = attribute(node, "dev"))
@@ -56,6 +59,9 @@ ForwardDef parseForward(const xmlNode* node)
                                   "'> name different uplinks (give one, or the same in both)");
         forward.dev = dev;
     }
+    if (forward.mode == ForwardMode::Bridge && !forward.dev.empty())
+        throw DefinitionError(where + ": mode 'bridge' with an interface (dev or <interface>) is a macvtap network, "
+                                      "which vnetfilter does not run; name the host's bridge in <bridge name>");
     if (forward.mode == ForwardMode::Open && !forward.dev.empty())
         throw DefinitionError(where + ": mode 'open' takes no uplink (dev or <interface>): an open network puts "
                                       "no rules on where its traffic goes");
@@ -295,6 +301,28 @@ DnsDef parseDns(const xmlNode* node)
     return dns;
 }
 
+// A host-bridge network (forward mode 'bridge') names a bridge the host
+// has and adds nothing to it: whatever would be configured on the bridge
+// (addresses, routes, DHCP and DNS, its MAC, MTU, STP, delay and firewalld
+// zone) is the host's, so a definition giving it is refused, as libvirt
+// refuses it.
+void checkHostBridge(const xmlNode* root, const NetworkDef& def, const std::string& where)
+{
+    if (def.bridge.name.empty())
+        throw DefinitionError(where + ": mode 'bridge' names a bridge the host has: give its name in <bridge name> "
+                                      "(no template)");
+    for (const char* setting : {"stp", "delay", "zone"})
+        if (attribute(onlyChild(root, "bridge", where), setting))
+            throw DefinitionError(where + " <bridge>: " + setting + " is not for a network of mode 'bridge' (the "
+                                          "host's bridge keeps its own)");
+    for (const char* element : {"ip", "route", "dns", "domain", "mac", "mtu"})
+        if (!children(root, element).empty())
+            throw DefinitionError(where + ": <" + element + "> is not for a network of mode 'bridge' (the host's "
+                                          "bridge keeps its own addresses, DHCP, DNS and settings)");
+    if (def.ipv6)
+        throw DefinitionError(where + ": ipv6='yes' is not for a network of mode 'bridge'");
+}
+
 } // namespace
 
 NetworkDef parseNetwork(std::string_view xml)
@@ -418,6 +446,8 @@ NetworkDef parseNetwork(std::string_view xml)
         def.routes.push_back(parseRoute(node, index++, def.ips));
     if (def.forward.nat.ipv6 && !def.hasIpv6())
         throw DefinitionError(where + " <forward> <nat ipv6='yes'> needs an IPv6 <ip>");
+    if (def.forward.mode == ForwardMode::Bridge)
+        checkHostBridge(root, def, where);
     return def;
 }
 } // namespace vnf::conf

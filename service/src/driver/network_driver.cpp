@@ -42,6 +42,13 @@ bool needsForwarding(const conf::NetworkDef& def)
            def.forward.mode == conf::ForwardMode::Open;
 }
 
+// A host-bridge network (forward mode 'bridge'): the bridge is the host's,
+// never created, changed or removed here.
+bool hostBridge(const conf::NetworkDef& def)
+{
+    return def.forward.mode == conf::ForwardMode::Bridge;
+}
+
 // What is stored (the definition, a running network's record) is read
 // back at the next start with the parser's limits. With its UUID, bridge,
 // MAC and defaults written in it is larger than what the caller sent, so it
@@ -142,8 +149,18 @@ void NetworkDriver::checkConflicts(const conf::NetworkDef& def, bool forStart) c
             throw ServiceError(ErrorKind::Exists,
                                "bridge '" + def.bridge.name + "' belongs to network '" + name + "'");
     }
-    if (forStart && network::Netlink().linkExists(def.bridge.name))
+    if (!forStart)
+        return;
+    const std::optional<std::string> kind = network::Netlink().linkKind(def.bridge.name);
+    if (!hostBridge(def) && kind)
         throw ServiceError(ErrorKind::Exists, "an interface named '" + def.bridge.name + "' already exists");
+    if (hostBridge(def) && !kind)
+        throw ServiceError(ErrorKind::NotFound, "network '" + def.name + "' names the host's bridge '" +
+                                                    def.bridge.name + "', which does not exist");
+    if (hostBridge(def) && *kind != "bridge")
+        throw ServiceError(ErrorKind::InvalidDefinition, "network '" + def.name + "' names '" + def.bridge.name +
+                                                             "', which is not a bridge (" +
+                                                             (kind->empty() ? std::string("a device") : *kind) + ")");
 }
 
 void NetworkDriver::pickBridge(conf::NetworkDef& def) const
@@ -182,7 +199,7 @@ void NetworkDriver::pickBridge(conf::NetworkDef& def) const
 
 void NetworkDriver::pickBridgeMac(conf::NetworkDef& def) const
 {
-    if (def.mac)
+    if (def.mac || hostBridge(def))  // the host's bridge keeps its own address
         return;
     if (auto it = networks_.find(def.name); it != networks_.end() && it->second.current().mac)
         def.mac = it->second.current().mac;
@@ -207,6 +224,8 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
 {
     Running running;
     running.def = def;
+    if (hostBridge(def))
+        return running;  // nothing to make: the bridge is there (checkConflicts) and stays the host's
     network::Netlink netlink;
     bool bridgeMade = false;
     try {
@@ -262,7 +281,8 @@ void NetworkDriver::bringDown(const std::string& name, Running& running)
     firewall_.remove(running.firewallUndo);
     stopOwnDnsmasq(name, running.dnsmasq);
     try {
-        network::Netlink().deleteLink(running.def.bridge.name);
+        if (!hostBridge(running.def))
+            network::Netlink().deleteLink(running.def.bridge.name);
     } catch (const std::exception& e) {
         util::logError("network '" + name + "': " + e.what());
     }
@@ -398,7 +418,7 @@ Changes NetworkDriver::start()
                 conf::NetworkDef def = conf::parseNetwork(store::readTextFile(entry.path()));
                 if (def.name != entry.path().stem().string())
                     throw std::runtime_error("the file name does not match the network's name '" + def.name + "'");
-                if (def.bridge.name.empty() || !def.mac) {  // written by hand, or before bridges got a MAC
+                if (def.bridge.name.empty() || (!def.mac && !hostBridge(def))) {  // written by hand, or before bridges got a MAC
                     pickBridge(def);
                     pickBridgeMac(def);
                     // Written back so they stay; a file that cannot be

@@ -46,7 +46,7 @@ bool FirewalldZones::running()
 
 std::string FirewalldZones::assign(const conf::NetworkDef& network)
 {
-    if (!running())
+    if (!running() || network.forward.mode == conf::ForwardMode::Bridge)  // the host's bridge: its zone is the host's
         return {};
     try {
         auto proxy = sdbus::createProxy(connection(), kName, kPath);

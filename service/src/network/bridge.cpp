@@ -182,6 +182,16 @@ bool Netlink::linkExists(const std::string& ifname)
     return true;
 }
 
+std::optional<std::string> Netlink::linkKind(const std::string& ifname)
+{
+    rtnl_link* raw = nullptr;
+    if (rtnl_link_get_kernel(sock_.get(), 0, ifname.c_str(), &raw) < 0)
+        return std::nullopt;
+    std::unique_ptr<rtnl_link, LinkDeleter> link(raw);
+    const char* kind = rtnl_link_get_type(link.get());
+    return std::string(kind ? kind : "");
+}
+
 bool Netlink::deleteLink(const std::string& ifname)
 {
     if (!linkExists(ifname))

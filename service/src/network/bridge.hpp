@@ -49,6 +49,9 @@ public:
     // Removes the link; false when there was none.
     bool deleteLink(const std::string& ifname);
     bool linkExists(const std::string& ifname);
+    // The link's kind ("bridge", "veth", ...; "" for one without, such as
+    // a physical NIC); nullopt when there is no link of that name.
+    std::optional<std::string> linkKind(const std::string& ifname);
 
     // Bridge ports (network/bridge_ports.cpp; libnl-route has no accessor
     // for the isolated flag, so these build libnl messages themselves).

@@ -27,7 +27,8 @@ DnsmasqPaths dnsmasqPaths(const std::filesystem::path& stateDir, const std::stri
 
 bool needsDnsmasq(const conf::NetworkDef& def)
 {
-    if (def.forward.mode == conf::ForwardMode::Open && def.ips.empty())
+    if ((def.forward.mode == conf::ForwardMode::Open && def.ips.empty()) ||
+        def.forward.mode == conf::ForwardMode::Bridge)  // the host's bridge: its DHCP and DNS are the host's
         return false;
     if (def.dns.enabled())
         return true;

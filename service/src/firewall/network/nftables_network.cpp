@@ -132,7 +132,7 @@ Plan nftablesGlobalSetup()
 Plan nftablesAddNetwork(const conf::NetworkDef& def)
 {
     Plan plan;
-    if (def.forward.mode == conf::ForwardMode::Open)
+    if (def.forward.mode == conf::ForwardMode::Open || def.forward.mode == conf::ForwardMode::Bridge)
         return plan;
     if (def.hasIpv4())
         checksumFix(plan, def.bridge.name);
