@@ -943,4 +943,16 @@ TEST(NetworkHostBridge, NamedButNeverMadeChangedOrRemoved)
     host.check({"ip", "link", "set", "vnet1", "nomaster"});
     EXPECT_EQ(bridgeState(), before);
     EXPECT_EQ(daemon.log().find("cannot"), std::string::npos) << daemon.log();
+
+    // An autostart network whose bridge the host no longer has stays inactive, saying why.
+    ASSERT_TRUE(ctl({"net-define", "-"}, hostBridgeXml("later", "br0")).ok());
+    ASSERT_TRUE(ctl({"net-autostart", "later"}).ok());
+    daemon.stop();
+    host.check({"ip", "link", "del", "br0"});
+    daemon.start();
+    EXPECT_NE(daemon.log().find("network 'later' names the host's bridge 'br0', which does not exist"),
+              std::string::npos)
+        << daemon.log();
+    EXPECT_NE(ctl({"net-list", "--all"}).out.find(" later               inactive"), std::string::npos)
+        << ctl({"net-list", "--all"}).out;
 }

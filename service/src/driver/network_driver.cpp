@@ -49,6 +49,19 @@ bool hostBridge(const conf::NetworkDef& def)
     return def.forward.mode == conf::ForwardMode::Bridge;
 }
 
+// A host-bridge network starts only on a bridge the host has.
+void checkHostBridge(const conf::NetworkDef& def)
+{
+    const std::optional<std::string> kind = network::Netlink().linkKind(def.bridge.name);
+    if (!kind)
+        throw ServiceError(ErrorKind::NotFound, "network '" + def.name + "' names the host's bridge '" +
+                                                    def.bridge.name + "', which does not exist");
+    if (*kind != "bridge")
+        throw ServiceError(ErrorKind::InvalidDefinition, "network '" + def.name + "' names '" + def.bridge.name +
+                                                             "', which is not a bridge (" +
+                                                             (kind->empty() ? std::string("a device") : *kind) + ")");
+}
+
 // What is stored (the definition, a running network's record) is read
 // back at the next start with the parser's limits. With its UUID, bridge,
 // MAC and defaults written in it is larger than what the caller sent, so it
@@ -149,18 +162,8 @@ void NetworkDriver::checkConflicts(const conf::NetworkDef& def, bool forStart) c
             throw ServiceError(ErrorKind::Exists,
                                "bridge '" + def.bridge.name + "' belongs to network '" + name + "'");
     }
-    if (!forStart)
-        return;
-    const std::optional<std::string> kind = network::Netlink().linkKind(def.bridge.name);
-    if (!hostBridge(def) && kind)
+    if (forStart && !hostBridge(def) && network::Netlink().linkExists(def.bridge.name))
         throw ServiceError(ErrorKind::Exists, "an interface named '" + def.bridge.name + "' already exists");
-    if (hostBridge(def) && !kind)
-        throw ServiceError(ErrorKind::NotFound, "network '" + def.name + "' names the host's bridge '" +
-                                                    def.bridge.name + "', which does not exist");
-    if (hostBridge(def) && *kind != "bridge")
-        throw ServiceError(ErrorKind::InvalidDefinition, "network '" + def.name + "' names '" + def.bridge.name +
-                                                             "', which is not a bridge (" +
-                                                             (kind->empty() ? std::string("a device") : *kind) + ")");
 }
 
 void NetworkDriver::pickBridge(conf::NetworkDef& def) const
@@ -224,8 +227,10 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
 {
     Running running;
     running.def = def;
-    if (hostBridge(def))
-        return running;  // nothing to make: the bridge is there (checkConflicts) and stays the host's
+    if (hostBridge(def)) {
+        checkHostBridge(def);
+        return running;  // nothing to make: the bridge is there and stays the host's
+    }
     network::Netlink netlink;
     bool bridgeMade = false;
     try {
