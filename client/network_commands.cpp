@@ -5,6 +5,7 @@
 #include "edit_command.hpp"
 #include "io.hpp"
 #include "conf/netaddr.hpp"
+#include "conf/uuid.hpp"
 #include "util/json.hpp"
 
 #include <cerrno>
@@ -146,15 +147,33 @@ std::string networkJson(const NetworkRow& n)
         .str();
 }
 
+// virsh net-list's selection: the active networks, the inactive ones
+// (--inactive) or both (--all); --persistent/--transient and
+// --autostart/--no-autostart narrow it (one of a pair keeps those, both or
+// neither keep all).
+bool listed(const Args& args, const NetworkRow& n)
+{
+    const bool all = args.flag("all"), inactive = args.flag("inactive");
+    if (!all && (inactive ? n.active : !n.active))
+        return false;
+    auto pair = [&](const char* yes, const char* no, bool value) {
+        return args.flag(yes) == args.flag(no) || (value ? args.flag(yes) : args.flag(no));
+    };
+    return pair("persistent", "transient", n.persistent) && pair("autostart", "no-autostart", n.autostart);
+}
+
 int list(const Args& args)
 {
     return guarded("", [&] {
-        auto rows = DaemonClient().networks();
-        const bool all = args.flag("all");
-        if (args.flag("name")) {
+        std::vector<NetworkRow> rows;
+        for (NetworkRow& n : DaemonClient().networks())
+            if (listed(args, n))
+                rows.push_back(std::move(n));
+        if (args.flag("name") || args.flag("uuid")) {
             for (const auto& n : rows)
-                if (all || n.active)
-                    std::cout << n.name << "\n";
+                std::cout << (args.flag("uuid") ? n.uuid : "")
+                          << (args.flag("uuid") && args.flag("name") ? "  " : "")
+                          << (args.flag("name") ? n.name : "") << "\n";
             return;
         }
         if (args.flag("json")) {
@@ -168,16 +187,45 @@ int list(const Args& args)
                   << pad("Bridge", 16) << "Forward\n";
         std::cout << std::string(76, '-') << "\n";
         for (const auto& n : rows)
-            if (all || n.active)
-                std::cout << " " << pad(n.name, 20) << pad(n.active ? "active" : "inactive", 10)
-                          << pad(n.autostart ? "yes" : "no", 11) << pad(n.persistent ? "yes" : "no", 12)
-                          << pad(n.bridge, 16) << n.forwardMode << "\n";
+            std::cout << " " << pad(n.name, 20) << pad(n.active ? "active" : "inactive", 10)
+                      << pad(n.autostart ? "yes" : "no", 11) << pad(n.persistent ? "yes" : "no", 12)
+                      << pad(n.bridge, 16) << n.forwardMode << "\n";
         // virsh's table stays as it is for the scripts that read it; a
         // network whose rules are not in force is said beside it.
         for (const auto& n : rows)
             if (n.active && n.rulesMissing())
                 std::cerr << "warning: network '" << n.name << "': its firewall rules are " << n.rules << "\n";
     });
+}
+
+// virsh net-uuid and net-name: one from the other.
+int uuidOf(const Args& args)
+{
+    const std::string& name = args.positional.at(0);
+    return guarded(noNetwork(name), [&] { std::cout << DaemonClient().network(name).uuid << "\n"; });
+}
+
+int nameOf(const Args& args)
+{
+    const std::string& text = args.positional.at(0);
+    const std::optional<conf::Uuid> uuid = conf::Uuid::parse(text);
+    if (!uuid) {
+        std::cerr << "error: '" << text << "' is not a UUID\n";
+        return kExitUsage;
+    }
+    int status = kExitFailure;
+    const int called = guarded("", [&] {
+        for (const NetworkRow& n : DaemonClient().networks())
+            if (n.uuid == uuid->str()) {
+                std::cout << n.name << "\n";
+                status = 0;
+            }
+    });
+    if (called != 0)
+        return called;
+    if (status != 0)
+        std::cerr << "error: no network with UUID " << uuid->str() << "\n";
+    return status;
 }
 
 // virsh net-info's lines, and whether the network's rules are in force.
@@ -295,9 +343,17 @@ std::vector<Command> networkCommands()
                "Undefine", "has been undefined"),
         {"net-autostart", "NETWORK", "Start the network whenever the daemon starts (--disable: no longer).",
          {{"disable", false, false, "turn autostart off"}}, 1, 1, autostart},
-        {"net-list", "", "List the active networks (--all: the inactive ones too).",
-         {{"all", false, false, "include inactive networks"}, kJson,
-          {"name", false, false, "print only the names, one per line"}}, 0, 0, list},
+        {"net-list", "", "List the active networks (--inactive: the inactive ones; --all: both), as virsh does.",
+         {{"all", false, false, "active and inactive networks"},
+          {"inactive", false, false, "only the inactive networks"},
+          {"persistent", false, false, "only the persistent networks"},
+          {"transient", false, false, "only the transient networks"},
+          {"autostart", false, false, "only the networks that start with the daemon"},
+          {"no-autostart", false, false, "only the networks that do not"},
+          kJson,
+          {"name", false, false, "print only the names, one per line"},
+          {"uuid", false, false, "print only the UUIDs, one per line (with --name: UUID and name)"}},
+         0, 0, list},
         {"net-update", "NETWORK add|add-first|delete|modify ip-dhcp-host|ip-dhcp-range|dns-host|dns-txt|dns-srv XML",
          "Add, remove or change one entry: a static DHCP host (<host mac= name= ip=/>), a DHCP range (<range start= "
          "end=/>), a DNS host (<host ip=><hostname>..</hostname></host>), TXT (<txt name= value=/>) or SRV record "
@@ -317,6 +373,8 @@ std::vector<Command> networkCommands()
          "Edit a network's XML with $VISUAL or $EDITOR, then define it (a running network takes it at its next "
          "start); unchanged XML changes nothing.",
          {}, 1, 1, edit},
+        {"net-uuid", "NETWORK", "Print a network's UUID.", {}, 1, 1, uuidOf},
+        {"net-name", "UUID", "Print the name of the network with that UUID.", {}, 1, 1, nameOf},
         {"net-info", "NETWORK", "Show a network's name, UUID, state, bridge and whether its firewall rules are in force.",
          {kJson}, 1, 1, info},
         {"net-dhcp-leases", "NETWORK", "Show the DHCP leases dnsmasq gave out on the network, as virsh does.",

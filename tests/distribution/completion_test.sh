@@ -16,6 +16,7 @@ case "\$*" in
     "nwfilter-binding-list --name") printf 'vnet0\nvnet1\ntap3\n' ;;
     "net-list --all --name") printf 'default\nisolated\n' ;;
     "net-list --name") printf 'default\n' ;;
+    "net-list --all --uuid") printf '81ff0d90-c91e-6742-64da-4a736edb9a9b\n' ;;
     *) exec "$real" "\$@" ;;
 esac
 STAND_IN
@@ -59,7 +60,10 @@ expect "$dir/update-me.xml" vnetfilterctl net-update default add ip-dhcp-host "$
 expect "--config" vnetfilterctl net-update --con
 expect "net-info" vnetfilterctl net-i
 expect "default isolated" vnetfilterctl net-info ""
-expect "--all" vnetfilterctl net-list --a
+expect "--all --autostart" vnetfilterctl net-list --a
+expect "--no-autostart" vnetfilterctl net-list --no
+expect "default isolated" vnetfilterctl net-uuid ""
+expect "81ff0d90-c91e-6742-64da-4a736edb9a9b" vnetfilterctl net-name 81
 expect "--portdev" vnetfilterctl plan --port
 expect "status" vnetfilterctl -q sta
 expect "--version" vnetfilterctl --vers

@@ -956,3 +956,47 @@ TEST(NetworkHostBridge, NamedButNeverMadeChangedOrRemoved)
     EXPECT_NE(ctl({"net-list", "--all"}).out.find(" later               inactive"), std::string::npos)
         << ctl({"net-list", "--all"}).out;
 }
+
+// virsh net-list's selections and net-uuid/net-name, as scripts use them.
+TEST(NetworkList, VirshSelectionsAndUuids)
+{
+    if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+        GTEST_SKIP() << reason;
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::Daemon daemon(host);
+    const auto quiet = [](const std::string& name, const std::string& bridge) {
+        return "<network><name>" + name + "</name><bridge name='" + bridge + "'/><dns enable='no'/></network>";
+    };
+    ASSERT_TRUE(ctl({"net-define", "-"}, quiet("kept", "virbr20")).ok());
+    ASSERT_TRUE(ctl({"net-start", "kept"}).ok());
+    ASSERT_TRUE(ctl({"net-create", "-"}, quiet("passing", "virbr21")).ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, quiet("resting", "virbr22")).ok());
+    ASSERT_TRUE(ctl({"net-autostart", "resting"}).ok());
+
+    EXPECT_EQ(ctl({"net-list", "--name"}).out, "kept\npassing\n");
+    EXPECT_EQ(ctl({"net-list", "--inactive", "--name"}).out, "resting\n");
+    EXPECT_EQ(ctl({"net-list", "--all", "--name"}).out, "kept\npassing\nresting\n");
+    EXPECT_EQ(ctl({"net-list", "--all", "--transient", "--name"}).out, "passing\n");
+    EXPECT_EQ(ctl({"net-list", "--all", "--persistent", "--name"}).out, "kept\nresting\n");
+    EXPECT_EQ(ctl({"net-list", "--all", "--autostart", "--name"}).out, "resting\n");
+    EXPECT_EQ(ctl({"net-list", "--persistent", "--no-autostart", "--name"}).out, "kept\n");
+    const std::string table = ctl({"net-list", "--inactive"}).out;
+    EXPECT_NE(table.find(" resting             inactive  yes"), std::string::npos) << table;
+    EXPECT_EQ(table.find("kept"), std::string::npos) << table;
+
+    const std::string uuid(util::trim(ctl({"net-uuid", "kept"}).out));
+    ASSERT_EQ(uuid.size(), 36u) << uuid;
+    EXPECT_EQ(ctl({"net-list", "--uuid", "--name", "--persistent", "--no-autostart"}).out, uuid + "  kept\n");
+    EXPECT_EQ(ctl({"net-name", uuid}).out, "kept\n");
+    std::string upper = uuid;
+    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    EXPECT_EQ(ctl({"net-name", upper}).out, "kept\n");
+    auto r = ctl({"net-name", "81ff0d90-c91e-6742-64da-4a736edb9a9b"});
+    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_EQ(r.err, "error: no network with UUID 81ff0d90-c91e-6742-64da-4a736edb9a9b\n");
+    r = ctl({"net-uuid", "nosuch"});
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.err, "error: no network named 'nosuch'\n");
+}
