@@ -932,6 +932,16 @@ TEST(NetworkHostBridge, NamedButNeverMadeChangedOrRemoved)
         << daemon.log();
     EXPECT_TRUE(reaches(*first, "192.168.72.1"));
     EXPECT_FALSE(ping(*first, "192.168.72.12"));
+    // The host's own ports stay as they are (a NIC, or here a VXLAN: the
+    // guests' way out); a VM's tap is isolated as a container's veth is.
+    host.check({"ip", "link", "add", "uplink0", "type", "vxlan", "id", "5", "dstport", "4789"});
+    host.check({"ip", "link", "set", "uplink0", "master", "br0", "up"});
+    host.check({"ip", "tuntap", "add", "dev", "tap0", "mode", "tap"});
+    host.check({"ip", "link", "set", "tap0", "master", "br0"});
+    EXPECT_TRUE(test::eventually([&] { return portIsolated(host, "tap0"); })) << daemon.log();
+    EXPECT_FALSE(portIsolated(host, "uplink0"));
+    host.check({"ip", "link", "del", "tap0"});
+    host.check({"ip", "link", "set", "uplink0", "nomaster"});
 
     // A daemon restart adopts it; stopping and undefining leave the bridge.
     daemon.stop();

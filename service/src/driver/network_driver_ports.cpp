@@ -24,9 +24,13 @@ Changes NetworkDriver::portsChanged(const std::optional<std::vector<std::string>
         for (const Running* running : isolating)
             if (const int index = network::interfaceIndex(running->def.bridge.name))
                 bridges.emplace(index, running->def.name);
+        // Guests' ports only - taps (a VM's NIC) and veths (a container's):
+        // a NIC, bond or VLAN on the bridge is the host's way out, which
+        // isolated guests must still reach (libvirt isolates the taps it
+        // adds, not the bridge's other ports).
         auto follow = [&](const network::BridgePort& port) {
             auto bridge = bridges.find(port.bridge);
-            if (port.isolated || bridge == bridges.end())
+            if (port.isolated || bridge == bridges.end() || (port.kind != "tun" && port.kind != "veth"))
                 return;
             try {
                 netlink.isolatePort(port.name);

@@ -27,7 +27,8 @@ public:
 // what libvirt's <port isolated='yes'/> does.
 struct BridgePort {
     std::string name;
-    int bridge = 0;  // the bridge's ifindex
+    std::string kind;  // the link's kind: "tun" (a tap), "veth", "" (a NIC), "bond", ...
+    int bridge = 0;    // the bridge's ifindex
     bool isolated = false;
 };
 

@@ -42,6 +42,8 @@ std::optional<BridgePort> portOf(nlmsghdr* header)
     BridgePort port;
     port.name = nla_get_string(attrs[IFLA_IFNAME]);
     port.bridge = static_cast<int>(nla_get_u32(attrs[IFLA_MASTER]));
+    if (info[IFLA_INFO_KIND])
+        port.kind = nla_get_string(info[IFLA_INFO_KIND]);
     if (info[IFLA_INFO_SLAVE_DATA]) {
         nlattr* brport[IFLA_BRPORT_MAX + 1];
         if (nla_parse_nested(brport, IFLA_BRPORT_MAX, info[IFLA_INFO_SLAVE_DATA], nullptr) == 0 &&
