@@ -423,7 +423,8 @@ Changes NetworkDriver::start()
                 conf::NetworkDef def = conf::parseNetwork(store::readTextFile(entry.path()));
                 if (def.name != entry.path().stem().string())
                     throw std::runtime_error("the file name does not match the network's name '" + def.name + "'");
-                if (def.bridge.name.empty() || (!def.mac && !hostBridge(def))) {  // written by hand, or before bridges got a MAC
+                // Written by hand, or before bridges got a MAC (a host's bridge has its own).
+                if (def.bridge.name.empty() || (!def.mac && !hostBridge(def))) {
                     pickBridge(def);
                     pickBridgeMac(def);
                     // Written back so they stay; a file that cannot be
