@@ -12,18 +12,15 @@ namespace vnf::driver {
 
 Changes NetworkDriver::portsChanged(const std::optional<std::vector<std::string>>& names)
 {
-    std::vector<const Running*> isolating;
+    std::map<int, std::string> bridges;  // ifindex -> network, of the running networks that isolate
     for (const auto& [name, n] : networks_)
         if (n.running && n.running->def.isolatedPorts.value_or(false))
-            isolating.push_back(&*n.running);
-    if (isolating.empty())
+            if (const int index = network::interfaceIndex(n.running->def.bridge.name))
+                bridges.emplace(index, name);
+    if (bridges.empty())
         return {};  // the common case costs nothing: no request to the kernel
     try {
         network::Netlink netlink;
-        std::map<int, std::string> bridges;  // ifindex -> network, of the networks that isolate
-        for (const Running* running : isolating)
-            if (const int index = network::interfaceIndex(running->def.bridge.name))
-                bridges.emplace(index, running->def.name);
         // Guests' ports only - taps (a VM's NIC) and veths (a container's):
         // a NIC, bond or VLAN on the bridge is the host's way out, which
         // isolated guests must still reach (libvirt isolates the taps it
