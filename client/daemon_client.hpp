@@ -43,7 +43,7 @@ struct CounterRow {
 struct NetworkRow {
     std::string name, uuid, bridge, forwardMode;
     bool active = false, persistent = false, autostart = false;
-    std::string rules;  // "" (inactive), "in force", "missing: REASON"
+    std::string rules;  // "" (inactive), "in force", "none" (open, host bridge), "missing: REASON"
     bool rulesMissing() const { return rules.starts_with("missing"); }
     std::vector<std::string> addresses;  // "192.168.122.1/24", of the definition in effect
 };

@@ -144,7 +144,8 @@ INSTANTIATE_TEST_SUITE_P(NetworkBackend, FirewalldTest, testing::Values("nftable
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // A zone firewalld does not know: the network does not start, nothing stays.
-// Routed networks get libvirt-routed, a <bridge zone=...> wins.
+// Routed networks get libvirt-routed, a <bridge zone=...> wins; open
+// networks get one only when they name it.
 TEST(FirewalldZones, ZoneChoiceAndUnknownZones)
 {
     if (::geteuid() != 0)
@@ -174,10 +175,20 @@ TEST(FirewalldZones, ZoneChoiceAndUnknownZones)
                                  "<ip address='192.168.80.1' netmask='255.255.255.0'/></network>");
     ASSERT_TRUE(r.ok()) << r.err << daemon.log();
     EXPECT_EQ(firewalld.zoneOf("virbr8"), "trusted");
-    ASSERT_TRUE(ctl({"net-destroy", "r"}).ok());
-    ASSERT_TRUE(ctl({"net-destroy", "t"}).ok());
-    EXPECT_EQ(firewalld.zoneOf("virbr7"), "");
-    EXPECT_EQ(firewalld.zoneOf("virbr8"), "");
+    // An open network goes into a zone only when it names one: the host's
+    // firewall decides for it (libvirt's rule).
+    r = ctl({"net-create", "-"}, "<network><name>o</name><bridge name='virbr9'/><forward mode='open'/>"
+                                 "<ip address='192.168.90.1' netmask='255.255.255.0'/></network>");
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(firewalld.zoneOf("virbr9"), "");
+    r = ctl({"net-create", "-"}, "<network><name>oz</name><bridge name='virbr10' zone='trusted'/><forward mode='open'/>"
+                                 "<ip address='192.168.100.1' netmask='255.255.255.0'/></network>");
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(firewalld.zoneOf("virbr10"), "trusted");
+    for (const char* name : {"r", "t", "o", "oz"})
+        ASSERT_TRUE(ctl({"net-destroy", name}).ok()) << name;
+    for (const char* bridge : {"virbr7", "virbr8", "virbr9", "virbr10"})
+        EXPECT_EQ(firewalld.zoneOf(bridge), "") << bridge;
 }
 
 } // namespace

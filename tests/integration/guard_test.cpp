@@ -615,6 +615,18 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
             .out;
     };
     EXPECT_NE(rulesProperty().find("'in force'"), std::string::npos) << rulesProperty();
+    // An open network beside it has no rules, so none can be missing: it
+    // says `none` throughout and is not counted.
+    ASSERT_TRUE(ctl({"net-create", "-"}, "<network><name>wide</name><bridge name='virbr7'/><forward mode='open'/>"
+                                         "<ip address='192.168.70.1' netmask='255.255.255.0'/></network>")
+                    .ok())
+        << daemon.log();
+    auto openRules = [] {
+        return test::gdbusCall("/org/vnetfilter1/network/wide", "org.freedesktop.DBus.Properties.Get",
+                               {"org.vnetfilter1.Network", "Rules"})
+            .out;
+    };
+    EXPECT_NE(openRules().find("'none'"), std::string::npos) << openRules();
     host.check({"nft", "-f", "-"}, "flush chain ip libvirt_network forward\n"
                                    "delete chain ip libvirt_network guest_output\n"
                                    "add chain ip libvirt_network guest_output "
@@ -631,9 +643,13 @@ TEST_P(GuardNetworkTest, NetworkRulesAreRepaired)
     EXPECT_NE(ctl({"net-info", "guarded"}).out.find("\nRules:          missing: the global chains cannot be made again"),
               std::string::npos)
         << ctl({"net-info", "guarded"}).out;
-    EXPECT_NE(ctl({"status"}).out.find("networks:   1 (1 active, 1 without their firewall rules: see net-list)"),
+    EXPECT_NE(ctl({"status"}).out.find("networks:   2 (2 active, 1 without their firewall rules: see net-list)"),
               std::string::npos)
         << ctl({"status"}).out;
+    EXPECT_NE(openRules().find("'none'"), std::string::npos) << openRules();
+    EXPECT_EQ(ctl({"net-list"}).err.find("'wide'"), std::string::npos) << ctl({"net-list"}).err;
+    EXPECT_NE(ctl({"net-info", "wide"}).out.find("\nRules:          none\n"), std::string::npos)
+        << ctl({"net-info", "wide"}).out;
     EXPECT_NE(ctl({"status", "--json"}).out.find("\"networks_missing_rules\":1"), std::string::npos);
     host.check({"nft", "delete", "chain", "ip", "libvirt_network", "guest_output"});
     EXPECT_TRUE(test::eventually(outputRulesBack, 5s)) << host.check({"nft", "list", "ruleset"}) << daemon.log();

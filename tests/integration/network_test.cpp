@@ -926,6 +926,8 @@ TEST(NetworkHostBridge, NamedButNeverMadeChangedOrRemoved)
     ASSERT_TRUE(r.ok()) << r.err << daemon.log();
     EXPECT_EQ(bridgeState(), before);
     EXPECT_FALSE(std::filesystem::exists(daemon.networkStateDir() / "lan.conf"));  // no dnsmasq
+    EXPECT_NE(ctl({"net-info", "lan"}).out.find("\nRules:          none\n"), std::string::npos)
+        << ctl({"net-info", "lan"}).out;  // it has none, rather than "in force"
     auto first = staticGuest(host, "br0", "vnet0", "52:54:00:00:72:11", "192.168.72.11");
     auto second = staticGuest(host, "br0", "vnet1", "52:54:00:00:72:12", "192.168.72.12");
     EXPECT_TRUE(test::eventually([&] { return portIsolated(host, "vnet0") && portIsolated(host, "vnet1"); }))

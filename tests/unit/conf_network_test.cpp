@@ -293,6 +293,7 @@ TEST(NetworkDef, HostBridgeNetworksNameTheHostsBridgeAndConfigureNothing)
     EXPECT_FALSE(vnf::network::needsDnsmasq(def));
     EXPECT_TRUE(fw::net::addNetworkPlan(def, fw::net::NetworkBackend::Iptables).empty());
     EXPECT_TRUE(fw::net::addNetworkPlan(def, fw::net::NetworkBackend::Nftables).empty());
+    EXPECT_FALSE(fw::net::addsRules(def));
 
     const std::string bridge = "<forward mode='bridge'/>";
     EXPECT_EQ(errorOf(net(bridge, "<bridge/>")),
@@ -320,6 +321,12 @@ TEST(NetworkRules, OpenNetworksAddNothing)
     const std::string xml = net("<forward mode='open'/><ip address='10.0.0.1' prefix='24'/>");
     EXPECT_TRUE(plan(xml, fw::net::NetworkBackend::Iptables).empty());
     EXPECT_TRUE(plan(xml, fw::net::NetworkBackend::Nftables).empty());
+    // What the network's Rules state says (`none`) follows the same rule.
+    EXPECT_FALSE(fw::net::addsRules(conf::parseNetwork(xml)));
+    for (const char* forward : {"", "<forward/>", "<forward mode='route'/>"})
+        EXPECT_TRUE(fw::net::addsRules(conf::parseNetwork(net(std::string(forward) +
+                                                              "<ip address='10.0.0.1' prefix='24'/>"))))
+            << forward;
 }
 
 TEST(NetworkRules, NatAddressesBecomeSnat)

@@ -53,7 +53,7 @@ struct NetworkItem {
     std::string path;
     std::string name, uuid, bridge, forwardMode, domain;
     bool active = false, persistent = false, autostart = false;
-    std::string rules;  // "" (inactive), "in force", "missing: REASON"
+    std::string rules;  // "" (inactive), "in force", "none" (open, host bridge), "missing: REASON"
     bool rulesMissing() const { return rules.starts_with("missing"); }
     uint64_t generation = 0;
     std::vector<std::string> addresses;

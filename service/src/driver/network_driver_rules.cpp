@@ -17,6 +17,8 @@ std::string NetworkDriver::rulesState(const Network& n) const
 {
     if (!n.running)
         return "";
+    if (!fw::net::addsRules(n.running->def))
+        return "none";  // open or the host's bridge: none wanted, so none missing either
     // The tools' messages go on with the script line and a marker under
     // it: the first line says it.
     auto firstLine = [](const std::string& why) { return why.substr(0, why.find('\n')); };

@@ -74,10 +74,11 @@ struct NetworkInfo {
     std::string name;
     std::string uuid;
     std::string bridge;
-    std::string forwardMode;  // nat | route | open | none (isolated)
+    std::string forwardMode;  // nat | route | open | bridge | none (isolated)
     bool active = false;
-    // Its firewall rules: "" while inactive, "in force", or "missing: REASON"
-    // (they could not be put back; tried again every second).
+    // Its firewall rules: "" while inactive, "in force", "none" (open and
+    // host-bridge networks have none), or "missing: REASON" (they could not
+    // be put back; tried again every second).
     std::string rules;
     bool rulesMissing() const { return rules.starts_with("missing"); }
     bool autostart = false;

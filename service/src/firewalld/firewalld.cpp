@@ -46,7 +46,10 @@ bool FirewalldZones::running()
 
 std::string FirewalldZones::assign(const conf::NetworkDef& network)
 {
-    if (!running() || network.forward.mode == conf::ForwardMode::Bridge)  // the host's bridge: its zone is the host's
+    // The host's bridge: its zone is the host's. An open network: the host's
+    // firewall decides, so a zone only when it names one (libvirt's rule).
+    if (!running() || network.forward.mode == conf::ForwardMode::Bridge ||
+        (network.forward.mode == conf::ForwardMode::Open && network.bridge.zone.empty()))
         return {};
     try {
         auto proxy = sdbus::createProxy(connection(), kName, kPath);

@@ -24,7 +24,9 @@ public:
     virtual ~ZoneControl() = default;
     // Puts the network's bridge into its zone: the network's zone=, else
     // libvirt-routed for routed networks when firewalld has it, else
-    // libvirt. Returns the zone, or "" when firewalld is not running.
+    // libvirt; none for an open network that names none, nor for the
+    // host's bridge. Returns the zone, or "" when there is none (also when
+    // firewalld is not running).
     // Throws std::runtime_error (a missing zone, a refusal).
     virtual std::string assign(const conf::NetworkDef& network) = 0;
     // Takes the bridge out of `zone` again (best effort).

@@ -172,8 +172,8 @@ Plan iptablesGlobalSetup()
 Plan iptablesAddNetwork(const conf::NetworkDef& def)
 {
     Plan plan;
-    if (def.forward.mode == conf::ForwardMode::Open || def.forward.mode == conf::ForwardMode::Bridge)
-        return plan;  // open, the host's bridge: the host's own firewall decides
+    if (!addsRules(def))
+        return plan;  // the host's own firewall decides
     generalIpv4(plan, def);
     if (def.hasIpv6() || def.ipv6)
         generalIpv6(plan, def);

@@ -29,6 +29,11 @@ Plan globalSetupPlan(NetworkBackend backend)
     return backend == NetworkBackend::Iptables ? detail::iptablesGlobalSetup() : detail::nftablesGlobalSetup();
 }
 
+bool addsRules(const conf::NetworkDef& network)
+{
+    return network.forward.mode != conf::ForwardMode::Open && network.forward.mode != conf::ForwardMode::Bridge;
+}
+
 Plan addNetworkPlan(const conf::NetworkDef& network, NetworkBackend backend)
 {
     return backend == NetworkBackend::Iptables ? detail::iptablesAddNetwork(network)

@@ -53,6 +53,11 @@ GlobalMend iptablesGlobalMend(Tool tool, std::string_view table, std::string_vie
 // An iptables rule's --insert as the --delete that takes it away again.
 Command iptablesDeleteOf(const Command& insert);
 
+// Does starting `network` add firewall rules? Every forward mode but open
+// and the host's bridge (forward mode bridge): for those two libvirt adds
+// none, leaving the host's own firewall to decide, and so do we.
+bool addsRules(const conf::NetworkDef& network);
+
 // What starting `network` adds to the firewall, in libvirt's order: access
 // to the host's DHCP/DNS/TFTP (iptables only), the reject/cross rules of the
 // bridge, then per address the forwarding and NAT rules of the mode, and the

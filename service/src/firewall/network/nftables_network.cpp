@@ -132,8 +132,8 @@ Plan nftablesGlobalSetup()
 Plan nftablesAddNetwork(const conf::NetworkDef& def)
 {
     Plan plan;
-    if (def.forward.mode == conf::ForwardMode::Open || def.forward.mode == conf::ForwardMode::Bridge)
-        return plan;
+    if (!addsRules(def))
+        return plan;  // the host's own firewall decides
     if (def.hasIpv4())
         checksumFix(plan, def.bridge.name);
     bridgeBasics(plan, false, def.bridge.name);
