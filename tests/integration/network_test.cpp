@@ -501,6 +501,38 @@ TEST_P(NetworkTest, RoutedNetworkForwardsWithoutNat)
     EXPECT_EQ(net.host.run({"ip", "route", "show", "10.200.0.0/24"}).out, "");
 }
 
+// An open network: the bridge, its address and dnsmasq, and nothing in the
+// firewall - not its rules, not the global chains (libvirt makes none for
+// it either: the host's firewall decides) - through start, adoption by a
+// restarted daemon and a reload. Its Rules say so.
+TEST_P(NetworkTest, OpenNetworkLeavesTheFirewallToTheHost)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    Topology net;
+    test::Daemon daemon(net.host, options());
+    const std::string before = rulesOf(net.host);
+    auto r = ctl({"net-create", "-"}, networkXml("wide", "virbr8", "<forward mode='open'/>", "192.168.80"));
+    ASSERT_TRUE(r.ok()) << r.err << daemon.log();
+    EXPECT_EQ(rulesOf(net.host), before);
+    EXPECT_NE(ctl({"net-info", "wide"}).out.find("\nRules:          none\n"), std::string::npos)
+        << ctl({"net-info", "wide"}).out;
+    auto guest = plugGuest(net.host, "virbr8", "vnet0", "52:54:00:00:08:01");
+    const std::string address = leaseAndConfigure(*guest, "192.168.80.1");
+    ASSERT_FALSE(address.empty()) << test::readFile(daemon.networkStateDir() / "wide.log") << daemon.log();
+    // Routed as the host routes, with no rule of ours in the way.
+    net.uplink.check({"ip", "route", "add", "192.168.80.0/24", "via", "203.0.113.1"});
+    EXPECT_TRUE(ping(*guest, "203.0.113.2"));
+    EXPECT_TRUE(ping(net.uplink, address));
+    daemon.stop();
+    daemon.start();
+    EXPECT_TRUE(ctl({"reload"}).ok());
+    EXPECT_EQ(rulesOf(net.host), before);
+    EXPECT_NE(ctl({"net-list"}).out.find(" wide "), std::string::npos) << ctl({"net-list"}).out;
+    ASSERT_TRUE(ctl({"net-destroy", "wide"}).ok());
+    EXPECT_EQ(rulesOf(net.host), before);
+}
+
 // A restarted daemon adopts the running network (same bridge, same
 // dnsmasq); a killed dnsmasq comes back; autostart starts a network with
 // the daemon.

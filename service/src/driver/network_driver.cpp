@@ -250,11 +250,15 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
             if (def.hasIpv6())
                 network::writeSysctl("net/ipv6/conf/all/forwarding", "1");
         }
-        const network::GlobalRepair globals = ensureGlobal();
-        if (globals.chains != network::GlobalChains::Intact || !globals.newTables.empty())
-            runningLostRules(globals);
-        tables_.seen(globals.tables, allRecorded());
-        running.firewallUndo = firewall_.add(def);
+        // An open network has no rules and needs no global chains either:
+        // the host's firewall decides (libvirt makes none for it).
+        if (fw::net::addsRules(def)) {
+            const network::GlobalRepair globals = ensureGlobal();
+            if (globals.chains != network::GlobalChains::Intact || !globals.newTables.empty())
+                runningLostRules(globals);
+            tables_.seen(globals.tables, allRecorded());
+            running.firewallUndo = firewall_.add(def);
+        }
         try {
             if (zones_)
                 running.zone = zones_->assign(def);

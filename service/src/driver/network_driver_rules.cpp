@@ -71,26 +71,34 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
 
 void NetworkDriver::putRulesBack(const Reapply& how, Reapplied& result)
 {
+    // With only open networks running no global chains are wanted (nor
+    // made): their zones are all there is to put back.
+    const bool rulesWanted = std::any_of(networks_.begin(), networks_.end(), [](const auto& entry) {
+        return entry.second.running && fw::net::addsRules(entry.second.running->def);
+    });
     network::GlobalRepair globals;
-    try {
-        globals = ensureGlobal();
-    } catch (const std::exception& e) {
-        if (!globalsMissing_)
-            util::logError(std::string("cannot restore the global network chains (trying again every second): ") +
-                           e.what());
-        globalsMissing_ = e.what();
-        result.ok = false;
-        return;
+    if (rulesWanted) {
+        try {
+            globals = ensureGlobal();
+        } catch (const std::exception& e) {
+            if (!globalsMissing_)
+                util::logError(std::string("cannot restore the global network chains (trying again every second): ") +
+                               e.what());
+            globalsMissing_ = e.what();
+            result.ok = false;
+            return;
+        }
+        if (globalsMissing_)
+            util::logInfo("the global network chains are back");
+        result.repaired = globals.chains != network::GlobalChains::Intact || !globals.newTables.empty();
     }
-    if (globalsMissing_)
-        util::logInfo("the global network chains are back");
     globalsMissing_.reset();
-    result.repaired = globals.chains != network::GlobalChains::Intact || !globals.newTables.empty();
     network::ListedHandles listed = firewall_.handles(globals);  // one listing per table for all networks
     for (auto& [name, n] : networks_)
         if (n.running)
             reapplyNetwork(name, n, how, globals, listed, result);
-    tables_.seen(globals.tables, allRecorded());
+    if (rulesWanted)
+        tables_.seen(globals.tables, allRecorded());
 }
 
 bool NetworkDriver::allRecorded() const
@@ -117,8 +125,9 @@ void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Re
         // have been replaced in place.
         const bool overwritten = how.rulesUnknown || firewall_.holdsAny(running.firewallUndo, how.rulesWritten);
         const bool tableGone = network::NetworkFirewall::forgetRulesOf(running.firewallUndo, globals.newTables);
-        if (globalsRecreated || tableGone || running.rulesMissing || overwritten ||
-            !firewall_.intact(running.firewallUndo, listed)) {
+        const bool hasRules = fw::net::addsRules(running.def);  // an open network: its zone only
+        if (hasRules && (globalsRecreated || tableGone || running.rulesMissing || overwritten ||
+                         !firewall_.intact(running.firewallUndo, listed))) {
             result.repaired = true;
             rulesRewritten = true;
             if (globalsRecreated) {
