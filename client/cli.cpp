@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "cli.hpp"
 
+#include <algorithm>
+
 namespace vnf::client {
 
 std::optional<std::string> Args::value(std::string_view name) const
@@ -20,6 +22,7 @@ std::vector<std::string> Args::values(std::string_view name) const
 Args parseArgs(const Command& command, const std::vector<std::string>& argv)
 {
     Args args;
+    std::map<size_t, std::string> named;  // argument index -> value, given as --NAME VALUE
     bool optionsDone = false;
     for (size_t i = 0; i < argv.size(); ++i) {
         const std::string& arg = argv[i];
@@ -47,8 +50,18 @@ Args parseArgs(const Command& command, const std::vector<std::string>& argv)
         for (const auto& option : command.options)
             if (option.name == name)
                 spec = &option;
-        if (!spec)
-            throw UsageError("unknown option --" + name);
+        if (!spec) {
+            const auto argument = std::find(command.argumentNames.begin(), command.argumentNames.end(), name);
+            if (argument == command.argumentNames.end())
+                throw UsageError("unknown option --" + name);
+            const auto index = static_cast<size_t>(argument - command.argumentNames.begin());
+            if (named.count(index))
+                throw UsageError("argument --" + name + " given more than once");
+            if (!inlineValue && i + 1 >= argv.size())
+                throw UsageError("argument --" + name + " needs a value");
+            named[index] = inlineValue ? *inlineValue : argv[++i];
+            continue;
+        }
         auto& slot = args.options[name];
         if (!spec->repeatable && !slot.empty())
             throw UsageError("option --" + name + " given more than once");
@@ -66,6 +79,24 @@ Args parseArgs(const Command& command, const std::vector<std::string>& argv)
             slot.push_back(argv[++i]);
         }
     }
+    if (!named.empty()) {
+        // The named arguments in their places, the others around them in order.
+        std::vector<std::string> positional;
+        size_t next = 0;
+        for (size_t index = 0; index < command.argumentNames.size(); ++index) {
+            if (auto it = named.find(index); it != named.end())
+                positional.push_back(it->second);
+            else if (next < args.positional.size())
+                positional.push_back(args.positional[next++]);
+            else if (named.upper_bound(index) != named.end())  // a later one is given, this one is not
+                throw UsageError("missing argument --" + std::string(command.argumentNames[index]));
+            else
+                break;
+        }
+        positional.insert(positional.end(), args.positional.begin() + static_cast<std::ptrdiff_t>(next),
+                          args.positional.end());
+        args.positional = std::move(positional);
+    }
     if (args.positional.size() < command.minPositional)
         throw UsageError("missing argument");
     if (args.positional.size() > command.maxPositional)
@@ -81,6 +112,13 @@ std::string commandHelp(const Command& command)
     if (!command.arguments.empty())
         out += " " + std::string(command.arguments);
     out += "\n\n" + std::string(command.summary) + "\n";
+    if (!command.argumentNames.empty()) {
+        out += command.argumentNames.size() == 1 ? "\nThe argument may be named as virsh names it:"
+                                                 : "\nThe arguments may be named as virsh names them:";
+        for (const std::string_view name : command.argumentNames)
+            out += " --" + std::string(name);
+        out += ".\n";
+    }
     if (!command.options.empty()) {
         out += "\noptions:\n";
         for (const auto& option : command.options) {

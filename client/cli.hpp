@@ -50,6 +50,10 @@ struct Command {
     size_t minPositional = 0;
     size_t maxPositional = 0;
     std::function<int(const Args&)> run;
+    // The arguments' names as options (virsh's: --network NETWORK), in the
+    // order of the arguments; a named one may come anywhere, the others fill
+    // the rest in order.
+    std::vector<std::string_view> argumentNames = {};
 };
 
 Args parseArgs(const Command& command, const std::vector<std::string>& argv);

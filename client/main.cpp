@@ -4,6 +4,7 @@
 #include "cli.hpp"
 #include "offline_commands.hpp"
 #include "online_commands.hpp"
+#include "virsh_names.hpp"
 
 #include "conf/error.hpp"
 
@@ -25,6 +26,7 @@ std::vector<Command> allCommands()
     auto commands = vnf::client::onlineCommands();
     for (auto& c : vnf::client::offlineCommands())
         commands.push_back(std::move(c));
+    vnf::client::addVirshNames(commands);
     return commands;
 }
 

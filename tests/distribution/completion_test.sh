@@ -58,6 +58,8 @@ expect "dns-host dns-srv dns-txt ip-dhcp-host ip-dhcp-range" vnetfilterctl net-u
 expect "ip-dhcp-host ip-dhcp-range" vnetfilterctl net-update default add ip
 expect "$dir/update-me.xml" vnetfilterctl net-update default add ip-dhcp-host "$dir/update-me"
 expect "--config" vnetfilterctl net-update --con
+# virsh's --validate, accepted where virsh has it.
+expect "--validate" vnetfilterctl net-define --va
 expect "net-info" vnetfilterctl net-i
 expect "default isolated" vnetfilterctl net-info ""
 expect "--all --autostart" vnetfilterctl net-list --a

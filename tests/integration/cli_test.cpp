@@ -64,6 +64,59 @@ TEST_F(CliTest, ExitStatusSaysWhatKindOfFailure)
     EXPECT_EQ(ctl({"nwfilter-list", "--name"}).out.find("quiet\n") != std::string::npos, true);
 }
 
+// A script written for virsh runs as it is: arguments named as virsh names
+// them (--file, --network, --nwfilter, --binding, net-update's --command,
+// --section and --xml), in any order and mixed with plain ones, and virsh's
+// --validate. A name given twice, or beside the same plain argument, is a
+// usage error.
+TEST_F(CliTest, VirshNamedArgumentsAndFlags)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    auto r = ctl({"nwfilter-define", "--validate", "--file", "-"}, "<filter name='named'/>");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(ctl({"nwfilter-dumpxml", "--nwfilter", "named"}).out.find("<filter name='named'"), std::string::npos);
+    r = ctl({"nwfilter-binding-create", "--file=-", "--validate"},
+            test::bindingXml("vnet7", "52:54:00:00:00:07", "named", {}));
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(ctl({"nwfilter-binding-dumpxml", "--binding", "vnet7"}).out.find("<portdev name='vnet7'/>"),
+              std::string::npos);
+    ASSERT_TRUE(ctl({"nwfilter-binding-delete", "--binding=vnet7"}).ok());
+    EXPECT_EQ(ctl({"nwfilter-binding-list", "--name"}).out, "");
+
+    r = ctl({"net-define", "--file", "-", "--validate"},
+            "<network><name>iso</name><bridge name='virbr1'/><ip address='10.1.0.1' netmask='255.255.255.0'>"
+            "<dhcp><range start='10.1.0.100' end='10.1.0.150'/></dhcp></ip></network>");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(ctl({"net-info", "--network", "iso"}).out.find("Name:           iso\n"), std::string::npos);
+    r = ctl({"net-update", "--section", "ip-dhcp-host", "--network", "iso", "--command", "add", "--xml",
+             "<host mac='52:54:00:00:00:21' ip='10.1.0.21'/>", "--config"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    r = ctl({"net-update", "iso", "--xml", "<host mac='52:54:00:00:00:22' ip='10.1.0.22'/>", "add", "ip-dhcp-host"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    const std::string xml = ctl({"net-dumpxml", "--network", "iso"}).out;
+    EXPECT_NE(xml.find("<host mac='52:54:00:00:00:21' ip='10.1.0.21'/>"), std::string::npos) << xml;
+    EXPECT_NE(xml.find("<host mac='52:54:00:00:00:22' ip='10.1.0.22'/>"), std::string::npos) << xml;
+
+    r = ctl({"net-start", "--network", "iso", "--network", "iso"});
+    EXPECT_EQ(r.exitStatus, 2);
+    EXPECT_NE(r.err.find("argument --network given more than once"), std::string::npos) << r.err;
+    r = ctl({"net-start", "iso", "--network", "iso"});
+    EXPECT_EQ(r.exitStatus, 2);
+    EXPECT_NE(r.err.find("too many arguments"), std::string::npos) << r.err;
+    r = ctl({"net-update", "iso", "--xml", "<host mac='52:54:00:00:00:23' ip='10.1.0.23'/>"});
+    EXPECT_EQ(r.exitStatus, 2);
+    EXPECT_NE(r.err.find("missing argument --command"), std::string::npos) << r.err;
+    r = ctl({"net-list", "--network", "iso"});
+    EXPECT_EQ(r.exitStatus, 2);
+    EXPECT_NE(r.err.find("unknown option --network"), std::string::npos) << r.err;
+    EXPECT_NE(ctl({"net-start", "--help"}).out.find("The argument may be named as virsh names it: --network.\n"),
+              std::string::npos);
+    ASSERT_TRUE(ctl({"net-undefine", "--network", "iso"}).ok());
+}
+
 // On a terminal, a user who is not root gets a polkit text agent for the
 // call (pkttyagent --fallback, found on PATH: here a stand-in that records
 // how it was started); root and scripts get none.
