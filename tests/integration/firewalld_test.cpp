@@ -185,6 +185,14 @@ TEST(FirewalldZones, ZoneChoiceAndUnknownZones)
                                  "<ip address='192.168.100.1' netmask='255.255.255.0'/></network>");
     ASSERT_TRUE(r.ok()) << r.err << daemon.log();
     EXPECT_EQ(firewalld.zoneOf("virbr10"), "trusted");
+    // An open network an earlier version put into 'libvirt' (its record
+    // says so) is taken out of it when the daemon adopts it.
+    daemon.stop();
+    firewalld.setZone("virbr9", "libvirt");
+    test::writeFile(daemon.networkStateDir() / "o.zone", "libvirt\n");
+    daemon.start();
+    EXPECT_EQ(firewalld.zoneOf("virbr9"), "") << daemon.log();
+    EXPECT_EQ(firewalld.zoneOf("virbr10"), "trusted");
     for (const char* name : {"r", "t", "o", "oz"})
         ASSERT_TRUE(ctl({"net-destroy", name}).ok()) << name;
     for (const char* bridge : {"virbr7", "virbr8", "virbr9", "virbr10"})

@@ -91,6 +91,16 @@ std::string Firewalld::zoneOf(const std::string& interface) const
     return zone;
 }
 
+void Firewalld::setZone(const std::string& interface, const std::string& zone) const
+{
+    auto proxy = sdbus::createProxy(kName, kPath);
+    std::string result;
+    proxy->callMethod("changeZoneOfInterface")
+        .onInterface(std::string(kName) + ".zone")
+        .withArguments(zone, interface)
+        .storeResultsTo(result);
+}
+
 std::string Firewalld::log() const
 {
     return readFile(dir_.path() / "firewalld.log");

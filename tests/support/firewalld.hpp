@@ -23,6 +23,8 @@ public:
     void reload(); // the D-Bus reload method, as firewall-cmd --reload calls it
     // getZoneOfInterface ("" when none).
     std::string zoneOf(const std::string& interface) const;
+    // changeZoneOfInterface, as firewall-cmd --zone=ZONE --change-interface=IF.
+    void setZone(const std::string& interface, const std::string& zone) const;
     std::string log() const;
 
 private:

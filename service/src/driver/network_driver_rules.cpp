@@ -150,8 +150,13 @@ void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Re
         result.ok = false;
     }
     try {
-        if (zones_ && how.assignZones)
+        if (zones_ && how.assignZones) {
             running.zone = zones_->assign(running.def);
+            // In a zone it no longer goes into (an open network that an
+            // earlier version put into 'libvirt'): taken out of it.
+            if (running.zone.empty() && !zoneBefore.empty())
+                zones_->release(running.def.bridge.name, zoneBefore);
+        }
     } catch (const std::exception& e) {
         util::logError("network '" + name + "': cannot put its bridge into its firewalld zone again: " + e.what());
     }
