@@ -164,6 +164,8 @@ bool listed(const Args& args, const NetworkRow& n)
 
 int list(const Args& args)
 {
+    if (args.flag("table") && (args.flag("name") || args.flag("uuid") || args.flag("json")))
+        throw UsageError("--table is the table; it goes with none of --name, --uuid and --json");
     return guarded("", [&] {
         std::vector<NetworkRow> rows;
         for (NetworkRow& n : DaemonClient().networks())
@@ -352,7 +354,8 @@ std::vector<Command> networkCommands()
           {"no-autostart", false, false, "only the networks that do not"},
           kJson,
           {"name", false, false, "print only the names, one per line"},
-          {"uuid", false, false, "print only the UUIDs, one per line (with --name: UUID and name)"}},
+          {"uuid", false, false, "print only the UUIDs, one per line (with --name: UUID and name)"},
+          {"table", false, false, "the table, as without --name, --uuid and --json (virsh's flag for it)"}},
          0, 0, list},
         {"net-update", "NETWORK add|add-first|delete|modify ip-dhcp-host|ip-dhcp-range|dns-host|dns-txt|dns-srv XML",
          "Add, remove or change one entry: a static DHCP host (<host mac= name= ip=/>), a DHCP range (<range start= "

@@ -1029,6 +1029,8 @@ TEST(NetworkList, VirshSelectionsAndUuids)
     const std::string table = ctl({"net-list", "--inactive"}).out;
     EXPECT_NE(table.find(" resting             inactive  yes"), std::string::npos) << table;
     EXPECT_EQ(table.find("kept"), std::string::npos) << table;
+    EXPECT_EQ(ctl({"net-list", "--inactive", "--table"}).out, table);  // virsh's flag for the default
+    EXPECT_EQ(ctl({"net-list", "--table", "--name"}).exitStatus, 2);
 
     const std::string uuid(util::trim(ctl({"net-uuid", "kept"}).out));
     ASSERT_EQ(uuid.size(), 36u) << uuid;
