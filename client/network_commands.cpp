@@ -2,6 +2,7 @@
 #include "network_commands.hpp"
 
 #include "call_guard.hpp"
+#include "dump_xml.hpp"
 #include "edit_command.hpp"
 #include "io.hpp"
 #include "conf/netaddr.hpp"
@@ -125,10 +126,11 @@ int edit(const Args& args)
 
 int dumpxml(const Args& args)
 {
+    checkXpathOptions(args);
     const std::string& name = args.positional.at(0);
     return guarded(noNetwork(name), [&] {
-        std::cout << DaemonClient().networkXml(
-            name, args.flag("inactive") ? DaemonClient::NetworkXml::Inactive : DaemonClient::NetworkXml::InEffect);
+        printXml(args, DaemonClient().networkXml(name, args.flag("inactive") ? DaemonClient::NetworkXml::Inactive
+                                                                             : DaemonClient::NetworkXml::InEffect));
     });
 }
 
@@ -370,7 +372,9 @@ std::vector<Command> networkCommands()
         {"net-dumpxml", "NETWORK",
          "Print a network's XML: the definition in effect (a running network's as it was started).",
          {{"inactive", false, false, "the definition the next start takes (differs after a running network is "
-                                     "defined again)"}},
+                                     "defined again)"},
+          kXpath,
+          kWrap},
          1, 1, dumpxml},
         {"net-edit", "NETWORK",
          "Edit a network's XML with $VISUAL or $EDITOR, then define it (a running network takes it at its next "

@@ -3,6 +3,7 @@
 #include "online_commands.hpp"
 
 #include "call_guard.hpp"
+#include "dump_xml.hpp"
 #include "daemon_client.hpp"
 #include "edit_command.hpp"
 #include "network_commands.hpp"
@@ -41,8 +42,9 @@ int undefineFilter(const Args& args)
 
 int dumpFilter(const Args& args)
 {
+    checkXpathOptions(args);
     const std::string& name = args.positional.at(0);
-    return guarded("no filter named '" + name + "'", [&] { std::cout << DaemonClient().filterXml(name); });
+    return guarded("no filter named '" + name + "'", [&] { printXml(args, DaemonClient().filterXml(name)); });
 }
 
 int listFilters(const Args& args)
@@ -119,8 +121,9 @@ int deleteBinding(const Args& args)
 
 int dumpBinding(const Args& args)
 {
+    checkXpathOptions(args);
     const std::string& port = args.positional.at(0);
-    return guarded("port '" + port + "' has no binding", [&] { std::cout << DaemonClient().bindingXml(port); });
+    return guarded("port '" + port + "' has no binding", [&] { printXml(args, DaemonClient().bindingXml(port)); });
 }
 
 int bindingCounters(const Args& args)
@@ -282,7 +285,7 @@ std::vector<Command> onlineCommands()
          {}, 1, 1, defineFilter},
         {"nwfilter-undefine", "NAME", "Remove a network filter that no binding uses.", {}, 1, 1, undefineFilter},
         {"nwfilter-list", "", "List the network filters.", {kJson, kName}, 0, 0, listFilters},
-        {"nwfilter-dumpxml", "NAME", "Print a network filter's XML.", {}, 1, 1, dumpFilter},
+        {"nwfilter-dumpxml", "NAME", "Print a network filter's XML.", {kXpath, kWrap}, 1, 1, dumpFilter},
         {"nwfilter-edit", "NAME",
          "Edit a network filter's XML with $VISUAL or $EDITOR, then define it; unchanged XML changes nothing.", {}, 1,
          1, editFilter},
@@ -295,7 +298,8 @@ std::vector<Command> onlineCommands()
         {"nwfilter-binding-delete", "PORT", "Remove the binding of a port and all its rules.", {}, 1, 1, deleteBinding},
         {"nwfilter-binding-list", "", "List the filter bindings with their state and learned addresses.", {kJson, kPortName}, 0,
          0, listBindings},
-        {"nwfilter-binding-dumpxml", "PORT", "Print the XML of a port's binding.", {}, 1, 1, dumpBinding},
+        {"nwfilter-binding-dumpxml", "PORT", "Print the XML of a port's binding.", {kXpath, kWrap}, 1, 1,
+         dumpBinding},
         {"nwfilter-binding-counters", "PORT", "Show the packet and byte counters of each rule of a port's binding.",
          {kJson}, 1, 1, bindingCounters},
         {"reload", "", "Re-apply every binding (after something else flushed the firewall).", {}, 0, 0, reload},

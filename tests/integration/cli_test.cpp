@@ -66,9 +66,9 @@ TEST_F(CliTest, ExitStatusSaysWhatKindOfFailure)
 
 // A script written for virsh runs as it is: arguments named as virsh names
 // them (--file, --network, --nwfilter, --binding, net-update's --command,
-// --section and --xml), in any order and mixed with plain ones, and virsh's
-// --validate. A name given twice, or beside the same plain argument, is a
-// usage error.
+// --section and --xml), in any order and mixed with plain ones, virsh's
+// --validate, and the dumps' --xpath and --wrap. A name given twice, or
+// beside the same plain argument, is a usage error.
 TEST_F(CliTest, VirshNamedArgumentsAndFlags)
 {
     test::PrivateBus bus;
@@ -83,6 +83,10 @@ TEST_F(CliTest, VirshNamedArgumentsAndFlags)
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_NE(ctl({"nwfilter-binding-dumpxml", "--binding", "vnet7"}).out.find("<portdev name='vnet7'/>"),
               std::string::npos);
+    // virsh's --xpath and --wrap: only what the expression selects.
+    EXPECT_EQ(ctl({"nwfilter-dumpxml", "named", "--xpath", "/filter/@name"}).out, " name=\"named\"\n");
+    EXPECT_EQ(ctl({"nwfilter-binding-dumpxml", "vnet7", "--xpath", "//portdev", "--wrap"}).out,
+              "<nodes>\n  <portdev name=\"vnet7\"/>\n</nodes>\n");
     ASSERT_TRUE(ctl({"nwfilter-binding-delete", "--binding=vnet7"}).ok());
     EXPECT_EQ(ctl({"nwfilter-binding-list", "--name"}).out, "");
 
@@ -99,6 +103,12 @@ TEST_F(CliTest, VirshNamedArgumentsAndFlags)
     const std::string xml = ctl({"net-dumpxml", "--network", "iso"}).out;
     EXPECT_NE(xml.find("<host mac='52:54:00:00:00:21' ip='10.1.0.21'/>"), std::string::npos) << xml;
     EXPECT_NE(xml.find("<host mac='52:54:00:00:00:22' ip='10.1.0.22'/>"), std::string::npos) << xml;
+    EXPECT_EQ(ctl({"net-dumpxml", "iso", "--xpath", "//host/@ip"}).out, " ip=\"10.1.0.21\"\n ip=\"10.1.0.22\"\n");
+    r = ctl({"net-dumpxml", "iso", "--xpath", "count(//host)"});
+    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "error: --xpath 'count(//host)' gives a value, not nodes: select elements or attributes\n");
+    EXPECT_EQ(ctl({"net-dumpxml", "iso", "--wrap"}).exitStatus, 2);
 
     r = ctl({"net-start", "--network", "iso", "--network", "iso"});
     EXPECT_EQ(r.exitStatus, 2);
