@@ -3,6 +3,7 @@
 // errors for what is not; and the rule plans beyond libvirt's test data.
 #include "conf/error.hpp"
 #include "conf/network.hpp"
+#include "firewall/network/bandwidth.hpp"
 #include "firewall/network/network_rules.hpp"
 #include "network/dnsmasq.hpp"
 
@@ -43,6 +44,10 @@ Two lines.</description>
       <hostname>files.lab.example</hostname>
     </host>
   </dns>
+  <bandwidth>
+    <inbound average='1000' peak='5000' burst='1024'/>
+    <outbound average='128'/>
+  </bandwidth>
   <port isolated='yes'/>
   <ip address='10.9.0.1' netmask='255.255.255.0'>
     <tftp root='/srv/tftp'/>
@@ -314,6 +319,76 @@ TEST(NetworkDef, HostBridgeNetworksNameTheHostsBridgeAndConfigureNothing)
     EXPECT_EQ(errorOf(net("<forward mode='bridge' dev='eth0'/>", "<bridge name='br0'/>")),
               "network <forward>: mode 'bridge' with an interface (dev or <interface>) is a macvtap network, which "
               "vnetfilter does not run; name the host's bridge in <bridge name>");
+}
+
+// <bandwidth> as libvirt reads it: one <inbound> and one <outbound>, each
+// with an average; a peak or burst of 0 is none; <bandwidth/> no limits.
+TEST(NetworkDef, BandwidthAsLibvirtReadsIt)
+{
+    const conf::NetworkDef def = conf::parseNetwork(
+        net("<bandwidth><outbound average='8' peak='0' burst='16'/></bandwidth><ip address='10.0.0.1' prefix='24'/>"));
+    ASSERT_TRUE(def.bandwidth);
+    EXPECT_FALSE(def.bandwidth->inbound);
+    EXPECT_EQ(def.bandwidth->outbound, (conf::BandwidthRate{8, 0, 16}));
+    EXPECT_NE(conf::formatNetwork(def).find("  <bandwidth>\n    <outbound average='8' burst='16'/>\n  </bandwidth>\n"),
+              std::string::npos)
+        << conf::formatNetwork(def);
+    EXPECT_FALSE(conf::parseNetwork(net("<bandwidth/>")).bandwidth);
+    EXPECT_TRUE(conf::parseNetwork(net("<bandwidth><inbound average='4294967295' burst='4194303'/></bandwidth>"))
+                    .bandwidth);
+
+    EXPECT_EQ(errorOf(net("<bandwidth><inbound peak='10'/></bandwidth>")),
+              "network <bandwidth> <inbound>: needs average (kilobytes per second, at least 1)");
+    EXPECT_EQ(errorOf(net("<bandwidth><inbound average='0'/></bandwidth>")),
+              "network <bandwidth> <inbound>: needs average (kilobytes per second, at least 1)");
+    EXPECT_EQ(errorOf(net("<bandwidth><inbound average='10' floor='5'/></bandwidth>")),
+              "network <bandwidth> <inbound>: floor is for a guest's interface, not for a network");
+    EXPECT_EQ(errorOf(net("<bandwidth><outbound average='10' burst='4194304'/></bandwidth>")),
+              "network <bandwidth> <outbound> burst '4194304' must be a number from 0 to 4194303");
+    EXPECT_EQ(errorOf(net("<bandwidth><inbound average='4294967296'/></bandwidth>")),
+              "network <bandwidth> <inbound> average '4294967296' must be a number from 0 to 4294967295");
+    EXPECT_EQ(errorOf(net("<bandwidth><inbound average='1'/><inbound average='2'/></bandwidth>")),
+              "network <bandwidth>: more than one <inbound>");
+    EXPECT_EQ(errorOf(net("<bandwidth><sideways average='1'/></bandwidth>")),
+              "network <bandwidth>: <sideways> is not supported here");
+    // The host's bridge is the host's to shape.
+    EXPECT_EQ(errorOf(net("<forward mode='bridge'/><bandwidth><inbound average='1'/></bandwidth>",
+                          "<bridge name='br0'/>")),
+              "network: <bandwidth> is not for a network of mode 'bridge' (the host's bridge keeps its own "
+              "addresses, DHCP, DNS and settings)");
+}
+
+// The tc commands of <bandwidth>, in libvirt's forms: the inbound HTB tree
+// (1:1 caps, 1:2 takes all, SFQ on it), the outbound police (a second of
+// the average as its burst unless one is given).
+TEST(NetworkRules, BandwidthIsLibvirtsTcTree)
+{
+    const auto plan = [](const std::string& bandwidth) {
+        return fw::formatPlan(fw::net::bandwidthPlan(
+            conf::parseNetwork(net("<bandwidth>" + bandwidth + "</bandwidth>", "<bridge name='virbr3'/>"))));
+    };
+    EXPECT_EQ(plan("<inbound average='1000' peak='5000' burst='1024'/><outbound average='128'/>"),
+              "tc qdisc add dev virbr3 root handle 1: htb default 2\n"
+              "tc class add dev virbr3 parent 1: classid 1:1 htb rate 1000kbps ceil 5000kbps quantum 85\n"
+              "tc class add dev virbr3 parent 1:1 classid 1:2 htb rate 1000kbps ceil 5000kbps burst 1024kb "
+              "quantum 85\n"
+              "tc qdisc add dev virbr3 parent 1:2 handle 2: sfq perturb 10\n"
+              "tc filter add dev virbr3 parent 1:0 protocol all prio 1 handle 1 fw flowid 1\n"
+              "tc qdisc add dev virbr3 ingress\n"
+              "tc filter add dev virbr3 parent ffff: protocol all u32 match u32 0 0 police rate 128kbps burst 128kb "
+              "mtu 64kb drop flowid :1\n");
+    EXPECT_EQ(plan("<inbound average='1'/>"),
+              "tc qdisc add dev virbr3 root handle 1: htb default 2\n"
+              "tc class add dev virbr3 parent 1: classid 1:1 htb rate 1kbps ceil 1kbps quantum 1\n"
+              "tc class add dev virbr3 parent 1:1 classid 1:2 htb rate 1kbps quantum 1\n"
+              "tc qdisc add dev virbr3 parent 1:2 handle 2: sfq perturb 10\n"
+              "tc filter add dev virbr3 parent 1:0 protocol all prio 1 handle 1 fw flowid 1\n");
+    EXPECT_EQ(plan("<outbound average='4294967295' peak='5' burst='7'/>"),
+              "tc qdisc add dev virbr3 ingress\n"
+              "tc filter add dev virbr3 parent ffff: protocol all u32 match u32 0 0 police rate 4294967295kbps "
+              "burst 7kb mtu 64kb drop flowid :1\n");
+    EXPECT_NE(plan("<outbound average='4294967295'/>").find(" burst 4194303kb "), std::string::npos);
+    EXPECT_EQ(plan(""), "");
 }
 
 TEST(NetworkRules, OpenNetworksAddNothing)

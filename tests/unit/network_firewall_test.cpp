@@ -155,6 +155,41 @@ TEST(NetworkFirewall, IptablesRulesGoInOneRestorePerTableAndComeOutOnFailure)
         << undoFilter;
 }
 
+// <bandwidth>: the tc commands one by one, in order; the first the kernel
+// refuses ends it with an error naming the command (the driver then
+// removes the bridge, and the limits with it).
+TEST(NetworkFirewall, BandwidthRunsItsTcCommandsInOrderAndNamesTheOneRefused)
+{
+    ScriptedExecutor exec;
+    network::NetworkFirewall firewall(exec, fw::net::NetworkBackend::Nftables);
+    std::string xml = kNat;
+    xml.replace(xml.find("<ip "), 0, "<bandwidth><inbound average='10'/><outbound average='20'/></bandwidth>");
+    const conf::NetworkDef def = conf::parseNetwork(xml);
+    firewall.limitBandwidth(def);
+    std::vector<std::string> run;
+    for (const auto& [argv, input] : exec.calls)
+        run.push_back(util::join(argv, " "));
+    ASSERT_EQ(run.size(), 7u);
+    EXPECT_EQ(run.front(), "tc qdisc add dev virbr1 root handle 1: htb default 2");
+    EXPECT_EQ(run.back().rfind("tc filter add dev virbr1 parent ffff: ", 0), 0u) << run.back();
+
+    exec.calls.clear();
+    exec.fails = [](const auto& argv, const std::string&) {
+        return util::join(argv, " ").find(" sfq ") != std::string::npos;
+    };
+    try {
+        firewall.limitBandwidth(def);
+        ADD_FAILURE() << "a refused command was not reported";
+    } catch (const network::FirewallError& e) {
+        EXPECT_EQ(std::string(e.what()), "network 'n': cannot limit its bandwidth: 'tc qdisc add dev virbr1 parent 1:2 "
+                                         "handle 2: sfq perturb 10' failed: injected failure");
+    }
+    EXPECT_EQ(exec.calls.size(), 4u);  // nothing after it
+    exec.calls.clear();
+    firewall.limitBandwidth(conf::parseNetwork(kNat));
+    EXPECT_TRUE(exec.calls.empty());  // no <bandwidth>, no tc
+}
+
 TEST(NetworkFirewall, NftRulesGoInOneTransactionAndAreRemovedByHandle)
 {
     ScriptedExecutor exec;

@@ -151,6 +151,20 @@ struct DnsDef {
     bool enabled() const { return enable.value_or(true); }
 };
 
+// One direction of a network's <bandwidth>, in libvirt's units: kilobytes
+// per second (average, peak) and kilobytes (burst); 0: not given.
+struct BandwidthRate {
+    unsigned average = 0, peak = 0, burst = 0;
+    bool operator==(const BandwidthRate&) const = default;
+};
+
+// <bandwidth>: limits for the whole network - inbound, what reaches the
+// guests through the host; outbound, what they send through it.
+struct Bandwidth {
+    std::optional<BandwidthRate> inbound, outbound;
+    bool operator==(const Bandwidth&) const = default;
+};
+
 struct NetworkDef {
     std::string name;
     Uuid uuid;
@@ -177,6 +191,8 @@ struct NetworkDef {
     // reaches the host and, through it, what the forward mode allows). Absent
     // and 'no' both leave ports as they are; kept apart to give back what was written.
     std::optional<bool> isolatedPorts;
+    // <bandwidth>: shaped on the bridge with tc, as libvirt does; none: no limits.
+    std::optional<Bandwidth> bandwidth;
     bool uuidGiven = true;  // false when the XML had none and one was generated (not content)
 
     bool operator==(const NetworkDef& other) const;
@@ -187,7 +203,7 @@ private:
     auto content() const
     {
         return std::tie(name, uuid, title, description, metadata, bridge, mac, forward, domain, domainLocalOnly, dns, ips,
-                        routes, ipv6, trustGuestRxFilters, mtu, isolatedPorts);
+                        routes, ipv6, trustGuestRxFilters, mtu, isolatedPorts, bandwidth);
     }
 };
 

@@ -230,6 +230,21 @@ std::string formatNetwork(const NetworkDef& def)
         out += "/>\n";
     }
     formatDns(out, def.dns);
+    if (def.bandwidth) {
+        out += "  <bandwidth>\n";
+        for (const auto& [direction, rate] : {std::pair{"inbound", &def.bandwidth->inbound},
+                                              std::pair{"outbound", &def.bandwidth->outbound}}) {
+            if (!*rate)
+                continue;
+            out += std::string("    <") + direction + attr("average", std::to_string((*rate)->average));
+            if ((*rate)->peak)
+                out += attr("peak", std::to_string((*rate)->peak));
+            if ((*rate)->burst)
+                out += attr("burst", std::to_string((*rate)->burst));
+            out += "/>\n";
+        }
+        out += "  </bandwidth>\n";
+    }
     if (def.isolatedPorts)
         out += "  <port" + attr("isolated", *def.isolatedPorts ? "yes" : "no") + "/>\n";
     for (const auto& ip : def.ips) {

@@ -11,6 +11,7 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <tuple>
 
@@ -301,6 +302,41 @@ DnsDef parseDns(const xmlNode* node)
     return dns;
 }
 
+// <bandwidth>: the network's limits, one <inbound> and one <outbound> at
+// most. An average is required (libvirt's rule); floor guarantees a
+// guest's interface a share, and no network has one. Rates up to
+// 4294967295, bursts up to 4194303 (what tc takes); <bandwidth/> is no
+// limit, as libvirt reads it.
+std::optional<Bandwidth> parseBandwidth(const xmlNode* node, const std::string& where)
+{
+    const std::string here = where + " <bandwidth>";
+    allowOnly(node, here, {"inbound", "outbound"}, {});
+    auto rate = [&](const char* direction) -> std::optional<BandwidthRate> {
+        const xmlNode* element = onlyChild(node, direction, here);
+        if (!element)
+            return std::nullopt;
+        const std::string at = here + " <" + direction + ">";
+        if (attribute(element, "floor"))
+            throw DefinitionError(at + ": floor is for a guest's interface, not for a network");
+        allowOnly(element, at, {}, {"average", "peak", "burst"});
+        auto value = [&](const char* name, unsigned max) {
+            const auto text = attribute(element, name);
+            return text ? number(*text, 0, max, at + " " + name) : 0u;
+        };
+        // tc keeps a burst in bytes in 32 bits: 4194303 kilobytes at most.
+        BandwidthRate result{value("average", std::numeric_limits<unsigned>::max()),
+                             value("peak", std::numeric_limits<unsigned>::max()),
+                             value("burst", std::numeric_limits<unsigned>::max() / 1024)};
+        if (!result.average)
+            throw DefinitionError(at + ": needs average (kilobytes per second, at least 1)");
+        return result;
+    };
+    Bandwidth bandwidth{rate("inbound"), rate("outbound")};
+    if (!bandwidth.inbound && !bandwidth.outbound)
+        return std::nullopt;
+    return bandwidth;
+}
+
 // A host-bridge network (forward mode 'bridge') names a bridge the host
 // has and adds nothing to it: whatever would be configured on the bridge
 // (addresses, routes, DHCP and DNS, its MAC, MTU, STP, delay and firewalld
@@ -315,7 +351,7 @@ void checkHostBridge(const xmlNode* root, const NetworkDef& def, const std::stri
         if (attribute(onlyChild(root, "bridge", where), setting))
             throw DefinitionError(where + " <bridge>: " + setting + " is not for a network of mode 'bridge' (the "
                                           "host's bridge keeps its own)");
-    for (const char* element : {"ip", "route", "dns", "domain", "mac", "mtu"})
+    for (const char* element : {"ip", "route", "dns", "domain", "mac", "mtu", "bandwidth"})
         if (!children(root, element).empty())
             throw DefinitionError(where + ": <" + element + "> is not for a network of mode 'bridge' (the host's "
                                           "bridge keeps its own addresses, DHCP, DNS and settings)");
@@ -337,7 +373,7 @@ NetworkDef parseNetwork(std::string_view xml)
     refuseNamespaces(root, "network", "metadata");
     allowOnly(root, where,
               {"name", "uuid", "title", "description", "metadata", "bridge", "mac", "mtu", "forward", "domain", "dns",
-               "port", "ip", "route"},
+               "bandwidth", "port", "ip", "route"},
               {"ipv6", "trustGuestRxFilters", "connections"});
     NetworkDef def;
     def.ipv6 = yesNo(root, "ipv6", where, false);
@@ -422,6 +458,8 @@ NetworkDef parseNetwork(std::string_view xml)
     }
     if (const xmlNode* dns = onlyChild(root, "dns", where))
         def.dns = parseDns(dns);
+    if (const xmlNode* bandwidth = onlyChild(root, "bandwidth", where))
+        def.bandwidth = parseBandwidth(bandwidth, where);
     if (const xmlNode* port = onlyChild(root, "port", where)) {
         allowOnly(port, where + " <port>", {}, {"isolated"});
         if (attribute(port, "isolated"))

@@ -244,6 +244,7 @@ NetworkDriver::Running NetworkDriver::bringUp(const conf::NetworkDef& def)
         netlink.setUp(def.bridge.name);
         for (const auto& route : def.routes)
             netlink.addRoute(def.bridge.name, route);
+        firewall_.limitBandwidth(def);
         if (needsForwarding(def)) {
             if (def.hasIpv4())
                 network::writeSysctl("net/ipv4/ip_forward", "1");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "network/network_firewall.hpp"
 
+#include "firewall/network/bandwidth.hpp"
+
 #include "firewall/network/table_handle.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -264,6 +266,13 @@ bool NetworkFirewall::runBatch(const fw::Tool tool, const std::string& table,
     if (!r.ok())
         error = argv.front() + " failed: " + std::string(util::trim(r.err.empty() ? r.out : r.err));
     return r.ok();
+}
+
+void NetworkFirewall::limitBandwidth(const conf::NetworkDef& def)
+{
+    for (const fw::Command& command : fw::net::bandwidthPlan(def))
+        if (const fw::ExecResult r = run(command); !r.ok())
+            throw FirewallError("network '" + def.name + "': cannot limit its bandwidth: " + failure(command, r));
 }
 
 fw::Plan NetworkFirewall::add(const conf::NetworkDef& def)

@@ -118,6 +118,11 @@ public:
     // Adds the network's rules; returns the undo record. Throws
     // FirewallError with nothing left behind.
     fw::Plan add(const conf::NetworkDef& def);
+    // Puts the network's <bandwidth> on its bridge just made (tc, as libvirt;
+    // before the rules, whose DHCP checksum fix then joins its root qdisc).
+    // The limits go with the bridge. Throws FirewallError naming the tc
+    // command that failed.
+    void limitBandwidth(const conf::NetworkDef& def);
     // Runs an undo record, newest first; failures (a rule someone else
     // already removed) are logged, not fatal.
     void remove(const fw::Plan& undo);
