@@ -71,8 +71,8 @@ NetworkDriver::Reapplied NetworkDriver::reapplyFirewall(const Reapply& how)
 
 void NetworkDriver::putRulesBack(const Reapply& how, Reapplied& result)
 {
-    // With only open networks running no global chains are wanted (nor
-    // made): their zones are all there is to put back.
+    // With only open or host-bridge networks running no global chains are
+    // wanted (nor made): zones are all there is to put back.
     const bool rulesWanted = std::any_of(networks_.begin(), networks_.end(), [](const auto& entry) {
         return entry.second.running && fw::net::addsRules(entry.second.running->def);
     });
@@ -125,7 +125,7 @@ void NetworkDriver::reapplyNetwork(const std::string& name, Network& n, const Re
         // have been replaced in place.
         const bool overwritten = how.rulesUnknown || firewall_.holdsAny(running.firewallUndo, how.rulesWritten);
         const bool tableGone = network::NetworkFirewall::forgetRulesOf(running.firewallUndo, globals.newTables);
-        const bool hasRules = fw::net::addsRules(running.def);  // an open network: its zone only
+        const bool hasRules = fw::net::addsRules(running.def);  // open, host bridge: the zone only
         if (hasRules && (globalsRecreated || tableGone || running.rulesMissing || overwritten ||
                          !firewall_.intact(running.firewallUndo, listed))) {
             result.repaired = true;
