@@ -5,6 +5,7 @@
 
 #include "conf/error.hpp"
 #include "conf/network.hpp"
+#include "firewall/network/bandwidth.hpp"
 #include "firewall/network/network_rules.hpp"
 #include "io.hpp"
 
@@ -27,7 +28,13 @@ int runNetPlan(const Args& args)
     if (def.bridge.name.empty())
         throw conf::DefinitionError("network: the rules name the bridge; give <bridge name='...'/> (the daemon "
                                     "picks a free virbrN when it defines the network)");
-    fw::Plan plan = args.flag("no-global") ? fw::Plan{} : fw::net::globalSetupPlan(*backend);
+    // In the order the daemon runs them: the bandwidth limits on the new
+    // bridge, the global chains, the network's rules.
+    fw::Plan plan = fw::net::bandwidthPlan(def);
+    if (!args.flag("no-global") && fw::net::addsRules(def)) {
+        const fw::Plan global = fw::net::globalSetupPlan(*backend);
+        plan.insert(plan.end(), global.begin(), global.end());
+    }
     const fw::Plan rules = fw::net::addNetworkPlan(def, *backend);
     plan.insert(plan.end(), rules.begin(), rules.end());
     std::cout << (format == "libvirt" ? fw::formatPlanLibvirtLines(plan) : fw::formatPlan(plan));
@@ -42,7 +49,8 @@ Command netPlanCommand()
         "net-plan",
         "NETWORK.xml",
         "Print the firewall commands starting the network of NETWORK.xml (or - for standard input) adds:\n"
-        "first the global chains/tables (set up once, for the first network), then the network's rules.\n"
+        "its <bandwidth> limits (tc), the global chains/tables (set up once, for the first network; none for\n"
+        "an open network), then the network's rules.\n"
         "Needs no daemon and changes nothing. Listings (iptables --list-rules, nft list, tc qdisc show)\n"
         "are printed as libvirt runs them; the daemon decides from their output what to create.",
         {

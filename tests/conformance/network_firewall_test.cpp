@@ -121,6 +121,25 @@ TEST(NetworkXml2FirewallData, ValidatePrintsTheCanonicalForm)
     }
 }
 
+// The bandwidth limits come first (they go on the bridge before the
+// rules); an open network has no global chains to set up, nor rules.
+TEST(NetPlanCommand, BandwidthFirstAndNothingForAnOpenNetwork)
+{
+    fw::ProcessExecutor exec;
+    fw::ExecResult r = exec.run({VNETFILTERCTL, "net-plan", "-"},
+                                "<network><name>n</name><bridge name='virbr1'/><forward/>"
+                                "<bandwidth><outbound average='8'/></bandwidth>"
+                                "<ip address='10.0.0.1' prefix='24'/></network>");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out.rfind("tc qdisc add dev virbr1 ingress\ntc filter add dev virbr1 parent ffff: ", 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("\nnft "), std::string::npos) << r.out;
+    r = exec.run({VNETFILTERCTL, "net-plan", "-"},
+                 "<network><name>n</name><bridge name='virbr1'/><forward mode='open'/>"
+                 "<ip address='10.0.0.1' prefix='24'/></network>");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "");
+}
+
 TEST(NetPlanCommand, RefusesBadInputClearly)
 {
     fw::ProcessExecutor exec;
