@@ -20,11 +20,6 @@ struct XmlCharDeleter {
 };
 using XmlCharPtr = std::unique_ptr<xmlChar, XmlCharDeleter>;
 
-struct XmlBufferDeleter {
-    void operator()(xmlBuffer* buffer) const { xmlBufferFree(buffer); }
-};
-using XmlBufferPtr = std::unique_ptr<xmlBuffer, XmlBufferDeleter>;
-
 std::string trimmedMessage(const char* message)
 {
     std::string out = message ? message : "unknown error";

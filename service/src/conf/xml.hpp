@@ -35,6 +35,11 @@ struct XmlDocDeleter {
 };
 using XmlDocPtr = std::unique_ptr<xmlDoc, XmlDocDeleter>;
 
+struct XmlBufferDeleter {
+    void operator()(xmlBuffer* buffer) const { xmlBufferFree(buffer); }
+};
+using XmlBufferPtr = std::unique_ptr<xmlBuffer, XmlBufferDeleter>;
+
 // Parses a definition document. Throws DefinitionError (with the line number
 // libxml2 reports) on malformed XML, on any DOCTYPE/ENTITY declaration, and on
 // input larger than kMaxDefinitionBytes, on a NUL byte, and on an element with

@@ -19,9 +19,6 @@ struct XPathContextDeleter {
 struct XPathObjectDeleter {
     void operator()(xmlXPathObject* object) const { xmlXPathFreeObject(object); }
 };
-struct BufferDeleter {
-    void operator()(xmlBuffer* buffer) const { xmlBufferFree(buffer); }
-};
 
 // The text between elements that only indents them goes (libxml2's "no
 // blanks" reading, as virsh reads the XML it selects from), so what is
@@ -42,7 +39,7 @@ void dropIndentation(xmlNode* element)
 
 std::string formatted(xmlDoc* doc, xmlNode* node)
 {
-    std::unique_ptr<xmlBuffer, BufferDeleter> buffer(xmlBufferCreate());
+    XmlBufferPtr buffer(xmlBufferCreate());
     if (!buffer || xmlNodeDump(buffer.get(), doc, node, 0, 1) < 0)
         throw DefinitionError("cannot format what --xpath selected");
     return {reinterpret_cast<const char*>(xmlBufferContent(buffer.get())),
