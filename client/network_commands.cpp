@@ -65,6 +65,22 @@ int autostart(const Args& args)
     });
 }
 
+// What a net-update changed, in virsh's words (scripts read them): with
+// --live and/or --config what they name; with --current or no flag what the
+// network's state made of it, asked after the change (no flag: both while a
+// persistent network runs, the running one of a transient network, the
+// definition of an inactive one).
+std::string updatedDefinitions(DaemonClient& client, const std::string& name, bool live, bool config, bool current)
+{
+    constexpr const char* both = "persistent config and live state";
+    if (live || config)
+        return live && config ? both : live ? "live state" : "persistent config";
+    const NetworkRow network = client.network(name);
+    if (!network.active)
+        return "persistent config";
+    return current || !network.persistent ? "live state" : both;
+}
+
 // virsh net-update's form: net-update NETWORK COMMAND SECTION XML (the
 // element, or a file holding it), for the sections a running network takes
 // without a restart (DHCP hosts and ranges, DNS hosts, TXT and SRV records;
@@ -101,10 +117,9 @@ int update(const Args& args)
     }
     const std::string xml = xmlOrFile.starts_with("<") ? xmlOrFile : readInput(xmlOrFile);
     return guarded(noNetwork(name), [&] {
-        DaemonClient().updateNetwork(name, command, section, parentIndex, xml, affects);
-        confirm(args, "Updated network " + name + (affects == "live"     ? " live state"
-                                                   : affects == "config" ? " persistent config"
-                                                                         : ""));
+        DaemonClient client;
+        client.updateNetwork(name, command, section, parentIndex, xml, affects);
+        confirm(args, "Updated network " + name + " " + updatedDefinitions(client, name, live, config, current));
     });
 }
 

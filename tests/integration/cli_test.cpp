@@ -100,6 +100,7 @@ TEST_F(CliTest, VirshNamedArgumentsAndFlags)
     ASSERT_TRUE(r.ok()) << r.err;
     r = ctl({"net-update", "iso", "--xml", "<host mac='52:54:00:00:00:22' ip='10.1.0.22'/>", "add", "ip-dhcp-host"});
     ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Updated network iso persistent config\n") << "an inactive network's definition alone";
     const std::string xml = ctl({"net-dumpxml", "--network", "iso"}).out;
     EXPECT_NE(xml.find("<host mac='52:54:00:00:00:21' ip='10.1.0.21'/>"), std::string::npos) << xml;
     EXPECT_NE(xml.find("<host mac='52:54:00:00:00:22' ip='10.1.0.22'/>"), std::string::npos) << xml;

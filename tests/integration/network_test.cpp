@@ -269,7 +269,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     // MAC gets its address at once, and the first lease is kept.
     r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.77'/>"});
     ASSERT_TRUE(r.ok()) << r.err << daemon.log();
-    EXPECT_EQ(r.out, "Updated network natnet\n");
+    EXPECT_EQ(r.out, "Updated network natnet persistent config and live state\n") << "virsh's words for both";
     EXPECT_NE(ctl({"net-dumpxml", "natnet"}).out.find("<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.77'/>"),
               std::string::npos);
     auto second = plugGuest(net.host, "virbr5", "vnet1", "52:54:00:00:05:02");
@@ -313,6 +313,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_EQ(test::readFile(definition).find("192.168.50.77"), std::string::npos);
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--current"});
     ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Updated network natnet live state\n");
     EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos);
     EXPECT_EQ(test::readFile(conf).find("192.168.50.77"), std::string::npos);
     r = ctl({"net-update", "natnet", "add", "ip-dhcp-host", "<host mac='52:54:00:00:05:02' name='fixed' ip='192.168.50.77'/>",
@@ -329,6 +330,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     EXPECT_NE(r.err.find("--current and --live are mutually exclusive"), std::string::npos) << r.err;
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--live", "--config"});
     ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Updated network natnet persistent config and live state\n");
     EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out.find("192.168.50.77"), std::string::npos);
     EXPECT_EQ(ctl({"net-dumpxml", "natnet", "--inactive"}).out.find("192.168.50.77"), std::string::npos);
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>"});
@@ -449,6 +451,7 @@ TEST_P(NetworkTest, IsolatedNetworkReachesOnlyTheHost)
     EXPECT_EQ(dnsmasqPid(daemon, "quiet"), 0);
     r = ctl({"net-update", "quiet", "add", "ip-dhcp-range", "<range start='192.168.61.10' end='192.168.61.10'/>"});
     ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Updated network quiet live state\n") << "a transient network has no persistent config";
     EXPECT_TRUE(alive(dnsmasqPid(daemon, "quiet")));
     auto quietGuest = plugGuest(net.host, "virbr16", "vnet1", "52:54:00:00:06:02");
     EXPECT_EQ(leaseAndConfigure(*quietGuest, "192.168.61.1"), "192.168.61.10");
