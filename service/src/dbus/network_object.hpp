@@ -36,6 +36,8 @@ public:
             ++generation_;
             changed.push_back("Generation");
         }
+        if (info.title != info_.title)
+            changed.push_back("Title");
         if (info.addresses != info_.addresses)
             changed.push_back("Addresses");
         if (info.dhcpRanges != info_.dhcpRanges)
@@ -122,6 +124,24 @@ private:
             [this, name = info_.name](conf::NetworkUpdate update) { return service_.networkDriver().update(name, update); },
             [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
     }
+    // The change is parsed and checked first, as Update's entry.
+    void SetMetadata(sdbus::Result<>&& result, std::string type, std::string metadata, std::string key,
+                     std::string uri, std::string affects) override
+    {
+        service_.handleDefinition<conf::MetadataChange>(
+            shared_from_this(), call(), std::move(result), kActionNetworkWrite, std::move(metadata),
+            [type = std::move(type), key = std::move(key), uri = std::move(uri),
+             affects = std::move(affects)](const std::string& text) {
+                return conf::parseMetadataChange(type, text, key, uri, affects);
+            },
+            [name = info_.name](const conf::MetadataChange&) {
+                return std::map<std::string, std::string>{{"network", name}};
+            },
+            [this, name = info_.name](conf::MetadataChange change) {
+                return service_.networkDriver().setMetadata(name, change);
+            },
+            [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
+    }
     void Start(sdbus::Result<>&& result) override
     {
         change(std::move(result), [name = info_.name](driver::NetworkDriver& n) { return n.startNetwork(name); });
@@ -159,6 +179,7 @@ public:
 private:
     std::string Name() override { return info_.name; }
     std::string UUID() override { return info_.uuid; }
+    std::string Title() override { return info_.title; }
     std::string Bridge() override { return info_.bridge; }
     std::string ForwardMode() override { return info_.forwardMode; }
     bool Active() override { return info_.active; }

@@ -106,6 +106,7 @@ NetworkInfo NetworkDriver::infoOf(const std::string& name, const Network& n) con
     NetworkInfo info;
     info.name = name;
     info.uuid = def.uuid.str();
+    info.title = def.title;
     info.bridge = def.bridge.name;
     info.forwardMode = std::string(conf::forwardModeName(def.forward.mode));
     info.active = n.running.has_value();
@@ -510,32 +511,36 @@ Changes NetworkDriver::define(conf::NetworkDef def)
     return changed(def.name, n);
 }
 
-Changes NetworkDriver::update(const std::string& name, const conf::NetworkUpdate& update)
+NetworkDriver::Affected NetworkDriver::affected(const std::string& name, const Network& n,
+                                                conf::UpdateAffects affects) const
 {
-    Network& n = find(name);
-    // Which definitions change (virsh's --live, --config, --current); a
-    // definition asked for that the network does not have is an error, as
-    // in libvirt.
-    bool live = n.running.has_value(), config = n.persistent.has_value();
-    switch (update.affects) {
+    Affected which{n.running.has_value(), n.persistent.has_value()};
+    switch (affects) {
     case conf::UpdateAffects::Both:
         break;
     case conf::UpdateAffects::Current:
-        config = !live;
+        which.config = !which.live;
         break;
     case conf::UpdateAffects::Live:
-        if (!live)
+        if (!which.live)
             throw ServiceError(ErrorKind::NotFound, "network '" + name + "' is not active: there is no running "
                                                                           "network to update live");
-        config = false;
+        which.config = false;
         break;
     case conf::UpdateAffects::Config:
-        if (!config)
+        if (!which.config)
             throw ServiceError(ErrorKind::Unsupported, "network '" + name + "' is transient: it has no definition "
                                                                              "for the next start to update");
-        live = false;
+        which.live = false;
         break;
     }
+    return which;
+}
+
+Changes NetworkDriver::update(const std::string& name, const conf::NetworkUpdate& update)
+{
+    Network& n = find(name);
+    const auto [live, config] = affected(name, n, update.affects);
     // Both definitions are checked before anything changes.
     std::optional<conf::NetworkDef> persistent, running;
     if (config)
@@ -582,6 +587,27 @@ Changes NetworkDriver::update(const std::string& name, const conf::NetworkUpdate
         n.persistent = std::move(persistent);
     if (running) {
         n.running->def = *running;
+        record(name, n);
+    }
+    return changed(name, n);
+}
+
+Changes NetworkDriver::setMetadata(const std::string& name, const conf::MetadataChange& change)
+{
+    Network& n = find(name);
+    const auto [live, config] = affected(name, n, change.affects);
+    // Both checked before anything changes; the disk first, as in update().
+    std::optional<conf::NetworkDef> persistent, running;
+    if (config)
+        persistent = conf::withMetadata(*n.persistent, change);
+    if (live)
+        running = conf::withMetadata(n.running->def, change);
+    if (persistent) {
+        writeDefinition(name, conf::formatNetwork(*persistent));
+        n.persistent = std::move(persistent);
+    }
+    if (running) {
+        n.running->def = std::move(*running);
         record(name, n);
     }
     return changed(name, n);

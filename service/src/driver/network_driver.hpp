@@ -8,6 +8,7 @@
 #pragma once
 
 #include "conf/network.hpp"
+#include "conf/network_metadata.hpp"
 #include "conf/network_update.hpp"
 #include "driver/nwfilter_driver.hpp"
 #include "firewall/executor.hpp"
@@ -53,6 +54,10 @@ public:
     // disk and in the running network, whose dnsmasq restarts with it (its
     // leases are kept in the lease file): virsh net-update --live --config.
     Changes update(const std::string& name, const conf::NetworkUpdate& update);
+    // The title, the description or an application's <metadata> element
+    // changed (virsh net-desc, net-metadata), in the definitions the change
+    // names as update() does; nothing else in the network changes.
+    Changes setMetadata(const std::string& name, const conf::MetadataChange& change);
     std::vector<network::DhcpLease> leases(const std::string& name) const;
 
     // Restarts dnsmasq of running networks where it died, writes the
@@ -119,6 +124,13 @@ private:
     };
 
     Network& find(const std::string& name);
+    // Which of a network's definitions a change with virsh's --live,
+    // --config, --current (or both) changes: {running, persistent}; one asked
+    // for that the network does not have is an error, as in libvirt.
+    struct Affected {
+        bool live = false, config = false;
+    };
+    Affected affected(const std::string& name, const Network& n, conf::UpdateAffects affects) const;
     const Network& find(const std::string& name) const;
     NetworkInfo infoOf(const std::string& name, const Network& n) const;
     // What a call on one network changed: that network, named as the result.

@@ -73,6 +73,7 @@ struct BindingInfo {
 struct NetworkInfo {
     std::string name;
     std::string uuid;
+    std::string title;  // of the definition in effect; "" when none
     std::string bridge;
     std::string forwardMode;  // nat | route | open | bridge | none (isolated)
     bool active = false;
