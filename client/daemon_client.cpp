@@ -192,6 +192,13 @@ void DaemonClient::updateNetwork(const std::string& name, const std::string& com
          [&](sdbus::MethodCall& message) { message << command << section << parentIndex << xml << affects; });
 }
 
+void DaemonClient::setNetworkMetadata(const std::string& name, const std::string& type, const std::string& metadata,
+                                      const std::string& key, const std::string& uri, const std::string& affects)
+{
+    call(networkPath(name), kNetwork, "SetMetadata",
+         [&](sdbus::MethodCall& message) { message << type << metadata << key << uri << affects; });
+}
+
 std::string DaemonClient::networkXml(const std::string& name, NetworkXml which)
 {
     std::string xml;
@@ -246,10 +253,11 @@ namespace {
 
 NetworkRow networkRowOf(const Properties& p)
 {
-    return NetworkRow{get<std::string>(p, "Name"),   get<std::string>(p, "UUID"),  get<std::string>(p, "Bridge"),
-                      get<std::string>(p, "ForwardMode"), get<bool>(p, "Active"), get<bool>(p, "Persistent"),
-                      get<bool>(p, "Autostart"),     get<std::string>(p, "Rules"),
-                      get<std::vector<std::string>>(p, "Addresses")};
+    NetworkRow row{get<std::string>(p, "Name"),   get<std::string>(p, "UUID"),  get<std::string>(p, "Bridge"),
+                   get<std::string>(p, "ForwardMode"), get<bool>(p, "Active"), get<bool>(p, "Persistent"),
+                   get<bool>(p, "Autostart"),     get<std::string>(p, "Rules"),
+                   get<std::vector<std::string>>(p, "Addresses"), get<std::string>(p, "Title")};
+    return row;
 }
 
 } // namespace

@@ -46,6 +46,7 @@ struct NetworkRow {
     std::string rules;  // "" (inactive), "in force", "none" (open, host bridge), "missing: REASON"
     bool rulesMissing() const { return rules.starts_with("missing"); }
     std::vector<std::string> addresses;  // "192.168.122.1/24", of the definition in effect
+    std::string title;                   // of the definition in effect; "" when none
 };
 
 struct LeaseRow {
@@ -91,6 +92,10 @@ public:
     // parentIndex: virsh's --parent-index, -1 for none.
     void updateNetwork(const std::string& name, const std::string& command, const std::string& section,
                        int32_t parentIndex, const std::string& xml, const std::string& affects);
+    // Network.SetMetadata: type title, description or element (an
+    // application's, in namespace uri with prefix key); "" removes it.
+    void setNetworkMetadata(const std::string& name, const std::string& type, const std::string& metadata,
+                            const std::string& key, const std::string& uri, const std::string& affects);
     // The definition in effect (the running one while the network runs),
     // or the one its next start takes (virsh's --inactive).
     enum class NetworkXml { InEffect, Inactive };

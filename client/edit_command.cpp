@@ -55,6 +55,21 @@ bool runEditor(const std::string& file)
 
 } // namespace
 
+EditedText editText(const std::string& text, std::string_view suffix)
+{
+    std::string path = "/tmp/vnetfilterctl-edit-XXXXXX" + std::string(suffix);
+    int fd = ::mkstemps(path.data(), static_cast<int>(suffix.size()));
+    if (fd < 0)
+        throw std::runtime_error("cannot create a temporary file");
+    ::close(fd);
+    std::ofstream(path) << text;
+    if (!runEditor(path)) {
+        std::remove(path.c_str());
+        throw std::runtime_error("the editor failed; nothing changed");
+    }
+    return {path, readInput(path)};
+}
+
 int editDefinition(const Args& args, const EditedDefinition& definition)
 {
     const std::string& name = args.positional.at(0);
@@ -62,17 +77,8 @@ int editDefinition(const Args& args, const EditedDefinition& definition)
     const int status = guarded(definition.missing, [&] {
         DaemonClient client;
         const std::string original = definition.fetch(client);
-        char path[] = "/tmp/vnetfilterctl-edit-XXXXXX.xml";
-        int fd = ::mkstemps(path, 4);
-        if (fd < 0)
-            throw std::runtime_error("cannot create a temporary file");
-        ::close(fd);
-        std::ofstream(path) << original;
-        if (!runEditor(path)) {
-            std::remove(path);
-            throw std::runtime_error("the editor failed; nothing changed");
-        }
-        const std::string edited = readInput(path);
+        const auto [file, edited] = editText(original, ".xml");
+        const char* path = file.c_str();
         if (edited == original) {
             std::remove(path);
             confirm(args, definition.kind + " " + name + " XML configuration not changed.");

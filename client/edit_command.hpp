@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace vnf::client {
 
@@ -18,6 +19,15 @@ struct EditedDefinition {
     // Defines the edited XML; returns the name it was defined under.
     std::function<std::string(DaemonClient&, const std::string& xml)> define;
 };
+
+// `text` edited by the user in a temporary file whose name ends in
+// `suffix`: the file (left for the caller to remove or keep) and its text
+// afterwards. Throws std::runtime_error (the file removed) when the editor
+// fails.
+struct EditedText {
+    std::string file, text;
+};
+EditedText editText(const std::string& text, std::string_view suffix);
 
 // Opens the definition in $VISUAL, else $EDITOR, else vi (split into words,
 // no shell). Unchanged XML makes no call; XML the daemon refuses is kept in

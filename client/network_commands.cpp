@@ -161,6 +161,7 @@ std::string networkJson(const NetworkRow& n)
         .add("persistent", n.persistent)
         .add("autostart", n.autostart)
         .add("rules", n.rules)
+        .add("title", n.title)
         .str();
 }
 
@@ -183,6 +184,9 @@ int list(const Args& args)
 {
     if (args.flag("table") && (args.flag("name") || args.flag("uuid") || args.flag("json")))
         throw UsageError("--table is the table; it goes with none of --name, --uuid and --json");
+    if (args.flag("title") && (args.flag("name") || args.flag("uuid") || args.flag("json")))
+        throw UsageError("--title adds a column to the table; it goes with none of --name, --uuid and --json "
+                         "(--json has every title)");
     return guarded("", [&] {
         std::vector<NetworkRow> rows;
         for (NetworkRow& n : DaemonClient().networks())
@@ -202,13 +206,15 @@ int list(const Args& args)
             std::cout << util::jsonArray(items) << "\n";
             return;
         }
+        // virsh's columns first; --title adds virsh's Title column last.
+        const bool title = args.flag("title");
         std::cout << " " << pad("Name", 20) << pad("State", 10) << pad("Autostart", 11) << pad("Persistent", 12)
-                  << pad("Bridge", 16) << "Forward\n";
-        std::cout << std::string(76, '-') << "\n";
+                  << pad("Bridge", 16) << (title ? pad("Forward", 9) + "Title" : "Forward") << "\n";
+        std::cout << std::string(title ? 90 : 76, '-') << "\n";
         for (const auto& n : rows)
             std::cout << " " << pad(n.name, 20) << pad(n.active ? "active" : "inactive", 10)
                       << pad(n.autostart ? "yes" : "no", 11) << pad(n.persistent ? "yes" : "no", 12)
-                      << pad(n.bridge, 16) << n.forwardMode << "\n";
+                      << pad(n.bridge, 16) << (title ? pad(n.forwardMode, 9) + n.title : n.forwardMode) << "\n";
         // virsh's table stays as it is for the scripts that read it; a
         // network whose rules are not in force is said beside it.
         for (const auto& n : rows)
@@ -372,7 +378,8 @@ std::vector<Command> networkCommands()
           kJson,
           {"name", false, false, "print only the names, one per line"},
           {"uuid", false, false, "print only the UUIDs, one per line (with --name: UUID and name)"},
-          {"table", false, false, "the table, as without --name, --uuid and --json (virsh's flag for it)"}},
+          {"table", false, false, "the table, as without --name, --uuid and --json (virsh's flag for it)"},
+          {"title", false, false, "the table with each network's title"}},
          0, 0, list},
         {"net-update", "NETWORK add|add-first|delete|modify ip-dhcp-host|ip-dhcp-range|dns-host|dns-txt|dns-srv XML",
          "Add, remove or change one entry: a static DHCP host (<host mac= name= ip=/>), a DHCP range (<range start= "

@@ -7,6 +7,7 @@
 #include "daemon_client.hpp"
 #include "edit_command.hpp"
 #include "network_commands.hpp"
+#include "network_metadata_commands.hpp"
 #include "io.hpp"
 #include "util/json.hpp"
 #include "util/strings.hpp"
@@ -306,6 +307,8 @@ std::vector<Command> onlineCommands()
         {"status", "", "Show the daemon's version, backends and what it manages.", {kJson}, 0, 0, status},
     };
     for (auto& command : networkCommands())
+        commands.push_back(std::move(command));
+    for (auto& command : networkMetadataCommands())
         commands.push_back(std::move(command));
     return commands;
 }

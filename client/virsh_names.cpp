@@ -35,6 +35,8 @@ const std::map<std::string_view, std::vector<std::string_view>>& argumentNames()
         {"net-name", {"network"}},
         {"net-info", {"network"}},
         {"net-dhcp-leases", {"network"}},
+        {"net-desc", {"network"}},
+        {"net-metadata", {"network", "uri"}},
     };
     return names;
 }

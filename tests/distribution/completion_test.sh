@@ -42,7 +42,7 @@ expect() {
     fi
 }
 expect "nwfilter-binding-counters nwfilter-binding-create nwfilter-binding-delete nwfilter-binding-dumpxml nwfilter-binding-list nwfilter-binding-update" vnetfilterctl nwfilter-b
-expect "net-define net-destroy net-dhcp-leases net-dumpxml" vnetfilterctl net-d
+expect "net-define net-desc net-destroy net-dhcp-leases net-dumpxml" vnetfilterctl net-d
 expect "clean-traffic" vnetfilterctl nwfilter-dumpxml cl
 expect "vnet0 vnet1" vnetfilterctl nwfilter-binding-delete vn
 # update: a port first, then a file.
@@ -60,6 +60,10 @@ expect "$dir/update-me.xml" vnetfilterctl net-update default add ip-dhcp-host "$
 expect "--config" vnetfilterctl net-update --con
 # virsh's --validate, accepted where virsh has it.
 expect "--validate" vnetfilterctl net-define --va
+# net-desc and net-metadata: a network, then the user's own words.
+expect "default isolated" vnetfilterctl net-desc ""
+expect "" vnetfilterctl net-metadata default ""
+expect "--title" vnetfilterctl net-desc --ti
 expect "net-info" vnetfilterctl net-i
 expect "default isolated" vnetfilterctl net-info ""
 expect "--all --autostart" vnetfilterctl net-list --a

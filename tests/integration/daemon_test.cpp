@@ -480,8 +480,8 @@ TEST_F(DaemonTest, NobodyCanReadButNotWrite)
     }
     // DefineFilter, CreateBinding, DefineNetwork, CreateNetwork, Reload, Filter.Undefine, Binding.Delete,
     // Binding.Update, Network.Start, Stop, Undefine, SetAutostart, AddDHCPHost, RemoveDHCPHost, ModifyDHCPHost,
-    // Update
-    EXPECT_EQ(writeMethods, 16);
+    // Update, SetMetadata
+    EXPECT_EQ(writeMethods, 17);
     // ... and nothing changed.
     EXPECT_TRUE(ctl({"nwfilter-binding-dumpxml", "vnet0"}).ok());
     EXPECT_TRUE(ctl({"nwfilter-dumpxml", "clean-traffic"}).ok());

@@ -322,6 +322,18 @@ TEST_F(GuiApiTest, EveryChangeIsSignalled)
         EXPECT_NE(e.getMessage().find("section 'portgroup' cannot be updated"), std::string::npos) << e.getMessage();
     }
     EXPECT_EQ(networkChanges.take({}), std::set<std::string>{});
+    // Network.SetMetadata: the title is a property; an application's data
+    // changes the definition alone (Generation).
+    network->callMethod("SetMetadata")
+        .onInterface("org.vnetfilter1.Network")
+        .withArguments(std::string("title"), std::string("Shown net"), std::string(), std::string(), std::string("both"));
+    EXPECT_EQ(networkChanges.take({"Generation", "Title"}), (std::set<std::string>{"Generation", "Title"}));
+    EXPECT_EQ(property("Title").get<std::string>(), "Shown net");
+    network->callMethod("SetMetadata")
+        .onInterface("org.vnetfilter1.Network")
+        .withArguments(std::string("element"), std::string("<seen/>"), std::string("gui"), std::string("urn:gui"),
+                       std::string("both"));
+    EXPECT_EQ(networkChanges.take({"Generation"}), std::set<std::string>{"Generation"});
 
     // A binding updated to another filter, owner and MAC.
     ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"}, test::bindingXml("vnet6", "52:54:00:00:00:06", "gui-web")).ok());

@@ -1136,3 +1136,125 @@ TEST(NetworkList, VirshSelectionsAndUuids)
     EXPECT_FALSE(r.ok());
     EXPECT_EQ(r.err, "error: no network named 'nosuch'\n");
 }
+
+// virsh net-desc, net-metadata and net-list --title: a network's title,
+// description and other applications' data, read and changed on their own
+// (Network.SetMetadata), in the definitions virsh's flags name, and kept by
+// the daemon across its restart.
+TEST(NetworkMetadata, TitleDescriptionAndApplicationsDataAsVirshHasThem)
+{
+    if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+        GTEST_SKIP() << reason;
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::Daemon daemon(host);
+    const auto quiet = [](const std::string& name, const std::string& bridge) {
+        return "<network><name>" + name + "</name><bridge name='" + bridge + "'/><dns enable='no'/></network>";
+    };
+    ASSERT_TRUE(ctl({"net-define", "-"}, quiet("kept", "virbr20")).ok());
+    ASSERT_TRUE(ctl({"net-start", "kept"}).ok());
+    ASSERT_TRUE(ctl({"net-create", "-"}, quiet("passing", "virbr21")).ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, quiet("resting", "virbr22")).ok());
+
+    // The description: none yet, then set (without a flag: the definition
+    // and the running network), read from either.
+    auto r = ctl({"net-desc", "kept"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "No description for network: kept\n");
+    r = ctl({"net-desc", "kept", "Guests", "of", "the", "lab"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network description updated successfully\n");
+    EXPECT_EQ(ctl({"net-desc", "kept"}).out, "Guests of the lab\n");
+    EXPECT_EQ(ctl({"net-desc", "--network", "kept", "--config"}).out, "Guests of the lab\n");
+    EXPECT_NE(ctl({"net-dumpxml", "kept"}).out.find("  <description>Guests of the lab</description>\n"),
+              std::string::npos);
+    // The title, and --live alone: the running network's, not kept.
+    r = ctl({"net-desc", "kept", "--title", "--new-desc", "Lab net"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network title updated successfully\n");
+    ASSERT_TRUE(ctl({"net-desc", "kept", "--title", "--live", "Until", "restart"}).ok());
+    EXPECT_EQ(ctl({"net-desc", "kept", "--title"}).out, "Until restart\n");
+    EXPECT_EQ(ctl({"net-desc", "kept", "--title", "--config"}).out, "Lab net\n");
+    EXPECT_NE(ctl({"net-dumpxml", "kept", "--inactive"}).out.find("<title>Lab net</title>"), std::string::npos);
+    ASSERT_TRUE(ctl({"net-desc", "passing", "--title", "--current", "Passing", "through"}).ok());
+    ASSERT_TRUE(ctl({"net-desc", "resting", "--title", "Asleep"}).ok());
+    EXPECT_EQ(ctl({"net-desc", "resting", "--title", "--current"}).out, "Asleep\n") << "an inactive one's definition";
+    r = ctl({"net-list", "--all", "--title"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_NE(r.out.find("Forward  Title\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" kept                active    no         yes         virbr20         none     Until restart\n"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("none     Passing through\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("none     Asleep\n"), std::string::npos) << r.out;
+    EXPECT_NE(ctl({"net-list", "--json"}).out.find("\"title\":\"Until restart\""), std::string::npos);
+    EXPECT_EQ(ctl({"net-list", "--title", "--name"}).exitStatus, 2);
+
+    // Refused, nothing changed: a title of two lines, --config on a
+    // transient network, --live on an inactive one, mixed flags.
+    r = ctl({"net-desc", "kept", "--title", "two\nlines"});
+    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_NE(r.err.find("<title> must be one line"), std::string::npos) << r.err;
+    r = ctl({"net-desc", "passing", "--config", "text"});
+    EXPECT_NE(r.err.find("network 'passing' is transient"), std::string::npos) << r.err;
+    r = ctl({"net-desc", "resting", "--live", "text"});
+    EXPECT_NE(r.err.find("network 'resting' is not active"), std::string::npos) << r.err;
+    EXPECT_EQ(ctl({"net-desc", "kept", "--current", "--live"}).exitStatus, 2);
+    EXPECT_EQ(ctl({"net-desc", "nosuch"}).err, "error: no network named 'nosuch'\n");
+    EXPECT_EQ(ctl({"net-desc", "kept", "--title"}).out, "Until restart\n");
+
+    // --edit: the text in the user's editor; unchanged text changes nothing.
+    auto edit = [&](const std::vector<std::string>& args, const std::string& editor) {
+        std::vector<std::string> argv{"env", "VISUAL=", "EDITOR=" + editor, VNETFILTERCTL};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return fw::ProcessExecutor().run(argv);
+    };
+    r = edit({"net-desc", "kept", "--edit"}, "true");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network description not changed\n");
+    r = edit({"net-desc", "kept", "--edit"}, "sed -i s/Guests/Hosts/");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Network description updated successfully\n");
+    EXPECT_EQ(ctl({"net-desc", "kept"}).out, "Hosts of the lab\n");
+
+    // An application's element, known by its namespace.
+    const std::string uri = "http://app.example.org/ops/";
+    r = ctl({"net-metadata", "kept", uri});
+    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_EQ(r.err, "error: network 'kept' has no metadata in namespace '" + uri + "'\n");
+    r = ctl({"net-metadata", "kept", uri, "--set", "<owner team='net'>ops</owner>"});
+    EXPECT_EQ(r.exitStatus, 2) << "a key is needed";
+    r = ctl({"net-metadata", "--network", "kept", "--uri", uri, "--set", "<owner team='net'>ops</owner>", "--key", "ops"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Metadata modified\n");
+    EXPECT_EQ(ctl({"net-metadata", "kept", uri}).out, "<owner team=\"net\">ops</owner>\n");
+    EXPECT_NE(ctl({"net-dumpxml", "kept", "--inactive"})
+                  .out.find("<metadata>\n    <ops:owner xmlns:ops=\"" + uri + "\" team=\"net\">ops</ops:owner>\n  </metadata>"),
+              std::string::npos)
+        << ctl({"net-dumpxml", "kept", "--inactive"}).out;
+    r = edit({"net-metadata", "kept", uri, "--key", "ops", "--edit"}, "sed -i s/ops</netops</");
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Metadata modified\n");
+    EXPECT_EQ(ctl({"net-metadata", "kept", uri}).out, "<owner team=\"net\">netops</owner>\n");
+    r = ctl({"net-metadata", "kept", uri, "--set", "<owner>", "--key", "ops"});
+    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_EQ(ctl({"net-metadata", "kept", uri}).out, "<owner team=\"net\">netops</owner>\n");
+
+    // What runs is recorded: a restarted daemon has the running network's
+    // title, and the definition's description and data.
+    daemon.stop();
+    daemon.start();
+    EXPECT_EQ(ctl({"net-desc", "kept", "--title"}).out, "Until restart\n");
+    EXPECT_EQ(ctl({"net-desc", "kept", "--title", "--config"}).out, "Lab net\n");
+    EXPECT_EQ(ctl({"net-metadata", "kept", uri, "--config"}).out, "<owner team=\"net\">netops</owner>\n");
+    r = ctl({"net-metadata", "kept", uri, "--remove"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_EQ(r.out, "Metadata removed\n");
+    EXPECT_EQ(ctl({"net-metadata", "kept", uri}).exitStatus, 1);
+    EXPECT_EQ(ctl({"net-dumpxml", "kept", "--inactive"}).out.find("<metadata>"), std::string::npos);
+    // The next start takes the definition's title.
+    ASSERT_TRUE(ctl({"net-destroy", "kept"}).ok());
+    ASSERT_TRUE(ctl({"net-start", "kept"}).ok());
+    EXPECT_EQ(ctl({"net-desc", "kept", "--title"}).out, "Lab net\n");
+}

@@ -198,6 +198,7 @@ void ManagedObjectsReply::add(const std::string& path, const driver::NetworkInfo
     Object object(reply_, path, org::vnetfilter1::Network_adaptor::INTERFACE_NAME);
     object.property("Name", network.name);
     object.property("UUID", network.uuid);
+    object.property("Title", network.title);
     object.property("Bridge", network.bridge);
     object.property("ForwardMode", network.forwardMode);
     object.property("Active", network.active);
