@@ -463,7 +463,8 @@ void NetworksPage::refresh(const ObjectModel& model)
     model_ = &model;
     std::vector<std::pair<std::string, std::string>> rows;
     for (const auto& [name, n] : model.networks())
-        rows.emplace_back(name, name + "  " + (n.active ? "active" : "inactive") +
+        rows.emplace_back(name, name + (n.title.empty() ? "" : " (" + n.title + ")") + "  " +
+                                    (n.active ? "active" : "inactive") +
                                     (n.rulesMissing() ? "  rules " + n.rules : "") +
                                     (n.autostart ? "  autostart" : "") + "  " + n.bridge + "  " + n.forwardMode + "  " +
                                     joined(n.addresses));

@@ -156,6 +156,11 @@ TEST_F(GuiModelTest, FollowsTheDaemonWithoutPolling)
     EXPECT_LE(*seen, 100ms);
     EXPECT_EQ(model.networks().at("gui").dhcpHosts[0].ip, "192.168.80.5");
     EXPECT_EQ(loop.calls(), callsBeforeHost + 1) << "one Get for the invalidated DHCPHosts";
+    // Its title (net-desc): a value the signal carries, no call.
+    ASSERT_TRUE(ctl({"net-desc", "gui", "--title", "Lab", "net"}).ok());
+    seen = loop.runUntil([&] { return model.networks().at("gui").title == "Lab net"; });
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(loop.calls(), callsBeforeHost + 1);
 
     // It goes.
     ASSERT_TRUE(ctl({"nwfilter-binding-delete", "vnet3"}).ok());

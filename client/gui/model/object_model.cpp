@@ -131,6 +131,8 @@ void set(NetworkItem& item, std::string_view name, GVariant* v)
         item.bridge = text(v);
     else if (name == "ForwardMode")
         item.forwardMode = text(v);
+    else if (name == "Title")
+        item.title = text(v);
     else if (name == "Domain")
         item.domain = text(v);
     else if (name == "Active")

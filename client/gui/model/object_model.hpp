@@ -52,6 +52,7 @@ struct BindingItem {
 struct NetworkItem {
     std::string path;
     std::string name, uuid, bridge, forwardMode, domain;
+    std::string title;  // "" when none
     bool active = false, persistent = false, autostart = false;
     std::string rules;  // "" (inactive), "in force", "none" (open, host bridge), "missing: REASON"
     bool rulesMissing() const { return rules.starts_with("missing"); }
