@@ -65,6 +65,39 @@ bool isGone(const sdbus::Error& error)
 
 DaemonClient::DaemonClient() : connection_(sdbus::createSystemBusConnection()) {}
 
+namespace {
+
+// The proxy has a connection of its own, whose event loop thread calls the
+// handlers (sdbus-c++'s proxy without a connection).
+class ManagerSignals final : public DaemonClient::EventWatch {
+public:
+    explicit ManagerSignals(std::function<void(const NetworkEvent&)> onEvent)
+        : proxy_(sdbus::createProxy(kBus, "/org/vnetfilter1"))
+    {
+        proxy_->uponSignal("NetworkLifecycle")
+            .onInterface(kManager)
+            .call([onEvent](const std::string& network, const std::string& event) {
+                onEvent({network, true, event, "", ""});
+            });
+        proxy_->uponSignal("NetworkMetadataChanged")
+            .onInterface(kManager)
+            .call([onEvent](const std::string& network, const std::string& type, const std::string& uri) {
+                onEvent({network, false, "", type, uri});
+            });
+        proxy_->finishRegistration();
+    }
+
+private:
+    std::unique_ptr<sdbus::IProxy> proxy_;
+};
+
+} // namespace
+
+std::unique_ptr<DaemonClient::EventWatch> DaemonClient::watchNetworkEvents(std::function<void(const NetworkEvent&)> onEvent)
+{
+    return std::make_unique<ManagerSignals>(std::move(onEvent));
+}
+
 std::string DaemonClient::filterPath(const std::string& name)
 {
     return encode("/org/vnetfilter1/filter", name);
@@ -95,7 +128,7 @@ sdbus::MethodReply DaemonClient::call(const std::string& path, const std::string
     static const std::vector<std::string> kChanges = {"DefineFilter", "Undefine", "CreateBinding", "Update", "Delete",
                                                       "Reload",       "DefineNetwork", "CreateNetwork", "Start",
                                                       "Stop",         "SetAutostart",  "AddDHCPHost",   "RemoveDHCPHost",
-                                                      "ModifyDHCPHost"};
+                                                      "ModifyDHCPHost", "SetMetadata"};
     if (::isatty(STDIN_FILENO)) {
         if (std::find(kChanges.begin(), kChanges.end(), method) != kChanges.end())
             agent_.ensureRunning();

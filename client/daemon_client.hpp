@@ -54,6 +54,14 @@ struct LeaseRow {
     std::string mac, ip, hostname, clientId;
 };
 
+// One of libvirt's network events, as the daemon signals it.
+struct NetworkEvent {
+    std::string network;
+    bool lifecycle = true;  // else a metadata change
+    std::string event;      // lifecycle: Defined, Undefined, Started, Stopped
+    std::string type, uri;  // metadata change: title, description or element (with its namespace)
+};
+
 struct ManagerState {
     std::string version, backend, networkBackend;
     bool firewalldRunning = false;
@@ -109,6 +117,14 @@ public:
     std::vector<FilterRow> filters(FilterPorts ports = FilterPorts::Counted);
     std::vector<BindingRow> bindings();
     ManagerState manager();
+
+    // Runs `onEvent` for each network event the daemon signals, on a
+    // thread of the watch's own, until the watch is destroyed.
+    class EventWatch {
+    public:
+        virtual ~EventWatch() = default;
+    };
+    static std::unique_ptr<EventWatch> watchNetworkEvents(std::function<void(const NetworkEvent&)> onEvent);
 
     static std::string filterPath(const std::string& name);
     static std::string bindingPath(const std::string& port);

@@ -7,6 +7,7 @@
 #include "daemon_client.hpp"
 #include "edit_command.hpp"
 #include "network_commands.hpp"
+#include "network_event_command.hpp"
 #include "network_metadata_commands.hpp"
 #include "io.hpp"
 #include "util/json.hpp"
@@ -310,6 +311,7 @@ std::vector<Command> onlineCommands()
         commands.push_back(std::move(command));
     for (auto& command : networkMetadataCommands())
         commands.push_back(std::move(command));
+    commands.push_back(networkEventCommand());
     return commands;
 }
 

@@ -1258,3 +1258,92 @@ TEST(NetworkMetadata, TitleDescriptionAndApplicationsDataAsVirshHasThem)
     ASSERT_TRUE(ctl({"net-start", "kept"}).ok());
     EXPECT_EQ(ctl({"net-desc", "kept", "--title"}).out, "Lab net\n");
 }
+
+// virsh net-event: libvirt's network events as the daemon signals them
+// (Manager.NetworkLifecycle, NetworkMetadataChanged), printed in virsh's
+// words; one-shot, or --loop until --timeout or an interrupt.
+TEST(NetworkEvents, LifecycleAndMetadataAsVirshPrintsThem)
+{
+    if (auto reason = test::daemonTestsUnavailable(); !reason.empty())
+        GTEST_SKIP() << reason;
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns host;
+    test::Daemon daemon(host);
+    test::TempDir dir;
+    const std::string xml = "<network><name>watched</name><bridge name='virbr23'/><dns enable='no'/></network>";
+    const std::string other = "<network><name>other</name><bridge name='virbr24'/><dns enable='no'/></network>";
+    ASSERT_TRUE(ctl({"net-define", "-"}, other).ok());
+    EXPECT_EQ(ctl({"net-event", "--list"}).out, "lifecycle\nmetadata-change\n");
+    EXPECT_EQ(ctl({"net-event"}).exitStatus, 2);
+    EXPECT_EQ(ctl({"net-event", "--event", "reboot"}).err, "error: unknown event type reboot (lifecycle or metadata-change)\n");
+    EXPECT_EQ(ctl({"net-event", "--event", "lifecycle", "--network", "nosuch"}).err, "error: no network named 'nosuch'\n");
+
+    // A watcher is there once it has seen an event: "other" is defined again
+    // until it has (the subscription takes its moment after the start).
+    auto watcher = [&](const std::string& log, std::vector<std::string> args) {
+        args.insert(args.begin(), VNETFILTERCTL);
+        return std::make_unique<test::Process>(args, dir.path() / log);
+    };
+    auto seen = [&](const std::string& log, const std::string& text) {
+        return test::readFile(dir.path() / log).find(text) != std::string::npos;
+    };
+    auto awaitWatching = [&](const std::string& log) {
+        return test::eventually(
+            [&] {
+                EXPECT_TRUE(ctl({"net-define", "-"}, other).ok());
+                return seen(log, "for network other: Defined");
+            },
+            10s);
+    };
+
+    // One-shot: the first event, then done (exit 0).
+    auto oneShot = watcher("one.log", {"net-event", "--event", "lifecycle"});
+    ASSERT_TRUE(awaitWatching("one.log"));
+    EXPECT_EQ(oneShot->wait(10s), 0);
+    EXPECT_EQ(test::readFile(dir.path() / "one.log"),
+              "event 'lifecycle' for network other: Defined\nevents received: 1\n");
+
+    // --loop --network: every event of one network, in order, until the
+    // timeout; the other network's are not printed.
+    auto looping = watcher("loop.log", {"net-event", "--event", "lifecycle", "--loop", "--network", "other",
+                                        "--timeout", "20"});
+    ASSERT_TRUE(awaitWatching("loop.log"));
+    ASSERT_TRUE(ctl({"net-define", "-"}, xml).ok());  // not "other"
+    ASSERT_TRUE(ctl({"net-start", "other"}).ok());
+    ASSERT_TRUE(ctl({"net-undefine", "other"}).ok());  // goes on, transient
+    ASSERT_TRUE(ctl({"net-destroy", "other"}).ok());
+    ASSERT_TRUE(test::eventually([&] { return seen("loop.log", "Stopped"); }, 10s)) << test::readFile(dir.path() / "loop.log");
+    looping->signal(SIGINT);
+    EXPECT_EQ(looping->wait(10s), 0);
+    std::string log = test::readFile(dir.path() / "loop.log");
+    EXPECT_EQ(log.find("watched"), std::string::npos) << log;
+    const std::string tail = "event 'lifecycle' for network other: Started\n"
+                             "event 'lifecycle' for network other: Undefined\n"
+                             "event 'lifecycle' for network other: Stopped\n"
+                             "event loop interrupted\n";
+    ASSERT_GE(log.size(), tail.size()) << log;
+    EXPECT_EQ(log.substr(log.rfind("for network other: Defined\n") + 27, tail.size()), tail) << log;
+    EXPECT_NE(log.find("events received: "), std::string::npos) << log;
+
+    // metadata-change, with a timestamp; a timeout without an event fails.
+    ASSERT_TRUE(ctl({"net-start", "watched"}).ok());
+    auto metadata = watcher("meta.log", {"net-event", "--event", "metadata-change", "--loop", "--timestamp",
+                                         "--timeout", "20"});
+    ASSERT_TRUE(test::eventually(
+        [&] {
+            EXPECT_TRUE(ctl({"net-desc", "watched", "--title", "Watched"}).ok());
+            return seen("meta.log", "for network watched: type title, uri (null)");
+        },
+        10s));
+    ASSERT_TRUE(ctl({"net-metadata", "watched", "urn:ops", "--set", "<on/>", "--key", "ops"}).ok());
+    ASSERT_TRUE(test::eventually([&] { return seen("meta.log", "type element, uri urn:ops\n"); }, 10s));
+    metadata->signal(SIGTERM);
+    EXPECT_EQ(metadata->wait(10s), 0);
+    log = test::readFile(dir.path() / "meta.log");
+    const std::regex stamped(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: event 'metadata-change' for network watched: type title, uri \(null\)$)");
+    EXPECT_TRUE(std::regex_search(log.substr(0, log.find('\n')), stamped)) << log;
+    auto r = ctl({"net-event", "--event", "lifecycle", "--timeout", "1"});
+    EXPECT_EQ(r.exitStatus, 1);
+    EXPECT_EQ(r.out, "event loop timed out\nevents received: 0\n");
+}

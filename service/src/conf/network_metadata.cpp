@@ -76,17 +76,26 @@ std::string elementInNamespace(std::string_view value, std::string_view key, std
 
 } // namespace
 
+constexpr std::array<std::pair<std::string_view, MetadataType>, 3> kMetadataTypes{{
+    {"title", MetadataType::Title},
+    {"description", MetadataType::Description},
+    {"element", MetadataType::Element},
+}};
+
 std::optional<MetadataType> metadataTypeNamed(std::string_view name)
 {
-    static constexpr std::array<std::pair<std::string_view, MetadataType>, 3> kTypes{{
-        {"title", MetadataType::Title},
-        {"description", MetadataType::Description},
-        {"element", MetadataType::Element},
-    }};
-    for (const auto& [word, type] : kTypes)
+    for (const auto& [word, type] : kMetadataTypes)
         if (word == name)
             return type;
     return std::nullopt;
+}
+
+std::string_view metadataTypeName(MetadataType type)
+{
+    for (const auto& [word, known] : kMetadataTypes)
+        if (known == type)
+            return word;
+    return "";
 }
 
 MetadataChange parseMetadataChange(std::string_view type, std::string_view value, std::string_view key,

@@ -24,6 +24,7 @@ inline constexpr size_t kMaxMetadataKeyBytes = 256;
 enum class MetadataType { Title, Description, Element };
 
 std::optional<MetadataType> metadataTypeNamed(std::string_view name);
+std::string_view metadataTypeName(MetadataType type);
 
 struct MetadataChange {
     MetadataType type = MetadataType::Description;

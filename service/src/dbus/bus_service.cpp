@@ -297,6 +297,11 @@ void BusService::applyChanges(const driver::Changes& changes)
     if (before.networksMissingRules != after.networksMissingRules)
         moved.push_back("NetworksMissingRules");
     manager_->changed(std::move(moved));
+    // libvirt's network events, once the objects say what they report.
+    for (const auto& [network, event] : changes.lifecycle)
+        manager_->networkLifecycle(network, event);
+    for (const auto& [network, type, uri] : changes.metadataChanged)
+        manager_->networkMetadataChanged(network, type, uri);
 }
 
 BusService::Counts BusService::counts() const

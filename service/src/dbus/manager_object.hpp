@@ -30,6 +30,11 @@ public:
     }
 
     void reloaded(const std::string& reason) { emitReloaded(reason); }
+    void networkLifecycle(const std::string& network, const std::string& event) { emitNetworkLifecycle(network, event); }
+    void networkMetadataChanged(const std::string& network, const std::string& type, const std::string& uri)
+    {
+        emitNetworkMetadataChanged(network, type, uri);
+    }
     void repaired(const std::string& what, uint64_t microseconds)
     {
         emitPropertiesChangedSignal(org::vnetfilter1::Manager_adaptor::INTERFACE_NAME, {"Repairs", "LastRepair"});

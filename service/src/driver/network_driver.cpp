@@ -451,6 +451,7 @@ Changes NetworkDriver::start()
             }
         }
     bool adopted = false;
+    std::vector<std::string> autostarted;
     std::optional<std::set<std::string>> replaced;  // asked once, when there is a network to adopt
     for (const auto& entry : std::filesystem::directory_iterator(options_.stateDir)) {
         if (entry.path().extension() != ".xml")
@@ -481,12 +482,15 @@ Changes NetworkDriver::start()
             try {
                 n.running = bringUpRecorded(*n.persistent);
                 util::logInfo("network '" + name + "' started (autostart)");
+                autostarted.push_back(name);
             } catch (const std::exception& e) {
                 util::logError(std::string("autostart: ") + e.what());
             }
         }
     Changes changes;
     changes.networks = networks();
+    for (const std::string& name : autostarted)
+        changes.lifecycle.push_back({name, "Started"});
     return changes;
 }
 
@@ -508,7 +512,9 @@ Changes NetworkDriver::define(conf::NetworkDef def)
     writeDefinition(def.name, stored);
     Network& n = networks_[def.name];
     n.persistent = def;  // a running network keeps running as started; this applies at the next start
-    return changed(def.name, n);
+    Changes changes = changed(def.name, n);
+    changes.lifecycle.push_back({def.name, "Defined"});  // libvirt's event for a redefinition too
+    return changes;
 }
 
 NetworkDriver::Affected NetworkDriver::affected(const std::string& name, const Network& n,
@@ -610,7 +616,10 @@ Changes NetworkDriver::setMetadata(const std::string& name, const conf::Metadata
         n.running->def = std::move(*running);
         record(name, n);
     }
-    return changed(name, n);
+    Changes changes = changed(name, n);
+    changes.metadataChanged.push_back(
+        {name, std::string(conf::metadataTypeName(change.type)), change.type == conf::MetadataType::Element ? change.uri : ""});
+    return changes;
 }
 
 Changes NetworkDriver::undefine(const std::string& name)
@@ -632,6 +641,7 @@ Changes NetworkDriver::undefine(const std::string& name)
         networks_.erase(name);
         changes.removedNetworks.push_back(name);
     }
+    changes.lifecycle.push_back({name, "Undefined"});
     return changes;
 }
 
@@ -651,7 +661,9 @@ Changes NetworkDriver::create(conf::NetworkDef def)
     Running running = bringUpRecorded(def);
     Network& n = networks_[def.name];
     n.running = std::move(running);
-    return changed(def.name, n);
+    Changes changes = changed(def.name, n);
+    changes.lifecycle.push_back({def.name, "Started"});
+    return changes;
 }
 
 Changes NetworkDriver::startNetwork(const std::string& name)
@@ -661,7 +673,9 @@ Changes NetworkDriver::startNetwork(const std::string& name)
         throw ServiceError(ErrorKind::Exists, "network '" + name + "' is already active");
     checkConflicts(*n.persistent, true);
     n.running = bringUpRecorded(*n.persistent);
-    return changed(name, n);
+    Changes changes = changed(name, n);
+    changes.lifecycle.push_back({name, "Started"});
+    return changes;
 }
 
 Changes NetworkDriver::stopNetwork(const std::string& name)
@@ -679,6 +693,7 @@ Changes NetworkDriver::stopNetwork(const std::string& name)
     } else {
         changes.networks.push_back(infoOf(name, n));
     }
+    changes.lifecycle.push_back({name, "Stopped"});
     return changes;
 }
 

@@ -116,12 +116,27 @@ struct Changes {
     std::vector<NetworkInfo> networks;  // added or changed
     std::vector<std::string> removedNetworks;
     std::vector<std::string> leasesChanged;  // networks whose DHCP leases changed
+    // libvirt's network events (virsh net-event): lifecycle (network,
+    // "Defined" | "Undefined" | "Started" | "Stopped") and metadata changes
+    // (network, "title" | "description" | "element", the element's
+    // namespace URI or "").
+    struct Lifecycle {
+        std::string network, event;
+        bool operator==(const Lifecycle&) const = default;
+    };
+    std::vector<Lifecycle> lifecycle;
+    struct MetadataChanged {
+        std::string network, type, uri;
+        bool operator==(const MetadataChanged&) const = default;
+    };
+    std::vector<MetadataChanged> metadataChanged;
     std::string resultName;  // the filter, port or network the request was about
 
     bool empty() const
     {
         return filters.empty() && removedFilters.empty() && bindings.empty() && removedBindings.empty() &&
-               learned.empty() && networks.empty() && removedNetworks.empty() && leasesChanged.empty();
+               learned.empty() && networks.empty() && removedNetworks.empty() && leasesChanged.empty() &&
+               lifecycle.empty() && metadataChanged.empty();
     }
 };
 
