@@ -90,12 +90,19 @@ int watch(const Args& args)
     }
     const bool loop = args.flag("loop"), timestamp = args.flag("timestamp");
     const bool lifecycle = *type == "lifecycle";
+    // The daemon is asked first (for the network, or its state): without it
+    // there is nothing to wait for, as with every other command.
     std::optional<std::string> only;
-    if (auto network = args.value("network")) {
-        const int status = guarded("no network named '" + *network + "'", [&] { only = networkNamed(*network); });
-        if (status != 0)
-            return status;
-    }
+    const std::optional<std::string> network = args.value("network");
+    if (const int status = guarded("no network named '" + network.value_or("") + "'",
+                                   [&] {
+                                       if (network)
+                                           only = networkNamed(*network);
+                                       else
+                                           DaemonClient().manager();
+                                   });
+        status != 0)
+        return status;
 
     // SIGINT and SIGTERM end the wait (taken here, not by a handler): blocked
     // before the watch's thread starts, so that thread inherits the mask.

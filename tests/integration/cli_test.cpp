@@ -37,6 +37,8 @@ TEST_F(CliTest, ExitStatusSaysWhatKindOfFailure)
         r = ctl({"status", "--json"});
         EXPECT_EQ(r.exitStatus, 3);
         EXPECT_EQ(r.out, "{\"running\":false}\n");
+        r = ctl({"net-event", "--event", "lifecycle"});  // does not wait for a daemon that is not there
+        EXPECT_EQ(r.exitStatus, 3) << r.err;
         if (saved)
             ::setenv("DBUS_SYSTEM_BUS_ADDRESS", saved, 1);
         else
