@@ -38,6 +38,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// An isolated network without addresses, DHCP or DNS: quick to start, no dnsmasq.
+std::string quietNetwork(const std::string& name, const std::string& bridge)
+{
+    return "<network><name>" + name + "</name><bridge name='" + bridge + "'/><dns enable='no'/></network>";
+}
+
 std::string networkXml(const std::string& name, const std::string& bridge, const std::string& forward,
                        const std::string& subnet)
 {
@@ -1100,13 +1106,10 @@ TEST(NetworkList, VirshSelectionsAndUuids)
     test::Polkitd polkitd;
     test::Netns host;
     test::Daemon daemon(host);
-    const auto quiet = [](const std::string& name, const std::string& bridge) {
-        return "<network><name>" + name + "</name><bridge name='" + bridge + "'/><dns enable='no'/></network>";
-    };
-    ASSERT_TRUE(ctl({"net-define", "-"}, quiet("kept", "virbr20")).ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, quietNetwork("kept", "virbr20")).ok());
     ASSERT_TRUE(ctl({"net-start", "kept"}).ok());
-    ASSERT_TRUE(ctl({"net-create", "-"}, quiet("passing", "virbr21")).ok());
-    ASSERT_TRUE(ctl({"net-define", "-"}, quiet("resting", "virbr22")).ok());
+    ASSERT_TRUE(ctl({"net-create", "-"}, quietNetwork("passing", "virbr21")).ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, quietNetwork("resting", "virbr22")).ok());
     ASSERT_TRUE(ctl({"net-autostart", "resting"}).ok());
 
     EXPECT_EQ(ctl({"net-list", "--name"}).out, "kept\npassing\n");
@@ -1149,13 +1152,10 @@ TEST(NetworkMetadata, TitleDescriptionAndApplicationsDataAsVirshHasThem)
     test::Polkitd polkitd;
     test::Netns host;
     test::Daemon daemon(host);
-    const auto quiet = [](const std::string& name, const std::string& bridge) {
-        return "<network><name>" + name + "</name><bridge name='" + bridge + "'/><dns enable='no'/></network>";
-    };
-    ASSERT_TRUE(ctl({"net-define", "-"}, quiet("kept", "virbr20")).ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, quietNetwork("kept", "virbr20")).ok());
     ASSERT_TRUE(ctl({"net-start", "kept"}).ok());
-    ASSERT_TRUE(ctl({"net-create", "-"}, quiet("passing", "virbr21")).ok());
-    ASSERT_TRUE(ctl({"net-define", "-"}, quiet("resting", "virbr22")).ok());
+    ASSERT_TRUE(ctl({"net-create", "-"}, quietNetwork("passing", "virbr21")).ok());
+    ASSERT_TRUE(ctl({"net-define", "-"}, quietNetwork("resting", "virbr22")).ok());
 
     // The description: none yet, then set (without a flag: the definition
     // and the running network), read from either.
@@ -1271,8 +1271,8 @@ TEST(NetworkEvents, LifecycleAndMetadataAsVirshPrintsThem)
     test::Netns host;
     test::Daemon daemon(host);
     test::TempDir dir;
-    const std::string xml = "<network><name>watched</name><bridge name='virbr23'/><dns enable='no'/></network>";
-    const std::string other = "<network><name>other</name><bridge name='virbr24'/><dns enable='no'/></network>";
+    const std::string xml = quietNetwork("watched", "virbr23");
+    const std::string other = quietNetwork("other", "virbr24");
     ASSERT_TRUE(ctl({"net-define", "-"}, other).ok());
     EXPECT_EQ(ctl({"net-event", "--list"}).out, "lifecycle\nmetadata-change\n");
     EXPECT_EQ(ctl({"net-event"}).exitStatus, 2);
