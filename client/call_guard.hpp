@@ -28,6 +28,12 @@ inline int guarded(const std::string& missing, const std::function<void()>& body
     }
 }
 
+// What an unknown network path means to the net-* commands.
+inline std::string noNetwork(const std::string& name)
+{
+    return "no network named '" + name + "'";
+}
+
 // A confirmation line ("Network filter x defined"): not with -q.
 inline void confirm(const Args& args, const std::string& line)
 {

@@ -21,11 +21,6 @@ namespace vnf::client {
 
 namespace {
 
-std::string noNetwork(const std::string& name)
-{
-    return "no network named '" + name + "'";
-}
-
 int define(const Args& args)
 {
     const std::string& file = args.positional.at(0);

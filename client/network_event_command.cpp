@@ -94,7 +94,7 @@ int watch(const Args& args)
     // there is nothing to wait for, as with every other command.
     std::optional<std::string> only;
     const std::optional<std::string> network = args.value("network");
-    if (const int status = guarded("no network named '" + network.value_or("") + "'",
+    if (const int status = guarded(noNetwork(network.value_or("")),
                                    [&] {
                                        if (network)
                                            only = networkNamed(*network);

@@ -17,11 +17,6 @@ namespace vnf::client {
 
 namespace {
 
-std::string noNetwork(const std::string& name)
-{
-    return "no network named '" + name + "'";
-}
-
 // virsh's --live, --config and --current as Network.SetMetadata's affects.
 // Without a flag both definitions change (a running persistent network's
 // title is not lost at its next start), as with net-update.
