@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "network_commands.hpp"
 
+#include "affects.hpp"
 #include "call_guard.hpp"
 #include "dump_xml.hpp"
 #include "edit_command.hpp"
@@ -92,13 +93,7 @@ int update(const Args& args)
     const std::string& section = args.positional.at(2);
     const std::string& xmlOrFile = args.positional.at(3);
     const bool live = args.flag("live"), config = args.flag("config"), current = args.flag("current");
-    if (current && (live || config)) {
-        std::cerr << "error: net-update: --current and --" << (live ? "live" : "config")
-                  << " are mutually exclusive (--current is the running network while it runs, else the "
-                     "definition)\n";
-        return 1;
-    }
-    const std::string affects = current ? "current" : live == config ? "both" : live ? "live" : "config";
+    const std::string affects = affectsOf(args);
     int32_t parentIndex = -1;
     if (auto index = args.value("parent-index")) {
         char* end = nullptr;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "network_metadata_commands.hpp"
 
+#include "affects.hpp"
 #include "call_guard.hpp"
 #include "edit_command.hpp"
 #include "conf/network.hpp"
@@ -16,19 +17,6 @@
 namespace vnf::client {
 
 namespace {
-
-// virsh's --live, --config and --current as Network.SetMetadata's affects.
-// Without a flag both definitions change (a running persistent network's
-// title is not lost at its next start), as with net-update.
-std::string affectsOf(const Args& args)
-{
-    const bool live = args.flag("live"), config = args.flag("config");
-    if (args.flag("current") && (live || config))
-        throw UsageError(std::string("--current and --") + (live ? "live" : "config") +
-                         " are mutually exclusive (--current is the running network while it runs, else the "
-                         "definition)");
-    return args.flag("current") ? "current" : live == config ? "both" : live ? "live" : "config";
-}
 
 // The definition a read looks at: the one the next start takes with
 // --config, else the one in effect (--live: only while the network runs).

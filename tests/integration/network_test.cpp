@@ -333,6 +333,7 @@ TEST_P(NetworkTest, NatNetworkLeasesMasqueradesAndStopsClean)
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_EQ(ctl({"net-dumpxml", "natnet"}).out, ctl({"net-dumpxml", "natnet", "--inactive"}).out);
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--current", "--live"});
+    EXPECT_EQ(r.exitStatus, 2) << "a usage error";
     EXPECT_NE(r.err.find("--current and --live are mutually exclusive"), std::string::npos) << r.err;
     r = ctl({"net-update", "natnet", "delete", "ip-dhcp-host", "<host ip='192.168.50.77'/>", "--live", "--config"});
     ASSERT_TRUE(r.ok()) << r.err;
