@@ -9,6 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 using namespace vnf;
 
 namespace {
@@ -68,6 +72,23 @@ TEST(NetworkMetadata, AnApplicationsElementGoesIntoItsNamespace)
     // Its own prefixed children leave the namespace with it when read.
     def = change("element", "<a:bar xmlns:a='urn:x'><a:baz a:size='2'/><other/></a:bar>", "k", "urn:x");
     EXPECT_EQ(conf::metadataElement(def, "urn:x"), "<bar><baz size=\"2\"/><other/></bar>");
+    // Read without its namespace, the element still means what it did:
+    // a default namespace it declared moves to the elements in it, an
+    // element left in no namespace inside another's default says xmlns="",
+    // and other declarations of the namespace go; set again, it reads the same.
+    const std::vector<std::pair<std::string, std::string>> kept = {
+        {"<a:e xmlns:a='urn:a' xmlns='urn:d'><f><g/></f><a:h/></a:e>",
+         "<e><f xmlns=\"urn:d\"><g/></f><h/></e>"},
+        {"<a:top xmlns:a='urn:a'><p xmlns='urn:d'><a:e/><q/></p></a:top>",
+         "<top><p xmlns=\"urn:d\"><e xmlns=\"\"/><q/></p></top>"},
+        {"<a:e xmlns:a='urn:a'><b:x xmlns:b='urn:a'><y xmlns='urn:a'/></b:x></a:e>", "<e><x><y/></x></e>"},
+    };
+    for (const auto& [element, read] : kept) {
+        def = conf::parseNetwork("<network><name>n</name><metadata>" + element + "</metadata></network>");
+        EXPECT_EQ(conf::metadataElement(def, "urn:a"), read) << element;
+        def = conf::withMetadata(def, conf::parseMetadataChange("element", read, "k", "urn:a", "both"));
+        EXPECT_EQ(conf::metadataElement(def, "urn:a"), read) << element;
+    }
     // The application's element is replaced, in its place.
     def = change("element", "<foo>new</foo>", "app1", "http://app1.org/app1/");
     ASSERT_EQ(def.metadata.size(), 1u);
@@ -100,6 +121,11 @@ TEST(NetworkMetadata, RefusedChangesSayWhy)
     EXPECT_NE(errorOf([] { change("element", "<bar/>", "k", std::string(conf::kMaxMetadataUriBytes + 1, 'u')); })
                   .find("a namespace URI of more than 2048 bytes"),
               std::string::npos);
+    // A prefix nothing declares would be bound by the key: not taken.
+    EXPECT_EQ(errorOf([] { change("element", "<bar><k:baz/></bar>", "k", "urn:x"); }),
+              "network <metadata> element: <k:baz>: its prefix is not declared");
+    EXPECT_EQ(errorOf([] { change("element", "<bar q:size='1'/>", "k", "urn:x"); }),
+              "network <metadata> element: attribute 'q:size' of <bar>: its prefix is not declared");
     // What a definition may not hold is refused as a whole definition is.
     EXPECT_NE(errorOf([] { change("description", std::string("bell\x07")); }).find("network 'meta' with this metadata: "),
               std::string::npos);

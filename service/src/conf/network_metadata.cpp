@@ -9,6 +9,7 @@
 #include <libxml/tree.h>
 #include <libxml/valid.h>
 #include <utility>
+#include <vector>
 
 namespace vnf::conf {
 
@@ -30,27 +31,108 @@ void leaveNamespace(xmlNode* node, std::string_view uri)
         if (cur->type != XML_ELEMENT_NODE)
             continue;
         if (cur->ns && cur->ns->href && reinterpret_cast<const char*>(cur->ns->href) == uri)
-            xmlSetNs(cur, nullptr);
+            cur->ns = nullptr;
         for (xmlAttr* attr = cur->properties; attr; attr = attr->next)
             if (attr->ns && attr->ns->href && reinterpret_cast<const char*>(attr->ns->href) == uri)
-                xmlSetNs(reinterpret_cast<xmlNode*>(attr), nullptr);
+                attr->ns = nullptr;
         leaveNamespace(cur->children, uri);
     }
 }
 
-// The declaration of `uri` on `node` itself, now unused, goes too.
-void dropDeclaration(xmlNode* node, std::string_view uri)
+bool hasHref(const xmlNs* ns)
 {
-    for (xmlNs** link = &node->nsDef; *link;) {
-        if ((*link)->href && reinterpret_cast<const char*>((*link)->href) == uri) {
-            xmlNs* unused = *link;
-            *link = unused->next;
-            unused->next = nullptr;
-            xmlFreeNs(unused);
+    return ns && ns->href && *ns->href;
+}
+
+// Unlinks from `element` the declarations `drop` picks; returns them.
+template <typename Pick>
+std::vector<xmlNs*> unlinkDeclarations(xmlNode* element, Pick drop)
+{
+    std::vector<xmlNs*> unlinked;
+    for (xmlNs** link = &element->nsDef; *link;) {
+        if (drop(*link)) {
+            unlinked.push_back(*link);
+            *link = (*link)->next;
+            unlinked.back()->next = nullptr;
         } else {
             link = &(*link)->next;
         }
     }
+    return unlinked;
+}
+
+void rebind(xmlNode* node, const xmlNs* from, xmlNs* to)
+{
+    if (node->ns == from)
+        node->ns = to;
+    for (xmlNode* child = node->children; child; child = child->next)
+        if (child->type == XML_ELEMENT_NODE)
+            rebind(child, from, to);
+}
+
+// The elements under `nodes` in default namespace `declared` (whose
+// declaration is going away) declare it themselves, the topmost of them.
+void declareWhereUsed(xmlNode* nodes, const xmlNs* declared)
+{
+    for (xmlNode* cur = nodes; cur; cur = cur->next) {
+        if (cur->type != XML_ELEMENT_NODE)
+            continue;
+        if (cur->ns == declared)
+            rebind(cur, declared, xmlNewNs(cur, declared->href, nullptr));
+        else
+            declareWhereUsed(cur->children, declared);
+    }
+}
+
+// After leaveNamespace, the text must still say what the tree says: the
+// declarations of `uri` go (nothing uses them now); an element now in no
+// namespace cannot declare a default one, so that declaration moves down
+// to the elements that use it; and an element in no namespace where a
+// default one is in scope says xmlns="". `inherited`: the default in scope.
+void fixDeclarations(xmlNode* element, std::string_view uri, bool inheritedDefault)
+{
+    for (xmlNs* ns : unlinkDeclarations(element, [&](const xmlNs* ns) {
+             return ns->href && reinterpret_cast<const char*>(ns->href) == uri;
+         }))
+        xmlFreeNs(ns);
+    if (!element->ns)
+        for (xmlNs* ns : unlinkDeclarations(element, [](const xmlNs* ns) { return !ns->prefix && hasHref(ns); })) {
+            declareWhereUsed(element->children, ns);
+            xmlFreeNs(ns);
+        }
+    bool ownDefault = false, defaultInScope = inheritedDefault;
+    for (const xmlNs* ns = element->nsDef; ns; ns = ns->next)
+        if (!ns->prefix) {
+            ownDefault = true;
+            defaultInScope = hasHref(ns);
+        }
+    if (!element->ns && defaultInScope && !ownDefault) {
+        xmlNewNs(element, reinterpret_cast<const xmlChar*>(""), nullptr);
+        defaultInScope = false;
+    }
+    for (xmlNode* child = element->children; child; child = child->next)
+        if (child->type == XML_ELEMENT_NODE)
+            fixDeclarations(child, uri, defaultInScope);
+}
+
+// libxml2 keeps a name whose prefix no declaration binds as written
+// ("app:x", in no namespace). Such an element would change its meaning once
+// the key declares that prefix around it, so it is not taken (what a
+// stored definition already holds is kept as libvirt keeps it).
+void refuseUndeclaredPrefixes(const xmlNode* element, const std::string& where)
+{
+    auto undeclared = [](const xmlChar* name, const xmlNs* ns) {
+        return !ns && name && std::string_view(reinterpret_cast<const char*>(name)).find(':') != std::string_view::npos;
+    };
+    if (undeclared(element->name, element->ns))
+        throw DefinitionError(where + ": <" + qualifiedName(element) + ">: its prefix is not declared");
+    for (const xmlAttr* attr = element->properties; attr; attr = attr->next)
+        if (undeclared(attr->name, attr->ns))
+            throw DefinitionError(where + ": attribute '" + reinterpret_cast<const char*>(attr->name) + "' of <" +
+                                  qualifiedName(element) + ">: its prefix is not declared");
+    for (const xmlNode* child = element->children; child; child = child->next)
+        if (child->type == XML_ELEMENT_NODE)
+            refuseUndeclaredPrefixes(child, where);
 }
 
 std::string elementInNamespace(std::string_view value, std::string_view key, std::string_view uri)
@@ -65,6 +147,7 @@ std::string elementInNamespace(std::string_view value, std::string_view key, std
     xmlNode* root = rootElement(doc);
     if (!root)
         throw DefinitionError(where + ": no element given");
+    refuseUndeclaredPrefixes(root, where);
     const std::string href(uri);
     xmlNs* ns = xmlNewNs(root, reinterpret_cast<const xmlChar*>(href.c_str()),
                          reinterpret_cast<const xmlChar*>(prefix.c_str()));
@@ -181,7 +264,7 @@ std::optional<std::string> metadataElement(const NetworkDef& def, std::string_vi
         if (!root || !root->ns || !root->ns->href || reinterpret_cast<const char*>(root->ns->href) != uri)
             continue;
         leaveNamespace(root, uri);
-        dropDeclaration(root, uri);
+        fixDeclarations(root, uri, false);
         return elementXml(root);
     }
     return std::nullopt;

@@ -246,7 +246,10 @@ void refuseNamespaces(const xmlNode* root, std::string_view format, std::string_
 std::string elementXml(const xmlNode* node)
 {
     // Copied into a document of its own, the element declares every
-    // namespace it uses (libxml2 adds the ones declared above it).
+    // namespace it uses (libxml2's copy declares the ones declared above it
+    // on the copy, with their prefixes). Not reconciled afterwards:
+    // xmlReconciliateNs turns a default namespace declared inside the
+    // element into a made-up prefix ("default:").
     XmlDocPtr doc(xmlNewDoc(reinterpret_cast<const xmlChar*>("1.0")));
     XmlBufferPtr buffer(xmlBufferCreate());
     if (!doc || !buffer)
@@ -255,7 +258,6 @@ std::string elementXml(const xmlNode* node)
     if (!copy)
         throw std::bad_alloc();
     xmlDocSetRootElement(doc.get(), copy);
-    xmlReconciliateNs(doc.get(), copy);
     if (xmlNodeDump(buffer.get(), doc.get(), copy, 0, 0) < 0)
         throw DefinitionError("<" + qualifiedName(node) + ">: cannot be written back as XML");
     return std::string(reinterpret_cast<const char*>(xmlBufferContent(buffer.get())),
