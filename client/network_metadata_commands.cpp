@@ -8,6 +8,7 @@
 #include "conf/network_metadata.hpp"
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -28,6 +29,20 @@ conf::NetworkDef definitionRead(DaemonClient& client, const Args& args, const st
         name, args.flag("config") ? DaemonClient::NetworkXml::Inactive : DaemonClient::NetworkXml::InEffect));
 }
 
+// Sends what the user edited in `file`; the file goes once the daemon has
+// taken it, and is kept (its path in the one error line) when it refuses.
+bool sendEdited(const std::string& file, const std::function<void()>& send)
+{
+    try {
+        send();
+    } catch (const sdbus::Error& e) {
+        std::cerr << "error: " << describeError(e) << " (your edits are kept in " << file << ")\n";
+        return false;
+    }
+    std::remove(file.c_str());
+    return true;
+}
+
 // virsh net-desc: shows the description (--title: the title) or sets it to
 // the words given (with --new-desc or after the network), or, with --edit,
 // to what the user makes of it in their editor.
@@ -42,7 +57,8 @@ int describe(const Args& args)
     for (const std::string& word : words)
         given = given ? *given + " " + word : word;
     const std::string what = title ? "title" : "description";
-    return guarded(noNetwork(name), [&] {
+    bool refused = false;
+    const int status = guarded(noNetwork(name), [&] {
         DaemonClient client;
         if (!given && !args.flag("edit")) {
             const conf::NetworkDef def = definitionRead(client, args, name);
@@ -53,26 +69,26 @@ int describe(const Args& args)
                 std::cout << text << "\n";
             return;
         }
-        std::string text;
         if (args.flag("edit")) {
             const conf::NetworkDef def = definitionRead(client, args, name);
             const std::string original = given ? *given : title ? def.title : def.description;
             auto [file, edited] = editText(original, ".txt");
-            std::remove(file.c_str());
             // Editors end the last line; a title is one line.
             if (title && edited.ends_with('\n'))
                 edited.pop_back();
             if (edited == (title ? def.title : def.description)) {
+                std::remove(file.c_str());
                 confirm(args, "Network " + what + " not changed");
                 return;
             }
-            text = edited;
+            refused = !sendEdited(file, [&] { client.setNetworkMetadata(name, what, edited, "", "", affects); });
         } else {
-            text = *given;
+            client.setNetworkMetadata(name, what, *given, "", "", affects);
         }
-        client.setNetworkMetadata(name, what, text, "", "", affects);
-        confirm(args, "Network " + what + " updated successfully");
+        if (!refused)
+            confirm(args, "Network " + what + " updated successfully");
     });
+    return status != 0 ? status : refused ? kExitFailure : 0;
 }
 
 // virsh net-metadata: an application's element in the network's <metadata>,
@@ -92,7 +108,8 @@ int metadata(const Args& args)
         throw UsageError("--edit and --remove are mutually exclusive");
     if ((set || edit) && !key)
         throw UsageError("--key is needed to set metadata (the prefix of its namespace)");
-    return guarded(noNetwork(name), [&] {
+    bool refused = false;
+    const int status = guarded(noNetwork(name), [&] {
         DaemonClient client;
         if (set || remove) {
             client.setNetworkMetadata(name, "element", set.value_or(""), key.value_or(""), uri, affects);
@@ -108,14 +125,16 @@ int metadata(const Args& args)
         }
         const std::string original = element.value_or("\n");
         auto [file, edited] = editText(original, ".xml");
-        std::remove(file.c_str());
         if (edited == original) {
+            std::remove(file.c_str());
             confirm(args, "Metadata not changed");
             return;
         }
-        client.setNetworkMetadata(name, "element", edited, *key, uri, affects);
-        confirm(args, "Metadata modified");
+        refused = !sendEdited(file, [&] { client.setNetworkMetadata(name, "element", edited, *key, uri, affects); });
+        if (!refused)
+            confirm(args, "Metadata modified");
     });
+    return status != 0 ? status : refused ? kExitFailure : 0;
 }
 
 const OptionSpec kLive{"live", false, false, "the running network"};

@@ -1218,6 +1218,16 @@ TEST(NetworkMetadata, TitleDescriptionAndApplicationsDataAsVirshHasThem)
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_EQ(r.out, "Network description updated successfully\n");
     EXPECT_EQ(ctl({"net-desc", "kept"}).out, "Hosts of the lab\n");
+    // An edit the daemon refuses (a title of two lines) is kept for another go.
+    r = edit({"net-desc", "kept", "--title", "--edit"}, "sed -i '1a second line'");
+    EXPECT_EQ(r.exitStatus, 1);
+    const auto kept = r.err.find("your edits are kept in ");
+    ASSERT_NE(kept, std::string::npos) << r.err;
+    std::string keptFile = r.err.substr(kept + 23);
+    keptFile = keptFile.substr(0, keptFile.find(")\n"));
+    EXPECT_EQ(test::readFile(keptFile), "Until restart\nsecond line\n");
+    std::filesystem::remove(keptFile);
+    EXPECT_EQ(ctl({"net-desc", "kept", "--title"}).out, "Until restart\n");
 
     // An application's element, known by its namespace.
     const std::string uri = "http://app.example.org/ops/";
