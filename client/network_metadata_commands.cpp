@@ -25,6 +25,8 @@ conf::NetworkDef definitionRead(DaemonClient& client, const Args& args, const st
 {
     if (args.flag("live") && !args.flag("config") && !client.network(name).active)
         throw std::runtime_error("network '" + name + "' is not active: it has no live definition to read");
+    if (args.flag("config") && !args.flag("live") && !client.network(name).persistent)
+        throw std::runtime_error("network '" + name + "' is transient: it has no persistent definition to read");
     return conf::parseNetwork(client.networkXml(
         name, args.flag("config") ? DaemonClient::NetworkXml::Inactive : DaemonClient::NetworkXml::InEffect));
 }

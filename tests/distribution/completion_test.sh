@@ -64,6 +64,10 @@ expect "--validate" vnetfilterctl net-define --va
 expect "default isolated" vnetfilterctl net-desc ""
 expect "" vnetfilterctl net-metadata default ""
 expect "--title" vnetfilterctl net-desc --ti
+# net-event: the event types, the networks.
+expect "lifecycle metadata-change" vnetfilterctl net-event --event ""
+expect "default isolated" vnetfilterctl net-event --event lifecycle --network ""
+expect "" vnetfilterctl net-event --loop ""
 expect "net-info" vnetfilterctl net-i
 expect "default isolated" vnetfilterctl net-info ""
 expect "--all --autostart" vnetfilterctl net-list --a

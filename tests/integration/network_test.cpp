@@ -1201,6 +1201,10 @@ TEST(NetworkMetadata, TitleDescriptionAndApplicationsDataAsVirshHasThem)
     EXPECT_NE(r.err.find("network 'passing' is transient"), std::string::npos) << r.err;
     r = ctl({"net-desc", "resting", "--live", "text"});
     EXPECT_NE(r.err.find("network 'resting' is not active"), std::string::npos) << r.err;
+    EXPECT_EQ(ctl({"net-desc", "resting", "--live"}).err,
+              "error: network 'resting' is not active: it has no live definition to read\n");
+    EXPECT_EQ(ctl({"net-desc", "passing", "--title", "--config"}).err,
+              "error: network 'passing' is transient: it has no persistent definition to read\n");
     EXPECT_EQ(ctl({"net-desc", "kept", "--current", "--live"}).exitStatus, 2);
     EXPECT_EQ(ctl({"net-desc", "nosuch"}).err, "error: no network named 'nosuch'\n");
     EXPECT_EQ(ctl({"net-desc", "kept", "--title"}).out, "Until restart\n");
