@@ -109,7 +109,8 @@ int update(const Args& args)
     return guarded(noNetwork(name), [&] {
         DaemonClient client;
         client.updateNetwork(name, command, section, parentIndex, xml, affects);
-        confirm(args, "Updated network " + name + " " + updatedDefinitions(client, name, live, config, current));
+        if (!args.quiet)  // the words may need the network's state: not asked for nothing
+            confirm(args, "Updated network " + name + " " + updatedDefinitions(client, name, live, config, current));
     });
 }
 

@@ -15,6 +15,17 @@ namespace vnf::conf {
 
 namespace {
 
+constexpr std::array<std::pair<std::string_view, MetadataType>, 3> kMetadataTypes{{
+    {"title", MetadataType::Title},
+    {"description", MetadataType::Description},
+    {"element", MetadataType::Element},
+}};
+
+bool isNamespace(const xmlNs* ns, std::string_view uri)
+{
+    return ns && ns->href && reinterpret_cast<const char*>(ns->href) == uri;
+}
+
 // The namespace of a kept <metadata> element ("" for none: never kept).
 std::string namespaceOf(const std::string& element)
 {
@@ -30,10 +41,10 @@ void leaveNamespace(xmlNode* node, std::string_view uri)
     for (xmlNode* cur = node; cur; cur = cur->next) {
         if (cur->type != XML_ELEMENT_NODE)
             continue;
-        if (cur->ns && cur->ns->href && reinterpret_cast<const char*>(cur->ns->href) == uri)
+        if (isNamespace(cur->ns, uri))
             cur->ns = nullptr;
         for (xmlAttr* attr = cur->properties; attr; attr = attr->next)
-            if (attr->ns && attr->ns->href && reinterpret_cast<const char*>(attr->ns->href) == uri)
+            if (isNamespace(attr->ns, uri))
                 attr->ns = nullptr;
         leaveNamespace(cur->children, uri);
     }
@@ -91,9 +102,7 @@ void declareWhereUsed(xmlNode* nodes, const xmlNs* declared)
 // default one is in scope says xmlns="". `inherited`: the default in scope.
 void fixDeclarations(xmlNode* element, std::string_view uri, bool inheritedDefault)
 {
-    for (xmlNs* ns : unlinkDeclarations(element, [&](const xmlNs* ns) {
-             return ns->href && reinterpret_cast<const char*>(ns->href) == uri;
-         }))
+    for (xmlNs* ns : unlinkDeclarations(element, [&](const xmlNs* ns) { return isNamespace(ns, uri); }))
         xmlFreeNs(ns);
     if (!element->ns)
         for (xmlNs* ns : unlinkDeclarations(element, [](const xmlNs* ns) { return !ns->prefix && hasHref(ns); })) {
@@ -158,12 +167,6 @@ std::string elementInNamespace(std::string_view value, std::string_view key, std
 }
 
 } // namespace
-
-constexpr std::array<std::pair<std::string_view, MetadataType>, 3> kMetadataTypes{{
-    {"title", MetadataType::Title},
-    {"description", MetadataType::Description},
-    {"element", MetadataType::Element},
-}};
 
 std::optional<MetadataType> metadataTypeNamed(std::string_view name)
 {
@@ -261,7 +264,7 @@ std::optional<std::string> metadataElement(const NetworkDef& def, std::string_vi
     for (const std::string& element : def.metadata) {
         const XmlDocPtr doc = parseXmlSafely(element);
         xmlNode* root = rootElement(doc);
-        if (!root || !root->ns || !root->ns->href || reinterpret_cast<const char*>(root->ns->href) != uri)
+        if (!root || !isNamespace(root->ns, uri))
             continue;
         leaveNamespace(root, uri);
         fixDeclarations(root, uri, false);

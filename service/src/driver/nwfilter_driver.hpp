@@ -122,12 +122,10 @@ struct Changes {
     // namespace URI or "").
     struct Lifecycle {
         std::string network, event;
-        bool operator==(const Lifecycle&) const = default;
     };
     std::vector<Lifecycle> lifecycle;
     struct MetadataChanged {
         std::string network, type, uri;
-        bool operator==(const MetadataChanged&) const = default;
     };
     std::vector<MetadataChanged> metadataChanged;
     std::string resultName;  // the filter, port or network the request was about
