@@ -305,8 +305,12 @@ void waitForNameGone(const std::string& name)
 void Daemon::stop()
 {
     process_->signal(SIGTERM);
-    process_->wait();
+    const int status = process_->wait();
     process_.reset();
+    // SIGTERM is the daemon's normal way out: anything but a clean exit (a
+    // crash or hang on the way down, or a sanitizer's report under
+    // scripts/sanitize) fails the test that stopped it.
+    EXPECT_EQ(status, 0) << "vnetfilterd did not exit cleanly on SIGTERM:\n" << log();
     waitForNameGone("org.vnetfilter1");
 }
 
