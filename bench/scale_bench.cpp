@@ -4,7 +4,7 @@
 // (bench/run-scale.sh runs it in scripts/lab, at 100, 1000 and 10,000).
 //
 //   vnetfilter-scale-bench --fill-to N --pid PID [--sample K]
-//                          [--phase all|fill|creates|deletes|redefines|listing]
+//                          [--phase all|fill|creates|deletes|bursts|redefines|listing]
 //
 // 1. Creates bindings vnet1..vnetN that do not exist yet (16 calls in
 //    flight). Their ports do not exist: the rules are installed by port
@@ -15,6 +15,9 @@
 //    the median and p95 latency and the daemon's CPU - its own user and
 //    system time (/proc/PID/stat, summed over each call's window), and what
 //    its child processes (iptables-restore, ...) used, reported apart.
+// 2b. K creates again, kWindow at a time in flight (a tool starting many
+//    guests): per create the time and the daemon's CPU, which group commit
+//    makes less than one after the other.
 // 3. K redefines of a filter one binding uses (clean-traffic and one rule
 //    of its own, two versions in turn), the N others present: a redefine
 //    should cost what its users cost, not what every binding does.
@@ -24,7 +27,7 @@
 // --phase fill: step 1 only. --phase creates: K creates (vnet900001..)
 // one after the other and nothing else; --phase deletes: their K deletes.
 // bench/run-instructions.sh counts the daemon's instructions around those.
-// --phase redefines: step 3 only. --phase listing: step 4 only, over the
+// --phase bursts: step 2b only. --phase redefines: step 3 only. --phase listing: step 4 only, over the
 // bindings already there (to compare builds of the daemon at one size
 // without growing it again).
 //
@@ -200,6 +203,40 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
         report(fillTo, "delete", deletes, deleteCpu);
 }
 
+// Creates at once (group commit): rounds of kWindow creates in flight from
+// one connection, as a management tool starting guests sends them, each
+// round's bindings deleted again (one after the other, not measured) so
+// that the population stays at N. Per create: the round's time and the
+// daemon's CPU over it, divided by the creates in it.
+void measureBursts(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sample)
+{
+    std::vector<double> perCreate;
+    Cpu used;
+    size_t creates = 0;
+    for (size_t first = 1; first <= sample; first += kWindow) {
+        const size_t last = std::min(sample, first + kWindow - 1);
+        const Cpu before = cpuOf(pid);
+        const auto start = Clock::now();
+        createPipelined(manager, 700000 + first, 700000 + last);
+        const double ms = msSince(start);
+        addUsed(used, before, cpuOf(pid));
+        const size_t count = last - first + 1;
+        perCreate.push_back(ms / static_cast<double>(count));
+        creates += count;
+        for (size_t i = first; i <= last; ++i)
+            sdbus::createProxy(manager.getConnection(), kService,
+                               "/org/vnetfilter1/binding/vnet" + std::to_string(700000 + i))
+                ->callMethod("Delete")
+                .onInterface("org.vnetfilter1.Binding")
+                .withTimeout(std::chrono::microseconds(kTimeoutUs));
+    }
+    const double k = static_cast<double>(creates);
+    std::printf("n=%zu create_at_once window=%zu calls=%zu per_create_median_ms=%.2f per_create_p95_ms=%.2f "
+                "daemon_user_ms=%.3f daemon_sys_ms=%.3f children_ms=%.3f\n",
+                fillTo, kWindow, creates, percentile(perCreate, 0.5), percentile(perCreate, 0.95),
+                1000 * used.user / k, 1000 * used.system / k, 1000 * used.children / k);
+}
+
 // The filter step 3 redefines: clean-traffic and a rule whose EtherType
 // alternates, so that every version changes the binding's rules in the
 // kernel. (A new priority alone would not: it leaves the rules' order, and
@@ -344,10 +381,10 @@ int main(int argc, char** argv)
             phase = argv[i + 1];
     }
     const bool knownPhase = phase == "all" || phase == "fill" || phase == "creates" || phase == "deletes" ||
-                            phase == "redefines" || phase == "listing";
+                            phase == "bursts" || phase == "redefines" || phase == "listing";
     if (fillTo == 0 || pid == 0 || !knownPhase) {
         std::cerr << "usage: vnetfilter-scale-bench --fill-to N --pid PID [--sample K] "
-                     "[--phase all|fill|creates|deletes|redefines|listing]\n";
+                     "[--phase all|fill|creates|deletes|bursts|redefines|listing]\n";
         return 2;
     }
     try {
@@ -366,6 +403,10 @@ int main(int argc, char** argv)
             measureRedefines(*manager, existing, pid, sample);
             return 0;
         }
+        if (phase == "bursts") {
+            measureBursts(*manager, existing, pid, sample);
+            return 0;
+        }
         const auto fillStart = Clock::now();
         if (existing < fillTo)
             createPipelined(*manager, existing + 1, fillTo);
@@ -373,6 +414,7 @@ int main(int argc, char** argv)
         if (phase == "fill")
             return 0;
         measureCalls(*manager, fillTo, pid, sample, Calls::Rounds);
+        measureBursts(*manager, fillTo, pid, sample);
         measureRedefines(*manager, fillTo, pid, sample);
         measureListing(*manager, fillTo, pid);
     } catch (const std::exception& e) {

@@ -385,3 +385,91 @@ TEST_F(HardeningTest, StaleAndOrphanedCallsAreNotApplied)
     std::cout << "  applied after the client left: " << bindingCount() << " of 30\n";
     EXPECT_LT(bindingCount(), 30u) << "every call of a client that left was applied";
 }
+
+namespace {
+
+// The kernel's generation in `ns` after the last commit `nft monitor` (its
+// output in `log`) has reported: one more for every transaction, whoever
+// commits it. 0 before the first.
+uint64_t lastGeneration(const std::filesystem::path& log)
+{
+    const std::string text = test::readFile(log);
+    const std::string mark = "# new generation ";
+    const size_t at = text.rfind(mark);
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at + mark.size()));
+}
+
+// Waits until the generation has not moved for a moment (nft monitor
+// reports asynchronously), and returns it.
+uint64_t settledGeneration(const std::filesystem::path& log)
+{
+    uint64_t last = lastGeneration(log);
+    for (int i = 0; i < 20; ++i) {
+        std::this_thread::sleep_for(100ms);
+        if (const uint64_t now = lastGeneration(log); now != last)
+            last = now;
+        else
+            break;
+    }
+    return last;
+}
+
+} // namespace
+
+// Group commit: creates that wait for the worker together go into the
+// firewall together: counted as the kernel's transactions in the daemon's
+// namespace (nft monitor's generations, whoever commits), 16 creates at
+// once take fewer than 16 one after the other do (here 2 against 16, with
+// either backend). And every caller still gets its own answer: two clients
+// create the same 16 ports at once, 16 calls succeed and 16 are told the
+// port is bound.
+TEST_F(HardeningTest, CreatesWaitingTogetherShareTransactions)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    test::TempDir logs;
+    const auto monitorLog = logs.path() / "monitor.log";
+    // Line-buffered: nft writes to a file in blocks otherwise.
+    test::Process monitor({"ip", "netns", "exec", ns.name(), "stdbuf", "-oL", "nft", "monitor"}, monitorLog);
+    // Listening once it reports a change made after it started (a table
+    // made and removed again: adding one that exists commits nothing).
+    ASSERT_TRUE(test::eventually([&] {
+        ns.check({"nft", "add", "table", "inet", "monitor_probe"});
+        ns.check({"nft", "delete", "table", "inet", "monitor_probe"});
+        return lastGeneration(monitorLog) > 0;
+    })) << "nft monitor " << (monitor.running() ? "runs" : "ended") << ": " << test::readFile(monitorLog);
+
+    const uint64_t beforeAlone = settledGeneration(monitorLog);
+    for (int i = 0; i < 16; ++i) {
+        const auto file = logs.path() / "alone.xml";
+        std::ofstream(file) << test::bindingXml("s" + std::to_string(i), "52:54:00:00:02:" + std::to_string(10 + i),
+                                                "clean-traffic", {{"IP", "10.0.2." + std::to_string(i + 1)}});
+        const auto r = ctl({"nwfilter-binding-create", file.string()});
+        ASSERT_TRUE(r.ok()) << r.err;
+    }
+    const uint64_t alone = settledGeneration(monitorLog) - beforeAlone;
+
+    const uint64_t beforeTogether = settledGeneration(monitorLog);
+    test::Process first({FLOOD_CLIENT, "16", "bindings"}, logs.path() / "first.log");
+    test::Process second({FLOOD_CLIENT, "16", "bindings"}, logs.path() / "second.log");
+    ASSERT_EQ(first.wait(60s), 0);
+    ASSERT_EQ(second.wait(60s), 0);
+    const uint64_t together = settledGeneration(monitorLog) - beforeTogether;
+
+    std::map<std::string, int> answers;
+    for (const char* log : {"first.log", "second.log"})
+        for (const auto& [name, n] : answerCounts(test::readFile(logs.path() / log)))
+            answers[name] += n;
+    EXPECT_EQ(answers["ok"], 16) << test::readFile(logs.path() / "first.log") << test::readFile(logs.path() / "second.log");
+    EXPECT_EQ(answers["org.vnetfilter1.Error.Exists"], 16);
+    EXPECT_EQ(bindingCount(), 32u);
+    std::cout << "  transactions for 16 creates one after the other: " << alone << ", at once: " << together << "\n";
+    EXPECT_GT(together, 0u);
+    EXPECT_LT(together, alone) << "creates waiting together each had transactions of their own";
+    // What was grouped is what a start-up reads back.
+    daemon.stop();
+    daemon.start();
+    EXPECT_EQ(bindingCount(), 32u);
+}

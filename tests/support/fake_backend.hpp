@@ -7,6 +7,7 @@
 #include "firewall/backend.hpp"
 
 #include <map>
+#include <set>
 #include <string>
 
 namespace vnf::test {
@@ -21,6 +22,9 @@ public:
             failNext = false;
             throw fw::BackendError("injected failure");
         }
+        for (const auto& change : changes)
+            if (change.policy && refusedPorts.count(change.port))
+                throw fw::BackendError("injected refusal of port " + change.port);
         for (const auto& change : changes) {
             if (change.policy)
                 installed[change.port] = *change.policy;
@@ -55,6 +59,7 @@ public:
 
     std::map<std::string, fw::PortPolicy> installed;
     bool failNext = false;
+    std::set<std::string> refusedPorts;  // a transaction giving one of these rules fails
     bool resyncFinds = true;
     bool failResync = false;  // what resync() says it repaired
     int transactions = 0;

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <variant>
+
 using namespace vnf;
 
 namespace {
@@ -186,6 +188,62 @@ TEST_F(DriverSemantics, AFailedCreateOrDeleteChangesNothing)
     EXPECT_EQ(errorOf([&] { driver_->deleteBinding("vnet0"); }), driver::ErrorKind::Backend);
     EXPECT_EQ(driver_->bindings().size(), 1u);
     EXPECT_NE(backend_.policy("vnet0"), nullptr);
+}
+
+// Group commit: creates given together go into the firewall as one
+// transaction, and each has the outcome it would have alone, in order.
+TEST_F(DriverSemantics, CreatesGivenTogetherShareOneTransaction)
+{
+    driver_->createBinding(binding("vnet9", "clean-traffic", 9));
+    auto parsed = [&](const std::string& port, const std::string& filter, int n) {
+        return conf::parseBinding(binding(port, filter, n), conf::Strictness::Strict);
+    };
+    std::vector<conf::BindingDef> defs;
+    defs.push_back(parsed("vnet0", "clean-traffic", 1));
+    defs.push_back(parsed("vnet1", "nosuch", 2));         // no such filter
+    defs.push_back(parsed("vnet0", "clean-traffic", 3));  // taken by the first
+    defs.push_back(parsed("vnet9", "clean-traffic", 4));  // bound before
+    defs.push_back(parsed("vnet2", "clean-traffic", 5));
+    const int before = backend_.transactions;
+    const auto outcomes = driver_->createBindings(std::move(defs));
+    EXPECT_EQ(backend_.transactions - before, 1) << "the two creates went in apart";
+    ASSERT_EQ(outcomes.size(), 5u);
+    ASSERT_TRUE(std::holds_alternative<driver::Changes>(outcomes[0]));
+    EXPECT_EQ(std::get<driver::Changes>(outcomes[0]).resultName, "vnet0");
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[1]).kind(), driver::ErrorKind::NotFound);
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[2]).kind(), driver::ErrorKind::Exists);
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[3]).kind(), driver::ErrorKind::Exists);
+    ASSERT_TRUE(std::holds_alternative<driver::Changes>(outcomes[4]));
+    EXPECT_EQ(std::get<driver::Changes>(outcomes[4]).bindings.at(0).portdev, "vnet2");
+    EXPECT_EQ(info("vnet0").mac, "52:54:00:00:00:01") << "the second create of vnet0 replaced the first";
+    EXPECT_NE(backend_.policy("vnet0"), nullptr);
+    EXPECT_NE(backend_.policy("vnet2"), nullptr);
+    EXPECT_EQ(backend_.policy("vnet1"), nullptr);
+    restart();
+    EXPECT_EQ(driver_->bindings().size(), 3u) << "the grouped creates were not saved";
+}
+
+// The kernel refusing the creates together costs none of them but the one
+// at fault: each goes in alone.
+TEST_F(DriverSemantics, CreatesRefusedTogetherAreAppliedOneByOne)
+{
+    backend_.refusedPorts = {"vnet1"};
+    std::vector<conf::BindingDef> defs;
+    for (int i = 0; i < 3; ++i)
+        defs.push_back(conf::parseBinding(binding("vnet" + std::to_string(i), "clean-traffic", i + 1),
+                                          conf::Strictness::Strict));
+    const int before = backend_.transactions;
+    const auto outcomes = driver_->createBindings(std::move(defs));
+    EXPECT_EQ(backend_.transactions - before, 4) << "one refused together, then one each";
+    ASSERT_EQ(outcomes.size(), 3u);
+    EXPECT_TRUE(std::holds_alternative<driver::Changes>(outcomes[0]));
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[1]).kind(), driver::ErrorKind::Backend);
+    EXPECT_TRUE(std::holds_alternative<driver::Changes>(outcomes[2]));
+    EXPECT_NE(backend_.policy("vnet0"), nullptr);
+    EXPECT_EQ(backend_.policy("vnet1"), nullptr);
+    EXPECT_NE(backend_.policy("vnet2"), nullptr);
+    restart();
+    EXPECT_EQ(driver_->bindings().size(), 2u) << "the refused create was saved, or a good one was not";
 }
 
 // A binding whose filter is missing at start-up fails closed (drop-all) and

@@ -19,9 +19,11 @@
 #include <systemd/sd-bus.h>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <type_traits>
 
@@ -135,6 +137,13 @@ public:
                           std::type_identity_t<std::function<driver::Changes(Def)>> job,
                           std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const driver::Changes&)>> reply);
 
+    // Manager.CreateBinding: as handleDefinition, but creates that wait
+    // for the worker at the same moment go into the firewall together, as
+    // one transaction (group commit, docs/architecture.md); each caller
+    // still gets its own answer.
+    void createBinding(std::shared_ptr<void> object, const sdbus::Message& call,
+                       sdbus::Result<sdbus::ObjectPath>&& result, std::string xml);
+
     // The same without worker: for answers the bus thread already has.
     template <typename... R>
     void answer(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
@@ -173,6 +182,36 @@ private:
     template <typename T, typename... R>
     void runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::function<T()> job,
                      std::function<void(const sdbus::Result<R...>&, const T&)> reply);
+    // handleDefinition's steps up to the worker: admitted, parsed,
+    // authorized on what was parsed, then `run` (bus thread).
+    template <typename Def, typename... R>
+    void authorizeDefinition(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
+                             const std::string& action, std::string xml,
+                             std::type_identity_t<std::function<Def(const std::string&)>> parse,
+                             std::type_identity_t<std::function<std::map<std::string, std::string>(const Def&)>> details,
+                             std::type_identity_t<std::function<void(std::shared_ptr<PendingCall<R...>>, std::shared_ptr<Def>)>> run);
+    // Whether work that waited this long for the worker is still to be
+    // done; when not, the caller has its answer (worker thread).
+    template <typename... R>
+    bool stillWanted(std::shared_ptr<PendingCall<R...>>& pending, std::chrono::steady_clock::time_point queued);
+    // Creates authorized and waiting for the worker, by lane (the caller's
+    // uid). Each queued create submits a job in its lane; the first of
+    // those jobs to run takes the creates queued by then, one of each lane
+    // in turn, as many as the driver puts in one transaction
+    // (NwfilterDriver::createsPerTransaction); the others find theirs
+    // taken and return. A batch is as large as the worker is behind, and
+    // every lane has its share of it.
+    using PendingCreate = PendingCall<sdbus::ObjectPath>;
+    struct QueuedCreate {
+        std::shared_ptr<PendingCreate> pending;
+        conf::BindingDef def;
+        std::chrono::steady_clock::time_point queued;
+    };
+    void queueCreate(std::shared_ptr<PendingCreate> pending, conf::BindingDef def);
+    void runQueuedCreates();  // worker
+    std::mutex queuedCreatesMutex_;
+    std::map<uint64_t, std::deque<QueuedCreate>> queuedCreates_;
+    std::deque<uint64_t> createLanes_;  // lanes with creates queued, in turn
     // Refuses oversized calls before sdbus-c++ copies them; follows callers
     // that leave the bus.
     void installBusHooks();
@@ -291,23 +330,8 @@ void BusService::runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::fu
     // thread ever releases either.
     const auto queued = std::chrono::steady_clock::now();
     worker_.submit([this, pending = std::move(pending), job = std::move(job), reply = std::move(reply), queued]() mutable {
-        // Work whose caller is gone, or that waited longer than a caller
-        // waits for its answer, is not done: nobody would learn its outcome.
-        const auto waited = std::chrono::steady_clock::now() - queued;
-        if (pending->ticket->callerGone()) {
-            loop_.post([pending = std::move(pending)] {});
+        if (!stillWanted(pending, queued))
             return;
-        }
-        if (waited > options_.queueTimeout) {
-            const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(waited).count();
-            loop_.post([pending = std::move(pending), seconds, limit = options_.queueTimeout.count()] {
-                pending->result.returnError(sdbus::Error(
-                    "org.freedesktop.DBus.Error.Timeout",
-                    "not applied: the call waited " + std::to_string(seconds) + " s behind earlier work, longer than " +
-                        std::to_string(limit) + " s (call_queue_timeout); nothing was changed"));
-            });
-            return;
-        }
         try {
             auto value = std::make_shared<T>(job());
             if (!pending->fields.empty())
@@ -329,6 +353,29 @@ void BusService::runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::fu
             });
         }
     });
+}
+
+template <typename... R>
+bool BusService::stillWanted(std::shared_ptr<PendingCall<R...>>& pending, std::chrono::steady_clock::time_point queued)
+{
+    // Work whose caller is gone, or that waited longer than a caller
+    // waits for its answer, is not done: nobody would learn its outcome.
+    const auto waited = std::chrono::steady_clock::now() - queued;
+    if (pending->ticket->callerGone()) {
+        loop_.post([pending = std::move(pending)] {});
+        return false;
+    }
+    if (waited > options_.queueTimeout) {
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(waited).count();
+        loop_.post([pending = std::move(pending), seconds, limit = options_.queueTimeout.count()] {
+            pending->result.returnError(sdbus::Error(
+                "org.freedesktop.DBus.Error.Timeout",
+                "not applied: the call waited " + std::to_string(seconds) + " s behind earlier work, longer than " +
+                    std::to_string(limit) + " s (call_queue_timeout); nothing was changed"));
+        });
+        return false;
+    }
+    return true;
 }
 
 template <typename T, typename... R>
@@ -361,13 +408,29 @@ void BusService::handleDefinition(
     std::type_identity_t<std::function<driver::Changes(Def)>> job,
     std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const driver::Changes&)>> reply)
 {
+    authorizeDefinition<Def, R...>(
+        std::move(object), call, std::move(result), action, std::move(xml), std::move(parse), std::move(details),
+        [this, job = std::move(job), reply = std::move(reply)](std::shared_ptr<PendingCall<R...>> pending,
+                                                               std::shared_ptr<Def> def) {
+            runOnWorker<driver::Changes, R...>(
+                std::move(pending), [def, job] { return job(std::move(*def)); }, reply);
+        });
+}
+
+template <typename Def, typename... R>
+void BusService::authorizeDefinition(
+    std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result, const std::string& action,
+    std::string xml, std::type_identity_t<std::function<Def(const std::string&)>> parse,
+    std::type_identity_t<std::function<std::map<std::string, std::string>(const Def&)>> details,
+    std::type_identity_t<std::function<void(std::shared_ptr<PendingCall<R...>>, std::shared_ptr<Def>)>> run)
+{
     const size_t bytes = xml.size();
     auto xmlHolder = std::make_shared<std::string>(std::move(xml));
     admit(std::move(object), call, std::move(result), bytes,
-                [this, action, xmlHolder, parse, details, job, reply](std::shared_ptr<PendingCall<R...>> pending) mutable {
+                [this, action, xmlHolder, parse, details, run](std::shared_ptr<PendingCall<R...>> pending) mutable {
     const uint64_t lane = pending->caller.uid;
     parser_.submit(
-        [this, pending = std::move(pending), action, xml = std::move(*xmlHolder), parse, details, job, reply]() mutable {
+        [this, pending = std::move(pending), action, xml = std::move(*xmlHolder), parse, details, run]() mutable {
             std::shared_ptr<Def> def;
             try {
                 def = std::make_shared<Def>(parse(xml));
@@ -385,18 +448,16 @@ void BusService::handleDefinition(
                 return;
             }
             std::string().swap(xml);  // the text is not needed any more
-            loop_.post([this, pending = std::move(pending), action, def, details, job, reply]() mutable {
+            loop_.post([this, pending = std::move(pending), action, def, details, run]() mutable {
                 pending->fields = fieldsOf(details(*def));
                 const Caller caller = pending->caller;
                 authorizer_.check(caller, action, details(*def),
-                                  [this, pending, def, job, reply](std::optional<std::string> denial) mutable {
+                                  [pending, def, run](std::optional<std::string> denial) mutable {
                                       if (denial) {
                                           pending->result.returnError(accessDenied(*denial));
                                           return;
                                       }
-                                      runOnWorker<driver::Changes, R...>(
-                                          std::move(pending), [def, job] { return job(std::move(*def)); },
-                                          std::move(reply));
+                                      run(std::move(pending), std::move(def));
                                   });
             });
         },

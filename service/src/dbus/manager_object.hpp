@@ -70,17 +70,7 @@ private:
 
     void CreateBinding(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
     {
-        const conf::Strictness strictness = service_.strictness();
-        service_.handleDefinition<conf::BindingDef>(
-            shared_from_this(), call(), std::move(result), kActionBindingWrite, std::move(xml),
-            [strictness](const std::string& text) { return conf::parseBinding(text, strictness); },
-            [](const conf::BindingDef& def) {
-                return std::map<std::string, std::string>{{"portdev", def.portdev}, {"filter", def.filter}};
-            },
-            [this](conf::BindingDef def) { return service_.nwfilterDriver().createBinding(std::move(def)); },
-            [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
-                r.returnResults(bindingPath(c.resultName));
-            });
+        service_.createBinding(shared_from_this(), call(), std::move(result), std::move(xml));
     }
 
     void DefineNetwork(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override

@@ -2,6 +2,7 @@
 #include "driver/nwfilter_driver.hpp"
 
 #include "conf/error.hpp"
+#include "driver/stored_form.hpp"
 #include "conf/xml.hpp"
 #include "engine/instantiate.hpp"
 #include "util/log.hpp"
@@ -12,19 +13,6 @@
 namespace vnf::driver {
 
 namespace {
-
-// The next start reads what is stored back with the definition size limit;
-// with its UUID, defaults and the MAC parameter written in and indented it
-// is larger than what the caller sent. Checked before anything changes; the
-// text checked is the text the caller stores.
-std::string storedForm(const std::string& what, std::string stored)
-{
-    if (stored.size() > conf::kMaxDefinitionBytes)
-        throw ServiceError(ErrorKind::InvalidDefinition,
-                           what + " as stored (UUID and defaults written in) would be " + std::to_string(stored.size()) +
-                               " bytes, more than the limit of " + std::to_string(conf::kMaxDefinitionBytes));
-    return stored;
-}
 
 std::string listText(const std::vector<std::string>& names)
 {
@@ -449,58 +437,6 @@ Changes NwfilterDriver::undefineFilter(const std::string& name)
         filters_.erase(it);
         changes.removedFilters.push_back(name);
     }
-    return changes;
-}
-
-Changes NwfilterDriver::createBinding(const std::string& xml)
-{
-    try {
-        return createBinding(conf::parseBinding(xml, options_.strictness));
-    } catch (const conf::DefinitionError& e) {
-        throw ServiceError(ErrorKind::InvalidDefinition, e.what());
-    }
-}
-
-Changes NwfilterDriver::createBinding(conf::BindingDef def)
-{
-    if (auto existing = bindings_.find(def.portdev); existing != bindings_.end())
-        throw ServiceError(ErrorKind::Exists, "port '" + def.portdev + "' already has a binding (filter '" +
-                                                  existing->second.def.filter + "')");
-    // Like libvirt, the binding records the MAC as the filter sees it.
-    if (!def.params.count(engine::kVarMac))
-        def.params[engine::kVarMac] = {def.mac.str()};
-    const std::string stored = storedForm("binding of port '" + def.portdev + "'", conf::formatBinding(def));
-    Instance inst = instantiate(def, Lookup(filters_));
-    Binding candidate{def, inst.state, std::move(inst.learner), 0, false, std::nullopt, false};
-    candidate.present = portPresent(def.portdev);
-    // A port whose address must be learned is watched before its rules go
-    // in, so that a port that cannot be watched fails the call cleanly.
-    if (needsWatch(candidate)) {
-        try {
-            candidate.session = capture_->watch(def.portdev, def.mac, candidate.learner->mode());
-        } catch (const learn::CaptureError& e) {
-            throw ServiceError(ErrorKind::Backend, std::string("cannot learn the port's address: ") + e.what());
-        }
-    }
-    try {
-        apply({{def.portdev, inst.rules}});
-        try {
-            leaseStore_.remove(def.portdev);  // nothing learned yet; forget any leftover
-            bindingStore_.save(def.portdev, stored);
-        } catch (const std::exception& e) {
-            restoreRules({{def.portdev, std::nullopt}});
-            throw ServiceError(ErrorKind::Backend, std::string("cannot save the binding: ") + e.what());
-        }
-    } catch (...) {
-        if (candidate.session)
-            capture_->unwatch(def.portdev);
-        throw;
-    }
-    Binding& binding = bindings_[def.portdev] = std::move(candidate);
-    indexBinding(def.portdev);
-    Changes changes;
-    changes.resultName = def.portdev;
-    changes.bindings.push_back(infoOf(binding));
     return changes;
 }
 

@@ -17,6 +17,7 @@
 #include "engine/instantiate.hpp"
 #include "store/definition_store.hpp"
 
+#include <algorithm>
 #include <functional>
 
 #include <map>
@@ -24,6 +25,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace vnf::driver {
@@ -138,6 +140,9 @@ struct Changes {
     }
 };
 
+// What one of several creates came to: its changes, or why it failed.
+using CreateOutcome = std::variant<Changes, ServiceError>;
+
 struct DriverOptions {
     std::filesystem::path builtinFilterDir;
     std::filesystem::path filterDir;
@@ -179,6 +184,15 @@ public:
     Changes undefineFilter(const std::string& name);
     Changes createBinding(conf::BindingDef def);
     Changes createBinding(const std::string& xml);
+    // Several creates in one firewall transaction (nwfilter_create.cpp),
+    // each with its own outcome, in order: what one create alone would do,
+    // earlier ones first (a second binding of a port is refused as
+    // existing). When the kernel refuses them together, each is applied
+    // alone, so a create fails only for what is wrong with it.
+    std::vector<CreateOutcome> createBindings(std::vector<conf::BindingDef> defs);
+    // How many creates one transaction takes (1: the backend gains nothing
+    // from grouping them).
+    size_t createsPerTransaction() const { return std::max<size_t>(1, backend_.portsPerGroup()); }
     Changes deleteBinding(const std::string& portdev);
     // Replaces the binding of `portdev` (a new filter, parameters, MAC or
     // owner) in one firewall change: the port keeps its old rules until the
@@ -310,6 +324,18 @@ private:
     // learner is made when the filter needs one).
     Instance instantiate(const conf::BindingDef& binding, const engine::FilterLookup& lookup,
                          const std::optional<learn::AddressLearner>& learner = std::nullopt) const;
+    // A create checked and instantiated, its port watched if it learns;
+    // nothing in the firewall or on disk yet.
+    struct PreparedCreate {
+        Binding binding;
+        std::string stored;  // the binding's file
+        fw::PortPolicy rules;
+    };
+    // `claimed`: ports (and their filters) earlier creates of the same
+    // batch take.
+    PreparedCreate prepareCreate(conf::BindingDef def, const std::map<std::string, std::string>& claimed);
+    // Its rules (unless `applied` with others), its file, the binding.
+    Changes commitCreate(PreparedCreate create, bool applied);
     engine::Variables variablesOf(const conf::BindingDef& binding) const;
     learn::AddressLearner makeLearner(const conf::BindingDef& binding) const;
     static bool needsWatch(const Binding& binding);

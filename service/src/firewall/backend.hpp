@@ -101,6 +101,11 @@ public:
     // them all can touch them, so the firewall guard need not read the
     // kernel's notifications of that rewrite (FirewallGuard::Quiet).
     virtual bool rulesOwned() const { return false; }
+    // At most how many ports' changes a caller that could group them
+    // (binding creates waiting together) should give one apply(). Grouping
+    // pays where a transaction costs more than its ports: a commit, the
+    // kernel's walk of the tables. 1: it does not pay.
+    virtual size_t portsPerGroup() const { return 64; }
     // Housekeeping the daemon runs on its worker every 2 s, between calls:
     // work a backend put off to keep each change cheap (nftables: joining
     // ports into the verdict maps). It changes no port's filtering. Never

@@ -23,6 +23,11 @@ public:
     std::optional<Concern> concerns(const nl::ObjectChange& change) const override;
     void resyncTo(const std::map<std::string, PortPolicy>& desired) override;
     std::vector<RuleCounter> counters(const std::string& port) override;
+    // Exec mode runs one process per command, grouped or not.
+    size_t portsPerGroup() const override
+    {
+        return backend_.mode() == ApplyMode::Batch ? NwfilterBackend::portsPerGroup() : 1;
+    }
 
     // The libvirt-layout backend underneath (tests look at its record).
     EbiptablesBackend& rules() { return backend_; }
