@@ -473,3 +473,22 @@ TEST_F(HardeningTest, CreatesWaitingTogetherShareTransactions)
     daemon.start();
     EXPECT_EQ(bindingCount(), 32u);
 }
+
+// Group commit keeps each caller's order: a create behind another call of
+// its caller waits for that call. One connection sends 14 creates, then a
+// definition of filter 'late' and a binding to it, all at once (16 calls:
+// the connection's limit); a batch that took the last create before the
+// definition ran would fail it as NotFound.
+TEST_F(HardeningTest, GroupedCreatesKeepTheCallersOrder)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    test::TempDir logs;
+    test::Process client({FLOOD_CLIENT, "14", "bindings", "then-filter"}, logs.path() / "client.log");
+    ASSERT_EQ(client.wait(60s), 0) << test::readFile(logs.path() / "client.log");
+    auto answers = answerCounts(test::readFile(logs.path() / "client.log"));
+    EXPECT_EQ(answers["ok"], 16) << test::readFile(logs.path() / "client.log");
+    EXPECT_TRUE(ctl({"nwfilter-binding-dumpxml", "late0"}).ok());
+}

@@ -19,6 +19,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 int main(int argc, char** argv)
 {
@@ -29,6 +31,7 @@ int main(int argc, char** argv)
     const int count = std::stoi(argv[1]);
     const bool bindings = std::string(argv[2]) == "bindings";
     const bool leave = argc > 3 && std::string(argv[3]) == "leave";
+    const bool thenFilter = argc > 3 && std::string(argv[3]) == "then-filter";
     auto xmlOf = [&](int i) {
         if (bindings)
             return "<filterbinding><owner><name>vm" + std::to_string(i) +
@@ -49,10 +52,20 @@ int main(int argc, char** argv)
     std::mutex mutex;
     std::map<std::string, int> answers;
     std::atomic<int> done{0};
+    std::vector<std::pair<std::string, std::string>> calls;  // method, argument
     for (int i = 0; i < count; ++i)
-        proxy->callMethodAsync(bindings ? "CreateBinding" : "DefineFilter")
+        calls.emplace_back(bindings ? "CreateBinding" : "DefineFilter", xmlOf(i));
+    if (thenFilter) {
+        calls.emplace_back("DefineFilter", "<filter name='late'><filterref filter='clean-traffic'/></filter>");
+        calls.emplace_back("CreateBinding",
+                           "<filterbinding><owner><name>late</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid>"
+                           "</owner><portdev name='late0'/><mac address='52:54:00:00:03:01'/><filterref filter='late'>"
+                           "<parameter name='IP' value='10.0.3.1'/></filterref></filterbinding>");
+    }
+    for (const auto& [method, argument] : calls)
+        proxy->callMethodAsync(method)
             .onInterface("org.vnetfilter1.Manager")
-            .withArguments(xmlOf(i))
+            .withArguments(argument)
             .withTimeout(std::chrono::seconds(120))
             .uponReplyInvoke([&](const sdbus::Error* error, sdbus::ObjectPath) {
                 std::lock_guard lock(mutex);
@@ -66,11 +79,12 @@ int main(int argc, char** argv)
         std::_Exit(0);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(150);
-    while (done < count && std::chrono::steady_clock::now() < deadline)
+    const int expected = static_cast<int>(calls.size());
+    while (done < expected && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     connection->leaveEventLoop();
     std::lock_guard lock(mutex);
     for (const auto& [name, n] : answers)
         std::cout << name << " " << n << "\n";
-    return done == count ? 0 : 1;
+    return done == expected ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Manager.CreateBinding with group commit: creates authorized while the
-// worker is busy wait in one queue, and the worker takes all of them at
-// once into one firewall transaction (NwfilterDriver::createBindings).
+// worker is busy wait for it, and the first to run takes the others at the
+// head of their lanes into one firewall transaction
+// (NwfilterDriver::createBindings).
 // A create that finds the worker idle goes in alone, as before; a burst
 // (a host starting many guests) costs one commit per batch instead of one
 // per binding - with libvirt's layout each commit makes the kernel walk
@@ -30,33 +31,27 @@ void BusService::createBinding(std::shared_ptr<void> object, const sdbus::Messag
 void BusService::queueCreate(std::shared_ptr<PendingCreate> pending, conf::BindingDef def)
 {
     const uint64_t lane = pending->caller.uid;
+    uint64_t id = 0;
     {
         std::lock_guard lock(queuedCreatesMutex_);
-        auto& queue = queuedCreates_[lane];
-        if (queue.empty())
-            createLanes_.push_back(lane);
-        queue.push_back({std::move(pending), std::move(def), std::chrono::steady_clock::now()});
+        id = ++lastCreateId_;
+        queuedCreates_.emplace(id, QueuedCreate{std::move(pending), std::move(def), std::chrono::steady_clock::now()});
     }
-    worker_.submit([this] { runQueuedCreates(); }, lane);
+    worker_.submitBatchable([this, id] { runCreates(id); }, lane, kCreateBatch, id);
 }
 
-void BusService::runQueuedCreates()
+void BusService::runCreates(uint64_t first)
 {
-    std::vector<QueuedCreate> batch;
+    std::vector<uint64_t> ids = {first};
     const size_t most = driver_.createsPerTransaction();
+    if (most > 1)
+        for (uint64_t id : worker_.takeBatch(kCreateBatch, most - 1))
+            ids.push_back(id);
+    std::vector<QueuedCreate> batch;
     {
         std::lock_guard lock(queuedCreatesMutex_);
-        while (!createLanes_.empty() && batch.size() < most) {
-            const uint64_t lane = createLanes_.front();
-            createLanes_.pop_front();
-            auto queue = queuedCreates_.find(lane);
-            batch.push_back(std::move(queue->second.front()));
-            queue->second.pop_front();
-            if (queue->second.empty())
-                queuedCreates_.erase(queue);
-            else
-                createLanes_.push_back(lane);
-        }
+        for (uint64_t id : ids)
+            batch.push_back(std::move(queuedCreates_.extract(id).mapped()));
     }
     std::vector<std::shared_ptr<PendingCreate>> wanted;
     std::vector<conf::BindingDef> defs;

@@ -194,24 +194,25 @@ private:
     // done; when not, the caller has its answer (worker thread).
     template <typename... R>
     bool stillWanted(std::shared_ptr<PendingCall<R...>>& pending, std::chrono::steady_clock::time_point queued);
-    // Creates authorized and waiting for the worker, by lane (the caller's
-    // uid). Each queued create submits a job in its lane; the first of
-    // those jobs to run takes the creates queued by then, one of each lane
-    // in turn, as many as the driver puts in one transaction
-    // (NwfilterDriver::createsPerTransaction); the others find theirs
-    // taken and return. A batch is as large as the worker is behind, and
-    // every lane has its share of it.
+    // Creates authorized and waiting for the worker. Each is a batchable
+    // job in its caller's lane; the first to run takes, with
+    // Worker::takeBatch, the creates waiting at the head of their lanes (as
+    // many as the driver puts in one transaction:
+    // NwfilterDriver::createsPerTransaction), so a batch is as large as the
+    // worker is behind, every lane has its share, and no lane's order
+    // changes (a create behind another call of its lane waits for it).
     using PendingCreate = PendingCall<sdbus::ObjectPath>;
     struct QueuedCreate {
         std::shared_ptr<PendingCreate> pending;
         conf::BindingDef def;
         std::chrono::steady_clock::time_point queued;
     };
+    static constexpr uint64_t kCreateBatch = 1;  // the worker's name for the kind
     void queueCreate(std::shared_ptr<PendingCreate> pending, conf::BindingDef def);
-    void runQueuedCreates();  // worker
+    void runCreates(uint64_t first);  // worker
     std::mutex queuedCreatesMutex_;
-    std::map<uint64_t, std::deque<QueuedCreate>> queuedCreates_;
-    std::deque<uint64_t> createLanes_;  // lanes with creates queued, in turn
+    std::map<uint64_t, QueuedCreate> queuedCreates_;  // by id
+    uint64_t lastCreateId_ = 0;
     // Refuses oversized calls before sdbus-c++ copies them; follows callers
     // that leave the bus.
     void installBusHooks();

@@ -25,6 +25,11 @@ void Worker::shutdown()
 
 void Worker::submit(std::function<void()> job, uint64_t lane)
 {
+    submitBatchable(std::move(job), lane, 0, 0);
+}
+
+void Worker::submitBatchable(std::function<void()> job, uint64_t lane, uint64_t batch, uint64_t id)
+{
     {
         std::lock_guard lock(mutex_);
         if (stopping_ && !thread_.joinable())
@@ -32,9 +37,37 @@ void Worker::submit(std::function<void()> job, uint64_t lane)
         auto& queue = lanes_[lane];
         if (queue.empty())
             rotation_.push_back(lane);
-        queue.push_back(std::move(job));
+        queue.push_back({std::move(job), batch, id});
     }
     wake_.notify_one();
+}
+
+std::vector<uint64_t> Worker::takeBatch(uint64_t batch, size_t most)
+{
+    std::vector<uint64_t> ids;
+    std::lock_guard lock(mutex_);
+    // Rounds over the lanes, one job of each at most per round, as they
+    // would be served; a lane that gives one goes to the back (it had its
+    // turn), one that empties leaves the rotation.
+    for (bool took = true; took && ids.size() < most;) {
+        took = false;
+        for (size_t lanes = rotation_.size(); lanes > 0 && ids.size() < most; --lanes) {
+            const uint64_t lane = rotation_.front();
+            rotation_.pop_front();
+            auto it = lanes_.find(lane);
+            if (batch != 0 && it->second.front().batch == batch) {
+                ids.push_back(it->second.front().id);
+                it->second.pop_front();
+                took = true;
+                if (it->second.empty()) {
+                    lanes_.erase(it);
+                    continue;
+                }
+            }
+            rotation_.push_back(lane);
+        }
+    }
+    return ids;
 }
 
 void Worker::run()
@@ -51,7 +84,7 @@ void Worker::run()
             const uint64_t lane = rotation_.front();
             rotation_.pop_front();
             auto it = lanes_.find(lane);
-            job = std::move(it->second.front());
+            job = std::move(it->second.front().job);
             it->second.pop_front();
             if (it->second.empty())
                 lanes_.erase(it);
