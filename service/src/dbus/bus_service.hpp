@@ -19,7 +19,6 @@
 #include <systemd/sd-bus.h>
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
