@@ -53,7 +53,7 @@ std::vector<CreateOutcome> NwfilterDriver::createBindings(std::vector<conf::Bind
     // it; when the kernel refuses them together, each goes in alone, so
     // that only a create at fault fails.
     std::vector<bool> applied(prepared.size(), false);
-    const size_t group = std::max<size_t>(1, backend_.portsPerGroup());
+    const size_t group = createsPerTransaction();
     for (size_t first = 0; first + 1 < prepared.size() && group > 1; first += group) {
         const size_t end = std::min(prepared.size(), first + group);
         std::vector<fw::PolicyChange> changes;
