@@ -16,8 +16,9 @@
 //    system time (/proc/PID/stat, summed over each call's window), and what
 //    its child processes (iptables-restore, ...) used, reported apart.
 // 2b. K creates again, kWindow at a time in flight (a tool starting many
-//    guests): per create the time and the daemon's CPU, which group commit
-//    makes less than one after the other.
+//    guests), each round's creates then deleted kWindow at a time in flight
+//    (the guests stopping): per create and per delete the time and the
+//    daemon's CPU, which group commit makes less than one after the other.
 // 3. K redefines of a filter one binding uses (clean-traffic and one rule
 //    of its own, two versions in turn), the N others present: a redefine
 //    should cost what its users cost, not what every binding does.
@@ -42,10 +43,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "bench_util.hpp"
@@ -133,6 +136,40 @@ void createPipelined(sdbus::IProxy& manager, size_t from, size_t to)
         throw std::runtime_error(firstError);
 }
 
+// Binding.Delete of vnetFROM..vnetTO, kWindow calls in flight.
+void deletePipelined(sdbus::IProxy& manager, size_t from, size_t to)
+{
+    std::mutex mutex;
+    std::condition_variable done;
+    size_t sent = 0, replies = 0;
+    std::string firstError;
+    std::vector<std::unique_ptr<sdbus::IProxy>> bindings;  // kept until every answer came
+    for (size_t i = from; i <= to; ++i) {
+        {
+            std::unique_lock lock(mutex);
+            done.wait(lock, [&] { return sent - replies < kWindow; });
+        }
+        ++sent;
+        bindings.push_back(sdbus::createProxy(manager.getConnection(), kService,
+                                              "/org/vnetfilter1/binding/vnet" + std::to_string(i)));
+        bindings.back()
+            ->callMethodAsync("Delete")
+            .onInterface("org.vnetfilter1.Binding")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .uponReplyInvoke([&](const sdbus::Error* error) {
+                std::lock_guard lock(mutex);
+                if (error && firstError.empty())
+                    firstError = error->getName() + ": " + error->getMessage();
+                ++replies;
+                done.notify_all();
+            });
+    }
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return replies == sent; });
+    if (!firstError.empty())
+        throw std::runtime_error(firstError);
+}
+
 // Adds what the daemon used between `before` and `after` to `sum`.
 void addUsed(Cpu& sum, const Cpu& before, const Cpu& after)
 {
@@ -203,38 +240,38 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
         report(fillTo, "delete", deletes, deleteCpu);
 }
 
-// Creates at once (group commit): rounds of kWindow creates in flight from
-// one connection, as a management tool starting guests sends them, each
-// round's bindings deleted again (one after the other, not measured) so
-// that the population stays at N. Per create: the round's time and the
-// daemon's CPU over it, divided by the creates in it.
+// Creates and deletes at once (group commit): rounds of kWindow creates in
+// flight from one connection, as a management tool starting guests sends
+// them, then the round's kWindow deletes in flight (the guests stopping),
+// so that the population stays at N. Per create and per delete: the
+// round's time and the daemon's CPU over it, divided by the calls in it.
 void measureBursts(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sample)
 {
-    std::vector<double> perCreate;
-    Cpu used;
-    size_t creates = 0;
+    std::vector<double> perCreate, perDelete;
+    Cpu createCpu, deleteCpu;
+    size_t calls = 0;
     for (size_t first = 1; first <= sample; first += kWindow) {
         const size_t last = std::min(sample, first + kWindow - 1);
-        const Cpu before = cpuOf(pid);
-        const auto start = Clock::now();
-        createPipelined(manager, 700000 + first, 700000 + last);
-        const double ms = msSince(start);
-        addUsed(used, before, cpuOf(pid));
         const size_t count = last - first + 1;
-        perCreate.push_back(ms / static_cast<double>(count));
-        creates += count;
-        for (size_t i = first; i <= last; ++i)
-            sdbus::createProxy(manager.getConnection(), kService,
-                               "/org/vnetfilter1/binding/vnet" + std::to_string(700000 + i))
-                ->callMethod("Delete")
-                .onInterface("org.vnetfilter1.Binding")
-                .withTimeout(std::chrono::microseconds(kTimeoutUs));
+        Cpu before = cpuOf(pid);
+        auto start = Clock::now();
+        createPipelined(manager, 700000 + first, 700000 + last);
+        perCreate.push_back(msSince(start) / static_cast<double>(count));
+        addUsed(createCpu, before, cpuOf(pid));
+        before = cpuOf(pid);
+        start = Clock::now();
+        deletePipelined(manager, 700000 + first, 700000 + last);
+        perDelete.push_back(msSince(start) / static_cast<double>(count));
+        addUsed(deleteCpu, before, cpuOf(pid));
+        calls += count;
     }
-    const double k = static_cast<double>(creates);
-    std::printf("n=%zu create_at_once window=%zu calls=%zu per_create_median_ms=%.2f per_create_p95_ms=%.2f "
-                "daemon_user_ms=%.3f daemon_sys_ms=%.3f children_ms=%.3f\n",
-                fillTo, kWindow, creates, percentile(perCreate, 0.5), percentile(perCreate, 0.95),
-                1000 * used.user / k, 1000 * used.system / k, 1000 * used.children / k);
+    const double k = static_cast<double>(calls);
+    for (const auto& [what, times, used] : {std::tuple{"create_at_once", &perCreate, &createCpu},
+                                            std::tuple{"delete_at_once", &perDelete, &deleteCpu}})
+        std::printf("n=%zu %s window=%zu calls=%zu per_call_median_ms=%.2f per_call_p95_ms=%.2f "
+                    "daemon_user_ms=%.3f daemon_sys_ms=%.3f children_ms=%.3f\n",
+                    fillTo, what, kWindow, calls, percentile(*times, 0.5), percentile(*times, 0.95),
+                    1000 * used->user / k, 1000 * used->system / k, 1000 * used->children / k);
 }
 
 // The filter step 3 redefines: clean-traffic and a rule whose EtherType

@@ -414,6 +414,24 @@ uint64_t settledGeneration(const std::filesystem::path& log)
     return last;
 }
 
+// Starts `nft monitor` in `ns`, writing to `log`, and returns it once it
+// listens; nullptr (after a failed expectation) when it never does.
+std::unique_ptr<test::Process> monitorGenerations(test::Netns& ns, const std::filesystem::path& log)
+{
+    // Line-buffered: nft writes to a file in blocks otherwise.
+    auto monitor = std::make_unique<test::Process>(
+        std::vector<std::string>{"ip", "netns", "exec", ns.name(), "stdbuf", "-oL", "nft", "monitor"}, log);
+    // Listening once it reports a change made after it started (a table
+    // made and removed again: adding one that exists commits nothing).
+    const bool listening = test::eventually([&] {
+        ns.check({"nft", "add", "table", "inet", "monitor_probe"});
+        ns.check({"nft", "delete", "table", "inet", "monitor_probe"});
+        return lastGeneration(log) > 0;
+    });
+    EXPECT_TRUE(listening) << "nft monitor " << (monitor->running() ? "runs" : "ended") << ": " << test::readFile(log);
+    return listening ? std::move(monitor) : nullptr;
+}
+
 } // namespace
 
 // Group commit: creates that wait for the worker together go into the
@@ -431,15 +449,8 @@ TEST_F(HardeningTest, CreatesWaitingTogetherShareTransactions)
     test::Daemon daemon(ns);
     test::TempDir logs;
     const auto monitorLog = logs.path() / "monitor.log";
-    // Line-buffered: nft writes to a file in blocks otherwise.
-    test::Process monitor({"ip", "netns", "exec", ns.name(), "stdbuf", "-oL", "nft", "monitor"}, monitorLog);
-    // Listening once it reports a change made after it started (a table
-    // made and removed again: adding one that exists commits nothing).
-    ASSERT_TRUE(test::eventually([&] {
-        ns.check({"nft", "add", "table", "inet", "monitor_probe"});
-        ns.check({"nft", "delete", "table", "inet", "monitor_probe"});
-        return lastGeneration(monitorLog) > 0;
-    })) << "nft monitor " << (monitor.running() ? "runs" : "ended") << ": " << test::readFile(monitorLog);
+    auto monitor = monitorGenerations(ns, monitorLog);
+    ASSERT_TRUE(monitor);
 
     const uint64_t beforeAlone = settledGeneration(monitorLog);
     for (int i = 0; i < 16; ++i) {
@@ -491,4 +502,62 @@ TEST_F(HardeningTest, GroupedCreatesKeepTheCallersOrder)
     auto answers = answerCounts(test::readFile(logs.path() / "client.log"));
     EXPECT_EQ(answers["ok"], 16) << test::readFile(logs.path() / "client.log");
     EXPECT_TRUE(ctl({"nwfilter-binding-dumpxml", "late0"}).ok());
+}
+
+// Group commit of deletes, as of creates: 16 deletes at once take fewer
+// transactions than 16 one after the other (a host stopping its guests),
+// and each caller has its own answer: two clients delete the same 16
+// bindings at once, 16 calls succeed and the others are told there is no
+// binding (or no object any more, when it went before their call came).
+TEST_F(HardeningTest, DeletesWaitingTogetherShareTransactions)
+{
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon(ns);
+    test::TempDir logs;
+    const auto monitorLog = logs.path() / "monitor.log";
+    auto monitor = monitorGenerations(ns, monitorLog);
+    ASSERT_TRUE(monitor);
+    auto createSixteen = [&](const char* log) {
+        test::Process client({FLOOD_CLIENT, "16", "bindings"}, logs.path() / log);
+        ASSERT_EQ(client.wait(60s), 0);
+        ASSERT_EQ(answerCounts(test::readFile(logs.path() / log))["ok"], 16) << test::readFile(logs.path() / log);
+    };
+
+    createSixteen("create1.log");
+    const uint64_t beforeAlone = settledGeneration(monitorLog);
+    for (int i = 0; i < 16; ++i) {
+        const auto r = ctl({"nwfilter-binding-delete", "q" + std::to_string(i)});
+        ASSERT_TRUE(r.ok()) << r.err;
+    }
+    const uint64_t alone = settledGeneration(monitorLog) - beforeAlone;
+    ASSERT_EQ(bindingCount(), 0u);
+
+    createSixteen("create2.log");
+    const uint64_t beforeTogether = settledGeneration(monitorLog);
+    test::Process first({FLOOD_CLIENT, "16", "deletes"}, logs.path() / "first.log");
+    test::Process second({FLOOD_CLIENT, "16", "deletes"}, logs.path() / "second.log");
+    ASSERT_EQ(first.wait(60s), 0);
+    ASSERT_EQ(second.wait(60s), 0);
+    const uint64_t together = settledGeneration(monitorLog) - beforeTogether;
+
+    std::map<std::string, int> answers;
+    for (const char* log : {"first.log", "second.log"})
+        for (const auto& [name, n] : answerCounts(test::readFile(logs.path() / log)))
+            answers[name] += n;
+    const std::string both = test::readFile(logs.path() / "first.log") + test::readFile(logs.path() / "second.log");
+    EXPECT_EQ(answers["ok"], 16) << both;
+    EXPECT_EQ(answers["org.vnetfilter1.Error.NotFound"] + answers["org.freedesktop.DBus.Error.UnknownObject"] +
+                  answers["org.freedesktop.DBus.Error.UnknownMethod"],
+              16)
+        << both;
+    EXPECT_EQ(bindingCount(), 0u);
+    std::cout << "  transactions for 16 deletes one after the other: " << alone << ", at once: " << together << "\n";
+    EXPECT_GT(together, 0u);
+    EXPECT_LT(together, alone) << "deletes waiting together each had transactions of their own";
+    // What was grouped is what a start-up reads back.
+    daemon.stop();
+    daemon.start();
+    EXPECT_EQ(bindingCount(), 0u);
 }

@@ -23,7 +23,7 @@ public:
             throw fw::BackendError("injected failure");
         }
         for (const auto& change : changes)
-            if (change.policy && refusedPorts.count(change.port))
+            if (change.policy ? refusedPorts.count(change.port) : refusedRemovals.count(change.port))
                 throw fw::BackendError("injected refusal of port " + change.port);
         for (const auto& change : changes) {
             if (change.policy)
@@ -59,7 +59,8 @@ public:
 
     std::map<std::string, fw::PortPolicy> installed;
     bool failNext = false;
-    std::set<std::string> refusedPorts;  // a transaction giving one of these rules fails
+    std::set<std::string> refusedPorts;     // a transaction giving one of these rules fails
+    std::set<std::string> refusedRemovals;  // one removing one of these ports' rules fails
     bool resyncFinds = true;
     bool failResync = false;  // what resync() says it repaired
     int transactions = 0;

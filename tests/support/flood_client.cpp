@@ -8,6 +8,7 @@
 //                                      Manager.CreateBinding of ports q0..qN-1
 //                                      (clean-traffic); with "leave", exit as
 //                                      soon as the calls are sent
+//   flood_client COUNT deletes         Binding.Delete of ports q0..qN-1
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <atomic>
@@ -30,6 +31,7 @@ int main(int argc, char** argv)
     }
     const int count = std::stoi(argv[1]);
     const bool bindings = std::string(argv[2]) == "bindings";
+    const bool deletes = std::string(argv[2]) == "deletes";
     const bool leave = argc > 3 && std::string(argv[3]) == "leave";
     const bool thenFilter = argc > 3 && std::string(argv[3]) == "then-filter";
     auto xmlOf = [&](int i) {
@@ -52,8 +54,21 @@ int main(int argc, char** argv)
     std::mutex mutex;
     std::map<std::string, int> answers;
     std::atomic<int> done{0};
+    std::vector<std::unique_ptr<sdbus::IProxy>> proxies;  // the deletes' objects, kept until the answers
     std::vector<std::pair<std::string, std::string>> calls;  // method, argument
-    for (int i = 0; i < count; ++i)
+    for (int i = 0; deletes && i < count; ++i) {
+        auto binding = sdbus::createProxy(*connection, "org.vnetfilter1", "/org/vnetfilter1/binding/q" + std::to_string(i));
+        binding->callMethodAsync("Delete")
+            .onInterface("org.vnetfilter1.Binding")
+            .withTimeout(std::chrono::seconds(120))
+            .uponReplyInvoke([&](const sdbus::Error* error) {
+                std::lock_guard lock(mutex);
+                ++answers[error ? error->getName() : std::string("ok")];
+                ++done;
+            });
+        proxies.push_back(std::move(binding));
+    }
+    for (int i = 0; !deletes && i < count; ++i)
         calls.emplace_back(bindings ? "CreateBinding" : "DefineFilter", xmlOf(i));
     if (thenFilter) {
         calls.emplace_back("DefineFilter", "<filter name='late'><filterref filter='clean-traffic'/></filter>");
@@ -79,7 +94,7 @@ int main(int argc, char** argv)
         std::_Exit(0);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(150);
-    const int expected = static_cast<int>(calls.size());
+    const int expected = deletes ? count : static_cast<int>(calls.size());
     while (done < expected && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     connection->leaveEventLoop();

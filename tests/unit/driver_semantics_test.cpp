@@ -246,6 +246,55 @@ TEST_F(DriverSemantics, CreatesRefusedTogetherAreAppliedOneByOne)
     EXPECT_EQ(driver_->bindings().size(), 2u) << "the refused create was saved, or a good one was not";
 }
 
+// Deletes given together go out as one transaction, each with its own
+// outcome, in order.
+TEST_F(DriverSemantics, DeletesGivenTogetherShareOneTransaction)
+{
+    for (int i = 0; i < 3; ++i)
+        driver_->createBinding(binding("vnet" + std::to_string(i), "clean-traffic", i + 1));
+    const int before = backend_.transactions;
+    const auto outcomes = driver_->deleteBindings({"vnet0", "nosuch", "vnet0", "vnet2"});
+    EXPECT_EQ(backend_.transactions - before, 1) << "the two deletes went out apart";
+    ASSERT_EQ(outcomes.size(), 4u);
+    ASSERT_TRUE(std::holds_alternative<driver::Changes>(outcomes[0]));
+    EXPECT_EQ(std::get<driver::Changes>(outcomes[0]).removedBindings, std::vector<std::string>{"vnet0"});
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[1]).kind(), driver::ErrorKind::NotFound);
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[2]).kind(), driver::ErrorKind::NotFound)
+        << "a second delete of vnet0 found it";
+    ASSERT_TRUE(std::holds_alternative<driver::Changes>(outcomes[3]));
+    EXPECT_EQ(std::get<driver::Changes>(outcomes[3]).resultName, "vnet2");
+    EXPECT_EQ(backend_.policy("vnet0"), nullptr);
+    EXPECT_NE(backend_.policy("vnet1"), nullptr);
+    EXPECT_EQ(backend_.policy("vnet2"), nullptr);
+    ASSERT_EQ(driver_->bindings().size(), 1u);
+    restart();
+    ASSERT_EQ(driver_->bindings().size(), 1u) << "the grouped deletes' files are still there";
+    EXPECT_EQ(driver_->bindings().front().portdev, "vnet1");
+}
+
+// The kernel refusing the deletes together costs none of them but the one
+// at fault: each goes out alone, and the refused one stays bound.
+TEST_F(DriverSemantics, DeletesRefusedTogetherAreAppliedOneByOne)
+{
+    for (int i = 0; i < 3; ++i)
+        driver_->createBinding(binding("vnet" + std::to_string(i), "clean-traffic", i + 1));
+    backend_.refusedRemovals = {"vnet1"};
+    const int before = backend_.transactions;
+    const auto outcomes = driver_->deleteBindings({"vnet0", "vnet1", "vnet2"});
+    EXPECT_EQ(backend_.transactions - before, 4) << "one refused together, then one each";
+    ASSERT_EQ(outcomes.size(), 3u);
+    EXPECT_TRUE(std::holds_alternative<driver::Changes>(outcomes[0]));
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[1]).kind(), driver::ErrorKind::Backend);
+    EXPECT_TRUE(std::holds_alternative<driver::Changes>(outcomes[2]));
+    EXPECT_EQ(backend_.policy("vnet0"), nullptr);
+    EXPECT_NE(backend_.policy("vnet1"), nullptr) << "the refused delete took the port's rules";
+    EXPECT_EQ(backend_.policy("vnet2"), nullptr);
+    ASSERT_EQ(driver_->bindings().size(), 1u);
+    EXPECT_EQ(driver_->bindings().front().portdev, "vnet1");
+    restart();
+    EXPECT_EQ(driver_->bindings().size(), 1u) << "the refused delete removed the file, or a good one did not";
+}
+
 // A binding whose filter is missing at start-up fails closed (drop-all) and
 // comes back when the filter is defined.
 TEST_F(DriverSemantics, MissingFilterAtStartFailsClosedUntilDefined)

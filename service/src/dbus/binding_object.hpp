@@ -80,10 +80,7 @@ private:
 
     void Delete(sdbus::Result<>&& result) override
     {
-        service_.handle<driver::Changes>(
-            shared_from_this(), call(), std::move(result), kActionBindingWrite, {{"portdev", info_.portdev}},
-            [this, port = info_.portdev] { return service_.nwfilterDriver().deleteBinding(port); },
-            [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
+        service_.deleteBinding(shared_from_this(), call(), std::move(result), info_.portdev);
     }
 
     // Authorized on what will be acted on: this object's port, and the

@@ -142,6 +142,9 @@ public:
     // still gets its own answer.
     void createBinding(std::shared_ptr<void> object, const sdbus::Message& call,
                        sdbus::Result<sdbus::ObjectPath>&& result, std::string xml);
+    // Binding.Delete of `port`'s binding, grouped the same way.
+    void deleteBinding(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<>&& result,
+                       const std::string& port);
 
     // The same without worker: for answers the bus thread already has.
     template <typename... R>
@@ -181,6 +184,12 @@ private:
     template <typename T, typename... R>
     void runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::function<T()> job,
                      std::function<void(const sdbus::Result<R...>&, const T&)> reply);
+    // handle's steps up to the worker: admitted, authorized for `action`
+    // on `details`, then `run` (bus thread).
+    template <typename... R>
+    void authorize(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
+                   const std::string& action, std::map<std::string, std::string> details,
+                   std::type_identity_t<std::function<void(std::shared_ptr<PendingCall<R...>>)>> run);
     // handleDefinition's steps up to the worker: admitted, parsed,
     // authorized on what was parsed, then `run` (bus thread).
     template <typename Def, typename... R>
@@ -193,25 +202,43 @@ private:
     // done; when not, the caller has its answer (worker thread).
     template <typename... R>
     bool stillWanted(std::shared_ptr<PendingCall<R...>>& pending, std::chrono::steady_clock::time_point queued);
-    // Creates authorized and waiting for the worker. Each is a batchable
-    // job in its caller's lane; the first to run takes, with
-    // Worker::takeBatch, the creates waiting at the head of their lanes (as
-    // many as the driver puts in one transaction:
-    // NwfilterDriver::createsPerTransaction), so a batch is as large as the
+    // Calls of one kind whose firewall work can be done together (binding
+    // creates, binding deletes), authorized and waiting for the worker. Each
+    // is a batchable job in its caller's lane; the first to run takes, with
+    // Worker::takeBatch, the calls of its kind waiting at the head of their
+    // lanes (as many as the driver puts in one transaction:
+    // NwfilterDriver::portsPerTransaction), so a batch is as large as the
     // worker is behind, every lane has its share, and no lane's order
-    // changes (a create behind another call of its lane waits for it).
-    using PendingCreate = PendingCall<sdbus::ObjectPath>;
-    struct QueuedCreate {
-        std::shared_ptr<PendingCreate> pending;
-        conf::BindingDef def;
-        std::chrono::steady_clock::time_point queued;
+    // changes (a call behind another call of its lane waits for it).
+    template <typename Item, typename... R>
+    struct GroupedCalls {
+        struct Waiting {
+            std::shared_ptr<PendingCall<R...>> pending;
+            Item item;
+            std::chrono::steady_clock::time_point queued;
+        };
+        uint64_t kind = 0;  // the worker's name for it (not 0)
+        // The driver's work for a batch, each item's outcome in order
+        // (worker thread), and the answer to a call that succeeded (bus thread).
+        std::function<std::vector<driver::ChangeOutcome>(std::vector<Item>)> run;
+        std::function<void(const sdbus::Result<R...>&, const driver::Changes&)> reply;
+        std::mutex mutex{};
+        std::map<uint64_t, Waiting> waiting{};  // by id
+        uint64_t lastId = 0;
     };
-    static constexpr uint64_t kCreateBatch = 1;  // the worker's name for the kind
-    void queueCreate(std::shared_ptr<PendingCreate> pending, conf::BindingDef def);
-    void runCreates(uint64_t first);  // worker
-    std::mutex queuedCreatesMutex_;
-    std::map<uint64_t, QueuedCreate> queuedCreates_;  // by id
-    uint64_t lastCreateId_ = 0;
+    template <typename Item, typename... R>
+    void queueGrouped(GroupedCalls<Item, R...>& calls, std::shared_ptr<PendingCall<R...>> pending, Item item);
+    template <typename Item, typename... R>
+    void runGrouped(GroupedCalls<Item, R...>& calls, uint64_t first);  // worker
+    GroupedCalls<conf::BindingDef, sdbus::ObjectPath> creates_{
+        .kind = 1,
+        .run = [this](std::vector<conf::BindingDef> defs) { return driver_.createBindings(std::move(defs)); },
+        .reply = [](const sdbus::Result<sdbus::ObjectPath>& result,
+                    const driver::Changes& changes) { result.returnResults(bindingPath(changes.resultName)); }};
+    GroupedCalls<std::string> deletes_{
+        .kind = 2,
+        .run = [this](std::vector<std::string> ports) { return driver_.deleteBindings(ports); },
+        .reply = [](const sdbus::Result<>& result, const driver::Changes&) { result.returnResults(); }};
     // Refuses oversized calls before sdbus-c++ copies them; follows callers
     // that leave the bus.
     void installBusHooks();
@@ -384,20 +411,30 @@ void BusService::handle(std::shared_ptr<void> object, const sdbus::Message& call
                         std::type_identity_t<std::function<T()>> job,
                         std::type_identity_t<std::function<void(const sdbus::Result<R...>&, const T&)>> reply)
 {
+    authorize<R...>(std::move(object), call, std::move(result), action, std::move(details),
+                    [this, job = std::move(job), reply = std::move(reply)](std::shared_ptr<PendingCall<R...>> pending) {
+                        runOnWorker<T, R...>(std::move(pending), job, reply);
+                    });
+}
+
+template <typename... R>
+void BusService::authorize(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<R...>&& result,
+                           const std::string& action, std::map<std::string, std::string> details,
+                           std::type_identity_t<std::function<void(std::shared_ptr<PendingCall<R...>>)>> run)
+{
     admit(std::move(object), call, std::move(result), 0,
-                [this, action, details, job, reply](std::shared_ptr<PendingCall<R...>> pending) {
-                    if (action != kActionRead)
-                        pending->fields = fieldsOf(details);
-                    const Caller caller = pending->caller;
-                    authorizer_.check(caller, action, details,
-                                      [this, pending, job, reply](std::optional<std::string> denial) mutable {
-                                          if (denial) {
-                                              pending->result.returnError(accessDenied(*denial));
-                                              return;
-                                          }
-                                          runOnWorker<T, R...>(std::move(pending), std::move(job), std::move(reply));
-                                      });
-                });
+          [this, action, details = std::move(details), run = std::move(run)](std::shared_ptr<PendingCall<R...>> pending) {
+              if (action != kActionRead)
+                  pending->fields = fieldsOf(details);
+              const Caller caller = pending->caller;
+              authorizer_.check(caller, action, details, [pending, run](std::optional<std::string> denial) mutable {
+                  if (denial) {
+                      pending->result.returnError(accessDenied(*denial));
+                      return;
+                  }
+                  run(std::move(pending));
+              });
+          });
 }
 
 template <typename Def, typename... R>

@@ -8,9 +8,6 @@
 
 #include "conf/error.hpp"
 #include "driver/stored_form.hpp"
-#include "util/log.hpp"
-
-#include <algorithm>
 
 namespace vnf::driver {
 
@@ -27,15 +24,15 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
 {
     std::vector<conf::BindingDef> one;
     one.push_back(std::move(def));
-    CreateOutcome outcome = std::move(createBindings(std::move(one)).front());
+    ChangeOutcome outcome = std::move(createBindings(std::move(one)).front());
     if (const auto* error = std::get_if<ServiceError>(&outcome))
         throw *error;
     return std::get<Changes>(std::move(outcome));
 }
 
-std::vector<CreateOutcome> NwfilterDriver::createBindings(std::vector<conf::BindingDef> defs)
+std::vector<ChangeOutcome> NwfilterDriver::createBindings(std::vector<conf::BindingDef> defs)
 {
-    std::vector<CreateOutcome> outcomes(defs.size());
+    std::vector<ChangeOutcome> outcomes(defs.size());
     std::vector<std::pair<size_t, PreparedCreate>> prepared;
     std::map<std::string, std::string> claimed;  // port -> filter, by an earlier create of these
     for (size_t i = 0; i < defs.size(); ++i) {
@@ -49,34 +46,14 @@ std::vector<CreateOutcome> NwfilterDriver::createBindings(std::vector<conf::Bind
             outcomes[i] = ServiceError(ErrorKind::Backend, e.what());
         }
     }
-    // Several go in together, as many at a time as the backend finds worth
-    // it; when the kernel refuses them together, each goes in alone, so
-    // that only a create at fault fails.
-    std::vector<bool> applied(prepared.size(), false);
-    const size_t group = createsPerTransaction();
-    for (size_t first = 0; first + 1 < prepared.size() && group > 1; first += group) {
-        const size_t end = std::min(prepared.size(), first + group);
-        std::vector<fw::PolicyChange> changes;
-        changes.reserve(end - first);
-        for (size_t i = first; i < end; ++i)
-            changes.push_back({prepared[i].second.binding.def.portdev, prepared[i].second.rules});
-        try {
-            backend_.apply(changes);
-            std::fill(applied.begin() + first, applied.begin() + end, true);
-        } catch (const fw::BackendError& e) {
-            util::logInfo(std::to_string(end - first) +
-                          " binding creates refused as one transaction, applied one by one: " + e.what());
-        }
-    }
+    std::vector<fw::PolicyChange> changes;
+    changes.reserve(prepared.size());
+    for (const auto& [index, create] : prepared)
+        changes.push_back({create.binding.def.portdev, create.rules});
+    const std::vector<bool> applied = applyTogether(changes, "binding creates");
     for (size_t i = 0; i < prepared.size(); ++i) {
         auto& [index, create] = prepared[i];
-        try {
-            outcomes[index] = commitCreate(std::move(create), applied[i]);
-        } catch (const ServiceError& e) {
-            outcomes[index] = e;
-        } catch (const std::exception& e) {
-            outcomes[index] = ServiceError(ErrorKind::Backend, e.what());
-        }
+        outcomes[index] = outcomeOf([&] { return commitCreate(std::move(create), applied[i]); });
     }
     return outcomes;
 }

@@ -127,6 +127,28 @@ void NwfilterDriver::restoreRules(const std::vector<fw::PolicyChange>& changes)
     }
 }
 
+// Several ports' changes go in together, as many at a time as the backend
+// finds worth it (a chunk of one is left to the caller, which applies it
+// alone anyway).
+std::vector<bool> NwfilterDriver::applyTogether(const std::vector<fw::PolicyChange>& changes, const std::string& what)
+{
+    std::vector<bool> applied(changes.size(), false);
+    const size_t group = portsPerTransaction();
+    for (size_t first = 0; first + 1 < changes.size() && group > 1; first += group) {
+        const size_t end = std::min(changes.size(), first + group);
+        try {
+            backend_.apply({changes.begin() + static_cast<std::ptrdiff_t>(first),
+                            changes.begin() + static_cast<std::ptrdiff_t>(end)});
+            std::fill(applied.begin() + static_cast<std::ptrdiff_t>(first),
+                      applied.begin() + static_cast<std::ptrdiff_t>(end), true);
+        } catch (const fw::BackendError& e) {
+            util::logInfo(std::to_string(end - first) + " " + what +
+                          " refused as one transaction, applied one by one: " + e.what());
+        }
+    }
+    return applied;
+}
+
 bool NwfilterDriver::FilterReach::reaches(const std::string& bound, const std::string& filter)
 {
     if (bound == filter)
@@ -437,43 +459,6 @@ Changes NwfilterDriver::undefineFilter(const std::string& name)
         filters_.erase(it);
         changes.removedFilters.push_back(name);
     }
-    return changes;
-}
-
-Changes NwfilterDriver::deleteBinding(const std::string& portdev)
-{
-    auto it = bindings_.find(portdev);
-    if (it == bindings_.end())
-        throw ServiceError(ErrorKind::NotFound, "port '" + portdev + "' has no binding");
-    // Capture first: when the call returns, nothing watches the port any more.
-    Binding& binding = it->second;
-    if (binding.session) {
-        capture_->unwatch(portdev);
-        binding.session = 0;
-    }
-    Changes ignored;
-    try {
-        apply({{portdev, std::nullopt}});
-        try {
-            bindingStore_.remove(portdev);
-            leaseStore_.remove(portdev);
-        } catch (const std::exception& e) {
-            restoreRules({{portdev, policyOf(binding)}});
-            throw ServiceError(ErrorKind::Backend, std::string("cannot remove the binding's file: ") + e.what());
-        }
-    } catch (...) {
-        syncWatch(binding, ignored);  // still bound: keep learning
-        throw;
-    }
-    const bool hadLearner = binding.learner.has_value();
-    unindexBinding(portdev);
-    bindings_.erase(it);
-    // Only a port that learned can have been the next lease to expire.
-    if (hadLearner)
-        scheduleExpiry();
-    Changes changes;
-    changes.resultName = portdev;
-    changes.removedBindings.push_back(portdev);
     return changes;
 }
 

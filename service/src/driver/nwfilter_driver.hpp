@@ -140,8 +140,23 @@ struct Changes {
     }
 };
 
-// What one of several creates came to: its changes, or why it failed.
-using CreateOutcome = std::variant<Changes, ServiceError>;
+// What one of several creates or deletes came to: its changes, or why it
+// failed.
+using ChangeOutcome = std::variant<Changes, ServiceError>;
+
+// Runs `step` and gives what it came to: its changes, or what it threw (a
+// ServiceError as thrown, anything else as the backend's error).
+template <typename Step>
+ChangeOutcome outcomeOf(Step&& step)
+{
+    try {
+        return step();
+    } catch (const ServiceError& e) {
+        return e;
+    } catch (const std::exception& e) {
+        return ServiceError(ErrorKind::Backend, e.what());
+    }
+}
 
 struct DriverOptions {
     std::filesystem::path builtinFilterDir;
@@ -189,11 +204,15 @@ public:
     // earlier ones first (a second binding of a port is refused as
     // existing). When the kernel refuses them together, each is applied
     // alone, so a create fails only for what is wrong with it.
-    std::vector<CreateOutcome> createBindings(std::vector<conf::BindingDef> defs);
-    // How many creates one transaction takes (1: the backend gains nothing
-    // from grouping them).
-    size_t createsPerTransaction() const { return std::max<size_t>(1, backend_.portsPerGroup()); }
+    std::vector<ChangeOutcome> createBindings(std::vector<conf::BindingDef> defs);
+    // How many ports' creates or deletes one transaction takes (1: the
+    // backend gains nothing from grouping them).
+    size_t portsPerTransaction() const { return std::max<size_t>(1, backend_.portsPerGroup()); }
     Changes deleteBinding(const std::string& portdev);
+    // Several deletes in one firewall transaction (nwfilter_delete.cpp), as
+    // createBindings: each with its own outcome, in order (a second delete
+    // of a port finds no binding), each alone when refused together.
+    std::vector<ChangeOutcome> deleteBindings(const std::vector<std::string>& ports);
     // Replaces the binding of `portdev` (a new filter, parameters, MAC or
     // owner) in one firewall change: the port keeps its old rules until the
     // new ones are in force. `def` must name the same port. Anything refused
@@ -336,6 +355,14 @@ private:
     PreparedCreate prepareCreate(conf::BindingDef def, const std::map<std::string, std::string>& claimed);
     // Its rules (unless `applied` with others), its file, the binding.
     Changes commitCreate(PreparedCreate create, bool applied);
+    // The port's rules removed (unless `applied` with others), then its
+    // files and the binding; the port's capture stopped before.
+    Changes commitDelete(const std::string& port, bool applied);
+    // Applies `changes` (one per port) as few transactions as the backend
+    // groups ports in; a group the kernel refuses is left out. Says which
+    // changes are in force: the caller applies the others alone, so that
+    // only a change at fault fails. `what` names them in the log.
+    std::vector<bool> applyTogether(const std::vector<fw::PolicyChange>& changes, const std::string& what);
     engine::Variables variablesOf(const conf::BindingDef& binding) const;
     learn::AddressLearner makeLearner(const conf::BindingDef& binding) const;
     static bool needsWatch(const Binding& binding);

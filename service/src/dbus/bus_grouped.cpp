@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Manager.CreateBinding and Binding.Delete with group commit: calls of one
+// kind authorized while the worker is busy wait for it, and the first to
+// run takes the others at the head of their lanes into one firewall
+// transaction (NwfilterDriver::createBindings, deleteBindings).
+// A call that finds the worker idle goes in alone, as before; a burst (a
+// host starting or stopping many guests) costs one commit per batch
+// instead of one per binding - with libvirt's layout each commit makes the
+// kernel walk or rebuild what every port has rules in.
+#include "dbus/bus_service.hpp"
+
+#include "conf/binding.hpp"
+
+namespace vnf::dbus {
+
+void BusService::createBinding(std::shared_ptr<void> object, const sdbus::Message& call,
+                               sdbus::Result<sdbus::ObjectPath>&& result, std::string xml)
+{
+    const conf::Strictness strictness = options_.strictness;
+    authorizeDefinition<conf::BindingDef, sdbus::ObjectPath>(
+        std::move(object), call, std::move(result), kActionBindingWrite, std::move(xml),
+        [strictness](const std::string& text) { return conf::parseBinding(text, strictness); },
+        [](const conf::BindingDef& def) {
+            return std::map<std::string, std::string>{{"portdev", def.portdev}, {"filter", def.filter}};
+        },
+        [this](std::shared_ptr<PendingCall<sdbus::ObjectPath>> pending, std::shared_ptr<conf::BindingDef> def) {
+            queueGrouped(creates_, std::move(pending), std::move(*def));
+        });
+}
+
+void BusService::deleteBinding(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<>&& result,
+                               const std::string& port)
+{
+    authorize<>(std::move(object), call, std::move(result), kActionBindingWrite, {{"portdev", port}},
+                [this, port](std::shared_ptr<PendingCall<>> pending) { queueGrouped(deletes_, std::move(pending), port); });
+}
+
+template <typename Item, typename... R>
+void BusService::queueGrouped(GroupedCalls<Item, R...>& calls, std::shared_ptr<PendingCall<R...>> pending, Item item)
+{
+    const uint64_t lane = pending->caller.uid;
+    uint64_t id = 0;
+    {
+        std::lock_guard lock(calls.mutex);
+        id = ++calls.lastId;
+        calls.waiting.emplace(id, typename GroupedCalls<Item, R...>::Waiting{std::move(pending), std::move(item),
+                                                                             std::chrono::steady_clock::now()});
+    }
+    worker_.submitBatchable([this, &calls, id] { runGrouped(calls, id); }, lane, calls.kind, id);
+}
+
+template <typename Item, typename... R>
+void BusService::runGrouped(GroupedCalls<Item, R...>& calls, uint64_t first)
+{
+    std::vector<uint64_t> ids = {first};
+    const size_t most = driver_.portsPerTransaction();
+    if (most > 1)
+        for (uint64_t id : worker_.takeBatch(calls.kind, most - 1))
+            ids.push_back(id);
+    std::vector<typename GroupedCalls<Item, R...>::Waiting> batch;
+    {
+        std::lock_guard lock(calls.mutex);
+        for (uint64_t id : ids)
+            batch.push_back(std::move(calls.waiting.extract(id).mapped()));
+    }
+    std::vector<std::shared_ptr<PendingCall<R...>>> wanted;
+    std::vector<Item> items;
+    for (auto& call : batch) {
+        if (!stillWanted(call.pending, call.queued))
+            continue;
+        wanted.push_back(std::move(call.pending));
+        items.push_back(std::move(call.item));
+    }
+    if (items.empty())
+        return;
+    std::vector<driver::ChangeOutcome> outcomes;
+    try {
+        outcomes = calls.run(std::move(items));
+    } catch (const std::exception& e) {
+        // run answers for each call; this is for what it could not
+        // (memory): every caller learns it.
+        outcomes.assign(wanted.size(), driver::ServiceError(driver::ErrorKind::Backend, e.what()));
+    }
+    for (size_t i = 0; i < wanted.size(); ++i) {
+        std::shared_ptr<PendingCall<R...>>& pending = wanted[i];
+        if (auto* changes = std::get_if<driver::Changes>(&outcomes[i])) {
+            logChange(pending->method, pending->fields, pending->caller, "done", false);
+            loop_.post([this, pending = std::move(pending), changes = std::move(*changes), &calls] {
+                applyChanges(changes);
+                calls.reply(pending->result, changes);
+            });
+            continue;
+        }
+        const auto& error = std::get<driver::ServiceError>(outcomes[i]);
+        if (error.kind() == driver::ErrorKind::Backend)
+            logChange(pending->method, pending->fields, pending->caller, error.what(), true);
+        loop_.post([pending = std::move(pending), kind = error.kind(), message = std::string(error.what())] {
+            pending->result.returnError(toDbusError(kind, message));
+        });
+    }
+}
+
+} // namespace vnf::dbus
