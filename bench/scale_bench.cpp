@@ -42,6 +42,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -106,7 +107,10 @@ long rssKb(pid_t pid)
     return 0;
 }
 
-void createPipelined(sdbus::IProxy& manager, size_t from, size_t to)
+// Calls `send(i, onReply)` for i in FROM..TO with kWindow calls in flight,
+// and returns once every one was answered; throws the first error.
+void pipelined(size_t from, size_t to,
+               const std::function<void(size_t, std::function<void(const sdbus::Error*)>)>& send)
 {
     std::mutex mutex;
     std::condition_variable done;
@@ -118,17 +122,13 @@ void createPipelined(sdbus::IProxy& manager, size_t from, size_t to)
             done.wait(lock, [&] { return sent - replies < kWindow; });
         }
         ++sent;
-        manager.callMethodAsync("CreateBinding")
-            .onInterface("org.vnetfilter1.Manager")
-            .withTimeout(std::chrono::microseconds(kTimeoutUs))
-            .withArguments(bindingXml(i))
-            .uponReplyInvoke([&](const sdbus::Error* error, sdbus::ObjectPath) {
-                std::lock_guard lock(mutex);
-                if (error && firstError.empty())
-                    firstError = error->getName() + ": " + error->getMessage();
-                ++replies;
-                done.notify_all();
-            });
+        send(i, [&](const sdbus::Error* error) {
+            std::lock_guard lock(mutex);
+            if (error && firstError.empty())
+                firstError = error->getName() + ": " + error->getMessage();
+            ++replies;
+            done.notify_all();
+        });
     }
     std::unique_lock lock(mutex);
     done.wait(lock, [&] { return replies == sent; });
@@ -136,38 +136,30 @@ void createPipelined(sdbus::IProxy& manager, size_t from, size_t to)
         throw std::runtime_error(firstError);
 }
 
-// Binding.Delete of vnetFROM..vnetTO, kWindow calls in flight.
+void createPipelined(sdbus::IProxy& manager, size_t from, size_t to)
+{
+    pipelined(from, to, [&](size_t i, std::function<void(const sdbus::Error*)> onReply) {
+        manager.callMethodAsync("CreateBinding")
+            .onInterface("org.vnetfilter1.Manager")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .withArguments(bindingXml(i))
+            .uponReplyInvoke([onReply](const sdbus::Error* error, sdbus::ObjectPath) { onReply(error); });
+    });
+}
+
+// Binding.Delete of vnetFROM..vnetTO.
 void deletePipelined(sdbus::IProxy& manager, size_t from, size_t to)
 {
-    std::mutex mutex;
-    std::condition_variable done;
-    size_t sent = 0, replies = 0;
-    std::string firstError;
     std::vector<std::unique_ptr<sdbus::IProxy>> bindings;  // kept until every answer came
-    for (size_t i = from; i <= to; ++i) {
-        {
-            std::unique_lock lock(mutex);
-            done.wait(lock, [&] { return sent - replies < kWindow; });
-        }
-        ++sent;
+    pipelined(from, to, [&](size_t i, std::function<void(const sdbus::Error*)> onReply) {
         bindings.push_back(sdbus::createProxy(manager.getConnection(), kService,
                                               "/org/vnetfilter1/binding/vnet" + std::to_string(i)));
         bindings.back()
             ->callMethodAsync("Delete")
             .onInterface("org.vnetfilter1.Binding")
             .withTimeout(std::chrono::microseconds(kTimeoutUs))
-            .uponReplyInvoke([&](const sdbus::Error* error) {
-                std::lock_guard lock(mutex);
-                if (error && firstError.empty())
-                    firstError = error->getName() + ": " + error->getMessage();
-                ++replies;
-                done.notify_all();
-            });
-    }
-    std::unique_lock lock(mutex);
-    done.wait(lock, [&] { return replies == sent; });
-    if (!firstError.empty())
-        throw std::runtime_error(firstError);
+            .uponReplyInvoke(std::move(onReply));
+    });
 }
 
 // Adds what the daemon used between `before` and `after` to `sum`.

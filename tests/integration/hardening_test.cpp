@@ -432,6 +432,25 @@ std::unique_ptr<test::Process> monitorGenerations(test::Netns& ns, const std::fi
     return listening ? std::move(monitor) : nullptr;
 }
 
+// Two flood_clients making the same 16 calls (`kind`) at once: their
+// answers summed, and their logs for a failure's message.
+std::pair<std::map<std::string, int>, std::string> twoClientsAtOnce(const std::filesystem::path& dir,
+                                                                   const std::string& kind)
+{
+    test::Process first({FLOOD_CLIENT, "16", kind}, dir / "first.log");
+    test::Process second({FLOOD_CLIENT, "16", kind}, dir / "second.log");
+    EXPECT_EQ(first.wait(60s), 0);
+    EXPECT_EQ(second.wait(60s), 0);
+    std::map<std::string, int> answers;
+    std::string logs;
+    for (const char* log : {"first.log", "second.log"}) {
+        logs += test::readFile(dir / log);
+        for (const auto& [name, n] : answerCounts(test::readFile(dir / log)))
+            answers[name] += n;
+    }
+    return {answers, logs};
+}
+
 } // namespace
 
 // Group commit: creates that wait for the worker together go into the
@@ -463,17 +482,9 @@ TEST_F(HardeningTest, CreatesWaitingTogetherShareTransactions)
     const uint64_t alone = settledGeneration(monitorLog) - beforeAlone;
 
     const uint64_t beforeTogether = settledGeneration(monitorLog);
-    test::Process first({FLOOD_CLIENT, "16", "bindings"}, logs.path() / "first.log");
-    test::Process second({FLOOD_CLIENT, "16", "bindings"}, logs.path() / "second.log");
-    ASSERT_EQ(first.wait(60s), 0);
-    ASSERT_EQ(second.wait(60s), 0);
+    auto [answers, both] = twoClientsAtOnce(logs.path(), "bindings");
     const uint64_t together = settledGeneration(monitorLog) - beforeTogether;
-
-    std::map<std::string, int> answers;
-    for (const char* log : {"first.log", "second.log"})
-        for (const auto& [name, n] : answerCounts(test::readFile(logs.path() / log)))
-            answers[name] += n;
-    EXPECT_EQ(answers["ok"], 16) << test::readFile(logs.path() / "first.log") << test::readFile(logs.path() / "second.log");
+    EXPECT_EQ(answers["ok"], 16) << both;
     EXPECT_EQ(answers["org.vnetfilter1.Error.Exists"], 16);
     EXPECT_EQ(bindingCount(), 32u);
     std::cout << "  transactions for 16 creates one after the other: " << alone << ", at once: " << together << "\n";
@@ -536,17 +547,8 @@ TEST_F(HardeningTest, DeletesWaitingTogetherShareTransactions)
 
     createSixteen("create2.log");
     const uint64_t beforeTogether = settledGeneration(monitorLog);
-    test::Process first({FLOOD_CLIENT, "16", "deletes"}, logs.path() / "first.log");
-    test::Process second({FLOOD_CLIENT, "16", "deletes"}, logs.path() / "second.log");
-    ASSERT_EQ(first.wait(60s), 0);
-    ASSERT_EQ(second.wait(60s), 0);
+    auto [answers, both] = twoClientsAtOnce(logs.path(), "deletes");
     const uint64_t together = settledGeneration(monitorLog) - beforeTogether;
-
-    std::map<std::string, int> answers;
-    for (const char* log : {"first.log", "second.log"})
-        for (const auto& [name, n] : answerCounts(test::readFile(logs.path() / log)))
-            answers[name] += n;
-    const std::string both = test::readFile(logs.path() / "first.log") + test::readFile(logs.path() / "second.log");
     EXPECT_EQ(answers["ok"], 16) << both;
     EXPECT_EQ(answers["org.vnetfilter1.Error.NotFound"] + answers["org.freedesktop.DBus.Error.UnknownObject"] +
                   answers["org.freedesktop.DBus.Error.UnknownMethod"],
