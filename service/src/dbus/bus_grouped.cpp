@@ -5,8 +5,8 @@
 // transaction (NwfilterDriver::createBindings, deleteBindings).
 // A call that finds the worker idle goes in alone, as before; a burst (a
 // host starting or stopping many guests) costs one commit per batch
-// instead of one per binding - with libvirt's layout each commit makes the
-// kernel walk or rebuild what every port has rules in.
+// instead of one per binding - with libvirt's layout the kernel's work per
+// commit grows with every port's rules.
 #include "dbus/bus_service.hpp"
 
 #include "conf/binding.hpp"

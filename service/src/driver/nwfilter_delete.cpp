@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Binding deletes, one or several at once: the mirror of nwfilter_create.cpp.
 // Deletes that wait for the worker together (a host stopping its guests)
-// go into the firewall as one transaction; with libvirt's layout each
-// commit rebuilds the dispatch chains every port has a rule in, so one
-// commit for many deletes is most of their cost saved. Each delete still
-// succeeds or fails on its own.
+// go into the firewall as one transaction; with libvirt's layout the
+// kernel's work per commit grows with the ports there (bench/README.md,
+// "Creates and deletes at once"), so one commit for many deletes saves
+// most of their cost. Each delete still succeeds or fails on its own.
 #include "driver/nwfilter_driver.hpp"
 
 #include <set>
