@@ -165,7 +165,25 @@ public:
             throw nl::NetlinkError("socket gone");
         batches.push_back(batch);
         std::vector<nl::NfReply> replies;
-        if (!failSocket && !refuse && refuseRulesOf.empty() && refuseTableFlags == 0)
+        if (refuseTableFlags > 0) {
+            // A kernel before 6.9: the table message (after DELTABLE, if
+            // any) refuses the persist flag, and the kernel goes on through
+            // the batch to report every refusal - each later message is
+            // refused too, the table not being there.
+            bool tableRefused = false;
+            for (const auto& m : nl::splitMessages(batch)) {
+                if (m.type == nl::nftMessageType(NFT_MSG_NEWTABLE) && !tableRefused) {
+                    --refuseTableFlags;
+                    tableRefused = true;
+                    replies.push_back({m.seq, NLMSG_ERROR, EOPNOTSUPP, "", ""});
+                } else if (tableRefused) {
+                    replies.push_back({m.seq, NLMSG_ERROR, ENOENT, "", ""});
+                }
+            }
+            if (tableRefused)
+                return replies;
+        }
+        if (!failSocket && !refuse && refuseRulesOf.empty())
             keepCommentedRules(batch);
         for (const auto& m : nl::splitMessages(batch)) {
             if (refuseRulesOf.empty() || m.type != nl::nftMessageType(NFT_MSG_NEWRULE))
@@ -173,15 +191,6 @@ public:
             auto chain = nl::findAttr(nl::nfAttributes(m), NFTA_RULE_CHAIN);
             if (chain && chain->str().rfind(refuseRulesOf, 0) == 0)
                 replies.push_back({m.seq, NLMSG_ERROR, EPROTO, "", ""});
-        }
-        if (refuseTableFlags > 0) {
-            // An older kernel: the table message (after DELTABLE, if any) refuses unknown flags.
-            for (const auto& m : nl::splitMessages(batch))
-                if (m.type == nl::nftMessageType(NFT_MSG_NEWTABLE)) {
-                    --refuseTableFlags;
-                    replies.push_back({m.seq, NLMSG_ERROR, EOPNOTSUPP, "", ""});
-                    return replies;
-                }
         }
         if (refuse) {
             // The kernel refuses the second message of the batch.
@@ -490,18 +499,41 @@ TEST(NftablesBackendRecord, ARefusedChangeSaysTheKernelsReasonOnce)
     EXPECT_EQ(b.backend->layouts().count("vnet1"), 0u);
 }
 
-TEST(NftablesBackendRecord, OlderKernelsGetFewerTableFlagsAndStatusSaysSo)
+// A kernel before 6.9 (Debian 12's) refuses the persist flag. An owned
+// table would go with the daemon, so the table is a plain one (which stays
+// when the daemon stops, and which the guard keeps), on the first change
+// as on a resync, and status says so.
+TEST(NftablesBackendRecord, OlderKernelsGetAPlainTableAndStatusSaysSo)
 {
     BackendWithRecorder b;
     EXPECT_EQ(b.backend->name(), "nftables");
-    b.transport->refuseTableFlags = 1;  // no persist (before 6.9)
-    b.backend->resyncTo({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
-    EXPECT_EQ(b.backend->tableProtection(), "owner");
-    EXPECT_NE(b.backend->name().find("goes with the daemon"), std::string::npos) << b.backend->name();
-    b.transport->refuseTableFlags = 1;  // no owner either (before 5.12)
-    b.backend->resync();
+    EXPECT_TRUE(b.backend->rulesOwned());
+    b.transport->refuseTableFlags = 1;
+    b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    ASSERT_EQ(b.transport->batches.size(), 2u) << "refused, then again without the flags";
     EXPECT_EQ(b.backend->tableProtection(), "none");
-    EXPECT_NE(b.backend->name().find("unprotected"), std::string::npos) << b.backend->name();
+    EXPECT_FALSE(b.backend->rulesOwned());
+    EXPECT_NE(b.backend->name().find("unprotected, guarded"), std::string::npos) << b.backend->name();
+    EXPECT_EQ(b.backend->layouts().count("vnet0"), 1u);
+    b.backend->resyncTo({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    EXPECT_EQ(b.transport->batches.size(), 3u) << "the flags are not asked for again";
+}
+
+// Stateful rules on that kernel without bridge conntrack: the table is
+// made plain and the ports of the refused group fail closed, as on any
+// kernel (the retry for the flags does not use up the fail-closed one).
+TEST(NftablesBackendRecord, OlderKernelsStillFailClosed)
+{
+    BackendWithRecorder b;
+    b.transport->refuseTableFlags = 1;
+    b.transport->refuseRulesOf = "web-";
+    b.backend->resyncTo({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")},
+                         {"vnet1", fromXml("<filter name='web'><rule action='accept' direction='in'>"
+                                           "<tcp dstportstart='80'/></rule></filter>")}});
+    ASSERT_EQ(b.transport->batches.size(), 3u) << "the flags refused, the group refused, then in";
+    EXPECT_EQ(b.backend->tableProtection(), "none");
+    EXPECT_EQ(b.backend->layouts().at("vnet1").shape.label, "drop-all");
+    EXPECT_EQ(b.backend->layouts().at("vnet0").shape.label, "clean-traffic");
 }
 
 TEST(NftablesBackendRecord, InexpressiblePoliciesNeverReachTheKernel)

@@ -13,6 +13,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <functional>
 #include <set>
@@ -55,9 +56,7 @@ std::string NftablesNwfilterBackend::name() const
     if (ownerDeclined_)
         return "nftables (table unprotected: nftables_table_owner = false)";
     if (!(tableFlags_ & kTableOwner))
-        return "nftables (table unprotected: this kernel has no table owner, Linux 5.12)";
-    if (!(tableFlags_ & kTablePersist))
-        return "nftables (table goes with the daemon: this kernel cannot keep it, Linux 6.9)";
+        return "nftables (table unprotected, guarded: this kernel cannot keep an owned table, Linux 6.9)";
     return "nftables";
 }
 
@@ -122,11 +121,7 @@ std::map<std::string, PortLayout> NftablesNwfilterBackend::layouts() const
 
 std::string NftablesNwfilterBackend::tableProtection() const
 {
-    if ((tableFlags_ & kTableOwner) && (tableFlags_ & kTablePersist))
-        return "owner, persist";
-    if (tableFlags_ & kTableOwner)
-        return "owner";
-    return "none";
+    return (tableFlags_ & kTableOwner) ? "owner, persist" : "none";
 }
 
 std::vector<NftablesNwfilterBackend::Refusal> NftablesNwfilterBackend::send(Batch& batch)
@@ -172,7 +167,8 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
 {
     const bool exists = tableExists(*transport_);
     std::set<std::string> joinable;
-    for (int attempt = 0;; ++attempt) {
+    bool refusedGroupsDropped = false;
+    for (;;) {
         Batch batch;
         if (exists)
             batch.deleteTable();  // whatever is there (an earlier run's table) goes in the same transaction
@@ -199,15 +195,23 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
         const auto refusals = send(batch);
         if (refusals.empty())
             break;
-        const bool flagsRefused = refusals.size() == 1 && refusals.front().seq == batch.tableMessage() &&
-                                  (refusals.front().error == EOPNOTSUPP || refusals.front().error == EINVAL);
-        if (flagsRefused && tableFlags_ != 0) {
-            // An older kernel: without persist (before 6.9), then without owner (before 5.12).
-            tableFlags_ = (tableFlags_ & kTablePersist) ? kTableOwner : 0;
-            util::logWarning("nftables: this kernel refuses the table flags; the table is protected by: " +
-                             tableProtection() +
-                             (tableFlags_ & kTableOwner ? " (it goes when the daemon stops)"
-                                                        : " (other programs can change it)"));
+        // The kernel goes on through a batch after a refusal, to report
+        // every one: with the table refused, each later message is refused
+        // too (the table is not there). Only the table's own refusal counts.
+        const bool flagsRefused =
+            tableFlags_ != 0 && std::any_of(refusals.begin(), refusals.end(), [&](const Refusal& r) {
+                return r.seq == batch.tableMessage() && (r.error == EOPNOTSUPP || r.error == EINVAL);
+            });
+        if (flagsRefused) {
+            // A kernel before 6.9 (Debian 12's 6.1) has the owner flag but
+            // not persist: an owned table would go with the daemon's socket,
+            // leaving every guest unfiltered whenever the daemon stops (an
+            // upgrade, a restart, a crash). A plain table stays in force;
+            // others can change it, and the firewall guard puts it back.
+            tableFlags_ = 0;
+            util::logWarning("nftables: this kernel cannot keep an owned table once the daemon stops (Linux 6.9 "
+                             "can): the table is a plain one, which stays in force when the daemon stops; other "
+                             "programs can change it, and the firewall guard puts back what they change");
             continue;
         }
         // Some groups the kernel cannot take (stateful rules without bridge
@@ -217,7 +221,7 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
         for (const auto& r : refusals)
             if (auto group = batch.groupOf(r.seq); !group.empty())
                 refusedOf[group].push_back(r);
-        if (!failClosed || attempt > 0 || refusedOf.empty())
+        if (!failClosed || refusedGroupsDropped || refusedOf.empty())
             fail(refusals);
         std::map<std::string, std::string> failed;  // group -> why, said once for all its ports
         for (const auto& [group, refused] : refusedOf)
@@ -232,6 +236,7 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
             p.values = dropAll.values;
             p.group = dropAll.group;
         }
+        refusedGroupsDropped = true;
     }
     ports_ = std::move(ports);
     groups_.clear();

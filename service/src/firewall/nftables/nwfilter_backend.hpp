@@ -6,8 +6,10 @@
 // The table is created with NFT_TABLE_F_OWNER, so no other process can flush,
 // change or delete it, and NFT_TABLE_F_PERSIST (Linux 6.9), so it outlives
 // the daemon: a restarted daemon replaces it in one transaction and guests
-// are never unfiltered. Kernels without the flags get a plain table (logged,
-// and said by tableProtection()).
+// are never unfiltered. Kernels without persist get a plain table, which
+// outlives the daemon too and which the firewall guard keeps (logged, and
+// said by tableProtection()): owner alone would take every guest's rules
+// away whenever the daemon stops.
 #pragma once
 
 #include "firewall/backend.hpp"
@@ -45,7 +47,7 @@ public:
     void settle() override;
     std::vector<RuleCounter> counters(const std::string& port) override;
 
-    // "owner, persist", "owner", or "none": what protects the table.
+    // "owner, persist" or "none" (guarded): what protects the table.
     std::string tableProtection() const;
     // The record: each port's layout (tests compare it with the kernel).
     std::map<std::string, PortLayout> layouts() const;
