@@ -106,6 +106,7 @@ TEST_F(DaemonTest, FiltersAndBindingsThroughVnetfilterctl)
     EXPECT_FALSE(lab.ping(*g0.ns, "10.10.0.1", "10.10.0.99"));
     test::Background ssh({"ip", "netns", "exec", g1.ns->name(), "nc", "-4", "-k", "-l", "22"});
     test::Background telnet({"ip", "netns", "exec", g1.ns->name(), "nc", "-4", "-k", "-l", "23"});
+    ASSERT_TRUE(test::waitForListener(*g1.ns, "tcp", "-4", "22") && test::waitForListener(*g1.ns, "tcp", "-4", "23"));
     EXPECT_TRUE(g0.ns->run({"nc", "-z", "-w", "2", "-s", g0.ip, g1.ip, "22"}).ok());
     EXPECT_FALSE(g0.ns->run({"nc", "-z", "-w", "2", "-s", g0.ip, g1.ip, "23"}).ok());
 

@@ -130,6 +130,9 @@ void Packets::checkLayer4Rules(bool stateful)
         for (const char* port : {"22", "23"})
             listeners.push_back(std::make_unique<test::Background>(
                 std::vector<std::string>{"ip", "netns", "exec", g0.ns->name(), "nc", family, "-k", "-l", port}));
+    for (const char* family : {"-4", "-6"})
+        for (const char* port : {"22", "23"})
+            ASSERT_TRUE(test::waitForListener(*g0.ns, "tcp", family, port)) << "tcp " << family << " " << port;
     for (const std::string& address : {g0.ip, g0.ip6}) {
         EXPECT_TRUE(lab.ping(*g1.ns, address)) << address;
         EXPECT_TRUE(g1.ns->run({"nc", "-z", "-w", "2", address, "22"}).ok()) << "tcp/22 to " << address;
@@ -143,6 +146,7 @@ void Packets::checkLayer4Rules(bool stateful)
             {
                 test::Background listener({"ip", "netns", "exec", g1.ns->name(), "sh", "-c",
                                            std::string("exec nc -u -l ") + flag + " " + port + " > " + capture});
+                ASSERT_TRUE(test::waitForListener(*g1.ns, "udp", flag, port)) << "udp " << flag << " " << port;
                 g0.ns->run({"sh", "-c", std::string("echo hello | nc -u -w 1 ") + flag + " " + to + " " + port});
             }
             std::string got;

@@ -77,4 +77,18 @@ bool Background::running() const
     return process_ && g_subprocess_get_identifier(process_) != nullptr;
 }
 
+bool waitForListener(const Netns& ns, const std::string& protocol, const std::string& family,
+                     const std::string& port)
+{
+    const std::vector<std::string> query = {"ss", "-H", "-l", "-n", protocol == "udp" ? "-u" : "-t",
+                                            family == "-6" ? "-6" : "-4", "sport", "=", ":" + port};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    do {
+        if (!ns.run(query).out.empty())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+}
+
 } // namespace vnf::test

@@ -52,4 +52,11 @@ private:
     GSubprocess* process_ = nullptr;
 };
 
+// Waits (up to 10 s) until a socket in `ns` listens on `port`, protocol
+// "tcp" or "udp", for IPv4 (`family` "-4") or IPv6 ("-6"): a listener
+// started in the Background is not bound the moment it starts, and a
+// datagram sent before it is lost, on a slow machine as on an emulated one.
+bool waitForListener(const Netns& ns, const std::string& protocol, const std::string& family,
+                     const std::string& port);
+
 } // namespace vnf::test

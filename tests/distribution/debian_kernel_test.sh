@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The integration tests whose outcome depends on the kernel's configuration,
+# once more on Debian 12's own kernel (scripts/on-debian-kernel, a VM): the
+# nftables backend's stateful rules (connection tracking in the bridge
+# family), a network's <bandwidth> (tc's htb, sfq, ingress and police), and
+# the nftables table of a kernel without the persist flag (before 6.9),
+# which must stay in force while the daemon restarts. Where the build
+# machine's kernel lacks these, the same tests only check the refusal or
+# skip; here every one of them must run for real.
+#
+#   debian_kernel_test.sh SOURCE_DIR INTEGRATION_TESTS
+set -uo pipefail
+source_dir=$1
+integration_tests=$2
+tests=(
+    "Backends/Packets.Layer4RulesForIpv4AndIpv6/Nftables"
+    "Backend/NetworkTest.BandwidthLimitsTheWholeNetwork/iptables"
+    "Backend/NetworkTest.BandwidthLimitsTheWholeNetwork/nftables"
+    "NftablesBackend.ForeignFlushesAndRestartsLeaveGuestsFiltered"
+)
+filter=$(IFS=:; echo "${tests[*]}")
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+"$source_dir/scripts/on-debian-kernel" -- "$integration_tests" --gtest_filter="$filter" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+[ "$status" = 77 ] && exit 77
+fail() { echo "debian_kernel_test: $*" >&2; exit 1; }
+[ "$status" = 0 ] || fail "the tests failed on Debian's kernel (exit status $status)"
+grep -q "^\[  PASSED  \] ${#tests[@]} tests\." "$log" || fail "not all ${#tests[@]} tests ran and passed"
+! grep -q "SKIPPED" "$log" || fail "a test skipped on Debian's kernel, which has what it needs"
+! grep -q "this kernel lacks" "$log" || fail "a test found the kernel lacking what Debian's kernel has"
+grep -q "the table is a plain one, guarded" "$log" || fail "the nftables table was not the plain one of a kernel before 6.9"
+echo "debian_kernel_test: ${#tests[@]} tests passed on Debian's kernel"
