@@ -5,7 +5,8 @@
 # nftables backend's stateful rules (connection tracking in the bridge
 # family), a network's <bandwidth> (tc's htb, sfq, ingress and police), and
 # the nftables table of a kernel without the persist flag (before 6.9),
-# which must stay in force while the daemon restarts. Where the build
+# a plain one, which must stay in force while the daemon restarts and which
+# the firewall guard must put back after others change it. Where the build
 # machine's kernel lacks these, the same tests only check the refusal or
 # skip; here every one of them must run for real.
 #
@@ -18,11 +19,15 @@ tests=(
     "Backend/NetworkTest.BandwidthLimitsTheWholeNetwork/iptables"
     "Backend/NetworkTest.BandwidthLimitsTheWholeNetwork/nftables"
     "NftablesBackend.ForeignFlushesAndRestartsLeaveGuestsFiltered"
+    "GuardTest.ForeignChangesAreRepaired"
+    "DaemonTest.SighupAndRestartRestoreRules"
 )
 filter=$(IFS=:; echo "${tests[*]}")
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-"$source_dir/scripts/on-debian-kernel" -- "$integration_tests" --gtest_filter="$filter" 2>&1 | tee "$log"
+# The daemon-level tests with the nftables backend (the others name theirs).
+"$source_dir/scripts/on-debian-kernel" -- env VNETFILTER_TEST_NWFILTER_BACKEND=nftables \
+    "$integration_tests" --gtest_filter="$filter" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 [ "$status" = 77 ] && exit 77
 fail() { echo "debian_kernel_test: $*" >&2; exit 1; }

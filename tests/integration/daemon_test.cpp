@@ -693,9 +693,15 @@ TEST_F(DaemonTest, SighupAndRestartRestoreRules)
     const auto good = test::snapshotTables(ns);
 
     if (test::testNwfilterBackend() == "nftables") {
-        // The owned table: a flush of everything leaves it, SIGHUP rebuilds it as it was.
+        // The owned table: a flush of everything leaves it, SIGHUP rebuilds
+        // it as it was. The plain one (before Linux 6.9) goes with the flush.
+        const bool owned = test::nftTable(ns).owned;
         ns.check({"nft", "flush", "ruleset"});
-        EXPECT_EQ(test::snapshotTables(ns), good);
+        if (owned) {
+            EXPECT_EQ(test::snapshotTables(ns), good);
+        } else {
+            ASSERT_NE(test::snapshotTables(ns), good);
+        }
     } else {
         for (const char* tool : {"iptables", "ip6tables"}) {
             ns.check({tool, "-w", "-F"});

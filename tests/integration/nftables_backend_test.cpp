@@ -218,8 +218,7 @@ TEST_F(NftablesBackend, ForeignFlushesAndRestartsLeaveGuestsFiltered)
     // Owned (Linux 6.9 and later): no one else can touch the table. Before
     // 6.9 (Debian 12's 6.1) it is a plain one: others can, and the guard
     // puts it back.
-    const bool owned =
-        lab.host().check({"nft", "list", "table", "bridge", "vnetfilter"}).find("flags owner") != std::string::npos;
+    const bool owned = test::nftTable(lab.host()).owned;
     std::cout << "[ nftables ] the table is " << (owned ? "owned" : "a plain one, guarded") << "\n";
     auto filteredAgain = [&] { return test::eventually([&] { return !spoofedPasses(); }, 3s); };
 

@@ -105,6 +105,7 @@ NftTableView parseNftTable(const std::string& listing)
 {
     NftTableView view;
     view.exists = true;
+    view.owned = listing.find("flags owner") != std::string::npos;
     std::string kind, name, block;
     std::map<std::string, std::vector<std::string>> joiningSets;  // plain sets of port names
     auto finish = [&] {

@@ -53,6 +53,9 @@ struct NftTableView {
     // group's joining rule sends them, as a frame finds them.
     std::set<std::string> joining;
     bool exists = false;
+    // Made with the owner flag, so no other process can change it (Linux
+    // 6.9 and later; before, the daemon makes a plain table).
+    bool owned = false;
     // Every rule a port's frames can meet from one dispatch map, jumps followed.
     std::vector<std::string> rulesOf(const std::string& map, const std::string& port) const;
 };

@@ -163,8 +163,18 @@ public:
     {
         if (failSocket)
             throw nl::NetlinkError("socket gone");
-        batches.push_back(batch);
         std::vector<nl::NfReply> replies;
+        if (isProbe(batch)) {
+            // Refused whole, as a kernel does: the absent table's deletion,
+            // and the flags where the kernel lacks persist (before 6.9).
+            ++probes;
+            const auto messages = nl::splitMessages(batch);
+            if (noPersist)
+                replies.push_back({messages.at(1).seq, NLMSG_ERROR, EOPNOTSUPP, "", ""});
+            replies.push_back({messages.at(2).seq, NLMSG_ERROR, ENOENT, "", ""});
+            return replies;
+        }
+        batches.push_back(batch);
         if (refuseTableFlags > 0) {
             // A kernel before 6.9: the table message (after DELTABLE, if
             // any) refuses the persist flag, and the kernel goes on through
@@ -268,13 +278,28 @@ public:
     bool refuse = false;
     bool failSocket = false;
     int refuseTableFlags = 0;  // how many table messages to refuse for their flags
+    bool noPersist = false;    // a kernel before 6.9, as the flags probe finds it
+    int probes = 0;
+
+private:
+    static bool isProbe(const std::string& batch)
+    {
+        for (const auto& m : nl::splitMessages(batch))
+            if (m.type == nl::nftMessageType(NFT_MSG_NEWTABLE)) {
+                auto name = nl::findAttr(nl::nfAttributes(m), NFTA_TABLE_NAME);
+                return name && name->str() == "vnetfilter-probe";
+            }
+        return false;
+    }
 };
 
 struct BackendWithRecorder {
-    BackendWithRecorder()
+    // `noPersist`: the kernel lacks the persist flag (before 6.9).
+    explicit BackendWithRecorder(bool noPersist = false)
     {
         auto owned = std::make_unique<RecordingTransport>();
         transport = owned.get();
+        transport->noPersist = noPersist;
         backend = std::make_unique<nft::NftablesNwfilterBackend>(std::move(owned));
     }
     RecordingTransport* transport;
@@ -499,29 +524,54 @@ TEST(NftablesBackendRecord, ARefusedChangeSaysTheKernelsReasonOnce)
     EXPECT_EQ(b.backend->layouts().count("vnet1"), 0u);
 }
 
-// A kernel before 6.9 (Debian 12's) refuses the persist flag. An owned
-// table would go with the daemon, so the table is a plain one (which stays
-// when the daemon stops, and which the guard keeps), on the first change
-// as on a resync, and status says so.
+// A kernel before 6.9 (Debian 12's) lacks the persist flag, and an owned
+// table would go with the daemon: the backend asks the kernel once, before
+// any change (so rulesOwned() is right from the first), and makes a plain
+// table, which stays when the daemon stops and which the guard keeps.
 TEST(NftablesBackendRecord, OlderKernelsGetAPlainTableAndStatusSaysSo)
 {
+    BackendWithRecorder current;
+    EXPECT_EQ(current.transport->probes, 1);
+    EXPECT_EQ(current.backend->name(), "nftables");
+    EXPECT_TRUE(current.backend->rulesOwned());
+    EXPECT_EQ(current.backend->tableProtection(), "owner, persist");
+
+    BackendWithRecorder older(true);
+    EXPECT_EQ(older.transport->probes, 1);
+    EXPECT_FALSE(older.backend->rulesOwned()) << "known before the first change";
+    EXPECT_EQ(older.backend->tableProtection(), "none");
+    EXPECT_NE(older.backend->name().find("unprotected, guarded"), std::string::npos) << older.backend->name();
+    older.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
+    ASSERT_EQ(older.transport->batches.size(), 1u);
+    EXPECT_EQ(older.transport->probes, 1);
+
+    // Not owned at all (nftables_table_owner = false): nothing to ask.
+    auto plain = std::make_unique<RecordingTransport>();
+    RecordingTransport* asked = plain.get();
+    nft::NftablesNwfilterBackend declined(std::move(plain), false);
+    EXPECT_EQ(asked->probes, 0);
+}
+
+// When the probe could not tell (its socket failed), the first table the
+// kernel refuses for its flags is made plain. The kernel goes on through a
+// refused batch, refusing every later message too: the table's own
+// refusal is what counts.
+TEST(NftablesBackendRecord, TableFlagsRefusedLaterStillGiveAPlainTable)
+{
     BackendWithRecorder b;
-    EXPECT_EQ(b.backend->name(), "nftables");
-    EXPECT_TRUE(b.backend->rulesOwned());
     b.transport->refuseTableFlags = 1;
     b.backend->apply({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
     ASSERT_EQ(b.transport->batches.size(), 2u) << "refused, then again without the flags";
     EXPECT_EQ(b.backend->tableProtection(), "none");
     EXPECT_FALSE(b.backend->rulesOwned());
-    EXPECT_NE(b.backend->name().find("unprotected, guarded"), std::string::npos) << b.backend->name();
     EXPECT_EQ(b.backend->layouts().count("vnet0"), 1u);
     b.backend->resyncTo({{"vnet0", cleanTraffic("52:54:00:00:00:01", "10.0.0.1")}});
     EXPECT_EQ(b.transport->batches.size(), 3u) << "the flags are not asked for again";
 }
 
-// Stateful rules on that kernel without bridge conntrack: the table is
-// made plain and the ports of the refused group fail closed, as on any
-// kernel (the retry for the flags does not use up the fail-closed one).
+// Stateful rules on that kernel without bridge conntrack: the ports of the
+// refused group fail closed, as on any kernel (a retry for the flags does
+// not use up the fail-closed one).
 TEST(NftablesBackendRecord, OlderKernelsStillFailClosed)
 {
     BackendWithRecorder b;

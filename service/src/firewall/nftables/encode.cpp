@@ -261,6 +261,17 @@ void Batch::newTable(uint32_t flags)
     out_.end();
 }
 
+void Batch::probeTableFlags(uint32_t flags)
+{
+    tableSeq_ = begin(NFT_MSG_NEWTABLE, NLM_F_CREATE);
+    out_.putString(NFTA_TABLE_NAME, std::string(kTable) + "-probe");
+    out_.putBe32(NFTA_TABLE_FLAGS, flags);
+    out_.end();
+    begin(NFT_MSG_DELTABLE, 0);
+    out_.putString(NFTA_TABLE_NAME, std::string(kTable) + "-probe-absent");
+    out_.end();
+}
+
 void Batch::deleteTable()
 {
     begin(NFT_MSG_DELTABLE, 0);

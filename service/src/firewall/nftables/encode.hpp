@@ -29,6 +29,11 @@ public:
 
     void newTable(uint32_t flags);
     void deleteTable();
+    // A batch the kernel refuses whole, whatever it supports (nothing is
+    // committed, nothing notified): a throwaway table with `flags`, then
+    // the deletion of a table that is not there. The first message's reply
+    // (tableMessage()) says whether the kernel takes the flags.
+    void probeTableFlags(uint32_t flags);
     // The dispatch maps and the base chains that look ports up in them.
     void newSkeleton();
 

@@ -48,6 +48,41 @@ NftablesNwfilterBackend::NftablesNwfilterBackend(std::unique_ptr<nl::NfTransport
     : transport_(transport ? std::move(transport) : std::make_unique<nl::NetlinkTransport>()),
       tableFlags_(owned ? kTableOwner | kTablePersist : 0), ownerDeclined_(!owned)
 {
+    if (owned)
+        probeTableFlags();
+}
+
+void NftablesNwfilterBackend::probeTableFlags()
+{
+    // Asked before the first change, so that rulesOwned() is true to the
+    // kernel from the start (the daemon keeps the guard out of an owned
+    // table's notifications while it rewrites it, and checks afterwards).
+    Batch batch;
+    batch.probeTableFlags(tableFlags_);
+    std::vector<nl::NfReply> replies;
+    try {
+        replies = transport_->transact(batch.finish());
+    } catch (const nl::NetlinkError&) {
+        return;  // the first rebuild finds out instead
+    }
+    for (const nl::NfReply& r : replies)
+        if (r.type == NLMSG_ERROR && r.seq == batch.tableMessage() && (r.error == EOPNOTSUPP || r.error == EINVAL)) {
+            withoutTableFlags();
+            return;
+        }
+}
+
+void NftablesNwfilterBackend::withoutTableFlags()
+{
+    // A kernel before 6.9 (Debian 12's 6.1) has the owner flag but not
+    // persist: an owned table would go with the daemon's socket, leaving
+    // every guest unfiltered whenever the daemon stops (an upgrade, a
+    // restart, a crash). A plain table stays in force; others can change
+    // it, and the firewall guard puts it back.
+    tableFlags_ = 0;
+    util::logWarning("nftables: this kernel has no persistent owned tables (Linux 6.9 has): the table is a plain "
+                     "one, which stays in force when the daemon stops; other programs can change it, and the "
+                     "firewall guard puts back what they change");
 }
 
 std::string NftablesNwfilterBackend::name() const
@@ -203,15 +238,7 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
                 return r.seq == batch.tableMessage() && (r.error == EOPNOTSUPP || r.error == EINVAL);
             });
         if (flagsRefused) {
-            // A kernel before 6.9 (Debian 12's 6.1) has the owner flag but
-            // not persist: an owned table would go with the daemon's socket,
-            // leaving every guest unfiltered whenever the daemon stops (an
-            // upgrade, a restart, a crash). A plain table stays in force;
-            // others can change it, and the firewall guard puts it back.
-            tableFlags_ = 0;
-            util::logWarning("nftables: this kernel cannot keep an owned table once the daemon stops (Linux 6.9 "
-                             "can): the table is a plain one, which stays in force when the daemon stops; other "
-                             "programs can change it, and the firewall guard puts back what they change");
+            withoutTableFlags();  // the probe could not ask
             continue;
         }
         // Some groups the kernel cannot take (stateful rules without bridge

@@ -55,6 +55,10 @@ public:
     const std::set<std::string>& joiningPorts() const { return joining_; }
 
 private:
+    // Whether the kernel takes the owner and persist flags (asked once, at
+    // construction); without them the table is a plain one.
+    void probeTableFlags();
+    void withoutTableFlags();
     // What the kernel holds for a port: a group's chains and the port's
     // values, nothing more (two policies that lay out the same are the same).
     struct Port {
