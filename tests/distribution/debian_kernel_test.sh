@@ -3,7 +3,8 @@
 # The integration tests whose outcome depends on the kernel's configuration,
 # once more on Debian 12's own kernel (scripts/on-debian-kernel, a VM): the
 # nftables backend's stateful rules (connection tracking in the bridge
-# family), a network's <bandwidth> (tc's htb, sfq, ingress and police), and
+# family), also where br_netfilter hands bridged packets to iptables, a
+# network's <bandwidth> (tc's htb, sfq, ingress and police), and
 # the nftables table of a kernel without the persist flag (before 6.9),
 # a plain one, which must stay in force while the daemon restarts and which
 # the firewall guard must put back after others change it. Where the build
@@ -16,6 +17,7 @@ source_dir=$1
 integration_tests=$2
 tests=(
     "Backends/Packets.Layer4RulesForIpv4AndIpv6/Nftables"
+    "Backends/Packets.Layer4RulesHoldWithBrNetfilter/Nftables"
     "Backend/NetworkTest.BandwidthLimitsTheWholeNetwork/iptables"
     "Backend/NetworkTest.BandwidthLimitsTheWholeNetwork/nftables"
     "NftablesBackend.ForeignFlushesAndRestartsLeaveGuestsFiltered"

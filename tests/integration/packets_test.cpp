@@ -35,7 +35,7 @@ class Packets : public testing::TestWithParam<test::BackendVariant> {
 protected:
     std::unique_ptr<fw::NwfilterBackend> makeBackend() { return fw::makeNwfilterBackend(GetParam().config, exec_); }
     // tcp/udp/icmp rules, tracked (libvirt's default) or not (statematch='false').
-    void checkLayer4Rules(bool stateful);
+    void checkLayer4Rules(bool stateful, bool brNetfilter);
     fw::ProcessExecutor exec_;
 };
 
@@ -97,11 +97,18 @@ TEST_P(Packets, CleanTrafficDropsSpoofing)
 
 // A filter with tcp/udp/icmp rules (iptables and ip6tables through physdev)
 // allows and drops what it says, for IPv4 and IPv6.
-void Packets::checkLayer4Rules(bool stateful)
+void Packets::checkLayer4Rules(bool stateful, bool brNetfilter)
 {
     test::BridgeLab lab(2);
     test::Guest& g0 = lab.guest(0);
     test::Guest& g1 = lab.guest(1);
+    if (brNetfilter) {
+        // A physdev rule loads br_netfilter (the module stays), and a new
+        // namespace then hands bridged IP packets to iptables.
+        lab.host().check({"iptables", "-w", "-A", "FORWARD", "-m", "physdev", "--physdev-is-bridged", "-j", "ACCEPT"});
+        lab.host().check({"iptables", "-w", "-D", "FORWARD", "-m", "physdev", "--physdev-is-bridged", "-j", "ACCEPT"});
+        ASSERT_EQ(lab.host().check({"sysctl", "-n", "net.bridge.bridge-nf-call-iptables"}), "1\n");
+    }
     std::string xml = R"(
         <filter name='services'>
           <rule action='accept' direction='in' priority='100'><tcp dstportstart='22'/></rule>
@@ -168,14 +175,23 @@ TEST_P(Packets, Layer4RulesForIpv4AndIpv6)
     VNF_REQUIRE_ROOT();
     if (GetParam().config.backend == "nftables" && !test::bridgeConntrackAvailable())
         GTEST_SKIP() << test::kNoBridgeConntrack;
-    checkLayer4Rules(true);
+    checkLayer4Rules(true, false);
+}
+
+// The same where br_netfilter hands bridged IP packets to iptables, as on
+// every host where libvirt's own layout (or Docker) runs: the rules hold
+// (stateful where the kernel can, stateless otherwise).
+TEST_P(Packets, Layer4RulesHoldWithBrNetfilter)
+{
+    VNF_REQUIRE_ROOT();
+    checkLayer4Rules(GetParam().config.backend != "nftables" || test::bridgeConntrackAvailable(), true);
 }
 
 // The same rules without connection tracking: every backend on every kernel.
 TEST_P(Packets, StatelessLayer4RulesForIpv4AndIpv6)
 {
     VNF_REQUIRE_ROOT();
-    checkLayer4Rules(false);
+    checkLayer4Rules(false, false);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Packets, testing::ValuesIn(test::allBackendVariants()),

@@ -31,12 +31,17 @@ bool keyedByOutput(Dispatch dispatch)
 const std::vector<BaseChain>& baseChains()
 {
     // libvirt's hooks: ebtables nat PREROUTING/POSTROUTING for layer 2,
-    // FORWARD and INPUT (through br_netfilter) for layers 3 and 4.
+    // FORWARD and INPUT (through br_netfilter) for layers 3 and 4. Layers
+    // 3 and 4 at the bridge family's filter priority (-200), never at 0:
+    // where br_netfilter is loaded (libvirt's own layout and Docker load
+    // it), it takes IP packets out of the bridge's forward hook at -1 and
+    // puts them back after priority 0, so a chain at 0 never sees them
+    // (seen on Debian 12's 6.1: every layer-3/4 rule bypassed).
     static const std::vector<BaseChain> chains = {
         {"from-guest", "prerouting", NF_BR_PRE_ROUTING, -300},
         {"to-guest", "postrouting", NF_BR_POST_ROUTING, 300},
-        {"forward", "forward", NF_BR_FORWARD, 0},
-        {"host-input", "input", NF_BR_LOCAL_IN, 0},
+        {"forward", "forward", NF_BR_FORWARD, -200},
+        {"host-input", "input", NF_BR_LOCAL_IN, -200},
     };
     return chains;
 }

@@ -11,9 +11,9 @@
 //   table bridge vnetfilter                    (owner, persist)
 //     chain from-guest   prerouting  -300      iifname vmap @l2-from-guest
 //     chain to-guest     postrouting  300      oifname vmap @l2-to-guest
-//     chain forward      forward        0      oifname vmap @forward-to-guest
+//     chain forward      forward     -200      oifname vmap @forward-to-guest
 //                                              iifname vmap @forward-from-guest
-//     chain host-input   input          0      iifname vmap @host-from-guest
+//     chain host-input   input       -200      iifname vmap @host-from-guest
 //     (after each vmap rule: iifname @joining jump joining-MAP, see below)
 //     chain joining-MAP                        iifname @GROUP-joining jump GROUP-CHAIN, per group
 //     set   joining, GROUP-joining             type ifname
