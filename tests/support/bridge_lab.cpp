@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "support/bridge_lab.hpp"
+#include "support/dbus_lab.hpp"
 
 #include <gtest/gtest.h>
 
@@ -82,13 +83,7 @@ bool waitForListener(const Netns& ns, const std::string& protocol, const std::st
 {
     const std::vector<std::string> query = {"ss", "-H", "-l", "-n", protocol == "udp" ? "-u" : "-t",
                                             family == "-6" ? "-6" : "-4", "sport", "=", ":" + port};
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    do {
-        if (!ns.run(query).out.empty())
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    } while (std::chrono::steady_clock::now() < deadline);
-    return false;
+    return eventually([&] { return !ns.run(query).out.empty(); }, std::chrono::seconds(10));
 }
 
 } // namespace vnf::test

@@ -42,6 +42,13 @@ bool tableExists(nl::NfTransport& transport)
     return false;
 }
 
+// Is this the kernel refusing the table's flags (owner, persist) it lacks?
+// EOPNOTSUPP for persist before 6.9, EINVAL for any flag before 5.12.
+bool refusesTableFlags(const Batch& batch, uint32_t seq, int error)
+{
+    return seq == batch.tableMessage() && (error == EOPNOTSUPP || error == EINVAL);
+}
+
 } // namespace
 
 NftablesNwfilterBackend::NftablesNwfilterBackend(std::unique_ptr<nl::NfTransport> transport, bool owned)
@@ -66,7 +73,7 @@ void NftablesNwfilterBackend::probeTableFlags()
         return;  // the first rebuild finds out instead
     }
     for (const nl::NfReply& r : replies)
-        if (r.type == NLMSG_ERROR && r.seq == batch.tableMessage() && (r.error == EOPNOTSUPP || r.error == EINVAL)) {
+        if (r.type == NLMSG_ERROR && refusesTableFlags(batch, r.seq, r.error)) {
             withoutTableFlags();
             return;
         }
@@ -235,7 +242,7 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
         // too (the table is not there). Only the table's own refusal counts.
         const bool flagsRefused =
             tableFlags_ != 0 && std::any_of(refusals.begin(), refusals.end(), [&](const Refusal& r) {
-                return r.seq == batch.tableMessage() && (r.error == EOPNOTSUPP || r.error == EINVAL);
+                return refusesTableFlags(batch, r.seq, r.error);
             });
         if (flagsRefused) {
             withoutTableFlags();  // the probe could not ask
