@@ -6,8 +6,9 @@
 # family), also where br_netfilter hands bridged packets to iptables, a
 # network's <bandwidth> (tc's htb, sfq, ingress and police), and
 # the nftables table of a kernel without the persist flag (before 6.9),
-# a plain one, which must stay in force while the daemon restarts and which
-# the firewall guard must put back after others change it. Where the build
+# a plain one, which must stay in force while the daemon restarts, which
+# the firewall guard must put back after others change it, and whose
+# periodic check must count a repair only when it put something back. Where the build
 # machine's kernel lacks these, the same tests only check the refusal or
 # skip; here every one of them must run for real.
 #
@@ -22,6 +23,7 @@ tests=(
     "Backend/NetworkTest.BandwidthLimitsTheWholeNetwork/nftables"
     "NftablesBackend.ForeignFlushesAndRestartsLeaveGuestsFiltered"
     "GuardTest.ForeignChangesAreRepaired"
+    "GuardTest.PeriodicChecksRepair"
     "DaemonTest.SighupAndRestartRestoreRules"
 )
 filter=$(IFS=:; echo "${tests[*]}")

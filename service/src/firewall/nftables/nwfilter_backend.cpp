@@ -6,6 +6,7 @@
 #include "firewall/nftables/encode.hpp"
 #include "firewall/nftables/layout.hpp"
 #include "firewall/nftables/script.hpp"
+#include "firewall/nftables/table_contents.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -67,6 +68,7 @@ void NftablesNwfilterBackend::probeTableFlags()
     Batch batch;
     batch.probeTableFlags(tableFlags_);
     std::vector<nl::NfReply> replies;
+    ++transactions_;
     try {
         replies = transport_->transact(batch.finish());
     } catch (const nl::NetlinkError&) {
@@ -169,6 +171,7 @@ std::string NftablesNwfilterBackend::tableProtection() const
 std::vector<NftablesNwfilterBackend::Refusal> NftablesNwfilterBackend::send(Batch& batch)
 {
     std::vector<nl::NfReply> replies;
+    ++transactions_;
     try {
         replies = transport_->transact(batch.finish());
     } catch (const nl::NetlinkError& e) {
@@ -527,12 +530,28 @@ bool NftablesNwfilterBackend::resync()
 
 bool NftablesNwfilterBackend::repair(const std::set<nl::TableRef>& tables)
 {
-    // An owned table no one else can change: a check (periodic, or after
-    // lost notifications) finds it as built. Without the owner flag, or
-    // after changes seen in it, it is replaced.
-    if ((tableFlags_ & kTableOwner) && built_ && tables.empty())
+    // Changes seen in the table (notifications): it is replaced.
+    if (!tables.empty() || !built_) {
+        checked_.reset();
+        return resync();
+    }
+    // A check (periodic, or after lost notifications). An owned table no
+    // one else can change is as built.
+    if (tableFlags_ & kTableOwner)
         return false;
-    return resync();
+    // A table others can change: as the last check left it, with none of
+    // our own changes since, it is as built. Otherwise it is replaced, and
+    // it was repaired only if that changed what the kernel holds (our own
+    // changes since the last check are in both readings).
+    const std::string before = describeTable(dumpTable(*transport_, kTable));
+    if (checked_ && checked_->transactions == transactions_ && checked_->contents == before)
+        return false;
+    checked_.reset();
+    rebuild(ports_, true);
+    std::string after = describeTable(dumpTable(*transport_, kTable));
+    const bool changed = after != before;
+    checked_ = Checked{transactions_, std::move(after)};
+    return changed;
 }
 
 std::optional<Concern> NftablesNwfilterBackend::concerns(const nl::ObjectChange& change) const

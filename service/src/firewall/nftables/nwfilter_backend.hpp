@@ -149,6 +149,15 @@ private:
     uint32_t tableFlags_;
     bool ownerDeclined_ = false;  // configured without the owner flag
     bool built_ = false;  // the kernel holds the table as recorded
+    // A check of a table others can change compares readings
+    // (table_contents.hpp): what the kernel held after the last check's
+    // rebuild, and how many of our own transactions had been sent then.
+    uint64_t transactions_ = 0;
+    struct Checked {
+        uint64_t transactions;
+        std::string contents;
+    };
+    std::optional<Checked> checked_;
 };
 
 // Removes the backend's table (left by a run with this backend) when

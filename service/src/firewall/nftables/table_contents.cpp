@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "firewall/nftables/table_contents.hpp"
+
+#include "firewall/backend.hpp"
+#include "firewall/netlink/nl_message.hpp"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+
+#include <algorithm>
+#include <initializer_list>
+#include <set>
+
+namespace vnf::fw::nft {
+
+namespace {
+
+std::vector<nl::NfReply> dumpOf(nl::NfTransport& transport, int message, std::initializer_list<nl::StringAttr> narrowedBy,
+                                const std::string& what)
+{
+    try {
+        return transport.dump(nl::dumpRequest(message, NFPROTO_BRIDGE, narrowedBy));
+    } catch (const nl::NetlinkError& e) {
+        throw BackendError("reading " + what + ": " + e.what());
+    }
+}
+
+void hex(std::string& out, std::string_view bytes)
+{
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (unsigned char c : bytes) {
+        out += kDigits[c >> 4];
+        out += kDigits[c & 15];
+    }
+}
+
+// Attributes as "type=bytes;", without those in `skip`. Rule expressions:
+// a counter is named without its values (they count packets, not changes).
+std::string attributesText(std::string_view attrs, std::initializer_list<uint16_t> skip)
+{
+    std::string out;
+    for (const nl::Attr& a : nl::parseAttrs(attrs)) {
+        if (std::find(skip.begin(), skip.end(), a.type) != skip.end())
+            continue;
+        out += std::to_string(a.type) + "=";
+        if (a.type == NFTA_RULE_EXPRESSIONS) {
+            for (const nl::Attr& expression : nl::parseAttrs(a.payload)) {
+                auto name = nl::findAttr(expression.payload, NFTA_EXPR_NAME);
+                if (name && name->str() == "counter")
+                    out += "counter";
+                else
+                    hex(out, expression.payload);
+                out += ",";
+            }
+        } else {
+            hex(out, a.payload);
+        }
+        out += ";";
+    }
+    return out;
+}
+
+std::string refusalText(const nl::NfReply& reply)
+{
+    return "error " + std::to_string(reply.error);
+}
+
+} // namespace
+
+TableDump dumpTable(nl::NfTransport& transport, std::string_view table)
+{
+    TableDump dump;
+    dump.chains = dumpOf(transport, NFT_MSG_GETCHAIN, {{NFTA_CHAIN_TABLE, table}}, "the table's chains");
+    dump.rules = dumpOf(transport, NFT_MSG_GETRULE, {{NFTA_RULE_TABLE, table}}, "the table's rules");
+    dump.sets = dumpOf(transport, NFT_MSG_GETSET, {{NFTA_SET_TABLE, table}}, "the table's sets");
+    for (const nl::NfReply& set : dump.sets) {
+        if (set.type == NLMSG_ERROR)
+            continue;
+        auto name = nl::findAttr(nl::nfAttributes(set.body), NFTA_SET_NAME);
+        if (!name)
+            continue;
+        const std::string setName = name->str();
+        dump.elements[setName] = dumpOf(transport, NFT_MSG_GETSETELEM,
+                                        {{NFTA_SET_ELEM_LIST_TABLE, table}, {NFTA_SET_ELEM_LIST_SET, setName}},
+                                        "the elements of " + setName);
+    }
+    return dump;
+}
+
+std::string describeTable(const TableDump& dump)
+{
+    // Sorted by name; a chain's rules in their order.
+    std::map<std::string, std::string> chains;
+    std::map<std::string, std::vector<std::string>> rules;
+    std::map<std::string, std::string> sets;
+    std::vector<std::string> errors;
+    for (const nl::NfReply& chain : dump.chains) {
+        if (chain.type == NLMSG_ERROR) {
+            errors.push_back("chains: " + refusalText(chain));
+            continue;
+        }
+        const auto attrs = nl::nfAttributes(chain.body);
+        auto name = nl::findAttr(attrs, NFTA_CHAIN_NAME);
+        chains[name ? name->str() : ""] += attributesText(
+            attrs, {NFTA_CHAIN_TABLE, NFTA_CHAIN_HANDLE, NFTA_CHAIN_USE, NFTA_CHAIN_COUNTERS, NFTA_CHAIN_ID});
+    }
+    for (const nl::NfReply& rule : dump.rules) {
+        if (rule.type == NLMSG_ERROR) {
+            errors.push_back("rules: " + refusalText(rule));
+            continue;
+        }
+        const auto attrs = nl::nfAttributes(rule.body);
+        auto chain = nl::findAttr(attrs, NFTA_RULE_CHAIN);
+        rules[chain ? chain->str() : ""].push_back(attributesText(
+            attrs, {NFTA_RULE_TABLE, NFTA_RULE_CHAIN, NFTA_RULE_HANDLE, NFTA_RULE_POSITION, NFTA_RULE_ID,
+                    NFTA_RULE_POSITION_ID}));
+    }
+    for (const nl::NfReply& set : dump.sets) {
+        if (set.type == NLMSG_ERROR) {
+            errors.push_back("sets: " + refusalText(set));
+            continue;
+        }
+        const auto attrs = nl::nfAttributes(set.body);
+        auto name = nl::findAttr(attrs, NFTA_SET_NAME);
+        sets[name ? name->str() : ""] += attributesText(attrs, {NFTA_SET_TABLE, NFTA_SET_HANDLE, NFTA_SET_ID});
+    }
+
+    std::string out;
+    for (const auto& [name, attrs] : chains) {
+        out += "chain " + name + " " + attrs + "\n";
+        if (auto it = rules.find(name); it != rules.end())
+            for (const std::string& rule : it->second)
+                out += "  rule " + rule + "\n";
+    }
+    for (const auto& [chain, chainRules] : rules)
+        if (!chains.count(chain))
+            out += "rules of unlisted chain " + chain + ": " + std::to_string(chainRules.size()) + "\n";
+    for (const auto& [name, attrs] : sets) {
+        out += "set " + name + " " + attrs + "\n";
+        auto it = dump.elements.find(name);
+        if (it == dump.elements.end())
+            continue;
+        std::multiset<std::string> elements;  // a hash set dumps in its own order
+        for (const nl::NfReply& message : it->second) {
+            if (message.type == NLMSG_ERROR) {
+                elements.insert(refusalText(message));
+                continue;
+            }
+            auto list = nl::findAttr(nl::nfAttributes(message.body), NFTA_SET_ELEM_LIST_ELEMENTS);
+            if (!list)
+                continue;
+            for (const nl::Attr& element : nl::parseAttrs(list->payload)) {
+                std::string text;
+                hex(text, element.payload);
+                elements.insert(std::move(text));
+            }
+        }
+        for (const std::string& element : elements)
+            out += "  element " + element + "\n";
+    }
+    for (const std::string& error : errors)
+        out += error + "\n";
+    return out;
+}
+
+} // namespace vnf::fw::nft
