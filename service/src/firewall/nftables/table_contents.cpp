@@ -9,6 +9,7 @@
 #include <linux/netlink.h>
 
 #include <algorithm>
+#include <functional>
 #include <initializer_list>
 #include <set>
 
@@ -95,36 +96,30 @@ std::string describeTable(const TableDump& dump)
     std::map<std::string, std::vector<std::string>> rules;
     std::map<std::string, std::string> sets;
     std::vector<std::string> errors;
-    for (const nl::NfReply& chain : dump.chains) {
-        if (chain.type == NLMSG_ERROR) {
-            errors.push_back("chains: " + refusalText(chain));
-            continue;
+    // Each message's attributes and its name attribute; a refusal is noted.
+    auto each = [&](const std::vector<nl::NfReply>& messages, const char* what, uint16_t nameAttr,
+                    const std::function<void(std::string_view attrs, const std::string& name)>& take) {
+        for (const nl::NfReply& m : messages) {
+            if (m.type == NLMSG_ERROR) {
+                errors.push_back(std::string(what) + ": " + refusalText(m));
+                continue;
+            }
+            const auto attrs = nl::nfAttributes(m.body);
+            auto name = nl::findAttr(attrs, nameAttr);
+            take(attrs, name ? name->str() : "");
         }
-        const auto attrs = nl::nfAttributes(chain.body);
-        auto name = nl::findAttr(attrs, NFTA_CHAIN_NAME);
-        chains[name ? name->str() : ""] += attributesText(
+    };
+    each(dump.chains, "chains", NFTA_CHAIN_NAME, [&](std::string_view attrs, const std::string& name) {
+        chains[name] += attributesText(
             attrs, {NFTA_CHAIN_TABLE, NFTA_CHAIN_HANDLE, NFTA_CHAIN_USE, NFTA_CHAIN_COUNTERS, NFTA_CHAIN_ID});
-    }
-    for (const nl::NfReply& rule : dump.rules) {
-        if (rule.type == NLMSG_ERROR) {
-            errors.push_back("rules: " + refusalText(rule));
-            continue;
-        }
-        const auto attrs = nl::nfAttributes(rule.body);
-        auto chain = nl::findAttr(attrs, NFTA_RULE_CHAIN);
-        rules[chain ? chain->str() : ""].push_back(attributesText(
-            attrs, {NFTA_RULE_TABLE, NFTA_RULE_CHAIN, NFTA_RULE_HANDLE, NFTA_RULE_POSITION, NFTA_RULE_ID,
-                    NFTA_RULE_POSITION_ID}));
-    }
-    for (const nl::NfReply& set : dump.sets) {
-        if (set.type == NLMSG_ERROR) {
-            errors.push_back("sets: " + refusalText(set));
-            continue;
-        }
-        const auto attrs = nl::nfAttributes(set.body);
-        auto name = nl::findAttr(attrs, NFTA_SET_NAME);
-        sets[name ? name->str() : ""] += attributesText(attrs, {NFTA_SET_TABLE, NFTA_SET_HANDLE, NFTA_SET_ID});
-    }
+    });
+    each(dump.rules, "rules", NFTA_RULE_CHAIN, [&](std::string_view attrs, const std::string& chain) {
+        rules[chain].push_back(attributesText(attrs, {NFTA_RULE_TABLE, NFTA_RULE_CHAIN, NFTA_RULE_HANDLE,
+                                                      NFTA_RULE_POSITION, NFTA_RULE_ID, NFTA_RULE_POSITION_ID}));
+    });
+    each(dump.sets, "sets", NFTA_SET_NAME, [&](std::string_view attrs, const std::string& name) {
+        sets[name] += attributesText(attrs, {NFTA_SET_TABLE, NFTA_SET_HANDLE, NFTA_SET_ID});
+    });
 
     std::string out;
     for (const auto& [name, attrs] : chains) {
