@@ -84,19 +84,14 @@ void BusService::runGrouped(GroupedCalls<Item, R...>& calls, uint64_t first)
     for (size_t i = 0; i < wanted.size(); ++i) {
         std::shared_ptr<PendingCall<R...>>& pending = wanted[i];
         if (auto* changes = std::get_if<driver::Changes>(&outcomes[i])) {
-            logChange(pending->method, pending->fields, pending->caller, "done", false);
+            logDone(*pending);
             loop_.post([this, pending = std::move(pending), changes = std::move(*changes), &calls] {
                 applyChanges(changes);
                 calls.reply(pending->result, changes);
             });
-            continue;
+        } else {
+            postFailure(std::move(pending), std::get<driver::ServiceError>(outcomes[i]));
         }
-        const auto& error = std::get<driver::ServiceError>(outcomes[i]);
-        if (error.kind() == driver::ErrorKind::Backend)
-            logChange(pending->method, pending->fields, pending->caller, error.what(), true);
-        loop_.post([pending = std::move(pending), kind = error.kind(), message = std::string(error.what())] {
-            pending->result.returnError(toDbusError(kind, message));
-        });
     }
 }
 

@@ -198,6 +198,13 @@ private:
                              std::type_identity_t<std::function<Def(const std::string&)>> parse,
                              std::type_identity_t<std::function<std::map<std::string, std::string>(const Def&)>> details,
                              std::type_identity_t<std::function<void(std::shared_ptr<PendingCall<R...>>, std::shared_ptr<Def>)>> run);
+    // The worker's end of a call: logged when it changed something (the
+    // call has fields) or the firewall refused the change, then answered
+    // on the bus thread (worker thread).
+    template <typename... R>
+    void logDone(const PendingCall<R...>& pending);
+    template <typename... R>
+    void postFailure(std::shared_ptr<PendingCall<R...>> pending, const driver::ServiceError& error);
     // Whether work that waited this long for the worker is still to be
     // done; when not, the caller has its answer (worker thread).
     template <typename... R>
@@ -361,24 +368,34 @@ void BusService::runOnWorker(std::shared_ptr<PendingCall<R...>> pending, std::fu
             return;
         try {
             auto value = std::make_shared<T>(job());
-            if (!pending->fields.empty())
-                logChange(pending->method, pending->fields, pending->caller, "done", false);
+            logDone(*pending);
             loop_.post([this, pending = std::move(pending), reply, value] {
                 if constexpr (std::is_same_v<T, driver::Changes>)
                     applyChanges(*value);
                 reply(pending->result, *value);
             });
         } catch (const driver::ServiceError& e) {
-            if (!pending->fields.empty() && e.kind() == driver::ErrorKind::Backend)
-                logChange(pending->method, pending->fields, pending->caller, e.what(), true);
-            loop_.post([pending = std::move(pending), kind = e.kind(), message = std::string(e.what())] {
-                pending->result.returnError(toDbusError(kind, message));
-            });
+            postFailure(std::move(pending), e);
         } catch (const std::exception& e) {
-            loop_.post([pending = std::move(pending), message = std::string(e.what())] {
-                pending->result.returnError(toDbusError(driver::ErrorKind::Backend, message));
-            });
+            postFailure(std::move(pending), driver::ServiceError(driver::ErrorKind::Backend, e.what()));
         }
+    });
+}
+
+template <typename... R>
+void BusService::logDone(const PendingCall<R...>& pending)
+{
+    if (!pending.fields.empty())
+        logChange(pending.method, pending.fields, pending.caller, "done", false);
+}
+
+template <typename... R>
+void BusService::postFailure(std::shared_ptr<PendingCall<R...>> pending, const driver::ServiceError& error)
+{
+    if (!pending->fields.empty() && error.kind() == driver::ErrorKind::Backend)
+        logChange(pending->method, pending->fields, pending->caller, error.what(), true);
+    loop_.post([pending = std::move(pending), kind = error.kind(), message = std::string(error.what())] {
+        pending->result.returnError(toDbusError(kind, message));
     });
 }
 
