@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -451,6 +452,20 @@ std::pair<std::map<std::string, int>, std::string> twoClientsAtOnce(const std::f
     return {answers, logs};
 }
 
+// A daemon in its own namespace, with nft monitor counting the kernel's
+// transactions there (whoever commits).
+struct MonitoredDaemon {
+    test::PrivateBus bus;
+    test::Polkitd polkitd;
+    test::Netns ns;
+    test::Daemon daemon{ns};
+    test::TempDir logs;
+    std::filesystem::path monitorLog = logs.path() / "monitor.log";
+    std::unique_ptr<test::Process> monitor = monitorGenerations(ns, monitorLog);
+
+    uint64_t generation() const { return settledGeneration(monitorLog); }
+};
+
 } // namespace
 
 // Group commit: creates that wait for the worker together go into the
@@ -462,16 +477,12 @@ std::pair<std::map<std::string, int>, std::string> twoClientsAtOnce(const std::f
 // port is bound.
 TEST_F(HardeningTest, CreatesWaitingTogetherShareTransactions)
 {
-    test::PrivateBus bus;
-    test::Polkitd polkitd;
-    test::Netns ns;
-    test::Daemon daemon(ns);
-    test::TempDir logs;
-    const auto monitorLog = logs.path() / "monitor.log";
-    auto monitor = monitorGenerations(ns, monitorLog);
-    ASSERT_TRUE(monitor);
+    MonitoredDaemon monitored;
+    ASSERT_TRUE(monitored.monitor);
+    test::Daemon& daemon = monitored.daemon;
+    const test::TempDir& logs = monitored.logs;
 
-    const uint64_t beforeAlone = settledGeneration(monitorLog);
+    const uint64_t beforeAlone = monitored.generation();
     for (int i = 0; i < 16; ++i) {
         const auto file = logs.path() / "alone.xml";
         std::ofstream(file) << test::bindingXml("s" + std::to_string(i), "52:54:00:00:02:" + std::to_string(10 + i),
@@ -479,11 +490,11 @@ TEST_F(HardeningTest, CreatesWaitingTogetherShareTransactions)
         const auto r = ctl({"nwfilter-binding-create", file.string()});
         ASSERT_TRUE(r.ok()) << r.err;
     }
-    const uint64_t alone = settledGeneration(monitorLog) - beforeAlone;
+    const uint64_t alone = monitored.generation() - beforeAlone;
 
-    const uint64_t beforeTogether = settledGeneration(monitorLog);
+    const uint64_t beforeTogether = monitored.generation();
     auto [answers, both] = twoClientsAtOnce(logs.path(), "bindings");
-    const uint64_t together = settledGeneration(monitorLog) - beforeTogether;
+    const uint64_t together = monitored.generation() - beforeTogether;
     EXPECT_EQ(answers["ok"], 16) << both;
     EXPECT_EQ(answers["org.vnetfilter1.Error.Exists"], 16);
     EXPECT_EQ(bindingCount(), 32u);
@@ -515,6 +526,58 @@ TEST_F(HardeningTest, GroupedCreatesKeepTheCallersOrder)
     EXPECT_TRUE(ctl({"nwfilter-binding-dumpxml", "late0"}).ok());
 }
 
+// Group commit of updates, as of creates: 16 updates at once (a tool
+// changing many guests' parameters) take fewer transactions than 16 one
+// after the other, and each caller has its own answer: two clients update
+// the same 16 bindings to the same definitions at once, all 32 succeed (the
+// second of a port finds it done) and every binding has the new parameter,
+// also after a restart.
+TEST_F(HardeningTest, UpdatesWaitingTogetherShareTransactions)
+{
+    MonitoredDaemon monitored;
+    ASSERT_TRUE(monitored.monitor);
+    test::Daemon& daemon = monitored.daemon;
+    const test::TempDir& logs = monitored.logs;
+    test::Process create({FLOOD_CLIENT, "16", "bindings"}, logs.path() / "create.log");
+    ASSERT_EQ(create.wait(60s), 0);
+    ASSERT_EQ(answerCounts(test::readFile(logs.path() / "create.log"))["ok"], 16)
+        << test::readFile(logs.path() / "create.log");
+
+    const uint64_t beforeAlone = monitored.generation();
+    for (int i = 0; i < 16; ++i) {
+        char mac[32];
+        std::snprintf(mac, sizeof mac, "52:54:00:00:01:%02x", i);
+        const auto file = logs.path() / "alone.xml";
+        std::ofstream(file) << test::bindingXml("q" + std::to_string(i), mac, "clean-traffic",
+                                                {{"IP", "10.0.6." + std::to_string(i + 1)}});
+        const auto r = ctl({"nwfilter-binding-update", "q" + std::to_string(i), file.string()});
+        ASSERT_TRUE(r.ok()) << r.err;
+    }
+    const uint64_t alone = monitored.generation() - beforeAlone;
+
+    const uint64_t beforeTogether = monitored.generation();
+    auto [answers, both] = twoClientsAtOnce(logs.path(), "updates");
+    const uint64_t together = monitored.generation() - beforeTogether;
+    EXPECT_EQ(answers["ok"], 32) << both;
+    std::cout << "  transactions for 16 updates one after the other: " << alone << ", at once: " << together << "\n";
+    EXPECT_GT(together, 0u);
+    EXPECT_LT(together, alone) << "updates waiting together each had transactions of their own";
+    auto allUpdated = [&] {
+        for (int i = 0; i < 16; ++i) {
+            const auto r = ctl({"nwfilter-binding-dumpxml", "q" + std::to_string(i)});
+            if (!r.ok() || r.out.find("10.0.5." + std::to_string(i + 1) + "'") == std::string::npos)
+                return ::testing::AssertionFailure() << "q" << i << ": " << r.out << r.err;
+        }
+        return ::testing::AssertionSuccess();
+    };
+    EXPECT_TRUE(allUpdated());
+    // What was grouped is what a start-up reads back.
+    daemon.stop();
+    daemon.start();
+    EXPECT_EQ(bindingCount(), 16u);
+    EXPECT_TRUE(allUpdated());
+}
+
 // Group commit of deletes, as of creates: 16 deletes at once take fewer
 // transactions than 16 one after the other (a host stopping its guests),
 // and each caller has its own answer: two clients delete the same 16
@@ -522,14 +585,10 @@ TEST_F(HardeningTest, GroupedCreatesKeepTheCallersOrder)
 // binding (or no object any more, when it went before their call came).
 TEST_F(HardeningTest, DeletesWaitingTogetherShareTransactions)
 {
-    test::PrivateBus bus;
-    test::Polkitd polkitd;
-    test::Netns ns;
-    test::Daemon daemon(ns);
-    test::TempDir logs;
-    const auto monitorLog = logs.path() / "monitor.log";
-    auto monitor = monitorGenerations(ns, monitorLog);
-    ASSERT_TRUE(monitor);
+    MonitoredDaemon monitored;
+    ASSERT_TRUE(monitored.monitor);
+    test::Daemon& daemon = monitored.daemon;
+    const test::TempDir& logs = monitored.logs;
     auto createSixteen = [&](const char* log) {
         test::Process client({FLOOD_CLIENT, "16", "bindings"}, logs.path() / log);
         ASSERT_EQ(client.wait(60s), 0);
@@ -537,18 +596,18 @@ TEST_F(HardeningTest, DeletesWaitingTogetherShareTransactions)
     };
 
     createSixteen("create1.log");
-    const uint64_t beforeAlone = settledGeneration(monitorLog);
+    const uint64_t beforeAlone = monitored.generation();
     for (int i = 0; i < 16; ++i) {
         const auto r = ctl({"nwfilter-binding-delete", "q" + std::to_string(i)});
         ASSERT_TRUE(r.ok()) << r.err;
     }
-    const uint64_t alone = settledGeneration(monitorLog) - beforeAlone;
+    const uint64_t alone = monitored.generation() - beforeAlone;
     ASSERT_EQ(bindingCount(), 0u);
 
     createSixteen("create2.log");
-    const uint64_t beforeTogether = settledGeneration(monitorLog);
+    const uint64_t beforeTogether = monitored.generation();
     auto [answers, both] = twoClientsAtOnce(logs.path(), "deletes");
-    const uint64_t together = settledGeneration(monitorLog) - beforeTogether;
+    const uint64_t together = monitored.generation() - beforeTogether;
     EXPECT_EQ(answers["ok"], 16) << both;
     int refused = 0;
     for (const auto& [name, n] : answers) {

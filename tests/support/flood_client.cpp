@@ -9,6 +9,8 @@
 //                                      (clean-traffic); with "leave", exit as
 //                                      soon as the calls are sent
 //   flood_client COUNT deletes         Binding.Delete of ports q0..qN-1
+//   flood_client COUNT updates         Binding.Update of ports q0..qN-1 (their
+//                                      IP parameter changed)
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <atomic>
@@ -32,15 +34,17 @@ int main(int argc, char** argv)
     const int count = std::stoi(argv[1]);
     const bool bindings = std::string(argv[2]) == "bindings";
     const bool deletes = std::string(argv[2]) == "deletes";
+    const bool updates = std::string(argv[2]) == "updates";
     const bool leave = argc > 3 && std::string(argv[3]) == "leave";
     const bool thenFilter = argc > 3 && std::string(argv[3]) == "then-filter";
     auto xmlOf = [&](int i) {
-        if (bindings)
+        if (bindings || updates)
             return "<filterbinding><owner><name>vm" + std::to_string(i) +
                    "</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner><portdev name='q" +
                    std::to_string(i) + "'/><mac address='52:54:00:00:01:" + (i < 16 ? "0" : "") +
                    [&] { char b[8]; std::snprintf(b, sizeof b, "%x", i % 256); return std::string(b); }() +
-                   "'/><filterref filter='clean-traffic'><parameter name='IP' value='10.0.1." + std::to_string(i % 250 + 1) +
+                   "'/><filterref filter='clean-traffic'><parameter name='IP' value='10.0." + (updates ? "5." : "1.") +
+                   std::to_string(i % 250 + 1) +
                    "'/></filterref></filterbinding>";
         const size_t size = std::stoul(argv[2]);
         const std::string head = "<filter name='flood'>", tail = "</filter>";
@@ -54,21 +58,23 @@ int main(int argc, char** argv)
     std::mutex mutex;
     std::map<std::string, int> answers;
     std::atomic<int> done{0};
-    std::vector<std::unique_ptr<sdbus::IProxy>> proxies;  // the deletes' objects, kept until the answers
+    std::vector<std::unique_ptr<sdbus::IProxy>> proxies;  // the bindings' objects, kept until the answers
     std::vector<std::pair<std::string, std::string>> calls;  // method, argument
-    for (int i = 0; deletes && i < count; ++i) {
+    const std::string bindingMethod = deletes ? "Delete" : "Update";  // the invoker keeps a reference to it
+    for (int i = 0; (deletes || updates) && i < count; ++i) {
         auto binding = sdbus::createProxy(*connection, "org.vnetfilter1", "/org/vnetfilter1/binding/q" + std::to_string(i));
-        binding->callMethodAsync("Delete")
-            .onInterface("org.vnetfilter1.Binding")
-            .withTimeout(std::chrono::seconds(120))
-            .uponReplyInvoke([&](const sdbus::Error* error) {
-                std::lock_guard lock(mutex);
-                ++answers[error ? error->getName() : std::string("ok")];
-                ++done;
-            });
+        auto call = binding->callMethodAsync(bindingMethod);
+        call.onInterface("org.vnetfilter1.Binding").withTimeout(std::chrono::seconds(120));
+        if (updates)
+            call.withArguments(xmlOf(i));
+        call.uponReplyInvoke([&](const sdbus::Error* error) {
+            std::lock_guard lock(mutex);
+            ++answers[error ? error->getName() : std::string("ok")];
+            ++done;
+        });
         proxies.push_back(std::move(binding));
     }
-    for (int i = 0; !deletes && i < count; ++i)
+    for (int i = 0; !deletes && !updates && i < count; ++i)
         calls.emplace_back(bindings ? "CreateBinding" : "DefineFilter", xmlOf(i));
     if (thenFilter) {
         calls.emplace_back("DefineFilter", "<filter name='late'><filterref filter='clean-traffic'/></filter>");
@@ -94,7 +100,7 @@ int main(int argc, char** argv)
         std::_Exit(0);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(150);
-    const int expected = deletes ? count : static_cast<int>(calls.size());
+    const int expected = deletes || updates ? count : static_cast<int>(calls.size());
     while (done < expected && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     connection->leaveEventLoop();

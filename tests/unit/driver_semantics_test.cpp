@@ -295,6 +295,73 @@ TEST_F(DriverSemantics, DeletesRefusedTogetherAreAppliedOneByOne)
     EXPECT_EQ(driver_->bindings().size(), 1u) << "the refused delete removed the file, or a good one did not";
 }
 
+// Updates given together go into the firewall as one transaction, each
+// with the outcome it would have alone, in order; a second update of a port
+// goes after the first (in a transaction of its own), and an update to the
+// same definition changes nothing.
+TEST_F(DriverSemantics, UpdatesGivenTogetherShareOneTransaction)
+{
+    for (int i = 0; i < 3; ++i)
+        driver_->createBinding(binding("vnet" + std::to_string(i), "clean-traffic", i + 1));
+    auto update = [&](const std::string& port, const std::string& xml) {
+        return driver::NwfilterDriver::PortUpdate{port, conf::parseBinding(xml, conf::Strictness::Strict)};
+    };
+    std::vector<driver::NwfilterDriver::PortUpdate> updates;
+    updates.push_back(update("vnet0", binding("vnet0", "clean-traffic", 4)));
+    updates.push_back(update("vnet1", binding("vnet1", "nosuch", 2)));        // no such filter
+    updates.push_back(update("nosuch", binding("nosuch", "clean-traffic")));  // no such binding
+    updates.push_back(update("vnet2", binding("vnet1", "clean-traffic", 7))); // another port's
+    updates.push_back(update("vnet0", binding("vnet0", "clean-traffic", 5))); // after the first
+    updates.push_back(update("vnet2", binding("vnet2", "clean-traffic", 6)));
+    updates.push_back(update("vnet1", binding("vnet1", "clean-traffic", 2))); // as it is
+    const int before = backend_.transactions;
+    const auto outcomes = driver_->updateBindings(std::move(updates));
+    EXPECT_EQ(backend_.transactions - before, 2) << "vnet0's first update alone, then vnet0 and vnet2 together";
+    ASSERT_EQ(outcomes.size(), 7u);
+    ASSERT_TRUE(std::holds_alternative<driver::Changes>(outcomes[0]));
+    EXPECT_EQ(std::get<driver::Changes>(outcomes[0]).resultName, "vnet0");
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[1]).kind(), driver::ErrorKind::NotFound);
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[2]).kind(), driver::ErrorKind::NotFound);
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[3]).kind(), driver::ErrorKind::InvalidDefinition);
+    EXPECT_TRUE(std::holds_alternative<driver::Changes>(outcomes[4]));
+    EXPECT_TRUE(std::holds_alternative<driver::Changes>(outcomes[5]));
+    ASSERT_TRUE(std::holds_alternative<driver::Changes>(outcomes[6]));
+    EXPECT_TRUE(std::get<driver::Changes>(outcomes[6]).bindings.empty()) << "the same definition was applied again";
+    EXPECT_EQ(info("vnet0").mac, "52:54:00:00:00:05") << "the later update of vnet0 did not win";
+    EXPECT_EQ(info("vnet1").mac, "52:54:00:00:00:02");
+    EXPECT_EQ(info("vnet2").mac, "52:54:00:00:00:06");
+    restart();
+    EXPECT_EQ(info("vnet0").mac, "52:54:00:00:00:05") << "the grouped updates were not saved";
+    EXPECT_EQ(info("vnet2").mac, "52:54:00:00:00:06");
+}
+
+// The kernel refusing the updates together costs none of them but the one
+// at fault: each goes in alone, and the refused one keeps its old binding.
+TEST_F(DriverSemantics, UpdatesRefusedTogetherAreAppliedOneByOne)
+{
+    for (int i = 0; i < 3; ++i)
+        driver_->createBinding(binding("vnet" + std::to_string(i), "clean-traffic", i + 1));
+    backend_.refusedPorts = {"vnet1"};
+    std::vector<driver::NwfilterDriver::PortUpdate> updates;
+    for (int i = 0; i < 3; ++i) {
+        const std::string port = "vnet" + std::to_string(i);
+        updates.push_back({port, conf::parseBinding(binding(port, "clean-traffic", i + 4), conf::Strictness::Strict)});
+    }
+    const int before = backend_.transactions;
+    const auto outcomes = driver_->updateBindings(std::move(updates));
+    EXPECT_EQ(backend_.transactions - before, 4) << "one refused together, then one each";
+    ASSERT_EQ(outcomes.size(), 3u);
+    EXPECT_TRUE(std::holds_alternative<driver::Changes>(outcomes[0]));
+    EXPECT_EQ(std::get<driver::ServiceError>(outcomes[1]).kind(), driver::ErrorKind::Backend);
+    EXPECT_TRUE(std::holds_alternative<driver::Changes>(outcomes[2]));
+    EXPECT_EQ(info("vnet0").mac, "52:54:00:00:00:04");
+    EXPECT_EQ(info("vnet1").mac, "52:54:00:00:00:02") << "the refused update changed the binding";
+    EXPECT_EQ(info("vnet2").mac, "52:54:00:00:00:06");
+    restart();
+    EXPECT_EQ(info("vnet1").mac, "52:54:00:00:00:02") << "the refused update was saved";
+    EXPECT_EQ(info("vnet2").mac, "52:54:00:00:00:06");
+}
+
 // A binding whose filter is missing at start-up fails closed (drop-all) and
 // comes back when the filter is defined.
 TEST_F(DriverSemantics, MissingFilterAtStartFailsClosedUntilDefined)

@@ -88,17 +88,7 @@ private:
     // for another port).
     void Update(sdbus::Result<>&& result, std::string xml) override
     {
-        const conf::Strictness strictness = service_.strictness();
-        service_.handleDefinition<conf::BindingDef>(
-            shared_from_this(), call(), std::move(result), kActionBindingWrite, std::move(xml),
-            [strictness](const std::string& text) { return conf::parseBinding(text, strictness); },
-            [port = info_.portdev](const conf::BindingDef& def) {
-                return std::map<std::string, std::string>{{"portdev", port}, {"filter", def.filter}};
-            },
-            [this, port = info_.portdev](conf::BindingDef def) {
-                return service_.nwfilterDriver().updateBinding(port, std::move(def));
-            },
-            [](const sdbus::Result<>& r, const driver::Changes&) { r.returnResults(); });
+        service_.updateBinding(shared_from_this(), call(), std::move(result), info_.portdev, std::move(xml));
     }
 
     using CounterList =

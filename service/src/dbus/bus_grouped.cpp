@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Manager.CreateBinding and Binding.Delete with group commit: calls of one
-// kind authorized while the worker is busy wait for it, and the first to
-// run takes the others at the head of their lanes into one firewall
-// transaction (NwfilterDriver::createBindings, deleteBindings).
-// A call that finds the worker idle goes in alone, as before; a burst (a
-// host starting or stopping many guests) costs one commit per batch
-// instead of one per binding - with libvirt's layout the kernel's work per
-// commit grows with every port's rules.
+// Manager.CreateBinding, Binding.Delete and Binding.Update with group
+// commit: calls of one kind authorized while the worker is busy wait for
+// it, and the first to run takes the others at the head of their lanes into
+// one firewall transaction (NwfilterDriver::createBindings, deleteBindings,
+// updateBindings). A call that finds the worker idle goes in alone, as
+// before; a burst (a host starting or stopping many guests, a tool changing
+// many guests' parameters) costs one commit per batch instead of one per
+// binding - with libvirt's layout the kernel's work per commit grows with
+// every port's rules.
 #include "dbus/bus_service.hpp"
 
 #include "conf/binding.hpp"
@@ -33,6 +34,21 @@ void BusService::deleteBinding(std::shared_ptr<void> object, const sdbus::Messag
 {
     authorize<>(std::move(object), call, std::move(result), kActionBindingWrite, {{"portdev", port}},
                 [this, port](std::shared_ptr<PendingCall<>> pending) { queueGrouped(deletes_, std::move(pending), port); });
+}
+
+void BusService::updateBinding(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<>&& result,
+                               const std::string& port, std::string xml)
+{
+    const conf::Strictness strictness = options_.strictness;
+    authorizeDefinition<conf::BindingDef>(
+        std::move(object), call, std::move(result), kActionBindingWrite, std::move(xml),
+        [strictness](const std::string& text) { return conf::parseBinding(text, strictness); },
+        [port](const conf::BindingDef& def) {
+            return std::map<std::string, std::string>{{"portdev", port}, {"filter", def.filter}};
+        },
+        [this, port](std::shared_ptr<PendingCall<>> pending, std::shared_ptr<conf::BindingDef> def) {
+            queueGrouped(updates_, std::move(pending), driver::NwfilterDriver::PortUpdate{port, std::move(*def)});
+        });
 }
 
 template <typename Item, typename... R>

@@ -145,6 +145,10 @@ public:
     // Binding.Delete of `port`'s binding, grouped the same way.
     void deleteBinding(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<>&& result,
                        const std::string& port);
+    // Binding.Update of `port`'s binding, grouped the same way; authorized
+    // on the port and on the filter the parsed definition names.
+    void updateBinding(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<>&& result,
+                       const std::string& port, std::string xml);
 
     // The same without worker: for answers the bus thread already has.
     template <typename... R>
@@ -210,7 +214,7 @@ private:
     template <typename... R>
     bool stillWanted(std::shared_ptr<PendingCall<R...>>& pending, std::chrono::steady_clock::time_point queued);
     // Calls of one kind whose firewall work can be done together (binding
-    // creates, binding deletes), authorized and waiting for the worker. Each
+    // creates, deletes, updates), authorized and waiting for the worker. Each
     // is a batchable job in its caller's lane; the first to run takes, with
     // Worker::takeBatch, the calls of its kind waiting at the head of their
     // lanes (as many as the driver puts in one transaction:
@@ -245,6 +249,12 @@ private:
     GroupedCalls<std::string> deletes_{
         .kind = 2,
         .run = [this](std::vector<std::string> ports) { return driver_.deleteBindings(ports); },
+        .reply = [](const sdbus::Result<>& result, const driver::Changes&) { result.returnResults(); }};
+    GroupedCalls<driver::NwfilterDriver::PortUpdate> updates_{
+        .kind = 3,
+        .run = [this](std::vector<driver::NwfilterDriver::PortUpdate> updates) {
+            return driver_.updateBindings(std::move(updates));
+        },
         .reply = [](const sdbus::Result<>& result, const driver::Changes&) { result.returnResults(); }};
     // Refuses oversized calls before sdbus-c++ copies them; follows callers
     // that leave the bus.

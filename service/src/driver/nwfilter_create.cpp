@@ -35,17 +35,13 @@ std::vector<ChangeOutcome> NwfilterDriver::createBindings(std::vector<conf::Bind
     std::vector<ChangeOutcome> outcomes(defs.size());
     std::vector<std::pair<size_t, PreparedCreate>> prepared;
     std::map<std::string, std::string> claimed;  // port -> filter, by an earlier create of these
-    for (size_t i = 0; i < defs.size(); ++i) {
-        try {
+    for (size_t i = 0; i < defs.size(); ++i)
+        outcomes[i] = outcomeOf([&] {  // a prepared create's outcome is its commit's
             PreparedCreate create = prepareCreate(std::move(defs[i]), claimed);
             claimed.emplace(create.binding.def.portdev, create.binding.def.filter);
             prepared.emplace_back(i, std::move(create));
-        } catch (const ServiceError& e) {
-            outcomes[i] = e;
-        } catch (const std::exception& e) {
-            outcomes[i] = ServiceError(ErrorKind::Backend, e.what());
-        }
-    }
+            return Changes{};
+        });
     std::vector<fw::PolicyChange> changes;
     changes.reserve(prepared.size());
     for (const auto& [index, create] : prepared)

@@ -218,6 +218,14 @@ public:
     // new ones are in force. `def` must name the same port. Anything refused
     // or failed leaves the old binding and its rules as they were.
     Changes updateBinding(const std::string& portdev, conf::BindingDef def);
+    // Several updates in one firewall transaction (nwfilter_update.cpp), as
+    // createBindings: each with its own outcome, in order (a second update
+    // of a port goes after the first), each alone when refused together.
+    struct PortUpdate {
+        std::string port;
+        conf::BindingDef def;
+    };
+    std::vector<ChangeOutcome> updateBindings(std::vector<PortUpdate> updates);
     // Re-applies every binding from the daemon's state (after an external flush).
     Changes reload();
 
@@ -355,6 +363,23 @@ private:
     PreparedCreate prepareCreate(conf::BindingDef def, const std::map<std::string, std::string>& claimed);
     // Its rules (unless `applied` with others), its file, the binding.
     Changes commitCreate(PreparedCreate create, bool applied);
+    // An update checked and instantiated, the port's capture changed as
+    // the new binding needs (the old one's put back by restoreWatch);
+    // nothing in the firewall or on disk yet.
+    struct PreparedUpdate {
+        std::string port;
+        Binding next;
+        std::string stored;  // the binding's file
+        fw::PortPolicy rules;
+        bool keepsLearned;  // what was learned carries over (same guest, same way)
+        bool sameWatch;     // the capture is kept as it is
+        uint64_t oldSession;
+    };
+    // nullopt: the same binding, nothing to do.
+    std::optional<PreparedUpdate> prepareUpdate(const std::string& portdev, conf::BindingDef def);
+    void restoreWatch(PreparedUpdate& update);
+    // Its rules (unless `applied` with others), its file, the binding.
+    Changes commitUpdate(PreparedUpdate update, bool applied);
     // The port's rules removed (unless `applied` with others), then its
     // files and the binding; the port's capture stopped before.
     Changes commitDelete(const std::string& port, bool applied);
