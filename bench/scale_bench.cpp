@@ -16,8 +16,10 @@
 //    system time (/proc/PID/stat, summed over each call's window), and what
 //    its child processes (iptables-restore, ...) used, reported apart.
 // 2b. K creates again, kWindow at a time in flight (a tool starting many
-//    guests), each round's creates then deleted kWindow at a time in flight
-//    (the guests stopping): per create and per delete the time and the
+//    guests); each round's bindings updated to another address one after
+//    the other, then again kWindow at a time in flight (a tool changing its
+//    guests' parameters), then deleted kWindow at a time in flight (the
+//    guests stopping): per create, update and delete the time and the
 //    daemon's CPU, which group commit makes less than one after the other.
 // 3. K redefines of a filter one binding uses (clean-traffic and one rule
 //    of its own, two versions in turn), the N others present: a redefine
@@ -46,6 +48,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -65,12 +68,14 @@ constexpr uint64_t kTimeoutUs = 600ull * 1000 * 1000;
 constexpr size_t kWindow = 16;  // max_calls_per_connection (default 16)
 
 
-// The same clean-traffic binding bench/make-bindings.sh writes.
-std::string bindingXml(size_t i)
+// The same clean-traffic binding bench/make-bindings.sh writes; `address`
+// other than `i`: the binding updated to another guest address.
+std::string bindingXml(size_t i, std::optional<size_t> address = std::nullopt)
 {
     char mac[32], ip[32], uuid[64];
+    const size_t a = address.value_or(i);
     std::snprintf(mac, sizeof mac, "52:54:00:%02zx:%02zx:%02zx", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
-    std::snprintf(ip, sizeof ip, "10.%zu.%zu.%zu", 10 + i / 62500, i / 250 % 250, i % 250 + 1);
+    std::snprintf(ip, sizeof ip, "10.%zu.%zu.%zu", 10 + a / 62500, a / 250 % 250, a % 250 + 1);
     std::snprintf(uuid, sizeof uuid, "d5b3f3b4-0000-4000-8000-%012zu", i);
     return "<filterbinding><owner><name>guest" + std::to_string(i) + "</name><uuid>" + uuid +
            "</uuid></owner><portdev name='vnet" + std::to_string(i) + "'/><mac address='" + mac +
@@ -162,6 +167,23 @@ void deletePipelined(sdbus::IProxy& manager, size_t from, size_t to)
     });
 }
 
+// Binding.Update of vnetFROM..vnetTO, each to the address of its number
+// plus `shift`.
+void updatePipelined(sdbus::IProxy& manager, size_t from, size_t to, size_t shift)
+{
+    std::vector<std::unique_ptr<sdbus::IProxy>> bindings;  // kept until every answer came
+    pipelined(from, to, [&](size_t i, std::function<void(const sdbus::Error*)> onReply) {
+        bindings.push_back(sdbus::createProxy(manager.getConnection(), kService,
+                                              "/org/vnetfilter1/binding/vnet" + std::to_string(i)));
+        bindings.back()
+            ->callMethodAsync("Update")
+            .onInterface("org.vnetfilter1.Binding")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .withArguments(bindingXml(i, i + shift))
+            .uponReplyInvoke(std::move(onReply));
+    });
+}
+
 // Adds what the daemon used between `before` and `after` to `sum`.
 void addUsed(Cpu& sum, const Cpu& before, const Cpu& after)
 {
@@ -232,15 +254,18 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
         report(fillTo, "delete", deletes, deleteCpu);
 }
 
-// Creates and deletes at once (group commit): rounds of kWindow creates in
-// flight from one connection, as a management tool starting guests sends
-// them, then the round's kWindow deletes in flight (the guests stopping),
-// so that the population stays at N. Per create and per delete: the
-// round's time and the daemon's CPU over it, divided by the calls in it.
+// Creates, updates and deletes at once (group commit): rounds of kWindow
+// creates in flight from one connection, as a management tool starting
+// guests sends them; the round's bindings updated to another address one
+// after the other (`update`), then again kWindow in flight, as a tool
+// changing its guests' parameters (`update_at_once`); then the round's
+// kWindow deletes in flight (the guests stopping), so that the population
+// stays at N. Per call at once: the round's time and the daemon's CPU over
+// it, divided by the calls in it.
 void measureBursts(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sample)
 {
-    std::vector<double> perCreate, perDelete;
-    Cpu createCpu, deleteCpu;
+    std::vector<double> perCreate, perDelete, perUpdate, updates;
+    Cpu createCpu, deleteCpu, updateCpu, updateAloneCpu;
     size_t calls = 0;
     for (size_t first = 1; first <= sample; first += kWindow) {
         const size_t last = std::min(sample, first + kWindow - 1);
@@ -250,6 +275,23 @@ void measureBursts(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t samp
         createPipelined(manager, 700000 + first, 700000 + last);
         perCreate.push_back(msSince(start) / static_cast<double>(count));
         addUsed(createCpu, before, cpuOf(pid));
+        for (size_t i = 700000 + first; i <= 700000 + last; ++i) {
+            auto binding = sdbus::createProxy(manager.getConnection(), kService,
+                                              "/org/vnetfilter1/binding/vnet" + std::to_string(i));
+            before = cpuOf(pid);
+            start = Clock::now();
+            binding->callMethod("Update")
+                .onInterface("org.vnetfilter1.Binding")
+                .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                .withArguments(bindingXml(i, i + 100000));
+            updates.push_back(msSince(start));
+            addUsed(updateAloneCpu, before, cpuOf(pid));
+        }
+        before = cpuOf(pid);
+        start = Clock::now();
+        updatePipelined(manager, 700000 + first, 700000 + last, 200000);
+        perUpdate.push_back(msSince(start) / static_cast<double>(count));
+        addUsed(updateCpu, before, cpuOf(pid));
         before = cpuOf(pid);
         start = Clock::now();
         deletePipelined(manager, 700000 + first, 700000 + last);
@@ -257,8 +299,10 @@ void measureBursts(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t samp
         addUsed(deleteCpu, before, cpuOf(pid));
         calls += count;
     }
+    report(fillTo, "update", updates, updateAloneCpu);
     const double k = static_cast<double>(calls);
     for (const auto& [what, times, used] : {std::tuple{"create_at_once", &perCreate, &createCpu},
+                                            std::tuple{"update_at_once", &perUpdate, &updateCpu},
                                             std::tuple{"delete_at_once", &perDelete, &deleteCpu}})
         std::printf("n=%zu %s window=%zu calls=%zu per_call_median_ms=%.2f per_call_p95_ms=%.2f "
                     "daemon_user_ms=%.3f daemon_sys_ms=%.3f children_ms=%.3f\n",
