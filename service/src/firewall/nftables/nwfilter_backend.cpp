@@ -542,7 +542,10 @@ bool NftablesNwfilterBackend::repair(const std::set<nl::TableRef>& tables)
     // A table others can change: as the last check left it, with none of
     // our own changes since, it is as built. Otherwise it is replaced, and
     // it was repaired only if that changed what the kernel holds (our own
-    // changes since the last check are in both readings).
+    // changes since the last check are in both readings). Ports still
+    // joining are moved into the verdict maps first, as a replaced table
+    // has them.
+    settle();
     const std::string before = describeTable(dumpTable(*transport_, kTable));
     if (checked_ && checked_->transactions == transactions_ && checked_->contents == before)
         return false;

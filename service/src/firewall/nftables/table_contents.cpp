@@ -36,13 +36,16 @@ void hex(std::string& out, std::string_view bytes)
     }
 }
 
-// Attributes as "type=bytes;", without those in `skip`. Rule expressions:
-// a counter is named without its values (they count packets, not changes).
-std::string attributesText(std::string_view attrs, std::initializer_list<uint16_t> skip)
+// The attributes that say what an object is, as "type=bytes;". Named, not
+// excluded: kernels add bookkeeping to their dumps (6.18 a set's element
+// count and implementation), which says nothing of the rules. Rule
+// expressions: a counter is named without its values (they count packets,
+// not changes).
+std::string attributesText(std::string_view attrs, std::initializer_list<uint16_t> defining)
 {
     std::string out;
     for (const nl::Attr& a : nl::parseAttrs(attrs)) {
-        if (std::find(skip.begin(), skip.end(), a.type) != skip.end())
+        if (std::find(defining.begin(), defining.end(), a.type) == defining.end())
             continue;
         out += std::to_string(a.type) + "=";
         if (a.type == NFTA_RULE_EXPRESSIONS) {
@@ -111,14 +114,16 @@ std::string describeTable(const TableDump& dump)
     };
     each(dump.chains, "chains", NFTA_CHAIN_NAME, [&](std::string_view attrs, const std::string& name) {
         chains[name] += attributesText(
-            attrs, {NFTA_CHAIN_TABLE, NFTA_CHAIN_HANDLE, NFTA_CHAIN_USE, NFTA_CHAIN_COUNTERS, NFTA_CHAIN_ID});
+            attrs, {NFTA_CHAIN_NAME, NFTA_CHAIN_HOOK, NFTA_CHAIN_POLICY, NFTA_CHAIN_TYPE, NFTA_CHAIN_FLAGS});
     });
     each(dump.rules, "rules", NFTA_RULE_CHAIN, [&](std::string_view attrs, const std::string& chain) {
-        rules[chain].push_back(attributesText(attrs, {NFTA_RULE_TABLE, NFTA_RULE_CHAIN, NFTA_RULE_HANDLE,
-                                                      NFTA_RULE_POSITION, NFTA_RULE_ID, NFTA_RULE_POSITION_ID}));
+        rules[chain].push_back(attributesText(attrs, {NFTA_RULE_EXPRESSIONS, NFTA_RULE_COMPAT, NFTA_RULE_USERDATA}));
     });
     each(dump.sets, "sets", NFTA_SET_NAME, [&](std::string_view attrs, const std::string& name) {
-        sets[name] += attributesText(attrs, {NFTA_SET_TABLE, NFTA_SET_HANDLE, NFTA_SET_ID});
+        sets[name] += attributesText(attrs, {NFTA_SET_NAME, NFTA_SET_FLAGS, NFTA_SET_KEY_TYPE, NFTA_SET_KEY_LEN,
+                                             NFTA_SET_DATA_TYPE, NFTA_SET_DATA_LEN, NFTA_SET_POLICY, NFTA_SET_DESC,
+                                             NFTA_SET_TIMEOUT, NFTA_SET_GC_INTERVAL, NFTA_SET_USERDATA,
+                                             NFTA_SET_OBJ_TYPE, NFTA_SET_EXPR, NFTA_SET_EXPRESSIONS});
     });
 
     std::string out;

@@ -4,8 +4,9 @@
 // (kernels before 6.9, nftables_table_owner = false) has no notification to
 // say whether they did: it reads the table and compares.
 //
-// Left out: what changes without anyone changing the rules or is the
-// kernel's bookkeeping (handles, positions, use counts, counters). Chains,
+// Only what defines each chain, rule and set is read, not what changes
+// without anyone changing the rules or is the kernel's bookkeeping
+// (handles, positions, use counts, counters, element counts). Chains,
 // sets and their elements are sorted by what they are (a table rebuilt in
 // another order, or a hash set's dump order, says the same); a chain's
 // rules keep their order, which is their meaning.
