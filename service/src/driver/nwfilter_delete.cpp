@@ -3,7 +3,7 @@
 // Deletes that wait for the worker together (a host stopping its guests)
 // go into the firewall as one transaction; with libvirt's layout the
 // kernel's work per commit grows with the ports there (bench/README.md,
-// "Creates and deletes at once"), so one commit for many deletes saves
+// "Creates, updates and deletes at once"), so one commit for many deletes saves
 // most of their cost. Each delete still succeeds or fails on its own.
 #include "driver/nwfilter_driver.hpp"
 
