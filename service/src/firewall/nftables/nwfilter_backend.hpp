@@ -151,11 +151,12 @@ private:
     bool built_ = false;  // the kernel holds the table as recorded
     // A check of a table others can change compares readings
     // (table_contents.hpp): what the kernel held after the last check's
-    // rebuild, and how many of our own transactions had been sent then.
+    // rebuild (a digest of the reading), and how many of our own
+    // transactions had been sent then.
     uint64_t transactions_ = 0;
     struct Checked {
         uint64_t transactions;
-        std::string contents;
+        size_t contents;
     };
     std::optional<Checked> checked_;
 };
