@@ -8,7 +8,9 @@
 # the nftables table of a kernel without the persist flag (before 6.9),
 # a plain one, which must stay in force while the daemon restarts, which
 # the firewall guard must put back after others change it, and whose
-# periodic check must count a repair only when it put something back. Where the build
+# periodic check must count a repair only when it put something back; and
+# the two backends giving every frame the same fate with the stateful rules
+# too (the differential tests). Where the build
 # machine's kernel lacks these, the same tests only check the refusal or
 # skip; here every one of them must run for real.
 #
@@ -25,6 +27,8 @@ tests=(
     "GuardTest.ForeignChangesAreRepaired"
     "GuardTest.PeriodicChecksRepair"
     "DaemonTest.SighupAndRestartRestoreRules"
+    "Differential.LibvirtConformanceFilters"
+    "Differential.BuiltinFiltersAndLearningSets"
 )
 filter=$(IFS=:; echo "${tests[*]}")
 log=$(mktemp)
