@@ -152,35 +152,20 @@ void createPipelined(sdbus::IProxy& manager, size_t from, size_t to)
     });
 }
 
-// Binding.Delete of vnetFROM..vnetTO.
-void deletePipelined(sdbus::IProxy& manager, size_t from, size_t to)
+// A Binding method on vnetFROM..vnetTO with kWindow calls in flight: Delete,
+// or (`shift` given) Update to the address of each one's number plus `shift`.
+void bindingCallsPipelined(sdbus::IProxy& manager, size_t from, size_t to, std::optional<size_t> shift = std::nullopt)
 {
-    std::vector<std::unique_ptr<sdbus::IProxy>> bindings;  // kept until every answer came
+    const std::string method = shift ? "Update" : "Delete";  // the invoker keeps a reference to it
+    std::vector<std::unique_ptr<sdbus::IProxy>> bindings;   // kept until every answer came
     pipelined(from, to, [&](size_t i, std::function<void(const sdbus::Error*)> onReply) {
         bindings.push_back(sdbus::createProxy(manager.getConnection(), kService,
                                               "/org/vnetfilter1/binding/vnet" + std::to_string(i)));
-        bindings.back()
-            ->callMethodAsync("Delete")
-            .onInterface("org.vnetfilter1.Binding")
-            .withTimeout(std::chrono::microseconds(kTimeoutUs))
-            .uponReplyInvoke(std::move(onReply));
-    });
-}
-
-// Binding.Update of vnetFROM..vnetTO, each to the address of its number
-// plus `shift`.
-void updatePipelined(sdbus::IProxy& manager, size_t from, size_t to, size_t shift)
-{
-    std::vector<std::unique_ptr<sdbus::IProxy>> bindings;  // kept until every answer came
-    pipelined(from, to, [&](size_t i, std::function<void(const sdbus::Error*)> onReply) {
-        bindings.push_back(sdbus::createProxy(manager.getConnection(), kService,
-                                              "/org/vnetfilter1/binding/vnet" + std::to_string(i)));
-        bindings.back()
-            ->callMethodAsync("Update")
-            .onInterface("org.vnetfilter1.Binding")
-            .withTimeout(std::chrono::microseconds(kTimeoutUs))
-            .withArguments(bindingXml(i, i + shift))
-            .uponReplyInvoke(std::move(onReply));
+        auto call = bindings.back()->callMethodAsync(method);
+        call.onInterface("org.vnetfilter1.Binding").withTimeout(std::chrono::microseconds(kTimeoutUs));
+        if (shift)
+            call.withArguments(bindingXml(i, i + *shift));
+        call.uponReplyInvoke(std::move(onReply));
     });
 }
 
@@ -289,12 +274,12 @@ void measureBursts(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t samp
         }
         before = cpuOf(pid);
         start = Clock::now();
-        updatePipelined(manager, 700000 + first, 700000 + last, 200000);
+        bindingCallsPipelined(manager, 700000 + first, 700000 + last, 200000);
         perUpdate.push_back(msSince(start) / static_cast<double>(count));
         addUsed(updateCpu, before, cpuOf(pid));
         before = cpuOf(pid);
         start = Clock::now();
-        deletePipelined(manager, 700000 + first, 700000 + last);
+        bindingCallsPipelined(manager, 700000 + first, 700000 + last);
         perDelete.push_back(msSince(start) / static_cast<double>(count));
         addUsed(deleteCpu, before, cpuOf(pid));
         calls += count;
