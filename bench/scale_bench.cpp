@@ -23,7 +23,9 @@
 //    daemon's CPU, which group commit makes less than one after the other.
 // 3. K redefines of a filter one binding uses (clean-traffic and one rule
 //    of its own, two versions in turn), the N others present: a redefine
-//    should cost what its users cost, not what every binding does.
+//    should cost what its users cost, not what every binding does. Then K
+//    redefines of kWindow guests' own filters, kWindow in flight (group
+//    commit).
 // 4. GetManagedObjects (right after the calls, and on an idle daemon) and
 //    Manager GetAll (what `vnetfilterctl status` asks); the daemon's RSS.
 //
@@ -308,6 +310,68 @@ std::string redefinedFilterXml(size_t version)
            std::string(version % 2 ? "0x88b6" : "0x88b5") + "'/></rule></filter>";
 }
 
+// The same, as guest J's own filter (`redefine_at_once`).
+std::string guestFilterXml(size_t guest, size_t version)
+{
+    std::string xml = redefinedFilterXml(version);
+    xml.replace(xml.find("'scale-redefine'"), 16, "'scale-redefine-" + std::to_string(guest) + "'");
+    xml.erase(xml.find("<uuid>"), xml.find("</uuid>") + 7 - xml.find("<uuid>"));
+    return xml;
+}
+
+// Step 3, at once: kWindow guests (ports vnet800001..), each with a filter
+// of its own, have their filters redefined kWindow calls in flight (a tool
+// changing its guests' rules), in rounds until K calls; per call the
+// round's time and the daemon's CPU over it. Then all removed again.
+void measureGuestRedefines(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sample)
+{
+    auto defineAll = [&](size_t version) {
+        pipelined(1, kWindow, [&](size_t j, std::function<void(const sdbus::Error*)> onReply) {
+            manager.callMethodAsync("DefineFilter")
+                .onInterface("org.vnetfilter1.Manager")
+                .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                .withArguments(guestFilterXml(j, version))
+                .uponReplyInvoke([onReply](const sdbus::Error* error, sdbus::ObjectPath) { onReply(error); });
+        });
+    };
+    std::vector<sdbus::ObjectPath> filters(kWindow);
+    for (size_t j = 1; j <= kWindow; ++j) {
+        manager.callMethod("DefineFilter")
+            .onInterface("org.vnetfilter1.Manager")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .withArguments(guestFilterXml(j, 0))
+            .storeResultsTo(filters[j - 1]);
+        std::string binding = bindingXml(800000 + j);
+        binding.replace(binding.find("'clean-traffic'"), 15, "'scale-redefine-" + std::to_string(j) + "'");
+        manager.callMethod("CreateBinding")
+            .onInterface("org.vnetfilter1.Manager")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .withArguments(binding);
+    }
+    std::vector<double> perCall;
+    Cpu used;
+    size_t calls = 0;
+    for (size_t round = 1; calls < sample; ++round) {
+        const Cpu before = cpuOf(pid);
+        const auto start = Clock::now();
+        defineAll(round);
+        perCall.push_back(msSince(start) / static_cast<double>(kWindow));
+        addUsed(used, before, cpuOf(pid));
+        calls += kWindow;
+    }
+    const double k = static_cast<double>(calls);
+    std::printf("n=%zu redefine_at_once window=%zu calls=%zu per_call_median_ms=%.2f per_call_p95_ms=%.2f "
+                "daemon_user_ms=%.3f daemon_sys_ms=%.3f children_ms=%.3f\n",
+                fillTo, kWindow, calls, percentile(perCall, 0.5), percentile(perCall, 0.95), 1000 * used.user / k,
+                1000 * used.system / k, 1000 * used.children / k);
+    bindingCallsPipelined(manager, 800001, 800000 + kWindow);
+    for (const auto& path : filters)
+        sdbus::createProxy(manager.getConnection(), kService, path)
+            ->callMethod("Undefine")
+            .onInterface("org.vnetfilter1.Filter")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs));
+}
+
 // Step 3: the filter and its one binding (port vnet800000) are made, K
 // redefines measured one after the other as the calls above, and both
 // removed again.
@@ -349,6 +413,7 @@ void measureRedefines(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t s
         ->callMethod("Undefine")
         .onInterface("org.vnetfilter1.Filter")
         .withTimeout(std::chrono::microseconds(kTimeoutUs));
+    measureGuestRedefines(manager, fillTo, pid, sample);
 }
 
 // Waits until the daemon has used no CPU for half a second (its CPU time is

@@ -578,6 +578,74 @@ TEST_F(HardeningTest, UpdatesWaitingTogetherShareTransactions)
     EXPECT_TRUE(allUpdated());
 }
 
+// Group commit of filter definitions: 16 guests' own filters redefined at
+// once (a tool changing many guests' rules, one filter each) take fewer
+// transactions than one after the other, and each caller has its own
+// answer (stateless rules: bridge conntrack is not everywhere): two
+// clients redefine the same 16 filters at once, all 32 succeed
+// (the second of a filter finds it so) and every filter has the new rule,
+// also after a restart.
+TEST_F(HardeningTest, DefinitionsWaitingTogetherShareTransactions)
+{
+    MonitoredDaemon monitored;
+    ASSERT_TRUE(monitored.monitor);
+    test::Daemon& daemon = monitored.daemon;
+    const test::TempDir& logs = monitored.logs;
+    test::Process define({FLOOD_CLIENT, "16", "filters", "80"}, logs.path() / "define.log");
+    ASSERT_EQ(define.wait(60s), 0);
+    ASSERT_EQ(answerCounts(test::readFile(logs.path() / "define.log"))["ok"], 16)
+        << test::readFile(logs.path() / "define.log");
+    for (int i = 0; i < 16; ++i) {
+        char mac[32];
+        std::snprintf(mac, sizeof mac, "52:54:00:00:01:%02x", i);
+        const auto file = logs.path() / "binding.xml";
+        const std::string n = std::to_string(i);
+        std::ofstream(file) << test::bindingXml("q" + n, mac, "q" + n, {{"IP", "10.0.6." + std::to_string(i + 1)}});
+        const auto r = ctl({"nwfilter-binding-create", file.string()});
+        ASSERT_TRUE(r.ok()) << r.err;
+    }
+
+    const uint64_t beforeAlone = monitored.generation();
+    for (int i = 0; i < 16; ++i) {
+        const auto file = logs.path() / "filter.xml";
+        std::ofstream(file) << "<filter name='q" << i << "'><filterref filter='clean-traffic'/>"
+                            << "<rule action='accept' direction='in' statematch='false'><tcp dstportstart='81'/></rule></filter>";
+        const auto r = ctl({"nwfilter-define", file.string()});
+        ASSERT_TRUE(r.ok()) << r.err;
+    }
+    const uint64_t alone = monitored.generation() - beforeAlone;
+
+    const uint64_t beforeTogether = monitored.generation();
+    test::Process first({FLOOD_CLIENT, "16", "filters", "82"}, logs.path() / "first.log");
+    test::Process second({FLOOD_CLIENT, "16", "filters", "82"}, logs.path() / "second.log");
+    EXPECT_EQ(first.wait(60s), 0);
+    EXPECT_EQ(second.wait(60s), 0);
+    const uint64_t together = monitored.generation() - beforeTogether;
+    const std::string both = test::readFile(logs.path() / "first.log") + test::readFile(logs.path() / "second.log");
+    EXPECT_EQ(answerCounts(test::readFile(logs.path() / "first.log"))["ok"] +
+                  answerCounts(test::readFile(logs.path() / "second.log"))["ok"],
+              32)
+        << both;
+    std::cout << "  transactions for 16 redefinitions one after the other: " << alone << ", at once: " << together
+              << "\n";
+    EXPECT_GT(together, 0u);
+    EXPECT_LT(together, alone) << "definitions waiting together each had transactions of their own";
+    auto allRedefined = [&] {
+        for (int i = 0; i < 16; ++i) {
+            const auto r = ctl({"nwfilter-dumpxml", "q" + std::to_string(i)});
+            if (!r.ok() || r.out.find("dstportstart='82'") == std::string::npos)
+                return ::testing::AssertionFailure() << "q" << i << ": " << r.out << r.err;
+        }
+        return ::testing::AssertionSuccess();
+    };
+    EXPECT_TRUE(allRedefined());
+    // What was grouped is what a start-up reads back.
+    daemon.stop();
+    daemon.start();
+    EXPECT_EQ(bindingCount(), 16u);
+    EXPECT_TRUE(allRedefined());
+}
+
 // Group commit of deletes, as of creates: 16 deletes at once take fewer
 // transactions than 16 one after the other (a host stopping its guests),
 // and each caller has its own answer: two clients delete the same 16

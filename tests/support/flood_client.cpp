@@ -11,6 +11,8 @@
 //   flood_client COUNT deletes         Binding.Delete of ports q0..qN-1
 //   flood_client COUNT updates         Binding.Update of ports q0..qN-1 (their
 //                                      IP parameter changed)
+//   flood_client COUNT filters PORT    Manager.DefineFilter of filters q0..qN-1:
+//                                      clean-traffic and TCP to PORT accepted
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <atomic>
@@ -35,9 +37,18 @@ int main(int argc, char** argv)
     const bool bindings = std::string(argv[2]) == "bindings";
     const bool deletes = std::string(argv[2]) == "deletes";
     const bool updates = std::string(argv[2]) == "updates";
+    const bool filters = std::string(argv[2]) == "filters";
     const bool leave = argc > 3 && std::string(argv[3]) == "leave";
+    if (filters && argc != 4) {
+        std::cerr << "usage: flood_client COUNT filters PORT\n";
+        return 2;
+    }
     const bool thenFilter = argc > 3 && std::string(argv[3]) == "then-filter";
     auto xmlOf = [&](int i) {
+        if (filters)
+            return "<filter name='q" + std::to_string(i) + "'><filterref filter='clean-traffic'/>" +
+                   "<rule action='accept' direction='in' statematch='false'><tcp dstportstart='" + std::string(argv[3]) +
+                   "'/></rule></filter>";
         if (bindings || updates)
             return "<filterbinding><owner><name>vm" + std::to_string(i) +
                    "</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner><portdev name='q" +

@@ -362,6 +362,139 @@ TEST_F(DriverSemantics, UpdatesRefusedTogetherAreAppliedOneByOne)
     EXPECT_EQ(info("vnet2").mac, "52:54:00:00:00:06");
 }
 
+namespace {
+
+// A filter accepting TCP to `port`, after clean-traffic and what `more` adds.
+std::string webFilter(const std::string& name, int port, const std::string& more = "")
+{
+    return "<filter name='" + name + "'><filterref filter='clean-traffic'/>" + more +
+           "<rule action='accept' direction='in'><tcp dstportstart='" + std::to_string(port) + "'/></rule></filter>";
+}
+
+// What a host given `setup` and then `defs` one call at a time comes to: each
+// call's outcome (the error kind, or none) and the rules of every port.
+struct OneByOne {
+    std::vector<std::optional<driver::ErrorKind>> outcomes;
+    std::map<std::string, fw::PortPolicy> installed;
+    int transactions = 0;
+};
+
+OneByOne definedOneByOne(const std::function<void(driver::NwfilterDriver&)>& setup,
+                         const std::vector<std::string>& defs)
+{
+    test::TempDir dir;
+    test::FakeBackend backend;
+    driver::DriverOptions o;
+    o.builtinFilterDir = test::builtinFilterDir();
+    o.filterDir = dir.path() / "filters";
+    o.bindingDir = dir.path() / "bindings";
+    driver::NwfilterDriver host(o, backend);
+    host.start();
+    setup(host);
+    OneByOne result;
+    const int before = backend.transactions;
+    for (const auto& xml : defs) {
+        try {
+            host.defineFilter(xml);
+            result.outcomes.push_back(std::nullopt);
+        } catch (const driver::ServiceError& e) {
+            result.outcomes.push_back(e.kind());
+        }
+    }
+    result.transactions = backend.transactions - before;
+    result.installed = backend.installed;
+    return result;
+}
+
+std::vector<std::optional<driver::ErrorKind>> kindsOf(const std::vector<driver::ChangeOutcome>& outcomes)
+{
+    std::vector<std::optional<driver::ErrorKind>> kinds;
+    for (const auto& outcome : outcomes)
+        if (const auto* error = std::get_if<driver::ServiceError>(&outcome))
+            kinds.push_back(error->kind());
+        else
+            kinds.push_back(std::nullopt);
+    return kinds;
+}
+
+std::vector<conf::FilterDef> parsedFilters(const std::vector<std::string>& defs)
+{
+    std::vector<conf::FilterDef> parsed;
+    for (const auto& xml : defs)
+        parsed.push_back(conf::parseFilter(xml, conf::Strictness::Strict));
+    return parsed;
+}
+
+} // namespace
+
+// Filter definitions given together come to what each would alone, one
+// after the other - outcomes, rules - with fewer transactions: those that
+// cannot see each other share one; a second definition of a filter, or one
+// that reaches a filter defined before it in the batch, goes after.
+TEST_F(DriverSemantics, DefinitionsGivenTogetherComeToWhatEachWouldAlone)
+{
+    auto setup = [this](driver::NwfilterDriver& host) {
+        for (int i = 0; i < 3; ++i) {
+            const std::string n = std::to_string(i);
+            host.defineFilter(webFilter("web" + n, 80));
+            host.createBinding(binding("vnet" + n, "web" + n, i + 1));
+        }
+    };
+    const std::string refersToInner = webFilter("web1", 81, "<filterref filter='inner'/>");
+    const std::vector<std::string> defs = {
+        webFilter("web0", 81),
+        webFilter("web1", 81),
+        "<filter name='web2'><uuid>0f0f0f0f-0000-4000-8000-0000000000ff</uuid></filter>",  // not its UUID
+        webFilter("web0", 82),                                                               // web0 again
+        "<filter name='inner'><rule action='accept' direction='in'><tcp dstportstart='99'/></rule></filter>",
+        refersToInner,  // sees the new filter 'inner'
+        webFilter("web2", 81),
+        refersToInner,  // the same again: nothing to do
+    };
+    const OneByOne alone = definedOneByOne(setup, defs);
+    ASSERT_EQ(alone.outcomes[2], driver::ErrorKind::Exists);
+
+    setup(*driver_);
+    const int before = backend_.transactions;
+    const auto outcomes = driver_->defineFilters(parsedFilters(defs));
+    EXPECT_EQ(kindsOf(outcomes), alone.outcomes);
+    EXPECT_EQ(backend_.installed, alone.installed) << "the rules differ from those of one definition at a time";
+    EXPECT_EQ(alone.transactions, 5);
+    EXPECT_EQ(backend_.transactions - before, 3)
+        << "web0 and web1 together; web0 again alone (inner has no binding); web1 and web2 together";
+    ASSERT_EQ(outcomes.size(), defs.size());
+    EXPECT_EQ(std::get<driver::Changes>(outcomes[5]).bindings.size(), 1u);
+    EXPECT_TRUE(std::get<driver::Changes>(outcomes[7]).bindings.empty()) << "the same definition was applied again";
+    const auto installed = backend_.installed;
+    restart();
+    EXPECT_EQ(backend_.installed, installed) << "the grouped definitions were not saved as they were applied";
+}
+
+// The kernel refusing the definitions together costs none of them but the
+// one at fault: each goes in alone, and the refused one leaves its filter
+// and its bindings' rules as they were.
+TEST_F(DriverSemantics, DefinitionsRefusedTogetherAreAppliedOneByOne)
+{
+    for (int i = 0; i < 3; ++i) {
+        const std::string n = std::to_string(i);
+        driver_->defineFilter(webFilter("web" + n, 80));
+        driver_->createBinding(binding("vnet" + n, "web" + n, i + 1));
+    }
+    const fw::PortPolicy old = *backend_.policy("vnet1");
+    backend_.refusedPorts = {"vnet1"};
+    const int before = backend_.transactions;
+    const auto outcomes =
+        driver_->defineFilters(parsedFilters({webFilter("web0", 81), webFilter("web1", 81), webFilter("web2", 81)}));
+    EXPECT_EQ(backend_.transactions - before, 4) << "one refused together, then one each";
+    EXPECT_EQ(kindsOf(outcomes), (std::vector<std::optional<driver::ErrorKind>>{
+                                     std::nullopt, driver::ErrorKind::Backend, std::nullopt}));
+    EXPECT_EQ(*backend_.policy("vnet1"), old) << "the refused definition changed the port's rules";
+    EXPECT_NE(*backend_.policy("vnet0"), old);
+    backend_.refusedPorts.clear();
+    restart();
+    EXPECT_EQ(*backend_.policy("vnet1"), old) << "the refused definition was saved";
+}
+
 // A binding whose filter is missing at start-up fails closed (drop-all) and
 // comes back when the filter is defined.
 TEST_F(DriverSemantics, MissingFilterAtStartFailsClosedUntilDefined)

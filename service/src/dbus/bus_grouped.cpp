@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Manager.CreateBinding, Binding.Delete and Binding.Update with group
-// commit: calls of one kind authorized while the worker is busy wait for
-// it, and the first to run takes the others at the head of their lanes into
-// one firewall transaction (NwfilterDriver::createBindings, deleteBindings,
-// updateBindings). A call that finds the worker idle goes in alone, as
+// Manager.CreateBinding, Binding.Delete, Binding.Update and
+// Manager.DefineFilter with group commit: calls of one kind authorized while
+// the worker is busy wait for it, and the first to run takes the others at
+// the head of their lanes into one firewall transaction
+// (NwfilterDriver::createBindings, deleteBindings, updateBindings,
+// defineFilters). A call that finds the worker idle goes in alone, as
 // before; a burst (a host starting or stopping many guests, a tool changing
-// many guests' parameters) costs one commit per batch instead of one per
-// binding - with libvirt's layout the kernel's work per commit grows with
-// every port's rules.
+// many guests' parameters or filters) costs one commit per batch instead of
+// one per call - with libvirt's layout the kernel's work per commit grows
+// with every port's rules.
 #include "dbus/bus_service.hpp"
 
 #include "conf/binding.hpp"
+#include "conf/nwfilter.hpp"
 
 namespace vnf::dbus {
 
@@ -48,6 +50,19 @@ void BusService::updateBinding(std::shared_ptr<void> object, const sdbus::Messag
         },
         [this, port](std::shared_ptr<PendingCall<>> pending, std::shared_ptr<conf::BindingDef> def) {
             queueGrouped(updates_, std::move(pending), driver::NwfilterDriver::PortUpdate{port, std::move(*def)});
+        });
+}
+
+void BusService::defineFilter(std::shared_ptr<void> object, const sdbus::Message& call,
+                              sdbus::Result<sdbus::ObjectPath>&& result, std::string xml)
+{
+    const conf::Strictness strictness = options_.strictness;
+    authorizeDefinition<conf::FilterDef, sdbus::ObjectPath>(
+        std::move(object), call, std::move(result), kActionFilterWrite, std::move(xml),
+        [strictness](const std::string& text) { return conf::parseFilter(text, strictness); },
+        [](const conf::FilterDef& def) { return std::map<std::string, std::string>{{"filter", def.name}}; },
+        [this](std::shared_ptr<PendingCall<sdbus::ObjectPath>> pending, std::shared_ptr<conf::FilterDef> def) {
+            queueGrouped(defines_, std::move(pending), std::move(*def));
         });
 }
 

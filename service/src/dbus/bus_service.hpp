@@ -149,6 +149,10 @@ public:
     // on the port and on the filter the parsed definition names.
     void updateBinding(std::shared_ptr<void> object, const sdbus::Message& call, sdbus::Result<>&& result,
                        const std::string& port, std::string xml);
+    // Manager.DefineFilter, grouped the same way (filters that bindings use
+    // change those bindings' rules); authorized on the parsed filter's name.
+    void defineFilter(std::shared_ptr<void> object, const sdbus::Message& call,
+                      sdbus::Result<sdbus::ObjectPath>&& result, std::string xml);
 
     // The same without worker: for answers the bus thread already has.
     template <typename... R>
@@ -214,8 +218,9 @@ private:
     template <typename... R>
     bool stillWanted(std::shared_ptr<PendingCall<R...>>& pending, std::chrono::steady_clock::time_point queued);
     // Calls of one kind whose firewall work can be done together (binding
-    // creates, deletes, updates), authorized and waiting for the worker. Each
-    // is a batchable job in its caller's lane; the first to run takes, with
+    // creates, deletes, updates, filter definitions), authorized and
+    // waiting for the worker. Each is a batchable job in its caller's lane;
+    // the first to run takes, with
     // Worker::takeBatch, the calls of its kind waiting at the head of their
     // lanes (as many as the driver puts in one transaction:
     // NwfilterDriver::portsPerTransaction), so a batch is as large as the
@@ -256,6 +261,11 @@ private:
             return driver_.updateBindings(std::move(updates));
         },
         .reply = [](const sdbus::Result<>& result, const driver::Changes&) { result.returnResults(); }};
+    GroupedCalls<conf::FilterDef, sdbus::ObjectPath> defines_{
+        .kind = 4,
+        .run = [this](std::vector<conf::FilterDef> defs) { return driver_.defineFilters(std::move(defs)); },
+        .reply = [](const sdbus::Result<sdbus::ObjectPath>& result,
+                    const driver::Changes& changes) { result.returnResults(filterPath(changes.resultName)); }};
     // Refuses oversized calls before sdbus-c++ copies them; follows callers
     // that leave the bus.
     void installBusHooks();

@@ -57,15 +57,7 @@ private:
     // exactly what the driver will act on (never a scan of the text).
     void DefineFilter(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override
     {
-        const conf::Strictness strictness = service_.strictness();
-        service_.handleDefinition<conf::FilterDef>(
-            shared_from_this(), call(), std::move(result), kActionFilterWrite, std::move(xml),
-            [strictness](const std::string& text) { return conf::parseFilter(text, strictness); },
-            [](const conf::FilterDef& def) { return std::map<std::string, std::string>{{"filter", def.name}}; },
-            [this](conf::FilterDef def) { return service_.nwfilterDriver().defineFilter(std::move(def)); },
-            [](const sdbus::Result<sdbus::ObjectPath>& r, const driver::Changes& c) {
-                r.returnResults(filterPath(c.resultName));
-            });
+        service_.defineFilter(shared_from_this(), call(), std::move(result), std::move(xml));
     }
 
     void CreateBinding(sdbus::Result<sdbus::ObjectPath>&& result, std::string xml) override

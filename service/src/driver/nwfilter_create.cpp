@@ -24,10 +24,7 @@ Changes NwfilterDriver::createBinding(conf::BindingDef def)
 {
     std::vector<conf::BindingDef> one;
     one.push_back(std::move(def));
-    ChangeOutcome outcome = std::move(createBindings(std::move(one)).front());
-    if (const auto* error = std::get_if<ServiceError>(&outcome))
-        throw *error;
-    return std::get<Changes>(std::move(outcome));
+    return changesOf(std::move(createBindings(std::move(one)).front()));
 }
 
 std::vector<ChangeOutcome> NwfilterDriver::createBindings(std::vector<conf::BindingDef> defs)

@@ -13,10 +13,7 @@ namespace vnf::driver {
 
 Changes NwfilterDriver::deleteBinding(const std::string& portdev)
 {
-    ChangeOutcome outcome = std::move(deleteBindings({portdev}).front());
-    if (const auto* error = std::get_if<ServiceError>(&outcome))
-        throw *error;
-    return std::get<Changes>(std::move(outcome));
+    return changesOf(std::move(deleteBindings({portdev}).front()));
 }
 
 std::vector<ChangeOutcome> NwfilterDriver::deleteBindings(const std::vector<std::string>& ports)

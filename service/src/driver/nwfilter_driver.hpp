@@ -158,6 +158,14 @@ ChangeOutcome outcomeOf(Step&& step)
     }
 }
 
+// The one outcome of a call given alone: its changes, or its error thrown.
+inline Changes changesOf(ChangeOutcome outcome)
+{
+    if (const auto* error = std::get_if<ServiceError>(&outcome))
+        throw *error;
+    return std::get<Changes>(std::move(outcome));
+}
+
 struct DriverOptions {
     std::filesystem::path builtinFilterDir;
     std::filesystem::path filterDir;
@@ -196,6 +204,12 @@ public:
     // it parsed, then calls these), or as XML read with options.strictness.
     Changes defineFilter(conf::FilterDef def);
     Changes defineFilter(const std::string& xml);
+    // Several definitions (nwfilter_define.cpp), each with its own outcome,
+    // in order: what each alone would do, earlier ones first. Those that
+    // cannot see each other (other filters, other bound ports, no reference
+    // between them) go into the firewall as one transaction; when the
+    // kernel refuses it, each goes alone.
+    std::vector<ChangeOutcome> defineFilters(std::vector<conf::FilterDef> defs);
     Changes undefineFilter(const std::string& name);
     Changes createBinding(conf::BindingDef def);
     Changes createBinding(const std::string& xml);
@@ -358,6 +372,19 @@ private:
         std::string stored;  // the binding's file
         fw::PortPolicy rules;
     };
+    // A definition checked, and the bindings it changes instantiated;
+    // nothing in the firewall or on disk yet.
+    struct PreparedDefine {
+        conf::FilterDef def;
+        std::string stored;  // the filter's file
+        std::vector<fw::PolicyChange> portChanges;
+        std::map<std::string, Instance> instances;  // by port
+        bool unchanged;  // the same content: nothing to do
+    };
+    PreparedDefine prepareDefine(conf::FilterDef def) const;
+    // Its rules (unless `applied` with others), its file, the filter and
+    // its bindings.
+    Changes commitDefine(PreparedDefine define, bool applied);
     // `claimed`: ports (and their filters) earlier creates of the same
     // batch take.
     PreparedCreate prepareCreate(conf::BindingDef def, const std::map<std::string, std::string>& claimed);

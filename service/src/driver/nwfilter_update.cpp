@@ -18,10 +18,7 @@ Changes NwfilterDriver::updateBinding(const std::string& portdev, conf::BindingD
 {
     std::vector<PortUpdate> one;
     one.push_back({portdev, std::move(def)});
-    ChangeOutcome outcome = std::move(updateBindings(std::move(one)).front());
-    if (const auto* error = std::get_if<ServiceError>(&outcome))
-        throw *error;
-    return std::get<Changes>(std::move(outcome));
+    return changesOf(std::move(updateBindings(std::move(one)).front()));
 }
 
 std::vector<ChangeOutcome> NwfilterDriver::updateBindings(std::vector<PortUpdate> updates)
