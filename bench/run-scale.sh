@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The control plane with many bindings: per-call cost of a create, an
 # update and a delete (one after the other, and 16 at once) and a redefine
-# (of a filter one binding uses), GetManagedObjects,
+# (of a filter one binding uses; and of 16 guests' own filters at once),
+# GetManagedObjects,
 # status, start-up time and RSS at each size, both nwfilter backends in one
 # run. Each backend gets one scripts/lab (its own network namespace, private
 # bus, polkitd, vnetfilterd), grown from one size to the next; between sizes
