@@ -470,6 +470,37 @@ TEST_F(DriverSemantics, DefinitionsGivenTogetherComeToWhatEachWouldAlone)
     EXPECT_EQ(backend_.installed, installed) << "the grouped definitions were not saved as they were applied";
 }
 
+// A definition that fails beside the batch may not fail after it: here a
+// port's rules come from two filters, and its second filter's new version
+// fits the limit on rules per port only with the first's new version (2100
+// rules each, 4096 at most). Given together, it goes after the first and
+// succeeds, as it would one at a time.
+TEST_F(DriverSemantics, ADefinitionFailingBesideTheBatchGoesAfterIt)
+{
+    auto setup = [](driver::NwfilterDriver& host) {
+        const std::string manyPorts = "<rule action='accept' direction='in'><tcp dstportstart='$PORTS'/></rule>";
+        host.defineFilter("<filter name='first'>" + manyPorts + "</filter>");
+        host.defineFilter("<filter name='second'/>");
+        host.defineFilter("<filter name='outer'><filterref filter='first'/><filterref filter='second'/></filter>");
+        std::string binding = test::bindingXml("vnet0", "52:54:00:00:00:01", "outer", {});
+        std::string ports;
+        for (int port = 1; port <= 2100; ++port)
+            ports += "<parameter name='PORTS' value='" + std::to_string(port) + "'/>";
+        binding.insert(binding.find("</filterref>"), ports);
+        host.createBinding(binding);
+    };
+    const std::vector<std::string> defs = {
+        "<filter name='first'><rule action='drop' direction='in'><all/></rule></filter>",
+        "<filter name='second'><rule action='accept' direction='in'><tcp dstportstart='$PORTS'/></rule></filter>",
+    };
+    const OneByOne alone = definedOneByOne(setup, defs);
+    ASSERT_EQ(alone.outcomes, (std::vector<std::optional<driver::ErrorKind>>{std::nullopt, std::nullopt}));
+    setup(*driver_);
+    const auto outcomes = driver_->defineFilters(parsedFilters(defs));
+    EXPECT_EQ(kindsOf(outcomes), alone.outcomes);
+    EXPECT_EQ(backend_.installed, alone.installed);
+}
+
 // The kernel refusing the definitions together costs none of them but the
 // one at fault: each goes in alone, and the refused one leaves its filter
 // and its bindings' rules as they were.

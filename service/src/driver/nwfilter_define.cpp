@@ -51,9 +51,8 @@ Changes NwfilterDriver::defineFilter(conf::FilterDef def)
 // filter, UUID or bound port, none reaching another's filter. Prepared
 // against the filters as they are, each then comes to what it would after
 // the others, and one transaction can carry them all. A definition that
-// could see the batch ends it, and is prepared again after the batch's
-// commit. One that fails without seeing the batch fails as it would alone:
-// its checks and instantiations do not change with the others.
+// could see the batch, or fails (which it might not after the batch), ends
+// it and is prepared again after the batch's commit.
 std::vector<ChangeOutcome> NwfilterDriver::defineFilters(std::vector<conf::FilterDef> defs)
 {
     std::vector<ChangeOutcome> outcomes(defs.size());
@@ -80,8 +79,13 @@ std::vector<ChangeOutcome> NwfilterDriver::defineFilters(std::vector<conf::Filte
                 define = prepareDefine(def);
                 return Changes{};
             });
+            // A failure may have come from what it sees of the batch's
+            // ports (a binding reaching this filter and one defined before
+            // it): alone, it fails or not as it would after them.
+            if (!define && !batch.empty())
+                break;
             if (!define)
-                continue;  // failed
+                continue;  // failed, as it would have alone
             if (!batch.empty() &&
                 (uuids.count(define->def.uuid.str()) ||
                  std::any_of(define->portChanges.begin(), define->portChanges.end(),
