@@ -470,6 +470,39 @@ TEST_F(DriverSemantics, DefinitionsGivenTogetherComeToWhatEachWouldAlone)
     EXPECT_EQ(backend_.installed, installed) << "the grouped definitions were not saved as they were applied";
 }
 
+// Each way a definition can see the batch cuts it, where nothing would
+// fail to show it: one reaching an existing filter the batch redefines
+// first, one redefining a filter a definition before it comes to reach, and
+// one giving the UUID a new filter of the batch took (alone, refused). Without
+// each cut, the port's rules (or the outcome) differ from one at a time.
+TEST_F(DriverSemantics, DefinitionsSeeingTheBatchGoAfterIt)
+{
+    auto setup = [this](driver::NwfilterDriver& host) {
+        for (int i = 0; i < 4; ++i) {
+            const std::string n = std::to_string(i);
+            host.defineFilter(webFilter("web" + n, 80));
+            host.createBinding(binding("vnet" + n, "web" + n, i + 1));
+        }
+        host.defineFilter("<filter name='shared'><rule action='accept' direction='in'><udp/></rule></filter>");
+    };
+    const std::string uuid = "<uuid>0f0f0f0f-0000-4000-8000-00000000abcd</uuid>";
+    const std::vector<std::string> defs = {
+        webFilter("web0", 81),
+        webFilter("web1", 81, "<filterref filter='web0'/>"),  // reaches web0, just redefined
+        webFilter("web2", 81, "<filterref filter='shared'/>"),
+        "<filter name='shared'><rule action='drop' direction='in'><udp/></rule></filter>",  // web2 reaches it
+        "<filter name='fresh'>" + uuid + "</filter>",
+        "<filter name='other'>" + uuid + "</filter>",  // fresh's UUID
+    };
+    const OneByOne alone = definedOneByOne(setup, defs);
+    ASSERT_EQ(alone.outcomes.back(), driver::ErrorKind::Exists);
+
+    setup(*driver_);
+    const auto outcomes = driver_->defineFilters(parsedFilters(defs));
+    EXPECT_EQ(kindsOf(outcomes), alone.outcomes);
+    EXPECT_EQ(backend_.installed, alone.installed) << "the rules differ from those of one definition at a time";
+}
+
 // A definition that fails beside the batch may not fail after it: here a
 // port's rules come from two filters, and its second filter's new version
 // fits the limit on rules per port only with the first's new version (2100

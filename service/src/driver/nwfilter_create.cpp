@@ -43,7 +43,7 @@ std::vector<ChangeOutcome> NwfilterDriver::createBindings(std::vector<conf::Bind
     changes.reserve(prepared.size());
     for (const auto& [index, create] : prepared)
         changes.push_back({create.binding.def.portdev, create.rules});
-    const std::vector<bool> applied = applyTogether(changes, "binding creates");
+    const std::vector<bool> applied = applyTogether(changes, "binding creates", portsPerTransaction());
     for (size_t i = 0; i < prepared.size(); ++i) {
         auto& [index, create] = prepared[i];
         outcomes[index] = outcomeOf([&] { return commitCreate(std::move(create), applied[i]); });

@@ -17,29 +17,6 @@
 
 namespace vnf::driver {
 
-namespace {
-
-// The filters `def` reaches once it is in place - itself, what it
-// references, and on - including names of filters that do not exist (yet).
-std::set<std::string> namesReached(const conf::FilterDef& def, const engine::FilterLookup& lookup)
-{
-    std::set<std::string> names = engine::reachableFilters(def, engine::OverlayLookup(lookup, def));
-    std::set<std::string> referenced;
-    for (const auto& name : names) {
-        const conf::FilterDef* filter = name == def.name ? &def : lookup.find(name);
-        if (!filter)
-            continue;
-        for (const auto& entry : filter->entries)
-            if (const auto* ref = std::get_if<conf::FilterRef>(&entry))
-                referenced.insert(ref->filter);
-    }
-    names.insert(referenced.begin(), referenced.end());
-    names.insert(def.name);
-    return names;
-}
-
-} // namespace
-
 Changes NwfilterDriver::defineFilter(conf::FilterDef def)
 {
     std::vector<conf::FilterDef> one;
@@ -60,40 +37,43 @@ std::vector<ChangeOutcome> NwfilterDriver::defineFilters(std::vector<conf::Filte
     while (next < defs.size()) {
         std::vector<std::pair<size_t, PreparedDefine>> batch;
         std::set<std::string> names, uuids, reached, ports;
+        // Checked before its bound ports are instantiated, the work a cut
+        // definition would do twice. A name it reaches may be that of a
+        // filter the batch defines first: instantiated now, its ports would
+        // fail for the missing filter, and be cut for that.
+        auto seesBatch = [&](const PreparedDefine& define) {
+            return !batch.empty() &&
+                   (reached.count(define.def.name) || uuids.count(define.def.uuid.str()) ||
+                    std::any_of(define.reaches.begin(), define.reaches.end(),
+                                [&](const auto& name) { return names.count(name) > 0; }));
+        };
         for (; next < defs.size(); ++next) {
-            const conf::FilterDef& def = defs[next];
             // Bindings waiting for a definition are every define's candidates.
-            if (!batch.empty() && (names.count(def.name) || reached.count(def.name) || !failedByDefinition_.empty()))
-                break;
-            std::set<std::string> reaches;
-            try {
-                reaches = namesReached(def, Lookup(filters_));
-            } catch (const engine::InstantiationError&) {
-                if (!batch.empty())
-                    break;  // a reference cycle, maybe through the batch: alone, it is refused
-            }
-            if (std::any_of(reaches.begin(), reaches.end(), [&](const auto& n) { return names.count(n) > 0; }))
+            if (!batch.empty() && (names.count(defs[next].name) || !failedByDefinition_.empty()))
                 break;
             std::optional<PreparedDefine> define;
+            bool ready = false;
             outcomes[next] = outcomeOf([&] {
-                define = prepareDefine(def);
+                define = prepareDefine(defs[next]);
+                if (!seesBatch(*define)) {
+                    prepareBoundPorts(*define);
+                    ready = true;
+                }
                 return Changes{};
             });
-            // A failure may have come from what it sees of the batch's
-            // ports (a binding reaching this filter and one defined before
-            // it): alone, it fails or not as it would after them.
-            if (!define && !batch.empty())
+            // A failure may have come from what it sees of the batch (a
+            // cycle through it; a binding reaching this filter and one
+            // defined before it): alone, it fails or not as it would after.
+            if (!ready && !batch.empty())
                 break;
-            if (!define)
+            if (!ready)
                 continue;  // failed, as it would have alone
-            if (!batch.empty() &&
-                (uuids.count(define->def.uuid.str()) ||
-                 std::any_of(define->portChanges.begin(), define->portChanges.end(),
-                             [&](const fw::PolicyChange& change) { return ports.count(change.port) > 0; })))
+            if (std::any_of(define->portChanges.begin(), define->portChanges.end(),
+                            [&](const fw::PolicyChange& change) { return ports.count(change.port) > 0; }))
                 break;
-            names.insert(def.name);
+            names.insert(define->def.name);
             uuids.insert(define->def.uuid.str());
-            reached.insert(reaches.begin(), reaches.end());
+            reached.insert(define->reaches.begin(), define->reaches.end());
             for (const auto& change : define->portChanges)
                 ports.insert(change.port);
             batch.emplace_back(next, std::move(*define));
@@ -106,16 +86,10 @@ std::vector<ChangeOutcome> NwfilterDriver::defineFilters(std::vector<conf::Filte
             together.insert(together.end(), define.portChanges.begin(), define.portChanges.end());
             changing += define.portChanges.empty() ? 0 : 1;
         }
-        bool applied = false;
-        if (changing > 1) {
-            try {
-                backend_.apply(together);
-                applied = true;
-            } catch (const fw::BackendError& e) {
-                util::logInfo(std::to_string(changing) +
-                              " filter definitions refused as one transaction, applied one by one: " + e.what());
-            }
-        }
+        const bool applied =
+            changing > 1 &&
+            applyTogether(together, "ports of " + std::to_string(changing) + " filter definitions", together.size())
+                .front();
         for (auto& [index, define] : batch)
             outcomes[index] = outcomeOf([&] { return commitDefine(std::move(define), applied); });
     }
@@ -137,27 +111,30 @@ NwfilterDriver::PreparedDefine NwfilterDriver::prepareDefine(conf::FilterDef def
         if (name != def.name && other.def.uuid == def.uuid)
             throw ServiceError(ErrorKind::Exists, "UUID " + def.uuid.str() + " belongs to filter '" + name + "'");
     std::string stored = storedForm("filter '" + def.name + "'", conf::formatFilter(def));
-    Lookup current(filters_);
+    std::set<std::string> reaches;
     try {
-        engine::checkNoReferenceCycle(def, current);
+        reaches = engine::namesReachedOnceDefined(def, Lookup(filters_));
     } catch (const engine::InstantiationError& e) {
         throw ServiceError(ErrorKind::InvalidDefinition, e.what());
     }
-    PreparedDefine define{def, std::move(stored), {}, {}, false};
-    if (existing != filters_.end() && existing->second.def.sameContent(def)) {
-        define.unchanged = true;  // identical content: no rule changes
-        return define;
-    }
+    const bool unchanged = existing != filters_.end() && existing->second.def.sameContent(def);
+    return PreparedDefine{std::move(def), std::move(stored), std::move(reaches), {}, {}, unchanged};
+}
 
+void NwfilterDriver::prepareBoundPorts(PreparedDefine& define) const
+{
+    if (define.unchanged)
+        return;  // identical content: no rule changes
     // Every binding that uses the filter gets its new rules, or none does.
     // Bindings that failed for their definition (their filter was missing or
     // broken at start-up) are tried too: the new definition may be what they
     // were waiting for. One that still fails stays as it is and does not stop
     // the define. Bindings that failed for another reason (their port could
     // not be watched, say) are not: a filter cannot mend that.
+    Lookup current(filters_);
     engine::OverlayLookup next(current, define.def);
     std::set<std::string> candidates(failedByDefinition_);
-    for (auto& port : bindingsUsing(def.name))
+    for (auto& port : bindingsUsing(define.def.name))
         candidates.insert(std::move(port));
     for (const auto& port : candidates) {
         const Binding& binding = bindings_.at(port);
@@ -172,10 +149,9 @@ NwfilterDriver::PreparedDefine NwfilterDriver::prepareDefine(conf::FilterDef def
             if (failed)
                 continue;
             throw ServiceError(ErrorKind::InvalidDefinition,
-                               "redefining filter '" + def.name + "' would break a binding: " + e.what());
+                               "redefining filter '" + define.def.name + "' would break a binding: " + e.what());
         }
     }
-    return define;
 }
 
 Changes NwfilterDriver::commitDefine(PreparedDefine define, bool applied)

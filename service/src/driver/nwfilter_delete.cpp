@@ -38,7 +38,7 @@ std::vector<ChangeOutcome> NwfilterDriver::deleteBindings(const std::vector<std:
     changes.reserve(found.size());
     for (size_t i : found)
         changes.push_back({ports[i], std::nullopt});
-    const std::vector<bool> applied = applyTogether(changes, "binding deletes");
+    const std::vector<bool> applied = applyTogether(changes, "binding deletes", portsPerTransaction());
     for (size_t k = 0; k < found.size(); ++k)
         outcomes[found[k]] = outcomeOf([&] { return commitDelete(ports[found[k]], applied[k]); });
     return outcomes;

@@ -127,15 +127,14 @@ void NwfilterDriver::restoreRules(const std::vector<fw::PolicyChange>& changes)
     }
 }
 
-// Several ports' changes go in together, as many at a time as the backend
-// finds worth it (a chunk of one is left to the caller, which applies it
-// alone anyway).
-std::vector<bool> NwfilterDriver::applyTogether(const std::vector<fw::PolicyChange>& changes, const std::string& what)
+// Several ports' changes go in together, `perTransaction` at a time (a
+// chunk of one is left to the caller, which applies it alone anyway).
+std::vector<bool> NwfilterDriver::applyTogether(const std::vector<fw::PolicyChange>& changes, const std::string& what,
+                                                size_t perTransaction)
 {
     std::vector<bool> applied(changes.size(), false);
-    const size_t group = portsPerTransaction();
-    for (size_t first = 0; first + 1 < changes.size() && group > 1; first += group) {
-        const size_t end = std::min(changes.size(), first + group);
+    for (size_t first = 0; first + 1 < changes.size() && perTransaction > 1; first += perTransaction) {
+        const size_t end = std::min(changes.size(), first + perTransaction);
         try {
             backend_.apply({changes.begin() + static_cast<std::ptrdiff_t>(first),
                             changes.begin() + static_cast<std::ptrdiff_t>(end)});

@@ -377,11 +377,16 @@ private:
     struct PreparedDefine {
         conf::FilterDef def;
         std::string stored;  // the filter's file
-        std::vector<fw::PolicyChange> portChanges;
+        std::set<std::string> reaches;  // once in place, missing filters included
+        std::vector<fw::PolicyChange> portChanges;  // by prepareBoundPorts
         std::map<std::string, Instance> instances;  // by port
         bool unchanged;  // the same content: nothing to do
     };
+    // Checked (UUID, size, no reference cycle) with what it reaches.
     PreparedDefine prepareDefine(conf::FilterDef def) const;
+    // The new rules of every binding the definition changes, or an error
+    // when one would break.
+    void prepareBoundPorts(PreparedDefine& define) const;
     // Its rules (unless `applied` with others), its file, the filter and
     // its bindings.
     Changes commitDefine(PreparedDefine define, bool applied);
@@ -414,7 +419,10 @@ private:
     // groups ports in; a group the kernel refuses is left out. Says which
     // changes are in force: the caller applies the others alone, so that
     // only a change at fault fails. `what` names them in the log.
-    std::vector<bool> applyTogether(const std::vector<fw::PolicyChange>& changes, const std::string& what);
+    // `perTransaction`: portsPerTransaction(), or all of them when they
+    // must not go in apart.
+    std::vector<bool> applyTogether(const std::vector<fw::PolicyChange>& changes, const std::string& what,
+                                    size_t perTransaction);
     engine::Variables variablesOf(const conf::BindingDef& binding) const;
     learn::AddressLearner makeLearner(const conf::BindingDef& binding) const;
     static bool needsWatch(const Binding& binding);

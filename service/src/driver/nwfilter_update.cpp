@@ -45,7 +45,7 @@ std::vector<ChangeOutcome> NwfilterDriver::updateBindings(std::vector<PortUpdate
         changes.reserve(prepared.size());
         for (const auto& [index, update] : prepared)
             changes.push_back({update.port, update.rules});
-        const std::vector<bool> applied = applyTogether(changes, "binding updates");
+        const std::vector<bool> applied = applyTogether(changes, "binding updates", portsPerTransaction());
         for (size_t k = 0; k < prepared.size(); ++k) {
             auto& [index, update] = prepared[k];
             outcomes[index] = outcomeOf([&] { return commitUpdate(std::move(update), applied[k]); });

@@ -340,15 +340,19 @@ namespace {
 
 // Depth-first over the references from `root`, entering each filter once
 // however many paths lead to it: linear in the DAG. A reference to a missing
-// filter is passed over; throws on a cycle. Returns the names of the filters
-// entered.
-std::set<std::string> walkReferences(const conf::FilterDef& root, const FilterLookup& lookup)
+// filter is noted and passed over; throws on a cycle.
+struct ReferenceWalk {
+    std::set<std::string> entered;  // filters that exist, `root` among them
+    std::set<std::string> missing;  // names referenced that no filter has
+};
+
+ReferenceWalk walkReferences(const conf::FilterDef& root, const FilterLookup& lookup)
 {
-    std::set<std::string> entered;
+    ReferenceWalk walk;
     std::vector<std::string> stack;
     auto visit = [&](auto&& self, const conf::FilterDef& def) -> void {
         stack.push_back(def.name);
-        entered.insert(def.name);
+        walk.entered.insert(def.name);
         for (const auto& entry : def.entries) {
             const auto* ref = std::get_if<conf::FilterRef>(&entry);
             if (!ref)
@@ -356,28 +360,30 @@ std::set<std::string> walkReferences(const conf::FilterDef& root, const FilterLo
             if (std::find(stack.begin(), stack.end(), ref->filter) != stack.end())
                 throw InstantiationError("filter reference cycle: " + pathText(stack, ref->filter));
             const conf::FilterDef* child = lookup.find(ref->filter);
-            if (child && !entered.count(ref->filter))
+            if (!child)
+                walk.missing.insert(ref->filter);
+            else if (!walk.entered.count(ref->filter))
                 self(self, *child);
         }
         stack.pop_back();
     };
     visit(visit, root);
-    return entered;
+    return walk;
 }
 
 } // namespace
 
 std::set<std::string> reachableFilters(const conf::FilterDef& root, const FilterLookup& lookup)
 {
-    return walkReferences(root, lookup);
+    return walkReferences(root, lookup).entered;
 }
 
-void checkNoReferenceCycle(const conf::FilterDef& candidate, const FilterLookup& lookup)
+std::set<std::string> namesReachedOnceDefined(const conf::FilterDef& candidate, const FilterLookup& lookup)
 {
-    // References to filters that do not exist (yet) are allowed; a cycle
-    // through the candidate is the only kind that can appear, as the rest
-    // was acyclic.
-    walkReferences(candidate, OverlayLookup(lookup, candidate));
+    // Only a cycle through the candidate can appear, as the rest was acyclic.
+    ReferenceWalk walk = walkReferences(candidate, OverlayLookup(lookup, candidate));
+    walk.entered.merge(walk.missing);
+    return std::move(walk.entered);
 }
 
 } // namespace vnf::engine

@@ -47,10 +47,12 @@ Instantiation instantiate(const conf::FilterDef& root, const Variables& vars, co
 // Throws InstantiationError on a cycle.
 std::set<std::string> reachableFilters(const conf::FilterDef& root, const FilterLookup& lookup);
 
-// Throws InstantiationError naming the cycle when `candidate`, put in place
-// of the filter of the same name, would make a reference cycle. References
-// to filters that do not exist (yet) are allowed, as in libvirt.
-void checkNoReferenceCycle(const conf::FilterDef& candidate, const FilterLookup& lookup);
+// The names `candidate` reaches once put in place of the filter of the same
+// name: its own, those of the filters it references, and on, names of
+// filters that do not exist (yet) included - such references are allowed,
+// as in libvirt. Throws InstantiationError naming the cycle when it would
+// make one.
+std::set<std::string> namesReachedOnceDefined(const conf::FilterDef& candidate, const FilterLookup& lookup);
 
 // libvirt's order of rule instances: rules of the root chain first, then by
 // priority; the order among equals is kept.
