@@ -33,6 +33,11 @@ TEST(Filter, DefaultsAndGeneratedUuid)
     EXPECT_EQ(a.chainPriority, 0);
     EXPECT_NE(a.uuid, b.uuid);
     EXPECT_EQ(formatFilter(a), "<filter name='f' chain='root'>\n  <uuid>" + a.uuid.str() + "</uuid>\n</filter>\n");
+    // A random (version 4) UUID of RFC 4122's variant: 122 random bits.
+    for (const auto& uuid : {a.uuid, b.uuid}) {
+        EXPECT_EQ(uuid.str()[14], '4') << uuid.str();
+        EXPECT_NE(std::string("89ab").find(uuid.str()[19]), std::string::npos) << uuid.str();
+    }
 }
 
 TEST(Filter, ChainDefaultPrioritiesApplyToExactNames)

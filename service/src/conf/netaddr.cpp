@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "conf/netaddr.hpp"
 
+#include "util/random_bytes.hpp"
 #include "util/strings.hpp"
 
 #include <arpa/inet.h>
 
 #include <cctype>
-#include <random>
 
 namespace vnf::conf {
 
@@ -30,10 +30,9 @@ std::optional<MacAddr> MacAddr::parse(std::string_view text)
 
 MacAddr MacAddr::generate()
 {
-    std::random_device entropy;  // reads the kernel's random source
-    const uint32_t word = entropy();
-    return MacAddr{{0x52, 0x54, 0x00, static_cast<uint8_t>(word), static_cast<uint8_t>(word >> 8),
-                    static_cast<uint8_t>(word >> 16)}};
+    MacAddr out{{0x52, 0x54, 0x00, 0, 0, 0}};  // QEMU's prefix, as libvirt's
+    util::randomBytes(std::span(out.bytes).subspan(3));
+    return out;
 }
 
 std::string MacAddr::str() const

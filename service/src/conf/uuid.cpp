@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "conf/uuid.hpp"
 
+#include "util/random_bytes.hpp"
+
 #include <cctype>
-#include <random>
 
 namespace vnf::conf {
 
@@ -31,13 +32,8 @@ std::optional<Uuid> Uuid::parse(std::string_view text)
 
 Uuid Uuid::generate()
 {
-    std::random_device entropy;  // reads the kernel's random source
     Uuid out;
-    for (size_t i = 0; i < 16; i += 4) {
-        uint32_t word = entropy();
-        for (size_t j = 0; j < 4; ++j)
-            out.bytes[i + j] = static_cast<uint8_t>(word >> (8 * j));
-    }
+    util::randomBytes(out.bytes);
     out.bytes[6] = static_cast<uint8_t>((out.bytes[6] & 0x0f) | 0x40);  // version 4
     out.bytes[8] = static_cast<uint8_t>((out.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
     return out;
