@@ -4,7 +4,7 @@
 // (bench/run-scale.sh runs it in scripts/lab, at 100, 1000 and 10,000).
 //
 //   vnetfilter-scale-bench --fill-to N --pid PID [--sample K]
-//                          [--phase all|fill|creates|deletes|bursts|redefines|listing]
+//                          [--phase all|fill|creates|deletes|bursts|redefines|listing|groups]
 //
 // 1. Creates bindings vnet1..vnetN that do not exist yet (16 calls in
 //    flight). Their ports do not exist: the rules are installed by port
@@ -32,6 +32,7 @@
 // --phase fill: step 1 only. --phase creates: K creates (vnet900001..)
 // one after the other and nothing else; --phase deletes: their K deletes.
 // bench/run-instructions.sh counts the daemon's instructions around those.
+// --phase groups: guests with filters of their own (measureOwnFilterCreates).
 // --phase bursts: step 2b only. --phase redefines: step 3 only. --phase listing: step 4 only, over the
 // bindings already there (to compare builds of the daemon at one size
 // without growing it again).
@@ -433,6 +434,83 @@ void measureRedefines(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t s
     measureGuestRedefines(manager, fillTo, pid, sample);
 }
 
+// --phase groups: guests with filters of their own. G guests (ports
+// vnet600001.., `--fill-to` G) each get a filter of their own (clean-traffic
+// and one rule, `scale-own-I`) and a binding, so the nftables backend has G
+// groups of chains and sets; then K more guests, one after the other, each
+// a DefineFilter and a CreateBinding, the create measured (a new group),
+// and their bindings and filters removed again. Watches what a create
+// costs as the number of distinct filters grows, where the clean-traffic
+// steps above share one group.
+std::string ownFilterXml(size_t guest)
+{
+    return "<filter name='scale-own-" + std::to_string(guest) +
+           "' chain='root'><filterref filter='clean-traffic'/><rule action='drop' direction='out' "
+           "priority='100'><mac protocolid='0x88b5'/></rule></filter>";
+}
+
+std::string ownBindingXml(size_t guest)
+{
+    std::string binding = bindingXml(guest);
+    binding.replace(binding.find("'clean-traffic'"), 15, "'scale-own-" + std::to_string(guest) + "'");
+    return binding;
+}
+
+void waitUntilIdle(pid_t pid);
+
+void measureOwnFilterCreates(sdbus::IProxy& manager, size_t groups, pid_t pid, size_t sample)
+{
+    constexpr size_t kFirst = 600000;
+    auto define = [&](size_t guest) {
+        sdbus::ObjectPath path;
+        manager.callMethod("DefineFilter")
+            .onInterface("org.vnetfilter1.Manager")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .withArguments(ownFilterXml(guest))
+            .storeResultsTo(path);
+        return path;
+    };
+    const auto fillStart = Clock::now();
+    // The same content again, from a smaller size: nothing to do.
+    for (size_t guest = kFirst + 1; guest <= kFirst + groups; ++guest)
+        define(guest);
+    const uint32_t bound = manager.getProperty("BindingCount").onInterface("org.vnetfilter1.Manager").get<uint32_t>();
+    pipelined(kFirst + 1, kFirst + groups, [&](size_t guest, std::function<void(const sdbus::Error*)> onReply) {
+        manager.callMethodAsync("CreateBinding")
+            .onInterface("org.vnetfilter1.Manager")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .withArguments(ownBindingXml(guest))
+            .uponReplyInvoke([onReply](const sdbus::Error* error, sdbus::ObjectPath) {
+                // One from a smaller size is there already.
+                onReply(error && error->getName() != "org.vnetfilter1.Error.Exists" ? error : nullptr);
+            });
+    });
+    std::printf("n=%zu own_filter_fill bindings_before=%u s=%.1f\n", groups, bound, msSince(fillStart) / 1000);
+    waitUntilIdle(pid);
+    std::vector<double> creates;
+    std::vector<sdbus::ObjectPath> filters;
+    Cpu used;
+    const size_t extra = kFirst + 100000;
+    for (size_t k = 1; k <= sample; ++k) {
+        filters.push_back(define(extra + k));
+        const Cpu before = cpuOf(pid);
+        const auto start = Clock::now();
+        manager.callMethod("CreateBinding")
+            .onInterface("org.vnetfilter1.Manager")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs))
+            .withArguments(ownBindingXml(extra + k));
+        creates.push_back(msSince(start));
+        addUsed(used, before, cpuOf(pid));
+    }
+    report(groups, "own_filter_create", creates, used);
+    bindingCallsPipelined(manager, extra + 1, extra + sample);
+    for (const auto& path : filters)
+        sdbus::createProxy(manager.getConnection(), kService, path)
+            ->callMethod("Undefine")
+            .onInterface("org.vnetfilter1.Filter")
+            .withTimeout(std::chrono::microseconds(kTimeoutUs));
+}
+
 // Waits until the daemon has used no CPU for half a second (its CPU time is
 // counted in 4 ms ticks; up to 30 s): what calls left behind - signals, the
 // guard reading their commits, the kernel's deferred cleanup on the worker -
@@ -521,14 +599,18 @@ int main(int argc, char** argv)
             phase = argv[i + 1];
     }
     const bool knownPhase = phase == "all" || phase == "fill" || phase == "creates" || phase == "deletes" ||
-                            phase == "bursts" || phase == "redefines" || phase == "listing";
+                            phase == "bursts" || phase == "redefines" || phase == "listing" || phase == "groups";
     if (fillTo == 0 || pid == 0 || !knownPhase) {
         std::cerr << "usage: vnetfilter-scale-bench --fill-to N --pid PID [--sample K] "
-                     "[--phase all|fill|creates|deletes|bursts|redefines|listing]\n";
+                     "[--phase all|fill|creates|deletes|bursts|redefines|listing|groups]\n";
         return 2;
     }
     try {
         auto manager = sdbus::createProxy(kService, "/org/vnetfilter1");
+        if (phase == "groups") {
+            measureOwnFilterCreates(*manager, fillTo, pid, sample);
+            return 0;
+        }
         if (phase == "creates" || phase == "deletes") {
             measureCalls(*manager, fillTo, pid, sample, phase == "creates" ? Calls::CreatesOnly : Calls::DeletesOnly);
             return 0;
