@@ -264,6 +264,15 @@ public:
     std::map<uint64_t, std::pair<std::string, std::string>> rules;  // handle -> chain, userdata
     uint64_t nextHandle = 1;
 
+    // The names (attribute `attr`) of batch `i`'s messages of a type.
+    std::multiset<std::string> named(size_t i, int nftMessage, uint16_t attr) const
+    {
+        std::multiset<std::string> out;
+        for (const auto& m : nl::splitMessages(batches.at(i)))
+            if (m.type == nl::nftMessageType(nftMessage))
+                out.insert(nl::findAttr(nl::nfAttributes(m), attr)->str());
+        return out;
+    }
     // Messages of a type in batch `i`.
     size_t count(size_t i, int nftMessage) const
     {
@@ -413,6 +422,44 @@ TEST(NftablesBackendRecord, JoiningRulesForAtMostSoManyGroupsThenForTheNextAtAJo
     EXPECT_TRUE(b.backend->joiningPorts().empty()) << "this port into the maps: the commit validates anyway";
     b.backend->apply({{"fourth", own(last)}});
     EXPECT_EQ(b.backend->joiningPorts(), std::set<std::string>{"fourth"});
+}
+
+// The slots' sets are the table's, whatever group a port is in: a group
+// with the slots of one already there makes no set (the kernel finds sets
+// by name by walking the table's sets, so sets per group made every change
+// cost more with more distinct filters); the last group with a slot takes
+// its set with it, and the next brings it back.
+TEST(NftablesBackendRecord, SlotSetsAreTheTablesSharedByEveryGroup)
+{
+    BackendWithRecorder b;
+    auto own = [](size_t i) {
+        return fromXml("<filter name='f" + std::to_string(i) +
+                       "'><rule action='drop' direction='out'><ip srcipaddr='10.1.0." + std::to_string(i + 1) +
+                       "'/></rule></filter>");
+    };
+    const std::string slotSet = nft::slotSetName(0, nft::DataType::Ipv4, "ip saddr");
+    auto last = [&] { return b.transport->batches.size() - 1; };
+    b.backend->apply({{"vnet0", own(0)}});  // builds the table
+    EXPECT_EQ(b.transport->named(last(), NFT_MSG_NEWSET, NFTA_SET_NAME).count(slotSet), 1u);
+    b.backend->apply({{"vnet1", own(1)}});  // another group, the same slot
+    const std::string group1 = nft::groupName(nft::layoutOf(own(1)).shape);
+    EXPECT_EQ(b.transport->named(last(), NFT_MSG_NEWSET, NFTA_SET_NAME),
+              std::multiset<std::string>{nft::joiningSetName(group1)})
+        << "only its joining set: the slot's set is there";
+    EXPECT_EQ(b.transport->elementSets(last(), NFT_MSG_NEWSETELEM).count(slotSet), 1u);
+    b.backend->apply({{"vnet0", std::nullopt}});
+    EXPECT_EQ(b.transport->named(last(), NFT_MSG_DELSET, NFTA_SET_NAME).count(slotSet), 0u)
+        << "vnet1's group still has the slot";
+    b.backend->apply({{"vnet1", std::nullopt}});
+    EXPECT_EQ(b.transport->named(last(), NFT_MSG_DELSET, NFTA_SET_NAME).count(slotSet), 1u) << "the last group went";
+    b.backend->apply({{"vnet2", own(2)}});
+    EXPECT_EQ(b.transport->named(last(), NFT_MSG_NEWSET, NFTA_SET_NAME).count(slotSet), 1u);
+    // A port moving between two groups with the slot: its value out and in.
+    b.backend->apply({{"vnet2", own(3)}});
+    EXPECT_EQ(b.transport->named(last(), NFT_MSG_NEWSET, NFTA_SET_NAME).count(slotSet), 0u);
+    EXPECT_EQ(b.transport->named(last(), NFT_MSG_DELSET, NFTA_SET_NAME).count(slotSet), 0u);
+    EXPECT_EQ(b.transport->elementSets(last(), NFT_MSG_DELSETELEM).count(slotSet), 1u);
+    EXPECT_EQ(b.transport->elementSets(last(), NFT_MSG_NEWSETELEM).count(slotSet), 1u);
 }
 
 TEST(NftablesBackendRecord, RedefiningUnderManyPortsIsOneTransaction)

@@ -49,7 +49,7 @@ void load(ExprList& e, const Field& field, uint32_t reg)
     }
 }
 
-void encodeMatch(ExprList& e, const Match& m, const std::string& group)
+void encodeMatch(ExprList& e, const Match& m)
 {
     switch (m.kind) {
     case Match::Kind::Value:
@@ -76,7 +76,7 @@ void encodeMatch(ExprList& e, const Match& m, const std::string& group)
         // The port name fills register 1 (16 bytes); the value follows in register 2.
         e.meta(portNameKey(m.keyedByOutput), NFT_REG_1);
         load(e, m.field, NFT_REG_2);
-        e.lookup(NFT_REG_1, slotSetName(group, static_cast<size_t>(m.slot)), m.negated);
+        e.lookup(NFT_REG_1, slotSetName(static_cast<size_t>(m.slot), m.slotType, m.field.text), m.negated);
         break;
     }
 }
@@ -159,7 +159,7 @@ std::string ruleExpressions(const Rule& rule, const std::string& group)
 {
     ExprList e;
     for (const auto& m : mergeAdjacent(rule.matches))
-        encodeMatch(e, m, group);
+        encodeMatch(e, m);
     e.counter();
     e.verdict(wireVerdict(rule.verdict), rule.verdict == RuleVerdict::Jump ? chainName(group, rule.target) : "");
     return e.bytes();
@@ -390,14 +390,21 @@ void Batch::unjoinable(const std::string& group, const std::vector<std::pair<std
     deleteSet(joiningSetName(group));
 }
 
+void Batch::newSlotSet(size_t slot, const SlotType& type)
+{
+    newSet(slotSetName(slot, type), 0, concatType(DataType::Ifname, type.type), 16 + padded(type.length),
+           slotSetUserdata());
+}
+
+void Batch::deleteSlotSet(size_t slot, const SlotType& type)
+{
+    deleteSet(slotSetName(slot, type));
+}
+
 void Batch::newGroup(const std::string& group, const Shape& shape)
 {
     enterGroup(group);
-    for (size_t slot = 0; slot < shape.slots.size(); ++slot) {
-        const SlotType& type = shape.slots[slot];
-        newSet(slotSetName(group, slot), 0, concatType(DataType::Ifname, type.type), 16 + padded(type.length),
-               slotSetUserdata());
-    }
+    // Its slots' sets are the table's, there already (newSlotSet).
     // Sub-chains first: a rule may only jump to a chain that exists.
     for (const auto& chain : shape.chains)
         newChain(chainName(group, chain.suffix), nullptr);
@@ -422,8 +429,6 @@ void Batch::deleteGroup(const std::string& group, const Shape& shape)
         out_.putString(NFTA_CHAIN_NAME, chainName(group, chain.suffix));
         out_.end();
     }
-    for (size_t slot = 0; slot < shape.slots.size(); ++slot)
-        deleteSet(slotSetName(group, slot));
 }
 
 void Batch::elementsOf(bool add, std::string_view set, const std::vector<const PortRef*>& ports,
@@ -488,7 +493,7 @@ void Batch::ports(bool add, const std::vector<PortRef>& ports)
         const std::string name(where.first);
         dispatchElements(add, name, shape, members, where.second);
         for (size_t slot = 0; slot < shape.slots.size(); ++slot)
-            elementsOf(add, slotSetName(name, slot), members,
+            elementsOf(add, slotSetName(slot, shape.slots[slot]), members,
                        [&](const PortRef& p) {
                            key = slotKey(*p.port, (*p.values)[slot]);
                            out_.putBytes(NFTA_DATA_VALUE, key);

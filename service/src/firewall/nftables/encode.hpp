@@ -37,12 +37,16 @@ public:
     // The dispatch maps and the base chains that look ports up in them.
     void newSkeleton();
 
-    // A group's sets, chains and rules.
+    // The table's set of a slot (model.hpp slotSetName): made before the
+    // first group that looks it up, deleted after the last one's rules.
+    void newSlotSet(size_t slot, const SlotType& type);
+    void deleteSlotSet(size_t slot, const SlotType& type);
+    // A group's chains and rules.
     void newGroup(const std::string& group, const Shape& shape);
     void deleteGroup(const std::string& group, const Shape& shape);
 
     // A port's elements: its entries in the dispatch maps and its values in
-    // the group's sets.
+    // its slots' sets.
     struct PortRef {
         const std::string* port;
         const std::string* group;

@@ -189,6 +189,7 @@ Match Builder::address(const Field& field, const std::string& bytes, const std::
         m.negated = negated;
         m.keyedByOutput = output;
         m.slot = static_cast<int>(shape_.slots.size());
+        m.slotType = type;
         shape_.slots.push_back({type, static_cast<uint32_t>(bytes.size()), field.text});
         values_.push_back(bytes);
         return m;

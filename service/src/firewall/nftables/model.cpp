@@ -58,6 +58,24 @@ const char* baseChainOf(Dispatch dispatch)
     return "";
 }
 
+std::string slotSetName(size_t slot, DataType type, const std::string& field)
+{
+    std::string name = "slot" + std::to_string(slot) + "-";
+    switch (type) {
+    case DataType::Ether: name += "ether"; break;
+    case DataType::Ipv4: name += "ipv4"; break;
+    case DataType::Ipv6: name += "ipv6"; break;
+    default: name += "type" + std::to_string(static_cast<uint32_t>(type)); break;
+    }
+    if (!field.empty() && field.front() == '@') {
+        // "@nh,96,32" -> "-nh-96-32": the field's words, in a set name's letters.
+        name += '-';
+        for (char c : field.substr(1))
+            name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+    }
+    return name;
+}
+
 std::string groupName(const Shape& shape)
 {
     // FNV-1a: stable across runs and builds, so a restarted daemon and

@@ -60,6 +60,7 @@ struct Match {
     std::string value, high, mask;  // bytes in the field's byte order; mask empty: the whole field
     std::string valueText, highText, maskText;  // the same in nft's words
     int slot = -1;                // Slot
+    DataType slotType{};          // Slot: the address's type (its set's)
     bool keyedByOutput = false;   // Slot: the port is the output interface (frames to the guest)
     bool operator==(const Match&) const = default;
 };
@@ -135,9 +136,19 @@ inline std::string chainName(const std::string& group, const std::string& suffix
 {
     return group + "-" + suffix;
 }
-inline std::string slotSetName(const std::string& group, size_t slot)
+// Slot N's set, the table's: every group whose shape has an address of that
+// type in slot N keeps its ports' values there (a port is in one group, so
+// the port's name keys its value). The kernel finds a set by name by
+// walking the table's sets, for every rule that looks one up and every
+// set it makes; sets of their own per group made each change cost more
+// the more distinct filters the host had (bench/README.md "Guests with
+// filters of their own"). With the table's, their number is bounded by the
+// largest shape's slots. A raw field (nft has no name for it) gets sets of
+// its own, since nft lists such a set by the field it was made for.
+std::string slotSetName(size_t slot, DataType type, const std::string& field);
+inline std::string slotSetName(size_t slot, const SlotType& type)
 {
-    return group + "-a" + std::to_string(slot);
+    return slotSetName(slot, type.type, type.field);
 }
 
 // Joining ports. Adding a verdict element (`"vnet7" : jump G-l2i`) makes the

@@ -227,6 +227,8 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
             p.joining = false;  // a whole table has every port in the verdict maps
         }
         joinable = joinableGroups(sizes);
+        for (const auto& [name, use] : slotSetsOf(groups))
+            batch.newSlotSet(use.slot, use.type);
         for (const auto& [group, shape] : groups) {
             batch.newGroup(group, *shape);
             if (joinable.count(group))
@@ -285,9 +287,25 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
     }
     for (const auto& group : joinable)
         groups_.at(group).joinable = true;
+    std::map<std::string, const Shape*> shapes;
+    for (const auto& [group, g] : groups_)
+        shapes.emplace(group, &g.shape);
+    slotSets_ = slotSetsOf(shapes);
     joinableGroups_ = joinable.size();
     joining_.clear();
     built_ = true;
+}
+
+std::map<std::string, NftablesNwfilterBackend::SlotSetUse>
+NftablesNwfilterBackend::slotSetsOf(const std::map<std::string, const Shape*>& groups)
+{
+    std::map<std::string, SlotSetUse> sets;
+    for (const auto& [group, shape] : groups)
+        for (size_t slot = 0; slot < shape->slots.size(); ++slot) {
+            auto [it, fresh] = sets.try_emplace(slotSetName(slot, shape->slots[slot]), SlotSetUse{slot, shape->slots[slot], 0});
+            ++it->second.groups;
+        }
+    return sets;
 }
 
 void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
@@ -402,6 +420,31 @@ NftablesNwfilterBackend::Change NftablesNwfilterBackend::planOf(std::vector<Step
             ++change.joinableGroups;
         step.now->joining = known->second.joinable;
     }
+    // The table's slot sets: made with the first group that has the slot,
+    // gone with the last. Only the groups made or removed are looked at.
+    auto use = [&](const Shape& shape, long by) {
+        for (size_t slot = 0; slot < shape.slots.size(); ++slot) {
+            const std::string name = slotSetName(slot, shape.slots[slot]);
+            auto [it, fresh] = change.slotSetUses.try_emplace(name);
+            if (fresh) {
+                auto known = slotSets_.find(name);
+                it->second = known != slotSets_.end() ? known->second : SlotSetUse{slot, shape.slots[slot], 0};
+            }
+            it->second.groups = static_cast<size_t>(static_cast<long>(it->second.groups) + by);
+        }
+    };
+    for (const auto& [group, c] : change.created)
+        use(*c.shape, 1);
+    for (const auto& [group, count] : change.counts)
+        if (auto known = groups_.find(group); count == 0 && known != groups_.end())
+            use(known->second.shape, -1);
+    for (const auto& [name, after] : change.slotSetUses) {
+        const bool there = slotSets_.count(name) > 0;
+        if (!there && after.groups > 0)
+            change.newSlotSets.push_back(&after);
+        else if (there && after.groups == 0)
+            change.goneSlotSets.push_back(&after);
+    }
     return change;
 }
 
@@ -413,6 +456,8 @@ Batch NftablesNwfilterBackend::batchOf(const Change& change) const
         if (step.old)
             removed.push_back({&step.port, &step.old->group, step.old->shape.get(), &step.old->values, step.old->joining});
     batch.ports(false, removed);
+    for (const SlotSetUse* set : change.newSlotSets)
+        batch.newSlotSet(set->slot, set->type);
     for (const auto& [group, c] : change.created) {
         batch.newGroup(group, *c.shape);
         if (c.joinable)
@@ -430,11 +475,19 @@ Batch NftablesNwfilterBackend::batchOf(const Change& change) const
                 batch.unjoinable(group, rules->second);
             batch.deleteGroup(group, groups_.at(group).shape);
         }
+    for (const SlotSetUse* set : change.goneSlotSets)  // after the rules that looked them up
+        batch.deleteSlotSet(set->slot, set->type);
     return batch;
 }
 
 void NftablesNwfilterBackend::record(Change& change)
 {
+    for (const auto& [name, use] : change.slotSetUses) {
+        if (use.groups == 0)
+            slotSets_.erase(name);
+        else
+            slotSets_[name] = use;
+    }
     for (const auto& [group, c] : change.created) {
         groups_[group].shape = *c.shape;
         groups_[group].joinable = c.joinable;

@@ -99,6 +99,13 @@ private:
         const Shape* shape;
         bool joinable;
     };
+    // A slot set of the table (model.hpp slotSetName) and how many groups
+    // have that slot.
+    struct SlotSetUse {
+        size_t slot = 0;
+        SlotType type;
+        size_t groups = 0;
+    };
     struct Change {
         std::vector<Step> steps;
         std::map<std::string, long> counts;    // the touched groups' ports after the change
@@ -107,6 +114,10 @@ private:
         size_t joinableGroups = 0;             // after the change, before the groups it removes
         // The joining rules of the groups that go (read from the kernel).
         std::map<std::string, std::vector<std::pair<std::string, uint64_t>>> unjoined;
+        // The table's slot sets whose users change: after the change
+        // (0: it goes), and which are made or go now.
+        std::map<std::string, SlotSetUse> slotSetUses;
+        std::vector<const SlotSetUse*> newSlotSets, goneSlotSets;
     };
     // The ports whose policy changes, laid out. Throws BackendError.
     std::vector<Step> stepsOf(const std::vector<PolicyChange>& changes);
@@ -124,6 +135,8 @@ private:
     // drop everything and the others get their rules; otherwise the
     // refusal is the caller's error.
     void rebuild(std::map<std::string, Port> ports, bool failClosed);
+    // The slot sets `groups` (name -> shape) have, with their users.
+    static std::map<std::string, SlotSetUse> slotSetsOf(const std::map<std::string, const Shape*>& groups);
     // The kernel's messages for the rules of one of our chains, in order.
     // Throws BackendError.
     std::vector<nl::NfReply> dumpRules(const std::string& chain);
@@ -144,6 +157,7 @@ private:
     std::unique_ptr<nl::NfTransport> transport_;
     std::map<std::string, Port> ports_;
     std::map<std::string, Group> groups_;
+    std::map<std::string, SlotSetUse> slotSets_;  // by name
     size_t joinableGroups_ = 0;
     std::set<std::string> joining_;  // ports with Port::joining
     uint32_t tableFlags_;

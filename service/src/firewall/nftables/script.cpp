@@ -10,9 +10,9 @@ namespace vnf::fw::nft {
 
 namespace {
 
-std::string setRef(const std::string& group, int slot)
+std::string setRef(const Match& m)
 {
-    return "@" + slotSetName(group, static_cast<size_t>(slot));
+    return "@" + slotSetName(static_cast<size_t>(m.slot), m.slotType, m.field.text);
 }
 
 // A rule names a port by the frame's input interface, or by its output
@@ -22,7 +22,7 @@ const char* portNameWord(bool keyedByOutput)
     return keyedByOutput ? "oifname" : "iifname";
 }
 
-std::string matchText(const Match& m, const std::string& group)
+std::string matchText(const Match& m)
 {
     const std::string neg = m.negated ? "!= " : "";
     switch (m.kind) {
@@ -36,7 +36,7 @@ std::string matchText(const Match& m, const std::string& group)
         return m.field.text + " " + neg + m.valueText;
     case Match::Kind::Slot:
         return std::string(portNameWord(m.keyedByOutput)) + " . " + m.field.text + " " + neg +
-               setRef(group, m.slot);
+               setRef(m);
     }
     return {};
 }
@@ -100,7 +100,7 @@ std::string ruleText(const Rule& rule, const std::string& group)
 {
     std::string out;
     for (const auto& m : rule.matches)
-        out += matchText(m, group) + " ";
+        out += matchText(m) + " ";
     out += "counter " + verdictText(rule, group);
     if (!rule.comment.empty())
         out += " comment \"" + rule.comment + "\"";
@@ -133,19 +133,25 @@ std::string tableScript(const std::map<std::string, PortLayout>& ports)
         members[group].push_back(&entry);
     }
     std::string out = std::string("table bridge ") + kTable + " {\n";
-    for (const auto& [group, shape] : groups) {
+    // The slots' sets are the table's, each with the values of every port
+    // whose group has that slot.
+    std::map<std::string, std::pair<const SlotType*, std::string>> slotSets;  // name -> type, elements
+    for (const auto& [group, shape] : groups)
         for (size_t slot = 0; slot < shape->slots.size(); ++slot) {
-            // A raw field has no type of its own: nft needs typeof to accept it.
-            const SlotType& type = shape->slots[slot];
-            out += "\tset " + slotSetName(group, slot) + " {\n\t\t" +
-                   (type.field.front() == '@' ? "typeof iifname . " + type.field : std::string("type ifname . ") + typeName(type.type)) +
-                   "\n";
-            std::string elements;
+            auto& [type, elements] = slotSets[slotSetName(slot, shape->slots[slot])];
+            type = &shape->slots[slot];
             for (const auto* port : members[group])
                 elements += std::string(elements.empty() ? "" : ", ") + quoted(port->first) + " . " +
                             valueText(shape->slots[slot], port->second.slotValues[slot]);
-            out += "\t\telements = { " + elements + " }\n\t}\n";
         }
+    for (const auto& [name, set] : slotSets) {
+        // A raw field has no type of its own: nft needs typeof to accept it.
+        const SlotType& type = *set.first;
+        out += "\tset " + name + " {\n\t\t" +
+               (type.field.front() == '@' ? "typeof iifname . " + type.field : std::string("type ifname . ") + typeName(type.type)) +
+               "\n\t\telements = { " + set.second + " }\n\t}\n";
+    }
+    for (const auto& [group, shape] : groups) {
         // Sub-chains before the chains that jump to them.
         for (bool roots : {false, true}) {
             for (const auto& chain : shape->chains) {
