@@ -50,10 +50,15 @@ std::string normalize(const std::string& save, const std::set<std::string>& unor
 // joining sets, model.hpp) and one in the verdict maps reach the same chains,
 // so map and joining-set elements give way to one sorted list of where each
 // port goes, and the joining rules (whose order does not matter: a port is in
-// one group's set) are sorted.
+// one group's set) are sorted. The table's objects list in the order they
+// were made - a table grown change by change and one made whole hold the
+// same sets, maps and chains in another order - so they are sorted too,
+// each as a whole (a chain's rules keep their order, which is their meaning).
 std::string normalizeNft(const std::string& listing)
 {
-    std::string out, elements;
+    std::string header, trailer, object, elements;
+    std::vector<std::string> objects;
+    std::string* sink = &header;  // where the next line goes
     bool inElements = false;
     std::string kind, name;
     std::vector<std::string> joiningRules;
@@ -69,15 +74,22 @@ std::string normalizeNft(const std::string& listing)
         if (auto comment = line.find(" # progname"); comment != std::string::npos)
             line.erase(comment);
         const auto words = util::split(line, ' ');
+        if (!inElements && line.empty())
+            continue;
         if (!inElements && words.size() == 3 && words[2] == "{") {
             kind = words[0];
             name = words[1];
-        } else if (!inElements && line == "}") {
+            sink = &object;
+        } else if (!inElements && line == "}" && !kind.empty()) {
             std::sort(joiningRules.begin(), joiningRules.end());
             for (const auto& rule : joiningRules)
-                out += rule + "\n";
+                object += rule + "\n";
             joiningRules.clear();
             kind.clear();
+            objects.push_back(object + line + "\n");
+            object.clear();
+            sink = &trailer;
+            continue;
         } else if (!inElements && kind == "chain" && name.rfind("joining-", 0) == 0) {
             joiningRules.push_back(line);
             continue;
@@ -87,7 +99,7 @@ std::string normalizeNft(const std::string& listing)
             line = line.substr(12);
         }
         if (!inElements) {
-            out += line + "\n";
+            *sink += line + "\n";
             continue;
         }
         const bool last = line.find('}') != std::string::npos;
@@ -103,11 +115,15 @@ std::string normalizeNft(const std::string& listing)
         if (dispatchOnly())
             continue;
         std::sort(items.begin(), items.end());
-        out += "elements:\n";
+        *sink += "elements:\n";
         for (const auto& item : items)
-            out += "  " + item + "\n";
+            *sink += "  " + item + "\n";
     }
-    out += "dispatch:\n";
+    std::sort(objects.begin(), objects.end());
+    std::string out = header;
+    for (const auto& o : objects)
+        out += o;
+    out += trailer + "dispatch:\n";
     for (const auto& [map, ports] : parseNftTable(listing).maps)
         for (const auto& [port, chain] : ports)
             out += "  " + map + " " + port + " -> " + chain + "\n";
