@@ -438,13 +438,6 @@ NftablesNwfilterBackend::Change NftablesNwfilterBackend::planOf(std::vector<Step
     for (const auto& [group, count] : change.counts)
         if (auto known = groups_.find(group); count == 0 && known != groups_.end())
             use(known->second.shape, -1);
-    for (const auto& [name, after] : change.slotSetUses) {
-        const bool there = slotSets_.count(name) > 0;
-        if (!there && after.groups > 0)
-            change.newSlotSets.push_back(&after);
-        else if (there && after.groups == 0)
-            change.goneSlotSets.push_back(&after);
-    }
     return change;
 }
 
@@ -456,8 +449,11 @@ Batch NftablesNwfilterBackend::batchOf(const Change& change) const
         if (step.old)
             removed.push_back({&step.port, &step.old->group, step.old->shape.get(), &step.old->values, step.old->joining});
     batch.ports(false, removed);
-    for (const SlotSetUse* set : change.newSlotSets)
-        batch.newSlotSet(set->slot, set->type);
+    // A slot set the record lacks and the change uses is made; one it has
+    // and the change leaves unused goes.
+    for (const auto& [name, use] : change.slotSetUses)
+        if (use.groups > 0 && !slotSets_.count(name))
+            batch.newSlotSet(use.slot, use.type);
     for (const auto& [group, c] : change.created) {
         batch.newGroup(group, *c.shape);
         if (c.joinable)
@@ -475,8 +471,9 @@ Batch NftablesNwfilterBackend::batchOf(const Change& change) const
                 batch.unjoinable(group, rules->second);
             batch.deleteGroup(group, groups_.at(group).shape);
         }
-    for (const SlotSetUse* set : change.goneSlotSets)  // after the rules that looked them up
-        batch.deleteSlotSet(set->slot, set->type);
+    for (const auto& [name, use] : change.slotSetUses)  // after the rules that looked them up
+        if (use.groups == 0 && slotSets_.count(name))
+            batch.deleteSlotSet(use.slot, use.type);
     return batch;
 }
 

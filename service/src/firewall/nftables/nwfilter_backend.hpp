@@ -114,10 +114,9 @@ private:
         size_t joinableGroups = 0;             // after the change, before the groups it removes
         // The joining rules of the groups that go (read from the kernel).
         std::map<std::string, std::vector<std::pair<std::string, uint64_t>>> unjoined;
-        // The table's slot sets whose users change: after the change
-        // (0: it goes), and which are made or go now.
+        // The table's slot sets whose users change, after the change (0:
+        // it goes; one the record lacks is made).
         std::map<std::string, SlotSetUse> slotSetUses;
-        std::vector<const SlotSetUse*> newSlotSets, goneSlotSets;
     };
     // The ports whose policy changes, laid out. Throws BackendError.
     std::vector<Step> stepsOf(const std::vector<PolicyChange>& changes);
