@@ -437,7 +437,7 @@ TEST(NftablesBackendRecord, SlotSetsAreTheTablesSharedByEveryGroup)
                        "'><rule action='drop' direction='out'><ip srcipaddr='10.1.0." + std::to_string(i + 1) +
                        "'/></rule></filter>");
     };
-    const std::string slotSet = nft::slotSetName(0, nft::DataType::Ipv4, "ip saddr");
+    const std::string slotSet = nft::slotSetName(0, {nft::DataType::Ipv4, 4, "ip saddr"});
     auto last = [&] { return b.transport->batches.size() - 1; };
     b.backend->apply({{"vnet0", own(0)}});  // builds the table
     EXPECT_EQ(b.transport->named(last(), NFT_MSG_NEWSET, NFTA_SET_NAME).count(slotSet), 1u);

@@ -76,7 +76,7 @@ void encodeMatch(ExprList& e, const Match& m)
         // The port name fills register 1 (16 bytes); the value follows in register 2.
         e.meta(portNameKey(m.keyedByOutput), NFT_REG_1);
         load(e, m.field, NFT_REG_2);
-        e.lookup(NFT_REG_1, slotSetName(static_cast<size_t>(m.slot), m.slotType, m.field.text), m.negated);
+        e.lookup(NFT_REG_1, m.set, m.negated);
         break;
     }
 }

@@ -188,9 +188,8 @@ Match Builder::address(const Field& field, const std::string& bytes, const std::
         m.field = field;
         m.negated = negated;
         m.keyedByOutput = output;
-        m.slot = static_cast<int>(shape_.slots.size());
-        m.slotType = type;
         shape_.slots.push_back({type, static_cast<uint32_t>(bytes.size()), field.text});
+        m.set = slotSetName(shape_.slots.size() - 1, shape_.slots.back());
         values_.push_back(bytes);
         return m;
     }

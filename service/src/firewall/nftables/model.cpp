@@ -58,14 +58,15 @@ const char* baseChainOf(Dispatch dispatch)
     return "";
 }
 
-std::string slotSetName(size_t slot, DataType type, const std::string& field)
+std::string slotSetName(size_t slot, const SlotType& type)
 {
     std::string name = "slot" + std::to_string(slot) + "-";
-    switch (type) {
+    const std::string& field = type.field;
+    switch (type.type) {
     case DataType::Ether: name += "ether"; break;
     case DataType::Ipv4: name += "ipv4"; break;
     case DataType::Ipv6: name += "ipv6"; break;
-    default: name += "type" + std::to_string(static_cast<uint32_t>(type)); break;
+    default: name += "type" + std::to_string(static_cast<uint32_t>(type.type)); break;
     }
     if (!field.empty() && field.front() == '@') {
         // "@nh,96,32" -> "-nh-96-32": the field's words, in a set name's letters.

@@ -59,8 +59,7 @@ struct Match {
     bool negated = false;
     std::string value, high, mask;  // bytes in the field's byte order; mask empty: the whole field
     std::string valueText, highText, maskText;  // the same in nft's words
-    int slot = -1;                // Slot
-    DataType slotType{};          // Slot: the address's type (its set's)
+    std::string set;              // Slot: the table's set of the shape's slot (slotSetName)
     bool keyedByOutput = false;   // Slot: the port is the output interface (frames to the guest)
     bool operator==(const Match&) const = default;
 };
@@ -145,11 +144,7 @@ inline std::string chainName(const std::string& group, const std::string& suffix
 // filters of their own"). With the table's, their number is bounded by the
 // largest shape's slots. A raw field (nft has no name for it) gets sets of
 // its own, since nft lists such a set by the field it was made for.
-std::string slotSetName(size_t slot, DataType type, const std::string& field);
-inline std::string slotSetName(size_t slot, const SlotType& type)
-{
-    return slotSetName(slot, type.type, type.field);
-}
+std::string slotSetName(size_t slot, const SlotType& type);
 
 // Joining ports. Adding a verdict element (`"vnet7" : jump G-l2i`) makes the
 // kernel validate the table, which walks every element of every verdict map:

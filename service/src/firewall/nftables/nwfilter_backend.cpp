@@ -212,6 +212,7 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
 {
     const bool exists = tableExists(*transport_);
     std::set<std::string> joinable;
+    std::map<std::string, SlotSetUse> slotSets;
     bool refusedGroupsDropped = false;
     for (;;) {
         Batch batch;
@@ -227,7 +228,8 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
             p.joining = false;  // a whole table has every port in the verdict maps
         }
         joinable = joinableGroups(sizes);
-        for (const auto& [name, use] : slotSetsOf(groups))
+        slotSets = slotSetsOf(groups);
+        for (const auto& [name, use] : slotSets)
             batch.newSlotSet(use.slot, use.type);
         for (const auto& [group, shape] : groups) {
             batch.newGroup(group, *shape);
@@ -287,10 +289,7 @@ void NftablesNwfilterBackend::rebuild(std::map<std::string, Port> ports, bool fa
     }
     for (const auto& group : joinable)
         groups_.at(group).joinable = true;
-    std::map<std::string, const Shape*> shapes;
-    for (const auto& [group, g] : groups_)
-        shapes.emplace(group, &g.shape);
-    slotSets_ = slotSetsOf(shapes);
+    slotSets_ = std::move(slotSets);
     joinableGroups_ = joinable.size();
     joining_.clear();
     built_ = true;
@@ -301,11 +300,22 @@ NftablesNwfilterBackend::slotSetsOf(const std::map<std::string, const Shape*>& g
 {
     std::map<std::string, SlotSetUse> sets;
     for (const auto& [group, shape] : groups)
-        for (size_t slot = 0; slot < shape->slots.size(); ++slot) {
-            auto [it, fresh] = sets.try_emplace(slotSetName(slot, shape->slots[slot]), SlotSetUse{slot, shape->slots[slot], 0});
-            ++it->second.groups;
-        }
+        countSlotSets(*shape, sets, 1, {});
     return sets;
+}
+
+void NftablesNwfilterBackend::countSlotSets(const Shape& shape, std::map<std::string, SlotSetUse>& uses, long by,
+                                            const std::map<std::string, SlotSetUse>& known)
+{
+    for (size_t slot = 0; slot < shape.slots.size(); ++slot) {
+        const std::string name = slotSetName(slot, shape.slots[slot]);
+        auto [it, fresh] = uses.try_emplace(name);
+        if (fresh) {
+            auto was = known.find(name);
+            it->second = was != known.end() ? was->second : SlotSetUse{slot, shape.slots[slot], 0};
+        }
+        it->second.groups = static_cast<size_t>(static_cast<long>(it->second.groups) + by);
+    }
 }
 
 void NftablesNwfilterBackend::apply(const std::vector<PolicyChange>& changes)
@@ -422,22 +432,11 @@ NftablesNwfilterBackend::Change NftablesNwfilterBackend::planOf(std::vector<Step
     }
     // The table's slot sets: made with the first group that has the slot,
     // gone with the last. Only the groups made or removed are looked at.
-    auto use = [&](const Shape& shape, long by) {
-        for (size_t slot = 0; slot < shape.slots.size(); ++slot) {
-            const std::string name = slotSetName(slot, shape.slots[slot]);
-            auto [it, fresh] = change.slotSetUses.try_emplace(name);
-            if (fresh) {
-                auto known = slotSets_.find(name);
-                it->second = known != slotSets_.end() ? known->second : SlotSetUse{slot, shape.slots[slot], 0};
-            }
-            it->second.groups = static_cast<size_t>(static_cast<long>(it->second.groups) + by);
-        }
-    };
     for (const auto& [group, c] : change.created)
-        use(*c.shape, 1);
+        countSlotSets(*c.shape, change.slotSetUses, 1, slotSets_);
     for (const auto& [group, count] : change.counts)
         if (auto known = groups_.find(group); count == 0 && known != groups_.end())
-            use(known->second.shape, -1);
+            countSlotSets(known->second.shape, change.slotSetUses, -1, slotSets_);
     return change;
 }
 

@@ -136,6 +136,10 @@ private:
     void rebuild(std::map<std::string, Port> ports, bool failClosed);
     // The slot sets `groups` (name -> shape) have, with their users.
     static std::map<std::string, SlotSetUse> slotSetsOf(const std::map<std::string, const Shape*>& groups);
+    // Adds `by` to the use of each of the shape's slot sets in `uses`; a set
+    // first seen there starts from its use in `known` (the record), or none.
+    static void countSlotSets(const Shape& shape, std::map<std::string, SlotSetUse>& uses, long by,
+                              const std::map<std::string, SlotSetUse>& known);
     // The kernel's messages for the rules of one of our chains, in order.
     // Throws BackendError.
     std::vector<nl::NfReply> dumpRules(const std::string& chain);

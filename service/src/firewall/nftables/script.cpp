@@ -12,7 +12,7 @@ namespace {
 
 std::string setRef(const Match& m)
 {
-    return "@" + slotSetName(static_cast<size_t>(m.slot), m.slotType, m.field.text);
+    return "@" + m.set;
 }
 
 // A rule names a port by the frame's input interface, or by its output
