@@ -180,13 +180,44 @@ void addUsed(Cpu& sum, const Cpu& before, const Cpu& after)
     sum.children += after.children - before.children;
 }
 
-void report(size_t n, const char* what, const std::vector<double>& calls, const Cpu& used)
+// Calls of one kind, measured: each call's time (or, for calls sent at once,
+// their round's time per call) and the daemon's CPU summed over their windows.
+struct Measured {
+    std::vector<double> ms;
+    Cpu used;
+    size_t calls = 0;
+};
+
+// Runs `call` - `calls` calls at once, or one - and adds its time per call
+// and what the daemon used meanwhile to `m`.
+template <typename Call>
+void timed(Measured& m, pid_t pid, Call&& call, size_t calls = 1)
 {
-    const double k = static_cast<double>(calls.size());
+    const Cpu before = cpuOf(pid);
+    const auto start = Clock::now();
+    call();
+    m.ms.push_back(msSince(start) / static_cast<double>(calls));
+    addUsed(m.used, before, cpuOf(pid));
+    m.calls += calls;
+}
+
+void report(size_t n, const char* what, const Measured& m)
+{
+    const double k = static_cast<double>(m.calls);
     std::printf("n=%zu %s calls=%zu median_ms=%.2f p95_ms=%.2f daemon_user_ms=%.3f daemon_sys_ms=%.3f "
                 "children_ms=%.3f\n",
-                n, what, calls.size(), percentile(calls, 0.5), percentile(calls, 0.95), 1000 * used.user / k,
-                1000 * used.system / k, 1000 * used.children / k);
+                n, what, m.calls, percentile(m.ms, 0.5), percentile(m.ms, 0.95), 1000 * m.used.user / k,
+                1000 * m.used.system / k, 1000 * m.used.children / k);
+}
+
+// Calls sent kWindow at once: per call, the round's time and CPU.
+void reportAtOnce(size_t n, const char* what, const Measured& m)
+{
+    const double k = static_cast<double>(m.calls);
+    std::printf("n=%zu %s window=%zu calls=%zu per_call_median_ms=%.2f per_call_p95_ms=%.2f "
+                "daemon_user_ms=%.3f daemon_sys_ms=%.3f children_ms=%.3f\n",
+                n, what, kWindow, m.calls, percentile(m.ms, 0.5), percentile(m.ms, 0.95), 1000 * m.used.user / k,
+                1000 * m.used.system / k, 1000 * m.used.children / k);
 }
 
 // K creates and K deletes at this population, one call after the other, in
@@ -202,8 +233,7 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
 {
     constexpr size_t kRound = 10;
     const size_t round = which == Calls::Rounds ? kRound : sample;
-    std::vector<double> creates, deletes;
-    Cpu createCpu, deleteCpu;
+    Measured creates, deletes;
     for (size_t first = 1; first <= sample; first += round) {
         const size_t last = std::min(sample, first + round - 1);
         std::vector<sdbus::ObjectPath> paths;
@@ -212,34 +242,30 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
                 paths.emplace_back("/org/vnetfilter1/binding/vnet" + std::to_string(900000 + i));
                 continue;
             }
-            const Cpu before = cpuOf(pid);
-            const auto start = Clock::now();
             sdbus::ObjectPath path;
-            manager.callMethod("CreateBinding")
-                .onInterface("org.vnetfilter1.Manager")
-                .withTimeout(std::chrono::microseconds(kTimeoutUs))
-                .withArguments(bindingXml(900000 + i))
-                .storeResultsTo(path);
-            creates.push_back(msSince(start));
-            addUsed(createCpu, before, cpuOf(pid));
+            timed(creates, pid, [&] {
+                manager.callMethod("CreateBinding")
+                    .onInterface("org.vnetfilter1.Manager")
+                    .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                    .withArguments(bindingXml(900000 + i))
+                    .storeResultsTo(path);
+            });
             paths.push_back(path);
         }
         if (which == Calls::CreatesOnly)
             continue;
         for (const auto& path : paths) {
             auto binding = sdbus::createProxy(manager.getConnection(), kService, path);
-            const Cpu before = cpuOf(pid);
-            const auto start = Clock::now();
-            binding->callMethod("Delete").onInterface("org.vnetfilter1.Binding").withTimeout(
-                std::chrono::microseconds(kTimeoutUs));
-            deletes.push_back(msSince(start));
-            addUsed(deleteCpu, before, cpuOf(pid));
+            timed(deletes, pid, [&] {
+                binding->callMethod("Delete").onInterface("org.vnetfilter1.Binding").withTimeout(
+                    std::chrono::microseconds(kTimeoutUs));
+            });
         }
     }
-    if (!creates.empty())
-        report(fillTo, "create", creates, createCpu);
-    if (!deletes.empty())
-        report(fillTo, "delete", deletes, deleteCpu);
+    if (creates.calls)
+        report(fillTo, "create", creates);
+    if (deletes.calls)
+        report(fillTo, "delete", deletes);
 }
 
 // Creates, updates and deletes at once (group commit): rounds of kWindow
@@ -252,50 +278,28 @@ void measureCalls(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sampl
 // it, divided by the calls in it.
 void measureBursts(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t sample)
 {
-    std::vector<double> perCreate, perDelete, perUpdate, updates;
-    Cpu createCpu, deleteCpu, updateCpu, updateAloneCpu;
-    size_t calls = 0;
+    Measured creates, updatesAlone, updates, deletes;
     for (size_t first = 1; first <= sample; first += kWindow) {
         const size_t last = std::min(sample, first + kWindow - 1);
         const size_t count = last - first + 1;
-        Cpu before = cpuOf(pid);
-        auto start = Clock::now();
-        createPipelined(manager, 700000 + first, 700000 + last);
-        perCreate.push_back(msSince(start) / static_cast<double>(count));
-        addUsed(createCpu, before, cpuOf(pid));
+        timed(creates, pid, [&] { createPipelined(manager, 700000 + first, 700000 + last); }, count);
         for (size_t i = 700000 + first; i <= 700000 + last; ++i) {
             auto binding = sdbus::createProxy(manager.getConnection(), kService,
                                               "/org/vnetfilter1/binding/vnet" + std::to_string(i));
-            before = cpuOf(pid);
-            start = Clock::now();
-            binding->callMethod("Update")
-                .onInterface("org.vnetfilter1.Binding")
-                .withTimeout(std::chrono::microseconds(kTimeoutUs))
-                .withArguments(bindingXml(i, i + 100000));
-            updates.push_back(msSince(start));
-            addUsed(updateAloneCpu, before, cpuOf(pid));
+            timed(updatesAlone, pid, [&] {
+                binding->callMethod("Update")
+                    .onInterface("org.vnetfilter1.Binding")
+                    .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                    .withArguments(bindingXml(i, i + 100000));
+            });
         }
-        before = cpuOf(pid);
-        start = Clock::now();
-        bindingCallsPipelined(manager, 700000 + first, 700000 + last, 200000);
-        perUpdate.push_back(msSince(start) / static_cast<double>(count));
-        addUsed(updateCpu, before, cpuOf(pid));
-        before = cpuOf(pid);
-        start = Clock::now();
-        bindingCallsPipelined(manager, 700000 + first, 700000 + last);
-        perDelete.push_back(msSince(start) / static_cast<double>(count));
-        addUsed(deleteCpu, before, cpuOf(pid));
-        calls += count;
+        timed(updates, pid, [&] { bindingCallsPipelined(manager, 700000 + first, 700000 + last, 200000); }, count);
+        timed(deletes, pid, [&] { bindingCallsPipelined(manager, 700000 + first, 700000 + last); }, count);
     }
-    report(fillTo, "update", updates, updateAloneCpu);
-    const double k = static_cast<double>(calls);
-    for (const auto& [what, times, used] : {std::tuple{"create_at_once", &perCreate, &createCpu},
-                                            std::tuple{"update_at_once", &perUpdate, &updateCpu},
-                                            std::tuple{"delete_at_once", &perDelete, &deleteCpu}})
-        std::printf("n=%zu %s window=%zu calls=%zu per_call_median_ms=%.2f per_call_p95_ms=%.2f "
-                    "daemon_user_ms=%.3f daemon_sys_ms=%.3f children_ms=%.3f\n",
-                    fillTo, what, kWindow, calls, percentile(*times, 0.5), percentile(*times, 0.95),
-                    1000 * used->user / k, 1000 * used->system / k, 1000 * used->children / k);
+    report(fillTo, "update", updatesAlone);
+    reportAtOnce(fillTo, "create_at_once", creates);
+    reportAtOnce(fillTo, "update_at_once", updates);
+    reportAtOnce(fillTo, "delete_at_once", deletes);
 }
 
 // The filter step 3 redefines: clean-traffic and a rule whose EtherType
@@ -351,37 +355,20 @@ void measureGuestRedefines(sdbus::IProxy& manager, size_t fillTo, pid_t pid, siz
             .withTimeout(std::chrono::microseconds(kTimeoutUs))
             .withArguments(binding);
     }
-    std::vector<double> alone;
-    Cpu usedAlone;
+    Measured alone, together;
     size_t round = 1;
-    for (; alone.size() < sample; ++round)
-        for (size_t j = 1; j <= kWindow; ++j) {  // whole rounds: every filter changes each time
-            const Cpu before = cpuOf(pid);
-            const auto start = Clock::now();
-            manager.callMethod("DefineFilter")
-                .onInterface("org.vnetfilter1.Manager")
-                .withTimeout(std::chrono::microseconds(kTimeoutUs))
-                .withArguments(guestFilterXml(j, round));
-            alone.push_back(msSince(start));
-            addUsed(usedAlone, before, cpuOf(pid));
-        }
-    report(fillTo, "redefine_guests", alone, usedAlone);
-    std::vector<double> perCall;
-    Cpu used;
-    size_t calls = 0;
-    for (; calls < sample; ++round) {
-        const Cpu before = cpuOf(pid);
-        const auto start = Clock::now();
-        defineAll(round);
-        perCall.push_back(msSince(start) / static_cast<double>(kWindow));
-        addUsed(used, before, cpuOf(pid));
-        calls += kWindow;
-    }
-    const double k = static_cast<double>(calls);
-    std::printf("n=%zu redefine_at_once window=%zu calls=%zu per_call_median_ms=%.2f per_call_p95_ms=%.2f "
-                "daemon_user_ms=%.3f daemon_sys_ms=%.3f children_ms=%.3f\n",
-                fillTo, kWindow, calls, percentile(perCall, 0.5), percentile(perCall, 0.95), 1000 * used.user / k,
-                1000 * used.system / k, 1000 * used.children / k);
+    for (; alone.calls < sample; ++round)
+        for (size_t j = 1; j <= kWindow; ++j)  // whole rounds: every filter changes each time
+            timed(alone, pid, [&] {
+                manager.callMethod("DefineFilter")
+                    .onInterface("org.vnetfilter1.Manager")
+                    .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                    .withArguments(guestFilterXml(j, round));
+            });
+    report(fillTo, "redefine_guests", alone);
+    for (; together.calls < sample; ++round)
+        timed(together, pid, [&] { defineAll(round); }, kWindow);
+    reportAtOnce(fillTo, "redefine_at_once", together);
     bindingCallsPipelined(manager, 800001, 800000 + kWindow);
     for (const auto& path : filters)
         sdbus::createProxy(manager.getConnection(), kService, path)
@@ -413,16 +400,10 @@ void measureRedefines(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t s
         .withTimeout(std::chrono::microseconds(kTimeoutUs))
         .withArguments(binding)
         .storeResultsTo(bindingPath);
-    std::vector<double> calls;
-    Cpu used;
-    for (size_t i = 1; i <= sample; ++i) {
-        const Cpu before = cpuOf(pid);
-        const auto start = Clock::now();
-        define(i);
-        calls.push_back(msSince(start));
-        addUsed(used, before, cpuOf(pid));
-    }
-    report(fillTo, "redefine", calls, used);
+    Measured redefines;
+    for (size_t i = 1; i <= sample; ++i)
+        timed(redefines, pid, [&] { define(i); });
+    report(fillTo, "redefine", redefines);
     sdbus::createProxy(manager.getConnection(), kService, bindingPath)
         ->callMethod("Delete")
         .onInterface("org.vnetfilter1.Binding")
@@ -487,22 +468,19 @@ void measureOwnFilterCreates(sdbus::IProxy& manager, size_t groups, pid_t pid, s
     });
     std::printf("n=%zu own_filter_fill bindings_before=%u s=%.1f\n", groups, bound, msSince(fillStart) / 1000);
     waitUntilIdle(pid);
-    std::vector<double> creates;
+    Measured creates;
     std::vector<sdbus::ObjectPath> filters;
-    Cpu used;
     const size_t extra = kFirst + 100000;
     for (size_t k = 1; k <= sample; ++k) {
         filters.push_back(define(extra + k));
-        const Cpu before = cpuOf(pid);
-        const auto start = Clock::now();
-        manager.callMethod("CreateBinding")
-            .onInterface("org.vnetfilter1.Manager")
-            .withTimeout(std::chrono::microseconds(kTimeoutUs))
-            .withArguments(ownBindingXml(extra + k));
-        creates.push_back(msSince(start));
-        addUsed(used, before, cpuOf(pid));
+        timed(creates, pid, [&] {
+            manager.callMethod("CreateBinding")
+                .onInterface("org.vnetfilter1.Manager")
+                .withTimeout(std::chrono::microseconds(kTimeoutUs))
+                .withArguments(ownBindingXml(extra + k));
+        });
     }
-    report(groups, "own_filter_create", creates, used);
+    report(groups, "own_filter_create", creates);
     bindingCallsPipelined(manager, extra + 1, extra + sample);
     for (const auto& path : filters)
         sdbus::createProxy(manager.getConnection(), kService, path)
