@@ -72,7 +72,22 @@ int watch(const Args& args)
             std::cout << type << "\n";
         return 0;
     }
-    const std::optional<std::string> type = args.value("event");
+    // virsh's `net-event [network] event`: the arguments fill, in that
+    // order, what --network and --event left open; one argument short, the
+    // network is the one left out (without a type there is nothing to
+    // wait for, so a lone argument is the type).
+    std::optional<std::string> network = args.value("network"), type = args.value("event");
+    std::vector<std::optional<std::string>*> open;
+    if (!network)
+        open.push_back(&network);
+    if (!type)
+        open.push_back(&type);
+    if (args.positional.size() > open.size())
+        throw UsageError("too many arguments");
+    if (args.positional.size() < open.size() && open.front() == &network)
+        open.erase(open.begin());
+    for (size_t i = 0; i < args.positional.size(); ++i)
+        *open[i] = args.positional[i];
     if (!type)
         throw UsageError("either --list or --event TYPE is needed");
     if (std::find(kEventTypes.begin(), kEventTypes.end(), *type) == kEventTypes.end()) {
@@ -93,7 +108,6 @@ int watch(const Args& args)
     // The daemon is asked first (for the network, or its state): without it
     // there is nothing to wait for, as with every other command.
     std::optional<std::string> only;
-    const std::optional<std::string> network = args.value("network");
     if (const int status = guarded(noNetwork(network.value_or("")),
                                    [&] {
                                        if (network)
@@ -157,17 +171,18 @@ int watch(const Args& args)
 
 Command networkEventCommand()
 {
-    return {"net-event", "",
-            "Wait for a network event of a type (--event lifecycle: a network defined, undefined, started or "
-            "stopped; metadata-change: its title, description or metadata changed) and print it as virsh does; "
-            "--loop: every one until --timeout or Ctrl-C. Exit status 0 when an event came.",
+    return {"net-event", "[NETWORK] [TYPE]",
+            "Wait for a network event of a type (TYPE or --event: lifecycle - a network defined, undefined, "
+            "started or stopped; metadata-change - its title, description or metadata changed), of one NETWORK "
+            "(or --network) or any, and print it as virsh does; --loop: every one until --timeout or Ctrl-C. "
+            "Exit status 0 when an event came.",
             {{"event", true, false, "the event type: lifecycle or metadata-change"},
              {"network", true, false, "only this network's events (its name or UUID)"},
              {"loop", false, false, "print every event until the timeout or an interrupt, not only the first"},
              {"timeout", true, false, "stop waiting after this many seconds"},
              {"timestamp", false, false, "print each event's time (UTC) before it"},
              {"list", false, false, "print the event types"}},
-            0, 0, watch};
+            0, 2, watch};
 }
 
 } // namespace vnf::client

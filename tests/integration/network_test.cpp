@@ -1293,6 +1293,12 @@ TEST(NetworkEvents, LifecycleAndMetadataAsVirshPrintsThem)
     EXPECT_EQ(ctl({"net-event"}).exitStatus, 2);
     EXPECT_EQ(ctl({"net-event", "--event", "reboot"}).err, "error: unknown event type reboot (lifecycle or metadata-change)\n");
     EXPECT_EQ(ctl({"net-event", "--event", "lifecycle", "--network", "nosuch"}).err, "error: no network named 'nosuch'\n");
+    // virsh's arguments: [network] event, filling what the options left.
+    EXPECT_EQ(ctl({"net-event", "nosuch", "lifecycle"}).err, "error: no network named 'nosuch'\n");
+    EXPECT_EQ(ctl({"net-event", "--network", "other", "reboot"}).err,
+              "error: unknown event type reboot (lifecycle or metadata-change)\n");
+    EXPECT_EQ(ctl({"net-event", "other", "lifecycle", "more"}).exitStatus, 2);
+    EXPECT_EQ(ctl({"net-event", "reboot"}).err, "error: unknown event type reboot (lifecycle or metadata-change)\n");
 
     // A watcher is there once it has seen an event: "other" is defined again
     // until it has (the subscription takes its moment after the start).
@@ -1313,7 +1319,7 @@ TEST(NetworkEvents, LifecycleAndMetadataAsVirshPrintsThem)
     };
 
     // One-shot: the first event, then done (exit 0).
-    auto oneShot = watcher("one.log", {"net-event", "--event", "lifecycle"});
+    auto oneShot = watcher("one.log", {"net-event", "lifecycle"});
     ASSERT_TRUE(awaitWatching("one.log"));
     EXPECT_EQ(oneShot->wait(10s), 0);
     EXPECT_EQ(test::readFile(dir.path() / "one.log"),
@@ -1343,7 +1349,7 @@ TEST(NetworkEvents, LifecycleAndMetadataAsVirshPrintsThem)
 
     // metadata-change, with a timestamp; a timeout without an event fails.
     ASSERT_TRUE(ctl({"net-start", "watched"}).ok());
-    auto metadata = watcher("meta.log", {"net-event", "--event", "metadata-change", "--loop", "--timestamp",
+    auto metadata = watcher("meta.log", {"net-event", "watched", "metadata-change", "--loop", "--timestamp",
                                          "--timeout", "20"});
     ASSERT_TRUE(test::eventually(
         [&] {
