@@ -67,7 +67,9 @@ expect "--title" vnetfilterctl net-desc --ti
 # net-event: the event types, the networks.
 expect "lifecycle metadata-change" vnetfilterctl net-event --event ""
 expect "default isolated" vnetfilterctl net-event --event lifecycle --network ""
-expect "" vnetfilterctl net-event --loop ""
+expect "default isolated lifecycle metadata-change" vnetfilterctl net-event --loop ""
+expect "lifecycle" vnetfilterctl net-event default l
+expect "" vnetfilterctl net-event --timeout ""
 expect "net-info" vnetfilterctl net-i
 expect "default isolated" vnetfilterctl net-info ""
 expect "--all --autostart" vnetfilterctl net-list --a
