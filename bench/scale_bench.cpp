@@ -419,7 +419,7 @@ void measureRedefines(sdbus::IProxy& manager, size_t fillTo, pid_t pid, size_t s
 // vnet600001.., `--fill-to` G) each get a filter of their own (clean-traffic
 // and one rule, `scale-own-I`) and a binding, so the nftables backend has G
 // groups of chains and sets; then K more guests, one after the other, each
-// a DefineFilter and a CreateBinding, the create measured (a new group),
+// a DefineFilter and a CreateBinding, both measured (the create makes a new group),
 // and their bindings and filters removed again. Watches what a create
 // costs as the number of distinct filters grows, where the clean-traffic
 // steps above share one group.
@@ -468,11 +468,11 @@ void measureOwnFilterCreates(sdbus::IProxy& manager, size_t groups, pid_t pid, s
     });
     std::printf("n=%zu own_filter_fill bindings_before=%u s=%.1f\n", groups, bound, msSince(fillStart) / 1000);
     waitUntilIdle(pid);
-    Measured creates;
+    Measured defines, creates;
     std::vector<sdbus::ObjectPath> filters;
     const size_t extra = kFirst + 100000;
     for (size_t k = 1; k <= sample; ++k) {
-        filters.push_back(define(extra + k));
+        timed(defines, pid, [&] { filters.push_back(define(extra + k)); });
         timed(creates, pid, [&] {
             manager.callMethod("CreateBinding")
                 .onInterface("org.vnetfilter1.Manager")
@@ -480,6 +480,7 @@ void measureOwnFilterCreates(sdbus::IProxy& manager, size_t groups, pid_t pid, s
                 .withArguments(ownBindingXml(extra + k));
         });
     }
+    report(groups, "own_filter_define", defines);
     report(groups, "own_filter_create", creates);
     bindingCallsPipelined(manager, extra + 1, extra + sample);
     for (const auto& path : filters)

@@ -618,6 +618,23 @@ TEST_F(DriverSemantics, UpdateReplacesTheRulesInOneTransaction)
     EXPECT_TRUE(changes.filters.empty()) << "a binding's change lists no filter";
     restart();
     EXPECT_EQ(info("vnet0").filter, "web") << "the update was saved";
+    EXPECT_EQ(driver_->bindingsUsing("no-mac-spoofing"), std::vector<std::string>{"vnet0"}) << "after a restart";
+    // A filter's users follow its referrers as definitions change: a
+    // reference made, then dropped by a redefinition.
+    driver_->defineFilter("<filter name='later'><filterref filter='allow-arp'/></filter>");
+    driver_->defineFilter("<filter name='wants'><filterref filter='later'/></filter>");
+    driver_->createBinding(binding("vnet2", "wants"));
+    EXPECT_EQ(driver_->bindingsUsing("later"), std::vector<std::string>{"vnet2"});
+    EXPECT_EQ(driver_->bindingsUsing("allow-arp"), std::vector<std::string>{"vnet2"});
+    driver_->defineFilter("<filter name='wants'><filterref filter='allow-dhcp'/></filter>");
+    EXPECT_TRUE(driver_->bindingsUsing("later").empty()) << "the reference went";
+    EXPECT_TRUE(driver_->bindingsUsing("allow-arp").empty());
+    EXPECT_EQ(driver_->bindingsUsing("allow-dhcp"), std::vector<std::string>{"vnet2"});
+    driver_->undefineFilter("later");
+    EXPECT_EQ(driver_->bindingsUsing("wants"), std::vector<std::string>{"vnet2"});
+    driver_->deleteBinding("vnet2");
+    driver_->undefineFilter("wants");
+    EXPECT_TRUE(driver_->bindingsUsing("allow-dhcp").empty());
 
     // The same definition again: nothing to do, no transaction.
     const int now = backend_.transactions;

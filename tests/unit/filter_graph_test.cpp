@@ -3,6 +3,8 @@
 // References and the bindings' Filter.
 #include "engine/filter_graph.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 using namespace vnf::engine;
@@ -39,4 +41,46 @@ TEST(FilterGraph, CountsAgreeWithUsers)
     for (const auto& [filter, ports] : users)
         EXPECT_EQ(counts[filter], ports.size()) << filter;
     EXPECT_TRUE(bindingCounts(refs, {}).empty());
+}
+
+// What reaches a filter, the other way round: the same relation as
+// reachableFilters, kept up to date as definitions come and go.
+TEST(FilterGraph, ReferrerIndexIsReachabilityTheOtherWayRound)
+{
+    FilterReferences refs = {{"clean", {"mac", "ip"}}, {"ip", {"mac"}}, {"own", {"clean"}}, {"wants", {"later"}}};
+    ReferrerIndex index;
+    for (const auto& [name, references] : refs)
+        index.add(name, references);
+    auto sorted = [](std::vector<std::string> names) {
+        std::sort(names.begin(), names.end());
+        return names;
+    };
+    auto reachingByWalk = [&](const std::string& filter) {
+        std::vector<std::string> out;
+        for (const auto& [name, references] : refs)
+            if (name != filter)
+                for (const auto& reached : reachableFilters(refs, name))
+                    if (reached == filter)
+                        out.push_back(name);
+        out.push_back(filter);
+        return sorted(out);
+    };
+    for (const std::string filter : {"mac", "ip", "clean", "own", "later", "nosuch"})
+        EXPECT_EQ(sorted(index.reaching(filter)), reachingByWalk(filter)) << filter;
+    EXPECT_EQ(sorted(index.reaching("mac")), (std::vector<std::string>{"clean", "ip", "mac", "own"}));
+
+    // ip redefined without its reference to mac; clean undefined.
+    index.remove("ip", refs["ip"]);
+    refs["ip"] = {};
+    index.add("ip", refs["ip"]);
+    index.remove("clean", refs["clean"]);
+    refs.erase("clean");
+    for (const std::string filter : {"mac", "ip", "clean", "own"})
+        EXPECT_EQ(sorted(index.reaching(filter)), reachingByWalk(filter)) << filter;
+    EXPECT_EQ(index.reaching("mac"), std::vector<std::string>{"mac"});
+    // A cycle (the daemon refuses one) ends.
+    ReferrerIndex cycle;
+    cycle.add("a", {"b"});
+    cycle.add("b", {"a"});
+    EXPECT_EQ(sorted(cycle.reaching("a")), (std::vector<std::string>{"a", "b"}));
 }

@@ -266,11 +266,17 @@ void BusService::applyChanges(const driver::Changes& changes)
         upsert(bindings_, liveBindings_, info.portdev, info);
     }
     for (const auto& name : changes.removedFilters) {
+        if (auto it = filters_.find(name); it != filters_.end())
+            filterReferrers_.remove(name, it->second->info().references);
         filters_.erase(name);
         forgetIfGone(liveFilters_, name);
     }
-    for (const auto& info : changes.filters)
+    for (const auto& info : changes.filters) {
+        if (auto it = filters_.find(info.name); it != filters_.end())
+            filterReferrers_.remove(info.name, it->second->info().references);
+        filterReferrers_.add(info.name, info.references);  // before the object's InterfacesAdded counts with it
         upsert(filters_, liveFilters_, info.name, info);
+    }
     for (const auto& name : changes.removedNetworks) {
         networkObjects_.erase(name);
         forgetIfGone(liveNetworks_, name);
@@ -334,6 +340,15 @@ std::map<std::string, uint32_t> BusService::filterBindingCounts() const
     for (const auto& [name, filter] : filters_)
         references.emplace(name, filter->info().references);
     return engine::bindingCounts(references, boundFilters_);
+}
+
+uint32_t BusService::filterBindingCount(const std::string& filter) const
+{
+    uint32_t count = 0;
+    for (const auto& name : filterReferrers_.reaching(filter))
+        if (auto bound = boundFilters_.find(name); bound != boundFilters_.end())
+            count += bound->second;
+    return count;
 }
 
 uint32_t BusService::activeNetworkCount() const

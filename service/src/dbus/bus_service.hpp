@@ -10,6 +10,7 @@
 #include "dbus/admission.hpp"
 #include "dbus/bus_loop.hpp"
 #include "dbus/polkit.hpp"
+#include "engine/filter_graph.hpp"
 #include "driver/network_driver.hpp"
 #include "driver/nwfilter_driver.hpp"
 #include "util/log.hpp"
@@ -96,6 +97,11 @@ public:
     // bindings name each filter and the filters' References, so it costs the
     // filters, not the bindings.
     std::map<std::string, uint32_t> filterBindingCounts() const;
+    // One filter's: the bindings naming it or a filter that reaches it, so
+    // it costs the filters that reach it (a new filter's object announces
+    // it in InterfacesAdded; with every guest's own filter, filters are as
+    // many as bindings).
+    uint32_t filterBindingCount(const std::string& filter) const;
     uint32_t networkCount() const { return static_cast<uint32_t>(networkObjects_.size()); }
     uint32_t activeNetworkCount() const;
     uint32_t networksMissingRules() const;
@@ -303,6 +309,7 @@ private:
     std::pair<uint32_t, uint32_t> progress_{0, 0};
     std::map<std::string, uint32_t> bindingStates_;  // state word -> bindings in it
     std::map<std::string, uint32_t> boundFilters_;   // filter name -> bindings whose Filter it is
+    engine::ReferrerIndex filterReferrers_;          // from the filter objects' References
     void countBinding(const driver::BindingInfo& binding, int delta);
     // The Manager's counts, compared before and after a change to know
     // which of them to announce.

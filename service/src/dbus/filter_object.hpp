@@ -96,12 +96,7 @@ private:
     bool Builtin() override { return info_.builtin; }
     std::vector<std::string> References() override { return info_.references; }
     uint64_t Generation() override { return generation_; }
-    uint32_t BindingCount() override
-    {
-        const auto counts = service_.filterBindingCounts();
-        const auto count = counts.find(info_.name);
-        return count == counts.end() ? 0 : count->second;
-    }
+    uint32_t BindingCount() override { return service_.filterBindingCount(info_.name); }
 
     BusService& service_;
     driver::FilterInfo info_;

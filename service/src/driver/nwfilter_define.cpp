@@ -172,7 +172,7 @@ Changes NwfilterDriver::commitDefine(PreparedDefine define, bool applied)
         restoreRules(back);
         throw ServiceError(ErrorKind::Backend, std::string("cannot save the filter: ") + e.what());
     }
-    filters_[name] = Filter{std::move(define.def), false};
+    setFilter(name, Filter{std::move(define.def), false});
     for (auto& [port, inst] : define.instances) {
         Binding& binding = bindings_.at(port);
         const bool hadLearner = binding.learner.has_value();

@@ -148,27 +148,45 @@ std::vector<bool> NwfilterDriver::applyTogether(const std::vector<fw::PolicyChan
     return applied;
 }
 
-bool NwfilterDriver::FilterReach::reaches(const std::string& bound, const std::string& filter)
-{
-    if (bound == filter)
-        return true;
-    auto [entry, fresh] = reach_.try_emplace(bound);
-    if (fresh)
-        if (const conf::FilterDef* root = lookup_.find(bound))
-            entry->second = engine::reachableFilters(*root, lookup_);
-    return entry->second.count(filter) > 0;
-}
-
-// Through the index of ports by the filter they name: the cost is the
-// filters bound and the users found, not the number of bindings.
+// Through the index of what references each filter and that of ports by
+// the filter they name: the cost is the filters that reach this one and the
+// users found, not the number of filters or bindings.
 std::vector<std::string> NwfilterDriver::bindingsUsing(const std::string& filter) const
 {
-    FilterReach reach(filters_);
     std::set<std::string> ports;  // in port order, as they are listed
-    for (const auto& [bound, boundPorts] : portsByFilter_)
-        if (reach.reaches(bound, filter))
-            ports.insert(boundPorts.begin(), boundPorts.end());
+    for (const auto& name : referrers_.reaching(filter))
+        if (auto bound = portsByFilter_.find(name); bound != portsByFilter_.end())
+            ports.insert(bound->second.begin(), bound->second.end());
     return {ports.begin(), ports.end()};
+}
+
+namespace {
+
+// A definition's References: the filters it names, each once, in order.
+std::vector<std::string> referencesOf(const conf::FilterDef& def)
+{
+    std::vector<std::string> out;
+    for (const auto& entry : def.entries)
+        if (const auto* ref = std::get_if<conf::FilterRef>(&entry);
+            ref && std::find(out.begin(), out.end(), ref->filter) == out.end())
+            out.push_back(ref->filter);
+    return out;
+}
+
+} // namespace
+
+void NwfilterDriver::setFilter(const std::string& name, Filter filter)
+{
+    if (auto old = filters_.find(name); old != filters_.end())
+        referrers_.remove(name, referencesOf(old->second.def));
+    referrers_.add(name, referencesOf(filter.def));
+    filters_.insert_or_assign(name, std::move(filter));
+}
+
+void NwfilterDriver::eraseFilter(std::map<std::string, Filter>::iterator it)
+{
+    referrers_.remove(it->first, referencesOf(it->second.def));
+    filters_.erase(it);
 }
 
 void NwfilterDriver::indexBinding(const std::string& port)
@@ -208,10 +226,7 @@ FilterInfo NwfilterDriver::infoOf(const Filter& filter) const
     info.chain = filter.def.chain;
     info.priority = filter.def.chainPriority;
     info.builtin = filter.builtin;
-    for (const auto& entry : filter.def.entries)
-        if (const auto* ref = std::get_if<conf::FilterRef>(&entry);
-            ref && std::find(info.references.begin(), info.references.end(), ref->filter) == info.references.end())
-            info.references.push_back(ref->filter);
+    info.references = referencesOf(filter.def);
     info.xml = conf::formatFilter(filter.def);
     return info;
 }
@@ -257,10 +272,11 @@ Changes NwfilterDriver::load()
         util::logWarning("skipping filter file " + p.file.string() + ": " + p.message);
     builtins_ = loaded.builtin;
     filters_.clear();
+    referrers_ = {};
     for (auto& [name, def] : loaded.builtin)
-        filters_[name] = Filter{def, true};
+        setFilter(name, Filter{def, true});
     for (auto& [name, def] : loaded.defined)
-        filters_[name] = Filter{def, false};
+        setFilter(name, Filter{def, false});
 
     store::BindingStore::Loaded stored = bindingStore_.load();
     for (const auto& p : stored.problems)
@@ -370,10 +386,10 @@ Changes NwfilterDriver::undefineFilter(const std::string& name)
     changes.resultName = name;
     if (auto builtin = builtins_.find(name); builtin != builtins_.end()) {
         // The administrator's version goes; the shipped one is back.
-        it->second = Filter{builtin->second, true};
+        setFilter(name, Filter{builtin->second, true});
         changes.filters.push_back(infoOf(it->second));
     } else {
-        filters_.erase(it);
+        eraseFilter(it);
         changes.removedFilters.push_back(name);
     }
     return changes;

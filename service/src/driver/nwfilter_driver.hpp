@@ -7,6 +7,7 @@
 
 #include "conf/binding.hpp"
 #include "conf/nwfilter.hpp"
+#include "engine/filter_graph.hpp"
 #include "engine/filter_lookup.hpp"
 #include "firewall/backend.hpp"
 #include "learn/address_learner.hpp"
@@ -303,7 +304,7 @@ private:
         // Its rules are not kept here: the backend holds them (the same
         // rules twice cost ~10 KB a port); policyOf() recomputes them for
         // the rare rollback. Nor which filters they come from: that follows
-        // from the filters (FilterReach), and 11 names a port were ~1.6 KB.
+        // from the filters (referrers_), and 11 names a port were ~1.6 KB.
         RuleState state;
         // When the filter needs $IP and the binding gives none.
         std::optional<learn::AddressLearner> learner;
@@ -339,18 +340,6 @@ private:
 
     private:
         const std::map<std::string, Filter>& filters_;
-    };
-    // Which filters a binding's rules come from: the filter it names and
-    // every filter reachable from that, computed once per filter a call meets.
-    class FilterReach {
-    public:
-        explicit FilterReach(const std::map<std::string, Filter>& filters) : lookup_(filters) {}
-        // Whether a binding naming `bound` gets rules from `filter`.
-        bool reaches(const std::string& bound, const std::string& filter);
-
-    private:
-        Lookup lookup_;
-        std::map<std::string, std::set<std::string>> reach_;  // bound filter -> reachable
     };
 
     // What a binding's port should have, given its definition, the filters
@@ -450,6 +439,9 @@ private:
     void restoreRules(const std::vector<fw::PolicyChange>& changes);
     FilterInfo infoOf(const Filter& filter) const;
     BindingInfo infoOf(const Binding& binding) const;
+    // filters_ and referrers_ change together.
+    void setFilter(const std::string& name, Filter filter);
+    void eraseFilter(std::map<std::string, Filter>::iterator it);
 
     DriverOptions options_;
     fw::NwfilterBackend& backend_;
@@ -459,6 +451,9 @@ private:
     learn::CaptureControl* capture_;
     std::map<std::string, conf::FilterDef> builtins_;
     std::map<std::string, Filter> filters_;
+    // What references each filter (an index of filters_): a filter's users
+    // are the ports bound to it and to the filters that reach it.
+    engine::ReferrerIndex referrers_;
     std::map<std::string, Binding> bindings_;
     // Indexes of bindings_, so that a call costs what the bindings it
     // concerns cost, not what all of them do: the ports bound to each

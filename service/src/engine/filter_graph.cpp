@@ -48,4 +48,37 @@ std::map<std::string, uint32_t> bindingCounts(const FilterReferences& references
     return counts;
 }
 
+void ReferrerIndex::add(const std::string& filter, const std::vector<std::string>& references)
+{
+    for (const auto& name : references)
+        referrers_[name].insert(filter);
+}
+
+void ReferrerIndex::remove(const std::string& filter, const std::vector<std::string>& references)
+{
+    for (const auto& name : references)
+        if (auto it = referrers_.find(name); it != referrers_.end()) {
+            it->second.erase(filter);
+            if (it->second.empty())
+                referrers_.erase(it);
+        }
+}
+
+std::vector<std::string> ReferrerIndex::reaching(const std::string& filter) const
+{
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    std::vector<std::string> todo{filter};
+    while (!todo.empty()) {
+        std::string name = std::move(todo.back());
+        todo.pop_back();
+        if (!seen.insert(name).second)
+            continue;
+        out.push_back(name);
+        if (auto it = referrers_.find(name); it != referrers_.end())
+            todo.insert(todo.end(), it->second.begin(), it->second.end());
+    }
+    return out;
+}
+
 } // namespace vnf::engine

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,5 +35,22 @@ filterUsers(const FilterReferences& references, const std::vector<std::pair<std:
 // from the bound ones, whatever the number of bindings.
 std::map<std::string, uint32_t> bindingCounts(const FilterReferences& references,
                                               const std::map<std::string, uint32_t>& bound);
+
+// The references the other way round: filter name -> the filters whose
+// References name it (a name of no filter yet included). Kept up to date
+// with each definition, so that what reaches a filter - the bindings that
+// use it, how many there are - costs the filters that reach it, not every
+// filter and binding there is (a host whose guests each have a filter of
+// their own has as many of those as guests).
+class ReferrerIndex {
+public:
+    void add(const std::string& filter, const std::vector<std::string>& references);
+    void remove(const std::string& filter, const std::vector<std::string>& references);
+    // `filter` and every filter that reaches it through References, each once.
+    std::vector<std::string> reaching(const std::string& filter) const;
+
+private:
+    std::map<std::string, std::set<std::string>> referrers_;
+};
 
 } // namespace vnf::engine
