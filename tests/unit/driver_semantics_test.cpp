@@ -96,6 +96,36 @@ TEST_F(DriverSemantics, InUseExistsAndNotFound)
     EXPECT_EQ(errorOf([&] { driver_->undefineFilter("allow-arp"); }), driver::ErrorKind::Unsupported);
 }
 
+// A filter's UUID is its own: another filter cannot take it until it is
+// undefined, whether defined now or read back at start-up, and a built-in
+// filter's is back with the built-in filter.
+TEST_F(DriverSemantics, AUuidBelongsToOneFilter)
+{
+    const std::string u = "0f0f0f0f-0000-4000-8000-00000000aaaa";
+    auto named = [&](const std::string& name, const std::string& uuid) {
+        return "<filter name='" + name + "'><uuid>" + uuid + "</uuid></filter>";
+    };
+    driver_->defineFilter(named("a", u));
+    EXPECT_EQ(errorOf([&] { driver_->defineFilter(named("b", u)); }), driver::ErrorKind::Exists);
+    driver_->defineFilter(named("a", u));  // its own again
+    restart();
+    EXPECT_EQ(errorOf([&] { driver_->defineFilter(named("b", u)); }), driver::ErrorKind::Exists) << "after a restart";
+    driver_->undefineFilter("a");
+    driver_->defineFilter(named("b", u));
+    // allow-arp's UUID, taken by an administrator's allow-arp; undefining
+    // that brings the built-in filter, and its UUID, back.
+    std::string builtinUuid;
+    for (const auto& f : driver_->filters())
+        if (f.name == "allow-arp")
+            builtinUuid = f.uuid;
+    ASSERT_FALSE(builtinUuid.empty());
+    EXPECT_EQ(errorOf([&] { driver_->defineFilter(named("c", builtinUuid)); }), driver::ErrorKind::Exists);
+    driver_->defineFilter(named("allow-arp", builtinUuid));
+    driver_->undefineFilter("allow-arp");
+    EXPECT_EQ(errorOf([&] { driver_->defineFilter(named("c", builtinUuid)); }), driver::ErrorKind::Exists)
+        << "the built-in allow-arp is back";
+}
+
 // A filter that fits the size limit as sent but not as stored (each rule
 // gets its priority, the filter its UUID, all of it indented) is refused:
 // the next start would not read it back.

@@ -19,6 +19,7 @@ struct Uuid {
     static Uuid generate();
     std::string str() const;
     bool operator==(const Uuid&) const = default;
+    auto operator<=>(const Uuid&) const = default;
 };
 
 } // namespace vnf::conf

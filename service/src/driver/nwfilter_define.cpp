@@ -107,9 +107,8 @@ NwfilterDriver::PreparedDefine NwfilterDriver::prepareDefine(conf::FilterDef def
                                                       existing->second.def.uuid.str() +
                                                       "; to redefine it, give that UUID or none");
     }
-    for (const auto& [name, other] : filters_)
-        if (name != def.name && other.def.uuid == def.uuid)
-            throw ServiceError(ErrorKind::Exists, "UUID " + def.uuid.str() + " belongs to filter '" + name + "'");
+    if (auto owner = filterUuids_.find(def.uuid); owner != filterUuids_.end() && owner->second != def.name)
+        throw ServiceError(ErrorKind::Exists, "UUID " + def.uuid.str() + " belongs to filter '" + owner->second + "'");
     std::string stored = storedForm("filter '" + def.name + "'", conf::formatFilter(def));
     std::set<std::string> reaches;
     try {

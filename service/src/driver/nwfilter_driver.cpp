@@ -177,16 +177,26 @@ std::vector<std::string> referencesOf(const conf::FilterDef& def)
 
 void NwfilterDriver::setFilter(const std::string& name, Filter filter)
 {
-    if (auto old = filters_.find(name); old != filters_.end())
+    if (auto old = filters_.find(name); old != filters_.end()) {
         referrers_.remove(name, referencesOf(old->second.def));
+        forgetUuid(old->second.def.uuid, name);
+    }
     referrers_.add(name, referencesOf(filter.def));
+    filterUuids_[filter.def.uuid] = name;
     filters_.insert_or_assign(name, std::move(filter));
 }
 
 void NwfilterDriver::eraseFilter(std::map<std::string, Filter>::iterator it)
 {
     referrers_.remove(it->first, referencesOf(it->second.def));
+    forgetUuid(it->second.def.uuid, it->first);
     filters_.erase(it);
+}
+
+void NwfilterDriver::forgetUuid(const conf::Uuid& uuid, const std::string& name)
+{
+    if (auto owner = filterUuids_.find(uuid); owner != filterUuids_.end() && owner->second == name)
+        filterUuids_.erase(owner);
 }
 
 void NwfilterDriver::indexBinding(const std::string& port)
@@ -273,6 +283,7 @@ Changes NwfilterDriver::load()
     builtins_ = loaded.builtin;
     filters_.clear();
     referrers_ = {};
+    filterUuids_.clear();
     for (auto& [name, def] : loaded.builtin)
         setFilter(name, Filter{def, true});
     for (auto& [name, def] : loaded.defined)

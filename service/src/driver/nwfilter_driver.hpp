@@ -442,6 +442,7 @@ private:
     // filters_ and referrers_ change together.
     void setFilter(const std::string& name, Filter filter);
     void eraseFilter(std::map<std::string, Filter>::iterator it);
+    void forgetUuid(const conf::Uuid& uuid, const std::string& name);
 
     DriverOptions options_;
     fw::NwfilterBackend& backend_;
@@ -454,6 +455,7 @@ private:
     // What references each filter (an index of filters_): a filter's users
     // are the ports bound to it and to the filters that reach it.
     engine::ReferrerIndex referrers_;
+    std::map<conf::Uuid, std::string> filterUuids_;  // uuid -> its filter's name (an index of filters_)
     std::map<std::string, Binding> bindings_;
     // Indexes of bindings_, so that a call costs what the bindings it
     // concerns cost, not what all of them do: the ports bound to each
