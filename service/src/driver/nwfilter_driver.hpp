@@ -439,7 +439,7 @@ private:
     void restoreRules(const std::vector<fw::PolicyChange>& changes);
     FilterInfo infoOf(const Filter& filter) const;
     BindingInfo infoOf(const Binding& binding) const;
-    // filters_ and referrers_ change together.
+    // filters_ and its indexes (referrers_, filterUuids_) change together.
     void setFilter(const std::string& name, Filter filter);
     void eraseFilter(std::map<std::string, Filter>::iterator it);
     void forgetUuid(const conf::Uuid& uuid, const std::string& name);

@@ -5,7 +5,14 @@
 
 namespace vnf::engine {
 
-std::vector<std::string> reachableFilters(const FilterReferences& references, const std::string& root)
+namespace {
+
+// The names reached from `root`, itself first, depth first, each once (a
+// name reached twice, or a cycle, which the daemon refuses anyway, ends
+// there): `next(name, todo)` appends the names after `name` to `todo`, the
+// one to visit first last.
+template <typename Next>
+std::vector<std::string> walkOnce(const std::string& root, Next next)
 {
     std::vector<std::string> out;
     std::set<std::string> seen;
@@ -14,12 +21,21 @@ std::vector<std::string> reachableFilters(const FilterReferences& references, co
         std::string name = std::move(todo.back());
         todo.pop_back();
         if (!seen.insert(name).second)
-            continue;  // a filter reached twice (or a cycle, which the daemon refuses anyway)
+            continue;
         out.push_back(name);
-        if (auto refs = references.find(name); refs != references.end())
-            todo.insert(todo.end(), refs->second.rbegin(), refs->second.rend());
+        next(name, todo);
     }
     return out;
+}
+
+} // namespace
+
+std::vector<std::string> reachableFilters(const FilterReferences& references, const std::string& root)
+{
+    return walkOnce(root, [&](const std::string& name, std::vector<std::string>& todo) {
+        if (auto refs = references.find(name); refs != references.end())
+            todo.insert(todo.end(), refs->second.rbegin(), refs->second.rend());
+    });
 }
 
 std::map<std::string, std::vector<std::string>>
@@ -66,19 +82,10 @@ void ReferrerIndex::remove(const std::string& filter, const std::vector<std::str
 
 std::vector<std::string> ReferrerIndex::reaching(const std::string& filter) const
 {
-    std::vector<std::string> out;
-    std::set<std::string> seen;
-    std::vector<std::string> todo{filter};
-    while (!todo.empty()) {
-        std::string name = std::move(todo.back());
-        todo.pop_back();
-        if (!seen.insert(name).second)
-            continue;
-        out.push_back(name);
+    return walkOnce(filter, [&](const std::string& name, std::vector<std::string>& todo) {
         if (auto it = referrers_.find(name); it != referrers_.end())
             todo.insert(todo.end(), it->second.begin(), it->second.end());
-    }
-    return out;
+    });
 }
 
 } // namespace vnf::engine
