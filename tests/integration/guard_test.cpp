@@ -266,6 +266,83 @@ TEST_F(GuardTest, ForeignChangesAreRepaired)
     EXPECT_EQ(managerRepairs(), repairs) << daemon.log();
 }
 
+// The rules at the top of iptables' FORWARD, as `iptables -S` lists them.
+std::vector<std::string> forwardRules(const test::Netns& host, size_t first)
+{
+    std::vector<std::string> rules;
+    for (const auto& line : util::split(host.check({"iptables", "-S", "FORWARD"}), '\n'))
+        if (line.rfind("-A FORWARD ", 0) == 0 && rules.size() < first)
+            rules.push_back(line.substr(11));
+    return rules;
+}
+
+// A rule another tool inserts at the top of FORWARD would see the guests'
+// traffic before their filters do (an ACCEPT there lets it past them all):
+// libvirt inserts its jumps at the top again at each guest start, the guard
+// at once. The other tool's rule stays, behind them. With the nftables
+// backend the bindings' chains are base chains of their own table: a rule
+// in iptables' FORWARD accepts nothing past them, and nothing is repaired.
+TEST_F(GuardTest, ARuleInsertedAheadOfTheBindingsJumpsGoesBehindThem)
+{
+    GuardedDaemon guarded;
+    GuardedLab& lab = guarded.lab;
+    test::Daemon& daemon = guarded.daemon;
+    ASSERT_TRUE(lab.filtered()) << daemon.log();
+    const bool nft = test::testNwfilterBackend() == "nftables";
+    const std::vector<std::string> ours = {"-j libvirt-in", "-j libvirt-out", "-j libvirt-in-post"};
+    if (!nft) {
+        ASSERT_EQ(forwardRules(lab.host(), 3), ours);
+    }
+    const uint64_t repairs = managerRepairs();
+    lab.host().check({"iptables", "-I", "FORWARD", "1", "-j", "ACCEPT"});
+    if (nft) {
+        EXPECT_TRUE(lab.filtered()) << daemon.log();
+        std::this_thread::sleep_for(300ms);
+        EXPECT_EQ(managerRepairs(), repairs) << daemon.log();
+        return;
+    }
+    std::vector<std::string> wanted = ours;
+    wanted.push_back("-j ACCEPT");
+    EXPECT_TRUE(test::eventually([&] { return forwardRules(lab.host(), 4) == wanted; }, 3s))
+        << lab.host().check({"iptables", "-S", "FORWARD"}) << daemon.log();
+    EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs; }, 2s)) << daemon.log();
+    EXPECT_TRUE(lab.filtered()) << lab.host().check({"iptables", "-S", "FORWARD"}) << daemon.log();
+    // INPUT's jump, in its place, was not touched.
+    EXPECT_EQ(util::split(lab.host().check({"iptables", "-S", "INPUT"}), '\n').at(1), "-A INPUT -j libvirt-host-in");
+}
+
+// A network started after the bindings (iptables network backend) inserts
+// its jumps at the top of FORWARD, as libvirt's does; the bindings' go back
+// in front of them at once (libvirt's at its next guest start): a guest on
+// the network's bridge would otherwise have its traffic accepted by the
+// network's rules before its filter saw it. The same when the guard puts a
+// network's jumps back. (The nftables backend hangs nothing there.)
+TEST_F(GuardTest, ANetworkStartedAfterTheBindingsKeepsTheirJumpsInFront)
+{
+    test::DaemonOptions options;
+    options.networkBackend = "iptables";
+    GuardedDaemon guarded(options);
+    test::Netns& host = guarded.lab.host();
+    test::Daemon& daemon = guarded.daemon;
+    std::vector<std::string> wanted = {"-j libvirt-in",  "-j libvirt-out",  "-j libvirt-in-post",
+                                       "-j LIBVIRT_FWX", "-j LIBVIRT_FWI", "-j LIBVIRT_FWO"};
+    if (test::testNwfilterBackend() == "nftables")
+        wanted.erase(wanted.begin(), wanted.begin() + 3);
+    ASSERT_TRUE(ctl({"net-create", "-"}, "<network><name>later</name><bridge name='virbr6'/><forward/>"
+                                         "<ip address='192.168.60.1' netmask='255.255.255.0'/></network>")
+                    .ok())
+        << daemon.log();
+    EXPECT_EQ(forwardRules(host, 6), wanted) << daemon.log();
+    EXPECT_TRUE(guarded.lab.filtered()) << daemon.log();
+    // Another tool deletes one of the network's jumps: the guard puts them
+    // all back on top, and the bindings' in front of them again.
+    const uint64_t repairs = managerRepairs();
+    host.check({"iptables", "-D", "FORWARD", "-j", "LIBVIRT_FWI"});
+    EXPECT_TRUE(test::eventually([&] { return managerRepairs() > repairs && forwardRules(host, 6) == wanted; }, 3s))
+        << host.check({"iptables", "-S", "FORWARD"}) << daemon.log();
+    EXPECT_TRUE(guarded.lab.filtered()) << daemon.log();
+}
+
 // The nftables backend on a table without the owner flag (older kernels,
 // or nftables_table_owner = false): others can change it, the guard puts it
 // back.

@@ -99,6 +99,9 @@ int main(int argc, char** argv)
                                                   : fw::net::NetworkBackend::Nftables;
         firewalld::FirewalldZones zones;
         driver::NetworkDriver networks({config.networkDir, config.networkStateDir, networkBackend}, executor, &zones);
+        // Both drivers run on the same thread (here, then the worker).
+        networks.onJumpsInsertedFirst(
+            [&driver](const std::set<fw::nl::TableRef>& tables) { driver.rulesInsertedFirst(tables); });
         initial.networks = networks.start().networks;
 
         auto connection = sdbus::createSystemBusConnection();

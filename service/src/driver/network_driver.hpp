@@ -17,6 +17,7 @@
 #include "network/network_firewall.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -35,6 +36,12 @@ class NetworkDriver {
 public:
     // `zones`: firewalld zone assignment (nullptr: none).
     NetworkDriver(NetworkDriverOptions options, fw::Executor& executor, firewalld::ZoneControl* zones = nullptr);
+
+    // Called (on the thread that started or repaired a network) when the
+    // networks' jumps went in at the top of built-in chains of these tables:
+    // ahead of the bindings' jumps, which go back in front.
+    using JumpsInsertedFirst = std::function<void(const std::set<fw::nl::TableRef>&)>;
+    void onJumpsInsertedFirst(JumpsInsertedFirst hook) { jumpsInsertedFirst_ = std::move(hook); }
 
     // Loads definitions, adopts networks that are still running, starts
     // autostart networks. Problems are logged per network, never fatal.
@@ -209,6 +216,7 @@ private:
     std::map<std::string, Network> networks_;
     // ensureGlobal() failed (why): reapplyFirewall() again at the next supervise()
     std::optional<std::string> globalsMissing_;
+    JumpsInsertedFirst jumpsInsertedFirst_;
 };
 
 } // namespace vnf::driver

@@ -48,6 +48,8 @@ network::GlobalRepair NetworkDriver::ensureGlobal()
     network::GlobalRepair globals = firewall_.ensureGlobal();
     for (const std::string& family : tables_.replaced(globals.tables))
         globals.newTables.insert(family);
+    if (!globals.jumpsInsertedFirst.empty() && jumpsInsertedFirst_)
+        jumpsInsertedFirst_(globals.jumpsInsertedFirst);
     return globals;
 }
 

@@ -254,6 +254,11 @@ public:
     // seen (empty: anywhere). Throws ServiceError (Backend); the bindings
     // stay `repairing` then.
     Changes repair(bool& differed, const std::set<fw::nl::TableRef>& tables = {});
+    // The daemon's networks inserted their jumps at the top of built-in
+    // chains of `tables`: the bindings' jumps hanging there go back in
+    // front (NwfilterBackend::rulesInsertedFirst). A failure is logged; the
+    // guard's next check (or resync) puts them in place.
+    void rulesInsertedFirst(const std::set<fw::nl::TableRef>& tables);
 
     // Links appeared or disappeared: bindings of those ports (of every port
     // when `names` is nullopt) go `waiting` while their port is missing and

@@ -54,6 +54,16 @@ Changes NwfilterDriver::repair(bool& differed, const std::set<fw::nl::TableRef>&
     return repaired();
 }
 
+void NwfilterDriver::rulesInsertedFirst(const std::set<fw::nl::TableRef>& tables)
+{
+    try {
+        if (backend_.rulesInsertedFirst(tables))
+            util::logInfo("the bindings' jumps are back in front of the networks' in the built-in chains");
+    } catch (const fw::BackendError& e) {
+        util::logWarning(std::string("cannot put the bindings' jumps back in front of the networks': ") + e.what());
+    }
+}
+
 Changes NwfilterDriver::portsChanged(const std::optional<std::vector<std::string>>& names)
 {
     Changes changes;

@@ -92,6 +92,18 @@ public:
         (void)tables;
         return resync();
     }
+    // The daemon's networks inserted rules at the top of built-in chains of
+    // `tables` (iptables' FORWARD, with the iptables network backend),
+    // ahead of any jumps the backend hangs there: those go back in front,
+    // as libvirt's go at each guest start (a network's ACCEPT ahead of them
+    // would let a guest's traffic past its filter). True when they moved.
+    // Throws BackendError. A backend with base chains of its own has
+    // nothing there.
+    virtual bool rulesInsertedFirst(const std::set<nl::TableRef>& tables)
+    {
+        (void)tables;
+        return false;
+    }
     // The firewall guard's question: may this change by another process
     // have touched the backend's rules? Called from the guard's thread: it
     // reads nothing the backend changes.

@@ -90,6 +90,12 @@ GlobalRepair NetworkFirewall::ensureGlobal()
             if (!listing.ok())
                 throw FirewallError(failure(list, listing));
             mend = fw::net::iptablesGlobalMend(list.tool, list.args.at(2), listing.out);
+            // -w --table T --insert BUILTIN --jump CHAIN
+            for (const fw::Command& command : mend.plan)
+                if (command.args.size() > 3 && command.args.at(3) == "--insert")
+                    repair.jumpsInsertedFirst.insert(
+                        {list.tool == fw::Tool::Ip6tables ? uint8_t(NFPROTO_IPV6) : uint8_t(NFPROTO_IPV4),
+                         list.args.at(2)});
         }
         missing += mend.missing;
         wanted += mend.wanted;

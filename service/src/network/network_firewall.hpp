@@ -49,6 +49,9 @@ struct GlobalRepair {
     std::map<std::string, fw::net::NftTableListing> listings;
     // nftables: the tables it found or made (see TableRecord).
     TableHandles tables;
+    // iptables: the tables where jumps went in at the top of a built-in
+    // chain (filter's FORWARD: ahead of the bindings' jumps).
+    std::set<fw::nl::TableRef> jumpsInsertedFirst;
 };
 
 // What a change by another process means for the networks' rules.

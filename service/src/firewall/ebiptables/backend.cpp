@@ -411,10 +411,13 @@ namespace {
 // (`wanted`), as far as a listing tells: the same chains with as many
 // rules each (port chains are not read back rule by rule; a rule replaced
 // in place is seen by the guard's notifications, not here) and the same
-// jumps and hooks, whatever order the tool prints options in.
+// jumps and hooks, whatever order the tool prints options in, the hooks in
+// their places.
 bool sameRules(const TableContribution& listed, const TableContribution& wanted)
 {
     if (listed.chains.size() != wanted.chains.size() || listed.sharedRules.size() != wanted.sharedRules.size())
+        return false;
+    if (!misplacedChains(listed, wanted).empty())
         return false;
     for (const auto& [chain, rules] : wanted.chains) {
         if (!listed.chains.count(chain))
@@ -533,6 +536,36 @@ bool EbiptablesBackend::resync(const std::set<Table>& only)
     if (!errors.empty())
         throw BackendError("resync incomplete: " + errors);
     return differed;
+}
+
+bool EbiptablesBackend::putHooksFirst(const std::set<Table>& tables)
+{
+    bool moved = false;
+    for (Table table : {Table::Ipv4, Table::Ipv6}) {
+        if (!tables.count(table) || !(table == Table::Ipv4 ? base4_ : base6_))
+            continue;
+        // `-S CHAIN` prints a chain's rules as *-save does.
+        std::string listing = "*filter\n";
+        for (const char* chain : {"FORWARD", "INPUT"}) {
+            const std::string program(programName(toolOf(table)));
+            ExecResult listed = executor_.run(programArgv(program, {"-w", "-S", chain}));
+            if (!listed.ok())
+                throw BackendError(program + " -S " + chain + " failed: " + firstLine(listed.err));
+            listing += listed.out;
+        }
+        const TableContribution wanted = baseContribution(table);
+        TableContribution held = wanted;  // the chains as recorded: only the hooks are looked at
+        auto parsed = parseSaveOutput(table, listing + "COMMIT\n");
+        held.sharedRules = std::move(parsed[""].sharedRules);
+        if (misplacedChains(held, wanted).empty())
+            continue;
+        if (Written written = write(table, {ContributionChange{held, wanted}}); written.result != StepResult::Done) {
+            needsResync_ = true;
+            throw BackendError(written.error);
+        }
+        moved = true;
+    }
+    return moved;
 }
 
 std::optional<Table> EbiptablesBackend::tableOf(const nl::TableRef& ref)

@@ -40,6 +40,15 @@ bool EbiptablesNwfilterBackend::repair(const std::set<nl::TableRef>& tables)
     return backend_.resync(only);
 }
 
+bool EbiptablesNwfilterBackend::rulesInsertedFirst(const std::set<nl::TableRef>& tables)
+{
+    std::set<Table> ours;
+    for (const auto& ref : tables)
+        if (auto table = EbiptablesBackend::tableOf(ref))
+            ours.insert(*table);
+    return backend_.putHooksFirst(ours);
+}
+
 std::optional<Concern> EbiptablesNwfilterBackend::concerns(const nl::ObjectChange& change) const
 {
     return backend_.concerns(change);

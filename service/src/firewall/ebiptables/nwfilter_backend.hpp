@@ -20,6 +20,7 @@ public:
     void apply(const std::vector<PolicyChange>& changes) override;
     bool resync() override;
     bool repair(const std::set<nl::TableRef>& tables) override;
+    bool rulesInsertedFirst(const std::set<nl::TableRef>& tables) override;
     std::optional<Concern> concerns(const nl::ObjectChange& change) const override;
     void resyncTo(const std::map<std::string, PortPolicy>& desired) override;
     std::vector<RuleCounter> counters(const std::string& port) override;

@@ -179,12 +179,35 @@ std::string restoreQuote(const std::string& arg)
     return out + "\"";
 }
 
+std::set<std::string> misplacedChains(const TableContribution& from, const TableContribution& to)
+{
+    using Placed = std::vector<std::pair<int, RuleArgs>>;
+    std::map<std::string, Placed> wanted;
+    for (const auto& rule : to.sharedRules)
+        if (rule.insertAt != 0)
+            wanted[rule.chain].emplace_back(rule.insertAt, rule.args);
+    std::set<std::string> out;
+    for (auto& [chain, placed] : wanted) {
+        Placed held;
+        for (const auto& rule : from.sharedRules)
+            if (rule.chain == chain)
+                held.emplace_back(rule.insertAt, rule.args);
+        std::sort(placed.begin(), placed.end());
+        std::sort(held.begin(), held.end());
+        if (held != placed)
+            out.insert(chain);
+    }
+    return out;
+}
+
 TableDiff diffContributions(const std::vector<ContributionChange>& changes)
 {
     TableDiff diff;
     for (const auto& change : changes) {
         const TableContribution& from = change.from;
         const TableContribution& to = change.to;
+        // Out of place: all of the chain's go, and come back in their places.
+        const std::set<std::string> misplaced = misplacedChains(from, to);
         for (const auto& [name, rules] : to.chains) {
             auto old = from.chains.find(name);
             if (old == from.chains.end())
@@ -196,7 +219,7 @@ TableDiff diffContributions(const std::vector<ContributionChange>& changes)
             diff.fills.push_back(TableDiff::Fill{name, &rules});
         }
         for (const auto& rule : from.sharedRules)
-            if (!contains(to.sharedRules, rule))
+            if (misplaced.count(rule.chain) || !contains(to.sharedRules, rule))
                 diff.removedShared.push_back(rule);
         for (const auto& [name, rules] : from.chains) {
             if (to.chains.count(name))
@@ -204,8 +227,10 @@ TableDiff diffContributions(const std::vector<ContributionChange>& changes)
             diff.flushes.push_back(name);
             diff.deletes.push_back(name);
         }
+        // In `to`'s order: the base lists its hooks from the top down, so
+        // each lands in its place.
         for (const auto& rule : to.sharedRules)
-            if (!contains(from.sharedRules, rule))
+            if (misplaced.count(rule.chain) || !contains(from.sharedRules, rule))
                 diff.addedShared.push_back(rule);
     }
     return diff;
@@ -342,7 +367,8 @@ std::map<std::string, TableContribution> parseSaveOutput(Table table, const std:
     const std::string section = table == Table::Ebtables ? "*nat" : "*filter";
     std::set<std::string> ourChains;
     std::map<std::string, size_t> counts;
-    std::vector<std::pair<std::string, RuleArgs>> rules;  // (chain, args) of rules outside our port chains
+    std::map<std::string, int> places;  // rules seen so far in each built-in chain
+    std::vector<SharedRule> rules;  // outside our port chains
     bool inSection = false;
     for (const auto& raw : util::split(saveOutput, '\n')) {
         std::string text(util::trim(raw));
@@ -370,9 +396,10 @@ std::map<std::string, TableContribution> parseSaveOutput(Table table, const std:
             ++counts[chain];
             continue;  // contents of port chains are flushed, not read
         }
+        const int place = table != Table::Ebtables && !inShared ? ++places[chain] : 0;
         const std::string target = optionValue(args, {"-j", "-g"});
         if (inShared || isOurChain(table, target))
-            rules.emplace_back(chain, std::move(args));
+            rules.push_back(SharedRule{chain, std::move(args), place});
     }
 
     const std::set<std::string> ports = portsOfRootChains(table, ourChains);
@@ -385,17 +412,17 @@ std::map<std::string, TableContribution> parseSaveOutput(Table table, const std:
         if (c.contentsUnknown)
             c.listedRuleCounts[chain] = counts.count(chain) ? counts.at(chain) : 0;
     }
-    for (auto& [chain, args] : rules) {
-        const std::string target = optionValue(args, {"-j", "-g"});
+    for (auto& rule : rules) {
+        const std::string target = optionValue(rule.args, {"-j", "-g"});
         std::string owner;
         if (isOurChain(table, target) && !isSharedChain(target))
             owner = ownerOfChain(table, target, ports);
-        else if (std::string dev = optionValue(args, {"--physdev-in", "--physdev-out"}); !dev.empty())
+        else if (std::string dev = optionValue(rule.args, {"--physdev-in", "--physdev-out"}); !dev.empty())
             owner = dev;
-        else if (isSharedChain(chain))
+        else if (isSharedChain(rule.chain))
             owner = "?";
         // Hooks of the shared chains (FORWARD -j libvirt-in) belong to the base, "".
-        out[owner].sharedRules.push_back(SharedRule{chain, std::move(args)});
+        out[owner].sharedRules.push_back(std::move(rule));
     }
     return out;
 }

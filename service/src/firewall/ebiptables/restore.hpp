@@ -67,6 +67,16 @@ std::map<std::string, std::vector<std::string>> portRuleOrigins(const PortRuleSe
 // libvirt-host-in with their hooks in FORWARD and INPUT.
 TableContribution baseContribution(Table table);
 
+// The built-in chains where `to` puts shared rules in place (insertAt: the
+// base's hooks, first in FORWARD and INPUT) and `from` does not hold
+// exactly those rules there. A listing says where it found each rule of a
+// built-in chain, the record where it put it. A rule another tool inserted
+// ahead of the hooks, or a network's jumps inserted at the top, would see
+// the traffic the bindings' rules are for first (an ACCEPT there lets it
+// past every one of them): libvirt inserts its hooks at the top again at
+// each guest start; the diff deletes and inserts them all again, in order.
+std::set<std::string> misplacedChains(const TableContribution& from, const TableContribution& to);
+
 struct ContributionChange {
     TableContribution from;  // empty: not there before
     TableContribution to;    // empty: to be removed
@@ -111,7 +121,9 @@ std::string restoreQuote(const std::string& arg);
 // Parses ebtables-save (nat table) or iptables-save/ip6tables-save (filter
 // table) output into what vnetfilter owns there, per port (and "" for the
 // shared base chains): chain names with unknown contents (the transaction
-// flushes them) and the exact rules in built-in and shared chains. Chains
+// flushes them) and the exact rules in built-in and shared chains, those in
+// iptables' built-in chains with their place there (counting every rule,
+// ours or not, from 1). Chains
 // named like ours whose port cannot be told are returned under "?" and are
 // removed by a resync.
 std::map<std::string, TableContribution> parseSaveOutput(Table table, const std::string& saveOutput);
