@@ -557,7 +557,14 @@ bool EbiptablesBackend::putHooksFirst(const std::set<Table>& tables)
         TableContribution held = wanted;  // the chains as recorded: only the hooks are looked at
         auto parsed = parseSaveOutput(table, listing + "COMMIT\n");
         held.sharedRules = std::move(parsed[""].sharedRules);
-        if (misplacedChains(held, wanted).empty())
+        // A hook missing is the guard's to put back, with whatever else went
+        // (firewalld's reload takes the chains too, and a reload follows).
+        const bool allThere = std::all_of(wanted.sharedRules.begin(), wanted.sharedRules.end(), [&](const auto& hook) {
+            return std::any_of(held.sharedRules.begin(), held.sharedRules.end(), [&](const SharedRule& rule) {
+                return rule.chain == hook.chain && rule.args == hook.args;
+            });
+        });
+        if (!allThere || misplacedChains(held, wanted).empty())
             continue;
         if (Written written = write(table, {ContributionChange{held, wanted}}); written.result != StepResult::Done) {
             needsResync_ = true;

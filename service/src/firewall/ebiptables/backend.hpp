@@ -84,8 +84,8 @@ public:
     // Rules went in at the top of FORWARD or INPUT in `tables` (the
     // daemon's networks' jumps, with the iptables network backend): the
     // base's hooks go back in front of them, in one transaction per table,
-    // as libvirt's go at each guest start. Lists those two chains only.
-    // True when they had to move.
+    // as libvirt's go at each guest start. Lists those two chains only;
+    // hooks that are missing are left to resync(). True when they moved.
     bool putHooksFirst(const std::set<Table>& tables);
     // The table of libvirt's layout a kernel table is, if it is one.
     static std::optional<Table> tableOf(const nl::TableRef& ref);
