@@ -12,12 +12,14 @@
 #include "support/files.hpp"
 
 #include <gtest/gtest.h>
+
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 using namespace vnf;
@@ -28,22 +30,33 @@ namespace {
 
 class GuiE2eTest : public test::DaemonFixture {};
 
-// An X display of its own: a free number, gone with the object.
+// An X display of its own: a free number, gone with the object. Two tests
+// may pick the same number at once (ctest runs tests in parallel): the
+// display is ours only when the X lock file names our server's PID (setpriv
+// execs Xvfb, so that is the PID we started); otherwise the next number.
 class Xvfb {
 public:
     explicit Xvfb(const std::filesystem::path& log)
     {
-        for (display_ = 90 + ::getpid() % 500;; ++display_)
-            if (!std::filesystem::exists("/tmp/.X" + std::to_string(display_) + "-lock"))
-                break;
-        // -ac: a test user other than root may draw on it too.
-        server_ = std::make_unique<test::Process>(
-            std::vector<std::string>{"Xvfb", name(), "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ac"}, log);
-        // Ready when its socket takes a connection (the file may be there
-        // before it listens).
-        const std::string socket = "/tmp/.X11-unix/X" + std::to_string(display_);
-        for (int i = 0; i < 200 && !(ready_ = accepts(socket)); ++i)
-            std::this_thread::sleep_for(50ms);
+        for (display_ = 90 + ::getpid() % 500; !ready_ && attempts_ < 20; ++display_) {
+            if (std::filesystem::exists(lockFile()))
+                continue;
+            ++attempts_;
+            // -ac: a test user other than root may draw on it too.
+            server_ = std::make_unique<test::Process>(
+                std::vector<std::string>{"Xvfb", name(), "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ac"},
+                log);
+            // Ready when its socket takes a connection (the file may be there
+            // before it listens) and the lock is our server's.
+            const std::string socket = "/tmp/.X11-unix/X" + std::to_string(display_);
+            for (int i = 0; i < 200 && server_->running() && !ready_; ++i) {
+                ready_ = accepts(socket) && lockOwner() == server_->pid();
+                if (!ready_)
+                    std::this_thread::sleep_for(50ms);
+            }
+            if (ready_)
+                return;
+        }
     }
     bool ready() const { return ready_; }
     std::string name() const { return ":" + std::to_string(display_); }
@@ -60,7 +73,17 @@ private:
             ::close(fd);
         return ok;
     }
+    std::string lockFile() const { return "/tmp/.X" + std::to_string(display_) + "-lock"; }
+    // The PID the X server wrote into its lock file (-1 when none).
+    pid_t lockOwner() const
+    {
+        std::ifstream in(lockFile());
+        long pid = -1;
+        return in >> pid ? static_cast<pid_t>(pid) : -1;
+    }
+
     int display_ = 0;
+    int attempts_ = 0;
     bool ready_ = false;
     std::unique_ptr<test::Process> server_;
 };
