@@ -106,3 +106,13 @@ TEST(EbiptablesRestore, TheBaseMadeOrRemovedWhole)
     EXPECT_NE(removed.find("-D FORWARD -j libvirt-in\n"), std::string::npos) << removed;
     EXPECT_EQ(removed.find("-I FORWARD"), std::string::npos) << removed;
 }
+
+// Whether a rule is held looks at chain and arguments, not at the place
+// (that is misplacedChains' question).
+TEST(EbiptablesRestore, ARuleIsHeldWhereverItIs)
+{
+    const TableContribution listed = listedBase({"-i br9 -j ACCEPT", kIn});
+    EXPECT_TRUE(holdsRule(listed.sharedRules, SharedRule{"FORWARD", {"-j", "libvirt-in"}, 1}));
+    EXPECT_FALSE(holdsRule(listed.sharedRules, SharedRule{"FORWARD", {"-j", "libvirt-out"}, 2}));
+    EXPECT_FALSE(holdsRule(listed.sharedRules, SharedRule{"INPUT", {"-j", "libvirt-in"}, 1}));
+}

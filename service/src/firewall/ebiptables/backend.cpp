@@ -559,11 +559,8 @@ bool EbiptablesBackend::putHooksFirst(const std::set<Table>& tables)
         held.sharedRules = std::move(parsed[""].sharedRules);
         // A hook missing is the guard's to put back, with whatever else went
         // (firewalld's reload takes the chains too, and a reload follows).
-        const bool allThere = std::all_of(wanted.sharedRules.begin(), wanted.sharedRules.end(), [&](const auto& hook) {
-            return std::any_of(held.sharedRules.begin(), held.sharedRules.end(), [&](const SharedRule& rule) {
-                return rule.chain == hook.chain && rule.args == hook.args;
-            });
-        });
+        const bool allThere = std::all_of(wanted.sharedRules.begin(), wanted.sharedRules.end(),
+                                          [&](const SharedRule& hook) { return holdsRule(held.sharedRules, hook); });
         if (!allThere || misplacedChains(held, wanted).empty())
             continue;
         if (Written written = write(table, {ContributionChange{held, wanted}}); written.result != StepResult::Done) {

@@ -39,13 +39,6 @@ std::string insertLine(const SharedRule& rule)
     return line("-I", rule.chain, args);
 }
 
-bool contains(const std::vector<SharedRule>& rules, const SharedRule& rule)
-{
-    return std::find_if(rules.begin(), rules.end(), [&](const SharedRule& r) {
-               return r.chain == rule.chain && r.args == rule.args;
-           }) != rules.end();
-}
-
 } // namespace
 
 Tool toolOf(Table table)
@@ -179,6 +172,12 @@ std::string restoreQuote(const std::string& arg)
     return out + "\"";
 }
 
+bool holdsRule(const std::vector<SharedRule>& rules, const SharedRule& rule)
+{
+    return std::any_of(rules.begin(), rules.end(),
+                       [&](const SharedRule& r) { return r.chain == rule.chain && r.args == rule.args; });
+}
+
 std::set<std::string> misplacedChains(const TableContribution& from, const TableContribution& to)
 {
     using Placed = std::vector<std::pair<int, RuleArgs>>;
@@ -219,7 +218,7 @@ TableDiff diffContributions(const std::vector<ContributionChange>& changes)
             diff.fills.push_back(TableDiff::Fill{name, &rules});
         }
         for (const auto& rule : from.sharedRules)
-            if (misplaced.count(rule.chain) || !contains(to.sharedRules, rule))
+            if (misplaced.count(rule.chain) || !holdsRule(to.sharedRules, rule))
                 diff.removedShared.push_back(rule);
         for (const auto& [name, rules] : from.chains) {
             if (to.chains.count(name))
@@ -230,7 +229,7 @@ TableDiff diffContributions(const std::vector<ContributionChange>& changes)
         // In `to`'s order: the base lists its hooks from the top down, so
         // each lands in its place.
         for (const auto& rule : to.sharedRules)
-            if (misplaced.count(rule.chain) || !contains(from.sharedRules, rule))
+            if (misplaced.count(rule.chain) || !holdsRule(from.sharedRules, rule))
                 diff.addedShared.push_back(rule);
     }
     return diff;

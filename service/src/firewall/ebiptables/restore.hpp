@@ -77,6 +77,9 @@ TableContribution baseContribution(Table table);
 // each guest start; the diff deletes and inserts them all again, in order.
 std::set<std::string> misplacedChains(const TableContribution& from, const TableContribution& to);
 
+// Whether `rules` hold `rule` (same chain and arguments), wherever it is.
+bool holdsRule(const std::vector<SharedRule>& rules, const SharedRule& rule);
+
 struct ContributionChange {
     TableContribution from;  // empty: not there before
     TableContribution to;    // empty: to be removed
