@@ -85,7 +85,11 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/firewalld-zones/zones ${CMAKE_SOURCE_DIR}/
 find_program(SCDOC scdoc)
 if(SCDOC)
   set(VNETFILTER_MAN_PAGES)
-  foreach(page vnetfilterctl.1 vnetfilterd.8 vnetfilterd.conf.5)
+  set(pages vnetfilterctl.1 vnetfilterd.8 vnetfilterd.conf.5)
+  if(TARGET vnetfilter-manager)
+    list(APPEND pages vnetfilter-manager.1)  # the desktop frontend's, with it
+  endif()
+  foreach(page ${pages})
     string(REGEX REPLACE ".*\\.([0-9])$" "\\1" section ${page})
     add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/man/${page}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man

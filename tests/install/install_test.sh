@@ -37,6 +37,12 @@ if command -v scdoc >/dev/null; then
     expect share/man/man8/vnetfilterd.8
     expect share/man/man5/vnetfilterd.conf.5
 fi
+# The desktop frontend, in a build configured with it (-DVNETFILTER_GUI=ON).
+if grep -qx "VNETFILTER_GUI:BOOL=ON" "$build/CMakeCache.txt"; then
+    expect bin/vnetfilter-manager
+    expect share/applications/org.vnetfilter1.Manager.desktop
+    if command -v scdoc >/dev/null; then expect share/man/man1/vnetfilter-manager.1; fi
+fi
 for zone in libvirt libvirt-routed; do expect lib/firewalld/zones/$zone.xml; done
 for policy in libvirt-routed-in libvirt-routed-out libvirt-to-host; do expect lib/firewalld/policies/$policy.xml; done
 [ "$(ls "$root/share/vnetfilter/nwfilter" | wc -l)" = 24 ] || { echo "expected 24 built-in filters" >&2; fail=1; }
