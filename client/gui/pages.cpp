@@ -480,7 +480,7 @@ void NetworksPage::leasesChanged(const std::string& name)
 void NetworksPage::selectedChanged()
 {
     enable(define_, true);
-    for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_, &newHost_, &addHost_, &removeHost_})
+    for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_, &newHost_, &addHost_, &modifyHost_, &removeHost_})
         enable(*b, !selected().empty());
     if (!model_ || !model_->networks().count(selected())) {
         detail_.set_text("");

@@ -46,10 +46,14 @@ def text_starts(prefix):
     return lambda n: n.get_role_name() == "label" and (n.get_name() or "").startswith(prefix)
 
 
-def click(root, name):
+def find_button(root, name):
     # Buttons, and the view switcher's tabs ("page tab" in GTK 4).
-    button = wait_for("button '" + name + "'", lambda: find(root, lambda n: n.get_role_name() in (
+    return wait_for("button '" + name + "'", lambda: find(root, lambda n: n.get_role_name() in (
         "push button", "toggle button", "button", "page tab") and n.get_name() == name))
+
+
+def click(root, name):
+    button = find_button(root, name)
     action = Atspi.Accessible.get_action_iface(button)
     if action is None:
         fail("button '" + name + "' has no action")
@@ -144,6 +148,14 @@ try:
         fail("vnet9's row is still there")
     wait_for("vnet1's row, still", lambda: find(app, text_starts("vnet1  clean-traffic")))
     print("binding deleted", flush=True)
+    # With no network there, no button about the selected one can be clicked.
+    open_view("Networks")
+    for name in ("Start", "Stop", "Autostart", "Undefine network", "New DHCP host", "Add DHCP host",
+                 "Modify DHCP host", "Remove DHCP host"):
+        shown = find_button(app, name)
+        wait_for("'" + name + "' greyed out with no network selected",
+                 lambda: not shown.get_state_set().contains(Atspi.StateType.SENSITIVE))
+    print("network buttons greyed out with no network", flush=True)
     # A static DHCP host added to a network from the window and removed
     # again: the daemon's definition says so each time.
     subprocess.run([vnetfilterctl, "net-define", "-"], check=True, input=(
