@@ -395,7 +395,9 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
       start_(addButton("Start", true)), stop_(addButton("Stop", true)), autostart_(addButton("Autostart", true)),
       undefine_(addButton("Undefine network", true)), newHost_(addButton("New DHCP host", false, &hostRow_)),
       addHost_(addButton("Add DHCP host", true, &hostRow_)), modifyHost_(addButton("Modify DHCP host", true, &hostRow_)),
-      removeHost_(addButton("Remove DHCP host", true, &hostRow_))
+      removeHost_(addButton("Remove DHCP host", true, &hostRow_)),
+      addDnsHost_(addButton("Add DNS host", true, &dnsRow_)),
+      modifyDnsHost_(addButton("Modify DNS host", true, &dnsRow_)), removeDnsHost_(addButton("Remove DNS host", true, &dnsRow_))
 {
     hostRow_.set_spacing(6);
     host_.set_hexpand(true);
@@ -403,6 +405,12 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
     accessibleLabel(host_, "DHCP host");
     hostRow_.prepend(host_);
     insert_child_after(hostRow_, editor_);
+    dnsRow_.set_spacing(6);
+    dnsHost_.set_hexpand(true);
+    dnsHost_.set_placeholder_text("<host ip='192.168.122.10'><hostname>web</hostname></host>");
+    accessibleLabel(dnsHost_, "DNS host");
+    dnsRow_.prepend(dnsHost_);
+    insert_child_after(dnsRow_, hostRow_);
     newNetwork_.signal_clicked().connect([this] {
         const std::string name = freeName("net", [this](const std::string& n) {
             return model_ && model_->networks().count(n) > 0;
@@ -449,6 +457,18 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
         act("RemoveDHCPHost", g_variant_new("(s)", host_.get_text().c_str()),
             "Host removed from " + selected() + ".");
     });
+    // On disk and, while the network runs, live (virsh net-update ...
+    // dns-host --live --config), as the DHCP host buttons do.
+    auto updateDns = [this, act](const char* command, const std::string& done) {
+        act("Update", g_variant_new("(ssiss)", command, "dns-host", -1, dnsHost_.get_text().c_str(), "both"), done);
+    };
+    addDnsHost_.signal_clicked().connect(
+        [this, updateDns] { updateDns("add-last", "DNS host added to " + selected() + "."); });
+    // The host with the line's address gets the line's names.
+    modifyDnsHost_.signal_clicked().connect(
+        [this, updateDns] { updateDns("modify", "DNS host changed in " + selected() + "."); });
+    removeDnsHost_.signal_clicked().connect(
+        [this, updateDns] { updateDns("delete", "DNS host removed from " + selected() + "."); });
     autostart_.signal_clicked().connect([this, act] {
         if (!model_ || !model_->networks().count(selected()))
             return;
@@ -480,7 +500,8 @@ void NetworksPage::leasesChanged(const std::string& name)
 void NetworksPage::selectedChanged()
 {
     enable(define_, true);
-    for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_, &newHost_, &addHost_, &modifyHost_, &removeHost_})
+    for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_, &newHost_, &addHost_, &modifyHost_, &removeHost_,
+                           &addDnsHost_, &modifyDnsHost_, &removeDnsHost_})
         enable(*b, !selected().empty());
     if (!model_ || !model_->networks().count(selected())) {
         detail_.set_text("");

@@ -120,6 +120,11 @@ private:
     Gtk::Box hostRow_{Gtk::Orientation::HORIZONTAL};
     Gtk::Entry host_;
     Gtk::Button &newHost_, &addHost_, &modifyHost_, &removeHost_;
+    // A DNS host (libvirt's <host ip='..'><hostname>..</hostname></host>),
+    // changed with Network.Update (virsh net-update's dns-host section).
+    Gtk::Box dnsRow_{Gtk::Orientation::HORIZONTAL};
+    Gtk::Entry dnsHost_;
+    Gtk::Button &addDnsHost_, &modifyDnsHost_, &removeDnsHost_;
 };
 
 } // namespace vnf::gui

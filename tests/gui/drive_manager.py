@@ -190,6 +190,38 @@ try:
     if "host-1" in definition:
         fail("the host is still in lan's definition: " + definition)
     print("DHCP host added, modified and removed", flush=True)
+    # A DNS host typed into its line, added, given another name and removed
+    # (Network.Update's dns-host section): the daemon's definition says so.
+    line = wait_for("the DNS host line", lambda: find(app, lambda n: n.get_name() == "DNS host"))
+    if line.get_editable_text_iface() is None:
+        fail("the DNS host line cannot be typed into through AT-SPI")
+
+    def dns_step(entry, button, done):
+        # The line, the button, the window's word; what the daemon has now.
+        Atspi.EditableText.set_text_contents(line, entry)
+        click(app, button)
+        wait_for("'" + done + "'", lambda: find(app, text_starts(done)))
+        return subprocess.run([vnetfilterctl, "net-dumpxml", "lan"], check=True, capture_output=True).stdout.decode()
+
+    def details_say(text):
+        wait_for("lan's details to say " + repr(text),
+                 lambda: find(app, lambda n: n.get_role_name() == "label" and text in (n.get_name() or "")))
+
+    definition = dns_step("<host ip='192.168.210.5'><hostname>web</hostname></host>", "Add DNS host",
+                          "DNS host added to lan.")
+    if "<hostname>web</hostname>" not in definition:
+        fail("the DNS host is not in lan's definition: " + definition)
+    details_say("DNS web 192.168.210.5")
+    definition = dns_step("<host ip='192.168.210.5'><hostname>www</hostname></host>", "Modify DNS host",
+                          "DNS host changed in lan.")
+    if "<hostname>www</hostname>" not in definition or "<hostname>web</hostname>" in definition:
+        fail("Modify did not rename the DNS host: " + definition)
+    details_say("DNS www 192.168.210.5")
+    definition = dns_step("<host ip='192.168.210.5'><hostname>www</hostname></host>", "Remove DNS host",
+                          "DNS host removed from lan.")
+    if "192.168.210.5" in definition:
+        fail("the DNS host is still in lan's definition: " + definition)
+    print("DNS host added, modified and removed", flush=True)
     # Each view, pictured (the filters again, with the new one).
     for old in os.listdir(shots):
         os.remove(os.path.join(shots, old))

@@ -112,6 +112,8 @@ TEST_F(GuiE2eTest, DrivenThroughTheAccessibilityTree)
     ::unsetenv("DISPLAY");
     EXPECT_TRUE(r.ok()) << r.out << r.err << "Xvfb:\n" << test::readFile(dir.path() / "xvfb.log");
     EXPECT_NE(r.out.find("DHCP host added, modified and removed"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("DNS host added, modified and removed"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("network buttons greyed out with no network"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("screenshots written"), std::string::npos) << r.out << r.err;
 
     auto list = ctl({"nwfilter-list"});
