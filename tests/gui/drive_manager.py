@@ -151,7 +151,7 @@ try:
     # With no network there, no button about the selected one can be clicked.
     open_view("Networks")
     for name in ("Start", "Stop", "Autostart", "Undefine network", "New DHCP host", "Add DHCP host",
-                 "Modify DHCP host", "Remove DHCP host"):
+                 "Modify DHCP host", "Remove DHCP host", "Add DNS host", "Modify DNS host", "Remove DNS host"):
         shown = find_button(app, name)
         wait_for("'" + name + "' greyed out with no network selected",
                  lambda: not shown.get_state_set().contains(Atspi.StateType.SENSITIVE))

@@ -38,10 +38,11 @@ class Xvfb {
 public:
     explicit Xvfb(const std::filesystem::path& log)
     {
-        for (display_ = 90 + ::getpid() % 500; !ready_ && attempts_ < 20; ++display_) {
+        int attempts = 0;
+        for (display_ = 90 + ::getpid() % 500; attempts < 20; ++display_) {
             if (std::filesystem::exists(lockFile()))
                 continue;
-            ++attempts_;
+            ++attempts;
             // -ac: a test user other than root may draw on it too.
             server_ = std::make_unique<test::Process>(
                 std::vector<std::string>{"Xvfb", name(), "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ac"},
@@ -83,7 +84,6 @@ private:
     }
 
     int display_ = 0;
-    int attempts_ = 0;
     bool ready_ = false;
     std::unique_ptr<test::Process> server_;
 };
