@@ -3,17 +3,23 @@
 
 namespace vnf::fw::net {
 
-AddressTreatment treatmentOf(const conf::NetworkDef& network, const conf::IpDef& ip)
+std::vector<ForwardedAddress> forwardedAddresses(const conf::NetworkDef& network)
 {
-    switch (network.forward.mode) {
-    case conf::ForwardMode::Nat:
-        // IPv6 is routed unless masquerading it is asked for (<nat ipv6='yes'>).
-        return ip.ipv6 && !network.forward.nat.ipv6 ? AddressTreatment::Routed : AddressTreatment::Masqueraded;
-    case conf::ForwardMode::Route:
-        return AddressTreatment::Routed;
-    default:
-        return AddressTreatment::None;
+    std::vector<ForwardedAddress> forwarded;
+    for (const conf::IpDef& ip : network.ips) {
+        switch (network.forward.mode) {
+        case conf::ForwardMode::Nat:
+            // IPv6 is routed unless masquerading it is asked for (<nat ipv6='yes'>).
+            forwarded.push_back({&ip, !ip.ipv6 || network.forward.nat.ipv6});
+            break;
+        case conf::ForwardMode::Route:
+            forwarded.push_back({&ip, false});
+            break;
+        default:
+            break;
+        }
     }
+    return forwarded;
 }
 
 std::string natPorts(const conf::NatDef& nat)

@@ -12,13 +12,17 @@
 
 namespace vnf::fw::net {
 
-enum class AddressTreatment {
-    None,         // isolated or open: no forwarding rules for it
-    Routed,       // forwarded both ways, no NAT
-    Masqueraded,  // out with NAT, in only what answers
+// An address of a network that gets forwarding rules: routed both ways, or
+// masqueraded (out with NAT, in only what answers). Isolated and open
+// networks' addresses have none.
+struct ForwardedAddress {
+    const conf::IpDef* ip;  // into the network it came from
+    bool masqueraded;
 };
 
-AddressTreatment treatmentOf(const conf::NetworkDef& network, const conf::IpDef& ip);
+// The network's forwarded addresses, in the definition's order (the order
+// libvirt writes their rules in). Both renderers walk this one list.
+std::vector<ForwardedAddress> forwardedAddresses(const conf::NetworkDef& network);
 
 // The masquerade rules, in libvirt's order: all protocols, then udp and tcp
 // with the source port range.

@@ -177,18 +177,10 @@ Plan iptablesAddNetwork(const conf::NetworkDef& def)
     generalIpv4(plan, def);
     if (def.hasIpv6() || def.ipv6)
         generalIpv6(plan, def);
-    for (const auto& ip : def.ips) {
-        switch (treatmentOf(def, ip)) {
-        case AddressTreatment::Routed:
-            forwardRules(plan, def, ip, false);
-            break;
-        case AddressTreatment::Masqueraded:
-            forwardRules(plan, def, ip, true);
-            masquerade(plan, def, ip);
-            break;
-        case AddressTreatment::None:
-            break;
-        }
+    for (const ForwardedAddress& address : forwardedAddresses(def)) {
+        forwardRules(plan, def, *address.ip, address.masqueraded);
+        if (address.masqueraded)
+            masquerade(plan, def, *address.ip);
     }
     // Old DHCP clients drop replies with an unfilled checksum.
     if (std::any_of(def.ips.begin(), def.ips.end(), [](const conf::IpDef& ip) { return !ip.ipv6 && ip.hasDhcp; }))

@@ -139,18 +139,10 @@ Plan nftablesAddNetwork(const conf::NetworkDef& def)
     bridgeBasics(plan, false, def.bridge.name);
     if (def.hasIpv6() || def.ipv6)
         bridgeBasics(plan, true, def.bridge.name);
-    for (const auto& ip : def.ips) {
-        switch (treatmentOf(def, ip)) {
-        case AddressTreatment::Routed:
-            forwardRules(plan, def, ip, false);
-            break;
-        case AddressTreatment::Masqueraded:
-            forwardRules(plan, def, ip, true);
-            masquerade(plan, def, ip);
-            break;
-        case AddressTreatment::None:
-            break;
-        }
+    for (const ForwardedAddress& address : forwardedAddresses(def)) {
+        forwardRules(plan, def, *address.ip, address.masqueraded);
+        if (address.masqueraded)
+            masquerade(plan, def, *address.ip);
     }
     return plan;
 }
