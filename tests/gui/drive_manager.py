@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from atspi_tree import Atspi, find, start, walk
+from atspi_tree import Atspi, GLib, find, start, walk
 
 manager, vnetfilterctl, shots = sys.argv[1:4]
 
@@ -101,6 +101,13 @@ if gui is None:
     fail("no vnetfilter-manager on the accessibility bus")
 try:
     print("application found", flush=True)
+    # GLib before 2.76 keeps what GSlice once served: the manager starts
+    # itself again with its small blocks from malloc (client/gui/main.cpp).
+    with open("/proc/%d/environ" % gui.pid, "rb") as environ:
+        variables = environ.read().split(b"\0")
+    if GLib.check_version(2, 76, 0) is not None and b"G_SLICE=always-malloc" not in variables:
+        fail("vnetfilter-manager serves small blocks from GSlice (no G_SLICE=always-malloc)")
+    print("small blocks from malloc", flush=True)
     # The 24 built-in filters, listed.
     wait_for("'24 filters'", lambda: find(app, text_starts("24 filters")))
     wait_for("clean-traffic's row", lambda: find(app, text_starts("clean-traffic  (chain root")))

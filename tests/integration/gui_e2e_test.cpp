@@ -111,6 +111,7 @@ TEST_F(GuiE2eTest, DrivenThroughTheAccessibilityTree)
         {"dbus-run-session", "--", "/usr/bin/python3", "-B", GUI_DRIVER, VNETFILTER_MANAGER, VNETFILTERCTL, out.string()});
     ::unsetenv("DISPLAY");
     EXPECT_TRUE(r.ok()) << r.out << r.err << "Xvfb:\n" << test::readFile(dir.path() / "xvfb.log");
+    EXPECT_NE(r.out.find("small blocks from malloc"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("DHCP host added, modified and removed"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("DNS host added, modified and removed"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("network buttons greyed out with no network"), std::string::npos) << r.out << r.err;
