@@ -18,7 +18,7 @@ namespace {
 // 10,000 bindings takes some 70 MB of heap while it is read, and glibc
 // keeps those pages once the tree is freed (the program's RSS stayed ~75
 // MB above what it uses). Once the load is done and its answer gone, give
-// them back (bench/README.md, "The desktop frontend").
+// them back (bench/README.md, "The desktop frontend with many bindings").
 void releaseFreedHeapSoon()
 {
 #ifdef __GLIBC__
