@@ -390,14 +390,37 @@ void BindingsPage::showCounters()
 
 // ---- networks ------------------------------------------------------------------------
 
+// The sections of Network.Update the update line offers, with libvirt's
+// XML for one entry as the line's example.
+struct UpdateSection {
+    const char* toggle;   // the toggle that chooses it
+    const char* section;  // Network.Update's name for it
+    const char* noun;     // what the buttons and messages call an entry
+    const char* example;
+    bool modifiable;  // an SRV record has no key to find it by
+};
+
+namespace {
+
+constexpr UpdateSection kUpdateSections[] = {
+    {"DNS host", "dns-host", "DNS host", "<host ip='192.168.122.10'><hostname>web</hostname></host>", true},
+    {"DHCP range", "ip-dhcp-range", "DHCP range", "<range start='192.168.122.100' end='192.168.122.199'/>", true},
+    {"TXT", "dns-txt", "TXT record", "<txt name='example' value='some text'/>", true},
+    {"SRV", "dns-srv", "SRV record",
+     "<srv service='ldap' protocol='tcp' domain='example.com' target='ldap' port='389' priority='10' weight='10'/>",
+     false},
+};
+
+} // namespace
+
 NetworksPage::NetworksPage(DaemonCalls& calls)
     : ListPage("networks", "Network XML", calls), newNetwork_(addButton("New network")), define_(addButton("Define network", true)),
       start_(addButton("Start", true)), stop_(addButton("Stop", true)), autostart_(addButton("Autostart", true)),
       undefine_(addButton("Undefine network", true)), newHost_(addButton("New DHCP host", false, &hostRow_)),
       addHost_(addButton("Add DHCP host", true, &hostRow_)), modifyHost_(addButton("Modify DHCP host", true, &hostRow_)),
       removeHost_(addButton("Remove DHCP host", true, &hostRow_)),
-      addDnsHost_(addButton("Add DNS host", true, &dnsRow_)),
-      modifyDnsHost_(addButton("Modify DNS host", true, &dnsRow_)), removeDnsHost_(addButton("Remove DNS host", true, &dnsRow_))
+      addEntry_(addButton("Add", true, &updateRow_)), modifyEntry_(addButton("Modify", true, &updateRow_)),
+      removeEntry_(addButton("Remove", true, &updateRow_))
 {
     hostRow_.set_spacing(6);
     host_.set_hexpand(true);
@@ -405,12 +428,28 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
     accessibleLabel(host_, "DHCP host");
     hostRow_.prepend(host_);
     insert_child_after(hostRow_, editor_);
-    dnsRow_.set_spacing(6);
-    dnsHost_.set_hexpand(true);
-    dnsHost_.set_placeholder_text("<host ip='192.168.122.10'><hostname>web</hostname></host>");
-    accessibleLabel(dnsHost_, "DNS host");
-    dnsRow_.prepend(dnsHost_);
-    insert_child_after(dnsRow_, hostRow_);
+    updateRow_.set_spacing(6);
+    updateEntry_.set_hexpand(true);
+    accessibleLabel(updateEntry_, "Update line");
+    updateRow_.prepend(updateEntry_);
+    auto* toggles = Gtk::make_managed<Gtk::Box>(Gtk::Orientation::HORIZONTAL);
+    toggles->add_css_class("linked");
+    Gtk::ToggleButton* first = nullptr;
+    for (const UpdateSection& section : kUpdateSections) {
+        auto* toggle = Gtk::make_managed<Gtk::ToggleButton>(section.toggle);
+        if (first)
+            toggle->set_group(*first);
+        else
+            first = toggle;
+        toggle->signal_toggled().connect([this, toggle, &section] {
+            if (toggle->get_active())
+                chooseSection(section);
+        });
+        toggles->append(*toggle);
+    }
+    updateRow_.prepend(*toggles);
+    insert_child_after(updateRow_, hostRow_);
+    first->set_active(true);
     newNetwork_.signal_clicked().connect([this] {
         const std::string name = freeName("net", [this](const std::string& n) {
             return model_ && model_->networks().count(n) > 0;
@@ -458,17 +497,17 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
             "Host removed from " + selected() + ".");
     });
     // On disk and, while the network runs, live (virsh net-update ...
-    // dns-host --live --config), as the DHCP host buttons do.
-    auto updateDns = [this, act](const char* command, const std::string& done) {
-        act("Update", g_variant_new("(ssiss)", command, "dns-host", -1, dnsHost_.get_text().c_str(), "both"), done);
+    // --live --config), as the DHCP host buttons do. What an entry is
+    // found by (a DNS host's address, a range's start and end, a TXT
+    // record's name) is the daemon's: conf/network_update.hpp.
+    auto update = [this, act](const char* command, const char* done) {
+        act("Update",
+            g_variant_new("(ssiss)", command, section_->section, -1, updateEntry_.get_text().c_str(), "both"),
+            std::string(section_->noun) + done + selected() + ".");
     };
-    addDnsHost_.signal_clicked().connect(
-        [this, updateDns] { updateDns("add-last", "DNS host added to " + selected() + "."); });
-    // The host with the line's address gets the line's names.
-    modifyDnsHost_.signal_clicked().connect(
-        [this, updateDns] { updateDns("modify", "DNS host changed in " + selected() + "."); });
-    removeDnsHost_.signal_clicked().connect(
-        [this, updateDns] { updateDns("delete", "DNS host removed from " + selected() + "."); });
+    addEntry_.signal_clicked().connect([update] { update("add-last", " added to "); });
+    modifyEntry_.signal_clicked().connect([update] { update("modify", " changed in "); });
+    removeEntry_.signal_clicked().connect([update] { update("delete", " removed from "); });
     autostart_.signal_clicked().connect([this, act] {
         if (!model_ || !model_->networks().count(selected()))
             return;
@@ -476,6 +515,18 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
         act("SetAutostart", g_variant_new("(b)", on),
             selected() + (on ? " starts" : " no longer starts") + " with the daemon.");
     });
+}
+
+void NetworksPage::chooseSection(const UpdateSection& section)
+{
+    section_ = &section;
+    // Shown as Add, Modify, Remove beside the section's toggle; named in
+    // full for assistive technologies.
+    accessibleLabel(addEntry_, std::string("Add ") + section.noun);
+    accessibleLabel(modifyEntry_, std::string("Modify ") + section.noun);
+    accessibleLabel(removeEntry_, std::string("Remove ") + section.noun);
+    updateEntry_.set_placeholder_text(section.example);
+    selectedChanged();  // Modify, for a section that has it
 }
 
 void NetworksPage::refresh(const ObjectModel& model)
@@ -501,8 +552,9 @@ void NetworksPage::selectedChanged()
 {
     enable(define_, true);
     for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_, &newHost_, &addHost_, &modifyHost_, &removeHost_,
-                           &addDnsHost_, &modifyDnsHost_, &removeDnsHost_})
+                           &addEntry_, &removeEntry_})
         enable(*b, !selected().empty());
+    enable(modifyEntry_, !selected().empty() && section_->modifiable);
     if (!model_ || !model_->networks().count(selected())) {
         detail_.set_text("");
         return;

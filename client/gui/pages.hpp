@@ -15,6 +15,7 @@
 #include <gtkmm/scrolledwindow.h>
 #include <gtkmm/singleselection.h>
 #include <gtkmm/stringlist.h>
+#include <gtkmm/togglebutton.h>
 
 #include <optional>
 #include <string>
@@ -104,6 +105,8 @@ private:
     Gtk::Button &newBinding_, &create_, &update_, &counters_, &delete_;
 };
 
+struct UpdateSection;  // pages.cpp
+
 class NetworksPage : public ListPage {
 public:
     explicit NetworksPage(DaemonCalls& calls);
@@ -120,11 +123,15 @@ private:
     Gtk::Box hostRow_{Gtk::Orientation::HORIZONTAL};
     Gtk::Entry host_;
     Gtk::Button &newHost_, &addHost_, &modifyHost_, &removeHost_;
-    // A DNS host (libvirt's <host ip='..'><hostname>..</hostname></host>),
-    // changed with Network.Update (virsh net-update's dns-host section).
-    Gtk::Box dnsRow_{Gtk::Orientation::HORIZONTAL};
-    Gtk::Entry dnsHost_;
-    Gtk::Button &addDnsHost_, &modifyDnsHost_, &removeDnsHost_;
+    // One entry of another section of virsh net-update (DNS host, DHCP
+    // range, TXT or SRV record), sent with Network.Update: the section is
+    // chosen with the toggles at the line's start, the buttons are named
+    // after it.
+    void chooseSection(const UpdateSection& section);
+    Gtk::Box updateRow_{Gtk::Orientation::HORIZONTAL};
+    Gtk::Entry updateEntry_;
+    Gtk::Button &addEntry_, &modifyEntry_, &removeEntry_;
+    const UpdateSection* section_ = nullptr;
 };
 
 } // namespace vnf::gui

@@ -197,38 +197,54 @@ try:
     if "host-1" in definition:
         fail("the host is still in lan's definition: " + definition)
     print("DHCP host added, modified and removed", flush=True)
-    # A DNS host typed into its line, added, given another name and removed
-    # (Network.Update's dns-host section): the daemon's definition says so.
-    line = wait_for("the DNS host line", lambda: find(app, lambda n: n.get_name() == "DNS host"))
+    # A DNS host typed into the update line (its section is chosen when the
+    # window opens), added, given another name and removed (Network.Update's
+    # dns-host section): the daemon's definition says so.
+    line = wait_for("the update line", lambda: find(app, lambda n: n.get_name() == "Update line"))
     if line.get_editable_text_iface() is None:
-        fail("the DNS host line cannot be typed into through AT-SPI")
+        fail("the update line cannot be typed into through AT-SPI")
 
-    def dns_step(entry, button, done):
-        # The line, the button, the window's word; what the daemon has now.
+    def update_step(entry, button, done, has=(), lacks=()):
+        # The line, the button, the window's word; then the daemon's
+        # definition has each of `has` and none of `lacks`.
         Atspi.EditableText.set_text_contents(line, entry)
         click(app, button)
         wait_for("'" + done + "'", lambda: find(app, text_starts(done)))
-        return subprocess.run([vnetfilterctl, "net-dumpxml", "lan"], check=True, capture_output=True).stdout.decode()
+        definition = subprocess.run([vnetfilterctl, "net-dumpxml", "lan"], check=True,
+                                    capture_output=True).stdout.decode()
+        if any(text not in definition for text in has) or any(text in definition for text in lacks):
+            fail(button + ": lan's definition should have " + repr(has) + " and not " + repr(lacks) + ": " +
+                 definition)
 
     def details_say(text):
         wait_for("lan's details to say " + repr(text),
                  lambda: find(app, lambda n: n.get_role_name() == "label" and text in (n.get_name() or "")))
 
-    definition = dns_step("<host ip='192.168.210.5'><hostname>web</hostname></host>", "Add DNS host",
-                          "DNS host added to lan.")
-    if "<hostname>web</hostname>" not in definition:
-        fail("the DNS host is not in lan's definition: " + definition)
+    web = "<host ip='192.168.210.5'><hostname>web</hostname></host>"
+    www = "<host ip='192.168.210.5'><hostname>www</hostname></host>"
+    update_step(web, "Add DNS host", "DNS host added to lan.", has=["<hostname>web</hostname>"])
     details_say("DNS web 192.168.210.5")
-    definition = dns_step("<host ip='192.168.210.5'><hostname>www</hostname></host>", "Modify DNS host",
-                          "DNS host changed in lan.")
-    if "<hostname>www</hostname>" not in definition or "<hostname>web</hostname>" in definition:
-        fail("Modify did not rename the DNS host: " + definition)
+    update_step(www, "Modify DNS host", "DNS host changed in lan.", has=["<hostname>www</hostname>"],
+                lacks=["<hostname>web</hostname>"])
     details_say("DNS www 192.168.210.5")
-    definition = dns_step("<host ip='192.168.210.5'><hostname>www</hostname></host>", "Remove DNS host",
-                          "DNS host removed from lan.")
-    if "192.168.210.5" in definition:
-        fail("the DNS host is still in lan's definition: " + definition)
+    update_step(www, "Remove DNS host", "DNS host removed from lan.", lacks=["192.168.210.5"])
     print("DNS host added, modified and removed", flush=True)
+    # Another section chosen with its toggle: a DHCP range, added and
+    # removed (ip-dhcp-range); the buttons are named after the section.
+    click(app, "DHCP range")
+    range_20 = "<range start='192.168.210.20' end='192.168.210.29'/>"
+    update_step(range_20, "Add DHCP range", "DHCP range added to lan.", has=[range_20])
+    details_say("192.168.210.20-192.168.210.29")
+    update_step(range_20, "Remove DHCP range", "DHCP range removed from lan.",
+                has=["start='192.168.210.100'"], lacks=["start='192.168.210.20'"])
+    # An SRV record has nothing to be found by: it is removed and added, not modified.
+    click(app, "SRV")
+    srv_modify = find_button(app, "Modify SRV record")
+    wait_for("'Modify SRV record' greyed out", lambda: not srv_modify.get_state_set().contains(
+        Atspi.StateType.SENSITIVE))
+    if not find_button(app, "Add SRV record").get_state_set().contains(Atspi.StateType.SENSITIVE):
+        fail("'Add SRV record' is greyed out")
+    print("DHCP range added and removed; SRV records are not modified", flush=True)
     # Each view, pictured (the filters again, with the new one).
     for old in os.listdir(shots):
         os.remove(os.path.join(shots, old))

@@ -114,6 +114,8 @@ TEST_F(GuiE2eTest, DrivenThroughTheAccessibilityTree)
     EXPECT_NE(r.out.find("small blocks from malloc"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("DHCP host added, modified and removed"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("DNS host added, modified and removed"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("DHCP range added and removed; SRV records are not modified"), std::string::npos)
+        << r.out << r.err;
     EXPECT_NE(r.out.find("network buttons greyed out with no network"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("screenshots written"), std::string::npos) << r.out << r.err;
 
