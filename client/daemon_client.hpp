@@ -4,6 +4,7 @@
 #pragma once
 
 #include "conf/network.hpp"
+#include "status_text.hpp"
 #include "tty_agent.hpp"
 
 #include <sdbus-c++/sdbus-c++.h>
@@ -60,20 +61,6 @@ struct NetworkEvent {
     bool lifecycle = true;  // else a metadata change
     std::string event;      // lifecycle: Defined, Undefined, Started, Stopped
     std::string type, uri;  // metadata change: title, description or element (with its namespace)
-};
-
-struct ManagerState {
-    std::string version, backend, networkBackend;
-    bool firewalldRunning = false;
-    std::string guard;       // how others' changes are seen
-    uint64_t repairs = 0;    // rules put back since start
-    std::string lastRepair;  // "" before the first
-    // Counts the daemon keeps (status never lists every object).
-    std::string state;  // starting | running
-    uint32_t startDone = 0, startTotal = 0;
-    uint32_t filters = 0, bindings = 0, networks = 0, activeNetworks = 0;
-    uint32_t networksMissingRules = 0;  // running networks whose firewall rules are missing
-    std::map<std::string, uint32_t> bindingStates;  // state word -> bindings in it
 };
 
 class DaemonClient {

@@ -250,27 +250,7 @@ int status(const Args& args)
                       << "\n";
             return;
         }
-        std::string bindingDetail;
-        for (const auto& [state, count] : m.bindingStates)
-            bindingDetail += (bindingDetail.empty() ? "" : ", ") + std::to_string(count) + " " + state;
-        std::cout << "vnetfilterd " << m.version << " is running"
-                  << (m.state == "starting" ? " (starting: installing the rules of " +
-                                                  std::to_string(m.startTotal) + " bindings)"
-                                            : std::string())
-                  << "\n"
-                  << "backend:    " << m.backend << " (filters), " << m.networkBackend << " (networks)\n"
-                  << "firewalld:  " << (m.firewalldRunning ? "running" : "not running") << "\n"
-                  << "filters:    " << m.filters << "\n"
-                  << "bindings:   " << m.bindings << (bindingDetail.empty() ? "" : " (" + bindingDetail + ")") << "\n"
-                  << "networks:   " << m.networks << " (" << m.activeNetworks << " active"
-                  << (m.networksMissingRules ? ", " + std::to_string(m.networksMissingRules) +
-                                                   " without their firewall rules: see net-list"
-                                             : std::string())
-                  << ")\n"
-                  << "guard:      " << m.guard << "; " << m.repairs << (m.repairs == 1 ? " repair" : " repairs")
-                  << " since start\n";
-        if (!m.lastRepair.empty())
-            std::cout << "last repair: " << m.lastRepair << "\n";
+        std::cout << statusText(m);
     });
 }
 

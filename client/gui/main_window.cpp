@@ -36,6 +36,7 @@ MainWindow::MainWindow()
     stack_.add(filters_, "filters", "Filters");
     stack_.add(bindings_, "bindings", "Bindings");
     stack_.add(networks_, "networks", "Networks");
+    stack_.add(daemon_, "daemon", "Daemon");
     stack_.set_vexpand(true);
     switcher_.set_stack(stack_);
     switcher_.set_halign(Gtk::Align::CENTER);
@@ -83,6 +84,7 @@ void MainWindow::connected(GDBusConnection* bus)
         filters_.refresh(*model_);
         bindings_.refresh(*model_);
         networks_.refresh(*model_);
+        daemon_.refresh(*model_);
         releaseFreedHeapSoon();
         screenshotSoon();
     });
@@ -105,6 +107,10 @@ void MainWindow::connected(GDBusConnection* bus)
                 if (g_variant_lookup(permissions, action, "&s", &answer))
                     page->allow(answer);
             }
+            // Reload re-applies the bindings: their action.
+            if (const gchar* answer = nullptr;
+                g_variant_lookup(permissions, "org.vnetfilter1.binding.write", "&s", &answer))
+                self->daemon_.allow(answer);
             g_variant_unref(permissions);
             g_variant_unref(reply);
         },
@@ -127,6 +133,9 @@ void MainWindow::refresh(const Change& change)
             networks_.leasesChanged(change.key);
         else
             networks_.refresh(*model_);
+        break;
+    case Change::Kind::Daemon:
+        daemon_.refresh(*model_);
         break;
     }
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// vnetfilter-manager's window: the filters, bindings and networks views
+// vnetfilter-manager's window: the filters, bindings, networks and daemon views
 // over the object model, the system bus reached asynchronously (the UI
 // thread never waits), what the user may do asked of the daemon first.
 #pragma once
 
 #include "daemon_calls.hpp"
+#include "daemon_page.hpp"
 #include "model/object_model.hpp"
 #include "pages.hpp"
 
@@ -43,6 +44,7 @@ private:
     FiltersPage filters_{calls_};
     BindingsPage bindings_{calls_};
     NetworksPage networks_{calls_};
+    DaemonPage daemon_{calls_};
     std::unique_ptr<GCancellable, void (*)(gpointer)> cancellable_{g_cancellable_new(), g_object_unref};
     GDBusConnection* bus_ = nullptr;
     std::unique_ptr<ObjectModel> model_;

@@ -245,11 +245,19 @@ try:
     if not find_button(app, "Add SRV record").get_state_set().contains(Atspi.StateType.SENSITIVE):
         fail("'Add SRV record' is greyed out")
     print("DHCP range added and removed; SRV records are not modified", flush=True)
+    # The daemon's status, as vnetfilterctl status says it, and Reload.
+    open_view("Daemon")
+    report = subprocess.run([vnetfilterctl, "status"], check=True, capture_output=True).stdout.decode()
+    wait_for("the daemon's status as vnetfilterctl status says it", lambda: find(
+        app, lambda n: n.get_role_name() == "label" and (n.get_name() or "") == report))
+    click(app, "Reload")
+    wait_for("'Reloaded'", lambda: find(app, text_starts("Reloaded: every binding")))
+    print("daemon status shown, reloaded", flush=True)
     # Each view, pictured (the filters again, with the new one).
     for old in os.listdir(shots):
         os.remove(os.path.join(shots, old))
     # (A picture is taken when the view shown changes: Networks is shown now.)
-    for view in ("Bindings", "Networks", "Filters"):
+    for view in ("Bindings", "Networks", "Daemon", "Filters"):
         open_view(view)
         picture = os.path.join(shots, view.lower() + ".png")
         wait_for(picture, lambda: os.path.exists(picture) and os.path.getsize(picture) > 0)

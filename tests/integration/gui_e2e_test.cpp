@@ -117,11 +117,12 @@ TEST_F(GuiE2eTest, DrivenThroughTheAccessibilityTree)
     EXPECT_NE(r.out.find("DHCP range added and removed; SRV records are not modified"), std::string::npos)
         << r.out << r.err;
     EXPECT_NE(r.out.find("network buttons greyed out with no network"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("daemon status shown, reloaded"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("screenshots written"), std::string::npos) << r.out << r.err;
 
     auto list = ctl({"nwfilter-list"});
     EXPECT_NE(list.out.find("new-filter-1"), std::string::npos) << list.out;
-    for (const char* view : {"filters", "bindings", "networks"})
+    for (const char* view : {"filters", "bindings", "networks", "daemon"})
         EXPECT_GT(std::filesystem::file_size(out / (std::string(view) + ".png")), 1000u) << view;
 #endif
 }

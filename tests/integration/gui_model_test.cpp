@@ -109,7 +109,12 @@ TEST_F(GuiModelTest, FollowsTheDaemonWithoutPolling)
     EXPECT_EQ(model.filters().at("clean-traffic").references,
               (std::vector<std::string>{"no-mac-spoofing", "no-ip-spoofing", "allow-incoming-ipv4", "no-arp-spoofing",
                                         "no-other-l2-traffic", "qemu-announce-self"}));
-    const int callsAtStart = loop.calls();  // GetManagedObjects (and GDBus's own bus calls)
+    // The daemon's status came with them (its Manager's properties).
+    EXPECT_FALSE(model.daemon().version.empty());
+    EXPECT_EQ(model.daemon().filters, 24u);
+    EXPECT_EQ(model.daemon().bindings, 0u);
+    EXPECT_EQ(model.daemon().state, "running");
+    const int callsAtStart = loop.calls();  // GetAll, GetManagedObjects (and GDBus's own bus calls)
 
     // A binding created from the CLI appears.
     ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
@@ -119,6 +124,9 @@ TEST_F(GuiModelTest, FollowsTheDaemonWithoutPolling)
     ASSERT_TRUE(seen);
     EXPECT_LE(*seen, 100ms);
     EXPECT_EQ(model.bindings().at("vnet3").parameters.at("IP"), std::vector<std::string>{"10.0.0.3"});
+    // The daemon's counts follow from its own PropertiesChanged.
+    ASSERT_TRUE(loop.runUntil([&] { return model.daemon().bindings == 1; }, 100ms)) << model.daemon().bindings;
+    EXPECT_EQ(model.daemon().bindingStates.size(), 1u);
     EXPECT_EQ(model.bindingsUsing("no-ip-spoofing"), std::vector<std::string>{"vnet3"});
 
     // It changes: updated to another filter.
@@ -183,6 +191,7 @@ TEST_F(GuiModelTest, FollowsTheDaemonWithoutPolling)
     ASSERT_TRUE(loop.runUntil([&] { return readiness.has_value(); }));
     EXPECT_EQ(*readiness, std::optional<std::string>("vnetfilterd is not running"));
     EXPECT_TRUE(model.filters().empty());
+    EXPECT_TRUE(model.daemon().version.empty());
     EXPECT_TRUE(model.networks().empty());
     readiness.reset();
     daemon.start();
@@ -191,6 +200,8 @@ TEST_F(GuiModelTest, FollowsTheDaemonWithoutPolling)
     EXPECT_EQ(model.filters().size(), filters);
     EXPECT_TRUE(model.networks().count("gui"));
     EXPECT_TRUE(model.bindings().empty());
+    EXPECT_FALSE(model.daemon().version.empty());
+    EXPECT_EQ(model.daemon().networks, 1u);
     ASSERT_TRUE(ctl({"nwfilter-binding-create", "-"},
                     test::bindingXml("vnet4", "52:54:00:00:00:04", "clean-traffic", {{"IP", "10.0.0.4"}}))
                     .ok());

@@ -12,6 +12,7 @@ constexpr const char* kRoot = "/org/vnetfilter1";
 constexpr const char* kFilter = "org.vnetfilter1.Filter";
 constexpr const char* kBinding = "org.vnetfilter1.Binding";
 constexpr const char* kNetwork = "org.vnetfilter1.Network";
+constexpr const char* kManager = "org.vnetfilter1.Manager";
 
 struct VariantUnref {
     void operator()(GVariant* v) const { g_variant_unref(v); }
@@ -159,6 +160,52 @@ void set(NetworkItem& item, std::string_view name, GVariant* v)
         item.dnsHosts = keyedLists(v, "a(sas)");
 }
 
+uint32_t count(GVariant* v)
+{
+    return g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32) ? g_variant_get_uint32(v) : 0;
+}
+
+void set(client::ManagerState& daemon, std::string_view name, GVariant* v)
+{
+    if (name == "Version")
+        daemon.version = text(v);
+    else if (name == "Backend")
+        daemon.backend = text(v);
+    else if (name == "NetworkBackend")
+        daemon.networkBackend = text(v);
+    else if (name == "FirewalldRunning")
+        daemon.firewalldRunning = flag(v);
+    else if (name == "Guard")
+        daemon.guard = text(v);
+    else if (name == "Repairs" && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64))
+        daemon.repairs = g_variant_get_uint64(v);
+    else if (name == "LastRepair")
+        daemon.lastRepair = text(v);
+    else if (name == "State")
+        daemon.state = text(v);
+    else if (name == "StartProgress" && g_variant_is_of_type(v, G_VARIANT_TYPE("(uu)")))
+        g_variant_get(v, "(uu)", &daemon.startDone, &daemon.startTotal);
+    else if (name == "FilterCount")
+        daemon.filters = count(v);
+    else if (name == "BindingCount")
+        daemon.bindings = count(v);
+    else if (name == "NetworkCount")
+        daemon.networks = count(v);
+    else if (name == "ActiveNetworkCount")
+        daemon.activeNetworks = count(v);
+    else if (name == "NetworksMissingRules")
+        daemon.networksMissingRules = count(v);
+    else if (name == "BindingStates" && g_variant_is_of_type(v, G_VARIANT_TYPE("a{su}"))) {
+        daemon.bindingStates.clear();
+        GVariantIter iter;
+        g_variant_iter_init(&iter, v);
+        const gchar* state = nullptr;
+        guint32 bindings = 0;
+        while (g_variant_iter_next(&iter, "{&su}", &state, &bindings))
+            daemon.bindingStates[state] = bindings;
+    }
+}
+
 // Every property of an a{sv} into an item.
 template <typename Item>
 void setAll(Item& item, GVariant* properties)
@@ -181,6 +228,8 @@ std::optional<Change::Kind> kindOf(std::string_view interface)
         return Change::Kind::Binding;
     if (interface == kNetwork)
         return Change::Kind::Network;
+    if (interface == kManager)
+        return Change::Kind::Daemon;
     return std::nullopt;  // an interface of a later version: not shown
 }
 
@@ -233,6 +282,11 @@ void ObjectModel::appeared(GDBusConnection*, const gchar*, const gchar* owner, g
         g_cancellable_cancel(self->getObjects_.get());
     self->getObjects_.reset(g_cancellable_new());
     // Asked of this owner: the answer is the daemon the signals come from.
+    // The daemon's status first: it answers in order, so the status is in
+    // when the objects' answer makes the model ready.
+    g_dbus_connection_call(self->bus_, owner, kRoot, "org.freedesktop.DBus.Properties", "GetAll",
+                           g_variant_new("(s)", kManager), G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1,
+                           self->getObjects_.get(), &ObjectModel::daemonIn, self);
     g_dbus_connection_call(self->bus_, owner, kRoot, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
                            nullptr, G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, -1,
                            self->getObjects_.get(), &ObjectModel::objectsIn, self);
@@ -244,6 +298,7 @@ void ObjectModel::vanished(GDBusConnection*, const gchar*, gpointer data)
     if (self->getObjects_)
         g_cancellable_cancel(self->getObjects_.get());
     self->clear();
+    self->daemon_ = {};
     self->ready_(std::string("vnetfilterd is not running"));
 }
 
@@ -275,6 +330,19 @@ void ObjectModel::objectsIn(GObject* source, GAsyncResult* result, gpointer data
     }
     self->loading_ = false;
     self->ready_(std::nullopt);
+}
+
+void ObjectModel::daemonIn(GObject* source, GAsyncResult* result, gpointer data)
+{
+    Variant reply(g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, nullptr));
+    if (!reply)
+        return;  // cancelled (the model or the daemon went), or the objects' call fails too and says why
+    // Comes with ready_, as the objects do (it is answered before them).
+    auto* self = static_cast<ObjectModel*>(data);
+    Variant properties(g_variant_get_child_value(reply.get(), 0));
+    self->loading_ = true;
+    self->apply(kRoot, kManager, properties.get(), false);
+    self->loading_ = false;
 }
 
 void ObjectModel::signalled(GDBusConnection*, const gchar*, const gchar* path, const gchar* interface,
@@ -325,6 +393,13 @@ bool ObjectModel::apply(const std::string& path, const std::string& interface, G
     const auto kind = kindOf(interface);
     if (!kind)
         return false;
+    if (*kind == Change::Kind::Daemon) {
+        if (path != kRoot)
+            return false;
+        setAll(daemon_, properties);
+        announce({Change::Kind::Daemon, Change::What::Changed, ""});
+        return true;
+    }
     auto known = keyOfPath_.find(path);
     if (!fresh && (known == keyOfPath_.end() || known->second.first != *kind))
         return false;  // not in yet: GetManagedObjects' answer will have it
@@ -342,6 +417,7 @@ bool ObjectModel::apply(const std::string& path, const std::string& interface, G
         case Change::Kind::Filter: put(filters_, FilterItem{}); break;
         case Change::Kind::Binding: put(bindings_, BindingItem{}); break;
         case Change::Kind::Network: put(networks_, NetworkItem{}); break;
+        case Change::Kind::Daemon: break;  // above
         }
         if (key.empty())
             return false;  // without a name: nothing a view could show
@@ -352,6 +428,7 @@ bool ObjectModel::apply(const std::string& path, const std::string& interface, G
         case Change::Kind::Filter: setAll(filters_.at(key), properties); break;
         case Change::Kind::Binding: setAll(bindings_.at(key), properties); break;
         case Change::Kind::Network: setAll(networks_.at(key), properties); break;
+        case Change::Kind::Daemon: break;  // above
         }
     }
     announce({*kind, fresh ? Change::What::Added : Change::What::Changed, key});
@@ -369,6 +446,7 @@ void ObjectModel::remove(const std::string& path)
     case Change::Kind::Filter: filters_.erase(key); break;
     case Change::Kind::Binding: bindings_.erase(key); break;
     case Change::Kind::Network: networks_.erase(key); break;
+    case Change::Kind::Daemon: break;  // never an object path's
     }
     announce({kind, Change::What::Removed, key});
 }

@@ -3,6 +3,7 @@
 // network with what a view shows of it, kept current from the daemon's
 // signals - ObjectManager's InterfacesAdded/Removed and each object's
 // PropertiesChanged - and never by asking again. One GetManagedObjects
+// (and one GetAll of the Manager's properties, for the daemon's status)
 // whenever the daemon appears; afterwards the only calls are a Get for a
 // property the daemon announced as invalidated (a long list:
 // Network.DHCPHosts, DNSHosts).
@@ -17,6 +18,8 @@
 // application's: the global default): nothing here blocks, every callback
 // runs on that loop.
 #pragma once
+
+#include "status_text.hpp"
 
 #include <gio/gio.h>
 
@@ -69,9 +72,9 @@ struct NetworkItem {
 
 // What changed, for a view to redraw that row.
 struct Change {
-    enum class Kind { Filter, Binding, Network } kind;
+    enum class Kind { Filter, Binding, Network, Daemon } kind;
     enum class What { Added, Changed, Removed, LeasesChanged } what;
-    std::string key;  // the filter's or network's name, the binding's port
+    std::string key;  // the filter's or network's name, the binding's port; "" for the daemon
 };
 
 class ObjectModel {
@@ -93,6 +96,9 @@ public:
     const std::map<std::string, FilterItem>& filters() const { return filters_; }
     const std::map<std::string, BindingItem>& bindings() const { return bindings_; }
     const std::map<std::string, NetworkItem>& networks() const { return networks_; }
+    // The daemon itself (its Manager's properties, the status `vnetfilterctl
+    // status` reports); an empty version while the daemon is not there.
+    const client::ManagerState& daemon() const { return daemon_; }
     // The ports whose bindings use `filter`, directly or through references.
     std::vector<std::string> bindingsUsing(const std::string& filter) const;
     // The same for every filter at once (filters no binding uses are absent):
@@ -106,6 +112,7 @@ private:
     static void appeared(GDBusConnection*, const gchar* name, const gchar* owner, gpointer self);
     static void vanished(GDBusConnection*, const gchar* name, gpointer self);
     static void objectsIn(GObject* source, GAsyncResult* result, gpointer self);
+    static void daemonIn(GObject* source, GAsyncResult* result, gpointer self);
     static void signalled(GDBusConnection*, const gchar* sender, const gchar* path, const gchar* interface,
                           const gchar* signal, GVariant* parameters, gpointer self);
     void subscribe(const char* interface, const char* signal, const char* path);
@@ -133,6 +140,7 @@ private:
     std::map<std::string, FilterItem> filters_;
     std::map<std::string, BindingItem> bindings_;
     std::map<std::string, NetworkItem> networks_;
+    client::ManagerState daemon_;
     bool loading_ = false;  // reading the objects already there (no changes announced)
 };
 
