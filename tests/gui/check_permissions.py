@@ -3,7 +3,8 @@
 # vnetfilter-manager greys out what polkit will not allow: run as a user
 # that may change bindings but not filters (tests/integration/gui_e2e_test.cpp
 # sets the polkit rules), the filter buttons that change something are
-# insensitive and the binding ones are not.
+# insensitive and the binding ones are not, nor Reload (it re-applies the
+# bindings: their action).
 #
 #   check_permissions.py MANAGER
 import sys
@@ -25,13 +26,17 @@ try:
     while time.time() < deadline:
         define = find(app, lambda n: n.get_role_name() == "push button" and n.get_name() == "Define filter")
         create = find(app, lambda n: n.get_role_name() == "push button" and n.get_name() == "Create")
-        if define and create and not sensitive(define) and sensitive(create):
+        reload = find(app, lambda n: n.get_role_name() == "push button" and n.get_name() == "Reload")
+        if define and create and reload and not sensitive(define) and sensitive(create) and sensitive(reload):
             print("filters greyed out, bindings not", flush=True)
             sys.exit(0)
         time.sleep(0.2)
-    print("FAIL: Define filter %s, Create %s" % (
-        "sensitive" if define and sensitive(define) else "insensitive or missing",
-        "sensitive" if create and sensitive(create) else "insensitive or missing"), flush=True)
+
+    def state(button):
+        return "sensitive" if button and sensitive(button) else "insensitive or missing"
+
+    print("FAIL: Define filter %s, Create %s, Reload %s" % (state(define), state(create), state(reload)),
+          flush=True)
     sys.exit(1)
 finally:
     gui.terminate()
