@@ -7,6 +7,7 @@
 
 #include <gtkmm/signallistitemfactory.h>
 #include <gtkmm/stringobject.h>
+#include <gtkmm/togglebutton.h>
 
 namespace vnf::gui {
 

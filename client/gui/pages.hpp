@@ -15,7 +15,6 @@
 #include <gtkmm/scrolledwindow.h>
 #include <gtkmm/singleselection.h>
 #include <gtkmm/stringlist.h>
-#include <gtkmm/togglebutton.h>
 
 #include <optional>
 #include <string>
