@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon_page.hpp"
 
+#include "change_button.hpp"
 #include "status_text.hpp"
 
 namespace vnf::gui {
@@ -41,14 +42,13 @@ void DaemonPage::refresh(const ObjectModel& model)
     const client::ManagerState& daemon = model.daemon();
     running_ = !daemon.version.empty();
     status_.set_text(running_ ? client::statusText(daemon) : "vnetfilterd is not running");
-    reload_.set_sensitive(running_ && allowed_);
+    showChangeButton(reload_, running_, allowed_);
 }
 
 void DaemonPage::allow(const std::string& permission)
 {
-    allowed_ = permission != "no";
-    reload_.set_tooltip_text(allowed_ ? "" : "polkit does not allow you this change");
-    reload_.set_sensitive(running_ && allowed_);
+    allowed_ = allowedBy(permission);
+    showChangeButton(reload_, running_, allowed_);
 }
 
 } // namespace vnf::gui

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "pages.hpp"
 
+#include "change_button.hpp"
 #include "model/definition_text.hpp"
 
 #include <algorithm>
@@ -106,19 +107,17 @@ Gtk::Button& ListPage::addButton(const std::string& label, bool changes, Gtk::Bo
 
 void ListPage::allow(const std::string& permission)
 {
-    allowed_ = permission != "no";
-    for (Gtk::Button* b : changeButtons_) {
-        b->set_tooltip_text(allowed_ ? "" : "polkit does not allow you this change");
-        if (!allowed_)
-            b->set_sensitive(false);
-    }
-    selectedChanged();  // the buttons about the selection, again
+    allowed_ = allowedBy(permission);
+    selectedChanged();  // every button again, with or without the permission
 }
 
 void ListPage::enable(Gtk::Button& button, bool applicable)
 {
     const bool change = std::find(changeButtons_.begin(), changeButtons_.end(), &button) != changeButtons_.end();
-    button.set_sensitive(applicable && (allowed_ || !change));
+    if (change)
+        showChangeButton(button, applicable, allowed_);
+    else
+        button.set_sensitive(applicable);
 }
 
 void ListPage::report(const std::optional<std::string>& error, const std::string& success)

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -127,6 +128,10 @@ TEST_F(GuiModelTest, FollowsTheDaemonWithoutPolling)
     // The daemon's counts follow from its own PropertiesChanged.
     ASSERT_TRUE(loop.runUntil([&] { return model.daemon().bindings == 1; }, 100ms)) << model.daemon().bindings;
     EXPECT_EQ(model.daemon().bindingStates.size(), 1u);
+    // ... announced, for the Daemon view to redraw.
+    EXPECT_TRUE(std::any_of(changes.begin(), changes.end(),
+                            [](const gui::Change& c) { return c.kind == gui::Change::Kind::Daemon; }))
+        << "the daemon's new counts were not announced";
     EXPECT_EQ(model.bindingsUsing("no-ip-spoofing"), std::vector<std::string>{"vnet3"});
 
     // It changes: updated to another filter.

@@ -3,6 +3,8 @@
 
 #include "engine/filter_graph.hpp"
 
+#include <type_traits>
+
 namespace vnf::gui {
 
 namespace {
@@ -228,9 +230,7 @@ std::optional<Change::Kind> kindOf(std::string_view interface)
         return Change::Kind::Binding;
     if (interface == kNetwork)
         return Change::Kind::Network;
-    if (interface == kManager)
-        return Change::Kind::Daemon;
-    return std::nullopt;  // an interface of a later version: not shown
+    return std::nullopt;  // an interface of a later version (or the root's Manager: applyDaemon)
 }
 
 // What a Get for an invalidated property needs when its answer comes.
@@ -338,11 +338,8 @@ void ObjectModel::daemonIn(GObject* source, GAsyncResult* result, gpointer data)
     if (!reply)
         return;  // cancelled (the model or the daemon went), or the objects' call fails too and says why
     // Comes with ready_, as the objects do (it is answered before them).
-    auto* self = static_cast<ObjectModel*>(data);
     Variant properties(g_variant_get_child_value(reply.get(), 0));
-    self->loading_ = true;
-    self->apply(kRoot, kManager, properties.get(), false);
-    self->loading_ = false;
+    static_cast<ObjectModel*>(data)->applyDaemon(properties.get(), false);
 }
 
 void ObjectModel::signalled(GDBusConnection*, const gchar*, const gchar* path, const gchar* interface,
@@ -365,7 +362,7 @@ void ObjectModel::signalled(GDBusConnection*, const gchar*, const gchar* path, c
         GVariant* changed = nullptr;
         const gchar** invalidated = nullptr;
         g_variant_get(parameters, "(&s@a{sv}^a&s)", &of, &changed, &invalidated);
-        if (self->apply(path, of, changed, false) && invalidated && invalidated[0])
+        if (self->update(path, of, changed) && invalidated && invalidated[0])
             self->fetch(path, of, invalidated);
         g_variant_unref(changed);
         g_free(invalidated);
@@ -388,48 +385,58 @@ void ObjectModel::add(const std::string& path, GVariant* interfaces)
     }
 }
 
+bool ObjectModel::update(const std::string& path, const std::string& interface, GVariant* properties)
+{
+    if (path == kRoot && interface == kManager) {
+        applyDaemon(properties, true);
+        return true;
+    }
+    return apply(path, interface, properties, false);
+}
+
+void ObjectModel::applyDaemon(GVariant* properties, bool announced)
+{
+    setAll(daemon_, properties);
+    if (announced)
+        announce({Change::Kind::Daemon, Change::What::Changed, ""});
+}
+
+template <typename Act>
+void ObjectModel::withItems(Change::Kind kind, Act&& act)
+{
+    switch (kind) {
+    case Change::Kind::Filter: act(filters_); break;
+    case Change::Kind::Binding: act(bindings_); break;
+    case Change::Kind::Network: act(networks_); break;
+    case Change::Kind::Daemon: break;  // no items: applyDaemon
+    }
+}
+
 bool ObjectModel::apply(const std::string& path, const std::string& interface, GVariant* properties, bool fresh)
 {
     const auto kind = kindOf(interface);
     if (!kind)
         return false;
-    if (*kind == Change::Kind::Daemon) {
-        if (path != kRoot)
-            return false;
-        setAll(daemon_, properties);
-        announce({Change::Kind::Daemon, Change::What::Changed, ""});
-        return true;
-    }
     auto known = keyOfPath_.find(path);
     if (!fresh && (known == keyOfPath_.end() || known->second.first != *kind))
         return false;  // not in yet: GetManagedObjects' answer will have it
     std::string key;
-    auto put = [&](auto& items, auto item) {
-        item.path = path;
-        setAll(item, properties);
-        key = item.key();
-        if (!key.empty())
-            items[key] = std::move(item);
-    };
     if (fresh) {
         remove(path);  // an object announced again: as it is now
-        switch (*kind) {
-        case Change::Kind::Filter: put(filters_, FilterItem{}); break;
-        case Change::Kind::Binding: put(bindings_, BindingItem{}); break;
-        case Change::Kind::Network: put(networks_, NetworkItem{}); break;
-        case Change::Kind::Daemon: break;  // above
-        }
+        withItems(*kind, [&](auto& items) {
+            typename std::decay_t<decltype(items)>::mapped_type item;
+            item.path = path;
+            setAll(item, properties);
+            key = item.key();
+            if (!key.empty())
+                items[key] = std::move(item);
+        });
         if (key.empty())
             return false;  // without a name: nothing a view could show
         keyOfPath_[path] = {*kind, key};
     } else {
         key = known->second.second;
-        switch (*kind) {
-        case Change::Kind::Filter: setAll(filters_.at(key), properties); break;
-        case Change::Kind::Binding: setAll(bindings_.at(key), properties); break;
-        case Change::Kind::Network: setAll(networks_.at(key), properties); break;
-        case Change::Kind::Daemon: break;  // above
-        }
+        withItems(*kind, [&](auto& items) { setAll(items.at(key), properties); });
     }
     announce({*kind, fresh ? Change::What::Added : Change::What::Changed, key});
     return true;
@@ -442,12 +449,7 @@ void ObjectModel::remove(const std::string& path)
         return;
     const auto [kind, key] = it->second;
     keyOfPath_.erase(it);
-    switch (kind) {
-    case Change::Kind::Filter: filters_.erase(key); break;
-    case Change::Kind::Binding: bindings_.erase(key); break;
-    case Change::Kind::Network: networks_.erase(key); break;
-    case Change::Kind::Daemon: break;  // never an object path's
-    }
+    withItems(kind, [&](auto& items) { items.erase(key); });
     announce({kind, Change::What::Removed, key});
 }
 
@@ -484,7 +486,7 @@ void ObjectModel::fetch(const std::string& path, const std::string& interface, c
                 g_variant_builder_add(&changed, "{sv}", fetch->name.c_str(), value);
                 Variant properties(g_variant_ref_sink(g_variant_builder_end(&changed)));
                 g_variant_unref(value);
-                fetch->model->apply(fetch->path, fetch->interface, properties.get(), false);
+                fetch->model->update(fetch->path, fetch->interface, properties.get());
             },
             new Fetch{this, path, interface, *name});
     }

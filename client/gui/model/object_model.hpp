@@ -118,9 +118,18 @@ private:
     void subscribe(const char* interface, const char* signal, const char* path);
     // The interfaces of one object (a{sa{sv}}) into its items.
     void add(const std::string& path, GVariant* interfaces);
+    // Changed properties (a{sv}) of one interface at `path`: the daemon's
+    // status at the root, else an object's item (false when it has none).
+    bool update(const std::string& path, const std::string& interface, GVariant* properties);
     // One interface's properties (a{sv}) into the item of `path`: a new
     // item when `fresh`, else the one there (nothing when there is none).
     bool apply(const std::string& path, const std::string& interface, GVariant* properties, bool fresh);
+    // The Manager's properties into the daemon's status; `announced`: as a
+    // change (not when they come with `ready`).
+    void applyDaemon(GVariant* properties, bool announced);
+    // `act(items)` on the item map of an object kind.
+    template <typename Act>
+    void withItems(Change::Kind kind, Act&& act);
     void remove(const std::string& path);
     void clear();
     // Fetches properties the daemon only invalidated, then applies them.
