@@ -415,12 +415,12 @@ constexpr UpdateSection kUpdateSections[] = {
 
 NetworksPage::NetworksPage(DaemonCalls& calls)
     : ListPage("networks", "Network XML", calls), newNetwork_(addButton("New network")), define_(addButton("Define network", true)),
-      start_(addButton("Start", true)), stop_(addButton("Stop", true)), autostart_(addButton("Autostart", true)),
+      createTransient_(addButton("Start transient", true)), start_(addButton("Start", true)), stop_(addButton("Stop", true)), autostart_(addButton("Autostart", true)),
       undefine_(addButton("Undefine network", true)), newHost_(addButton("New DHCP host", false, &hostRow_)),
       addHost_(addButton("Add DHCP host", true, &hostRow_)), modifyHost_(addButton("Modify DHCP host", true, &hostRow_)),
       removeHost_(addButton("Remove DHCP host", true, &hostRow_)),
       addEntry_(addButton("Add", true, &updateRow_)), modifyEntry_(addButton("Modify", true, &updateRow_)),
-      removeEntry_(addButton("Remove", true, &updateRow_))
+      removeEntry_(addButton("Remove", true, &updateRow_)), setDescribed_(addButton("Set", true, &describeRow_))
 {
     hostRow_.set_spacing(6);
     host_.set_hexpand(true);
@@ -450,6 +450,28 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
     updateRow_.prepend(*toggles);
     insert_child_after(updateRow_, hostRow_);
     first->set_active(true);
+    describeRow_.set_spacing(6);
+    describeEntry_.set_hexpand(true);
+    accessibleLabel(describeEntry_, "Title or description");
+    describeRow_.prepend(describeEntry_);
+    auto* describeToggles = Gtk::make_managed<Gtk::Box>(Gtk::Orientation::HORIZONTAL);
+    describeToggles->add_css_class("linked");
+    auto* titleToggle = Gtk::make_managed<Gtk::ToggleButton>("Title");
+    auto* descriptionToggle = Gtk::make_managed<Gtk::ToggleButton>("Description");
+    descriptionToggle->set_group(*titleToggle);
+    titleToggle->signal_toggled().connect([this, titleToggle] {
+        if (titleToggle->get_active())
+            chooseDescribed(true);
+    });
+    descriptionToggle->signal_toggled().connect([this, descriptionToggle] {
+        if (descriptionToggle->get_active())
+            chooseDescribed(false);
+    });
+    describeToggles->append(*titleToggle);
+    describeToggles->append(*descriptionToggle);
+    describeRow_.prepend(*describeToggles);
+    insert_child_after(describeRow_, updateRow_);
+    titleToggle->set_active(true);
     newNetwork_.signal_clicked().connect([this] {
         const std::string name = freeName("net", [this](const std::string& n) {
             return model_ && model_->networks().count(n) > 0;
@@ -462,6 +484,11 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
     });
     define_.signal_clicked().connect([this] {
         change(kRoot, kManager, "DefineNetwork", g_variant_new("(s)", editor_.text().c_str()), "Defined.");
+    });
+    // virsh net-create: started from the editor's XML, gone once stopped.
+    createTransient_.signal_clicked().connect([this] {
+        change(kRoot, kManager, "CreateNetwork", g_variant_new("(s)", editor_.text().c_str()),
+               "Started; transient: gone once stopped.");
     });
     auto act = [this](const char* method, GVariant* args, const std::string& done) {
         if (model_ && model_->networks().count(selected()))
@@ -508,6 +535,13 @@ NetworksPage::NetworksPage(DaemonCalls& calls)
     addEntry_.signal_clicked().connect([update] { update("add-last", " added to "); });
     modifyEntry_.signal_clicked().connect([update] { update("modify", " changed in "); });
     removeEntry_.signal_clicked().connect([update] { update("delete", " removed from "); });
+    // As virsh net-desc [--title] NETWORK TEXT: in the definition and, while
+    // the network runs, live; an empty line removes it.
+    setDescribed_.signal_clicked().connect([this, act] {
+        const char* type = describingTitle_ ? "title" : "description";
+        act("SetMetadata", g_variant_new("(sssss)", type, describeEntry_.get_text().c_str(), "", "", "both"),
+            std::string(describingTitle_ ? "Title" : "Description") + " of " + selected() + " set.");
+    });
     autostart_.signal_clicked().connect([this, act] {
         if (!model_ || !model_->networks().count(selected()))
             return;
@@ -527,6 +561,44 @@ void NetworksPage::chooseSection(const UpdateSection& section)
     accessibleLabel(removeEntry_, std::string("Remove ") + section.noun);
     updateEntry_.set_placeholder_text(section.example);
     selectedChanged();  // Modify, for a section that has it
+}
+
+void NetworksPage::chooseDescribed(bool title)
+{
+    describingTitle_ = title;
+    accessibleLabel(setDescribed_, title ? "Set title" : "Set description");
+    describeEntry_.set_placeholder_text(title ? "A title, one line (empty: none)" : "A description (empty: none)");
+    showDescribed();
+}
+
+void NetworksPage::showDescribed()
+{
+    if (!model_ || !model_->networks().count(selected())) {
+        describedOf_.clear();
+        describeEntry_.set_text("");
+        return;
+    }
+    const NetworkItem& n = model_->networks().at(selected());
+    const std::string version = n.name + "#" + std::to_string(n.generation) + (describingTitle_ ? "#title" : "#description");
+    if (version == describedOf_)
+        return;
+    describedOf_ = version;
+    if (describingTitle_) {
+        describeEntry_.set_text(n.title);
+        return;
+    }
+    // The description is no property: read from the definition in effect,
+    // and shown if the line still stands for it when the answer comes and
+    // nobody typed into it meanwhile.
+    describeEntry_.set_text("");
+    calls_.call(n.path, kNetwork, "GetXML", nullptr, "(s)", false,
+                [this, version](GVariant* reply, std::optional<std::string>) {
+                    if (!reply || version != describedOf_ || !describeEntry_.get_text().empty())
+                        return;
+                    const gchar* xml = nullptr;
+                    g_variant_get(reply, "(&s)", &xml);
+                    describeEntry_.set_text(networkDescription(xml));
+                });
 }
 
 void NetworksPage::refresh(const ObjectModel& model)
@@ -551,10 +623,12 @@ void NetworksPage::leasesChanged(const std::string& name)
 void NetworksPage::selectedChanged()
 {
     enable(define_, true);
+    enable(createTransient_, true);
     for (Gtk::Button* b : {&start_, &stop_, &autostart_, &undefine_, &newHost_, &addHost_, &modifyHost_, &removeHost_,
-                           &addEntry_, &removeEntry_})
+                           &addEntry_, &removeEntry_, &setDescribed_})
         enable(*b, !selected().empty());
     enable(modifyEntry_, !selected().empty() && section_->modifiable);
+    showDescribed();
     if (!model_ || !model_->networks().count(selected())) {
         detail_.set_text("");
         return;

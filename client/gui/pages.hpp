@@ -116,7 +116,7 @@ public:
 private:
     void selectedChanged() override;
     void showLeases();
-    Gtk::Button &newNetwork_, &define_, &start_, &stop_, &autostart_, &undefine_;
+    Gtk::Button &newNetwork_, &define_, &createTransient_, &start_, &stop_, &autostart_, &undefine_;
     // A static DHCP host (libvirt's <host/>) to add to or remove from the
     // selected network, and its buttons, in a row of their own.
     Gtk::Box hostRow_{Gtk::Orientation::HORIZONTAL};
@@ -131,6 +131,17 @@ private:
     Gtk::Entry updateEntry_;
     Gtk::Button &addEntry_, &modifyEntry_, &removeEntry_;
     const UpdateSection* section_ = nullptr;
+    // The selected network's title or description (virsh net-desc), chosen
+    // with the toggles at the line's start, set with Network.SetMetadata.
+    // The line shows what the network has whenever the network, its
+    // definition or the choice changes (never over typing otherwise).
+    void chooseDescribed(bool title);
+    void showDescribed();
+    Gtk::Box describeRow_{Gtk::Orientation::HORIZONTAL};
+    Gtk::Entry describeEntry_;
+    Gtk::Button& setDescribed_;
+    bool describingTitle_ = true;
+    std::string describedOf_;  // network#generation#title|description the line was filled from
 };
 
 } // namespace vnf::gui

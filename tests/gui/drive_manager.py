@@ -158,7 +158,8 @@ try:
     # With no network there, no button about the selected one can be clicked.
     open_view("Networks")
     for name in ("Start", "Stop", "Autostart", "Undefine network", "New DHCP host", "Add DHCP host",
-                 "Modify DHCP host", "Remove DHCP host", "Add DNS host", "Modify DNS host", "Remove DNS host"):
+                 "Modify DHCP host", "Remove DHCP host", "Add DNS host", "Modify DNS host", "Remove DNS host",
+                 "Set title"):
         shown = find_button(app, name)
         wait_for("'" + name + "' greyed out with no network selected",
                  lambda: not shown.get_state_set().contains(Atspi.StateType.SENSITIVE))
@@ -245,6 +246,56 @@ try:
     if not find_button(app, "Add SRV record").get_state_set().contains(Atspi.StateType.SENSITIVE):
         fail("'Add SRV record' is greyed out")
     print("DHCP range added and removed; SRV records are not modified", flush=True)
+    # A title and a description set from the window (Network.SetMetadata, as
+    # virsh net-desc), and what the network has shown in the line again when
+    # the choice changes.
+    described = wait_for("the title line", lambda: find(app, lambda n: n.get_name() == "Title or description"))
+
+    def set_described(text, button, done):
+        Atspi.EditableText.set_text_contents(described, text)
+        click(app, button)
+        wait_for("'" + done + "'", lambda: find(app, text_starts(done)))
+
+    def choose(toggle):
+        # The toggle acts a moment after it is pressed: then the button is
+        # named after it.
+        click(app, toggle)
+        find_button(app, "Set " + toggle.lower())
+
+    def described_shows(text):
+        # (GTK 4.8's entries answer "" to the whole text asked for as 0..-1.)
+        wait_for("the title line to show " + repr(text), lambda: Atspi.Text.get_text(
+            described, 0, Atspi.Text.get_character_count(described)) == text)
+
+    def net_desc(*args):
+        return subprocess.run([vnetfilterctl, "net-desc", *args], check=True, capture_output=True).stdout.decode()
+
+    set_described("Office LAN", "Set title", "Title of lan set.")
+    wait_for("lan's row with its title", lambda: find(app, text_starts("lan (Office LAN)  inactive")))
+    if net_desc("--title", "lan") != "Office LAN\n":
+        fail("net-desc --title lan: " + net_desc("--title", "lan"))
+    choose("Description")
+    described_shows("")
+    set_described("Printers & desks", "Set description", "Description of lan set.")
+    if net_desc("lan") != "Printers & desks\n":
+        fail("net-desc lan: " + net_desc("lan"))
+    choose("Title")
+    described_shows("Office LAN")
+    choose("Description")
+    described_shows("Printers & desks")
+    print("title and description set", flush=True)
+    # A transient network started from the editor (Manager.CreateNetwork, as
+    # virsh net-create): running, and gone once stopped.
+    click(app, "New network")
+    click(app, "Start transient")
+    wait_for("'Started; transient'", lambda: find(app, text_starts("Started; transient: gone once stopped.")))
+    wait_for("net1's row, active", lambda: find(app, text_starts("net1  active")))
+    listed = subprocess.run([vnetfilterctl, "net-list", "--transient"], check=True, capture_output=True).stdout.decode()
+    if " net1 " not in listed:
+        fail("net1 is not a transient network: " + listed)
+    subprocess.run([vnetfilterctl, "net-destroy", "net1"], check=True)
+    wait_for("net1's row to go", lambda: not find(app, text_starts("net1  ")))
+    print("transient network started", flush=True)
     # The daemon's status, as vnetfilterctl status says it, and Reload.
     open_view("Daemon")
     report = subprocess.run([vnetfilterctl, "status"], check=True, capture_output=True).stdout.decode()

@@ -117,6 +117,8 @@ TEST_F(GuiE2eTest, DrivenThroughTheAccessibilityTree)
     EXPECT_NE(r.out.find("DHCP range added and removed; SRV records are not modified"), std::string::npos)
         << r.out << r.err;
     EXPECT_NE(r.out.find("network buttons greyed out with no network"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("title and description set"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("transient network started"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("daemon status shown, reloaded"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("screenshots written"), std::string::npos) << r.out << r.err;
 

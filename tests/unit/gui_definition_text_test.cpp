@@ -52,3 +52,15 @@ TEST(GuiDefinitionText, AFreeDhcpHostFromTheEndOfTheFirstIpv4Range)
     EXPECT_EQ(freeDhcpHost({}, {}), "");
     EXPECT_EQ(freeDhcpHost({{"fd00::10", "fd00::20"}}, {}), "");
 }
+
+TEST(GuiDefinitionText, ANetworksDescriptionAsItsTextSays)
+{
+    EXPECT_EQ(networkDescription("<network>\n  <name>lan</name>\n  <title>Office</title>\n"
+                                 "  <description>Printers &amp; desks,\nsecond floor</description>\n</network>"),
+              "Printers & desks,\nsecond floor");
+    // None, or only an element of that name somewhere else.
+    EXPECT_EQ(networkDescription("<network><name>lan</name><title>Office</title></network>"), "");
+    EXPECT_EQ(networkDescription("<network><metadata><description>not it</description></metadata></network>"), "");
+    EXPECT_EQ(networkDescription("<filter><description>not it</description></filter>"), "");
+    EXPECT_EQ(networkDescription("<network><description>cut"), "");
+}

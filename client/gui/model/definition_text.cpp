@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <regex>
 
 namespace vnf::gui {
@@ -23,7 +24,17 @@ std::optional<int> errorLine(const std::string& message)
 
 namespace {
 
-// GMarkup (GLib's small XML reader): elements as they open.
+// All of `xml` through GMarkup (GLib's small XML reader) into `reader`;
+// false when it is not well-formed.
+bool readMarkup(const std::string& xml, const GMarkupParser& parser, gpointer reader)
+{
+    std::unique_ptr<GMarkupParseContext, decltype(&g_markup_parse_context_free)> context(
+        g_markup_parse_context_new(&parser, G_MARKUP_IGNORE_QUALIFIED, reader, nullptr), &g_markup_parse_context_free);
+    return g_markup_parse_context_parse(context.get(), xml.data(), static_cast<gssize>(xml.size()), nullptr) &&
+           g_markup_parse_context_end_parse(context.get(), nullptr);
+}
+
+// GMarkup: elements as they open.
 struct RuleReader {
     std::vector<RuleRow> rows;
     int depth = 0;
@@ -72,12 +83,49 @@ struct RuleReader {
 std::vector<RuleRow> filterRules(const std::string& xml)
 {
     RuleReader reader;
-    GMarkupParser parser{&RuleReader::start, &RuleReader::end, nullptr, nullptr, nullptr};
-    GMarkupParseContext* context = g_markup_parse_context_new(&parser, G_MARKUP_IGNORE_QUALIFIED, &reader, nullptr);
-    const bool ok = g_markup_parse_context_parse(context, xml.data(), static_cast<gssize>(xml.size()), nullptr) &&
-                    g_markup_parse_context_end_parse(context, nullptr);
-    g_markup_parse_context_free(context);
-    return ok ? reader.rows : std::vector<RuleRow>{};
+    const GMarkupParser parser{&RuleReader::start, &RuleReader::end, nullptr, nullptr, nullptr};
+    return readMarkup(xml, parser, &reader) ? reader.rows : std::vector<RuleRow>{};
+}
+
+namespace {
+
+// The text of <network><description>, in as many pieces as GMarkup gives.
+struct DescriptionReader {
+    std::string text;
+    int depth = 0;
+    bool inNetwork = false, inDescription = false;
+
+    static void start(GMarkupParseContext*, const gchar* element, const gchar**, const gchar**, gpointer data,
+                      GError**)
+    {
+        auto* r = static_cast<DescriptionReader*>(data);
+        ++r->depth;
+        if (r->depth == 1)
+            r->inNetwork = std::strcmp(element, "network") == 0;
+        r->inDescription = r->inNetwork && r->depth == 2 && std::strcmp(element, "description") == 0;
+    }
+    static void end(GMarkupParseContext*, const gchar*, gpointer data, GError**)
+    {
+        auto* r = static_cast<DescriptionReader*>(data);
+        r->inDescription = false;
+        --r->depth;
+    }
+    static void characters(GMarkupParseContext*, const gchar* text, gsize length, gpointer data, GError**)
+    {
+        auto* r = static_cast<DescriptionReader*>(data);
+        if (r->inDescription)
+            r->text.append(text, length);
+    }
+};
+
+} // namespace
+
+std::string networkDescription(const std::string& xml)
+{
+    DescriptionReader reader;
+    const GMarkupParser parser{&DescriptionReader::start, &DescriptionReader::end, &DescriptionReader::characters,
+                               nullptr, nullptr};
+    return readMarkup(xml, parser, &reader) ? reader.text : std::string();
 }
 
 namespace {

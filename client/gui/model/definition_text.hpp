@@ -38,4 +38,8 @@ struct TakenByHosts {
 // other views' "New" templates.
 std::string freeDhcpHost(const std::vector<std::pair<std::string, std::string>>& ranges, const TakenByHosts& taken);
 
+// A network's <description> (its text, entities resolved) in the XML
+// GetXML returned; "" when it has none or the text is not a network.
+std::string networkDescription(const std::string& xml);
+
 } // namespace vnf::gui
