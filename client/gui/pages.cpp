@@ -415,7 +415,8 @@ constexpr UpdateSection kUpdateSections[] = {
 
 NetworksPage::NetworksPage(DaemonCalls& calls)
     : ListPage("networks", "Network XML", calls), newNetwork_(addButton("New network")), define_(addButton("Define network", true)),
-      createTransient_(addButton("Start transient", true)), start_(addButton("Start", true)), stop_(addButton("Stop", true)), autostart_(addButton("Autostart", true)),
+      createTransient_(addButton("Start transient", true)), start_(addButton("Start", true)),
+      stop_(addButton("Stop", true)), autostart_(addButton("Autostart", true)),
       undefine_(addButton("Undefine network", true)), newHost_(addButton("New DHCP host", false, &hostRow_)),
       addHost_(addButton("Add DHCP host", true, &hostRow_)), modifyHost_(addButton("Modify DHCP host", true, &hostRow_)),
       removeHost_(addButton("Remove DHCP host", true, &hostRow_)),
@@ -579,7 +580,8 @@ void NetworksPage::showDescribed()
         return;
     }
     const NetworkItem& n = model_->networks().at(selected());
-    const std::string version = n.name + "#" + std::to_string(n.generation) + (describingTitle_ ? "#title" : "#description");
+    const std::string version =
+        n.name + "#" + std::to_string(n.generation) + (describingTitle_ ? "#title" : "#description");
     if (version == describedOf_)
         return;
     describedOf_ = version;
